@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Replaces ${VAR} with the environment's value; a missing variable is an error, not an empty string,
+ *  so a typo never sends an empty Authorization header to production. */
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined) throw new ConfigError(`${path.join('.') || '(root)'}: environment variable ${name} is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, [...path, k])]));
+  }
+  return value;
+}
+
+export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, source = 'config'): Config {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid YAML: ${(err as Error).message}`);
+  }
+  if (raw === null || raw === undefined) raw = {};
+  const result = configSchema.safeParse(expandEnv(raw, env));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`${source}: invalid configuration\n${lines.join('\n')}`);
+  }
+  for (const [name, svc] of Object.entries(result.data.services)) {
+    for (const re of svc.ignore) checkRegex(re, `services.${name}.ignore`, source);
+  }
+  for (const re of result.data.ignore) checkRegex(re, 'ignore', source);
+  return result.data;
+}
+
+function checkRegex(re: string, path: string, source: string): void {
+  try {
+    new RegExp(re);
+  } catch (err) {
+    throw new ConfigError(`${source}: ${path}: not a valid regular expression: ${(err as Error).message}`);
+  }
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read LEAKBOT_CONFIG ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseConfig(text, env, path);
+}
