@@ -1,12 +1,13 @@
 # syntax=docker/dockerfile:1
+# Node 26 is the current LTS line (the code itself supports Node >= 20.18).
 # One image for every role: `start` (web + worker), `web`, or `worker` (run many against one Redis).
 
-FROM node:24-bookworm-slim AS deps
+FROM node:26-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:24-bookworm-slim
+FROM node:26-slim
 # Fonts so server-rendered trend charts have legible labels.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-dejavu-core tini \
