@@ -77,6 +77,9 @@ export interface StackGroup {
   /** Goroutines marked `(leaked)` by the Go leak profile. */
   leaked: number;
   lockedToThread: number;
+  /** Distinct creator goroutine ids (`created by … in goroutine N`) seen in the group; absent when the
+   *  format has none. One creator for many goroutines is a pool; many gone creators is a per-request leak. */
+  distinctCreators?: number;
 }
 
 export interface Snapshot {
