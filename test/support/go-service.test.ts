@@ -1,0 +1,133 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { go119, leakPatterns, startGoService, type GoService } from './go-service.js';
+
+async function dump(svc: GoService, path: string): Promise<string> {
+  const res = await fetch(`${svc.url}${path}`);
+  assert.equal(res.status, 200, path);
+  return res.text();
+}
+
+/** The frame line Go prints for a site: `func(args)\n\tfile:line`. */
+function hasFrame(text: string, func: string, file: string, line: number): boolean {
+  const at = `\n\t${file}:${line}`;
+  let i = text.indexOf(at);
+  while (i >= 0) {
+    const start = text.lastIndexOf('\n', i - 1) + 1;
+    if (text.slice(start, i).startsWith(`${func}(`)) return true;
+    i = text.indexOf(at, i + 1);
+  }
+  return false;
+}
+
+describe('leaksvc (Go 1.26)', { timeout: 600_000 }, () => {
+  let svc: GoService;
+  before(async () => {
+    svc = await startGoService();
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+
+  it('serves pprof and leaks with every pattern at the site /patterns names', async () => {
+    const sites = await svc.patterns();
+    assert.deepEqual(Object.keys(sites).sort(), [...leakPatterns].sort());
+    for (const pattern of leakPatterns) {
+      const before = await svc.count();
+      const after = await svc.leak(pattern, 5);
+      assert.ok(after >= before + 5, `${pattern}: ${before} → ${after}`);
+      const text = await dump(svc, '/debug/pprof/goroutine?debug=2');
+      const site = sites[pattern];
+      if (site.stdFunc) {
+        assert.ok(text.includes(`\n${site.stdFunc}(`), `${pattern}: ${site.stdFunc} in the dump`);
+      } else {
+        assert.ok(hasFrame(text, site.func, site.file, site.line), `${pattern}: ${site.func} at ${site.file}:${site.line}`);
+      }
+    }
+    const d1 = await dump(svc, '/debug/pprof/goroutine?debug=1');
+    assert.match(d1, /^goroutine profile: total \d+\n/);
+    const proto = Buffer.from(await (await fetch(`${svc.url}/debug/pprof/goroutine?debug=0`)).arrayBuffer());
+    assert.deepEqual([...proto.subarray(0, 2)], [0x1f, 0x8b], 'debug=0 is gzip');
+    const leak = await fetch(`${svc.url}/debug/pprof/goroutineleak?debug=1`);
+    assert.equal(leak.status, 404, 'no leak profile without the experiment');
+    await leak.arrayBuffer();
+  });
+
+  it('adds healthy noise: a pool that stays and a surge that drains', async () => {
+    const before = await svc.count();
+    assert.ok((await svc.pool(50)) >= before + 50);
+    const surged = await svc.surge(100, 300);
+    assert.ok(surged >= before + 150);
+    let now = surged;
+    for (let i = 0; i < 600 && now > before + 60; i++) {
+      await sleep(50);
+      now = await svc.count();
+    }
+    assert.ok(now <= before + 60, `surge drained: ${now}`);
+  });
+
+  it('misbehaves on request: slow, not pprof, redirect, required header, huge', async () => {
+    await svc.notPprof();
+    assert.match(await dump(svc, '/debug/pprof/goroutine?debug=1'), /<html>/);
+    await svc.reset();
+    await svc.redirect('http://127.0.0.1:1/elsewhere');
+    const r = await fetch(`${svc.url}/debug/pprof/goroutine?debug=1`, { redirect: 'manual' });
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get('location'), 'http://127.0.0.1:1/elsewhere');
+    await svc.reset();
+    await svc.requireHeader('Authorization', 'Bearer t0k');
+    assert.equal((await fetch(`${svc.url}/debug/pprof/goroutine?debug=1`)).status, 401);
+    assert.equal((await fetch(`${svc.url}/debug/pprof/goroutine?debug=1`, { headers: { Authorization: 'Bearer t0k' } })).status, 200);
+    assert.equal((await svc.seenHeaders()).authorization, 'Bearer t0k');
+    await svc.reset();
+    await svc.slow(300);
+    const ac = AbortSignal.timeout(100);
+    await assert.rejects(fetch(`${svc.url}/debug/pprof/goroutine?debug=1`, { signal: ac }));
+    await svc.reset();
+    await svc.huge();
+    const res = await fetch(`${svc.url}/debug/pprof/goroutine?debug=2`);
+    const reader = res.body!.getReader();
+    let got = 0;
+    while (got < 8 << 20) got += (await reader.read()).value!.length;
+    await reader.cancel();
+    assert.ok(got >= 8 << 20, 'endless body keeps coming');
+    await svc.reset();
+  });
+
+  it('stops and kills', async () => {
+    const other = await startGoService();
+    await other.kill();
+    await assert.rejects(fetch(`${other.url}/count`));
+  });
+});
+
+describe('leaksvc with GOEXPERIMENT=goroutineleakprofile', { timeout: 600_000 }, () => {
+  it('serves /debug/pprof/goroutineleak marking the leaked goroutines', async () => {
+    const svc = await startGoService({ experiment: true });
+    try {
+      assert.equal(svc.leakProfile, true);
+      await svc.leak('chanrecv', 7);
+      await svc.pool(20);
+      const text = await dump(svc, '/debug/pprof/goroutineleak?debug=2');
+      const leaked = text.match(/^goroutine \d+ \[chan receive \(leaked\)\]:$/gm) ?? [];
+      assert.equal(leaked.length, 7);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
+
+describe('leaksvc built by Go 1.19', { timeout: 600_000 }, () => {
+  it('builds and leaks', async () => {
+    const svc = await startGoService({ goBin: go119 });
+    try {
+      assert.match(svc.goVersion, /^go1\.19/);
+      const before = await svc.count();
+      assert.ok((await svc.leak('mutex', 4)) >= before + 4);
+      assert.match(await dump(svc, '/debug/pprof/goroutine?debug=2'), /\[semacquire\]:/);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
