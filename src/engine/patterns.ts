@@ -1,5 +1,6 @@
-// The leak pattern catalogue: how each pattern is recognised is in rank.ts; here are names and advice.
-import type { PatternId } from './model.js';
+// The leak pattern catalogue (names and the usual fix) and how a group's frames are read to find the
+// pattern, the blocking line in the service's own code and the standard-library call that explains it.
+import type { BlockKind, Frame, PatternId, StackGroup } from './model.js';
 
 export interface PatternInfo {
   id: PatternId;
@@ -7,10 +8,239 @@ export interface PatternInfo {
   advice: string;
 }
 
-export const PATTERNS: Record<PatternId, PatternInfo> = {} as Record<PatternId, PatternInfo>;
+const catalogue: PatternInfo[] = [
+  {
+    id: 'chan-send-no-receiver',
+    title: 'send nobody receives (early return after timeout)',
+    advice:
+      'These goroutines are stuck sending on a channel whose receiver has gone, typically a caller that ' +
+      'returned early on a timeout, an error or ctx.Done() and stopped reading the result. Give the channel ' +
+      'a buffer of 1 so the single send always completes, or make the send a select that also waits on ' +
+      'ctx.Done(), and make sure every path that starts the goroutine also reads its result or cancels it.',
+  },
+  {
+    id: 'chan-recv-never-closed',
+    title: 'receive on a channel that is never closed',
+    advice:
+      'These goroutines wait to receive (or range) over a channel that no sender will ever close or write ' +
+      'to again. Close the channel when the producer is done (exactly once, by the sender side), or select ' +
+      'on ctx.Done() / a quit channel next to the receive so the goroutine can exit when its owner stops.',
+  },
+  {
+    id: 'select-no-cancel',
+    title: 'select without cancellation',
+    advice:
+      'These goroutines sit in a select where no case will ever fire: no case is tied to a context or quit ' +
+      'channel that the owner closes. Add a `case <-ctx.Done(): return` (and pass the request or service ' +
+      'context in), and stop tickers/timers used in the select with defer t.Stop().',
+  },
+  {
+    id: 'select-no-cases',
+    title: 'empty select (blocks forever)',
+    advice:
+      '`select {}` blocks forever by design. In main it keeps a process alive; anywhere that runs per ' +
+      'request or per task it leaks one goroutine each time. Wait on a context or a done channel instead.',
+  },
+  {
+    id: 'nil-chan',
+    title: 'operation on a nil channel',
+    advice:
+      'Sending to or receiving from a nil channel blocks forever. The channel was never made (a zero-value ' +
+      'struct field, a map lookup that missed, a channel set to nil to disable a select case and never ' +
+      're-enabled). Initialise it with make() before the goroutine starts, or guard the operation.',
+  },
+  {
+    id: 'waitgroup-never-done',
+    title: 'WaitGroup never done',
+    advice:
+      'These goroutines wait in WaitGroup.Wait for a counter that never reaches zero: an Add without a ' +
+      'matching Done (an early return or panic path skipping Done, or Add called more times than goroutines ' +
+      'started). Call `defer wg.Done()` first thing in each goroutine, Add before starting it, or use ' +
+      'wg.Go (Go 1.25+) / errgroup so the pairing cannot go wrong.',
+  },
+  {
+    id: 'lock-never-released',
+    title: 'lock never released',
+    advice:
+      'These goroutines wait for a mutex that its holder never unlocks: an early return or panic between ' +
+      'Lock and Unlock, a lock held across a blocking call that never completes, or a lock-order deadlock. ' +
+      'Put `defer mu.Unlock()` right after Lock, never hold a lock across channel operations or I/O, and ' +
+      'take locks in one global order.',
+  },
+  {
+    id: 'cond-never-signalled',
+    title: 'sync.Cond never signalled',
+    advice:
+      'These goroutines wait in Cond.Wait for a Signal/Broadcast that never comes. Make every state change ' +
+      'the waiters depend on call Broadcast (including shutdown), re-check the condition in a loop, or ' +
+      'replace the Cond with a channel that can be closed and selected on with ctx.Done().',
+  },
+  {
+    id: 'unclosed-http-body',
+    title: 'unclosed HTTP response body',
+    advice:
+      'Each of these is an HTTP client connection whose response body was never closed: net/http keeps ' +
+      'a readLoop and a writeLoop goroutine (and the socket) alive per connection until the body is read ' +
+      'to EOF or closed. After every successful client.Do/Get/Post, `defer resp.Body.Close()` (drain it ' +
+      'with io.Copy(io.Discard, resp.Body) to reuse the connection), on error paths too when resp != nil.',
+  },
+  {
+    id: 'net-read-no-deadline',
+    title: 'network read without deadline',
+    advice:
+      'These goroutines block reading from a network connection that never delivers data and is never ' +
+      'closed: a peer that went silent, a half-open TCP connection. Set deadlines (conn.SetReadDeadline, ' +
+      'http.Server.ReadTimeout/IdleTimeout, client timeouts), close the connection when the owner stops, ' +
+      'and enable TCP keep-alives.',
+  },
+  {
+    id: 'sleep-loop',
+    title: 'sleep/poll loop that never exits',
+    advice:
+      'These goroutines loop around time.Sleep (or a ticker) with no exit condition, and a new one starts ' +
+      'each time the code runs. Give the loop a stop signal (ctx.Done() in a select with a time.Ticker, ' +
+      'stopped with defer t.Stop()) and start it once, not per call.',
+  },
+  {
+    id: 'blocked-other',
+    title: 'goroutines blocked and piling up',
+    advice:
+      'Goroutines with this stack are blocked and their number does not come down. Look at the blocking ' +
+      'line: find who should wake them (a close, a send, a cancel, a deadline) and make sure that happens ' +
+      'on every path, including errors and timeouts.',
+  },
+];
+
+export const PATTERNS: Readonly<Record<PatternId, PatternInfo>> = Object.fromEntries(
+  catalogue.map((p) => [p.id, p]),
+) as Record<PatternId, PatternInfo>;
 
 export function patternInfo(id: PatternId): PatternInfo {
-  const p = PATTERNS[id];
-  if (!p) throw new Error(`unknown pattern ${id}`);
-  return p;
+  return PATTERNS[id];
+}
+
+// Top-level import paths of the Go standard library (first path element, no dot in it). Module paths
+// of services either contain a dot (github.com/…) or are `main`; a dot-less module such as `leaksvc`
+// is not in this list, so it still counts as the service's own code.
+const STD_ROOTS = new Set(
+  (
+    'archive bufio bytes cmp compress container context crypto database debug embed encoding errors ' +
+    'expvar flag fmt go hash html image index internal io iter log maps math mime net os path plugin ' +
+    'reflect regexp runtime slices sort strconv strings structs sync syscall testing text time unicode ' +
+    'unique unsafe vendor weak'
+  ).split(' '),
+);
+
+/** Package import path of a qualified Go function name (`net/http.(*conn).serve` → `net/http`). */
+export function packageOf(func: string): string {
+  const slash = func.lastIndexOf('/');
+  const dot = func.indexOf('.', slash + 1);
+  return dot < 0 ? func : func.slice(0, dot);
+}
+
+export function isStdFrame(f: Frame): boolean {
+  const pkg = packageOf(f.func);
+  const root = pkg.split('/')[0] ?? pkg;
+  return STD_ROOTS.has(root);
+}
+
+function isRuntimeFrame(f: Frame): boolean {
+  const pkg = packageOf(f.func);
+  return pkg === 'runtime' || pkg.startsWith('internal/') || pkg.startsWith('runtime/internal');
+}
+
+/** The blocking frame in the service's own code: the innermost frame outside the standard library. */
+export function userSite(frames: Frame[]): Frame | null {
+  return frames.find((f) => !isStdFrame(f)) ?? null;
+}
+
+/** The outermost frame outside the standard library (where the goroutine's own code starts). */
+function outermostUserFrame(frames: Frame[]): Frame | null {
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i]!;
+    if (!isStdFrame(f)) return f;
+  }
+  return null;
+}
+
+/** The standard-library API the service called when it blocked (the std frame just inside the user
+ *  site, runtime and internal packages skipped): sync.(*Mutex).Lock, bufio.(*Reader).ReadString, … */
+function calledStdFrame(frames: Frame[], site: Frame | null): Frame | null {
+  const end = site ? frames.indexOf(site) : frames.length;
+  for (let i = end - 1; i >= 0; i--) {
+    const f = frames[i]!;
+    if (!isRuntimeFrame(f)) return f;
+  }
+  return null;
+}
+
+const SPAWN_WRAPPERS = [/^sync\.\(\*WaitGroup\)\.Go$/, /^golang\.org\/x\/sync\/errgroup\.\(\*Group\)\.(Try)?Go$/];
+
+/** The created-by site worth showing: a goroutine started through wg.Go or errgroup names the wrapper
+ *  as its creator, so use the first frame of the service's own code instead. */
+export function creatorSite(g: Pick<StackGroup, 'createdBy' | 'frames'>): Frame | null {
+  const c = g.createdBy;
+  if (c && SPAWN_WRAPPERS.some((re) => re.test(c.func))) return outermostUserFrame(g.frames) ?? c;
+  return c;
+}
+
+const hasFunc = (frames: Frame[], re: RegExp) => frames.some((f) => re.test(f.func));
+
+export const READ_LOOP = /^net\/http\.\(\*persistConn\)\.readLoop$/;
+export const WRITE_LOOP = /^net\/http\.\(\*persistConn\)\.writeLoop$/;
+/** Goroutines serving one HTTP/gRPC request: they come and go with traffic. */
+const REQUEST_SCOPED = [
+  /^net\/http\.\(\*conn\)\.serve$/,
+  /^net\/http\.\(\*http2serverConn\)\.runHandler$/,
+  /^golang\.org\/x\/net\/http2\.\(\*serverConn\)\.runHandler$/,
+  /^google\.golang\.org\/grpc\.\(\*Server\)\.(handleStream|processUnaryRPC|processStreamingRPC)$/,
+];
+
+export function isRequestScoped(g: Pick<StackGroup, 'frames' | 'createdBy'>): boolean {
+  return REQUEST_SCOPED.some((re) => hasFunc(g.frames, re) || (g.createdBy !== null && re.test(g.createdBy.func)));
+}
+
+/** An HTTP client connection waiting for its response body to be read or closed (select in readLoop);
+ *  an idle keep-alive connection waits in a network read instead. */
+export function isUnclosedBodyLoop(g: Pick<StackGroup, 'frames' | 'kind'>): boolean {
+  return g.kind === 'select' && hasFunc(g.frames, READ_LOOP);
+}
+
+export interface Reading {
+  pattern: PatternId;
+  site: Frame | null;
+  stdSite: Frame | null;
+  createdBy: Frame | null;
+}
+
+const KIND_PATTERN: Partial<Record<BlockKind, PatternId>> = {
+  'chan-send': 'chan-send-no-receiver',
+  'chan-recv': 'chan-recv-never-closed',
+  'nil-chan': 'nil-chan',
+  select: 'select-no-cancel',
+  'select-nocases': 'select-no-cases',
+  waitgroup: 'waitgroup-never-done',
+  mutex: 'lock-never-released',
+  rwmutex: 'lock-never-released',
+  cond: 'cond-never-signalled',
+  'net-io': 'net-read-no-deadline',
+  sleep: 'sleep-loop',
+};
+
+/** Read a group's frames: which pattern, where in the service's code, which std call, who started it. */
+export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy'>): Reading {
+  const createdBy = creatorSite(g);
+  if (isUnclosedBodyLoop(g)) {
+    const std = g.frames.find((f) => READ_LOOP.test(f.func)) ?? null;
+    return { pattern: 'unclosed-http-body', site: null, stdSite: std, createdBy };
+  }
+  const site = userSite(g.frames);
+  let pattern = KIND_PATTERN[g.kind] ?? 'blocked-other';
+  // Go 1.19 and the aggregated formats say "semacquire"; the frames tell which primitive it was.
+  if (g.kind === 'semaphore' || g.kind === 'sync-other') {
+    if (hasFunc(g.frames, /^sync\.\(\*(RW)?Mutex\)\.R?Lock$/)) pattern = 'lock-never-released';
+    else if (hasFunc(g.frames, /^sync\.\(\*WaitGroup\)\.Wait$/)) pattern = 'waitgroup-never-done';
+    else if (hasFunc(g.frames, /^sync\.\(\*Cond\)\.Wait$/)) pattern = 'cond-never-signalled';
+  }
+  return { pattern, site, stdSite: calledStdFrame(g.frames, site), createdBy };
 }

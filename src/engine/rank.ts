@@ -1,15 +1,67 @@
 // Signals → score and confidence for every group series; only suspects become findings.
-import type { Analysis, Snapshot } from './model.js';
+//
+// Confidence is decided by which evidence is present, not by adding points: Go's own leak marker is
+// ground truth; growth at every step of a series is a leak; growth between two snapshots needs a second
+// witness (goroutines that outlived their creators, long waits, or a pattern that healthy code does not
+// sit in) to be more than "worth a look"; a single snapshot can never be more than medium without the
+// marker. Noise is filtered before that: benign stacks, stacks made only of standard-library frames,
+// piles that rose and fell (surges), steady pools, in-flight request handlers.
+import { matchSeries, type GroupSeries } from './diff.js';
+import { benignReason, compileIgnore } from './benign.js';
+import type { Analysis, BlockKind, Confidence, Finding, PatternId, Snapshot, SnapshotSummary } from './model.js';
+import { isRequestScoped, patternInfo, readGroup, userSite, READ_LOOP, WRITE_LOOP, type Reading } from './patterns.js';
 
 /** Knobs the CLI, the bot and the config pass to analyze/compare. */
 export interface AnalyzeOptions {
-  /** Extra benign patterns: regexes over function names (any frame) that are never findings. */
+  /** Extra benign patterns: regexes over function names (any frame, or the creator) that are never findings. */
   ignore?: string[];
-  /** Diff mode: groups that grew by fewer goroutines than this across the series are not findings. */
+  /** Diff mode: groups that grew by fewer goroutines than this across the series are not growing (default 5). */
   minDelta?: number;
   /** Cap on findings returned, best first (default 25). */
   maxFindings?: number;
 }
+
+const DEFAULT_MIN_DELTA = 5;
+const DEFAULT_MAX_FINDINGS = 25;
+/** Fewer goroutines than this in one place is not a pile worth reporting without growth or the marker. */
+const MIN_PILE = 5;
+/** A wait this long (minutes, as Go printed it) is not a request in flight. */
+const LONG_WAIT_MIN = 10;
+/** Orphans only mean "per-request" when they came from several creators (one creator = a pool). */
+const MIN_ORPHAN_CREATORS = 3;
+
+const BLOCKED = new Set<BlockKind>([
+  'chan-send',
+  'chan-recv',
+  'nil-chan',
+  'select',
+  'select-nocases',
+  'waitgroup',
+  'mutex',
+  'rwmutex',
+  'cond',
+  'semaphore',
+  'net-io',
+  'file-io',
+  'sync-other',
+  'sleep', // a sleep loop is parked, too; it only becomes a finding by piling up
+]);
+
+/** Patterns healthy code does not pile up in, so growth alone is enough for "medium". */
+const INTRINSIC = new Set<PatternId>([
+  'chan-send-no-receiver',
+  'nil-chan',
+  'select-no-cases',
+  'unclosed-http-body',
+  'waitgroup-never-done',
+  'cond-never-signalled',
+]);
+
+const TIER: Record<Confidence, { floor: number; width: number; rank: number }> = {
+  high: { floor: 70, width: 30, rank: 0 },
+  medium: { floor: 40, width: 29, rank: 1 },
+  low: { floor: 10, width: 29, rank: 2 },
+};
 
 /** Single-snapshot analysis: no growth signal, so confidence is lower than in a series. */
 export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis {
@@ -18,7 +70,214 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
 
 /** Two or more snapshots of one service, oldest first: a leak keeps growing, a surge rises and falls. */
 export function compare(series: Snapshot[], opts: AnalyzeOptions = {}): Analysis {
-  void series;
-  void opts;
-  throw new Error('compare: not implemented yet');
+  if (series.length === 0) throw new RangeError('compare needs at least one snapshot');
+  const ctx: Context = {
+    n: series.length,
+    minDelta: Math.max(1, opts.minDelta ?? DEFAULT_MIN_DELTA),
+    ignore: compileIgnore(opts.ignore ?? []),
+    latest: series[series.length - 1]!,
+    writeLoops: 0,
+  };
+  const all = matchSeries(series);
+  // Each connection with an unread body holds a writeLoop too: fold those into the readLoop finding.
+  const unclosedBody = all.some((s) => !s.vanished && readGroup(s.group).pattern === 'unclosed-http-body');
+  for (const s of all) if (unclosedBody && isWriteLoop(s)) ctx.writeLoops += s.after;
+
+  const findings: Finding[] = [];
+  let suppressed = 0;
+  for (const s of all) {
+    const f = unclosedBody && isWriteLoop(s) ? null : judge(s, ctx);
+    if (f) findings.push(f);
+    else if (Math.abs(s.delta) >= ctx.minDelta || (s.after >= MIN_PILE && BLOCKED.has(s.group.kind))) suppressed++;
+  }
+  findings.sort((a, b) => TIER[a.confidence].rank - TIER[b.confidence].rank || b.score - a.score || b.after - a.after);
+  return {
+    mode: series.length === 1 ? 'single' : 'diff',
+    snapshots: series.map(summarize),
+    findings: findings.slice(0, Math.max(0, opts.maxFindings ?? DEFAULT_MAX_FINDINGS)),
+    suppressed,
+  };
+}
+
+interface Context {
+  n: number;
+  minDelta: number;
+  ignore: RegExp[];
+  latest: Snapshot;
+  writeLoops: number;
+}
+
+const isWriteLoop = (s: GroupSeries) => s.group.frames.some((f) => WRITE_LOOP.test(f.func));
+
+function summarize(s: Snapshot): SnapshotSummary {
+  return {
+    goroutines: s.total,
+    groups: s.groups.length,
+    capturedAt: s.capturedAt,
+    format: s.format,
+    leakProfile: s.leakProfile,
+    truncated: s.truncated,
+    warnings: s.warnings,
+  };
+}
+
+/** Everything judge() looks at, worked out once. */
+interface Facts {
+  reading: Reading;
+  blocked: boolean;
+  growth: boolean;
+  monotonic: boolean;
+  surge: boolean;
+  plateau: boolean;
+  longWait: boolean;
+  orphansPerRequest: boolean;
+  requestScoped: boolean;
+  leaked: number;
+}
+
+function factsOf(s: GroupSeries, ctx: Context): Facts {
+  const g = s.group;
+  const reading = readGroup(g);
+  const c = s.counts;
+  const steps = c.slice(1).map((v, i) => v - c[i]!);
+  const growth = ctx.n >= 2 && s.delta >= ctx.minDelta;
+  // A per-request leak's goroutines each come from a different creator that has since returned. Not
+  // for readLoops: every HTTP connection is dialled by a goroutine that exits at once.
+  const orphanCreators = g.distinctCreators ?? 0;
+  return {
+    reading,
+    blocked: BLOCKED.has(g.kind) || reading.pattern === 'unclosed-http-body',
+    growth,
+    monotonic: growth && ctx.n >= 3 && steps.every((d) => d > 0),
+    surge: ctx.n >= 2 && s.peak - s.after >= Math.max(ctx.minDelta, 0.3 * s.peak),
+    plateau: growth && ctx.n >= 3 && (steps[steps.length - 1] ?? 0) <= 0,
+    longWait: (g.waitMinutes?.max ?? 0) >= LONG_WAIT_MIN,
+    orphansPerRequest:
+      reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && orphanCreators >= MIN_ORPHAN_CREATORS,
+    requestScoped: isRequestScoped(g),
+    leaked: g.leaked,
+  };
+}
+
+/** The confidence this evidence supports, or null when the series is not a suspect. */
+function confidenceOf(s: GroupSeries, f: Facts, ctx: Context): Confidence | null {
+  if (f.leaked > 0) return 'high';
+  if (!f.blocked && !(f.reading.pattern === 'sleep-loop' && f.monotonic)) return null;
+  if (f.surge && !f.longWait) return null;
+  const witness = f.orphansPerRequest || f.longWait;
+  if (ctx.n >= 2) {
+    if (!f.growth) return s.after >= MIN_PILE && witness && !f.requestScoped ? 'low' : null;
+    if (f.monotonic) return f.requestScoped ? 'medium' : 'high';
+    if (f.plateau) return 'low';
+    if (witness) return f.requestScoped ? 'medium' : 'high';
+    return !f.requestScoped && INTRINSIC.has(f.reading.pattern) ? 'medium' : 'low';
+  }
+  if (s.after < MIN_PILE) return null;
+  if (witness && !f.requestScoped) return 'medium';
+  return 'low';
+}
+
+function judge(s: GroupSeries, ctx: Context): Finding | null {
+  if (s.vanished) return null;
+  const g = s.group;
+  const benign = benignReason(g, ctx.ignore);
+  if (benign === 'ignored' || (benign === 'benign' && g.leaked === 0)) return null;
+  const f = factsOf(s, ctx);
+  // Stacks without a line of the service's code are the runtime's and the standard library's own
+  // machinery (accept loops, keep-alive connections, signal handling): not the service's leak.
+  if (!f.reading.site && f.reading.pattern !== 'unclosed-http-body' && f.leaked === 0) return null;
+  const confidence = confidenceOf(s, f, ctx);
+  if (!confidence) return null;
+
+  const info = patternInfo(f.reading.pattern);
+  const signals = signalsOf(s, f, ctx);
+  let advice = info.advice;
+  if (f.reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, f);
+  return {
+    state: g.state,
+    kind: g.kind,
+    before: s.before,
+    after: s.after,
+    delta: s.delta,
+    series: s.counts,
+    growthPerMinute: s.growthPerMinute,
+    frames: g.frames,
+    site: f.reading.site,
+    stdSite: f.reading.stdSite,
+    createdBy: f.reading.createdBy,
+    waitMinutes: g.waitMinutes,
+    orphans: g.orphans,
+    leaked: g.leaked,
+    labels: g.labels,
+    exampleId: g.exampleId,
+    pattern: info.id,
+    patternTitle: info.title,
+    advice,
+    signals,
+    score: scoreOf(s, f, confidence),
+    confidence,
+    groupKey: s.key,
+    coarseKey: s.coarseKey,
+  };
+}
+
+/** A score inside the confidence's band, higher for bigger, faster, longer-waiting piles. */
+function scoreOf(s: GroupSeries, f: Facts, c: Confidence): number {
+  let strength = Math.min(1, Math.log10(s.after + 1) / 4) * 0.4; // 10k goroutines fills this part
+  if (f.growth) strength += Math.min(1, Math.log10(s.delta + 1) / 3) * 0.25;
+  if (f.monotonic) strength += 0.1;
+  if (f.longWait) strength += 0.1;
+  if (f.orphansPerRequest) strength += 0.1;
+  if (f.leaked > 0) strength += 0.05;
+  if (INTRINSIC.has(f.reading.pattern)) strength += 0.15; // healthy code rarely parks here
+  if (f.requestScoped) strength -= 0.1;
+  const band = TIER[c];
+  return band.floor + Math.round(band.width * Math.max(0, Math.min(1, strength)));
+}
+
+const fmtRate = (r: number) => (Math.abs(r) >= 10 ? r.toFixed(0) : r.toFixed(1));
+
+function signalsOf(s: GroupSeries, f: Facts, ctx: Context): string[] {
+  const g = s.group;
+  const out: string[] = [];
+  if (f.leaked > 0) out.push(`${f.leaked} of ${g.count} marked (leaked) by Go's goroutine leak profile`);
+  if (ctx.n >= 2) {
+    const rate = s.growthPerMinute !== null && s.delta > 0 ? ` (+${fmtRate(s.growthPerMinute)}/min)` : '';
+    if (f.monotonic) out.push(`grew at every snapshot: ${s.counts.join(' → ')}${rate}`);
+    else if (f.growth) out.push(`grew ${s.before} → ${s.after} (+${s.delta})${rate}`);
+    else out.push(`steady at ${s.after} across ${ctx.n} snapshots`);
+    if (f.plateau) out.push('stopped growing at the last snapshot (a pool that grew once looks like this)');
+    if (s.isNew) out.push('not present in the first snapshot');
+  } else {
+    out.push(`${g.count} goroutines on one operation (single snapshot: capture again to see growth)`);
+  }
+  out.push(`blocked in ${g.state}${g.stateInferred ? ' (inferred from the frames)' : ''}`);
+  if (g.waitMinutes) {
+    const { min, max } = g.waitMinutes;
+    out.push(min === max ? `waiting ${max} min` : `waiting ${min}–${max} min`);
+  }
+  if (f.orphansPerRequest) {
+    out.push(`${g.orphans} of ${g.count} outlived the goroutine that started them (${g.distinctCreators} distinct creators)`);
+  }
+  if (f.requestScoped) out.push('serves requests: in-flight handlers come and go with traffic');
+  if (f.reading.pattern === 'unclosed-http-body' && ctx.writeLoops > 0) {
+    out.push(`plus ${ctx.writeLoops} writeLoop goroutines holding the same connections`);
+  }
+  return out;
+}
+
+/** Unclosed bodies leave no frame of the service's code in readLoop: point at who makes client requests,
+ *  from goroutines in the latest snapshot that are inside http.Client right now, when there are any. */
+function httpClientHint(latest: Snapshot, f: Facts): string {
+  const callers = new Set<string>();
+  for (const g of latest.groups) {
+    if (!g.frames.some((fr) => /^net\/http\.\(\*Client\)\.(do|Do)$/.test(fr.func))) continue;
+    const site = userSite(g.frames);
+    if (site) callers.add(`${site.func} (${site.file}:${site.line})`);
+  }
+  const created = f.reading.createdBy;
+  const by = created && !READ_LOOP.test(created.func) ? `The connections were opened by ${created.func}` : 'The connections were opened by http.Transport';
+  return callers.size > 0
+    ? `${by} for requests made from ${[...callers].slice(0, 3).join(', ')}: check that each closes resp.Body.`
+    : `${by} on behalf of the service's http.Client calls: look for a client.Do/Get/Post whose resp.Body is not closed.`;
 }
