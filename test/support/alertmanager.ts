@@ -1,0 +1,191 @@
+// A real Alertmanager (Debian's prometheus-alertmanager) for tests and benchmarks: loopback only,
+// clustering off, a private storage dir, a webhook receiver pointed at the URL the test gives, with the
+// bearer token in a credentials_file exactly as production would configure it. Killed when the test
+// process exits even if the test forgot to stop it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './redis.js';
+
+export const alertmanagerBin = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
+
+export interface AlertmanagerOptions {
+  /** Where the webhook receiver posts, e.g. http://127.0.0.1:1234/webhooks/alertmanager. */
+  webhookUrl: string;
+  /** Sent as `Authorization: Bearer <token>` (via credentials_file); omitted → no Authorization. */
+  token?: string;
+  groupBy?: string[];
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  /** webhook_configs.max_alerts (0 = all). */
+  maxAlerts?: number;
+  sendResolved?: boolean;
+  /** A complete config instead of the generated one; `${WEBHOOK_URL}` and `${CREDENTIALS_FILE}` are
+   *  substituted (used to run the shipped deploy/ snippet for real). */
+  configTemplate?: string;
+}
+
+/** What POST /api/v2/alerts takes (Prometheus sends the same). Times are ISO strings or Dates. */
+export interface PostableAlert {
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt?: string | Date;
+  endsAt?: string | Date;
+  generatorURL?: string;
+}
+
+export interface TestAlertmanager {
+  url: string;
+  port: number;
+  configFile: string;
+  /** Posts alerts as Prometheus would (firing unless endsAt is in the past). */
+  postAlerts(alerts: PostableAlert[]): Promise<void>;
+  /** Posts the same alerts with endsAt in the past: Alertmanager sends them as resolved. */
+  resolve(alerts: PostableAlert[]): Promise<void>;
+  /** GET /api/v2/alerts. */
+  alerts(): Promise<Array<{ labels: Record<string, string>; fingerprint: string; status: { state: string } }>>;
+  /** Stops the process (SIGTERM, then SIGKILL after 10 s). Storage survives for start(). */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports; `fresh` wipes its notification log first (as a new HA replica
+   *  that never saw the earlier notifications would behave). */
+  start(opts?: { fresh?: boolean }): Promise<void>;
+  /** Last lines of its log (for assertion messages). */
+  log(): string;
+  close(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+export function alertmanagerConfig(opts: AlertmanagerOptions, credentialsFile: string): string {
+  if (opts.configTemplate) {
+    return opts.configTemplate.replaceAll('${WEBHOOK_URL}', opts.webhookUrl).replaceAll('${CREDENTIALS_FILE}', credentialsFile);
+  }
+  const auth = opts.token
+    ? `
+        http_config:
+          authorization:
+            type: Bearer
+            credentials_file: ${JSON.stringify(credentialsFile)}`
+    : '';
+  return `route:
+  receiver: leakbot
+  group_by: ${JSON.stringify(opts.groupBy ?? ['alertname', 'service'])}
+  group_wait: ${opts.groupWait ?? '1s'}
+  group_interval: ${opts.groupInterval ?? '2s'}
+  repeat_interval: ${opts.repeatInterval ?? '1h'}
+receivers:
+  - name: leakbot
+    webhook_configs:
+      - url: ${JSON.stringify(opts.webhookUrl)}
+        send_resolved: ${opts.sendResolved ?? true}
+        max_alerts: ${opts.maxAlerts ?? 0}${auth}
+`;
+}
+
+export async function startAlertmanager(opts: AlertmanagerOptions): Promise<TestAlertmanager> {
+  const dir = mkdtempSync(join(tmpdir(), 'leakbot-am-'));
+  const configFile = join(dir, 'alertmanager.yml');
+  const credentialsFile = join(dir, 'token');
+  const storage = join(dir, 'data');
+  writeFileSync(credentialsFile, opts.token ?? '', { mode: 0o600 });
+  writeFileSync(configFile, alertmanagerConfig(opts, credentialsFile));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let proc: ChildProcess | null = null;
+  let logTail = '';
+
+  async function start(startOpts: { fresh?: boolean } = {}): Promise<void> {
+    if (startOpts.fresh) rmSync(storage, { recursive: true, force: true });
+    const child = spawn(
+      alertmanagerBin,
+      [
+        `--config.file=${configFile}`,
+        `--storage.path=${storage}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=', // no gossip port, no HA: a single loopback instance
+        `--web.external-url=${url}`,
+        '--log.level=debug',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      logTail = (logTail + d).slice(-8000);
+    });
+    proc = child;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}\n${logTail}`);
+      try {
+        const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    child.kill('SIGKILL');
+    throw new Error(`alertmanager did not become ready on ${url} within 30 s\n${logTail}`);
+  }
+
+  async function stop(): Promise<void> {
+    const p = proc;
+    proc = null;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+      p.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      p.kill('SIGTERM');
+    });
+  }
+
+  const iso = (t: string | Date | undefined): string | undefined => (t instanceof Date ? t.toISOString() : t);
+
+  async function postAlerts(alerts: PostableAlert[]): Promise<void> {
+    const body = alerts.map((a) => ({
+      labels: a.labels,
+      annotations: a.annotations ?? {},
+      ...(a.startsAt ? { startsAt: iso(a.startsAt) } : {}),
+      ...(a.endsAt ? { endsAt: iso(a.endsAt) } : {}),
+      generatorURL: a.generatorURL ?? 'http://prometheus.test:9090/graph?g0.expr=go_goroutines',
+    }));
+    const res = await fetch(`${url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!res.ok) throw new Error(`alertmanager POST /api/v2/alerts: ${res.status} ${await res.text()}`);
+  }
+
+  await start();
+  return {
+    url,
+    port,
+    configFile,
+    postAlerts,
+    resolve: (alerts) => postAlerts(alerts.map((a) => ({ ...a, endsAt: new Date(Date.now() - 1000) }))),
+    async alerts() {
+      const res = await fetch(`${url}/api/v2/alerts`, { signal: AbortSignal.timeout(15_000) });
+      if (!res.ok) throw new Error(`alertmanager GET /api/v2/alerts: ${res.status}`);
+      return (await res.json()) as Awaited<ReturnType<TestAlertmanager['alerts']>>;
+    },
+    stop,
+    start,
+    log: () => logTail,
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
