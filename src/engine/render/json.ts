@@ -1,13 +1,73 @@
-import type { Analysis, Snapshot } from '../model.js';
+// The JSON contract of issue 2 (acceptance checks read it: add fields freely, never rename these):
+// analyze → {goroutines, groups, findings}; diff → {before: {goroutines}, after: {goroutines}, findings}.
+// Every finding carries state, before, after, delta, frames, createdBy, pattern, advice, score, confidence.
+import type { Analysis, Finding, Snapshot, StackGroup } from '../model.js';
+import { primarySite } from './format.js';
 
-/** The JSON contract of issue 2 (fields may be added, never renamed). */
-export type JsonReport = Record<string, unknown>;
+export interface JsonFinding extends Finding {
+  /** `file:line` of the blocking site, for grep and editors. */
+  location: string | null;
+}
 
-/** analyze: {goroutines, groups, findings}; diff: {before: {goroutines}, after: {goroutines}, findings}. */
+export interface JsonGroup {
+  key: string;
+  state: string;
+  kind: StackGroup['kind'];
+  count: number;
+  frames: StackGroup['frames'];
+  createdBy: StackGroup['createdBy'];
+  waitMinutes: StackGroup['waitMinutes'];
+  orphans: number;
+  leaked: number;
+  labels: StackGroup['labels'];
+  exampleId: number | null;
+}
+
+interface Common {
+  mode: Analysis['mode'];
+  findings: JsonFinding[];
+  suppressed: number;
+  snapshots: Analysis['snapshots'];
+}
+
+export type JsonReport =
+  | (Common & { goroutines: number; groups: JsonGroup[] })
+  | (Common & { before: { goroutines: number }; after: { goroutines: number } });
+
+/** `snapshots` (the analysed ones, oldest first) adds the groups of a single-snapshot report. */
 export function toJsonReport(a: Analysis, snapshots?: Snapshot[]): JsonReport {
-  void a;
-  void snapshots;
-  throw new Error('toJsonReport: not implemented yet');
+  const common: Common = {
+    mode: a.mode,
+    findings: a.findings.map((f) => {
+      const site = primarySite(f);
+      return { ...f, location: site ? `${site.file}:${site.line}` : null };
+    }),
+    suppressed: a.suppressed,
+    snapshots: a.snapshots,
+  };
+  const first = a.snapshots[0];
+  const last = a.snapshots[a.snapshots.length - 1];
+  if (a.mode === 'single') {
+    const groups = (snapshots?.[snapshots.length - 1]?.groups ?? []).map(jsonGroup).sort((x, y) => y.count - x.count);
+    return { goroutines: last?.goroutines ?? 0, groups, ...common };
+  }
+  return { before: { goroutines: first?.goroutines ?? 0 }, after: { goroutines: last?.goroutines ?? 0 }, ...common };
+}
+
+function jsonGroup(g: StackGroup): JsonGroup {
+  return {
+    key: g.key,
+    state: g.state,
+    kind: g.kind,
+    count: g.count,
+    frames: g.frames,
+    createdBy: g.createdBy,
+    waitMinutes: g.waitMinutes,
+    orphans: g.orphans,
+    leaked: g.leaked,
+    labels: g.labels,
+    exampleId: g.exampleId,
+  };
 }
 
 export function renderJson(a: Analysis, snapshots?: Snapshot[]): string {

@@ -1,11 +1,33 @@
-import type { Analysis } from '../model.js';
+// Markdown report: what the bot uploads as a file when Block Kit runs out of room, and what
+// postmortem drafts quote. Code locations in backticks, full stacks in fenced blocks.
+import type { Analysis, Finding } from '../model.js';
+import { countLine, fileLine, primarySite, shortFunc, stackLines, summaryLine, verdictLine, warningsOf } from './format.js';
 
 export interface MarkdownOptions {
   title?: string;
 }
 
 export function renderMarkdown(a: Analysis, opts: MarkdownOptions = {}): string {
-  void a;
-  void opts;
-  throw new Error('renderMarkdown: not implemented yet');
+  const out: string[] = [`# ${opts.title ?? 'Goroutine leak report'}`, '', `**${verdictLine(a)}** ${summaryLine(a)}`];
+  const warnings = warningsOf(a);
+  if (warnings.length) out.push('', ...warnings.map((w) => `> ⚠ ${w}`));
+  a.findings.forEach((f, i) => out.push('', ...findingMarkdown(f, i + 1, a.mode)));
+  if (a.suppressed > 0) out.push('', `_${a.suppressed} other piles judged healthy (pools, surges, runtime) are not listed._`);
+  return out.join('\n') + '\n';
+}
+
+export function findingMarkdown(f: Finding, n: number, mode: Analysis['mode']): string[] {
+  const site = primarySite(f);
+  const where = site ? `\`${fileLine(site)}\` in \`${shortFunc(site.func)}\`` : 'unknown site';
+  const out = [`## ${n}. ${f.patternTitle} — ${where}`, '', `- **Confidence:** ${f.confidence} (score ${f.score})`];
+  out.push(`- **Goroutines:** ${countLine(f, mode)}`);
+  if (mode === 'diff') out.push(`- **Series:** ${f.series.join(' → ')}`);
+  if (f.site && f.stdSite) out.push(`- **Via:** \`${f.stdSite.func}\` (\`${fileLine(f.stdSite)}\`)`);
+  if (f.createdBy) out.push(`- **Created by:** \`${f.createdBy.func}\` at \`${fileLine(f.createdBy)}\``);
+  if (f.exampleId !== null) out.push(`- **Example goroutine:** ${f.exampleId}`);
+  const labels = Object.entries(f.labels);
+  if (labels.length) out.push(`- **Labels:** ${labels.map(([k, v]) => `\`${k}=${v.join('|')}\``).join(', ')}`);
+  out.push('- **Why:**', ...f.signals.map((s) => `  - ${s}`));
+  out.push('', f.advice, '', '```', ...stackLines(f, 40), '```');
+  return out;
 }

@@ -1,12 +1,51 @@
-import type { Analysis } from '../model.js';
+// Terminal output: one block per finding, the site first. Colour only when the caller says so (a TTY).
+import type { Analysis, Confidence, Finding } from '../model.js';
+import { countLine, fileLine, primarySite, shortFunc, stackLines, summaryLine, verdictLine, warningsOf } from './format.js';
 
 export interface TextOptions {
   /** ANSI colour; the CLI passes true only on a TTY. */
   color: boolean;
 }
 
+type Paint = (code: string, s: string) => string;
+
+const CONFIDENCE_COLOR: Record<Confidence, string> = { high: '1;31', medium: '1;33', low: '36' };
+
 export function renderText(a: Analysis, opts: TextOptions): string {
-  void a;
-  void opts;
-  throw new Error('renderText: not implemented yet');
+  const paint: Paint = opts.color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_c, s) => s;
+  const out: string[] = [paint('1', verdictLine(a)) + ' ' + summaryLine(a)];
+  for (const w of warningsOf(a)) out.push(paint('33', `! ${w}`));
+  a.findings.forEach((f, i) => out.push('', ...findingLines(f, i + 1, a.mode, paint)));
+  if (a.suppressed > 0) out.push('', paint('2', `${a.suppressed} other piles judged healthy (pools, surges, runtime) and not shown.`));
+  return out.join('\n') + '\n';
+}
+
+function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Paint): string[] {
+  const site = primarySite(f);
+  const where = site ? `${paint('1', fileLine(site))} in ${shortFunc(site.func)}` : 'unknown site';
+  const lines = [
+    `${n}. ${paint(CONFIDENCE_COLOR[f.confidence], f.confidence.toUpperCase())} ${paint('1', f.patternTitle)} (score ${f.score})`,
+    `   at ${where}`,
+  ];
+  if (f.site && f.stdSite) lines.push(`   via ${f.stdSite.func} (${fileLine(f.stdSite)})`);
+  lines.push(`   ${countLine(f, mode)}`);
+  if (f.createdBy) lines.push(`   created by ${shortFunc(f.createdBy.func)} at ${fileLine(f.createdBy)}`);
+  for (const s of f.signals) lines.push(paint('2', `   - ${s}`));
+  lines.push(...wrap(f.advice, 96).map((l) => `   ${l}`));
+  lines.push(paint('2', '   stack:'));
+  for (const s of stackLines(f, 8)) lines.push(paint('2', s.replace(/^/gm, '     ')));
+  return lines;
+}
+
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
 }

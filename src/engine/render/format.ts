@@ -1,0 +1,90 @@
+// Wording every renderer shares, so the terminal, Markdown and Slack say the same thing the same way.
+import type { Analysis, Finding, Frame } from '../model.js';
+
+/** `internal/leaks/leaks.go:171`: the last path segments, enough to find the file in a repo. */
+export function shortFile(file: string, segments = 3): string {
+  const parts = file.split('/').filter(Boolean);
+  return parts.slice(-segments).join('/') || file;
+}
+
+/** `leaks.fetchResult` for `example.com/fixtures/internal/leaks.fetchResult`. */
+export function shortFunc(func: string): string {
+  return func.slice(func.lastIndexOf('/') + 1);
+}
+
+/** `leaks.go:171` when the line is known. */
+export function fileLine(f: Frame): string {
+  return f.line > 0 ? `${shortFile(f.file)}:${f.line}` : shortFile(f.file);
+}
+
+/** Where the finding points: the service's own blocking line, else the standard-library frame. */
+export function primarySite(f: Finding): Frame | null {
+  return f.site ?? f.stdSite ?? f.frames[0] ?? null;
+}
+
+export const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/** "140 goroutines (+120, +60/min)" or "40 goroutines". */
+export function countLine(f: Finding, mode: Analysis['mode']): string {
+  let s = plural(f.after, 'goroutine');
+  if (mode === 'diff') {
+    const parts = [`${f.delta >= 0 ? '+' : ''}${f.delta}`];
+    if (f.growthPerMinute !== null && f.delta > 0) {
+      const r = f.growthPerMinute;
+      parts.push(`+${Math.abs(r) >= 10 ? r.toFixed(0) : r.toFixed(1)}/min`);
+    }
+    s += ` (${parts.join(', ')})`;
+  }
+  return `${s} in ${f.state}`;
+}
+
+/** One line for the whole analysis: "3 snapshots over 2.0 min: 120 → 940 goroutines". */
+export function summaryLine(a: Analysis): string {
+  const snaps = a.snapshots;
+  const first = snaps[0];
+  const last = snaps[snaps.length - 1];
+  if (!first || !last) return 'no snapshots';
+  if (a.mode === 'single') return `1 snapshot: ${plural(first.goroutines, 'goroutine')} in ${plural(first.groups, 'stack group')}`;
+  const span =
+    first.capturedAt !== null && last.capturedAt !== null && last.capturedAt > first.capturedAt
+      ? ` over ${formatDuration(last.capturedAt - first.capturedAt)}`
+      : '';
+  return `${snaps.length} snapshots${span}: ${snaps.map((s) => s.goroutines.toLocaleString('en-US')).join(' → ')} goroutines`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** "found 2 suspected leak sites (1 high, 1 medium)" / "no suspected leaks". */
+export function verdictLine(a: Analysis): string {
+  if (a.findings.length === 0) return 'No suspected goroutine leaks.';
+  const by = (c: string) => a.findings.filter((f) => f.confidence === c).length;
+  const parts = (['high', 'medium', 'low'] as const).filter((c) => by(c) > 0).map((c) => `${by(c)} ${c}`);
+  return `${plural(a.findings.length, 'suspected leak site')} (${parts.join(', ')}).`;
+}
+
+/** Warnings worth showing next to the result: truncated input, parser notes. */
+export function warningsOf(a: Analysis): string[] {
+  const out: string[] = [];
+  a.snapshots.forEach((s, i) => {
+    const which = a.snapshots.length > 1 ? `snapshot ${i + 1}: ` : '';
+    if (s.truncated) out.push(`${which}the dump was truncated; analysed as far as it goes`);
+    for (const w of s.warnings) out.push(which + w);
+  });
+  if (a.mode === 'single' && a.findings.length > 0) {
+    out.push('single snapshot: take a second one in a minute and compare to see what keeps growing');
+  }
+  return out;
+}
+
+/** Frames worth printing: the innermost `max`, with a note of how many more there are. */
+export function stackLines(f: Finding, max = 12): string[] {
+  const lines = f.frames.slice(0, max).map((fr) => `${fr.func}\n    ${fr.file}${fr.line > 0 ? `:${fr.line}` : ''}`);
+  if (f.frames.length > max) lines.push(`… ${f.frames.length - max} more frames`);
+  if (f.createdBy) lines.push(`created by ${f.createdBy.func}\n    ${f.createdBy.file}${f.createdBy.line > 0 ? `:${f.createdBy.line}` : ''}`);
+  return lines;
+}
