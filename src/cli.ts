@@ -1,0 +1,210 @@
+// The `leakbot` command: offline analysis of goroutine dumps (analyze, diff), live capture from a pprof
+// endpoint (diff <url>), and the bot's processes (start, web, worker). Bad input is one line on stderr
+// and exit code 2, never a stack trace; --fail-on-leak makes suspects exit 3 for CI.
+import { createReadStream } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  analyze,
+  compare,
+  readSnapshot,
+  renderJson,
+  renderMarkdown,
+  renderText,
+  DumpFormatError,
+  type Analysis,
+  type AnalyzeOptions,
+  type Snapshot,
+} from './engine/index.js';
+
+export const EXIT = { ok: 0, failure: 1, badInput: 2, leak: 3 } as const;
+
+/** A one-line error for the user: printed as is, exit code 2. */
+class InputError extends Error {}
+
+type Format = 'text' | 'markdown' | 'json';
+
+interface OutputOptions {
+  json?: boolean;
+  format: Format;
+  failOnLeak?: boolean;
+  ignore: string[];
+  minDelta?: number;
+  maxFindings?: number;
+}
+
+interface DiffOptions extends OutputOptions {
+  interval: number;
+}
+
+const EXIT_HELP = `
+Exit codes:
+  0  analysed (findings may still be listed)
+  2  bad input: unreadable file, not a goroutine profile, bad option
+  3  with --fail-on-leak: at least one high or medium confidence finding
+`;
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
+
+/** `30s`, `2m`, `500ms`, `1m30s` → milliseconds. */
+export function parseInterval(v: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let ms = 0;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  while ((m = re.exec(v))) {
+    ms += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    end = re.lastIndex;
+  }
+  if (end !== v.length || v.length === 0 || ms <= 0 || ms > 3_600_000) {
+    throw new InvalidArgumentError('expected a duration such as 30s, 2m or 500ms (at most 1h)');
+  }
+  return ms;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print JSON (same as --format json)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('--fail-on-leak', 'exit with code 3 when any high or medium confidence finding is found (for CI)')
+    .option('--ignore <regex>', 'ignore stacks with a function matching this regex (repeatable)', collect, [])
+    .option('--min-delta <n>', 'growth (in goroutines) below which a group counts as steady (default 5)', nonNegativeInt)
+    .option('--max-findings <n>', 'list at most this many findings (default 25)', nonNegativeInt);
+}
+
+function analyzeOptions(o: OutputOptions): AnalyzeOptions {
+  return { ignore: o.ignore, minDelta: o.minDelta, maxFindings: o.maxFindings };
+}
+
+async function load(path: string): Promise<Snapshot> {
+  const source = path === '-' ? process.stdin : createReadStream(path);
+  const label = path === '-' ? 'stdin' : path;
+  try {
+    return await readSnapshot(source);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err instanceof DumpFormatError) throw new InputError(`${label}: ${err.message}`);
+    if (err.code === 'ENOENT') throw new InputError(`${label}: no such file`);
+    if (err.code === 'EISDIR') throw new InputError(`${label}: is a directory, expected a goroutine dump file`);
+    if (err.code === 'EACCES') throw new InputError(`${label}: permission denied`);
+    throw err;
+  }
+}
+
+function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): void {
+  const format: Format = o.json ? 'json' : o.format;
+  const color = format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const out =
+    format === 'json'
+      ? renderJson(a, snapshots)
+      : format === 'markdown'
+        ? renderMarkdown(a)
+        : renderText(a, { color });
+  process.stdout.write(out);
+  if (o.failOnLeak && a.findings.some((f) => f.confidence !== 'low')) process.exitCode = EXIT.leak;
+}
+
+// Specifiers in variables: resolved at run time only, by the commands that need them.
+const CAPTURE_MODULE = './capture/index.js';
+const MAIN_MODULE = './main.js';
+interface CaptureModule {
+  captureSnapshot(target: { url: string }, opts: object): Promise<Snapshot>;
+}
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses. */
+async function captureSeries(url: string, interval: number): Promise<Snapshot[]> {
+  // Loaded only here so the offline commands never load undici.
+  const { captureSnapshot } = (await import(CAPTURE_MODULE)) as CaptureModule;
+  const first = await captureSnapshot({ url }, {});
+  process.stderr.write(`captured ${first.total} goroutines; capturing again in ${interval / 1000} s…\n`);
+  await new Promise((r) => setTimeout(r, interval));
+  return [first, await captureSnapshot({ url }, {})];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('leakbot')
+    .description('Find goroutine leaks in Go services: analyse pprof goroutine dumps, or run the Slack bot.')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_HELP);
+
+  outputOptions(
+    program
+      .command('analyze')
+      .description('analyse one goroutine dump (debug=0 proto, debug=1 or debug=2 text; gzip ok)')
+      .argument('<file>', 'dump file, or - for stdin'),
+  )
+    .addHelpText('after', EXIT_HELP)
+    .action(async (file: string, o: OutputOptions) => {
+      const snap = await load(file);
+      print(analyze(snap, analyzeOptions(o)), [snap], o);
+    });
+
+  outputOptions(
+    program
+      .command('diff')
+      .description(
+        'compare snapshots of one service, oldest first (a leak keeps growing, a surge rises and falls); ' +
+          'or capture two from a live pprof endpoint: leakbot diff http://host:6060 --interval 30s',
+      )
+      .argument('<before>', 'oldest dump file, or the base URL of a service serving net/http/pprof')
+      .argument('[after...]', 'later dump files, oldest first'),
+  )
+    .option('--interval <duration>', 'with a URL: time between the two captures', parseInterval, 30_000)
+    .addHelpText('after', EXIT_HELP)
+    .action(async (before: string, after: string[], o: DiffOptions) => {
+      let snaps: Snapshot[];
+      if (isUrl(before)) {
+        if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
+        snaps = await captureSeries(before, o.interval);
+      } else {
+        if (after.length === 0) throw new InputError('diff needs at least two dump files (or one URL)');
+        snaps = [];
+        for (const p of [before, ...after]) snaps.push(await load(p));
+      }
+      print(compare(snaps, analyzeOptions(o)), snaps, o);
+    });
+
+  const proc = (name: 'start' | 'web' | 'worker', fn: 'runAll' | 'runWeb' | 'runWorker', what: string) =>
+    program
+      .command(name)
+      .description(what)
+      .action(async () => {
+        const main = (await import(MAIN_MODULE)) as Record<typeof fn, () => Promise<void>>;
+        await main[fn]();
+      });
+  proc('start', 'runAll', 'run the Slack bot: HTTP receiver and a worker in one process');
+  proc('web', 'runWeb', 'run only the HTTP side (Slack events, webhooks, health, metrics)');
+  proc('worker', 'runWorker', 'run only a queue worker (many can share one Redis)');
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed the message (or the help).
+      return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (e instanceof InputError || e instanceof SyntaxError || e instanceof DumpFormatError) {
+      process.stderr.write(`leakbot: ${e.message}\n`);
+      return EXIT.badInput;
+    }
+    const err = e as Error;
+    process.stderr.write(`leakbot: ${err?.message ?? String(e)}\n`);
+    if (process.env.LEAKBOT_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+    return EXIT.failure;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
