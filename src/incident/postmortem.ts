@@ -1,0 +1,349 @@
+import type { Confidence, Finding } from '../engine/model.js';
+import { frameRef, minutes, signed, count } from './format.js';
+import { FACTORS, GENERAL_ACTIONS, PATTERN_ACTIONS, PATTERN_FACTORS, type FactorId } from './remedies.js';
+import {
+  digestFinding,
+  type AlertEventData,
+  type ChecklistTickEventData,
+  type FindingDigest,
+  type FindingsEventData,
+  type SnapshotEventData,
+  type TimelineEvent,
+  type WatchEventData,
+} from './timeline.js';
+
+// Drafting a postmortem is a pure function of what leakbot recorded: timeline events and findings in,
+// structured sections out. Rendering (Markdown file, Slack summary, canvas) lives in postmortem-render.ts.
+
+export interface DraftInput {
+  service: string;
+  /** The incident's events, any order (sorted here). */
+  events: TimelineEvent[];
+  /** The freshest analysis, best first, when the caller has one; otherwise findings events are used. */
+  findings?: Finding[];
+  /** Who asked for the draft, and when (ms). */
+  requestedBy?: string;
+  now: number;
+}
+
+export interface TimelineEntry {
+  at: number;
+  type: TimelineEvent['type'];
+  actor?: string;
+  text: string;
+}
+
+export interface RootCause {
+  site: string;
+  pattern: FindingDigest['pattern'];
+  patternTitle: string;
+  confidence: Confidence;
+  state: string;
+  evidence: string[];
+  advice: string;
+  createdBy: string | null;
+}
+
+export interface Factor {
+  id: FactorId;
+  text: string;
+  /** True when what leakbot saw is evidence of it; the rest are for people to tick. */
+  checked: boolean;
+  evidence?: string;
+}
+
+export interface ActionItem {
+  text: string;
+  priority: 'P1' | 'P2';
+  source: 'pattern' | 'general';
+}
+
+export interface Detection {
+  kind: 'alert' | 'command' | 'unknown';
+  at: number | null;
+  actor?: string;
+  text: string;
+  link?: string;
+}
+
+export interface PostmortemDraft {
+  service: string;
+  title: string;
+  generatedAt: number;
+  requestedBy?: string;
+  window: { start: number; end: number } | null;
+  summary: string;
+  impact: Array<{ label: string; value: string | null }>;
+  detection: Detection;
+  timeline: TimelineEntry[];
+  rootCauses: RootCause[];
+  factors: Factor[];
+  actionItems: ActionItem[];
+  lessons: Array<{ heading: string; points: string[] }>;
+  /** Goroutine totals seen, oldest first (for the summary). */
+  totals: Array<{ at: number; total: number }>;
+}
+
+const CONFIDENCE_RANK: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
+const MAX_ROOT_CAUSES = 3;
+
+// ---- tolerant readers for event data (events come from several writers and versions) ----
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+function snapshotData(e: TimelineEvent): { total: number | null; delta: number | null; comparedWith: string | null } {
+  const d = (e.data ?? {}) as Partial<SnapshotEventData> & { goroutines?: unknown };
+  return { total: num(d.total) ?? num(d.goroutines), delta: num(d.delta), comparedWith: str(d.comparedWith) };
+}
+
+function findingsData(e: TimelineEvent): FindingDigest[] {
+  const list = (e.data as Partial<FindingsEventData> | undefined)?.findings;
+  if (!Array.isArray(list)) return [];
+  return list.filter((f): f is FindingDigest => !!f && typeof f === 'object' && typeof (f as FindingDigest).pattern === 'string');
+}
+
+function alertName(e: TimelineEvent): string {
+  return str((e.data as Partial<AlertEventData> | undefined)?.alertname) ?? 'alert';
+}
+
+const who = (actor: string | undefined): string => (actor ? (/^[UW][A-Z0-9]{2,}$/.test(actor) ? `<@${actor}>` : actor) : 'someone');
+
+// ---- sections ----
+
+function timelineText(e: TimelineEvent, prevTotal: number | null): string {
+  switch (e.type) {
+    case 'alert.firing': {
+      const d = e.data as Partial<AlertEventData> | undefined;
+      return `Alert **${alertName(e)}** fired${d?.source ? ` (${d.source})` : ''}${e.text ? `: ${e.text}` : ''}`;
+    }
+    case 'alert.resolved':
+      return `Alert **${alertName(e)}** resolved${e.text ? `: ${e.text}` : ''}`;
+    case 'snapshot': {
+      const s = snapshotData(e);
+      if (s.total === null) return `Snapshot captured${e.text ? `: ${e.text}` : ''}`;
+      const delta = s.delta ?? (prevTotal !== null ? s.total - prevTotal : null);
+      const vs = s.delta !== null && s.comparedWith ? ` vs ${s.comparedWith}` : s.delta === null && prevTotal !== null ? ' vs previous' : '';
+      return `Snapshot: ${count(s.total)} goroutines${delta !== null ? ` (${signed(delta)}${vs})` : ''}`;
+    }
+    case 'findings': {
+      const list = findingsData(e);
+      const top = list[0];
+      if (!top) return e.text || 'Analysis: no suspected leak sites';
+      const more = list.length > 1 ? ` (+${list.length - 1} more)` : '';
+      return `Findings: ${top.patternTitle} at ${frameRef(top.site)}, ${count(top.before)} → ${count(top.after)}, ${top.confidence} confidence${more}`;
+    }
+    case 'checklist.tick': {
+      const d = e.data as Partial<ChecklistTickEventData> | undefined;
+      return `${who(e.actor)} ${d?.checked === false ? 'unticked' : 'ticked'} “${e.text}”`;
+    }
+    case 'command':
+      return `${who(e.actor)} ran \`${e.text}\``;
+    case 'baseline':
+      return `${who(e.actor)} set the baseline${e.text ? `: ${e.text}` : ''}`;
+    case 'watch': {
+      const d = e.data as Partial<WatchEventData> | undefined;
+      if (d?.phase === 'end' && d.verdict) return `Watch ended: ${d.verdict}${e.text ? ` (${e.text})` : ''}`;
+      return `Watch: ${e.text}`;
+    }
+    case 'error':
+      return `Error: ${e.text}`;
+    default:
+      return e.text;
+  }
+}
+
+function buildTimeline(events: TimelineEvent[]): { entries: TimelineEntry[]; totals: Array<{ at: number; total: number }> } {
+  const entries: TimelineEntry[] = [];
+  const totals: Array<{ at: number; total: number }> = [];
+  let prevTotal: number | null = null;
+  for (const e of events) {
+    // A watch's individual ticks are summarised by its start and end; listing each would drown the rest.
+    if (e.type === 'watch' && (e.data as Partial<WatchEventData> | undefined)?.phase === 'tick') {
+      const t = num((e.data as Partial<WatchEventData>).total);
+      if (t !== null) totals.push({ at: e.at, total: t });
+      continue;
+    }
+    entries.push({ at: e.at, type: e.type, ...(e.actor ? { actor: e.actor } : {}), text: timelineText(e, prevTotal) });
+    if (e.type === 'snapshot') {
+      const t = snapshotData(e).total;
+      if (t !== null) {
+        totals.push({ at: e.at, total: t });
+        prevTotal = t;
+      }
+    }
+  }
+  totals.sort((a, b) => a.at - b.at);
+  return { entries, totals };
+}
+
+/** Candidates from the fresh analysis first, then from recorded findings (newest first), one per site. */
+function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
+  const recorded = events
+    .filter((e) => e.type === 'findings')
+    .reverse()
+    .flatMap(findingsData);
+  const all = [...(input.findings ?? []).map(digestFinding), ...recorded];
+  const seen = new Set<string>();
+  const unique: FindingDigest[] = [];
+  for (const f of all) {
+    const key = `${f.pattern}|${frameRef(f.site)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(f);
+  }
+  // Stable sort keeps the engine's own order within a confidence level.
+  unique.sort((a, b) => CONFIDENCE_RANK[a.confidence] - CONFIDENCE_RANK[b.confidence]);
+  return unique.slice(0, MAX_ROOT_CAUSES).map((f) => {
+    const evidence = [`${count(f.before)} → ${count(f.after)} goroutines (${signed(f.delta)})${f.growthPerMinute !== null ? `, ${f.growthPerMinute.toFixed(1)}/min` : ''}`];
+    evidence.push(`waiting in \`${f.state}\``);
+    if (f.stdSite) evidence.push(`standard-library frame ${frameRef(f.stdSite)}`);
+    for (const s of f.signals) if (!evidence.includes(s)) evidence.push(s);
+    return {
+      site: frameRef(f.site),
+      pattern: f.pattern,
+      patternTitle: f.patternTitle,
+      confidence: f.confidence,
+      state: f.state,
+      evidence,
+      advice: f.advice,
+      createdBy: f.createdBy ? frameRef(f.createdBy) : null,
+    };
+  });
+}
+
+function detection(events: TimelineEvent[]): Detection {
+  const alert = events.find((e) => e.type === 'alert.firing');
+  if (alert) {
+    const d = alert.data as Partial<AlertEventData> | undefined;
+    const link = str(d?.generatorURL);
+    return {
+      kind: 'alert',
+      at: alert.at,
+      actor: alert.actor ?? d?.source ?? 'alertmanager',
+      text: `Alert **${alertName(alert)}** fired${d?.source ? ` in ${d.source}` : ''}${alert.text ? ` (${alert.text})` : ''}; leakbot captured the service automatically.`,
+      ...(link ? { link } : {}),
+    };
+  }
+  const first = events.find((e) => e.type === 'command' || e.type === 'snapshot');
+  if (first) {
+    return {
+      kind: 'command',
+      at: first.at,
+      ...(first.actor ? { actor: first.actor } : {}),
+      text: first.type === 'command' ? `${who(first.actor)} ran \`${first.text}\` — no alert fired.` : `${who(first.actor)} captured a snapshot — no alert fired.`,
+    };
+  }
+  return { kind: 'unknown', at: null, text: 'leakbot has no record of how this was detected: fill in.' };
+}
+
+function factors(causes: RootCause[], events: TimelineEvent[], det: Detection): Factor[] {
+  const evidence = new Map<FactorId, string>();
+  for (const c of causes) {
+    if (c.confidence === 'low') continue;
+    for (const id of PATTERN_FACTORS[c.pattern] ?? []) if (!evidence.has(id)) evidence.set(id, `${c.patternTitle} at ${c.site}`);
+  }
+  if (det.kind !== 'alert') evidence.set('no-growth-alert', 'no alert is recorded for this incident');
+  const baselineSet = events.some((e) => e.type === 'baseline');
+  const snapshots = events.filter((e) => e.type === 'snapshot');
+  const vsBaseline = snapshots.some((e) => snapshotData(e).comparedWith === 'baseline');
+  if (!baselineSet && !vsBaseline && snapshots.length > 0) evidence.set('no-baseline', 'no snapshot was compared with a baseline');
+  return FACTORS.map((f) => {
+    const ev = evidence.get(f.id);
+    return { id: f.id, text: f.text, checked: ev !== undefined, ...(ev ? { evidence: ev } : {}) };
+  });
+}
+
+function actionItems(service: string, causes: RootCause[], facts: Factor[]): ActionItem[] {
+  const items: ActionItem[] = [];
+  const seen = new Set<string>();
+  const add = (text: string, priority: ActionItem['priority'], source: ActionItem['source']): void => {
+    if (seen.has(text)) return;
+    seen.add(text);
+    items.push({ text, priority, source });
+  };
+  for (const c of causes) {
+    const priority = c.confidence === 'low' ? 'P2' : 'P1';
+    for (const t of PATTERN_ACTIONS[c.pattern] ?? []) add(t.replace('{site}', c.site), priority, 'pattern');
+  }
+  const checked = new Set(facts.filter((f) => f.checked).map((f) => f.id));
+  for (const g of GENERAL_ACTIONS) {
+    // goleak and CI checks are always worth it after a leak; alert and baseline only when missing.
+    if (g.factor === 'no-goleak' || g.factor === 'no-pprof-in-ci' || checked.has(g.factor)) add(g.text.replace('{service}', service), 'P2', 'general');
+  }
+  return items;
+}
+
+function mitigations(events: TimelineEvent[]): string[] {
+  const ticked = new Map<string, TimelineEvent>();
+  for (const e of events) {
+    if (e.type !== 'checklist.tick') continue;
+    const d = e.data as Partial<ChecklistTickEventData> | undefined;
+    if (d?.step !== 'mitigate' || !d.item) continue;
+    if (d.checked === false) ticked.delete(d.item);
+    else ticked.set(d.item, e);
+  }
+  return [...ticked.values()].map((e) => e.text.toLowerCase());
+}
+
+export function draftPostmortem(input: DraftInput): PostmortemDraft {
+  const events = [...input.events].sort((a, b) => a.at - b.at);
+  const { entries, totals } = buildTimeline(events);
+  const causes = rootCauses(input, events);
+  const det = detection(events);
+  const facts = factors(causes, events, det);
+  const window = events.length > 0 ? { start: events[0]!.at, end: events[events.length - 1]!.at } : null;
+  const day = new Date(window?.start ?? input.now).toISOString().slice(0, 10);
+  const top = causes[0];
+
+  const firing = events.find((e) => e.type === 'alert.firing');
+  const resolved = [...events].reverse().find((e) => e.type === 'alert.resolved');
+  const duration = firing && resolved && resolved.at > firing.at ? minutes(resolved.at - firing.at) : null;
+
+  const summary: string[] = [];
+  if (top) {
+    summary.push(`${input.service} leaked goroutines at ${top.site} (${top.patternTitle.toLowerCase()}, ${top.confidence} confidence).`);
+  } else {
+    summary.push(`leakbot recorded this incident on ${input.service} but no leak site was named with confidence.`);
+  }
+  const first = totals[0];
+  const peak = totals.reduce<{ at: number; total: number } | null>((m, t) => (!m || t.total > m.total ? t : m), null);
+  if (first && peak && peak.total > first.total) summary.push(`Goroutines went from ${count(first.total)} to ${count(peak.total)} over ${minutes(peak.at - first.at)}.`);
+  summary.push(det.kind === 'alert' ? `Detected by an alert (${alertName(firing!)}).` : det.kind === 'command' ? 'Detected by a person, not an alert.' : '');
+  const mit = mitigations(events);
+  if (mit.length > 0) summary.push(`Mitigation: ${mit.join('; ')}.`);
+  if (duration) summary.push(`The alert resolved after ${duration}.`);
+
+  const lessons = [
+    { heading: 'What went well', points: [det.kind === 'alert' ? 'The goroutine-growth alert fired and leakbot captured the service without anyone typing.' : '_fill in_'] },
+    { heading: 'What went wrong', points: top ? [`${top.patternTitle} reached production at ${top.site}.`] : ['_fill in_'] },
+    { heading: 'Where we got lucky', points: ['_fill in_'] },
+  ];
+  const findingsAt = events.find((e) => e.type === 'findings' && findingsData(e).length > 0)?.at;
+  if (det.at !== null && findingsAt !== undefined && findingsAt >= det.at) {
+    lessons[0]!.points.push(`Time from detection to a named leak site: ${minutes(findingsAt - det.at)}.`);
+  }
+
+  return {
+    service: input.service,
+    title: `Goroutine leak in ${input.service}${top ? `: ${top.patternTitle.toLowerCase()}` : ''} (${day})`,
+    generatedAt: input.now,
+    ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+    window,
+    summary: summary.filter(Boolean).join(' '),
+    impact: [
+      { label: 'Duration', value: duration },
+      { label: 'Services affected', value: input.service },
+      { label: 'User-visible impact (errors, latency)', value: null },
+      { label: 'Requests or customers affected', value: null },
+      { label: 'SLO / error budget consumed', value: null },
+    ],
+    detection: det,
+    timeline: entries,
+    rootCauses: causes,
+    factors: facts,
+    actionItems: actionItems(input.service, causes, facts),
+    lessons,
+    totals,
+  };
+}

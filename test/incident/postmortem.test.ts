@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Finding } from '../../src/engine/model.js';
+import { draftPostmortem } from '../../src/incident/postmortem.js';
+import { postmortemFileName, postmortemSummaryBlocks, renderPostmortemCanvas, renderPostmortemMarkdown } from '../../src/incident/postmortem-render.js';
+import { loadTemplates } from '../../src/incident/templates.js';
+import { findingsEventData, type TimelineEvent } from '../../src/incident/timeline.js';
+
+const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+const min = 60_000;
+
+function finding(over: Partial<Finding> = {}): Finding {
+  const site = { func: 'example.com/shop/internal/order.(*Fanout).collect.func1', file: '/src/shop/internal/order/fanout.go', line: 42 };
+  return {
+    state: 'chan send',
+    kind: 'chan-send',
+    before: 12,
+    after: 812,
+    delta: 800,
+    series: [12, 812],
+    growthPerMinute: 160,
+    frames: [{ func: 'runtime.gopark', file: '/usr/lib/go/src/runtime/proc.go', line: 402 }, site],
+    site,
+    stdSite: null,
+    createdBy: { func: 'example.com/shop/internal/order.(*Fanout).Run', file: '/src/shop/internal/order/fanout.go', line: 37 },
+    waitMinutes: { min: 0, max: 5 },
+    orphans: 790,
+    leaked: 0,
+    labels: {},
+    exampleId: 1234,
+    pattern: 'chan-send-no-receiver',
+    patternTitle: 'Send nobody receives',
+    advice: 'The receiver returned early (timeout); make the channel buffered or select on ctx.Done().',
+    signals: ['grew 12 → 812', 'orphaned: creator gone'],
+    score: 0.93,
+    confidence: 'high',
+    groupKey: 'g1',
+    coarseKey: 'c1',
+    ...over,
+  };
+}
+
+function events(): TimelineEvent[] {
+  const svc = 'svc-order';
+  const thread = { channel: 'C0INCIDENT', ts: '1700000000.000100' };
+  return [
+    // deliberately out of order: the draft sorts by time
+    { at: T0 + 2 * min, service: svc, type: 'snapshot', actor: 'leakbot', text: '', thread, data: { total: 450, snapshotId: 's1', comparedWith: null } },
+    { at: T0, service: svc, type: 'alert.firing', actor: 'alertmanager', text: 'go_goroutines growing for 10m', thread, data: { alertname: 'GoroutineGrowth', source: 'alertmanager', generatorURL: 'http://prom/graph?g0' } },
+    { at: T0 + 3 * min, service: svc, type: 'snapshot', actor: 'leakbot', text: '', thread, data: { total: 1250, snapshotId: 's2', comparedWith: 'previous', delta: 800 } },
+    { at: T0 + 3 * min + 1000, service: svc, type: 'findings', actor: 'leakbot', text: '', thread, data: { ...findingsEventData([finding()], 's2') } },
+    { at: T0 + 5 * min, service: svc, type: 'checklist.tick', actor: 'U0ALICE', text: 'Restarted the leaking instances', data: { checklistId: 'abc', step: 'mitigate', item: 'restart', checked: true } },
+    { at: T0 + 40 * min, service: svc, type: 'alert.resolved', actor: 'alertmanager', text: '', thread, data: { alertname: 'GoroutineGrowth' } },
+  ];
+}
+
+test('draft from an alert, two snapshots, findings and a tick', () => {
+  const d = draftPostmortem({ service: 'svc-order', events: events(), now: T0 + 60 * min, requestedBy: 'U0BOB' });
+  assert.match(d.title, /^Goroutine leak in svc-order: send nobody receives \(2026-11-23\)$/);
+  assert.deepEqual(
+    d.timeline.map((e) => e.type),
+    ['alert.firing', 'snapshot', 'snapshot', 'findings', 'checklist.tick', 'alert.resolved'],
+  );
+  assert.deepEqual(d.timeline.map((e) => e.at), [...d.timeline.map((e) => e.at)].sort((a, b) => a - b));
+  assert.match(d.timeline[1]!.text, /450 goroutines/);
+  assert.match(d.timeline[2]!.text, /1,250 goroutines \(\+800 vs previous\)/);
+  assert.match(d.timeline[3]!.text, /order\/fanout\.go:42/);
+  assert.match(d.timeline[4]!.text, /<@U0ALICE> ticked “Restarted the leaking instances”/);
+  assert.equal(d.detection.kind, 'alert');
+  assert.equal(d.detection.at, T0);
+  assert.equal(d.detection.link, 'http://prom/graph?g0');
+  assert.equal(d.impact[0]!.value, '40 min');
+  assert.equal(d.rootCauses.length, 1);
+  assert.equal(d.rootCauses[0]!.site, 'internal/order/fanout.go:42 ((*Fanout).collect.func1)');
+  assert.ok(d.rootCauses[0]!.evidence.some((e) => /12 → 812 goroutines \(\+800\), 160\.0\/min/.test(e)));
+  assert.ok(d.factors.find((f) => f.id === 'no-cancellation')!.checked);
+  assert.ok(!d.factors.find((f) => f.id === 'no-growth-alert')!.checked, 'an alert fired');
+  assert.ok(d.factors.find((f) => f.id === 'no-baseline')!.checked, 'nothing was compared with a baseline');
+  assert.ok(d.actionItems.some((a) => a.priority === 'P1' && a.text.includes('internal/order/fanout.go:42')));
+  assert.ok(d.actionItems.some((a) => /goleak/.test(a.text)));
+  assert.ok(d.actionItems.some((a) => a.text === 'Record a healthy baseline after the fix: /leak baseline svc-order'));
+  assert.ok(!d.actionItems.some((a) => /goroutine-growth alert/.test(a.text)), 'alert exists already');
+  assert.match(d.summary, /Goroutines went from 450 to 1,250 over 1 min/);
+  assert.match(d.summary, /Mitigation: restarted the leaking instances/);
+  assert.ok(d.lessons[0]!.points.some((p) => /Time from detection to a named leak site: 3 min/.test(p)));
+});
+
+test('candidates rank by confidence, and a site seen fresh and recorded appears once', () => {
+  const body = finding({ pattern: 'unclosed-http-body', patternTitle: 'Unclosed HTTP body', confidence: 'medium',
+    site: { func: 'main.fetch', file: '/src/app/client.go', line: 88 }, stdSite: { func: 'net/http.(*persistConn).readLoop', file: '/go/src/net/http/transport.go', line: 2205 } });
+  const low = finding({ pattern: 'blocked-other', patternTitle: 'Blocked', confidence: 'low', site: { func: 'main.x', file: '/src/app/x.go', line: 1 } });
+  const d = draftPostmortem({ service: 'svc-order', events: events(), findings: [low, body, finding()], now: T0 + 60 * min });
+  assert.deepEqual(d.rootCauses.map((c) => c.pattern), ['chan-send-no-receiver', 'unclosed-http-body', 'blocked-other']);
+  assert.ok(d.rootCauses[1]!.evidence.some((e) => e.includes('net/http/transport.go:2205')));
+  assert.ok(d.factors.find((f) => f.id === 'unclosed-body')!.checked);
+  assert.ok(d.actionItems.some((a) => /bodyclose/.test(a.text)));
+  assert.equal(d.actionItems.find((a) => a.text.includes('app/x.go:1'))?.priority, 'P2');
+});
+
+test('manual detection without findings: blanks to fill, alert and baseline action items', () => {
+  const d = draftPostmortem({
+    service: 'svc-pay',
+    events: [
+      { at: T0, service: 'svc-pay', type: 'command', actor: 'U0CAROL', text: '/leak snapshot svc-pay', data: { verb: 'snapshot' } },
+      { at: T0 + 1000, service: 'svc-pay', type: 'snapshot', actor: 'U0CAROL', text: '', data: { total: 90 } },
+    ],
+    now: T0 + 10 * min,
+  });
+  assert.equal(d.detection.kind, 'command');
+  assert.match(d.detection.text, /<@U0CAROL> ran `\/leak snapshot svc-pay`/);
+  assert.equal(d.rootCauses.length, 0);
+  assert.ok(d.factors.find((f) => f.id === 'no-growth-alert')!.checked);
+  assert.ok(d.actionItems.some((a) => /goroutine-growth alert/.test(a.text)));
+  assert.equal(d.impact[0]!.value, null);
+  const md = renderPostmortemMarkdown(d, loadTemplates().postmortem);
+  assert.match(md, /No suspected leak site was recorded/);
+  assert.match(md, /\*\*Duration:\*\* _to fill_/);
+  assert.match(md, /@U0CAROL ran/);
+  assert.doesNotMatch(md, /\{\{/);
+});
+
+test('Markdown, canvas and Slack summary from the default template', () => {
+  const d = draftPostmortem({ service: 'svc-order', events: events(), now: T0 + 60 * min, requestedBy: 'U0BOB' });
+  const tpl = loadTemplates().postmortem;
+  const md = renderPostmortemMarkdown(d, tpl);
+  assert.doesNotMatch(md, /\{\{|<!--|<@/);
+  const order = ['# Goroutine leak in svc-order', '## Summary', '## Impact', '## Detection', '## Timeline (UTC)', '## Root-cause candidates', '## Contributing factors', '## Action items', '## Lessons learned'];
+  const positions = order.map((h) => md.indexOf(h));
+  assert.ok(positions.every((p) => p >= 0), JSON.stringify(positions));
+  assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+  assert.match(md, /- \*\*2026-11-23 09:00:00\*\* Alert \*\*GoroutineGrowth\*\* fired/);
+  assert.match(md, /- \*\*09:03:00\*\* Snapshot: 1,250 goroutines/);
+  assert.match(md, /### 1\. Send nobody receives at `internal\/order\/fanout.go:42/);
+  assert.match(md, /- \[x\] Missing context cancellation/);
+  assert.match(md, /- \[ \] No goleak/);
+  assert.match(md, /- \[ \] \*\*P1\*\* Fix the send at internal\/order\/fanout.go:42/);
+  assert.equal(postmortemFileName(d), 'postmortem-svc-order-2026-11-23.md');
+
+  assert.match(renderPostmortemCanvas(d, tpl), /!\[\]\(@U0ALICE\) ticked/);
+
+  const msg = postmortemSummaryBlocks(d, { fileName: 'postmortem-svc-order-2026-11-23.md', canvasNote: 'canvas refused' });
+  assert.ok(msg.blocks.length <= 50);
+  assert.ok(JSON.stringify(msg).length < 13_000);
+  const json = JSON.stringify(msg.blocks);
+  assert.match(json, /Send nobody receives\* at `internal\/order\/fanout.go:42/);
+  assert.match(json, /Requested by <@U0BOB>/);
+  assert.match(json, /canvas refused/);
+  for (const b of msg.blocks) {
+    const text = (b as { text?: { text?: string } }).text?.text;
+    if (text) assert.ok(text.length <= 3000);
+  }
+});
+
+test('hostile text in events is escaped for Slack and harmless in Markdown', () => {
+  const ev: TimelineEvent[] = [
+    { at: T0, service: 's', type: 'alert.firing', text: '<!channel> & <https://evil|click>', data: { alertname: 'X' } },
+  ];
+  const d = draftPostmortem({ service: 's', events: ev, now: T0 });
+  const json = JSON.stringify(postmortemSummaryBlocks(d).blocks);
+  assert.doesNotMatch(json, /<!channel>/);
+  assert.match(json, /&lt;!channel&gt; &amp;/);
+});
