@@ -14,12 +14,10 @@ export function shortFile(file: string): string {
   return parts.slice(-3).join('/') || file;
 }
 
-/** `(*Pool).worker.func1` from `github.com/acme/svc/internal/pool.(*Pool).worker.func1`. */
+/** `pool.(*Pool).worker.func1` from `github.com/acme/svc/internal/pool.(*Pool).worker.func1` (same
+ *  wording as the engine's renderers). */
 export function shortFunc(func: string): string {
-  const slash = func.lastIndexOf('/');
-  const tail = func.slice(slash + 1);
-  const dot = tail.indexOf('.');
-  return dot >= 0 ? tail.slice(dot + 1) : tail;
+  return func.slice(func.lastIndexOf('/') + 1);
 }
 
 export function frameRef(f: Frame | null | undefined): string {

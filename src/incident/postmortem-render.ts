@@ -44,7 +44,7 @@ function sections(d: PostmortemDraft, medium: Medium): Record<PostmortemPlacehol
             `- **Confidence:** ${c.confidence} · **pattern:** \`${c.pattern}\` · **state:** ${c.state}`,
             ...(c.createdBy ? [`- **Started by:** \`${c.createdBy}\``] : []),
             `- **Evidence:** ${c.evidence.map(md).join('; ')}`,
-            `- **Usual fix:** ${md(c.advice)}`,
+            ...(c.advice ? [`- **Usual fix:** ${md(c.advice)}`] : []),
           ].join('\n'),
         )
         .join('\n\n')

@@ -97,10 +97,37 @@ function snapshotData(e: TimelineEvent): { total: number | null; delta: number |
   return { total: num(d.total) ?? num(d.goroutines), delta: num(d.delta), comparedWith: str(d.comparedWith) };
 }
 
+const frame = (v: unknown): FindingDigest['site'] => {
+  const f = v as FindingDigest['site'];
+  return f && typeof f === 'object' && typeof f.func === 'string' && typeof f.file === 'string' ? { func: f.func, file: f.file, line: num(f.line) ?? 0 } : null;
+};
+
+/** Findings recorded in an event, normalised: writers may use `title` for `patternTitle` and omit
+ *  signals, advice or the standard-library site. */
 function findingsData(e: TimelineEvent): FindingDigest[] {
   const list = (e.data as Partial<FindingsEventData> | undefined)?.findings;
   if (!Array.isArray(list)) return [];
-  return list.filter((f): f is FindingDigest => !!f && typeof f === 'object' && typeof (f as FindingDigest).pattern === 'string');
+  const out: FindingDigest[] = [];
+  for (const raw of list as Array<Record<string, unknown>>) {
+    if (!raw || typeof raw !== 'object' || typeof raw.pattern !== 'string') continue;
+    const confidence = raw.confidence === 'high' || raw.confidence === 'medium' ? raw.confidence : 'low';
+    out.push({
+      pattern: raw.pattern as FindingDigest['pattern'],
+      patternTitle: str(raw.patternTitle) ?? str(raw.title) ?? raw.pattern,
+      state: str(raw.state) ?? 'unknown',
+      confidence,
+      site: frame(raw.site),
+      stdSite: frame(raw.stdSite),
+      createdBy: frame(raw.createdBy),
+      before: num(raw.before) ?? 0,
+      after: num(raw.after) ?? 0,
+      delta: num(raw.delta) ?? (num(raw.after) ?? 0) - (num(raw.before) ?? 0),
+      growthPerMinute: num(raw.growthPerMinute),
+      signals: Array.isArray(raw.signals) ? raw.signals.filter((s): s is string => typeof s === 'string') : [],
+      advice: str(raw.advice) ?? '',
+    });
+  }
+  return out;
 }
 
 function alertName(e: TimelineEvent): string {

@@ -71,7 +71,7 @@ test('draft from an alert, two snapshots, findings and a tick', () => {
   assert.equal(d.detection.link, 'http://prom/graph?g0');
   assert.equal(d.impact[0]!.value, '40 min');
   assert.equal(d.rootCauses.length, 1);
-  assert.equal(d.rootCauses[0]!.site, 'internal/order/fanout.go:42 ((*Fanout).collect.func1)');
+  assert.equal(d.rootCauses[0]!.site, 'internal/order/fanout.go:42 (order.(*Fanout).collect.func1)');
   assert.ok(d.rootCauses[0]!.evidence.some((e) => /12 → 812 goroutines \(\+800\), 160\.0\/min/.test(e)));
   assert.ok(d.factors.find((f) => f.id === 'no-cancellation')!.checked);
   assert.ok(!d.factors.find((f) => f.id === 'no-growth-alert')!.checked, 'an alert fired');
@@ -159,4 +159,22 @@ test('hostile text in events is escaped for Slack and harmless in Markdown', () 
   const json = JSON.stringify(postmortemSummaryBlocks(d).blocks);
   assert.doesNotMatch(json, /<!channel>/);
   assert.match(json, /&lt;!channel&gt; &amp;/);
+});
+
+test('findings recorded by other writers (title instead of patternTitle, no signals/advice) are read', () => {
+  const ev: TimelineEvent[] = [
+    { at: T0, service: 's', type: 'snapshot', text: 'Snapshot #1', data: { seq: 1, total: 100, groups: 12, format: 'debug2' } },
+    { at: T0 + 60_000, service: 's', type: 'snapshot', text: 'Snapshot #2', data: { seq: 2, total: 340, groups: 13, format: 'debug2' } },
+    {
+      at: T0 + 61_000, service: 's', type: 'findings', text: '1 finding(s)',
+      data: { refSeq: 1, curSeq: 2, findings: [{ pattern: 'waitgroup-never-done', title: 'WaitGroup never done', site: { func: 'main.run', file: '/src/app/run.go', line: 12 }, createdBy: null, state: 'sync.WaitGroup.Wait', before: 10, after: 250, delta: 240, growthPerMinute: 240, confidence: 'medium' }] },
+    },
+  ];
+  const d = draftPostmortem({ service: 's', events: ev, now: T0 + 120_000 });
+  assert.equal(d.rootCauses[0]!.patternTitle, 'WaitGroup never done');
+  assert.equal(d.rootCauses[0]!.site, 'src/app/run.go:12 (main.run)');
+  assert.match(d.timeline[1]!.text, /340 goroutines \(\+240 vs previous\)/);
+  assert.ok(d.factors.find((f) => f.id === 'waitgroup-misuse')!.checked);
+  const md = renderPostmortemMarkdown(d, loadTemplates().postmortem);
+  assert.doesNotMatch(md, /undefined|null|NaN/);
 });
