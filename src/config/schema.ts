@@ -50,6 +50,15 @@ export const configSchema = z
       })
       .strict()
       .default({ canvas: false }),
+    /** `/leak watch` bounds: a shortest interval protects services from a capture storm. */
+    watch: z
+      .object({
+        minIntervalSeconds: z.number().positive().default(30),
+        maxDurationMinutes: z.number().positive().max(7 * 24 * 60).default(24 * 60),
+        maxCaptures: z.number().int().min(2).max(2000).default(500),
+      })
+      .strict()
+      .default({ minIntervalSeconds: 30, maxDurationMinutes: 24 * 60, maxCaptures: 500 }),
     /** Paths (relative to the config file) of template overrides. */
     templates: z
       .object({
