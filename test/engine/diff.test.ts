@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compare, matchSeries, parseDump } from '../../src/engine/index.js';
+import { acceptLoop, chanSendLeak, debug2, handlerInFlight, main1, many, poolWorker, type G } from './dumps.js';
+
+const snap = (gs: G[], capturedAt?: number) => parseDump(debug2([main1, acceptLoop, ...gs]), { capturedAt });
+/** Request goroutines that returned long ago, one per leaked goroutine. */
+const gone = (i: number) => 50_000 + i;
+
+test('series line up by exact key, with new and vanished groups', () => {
+  const s1 = snap([...many(10, poolWorker, () => 1), ...many(40, handlerInFlight, () => 8)]);
+  const s2 = snap([...many(10, poolWorker, () => 1), ...many(25, chanSendLeak, gone)]);
+  const series = matchSeries([s1, s2]);
+  const byFunc = (f: string) => series.find((s) => s.group.frames[0]?.func.endsWith(f));
+  assert.deepEqual(byFunc('pool.worker')?.counts, [10, 10]);
+  const leak = byFunc('orders.fetchResult');
+  assert.ok(leak);
+  assert.equal(leak.isNew, true);
+  assert.equal(leak.before, 0);
+  assert.equal(leak.after, 25);
+  assert.equal(leak.delta, 25);
+  const handlers = byFunc('api.callBackend');
+  assert.ok(handlers);
+  assert.equal(handlers.vanished, true);
+  assert.equal(handlers.delta, -40);
+});
+
+test('a redeploy that moved lines still matches by coarse key', () => {
+  const moved: Omit<G, 'id'> = {
+    ...chanSendLeak,
+    frames: ['example.com/svc/orders.fetchResult /src/svc/orders/fetch.go:35'],
+    createdBy: 'example.com/svc/orders.FetchWithTimeout /src/svc/orders/fetch.go:24',
+  };
+  const series = matchSeries([snap(many(20, chanSendLeak, gone)), snap(many(60, moved, gone))]);
+  const leak = series.filter((s) => s.group.frames[0]?.func.endsWith('fetchResult'));
+  assert.equal(leak.length, 1, 'one series across the redeploy');
+  assert.deepEqual(leak[0]!.counts, [20, 60]);
+  assert.equal(leak[0]!.group.frames[0]!.line, 35, 'the series shows the current line');
+});
+
+test('growth per minute from capture times', () => {
+  const t0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+  const series = matchSeries([snap(many(10, chanSendLeak, gone), t0), snap(many(70, chanSendLeak, gone), t0 + 120_000)]);
+  const leak = series.find((s) => s.group.frames[0]?.func.endsWith('fetchResult'));
+  assert.equal(leak?.growthPerMinute, 30);
+  const noTimes = matchSeries([snap(many(10, chanSendLeak, gone)), snap(many(70, chanSendLeak, gone))]);
+  assert.equal(noTimes.find((s) => s.after === 70)?.growthPerMinute, null);
+});
+
+test('a surge that rises and falls is not a leak; monotonic growth across three snapshots is high', () => {
+  const surge = [10, 400, 15].map((n) => many(n, handlerInFlight, () => 8));
+  // Leaked goroutines created by a long-lived dispatcher goroutine: no orphan evidence, only growth.
+  const leak = [20, 60, 110].map((n) => many(n, chanSendLeak, () => 1));
+  const a = compare([0, 1, 2].map((i) => snap([...surge[i]!, ...leak[i]!])));
+  assert.equal(a.mode, 'diff');
+  assert.equal(a.findings.length, 1, JSON.stringify(a.findings.map((f) => [f.pattern, f.series])));
+  const f = a.findings[0]!;
+  assert.equal(f.confidence, 'high');
+  assert.deepEqual(f.series, [20, 60, 110]);
+  assert.equal(f.site?.line, 31);
+  assert.ok(f.signals.some((s) => s.includes('grew at every snapshot')));
+});
+
+test('--min-delta raises the bar for growth', () => {
+  const a = compare([snap(many(10, chanSendLeak, () => 1)), snap(many(18, chanSendLeak, () => 1))], { minDelta: 20 });
+  assert.equal(a.findings.filter((f) => f.confidence !== 'low').length, 0);
+});

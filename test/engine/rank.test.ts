@@ -1,0 +1,146 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze, compare, parseDump, type Analysis } from '../../src/engine/index.js';
+import {
+  acceptLoop,
+  chanRecvLeak,
+  chanSendLeak,
+  convoyWaiter,
+  debug2,
+  gcWorker,
+  handlerInFlight,
+  keepAliveConn,
+  main1,
+  many,
+  poolWorker,
+  readLoop,
+  signalLoop,
+  writeLoop,
+  type G,
+} from './dumps.js';
+
+const healthy = (): G[] => [main1, acceptLoop, signalLoop, ...many(4, gcWorker, () => 1), ...many(30, keepAliveConn, () => 8)];
+const snap = (gs: G[]) => parseDump(debug2([...healthy(), ...gs]));
+const gone = (i: number) => 50_000 + i;
+const actionable = (a: Analysis) => a.findings.filter((f) => f.confidence !== 'low');
+
+test('a healthy process has no findings at all', () => {
+  const a = analyze(snap([]));
+  assert.deepEqual(a.findings, []);
+  assert.equal(a.mode, 'single');
+});
+
+test('single snapshot: per-request goroutines that outlived many creators are a medium finding', () => {
+  const a = analyze(snap(many(40, chanSendLeak, gone)));
+  const f = a.findings[0];
+  assert.ok(f);
+  assert.equal(f.pattern, 'chan-send-no-receiver');
+  assert.equal(f.confidence, 'medium');
+  assert.deepEqual(f.site, { func: 'example.com/svc/orders.fetchResult', file: '/src/svc/orders/fetch.go', line: 31 });
+  assert.equal(f.createdBy?.func, 'example.com/svc/orders.FetchWithTimeout');
+  assert.equal(f.after, 40);
+  assert.ok(f.signals.some((s) => s.includes('outlived')), f.signals.join('; '));
+  assert.match(f.advice, /buffer of 1|ctx\.Done/);
+});
+
+test('single snapshot: a big idle pool and requests in flight are never high or medium', () => {
+  const a = analyze(snap([...many(500, poolWorker, () => 1), ...many(300, handlerInFlight, () => 8), ...many(80, convoyWaiter, () => 8)]));
+  assert.deepEqual(actionable(a), []);
+});
+
+test('a lazily started pool (one creator, gone) is not a per-request leak', () => {
+  const a = analyze(snap(many(64, poolWorker, () => 9_999)));
+  assert.deepEqual(actionable(a), []);
+});
+
+test('series: a pool at its size is steady, a pool that grew once and stays is at most low', () => {
+  const steady = compare([0, 1, 2].map(() => snap(many(200, poolWorker, () => 1))));
+  assert.deepEqual(steady.findings, []);
+  const grewOnce = compare([10, 100, 100].map((n) => snap(many(n, poolWorker, () => 1))));
+  assert.deepEqual(actionable(grewOnce), []);
+});
+
+test('series: a lock convoy under load comes and goes', () => {
+  const a = compare([120, 30, 90, 10].map((n) => snap(many(n, convoyWaiter, () => 8))));
+  assert.deepEqual(actionable(a), []);
+});
+
+test('series: growth of a leak with orphans between two snapshots is high', () => {
+  const a = compare([snap(many(20, chanRecvLeak, gone)), snap(many(220, chanRecvLeak, gone))]);
+  assert.equal(a.findings[0]?.confidence, 'high');
+  assert.equal(a.findings[0]?.pattern, 'chan-recv-never-closed');
+  assert.equal(a.findings[0]?.delta, 200);
+});
+
+test("Go's (leaked) marker is ground truth, even in one snapshot", () => {
+  const a = analyze(snap(many(3, { ...chanRecvLeak, leaked: true }, () => 1)));
+  assert.equal(a.findings[0]?.confidence, 'high');
+  assert.equal(a.findings[0]?.leaked, 3);
+});
+
+test('long waits with orphans rank above a large pile without evidence', () => {
+  const a = analyze(snap([...many(900, poolWorker, () => 1), ...many(12, { ...chanSendLeak, minutes: 42 }, gone)]));
+  assert.equal(a.findings[0]?.pattern, 'chan-send-no-receiver');
+  assert.ok(a.findings[0]?.signals.some((s) => s.includes('42 min')));
+});
+
+test('unclosed response bodies: readLoops in select become one finding naming the cause', () => {
+  const a = compare([
+    snap([...many(5, readLoop, gone), ...many(5, writeLoop, gone)]),
+    snap([...many(150, readLoop, gone), ...many(150, writeLoop, gone)]),
+  ]);
+  assert.equal(a.findings.length, 1, 'the writeLoops are folded into the readLoop finding');
+  const f = a.findings[0]!;
+  assert.equal(f.pattern, 'unclosed-http-body');
+  assert.equal(f.patternTitle, 'unclosed HTTP response body');
+  assert.equal(f.site, null);
+  assert.equal(f.stdSite?.func, 'net/http.(*persistConn).readLoop');
+  assert.equal(f.createdBy?.func, 'net/http.(*Transport).dialConn');
+  assert.match(f.advice, /resp\.Body\.Close/);
+  assert.ok(f.signals.some((s) => s.includes('150 writeLoop')));
+  assert.notEqual(f.confidence, 'low');
+});
+
+test('idle keep-alive client connections (readLoop in a network read) are not a finding', () => {
+  const idle: Omit<G, 'id'> = {
+    state: 'IO wait',
+    frames: [
+      'internal/poll.runtime_pollWait /usr/local/go/src/runtime/netpoll.go:351',
+      'net.(*conn).Read /usr/local/go/src/net/net.go:196',
+      'net/http.(*persistConn).Read /usr/local/go/src/net/http/transport.go:2122',
+      'bufio.(*Reader).Peek /usr/local/go/src/bufio/bufio.go:152',
+      'net/http.(*persistConn).readLoop /usr/local/go/src/net/http/transport.go:2275',
+    ],
+    createdBy: readLoop.createdBy,
+  };
+  const a = compare([snap(many(20, idle, gone)), snap(many(90, idle, gone))]);
+  assert.deepEqual(a.findings, []);
+});
+
+test('goroutines started with wg.Go name the first frame of the service as creator', () => {
+  const viaGo: Omit<G, 'id'> = {
+    state: 'chan receive',
+    frames: ['example.com/svc/batch.Run.func2 /src/svc/batch/run.go:47', 'sync.(*WaitGroup).Go.func1 /usr/local/go/src/sync/waitgroup.go:258'],
+    createdBy: 'sync.(*WaitGroup).Go /usr/local/go/src/sync/waitgroup.go:238',
+  };
+  const a = compare([snap(many(10, viaGo, gone)), snap(many(50, viaGo, gone))]);
+  assert.deepEqual(a.findings[0]?.createdBy, { func: 'example.com/svc/batch.Run.func2', file: '/src/svc/batch/run.go', line: 47 });
+});
+
+test('--ignore drops matching stacks; a bad regex is a clear error', () => {
+  const snaps = [snap(many(20, chanSendLeak, gone)), snap(many(90, chanSendLeak, gone))];
+  assert.equal(compare(snaps).findings.length, 1);
+  assert.deepEqual(compare(snaps, { ignore: ['orders\\.fetchResult$'] }).findings, []);
+  assert.throws(() => compare(snaps, { ignore: ['(unclosed'] }), /invalid ignore pattern "\(unclosed"/);
+});
+
+test('findings come best first and respect maxFindings', () => {
+  const a = compare([
+    snap([...many(10, chanRecvLeak, () => 1), ...many(5, chanSendLeak, gone), ...many(300, poolWorker, () => 1)]),
+    snap([...many(40, chanRecvLeak, () => 1), ...many(400, chanSendLeak, gone), ...many(300, poolWorker, () => 1)]),
+  ]);
+  assert.equal(a.findings[0]?.pattern, 'chan-send-no-receiver');
+  const scores = a.findings.map((f) => f.score);
+  assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
+  assert.equal(compare([snap([]), snap(many(40, chanSendLeak, gone))], { maxFindings: 0 }).findings.length, 0);
+});
