@@ -58,7 +58,7 @@ test('JSON contract: analyze prints goroutines, groups and findings with the nam
 
 test('JSON contract: diff prints before/after goroutine totals and findings; [] when nothing is suspicious', () => {
   const { snaps, a } = leakDiff();
-  const report = toJsonReport(a, snaps) as unknown as Record<string, { goroutines: number }> & { findings: unknown[] };
+  const report = toJsonReport(a, snaps) as unknown as { before: { goroutines: number }; after: { goroutines: number }; findings: unknown[] };
   assert.equal(report.before.goroutines, snaps[0]!.total);
   assert.equal(report.after.goroutines, snaps[1]!.total);
   assert.ok(report.findings.length >= 1);
