@@ -1,0 +1,42 @@
+// `/leak diff <svc> [<from> <to>]`: compare the last two snapshots, or two named ones.
+import { HELD_TEXT } from '../src/queue/tasks/index.js';
+import { resolveDiff } from '../src/queue/tasks/diff.js';
+import { requireService } from '../src/slack/dispatch.js';
+import { UsageError, type CommandModule } from './types.js';
+
+function seqArg(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s.replace(/^#/, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`\`${s}\` is not a snapshot number (see \`/leak history\`).`);
+  return n;
+}
+
+export const command: CommandModule = {
+  verb: 'diff',
+  aliases: ['compare'],
+  usage: 'diff <service> [<from#> <to#> | baseline]',
+  summary: 'Compare the last two snapshots of a service (or two numbered ones, or the baseline with the latest).',
+  examples: ['/leak diff svc-order', '/leak diff svc-order 3 7', '/leak diff svc-order baseline'],
+  async handler(inv, ctx) {
+    const service = requireService(ctx, inv.args[0]);
+    const rest = inv.args.slice(1);
+    const against = rest[0]?.toLowerCase() === 'baseline' ? ('baseline' as const) : ('previous' as const);
+    const nums = against === 'baseline' ? [] : rest;
+    if (nums.length === 1 || nums.length > 2) throw new UsageError('Give two snapshot numbers, or none for the last two.');
+    const fromSeq = seqArg(nums[0]);
+    const toSeq = seqArg(nums[1]);
+    const d = { against, ...(fromSeq !== undefined ? { fromSeq } : {}), ...(toSeq !== undefined ? { toSeq } : {}) };
+    // Validate against Redis now so mistakes are answered at once.
+    const r = await resolveDiff(ctx, service, d);
+    if ('error' in r) return { text: r.error };
+    const res = await ctx.jobs.enqueue('diff', {
+      service,
+      requester: { user: inv.user, channel: inv.channel, requestId: inv.requestId, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) },
+      fromSeq: r.ref.seq,
+      toSeq: r.cur.seq,
+      against,
+    });
+    if (res.status === 'held') return { text: HELD_TEXT };
+    return { text: `Comparing *${service}* #${r.ref.seq} → #${r.cur.seq}… the findings will appear in a thread in this channel.` };
+  },
+};

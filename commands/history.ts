@@ -1,0 +1,23 @@
+// `/leak history <svc>`: recent snapshots with goroutine totals.
+import { fmtTime } from '../src/slack/messages.js';
+import { requireService } from '../src/slack/dispatch.js';
+import type { CommandModule } from './types.js';
+
+export const command: CommandModule = {
+  verb: 'history',
+  usage: 'history <service>',
+  summary: 'Recent snapshots of a service with goroutine totals (numbers usable with diff and baseline).',
+  examples: ['/leak history svc-order'],
+  async handler(inv, ctx) {
+    const service = requireService(ctx, inv.args[0]);
+    const [list, base, count] = await Promise.all([ctx.snapshots.list(service, 15), ctx.snapshots.baselineSeq(service), ctx.snapshots.count(service)]);
+    if (list.length === 0) return { text: `No snapshots of ${service} yet. Run \`/leak snapshot ${service}\`.` };
+    const lines = list.map((m, i) => {
+      const older = list[i + 1];
+      const delta = older ? m.total - older.total : null;
+      const d = delta === null ? '' : ` (${delta >= 0 ? '+' : ''}${delta.toLocaleString('en-US')})`;
+      return `• #${m.seq}  ${new Date(m.capturedAt).toISOString().slice(0, 10)} ${fmtTime(m.capturedAt)}  *${m.total.toLocaleString('en-US')}*${d} goroutines${m.seq === base ? '  ← baseline' : ''}${m.truncated ? '  (truncated dump)' : ''}`;
+    });
+    return { text: `Snapshots of *${service}* (newest first, ${list.length} of ${count}):\n${lines.join('\n')}` };
+  },
+};

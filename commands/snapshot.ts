@@ -1,0 +1,37 @@
+// `/leak snapshot <svc>`: queue a capture; concurrent requests in the same channel join the
+// pending one (one capture, one thread, everyone answered).
+import { newJobId } from '../src/queue/queue.js';
+import { HELD_TEXT } from '../src/queue/tasks/index.js';
+import { requireService } from '../src/slack/dispatch.js';
+import { isRedisUnavailable } from '../src/store/redis.js';
+import type { CommandModule } from './types.js';
+
+export const command: CommandModule = {
+  verb: 'snapshot',
+  aliases: ['snap', 'capture'],
+  usage: 'snapshot <service>',
+  summary: 'Capture goroutines now and compare with the baseline (or the previous snapshot); findings go to a thread.',
+  examples: ['/leak snapshot svc-order'],
+  async handler(inv, ctx) {
+    const service = requireService(ctx, inv.args[0]);
+    const svc = ctx.config.services[service]!;
+    const requester = { user: inv.user, channel: inv.channel, requestId: inv.requestId, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) };
+    const scope = `${service}:${inv.channel}`;
+    const jobId = newJobId('snapshot');
+    let joined = false;
+    let pendingScope: string | undefined;
+    try {
+      // The window stays open as long as a capture could take, then closes by itself.
+      const ttl = svc.timeoutSeconds * 3000 + 60_000;
+      const r = await ctx.pending.joinOrCreate(scope, jobId, { user: inv.user, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}), at: Date.now() }, ttl);
+      joined = r.joined;
+      pendingScope = scope;
+    } catch (err) {
+      if (!isRedisUnavailable(err)) throw err;
+    }
+    if (joined) return { text: `A snapshot of *${service}* requested moments ago is in progress here; you are added to it and will get the findings in its thread.` };
+    const res = await ctx.jobs.enqueue('snapshot', { service, requester, reason: 'command', ...(pendingScope ? { pendingScope } : {}) }, { jobId });
+    if (res.status === 'held') return { text: HELD_TEXT };
+    return { text: `Capturing goroutines of *${service}*… the findings will appear in a thread in this channel.` };
+  },
+};

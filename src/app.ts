@@ -1,0 +1,164 @@
+// Composition of a leakbot process. createLeakbot() builds the context (config, logger, Redis
+// stores, queue, Slack poster, registries), lets every module register itself, and returns
+// start/stop for the web side (Bolt + our HTTP routes) and the worker side (BullMQ).
+//
+// ── Extension points (for alerts, incident tools, …) ────────────────────────────────────────────
+// • New /leak verb: a file in commands/ exporting `command: CommandModule` (commands/types.ts).
+//   It is discovered automatically and listed by `/leak help`. Its handler runs inside Slack's
+//   3 s: only Redis I/O; enqueue a job for anything slower. Optional `register(ctx)` runs at
+//   startup in every process (web and worker) to add processors/actions/routes.
+// • Feature module without a verb: export a `LeakbotModule` ({ name, register(ctx) }) and add it
+//   to MODULES in src/modules.ts (one import + one entry).
+// • Job kinds: augment `JobPayloads` in src/queue/jobs.ts by declaration merging from your own
+//   file, then `ctx.processors.register('kind', async (job) => …)` in register(ctx). Enqueue with
+//   `ctx.jobs.enqueue('kind', data, { jobId?, delayMs?, onUnavailable: 'hold' | 'throw' })`
+//   → { status: 'queued' | 'held', jobId } (held = Redis down, kept in memory and flushed on
+//   return; 'throw' raises QueueUnavailableError — answer 5xx so the sender retries).
+//   Use a stable jobId to dedupe (BullMQ ignores an add whose id exists; ':' is replaced).
+// • HTTP routes: `ctx.routes.add({ method: 'POST', path: '/webhooks/alertmanager',
+//   maxBodyBytes, handler: async ({ headers, rawBody, requestId }) => ({ status, body }) })`.
+//   Served by the web process next to POST /slack/events, GET /healthz, GET /metrics.
+// • Buttons / checkboxes: `ctx.actions.register('action_id', async (inv, ctx) => …)`; Bolt has
+//   already acked; return { text } to answer the clicking user ephemerally. The findings message
+//   carries a "Draft postmortem" button, action_id `postmortem_draft`, value JSON
+//   { s: service, ch: channel, ts: thread ts, c: current snapshot seq, r: reference seq | null }.
+// • Slack output from jobs: `ctx.poster.post(key, { channel, threadTs?, text, blocks? })` is
+//   idempotent per key (a retried job updates its message); `ctx.poster.upload(key, …)` wraps
+//   files.uploadV2; `ctx.poster.respond(responseUrl, { text })` answers a user; Slack failures
+//   throw SlackPostError { code, userMessage, retryable }.
+// • Captures: `ctx.captures.obtain(service, { requestedBy, reason, maxAgeMs?, thread? })` honours
+//   one-capture-per-service and minIntervalSeconds, stores the snapshot (ctx.snapshots) and
+//   appends the timeline's 'snapshot' event → { ok, meta, shared } | { ok: false, code, message }.
+// • Records: ctx.snapshots (history, baseline), ctx.threads (thread → service, snapshot seqs),
+//   ctx.timeline (TimelineEvents per service), ctx.redis (fail-fast connection), ctx.prefix.
+// ───────────────────────────────────────────────────────────────────────────────────────────────
+import type { Server } from 'node:http';
+import type { App } from '@slack/bolt';
+import { loadCommands, type CommandRegistry } from '../commands/index.js';
+import type { Config } from './config/schema.js';
+import type { LeakbotContext, LeakbotEnv, LeakbotModule } from './context.js';
+import { Timeline } from './incident/timeline.js';
+import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { MODULES } from './modules.js';
+import { CaptureCoordinator } from './queue/captures.js';
+import { ProcessorRegistry } from './queue/processors.js';
+import { JobQueue } from './queue/queue.js';
+import { startWorker, type RunningWorker } from './queue/worker.js';
+import { ActionRegistry } from './slack/actions.js';
+import { createBolt } from './slack/bolt.js';
+import { Poster, createSlackClient } from './slack/poster.js';
+import { CaptureGate } from './store/capture-gate.js';
+import { PendingRequests } from './store/pending.js';
+import { PostMemory } from './store/posts.js';
+import { createRedis } from './store/redis.js';
+import { SnapshotStore } from './store/snapshots.js';
+import { ThreadStore } from './store/threads.js';
+import { addHealthRoutes } from './web/health.js';
+import { RouteRegistry } from './web/routes.js';
+import { closeServer, createHttpServer, listen } from './web/server.js';
+
+export interface CreateLeakbotOptions {
+  config: Config;
+  env: LeakbotEnv;
+  logger: Logger;
+  role?: LeakbotContext['role'];
+  /** Feature modules; default src/modules.ts. */
+  modules?: LeakbotModule[];
+  /** Verb registry; default: every module in commands/. */
+  commands?: CommandRegistry;
+  metrics?: Metrics;
+}
+
+export interface Leakbot {
+  ctx: LeakbotContext;
+  /** HTTP server (+ Bolt in the web roles); resolves with the bound port (PORT 0 → random). */
+  startWeb(opts?: { port?: number; host?: string }): Promise<number>;
+  startWorker(): Promise<void>;
+  /** Graceful: stop HTTP, finish or return in-flight jobs, flush held jobs, close Redis. */
+  stop(opts?: { graceMs?: number }): Promise<void>;
+  readonly bolt: App | null;
+}
+
+export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot> {
+  const { config, env } = opts;
+  const role = opts.role ?? 'all';
+  const log = opts.logger;
+  const prefix = env.prefix ?? 'leakbot';
+  const metrics = opts.metrics ?? createMetrics();
+  const redis = createRedis(env.redisUrl, 'command', log.child({ component: 'store' }));
+  const snapshots = new SnapshotStore(redis, config.history, prefix);
+  const gate = new CaptureGate(redis, prefix);
+  const timeline = new Timeline(redis, prefix);
+  const ctx: LeakbotContext = {
+    role,
+    config,
+    env,
+    log,
+    metrics,
+    redis,
+    prefix,
+    snapshots,
+    threads: new ThreadStore(redis, prefix),
+    timeline,
+    pending: new PendingRequests(redis, prefix),
+    gate,
+    captures: new CaptureCoordinator(config, snapshots, gate, timeline, log.child({ component: 'capture' }), metrics),
+    jobs: new JobQueue(env.redisUrl, log, metrics, prefix),
+    poster: new Poster(createSlackClient(env.slackBotToken, env.slackApiUrl, log), new PostMemory(redis, prefix), log.child({ component: 'poster' }), metrics),
+    routes: new RouteRegistry(),
+    processors: new ProcessorRegistry(),
+    actions: new ActionRegistry(),
+    commands: opts.commands ?? (await loadCommands()),
+  };
+  addHealthRoutes(ctx.routes, { redis, metrics, role, extra: () => ({ heldJobs: ctx.jobs.heldCount() }) });
+  for (const m of opts.modules ?? MODULES) await m.register(ctx);
+  for (const c of ctx.commands.list()) await c.register?.(ctx);
+
+  let server: Server | null = null;
+  let worker: RunningWorker | null = null;
+  let bolt: ReturnType<typeof createBolt> | null = null;
+
+  return {
+    ctx,
+    get bolt() {
+      return bolt?.app ?? null;
+    },
+    async startWeb(o = {}) {
+      if (role !== 'worker') {
+        bolt = createBolt(ctx);
+        try {
+          await bolt.app.init(); // auth.test: a bad SLACK_BOT_TOKEN fails here, at start
+        } catch (err) {
+          throw new Error(`Slack rejected SLACK_BOT_TOKEN (auth.test): ${(err as { data?: { error?: string } }).data?.error ?? (err as Error).message}`);
+        }
+        if (bolt.socket) await bolt.app.start();
+      }
+      server = createHttpServer(ctx.routes, bolt?.http ? bolt.http.requestListener : null, log.child({ component: 'http' }));
+      const port = await listen(server, o.port ?? env.port, o.host);
+      log.info({ port, role, socketMode: !!bolt?.socket, routes: ctx.routes.list().map((r) => `${r.method} ${r.path}`) }, 'http server listening');
+      return port;
+    },
+    async startWorker() {
+      worker = startWorker({
+        redisUrl: env.redisUrl,
+        processors: ctx.processors,
+        log,
+        metrics,
+        prefix,
+        ...(env.workerConcurrency ? { concurrency: env.workerConcurrency } : {}),
+        ...(env.jobLockMs ? { lockDurationMs: env.jobLockMs } : {}),
+      });
+      log.info({ kinds: ctx.processors.kinds() }, 'worker started');
+    },
+    async stop(o = {}) {
+      log.info('shutting down');
+      if (server) await closeServer(server);
+      if (bolt?.socket) await bolt.socket.stop().catch(() => {});
+      if (worker) await worker.close(o.graceMs);
+      await ctx.jobs.close();
+      redis.disconnect();
+      log.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// Job kinds and their payloads. One BullMQ queue ('leakbot') carries every kind; the job name is
+// the kind. Other modules add kinds by augmenting JobPayloads from their own files:
+//
+//   declare module '../queue/jobs.js' {
+//     interface JobPayloads { 'alert.notify': AlertJob }
+//   }
+//
+// and registering a processor for it (src/queue/processors.ts). Payloads are plain JSON.
+
+export interface SlackThreadRef {
+  channel: string;
+  ts: string;
+}
+
+/** Who asked and where; every job that answers a person carries one. */
+export interface Requester {
+  user: string;
+  channel: string;
+  responseUrl?: string;
+  /** Request id of the HTTP request that created the job (log correlation). */
+  requestId?: string;
+}
+
+export interface SnapshotJob {
+  service: string;
+  requester: Requester;
+  /** Reply inside this thread instead of starting a new one (buttons). */
+  thread?: SlackThreadRef;
+  /** Coalescing scope: requests joining this job were recorded under it (store/pending.ts). */
+  pendingScope?: string;
+  reason: 'command' | 'button' | 'alert' | 'watch';
+  /** Set by the job once it has a snapshot, so a retry analyses the same one. */
+  checkpoint?: { curSeq: number; shared: boolean };
+}
+
+export interface DiffJob {
+  service: string;
+  requester: Requester;
+  thread?: SlackThreadRef;
+  /** Explicit snapshot seqs; otherwise the last two (or baseline vs latest with against='baseline'). */
+  fromSeq?: number;
+  toSeq?: number;
+  against?: 'previous' | 'baseline';
+}
+
+export interface ReportJob {
+  service: string;
+  requester: Requester;
+  thread: SlackThreadRef;
+  refSeq: number | null;
+  curSeq: number;
+}
+
+export interface BaselineJob {
+  service: string;
+  requester: Requester;
+  thread?: SlackThreadRef;
+  seq: number;
+}
+
+export interface JobPayloads {
+  snapshot: SnapshotJob;
+  diff: DiffJob;
+  report: ReportJob;
+  baseline: BaselineJob;
+}
+
+export type JobKind = keyof JobPayloads & string;
+
+export const QUEUE_NAME = 'leakbot';

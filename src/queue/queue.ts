@@ -1,0 +1,137 @@
+// The producer side: enqueue jobs into BullMQ. When Redis is unreachable the job is held in memory
+// (bounded) and flushed as soon as Redis is back, so a request made during an outage is not lost
+// while this process lives; callers get status 'held' and tell the user so.
+import { randomUUID } from 'node:crypto';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { createRedis, isRedisUnavailable, type Redis } from '../store/redis.js';
+import { QUEUE_NAME, type JobKind, type JobPayloads } from './jobs.js';
+
+export interface EnqueueOptions {
+  /** Stable id: adding a job whose id exists is a no-op (BullMQ dedupe). ':' is replaced. */
+  jobId?: string;
+  delayMs?: number;
+  attempts?: number;
+  /** What to do when Redis is down: 'hold' in memory and flush later (default), or 'throw'. */
+  onUnavailable?: 'hold' | 'throw';
+}
+
+export type EnqueueResult = { status: 'queued' | 'held'; jobId: string };
+
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+}
+
+const MAX_HELD = 1000;
+const ADD_TIMEOUT_MS = 2000;
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 4,
+  backoff: { type: 'exponential', delay: 1500 },
+  removeOnComplete: { age: 24 * 3600, count: 2000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export function newJobId(kind: string): string {
+  return `${kind}-${randomUUID()}`.replace(/:/g, '_');
+}
+
+interface Held {
+  kind: string;
+  data: unknown;
+  opts: JobsOptions;
+  at: number;
+}
+
+export class JobQueue {
+  readonly queue: Queue;
+  private readonly conn: Redis;
+  private readonly held: Held[] = [];
+  private flushing = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    redisUrl: string,
+    private readonly log: Logger,
+    private readonly metrics?: Metrics,
+    prefix = 'leakbot',
+  ) {
+    this.conn = createRedis(redisUrl, 'command', log.child({ component: 'queue' }));
+    this.queue = new Queue(QUEUE_NAME, { connection: this.conn, prefix: `${prefix}:bull`, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true });
+    this.queue.on('error', (err) => this.log.debug({ err: err.message }, 'queue connection error'));
+    this.conn.on('ready', () => void this.flush());
+    this.timer = setInterval(() => void this.flush(), 2000);
+    this.timer.unref();
+    metrics?.onCollect(async () => {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+      for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
+      metrics.queueDepth.set({ state: 'held_in_memory' }, this.held.length);
+    });
+  }
+
+  async enqueue<K extends JobKind>(kind: K, data: JobPayloads[K], opts: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const jobId = (opts.jobId ?? newJobId(kind)).replace(/:/g, '_');
+    const jobOpts: JobsOptions = { jobId, ...(opts.delayMs ? { delay: opts.delayMs } : {}), ...(opts.attempts ? { attempts: opts.attempts } : {}) };
+    try {
+      await this.add(kind, data, jobOpts);
+      return { status: 'queued', jobId };
+    } catch (err) {
+      if (!isRedisUnavailable(err) && !(err instanceof QueueUnavailableError)) throw err;
+      if ((opts.onUnavailable ?? 'hold') === 'throw' || this.held.length >= MAX_HELD) {
+        throw new QueueUnavailableError('the job queue (Redis) is unreachable');
+      }
+      this.held.push({ kind, data, opts: jobOpts, at: Date.now() });
+      this.log.warn({ kind, jobId, held: this.held.length }, 'redis unreachable: job held in memory until it returns');
+      return { status: 'held', jobId };
+    }
+  }
+
+  private async add(kind: string, data: unknown, opts: JobsOptions): Promise<void> {
+    if (this.conn.status !== 'ready') throw new QueueUnavailableError(`redis ${this.conn.status}`);
+    let t: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.queue.add(kind, data, opts),
+        new Promise((_r, reject) => {
+          t = setTimeout(() => reject(new QueueUnavailableError('enqueue timed out')), ADD_TIMEOUT_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(t);
+    }
+  }
+
+  /** Jobs waiting in memory for Redis to return. */
+  heldCount(): number {
+    return this.held.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.flushing || this.held.length === 0 || this.conn.status !== 'ready') return;
+    this.flushing = true;
+    try {
+      while (this.held.length > 0) {
+        const h = this.held[0]!;
+        try {
+          await this.add(h.kind, h.data, h.opts);
+          this.held.shift();
+          this.log.info({ kind: h.kind, jobId: h.opts.jobId, heldMs: Date.now() - h.at }, 'held job queued after redis returned');
+        } catch (err) {
+          this.log.debug({ err: (err as Error).message }, 'flush of held jobs postponed');
+          return;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch(() => {});
+    if (this.held.length > 0) this.log.error({ held: this.held.length }, 'shutting down with jobs held in memory (redis unreachable); they are lost');
+    await this.queue.close().catch(() => {});
+    this.conn.disconnect();
+  }
+}

@@ -1,0 +1,63 @@
+// The `diff` job: compare two stored snapshots (explicit, last two, or baseline vs latest) and
+// post the findings — in a new thread, or in the thread whose button asked.
+import type { LeakbotContext } from '../../context.js';
+import { mentionList, snapDesc } from '../../slack/messages.js';
+import { SlackPostError } from '../../slack/poster.js';
+import type { SnapshotMeta } from '../../store/snapshots.js';
+import type { JobInfo } from '../processors.js';
+import { analyzePair, postFindings } from './findings.js';
+
+export async function resolveDiff(
+  ctx: LeakbotContext,
+  service: string,
+  d: { fromSeq?: number; toSeq?: number; against?: 'previous' | 'baseline' },
+): Promise<{ ref: SnapshotMeta; cur: SnapshotMeta; refKind: 'baseline' | 'previous' } | { error: string }> {
+  const cur = d.toSeq !== undefined ? await ctx.snapshots.get(service, d.toSeq) : await ctx.snapshots.latest(service);
+  if (!cur) return { error: d.toSeq !== undefined ? `Snapshot #${d.toSeq} of ${service} is not stored (see \`/leak history ${service}\`).` : `No snapshots of ${service} yet. Run \`/leak snapshot ${service}\` first.` };
+  let ref: SnapshotMeta | null;
+  if (d.fromSeq !== undefined) {
+    ref = await ctx.snapshots.get(service, d.fromSeq);
+    if (!ref) return { error: `Snapshot #${d.fromSeq} of ${service} is not stored (see \`/leak history ${service}\`).` };
+  } else if (d.against === 'baseline') {
+    ref = await ctx.snapshots.baseline(service);
+    if (!ref) return { error: `${service} has no baseline yet. Use \`/leak baseline ${service}\` while it is healthy.` };
+  } else {
+    ref = await ctx.snapshots.previous(service, cur.seq);
+    if (!ref) return { error: `Only one snapshot of ${service} so far; take another with \`/leak snapshot ${service}\` to compare.` };
+  }
+  if (ref.seq === cur.seq) return { error: `That compares snapshot #${cur.seq} of ${service} with itself; take a new one with \`/leak snapshot ${service}\`.` };
+  const [a, b] = ref.seq < cur.seq ? [ref, cur] : [cur, ref];
+  return { ref: a, cur: b, refKind: d.against === 'baseline' ? 'baseline' : 'previous' };
+}
+
+export async function processDiff(ctx: LeakbotContext, job: JobInfo<'diff'>): Promise<void> {
+  const d = job.data;
+  const key = `job:${job.id}`;
+  const service = d.service;
+  try {
+    const r = await resolveDiff(ctx, service, d);
+    if ('error' in r) {
+      if (d.thread) await ctx.poster.post(`${key}:error`, { channel: d.thread.channel, threadTs: d.thread.ts, text: r.error });
+      else await ctx.poster.respond(d.requester.responseUrl, { text: r.error });
+      return;
+    }
+    const head = `Goroutine diff of *${service}*: ${snapDesc(r.ref)} → ${snapDesc(r.cur)}, requested by ${mentionList([d.requester.user])}`;
+    const posted = await ctx.poster.post(`${key}:parent`, {
+      channel: d.thread?.channel ?? d.requester.channel,
+      ...(d.thread ? { threadTs: d.thread.ts } : {}),
+      text: `${head} — analysing…`,
+    });
+    const thread = d.thread ?? { channel: posted.channel, ts: posted.ts };
+    if (!d.thread) await ctx.threads.put({ channel: thread.channel, ts: thread.ts, service, kind: 'diff', createdAt: Date.now(), requestedBy: [d.requester.user] });
+    const result = await analyzePair(ctx, service, r.ref, r.refKind, r.cur);
+    await postFindings(ctx, key, service, thread, result, d.requester.user);
+    const n = result.analysis.findings.filter((f) => f.confidence !== 'low').length;
+    await ctx.poster.update(posted, { text: `${head} — ${n === 0 ? 'no suspected leaks' : `*${n} suspected leak site${n === 1 ? '' : 's'}*`}. Details in the thread.` });
+  } catch (err) {
+    if (err instanceof SlackPostError && !err.retryable) {
+      await ctx.poster.respond(d.requester.responseUrl, { text: `I could not post the diff of ${service}: ${err.userMessage}` });
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,86 @@
+// Shared by the snapshot and diff jobs: analyse two stored snapshots (or one) and post the
+// findings as a thread reply with the action buttons; oversize reports go up as a Markdown file.
+import { analyze, compare, renderBlocks, type Analysis } from '../../engine/index.js';
+import type { LeakbotContext } from '../../context.js';
+import type { SnapshotMeta } from '../../store/snapshots.js';
+import { actionsBlock, comparisonNote, shortFile, type ButtonValue } from '../../slack/messages.js';
+import type { SlackThreadRef } from '../jobs.js';
+
+export interface AnalysisResult {
+  analysis: Analysis;
+  ref: SnapshotMeta | null;
+  refKind: 'baseline' | 'previous' | null;
+  cur: SnapshotMeta;
+}
+
+export function analyzeOptions(ctx: LeakbotContext, service: string): { ignore: string[] } {
+  return { ignore: [...ctx.config.ignore, ...(ctx.config.services[service]?.ignore ?? [])] };
+}
+
+/** The reference for a new snapshot: the baseline if set (and older), else the previous one. */
+export async function pickReference(ctx: LeakbotContext, service: string, cur: SnapshotMeta): Promise<{ ref: SnapshotMeta | null; refKind: 'baseline' | 'previous' | null }> {
+  const base = await ctx.snapshots.baseline(service);
+  if (base && base.seq !== cur.seq && base.seq < cur.seq) return { ref: base, refKind: 'baseline' };
+  const prev = await ctx.snapshots.previous(service, cur.seq);
+  return prev ? { ref: prev, refKind: 'previous' } : { ref: null, refKind: null };
+}
+
+export class MissingSnapshotError extends Error {
+  override name = 'MissingSnapshotError';
+}
+
+export async function analyzePair(ctx: LeakbotContext, service: string, ref: SnapshotMeta | null, refKind: AnalysisResult['refKind'], cur: SnapshotMeta): Promise<AnalysisResult> {
+  const curSnap = await ctx.snapshots.load(service, cur.seq);
+  if (!curSnap) throw new MissingSnapshotError(`snapshot #${cur.seq} of ${service} is no longer stored`);
+  const refSnap = ref ? await ctx.snapshots.load(service, ref.seq) : null;
+  const opts = analyzeOptions(ctx, service);
+  const analysis = refSnap ? compare([refSnap, curSnap], opts) : analyze(curSnap, opts);
+  return { analysis, ref: refSnap ? ref : null, refKind: refSnap ? refKind : null, cur };
+}
+
+const MAX_BLOCKS = 50;
+
+export async function postFindings(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, r: AnalysisResult, actor: string): Promise<void> {
+  const title = r.ref ? `Goroutines of ${service}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${service}: snapshot #${r.cur.seq}`;
+  const rendered = renderBlocks(r.analysis, { title, service });
+  const hasBaseline = (await ctx.snapshots.baselineSeq(service)) !== null;
+  const value: ButtonValue = { s: service, ch: thread.channel, ts: thread.ts, c: r.cur.seq, r: r.ref?.seq ?? null };
+  const tail: object[] = [
+    { type: 'context', elements: [{ type: 'mrkdwn', text: comparisonNote(r.ref, r.refKind, service).slice(0, 2900) }] },
+    actionsBlock(value, { hasBaseline }),
+  ];
+  let blocks = [...rendered.blocks];
+  if (blocks.length + tail.length > MAX_BLOCKS) blocks = blocks.slice(0, MAX_BLOCKS - tail.length);
+  await ctx.poster.post(`${key}:findings`, { channel: thread.channel, threadTs: thread.ts, text: rendered.text, blocks: [...blocks, ...tail] });
+  if (rendered.overflowMarkdown) {
+    await ctx.poster.upload(`${key}:overflow`, {
+      channel: thread.channel,
+      threadTs: thread.ts,
+      filename: `${service}-goroutines-${r.cur.seq}.md`,
+      title: `Full goroutine report: ${service} #${r.cur.seq}`,
+      content: rendered.overflowMarkdown,
+      initialComment: 'The findings did not fit in one Slack message; here is the full report.',
+    });
+  }
+  await ctx.threads.update(thread.channel, thread.ts, { refSeq: r.ref?.seq ?? null, curSeq: r.cur.seq });
+  const top = r.analysis.findings.slice(0, 5);
+  await ctx.timeline
+    .append({
+      at: Date.now(),
+      service,
+      type: 'findings',
+      actor,
+      thread,
+      text:
+        top.length === 0
+          ? `No suspected leaks in snapshot #${r.cur.seq} (${r.cur.total} goroutines)`
+          : `${r.analysis.findings.length} finding(s) in #${r.cur.seq}; top: ${top[0]!.patternTitle}${top[0]!.site ? ` at ${shortFile(top[0]!.site.file)}:${top[0]!.site.line}` : ''} (${top[0]!.before} → ${top[0]!.after})`,
+      data: {
+        refSeq: r.ref?.seq ?? null,
+        curSeq: r.cur.seq,
+        total: r.cur.total,
+        findings: top.map((f) => ({ pattern: f.pattern, title: f.patternTitle, site: f.site, createdBy: f.createdBy, state: f.state, before: f.before, after: f.after, delta: f.delta, growthPerMinute: f.growthPerMinute, confidence: f.confidence })),
+      },
+    })
+    .catch((err: Error) => ctx.log.warn({ err: err.message }, 'timeline append failed'));
+}

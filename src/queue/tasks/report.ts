@@ -1,0 +1,35 @@
+// The `report` job (Full report button): the whole analysis as a Markdown file in the thread.
+import { renderMarkdown } from '../../engine/index.js';
+import type { LeakbotContext } from '../../context.js';
+import { SlackPostError } from '../../slack/poster.js';
+import type { JobInfo } from '../processors.js';
+import { analyzePair } from './findings.js';
+
+export async function processReport(ctx: LeakbotContext, job: JobInfo<'report'>): Promise<void> {
+  const d = job.data;
+  const service = d.service;
+  const cur = await ctx.snapshots.get(service, d.curSeq);
+  if (!cur) {
+    await ctx.poster.respond(d.requester.responseUrl, { text: `Snapshot #${d.curSeq} of ${service} is no longer stored; take a new one with \`/leak snapshot ${service}\`.` });
+    return;
+  }
+  const ref = d.refSeq !== null ? await ctx.snapshots.get(service, d.refSeq) : null;
+  const r = await analyzePair(ctx, service, ref, ref ? 'previous' : null, cur);
+  const title = ref ? `Goroutine report: ${service} #${ref.seq} → #${cur.seq}` : `Goroutine report: ${service} #${cur.seq}`;
+  try {
+    await ctx.poster.upload(`job:${job.id}:report`, {
+      channel: d.thread.channel,
+      threadTs: d.thread.ts,
+      filename: `${service}-goroutines-${ref ? `${ref.seq}-` : ''}${cur.seq}.md`,
+      title,
+      content: renderMarkdown(r.analysis, { title }),
+      initialComment: `Full report requested by <@${d.requester.user}>.`,
+    });
+  } catch (err) {
+    if (err instanceof SlackPostError && !err.retryable) {
+      await ctx.poster.respond(d.requester.responseUrl, { text: `I could not upload the report: ${err.userMessage}` });
+      return;
+    }
+    throw err;
+  }
+}

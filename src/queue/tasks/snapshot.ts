@@ -1,0 +1,101 @@
+// The `snapshot` job: parent message → capture (shared per service) → analysis → findings in the
+// thread → parent updated with the outcome → everyone who asked gets a pointer. Each step is
+// idempotent (poster keys, checkpointed snapshot seq), so a retry or a restarted worker resumes
+// without a second post or a second capture.
+import type { LeakbotContext } from '../../context.js';
+import { SlackPostError } from '../../slack/poster.js';
+import { captureFailedText, parentText, outcomeStatus, snapDesc } from '../../slack/messages.js';
+import type { Requester as PendingRequester } from '../../store/pending.js';
+import type { JobInfo } from '../processors.js';
+import type { SlackThreadRef, SnapshotJob } from '../jobs.js';
+import { analyzePair, pickReference, postFindings } from './findings.js';
+
+export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
+  const d = job.data;
+  const key = `job:${job.id}`;
+  const service = d.service;
+  if (!ctx.config.services[service]) {
+    job.log.warn({ service }, 'service no longer in the config; dropping job');
+    await ctx.poster.respond(d.requester.responseUrl, { text: `${service} is no longer a registered service.` });
+    return { seq: null };
+  }
+  let requesters: PendingRequester[] = [{ user: d.requester.user, at: 0 }];
+  let parent: SlackThreadRef | null = null;
+  try {
+    if (d.pendingScope) {
+      const peek = await ctx.pending.peek(job.id);
+      if (peek.length) requesters = peek;
+    }
+    const users = requesters.map((r) => r.user);
+    const ref = await ctx.poster.post(`${key}:parent`, {
+      channel: d.thread?.channel ?? d.requester.channel,
+      ...(d.thread ? { threadTs: d.thread.ts } : {}),
+      text: parentText(service, users, 'capturing…'),
+    });
+    parent = d.thread ?? { channel: ref.channel, ts: ref.ts };
+    if (!d.thread) await ctx.threads.put({ channel: parent.channel, ts: parent.ts, service, kind: 'snapshot', createdAt: Date.now(), requestedBy: users });
+
+    // Capture, or the checkpointed result of an earlier attempt.
+    let curSeq = d.checkpoint?.curSeq;
+    let shared = d.checkpoint?.shared ?? false;
+    if (curSeq === undefined) {
+      const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent });
+      if (!outcome.ok) {
+        requesters = await claim(ctx, d, job.id, requesters);
+        await ctx.poster.post(`${key}:error`, { channel: parent.channel, threadTs: parent.ts, text: captureFailedText(service, outcome.message) });
+        await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `capture failed: ${outcome.message}`) });
+        await notify(ctx, key, requesters, `Could not capture ${service}: ${outcome.message}`);
+        return { seq: null };
+      }
+      curSeq = outcome.meta.seq;
+      shared = outcome.shared;
+      await job.updateData({ ...d, checkpoint: { curSeq, shared } });
+    }
+    const cur = await ctx.snapshots.get(service, curSeq);
+    if (!cur) throw new Error(`snapshot #${curSeq} of ${service} vanished from the store`);
+    const { ref: refMeta, refKind } = await pickReference(ctx, service, cur);
+    const result = await analyzePair(ctx, service, refMeta, refKind, cur);
+    await postFindings(ctx, key, service, parent, result, d.requester.user);
+    requesters = await claim(ctx, d, job.id, requesters);
+    await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), outcomeStatus(result.analysis, cur, shared)) });
+    const link = await permalink(ctx, parent);
+    await notify(ctx, key, requesters, `Findings for ${service} ${snapDesc(cur)} are in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
+    return { seq: cur.seq };
+  } catch (err) {
+    // A Slack refusal the user must fix (not in channel, missing scope): tell them, don't retry.
+    if (err instanceof SlackPostError && !err.retryable) {
+      await ctx.poster.respond(d.requester.responseUrl, { text: `I could not post the snapshot of ${service}: ${err.userMessage}` });
+      return { seq: null };
+    }
+    if (job.attemptsMade + 1 >= job.maxAttempts) {
+      // Last attempt: say so where the user is looking, then let BullMQ record the failure.
+      const msg = `:x: leakbot failed to finish this snapshot of ${service} after ${job.maxAttempts} attempts (${(err as Error).message.slice(0, 200)}). Try \`/leak snapshot ${service}\` again.`;
+      if (parent) await ctx.poster.post(`${key}:fatal`, { channel: parent.channel, threadTs: parent.ts, text: msg }).catch(() => {});
+      else await ctx.poster.respond(d.requester.responseUrl, { text: msg });
+    }
+    throw err;
+  }
+}
+
+async function claim(ctx: LeakbotContext, d: SnapshotJob, jobId: string, fallback: PendingRequester[]): Promise<PendingRequester[]> {
+  if (!d.pendingScope) return fallback;
+  const all = await ctx.pending.claim(d.pendingScope, jobId);
+  return all.length ? all : fallback;
+}
+
+/** Tells each person who asked (via their response_url) where the answer is; once per job. */
+async function notify(ctx: LeakbotContext, key: string, requesters: PendingRequester[], text: string): Promise<void> {
+  const urls = [...new Set(requesters.map((r) => r.responseUrl).filter((u): u is string => !!u))];
+  if (urls.length === 0) return;
+  if (!(await ctx.redis.set(`${ctx.prefix}:notified:${key}`, '1', 'EX', 86_400, 'NX'))) return;
+  await Promise.all(urls.map((u) => ctx.poster.respond(u, { text, response_type: 'ephemeral' })));
+}
+
+async function permalink(ctx: LeakbotContext, t: SlackThreadRef): Promise<string | null> {
+  try {
+    const res = await ctx.poster.client.chat.getPermalink({ channel: t.channel, message_ts: t.ts });
+    return typeof res.permalink === 'string' ? res.permalink : null;
+  } catch {
+    return null;
+  }
+}

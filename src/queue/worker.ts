@@ -1,0 +1,100 @@
+// The consumer side: one BullMQ Worker dispatching by job name to registered processors.
+// SIGTERM → close(): stop taking jobs, let in-flight ones finish within the grace period; after
+// it, force-close — their locks lapse and another worker picks them up (returned, not lost).
+import { Worker, type Job } from 'bullmq';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { createRedis } from '../store/redis.js';
+import { QUEUE_NAME, type JobKind, type JobPayloads } from './jobs.js';
+import type { ProcessorRegistry } from './processors.js';
+
+export interface WorkerOptions {
+  redisUrl: string;
+  processors: ProcessorRegistry;
+  log: Logger;
+  metrics?: Metrics;
+  concurrency?: number;
+  /** How long a job's lock lives without renewal; a killed worker's job is retried after it. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  prefix?: string;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  close(graceMs?: number): Promise<void>;
+}
+
+export function startWorker(opts: WorkerOptions): RunningWorker {
+  const log = opts.log.child({ component: 'worker' });
+  const conn = createRedis(opts.redisUrl, 'worker', log);
+  const shutdown = new AbortController();
+  const lockDuration = opts.lockDurationMs ?? 30_000;
+  const worker = new Worker(
+    QUEUE_NAME,
+    async (job: Job) => {
+      const fn = opts.processors.get(job.name);
+      const jlog = log.child({ jobId: job.id, kind: job.name, attempt: job.attemptsMade + 1, requestId: (job.data as { requester?: { requestId?: string } })?.requester?.requestId });
+      if (!fn) {
+        jlog.error('no processor registered for this job kind; dropping it');
+        return;
+      }
+      const started = Date.now();
+      jlog.info('job started');
+      try {
+        const result = await fn({
+          id: String(job.id),
+          kind: job.name as JobKind,
+          data: job.data as JobPayloads[JobKind],
+          attemptsMade: job.attemptsMade,
+          maxAttempts: job.opts.attempts ?? 1,
+          updateData: (d) => job.updateData(d),
+          log: jlog,
+          signal: shutdown.signal,
+        });
+        opts.metrics?.jobs.inc({ kind: job.name, outcome: 'ok' });
+        jlog.info({ ms: Date.now() - started }, 'job done');
+        return result;
+      } catch (err) {
+        opts.metrics?.jobs.inc({ kind: job.name, outcome: 'error' });
+        jlog.warn({ err: (err as Error).message, ms: Date.now() - started }, 'job attempt failed');
+        throw err;
+      } finally {
+        opts.metrics?.jobDuration.observe({ kind: job.name }, (Date.now() - started) / 1000);
+      }
+    },
+    {
+      connection: conn,
+      prefix: `${opts.prefix ?? 'leakbot'}:bull`,
+      concurrency: opts.concurrency ?? 8,
+      lockDuration,
+      stalledInterval: opts.stalledIntervalMs ?? Math.max(1000, Math.round(lockDuration / 2)),
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('error', (err) => log.warn({ err: err.message }, 'worker connection error'));
+  worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, kind: job.name, err: err.message }, 'job failed for good');
+  });
+  worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (worker died?) and was returned to the queue'));
+
+  return {
+    worker,
+    async close(graceMs = 25_000) {
+      log.info('worker closing: finishing in-flight jobs');
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = worker.close().then(() => 'closed' as const);
+      const timeout = new Promise<'timeout'>((r) => {
+        timer = setTimeout(() => r('timeout'), graceMs);
+      });
+      const how = await Promise.race([graceful, timeout]);
+      clearTimeout(timer);
+      if (how === 'timeout') {
+        log.warn('grace period over: returning in-flight jobs to the queue');
+        shutdown.abort();
+        await worker.close(true).catch(() => {});
+      }
+      conn.disconnect();
+    },
+  };
+}

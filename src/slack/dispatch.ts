@@ -1,0 +1,76 @@
+// From a parsed `/leak …` to the reply Slack shows at once: verb lookup, access rules from the
+// config (allowedChannels, admins), usage errors, and a plain answer when Redis is down.
+import type { LeakbotContext } from '../context.js';
+import { isRedisUnavailable } from '../store/redis.js';
+import { UsageError, type CommandInvocation, type CommandReply } from '../../commands/index.js';
+import { didYouMean } from './suggest.js';
+
+export const REDIS_DOWN_TEXT =
+  ':warning: leakbot cannot reach its Redis store right now, so I could not read or record anything. Please try again in a minute; an admin can check `GET /healthz`.';
+
+export function parseCommandText(text: string): { verb: string; args: string[] } {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  return { verb: (words[0] ?? 'help').toLowerCase(), args: words.slice(1) };
+}
+
+export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInvocation, 'verb' | 'args'>): Promise<CommandReply> {
+  const { verb, args } = parseCommandText(base.text);
+  const log = ctx.log.child({ requestId: base.requestId, verb, user: base.user, channel: base.channel });
+  const mod = ctx.commands.get(verb);
+  if (!mod) {
+    ctx.metrics.commands.inc({ verb: 'unknown', outcome: 'usage' });
+    const guess = didYouMean(verb, ctx.commands.verbs());
+    return {
+      text: `Unknown command \`${verb}\`.${guess ? ` Did you mean \`/leak ${guess}\`?` : ''}\nCommands: ${ctx.commands
+        .list()
+        .map((m) => `\`${m.usage}\``)
+        .join(', ')}. Try \`/leak help\`.`,
+    };
+  }
+  const { allowedChannels, admins } = ctx.config;
+  if (allowedChannels.length > 0 && !allowedChannels.includes(base.channel) && mod.verb !== 'help') {
+    ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'denied' });
+    return { text: `/leak is not enabled in this channel. Use it in ${allowedChannels.map((c) => `<#${c}>`).join(', ')}.` };
+  }
+  if (mod.adminOnly && admins.length > 0 && !admins.includes(base.user)) {
+    ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'denied' });
+    return { text: `Only leakbot admins can run \`/leak ${mod.verb}\` (${admins.map((u) => `<@${u}>`).join(', ')}).` };
+  }
+  const inv: CommandInvocation = { ...base, verb: mod.verb, args };
+  try {
+    const reply = await mod.handler(inv, ctx);
+    ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'ok' });
+    log.info('command handled');
+    const service = args[0];
+    if (service && ctx.config.services[service]) {
+      await ctx.timeline
+        .append({ at: Date.now(), service, type: 'command', actor: base.user, text: `/leak ${base.text.trim()}`, data: { channel: base.channel } })
+        .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
+    }
+    return reply;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'usage' });
+      return { text: `${err.message}\nUsage: \`/leak ${mod.usage}\`${mod.examples[0] ? ` — e.g. \`${mod.examples[0]}\`` : ''}` };
+    }
+    if (isRedisUnavailable(err)) {
+      ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'redis_down' });
+      log.warn({ err: (err as Error).message }, 'command failed: redis unreachable');
+      return { text: REDIS_DOWN_TEXT };
+    }
+    ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'error' });
+    log.error({ err }, 'command failed');
+    return { text: `Sorry, \`/leak ${mod.verb}\` failed unexpectedly (request ${base.requestId}). The error is in leakbot's logs.` };
+  }
+}
+
+/** Checks that the first argument names a registered service; throws UsageError with the names. */
+export function requireService(ctx: LeakbotContext, name: string | undefined): string {
+  const names = Object.keys(ctx.config.services).sort();
+  if (!name) throw new UsageError(`Which service? Registered: ${names.map((n) => `\`${n}\``).join(', ') || '(none)'}.`);
+  if (ctx.config.services[name]) return name;
+  const guess = didYouMean(name, names);
+  throw new UsageError(
+    `Unknown service \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Registered services: ${names.map((n) => `\`${n}\``).join(', ') || '(none — add them to the config)'}.`,
+  );
+}

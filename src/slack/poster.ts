@@ -1,0 +1,214 @@
+// Idempotent posting for jobs. Every message a job posts has a stable key (e.g. `job:<id>:parent`);
+// the key → channel+ts memory lives in Redis, so a retried or restarted job updates its earlier
+// message instead of posting another. The one unavoidable window — Slack accepted the post but
+// the worker died before remembering the ts — is closed by an intent marker plus message
+// metadata carrying the key: on retry we look for our own message in the channel before posting.
+//
+// Slack errors become SlackPostError with a plain-words userMessage; rate limits (429) are
+// honoured by the WebClient's retry policy (Retry-After), then by the job's own retries.
+import { WebClient, type WebAPICallResult } from '@slack/web-api';
+import type { Logger } from '../log.js';
+import { scrubSecrets, slackLogger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { PostMemory, PostedRef } from '../store/posts.js';
+
+export interface OutMessage {
+  channel: string;
+  /** Reply in this thread. */
+  threadTs?: string;
+  text: string;
+  blocks?: unknown[];
+}
+
+export interface UploadInput {
+  channel: string;
+  threadTs?: string;
+  filename: string;
+  title: string;
+  content: string | Buffer;
+  initialComment?: string;
+}
+
+/** Errors that make a retry pointless (the user must act) carry retryable=false. */
+export class SlackPostError extends Error {
+  override name = 'SlackPostError';
+  constructor(
+    readonly code: string,
+    readonly userMessage: string,
+    readonly retryable: boolean,
+  ) {
+    super(`slack: ${code}`);
+  }
+}
+
+const METADATA_EVENT = 'leakbot_post';
+const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_blocks', 'invalid_attachments']);
+const ACCESS_ERRORS: Record<string, string> = {
+  not_in_channel: 'I am not a member of that channel. Invite me with `/invite @leakbot` and try again.',
+  channel_not_found: 'I cannot see that channel. Invite me with `/invite @leakbot` (private channels need an invite) and try again.',
+  is_archived: 'That channel is archived.',
+  restricted_action: 'This workspace does not allow me to post in that channel.',
+  missing_scope: 'The leakbot app is missing a Slack permission (scope); an admin must reinstall it from manifest.yml.',
+  invalid_auth: 'leakbot’s Slack token is invalid; an admin must check SLACK_BOT_TOKEN.',
+  not_authed: 'leakbot’s Slack token is missing; an admin must check SLACK_BOT_TOKEN.',
+  account_inactive: 'leakbot’s Slack token was revoked; an admin must reinstall the app.',
+  token_revoked: 'leakbot’s Slack token was revoked; an admin must reinstall the app.',
+};
+
+export function createSlackClient(token: string, apiUrl: string | undefined, log: Logger): WebClient {
+  return new WebClient(token, {
+    slackApiUrl: normalizeApiUrl(apiUrl),
+    logger: slackLogger(log),
+    // A few quick retries inside the job (429 waits for Retry-After); BullMQ retries the rest.
+    retryConfig: { retries: 3, factor: 2, minTimeout: 300, maxTimeout: 5000, randomize: true },
+    timeout: 15_000,
+    allowAbsoluteUrls: false,
+  });
+}
+
+export function normalizeApiUrl(url: string | undefined): string {
+  const u = url && url.trim() !== '' ? url.trim() : 'https://slack.com/api/';
+  return u.endsWith('/') ? u : `${u}/`;
+}
+
+export class Poster {
+  constructor(
+    readonly client: WebClient,
+    private readonly memory: PostMemory,
+    private readonly log: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  /** Post once under `key`; on a later call with the same key, update that message instead. */
+  async post(key: string, msg: OutMessage): Promise<PostedRef> {
+    const known = await this.memory.get(key);
+    if (known) {
+      await this.update(known, msg);
+      return known;
+    }
+    const hadIntent = !(await this.memory.markIntent(key));
+    if (hadIntent) {
+      const found = await this.findOwnMessage(key, msg).catch(() => null);
+      if (found) {
+        await this.memory.set(key, found);
+        await this.update(found, msg);
+        return found;
+      }
+    }
+    const res = await this.withFallback('chat.postMessage', msg, (m) =>
+      this.client.chat.postMessage({
+        channel: m.channel,
+        text: m.text,
+        ...(m.blocks ? { blocks: m.blocks as never } : {}),
+        ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+        metadata: { event_type: METADATA_EVENT, event_payload: { key } },
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    const r = res as WebAPICallResult & { channel?: string; ts?: string };
+    const ref: PostedRef = { channel: String(r.channel ?? msg.channel), ts: String(r.ts) };
+    await this.memory.set(key, ref);
+    return ref;
+  }
+
+  async update(ref: PostedRef, msg: Omit<OutMessage, 'channel' | 'threadTs'>): Promise<void> {
+    await this.withFallback('chat.update', { ...msg, channel: ref.channel }, (m) =>
+      this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : { blocks: [] }) }),
+    );
+  }
+
+  /** Idempotent files.uploadV2 (used for reports over Block Kit's limits). */
+  async upload(key: string, f: UploadInput): Promise<PostedRef> {
+    const known = await this.memory.get(key);
+    if (known) return known;
+    let res: WebAPICallResult;
+    try {
+      res = await this.client.filesUploadV2({
+        channel_id: f.channel,
+        ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
+        filename: f.filename,
+        title: f.title,
+        content: typeof f.content === 'string' ? f.content : f.content.toString('utf8'),
+        ...(f.initialComment ? { initial_comment: f.initialComment } : {}),
+      } as never);
+    } catch (err) {
+      throw this.translate('files.uploadV2', err);
+    }
+    const files = (res as { files?: Array<{ files?: Array<{ id?: string }> }> }).files;
+    const fileId = files?.[0]?.files?.[0]?.id ?? 'unknown';
+    const ref: PostedRef = { channel: f.channel, ts: f.threadTs ?? '', fileId };
+    await this.memory.set(key, ref);
+    return ref;
+  }
+
+  async ephemeral(channel: string, user: string, text: string): Promise<void> {
+    try {
+      await this.client.chat.postEphemeral({ channel, user, text });
+    } catch (err) {
+      throw this.translate('chat.postEphemeral', err);
+    }
+  }
+
+  /** Answer through a slash command's / interaction's response_url (works even where the bot
+   *  is not a channel member). Never throws: a failed courtesy message only gets logged. */
+  async respond(responseUrl: string | undefined, body: { text: string; response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean; blocks?: unknown[] }): Promise<boolean> {
+    if (!responseUrl) return false;
+    try {
+      const res = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', ...body }),
+        redirect: 'error',
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) this.log.warn({ status: res.status }, 'response_url post refused');
+      return res.ok;
+    } catch (err) {
+      this.log.warn({ err: scrubSecrets((err as Error).message) }, 'response_url post failed');
+      return false;
+    }
+  }
+
+  /** Posts with blocks; when Slack rejects the blocks, posts the plain text instead. */
+  private async withFallback(method: string, msg: OutMessage, call: (m: OutMessage) => Promise<WebAPICallResult>): Promise<WebAPICallResult> {
+    try {
+      return await call(msg);
+    } catch (err) {
+      const e = this.translate(method, err);
+      if (msg.blocks && BLOCK_ERRORS.has(e.code)) {
+        this.log.warn({ method, code: e.code }, 'slack rejected the blocks; sending plain text');
+        try {
+          return await call({ ...msg, blocks: undefined as never, text: msg.text.slice(0, 3900) });
+        } catch (err2) {
+          throw this.translate(method, err2);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private async findOwnMessage(key: string, msg: OutMessage): Promise<PostedRef | null> {
+    const args = { channel: msg.channel, limit: 50, include_all_metadata: true };
+    const res = msg.threadTs ? await this.client.conversations.replies({ ...args, ts: msg.threadTs }) : await this.client.conversations.history(args);
+    const messages = (res.messages ?? []) as Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }>;
+    const hit = messages.find((m) => m.metadata?.event_type === METADATA_EVENT && m.metadata.event_payload?.key === key);
+    if (hit?.ts) {
+      this.log.info({ key }, 'found the message an earlier attempt posted; updating it');
+      return { channel: msg.channel, ts: hit.ts };
+    }
+    return null;
+  }
+
+  translate(method: string, err: unknown): SlackPostError {
+    const e = err as { code?: string; data?: { error?: string }; message?: string };
+    const code = e.data?.error ?? (e.code === 'slack_webapi_rate_limited_error' ? 'ratelimited' : e.code === 'slack_webapi_request_error' ? 'request_failed' : e.code) ?? 'unknown_error';
+    this.metrics?.slackErrors.inc({ method, error: code });
+    this.log.warn({ method, code, err: scrubSecrets(e.message ?? String(err)) }, 'slack api call failed');
+    if (err instanceof SlackPostError) return err;
+    const access = ACCESS_ERRORS[code];
+    if (access) return new SlackPostError(code, access, false);
+    if (BLOCK_ERRORS.has(code)) return new SlackPostError(code, 'Slack rejected the formatted message.', false);
+    return new SlackPostError(code, `Slack did not accept the message (${code}); I will retry.`, true);
+  }
+}

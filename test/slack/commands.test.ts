@@ -1,0 +1,112 @@
+// Slash commands through the real HTTP path (signed requests → Bolt → registry), real Redis and
+// the Slack stand-in: help, usage, unknown service/verb, signatures, access rules.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, type Harness } from '../e2e/harness.js';
+
+const CONFIG = `
+services:
+  svc-order:
+    url: http://127.0.0.1:9/
+  svc-payment:
+    url: http://127.0.0.1:9/
+admins: [U0ADMIN]
+allowedChannels: [C0INCIDENT, C0OTHER]
+`;
+
+describe('/leak commands over signed HTTP', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ configYaml: CONFIG, role: 'web' });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('help lists every verb with examples', async () => {
+    const r = await h.command({ text: 'help' });
+    assert.equal(r.status, 200);
+    const text = String(r.json?.text);
+    for (const verb of ['snapshot', 'diff', 'baseline', 'services', 'history', 'help']) assert.match(text, new RegExp(`/leak ${verb}`));
+    assert.match(text, /svc-order/);
+    assert.equal(r.json?.response_type, 'ephemeral');
+  });
+
+  it('an empty /leak shows help', async () => {
+    const r = await h.command({ text: '' });
+    assert.match(String(r.json?.text), /\/leak snapshot/);
+  });
+
+  it('unknown subcommand: usage and did-you-mean', async () => {
+    const r = await h.command({ text: 'snapshto svc-order' });
+    assert.equal(r.status, 200);
+    assert.match(String(r.json?.text), /Unknown command `snapshto`/);
+    assert.match(String(r.json?.text), /Did you mean `\/leak snapshot`/);
+    assert.equal(r.json?.response_type, 'ephemeral');
+  });
+
+  it('unknown service: registered names and did-you-mean, ephemeral', async () => {
+    const r = await h.command({ text: 'snapshot svc-ordr' });
+    const text = String(r.json?.text);
+    assert.match(text, /Unknown service `svc-ordr`/);
+    assert.match(text, /Did you mean `svc-order`/);
+    assert.match(text, /svc-payment/);
+    assert.equal(r.json?.response_type, 'ephemeral');
+    assert.equal(h.slack.callsTo('chat.postMessage').length, 0);
+  });
+
+  it('missing service argument names the usage', async () => {
+    const r = await h.command({ text: 'history' });
+    assert.match(String(r.json?.text), /Which service\?/);
+    assert.match(String(r.json?.text), /Usage: `\/leak history <service>`/);
+  });
+
+  it('bad signature → 401, nothing done', async () => {
+    const r = await h.command({ text: 'help' }, { wrongSecret: 'not-the-secret' });
+    assert.equal(r.status, 401);
+  });
+
+  it('stale timestamp (10 minutes old, correctly signed) → 401', async () => {
+    const r = await h.command({ text: 'help' }, { staleSeconds: 600 });
+    assert.equal(r.status, 401);
+  });
+
+  it('unsigned request → 401', async () => {
+    const r = await h.command({ text: 'help' }, { unsigned: true });
+    assert.equal(r.status, 401);
+  });
+
+  it('channels outside allowedChannels are refused with the allowed list', async () => {
+    const r = await h.command({ text: 'services', channel: 'C0RANDOM' });
+    assert.match(String(r.json?.text), /not enabled in this channel/);
+    assert.match(String(r.json?.text), /<#C0INCIDENT>/);
+  });
+
+  it('admin-only verbs refuse other users', async () => {
+    const r = await h.command({ text: 'baseline svc-order', user: 'U0BOB' });
+    assert.match(String(r.json?.text), /Only leakbot admins/);
+  });
+
+  it('services and history answer from Redis', async () => {
+    const s = await h.command({ text: 'services' });
+    assert.match(String(s.json?.text), /svc-order\* — no snapshot yet/);
+    const hist = await h.command({ text: 'history svc-payment' });
+    assert.match(String(hist.json?.text), /No snapshots of svc-payment yet/);
+  });
+
+  it('diff without snapshots explains what to do', async () => {
+    const r = await h.command({ text: 'diff svc-order' });
+    assert.match(String(r.json?.text), /No snapshots of svc-order yet/);
+  });
+
+  it('GET /healthz is 200 with Redis up; /metrics is Prometheus text', async () => {
+    const hz = await fetch(`${h.baseUrl}/healthz`);
+    assert.equal(hz.status, 200);
+    assert.equal(((await hz.json()) as { redis: string }).redis, 'ok');
+    const m = await fetch(`${h.baseUrl}/metrics`);
+    assert.equal(m.status, 200);
+    const text = await m.text();
+    assert.match(text, /leakbot_commands_total\{verb="help",outcome="ok"\}/);
+    assert.match(text, /leakbot_queue_depth/);
+  });
+});

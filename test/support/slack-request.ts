@@ -1,0 +1,116 @@
+// Real signed Slack requests for tests: slash commands and block_actions interactions, signed
+// like Slack does (x-slack-signature = v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)),
+// with switches for a wrong signature and a stale timestamp.
+import { createHmac } from 'node:crypto';
+
+export interface SignOptions {
+  /** Sign with this secret instead (a wrong signature). */
+  wrongSecret?: string;
+  /** Timestamp this many seconds in the past (Slack/Bolt refuse > 5 minutes). */
+  staleSeconds?: number;
+  /** Send no signature headers at all. */
+  unsigned?: boolean;
+}
+
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export function signedHeaders(secret: string, body: string, opts: SignOptions = {}): Record<string, string> {
+  const ts = Math.floor(Date.now() / 1000) - (opts.staleSeconds ?? 0);
+  const h: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (!opts.unsigned) {
+    h['x-slack-request-timestamp'] = String(ts);
+    h['x-slack-signature'] = slackSignature(opts.wrongSecret ?? secret, ts, body);
+  }
+  return h;
+}
+
+export interface SlackHttpResult {
+  status: number;
+  text: string;
+  /** Parsed JSON body when there is one (a command's ack: { text, response_type }). */
+  json: Record<string, unknown> | null;
+  ms: number;
+}
+
+async function post(url: string, secret: string, body: string, opts: SignOptions): Promise<SlackHttpResult> {
+  const started = performance.now();
+  const res = await fetch(url, { method: 'POST', headers: signedHeaders(secret, body, opts), body, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let json: Record<string, unknown> | null = null;
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+  } catch {
+    json = null;
+  }
+  return { status: res.status, text, json, ms };
+}
+
+export interface CommandInput {
+  text: string;
+  command?: string;
+  user?: string;
+  userName?: string;
+  channel?: string;
+  team?: string;
+  responseUrl?: string;
+}
+
+/** POSTs a slash command to `eventsUrl` (…/slack/events). */
+export function sendCommand(eventsUrl: string, secret: string, c: CommandInput, opts: SignOptions = {}): Promise<SlackHttpResult> {
+  const body = new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: c.team ?? 'T0STUB',
+    team_domain: 'stub',
+    channel_id: c.channel ?? 'C0INCIDENT',
+    channel_name: 'incident',
+    user_id: c.user ?? 'U0ALICE',
+    user_name: c.userName ?? 'alice',
+    command: c.command ?? '/leak',
+    text: c.text,
+    api_app_id: 'A0LEAKBOT',
+    is_enterprise_install: 'false',
+    response_url: c.responseUrl ?? 'https://hooks.slack.invalid/commands/none',
+    trigger_id: `${Date.now()}.trigger`,
+  }).toString();
+  return post(eventsUrl, secret, body, opts);
+}
+
+export interface ActionInput {
+  actionId: string;
+  value: string;
+  user?: string;
+  channel?: string;
+  /** ts of the message holding the button. */
+  messageTs: string;
+  /** Thread the message lives in (omit for a parent message). */
+  threadTs?: string;
+  responseUrl?: string;
+  blockId?: string;
+}
+
+export function blockActionsPayload(a: ActionInput): Record<string, unknown> {
+  const channel = a.channel ?? 'C0INCIDENT';
+  return {
+    type: 'block_actions',
+    user: { id: a.user ?? 'U0ALICE', username: 'alice', name: 'alice', team_id: 'T0STUB' },
+    api_app_id: 'A0LEAKBOT',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: a.messageTs, channel_id: channel, is_ephemeral: false, ...(a.threadTs ? { thread_ts: a.threadTs } : {}) },
+    trigger_id: `${Date.now()}.trigger`,
+    team: { id: 'T0STUB', domain: 'stub' },
+    channel: { id: channel, name: 'incident' },
+    message: { type: 'message', ts: a.messageTs, ...(a.threadTs ? { thread_ts: a.threadTs } : {}), text: '' },
+    response_url: a.responseUrl ?? 'https://hooks.slack.invalid/actions/none',
+    actions: [{ type: 'button', action_id: a.actionId, block_id: a.blockId ?? 'leak_actions', value: a.value, action_ts: `${Date.now() / 1000}` }],
+  };
+}
+
+/** POSTs an interaction (payload=JSON) to `eventsUrl`. */
+export function sendAction(eventsUrl: string, secret: string, a: ActionInput | Record<string, unknown>, opts: SignOptions = {}): Promise<SlackHttpResult> {
+  const payload = 'actionId' in a ? blockActionsPayload(a as ActionInput) : a;
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return post(eventsUrl, secret, body, opts);
+}

@@ -1,0 +1,322 @@
+// The Slack stand-in: a loopback HTTP server answering the Web API methods leakbot calls (the only
+// stand-in our tests allow). It checks the bot token, keeps channels' messages (posts, updates,
+// thread replies, metadata), records every call in order with parsed arguments, accepts
+// files.uploadV2's three steps, hands out response_url endpoints and records what is POSTed to
+// them, and can inject failures (an error code or a 429 with Retry-After) for the next N calls.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+  /** The bearer token or body token presented. */
+  token: string | null;
+}
+
+export interface StubMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks?: unknown[];
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+  /** Every text/blocks this message had, oldest first (post + updates). */
+  versions: Array<{ text: string; blocks?: unknown[] }>;
+  user: string;
+}
+
+export interface StubUpload {
+  fileId: string;
+  filename: string;
+  title?: string;
+  content: Buffer;
+  channel?: string;
+  threadTs?: string;
+  initialComment?: string;
+  completed: boolean;
+}
+
+export interface ResponseUrlPost {
+  id: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+type Failure = { error: string } | { status: 429; retryAfter: number } | { status: number };
+
+export interface SlackStub {
+  /** Web API base URL for SLACK_API_URL (ends with '/'). */
+  apiUrl: string;
+  /** Root of the stub (response URLs, upload URLs live below it). */
+  baseUrl: string;
+  token: string;
+  botUserId: string;
+  calls: SlackCall[];
+  callsTo(method: string): SlackCall[];
+  messages(channel?: string): StubMessage[];
+  /** Top-level messages in a channel (no thread_ts or thread_ts === ts). */
+  parents(channel: string): StubMessage[];
+  replies(channel: string, threadTs: string): StubMessage[];
+  uploads: StubUpload[];
+  /** A fresh response_url; POSTs to it are recorded under its id. */
+  responseUrl(): string;
+  responsesTo(url: string): ResponseUrlPost[];
+  responses: ResponseUrlPost[];
+  /** The next n calls of `method` fail as given. */
+  failNext(method: string, n: number, failure: Failure): void;
+  /** Channels where chat.postMessage answers not_in_channel. */
+  notInChannel: Set<string>;
+  /** Polls until fn returns a truthy value (or throws after timeoutMs with `what`). */
+  waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startSlackStub(opts: { token?: string } = {}): Promise<SlackStub> {
+  const token = opts.token ?? 'xoxb-test-0000000000-stub';
+  const botUserId = 'U0LEAKBOT';
+  const calls: SlackCall[] = [];
+  const store = new Map<string, StubMessage[]>();
+  const uploads: StubUpload[] = [];
+  const responses: ResponseUrlPost[] = [];
+  const failures = new Map<string, Failure[]>();
+  const notInChannel = new Set<string>();
+  let tsCounter = 0;
+  let idCounter = 0;
+  let base = '';
+
+  const nextTs = (): string => {
+    tsCounter += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
+  };
+  const all = (): StubMessage[] => [...store.values()].flat();
+  const find = (channel: string, ts: string): StubMessage | undefined => store.get(channel)?.find((m) => m.ts === ts);
+
+  function api(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://stub.slack.test/', team: 'Stub', user: 'leakbot', team_id: 'T0STUB', user_id: botUserId, bot_id: 'B0LEAKBOT' };
+      case 'chat.postMessage': {
+        const channel = String(args.channel ?? '');
+        if (!/^[CGD][A-Z0-9]+$/.test(channel)) return { ok: false, error: 'channel_not_found' };
+        if (notInChannel.has(channel)) return { ok: false, error: 'not_in_channel' };
+        if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
+        if (Array.isArray(args.blocks) && args.blocks.length > 50) return { ok: false, error: 'invalid_blocks' };
+        const threadTs = args.thread_ts ? String(args.thread_ts) : undefined;
+        if (threadTs && !find(channel, threadTs)) return { ok: false, error: 'thread_not_found' };
+        const m: StubMessage = {
+          channel,
+          ts: nextTs(),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          text: String(args.text ?? ''),
+          ...(Array.isArray(args.blocks) ? { blocks: args.blocks } : {}),
+          ...(args.metadata ? { metadata: args.metadata as StubMessage['metadata'] } : {}),
+          versions: [],
+          user: botUserId,
+        };
+        m.versions.push({ text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+        if (!store.has(channel)) store.set(channel, []);
+        store.get(channel)!.push(m);
+        return { ok: true, channel, ts: m.ts, message: { text: m.text, ts: m.ts, user: botUserId } };
+      }
+      case 'chat.update': {
+        const m = find(String(args.channel), String(args.ts));
+        if (!m) return { ok: false, error: 'message_not_found' };
+        if (Array.isArray(args.blocks) && args.blocks.length > 50) return { ok: false, error: 'invalid_blocks' };
+        m.text = String(args.text ?? m.text);
+        if (Array.isArray(args.blocks)) {
+          if (args.blocks.length) m.blocks = args.blocks;
+          else delete m.blocks;
+        }
+        m.versions.push({ text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+        return { ok: true, channel: m.channel, ts: m.ts, text: m.text };
+      }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: nextTs() };
+      case 'chat.getPermalink': {
+        const ch = String(args.channel);
+        const ts = String(args.message_ts);
+        if (!find(ch, ts)) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel: ch, permalink: `https://stub.slack.test/archives/${ch}/p${ts.replace('.', '')}` };
+      }
+      case 'conversations.history': {
+        const ch = String(args.channel);
+        const list = (store.get(ch) ?? []).filter((m) => !m.thread_ts || m.thread_ts === m.ts).slice().reverse();
+        return { ok: true, messages: list.slice(0, Number(args.limit ?? 100)).map(view), has_more: false };
+      }
+      case 'conversations.replies': {
+        const ch = String(args.channel);
+        const ts = String(args.ts);
+        const parent = find(ch, ts);
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        return { ok: true, messages: [parent, ...(store.get(ch) ?? []).filter((m) => m.thread_ts === ts && m.ts !== ts)].map(view), has_more: false };
+      }
+      case 'users.info':
+        return { ok: true, user: { id: String(args.user), name: String(args.user).toLowerCase(), real_name: `User ${String(args.user)}`, tz: 'UTC' } };
+      case 'files.getUploadURLExternal': {
+        if (!args.filename || !args.length) return { ok: false, error: 'invalid_arguments' };
+        idCounter += 1;
+        const fileId = `F${String(idCounter).padStart(8, '0')}`;
+        uploads.push({ fileId, filename: String(args.filename), content: Buffer.alloc(0), completed: false });
+        return { ok: true, upload_url: `${base}/upload/${fileId}`, file_id: fileId };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (args.files ?? []) as Array<{ id: string; title?: string }>;
+        const out = [];
+        for (const f of files) {
+          const u = uploads.find((x) => x.fileId === f.id);
+          if (!u) return { ok: false, error: 'file_not_found' };
+          u.completed = true;
+          if (f.title) u.title = f.title;
+          if (args.channel_id) u.channel = String(args.channel_id);
+          if (args.thread_ts) u.threadTs = String(args.thread_ts);
+          if (args.initial_comment) u.initialComment = String(args.initial_comment);
+          out.push({ id: u.fileId, name: u.filename, title: u.title ?? u.filename, size: u.content.length });
+        }
+        return { ok: true, files: out };
+      }
+      case 'canvases.create':
+        idCounter += 1;
+        return { ok: true, canvas_id: `F0CANVAS${idCounter}` };
+      case 'conversations.canvases.create':
+        idCounter += 1;
+        return { ok: true, canvas_id: `F0CANVAS${idCounter}` };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  function view(m: StubMessage): Record<string, unknown> {
+    return { type: 'message', user: m.user, ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.metadata ? { metadata: m.metadata } : {}) };
+  }
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://stub');
+      const raw = await readAll(req);
+      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      };
+      if (url.pathname.startsWith('/response/')) {
+        const id = url.pathname.slice('/response/'.length);
+        responses.push({ id, body: safeJson(raw.toString('utf8')) as Record<string, unknown>, at: Date.now() });
+        return reply(200, { ok: true });
+      }
+      if (url.pathname.startsWith('/upload/')) {
+        const fileId = url.pathname.slice('/upload/'.length);
+        const u = uploads.find((x) => x.fileId === fileId);
+        if (!u) return reply(404, { ok: false });
+        if (bearer(req) !== token) return reply(401, { ok: false, error: 'invalid_auth' });
+        const form = await new Request('http://stub/', { method: 'POST', headers: req.headers as Record<string, string>, body: raw }).formData().catch(() => null);
+        const f = form?.get('file') ?? form?.get('body') ?? form?.get('filename');
+        u.content = f && typeof f !== 'string' ? Buffer.from(await f.arrayBuffer()) : Buffer.from(typeof f === 'string' ? f : raw);
+        calls.push({ method: 'upload', args: { fileId, bytes: u.content.length }, at: Date.now(), token: bearer(req) });
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end(`OK - ${u.content.length}`);
+      }
+      if (!url.pathname.startsWith('/api/')) return reply(404, { ok: false, error: 'not_found' });
+      const method = url.pathname.slice('/api/'.length);
+      const args = parseArgs(req, raw);
+      const presented = bearer(req) ?? (typeof args.token === 'string' ? args.token : null);
+      delete args.token;
+      calls.push({ method, args, at: Date.now(), token: presented });
+      const queue = failures.get(method);
+      const failure = queue?.shift();
+      if (failure) {
+        if ('error' in failure) return reply(200, { ok: false, error: failure.error });
+        if (failure.status === 429) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String((failure as { retryAfter: number }).retryAfter) });
+        return reply(failure.status, { ok: false, error: 'http_error' });
+      }
+      if (presented !== token) return reply(200, { ok: false, error: presented ? 'invalid_auth' : 'not_authed' });
+      return reply(200, api(method, args));
+    })().catch((err: unknown) => {
+      res.writeHead(500);
+      res.end(String(err));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+
+  return {
+    apiUrl: `${base}/api/`,
+    baseUrl: base,
+    token,
+    botUserId,
+    calls,
+    callsTo: (m) => calls.filter((c) => c.method === m),
+    messages: (channel) => (channel ? (store.get(channel) ?? []) : all()),
+    parents: (channel) => (store.get(channel) ?? []).filter((m) => !m.thread_ts || m.thread_ts === m.ts),
+    replies: (channel, threadTs) => (store.get(channel) ?? []).filter((m) => m.thread_ts === threadTs && m.ts !== threadTs),
+    uploads,
+    responseUrl() {
+      idCounter += 1;
+      return `${base}/response/R${idCounter}`;
+    },
+    responsesTo: (u) => responses.filter((r) => u.endsWith(`/response/${r.id}`)),
+    responses,
+    failNext(method, n, failure) {
+      const q = failures.get(method) ?? [];
+      for (let i = 0; i < n; i++) q.push(failure);
+      failures.set(method, q);
+    },
+    notInChannel,
+    async waitFor(what, fn, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const v = fn();
+        if (v) return v;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await sleep(50);
+      }
+    },
+    reset() {
+      calls.length = 0;
+      store.clear();
+      uploads.length = 0;
+      responses.length = 0;
+      failures.clear();
+      notInChannel.clear();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function bearer(req: IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  return h?.startsWith('Bearer ') ? h.slice(7) : null;
+}
+
+function readAll(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return { raw: s };
+  }
+}
+
+/** Web API arguments arrive form-encoded (nested values as JSON strings) or as JSON. */
+function parseArgs(req: IncomingMessage, raw: Buffer): Record<string, unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) return (safeJson(raw.toString('utf8')) as Record<string, unknown>) ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) {
+    out[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+  }
+  return out;
+}
