@@ -108,7 +108,7 @@ function findingsData(e: TimelineEvent): FindingDigest[] {
   const list = (e.data as Partial<FindingsEventData> | undefined)?.findings;
   if (!Array.isArray(list)) return [];
   const out: FindingDigest[] = [];
-  for (const raw of list as Array<Record<string, unknown>>) {
+  for (const raw of list as unknown as Array<Record<string, unknown>>) {
     if (!raw || typeof raw !== 'object' || typeof raw.pattern !== 'string') continue;
     const confidence = raw.confidence === 'high' || raw.confidence === 'medium' ? raw.confidence : 'low';
     out.push({

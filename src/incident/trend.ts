@@ -1,0 +1,180 @@
+import { clip, count, escapeMrkdwn, minutes, signed, slackDate, type SlackMessage } from './format.js';
+
+// The running trend of a /leak watch: samples in, slopes and a verdict out, and the one Slack
+// message that shows them (updated in place at every tick). Pure: the watch runner feeds it.
+
+export type Verdict = 'growing' | 'flat' | 'draining';
+
+export interface WatchSample {
+  index: number;
+  at: number;
+  /** Snapshot sequence number in the store, when the capture succeeded. */
+  seq?: number;
+  total: number | null;
+  /** Plain-words reason when this tick's capture failed. */
+  error?: string;
+  /** Goroutines per group key (coarse signature) at this tick. */
+  counts: Record<string, number>;
+}
+
+export interface SuspectLabel {
+  key: string;
+  /** `fanout.go:42 (order.collect)`. */
+  site: string;
+  patternTitle: string;
+  confidence: 'high' | 'medium' | 'low';
+}
+
+export interface WatchView {
+  service: string;
+  everyMs: number;
+  ticks: number;
+  startedAt: number;
+  startedBy: string;
+  status: 'running' | 'stopping' | 'done';
+  endReason?: 'completed' | 'stopped' | 'failed';
+  stoppedBy?: string;
+  watchId: string;
+}
+
+export interface SeriesTrend {
+  first: number;
+  last: number;
+  change: number;
+  /** Least-squares slope in goroutines per minute; null with fewer than two points. */
+  perMinute: number | null;
+  verdict: Verdict;
+  values: number[];
+}
+
+/** Least-squares slope of value over time, per minute. */
+export function slopePerMinute(points: Array<{ at: number; v: number }>): number | null {
+  if (points.length < 2) return null;
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.at, 0) / n;
+  const my = points.reduce((s, p) => s + p.v, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.at - mx) * (p.v - my);
+    den += (p.at - mx) ** 2;
+  }
+  return den === 0 ? null : (num / den) * 60_000;
+}
+
+/** Growing or draining needs a change beyond noise (a few goroutines or 2 %) that the slope agrees
+ *  with; everything else is flat. */
+export function trendOf(points: Array<{ at: number; v: number }>): SeriesTrend {
+  const values = points.map((p) => p.v);
+  const first = values[0] ?? 0;
+  const last = values[values.length - 1] ?? 0;
+  const change = last - first;
+  const perMinute = slopePerMinute(points);
+  const threshold = Math.max(3, Math.abs(first) * 0.02);
+  let verdict: Verdict = 'flat';
+  if (perMinute !== null && change > threshold && perMinute > 0) verdict = 'growing';
+  else if (perMinute !== null && change < -threshold && perMinute < 0) verdict = 'draining';
+  return { first, last, change, perMinute, verdict, values };
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** Unicode sparkline of the last `width` values. */
+export function sparkline(values: number[], width = 24): string {
+  const v = values.slice(-width);
+  if (v.length === 0) return '';
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return v.map((x) => BARS[hi === lo ? 3 : Math.round(((x - lo) / (hi - lo)) * (BARS.length - 1))]).join('');
+}
+
+export interface WatchTrend {
+  total: SeriesTrend;
+  suspects: Array<SuspectLabel & { trend: SeriesTrend }>;
+  verdict: Verdict;
+  captured: number;
+  failed: number;
+}
+
+const MAX_SUSPECTS = 5;
+
+export function watchTrend(samples: WatchSample[], labels: SuspectLabel[]): WatchTrend {
+  const ok = samples.filter((s) => s.total !== null).sort((a, b) => a.index - b.index);
+  const total = trendOf(ok.map((s) => ({ at: s.at, v: s.total! })));
+  const suspects = labels
+    .map((l) => ({ ...l, trend: trendOf(ok.map((s) => ({ at: s.at, v: s.counts[l.key] ?? 0 }))) }))
+    .sort((a, b) => b.trend.change - a.trend.change)
+    .slice(0, MAX_SUSPECTS);
+  // A suspect the engine trusts that keeps growing makes the service "growing" even when request
+  // noise hides it in the total; otherwise the total decides.
+  const suspectGrowing = suspects.some((s) => s.confidence !== 'low' && s.trend.verdict === 'growing');
+  const verdict: Verdict = suspectGrowing ? 'growing' : total.verdict;
+  return { total, suspects, verdict, captured: ok.length, failed: samples.length - ok.length };
+}
+
+const rate = (t: SeriesTrend): string => (t.perMinute === null ? '' : `, ${t.perMinute >= 0 ? '+' : ''}${Math.abs(t.perMinute) >= 10 ? t.perMinute.toFixed(0) : t.perMinute.toFixed(1)}/min`);
+const VERDICT_ICON: Record<Verdict, string> = { growing: '📈', flat: '➖', draining: '📉' };
+
+export function verdictSentence(service: string, t: WatchTrend, spanMs: number): string {
+  if (t.captured < 2) return `Not enough captures of ${service} to tell a trend (${t.captured} succeeded).`;
+  const top = t.suspects.find((s) => s.trend.verdict === 'growing');
+  const base = `${service} is ${t.verdict}: ${count(t.total.first)} → ${count(t.total.last)} goroutines over ${minutes(spanMs)} (${signed(t.total.change)}${rate(t.total)})`;
+  if (t.verdict === 'growing' && top) return `${base}; ${top.site} keeps growing (${signed(top.trend.change)}${rate(top.trend)}).`;
+  if (t.verdict === 'draining') return `${base}; the pile is shrinking.`;
+  if (t.verdict === 'flat') return `${base}; no growth to speak of.`;
+  return `${base}.`;
+}
+
+export const WATCH_CHART_ACTION = 'watch_chart';
+export const WATCH_STOP_ACTION = 'watch_stop';
+
+export function renderWatchMessage(view: WatchView, samples: WatchSample[], labels: SuspectLabel[]): SlackMessage {
+  const t = watchTrend(samples, labels);
+  const sorted = [...samples].sort((a, b) => a.index - b.index);
+  const done = view.status === 'done';
+  const lastAt = sorted[sorted.length - 1]?.at ?? view.startedAt;
+  const every = minutes(view.everyMs);
+  const span = minutes(view.everyMs * (view.ticks - 1));
+  const head = done
+    ? `${VERDICT_ICON[t.verdict]} *Watch of ${view.service} ${view.endReason === 'stopped' ? `stopped${view.stoppedBy ? ` by <@${view.stoppedBy}>` : ''}` : 'ended'}: ${t.verdict}*`
+    : `👀 *Watching ${view.service}* every ${every} for ${span} · started by <@${view.startedBy}>`;
+  const blocks: Array<Record<string, unknown>> = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
+
+  if (t.captured > 0) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*Total goroutines* \`${sparkline(t.total.values)}\` ${count(t.total.first)} → ${count(t.total.last)} (${signed(t.total.change)}${rate(t.total)})` },
+    });
+  }
+  if (t.suspects.length > 0) {
+    const lines = t.suspects.map(
+      (s) =>
+        `• \`${escapeMrkdwn(s.site)}\` ${escapeMrkdwn(s.patternTitle)} (${s.confidence}): ${count(s.trend.first)} → ${count(s.trend.last)} \`${sparkline(s.trend.values)}\`${rate(s.trend)} · ${s.trend.verdict}`,
+    );
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Suspects*\n${lines.join('\n')}`, 3000) } });
+  } else if (t.captured > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '*Suspects*\nnone so far: no group is growing like a leak.' } });
+  }
+  if (done) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(verdictSentence(view.service, t, lastAt - (sorted[0]?.at ?? lastAt))), 3000) } });
+
+  const errors = sorted.filter((s) => s.error).slice(-3).map((s) => `capture ${s.index + 1} failed: ${escapeMrkdwn(s.error!)}`);
+  const progress = `${sorted.length}/${view.ticks} captures${t.failed ? ` (${t.failed} failed)` : ''}`;
+  const next = !done && view.status === 'running' && sorted.length < view.ticks ? ` · next ${slackDate(view.startedAt + sorted.length * view.everyMs, '{time_secs}')}` : '';
+  const stopping = view.status === 'stopping' ? ' · stopping…' : '';
+  const tail = done ? ' · trend chart in the thread' : ` · stop with \`/leak watch stop ${view.service}\``;
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip([`${progress}${next}${stopping}${tail}`, ...errors].join('\n'), 3000) }] });
+  if (!done) {
+    blocks.push({
+      type: 'actions',
+      block_id: `watch|${view.watchId}`,
+      elements: [
+        { type: 'button', action_id: WATCH_CHART_ACTION, text: { type: 'plain_text', text: 'Chart so far' }, value: view.watchId },
+        ...(view.status === 'running'
+          ? [{ type: 'button', action_id: WATCH_STOP_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Stop watching' }, value: view.watchId }]
+          : []),
+      ],
+    });
+  }
+  const text = done ? `Watch of ${view.service} ended: ${t.verdict}` : `Watching ${view.service}: ${t.captured > 0 ? `${count(t.total.last)} goroutines` : 'first capture…'}`;
+  return { text, blocks };
+}
