@@ -1,0 +1,122 @@
+// The leakbot command as users and CI run it: `node bin/leakbot.js …` on dump files, checking exit
+// codes, output shapes and error messages.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { acceptLoop, chanSendLeak, debug2, main1, many, poolWorker } from './engine/dumps.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin', 'leakbot.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function leakbot(args: string[], stdin?: string | Buffer): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+const gone = (i: number) => 50_000 + i;
+
+describe('leakbot CLI', { timeout: 300_000 }, () => {
+  let dir: string;
+  const file = (name: string) => join(dir, name);
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'leakbot-cli-'));
+    const base = [main1, acceptLoop, ...many(20, poolWorker, () => 1)];
+    writeFileSync(file('healthy.txt'), debug2(base));
+    writeFileSync(file('before.txt'), debug2([...base, ...many(10, chanSendLeak, gone)]));
+    writeFileSync(file('after.txt'), debug2([...base, ...many(90, chanSendLeak, gone)]));
+    writeFileSync(file('after.txt.gz'), gzipSync(debug2([...base, ...many(90, chanSendLeak, gone)])));
+    writeFileSync(file('garbage.txt'), '<!doctype html><html><body>It works!</body></html>\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('analyze --json prints goroutines, groups and findings', async () => {
+    const r = await leakbot(['analyze', '--json', file('after.txt')]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { goroutines: number; groups: unknown[]; findings: Record<string, unknown>[] };
+    assert.equal(out.goroutines, 112);
+    assert.ok(out.groups.length >= 3);
+    const f = out.findings[0]!;
+    assert.equal(f.pattern, 'chan-send-no-receiver');
+    for (const k of ['state', 'before', 'after', 'delta', 'frames', 'createdBy', 'pattern', 'advice', 'score', 'confidence']) assert.ok(k in f, k);
+  });
+
+  it('diff --format json prints before/after totals; --fail-on-leak exits 3 on a leak', async () => {
+    const r = await leakbot(['diff', '--format', 'json', '--fail-on-leak', file('before.txt'), file('after.txt.gz')]);
+    assert.equal(r.code, 3, r.stderr);
+    const out = JSON.parse(r.stdout) as { before: { goroutines: number }; after: { goroutines: number }; findings: { confidence: string; delta: number }[] };
+    assert.deepEqual([out.before.goroutines, out.after.goroutines], [32, 112]);
+    assert.equal(out.findings[0]?.confidence, 'high');
+    assert.equal(out.findings[0]?.delta, 80);
+  });
+
+  it('--fail-on-leak exits 0 when nothing is suspicious, and --ignore can silence a site', async () => {
+    const quiet = await leakbot(['diff', '--fail-on-leak', file('healthy.txt'), file('healthy.txt')]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.match(quiet.stdout, /No suspected goroutine leaks/);
+    const ignored = await leakbot(['diff', '--json', '--fail-on-leak', '--ignore', 'orders\\.fetchResult', file('before.txt'), file('after.txt')]);
+    assert.equal(ignored.code, 0, ignored.stderr);
+    assert.deepEqual((JSON.parse(ignored.stdout) as { findings: unknown[] }).findings, []);
+    const bar = await leakbot(['diff', '--json', '--fail-on-leak', '--min-delta', '100', file('before.txt'), file('after.txt')]);
+    assert.equal(bar.code, 0, 'growth of 80 is below --min-delta 100');
+  });
+
+  it('reads stdin with -, and prints text and Markdown', async () => {
+    const text = await leakbot(['analyze', '-'], debug2([main1, ...many(40, chanSendLeak, gone)]));
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /orders\/fetch\.go:31 in orders\.fetchResult/);
+    assert.doesNotMatch(text.stdout, /\x1b\[/, 'no colour when stdout is not a TTY');
+    const md = await leakbot(['diff', '--format', 'markdown', file('before.txt'), file('after.txt')]);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /^# Goroutine leak report/);
+    assert.match(md.stdout, /`svc\/orders\/fetch\.go:31` in `orders\.fetchResult`/);
+  });
+
+  it('bad input exits 2 with a one-line message, never a stack trace', async () => {
+    const cases: [string[], RegExp][] = [
+      [['analyze', file('garbage.txt')], /garbage\.txt: .*goroutine/i],
+      [['analyze', file('missing.txt')], /missing\.txt: no such file/],
+      [['analyze', dir], /is a directory/],
+      [['diff', file('before.txt')], /at least two dump files/],
+      [['diff', '--ignore', '(oops', file('before.txt'), file('after.txt')], /invalid ignore pattern/],
+      [['analyze', '--min-delta', 'lots', file('before.txt')], /min-delta/],
+      [['analyze', '--format', 'yaml', file('before.txt')], /format/],
+      [['frobnicate'], /unknown command/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await leakbot(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.doesNotMatch(r.stderr, /^\s+at /m, `${args.join(' ')}: no stack trace`);
+      assert.equal(r.stdout, '');
+    }
+    const empty = await leakbot(['analyze', '-'], '');
+    assert.equal(empty.code, 2, empty.stderr);
+    assert.equal(empty.stderr.trim().split('\n').length, 1);
+  });
+
+  it('--help documents the exit codes', async () => {
+    const r = await leakbot(['analyze', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--fail-on-leak/);
+    assert.match(r.stdout, /3 +with --fail-on-leak/);
+  });
+});
