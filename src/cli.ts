@@ -15,6 +15,7 @@ import {
   type AnalyzeOptions,
   type Snapshot,
 } from './engine/index.js';
+import type { CaptureTarget } from './capture/index.js';
 
 export const EXIT = { ok: 0, failure: 1, badInput: 2, leak: 3 } as const;
 
@@ -109,23 +110,33 @@ function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): void {
   if (o.failOnLeak && a.findings.some((f) => f.confidence !== 'low')) process.exitCode = EXIT.leak;
 }
 
-// Specifiers in variables: resolved at run time only, by the commands that need them.
-const CAPTURE_MODULE = './capture/index.js';
-const MAIN_MODULE = './main.js';
-interface CaptureModule {
-  captureSnapshot(target: { url: string }, opts: object): Promise<Snapshot>;
-}
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
 /** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses. */
 async function captureSeries(url: string, interval: number): Promise<Snapshot[]> {
   // Loaded only here so the offline commands never load undici.
-  const { captureSnapshot } = (await import(CAPTURE_MODULE)) as CaptureModule;
-  const first = await captureSnapshot({ url }, {});
+  const { captureSnapshot, CaptureError } = await import('./capture/index.js');
+  const target: CaptureTarget = {
+    name: new URL(url).host,
+    url,
+    headers: {},
+    timeoutSeconds: 30,
+    maxBytes: 64 * 1024 * 1024,
+    debug2MaxGoroutines: 20_000,
+  };
+  const once = async (): Promise<Snapshot> => {
+    try {
+      return (await captureSnapshot(target)).snapshot;
+    } catch (e) {
+      if (e instanceof CaptureError) throw new InputError(e.userMessage);
+      throw e;
+    }
+  };
+  const first = await once();
   process.stderr.write(`captured ${first.total} goroutines; capturing again in ${interval / 1000} s…\n`);
   await new Promise((r) => setTimeout(r, interval));
-  return [first, await captureSnapshot({ url }, {})];
+  return [first, await once()];
 }
 
 export function buildProgram(): Command {
@@ -176,7 +187,8 @@ export function buildProgram(): Command {
       .command(name)
       .description(what)
       .action(async () => {
-        const main = (await import(MAIN_MODULE)) as Record<typeof fn, () => Promise<void>>;
+        // Loaded only here: the bot's side pulls in Bolt, BullMQ and Redis clients.
+        const main = await import('./main.js');
         await main[fn]();
       });
   proc('start', 'runAll', 'run the Slack bot: HTTP receiver and a worker in one process');
