@@ -119,13 +119,17 @@ export interface GoService extends GoBuild {
   huge(): Promise<void>;
   /** /debug/pprof/* returns an HTML page. */
   notPprof(): Promise<void>;
+  /** /debug/pprof/* returns plain text that is no profile. */
+  garbage(): Promise<void>;
   /** /debug/pprof/* answers 302 to `to`. */
   redirect(to: string): Promise<void>;
   /** /debug/pprof/* answers 401 unless the header has this value. */
   requireHeader(name: string, value: string): Promise<void>;
   /** Headers of the last /debug/pprof/* request (lower-case names). */
   seenHeaders(): Promise<Record<string, string>>;
-  /** Turns off slow/huge/notPprof/redirect/requireHeader. */
+  /** Path and query of the last 200 /debug/pprof/* requests, oldest first. */
+  requests(): Promise<string[]>;
+  /** Turns off slow/huge/notPprof/garbage/redirect/requireHeader and clears requests(). */
   reset(): Promise<void>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
@@ -209,6 +213,8 @@ export async function startGoService(opts: StartGoServiceOptions = {}): Promise<
     slow: async (ms) => void (await call('POST', '/slow', { ms })),
     huge: async () => void (await call('POST', '/huge')),
     notPprof: async () => void (await call('POST', '/notpprof')),
+    garbage: async () => void (await call('POST', '/garbage')),
+    requests: async () => (await call('GET', '/requests')) as string[],
     redirect: async (to) => void (await call('POST', '/redirect', { to })),
     requireHeader: async (header, value) => void (await call('POST', '/require', { header, value })),
     seenHeaders: async () => {

@@ -1,0 +1,166 @@
+// Capture a goroutine profile from a registered service and parse it with the engine.
+//
+// Only `<registered url>/debug/pprof/goroutine` and `/debug/pprof/goroutineleak` are ever requested,
+// with the service's configured headers (sent, never logged or echoed). Format choice in 'auto':
+// debug=1 first (Go collects it concurrently; its first line `goroutine profile: total N` is the cheap
+// count); when N ≤ debug2MaxGoroutines, the full debug=2 dump (it stops the world for its whole
+// duration, hence the count first) — from /debug/pprof/goroutineleak when the service serves it
+// (Go 1.27, or 1.26 with GOEXPERIMENT=goroutineleakprofile), whose `(leaked)` marks are ground truth.
+import { DumpFormatError, readSnapshot } from '../engine/index.js';
+import type { ServiceConfig } from '../config/schema.js';
+import type { Snapshot } from '../engine/model.js';
+import { CaptureError, explain } from './errors.js';
+import { openProfile, translate, type CappedBody, type FetchContext, type ProfileRequest } from './http.js';
+
+export { CaptureError } from './errors.js';
+export type { CaptureErrorCode } from './errors.js';
+
+/** A registered service (src/config/schema.ts) plus its name. */
+export interface CaptureTarget {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  timeoutSeconds: number;
+  maxBytes: number;
+  debug2MaxGoroutines: number;
+}
+
+export type CaptureFormat = 'auto' | 'debug1' | 'debug2' | 'proto' | 'leak';
+
+export interface CaptureOptions {
+  format?: CaptureFormat;
+  signal?: AbortSignal;
+  /** Stamped on the snapshot (ms since epoch); default: when the profile request was sent. */
+  capturedAt?: number;
+}
+
+export interface CaptureResult {
+  snapshot: Snapshot;
+  /** The response body the snapshot was parsed from, as received (gzip for proto). */
+  raw: Buffer;
+  format: 'debug1' | 'debug2' | 'proto';
+  /** Came from /debug/pprof/goroutineleak: `(leaked)` marks are precise. */
+  leakProfile: boolean;
+  /** The profile URL fetched (no credentials). */
+  url: string;
+  bytes: number;
+  durationMs: number;
+}
+
+/** The capture target for a configured service. */
+export function captureTarget(name: string, svc: Pick<ServiceConfig, 'url' | 'headers' | 'timeoutSeconds' | 'maxBytes' | 'debug2MaxGoroutines'>): CaptureTarget {
+  return { name, url: svc.url, headers: svc.headers, timeoutSeconds: svc.timeoutSeconds, maxBytes: svc.maxBytes, debug2MaxGoroutines: svc.debug2MaxGoroutines };
+}
+
+// Services that answered 404 for the leak profile, and until when we believe it (a redeploy on a
+// newer Go may add it).
+const NO_LEAK_PROFILE_TTL_MS = 60 * 60 * 1000;
+const noLeakProfile = new Map<string, number>();
+
+/** Forget what we learnt about which services serve the leak profile (tests, config reload). */
+export function resetLeakProfileMemory(): void {
+  noLeakProfile.clear();
+}
+
+export async function captureSnapshot(target: CaptureTarget, opts: CaptureOptions = {}): Promise<CaptureResult> {
+  const started = Date.now();
+  const { base, headers } = pprofBase(target);
+  const timeoutMs = Math.max(1, target.timeoutSeconds * 1000);
+  const signals = [AbortSignal.timeout(timeoutMs)];
+  if (opts.signal) signals.push(opts.signal);
+  const ctx: FetchContext = {
+    name: target.name,
+    base,
+    headers,
+    maxBytes: target.maxBytes,
+    timeoutMs,
+    deadline: started + timeoutMs,
+    signal: AbortSignal.any(signals),
+    userSignal: opts.signal,
+  };
+  if (opts.signal?.aborted) throw explain.aborted(target.name);
+  const memoKey = `${target.name} ${base}`;
+  const format = opts.format ?? 'auto';
+
+  let body: CappedBody;
+  let leak = false;
+  if (format === 'debug1') body = (await openProfile(ctx, { profile: 'goroutine', debug: 1 }))!;
+  else if (format === 'proto') body = (await openProfile(ctx, { profile: 'goroutine', debug: 0 }))!;
+  else if (format === 'leak') {
+    const req: ProfileRequest = { profile: 'goroutineleak', debug: 2 };
+    const b = await openProfile(ctx, req, true);
+    if (!b) throw explain.noLeakProfile(target.name, `${base}/debug/pprof/goroutineleak`, 404);
+    body = b;
+    leak = true;
+  } else if (format === 'debug2') body = (await openProfile(ctx, { profile: 'goroutine', debug: 2 }))!;
+  else {
+    // auto: the cheap count decides whether the stop-the-world dump is affordable.
+    const d1 = (await openProfile(ctx, { profile: 'goroutine', debug: 1 }))!;
+    const total = /^goroutine profile: total (\d+)\s*$/.exec(await d1.firstLine());
+    if (total && Number(total[1]) <= target.debug2MaxGoroutines) {
+      d1.close();
+      const until = noLeakProfile.get(memoKey);
+      const tryLeak = until === undefined || until < Date.now();
+      const lb = tryLeak ? await openProfile(ctx, { profile: 'goroutineleak', debug: 2 }, true) : null;
+      if (lb) {
+        noLeakProfile.delete(memoKey);
+        body = lb;
+        leak = true;
+      } else {
+        if (tryLeak) noLeakProfile.set(memoKey, Date.now() + NO_LEAK_PROFILE_TTL_MS);
+        body = (await openProfile(ctx, { profile: 'goroutine', debug: 2 }))!;
+      }
+    } else {
+      body = d1; // too many for debug=2, or not a debug=1 answer: the parser gives the verdict
+    }
+  }
+
+  const snapshot = await parse(body, ctx, opts.capturedAt ?? started);
+  if (leak) snapshot.leakProfile = true;
+  const raw = body.raw();
+  return {
+    snapshot,
+    raw,
+    format: snapshot.format,
+    leakProfile: snapshot.leakProfile,
+    url: body.url,
+    bytes: body.bytes,
+    durationMs: Date.now() - started,
+  };
+}
+
+async function parse(body: CappedBody, ctx: FetchContext, capturedAt: number): Promise<Snapshot> {
+  try {
+    const first = await body.firstLine();
+    if (/^\s*</.test(first)) throw explain.noPprof(ctx.name, body.url); // an HTML page sent as text/plain
+    return await readSnapshot(body, { capturedAt, maxBytes: ctx.maxBytes });
+  } catch (err) {
+    if (err instanceof CaptureError) throw err;
+    if (err instanceof DumpFormatError) throw explain.notGoroutineProfile(ctx.name, body.url, err.message);
+    if (ctx.signal.aborted) throw translate(err, ctx, body.url);
+    throw new CaptureError('not-goroutine-profile', `The goroutine profile of ${ctx.name} could not be read (${body.url}).`, { cause: err });
+  } finally {
+    body.close();
+  }
+}
+
+/** Where /debug/pprof/ lives for a target: the registered URL without query, fragment, trailing
+ *  slash or a /debug/pprof[/goroutine] suffix someone pasted. Credentials in the URL become a basic
+ *  Authorization header (unless one is configured) and never appear in messages. */
+function pprofBase(target: CaptureTarget): { base: string; headers: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(target.url);
+  } catch {
+    throw new CaptureError('unreachable', `The registered URL of ${target.name} is not a valid URL.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new CaptureError('unreachable', `The registered URL of ${target.name} must be http or https.`);
+  const headers = { ...target.headers };
+  if ((u.username || u.password) && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
+    const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    headers.authorization = `Basic ${Buffer.from(cred).toString('base64')}`;
+  }
+  const path = u.pathname.replace(/\/+$/, '').replace(/\/debug\/pprof(\/goroutine(leak)?)?$/, '');
+  return { base: `${u.protocol}//${u.host}${path}`, headers };
+}

@@ -1,0 +1,210 @@
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { captureSnapshot, CaptureError, resetLeakProfileMemory, type CaptureTarget } from '../../src/capture/index.js';
+import { startGoService, type GoService } from '../support/go-service.js';
+
+function target(svc: { url: string }, over: Partial<CaptureTarget> = {}): CaptureTarget {
+  return { name: 'svc-order', url: svc.url, headers: {}, timeoutSeconds: 60, maxBytes: 64 << 20, debug2MaxGoroutines: 20_000, ...over };
+}
+
+async function captureError(p: Promise<unknown>): Promise<CaptureError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof CaptureError, `a CaptureError, got ${String(err)}`);
+    assert.ok(!/\n\s+at /.test(err.userMessage), 'no stack trace in the user message');
+    return err;
+  }
+  assert.fail('the capture should have failed');
+}
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+describe('captureSnapshot against leaksvc (Go 1.26)', { timeout: 600_000 }, () => {
+  let svc: GoService;
+  before(async () => {
+    svc = await startGoService();
+    await svc.pool(20);
+    await svc.leak('chansend', 30);
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+  afterEach(async () => {
+    await svc.reset();
+    resetLeakProfileMemory();
+  });
+
+  it('captures each format with the whole goroutine population', async () => {
+    const count = await svc.count();
+    for (const format of ['debug1', 'debug2', 'proto'] as const) {
+      const res = await captureSnapshot(target(svc), { format, capturedAt: 1234 });
+      assert.equal(res.format, format);
+      assert.equal(res.snapshot.format, format);
+      assert.equal(res.snapshot.capturedAt, 1234);
+      assert.equal(res.leakProfile, false);
+      assert.equal(res.bytes, res.raw.length);
+      assert.ok(res.bytes > 0);
+      // The capture itself adds a few goroutines (its HTTP connection) around the count we took.
+      assert.ok(Math.abs(res.snapshot.total - count) <= 10, `${format}: total ${res.snapshot.total} vs ${count}`);
+      assert.equal(sum(res.snapshot.groups.map((g) => g.count)), res.snapshot.total);
+      const leak = res.snapshot.groups.find((g) => g.frames.some((f) => f.func.endsWith('leaks.fetchResult')));
+      assert.ok(leak, `${format}: the fetchResult group is there`);
+      assert.equal(leak.count, 30);
+      assert.equal(leak.kind, 'chan-send');
+    }
+    const proto = await captureSnapshot(target(svc), { format: 'proto' });
+    assert.ok(gunzipSync(proto.raw).length > 0, 'raw proto is the gzip body as received');
+    assert.match(proto.url, /\/debug\/pprof\/goroutine\?debug=0$/);
+  });
+
+  it('auto takes debug=2 for a small service after the cheap count, and debug=1 above the limit', async () => {
+    const small = await captureSnapshot(target(svc));
+    assert.equal(small.format, 'debug2');
+    assert.deepEqual(await svc.requests(), [
+      '/debug/pprof/goroutine?debug=1',
+      '/debug/pprof/goroutineleak?debug=2',
+      '/debug/pprof/goroutine?debug=2',
+    ]);
+    await svc.reset();
+    // The 404 is remembered: no second goroutineleak request.
+    await captureSnapshot(target(svc));
+    assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=1', '/debug/pprof/goroutine?debug=2']);
+    await svc.reset();
+    const big = await captureSnapshot(target(svc, { debug2MaxGoroutines: 10 }));
+    assert.equal(big.format, 'debug1');
+    assert.ok(big.snapshot.total > 10);
+    assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=1']);
+  });
+
+  it('accepts a registered URL that already names the pprof path, and never fetches anything else', async () => {
+    const res = await captureSnapshot(target(svc, { url: `${svc.url}/debug/pprof/?x=1#frag` }), { format: 'debug1' });
+    assert.equal(res.url, `${svc.url}/debug/pprof/goroutine?debug=1`);
+    assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=1']);
+  });
+
+  it('sends the configured headers and never puts their values in messages', async () => {
+    await svc.requireHeader('Authorization', 'Bearer s3cret-token');
+    const ok = await captureSnapshot(target(svc, { headers: { Authorization: 'Bearer s3cret-token', 'X-Team': 'orders' } }), { format: 'debug1' });
+    assert.ok(ok.snapshot.total > 0);
+    const seen = await svc.seenHeaders();
+    assert.equal(seen.authorization, 'Bearer s3cret-token');
+    assert.equal(seen['x-team'], 'orders');
+    const err = await captureError(captureSnapshot(target(svc, { headers: { Authorization: 'Bearer wrong-token' } }), { format: 'debug1' }));
+    assert.equal(err.code, 'http-status');
+    assert.equal(err.status, 401);
+    assert.match(err.userMessage, /headers/);
+    assert.doesNotMatch(`${err.userMessage} ${err.message}`, /wrong-token|s3cret/);
+  });
+
+  it('reports a web page as not pprof', async () => {
+    await svc.notPprof();
+    const err = await captureError(captureSnapshot(target(svc)));
+    assert.equal(err.code, 'not-pprof');
+    assert.match(err.userMessage, /svc-order/);
+  });
+
+  it('reports text that is no goroutine profile', async () => {
+    await svc.garbage();
+    const err = await captureError(captureSnapshot(target(svc), { format: 'debug2' }));
+    assert.equal(err.code, 'not-goroutine-profile');
+  });
+
+  it('refuses redirects and never contacts their target', async () => {
+    let hits = 0;
+    const elsewhere: Server = createServer((_req, res) => {
+      hits++;
+      res.end('goroutine profile: total 1\n');
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+    try {
+      const port = (elsewhere.address() as AddressInfo).port;
+      await svc.redirect(`http://127.0.0.1:${port}/debug/pprof/goroutine?debug=1`);
+      const err = await captureError(captureSnapshot(target(svc)));
+      assert.equal(err.code, 'redirect');
+      assert.equal(err.status, 302);
+      assert.equal(hits, 0);
+    } finally {
+      await new Promise((r) => elsewhere.close(r));
+    }
+  });
+
+  it('times out on a slow service', async () => {
+    await svc.slow(10_000);
+    const err = await captureError(captureSnapshot(target(svc, { timeoutSeconds: 1 })));
+    assert.equal(err.code, 'timeout');
+    assert.ok(err.retryable);
+  });
+
+  it('stops a huge response at maxBytes without holding more in memory', async () => {
+    await svc.huge();
+    const maxBytes = 8 << 20;
+    const rssBefore = process.memoryUsage().rss;
+    const err = await captureError(captureSnapshot(target(svc, { maxBytes }), { format: 'debug2' }));
+    assert.equal(err.code, 'too-large');
+    assert.match(err.userMessage, /8 MiB/);
+    // The body never ends: only the cap can have stopped it. RSS may grow by the capped buffer and
+    // parser state, not by an unbounded download.
+    assert.ok(process.memoryUsage().rss - rssBefore < 256 << 20);
+  });
+
+  it('reports cancellation', async () => {
+    await svc.slow(10_000);
+    const ac = new AbortController();
+    const p = captureSnapshot(target(svc), { signal: ac.signal });
+    setTimeout(() => ac.abort(), 200);
+    const err = await captureError(p);
+    assert.equal(err.code, 'aborted');
+  });
+
+  it('asks for the leak profile explicitly and explains when it is not served', async () => {
+    const err = await captureError(captureSnapshot(target(svc), { format: 'leak' }));
+    assert.equal(err.code, 'http-status');
+    assert.match(err.userMessage, /GOEXPERIMENT=goroutineleakprofile/);
+  });
+});
+
+describe('captureSnapshot of a dead service', { timeout: 600_000 }, () => {
+  it('says it is unreachable', async () => {
+    const svc = await startGoService();
+    await svc.kill();
+    const err = await captureError(captureSnapshot(target(svc)));
+    assert.equal(err.code, 'unreachable');
+    assert.match(err.userMessage, /connection refused/);
+    assert.ok(err.retryable);
+  });
+});
+
+describe('captureSnapshot with the Go leak profile (GOEXPERIMENT=goroutineleakprofile)', { timeout: 600_000 }, () => {
+  let svc: GoService;
+  before(async () => {
+    svc = await startGoService({ experiment: true });
+    await svc.pool(20);
+    await svc.leak('chanrecv', 12);
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+
+  it('auto prefers /debug/pprof/goroutineleak and keeps the (leaked) marks', async () => {
+    const res = await captureSnapshot(target(svc));
+    assert.equal(res.leakProfile, true);
+    assert.equal(res.snapshot.leakProfile, true);
+    assert.equal(res.format, 'debug2');
+    assert.match(res.url, /\/debug\/pprof\/goroutineleak\?debug=2$/);
+    const leaked = res.snapshot.groups.filter((g) => g.leaked > 0);
+    assert.equal(sum(leaked.map((g) => g.leaked)), 12);
+    assert.ok(leaked.every((g) => g.frames.some((f) => f.func.endsWith('leaks.consumeEvents'))));
+    // The idle pool (blocked on a reachable channel) is in the dump but not marked.
+    assert.ok(res.snapshot.groups.some((g) => g.count >= 20 && g.leaked === 0 && g.frames.some((f) => f.func.endsWith('leaks.poolWorker'))));
+  });
+
+  it("format 'leak' fetches it directly", async () => {
+    const res = await captureSnapshot(target(svc), { format: 'leak' });
+    assert.equal(res.leakProfile, true);
+    assert.ok(res.raw.toString('utf8').includes('(leaked)'));
+  });
+});
