@@ -75,6 +75,7 @@ export function compare(series: Snapshot[], opts: AnalyzeOptions = {}): Analysis
     n: series.length,
     minDelta: Math.max(1, opts.minDelta ?? DEFAULT_MIN_DELTA),
     ignore: compileIgnore(opts.ignore ?? []),
+    series,
     latest: series[series.length - 1]!,
     writeLoops: 0,
   };
@@ -103,6 +104,7 @@ interface Context {
   n: number;
   minDelta: number;
   ignore: RegExp[];
+  series: Snapshot[];
   latest: Snapshot;
   writeLoops: number;
 }
@@ -155,8 +157,16 @@ function factsOf(s: GroupSeries, ctx: Context): Facts {
     orphansPerRequest:
       reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && orphanCreators >= MIN_ORPHAN_CREATORS,
     requestScoped: isRequestScoped(g),
-    leaked: g.leaked,
+    leaked: leakedIn(s, ctx),
   };
+}
+
+/** Goroutines Go's leak profile reported as leaked. Its debug=2 form marks them `(leaked)`; its debug=1
+ *  and proto forms list only leaked goroutines, so every goroutine there counts. */
+function leakedIn(s: GroupSeries, ctx: Context): number {
+  const snap = ctx.series[s.lastSeen]!;
+  if (s.group.leaked > 0 || !snap.leakProfile || snap.format === 'debug2') return s.group.leaked;
+  return s.group.count;
 }
 
 /** The confidence this evidence supports, or null when the series is not a suspect. */
@@ -181,8 +191,8 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
   if (s.vanished) return null;
   const g = s.group;
   const benign = benignReason(g, ctx.ignore);
-  if (benign === 'ignored' || (benign === 'benign' && g.leaked === 0)) return null;
   const f = factsOf(s, ctx);
+  if (benign === 'ignored' || (benign === 'benign' && f.leaked === 0)) return null;
   // Stacks without a line of the service's code are the runtime's and the standard library's own
   // machinery (accept loops, keep-alive connections, signal handling): not the service's leak.
   if (!f.reading.site && f.reading.pattern !== 'unclosed-http-body' && f.leaked === 0) return null;
@@ -207,7 +217,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     createdBy: f.reading.createdBy,
     waitMinutes: g.waitMinutes,
     orphans: g.orphans,
-    leaked: g.leaked,
+    leaked: f.leaked,
     labels: g.labels,
     exampleId: g.exampleId,
     pattern: info.id,
