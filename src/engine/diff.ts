@@ -1,7 +1,17 @@
 // Two or more snapshots → one series per stack group. Groups match by exact key (same frames and
 // lines); a group whose exact key is new falls back to its coarse key (no line numbers, closure suffixes
-// folded), so a redeploy that shifted lines still lines up with the pile it was before.
+// folded), so a redeploy that shifted lines still lines up with the pile it was before; last comes a
+// key without runtime frames, so a debug=2 baseline still lines up with a debug=1 or proto capture
+// (debug=2 hides the runtime's frames, the aggregated formats print them).
 import type { Snapshot, StackGroup } from './model.js';
+
+/** Blocking kind + the non-runtime functions, closure suffixes folded: the same in every format. */
+export function portableKey(g: StackGroup): string {
+  const funcs = g.frames
+    .filter((f) => !/^runtime[./]/.test(f.func))
+    .map((f) => f.func.replace(/(\.(func|gowrap)\d+)+$/, ''));
+  return `${g.kind}|${funcs.join(';')}`;
+}
 
 export interface GroupSeries {
   key: string;
@@ -35,6 +45,7 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
   const all: Building[] = [];
   const byKey = new Map<string, Building>();
   const byCoarse = new Map<string, Building[]>();
+  const byPortable = new Map<string, Building[]>();
   const attach = (s: Building, i: number, g: StackGroup) => {
     s.counts[i] = (s.counts[i] ?? 0) + g.count;
     if (s.lastSeen !== i || g.count > s.group.count) s.group = g;
@@ -50,20 +61,37 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
       else unmatched.push(g);
     }
     for (const g of unmatched) {
-      const candidates = byCoarse.get(g.coarseKey) ?? [];
-      // Prefer the series seen most recently that has nothing at this snapshot yet.
-      let best: Building | undefined;
-      for (const c of candidates) if (c.counts[i] === 0 && (!best || c.lastSeen > best.lastSeen)) best = c;
+      const portable = portableKey(g);
+      let best = free(byCoarse.get(g.coarseKey), i) ?? free(byPortable.get(portable), i);
       if (!best) {
         best = { key: g.key, coarseKey: g.coarseKey, counts: new Array<number>(n).fill(0), group: g, lastSeen: i };
         all.push(best);
-        byCoarse.set(g.coarseKey, [...candidates, best]);
+        listAt(byCoarse, g.coarseKey).push(best);
+        listAt(byPortable, portable).push(best);
       }
       best.key = g.key;
       attach(best, i, g);
     }
   });
 
+  return finish(all, snaps);
+}
+
+function listAt<K, V>(m: Map<K, V[]>, k: K): V[] {
+  let l = m.get(k);
+  if (!l) m.set(k, (l = []));
+  return l;
+}
+
+/** The candidate seen most recently that has nothing at snapshot i yet. */
+function free(candidates: Building[] | undefined, i: number): Building | undefined {
+  let best: Building | undefined;
+  for (const c of candidates ?? []) if (c.counts[i] === 0 && (!best || c.lastSeen > best.lastSeen)) best = c;
+  return best;
+}
+
+function finish(all: Building[], snaps: readonly Snapshot[]): GroupSeries[] {
+  const n = snaps.length;
   const first = snaps[0]?.capturedAt ?? null;
   const last = snaps[n - 1]?.capturedAt ?? null;
   const minutes = first !== null && last !== null && last > first ? (last - first) / 60_000 : null;
@@ -71,7 +99,11 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
     const before = s.counts[0] ?? 0;
     const after = s.counts[n - 1] ?? 0;
     return {
-      ...s,
+      key: s.key,
+      coarseKey: s.coarseKey,
+      counts: s.counts,
+      group: s.group,
+      lastSeen: s.lastSeen,
       before,
       after,
       delta: after - before,
