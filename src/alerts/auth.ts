@@ -38,10 +38,10 @@ export function createAuthCheck(token: string): AuthCheck {
   };
 }
 
-/** The check for the configured token, or null (webhook disabled) when LEAKBOT_WEBHOOK_TOKEN is unset.
- *  Says so at start, so "alerts never arrive" has an obvious explanation in the log. */
-export function webhookAuthFromEnv(env: NodeJS.ProcessEnv, log: Logger): AuthCheck | null {
-  const token = env.LEAKBOT_WEBHOOK_TOKEN?.trim();
+/** The check for the configured token (LEAKBOT_WEBHOOK_TOKEN), or null (webhook disabled) when it is
+ *  unset. Says so at start, so "alerts never arrive" has an obvious explanation in the log. */
+export function webhookAuth(configured: string | undefined, log: Logger): AuthCheck | null {
+  const token = configured?.trim();
   if (!token) {
     log.warn('LEAKBOT_WEBHOOK_TOKEN is not set: POST /webhooks/alertmanager is disabled and refuses every request');
     return null;

@@ -121,8 +121,15 @@ export class AlertLedger {
     return `${this.prefix}:episode:${id}:done`;
   }
 
-  /** Applies one delivery. Idempotent: applying the same delivery again yields only repeats. */
-  async record(n: AlertNotification, routed: RoutedAlert[], now = Date.now()): Promise<LedgerUpdate> {
+  /** Applies one delivery. Idempotent: applying the same delivery again yields only repeats.
+   *  `whileLocked` runs after the write with the group lock still held, so the parent message it posts
+   *  is never overtaken by a concurrent delivery's older view of the group. */
+  async record(
+    n: AlertNotification,
+    routed: RoutedAlert[],
+    opts: { now?: number; whileLocked?: (u: LedgerUpdate) => Promise<void> } = {},
+  ): Promise<LedgerUpdate> {
+    const now = opts.now ?? Date.now();
     return this.withGroupLock(n.groupKey, async () => {
       const gkey = this.groupKeyOf(n.groupKey);
       const groupRaw = await this.redis.get(gkey);
@@ -216,7 +223,9 @@ export class AlertLedger {
 
       // null only for a delivery with nothing to attach to (no alerts, or all about expired episodes).
       const episode = [...touched][0] ?? current ?? null;
-      return { episode, opened, ...result };
+      const update: LedgerUpdate = { episode, opened, ...result };
+      if (opts.whileLocked) await opts.whileLocked(update);
+      return update;
     });
   }
 
@@ -243,6 +252,28 @@ export class AlertLedger {
     return this.redis.hget(this.doneKey(action.episode), actionId(action));
   }
 
+  /** True for exactly one caller per (episode, name): guards side effects such as timeline events.
+   *  `release` gives the claim back when the side effect failed, so a retry can do it. */
+  async claimOnce(episode: string, name: string): Promise<boolean> {
+    const k = this.doneKey(episode);
+    const [[, won] = [null, 0]] = (await this.redis.multi().hsetnx(k, `once.${name}`, '1').expire(k, this.ttlSeconds).exec()) ?? [];
+    return won === 1;
+  }
+
+  async release(episode: string, name: string): Promise<void> {
+    await this.redis.hdel(this.doneKey(episode), `once.${name}`);
+  }
+
+  /** Plain done-markers for steps that are not ledger actions (the recapture). */
+  async mark(episode: string, name: string): Promise<void> {
+    const k = this.doneKey(episode);
+    await this.redis.multi().hset(k, `mark.${name}`, '1').expire(k, this.ttlSeconds).exec();
+  }
+
+  async isMarked(episode: string, name: string): Promise<boolean> {
+    return (await this.redis.hexists(this.doneKey(episode), `mark.${name}`)) === 1;
+  }
+
   /** Every capture / resolved reply the episode wants and has not finished yet. */
   async pendingActions(ep: Episode): Promise<AlertAction[]> {
     const done = await this.redis.hgetall(this.doneKey(ep.id));
@@ -259,8 +290,9 @@ export class AlertLedger {
   private async withGroupLock<T>(groupKey: string, fn: () => Promise<T>): Promise<T> {
     const key = `${this.prefix}:lock:${AlertLedger.groupHash(groupKey)}`;
     const token = randomBytes(8).toString('hex');
-    const deadline = Date.now() + 30_000;
-    while ((await this.redis.set(key, token, 'PX', 30_000, 'NX')) !== 'OK') {
+    // Held while the parent message is posted (paced per channel), hence a generous lease.
+    const deadline = Date.now() + 90_000;
+    while ((await this.redis.set(key, token, 'PX', 60_000, 'NX')) !== 'OK') {
       if (Date.now() > deadline) throw new Error('alert ledger: timed out waiting for the group lock');
       await sleep(25);
     }

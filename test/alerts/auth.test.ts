@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { createAuthCheck, webhookAuthFromEnv } from '../../src/alerts/auth.js';
+import { createAuthCheck, webhookAuth } from '../../src/alerts/auth.js';
 
 const TOKEN = 'f3a9c2d4e5b6a7980112233445566778';
 const check = createAuthCheck(TOKEN);
@@ -48,18 +48,18 @@ function capture() {
 
 test('no token configured → webhook disabled, with a clear log line', () => {
   const { log, lines } = capture();
-  assert.equal(webhookAuthFromEnv({}, log), null);
-  assert.equal(webhookAuthFromEnv({ LEAKBOT_WEBHOOK_TOKEN: '   ' }, log), null);
+  assert.equal(webhookAuth(undefined, log), null);
+  assert.equal(webhookAuth('   ', log), null);
   assert.equal(lines.length, 2);
   assert.match(lines[0]!, /LEAKBOT_WEBHOOK_TOKEN is not set.*disabled/);
 });
 
 test('a configured token works; a short one is accepted with a warning that does not print it', () => {
   const { log, lines } = capture();
-  const ok = webhookAuthFromEnv({ LEAKBOT_WEBHOOK_TOKEN: TOKEN }, log);
+  const ok = webhookAuth(TOKEN, log);
   assert.ok(ok && ok(`Bearer ${TOKEN}`).ok);
   assert.equal(lines.length, 0);
-  const short = webhookAuthFromEnv({ LEAKBOT_WEBHOOK_TOKEN: 'abc123' }, log);
+  const short = webhookAuth('abc123', log);
   assert.ok(short && short('Bearer abc123').ok);
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /short/);

@@ -37,7 +37,7 @@ function notification(groupKey: string, alerts: Alert[]): AlertNotification {
     groupLabels: { alertname: 'GoroutineLeak' }, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', truncatedAlerts: 0, alerts,
   };
 }
-const deliver = (n: AlertNotification, now?: number) => ledger.record(n, routeAlerts(n.alerts, config), now);
+const deliver = (n: AlertNotification) => ledger.record(n, routeAlerts(n.alerts, config));
 const kinds = (actions: AlertAction[]) => actions.map((a) => `${a.kind}:${a.service}:${a.round}:${a.channel}`).sort();
 
 test('a firing is captured once however often it is re-sent, and resolved once', async () => {

@@ -1,0 +1,432 @@
+import { analyze, compare, renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
+import type { LeakbotContext } from '../context.js';
+import { findingsEventData } from '../incident/timeline.js';
+import type { JobInfo } from '../queue/processors.js';
+import { actionsBlock } from '../slack/messages.js';
+import type { SnapshotMeta } from '../store/snapshots.js';
+import { actionId, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
+import type { ChannelPacer, RedisSemaphore } from './limits.js';
+import { routeAlerts } from './mapping.js';
+import { captureFailedMessage, esc, minutes, parentMessage, resolvedMessage, slackTime } from './messages.js';
+import type { AlertNotification } from './payload.js';
+import { assessResolution } from './resolution.js';
+
+// The alert flow's jobs, all idempotent (every one may run twice: retries, stalled workers):
+//   alert.notify    one per webhook delivery: ledger update, parent message per channel, then the
+//                   pending actions enqueued under deterministic job ids;
+//   alert.capture   one per service round: capture at once, findings vs the baseline or the last
+//                   snapshot from before the alert, then schedule alert.recapture;
+//   alert.recapture the same findings message updated with a second capture: the growth rate;
+//   alert.resolve   final capture compared with the firing one, one "resolved after N min" reply.
+// Posts go through the idempotent Poster under stable keys, paced per channel.
+
+export interface NotifyJob {
+  notification: AlertNotification;
+  receivedAt: number;
+  /** Log correlation with the webhook request (the worker logs requester.requestId). */
+  requester: { requestId: string };
+}
+export interface ActionJob {
+  action: AlertAction;
+}
+export interface RecaptureJob {
+  action: AlertAction;
+  firstSeq: number;
+  refSeq: number | null;
+  refKind: RefKind;
+}
+
+declare module '../queue/jobs.js' {
+  interface JobPayloads {
+    'alert.notify': NotifyJob;
+    'alert.capture': ActionJob;
+    'alert.recapture': RecaptureJob;
+    'alert.resolve': ActionJob;
+  }
+}
+
+type RefKind = 'baseline' | 'before-alert' | null;
+
+/** What the capture job leaves in the ledger for the resolve job. */
+interface CaptureResult {
+  seq: number | null;
+  refSeq: number | null;
+  refKind: RefKind;
+  capturedAt: number | null;
+}
+
+export interface AlertDeps {
+  ctx: LeakbotContext;
+  ledger: AlertLedger;
+  slots: RedisSemaphore;
+  pacer: ChannelPacer;
+}
+
+/** The resolve job waits this many attempts for the firing capture before going on without it. */
+const WAIT_FOR_CAPTURE_ATTEMPTS = 6;
+const RESOLVE_ATTEMPTS = 10;
+
+function analyzeOptions(ctx: LeakbotContext, service: string): { ignore: string[] } {
+  return { ignore: [...ctx.config.ignore, ...(ctx.config.services[service]?.ignore ?? [])] };
+}
+
+async function post(d: AlertDeps, key: string, channel: string, msg: { text: string; blocks: object[]; threadTs?: string }, signal?: AbortSignal) {
+  await d.pacer.wait(channel, signal);
+  return d.ctx.poster.post(key, { channel, ...msg });
+}
+
+// ---- alert.notify -------------------------------------------------------------------------------
+
+export async function processNotify(d: AlertDeps, job: JobInfo<'alert.notify'>): Promise<void> {
+  const { ctx, ledger } = d;
+  const n = job.data.notification;
+  const routed = routeAlerts(n.alerts, ctx.config);
+  const nowhere = routed.filter((r) => !r.channel);
+  if (nowhere.length) {
+    // Every alert is accounted for: those we cannot post anywhere are at least in the log.
+    job.log.warn(
+      { alerts: nowhere.length, services: [...new Set(nowhere.map((r) => r.match?.service ?? null))], groupKey: n.groupKey },
+      'alerts with no channel to post to (set services.<name>.channel or defaultChannel)',
+    );
+  }
+  const update = await ledger.record(n, routed, {
+    whileLocked: async (u) => {
+      if (!u.episode) return;
+      await postParents(d, u.episode, job.signal);
+    },
+  });
+  const ep = update.episode;
+  if (!ep) {
+    job.log.info({ groupKey: n.groupKey, alerts: n.alerts.length }, 'alert notification with nothing to act on (empty, or about an expired episode)');
+    return;
+  }
+  job.log.info(
+    { episode: ep.id, opened: update.opened, new: update.newFirings, resolved: update.newlyResolved, repeats: update.repeats, stale: update.stale },
+    'alert notification applied',
+  );
+  await enqueueActions(d, ep);
+}
+
+async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal): Promise<void> {
+  const channels = [...new Set(Object.values(ep.alerts).map((a) => a.channel))].filter((c): c is string => c !== null);
+  const known = await d.ledger.threads(ep.id);
+  for (const channel of channels) {
+    const msg = parentMessage(ep, channel, d.ctx.config);
+    const ref = await post(d, `alert.parent.${ep.id}.${channel}`, channel, msg, signal);
+    if (known[channel] !== ref.ts) {
+      await d.ledger.setThread(ep.id, channel, ref.ts);
+      const service = Object.values(ep.alerts).find((a) => a.channel === channel && a.service)?.service;
+      if (service) {
+        await d.ctx.threads.put({ channel, ts: ref.ts, service, kind: 'alert', createdAt: Date.now(), requestedBy: [ep.source], data: { episode: ep.id, groupKey: ep.groupKey, title: ep.title } });
+      }
+    }
+  }
+}
+
+async function enqueueActions(d: AlertDeps, ep: Episode): Promise<void> {
+  for (const a of await d.ledger.pendingActions(ep)) {
+    // Deterministic ids: an action already queued (or running) is not queued twice.
+    if (a.kind === 'capture') await d.ctx.jobs.enqueue('alert.capture', { action: a }, { jobId: actionId(a), onUnavailable: 'throw' });
+    else await d.ctx.jobs.enqueue('alert.resolve', { action: a }, { jobId: actionId(a), attempts: RESOLVE_ATTEMPTS, onUnavailable: 'throw' });
+  }
+}
+
+// ---- shared by the action jobs ------------------------------------------------------------------
+
+interface ActionScope {
+  ep: Episode;
+  thread: { channel: string; ts: string };
+  since: number;
+}
+
+/** The episode and thread an action answers in; null when there is nothing to do (already done, or
+ *  the episode expired). */
+async function scope(d: AlertDeps, a: AlertAction, opts: { skipDone?: boolean } = { skipDone: true }): Promise<ActionScope | null> {
+  if (opts.skipDone && (await d.ledger.doneResult(a))) return null;
+  const ep = await d.ledger.episode(a.episode);
+  if (!ep) return null; // expired (weeks old): nothing left to answer in
+  const ts = (await d.ledger.threads(ep.id))[a.channel];
+  // The notify job posts the parent before it queues actions; a missing ts is a race: retry.
+  if (!ts) throw new Error(`alert thread in ${a.channel} not posted yet`);
+  return { ep, thread: { channel: a.channel, ts }, since: ep.services[a.service]?.since ?? ep.openedAt };
+}
+
+/** Runs a side effect once per episode (timeline events), giving the claim back if it fails. */
+async function once(d: AlertDeps, episode: string, name: string, fn: () => Promise<void>): Promise<void> {
+  if (!(await d.ledger.claimOnce(episode, name))) return;
+  try {
+    await fn();
+  } catch (err) {
+    await d.ledger.release(episode, name).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The baseline if the service has one, else the last snapshot taken before the alert started. */
+async function reference(ctx: LeakbotContext, service: string, since: number, curSeq: number): Promise<{ ref: SnapshotMeta | null; kind: RefKind }> {
+  const base = await ctx.snapshots.baseline(service);
+  if (base && base.seq < curSeq) return { ref: base, kind: 'baseline' };
+  const history = await ctx.snapshots.list(service, 50);
+  const before = history.find((m) => m.seq < curSeq && m.capturedAt < since);
+  return before ? { ref: before, kind: 'before-alert' } : { ref: null, kind: null };
+}
+
+async function loadSnap(ctx: LeakbotContext, service: string, seq: number | null): Promise<Snapshot | null> {
+  return seq === null ? null : ctx.snapshots.load(service, seq);
+}
+
+function alertEventData(ep: Episode, service: string) {
+  const a = Object.values(ep.alerts).find((x) => x.service === service);
+  return {
+    alertname: ep.title,
+    groupKey: ep.groupKey,
+    source: ep.source,
+    ...(a ? { startsAt: new Date(a.startsAt).toISOString(), generatorURL: a.generatorURL } : {}),
+    ...(a?.endsAt ? { endsAt: new Date(a.endsAt).toISOString() } : {}),
+    ...(a?.labels.severity ? { severity: a.labels.severity } : {}),
+  };
+}
+
+function captureOnce(d: AlertDeps, service: string, thread: ActionScope['thread'], maxAgeMs: number | undefined, signal: AbortSignal) {
+  return d.slots.run(
+    () =>
+      d.ctx.captures.obtain(service, {
+        requestedBy: 'alertmanager',
+        reason: 'alert',
+        thread,
+        signal,
+        ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+      }),
+    { signal },
+  );
+}
+
+function refLabel(ref: SnapshotMeta | null, kind: RefKind): string {
+  if (!ref) return 'no earlier snapshot (single-snapshot analysis; set a baseline with `/leak baseline` while healthy)';
+  return `${kind === 'baseline' ? 'the baseline' : 'the last snapshot before the alert'} #${ref.seq} (${slackTime(ref.capturedAt)}, ${ref.total.toLocaleString('en-US')} goroutines)`;
+}
+
+async function postFindings(
+  d: AlertDeps,
+  a: AlertAction,
+  thread: ActionScope['thread'],
+  analysis: Analysis,
+  cur: SnapshotMeta,
+  ref: SnapshotMeta | null,
+  note: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const { ctx } = d;
+  const rendered = renderBlocks(analysis, { title: 'Goroutine leak suspects', service: a.service });
+  const hasBaseline = (await ctx.snapshots.baselineSeq(a.service)) !== null;
+  const tail: object[] = [
+    { type: 'context', elements: [{ type: 'mrkdwn', text: note.slice(0, 2900) }] },
+    actionsBlock({ s: a.service, ch: thread.channel, ts: thread.ts, c: cur.seq, r: ref?.seq ?? null }, { hasBaseline }),
+  ];
+  const blocks = [...rendered.blocks.slice(0, 50 - tail.length), ...tail];
+  await post(d, `${actionId(a)}.findings`, thread.channel, { threadTs: thread.ts, text: rendered.text, blocks }, signal);
+  if (rendered.overflowMarkdown) {
+    await d.pacer.wait(thread.channel, signal);
+    await ctx.poster.upload(`${actionId(a)}.report.${cur.seq}`, {
+      channel: thread.channel,
+      threadTs: thread.ts,
+      filename: `${a.service}-goroutines-${cur.seq}.md`,
+      title: `Full goroutine report: ${a.service} #${cur.seq}`,
+      content: rendered.overflowMarkdown,
+    });
+  }
+  await ctx.threads.update(thread.channel, thread.ts, { refSeq: ref?.seq ?? null, curSeq: cur.seq });
+}
+
+async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], analysis: Analysis, cur: SnapshotMeta, what: string): Promise<void> {
+  const top = analysis.findings[0];
+  await d.ctx.timeline.append({
+    at: Date.now(),
+    service: a.service,
+    type: 'findings',
+    actor: 'leakbot',
+    thread,
+    text: top
+      ? `${what}: ${analysis.findings.length} suspect(s); top: ${top.patternTitle}${top.site ? ` at ${top.site.file.split('/').pop()}:${top.site.line}` : ''} (${top.before} → ${top.after})`
+      : `${what}: no suspected leaks (${cur.total} goroutines)`,
+    data: { ...findingsEventData(analysis.findings, `${a.service}#${cur.seq}`), curSeq: cur.seq },
+  });
+}
+
+// ---- alert.capture ------------------------------------------------------------------------------
+
+export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>): Promise<void> {
+  const { ctx, ledger } = d;
+  const a = job.data.action;
+  const s = await scope(d, a);
+  if (!s) return;
+  const { ep, thread, since } = s;
+
+  await once(d, ep.id, `firing.${a.service}.${a.round}`, () =>
+    ctx.timeline.append({
+      at: since,
+      service: a.service,
+      type: 'alert.firing',
+      actor: ep.source,
+      thread,
+      text: `${ep.title} fired for ${a.service}${a.round > 1 ? ` (again, ${a.round}×)` : ''}`,
+      data: alertEventData(ep, a.service),
+    }),
+  );
+
+  const outcome = await captureOnce(d, a.service, thread, undefined, job.signal);
+  if (!outcome.ok) {
+    await post(d, `${actionId(a)}.findings`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'when the alert fired', outcome.message) }, job.signal);
+    await ledger.markDone(a, JSON.stringify({ seq: null, refSeq: null, refKind: null, capturedAt: null } satisfies CaptureResult));
+    return;
+  }
+  const cur = outcome.meta;
+  const { ref, kind } = await reference(ctx, a.service, since, cur.seq);
+  const [curSnap, refSnap] = await Promise.all([loadSnap(ctx, a.service, cur.seq), loadSnap(ctx, a.service, ref?.seq ?? null)]);
+  if (!curSnap) throw new Error(`snapshot #${cur.seq} of ${a.service} vanished`);
+  const opts = analyzeOptions(ctx, a.service);
+  const analysis = refSnap ? compare([refSnap, curSnap], opts) : analyze(curSnap, opts);
+  const recapture = ctx.config.alerts.recaptureAfterSeconds;
+  const note = [
+    `Captured ${slackTime(cur.capturedAt)} because *${esc(ep.title)}* fired; compared with ${refLabel(refSnap ? ref : null, refSnap ? kind : null)}.`,
+    recapture > 0 ? `Capturing again in ${recapture} s to measure the growth rate; this message will update.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal);
+  await once(d, ep.id, `findings.${a.service}.${a.round}.1`, () => appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`));
+
+  const result: CaptureResult = { seq: cur.seq, refSeq: refSnap ? (ref?.seq ?? null) : null, refKind: refSnap ? kind : null, capturedAt: cur.capturedAt };
+  if (recapture > 0) {
+    await ctx.jobs.enqueue(
+      'alert.recapture',
+      { action: a, firstSeq: cur.seq, refSeq: result.refSeq, refKind: result.refKind },
+      { jobId: `re${actionId(a)}`, delayMs: recapture * 1000, onUnavailable: 'throw' },
+    );
+  }
+  await ledger.markDone(a, JSON.stringify(result));
+}
+
+// ---- alert.recapture ----------------------------------------------------------------------------
+
+/** Growth of the top suspects between two captures, per minute: "leaks.go:42 +38 in 30 s (+76/min)". */
+function recentGrowth(analysis: Analysis, first: Snapshot, second: Snapshot): string[] {
+  const dt = (second.capturedAt ?? 0) - (first.capturedAt ?? 0);
+  if (dt <= 0) return [];
+  const count = (s: Snapshot, key: string) => s.groups.reduce((n, g) => n + (g.coarseKey === key ? g.count : 0), 0);
+  return analysis.findings.slice(0, 3).map((f) => {
+    const delta = count(second, f.coarseKey) - count(first, f.coarseKey);
+    const perMin = (delta / dt) * 60_000;
+    const site = f.site ?? f.stdSite;
+    const where = site ? `${site.file.split('/').pop()}:${site.line}` : f.patternTitle;
+    return `\`${esc(where)}\` ${delta >= 0 ? '+' : ''}${delta} in ${Math.round(dt / 1000)} s (${perMin >= 0 ? '+' : ''}${Math.abs(perMin) >= 10 ? perMin.toFixed(0) : perMin.toFixed(1)}/min)`;
+  });
+}
+
+export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recapture'>): Promise<void> {
+  const { ctx, ledger } = d;
+  const { action: a, firstSeq, refSeq, refKind } = job.data;
+  const name = `recapture.${actionId(a)}`;
+  const s = await scope(d, a, { skipDone: false });
+  // Marked only at the end: a worker killed mid-way leaves it unmarked and the retry redoes it
+  // (the findings message is keyed, so it is updated, not posted twice).
+  if (!s || (await ledger.isMarked(a.episode, name))) return;
+  const { thread } = s;
+  const outcome = await captureOnce(d, a.service, thread, 1000, job.signal);
+  if (!outcome.ok) {
+    await post(d, `${actionId(a)}.recapture-failed`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'a second time (for the growth rate)', outcome.message) }, job.signal);
+    await ledger.mark(a.episode, name);
+    return;
+  }
+  const second = outcome.meta;
+  const [firstSnap, secondSnap, refSnap, refMeta, firstMeta] = await Promise.all([
+    loadSnap(ctx, a.service, firstSeq),
+    loadSnap(ctx, a.service, second.seq),
+    loadSnap(ctx, a.service, refSeq),
+    refSeq === null ? null : ctx.snapshots.get(a.service, refSeq),
+    ctx.snapshots.get(a.service, firstSeq),
+  ]);
+  if (!firstSnap || !secondSnap || second.seq === firstSeq) {
+    job.log.warn({ firstSeq, secondSeq: second.seq }, 'recapture: nothing new to compare; keeping the first findings');
+    await ledger.mark(a.episode, name);
+    return;
+  }
+  const series = refSnap ? [refSnap, firstSnap, secondSnap] : [firstSnap, secondSnap];
+  const analysis = compare(series, analyzeOptions(ctx, a.service));
+  const growth = recentGrowth(analysis, firstSnap, secondSnap);
+  const gap = firstMeta ? second.capturedAt - firstMeta.capturedAt : null;
+  const note = [
+    `Captured when the alert fired (#${firstSeq}) and again${gap !== null ? ` ${gap < 90_000 ? `${Math.round(gap / 1000)} s` : minutes(gap)} later` : ''} (#${second.seq}); compared with ${refLabel(refSnap ? refMeta : null, refSnap ? refKind : null)}.`,
+    growth.length ? `Growth since the alert capture: ${growth.join(' · ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  await postFindings(d, a, thread, analysis, second, refSnap ? refMeta : firstMeta, note, job.signal);
+  await once(d, a.episode, `findings.${name}`, () => appendFindings(d, a, thread, analysis, second, `Alert recapture #${second.seq}`));
+  await ledger.mark(a.episode, name);
+}
+
+// ---- alert.resolve ------------------------------------------------------------------------------
+
+export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>): Promise<void> {
+  const { ctx, ledger } = d;
+  const a = job.data.action;
+  const s = await scope(d, a);
+  if (!s) return;
+  const { ep, thread, since } = s;
+  const round = ep.services[a.service];
+  const capAction: AlertAction = { ...a, kind: 'capture' };
+  let capRaw = await ledger.doneResult(capAction);
+  if (round?.firingSeen && !capRaw && job.attemptsMade < WAIT_FOR_CAPTURE_ATTEMPTS) {
+    // Resolved before the firing capture finished (a storm, a slow service): wait for it (retry with
+    // backoff) so the reply can compare the two; after a while answer without it.
+    throw new Error('firing capture not finished yet; retrying');
+  }
+  capRaw ??= null;
+  const resolvedAt = round?.resolvedAt ?? Date.now();
+
+  await once(d, ep.id, `resolved.${a.service}.${a.round}`, () =>
+    ctx.timeline.append({
+      at: resolvedAt,
+      service: a.service,
+      type: 'alert.resolved',
+      actor: ep.source,
+      thread,
+      text: `${ep.title} resolved for ${a.service} after ${minutes(resolvedAt - since)}`,
+      data: alertEventData(ep, a.service),
+    }),
+  );
+
+  const outcome = await captureOnce(d, a.service, thread, 1000, job.signal);
+  if (!outcome.ok) {
+    const msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: Date.now(), resolution: null, fallback: `The final capture failed: ${outcome.message}` });
+    await post(d, `${actionId(a)}.reply`, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
+    await ledger.markDone(a, JSON.stringify({ seq: null, kind: 'capture-failed' }));
+    return;
+  }
+  const final = outcome.meta;
+  const cap = capRaw ? (JSON.parse(capRaw) as CaptureResult) : null;
+  const opts = analyzeOptions(ctx, a.service);
+  const [finalSnap, firingSnap] = await Promise.all([loadSnap(ctx, a.service, final.seq), loadSnap(ctx, a.service, cap?.seq ?? null)]);
+  if (!finalSnap) throw new Error(`snapshot #${final.seq} of ${a.service} vanished`);
+
+  let msg;
+  let done: string;
+  if (firingSnap && cap?.seq !== final.seq) {
+    // The suspects as they were when the alert fired (vs its reference), followed into the final capture.
+    const refSnap = await loadSnap(ctx, a.service, cap?.refSeq ?? null);
+    const suspects = compare(refSnap ? [refSnap, firingSnap] : [firingSnap], opts).findings;
+    const resolution = assessResolution(firingSnap, finalSnap, suspects);
+    msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: cap?.capturedAt ?? null, finalCapturedAt: final.capturedAt, resolution });
+    done = JSON.stringify({ seq: final.seq, kind: resolution.kind });
+  } else {
+    const { ref, kind } = await reference(ctx, a.service, since, final.seq);
+    const why = round?.firingSeen ? 'There is no capture from when it fired to compare with' : 'leakbot did not see this alert fire';
+    const fallback = `${why}; final capture #${final.seq}: ${final.total.toLocaleString('en-US')} goroutines${ref ? ` (${kind === 'baseline' ? 'baseline' : 'last before the alert'} #${ref.seq}: ${ref.total.toLocaleString('en-US')})` : ''}.`;
+    msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: final.capturedAt, resolution: null, fallback });
+    done = JSON.stringify({ seq: final.seq, kind: 'no-firing-capture' });
+  }
+  // Post, then mark done: a crash in between makes the retry update the same message (same key).
+  await post(d, `${actionId(a)}.reply`, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
+  await ledger.markDone(a, done);
+}

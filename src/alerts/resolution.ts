@@ -1,0 +1,99 @@
+import type { Finding, Frame, Snapshot } from '../engine/index.js';
+
+// When an alert resolves: did the pile drain, or did a restart only hide it? Pure: snapshots in,
+// verdict out. The final capture is compared with the capture taken when the alert fired, site by
+// site for the suspects found then (by coarse key, so a redeploy's shifted line numbers still match).
+//
+// Restart detection: Go never reuses goroutine ids within a process and every capture is served by a
+// fresh goroutine, so in the same process the largest id only grows. A final capture whose largest
+// id is below the firing capture's comes from a new process. Formats without ids (debug=1, proto)
+// cannot tell, and the verdict says so.
+
+export type ResolutionKind = 'drained' | 'restarted' | 'still-there' | 'unclear';
+
+export interface SiteChange {
+  site: Frame | null;
+  patternTitle: string;
+  state: string;
+  before: number;
+  after: number;
+}
+
+export interface Resolution {
+  kind: ResolutionKind;
+  totalBefore: number;
+  totalAfter: number;
+  /** null when a format without goroutine ids was involved. */
+  restarted: boolean | null;
+  sites: SiteChange[];
+  /** One plain sentence for the reply. */
+  verdict: string;
+}
+
+/** A site counts as drained below this share of its firing-time size. */
+const DRAINED_SHARE = 0.2;
+
+export function maxGoroutineId(s: Snapshot): number | null {
+  let max: number | null = null;
+  for (const g of s.groups) if (g.exampleId !== null && (max === null || g.exampleId > max)) max = g.exampleId;
+  return max;
+}
+
+export function detectRestart(before: Snapshot, after: Snapshot): boolean | null {
+  const a = maxGoroutineId(before);
+  const b = maxGoroutineId(after);
+  if (a === null || b === null) return null;
+  return b < a;
+}
+
+function countByCoarseKey(s: Snapshot, key: string): number {
+  let n = 0;
+  for (const g of s.groups) if (g.coarseKey === key) n += g.count;
+  return n;
+}
+
+/** `suspects`: the findings of the firing-time analysis (best first); only high/medium/low alike. */
+export function assessResolution(firing: Snapshot, final: Snapshot, suspects: Finding[], maxSites = 5): Resolution {
+  const restarted = detectRestart(firing, final);
+  const sites: SiteChange[] = suspects.slice(0, maxSites).map((f) => ({
+    site: f.site ?? f.stdSite ?? f.frames[0] ?? null,
+    patternTitle: f.patternTitle,
+    state: f.state,
+    before: countByCoarseKey(firing, f.coarseKey),
+    after: countByCoarseKey(final, f.coarseKey),
+  }));
+  const base = { totalBefore: firing.total, totalAfter: final.total, restarted, sites };
+  const pile = (c: SiteChange) => c.before > 0 && c.after > c.before * DRAINED_SHARE;
+  const stillThere = sites.filter(pile);
+
+  if (restarted) {
+    return {
+      ...base,
+      kind: 'restarted',
+      verdict:
+        'Goroutine ids started over, so the process restarted: the restart emptied the pile, it did not fix the leak. Expect the alert back unless the code at the site above was fixed and deployed.',
+    };
+  }
+  if (sites.length === 0) {
+    return {
+      ...base,
+      kind: 'unclear',
+      verdict: `No leak site was identified when the alert fired; goroutines went ${firing.total} → ${final.total}.`,
+    };
+  }
+  if (stillThere.length > 0) {
+    return {
+      ...base,
+      kind: 'still-there',
+      verdict: `The alert resolved but the pile did not drain (${stillThere.length} of ${sites.length} suspect site${sites.length === 1 ? '' : 's'} still hold most of their goroutines): the growth may just have paused. Keep the thread open.`,
+    };
+  }
+  if (restarted === null) {
+    return {
+      ...base,
+      kind: 'unclear',
+      verdict: 'The suspect sites emptied. This profile format carries no goroutine ids, so a restart cannot be told from a real drain; check the process uptime.',
+    };
+  }
+  return { ...base, kind: 'drained', verdict: 'The pile drained in the same process: the suspect sites emptied without a restart.' };
+}
