@@ -35,7 +35,8 @@ export interface GoBuild {
   leakProfile: boolean;
 }
 
-function sourceHash(): string {
+/** A hash of the fixture module's Go sources: cache keys for binaries and benchmark dumps. */
+export function sourceHash(): string {
   const h = createHash('sha256');
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
