@@ -37,6 +37,8 @@ export interface HarnessOptions {
   redis?: TestRedis;
   slack?: SlackStub;
   logLevel?: string;
+  /** LEAKBOT_WEBHOOK_TOKEN (enables POST /webhooks/alertmanager). */
+  webhookToken?: string;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -53,6 +55,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     port: 0,
     ...(o.workerConcurrency ? { workerConcurrency: o.workerConcurrency } : {}),
     ...(o.jobLockMs ? { jobLockMs: o.jobLockMs } : {}),
+    ...(o.webhookToken ? { webhookToken: o.webhookToken } : {}),
   };
   const logger = createLogger({ level: o.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
   const bot = await createLeakbot({ config: parseConfig(o.configYaml, process.env, configPath), env, logger, role: o.role ?? 'all' });
