@@ -1,0 +1,266 @@
+// Goroutines → StackGroups, one goroutine at a time. Holds one aggregate per distinct stack plus
+// two compact number arrays (every goroutine id; creator ids still to check), never the goroutines.
+import { createHash } from 'node:crypto';
+import type { BlockKind, DumpFormat, Frame, Goroutine, Snapshot, StackGroup } from './model.js';
+
+/** Distinct values kept per label key, and label keys kept per group. */
+export const MAX_LABEL_VALUES = 20;
+export const MAX_LABEL_KEYS = 32;
+
+export interface SnapshotMeta {
+  format: DumpFormat;
+  leakProfile?: boolean;
+  capturedAt?: number | null;
+  truncated?: boolean;
+  warnings?: string[];
+}
+
+interface Acc {
+  idKey: string;
+  kind: BlockKind;
+  state: string;
+  stateInferred: boolean;
+  frames: Frame[];
+  framesElided: boolean;
+  createdBy: Frame | null;
+  count: number;
+  waitMin: number;
+  waitMax: number;
+  labels: Map<string, Set<string>> | null;
+  exampleId: number | null;
+  orphans: number;
+  leaked: number;
+  lockedToThread: number;
+}
+
+/** Grows by doubling; numbers as float64 so 64-bit goroutine ids up to 2^53 stay exact. */
+class NumberList {
+  data = new Float64Array(1024);
+  length = 0;
+  push(n: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = n;
+  }
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+export class SnapshotBuilder {
+  private readonly groups = new Map<string, Acc>();
+  /** Frame identity → small id, so a group key is a short list of numbers. */
+  private readonly frameIds = new Map<Frame, number>();
+  private readonly frameIdsByText = new Map<string, number>();
+  private readonly ids = new NumberList();
+  /** Pairs (creator id, group index) to check once every id is known. */
+  private readonly creators = new NumberList();
+  private readonly creatorGroups: Acc[] = [];
+  private total = 0;
+
+  add(g: Goroutine): void {
+    const frames = significantFrames(g.frames);
+    let idKey = g.kind;
+    for (let i = 0; i < frames.length; i++) idKey += ',' + this.frameId(frames[i]!);
+    if (g.framesElided) idKey += ',…';
+    let acc = this.groups.get(idKey);
+    if (acc === undefined) {
+      acc = {
+        idKey,
+        kind: g.kind,
+        state: g.state,
+        stateInferred: g.stateInferred,
+        frames,
+        framesElided: g.framesElided,
+        createdBy: g.createdBy,
+        count: 0,
+        waitMin: Infinity,
+        waitMax: -Infinity,
+        labels: null,
+        exampleId: g.id,
+        orphans: 0,
+        leaked: 0,
+        lockedToThread: 0,
+      };
+      this.groups.set(idKey, acc);
+    }
+    const n = g.count;
+    acc.count += n;
+    this.total += n;
+    if (acc.createdBy === null && g.createdBy !== null) acc.createdBy = g.createdBy;
+    if (acc.exampleId === null && g.id !== null) acc.exampleId = g.id;
+    if (g.waitMinutes !== null) {
+      if (g.waitMinutes < acc.waitMin) acc.waitMin = g.waitMinutes;
+      if (g.waitMinutes > acc.waitMax) acc.waitMax = g.waitMinutes;
+    }
+    if (g.leaked) acc.leaked += n;
+    if (g.lockedToThread) acc.lockedToThread += n;
+    for (const k in g.labels) addLabel(acc, k, g.labels[k]!);
+    if (g.id !== null) this.ids.push(g.id);
+    if (g.creatorId !== null) {
+      this.creators.push(g.creatorId);
+      this.creatorGroups.push(acc);
+    }
+  }
+
+  private frameId(f: Frame): number {
+    let id = this.frameIds.get(f);
+    if (id === undefined) {
+      const text = frameText(f);
+      id = this.frameIdsByText.get(text);
+      if (id === undefined) {
+        id = this.frameIdsByText.size;
+        this.frameIdsByText.set(text, id);
+      }
+      this.frameIds.set(f, id);
+    }
+    return id;
+  }
+
+  /** Number of goroutines added so far. */
+  get goroutines(): number {
+    return this.total;
+  }
+
+  finish(meta: SnapshotMeta): Snapshot {
+    this.countOrphans();
+    const groups: StackGroup[] = [];
+    for (const acc of this.groups.values()) groups.push(toGroup(acc));
+    disambiguate(groups);
+    groups.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return {
+      format: meta.format,
+      leakProfile: meta.leakProfile ?? false,
+      capturedAt: meta.capturedAt ?? null,
+      total: this.total,
+      groups,
+      truncated: meta.truncated ?? false,
+      warnings: meta.warnings ?? [],
+    };
+  }
+
+  /** A creator id absent from the dump: the goroutine outlived what started it. */
+  private countOrphans(): void {
+    if (this.creators.length === 0) return;
+    const ids = this.ids.view().slice().sort();
+    const creators = this.creators.view();
+    for (let i = 0; i < creators.length; i++) {
+      if (!sortedHas(ids, creators[i]!)) this.creatorGroups[i]!.orphans++;
+    }
+  }
+}
+
+/** Keys leave the kind out so the same stack matches across formats (debug=1 cannot always tell
+ *  what a goroutine waits on); the rare same-stack, different-wait groups get the kind appended. */
+function disambiguate(groups: StackGroup[]): void {
+  const seen = new Map<string, number>();
+  for (const g of groups) seen.set(g.key, (seen.get(g.key) ?? 0) + 1);
+  for (const g of groups) if (seen.get(g.key)! > 1) g.key = `${g.key}~${g.kind}`;
+}
+
+function sortedHas(a: Float64Array, x: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = a[mid]!;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+function addLabel(acc: Acc, k: string, v: string): void {
+  acc.labels ??= new Map();
+  let set = acc.labels.get(k);
+  if (set === undefined) {
+    if (acc.labels.size >= MAX_LABEL_KEYS) return;
+    set = new Set();
+    acc.labels.set(k, set);
+  }
+  if (set.size < MAX_LABEL_VALUES) set.add(v);
+}
+
+function toGroup(acc: Acc): StackGroup {
+  const labels: Record<string, string[]> = {};
+  if (acc.labels) for (const [k, vs] of acc.labels) labels[k] = [...vs].sort();
+  return {
+    key: exactKey(acc.frames, acc.framesElided),
+    coarseKey: coarseKey(acc.frames),
+    state: acc.state,
+    stateInferred: acc.stateInferred,
+    kind: acc.kind,
+    count: acc.count,
+    frames: acc.frames,
+    framesElided: acc.framesElided,
+    createdBy: acc.createdBy,
+    waitMinutes: acc.waitMin === Infinity ? null : { min: acc.waitMin, max: acc.waitMax },
+    labels,
+    exampleId: acc.exampleId,
+    orphans: acc.orphans,
+    leaked: acc.leaked,
+    lockedToThread: acc.lockedToThread,
+  };
+}
+
+function frameText(f: Frame): string {
+  return `${f.func} ${f.file}:${f.line}`;
+}
+
+function isRuntime(func: string): boolean {
+  return func.startsWith('runtime.') || func.startsWith('internal/runtime/');
+}
+
+/** The frames a signature is made of: Go hides the runtime frames a goroutine parks in from
+ *  debug=1 (and from debug=2 since 1.21) but proto lists them, so drop leading runtime frames
+ *  and the closing runtime.goexit so every format yields the same signature. A stack made only of
+ *  runtime frames (GC workers, …) is kept whole. */
+export function significantFrames(frames: Frame[]): Frame[] {
+  let end = frames.length;
+  while (end > 0 && frames[end - 1]!.func === 'runtime.goexit') end--;
+  let start = 0;
+  while (start < end && isRuntime(frames[start]!.func)) start++;
+  if (start === end) start = 0;
+  return start === 0 && end === frames.length ? frames : frames.slice(start, end);
+}
+
+function hash(s: string): string {
+  return createHash('sha1').update(s).digest('base64url').slice(0, 22);
+}
+
+/** Exact signature: func, file and line of every significant frame (see significantFrames). */
+export function exactKey(frames: readonly Frame[], elided = false): string {
+  let s = '';
+  for (const f of frames) s += frameText(f) + '\n';
+  if (elided) s += '…';
+  return hash(s);
+}
+
+/** `main.run.func1.2` → `main.run`, `main.(*S).serve.gowrap1` → `main.(*S).serve`: compiler-
+ *  numbered closures and wrappers renumber whenever code above them changes. */
+export function foldClosure(func: string): string {
+  let f = func;
+  for (;;) {
+    const m = /\.(?:func|gowrap|deferwrap)\d+(?:\.\d+)*$/.exec(f);
+    if (!m) return f;
+    f = f.slice(0, m.index);
+  }
+}
+
+/** Coarse signature: func (closures folded) and file of every frame, no line numbers, repeated
+ *  frames (recursion, folded closures) collapsed, elision ignored — survives a redeploy. */
+export function coarseKey(frames: readonly Frame[]): string {
+  let s = '';
+  let prev = '';
+  for (const f of frames) {
+    const t = `${foldClosure(f.func)} ${f.file}`;
+    if (t === prev) continue;
+    s += t + '\n';
+    prev = t;
+  }
+  return `c${hash(s)}`;
+}

@@ -1,0 +1,106 @@
+// Reader for `/debug/pprof/goroutine?debug=0` (and goroutineleak): a profile.proto, already
+// gunzipped. Every sample is one distinct stack with a count; frames come innermost first, and a
+// location with inlined calls lists the inlined callee first and its caller last.
+import { Profile } from 'pprof-format';
+import type { Frame, Goroutine } from '../model.js';
+import { classify } from '../classify.js';
+import type { FrameTable } from '../intern.js';
+import { DumpFormatError } from './errors.js';
+import type { Emit, ParseReport } from './types.js';
+
+const EXPECTED = 'expected a goroutine profile (gzip-compressed profile.proto from /debug/pprof/goroutine?debug=0)';
+
+export function parseProto(bytes: Uint8Array, table: FrameTable, emit: Emit): ParseReport {
+  let p: Profile;
+  try {
+    p = Profile.decode(bytes);
+  } catch (e) {
+    throw new DumpFormatError(`not a valid profile.proto (${(e as Error).message}): ${EXPECTED}`);
+  }
+  const strings = p.stringTable.strings;
+  const str = (i: number | bigint | undefined): string => (i === undefined ? '' : (strings[Number(i)] ?? ''));
+  const types = p.sampleType.map((t) => str(t.type));
+  const valueIndex = types.findIndex((t) => t === 'goroutine' || t === 'goroutineleak');
+  if (valueIndex < 0) {
+    const what = types.length > 0 ? `a profile of ${types.join(', ')}` : 'a profile with no sample type';
+    throw new DumpFormatError(`got ${what}: ${EXPECTED}`);
+  }
+  const leakProfile = types[valueIndex] === 'goroutineleak';
+
+  const functions = new Map<number, { name: string; file: string }>();
+  for (const f of p.function) functions.set(Number(f.id), { name: elideTypeArgs(str(f.name)), file: str(f.filename) });
+  // Each location expands to one or more frames (inlining), shared by every sample that uses it.
+  const locations = new Map<number, Frame[]>();
+  const warnings: string[] = [];
+  let unsymbolised = 0;
+  for (const loc of p.location) {
+    const frames: Frame[] = [];
+    for (const ln of loc.line) {
+      const fn = functions.get(Number(ln.functionId));
+      if (!fn) continue;
+      frames.push(table.frameOf(fn.name, fn.file, Number(ln.line)));
+    }
+    if (frames.length === 0) {
+      unsymbolised++;
+      frames.push(table.frameOf(`0x${Number(loc.address).toString(16)}`, '', 0));
+    }
+    locations.set(Number(loc.id), frames);
+  }
+  if (unsymbolised > 0) warnings.push(`${unsymbolised} location(s) had no symbol (stripped binary?)`);
+
+  let missing = 0;
+  for (const s of p.sample) {
+    const count = Number(s.value[valueIndex] ?? 0);
+    if (!Number.isSafeInteger(count) || count <= 0) continue;
+    const frames: Frame[] = [];
+    for (const id of s.locationId) {
+      const lf = locations.get(Number(id));
+      if (lf) for (const f of lf) frames.push(f);
+      else missing++;
+    }
+    // runtime.goexit closes every goroutine's stack and says nothing.
+    while (frames.length > 0 && frames[frames.length - 1]!.func === 'runtime.goexit') frames.pop();
+    const labels: Record<string, string> = {};
+    for (const l of s.label) {
+      const k = str(l.key);
+      if (k === '') continue;
+      const v = l.str !== undefined && Number(l.str) !== 0 ? str(l.str) : String(l.num ?? '');
+      labels[k] = v;
+    }
+    const c = classify(null, frames);
+    const g: Goroutine = {
+      id: null,
+      count,
+      state: c.state,
+      stateInferred: true,
+      kind: c.kind,
+      waitMinutes: null,
+      lockedToThread: false,
+      leaked: leakProfile,
+      labels,
+      frames,
+      framesElided: false,
+      createdBy: null,
+      creatorId: null,
+    };
+    emit(g);
+  }
+  if (missing > 0) warnings.push(`${missing} sample location(s) missing from the profile`);
+  return { truncated: false, warnings, leakProfile };
+}
+
+/** Proto names carry instantiated type arguments (`Pool[go.shape.string]`) where the text formats
+ *  print `Pool[...]`: use the text form so a stack has one signature in every format. */
+export function elideTypeArgs(name: string): string {
+  if (!name.includes('[')) return name;
+  let out = '';
+  let depth = 0;
+  for (const ch of name) {
+    if (ch === '[') {
+      if (depth++ === 0) out += '[...]';
+    } else if (ch === ']') {
+      if (depth > 0) depth--;
+    } else if (depth === 0) out += ch;
+  }
+  return out;
+}
