@@ -1,0 +1,38 @@
+// `/leak postmortem [svc]` and the "Draft postmortem" button on findings: draft a postmortem from
+// everything leakbot recorded for the incident; summary + Markdown file (+ canvas) in the thread.
+import { PostmortemFlow } from '../src/incident/postmortem-flow.js';
+import { incidentTemplates, requesterOf, serviceForChannel } from '../src/incident/runtime.js';
+import { newJobId } from '../src/queue/queue.js';
+import { HELD_TEXT } from '../src/queue/tasks/index.js';
+import { requireService } from '../src/slack/dispatch.js';
+import { ACTIONS, parseButtonValue } from '../src/slack/messages.js';
+import type { CommandModule } from './types.js';
+
+export const command: CommandModule = {
+  verb: 'postmortem',
+  aliases: ['pm'],
+  usage: 'postmortem [service]',
+  summary: 'Draft a postmortem from the incident’s alerts, snapshots, findings and checklist ticks.',
+  examples: ['/leak postmortem svc-order'],
+  register(ctx) {
+    incidentTemplates(ctx); // a broken template stops startup, not an incident
+    new PostmortemFlow(ctx).register();
+    ctx.actions.register(ACTIONS.postmortemDraft, async (inv) => {
+      const v = parseButtonValue(inv.value);
+      if (!v || !ctx.config.services[v.s]) return { text: 'This button is from an older leakbot message and can no longer be used.' };
+      const r = await ctx.jobs.enqueue(
+        'postmortem.draft',
+        { service: v.s, requester: requesterOf(inv), thread: { channel: v.ch, ts: v.ts }, curSeq: v.c, refSeq: v.r, at: Date.now() },
+        { jobId: newJobId('postmortem') },
+      );
+      return r.status === 'held' ? { text: HELD_TEXT } : { text: `Drafting the postmortem for *${v.s}*; it will appear in this thread.` };
+    });
+  },
+  async handler(inv, ctx) {
+    const service = inv.args[0] ? requireService(ctx, inv.args[0]) : serviceForChannel(ctx, inv.channel);
+    if (!service) return { text: `Which service? \`/leak postmortem <service>\` (registered: ${Object.keys(ctx.config.services).sort().map((s) => `\`${s}\``).join(', ')}).` };
+    const r = await ctx.jobs.enqueue('postmortem.draft', { service, requester: requesterOf(inv), at: Date.now() }, { jobId: newJobId('postmortem') });
+    if (r.status === 'held') return { text: HELD_TEXT };
+    return { text: `Drafting the postmortem for *${service}* from what I recorded; it will appear in the incident thread.` };
+  },
+};

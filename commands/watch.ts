@@ -1,0 +1,93 @@
+// `/leak watch <svc> [every 1m] [for 15m]`, `/leak watch stop <svc>`, `/leak watch chart <svc>`:
+// periodic captures with one message updated in place; summary and trend chart at the end.
+import type { LeakbotContext } from '../src/context.js';
+import { minutes } from '../src/incident/format.js';
+import { requesterOf } from '../src/incident/runtime.js';
+import { WATCH_CHART_ACTION, WATCH_STOP_ACTION } from '../src/incident/trend.js';
+import { captureCount, parseWatchArgs, WatchArgsError, type WatchRequest } from '../src/incident/watch-args.js';
+import { newWatchId, tickJobId, WatchRunner } from '../src/incident/watch.js';
+import type { WatchEventData } from '../src/incident/timeline.js';
+import { HELD_TEXT } from '../src/queue/tasks/index.js';
+import { requireService } from '../src/slack/dispatch.js';
+import { UsageError, type CommandModule } from './types.js';
+
+const runners = new WeakMap<LeakbotContext, WatchRunner>();
+const runnerOf = (ctx: LeakbotContext): WatchRunner => {
+  let r = runners.get(ctx);
+  if (!r) {
+    r = new WatchRunner(ctx);
+    runners.set(ctx, r);
+  }
+  return r;
+};
+
+export const command: CommandModule = {
+  verb: 'watch',
+  usage: 'watch <service> [every 1m] [for 15m] | watch stop <service> | watch chart <service>',
+  summary: 'Capture a service periodically and show the trend in one message; a summary and chart at the end.',
+  examples: ['/leak watch svc-order every 1m for 15m', '/leak watch stop svc-order', '/leak watch chart svc-order'],
+  register(ctx) {
+    const runner = runnerOf(ctx);
+    runner.register();
+    ctx.actions.register(WATCH_STOP_ACTION, async (inv) => {
+      const w = await runner.store.get(inv.value);
+      if (!w) return { text: 'This watch is no longer stored.' };
+      const r = await runner.stop(w.service, inv.user);
+      return r.ok ? undefined : { text: r.message };
+    });
+    ctx.actions.register(WATCH_CHART_ACTION, async (inv) => {
+      const w = await runner.store.get(inv.value);
+      if (!w) return { text: 'This watch is no longer stored.' };
+      const n = (await runner.store.samples(w.id)).length;
+      const r = await ctx.jobs.enqueue('watch.chart', { watchId: w.id, requestedBy: inv.user }, { jobId: `watch-${w.id}-chart-${n}` });
+      return r.status === 'held' ? { text: HELD_TEXT } : undefined;
+    });
+  },
+  async handler(inv, ctx) {
+    let req: WatchRequest;
+    try {
+      req = parseWatchArgs(inv.args);
+    } catch (err) {
+      if (err instanceof WatchArgsError) throw new UsageError(err.message);
+      throw err;
+    }
+    const service = requireService(ctx, req.service);
+    const runner = runnerOf(ctx);
+
+    if (req.kind === 'stop') {
+      const r = await runner.stop(service, inv.user);
+      return { text: r.ok ? `Stopping the watch of *${service}*; the summary and chart follow in its thread.` : r.message };
+    }
+    if (req.kind === 'chart') {
+      const id = await runner.store.active(service);
+      if (!id) return { text: `No watch of *${service}* is running; start one with \`/leak watch ${service}\`.` };
+      const n = (await runner.store.samples(id)).length;
+      const r = await ctx.jobs.enqueue('watch.chart', { watchId: id, requestedBy: inv.user }, { jobId: `watch-${id}-chart-${n}` });
+      return { text: r.status === 'held' ? HELD_TEXT : `Uploading the trend chart of *${service}* to the watch's thread.` };
+    }
+
+    const limits = ctx.config.watch;
+    if (req.everyMs < limits.minIntervalSeconds * 1000) throw new UsageError(`Capture at most every ${minutes(limits.minIntervalSeconds * 1000)} (\`every ${limits.minIntervalSeconds}s\` or more).`);
+    if (req.forMs > limits.maxDurationMinutes * 60_000) throw new UsageError(`A watch lasts at most ${minutes(limits.maxDurationMinutes * 60_000)}.`);
+    if (req.forMs < req.everyMs) throw new UsageError('`for` must be at least one `every` interval.');
+    const ticks = captureCount(req.everyMs, req.forMs);
+    if (ticks > limits.maxCaptures) throw new UsageError(`That is ${ticks} captures; at most ${limits.maxCaptures} per watch. Capture less often or for less time.`);
+
+    const id = newWatchId();
+    const meta = { id, service, channel: inv.channel, everyMs: req.everyMs, ticks, startedAt: Date.now(), startedBy: inv.user };
+    const claimed = await runner.store.start(meta);
+    if (!claimed.ok) {
+      const other = await runner.store.get(claimed.existing);
+      return {
+        text: `*${service}* is already being watched${other ? ` (started by <@${other.startedBy}>, every ${minutes(other.everyMs)})` : ''}. One watch per service: \`/leak watch stop ${service}\` first.`,
+      };
+    }
+    const r = await ctx.jobs.enqueue('watch.tick', { watchId: id, index: 0 }, { jobId: tickJobId(id, 0) });
+    const data: WatchEventData = { watchId: id, phase: 'start' };
+    await ctx.timeline
+      .append({ at: meta.startedAt, service, type: 'watch', actor: inv.user, text: `watch started: every ${minutes(req.everyMs)} for ${minutes(req.forMs)} (${ticks} captures)`, data: { ...data, requester: requesterOf(inv).user } })
+      .catch(() => {});
+    if (r.status === 'held') return { text: HELD_TEXT };
+    return { text: `Watching *${service}* every ${minutes(req.everyMs)} for ${minutes(req.forMs)} (${ticks} captures). The trend appears in a message here, updated at each capture.` };
+  },
+};
