@@ -129,7 +129,8 @@ export class Poster {
         ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
         filename: f.filename,
         title: f.title,
-        content: typeof f.content === 'string' ? f.content : f.content.toString('utf8'),
+        // Binary files (chart PNGs) go up as `file`; `content` is for text only.
+        ...(typeof f.content === 'string' ? { content: f.content } : { file: f.content }),
         ...(f.initialComment ? { initial_comment: f.initialComment } : {}),
       } as never);
     } catch (err) {
