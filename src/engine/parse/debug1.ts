@@ -127,7 +127,7 @@ export class Debug1Parser {
       this.warnings.push('profile ends mid-record (truncated): analysed as far as it goes');
     }
     if (this.unsymbolised) this.warnings.push('some frames had no symbol (stripped binary?)');
-    return { truncated, warnings: this.warnings, leakProfile: this.leakProfile };
+    return { truncated, warnings: this.warnings, leakProfile: this.leakProfile, headerSeen: this.declaredTotal !== null };
   }
 }
 

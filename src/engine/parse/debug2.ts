@@ -147,6 +147,8 @@ export class Debug2Parser {
   private goroutines = 0;
   private leakProfile = false;
   private readonly warnings: string[] = [];
+  /** Whether the latest line arrived inside a goroutine block (a cut last line ends one early). */
+  private lastInBlock = false;
 
   constructor(
     private readonly table: FrameTable,
@@ -154,6 +156,7 @@ export class Debug2Parser {
   ) {}
 
   line(line: string): void {
+    this.lastInBlock = this.at !== At.Outside;
     switch (this.at) {
       case At.Outside:
         if (line.startsWith('goroutine ')) this.start(line);
@@ -259,7 +262,9 @@ export class Debug2Parser {
   /** Call at end of input. `endedMidLine`: the last line had no newline (a cut dump). */
   end(endedMidLine: boolean): ParseReport {
     // A complete block ends with a file line; anything else at EOF means the dump was cut.
-    const cut = this.header !== null && (endedMidLine || this.at !== At.Frames || this.frames.length === 0);
+    const cut =
+      (endedMidLine && this.lastInBlock) ||
+      (this.header !== null && (this.at !== At.Frames || this.frames.length === 0));
     this.finish();
     if (cut) this.warnings.push('dump ends mid-goroutine (truncated, e.g. at Go\'s 64 MiB debug=2 limit): analysed as far as it goes');
     return { truncated: cut, warnings: this.warnings, leakProfile: this.leakProfile };

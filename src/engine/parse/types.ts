@@ -9,4 +9,6 @@ export interface ParseReport {
   warnings: string[];
   /** Came from /debug/pprof/goroutineleak: its `(leaked)` marks are precise. */
   leakProfile: boolean;
+  /** The format's own header was read (`goroutine profile: total 0` is a valid, empty profile). */
+  headerSeen?: boolean;
 }

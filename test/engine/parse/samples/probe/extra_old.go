@@ -1,0 +1,3 @@
+//go:build !go1.25
+package main
+func extra() {}
