@@ -1,17 +1,9 @@
 // Two or more snapshots → one series per stack group. Groups match by exact key (same frames and
 // lines); a group whose exact key is new falls back to its coarse key (no line numbers, closure suffixes
-// folded), so a redeploy that shifted lines still lines up with the pile it was before; last comes a
-// key without runtime frames, so a debug=2 baseline still lines up with a debug=1 or proto capture
-// (debug=2 hides the runtime's frames, the aggregated formats print them).
+// folded), so a redeploy that shifted lines still lines up with the pile it was before. Both keys
+// leave out the runtime frames a goroutine parks in (group.ts), so a debug=2 baseline also lines up
+// with a debug=1 or proto capture.
 import type { Snapshot, StackGroup } from './model.js';
-
-/** Blocking kind + the non-runtime functions, closure suffixes folded: the same in every format. */
-export function portableKey(g: StackGroup): string {
-  const funcs = g.frames
-    .filter((f) => !/^runtime[./]/.test(f.func))
-    .map((f) => f.func.replace(/(\.(func|gowrap)\d+)+$/, ''));
-  return `${g.kind}|${funcs.join(';')}`;
-}
 
 export interface GroupSeries {
   key: string;
@@ -45,7 +37,6 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
   const all: Building[] = [];
   const byKey = new Map<string, Building>();
   const byCoarse = new Map<string, Building[]>();
-  const byPortable = new Map<string, Building[]>();
   const attach = (s: Building, i: number, g: StackGroup) => {
     s.counts[i] = (s.counts[i] ?? 0) + g.count;
     if (s.lastSeen !== i || g.count > s.group.count) s.group = g;
@@ -61,13 +52,11 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
       else unmatched.push(g);
     }
     for (const g of unmatched) {
-      const portable = portableKey(g);
-      let best = free(byCoarse.get(g.coarseKey), i) ?? free(byPortable.get(portable), i);
+      let best = free(byCoarse.get(g.coarseKey), i);
       if (!best) {
         best = { key: g.key, coarseKey: g.coarseKey, counts: new Array<number>(n).fill(0), group: g, lastSeen: i };
         all.push(best);
         listAt(byCoarse, g.coarseKey).push(best);
-        listAt(byPortable, portable).push(best);
       }
       best.key = g.key;
       attach(best, i, g);

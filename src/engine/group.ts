@@ -31,7 +31,12 @@ interface Acc {
   orphans: number;
   leaked: number;
   lockedToThread: number;
+  /** Distinct creator ids (`in goroutine N`), capped at MAX_CREATORS: one creator is a pool. */
+  creatorIds: Set<number> | null;
 }
+
+/** Distinct creator ids counted per group; more says nothing new to the ranking. */
+export const MAX_CREATORS = 64;
 
 /** Grows by doubling; numbers as float64 so 64-bit goroutine ids up to 2^53 stay exact. */
 class NumberList {
@@ -84,6 +89,7 @@ export class SnapshotBuilder {
         orphans: 0,
         leaked: 0,
         lockedToThread: 0,
+        creatorIds: null,
       };
       this.groups.set(idKey, acc);
     }
@@ -103,6 +109,8 @@ export class SnapshotBuilder {
     if (g.creatorId !== null) {
       this.creators.push(g.creatorId);
       this.creatorGroups.push(acc);
+      acc.creatorIds ??= new Set();
+      if (acc.creatorIds.size < MAX_CREATORS) acc.creatorIds.add(g.creatorId);
     }
   }
 
@@ -204,6 +212,7 @@ function toGroup(acc: Acc): StackGroup {
     orphans: acc.orphans,
     leaked: acc.leaked,
     lockedToThread: acc.lockedToThread,
+    ...(acc.creatorIds ? { distinctCreators: acc.creatorIds.size } : {}),
   };
 }
 
