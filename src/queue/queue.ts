@@ -58,7 +58,9 @@ export class JobQueue {
     prefix = 'leakbot',
   ) {
     this.conn = createRedis(redisUrl, 'command', log.child({ component: 'queue' }));
-    this.queue = new Queue(QUEUE_NAME, { connection: this.conn, prefix: `${prefix}:bull`, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true });
+    // skipVersionCheck: with skipWaitingForReady, BullMQ's version check (INFO) would run before the
+    // fail-fast connection is up, fail, and leave the queue broken for good (the worker still checks).
+    this.queue = new Queue(QUEUE_NAME, { connection: this.conn, prefix: `${prefix}:bull`, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true, skipVersionCheck: true });
     this.queue.on('error', (err) => this.log.debug({ err: err.message }, 'queue connection error'));
     this.conn.on('ready', () => void this.flush());
     this.timer = setInterval(() => void this.flush(), 2000);
