@@ -134,6 +134,14 @@ function alertName(e: TimelineEvent): string {
   return str((e.data as Partial<AlertEventData> | undefined)?.alertname) ?? 'alert';
 }
 
+/** " fired for svc-order" from an event text that repeats the alert name ("X fired for svc-order"),
+ *  else " fired: <text>", so the name is not said twice. */
+function alertRest(e: TimelineEvent, verb: string): string {
+  const name = alertName(e);
+  if (!e.text) return ` ${verb}`;
+  return e.text.startsWith(`${name} `) ? e.text.slice(name.length) : ` ${verb}: ${e.text}`;
+}
+
 const who = (actor: string | undefined): string => (actor ? (/^[UW][A-Z0-9]{2,}$/.test(actor) ? `<@${actor}>` : actor) : 'someone');
 
 // ---- sections ----
@@ -142,10 +150,10 @@ function timelineText(e: TimelineEvent, prevTotal: number | null): string {
   switch (e.type) {
     case 'alert.firing': {
       const d = e.data as Partial<AlertEventData> | undefined;
-      return `Alert **${alertName(e)}** fired${d?.source ? ` (${d.source})` : ''}${e.text ? `: ${e.text}` : ''}`;
+      return `Alert **${alertName(e)}**${alertRest(e, 'fired')}${d?.source ? ` (${d.source})` : ''}`;
     }
     case 'alert.resolved':
-      return `Alert **${alertName(e)}** resolved${e.text ? `: ${e.text}` : ''}`;
+      return `Alert **${alertName(e)}**${alertRest(e, 'resolved')}`;
     case 'snapshot': {
       const s = snapshotData(e);
       if (s.total === null) return `Snapshot captured${e.text ? `: ${e.text}` : ''}`;

@@ -1,0 +1,85 @@
+// `/leak checklist` end to end: signed slash command and real checkbox interactions through Bolt,
+// state in a real Redis, the message re-rendered in the Slack stand-in, ticks on the timeline.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { blockActionsPayload } from '../support/slack-request.js';
+import type { StubMessage } from '../support/slack-stub.js';
+import { startHarness, type Harness } from '../e2e/harness.js';
+
+const CH = 'C0CHECKLIST';
+
+/** The block_actions payload Slack sends when a user changes a checkbox group: the element's new
+ *  selection plus the message as the user's client showed it. */
+function tickPayload(msg: StubMessage, blocks: unknown[], step: string, selected: string[], user: string): Record<string, unknown> {
+  const block = (blocks as Array<{ block_id?: string }>).find((b) => b.block_id?.endsWith(`|${step}`))!;
+  const base = blockActionsPayload({ actionId: 'checklist_tick', value: '', user, channel: CH, messageTs: msg.ts });
+  return {
+    ...base,
+    message: { ...(base.message as object), blocks },
+    actions: [{ type: 'checkboxes', action_id: 'checklist_tick', block_id: block.block_id, selected_options: selected.map((v) => ({ value: v, text: { type: 'mrkdwn', text: v } })), action_ts: `${Date.now() / 1000}` }],
+  };
+}
+
+const selection = (blocks: unknown[] | undefined, step: string): string[] => {
+  const b = (blocks as Array<{ block_id?: string; accessory?: { initial_options?: Array<{ value: string }> } }> | undefined)?.find((x) => x.block_id?.endsWith(`|${step}`));
+  return (b?.accessory?.initial_options ?? []).map((o) => o.value).sort();
+};
+
+describe('/leak checklist end to end', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ configYaml: 'services:\n  svc-order:\n    url: http://127.0.0.1:9/\n    channel: C0CHECKLIST\n  svc-pay:\n    url: http://127.0.0.1:9/\n' });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('posts the checklist, and ticks by two people update the message and the timeline', async () => {
+    const ack = await h.command({ text: 'checklist svc-order', channel: CH, user: 'U0ALICE' });
+    assert.equal(ack.status, 200);
+    assert.match(String(ack.json?.text), /Posting the response checklist for \*svc-order\*/);
+    const msg = await h.slack.waitFor('checklist message', () => h.slack.parents(CH).find((m) => /Goroutine leak response: svc-order/.test(m.text)), 60_000);
+    const seenByBob = msg.blocks!;
+    assert.equal(selection(seenByBob, 'mitigate').length, 0);
+
+    // Bob ticks "restart"; Carol, whose client still shows the old message, ticks "rollback".
+    let r = await h.action(tickPayload(msg, seenByBob, 'mitigate', ['restart'], 'U0BOB') as never);
+    assert.equal(r.status, 200);
+    await h.slack.waitFor('restart ticked', () => selection(msg.blocks, 'mitigate').includes('restart'), 30_000);
+    r = await h.action(tickPayload(msg, seenByBob, 'mitigate', ['rollback'], 'U0CAROL') as never);
+    assert.equal(r.status, 200);
+    await h.slack.waitFor('both ticked', () => selection(msg.blocks, 'mitigate').join() === 'restart,rollback', 30_000);
+    const text = JSON.stringify(msg.blocks);
+    assert.match(text, /Restarted the leaking instances: <@U0BOB>/);
+    assert.match(text, /Rolled back the last deploy: <@U0CAROL>/);
+    assert.match(msg.text, /2\/15 done/);
+    assert.ok(h.slack.callsTo('chat.update').length >= 2, 'the message was updated in place');
+    assert.equal(h.slack.parents(CH).filter((m) => /Goroutine leak response/.test(m.text)).length, 1, 'no second checklist posted');
+
+    // Bob unticks "restart" from the current message.
+    await h.action(tickPayload(msg, msg.blocks!, 'mitigate', ['rollback'], 'U0BOB') as never);
+    await h.slack.waitFor('restart unticked', () => selection(msg.blocks, 'mitigate').join() === 'rollback', 30_000);
+
+    const ticks = (await h.bot.ctx.timeline.list('svc-order')).filter((e) => e.type === 'checklist.tick');
+    assert.deepEqual(
+      ticks.map((e) => [e.actor, e.data?.item, e.data?.checked]),
+      [
+        ['U0BOB', 'restart', true],
+        ['U0CAROL', 'rollback', true],
+        ['U0BOB', 'restart', false],
+      ],
+    );
+    assert.deepEqual(ticks[0]!.thread, { channel: CH, ts: msg.ts });
+  });
+
+  it('without a service in a service’s channel it uses that service; a foreign block is refused politely', async () => {
+    const url = h.slack.responseUrl();
+    await h.command({ text: 'checklist', channel: CH, user: 'U0ALICE' });
+    await h.slack.waitFor('second checklist', () => h.slack.parents(CH).filter((m) => /Goroutine leak response: svc-order/.test(m.text)).length === 2 || null, 60_000);
+    const payload = blockActionsPayload({ actionId: 'checklist_tick', value: '', channel: CH, messageTs: '1.000001', responseUrl: url });
+    await h.action({ ...payload, actions: [{ type: 'checkboxes', action_id: 'checklist_tick', block_id: 'checklist|deadbeef|mitigate', selected_options: [] }] } as never);
+    await h.slack.waitFor('polite refusal', () => h.slack.responsesTo(url).find((p) => /no longer stored/.test(String(p.body.text))), 30_000);
+    const unknown = await h.command({ text: 'checklist svc-ordr', channel: CH });
+    assert.match(String(unknown.json?.text), /Did you mean `svc-order`/);
+  });
+});
