@@ -104,6 +104,13 @@ export async function run(role: Role, env: NodeJS.ProcessEnv = process.env, opts
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopping ??= leakbot.stop());
   if (opts.signals ?? true) {
+    // A stray rejection is logged, not fatal; an uncaught exception leaves the process in an
+    // unknown state: stop gracefully (in-flight jobs return to the queue) and exit non-zero.
+    process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
+    process.once('uncaughtException', (err) => {
+      log.fatal({ err }, 'uncaught exception; shutting down');
+      void stop().finally(() => process.exit(1));
+    });
     for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       process.once(sig, () => {
         log.info({ signal: sig }, 'signal received');

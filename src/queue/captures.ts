@@ -20,6 +20,8 @@ export interface ObtainOptions {
   maxAgeMs?: number;
   signal?: AbortSignal;
   thread?: { channel: string; ts: string };
+  /** Lock owner; pass the job id so a retry of a job whose worker died takes over its lock. */
+  owner?: string;
 }
 
 export class CaptureCoordinator {
@@ -39,7 +41,7 @@ export class CaptureCoordinator {
     const maxAge = opts.maxAgeMs ?? minMs;
     const lockTtl = svc.timeoutSeconds * 1000 * 2 + 15_000;
     const deadline = Date.now() + lockTtl * 2;
-    const owner = randomUUID();
+    const owner = opts.owner ?? randomUUID();
     // Anything captured (or failed) after we asked answers us, whatever the min interval.
     const askedAt = Date.now();
     while (Date.now() < deadline) {
@@ -81,10 +83,10 @@ export class CaptureCoordinator {
     const started = Date.now();
     const log = this.log.child({ service });
     // Loaded on first use: web-only processes never capture.
-    const { captureSnapshot, CaptureError } = await import('../capture/index.js');
+    const { captureSnapshot, captureTarget, CaptureError } = await import('../capture/index.js');
     try {
       const res = await captureSnapshot(
-        { name: service, url: svc.url, headers: svc.headers, timeoutSeconds: svc.timeoutSeconds, maxBytes: svc.maxBytes, debug2MaxGoroutines: svc.debug2MaxGoroutines },
+        captureTarget(service, svc),
         { capturedAt: started, ...(opts.signal ? { signal: opts.signal } : {}) },
       );
       const meta = await this.snapshots.save(service, {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { createRedis, isRedisUnavailable, type Redis } from '../store/redis.js';
+import { createRedis, isRedisUnavailable, waitReady, type Redis } from '../store/redis.js';
 import { QUEUE_NAME, type JobKind, type JobPayloads } from './jobs.js';
 
 export interface EnqueueOptions {
@@ -84,12 +84,14 @@ export class JobQueue {
         throw new QueueUnavailableError('the job queue (Redis) is unreachable');
       }
       this.held.push({ kind, data, opts: jobOpts, at: Date.now() });
-      this.log.warn({ kind, jobId, held: this.held.length }, 'redis unreachable: job held in memory until it returns');
+      this.log.warn({ kind, jobId, held: this.held.length, err: (err as Error).message }, 'redis unreachable: job held in memory until it returns');
       return { status: 'held', jobId };
     }
   }
 
   private async add(kind: string, data: unknown, opts: JobsOptions): Promise<void> {
+    // Right after start the connection may still be coming up: give it a moment.
+    if (this.conn.status !== 'ready') await waitReady(this.conn, 1000).catch(() => {});
     if (this.conn.status !== 'ready') throw new QueueUnavailableError(`redis ${this.conn.status}`);
     let t: NodeJS.Timeout | undefined;
     try {

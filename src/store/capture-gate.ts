@@ -3,6 +3,11 @@
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+// Take the lock when free, or when this owner already holds it: a job retried after its worker
+// died carries the same owner (its job id) and must not wait for its own stale lock.
+const ACQUIRE = `local cur = redis.call('get', KEYS[1])
+if cur == false or cur == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export interface CaptureFailureRecord {
@@ -23,7 +28,7 @@ export class CaptureGate {
 
   /** True when this owner now holds the service's capture lock (expires after ttlMs). */
   async tryLock(service: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.lockKey(service), owner, 'PX', Math.max(1000, Math.round(ttlMs)), 'NX')) === 'OK';
+    return Number(await this.redis.eval(ACQUIRE, 1, this.lockKey(service), owner, String(Math.max(1000, Math.round(ttlMs))))) === 1;
   }
 
   async release(service: string, owner: string): Promise<void> {

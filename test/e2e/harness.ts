@@ -78,8 +78,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       REDIS_URL: redis.url,
       LEAKBOT_CONFIG: configPath,
     },
-    command: (c, opts) => sendCommand(eventsUrl, SIGNING_SECRET, c, opts),
-    action: (a, opts) => sendAction(eventsUrl, SIGNING_SECRET, a, opts),
+    command: (c, opts) => sendCommand(eventsUrl, SIGNING_SECRET, { responseUrl: slack.responseUrl(), ...c }, opts),
+    action: (a, opts) => sendAction(eventsUrl, SIGNING_SECRET, { responseUrl: slack.responseUrl(), ...a }, opts),
     async close() {
       await bot.stop({ graceMs: 5000 }).catch(() => {});
       if (!o.slack) await slack.close();

@@ -39,7 +39,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     let curSeq = d.checkpoint?.curSeq;
     let shared = d.checkpoint?.shared ?? false;
     if (curSeq === undefined) {
-      const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent });
+      const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent, owner: job.id });
       if (!outcome.ok) {
         requesters = await claim(ctx, d, job.id, requesters);
         await ctx.poster.post(`${key}:error`, { channel: parent.channel, threadTs: parent.ts, text: captureFailedText(service, outcome.message) });

@@ -1,0 +1,108 @@
+// The idempotent poster against the Slack stand-in and a real Redis: one message per key across
+// retries, recovery of a post whose ts was never remembered, 429 Retry-After, block fallback,
+// plain-words errors, files.uploadV2.
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../src/log.js';
+import { Poster, SlackPostError, createSlackClient } from '../../src/slack/poster.js';
+import { PostMemory } from '../../src/store/posts.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { startSlackStub, type SlackStub } from '../support/slack-stub.js';
+
+describe('Poster', () => {
+  let redis: TestRedis;
+  let r: Redis;
+  let slack: SlackStub;
+  let poster: Poster;
+  let memory: PostMemory;
+  before(async () => {
+    redis = await startRedis();
+    r = new Redis(redis.url);
+    r.on('error', () => {});
+    slack = await startSlackStub();
+    memory = new PostMemory(r, 'tp');
+    poster = new Poster(createSlackClient(slack.token, slack.apiUrl, createLogger({ level: 'silent' })), memory, createLogger({ level: 'silent' }));
+  });
+  beforeEach(() => slack.reset());
+  after(async () => {
+    r?.disconnect();
+    await slack?.close();
+    await redis?.close();
+  });
+
+  it('posts once per key; the same key again updates the message', async () => {
+    const a = await poster.post('k1', { channel: 'C1', text: 'capturing…' });
+    const b = await poster.post('k1', { channel: 'C1', text: 'done' });
+    assert.deepEqual(a, b);
+    assert.equal(slack.callsTo('chat.postMessage').length, 1);
+    assert.equal(slack.callsTo('chat.update').length, 1);
+    const msgs = slack.parents('C1');
+    assert.equal(msgs.length, 1);
+    assert.equal(msgs[0]!.text, 'done');
+    assert.equal(slack.calls[0]!.token, slack.token, 'bot token sent as bearer');
+  });
+
+  it('a post whose ts was lost (worker died after Slack answered) is found by its metadata, not reposted', async () => {
+    await poster.post('k2', { channel: 'C1', text: 'first attempt' });
+    await r.del('tp:post:k2'); // the crash: Slack has the message, Redis never learnt its ts
+    await poster.post('k2', { channel: 'C1', text: 'second attempt' });
+    assert.equal(slack.callsTo('chat.postMessage').length, 1);
+    assert.equal(slack.parents('C1').length, 1);
+    assert.equal(slack.parents('C1')[0]!.text, 'second attempt');
+  });
+
+  it('thread replies are idempotent too', async () => {
+    const p = await poster.post('k3', { channel: 'C1', text: 'parent' });
+    await poster.post('k3r', { channel: 'C1', threadTs: p.ts, text: 'reply' });
+    await r.del('tp:post:k3r');
+    await poster.post('k3r', { channel: 'C1', threadTs: p.ts, text: 'reply again' });
+    assert.equal(slack.replies('C1', p.ts).length, 1);
+  });
+
+  it('waits out a 429 with Retry-After and succeeds', async () => {
+    slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 1 });
+    const ref = await poster.post('k4', { channel: 'C1', text: 'hello' });
+    assert.ok(ref.ts);
+    assert.equal(slack.callsTo('chat.postMessage').length, 2);
+    assert.equal(slack.parents('C1').length, 1);
+  });
+
+  it('falls back to plain text when Slack rejects the blocks', async () => {
+    slack.failNext('chat.postMessage', 1, { error: 'invalid_blocks' });
+    await poster.post('k5', { channel: 'C1', text: 'fallback text', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x' } }] });
+    const m = slack.parents('C1')[0]!;
+    assert.equal(m.text, 'fallback text');
+    assert.equal(m.blocks, undefined);
+  });
+
+  it('not_in_channel becomes a non-retryable error with an instruction', async () => {
+    slack.notInChannel.add('C0PRIVATE');
+    await assert.rejects(poster.post('k6', { channel: 'C0PRIVATE', text: 'x' }), (err: unknown) => {
+      assert.ok(err instanceof SlackPostError);
+      assert.equal(err.code, 'not_in_channel');
+      assert.equal(err.retryable, false);
+      assert.match(err.userMessage, /\/invite @leakbot/);
+      return true;
+    });
+  });
+
+  it('uploads a file with files.uploadV2 into the thread, once per key', async () => {
+    const p = await poster.post('k7', { channel: 'C1', text: 'parent' });
+    const content = '# Report\n\n' + 'line\n'.repeat(5000);
+    await poster.upload('k7f', { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content });
+    await poster.upload('k7f', { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content });
+    assert.equal(slack.uploads.length, 1);
+    const u = slack.uploads[0]!;
+    assert.equal(u.completed, true);
+    assert.equal(u.threadTs, p.ts);
+    assert.equal(u.content.toString(), content);
+  });
+
+  it('answers through a response_url and records it', async () => {
+    const url = slack.responseUrl();
+    assert.equal(await poster.respond(url, { text: 'hi' }), true);
+    assert.equal(slack.responsesTo(url)[0]!.body.text, 'hi');
+    assert.equal(await poster.respond('http://127.0.0.1:9/nothing', { text: 'x' }), false, 'a dead response_url is logged, not thrown');
+  });
+});

@@ -1,0 +1,116 @@
+// SnapshotStore, PendingRequests and CaptureGate against a real redis-server.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import type { Snapshot } from '../../src/engine/index.js';
+import { CaptureGate } from '../../src/store/capture-gate.js';
+import { PendingRequests } from '../../src/store/pending.js';
+import { SnapshotStore } from '../../src/store/snapshots.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+function snap(total: number): Snapshot {
+  return {
+    format: 'debug2',
+    leakProfile: false,
+    capturedAt: Date.now(),
+    total,
+    truncated: false,
+    warnings: [],
+    groups: [
+      {
+        key: 'k',
+        coarseKey: 'c',
+        state: 'chan receive',
+        stateInferred: false,
+        kind: 'chan-recv',
+        count: total,
+        frames: [{ func: 'main.worker', file: '/src/main.go', line: 10 }],
+        framesElided: false,
+        createdBy: null,
+        waitMinutes: null,
+        labels: {},
+        exampleId: 1,
+        orphans: 0,
+        leaked: 0,
+        lockedToThread: 0,
+      },
+    ],
+  };
+}
+
+describe('store', () => {
+  let redis: TestRedis;
+  let r: Redis;
+  before(async () => {
+    redis = await startRedis();
+    r = new Redis(redis.url);
+    r.on('error', () => {});
+  });
+  after(async () => {
+    r?.disconnect();
+    await redis?.close();
+  });
+
+  it('saves snapshots compressed, lists newest first, finds the previous one', async () => {
+    const s = new SnapshotStore(r, { perService: 50, rawDumpTtlHours: 1 }, 't1');
+    const raw = Buffer.from('goroutine 1 [running]:\nmain.main()\n');
+    const a = await s.save('svc', { snapshot: snap(10), raw, bytes: raw.length, durationMs: 5, capturedAt: 1000, requestedBy: 'U1' });
+    const b = await s.save('svc', { snapshot: snap(20), bytes: 0, durationMs: 5, capturedAt: 2000 });
+    assert.deepEqual([a.seq, b.seq], [1, 2]);
+    assert.deepEqual((await s.list('svc')).map((m) => m.total), [20, 10]);
+    assert.equal((await s.previous('svc', 2))?.seq, 1);
+    assert.equal(await s.previous('svc', 1), null);
+    assert.equal((await s.load('svc', 1))?.total, 10);
+    assert.equal((await s.load('svc', 2))?.groups[0]?.frames[0]?.func, 'main.worker');
+    assert.equal((await s.loadRaw('svc', 1))?.toString(), raw.toString());
+    const ttl = await r.ttl('t1:snap:svc:1:raw');
+    assert.ok(ttl > 0 && ttl <= 3600, `raw dump has a TTL (${ttl})`);
+    assert.equal(await r.ttl('t1:snap:svc:1:data'), -1, 'parsed snapshot does not expire');
+    // stored compressed: the data key is gzip (magic 1f8b)
+    const data = await r.getBuffer('t1:snap:svc:1:data');
+    assert.equal(data?.[0], 0x1f);
+    assert.equal(data?.[1], 0x8b);
+  });
+
+  it('caps history per service but never drops the baseline', async () => {
+    const s = new SnapshotStore(r, { perService: 3, rawDumpTtlHours: 1 }, 't2');
+    await s.save('svc', { snapshot: snap(1), bytes: 0, durationMs: 1, capturedAt: 1 });
+    await s.setBaseline('svc', 1);
+    for (let i = 2; i <= 6; i++) await s.save('svc', { snapshot: snap(i), bytes: 0, durationMs: 1, capturedAt: i });
+    const seqs = (await s.list('svc', 100)).map((m) => m.seq);
+    assert.deepEqual(seqs, [6, 5, 4, 1]);
+    assert.equal((await s.baseline('svc'))?.total, 1);
+    assert.equal(await s.get('svc', 2), null, 'trimmed snapshot metadata is deleted');
+    assert.equal(await r.exists('t2:snap:svc:2:data'), 0);
+  });
+
+  it('pending requests: first creates, the rest join; claim returns everyone once the window closes', async () => {
+    const p = new PendingRequests(r, 't3');
+    const first = await p.joinOrCreate('svc:C1', 'job-1', { user: 'U1', at: 1 }, 60_000);
+    assert.deepEqual(first, { jobId: 'job-1', joined: false });
+    const joins = await Promise.all(Array.from({ length: 19 }, (_, i) => p.joinOrCreate('svc:C1', `job-x${i}`, { user: `U${i + 2}`, responseUrl: `http://r/${i}`, at: 2 }, 60_000)));
+    assert.ok(joins.every((j) => j.joined && j.jobId === 'job-1'));
+    const all = await p.claim('svc:C1', 'job-1');
+    assert.equal(all.length, 20);
+    assert.equal(new Set(all.map((a) => a.user)).size, 20);
+    // claiming again (a retried job) returns the same people
+    assert.equal((await p.claim('svc:C1', 'job-1')).length, 20);
+    // after the claim a new request starts a new job
+    assert.equal((await p.joinOrCreate('svc:C1', 'job-2', { user: 'U1', at: 3 }, 60_000)).joined, false);
+  });
+
+  it('capture gate: one holder at a time, release only by the owner, failures remembered', async () => {
+    const g = new CaptureGate(r, 't4');
+    assert.equal(await g.tryLock('svc', 'a', 10_000), true);
+    assert.equal(await g.tryLock('svc', 'b', 10_000), false);
+    await g.release('svc', 'b');
+    assert.equal(await g.tryLock('svc', 'b', 10_000), false, 'a non-owner cannot release');
+    const waiting = g.waitUnlocked('svc', 10_000);
+    await g.release('svc', 'a');
+    assert.equal(await waiting, true);
+    await g.recordFailure('svc', { at: 5, code: 'unreachable', message: 'down' }, 5000);
+    assert.equal((await g.recentFailure('svc'))?.code, 'unreachable');
+    await g.clearFailure('svc');
+    assert.equal(await g.recentFailure('svc'), null);
+  });
+});
