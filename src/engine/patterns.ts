@@ -111,6 +111,19 @@ const catalogue: PatternInfo[] = [
   },
 ];
 
+/** debug=1 hides the runtime frames that tell a send from a receive: the pattern stays generic, the
+ *  words say what is known. */
+export const CHANNEL_EITHER: PatternInfo = {
+  id: 'blocked-other',
+  title: 'blocked on a channel (send or receive: debug=1 does not say which)',
+  advice:
+    'These goroutines are parked on a channel operation that never completes, and debug=1 output does ' +
+    'not say whether it is a send or a receive: look at the line. A send whose receiver returned early ' +
+    '(timeout, error) needs a buffer of 1 or a select on ctx.Done(); a receive or range over a channel ' +
+    'needs its producer to close it, or a select on ctx.Done() next to it. Capture with debug=2 to see ' +
+    'the exact wait reason.',
+};
+
 export const PATTERNS: Readonly<Record<PatternId, PatternInfo>> = Object.fromEntries(
   catalogue.map((p) => [p.id, p]),
 ) as Record<PatternId, PatternInfo>;
@@ -208,6 +221,7 @@ export function isUnclosedBodyLoop(g: Pick<StackGroup, 'frames' | 'kind'>): bool
 
 export interface Reading {
   pattern: PatternId;
+  info: PatternInfo;
   site: Frame | null;
   stdSite: Frame | null;
   createdBy: Frame | null;
@@ -228,11 +242,11 @@ const KIND_PATTERN: Partial<Record<BlockKind, PatternId>> = {
 };
 
 /** Read a group's frames: which pattern, where in the service's code, which std call, who started it. */
-export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy'>): Reading {
+export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy' | 'state'>): Reading {
   const createdBy = creatorSite(g);
   if (isUnclosedBodyLoop(g)) {
     const std = g.frames.find((f) => READ_LOOP.test(f.func)) ?? null;
-    return { pattern: 'unclosed-http-body', site: null, stdSite: std, createdBy };
+    return { pattern: 'unclosed-http-body', info: PATTERNS['unclosed-http-body'], site: null, stdSite: std, createdBy };
   }
   const site = userSite(g.frames);
   let pattern = KIND_PATTERN[g.kind] ?? 'blocked-other';
@@ -242,5 +256,6 @@ export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy'>):
     else if (hasFunc(g.frames, /^sync\.\(\*WaitGroup\)\.Wait$/)) pattern = 'waitgroup-never-done';
     else if (hasFunc(g.frames, /^sync\.\(\*Cond\)\.Wait$/)) pattern = 'cond-never-signalled';
   }
-  return { pattern, site, stdSite: calledStdFrame(g.frames, site), createdBy };
+  const info = g.kind === 'unknown' && /\bchan\b/.test(g.state) ? CHANNEL_EITHER : PATTERNS[pattern];
+  return { pattern, info, site, stdSite: calledStdFrame(g.frames, site), createdBy };
 }

@@ -9,7 +9,7 @@
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore } from './benign.js';
 import type { Analysis, BlockKind, Confidence, Finding, PatternId, Snapshot, SnapshotSummary } from './model.js';
-import { isRequestScoped, patternInfo, readGroup, userSite, READ_LOOP, WRITE_LOOP, type Reading } from './patterns.js';
+import { isRequestScoped, readGroup, userSite, READ_LOOP, WRITE_LOOP, type Reading } from './patterns.js';
 
 /** Knobs the CLI, the bot and the config pass to analyze/compare. */
 export interface AnalyzeOptions {
@@ -45,6 +45,7 @@ const BLOCKED = new Set<BlockKind>([
   'file-io',
   'sync-other',
   'sleep', // a sleep loop is parked, too; it only becomes a finding by piling up
+  'unknown', // parked on something the format does not name (debug=1 channel operations)
 ]);
 
 /** Patterns healthy code does not pile up in, so growth alone is enough for "medium". */
@@ -199,7 +200,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
   const confidence = confidenceOf(s, f, ctx);
   if (!confidence) return null;
 
-  const info = patternInfo(f.reading.pattern);
+  const info = f.reading.info;
   const signals = signalsOf(s, f, ctx);
   let advice = info.advice;
   if (f.reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, f);

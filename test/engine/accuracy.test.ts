@@ -55,6 +55,20 @@ const PATTERN: Record<string, PatternId> = {
   sleep: 'sleep-loop',
 };
 
+/** debug=1 hides the runtime frames a goroutine parks in: a channel send, a receive and a nil-channel
+ *  operation all show as "chan send or receive", and `select {}` looks like any select. There the
+ *  engine names what it can tell (the site stays exact); every other format must name the pattern. */
+const DEBUG1_CANNOT_TELL: Record<string, PatternId> = {
+  chansend: 'blocked-other',
+  chanrecv: 'blocked-other',
+  nilchan: 'blocked-other',
+  selectnocases: 'select-no-cancel',
+};
+
+function expectedPattern(p: Program, format: string): PatternId {
+  return (format === 'debug1.txt' && DEBUG1_CANNOT_TELL[p.pattern!]) || PATTERN[p.pattern!]!;
+}
+
 /** The formats every capture has; the leak profile's debug=2 file is checked on its own below. */
 const FORMATS = ['debug2.txt', 'debug1.txt', 'pb.gz'] as const;
 
@@ -81,11 +95,11 @@ const describe = (f: Finding | undefined) =>
 const actionable = (a: Analysis) => a.findings.filter((f) => f.confidence !== 'low');
 
 /** The top finding names the pattern and the exact site (or, for unclosed bodies, the net/http frame). */
-function assertTopIsLeak(a: Analysis, p: Program, where: string): Finding {
+function assertTopIsLeak(a: Analysis, p: Program, format: string, where: string): Finding {
   const top = a.findings[0];
   const expect = p.expect!;
   assert.ok(top, `${where}: no finding at all`);
-  assert.equal(top.pattern, PATTERN[p.pattern!], `${where}: top is ${describe(top)}`);
+  assert.equal(top.pattern, expectedPattern(p, format), `${where}: top is ${describe(top)}`);
   if (expect.stdFunc) {
     assert.equal(top.stdSite?.func, expect.stdFunc, `${where}: ${describe(top)}`);
   } else {
@@ -97,7 +111,7 @@ function assertTopIsLeak(a: Analysis, p: Program, where: string): Finding {
 }
 
 /** Every renderer points at the same place. */
-function assertRenderersPoint(a: Analysis, snaps: Snapshot[], p: Program, where: string): void {
+function assertRenderersPoint(a: Analysis, snaps: Snapshot[], p: Program, format: string, where: string): void {
   const expect = p.expect!;
   const needle = expect.stdFunc ? 'transport.go:' : `${expect.file}:${expect.line}`;
   assert.ok(renderText(a, { color: false }).includes(needle), `${where}: text names ${needle}`);
@@ -106,7 +120,7 @@ function assertRenderersPoint(a: Analysis, snaps: Snapshot[], p: Program, where:
   assert.ok(JSON.stringify(blocks.blocks).includes(needle), `${where}: Block Kit names ${needle}`);
   const json = toJsonReport(a, snaps);
   const first = json.findings[0]!;
-  assert.equal(first.pattern, PATTERN[p.pattern!]);
+  assert.equal(first.pattern, expectedPattern(p, format));
   if (!expect.stdFunc) assert.ok(first.location?.endsWith(`/${expect.file}:${expect.line}`), `${where}: JSON location ${first.location}`);
   if (expect.stdFunc) assert.match(renderText(a, { color: false }), /unclosed HTTP response body/);
 }
@@ -133,13 +147,17 @@ if (!manifest) {
             }
             continue;
           }
-          const top = assertTopIsLeak(a, p, `${where} series`);
-          assert.notEqual(top.confidence, 'low', `${where}: a leak growing over ${snaps.length} snapshots is actionable: ${describe(top)}`);
+          const top = assertTopIsLeak(a, p, format, `${where} series`);
+          // Growth at every step of three snapshots is a leak; between two, debug=1 cannot show the
+          // pattern that tells a leak from a pool that grew, so there it may stay "worth a look".
+          if (snaps.length >= 3 || format !== 'debug1.txt') {
+            assert.notEqual(top.confidence, 'low', `${where}: a leak growing over ${snaps.length} snapshots is actionable: ${describe(top)}`);
+          }
           assert.ok(top.delta > 0, where);
-          assertRenderersPoint(a, snaps, p, where);
+          assertRenderersPoint(a, snaps, p, format, where);
           // One snapshot on its own: lower confidence, but still the right site on top (not for leaks
           // hidden in noise, which only growth can tell apart from a pool at one instant).
-          if (name.startsWith('leak-')) assertTopIsLeak(analyze(snaps[snaps.length - 1]!), p, `${where} single`);
+          if (name.startsWith('leak-')) assertTopIsLeak(analyze(snaps[snaps.length - 1]!), p, format, `${where} single`);
         }
         assert.ok(checked > 0, `${name} ${toolchain}: no format captured at every moment`);
       });
@@ -160,7 +178,7 @@ if (!manifest) {
         if (p.noise) {
           assert.deepEqual(actionable(a).map(describe), [], name);
         } else if (marked.length > 0) {
-          const top = assertTopIsLeak(a, p, `${name} leak profile`);
+          const top = assertTopIsLeak(a, p, 'leak.txt', `${name} leak profile`);
           assert.equal(top.confidence, 'high', `${name}: ${describe(top)}`);
           assert.ok(top.leaked > 0);
           assert.ok(top.signals.some((s) => s.includes('(leaked)')));
