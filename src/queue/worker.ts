@@ -72,7 +72,13 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       maxStalledCount: 3,
     },
   );
-  worker.on('error', (err) => log.warn({ err: err.message }, 'worker connection error'));
+  // BullMQ reports every reconnect attempt; one line per 30 s is enough to see an outage.
+  let lastErrorLog = 0;
+  worker.on('error', (err) => {
+    if (Date.now() - lastErrorLog < 30_000) return;
+    lastErrorLog = Date.now();
+    log.warn({ err: err.message }, 'worker connection error (retrying)');
+  });
   worker.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log.error({ jobId: job.id, kind: job.name, err: err.message }, 'job failed for good');
   });
