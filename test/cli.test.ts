@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { acceptLoop, chanSendLeak, debug2, main1, many, poolWorker } from './engine/dumps.js';
+import { startGoService, type GoService } from './support/go-service.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'leakbot.js');
@@ -19,13 +20,17 @@ interface Run {
   stderr: string;
 }
 
-function leakbot(args: string[], stdin?: string | Buffer): Promise<Run> {
+/** Runs leakbot; `onStderr` sees stderr as it grows (to act between the two live captures). */
+function leakbot(args: string[], stdin?: string | Buffer, onStderr?: (all: string) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      onStderr?.(stderr);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin ?? '');
@@ -118,5 +123,47 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--fail-on-leak/);
     assert.match(r.stdout, /3 +with --fail-on-leak/);
+  });
+});
+
+describe('leakbot diff <url> against a live Go service', { timeout: 600_000 }, () => {
+  let svc: GoService;
+  before(async () => {
+    svc = await startGoService();
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+
+  it('captures twice with the bot\'s capture code and names the leak that grew in between', async () => {
+    const site = (await svc.patterns()).chansend;
+    let leaking: Promise<number> | null = null;
+    const r = await leakbot(['diff', svc.url, '--interval', '8s', '--json', '--fail-on-leak'], undefined, (err) => {
+      // The first capture is done: leak now, before the second one.
+      if (!leaking && /capturing again/.test(err)) leaking = svc.leak('chansend', 60);
+    });
+    assert.ok(leaking, `the first capture happened: ${r.stderr}`);
+    await leaking;
+    assert.equal(r.code, 3, r.stderr);
+    const out = JSON.parse(r.stdout) as { findings: { pattern: string; delta: number; site: { func: string; file: string; line: number } }[] };
+    const top = out.findings[0]!;
+    assert.equal(top.pattern, 'chan-send-no-receiver');
+    assert.deepEqual(top.site, { func: site.func, file: site.file, line: site.line });
+    assert.ok(top.delta >= 60, `delta ${top.delta}`);
+  });
+
+  it('a service that is down or not pprof is a one-line error with exit 2', async () => {
+    const down = await leakbot(['diff', 'http://127.0.0.1:1', '--interval', '1s']);
+    assert.equal(down.code, 2, down.stderr);
+    assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr);
+    await svc.notPprof();
+    try {
+      const html = await leakbot(['diff', svc.url, '--interval', '1s']);
+      assert.equal(html.code, 2, html.stderr);
+      assert.match(html.stderr, /pprof/i);
+      assert.doesNotMatch(html.stderr, /^\s+at /m);
+    } finally {
+      await svc.reset();
+    }
   });
 });
