@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compare, matchSeries, parseDump } from '../../src/engine/index.js';
 import { acceptLoop, chanSendLeak, debug2, handlerInFlight, main1, many, poolWorker, type G } from './dumps.js';
 
@@ -64,4 +67,32 @@ test('a surge that rises and falls is not a leak; monotonic growth across three 
 test('--min-delta raises the bar for growth', () => {
   const a = compare([snap(many(10, chanSendLeak, () => 1)), snap(many(18, chanSendLeak, () => 1))], { minDelta: 20 });
   assert.equal(a.findings.filter((f) => f.confidence !== 'low').length, 0);
+});
+
+test('a debug=2 baseline lines up with debug=1 and proto captures of the same real program', (t) => {
+  const dumps = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'dumps');
+  const manifestPath = join(dumps, 'manifest.json');
+  if (!existsSync(manifestPath)) return t.skip('fixture dumps not captured');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    programs: Record<string, { captures: Record<string, { capturedAt: number; files: Record<string, string> }[]> }>;
+  };
+  let checked = 0;
+  for (const [toolchain, caps] of Object.entries(manifest.programs['hidden-pool']?.captures ?? {})) {
+    const [t0, , t2] = caps;
+    if (!t0?.files['debug2.txt'] || !t2) continue;
+    for (const later of ['debug1.txt', 'pb.gz'] as const) {
+      if (!t2.files[later]) continue;
+      const snaps = [t0.files['debug2.txt'], t2.files[later]].map((f) => parseDump(readFileSync(join(dumps, f))));
+      const series = matchSeries(snaps);
+      const byFunc = (suffix: string) => series.filter((s) => s.group.frames.some((f) => f.func.endsWith(suffix)));
+      const [pool, ...morePools] = byFunc('leaks.poolWorker');
+      assert.ok(pool && morePools.length === 0, `${toolchain} ${later}: the pool is one series`);
+      assert.ok(pool.counts[0]! > 0 && pool.counts[0] === pool.counts[1], `${toolchain} ${later}: pool steady ${pool.counts}`);
+      const [leak, ...moreLeaks] = byFunc('leaks.consumeEvents');
+      assert.ok(leak && moreLeaks.length === 0, `${toolchain} ${later}: the leak is one series`);
+      assert.ok(leak.counts[0]! > 0 && leak.counts[1]! > leak.counts[0]!, `${toolchain} ${later}: the leak grew ${leak.counts}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 0, 'hidden-pool captured on some toolchain');
 });
