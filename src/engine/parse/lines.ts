@@ -1,5 +1,7 @@
 // Chunks of bytes → complete lines, without ever joining the whole input. Each chunk is decoded
-// once (streaming UTF-8) and cut at '\n'; the unfinished tail is carried to the next chunk.
+// once (streaming UTF-8; StringDecoder keeps a character split across chunks) and cut at '\n';
+// the unfinished tail is carried to the next chunk.
+import { StringDecoder } from 'node:string_decoder';
 
 export interface LineSink {
   line(s: string): void;
@@ -10,7 +12,7 @@ export interface LineSink {
 export const MAX_LINE = 1 << 20;
 
 export class LineSplitter {
-  private readonly decoder = new TextDecoder('utf-8');
+  private readonly decoder = new StringDecoder('utf8');
   private carry = '';
   private skipping = false;
   /** Lines cut at MAX_LINE. */
@@ -21,7 +23,7 @@ export class LineSplitter {
   constructor(private readonly sink: LineSink) {}
 
   push(chunk: Uint8Array): void {
-    this.text(this.decoder.decode(chunk, { stream: true }));
+    this.text(this.decoder.write(chunk as Buffer));
   }
 
   /** Feed already decoded text. */
@@ -49,7 +51,7 @@ export class LineSplitter {
   }
 
   end(): void {
-    const rest = this.decoder.decode();
+    const rest = this.decoder.end();
     if (rest.length > 0) this.text(rest);
     if (this.carry.length > 0 && !this.skipping) {
       this.endedMidLine = true;
