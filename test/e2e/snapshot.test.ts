@@ -78,7 +78,7 @@ services:
     assert.match(String(hist.json?.text), /#2 .*\(\+\d+\) goroutines/);
   });
 
-  it('buttons: Set as baseline, Compare with baseline, Full report, Capture again', async () => {
+  it('buttons: Set as baseline, Full report, Capture again', async () => {
     const ch = 'C0LEAKTEST';
     const thread = await waitThread(h.slack, ch, 1);
     const block = (thread.replies[0]!.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
@@ -105,6 +105,38 @@ services:
     });
     assert.ok(replies.some((m) => /Goroutine snapshot of \*svc-order\*/.test(m.text)));
     assert.equal(h.slack.parents(ch).length, 2, 'buttons never start new threads');
+  });
+
+  it('diff, diff against the baseline, baseline command, Compare-with-baseline button', async () => {
+    const ch = 'C0DIFF';
+    const hist = await h.bot.ctx.snapshots.list('svc-order', 100);
+    assert.ok(hist.length >= 3);
+    const ack = await h.command({ text: 'diff svc-order', channel: ch });
+    assert.match(String(ack.json?.text), new RegExp(`Comparing \\*svc-order\\* #${hist[1]!.seq} → #${hist[0]!.seq}`));
+    const t = await waitThread(h.slack, ch, 0);
+    assert.match(t.parent.text, /Goroutine diff of \*svc-order\*/);
+    assert.match(messageText(t.replies[0]!), /Compared with the previous snapshot/);
+
+    const explicit = await h.command({ text: `diff svc-order ${hist[2]!.seq} ${hist[0]!.seq}`, channel: ch });
+    assert.match(String(explicit.json?.text), new RegExp(`#${hist[2]!.seq} → #${hist[0]!.seq}`));
+    await waitThread(h.slack, ch, 1);
+    const bad = await h.command({ text: 'diff svc-order 999 1000', channel: ch });
+    assert.match(String(bad.json?.text), /#1000 of svc-order is not stored/);
+
+    const base = await h.command({ text: `baseline svc-order ${hist[2]!.seq}`, channel: ch });
+    assert.equal(base.json?.response_type, 'in_channel');
+    assert.match(String(base.json?.text), new RegExp(`set #${hist[2]!.seq} .* as the healthy baseline`));
+    await h.command({ text: 'diff svc-order baseline', channel: ch });
+    const bt = await waitThread(h.slack, ch, 2);
+    assert.match(messageText(bt.replies[0]!), /Compared with the baseline/);
+
+    // the Compare with baseline button replies in the thread it sits in
+    const block = (t.replies[0]!.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+    const btn = block.elements!.find((e) => e.action_id === 'leak_compare_baseline');
+    assert.ok(btn, 'Compare with baseline button present once a baseline exists');
+    await h.action({ actionId: 'leak_compare_baseline', value: btn.value, channel: ch, messageTs: t.replies[0]!.ts, threadTs: t.parent.ts });
+    await h.slack.waitFor('baseline comparison in the thread', () => h.slack.replies(ch, t.parent.ts).find((m) => /Compared with the baseline/.test(messageText(m))));
+    assert.equal(h.slack.parents(ch).length, 3);
   });
 
   it('service down: plain words in the thread, parent updated', async () => {
