@@ -19,7 +19,8 @@ const manifest: Manifest | null = existsSync(manifestPath) ? JSON.parse(readFile
 const EXPECTED_KIND: Record<string, BlockKind> = {
   chanrecv: 'chan-recv', chansend: 'chan-send', cond: 'cond', mutex: 'mutex', rwmutex: 'rwmutex',
   netread: 'net-io', nilchan: 'nil-chan', select: 'select', selectnocases: 'select-nocases',
-  sleep: 'sleep', waitgroup: 'waitgroup', httpbody: 'net-io',
+  sleep: 'sleep', waitgroup: 'waitgroup',
+  httpbody: 'select', // readLoop parks in a select until the body is read or closed
 };
 
 /** debug=1 hides the runtime frames a goroutine parks in; without symbols for them a channel
