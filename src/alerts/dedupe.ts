@@ -37,6 +37,8 @@ export interface AlertRecord {
   round: number;
   /** Deliveries that carried this firing. */
   seen: number;
+  /** Deliveries that carried its resolution (several with HA replicas). */
+  resolvedSeen: number;
 }
 
 export interface ServiceRound {
@@ -174,9 +176,13 @@ export class AlertLedger {
         const known = group.fired[fkey];
         if (known && known.status === 'resolved') {
           // Resolved already: a re-sent resolution or a late retry of the firing. Nothing to do.
-          if (a.status === 'firing') result.stale++;
-          else result.repeats++;
           const ep = await load(known.episode);
+          if (a.status === 'firing') result.stale++;
+          else {
+            result.repeats++;
+            const rec = ep?.alerts[a.fingerprint];
+            if (rec) rec.resolvedSeen = (rec.resolvedSeen ?? 0) + 1;
+          }
           if (ep) touched.add(ep);
           continue;
         }
@@ -331,6 +337,7 @@ function recordOf(r: RoutedAlert, round: number): AlertRecord {
     generatorURL: a.generatorURL,
     round,
     seen: 1,
+    resolvedSeen: a.status === 'resolved' ? 1 : 0,
   };
 }
 

@@ -45,7 +45,7 @@ declare module '../queue/jobs.js' {
   }
 }
 
-type RefKind = 'baseline' | 'before-alert' | null;
+type RefKind = 'baseline' | 'before-alert' | 'previous' | null;
 
 /** What the capture job leaves in the ledger for the resolve job. */
 interface CaptureResult {
@@ -162,13 +162,15 @@ async function once(d: AlertDeps, episode: string, name: string, fn: () => Promi
   }
 }
 
-/** The baseline if the service has one, else the last snapshot taken before the alert started. */
+/** The baseline if the service has one, else the last snapshot taken before the alert started, else
+ *  (someone captured after it started) the previous one: any reference beats a single snapshot. */
 async function reference(ctx: LeakbotContext, service: string, since: number, curSeq: number): Promise<{ ref: SnapshotMeta | null; kind: RefKind }> {
   const base = await ctx.snapshots.baseline(service);
   if (base && base.seq < curSeq) return { ref: base, kind: 'baseline' };
-  const history = await ctx.snapshots.list(service, 50);
-  const before = history.find((m) => m.seq < curSeq && m.capturedAt < since);
-  return before ? { ref: before, kind: 'before-alert' } : { ref: null, kind: null };
+  const history = (await ctx.snapshots.list(service, 50)).filter((m) => m.seq < curSeq);
+  const before = history.find((m) => m.capturedAt < since);
+  if (before) return { ref: before, kind: 'before-alert' };
+  return history[0] ? { ref: history[0], kind: 'previous' } : { ref: null, kind: null };
 }
 
 async function loadSnap(ctx: LeakbotContext, service: string, seq: number | null): Promise<Snapshot | null> {
@@ -203,7 +205,8 @@ function captureOnce(d: AlertDeps, service: string, thread: ActionScope['thread'
 
 function refLabel(ref: SnapshotMeta | null, kind: RefKind): string {
   if (!ref) return 'no earlier snapshot (single-snapshot analysis; set a baseline with `/leak baseline` while healthy)';
-  return `${kind === 'baseline' ? 'the baseline' : 'the last snapshot before the alert'} #${ref.seq} (${slackTime(ref.capturedAt)}, ${ref.total.toLocaleString('en-US')} goroutines)`;
+  const what = kind === 'baseline' ? 'the baseline' : kind === 'before-alert' ? 'the last snapshot before the alert' : 'the previous snapshot';
+  return `${what} #${ref.seq} (${slackTime(ref.capturedAt)}, ${ref.total.toLocaleString('en-US')} goroutines)`;
 }
 
 async function postFindings(
@@ -422,7 +425,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
   } else {
     const { ref, kind } = await reference(ctx, a.service, since, final.seq);
     const why = round?.firingSeen ? 'There is no capture from when it fired to compare with' : 'leakbot did not see this alert fire';
-    const fallback = `${why}; final capture #${final.seq}: ${final.total.toLocaleString('en-US')} goroutines${ref ? ` (${kind === 'baseline' ? 'baseline' : 'last before the alert'} #${ref.seq}: ${ref.total.toLocaleString('en-US')})` : ''}.`;
+    const fallback = `${why}; final capture #${final.seq}: ${final.total.toLocaleString('en-US')} goroutines${ref ? ` (${kind === 'baseline' ? 'baseline' : kind === 'before-alert' ? 'last before the alert' : 'previous'} #${ref.seq}: ${ref.total.toLocaleString('en-US')})` : ''}.`;
     msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: final.capturedAt, resolution: null, fallback });
     done = JSON.stringify({ seq: final.seq, kind: 'no-firing-capture' });
   }

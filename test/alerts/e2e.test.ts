@@ -1,0 +1,219 @@
+// Alert → findings end to end on real parts: a real Alertmanager (Debian's) posting to leakbot's
+// webhook with the bearer token, real Redis/BullMQ, the real leaking Go service, and the Slack
+// stand-in. Alerts enter Alertmanager through its /api/v2/alerts, as Prometheus would send them.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAlertmanager, type PostableAlert, type TestAlertmanager } from '../support/alertmanager.js';
+import { startGoService, type GoService } from '../support/go-service.js';
+import { freePort } from '../support/redis.js';
+import type { StubMessage } from '../support/slack-stub.js';
+import { startHarness, type Harness } from '../e2e/harness.js';
+import { basename, messageText } from '../e2e/helpers.js';
+import { AlertLedger } from '../../src/alerts/dedupe.js';
+
+const TOKEN = 'e2e-alert-webhook-token-5f4e3d2c1b0a';
+const ORDERS = 'C0ORDERS';
+const PAYMENTS = 'C0PAYMENTS';
+const DEFAULT = 'C0INCIDENTS';
+const SLOW = 120_000;
+
+describe('alerts end to end (real Alertmanager → leakbot → Slack stand-in)', () => {
+  let go: GoService;
+  let goPort: number;
+  let h: Harness;
+  // Two Alertmanager replicas without clustering: each notifies on its own, as an HA pair does
+  // whenever its gossip lags — the worst case for duplicates.
+  let am: TestAlertmanager;
+  let am2: TestAlertmanager;
+  const both = {
+    post: (alerts: PostableAlert[]) => Promise.all([am.postAlerts(alerts), am2.postAlerts(alerts)]),
+    resolve: (alerts: PostableAlert[]) => Promise.all([am.resolve(alerts), am2.resolve(alerts)]),
+  };
+
+  before(async () => {
+    goPort = await freePort();
+    go = await startGoService({ args: ['-addr', `127.0.0.1:${goPort}`] });
+    h = await startHarness({
+      webhookToken: TOKEN,
+      configYaml: `
+defaultChannel: ${DEFAULT}
+services:
+  svc-order:
+    url: ${go.url}
+    channel: ${ORDERS}
+    minIntervalSeconds: 0
+  svc-pay:
+    url: ${go.url}
+    channel: ${PAYMENTS}
+    minIntervalSeconds: 0
+alerts:
+  recaptureAfterSeconds: 2
+  maxConcurrentCaptures: 2
+`,
+    });
+    const amOpts = { webhookUrl: `${h.baseUrl}/webhooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '2s', repeatInterval: '3s' };
+    [am, am2] = await Promise.all([startAlertmanager(amOpts), startAlertmanager(amOpts)]);
+  });
+
+  after(async () => {
+    await am?.close();
+    await am2?.close();
+    await h?.close();
+    await go?.stop();
+  });
+
+  const parentsIn = (ch: string) => h.slack.parents(ch);
+  const repliesTo = (m: StubMessage) => h.slack.replies(m.channel, m.ts);
+  const text = (m: StubMessage) => messageText(m);
+  // startsAt is set when the alert is first posted; re-sends and the resolution reuse it, as
+  // Prometheus does for one firing.
+  const leakAlert: PostableAlert = {
+    labels: { alertname: 'GoroutineLeak', service: 'svc-order', instance: 'order-1:6060', severity: 'warning' },
+    annotations: { summary: 'Goroutines in svc-order keep growing' },
+    generatorURL: 'http://prometheus.test:9090/graph?g0.expr=deriv%28go_goroutines%5B30m%5D%29',
+  };
+  const notified = (m: StubMessage) => Number(/notified (\d+)×/.exec(text(m))?.[1] ?? 0);
+
+  it('a firing alert opens one thread in the service channel with findings naming the leak site, then the growth rate', { timeout: SLOW }, async () => {
+    // A snapshot from before the alert (what the alert capture is compared with), then the leak.
+    const pre = await h.bot.ctx.captures.obtain('svc-order', { requestedBy: 'test' });
+    assert.ok(pre.ok);
+    const site = (await go.patterns()).chansend;
+    await go.leak('chansend', 300);
+
+    leakAlert.startsAt = new Date();
+    await both.post([leakAlert]);
+    const parent = await h.slack.waitFor('alert parent in the service channel', () => parentsIn(ORDERS)[0], 60_000);
+    assert.match(text(parent), /GoroutineLeak/);
+    assert.match(text(parent), /svc-order/);
+    assert.ok(text(parent).includes('prometheus.test:9090/graph'), 'links to the generatorURL');
+    assert.match(text(parent), /Goroutines in svc-order keep growing/);
+
+    const findings = await h.slack.waitFor('findings reply', () => repliesTo(parent)[0], 60_000);
+    const f1 = text(findings);
+    assert.ok(f1.includes(`${basename(site.file)}:${site.line}`), `findings name the leak site ${basename(site.file)}:${site.line}:\n${f1}`);
+    assert.match(f1, /last snapshot before the alert #/);
+
+    // More leaking before the recapture: the same message is updated with the growth rate.
+    await go.leak('chansend', 100);
+    const updated = await h.slack.waitFor('findings updated with the growth rate', () => (findings.versions.length >= 2 ? findings : null), 60_000);
+    const f2 = text(updated);
+    assert.match(f2, /Growth since the alert capture: .*\+\d+ in \d+ s \(\+[\d.]+\/min\)/, f2);
+    assert.ok(f2.includes(`${basename(site.file)}:${site.line}`));
+    assert.equal(repliesTo(parent).length, 1, 'the recapture updated the findings instead of posting again');
+
+    const events = await h.bot.ctx.timeline.list('svc-order');
+    const firing = events.find((e) => e.type === 'alert.firing');
+    assert.ok(firing, `timeline: ${events.map((e) => e.type).join(',')}`);
+    assert.deepEqual(firing.thread, { channel: ORDERS, ts: parent.ts });
+    assert.ok(events.some((e) => e.type === 'findings' && e.thread?.ts === parent.ts));
+  });
+
+  it('re-sends (both replicas, repeat_interval, a restarted Alertmanager without its notification log) update the parent, never a second thread or capture', { timeout: SLOW }, async () => {
+    const parent = parentsIn(ORDERS)[0]!;
+    const snapshotsBefore = await h.bot.ctx.snapshots.count('svc-order');
+    // Both replicas notified, and repeat_interval is 3 s: wait for several re-sends.
+    await h.slack.waitFor('parent refreshed by re-sends', () => notified(parent) >= 4, 60_000);
+
+    // A restarted Alertmanager that lost its notification log sends the same firing once more.
+    await am.stop();
+    await am.start({ fresh: true });
+    const n = notified(parent);
+    await am.postAlerts([leakAlert]);
+    await h.slack.waitFor('fresh Alertmanager delivered', () => notified(parent) > n, 60_000);
+
+    assert.equal(parentsIn(ORDERS).length, 1, 'one thread');
+    assert.equal(repliesTo(parent).length, 1, 'one findings reply');
+    assert.equal(await h.bot.ctx.snapshots.count('svc-order'), snapshotsBefore, 'no capture for a re-sent firing');
+  });
+
+  it('resolved → one "resolved after N min" reply comparing the final capture with the firing one (a restart that hid the pile)', { timeout: SLOW }, async () => {
+    const parent = parentsIn(ORDERS)[0]!;
+    // The usual "fix": restart the service. Same address, fresh process, empty pile.
+    await go.stop();
+    go = await startGoService({ args: ['-addr', `127.0.0.1:${goPort}`] });
+    await both.resolve([leakAlert]);
+    const reply = await h.slack.waitFor('resolved reply', () => repliesTo(parent).find((m) => /resolved for/.test(m.text)), 60_000);
+    const r = text(reply);
+    assert.match(r, /resolved for \*svc-order\* after \d+ min/);
+    assert.match(r, /Hidden by a restart/, r);
+    assert.match(r, /→ 0/, 'the leak site went to zero');
+    await h.slack.waitFor('parent turned resolved', () => /:white_check_mark:/.test(text(parent)), 60_000);
+
+    // Both replicas sent the resolution → still one reply.
+    const ledger = new AlertLedger(h.bot.ctx.redis);
+    const episode = String((await h.bot.ctx.threads.get(ORDERS, parent.ts))?.data?.episode);
+    const resolutions = async () => Object.values((await ledger.episode(episode))?.alerts ?? {}).reduce((n, a) => n + a.resolvedSeen, 0);
+    const deadline = Date.now() + 60_000;
+    while ((await resolutions()) < 2) {
+      if (Date.now() > deadline) throw new Error(`only ${await resolutions()} resolution deliveries seen`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(repliesTo(parent).filter((m) => /resolved for/.test(m.text)).length, 1);
+    assert.equal(parentsIn(ORDERS).length, 1);
+    const events = await h.bot.ctx.timeline.list('svc-order');
+    assert.equal(events.filter((e) => e.type === 'alert.resolved').length, 1);
+  });
+
+  it('401 without or with a wrong token, 400 on garbage (the real composed app)', async () => {
+    const url = `${h.baseUrl}/webhooks/alertmanager`;
+    const post = (headers: Record<string, string>, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    assert.equal((await post({}, '{}')).status, 401);
+    assert.equal((await post({ authorization: 'Bearer nope' }, '{}')).status, 401);
+    const garbage = await post({ authorization: `Bearer ${TOKEN}` }, 'not json at all');
+    assert.equal(garbage.status, 400);
+    assert.match(((await garbage.json()) as { error: string }).error, /not JSON/);
+    const wrong = await post({ authorization: `Bearer ${TOKEN}` }, JSON.stringify({ version: '4', status: 'firing', alerts: [{}] }));
+    assert.equal(wrong.status, 400);
+    assert.match(((await wrong.json()) as { error: string }).error, /alerts\.0\./);
+  });
+
+  it('an alert for an unknown service gets one short note in the default channel', { timeout: SLOW }, async () => {
+    await both.post([{ labels: { alertname: 'GoroutineLeak', service: 'svc-mystery' } }]);
+    const note = await h.slack.waitFor('note in the default channel', () => parentsIn(DEFAULT)[0], 60_000);
+    assert.match(text(note), /service leakbot does not know \(service=svc-mystery/);
+    assert.equal(repliesTo(note).length, 0, 'no capture for an unregistered service');
+  });
+
+  it('Redis down during a notification: leakbot answers 5xx and Alertmanager’s retry delivers it once Redis is back', { timeout: SLOW }, async () => {
+    const unavailable = async () => {
+      const m = await h.bot.ctx.metrics.registry.getSingleMetricAsString('leakbot_alert_notifications_total');
+      return Number(/outcome="unavailable"[^}]*} (\d+)/.exec(m)?.[1] ?? 0);
+    };
+    const before = await unavailable();
+    await h.redis.stop();
+    try {
+      await both.post([{ labels: { alertname: 'GoroutineCountHigh', service: 'svc-pay', instance: 'pay-1' } }]);
+      // Alertmanager delivered during the outage and was told to retry.
+      const deadline = Date.now() + 60_000;
+      while ((await unavailable()) <= before) {
+        if (Date.now() > deadline) throw new Error(`no refused delivery seen\n${am.log()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await h.redis.start();
+    }
+    const parent = await h.slack.waitFor('thread after Redis came back', () => parentsIn(PAYMENTS)[0], 90_000);
+    assert.match(text(parent), /GoroutineCountHigh/);
+    await h.slack.waitFor('findings after recovery', () => repliesTo(parent)[0], 60_000);
+    assert.equal(parentsIn(PAYMENTS).length, 1);
+  });
+
+  it('a storm of 200 alerts in one group: one capture per service, every alert accounted for, no duplicates', { timeout: SLOW }, async () => {
+    const alerts: PostableAlert[] = Array.from({ length: 200 }, (_, i) => ({
+      labels: { alertname: 'GoroutineStorm', service: 'svc-pay', pod: `svc-pay-${i}` },
+    }));
+    const before = await h.bot.ctx.snapshots.count('svc-pay');
+    const paymentThreads = parentsIn(PAYMENTS).length;
+    await both.post(alerts);
+    const parent = await h.slack.waitFor('storm thread', () => parentsIn(PAYMENTS).find((m) => /GoroutineStorm/.test(m.text)), 60_000);
+    await h.slack.waitFor('storm findings', () => repliesTo(parent)[0], 60_000);
+    assert.match(text(parent), /200 alerts: 200 firing/);
+    assert.match(text(parent), /svc-pay: 200 alerts → one capture/);
+    // recapture included: at most two captures for the whole storm
+    await h.slack.waitFor('storm recapture', () => (repliesTo(parent)[0]!.versions.length >= 2 ? true : null), 60_000);
+    assert.ok((await h.bot.ctx.snapshots.count('svc-pay')) - before <= 2);
+    assert.equal(parentsIn(PAYMENTS).length, paymentThreads + 1);
+    assert.equal(repliesTo(parent).length, 1);
+  });
+});
