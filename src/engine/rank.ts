@@ -27,6 +27,9 @@ const DEFAULT_MAX_FINDINGS = 25;
 const MIN_PILE = 5;
 /** A wait this long (minutes, as Go printed it) is not a request in flight. */
 const LONG_WAIT_MIN = 10;
+/** Uber's LeakProf flags this many goroutines parked on one channel operation in one profile; we do
+ *  too, for operations healthy code does not park crowds in (see INTRINSIC). */
+const CONCENTRATION = 1000;
 /** Orphans only mean "per-request" when they came from several creators (one creator = a pool). */
 const MIN_ORPHAN_CREATORS = 3;
 
@@ -173,7 +176,7 @@ function leakedIn(s: GroupSeries, ctx: Context): number {
 /** The confidence this evidence supports, or null when the series is not a suspect. */
 function confidenceOf(s: GroupSeries, f: Facts, ctx: Context): Confidence | null {
   if (f.leaked > 0) return 'high';
-  if (!f.blocked && !(f.reading.pattern === 'sleep-loop' && f.monotonic)) return null;
+  if (!f.blocked) return null;
   if (f.surge && !f.longWait) return null;
   const witness = f.orphansPerRequest || f.longWait;
   if (ctx.n >= 2) {
@@ -184,7 +187,8 @@ function confidenceOf(s: GroupSeries, f: Facts, ctx: Context): Confidence | null
     return !f.requestScoped && INTRINSIC.has(f.reading.pattern) ? 'medium' : 'low';
   }
   if (s.after < MIN_PILE) return null;
-  if (witness && !f.requestScoped) return 'medium';
+  if (f.requestScoped) return 'low';
+  if (witness || (s.after >= CONCENTRATION && INTRINSIC.has(f.reading.pattern))) return 'medium';
   return 'low';
 }
 
@@ -260,7 +264,8 @@ function signalsOf(s: GroupSeries, f: Facts, ctx: Context): string[] {
     if (f.plateau) out.push('stopped growing at the last snapshot (a pool that grew once looks like this)');
     if (s.isNew) out.push('not present in the first snapshot');
   } else {
-    out.push(`${g.count} goroutines on one operation (single snapshot: capture again to see growth)`);
+    const crowd = g.count >= CONCENTRATION ? ', a crowd of the size Uber'"'"'s LeakProf flags' : '';
+    out.push(`${g.count} goroutines on one operation${crowd} (single snapshot: capture again to see growth)`);
   }
   out.push(`blocked in ${g.state}${g.stateInferred ? ' (inferred from the frames)' : ''}`);
   if (g.waitMinutes) {

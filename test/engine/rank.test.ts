@@ -48,6 +48,13 @@ test('single snapshot: a big idle pool and requests in flight are never high or 
   assert.deepEqual(actionable(a), []);
 });
 
+test('single snapshot: a crowd of 1000+ parked on one send is medium even without orphans; a pool that size is not', () => {
+  const crowd = analyze(snap(many(1200, chanSendLeak, () => 1)));
+  assert.equal(crowd.findings[0]?.confidence, 'medium');
+  assert.ok(crowd.findings[0]?.signals.some((s) => s.includes('LeakProf')));
+  assert.deepEqual(actionable(analyze(snap(many(1200, poolWorker, () => 1)))), []);
+});
+
 test('a lazily started pool (one creator, gone) is not a per-request leak', () => {
   const a = analyze(snap(many(64, poolWorker, () => 9_999)));
   assert.deepEqual(actionable(a), []);
