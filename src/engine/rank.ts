@@ -264,7 +264,7 @@ function signalsOf(s: GroupSeries, f: Facts, ctx: Context): string[] {
     if (f.plateau) out.push('stopped growing at the last snapshot (a pool that grew once looks like this)');
     if (s.isNew) out.push('not present in the first snapshot');
   } else {
-    const crowd = g.count >= CONCENTRATION ? ', a crowd of the size Uber'"'"'s LeakProf flags' : '';
+    const crowd = g.count >= CONCENTRATION ? `, a crowd of the size Uber's LeakProf flags` : '';
     out.push(`${g.count} goroutines on one operation${crowd} (single snapshot: capture again to see growth)`);
   }
   out.push(`blocked in ${g.state}${g.stateInferred ? ' (inferred from the frames)' : ''}`);
