@@ -183,14 +183,15 @@ export async function readSnapshot(
   }
 }
 
-/** Read just enough of a stream to tell its format; hands back the bytes read and the rest. */
+/** Read just enough of a stream to tell its format; hands back the bytes read and the rest.
+ *  Looks again only each time the prefix doubles, so tiny chunks cost O(n log n), not O(n²). */
 async function sniff(
   stream: AsyncIterable<Uint8Array>,
 ): Promise<{ format: ReturnType<typeof detect>; head: Uint8Array; rest: AsyncIterator<Uint8Array> }> {
   const it = stream[Symbol.asyncIterator]();
   const parts: Uint8Array[] = [];
   let len = 0;
-  let format: ReturnType<typeof detect> = 'more';
+  let nextLook = 2;
   for (;;) {
     const r = await it.next();
     if (r.done) {
@@ -201,13 +202,13 @@ async function sniff(
     if (chunk.length === 0) continue;
     parts.push(chunk);
     len += chunk.length;
-    if (len >= 4096 || format === 'more') {
-      const head = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-      format = detect(head.subarray(0, MAX_PREAMBLE), false);
-      if (format !== 'more') return { format, head, rest: it };
-      parts.length = 0;
-      parts.push(head);
-    }
+    if (len < nextLook) continue;
+    const head = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    parts.length = 0;
+    parts.push(head);
+    const format = detect(head.subarray(0, MAX_PREAMBLE), false);
+    if (format !== 'more') return { format, head, rest: it };
+    nextLook = len * 2;
   }
 }
 

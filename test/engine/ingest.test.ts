@@ -75,3 +75,29 @@ test('errors from the source itself are not disguised as format errors', async (
   }
   await assert.rejects(readSnapshot(failing()), /socket hang up/);
 });
+
+test('a long preamble in one-byte chunks is still read (and refused) in reasonable work', async () => {
+  const junk = Buffer.alloc(60_000, 'x\n');
+  async function* bytewise(b: Uint8Array) { for (let i = 0; i < b.length; i++) yield b.subarray(i, i + 1); }
+  await assert.rejects(readSnapshot(bytewise(junk)), DumpFormatError);
+  const withPanic = Buffer.concat([Buffer.from('panic: ' + 'y'.repeat(30_000) + '\n\n'), debug2]);
+  const s = await readSnapshot(bytewise(withPanic));
+  assert.equal(s.total, parseDump(debug2).total);
+});
+
+test("exactly 64 MiB of debug=2 (Go's cap) is reported as truncated even when cut at a line end", { timeout: 120_000 }, () => {
+  const block = Buffer.from(
+    'goroutine 7 [chan receive, 3 minutes]:\nmain.worker(0xc000010000)\n\t/src/main.go:10 +0x1d\ncreated by main.main in goroutine 1\n\t/src/main.go:5 +0x45\n\n',
+  );
+  const cap = 64 << 20;
+  const whole = Buffer.alloc(cap);
+  let at = 0;
+  while (at + block.length <= cap) at += block.copy(whole, at);
+  // Pad the tail with complete frame lines so the cut falls exactly on a newline.
+  const filler = Buffer.from('\n'.repeat(cap - at));
+  filler.copy(whole, at);
+  const s = parseDump(whole);
+  assert.equal(s.truncated, true);
+  assert.ok(s.warnings.some((w) => w.includes('64 MiB')));
+  assert.equal(s.total, Math.floor(cap / block.length));
+});
