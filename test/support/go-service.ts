@@ -86,11 +86,11 @@ export function buildGoProgram(pkg = 'leaksvc', opts: GoBuildOptions = {}): Prom
 
 export type LeakPattern =
   | 'chansend' | 'chanrecv' | 'select' | 'nilchan' | 'selectnocases' | 'waitgroup'
-  | 'mutex' | 'rwmutex' | 'cond' | 'httpbody' | 'netread' | 'sleep';
+  | 'mutex' | 'rwmutex' | 'cond' | 'httpbody' | 'netread' | 'sleep' | 'generic';
 
 export const leakPatterns: LeakPattern[] = [
   'chansend', 'chanrecv', 'select', 'nilchan', 'selectnocases', 'waitgroup',
-  'mutex', 'rwmutex', 'cond', 'httpbody', 'netread', 'sleep',
+  'mutex', 'rwmutex', 'cond', 'httpbody', 'netread', 'sleep', 'generic',
 ];
 
 /** Where a pattern's goroutines block, as leaksvc computed it from its own source. */
