@@ -101,6 +101,18 @@ describe('captureSnapshot against leaksvc (Go 1.26)', { timeout: 600_000 }, () =
     assert.doesNotMatch(`${err.userMessage} ${err.message}`, /wrong-token|s3cret/);
   });
 
+  it('turns credentials in the registered URL into basic auth and keeps them out of messages', async () => {
+    const basic = `Basic ${Buffer.from('ops:pa55word').toString('base64')}`;
+    await svc.requireHeader('Authorization', basic);
+    const withCreds = svc.url.replace('http://', 'http://ops:pa55word@');
+    const ok = await captureSnapshot(target(svc, { url: withCreds }), { format: 'debug1' });
+    assert.equal((await svc.seenHeaders()).authorization, basic);
+    assert.doesNotMatch(ok.url, /pa55word/);
+    const err = await captureError(captureSnapshot(target(svc, { url: withCreds.replace('pa55word', 'wr0ng') }), { format: 'debug1' }));
+    assert.equal(err.status, 401);
+    assert.doesNotMatch(`${err.userMessage} ${err.message}`, /wr0ng|pa55word/);
+  });
+
   it('reports a web page as not pprof', async () => {
     await svc.notPprof();
     const err = await captureError(captureSnapshot(target(svc)));
