@@ -199,7 +199,7 @@ export function creatorSite(g: Pick<StackGroup, 'createdBy' | 'frames'>): Frame 
 
 const hasFunc = (frames: Frame[], re: RegExp) => frames.some((f) => re.test(f.func));
 
-export const READ_LOOP = /^net\/http\.\(\*persistConn\)\.readLoop$/;
+const READ_LOOP = /^net\/http\.\(\*persistConn\)\.readLoop$/;
 export const WRITE_LOOP = /^net\/http\.\(\*persistConn\)\.writeLoop$/;
 /** Goroutines serving one HTTP/gRPC request: they come and go with traffic. */
 const REQUEST_SCOPED = [

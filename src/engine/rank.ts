@@ -9,7 +9,7 @@
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore } from './benign.js';
 import type { Analysis, BlockKind, Confidence, Finding, PatternId, Snapshot, SnapshotSummary } from './model.js';
-import { isRequestScoped, readGroup, userSite, READ_LOOP, WRITE_LOOP, type Reading } from './patterns.js';
+import { isRequestScoped, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 
 /** Knobs the CLI, the bot and the config pass to analyze/compare. */
 export interface AnalyzeOptions {
@@ -282,8 +282,9 @@ function signalsOf(s: GroupSeries, f: Facts, ctx: Context): string[] {
   return out;
 }
 
-/** Unclosed bodies leave no frame of the service's code in readLoop: point at who makes client requests,
- *  from goroutines in the latest snapshot that are inside http.Client right now, when there are any. */
+/** Unclosed bodies leave no frame of the service's code in readLoop. Name the transport that opened
+ *  the connections and, as a lead, the service's code that was inside http.Client when the dump was
+ *  taken (it may or may not be the caller that drops the body). */
 function httpClientHint(latest: Snapshot, f: Facts): string {
   const callers = new Set<string>();
   for (const g of latest.groups) {
@@ -292,8 +293,7 @@ function httpClientHint(latest: Snapshot, f: Facts): string {
     if (site) callers.add(`${site.func} (${site.file}:${site.line})`);
   }
   const created = f.reading.createdBy;
-  const by = created && !READ_LOOP.test(created.func) ? `The connections were opened by ${created.func}` : 'The connections were opened by http.Transport';
-  return callers.size > 0
-    ? `${by} for requests made from ${[...callers].slice(0, 3).join(', ')}: check that each closes resp.Body.`
-    : `${by} on behalf of the service's http.Client calls: look for a client.Do/Get/Post whose resp.Body is not closed.`;
+  const by = created ? `The connections were opened by ${created.func}` : 'The connections were opened by http.Transport';
+  const lead = callers.size > 0 ? ` Client calls in flight when the dump was taken: ${[...callers].slice(0, 3).join(', ')}.` : '';
+  return `${by}: look for a client.Do/Get/Post whose resp.Body is dropped.${lead}`;
 }
