@@ -73,8 +73,11 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
 }
 
 /** Two or more snapshots of one service, oldest first: a leak keeps growing, a surge rises and falls. */
-export function compare(series: Snapshot[], opts: AnalyzeOptions = {}): Analysis {
-  if (series.length === 0) throw new RangeError('compare needs at least one snapshot');
+export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis {
+  if (input.length === 0) throw new RangeError('compare needs at least one snapshot');
+  // Oldest first is the contract; when every capture time is known, hold callers to it.
+  const timed = input.every((s) => s.capturedAt !== null);
+  const series = timed ? [...input].sort((a, b) => a.capturedAt! - b.capturedAt!) : input;
   const ctx: Context = {
     n: series.length,
     minDelta: Math.max(1, opts.minDelta ?? DEFAULT_MIN_DELTA),

@@ -64,6 +64,15 @@ test('a surge that rises and falls is not a leak; monotonic growth across three 
   assert.ok(f.signals.some((s) => s.includes('grew at every snapshot')));
 });
 
+test('snapshots with capture times are put oldest first', () => {
+  const t0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+  const early = snap(many(10, chanSendLeak, gone), t0);
+  const late = snap(many(70, chanSendLeak, gone), t0 + 60_000);
+  const f = compare([late, early]).findings[0];
+  assert.equal(f?.delta, 60);
+  assert.equal(f?.growthPerMinute, 60);
+});
+
 test('--min-delta raises the bar for growth', () => {
   const a = compare([snap(many(10, chanSendLeak, () => 1)), snap(many(18, chanSendLeak, () => 1))], { minDelta: 20 });
   assert.equal(a.findings.filter((f) => f.confidence !== 'low').length, 0);

@@ -116,3 +116,14 @@ test('Block Kit: small analyses fit without overflow, and mrkdwn is escaped', ()
   assert.match(none.text, /no suspected goroutine leaks/);
   assert.equal(none.overflowMarkdown, null);
 });
+
+test('a truncated dump says so in every renderer', () => {
+  const text = debug2([main1, ...many(40, chanSendLeak, gone)]);
+  const cut = parseDump(text.slice(0, text.length - 30));
+  assert.equal(cut.truncated, true);
+  const a = analyze(cut);
+  assert.match(renderText(a, { color: false }), /truncated/);
+  assert.match(renderMarkdown(a), /truncated/);
+  assert.match(JSON.stringify(renderBlocks(a, { title: 't' }).blocks), /truncated/);
+  assert.equal((JSON.parse(renderJson(a, [cut])) as { snapshots: { truncated: boolean }[] }).snapshots[0]?.truncated, true);
+});
