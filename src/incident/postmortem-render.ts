@@ -1,4 +1,4 @@
-import type { PostmortemDraft } from './postmortem.js';
+import { capitalize, type PostmortemDraft } from './postmortem.js';
 import { fillPlaceholders, type PostmortemPlaceholder, type PostmortemTemplate } from './templates.js';
 import { clip, escapeMrkdwn, slackDate, utc, utcTime, type SlackMessage } from './format.js';
 
@@ -39,7 +39,7 @@ function sections(d: PostmortemDraft, medium: Medium): Record<PostmortemPlacehol
     ? d.rootCauses
         .map((c, i) =>
           [
-            `### ${i + 1}. ${c.patternTitle} at \`${c.site}\``,
+            `### ${i + 1}. ${capitalize(c.patternTitle)} at \`${c.site}\``,
             '',
             `- **Confidence:** ${c.confidence} · **pattern:** \`${c.pattern}\` · **state:** ${c.state}`,
             ...(c.createdBy ? [`- **Started by:** \`${c.createdBy}\``] : []),
@@ -107,7 +107,7 @@ export function postmortemSummaryBlocks(draft: PostmortemDraft, opts: { fileName
   ];
   blocks.push({ type: 'section', fields });
   if (draft.rootCauses.length > 0) {
-    const lines = draft.rootCauses.map((c, i) => `${i + 1}. *${escapeMrkdwn(c.patternTitle)}* at \`${escapeMrkdwn(c.site)}\` (${c.confidence})`);
+    const lines = draft.rootCauses.map((c, i) => `${i + 1}. *${escapeMrkdwn(capitalize(c.patternTitle))}* at \`${escapeMrkdwn(c.site)}\` (${c.confidence})`);
     blocks.push({ type: 'section', text: mr(`*Root-cause candidates*\n${lines.join('\n')}`) });
   }
   const p1 = draft.actionItems.filter((a) => a.priority === 'P1').slice(0, 5);

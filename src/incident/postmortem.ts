@@ -142,6 +142,8 @@ function alertRest(e: TimelineEvent, verb: string): string {
   return e.text.startsWith(`${name} `) ? e.text.slice(name.length) : ` ${verb}: ${e.text}`;
 }
 
+export const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
 const who = (actor: string | undefined): string => (actor ? (/^[UW][A-Z0-9]{2,}$/.test(actor) ? `<@${actor}>` : actor) : 'someone');
 
 // ---- sections ----
@@ -230,10 +232,10 @@ function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
   // Stable sort keeps the engine's own order within a confidence level.
   unique.sort((a, b) => CONFIDENCE_RANK[a.confidence] - CONFIDENCE_RANK[b.confidence]);
   return unique.slice(0, MAX_ROOT_CAUSES).map((f) => {
-    const evidence = [`${count(f.before)} → ${count(f.after)} goroutines (${signed(f.delta)})${f.growthPerMinute !== null ? `, ${f.growthPerMinute.toFixed(1)}/min` : ''}`];
-    evidence.push(`waiting in \`${f.state}\``);
+    // The engine's own reasons when recorded; else what the counts say.
+    const rate = f.growthPerMinute !== null && f.delta > 0 ? `, +${f.growthPerMinute >= 10 ? f.growthPerMinute.toFixed(0) : f.growthPerMinute.toFixed(1)}/min` : '';
+    const evidence = f.signals.length > 0 ? [...f.signals] : [`${count(f.before)} → ${count(f.after)} goroutines (${signed(f.delta)}${rate})`, `blocked in ${f.state}`];
     if (f.stdSite) evidence.push(`standard-library frame ${frameRef(f.stdSite)}`);
-    for (const s of f.signals) if (!evidence.includes(s)) evidence.push(s);
     return {
       site: frameRef(f.site),
       pattern: f.pattern,
@@ -256,7 +258,7 @@ function detection(events: TimelineEvent[]): Detection {
       kind: 'alert',
       at: alert.at,
       actor: alert.actor ?? d?.source ?? 'alertmanager',
-      text: `Alert **${alertName(alert)}** fired${d?.source ? ` in ${d.source}` : ''}${alert.text ? ` (${alert.text})` : ''}; leakbot captured the service automatically.`,
+      text: `Alert **${alertName(alert)}**${alertRest(alert, 'fired')}${d?.source ? ` (${d.source})` : ''}; leakbot captured the service automatically.`,
       ...(link ? { link } : {}),
     };
   }
@@ -337,13 +339,15 @@ export function draftPostmortem(input: DraftInput): PostmortemDraft {
 
   const summary: string[] = [];
   if (top) {
-    summary.push(`${input.service} leaked goroutines at ${top.site} (${top.patternTitle.toLowerCase()}, ${top.confidence} confidence).`);
+    summary.push(`${input.service} leaked goroutines at \`${top.site}\`: ${top.patternTitle.toLowerCase()} (${top.confidence} confidence).`);
   } else {
     summary.push(`leakbot recorded this incident on ${input.service} but no leak site was named with confidence.`);
   }
   const first = totals[0];
   const peak = totals.reduce<{ at: number; total: number } | null>((m, t) => (!m || t.total > m.total ? t : m), null);
-  if (first && peak && peak.total > first.total) summary.push(`Goroutines went from ${count(first.total)} to ${count(peak.total)} over ${minutes(peak.at - first.at)}.`);
+  if (first && peak && peak.total > first.total) {
+    summary.push(`Goroutines went from ${count(first.total)} to ${count(peak.total)}${peak.at - first.at >= 1000 ? ` over ${minutes(peak.at - first.at)}` : ''}.`);
+  }
   summary.push(det.kind === 'alert' ? `Detected by an alert (${alertName(firing!)}).` : det.kind === 'command' ? 'Detected by a person, not an alert.' : '');
   const mit = mitigations(events);
   if (mit.length > 0) summary.push(`Mitigation: ${mit.join('; ')}.`);
@@ -351,7 +355,7 @@ export function draftPostmortem(input: DraftInput): PostmortemDraft {
 
   const lessons = [
     { heading: 'What went well', points: [det.kind === 'alert' ? 'The goroutine-growth alert fired and leakbot captured the service without anyone typing.' : '_fill in_'] },
-    { heading: 'What went wrong', points: top ? [`${top.patternTitle} reached production at ${top.site}.`] : ['_fill in_'] },
+    { heading: 'What went wrong', points: top ? [`${capitalize(top.patternTitle)} reached production at \`${top.site}\`.`] : ['_fill in_'] },
     { heading: 'Where we got lucky', points: ['_fill in_'] },
   ];
   const findingsAt = events.find((e) => e.type === 'findings' && findingsData(e).length > 0)?.at;

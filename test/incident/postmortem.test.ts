@@ -72,7 +72,9 @@ test('draft from an alert, two snapshots, findings and a tick', () => {
   assert.equal(d.impact[0]!.value, '40 min');
   assert.equal(d.rootCauses.length, 1);
   assert.equal(d.rootCauses[0]!.site, 'internal/order/fanout.go:42 (order.(*Fanout).collect.func1)');
-  assert.ok(d.rootCauses[0]!.evidence.some((e) => /12 → 812 goroutines \(\+800\), 160\.0\/min/.test(e)));
+  assert.deepEqual(d.rootCauses[0]!.evidence, ['grew 12 → 812', 'orphaned: creator gone'], "the engine's reasons");
+  const bare = draftPostmortem({ service: 'svc-order', events: [], findings: [finding({ signals: [] })], now: T0 });
+  assert.deepEqual(bare.rootCauses[0]!.evidence, ['12 → 812 goroutines (+800, +160/min)', 'blocked in chan send']);
   assert.ok(d.factors.find((f) => f.id === 'no-cancellation')!.checked);
   assert.ok(!d.factors.find((f) => f.id === 'no-growth-alert')!.checked, 'an alert fired');
   assert.ok(d.factors.find((f) => f.id === 'no-baseline')!.checked, 'nothing was compared with a baseline');
