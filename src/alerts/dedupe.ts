@@ -318,8 +318,10 @@ export function actionId(a: Pick<AlertAction, 'kind' | 'episode' | 'service' | '
   return `${a.kind}.${a.episode}.${a.service}.${a.round}`;
 }
 
+/** The alert name; Grafana's title ("[FIRING:2] Name (labels)") only when no alertname is given,
+ *  since it changes with the state and counts. */
 function titleOf(n: AlertNotification): string {
-  return n.title || n.groupLabels.alertname || n.commonLabels.alertname || n.alerts[0]?.labels.alertname || 'alert';
+  return n.groupLabels.alertname || n.commonLabels.alertname || n.alerts[0]?.labels.alertname || n.title || 'alert';
 }
 
 function recordOf(r: RoutedAlert, round: number): AlertRecord {

@@ -3,6 +3,7 @@ import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
 import { actionsBlock } from '../slack/messages.js';
+import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import { actionId, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
@@ -92,7 +93,7 @@ export async function processNotify(d: AlertDeps, job: JobInfo<'alert.notify'>):
   const update = await ledger.record(n, routed, {
     whileLocked: async (u) => {
       if (!u.episode) return;
-      await postParents(d, u.episode, job.signal);
+      await postParents(d, u.episode, job.signal, job.log);
     },
   });
   const ep = update.episode;
@@ -107,12 +108,23 @@ export async function processNotify(d: AlertDeps, job: JobInfo<'alert.notify'>):
   await enqueueActions(d, ep);
 }
 
-async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal): Promise<void> {
+async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal, log: JobInfo<'alert.notify'>['log']): Promise<void> {
   const channels = [...new Set(Object.values(ep.alerts).map((a) => a.channel))].filter((c): c is string => c !== null);
   const known = await d.ledger.threads(ep.id);
   for (const channel of channels) {
     const msg = parentMessage(ep, channel, d.ctx.config);
-    const ref = await post(d, `alert.parent.${ep.id}.${channel}`, channel, msg, signal);
+    let ref;
+    try {
+      ref = await post(d, `alert.parent.${ep.id}.${channel}`, channel, msg, signal);
+    } catch (err) {
+      // A channel we may not post in (not invited, archived) must not hold up the other channels'
+      // threads; its captures wait (no thread) and the next re-send tries again.
+      if (err instanceof SlackPostError && !err.retryable) {
+        log.error({ channel, code: err.code, episode: ep.id }, `alert thread not posted: ${err.userMessage}`);
+        continue;
+      }
+      throw err;
+    }
     if (known[channel] !== ref.ts) {
       await d.ledger.setThread(ep.id, channel, ref.ts);
       const service = Object.values(ep.alerts).find((a) => a.channel === channel && a.service)?.service;
@@ -124,7 +136,9 @@ async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal): Prom
 }
 
 async function enqueueActions(d: AlertDeps, ep: Episode): Promise<void> {
+  const threads = await d.ledger.threads(ep.id);
   for (const a of await d.ledger.pendingActions(ep)) {
+    if (!threads[a.channel]) continue; // no thread to answer in (see postParents)
     // Deterministic ids: an action already queued (or running) is not queued twice.
     if (a.kind === 'capture') await d.ctx.jobs.enqueue('alert.capture', { action: a }, { jobId: actionId(a), onUnavailable: 'throw' });
     else await d.ctx.jobs.enqueue('alert.resolve', { action: a }, { jobId: actionId(a), attempts: RESOLVE_ATTEMPTS, onUnavailable: 'throw' });

@@ -32,6 +32,7 @@ export function slackTime(ms: number): string {
 
 export function minutes(ms: number): string {
   const m = Math.max(0, Math.round(ms / 60_000));
+  if (m === 0) return 'less than a minute';
   return m < 90 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
 }
 

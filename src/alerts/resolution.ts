@@ -85,7 +85,7 @@ export function assessResolution(firing: Snapshot, final: Snapshot, suspects: Fi
     return {
       ...base,
       kind: 'still-there',
-      verdict: `The alert resolved but the pile did not drain (${stillThere.length} of ${sites.length} suspect site${sites.length === 1 ? '' : 's'} still hold most of their goroutines): the growth may just have paused. Keep the thread open.`,
+      verdict: `The alert resolved but the pile did not drain (${stillThere.length} of ${sites.length} suspect site${sites.length === 1 ? '' : 's'} still ${stillThere.length === 1 ? 'holds' : 'hold'} most of ${stillThere.length === 1 ? 'its' : 'their'} goroutines): the growth may just have paused. Keep the thread open.`,
     };
   }
   if (restarted === null) {

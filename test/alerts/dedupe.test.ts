@@ -148,3 +148,23 @@ test('thread ids are remembered per episode and channel', async () => {
   await ledger.setThread(u.episode!.id, 'C0AAA', '1700000000.000100');
   assert.deepEqual(await ledger.threads(u.episode!.id), { C0AAA: '1700000000.000100' });
 });
+
+test('once-claims and marks: one winner among concurrent callers, release lets a retry win', async () => {
+  const wins = await Promise.all(Array.from({ length: 10 }, () => ledger.claimOnce('ep-x', 'timeline.firing')));
+  assert.equal(wins.filter(Boolean).length, 1);
+  await ledger.release('ep-x', 'timeline.firing');
+  assert.equal(await ledger.claimOnce('ep-x', 'timeline.firing'), true);
+  assert.equal(await ledger.isMarked('ep-x', 'recapture'), false);
+  await ledger.mark('ep-x', 'recapture');
+  assert.equal(await ledger.isMarked('ep-x', 'recapture'), true);
+});
+
+test('every delivery of a resolution is counted on the alert (HA replicas), the first one only acts', async () => {
+  await deliver(notification('g-res', [alert('r1', 'svc-a')]));
+  const resolved = notification('g-res', [alert('r1', 'svc-a', 'resolved', T0, T0 + 60_000)]);
+  const first = await deliver(resolved);
+  const second = await deliver(resolved);
+  assert.equal(first.newlyResolved, 1);
+  assert.equal(second.newlyResolved, 0);
+  assert.equal(second.episode!.alerts.r1!.resolvedSeen, 2);
+});

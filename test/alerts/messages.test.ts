@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../src/config/load.js';
+import type { AlertRecord, Episode } from '../../src/alerts/dedupe.js';
+import { link, parentMessage, resolvedMessage } from '../../src/alerts/messages.js';
+
+const config = parseConfig(`services: { svc-a: { url: "http://127.0.0.1:1" } }`);
+const T0 = Date.parse('2026-11-23T12:00:00Z');
+
+function rec(i: number, over: Partial<AlertRecord> = {}): AlertRecord {
+  return {
+    fingerprint: `f${i}`, status: 'firing', startsAt: T0 + i, endsAt: null, service: 'svc-a', channel: 'C0A', matchedBy: 'service=svc-a',
+    labels: { alertname: 'GoroutineLeak', service: 'svc-a', pod: `svc-a-${i}` }, summary: 'growing', generatorURL: 'http://prom/graph?g0.expr=x&g0.tab=1',
+    round: 1, seen: 1, resolvedSeen: 0, ...over,
+  };
+}
+function episode(alerts: AlertRecord[], over: Partial<Episode> = {}): Episode {
+  return {
+    id: 'ep1', groupKey: '{}:{alertname="GoroutineLeak"}', source: 'alertmanager', receiver: 'leakbot', title: 'GoroutineLeak', externalURL: 'http://am:9093',
+    openedAt: T0, updatedAt: T0 + 60_000, closedAt: null, notifications: 3, truncatedAlerts: 0,
+    alerts: Object.fromEntries(alerts.map((a) => [a.fingerprint, a])), services: { 'svc-a': { channel: 'C0A', round: 1, since: T0, resolvedAt: null, firingSeen: true } },
+    ...over,
+  };
+}
+const all = (m: { text: string; blocks: unknown[] }) => `${m.text}\n${JSON.stringify(m.blocks)}`;
+
+test('parent: what fired, for which service, since when, with the source link and the re-send count', () => {
+  const m = parentMessage(episode([rec(0)]), 'C0A', config, T0 + 5 * 60_000);
+  const s = all(m);
+  assert.match(m.text, /GoroutineLeak firing for svc-a \(1 alert\)/);
+  assert.match(s, /firing for \*svc-a\* since <!date\^\d+\^/);
+  assert.match(s, /5 min ago/);
+  assert.ok(s.includes('<http://prom/graph?g0.expr=x&amp;g0.tab=1|source>'), 'generatorURL link, & escaped');
+  assert.match(s, /notified 3×/);
+  assert.match(s, /findings follow in this thread/);
+});
+
+test('a storm: a few alerts listed, every alert counted, one capture per service', () => {
+  const alerts = Array.from({ length: 200 }, (_, i) => rec(i, i < 50 ? { status: 'resolved', endsAt: T0 + 1000 } : {}));
+  const s = all(parentMessage(episode(alerts, { truncatedAlerts: 12 }), 'C0A', config, T0));
+  assert.match(s, /200 alerts: 150 firing, 50 resolved/);
+  assert.match(s, /svc-a: 200 alerts → one capture/);
+  assert.match(s, /…and 192 more/);
+  assert.match(s, /12 more not sent by Alertmanager \(max_alerts\)/);
+  assert.match(s, /pod=svc-a-/, 'alerts told apart by the label that differs');
+});
+
+test('unknown services get the one short note; resolved parents turn green with the duration', () => {
+  const unknown = rec(1, { service: null, matchedBy: null, labels: { alertname: 'X', service: 'svc-zzz' } });
+  const s = all(parentMessage(episode([unknown], { services: {} }), 'C0A', config));
+  assert.match(s, /service leakbot does not know \(service=svc-zzz\)/);
+  assert.ok(!/findings follow/.test(s));
+
+  const done = parentMessage(episode([rec(0, { status: 'resolved', endsAt: T0 + 14 * 60_000 })]), 'C0A', config);
+  assert.match(done.text, /GoroutineLeak resolved for svc-a after 14 min/);
+  assert.match(all(done), /:white_check_mark:/);
+});
+
+test('only http(s) links, and Slack control characters in labels are escaped', () => {
+  assert.equal(link('javascript:alert(1)', 'x'), null);
+  assert.equal(link('http://a b', 'x'), null);
+  assert.equal(link('https://ok.example/x', 'a<b>'), '<https://ok.example/x|a&lt;b&gt;>');
+  const evil = rec(0, { labels: { alertname: 'GoroutineLeak', pod: '<!channel>' }, generatorURL: 'javascript:evil()' });
+  const s = all(parentMessage(episode([evil, rec(1)]), 'C0A', config));
+  assert.ok(!s.includes('<!channel>'), 'no @channel injection through labels');
+  assert.ok(!s.includes('javascript:'));
+});
+
+test('resolved reply: duration, totals, per-site change and the verdict', () => {
+  const m = resolvedMessage({
+    service: 'svc-a', title: 'GoroutineLeak', firedAt: T0, resolvedAt: T0 + 12 * 60_000, firingCapturedAt: T0 + 1000, finalCapturedAt: T0 + 12 * 60_000,
+    resolution: {
+      kind: 'restarted', totalBefore: 1043, totalAfter: 57, restarted: true, verdict: 'Goroutine ids started over.',
+      sites: [{ site: { func: 'example.com/x/leaks.fetchResult', file: '/src/x/internal/leaks/leaks.go', line: 134 }, patternTitle: 'send nobody receives', state: 'chan send', before: 940, after: 0 }],
+    },
+  });
+  const s = all(m);
+  assert.match(m.text, /GoroutineLeak resolved for svc-a after 12 min \(restarted\)/);
+  assert.match(s, /1,043 → 57 goroutines/);
+  assert.match(s, /internal\/leaks\/leaks.go:134.*leaks.fetchResult.*940 → 0/);
+  assert.match(s, /Hidden by a restart/);
+});
