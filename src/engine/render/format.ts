@@ -59,10 +59,13 @@ export function formatDuration(ms: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
-/** "found 2 suspected leak sites (1 high, 1 medium)" / "no suspected leaks". */
+/** "2 suspected leak sites (1 high, 1 medium)." / "No likely goroutine leak; 3 piles worth a look." */
 export function verdictLine(a: Analysis): string {
   if (a.findings.length === 0) return 'No suspected goroutine leaks.';
   const by = (c: string) => a.findings.filter((f) => f.confidence === c).length;
+  if (by('low') === a.findings.length) {
+    return `No likely goroutine leak; ${a.findings.length === 1 ? '1 pile' : `${a.findings.length} piles`} worth a look (low confidence).`;
+  }
   const parts = (['high', 'medium', 'low'] as const).filter((c) => by(c) > 0).map((c) => `${by(c)} ${c}`);
   return `${plural(a.findings.length, 'suspected leak site')} (${parts.join(', ')}).`;
 }
