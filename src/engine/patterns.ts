@@ -167,11 +167,15 @@ export function userSite(frames: Frame[]): Frame | null {
   return frames.find((f) => !isStdFrame(f)) ?? null;
 }
 
-/** The outermost frame outside the standard library (where the goroutine's own code starts). */
+/** Helpers that start goroutines on the caller's behalf (and the closures they run). */
+const SPAWN_WRAPPERS = [/^sync\.\(\*WaitGroup\)\.Go(\.func\d+)?$/, /^golang\.org\/x\/sync\/errgroup\.\(\*Group\)\.(Try)?Go(\.func\d+)?$/];
+const isSpawnWrapper = (f: Frame) => SPAWN_WRAPPERS.some((re) => re.test(f.func));
+
+/** The outermost frame of the service's own code (where the goroutine's work starts). */
 function outermostUserFrame(frames: Frame[]): Frame | null {
   for (let i = frames.length - 1; i >= 0; i--) {
     const f = frames[i]!;
-    if (!isStdFrame(f)) return f;
+    if (!isStdFrame(f) && !isSpawnWrapper(f)) return f;
   }
   return null;
 }
@@ -187,13 +191,13 @@ function calledStdFrame(frames: Frame[], site: Frame | null): Frame | null {
   return null;
 }
 
-const SPAWN_WRAPPERS = [/^sync\.\(\*WaitGroup\)\.Go$/, /^golang\.org\/x\/sync\/errgroup\.\(\*Group\)\.(Try)?Go$/];
+
 
 /** The created-by site worth showing: a goroutine started through wg.Go or errgroup names the wrapper
  *  as its creator, so use the first frame of the service's own code instead. */
 export function creatorSite(g: Pick<StackGroup, 'createdBy' | 'frames'>): Frame | null {
   const c = g.createdBy;
-  if (c && SPAWN_WRAPPERS.some((re) => re.test(c.func))) return outermostUserFrame(g.frames) ?? c;
+  if (c && isSpawnWrapper(c)) return outermostUserFrame(g.frames) ?? c;
   return c;
 }
 
