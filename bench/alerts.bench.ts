@@ -70,7 +70,27 @@ alerts:
     await until('latency recaptures', () => SERVICES.slice(0, LATENCY_RUNS).every((s) => slack.parents(channelOf(s)).every((p) => (findingsIn(channelOf(s), p)?.versions.length ?? 0) >= 2)));
 
     // --- 2. storms --------------------------------------------------------------------------------
+    /** Most messages (posts + updates) one channel got within any 1 s window since call index `from`. */
+    const peakPerChannel = (from: number) => {
+      const byChannel = new Map<string, number[]>();
+      for (const c of slack.calls.slice(from)) {
+        if (c.method !== 'chat.postMessage' && c.method !== 'chat.update') continue;
+        const ch = String(c.args.channel);
+        byChannel.set(ch, [...(byChannel.get(ch) ?? []), c.at]);
+      }
+      let peak = 0;
+      for (const ts of byChannel.values()) {
+        ts.sort((a, b) => a - b);
+        for (let i = 0, j = 0; i < ts.length; i++) {
+          while (ts[i]! - ts[j]! >= 1000) j++;
+          peak = Math.max(peak, i - j + 1);
+        }
+      }
+      return peak;
+    };
+
     const storm = async (label: string, alerts: PostableAlert[], alertnames: string[]) => {
+      const calls0 = slack.calls.length;
       const before = new Map(await Promise.all(SERVICES.map(async (s) => [s, await h!.bot.ctx.snapshots.count(s)] as const)));
       const posts0 = slack.callsTo('chat.postMessage').length;
       const t0 = performance.now();
@@ -106,7 +126,7 @@ alerts:
       }
       const posts = slack.callsTo('chat.postMessage').length - posts0;
       console.log(
-        `${label}: drained in ${(drainMs / 1000).toFixed(1)} s · captures per service ${Math.min(...captures)}–${Math.max(...captures)} (total ${captures.reduce((a, b) => a + b, 0)}) · Slack posts ${posts} · alerts accounted ${accounted}/${alerts.length} · duplicates ${duplicates}`,
+        `${label}: drained in ${(drainMs / 1000).toFixed(1)} s · captures per service ${Math.min(...captures)}–${Math.max(...captures)} (total ${captures.reduce((a, b) => a + b, 0)}) · Slack posts ${posts}, peak ${peakPerChannel(calls0)} messages/s in one channel (burst 3, then 1/s) · alerts accounted ${accounted}/${alerts.length} · duplicates ${duplicates}`,
       );
     };
 
