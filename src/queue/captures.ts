@@ -3,6 +3,7 @@
 // sharing the capture (or its failure) instead of starting their own. H4/H5 jobs use obtain() too.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
+import type { Snapshot } from '../engine/index.js';
 import type { Timeline } from '../incident/timeline.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -10,7 +11,7 @@ import type { CaptureGate } from '../store/capture-gate.js';
 import type { SnapshotMeta, SnapshotStore } from '../store/snapshots.js';
 
 export type CaptureOutcome =
-  | { ok: true; meta: SnapshotMeta; shared: boolean; ageMs: number }
+  | { ok: true; meta: SnapshotMeta; shared: boolean; ageMs: number; /** The parsed snapshot, when this call captured it (saves a reload). */ snapshot?: Snapshot }
   | { ok: false; code: string; message: string; shared: boolean };
 
 export interface ObtainOptions {
@@ -113,7 +114,7 @@ export class CaptureCoordinator {
           data: { seq: meta.seq, total: meta.total, groups: meta.groups, format: meta.format },
         })
         .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
-      return { ok: true, meta, shared: false, ageMs: 0 };
+      return { ok: true, meta, shared: false, ageMs: 0, snapshot: res.snapshot };
     } catch (err) {
       if (!(err instanceof CaptureError)) throw err;
       this.metrics?.captures.inc({ service, outcome: 'failed' });

@@ -38,6 +38,7 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
     logger,
     clientOptions,
     deferInitialization: true,
+    convoStore: false,
   });
 
   app.command(/.*/, async ({ command, ack, context }) => {

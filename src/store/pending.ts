@@ -31,11 +31,25 @@ export interface Requester {
   at: number;
 }
 
+type Scripted = Redis & {
+  leakbotJoinOrCreate(k1: string, k2: string, k3: string, jobId: string, ttl: string, req: string): Promise<[string, number]>;
+  leakbotClaim(k1: string, k2: string, jobId: string): Promise<string[]>;
+};
+
 export class PendingRequests {
+  private readonly redis: Scripted;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix = 'leakbot',
-  ) {}
+  ) {
+    // EVALSHA after the first call: the request path does not resend the script every time.
+    if (!('leakbotJoinOrCreate' in redis)) {
+      redis.defineCommand('leakbotJoinOrCreate', { numberOfKeys: 3, lua: JOIN_OR_CREATE });
+      redis.defineCommand('leakbotClaim', { numberOfKeys: 2, lua: CLAIM });
+    }
+    this.redis = redis as Scripted;
+  }
 
   private pendingKey(scope: string): string {
     return `${this.prefix}:pending:${scope}`;
@@ -46,22 +60,20 @@ export class PendingRequests {
   }
 
   async joinOrCreate(scope: string, newJobId: string, req: Requester, ttlMs: number): Promise<{ jobId: string; joined: boolean }> {
-    const res = (await this.redis.eval(
-      JOIN_OR_CREATE,
-      3,
+    const res = await this.redis.leakbotJoinOrCreate(
       this.pendingKey(scope),
       this.joinersPrefix() + newJobId,
       this.joinersPrefix(),
       newJobId,
       String(Math.round(ttlMs)),
       JSON.stringify(req),
-    )) as [string, number];
+    );
     return { jobId: res[0], joined: Number(res[1]) === 1 };
   }
 
   /** Ends the joining window of a job and returns everyone who asked (first requester included). */
   async claim(scope: string, jobId: string): Promise<Requester[]> {
-    const raw = (await this.redis.eval(CLAIM, 2, this.pendingKey(scope), this.joinersPrefix() + jobId, jobId)) as string[];
+    const raw = await this.redis.leakbotClaim(this.pendingKey(scope), this.joinersPrefix() + jobId, jobId);
     return raw.map((r) => JSON.parse(r) as Requester);
   }
 

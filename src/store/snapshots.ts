@@ -6,7 +6,7 @@
 //   {p}:snap:{svc}:{seq}:raw      gzip'd raw dump, expires after history.rawDumpTtlHours
 //   {p}:baseline:{svc}            seq of the healthy baseline (never trimmed from history)
 import { promisify } from 'node:util';
-import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import { constants as zlibConstants, gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { DumpFormat, Snapshot } from '../engine/index.js';
 
@@ -74,13 +74,17 @@ export class SnapshotStore {
       ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
       ...(input.reason ? { reason: input.reason } : {}),
     };
-    const data = await gzip(Buffer.from(JSON.stringify(input.snapshot)));
+    // Raw dumps are large (tens of MB) and rarely read: fastest compression keeps captures quick.
+    const [data, raw] = await Promise.all([
+      gzip(Buffer.from(JSON.stringify(input.snapshot))),
+      input.raw ? gzip(input.raw, { level: zlibConstants.Z_BEST_SPEED }) : Promise.resolve(null),
+    ]);
     const m = this.redis
       .multi()
       .set(this.k(service, seq, 'meta'), JSON.stringify(meta))
       .set(this.k(service, seq, 'data'), data)
       .zadd(this.k(service), seq, String(seq));
-    if (input.raw) m.set(this.k(service, seq, 'raw'), await gzip(input.raw), 'EX', Math.max(1, Math.round(this.limits.rawDumpTtlHours * 3600)));
+    if (raw) m.set(this.k(service, seq, 'raw'), raw, 'EX', Math.max(1, Math.round(this.limits.rawDumpTtlHours * 3600)));
     await m.exec();
     await this.trim(service);
     return meta;

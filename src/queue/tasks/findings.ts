@@ -1,6 +1,6 @@
 // Shared by the snapshot and diff jobs: analyse two stored snapshots (or one) and post the
 // findings as a thread reply with the action buttons; oversize reports go up as a Markdown file.
-import { analyze, compare, renderBlocks, type Analysis } from '../../engine/index.js';
+import { analyze, compare, renderBlocks, type Analysis, type Snapshot } from '../../engine/index.js';
 import type { LeakbotContext } from '../../context.js';
 import type { SnapshotMeta } from '../../store/snapshots.js';
 import { actionsBlock, comparisonNote, shortFile, type ButtonValue } from '../../slack/messages.js';
@@ -29,8 +29,16 @@ export class MissingSnapshotError extends Error {
   override name = 'MissingSnapshotError';
 }
 
-export async function analyzePair(ctx: LeakbotContext, service: string, ref: SnapshotMeta | null, refKind: AnalysisResult['refKind'], cur: SnapshotMeta): Promise<AnalysisResult> {
-  const curSnap = await ctx.snapshots.load(service, cur.seq);
+export async function analyzePair(
+  ctx: LeakbotContext,
+  service: string,
+  ref: SnapshotMeta | null,
+  refKind: AnalysisResult['refKind'],
+  cur: SnapshotMeta,
+  /** The current snapshot when the caller already holds it (just captured). */
+  curLoaded?: Snapshot,
+): Promise<AnalysisResult> {
+  const curSnap = curLoaded ?? (await ctx.snapshots.load(service, cur.seq));
   if (!curSnap) throw new MissingSnapshotError(`snapshot #${cur.seq} of ${service} is no longer stored`);
   const refSnap = ref ? await ctx.snapshots.load(service, ref.seq) : null;
   const opts = analyzeOptions(ctx, service);

@@ -3,6 +3,7 @@
 // idempotent (poster keys, checkpointed snapshot seq), so a retry or a restarted worker resumes
 // without a second post or a second capture.
 import type { LeakbotContext } from '../../context.js';
+import type { Snapshot } from '../../engine/index.js';
 import { SlackPostError } from '../../slack/poster.js';
 import { captureFailedText, parentText, outcomeStatus, snapDesc } from '../../slack/messages.js';
 import type { Requester as PendingRequester } from '../../store/pending.js';
@@ -38,6 +39,8 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     // Capture, or the checkpointed result of an earlier attempt.
     let curSeq = d.checkpoint?.curSeq;
     let shared = d.checkpoint?.shared ?? false;
+    let fresh: Snapshot | undefined;
+    const t0 = Date.now();
     if (curSeq === undefined) {
       const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent, owner: job.id });
       if (!outcome.ok) {
@@ -49,13 +52,17 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       }
       curSeq = outcome.meta.seq;
       shared = outcome.shared;
+      fresh = outcome.snapshot;
       await job.updateData({ ...d, checkpoint: { curSeq, shared } });
     }
     const cur = await ctx.snapshots.get(service, curSeq);
     if (!cur) throw new Error(`snapshot #${curSeq} of ${service} vanished from the store`);
     const { ref: refMeta, refKind } = await pickReference(ctx, service, cur);
-    const result = await analyzePair(ctx, service, refMeta, refKind, cur);
+    const t1 = Date.now();
+    const result = await analyzePair(ctx, service, refMeta, refKind, cur, fresh);
+    const t2 = Date.now();
     await postFindings(ctx, key, service, parent, result, d.requester.user);
+    job.log.info({ service, seq: cur.seq, shared, captureMs: t1 - t0, analyseMs: t2 - t1, postMs: Date.now() - t2, findings: result.analysis.findings.length }, 'snapshot analysed and posted');
     requesters = await claim(ctx, d, job.id, requesters);
     await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), outcomeStatus(result.analysis, cur, shared)) });
     const link = await permalink(ctx, parent);
