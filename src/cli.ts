@@ -28,13 +28,14 @@ interface OutputOptions {
   json?: boolean;
   format: Format;
   failOnLeak?: boolean;
-  ignore: string[];
+  ignore?: string[];
   minDelta?: number;
   maxFindings?: number;
 }
 
 interface DiffOptions extends OutputOptions {
   interval: number;
+  header?: string[];
 }
 
 const EXIT_HELP = `
@@ -66,20 +67,20 @@ export function parseInterval(v: string): number {
   return ms;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 function outputOptions(cmd: Command): Command {
   return cmd
     .option('--json', 'print JSON (same as --format json)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
     .option('--fail-on-leak', 'exit with code 3 when any high or medium confidence finding is found (for CI)')
-    .option('--ignore <regex>', 'ignore stacks with a function matching this regex (repeatable)', collect, [])
+    .option('--ignore <regex>', 'ignore stacks with a function matching this regex (repeatable)', collect)
     .option('--min-delta <n>', 'growth (in goroutines) below which a group counts as steady (default 5)', nonNegativeInt)
     .option('--max-findings <n>', 'list at most this many findings (default 25)', nonNegativeInt);
 }
 
 function analyzeOptions(o: OutputOptions): AnalyzeOptions {
-  return { ignore: o.ignore, minDelta: o.minDelta, maxFindings: o.maxFindings };
+  return { ignore: o.ignore ?? [], minDelta: o.minDelta, maxFindings: o.maxFindings };
 }
 
 async function load(path: string): Promise<Snapshot> {
@@ -110,17 +111,22 @@ function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): void {
   if (o.failOnLeak && a.findings.some((f) => f.confidence !== 'low')) process.exitCode = EXIT.leak;
 }
 
-
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
+/** `Name: value` → [name, value]; the value is sent, never printed. */
+function parseHeader(v: string): string {
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+:\s*\S/.test(v)) throw new InvalidArgumentError('expected "Name: value"');
+  return v;
+}
+
 /** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses. */
-async function captureSeries(url: string, interval: number): Promise<Snapshot[]> {
+async function captureSeries(url: string, interval: number, headerLines: string[]): Promise<Snapshot[]> {
   // Loaded only here so the offline commands never load undici.
   const { captureSnapshot, CaptureError } = await import('./capture/index.js');
   const target: CaptureTarget = {
     name: new URL(url).host,
     url,
-    headers: {},
+    headers: Object.fromEntries(headerLines.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()])),
     timeoutSeconds: 30,
     maxBytes: 64 * 1024 * 1024,
     debug2MaxGoroutines: 20_000,
@@ -167,13 +173,14 @@ export function buildProgram(): Command {
       .argument('<before>', 'oldest dump file, or the base URL of a service serving net/http/pprof')
       .argument('[after...]', 'later dump files, oldest first'),
   )
-    .option('--interval <duration>', 'with a URL: time between the two captures', parseInterval, 30_000)
+    .addOption(new Option('--interval <duration>', 'with a URL: time between the two captures').argParser(parseInterval).default(30_000, '30s'))
+    .option('-H, --header <header>', 'with a URL: request header for the pprof endpoint, "Name: value" (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), parseHeader(v)])
     .addHelpText('after', EXIT_HELP)
     .action(async (before: string, after: string[], o: DiffOptions) => {
       let snaps: Snapshot[];
       if (isUrl(before)) {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
-        snaps = await captureSeries(before, o.interval);
+        snaps = await captureSeries(before, o.interval, o.header ?? []);
       } else {
         if (after.length === 0) throw new InputError('diff needs at least two dump files (or one URL)');
         snaps = [];

@@ -152,6 +152,21 @@ describe('leakbot diff <url> against a live Go service', { timeout: 600_000 }, (
     assert.ok(top.delta >= 60, `delta ${top.delta}`);
   });
 
+  it('-H sends a header the pprof endpoint requires, and never prints it', async () => {
+    await svc.requireHeader('Authorization', 'Bearer s3cret-t0k');
+    try {
+      const denied = await leakbot(['diff', svc.url, '--interval', '1s']);
+      assert.equal(denied.code, 2, denied.stderr);
+      assert.match(denied.stderr, /401/);
+      const ok = await leakbot(['diff', svc.url, '--interval', '1s', '--json', '-H', 'Authorization: Bearer s3cret-t0k']);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.ok(Array.isArray((JSON.parse(ok.stdout) as { findings: unknown[] }).findings));
+      assert.doesNotMatch(ok.stdout + ok.stderr + denied.stderr, /s3cret/);
+    } finally {
+      await svc.reset();
+    }
+  });
+
   it('a service that is down or not pprof is a one-line error with exit 2', async () => {
     const down = await leakbot(['diff', 'http://127.0.0.1:1', '--interval', '1s']);
     assert.equal(down.code, 2, down.stderr);
