@@ -14,12 +14,22 @@ export const EXPECTED =
 
 const DEBUG2_HEADER = /^goroutine \d+ (?:\[|gp=)/m;
 
-/** Decide from a prefix. `final`: the prefix is the whole input. 'more' asks for more bytes. */
+/** How many bytes the text-or-binary verdict looks at. */
+const SNIFF = 4096;
+
+/** Decide from a prefix. `final`: the prefix is the whole input. 'more' asks for more bytes.
+ *  A longer prefix never changes an answer already given, so a stream read in any chunking
+ *  is classified the same as the whole input: text headers win wherever they appear; the
+ *  binary verdict waits for SNIFF bytes. */
 export function detect(prefix: Uint8Array, final: boolean): Detected | 'more' | null {
   if (prefix.length < 2) return final ? null : 'more';
   if (prefix[0] === 0x1f && prefix[1] === 0x8b) return 'gzip';
+  const atEnd = final || prefix.length >= MAX_PREAMBLE;
+  const text = detectText(new TextDecoder().decode(prefix.subarray(0, MAX_PREAMBLE)), atEnd);
+  if (text === 'debug1' || text === 'debug2') return text;
+  if (!atEnd && prefix.length < SNIFF) return 'more';
   if (!looksLikeText(prefix)) return looksLikeProto(prefix) ? 'proto' : null;
-  return detectText(new TextDecoder().decode(prefix), final || prefix.length >= MAX_PREAMBLE);
+  return text;
 }
 
 export function detectText(text: string, final: boolean): 'debug1' | 'debug2' | 'more' | null {
@@ -33,9 +43,9 @@ export function detectText(text: string, final: boolean): 'debug1' | 'debug2' | 
   return final ? null : 'more';
 }
 
-/** Text has no NUL and few control bytes in its first 4 KiB. */
+/** Text has no NUL and few control bytes in its first SNIFF bytes. */
 function looksLikeText(b: Uint8Array): boolean {
-  const n = Math.min(b.length, 4096);
+  const n = Math.min(b.length, SNIFF);
   let bad = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
