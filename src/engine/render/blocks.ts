@@ -2,7 +2,7 @@
 // 3000 characters per section text, ~13k characters per message), leaving room for the caller's own
 // action buttons. Whatever does not fit goes into `overflowMarkdown`, the full report for a file upload.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, primarySite, shortFunc, summaryLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, primarySite, shortFunc, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
 export interface BlocksOptions {
@@ -63,7 +63,7 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
   if (overflow) {
     blocks.push(context(`${a.findings.length - shown} more suspected leak sites are in the full report.`));
   } else if (a.findings.length > 0 && a.suppressed > 0) {
-    blocks.push(context(`${a.suppressed} other piles judged healthy (pools, surges, runtime) are not shown.`));
+    blocks.push(context(suppressedLine(a.suppressed)));
   }
   return {
     blocks,

@@ -70,6 +70,13 @@ export function verdictLine(a: Analysis): string {
   return `${plural(a.findings.length, 'suspected leak site')} (${parts.join(', ')}).`;
 }
 
+/** "3 other piles were judged healthy (pools, surges, runtime) and are not listed." */
+export function suppressedLine(n: number): string {
+  return n === 1
+    ? '1 other pile was judged healthy (a pool, a surge or the runtime) and is not listed.'
+    : `${n} other piles were judged healthy (pools, surges, runtime) and are not listed.`;
+}
+
 /** Warnings worth showing next to the result: truncated input, parser notes. */
 export function warningsOf(a: Analysis): string[] {
   const out: string[] = [];

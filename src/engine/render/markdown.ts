@@ -1,7 +1,7 @@
 // Markdown report: what the bot uploads as a file when Block Kit runs out of room, and what
 // postmortem drafts quote. Code locations in backticks, full stacks in fenced blocks.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, primarySite, shortFunc, stackLines, summaryLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface MarkdownOptions {
   title?: string;
@@ -12,7 +12,7 @@ export function renderMarkdown(a: Analysis, opts: MarkdownOptions = {}): string 
   const warnings = warningsOf(a);
   if (warnings.length) out.push('', ...warnings.map((w) => `> ⚠ ${w}`));
   a.findings.forEach((f, i) => out.push('', ...findingMarkdown(f, i + 1, a.mode)));
-  if (a.suppressed > 0) out.push('', `_${a.suppressed} other piles judged healthy (pools, surges, runtime) are not listed._`);
+  if (a.suppressed > 0) out.push('', `_${suppressedLine(a.suppressed)}_`);
   return out.join('\n') + '\n';
 }
 

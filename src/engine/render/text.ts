@@ -1,6 +1,6 @@
 // Terminal output: one block per finding, the site first. Colour only when the caller says so (a TTY).
 import type { Analysis, Confidence, Finding } from '../model.js';
-import { countLine, fileLine, primarySite, shortFunc, stackLines, summaryLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface TextOptions {
   /** ANSI colour; the CLI passes true only on a TTY. */
@@ -16,7 +16,7 @@ export function renderText(a: Analysis, opts: TextOptions): string {
   const out: string[] = [paint('1', verdictLine(a)) + ' ' + summaryLine(a)];
   for (const w of warningsOf(a)) out.push(paint('33', `! ${w}`));
   a.findings.forEach((f, i) => out.push('', ...findingLines(f, i + 1, a.mode, paint)));
-  if (a.suppressed > 0) out.push('', paint('2', `${a.suppressed} other piles judged healthy (pools, surges, runtime) and not shown.`));
+  if (a.suppressed > 0) out.push('', paint('2', suppressedLine(a.suppressed)));
   return out.join('\n') + '\n';
 }
 
