@@ -214,3 +214,21 @@ test('real Go 1.27: synctest bubbles and durable waits', () => {
   assert.equal(states.get('select (durable)'), 'select');
   assert.equal(states.get('synctest.Run (durable)'), 'sync-other');
 });
+
+test('a goroutine running on another thread has no stack but still counts', () => {
+  const s = parseDump(`goroutine 1 [running]:
+main.main()
+	/src/main.go:10 +0x1d
+
+goroutine 9 [running]:
+	goroutine running on other thread; stack unavailable
+
+goroutine 10 [chan send]:
+main.leak()
+	/src/main.go:20 +0x1f
+`);
+  assert.equal(s.total, 3);
+  assert.equal(s.truncated, false);
+  assert.equal(s.groups.find((g) => g.frames.length === 0)!.count, 1);
+  assert.equal(s.groups.find((g) => g.kind === 'chan-send')!.count, 1);
+});
