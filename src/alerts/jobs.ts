@@ -139,9 +139,14 @@ async function enqueueActions(d: AlertDeps, ep: Episode): Promise<void> {
   const threads = await d.ledger.threads(ep.id);
   for (const a of await d.ledger.pendingActions(ep)) {
     if (!threads[a.channel]) continue; // no thread to answer in (see postParents)
+    const jobId = actionId(a);
     // Deterministic ids: an action already queued (or running) is not queued twice.
-    if (a.kind === 'capture') await d.ctx.jobs.enqueue('alert.capture', { action: a }, { jobId: actionId(a), onUnavailable: 'throw' });
-    else await d.ctx.jobs.enqueue('alert.resolve', { action: a }, { jobId: actionId(a), attempts: RESOLVE_ATTEMPTS, onUnavailable: 'throw' });
+    if (a.kind === 'capture') await d.ctx.jobs.enqueue('alert.capture', { action: a }, { jobId, onUnavailable: 'throw' });
+    else await d.ctx.jobs.enqueue('alert.resolve', { action: a }, { jobId, attempts: RESOLVE_ATTEMPTS, onUnavailable: 'throw' });
+    // An action whose job ran out of retries (Slack or the service down for a while) is still
+    // pending in the ledger: the next re-send of the alert revives it instead of leaving it lost.
+    const job = await d.ctx.jobs.queue.getJob(jobId);
+    if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   }
 }
 

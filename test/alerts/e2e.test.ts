@@ -229,6 +229,41 @@ alerts:
     assert.equal(parentsIn(PAYMENTS).length, 1);
   });
 
+  it('Slack refusing posts for a while: retries and re-sends still deliver one thread with findings', { timeout: SLOW }, async () => {
+    const failedBefore = h.slack.callsTo('chat.postMessage').length;
+    h.slack.failNext('chat.postMessage', 5, { error: 'internal_error' });
+    await am.postAlerts([{ labels: { alertname: 'SlackOutage', service: 'svc-order', instance: 'order-2' } }]);
+    const parent = await h.slack.waitFor('thread after Slack recovered', () => parentsIn(ORDERS).find((m) => /SlackOutage/.test(m.text)), 90_000);
+    await h.slack.waitFor('findings after Slack recovered', () => repliesTo(parent)[0], 60_000);
+    assert.ok(h.slack.callsTo('chat.postMessage').length - failedBefore >= 7, 'the five refusals were really hit');
+    assert.equal(parentsIn(ORDERS).filter((m) => /SlackOutage/.test(m.text)).length, 1);
+    assert.equal(repliesTo(parent).length, 1);
+  });
+
+  it('a capture whose job ran out of retries is revived by the next re-send, and answers once', { timeout: 180_000 }, async () => {
+    // Keep the capture busy (slow pprof) while Slack refuses its findings post four times: the job
+    // exhausts its attempts. The alert's next re-send must bring it back.
+    await go.slow(2000);
+    try {
+      await am.postAlerts([{ labels: { alertname: 'Revive', service: 'svc-pay', instance: 'pay-9' } }]);
+      const parent = await h.slack.waitFor('revive parent', () => parentsIn(PAYMENTS).find((m) => /Revive/.test(m.text)), 60_000);
+      h.slack.failNext('chat.postMessage', 4, { error: 'internal_error' });
+      const episode = String((await h.bot.ctx.threads.get(PAYMENTS, parent.ts))?.data?.episode);
+      const jobId = `capture.${episode}.svc-pay.1`;
+      const deadline = Date.now() + 120_000;
+      while (!(await (await h.bot.ctx.jobs.queue.getJob(jobId))?.isFailed())) {
+        if (Date.now() > deadline) throw new Error('the capture job never ran out of retries');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(repliesTo(parent).length, 0);
+    } finally {
+      await go.reset();
+    }
+    const parent = parentsIn(PAYMENTS).find((m) => /Revive/.test(m.text))!;
+    await h.slack.waitFor('findings after the revival', () => repliesTo(parent)[0], 60_000);
+    assert.equal(repliesTo(parent).length, 1);
+  });
+
   it('a storm of 200 alerts in one group: one capture per service, every alert accounted for, no duplicates', { timeout: SLOW }, async () => {
     const alerts: PostableAlert[] = Array.from({ length: 200 }, (_, i) => ({
       labels: { alertname: 'GoroutineStorm', service: 'svc-pay', pod: `svc-pay-${i}` },
