@@ -115,3 +115,33 @@ test('garbage is refused with a reason naming what was wrong', () => {
     assert.match((r as { reason: string }).reason, re);
   }
 });
+
+test('property: any JSON value, and mutations of a valid payload, never throw; success always yields sane alerts', async () => {
+  const fc = await import('fast-check');
+  const check = (body: unknown) => {
+    const r = parseAlertNotification(body);
+    if (r.ok) {
+      for (const a of r.notification.alerts) {
+        assert.ok(Number.isFinite(a.startsAt));
+        assert.ok(a.fingerprint.length > 0);
+        assert.ok(a.endsAt === null || Number.isFinite(a.endsAt));
+      }
+      assert.ok(r.notification.groupKey.length > 0);
+    } else {
+      assert.ok(r.reason.length > 0 && r.reason.length < 2000);
+    }
+  };
+  fc.assert(fc.property(fc.jsonValue(), check), { numRuns: 500 });
+  // Replace one field (top level or of the first alert) with arbitrary JSON.
+  const keys = Object.keys(amPayload);
+  const alertKeys = Object.keys(amAlert);
+  fc.assert(
+    fc.property(fc.constantFrom(...keys), fc.constantFrom(...alertKeys), fc.jsonValue(), fc.boolean(), fc.constantFrom('4', '1'), (k, ak, v, inAlert, version) => {
+      const body = structuredClone({ ...amPayload, version }) as Record<string, unknown>;
+      if (inAlert) (body.alerts as Record<string, unknown>[])[0]![ak] = v;
+      else body[k] = v;
+      check(body);
+    }),
+    { numRuns: 1000 },
+  );
+});
