@@ -22,7 +22,8 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
   let http: HTTPReceiver | null = null;
   let socket: SocketModeReceiver | null = null;
   if (ctx.env.slackAppToken) {
-    socket = new SocketModeReceiver({ appToken: ctx.env.slackAppToken, logger });
+    // installerOptions.clientOptions is how Bolt passes the API base URL to apps.connections.open.
+    socket = new SocketModeReceiver({ appToken: ctx.env.slackAppToken, logger, installerOptions: { clientOptions: { slackApiUrl: ctx.env.slackApiUrl } } });
   } else {
     http = new HTTPReceiver({
       signingSecret: ctx.env.slackSigningSecret,

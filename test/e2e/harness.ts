@@ -53,6 +53,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     slackApiUrl: slack.apiUrl,
     redisUrl: redis.url,
     port: 0,
+    ...(o.socketMode ? { slackAppToken: slack.appToken } : {}),
     ...(o.workerConcurrency ? { workerConcurrency: o.workerConcurrency } : {}),
     ...(o.jobLockMs ? { jobLockMs: o.jobLockMs } : {}),
     ...(o.webhookToken ? { webhookToken: o.webhookToken } : {}),

@@ -183,6 +183,15 @@ services:
     }
   });
 
+  it('/metrics counts captures, failures, durations and queue depth', async () => {
+    const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    assert.match(text, /leakbot_captures_total\{service="svc-order",outcome="ok"\} [1-9]/);
+    assert.match(text, /leakbot_capture_failures_total\{service="svc-down",code="unreachable"\} 1/);
+    assert.match(text, /leakbot_capture_duration_seconds_count\{service="svc-order"\} [1-9]/);
+    assert.match(text, /leakbot_queue_depth\{state="waiting"\} \d+/);
+    assert.match(text, /leakbot_jobs_total\{kind="snapshot",outcome="ok"\} [1-9]/);
+  });
+
   it('every Slack Web API call carried the bot token', () => {
     assert.ok(h.slack.calls.filter((c) => c.method !== 'upload').every((c) => c.token === h.slack.token));
   });

@@ -3,7 +3,9 @@
 // thread replies, metadata), records every call in order with parsed arguments, accepts
 // files.uploadV2's three steps, hands out response_url endpoints and records what is POSTed to
 // them, and can inject failures (an error code or a 429 with Retry-After) for the next N calls.
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SlackCall {
@@ -69,12 +71,22 @@ export interface SlackStub {
   notInChannel: Set<string>;
   /** Polls until fn returns a truthy value (or throws after timeoutMs with `what`). */
   waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** Socket Mode: the app-level token apps.connections.open accepts. */
+  appToken: string;
+  /** Socket Mode: resolves once a client completed the WebSocket handshake (hello sent). */
+  socketConnected(timeoutMs?: number): Promise<void>;
+  /** Socket Mode: delivers an envelope (e.g. type 'slash_commands' with a command payload) and
+   *  resolves with the client's ack payload (for commands: the ephemeral reply). */
+  sendEnvelope(type: string, payload: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
   reset(): void;
   close(): Promise<void>;
 }
 
 export async function startSlackStub(opts: { token?: string } = {}): Promise<SlackStub> {
   const token = opts.token ?? 'xoxb-test-0000000000-stub';
+  const appToken = 'xapp-1-test-stub';
+  const sockets = new Set<Duplex>();
+  const acks = new Map<string, (payload: Record<string, unknown>) => void>();
   const botUserId = 'U0LEAKBOT';
   const calls: SlackCall[] = [];
   const store = new Map<string, StubMessage[]>();
@@ -95,6 +107,8 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
 
   function api(method: string, args: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
+      case 'apps.connections.open':
+        return { ok: true, url: `${base.replace('http://', 'ws://')}/socket` };
       case 'auth.test':
         return { ok: true, url: 'https://stub.slack.test/', team: 'Stub', user: 'leakbot', team_id: 'T0STUB', user_id: botUserId, bot_id: 'B0LEAKBOT' };
       case 'chat.postMessage': {
@@ -229,12 +243,44 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
         if (failure.status === 429) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String((failure as { retryAfter: number }).retryAfter) });
         return reply(failure.status, { ok: false, error: 'http_error' });
       }
-      if (presented !== token) return reply(200, { ok: false, error: presented ? 'invalid_auth' : 'not_authed' });
+      const expected = method === 'apps.connections.open' ? appToken : token;
+      if (presented !== expected) return reply(200, { ok: false, error: presented ? 'invalid_auth' : 'not_authed' });
       return reply(200, api(method, args));
     })().catch((err: unknown) => {
       res.writeHead(500);
       res.end(String(err));
     });
+  });
+  // Minimal WebSocket server (RFC 6455: handshake, masked client text frames, ping/pong, close)
+  // for Socket Mode, so no extra dependency is needed.
+  server.on('upgrade', (req, socket) => {
+    const key = req.headers['sec-websocket-key'];
+    if (!key || !req.url?.startsWith('/socket')) return socket.destroy();
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => sockets.delete(socket));
+    let buf = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      for (;;) {
+        const f = readFrame(buf);
+        if (!f) break;
+        buf = buf.subarray(f.consumed);
+        if (f.opcode === 0x8) {
+          socket.end(frame(0x8, Buffer.alloc(0)));
+          sockets.delete(socket);
+          return;
+        }
+        if (f.opcode === 0x9) socket.write(frame(0xa, f.payload));
+        if (f.opcode === 0x1) {
+          const msg = safeJson(f.payload.toString('utf8')) as { envelope_id?: string; payload?: Record<string, unknown> };
+          if (msg.envelope_id) acks.get(msg.envelope_id)?.(msg.payload ?? {});
+        }
+      }
+    });
+    socket.write(frame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'stub' } }))));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
@@ -272,6 +318,31 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
         await sleep(50);
       }
     },
+    appToken,
+    async socketConnected(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (sockets.size === 0) {
+        if (Date.now() > deadline) throw new Error('no Socket Mode client connected');
+        await sleep(25);
+      }
+    },
+    sendEnvelope(type, payload, timeoutMs = 10_000) {
+      const sock = [...sockets][0];
+      if (!sock) return Promise.reject(new Error('no Socket Mode client connected'));
+      const envelope_id = randomUUID();
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => {
+          acks.delete(envelope_id);
+          reject(new Error(`no ack for ${type} envelope within ${timeoutMs} ms`));
+        }, timeoutMs);
+        acks.set(envelope_id, (p) => {
+          clearTimeout(t);
+          acks.delete(envelope_id);
+          resolve(p);
+        });
+        sock.write(frame(0x1, Buffer.from(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: true, retry_attempt: 0, retry_reason: '' }))));
+      });
+    },
     reset() {
       calls.length = 0;
       store.clear();
@@ -282,10 +353,48 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     },
     close: () =>
       new Promise<void>((r) => {
+        for (const sock of sockets) sock.destroy();
         server.close(() => r());
         server.closeAllConnections();
       }),
   };
+}
+
+function frame(opcode: number, payload: Buffer): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0x80 | opcode, len]) : len < 65536 ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 0xff]) : Buffer.concat([Buffer.from([0x80 | opcode, 127]), u64(len)]);
+  return Buffer.concat([head, payload]);
+}
+
+function u64(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+function readFrame(buf: Buffer): { opcode: number; payload: Buffer; consumed: number } | null {
+  if (buf.length < 2) return null;
+  const opcode = buf[0]! & 0x0f;
+  const masked = (buf[1]! & 0x80) !== 0;
+  let len = buf[1]! & 0x7f;
+  let off = 2;
+  if (len === 126) {
+    if (buf.length < 4) return null;
+    len = buf.readUInt16BE(2);
+    off = 4;
+  } else if (len === 127) {
+    if (buf.length < 10) return null;
+    len = Number(buf.readBigUInt64BE(2));
+    off = 10;
+  }
+  const maskLen = masked ? 4 : 0;
+  if (buf.length < off + maskLen + len) return null;
+  const payload = Buffer.from(buf.subarray(off + maskLen, off + maskLen + len));
+  if (masked) {
+    const mask = buf.subarray(off, off + 4);
+    for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+  }
+  return { opcode, payload, consumed: off + maskLen + len };
 }
 
 function bearer(req: IncomingMessage): string | null {

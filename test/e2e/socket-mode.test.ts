@@ -1,0 +1,45 @@
+// Socket Mode (SLACK_APP_TOKEN set): commands arrive over the WebSocket the stand-in serves after
+// apps.connections.open, are acked over it, and the findings still land in a thread. Health and
+// metrics stay on HTTP; there is no /slack/events endpoint.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGoService, type GoService } from '../support/go-service.js';
+import { startHarness, type Harness } from './harness.js';
+import { waitThread } from './helpers.js';
+
+describe('Socket Mode', () => {
+  let go: GoService;
+  let h: Harness;
+  before(async () => {
+    go = await startGoService();
+    h = await startHarness({ socketMode: true, configYaml: `services:\n  svc-order:\n    url: ${go.url}\n` });
+    await h.slack.socketConnected();
+  });
+  after(async () => {
+    await h?.close();
+    await go?.stop();
+  });
+
+  it('a slash command over the socket is acked there and answered in a thread', async () => {
+    const open = h.slack.callsTo('apps.connections.open');
+    assert.equal(open.length >= 1, true);
+    assert.equal(open[0]!.token, h.slack.appToken, 'the app-level token opens the connection');
+    const ack = await h.slack.sendEnvelope('slash_commands', {
+      token: 'x',
+      team_id: 'T0STUB',
+      channel_id: 'C0SOCKET',
+      user_id: 'U0ALICE',
+      user_name: 'alice',
+      command: '/leak',
+      text: 'snapshot svc-order',
+      response_url: h.slack.responseUrl(),
+      trigger_id: '1.2',
+      api_app_id: 'A0LEAKBOT',
+    });
+    assert.match(String(ack.text), /Capturing goroutines of \*svc-order\*/);
+    const t = await waitThread(h.slack, 'C0SOCKET', 0);
+    assert.match(t.parent.text, /goroutines/);
+    assert.equal((await fetch(`${h.baseUrl}/healthz`)).status, 200);
+    assert.equal((await fetch(h.eventsUrl, { method: 'POST' })).status, 404);
+  });
+});
