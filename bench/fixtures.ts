@@ -5,7 +5,7 @@
 // - debug=1 and proto of 100,000 goroutines, each captured twice: the second after a leak of 1,500
 //   goroutines and 2,000 more parked ones, so a diff bench compares two 100k snapshots with growth.
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -65,6 +65,10 @@ export async function ensureBenchDumps(log: (msg: string) => void = (m) => proce
   if (existsSync(metaFile)) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BenchDumps;
     if (Object.values(meta.dumps).every((d) => existsSync(d.file) && statSync(d.file).size === d.bytes)) return meta;
+  }
+  // Dumps of older sources are ~60 MB each and never read again.
+  if (existsSync(outRoot)) {
+    for (const old of readdirSync(outRoot)) if (old.startsWith('dumps-') && join(outRoot, old) !== dir) rmSync(join(outRoot, old), { recursive: true, force: true });
   }
   mkdirSync(dir, { recursive: true });
   const args = (n: number): string[] => ['-goroutines', String(n), '-stacks', String(PARAMS.stacks), '-depth', String(PARAMS.depth)];
