@@ -89,16 +89,17 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
   const all = matchSeries(series);
   // Each connection with an unread body holds a writeLoop too: fold those into the readLoop finding.
   const unclosedBody = all.some((s) => !s.vanished && readGroup(s.group).pattern === 'unclosed-http-body');
-  for (const s of all) if (unclosedBody && isWriteLoop(s)) ctx.writeLoops += s.after;
+  if (unclosedBody) for (const s of all) if (isWriteLoop(s)) ctx.writeLoops += s.after;
 
-  const findings: Finding[] = [];
   let suppressed = 0;
+  const found: Finding[] = [];
   for (const s of all) {
-    const f = unclosedBody && isWriteLoop(s) ? null : judge(s, ctx);
-    if (f) findings.push(f);
-    else if (Math.abs(s.delta) >= ctx.minDelta || (s.after >= MIN_PILE && BLOCKED.has(s.group.kind))) suppressed++;
+    const f = admissible(s, ctx) && !(unclosedBody && isWriteLoop(s)) ? judge(s, ctx) : null;
+    if (f) found.push(f);
+    else if (noteworthy(s, ctx)) suppressed++;
   }
-  findings.sort((a, b) => TIER[a.confidence].rank - TIER[b.confidence].rank || b.score - a.score || b.after - a.after);
+  const findings = mergeBySite(found);
+  findings.sort(better);
   return {
     mode: series.length === 1 ? 'single' : 'diff',
     snapshots: series.map(summarize),
@@ -195,15 +196,25 @@ function confidenceOf(s: GroupSeries, f: Facts, ctx: Context): Confidence | null
   return 'low';
 }
 
-function judge(s: GroupSeries, ctx: Context): Finding | null {
-  if (s.vanished) return null;
-  const g = s.group;
-  const benign = benignReason(g, ctx.ignore);
-  const f = factsOf(s, ctx);
-  if (benign === 'ignored' || (benign === 'benign' && f.leaked === 0)) return null;
+const noteworthy = (s: GroupSeries, ctx: Context) =>
+  Math.abs(s.delta) >= ctx.minDelta || (s.after >= MIN_PILE && BLOCKED.has(s.group.kind));
+
+/** Whether a series may be a suspect at all: still there, not ignored or benign (unless Go marked it
+ *  leaked), and with a line of the service's code, except for HTTP bodies whose cause is net/http's. */
+function admissible(s: GroupSeries, ctx: Context): boolean {
+  if (s.vanished) return false;
+  const benign = benignReason(s.group, ctx.ignore);
+  const leaked = leakedIn(s, ctx);
+  if (benign === 'ignored' || (benign === 'benign' && leaked === 0)) return false;
   // Stacks without a line of the service's code are the runtime's and the standard library's own
   // machinery (accept loops, keep-alive connections, signal handling): not the service's leak.
-  if (!f.reading.site && f.reading.pattern !== 'unclosed-http-body' && f.leaked === 0) return null;
+  const { site, pattern } = readGroup(s.group);
+  return site !== null || pattern === 'unclosed-http-body' || leaked > 0;
+}
+
+function judge(s: GroupSeries, ctx: Context): Finding | null {
+  const g = s.group;
+  const f = factsOf(s, ctx);
   const confidence = confidenceOf(s, f, ctx);
   if (!confidence) return null;
 
@@ -237,6 +248,48 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     groupKey: s.key,
     coarseKey: s.coarseKey,
   };
+}
+
+const better = (a: Finding, b: Finding) => TIER[a.confidence].rank - TIER[b.confidence].rank || b.score - a.score || b.after - a.after;
+
+/** One leak reached through several call paths is one finding: suspects blocked at the same line add
+ *  up, the strongest speaks for the stack. Only suspects merge, so a path that drains cannot hide
+ *  one that grows. */
+function mergeBySite(found: Finding[]): Finding[] {
+  const bySite = new Map<string, Finding[]>();
+  for (const f of found) {
+    const key = f.site ? `${f.pattern}|${f.site.func}|${f.site.file}:${f.site.line}` : f.groupKey;
+    const list = bySite.get(key);
+    if (list) list.push(f);
+    else bySite.set(key, [f]);
+  }
+  const out: Finding[] = [];
+  for (const list of bySite.values()) {
+    const [best, ...rest] = list.sort(better);
+    if (!best) continue;
+    if (rest.length === 0) {
+      out.push(best);
+      continue;
+    }
+    const sum = (pick: (f: Finding) => number) => list.reduce((n, f) => n + pick(f), 0);
+    const waits = list.map((f) => f.waitMinutes).filter((w) => w !== null);
+    const labels: Record<string, string[]> = {};
+    for (const f of list) for (const [k, vs] of Object.entries(f.labels)) labels[k] = [...new Set([...(labels[k] ?? []), ...vs])];
+    out.push({
+      ...best,
+      before: sum((f) => f.before),
+      after: sum((f) => f.after),
+      delta: sum((f) => f.delta),
+      series: best.series.map((_, i) => sum((f) => f.series[i] ?? 0)),
+      growthPerMinute: list.every((f) => f.growthPerMinute !== null) ? sum((f) => f.growthPerMinute!) : null,
+      orphans: sum((f) => f.orphans),
+      leaked: sum((f) => f.leaked),
+      waitMinutes: waits.length ? { min: Math.min(...waits.map((w) => w.min)), max: Math.max(...waits.map((w) => w.max)) } : null,
+      labels,
+      signals: [...best.signals, `reached through ${list.length} call paths; figures add them up (the stack shown is the strongest)`],
+    });
+  }
+  return out;
 }
 
 /** A score inside the confidence's band, higher for bigger, faster, longer-waiting piles. */

@@ -151,3 +151,21 @@ test('findings come best first and respect maxFindings', () => {
   assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
   assert.equal(compare([snap([]), snap(many(40, chanSendLeak, gone))], { maxFindings: 0 }).findings.length, 0);
 });
+
+test('one leaking line reached through several call paths is one finding with the figures added up', () => {
+  const viaA: Omit<G, 'id'> = { ...chanSendLeak, frames: [...chanSendLeak.frames, 'example.com/svc/api.quote /src/svc/api/quote.go:20'] };
+  const viaB: Omit<G, 'id'> = { ...chanSendLeak, frames: [...chanSendLeak.frames, 'example.com/svc/api.order /src/svc/api/order.go:77'] };
+  // A third path through the same line drains: it must neither be reported nor hide the others.
+  const draining: Omit<G, 'id'> = { ...chanSendLeak, frames: [...chanSendLeak.frames, 'example.com/svc/api.batch /src/svc/api/batch.go:9'] };
+  const a = compare([
+    snap([...many(10, viaA, gone), ...many(5, viaB, gone), ...many(300, draining, gone)]),
+    snap([...many(60, viaA, gone), ...many(45, viaB, gone), ...many(20, draining, gone)]),
+  ]);
+  assert.equal(a.findings.length, 1, JSON.stringify(a.findings.map((f) => [f.pattern, f.series])));
+  const f = a.findings[0]!;
+  assert.equal(f.site?.line, 31);
+  assert.deepEqual(f.series, [15, 105]);
+  assert.equal(f.delta, 90);
+  assert.equal(f.confidence, 'high');
+  assert.ok(f.signals.some((s) => s.includes('2 call paths')), f.signals.join('; '));
+});
