@@ -67,6 +67,7 @@ export class SnapshotBuilder {
   private total = 0;
 
   add(g: Goroutine): void {
+    if (!(g.count > 0)) return;
     const frames = significantFrames(g.frames);
     let idKey = g.kind;
     for (let i = 0; i < frames.length; i++) idKey += ',' + this.frameId(frames[i]!);

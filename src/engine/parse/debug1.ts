@@ -54,7 +54,7 @@ export class Debug1Parser {
       if (at > 0) {
         this.finish();
         const n = Number(line.slice(0, at));
-        if (!Number.isSafeInteger(n) || n < 0) return;
+        if (!Number.isSafeInteger(n) || n <= 0) return; // Go never prints an empty record
         this.count = n;
         this.pcs = line.slice(at + 3).split(' ');
         this.inRecord = true;
