@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { execFileSync } from 'node:child_process';
 import { go119, leakPatterns, startGoService, type GoService } from './go-service.js';
 
 async function dump(svc: GoService, path: string): Promise<string> {
@@ -126,6 +127,30 @@ describe('leaksvc built by Go 1.19', { timeout: 600_000 }, () => {
       const before = await svc.count();
       assert.ok((await svc.leak('mutex', 4)) >= before + 4);
       assert.match(await dump(svc, '/debug/pprof/goroutine?debug=2'), /\[semacquire\]:/);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
+
+/** Go 1.27 comes through GOTOOLCHAIN (module cache or proxy); skip where it cannot be had. */
+function go127Available(): boolean {
+  try {
+    return execFileSync('go', ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'go1.27.0' }, timeout: 120_000 }).toString().startsWith('go1.27');
+  } catch {
+    return false;
+  }
+}
+
+describe('leaksvc built by Go 1.27', { timeout: 600_000 }, () => {
+  it('serves the goroutine leak profile by default', { skip: !go127Available() && 'Go 1.27 toolchain not available' }, async () => {
+    const svc = await startGoService({ env: { GOTOOLCHAIN: 'go1.27.0' } });
+    try {
+      assert.match(svc.goVersion, /^go1\.27/);
+      assert.equal(svc.leakProfile, true);
+      await svc.leak('nilchan', 3);
+      const text = await dump(svc, '/debug/pprof/goroutineleak?debug=2');
+      assert.equal((text.match(/^goroutine \d+ \[chan receive \(nil chan\) \(leaked\)\]:$/gm) ?? []).length, 3);
     } finally {
       await svc.stop();
     }
