@@ -87,6 +87,10 @@ export type AlertAction =
   | { kind: 'resolve'; episode: string; service: string; channel: string; round: number };
 
 const DAY = 24 * 3600;
+const LOCK_LEASE_MS = 30_000;
+const LOCK_WAIT_MS = 5 * 60_000;
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 interface GroupState {
   current: string | null;
@@ -296,19 +300,22 @@ export class AlertLedger {
   private async withGroupLock<T>(groupKey: string, fn: () => Promise<T>): Promise<T> {
     const key = `${this.prefix}:lock:${AlertLedger.groupHash(groupKey)}`;
     const token = randomBytes(8).toString('hex');
-    // Held while the parent message is posted (paced per channel), hence a generous lease.
-    const deadline = Date.now() + 90_000;
-    while ((await this.redis.set(key, token, 'PX', 60_000, 'NX')) !== 'OK') {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    while ((await this.redis.set(key, token, 'PX', LOCK_LEASE_MS, 'NX')) !== 'OK') {
       if (Date.now() > deadline) throw new Error('alert ledger: timed out waiting for the group lock');
       await sleep(25);
     }
+    // Held while the parent message is posted, which a busy channel's pacing can stretch: renew the
+    // lease while we work so a second delivery of the group never gets in meanwhile.
+    const renew = setInterval(() => {
+      this.redis.eval(RENEW, 1, key, token, String(LOCK_LEASE_MS)).catch(() => undefined);
+    }, LOCK_LEASE_MS / 3);
     try {
       return await fn();
     } finally {
+      clearInterval(renew);
       // Release only our own lock (it may have expired and been taken by someone else).
-      await this.redis
-        .eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, key, token)
-        .catch(() => undefined);
+      await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
     }
   }
 }
