@@ -207,6 +207,15 @@ export class AlertLedger {
         group.fired[fkey] = { status: a.status, episode: ep.id, at: now };
         if (a.status === 'firing') {
           result.newFirings++;
+          const prev = ep.alerts[a.fingerprint];
+          if (prev && prev.status === 'firing' && prev.startsAt !== a.startsAt) {
+            // Alertmanager keeps one alert per fingerprint, so a new startsAt means the earlier
+            // firing ended without us hearing of it (send_resolved off, a lost notification).
+            // Close it silently; the new firing then opens a new round with its own capture.
+            endUnseen(ep, prev, a.startsAt);
+            const old = group.fired[`${prev.fingerprint}@${prev.startsAt}`];
+            if (old) old.status = 'resolved';
+          }
           applyFiring(ep, r);
         } else {
           result.newlyResolved++;
@@ -392,6 +401,13 @@ function applyResolved(ep: Episode, r: RoutedAlert, now: number): void {
   }
   const stillFiring = Object.values(ep.alerts).some((x) => x.service === svc && x.status === 'firing');
   if (!stillFiring && s.resolvedAt === null) s.resolvedAt = r.alert.endsAt ?? now;
+}
+
+function endUnseen(ep: Episode, prev: AlertRecord, at: number): void {
+  prev.status = 'resolved';
+  prev.endsAt = at;
+  const s = prev.service ? ep.services[prev.service] : undefined;
+  if (s && s.resolvedAt === null && !Object.values(ep.alerts).some((x) => x.service === prev.service && x.status === 'firing')) s.resolvedAt = at;
 }
 
 function pruneFired(group: GroupState, olderThan: number): void {

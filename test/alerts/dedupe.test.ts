@@ -168,3 +168,17 @@ test('every delivery of a resolution is counted on the alert (HA replicas), the 
   assert.equal(second.newlyResolved, 0);
   assert.equal(second.episode!.alerts.r1!.resolvedSeen, 2);
 });
+
+test('a re-fire without a resolution in between (send_resolved off) opens a new round with a capture, not a silent fold', async () => {
+  const u1 = await deliver(notification('g-nores', [alert('n1', 'svc-b')]));
+  for (const act of await ledger.pendingActions(u1.episode!)) await ledger.markDone(act);
+  const later = T0 + 6 * 3600_000;
+  const u2 = await deliver(notification('g-nores', [alert('n1', 'svc-b', 'firing', later)]));
+  assert.equal(u2.newFirings, 1);
+  assert.equal(u2.episode!.id, u1.episode!.id);
+  assert.equal(u2.episode!.alerts.n1!.startsAt, later);
+  assert.deepEqual(kinds(await ledger.pendingActions(u2.episode!)), ['capture:svc-b:2:C0BBB'], 'no "resolved" reply for the unseen end, a new capture');
+  // a late retry of the old firing stays ignored
+  const u3 = await deliver(notification('g-nores', [alert('n1', 'svc-b', 'firing', T0)]));
+  assert.equal(u3.stale, 1);
+});
