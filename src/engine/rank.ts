@@ -275,18 +275,20 @@ function mergeBySite(found: Finding[]): Finding[] {
     const waits = list.map((f) => f.waitMinutes).filter((w) => w !== null);
     const labels: Record<string, string[]> = {};
     for (const f of list) for (const [k, vs] of Object.entries(f.labels)) labels[k] = [...new Set([...(labels[k] ?? []), ...vs])];
+    const series = best.series.map((_, i) => sum((f) => f.series[i] ?? 0));
+    const together = `${list.length} call paths block at this line: ${series.join(' → ')} together`;
     out.push({
       ...best,
       before: sum((f) => f.before),
       after: sum((f) => f.after),
       delta: sum((f) => f.delta),
-      series: best.series.map((_, i) => sum((f) => f.series[i] ?? 0)),
+      series,
       growthPerMinute: list.every((f) => f.growthPerMinute !== null) ? sum((f) => f.growthPerMinute!) : null,
       orphans: sum((f) => f.orphans),
       leaked: sum((f) => f.leaked),
       waitMinutes: waits.length ? { min: Math.min(...waits.map((w) => w.min)), max: Math.max(...waits.map((w) => w.max)) } : null,
       labels,
-      signals: [...best.signals, `reached through ${list.length} call paths; figures add them up (the stack shown is the strongest)`],
+      signals: [together, ...best.signals.map((x) => (/^(grew|steady)/.test(x) ? `strongest path ${x}` : x))],
     });
   }
   return out;
