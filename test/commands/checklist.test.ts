@@ -2,7 +2,12 @@
 // state in a real Redis, the message re-rendered in the Slack stand-in, ticks on the timeline.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { blockActionsPayload } from '../support/slack-request.js';
+import { startRedis } from '../support/redis.js';
+import { startSlackStub } from '../support/slack-stub.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
 
@@ -81,5 +86,31 @@ describe('/leak checklist end to end', () => {
     await h.slack.waitFor('polite refusal', () => h.slack.responsesTo(url).find((p) => /no longer stored/.test(String(p.body.text))), 30_000);
     const unknown = await h.command({ text: 'checklist svc-ordr', channel: CH });
     assert.match(String(unknown.json?.text), /Did you mean `svc-order`/);
+  });
+});
+
+describe('templates are checked at start', () => {
+  it('a broken team template stops startup with the file and line, before any message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leakbot-tpl-'));
+    const file = join(dir, 'checklist.yml');
+    writeFileSync(file, 'title: "Leak: {{service}}"\nsteps:\n  - id: one\n    title: First\n    items:\n      - id: a\n        text: "Page {{oncall}}"\n');
+    const redis = await startRedis();
+    const slack = await startSlackStub();
+    try {
+      await assert.rejects(
+        startHarness({ redis, slack, configYaml: `services:\n  svc-order:\n    url: http://127.0.0.1:9/\ntemplates:\n  checklist: ${file}\n` }),
+        (err: Error) => {
+          assert.equal(err.name, 'TemplateError');
+          assert.ok(err.message.startsWith(`${file}:7: `), err.message);
+          assert.match(err.message, /unknown placeholder \{\{oncall\}\}/);
+          return true;
+        },
+      );
+      assert.equal(slack.callsTo('chat.postMessage').length, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await slack.close();
+      await redis.close();
+    }
   });
 });
