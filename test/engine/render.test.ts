@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   analyze,
   compare,
@@ -9,6 +10,7 @@ import {
   renderMarkdown,
   renderText,
   toJsonReport,
+  type Snapshot,
 } from '../../src/engine/index.js';
 import { blockChars } from '../../src/engine/render/blocks.js';
 import { acceptLoop, chanSendLeak, debug2, main1, many, poolWorker, type G } from './dumps.js';
@@ -126,4 +128,66 @@ test('a truncated dump says so in every renderer', () => {
   assert.match(renderMarkdown(a), /truncated/);
   assert.match(JSON.stringify(renderBlocks(a, { title: 't' }).blocks), /truncated/);
   assert.equal((JSON.parse(renderJson(a, [cut])) as { snapshots: { truncated: boolean }[] }).snapshots[0]?.truncated, true);
+});
+
+// Random analyses: whatever the engine is fed, ranking stays ordered and every renderer stays inside
+// its medium's limits (Slack's above all) without throwing.
+test('property: random snapshot series analyse and render within limits', () => {
+  const funcs = ['main.a', 'main.(*S).b.func1', 'example.com/x/y.(*Q[...]).z', 'net/http.(*persistConn).readLoop', 'runtime.gopark', 'sync.(*Mutex).Lock', 'a&b<c>.d'];
+  const kinds = ['chan-send', 'chan-recv', 'nil-chan', 'select', 'select-nocases', 'waitgroup', 'mutex', 'cond', 'net-io', 'sleep', 'running', 'unknown', 'runtime'] as const;
+  const frame = fc.record({ func: fc.constantFrom(...funcs), file: fc.constantFrom('/src/a.go', '/usr/local/go/src/net/http/transport.go', 'x<y>&.go'), line: fc.nat({ max: 5000 }) });
+  const group = fc.record({
+    key: fc.constantFrom('k1', 'k2', 'k3', 'k4', 'k5', 'k6'),
+    coarseKey: fc.constantFrom('c1', 'c2', 'c3'),
+    kind: fc.constantFrom(...kinds),
+    state: fc.constantFrom('chan send', 'select', 'sync.Mutex.Lock', 'chan send or receive', 'IO wait'),
+    count: fc.integer({ min: 1, max: 5000 }),
+    frames: fc.array(frame, { minLength: 1, maxLength: 6 }),
+    createdBy: fc.option(frame, { nil: null }),
+    waitMinutes: fc.option(fc.nat({ max: 600 }).map((m) => ({ min: m, max: m + 3 })), { nil: null }),
+    orphans: fc.nat({ max: 5000 }),
+    leaked: fc.nat({ max: 50 }),
+    distinctCreators: fc.option(fc.nat({ max: 64 }), { nil: undefined }),
+  });
+  const snapshot = fc.record({
+    groups: fc.uniqueArray(group, { maxLength: 6, selector: (g) => g.key }),
+    capturedAt: fc.option(fc.integer({ min: 0, max: 1e12 }), { nil: null }),
+    leakProfile: fc.boolean(),
+    format: fc.constantFrom('debug2', 'debug1', 'proto'),
+  });
+  fc.assert(
+    fc.property(fc.array(snapshot, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 20 }), (raw, minDelta) => {
+      const snaps: Snapshot[] = raw.map((r) => ({
+        format: r.format,
+        leakProfile: r.leakProfile,
+        capturedAt: r.capturedAt,
+        total: r.groups.reduce((n, g) => n + g.count, 0),
+        truncated: false,
+        warnings: [],
+        groups: r.groups.map(({ distinctCreators, ...g }) => ({
+          ...g,
+          stateInferred: false,
+          framesElided: false,
+          labels: {},
+          exampleId: null,
+          lockedToThread: 0,
+          orphans: Math.min(g.orphans, g.count),
+          leaked: Math.min(g.leaked, g.count),
+          ...(distinctCreators === undefined ? {} : { distinctCreators }),
+        })),
+      }));
+      const a = snaps.length === 1 ? analyze(snaps[0]!, { minDelta }) : compare(snaps, { minDelta });
+      const tiers = a.findings.map((f) => ({ high: 0, medium: 1, low: 2 })[f.confidence]);
+      assert.deepEqual(tiers, [...tiers].sort());
+      for (const f of a.findings) assert.ok(f.score >= 0 && f.score <= 100 && f.after > 0);
+      const msg = renderBlocks(a, { title: 'Goroutines', service: 'svc' });
+      assert.ok(msg.blocks.length <= 50);
+      assert.ok(msg.blocks.reduce((n, b) => n + blockChars(b), 0) <= 13_000);
+      assert.doesNotMatch(JSON.stringify(msg.blocks), /<c>|x<y>/);
+      renderText(a, { color: true });
+      renderMarkdown(a);
+      JSON.parse(renderJson(a, snaps));
+    }),
+    { numRuns: 300 },
+  );
 });
