@@ -5,6 +5,7 @@ import type { Requester, SlackThreadRef } from '../queue/jobs.js';
 import { draftPostmortem, type PostmortemDraft } from './postmortem.js';
 import { postmortemFileName, postmortemSummaryBlocks, renderPostmortemCanvas, renderPostmortemMarkdown } from './postmortem-render.js';
 import { incidentTemplates } from './runtime.js';
+import { incidentAround } from './timeline.js';
 
 // `/leak postmortem` and the "Draft postmortem" button: a job gathers the incident's timeline and
 // the freshest findings, drafts, and posts a summary, the Markdown file and (when configured and
@@ -53,7 +54,10 @@ export class PostmortemFlow {
 
   private async draft(job: JobInfo<'postmortem.draft'>): Promise<string> {
     const d = job.data;
-    const events = await this.ctx.timeline.incident(d.service, d.at, INCIDENT_GAP_MS);
+    // The incident around the thread the button was in (its latest event), else around the request.
+    const all = await this.ctx.timeline.list(d.service);
+    const inThread = d.thread ? all.filter((e) => e.thread?.channel === d.thread!.channel && e.thread.ts === d.thread!.ts).at(-1) : undefined;
+    const events = incidentAround(all, inThread?.at ?? d.at, INCIDENT_GAP_MS);
     // Seqs from the button, else from the last findings event of the incident.
     let seqs = { cur: d.curSeq ?? null, ref: d.refSeq ?? null };
     if (seqs.cur === null) {

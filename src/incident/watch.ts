@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LeakbotContext } from '../context.js';
 import { analyze, compare, type Finding, type Snapshot } from '../engine/index.js';
 import type { JobInfo } from '../queue/processors.js';
+import { SlackPostError } from '../slack/poster.js';
 import type { Redis } from '../store/redis.js';
 import { renderTrendChart } from './chart.js';
 import { frameRef, minutes } from './format.js';
@@ -310,15 +311,22 @@ export class WatchRunner {
     const trend = watchTrend(samples, labels);
     const span = samples.length > 1 ? samples[samples.length - 1]!.at - samples[0]!.at : 0;
     const sentence = verdictSentence(w.service, trend, span);
-    if (w.ref) {
-      await this.ctx.poster.post(`watch-${id}-summary`, { channel: w.ref.channel, threadTs: w.ref.ts, text: sentence });
-      if (trend.captured > 0) await this.uploadChart(w, samples, labels, `watch-${id}-chart-final`, `Trend of ${w.service} over ${minutes(span)}`);
-    }
+    if (w.ref) await this.ctx.poster.post(`watch-${id}-summary`, { channel: w.ref.channel, threadTs: w.ref.ts, text: sentence });
     if (await this.store.markEnded(id)) {
       const data: WatchEventData = { watchId: id, phase: 'end', verdict: trend.verdict, ...(trend.captured > 0 ? { total: trend.total.last } : {}) };
       await this.ctx.timeline
         .append({ at: Date.now(), service: w.service, type: 'watch', actor: w.stoppedBy ?? 'leakbot', text: sentence, ...(w.ref ? { thread: w.ref } : {}), data: { ...data } })
         .catch(() => {});
+    }
+    // The chart last: if Slack refuses it for good (scope, policy), the summary already stands and
+    // the thread says why there is no chart; a passing failure throws so the job retries.
+    if (w.ref && trend.captured > 0) {
+      try {
+        await this.uploadChart(w, samples, labels, `watch-${id}-chart-final`, `Trend of ${w.service} over ${minutes(span)}`);
+      } catch (err) {
+        if (!(err instanceof SlackPostError) || err.retryable) throw err;
+        await this.ctx.poster.post(`watch-${id}-chart-failed`, { channel: w.ref.channel, threadTs: w.ref.ts, text: `I could not upload the trend chart: ${err.userMessage}` });
+      }
     }
     return trend.verdict;
   }
