@@ -9,7 +9,8 @@ export type { AnalyzeOptions } from './rank.js';
 export { analyze, compare } from './rank.js';
 export { PATTERNS, patternInfo } from './patterns.js';
 export type { PatternInfo } from './patterns.js';
-export { BENIGN_PATTERNS } from './benign.js';
+// compileIgnore: validate user ignore patterns up front (config load), with an error naming the bad one.
+export { BENIGN_PATTERNS, compileIgnore } from './benign.js';
 export { matchSeries } from './diff.js';
 export type { GroupSeries } from './diff.js';
 export { renderText } from './render/text.js';
@@ -18,5 +19,5 @@ export { renderMarkdown } from './render/markdown.js';
 export type { MarkdownOptions } from './render/markdown.js';
 export { renderJson, toJsonReport } from './render/json.js';
 export type { JsonReport } from './render/json.js';
-export { renderBlocks } from './render/blocks.js';
+export { renderBlocks, escapeMrkdwn, BLOCK_LIMITS } from './render/blocks.js';
 export type { BlocksOptions, BlocksMessage } from './render/blocks.js';
