@@ -191,3 +191,11 @@ test('property: random snapshot series analyse and render within limits', () => 
     { numRuns: 300 },
   );
 });
+
+test('pprof labels are shown with the finding, escaped for Slack', () => {
+  const { a } = leakDiff();
+  a.findings[0]!.labels = { handler: ['/orders', '/quote'], tenant: ['a<b>'] };
+  assert.match(renderText(a, { color: false }), /labels: handler=\/orders\|\/quote, tenant=a<b>/);
+  assert.match(renderMarkdown(a), /\*\*Labels:\*\* `handler=\/orders\|\/quote, tenant=a<b>`/);
+  assert.match(JSON.stringify(renderBlocks(a, { title: 't' }).blocks), /labels `handler=\/orders\|\/quote, tenant=a&lt;b&gt;`/);
+});

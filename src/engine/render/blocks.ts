@@ -2,7 +2,7 @@
 // 3000 characters per section text, ~13k characters per message), leaving room for the caller's own
 // action buttons. Whatever does not fit goes into `overflowMarkdown`, the full report for a file upload.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, primarySite, shortFunc, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, labelsLine, primarySite, shortFunc, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
 export interface BlocksOptions {
@@ -82,6 +82,8 @@ function findingBlocks(f: Finding, n: number, mode: Analysis['mode']): Block[] {
   ];
   if (f.site && f.stdSite) lines.push(`via \`${escapeMrkdwn(f.stdSite.func)}\``);
   if (f.createdBy) lines.push(`created by \`${escapeMrkdwn(shortFunc(f.createdBy.func))}\` at \`${escapeMrkdwn(fileLine(f.createdBy))}\``);
+  const labels = labelsLine(f.labels);
+  if (labels) lines.push(`labels \`${escapeMrkdwn(labels)}\``);
   lines.push(...f.signals.map((s) => `• ${escapeMrkdwn(s)}`));
   return [{ type: 'divider' }, section(lines.join('\n')), context(escapeMrkdwn(f.advice))];
 }

@@ -92,6 +92,13 @@ export function warningsOf(a: Analysis): string[] {
   return out;
 }
 
+/** `handler=/orders|/quote, tenant=acme` from pprof labels; '' when there are none. */
+export function labelsLine(labels: Record<string, string[]>, max = 6): string {
+  const entries = Object.entries(labels);
+  const shown = entries.slice(0, max).map(([k, vs]) => `${k}=${vs.slice(0, 4).join('|')}${vs.length > 4 ? '|…' : ''}`);
+  return shown.join(', ') + (entries.length > max ? ', …' : '');
+}
+
 /** Frames worth printing: the innermost `max`, with a note of how many more there are. */
 export function stackLines(f: Finding, max = 12): string[] {
   const lines = f.frames.slice(0, max).map((fr) => `${fr.func}\n    ${fr.file}${fr.line > 0 ? `:${fr.line}` : ''}`);

@@ -1,7 +1,7 @@
 // Markdown report: what the bot uploads as a file when Block Kit runs out of room, and what
 // postmortem drafts quote. Code locations in backticks, full stacks in fenced blocks.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, labelsLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface MarkdownOptions {
   title?: string;
@@ -25,8 +25,8 @@ export function findingMarkdown(f: Finding, n: number, mode: Analysis['mode']): 
   if (f.site && f.stdSite) out.push(`- **Via:** \`${f.stdSite.func}\` (\`${fileLine(f.stdSite)}\`)`);
   if (f.createdBy) out.push(`- **Created by:** \`${f.createdBy.func}\` at \`${fileLine(f.createdBy)}\``);
   if (f.exampleId !== null) out.push(`- **Example goroutine:** ${f.exampleId}`);
-  const labels = Object.entries(f.labels);
-  if (labels.length) out.push(`- **Labels:** ${labels.map(([k, v]) => `\`${k}=${v.join('|')}\``).join(', ')}`);
+  const labels = labelsLine(f.labels);
+  if (labels) out.push(`- **Labels:** \`${labels}\``);
   out.push('- **Why:**', ...f.signals.map((s) => `  - ${s}`));
   out.push('', f.advice, '', '```', ...stackLines(f, 40), '```');
   return out;

@@ -1,6 +1,6 @@
 // Terminal output: one block per finding, the site first. Colour only when the caller says so (a TTY).
 import type { Analysis, Confidence, Finding } from '../model.js';
-import { countLine, fileLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, labelsLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface TextOptions {
   /** ANSI colour; the CLI passes true only on a TTY. */
@@ -30,6 +30,8 @@ function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Pain
   if (f.site && f.stdSite) lines.push(`   via ${f.stdSite.func} (${fileLine(f.stdSite)})`);
   lines.push(`   ${countLine(f, mode)}`);
   if (f.createdBy) lines.push(`   created by ${shortFunc(f.createdBy.func)} at ${fileLine(f.createdBy)}`);
+  const labels = labelsLine(f.labels);
+  if (labels) lines.push(`   labels: ${labels}`);
   for (const s of f.signals) lines.push(paint('2', `   - ${s}`));
   lines.push(...wrap(f.advice, 96).map((l) => `   ${l}`));
   lines.push(paint('2', '   stack:'));
