@@ -7,7 +7,7 @@
 //   # labels: {"handler":"/api/order"}
 //   #	0x524a9e	main.main.func1.1+0x1e	/tmp/probe/main.go:28
 import type { BlockKind, Frame, Goroutine } from '../model.js';
-import { classify, inferFromFrames } from '../classify.js';
+import { inferFromFrames } from '../classify.js';
 import type { FrameTable } from '../intern.js';
 import { readQuoted } from './quote.js';
 import { parseLocation } from './debug2.js';
@@ -87,17 +87,14 @@ export class Debug1Parser {
     if (!this.inRecord) return;
     this.inRecord = false;
     const frames = this.frames;
-    let { kind, state, inferred } = classify(null, frames);
-    if (!inferredFromLibrary(frames)) {
-      const hidden = hiddenRuntimePcs(this.pcs, this.firstPc);
-      const h = fromHiddenCount(hidden);
-      if (h) ({ kind, state } = h);
-    }
+    // Visible frames that explain the wait (sync, time, net poll…) first, then the hidden count.
+    const { kind, state } = inferFromFrames(frames) ??
+      fromHiddenCount(hiddenRuntimePcs(this.pcs, this.firstPc)) ?? { kind: 'runnable', state: 'runnable' };
     const g: Goroutine = {
       id: null,
       count: this.count,
       state,
-      stateInferred: inferred,
+      stateInferred: true,
       kind,
       waitMinutes: null,
       lockedToThread: false,
@@ -129,11 +126,6 @@ export class Debug1Parser {
     if (this.unsymbolised) this.warnings.push('some frames had no symbol (stripped binary?)');
     return { truncated, warnings: this.warnings, leakProfile: this.leakProfile, headerSeen: this.declaredTotal !== null };
   }
-}
-
-/** Frames outside the runtime that explain the wait on their own (sync, time, net poll, syscall). */
-function inferredFromLibrary(frames: readonly Frame[]): boolean {
-  return inferFromFrames(frames) !== null;
 }
 
 /** PCs listed on the `@` line before the first printed frame: the runtime frames Go hid. A
