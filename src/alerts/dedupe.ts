@@ -88,6 +88,8 @@ export type AlertAction =
 
 const DAY = 24 * 3600;
 const LOCK_LEASE_MS = 30_000;
+/** Below this, two startsAt of one fingerprint are the same firing seen by different replicas. */
+const REFIRE_MIN_GAP_MS = 10 * 60_000;
 const LOCK_WAIT_MS = 5 * 60_000;
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -208,10 +210,11 @@ export class AlertLedger {
         if (a.status === 'firing') {
           result.newFirings++;
           const prev = ep.alerts[a.fingerprint];
-          if (prev && prev.status === 'firing' && prev.startsAt !== a.startsAt) {
-            // Alertmanager keeps one alert per fingerprint, so a new startsAt means the earlier
+          if (prev && prev.status === 'firing' && a.startsAt - prev.startsAt > REFIRE_MIN_GAP_MS) {
+            // Alertmanager keeps one alert per fingerprint, so a much later startsAt means the earlier
             // firing ended without us hearing of it (send_resolved off, a lost notification).
-            // Close it silently; the new firing then opens a new round with its own capture.
+            // Close it silently; the new firing then opens a new round with its own capture. Small
+            // differences are replicas that stamped the time themselves: the same firing.
             endUnseen(ep, prev, a.startsAt);
             const old = group.fired[`${prev.fingerprint}@${prev.startsAt}`];
             if (old) old.status = 'resolved';

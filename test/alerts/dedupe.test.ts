@@ -182,3 +182,11 @@ test('a re-fire without a resolution in between (send_resolved off) opens a new 
   const u3 = await deliver(notification('g-nores', [alert('n1', 'svc-b', 'firing', T0)]));
   assert.equal(u3.stale, 1);
 });
+
+test('replicas that stamped startsAt themselves (seconds apart) describe one firing: no second round', async () => {
+  const u1 = await deliver(notification('g-stamp', [alert('s1', 'svc-a', 'firing', T0)]));
+  const u2 = await deliver(notification('g-stamp', [alert('s1', 'svc-a', 'firing', T0 + 1500)]));
+  assert.equal(u2.episode!.id, u1.episode!.id);
+  assert.equal(u2.episode!.services['svc-a']!.round, 1);
+  assert.deepEqual(kinds(await ledger.pendingActions(u2.episode!)), ['capture:svc-a:1:C0AAA']);
+});

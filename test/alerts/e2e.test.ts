@@ -26,7 +26,12 @@ describe('alerts end to end (real Alertmanager → leakbot → Slack stand-in)',
   let am: TestAlertmanager;
   let am2: TestAlertmanager;
   const both = {
-    post: (alerts: PostableAlert[]) => Promise.all([am.postAlerts(alerts), am2.postAlerts(alerts)]),
+    // Prometheus sends each alert's startsAt (its activeAt) to every replica; so do we.
+    post: (alerts: PostableAlert[]) => {
+      const now = new Date();
+      const stamped = alerts.map((a) => ({ ...a, startsAt: a.startsAt ?? now }));
+      return Promise.all([am.postAlerts(stamped), am2.postAlerts(stamped)]);
+    },
     resolve: (alerts: PostableAlert[]) => Promise.all([am.resolve(alerts), am2.resolve(alerts)]),
   };
 
