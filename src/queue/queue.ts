@@ -24,7 +24,9 @@ export class QueueUnavailableError extends Error {
 }
 
 const MAX_HELD = 1000;
-const ADD_TIMEOUT_MS = 2000;
+// With the command connection's 1 s timeout this keeps a command's worst case (Redis hung, not
+// down) well inside Slack's 3 s.
+const ADD_TIMEOUT_MS = 1200;
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 4,
@@ -91,7 +93,7 @@ export class JobQueue {
 
   private async add(kind: string, data: unknown, opts: JobsOptions): Promise<void> {
     // Right after start the connection may still be coming up: give it a moment.
-    if (this.conn.status !== 'ready') await waitReady(this.conn, 1000).catch(() => {});
+    if (this.conn.status === 'connecting' || this.conn.status === 'connect' || this.conn.status === 'wait') await waitReady(this.conn, 800).catch(() => {});
     if (this.conn.status !== 'ready') throw new QueueUnavailableError(`redis ${this.conn.status}`);
     let t: NodeJS.Timeout | undefined;
     try {

@@ -43,7 +43,8 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
     log.info('command handled');
     const service = args[0];
     if (service && ctx.config.services[service]) {
-      await ctx.timeline
+      // Not awaited: the ack must not wait on a slow Redis for a record.
+      void ctx.timeline
         .append({ at: Date.now(), service, type: 'command', actor: base.user, text: `/leak ${base.text.trim()}`, data: { channel: base.channel } })
         .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
     }

@@ -72,12 +72,28 @@ export function normalizeApiUrl(url: string | undefined): string {
 }
 
 export class Poster {
+  /** Hosts a response_url may point at: Slack's hooks, plus the configured Web API host (so a
+   *  Slack stand-in or an enterprise proxy works). Anything else is never fetched. */
+  private readonly responseHosts: Set<string>;
+
   constructor(
     readonly client: WebClient,
     private readonly memory: PostMemory,
     private readonly log: Logger,
     private readonly metrics?: Metrics,
-  ) {}
+  ) {
+    this.responseHosts = new Set(['hooks.slack.com', 'hooks.slack-gov.com', new URL(client.slackApiUrl).host]);
+  }
+
+  private allowedResponseUrl(u: string): boolean {
+    try {
+      const url = new URL(u);
+      const apiHost = new URL(this.client.slackApiUrl).host;
+      return this.responseHosts.has(url.host) && (url.protocol === 'https:' || url.host === apiHost);
+    } catch {
+      return false;
+    }
+  }
 
   /** Post once under `key`; on a later call with the same key, update that message instead. */
   async post(key: string, msg: OutMessage): Promise<PostedRef> {
@@ -155,6 +171,10 @@ export class Poster {
    *  is not a channel member). Never throws: a failed courtesy message only gets logged. */
   async respond(responseUrl: string | undefined, body: { text: string; response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean; blocks?: unknown[] }): Promise<boolean> {
     if (!responseUrl) return false;
+    if (!this.allowedResponseUrl(responseUrl)) {
+      this.log.warn({ host: safeHost(responseUrl) }, 'response_url is not a Slack hooks URL; not posting to it');
+      return false;
+    }
     try {
       const res = await fetch(responseUrl, {
         method: 'POST',
@@ -211,5 +231,13 @@ export class Poster {
     if (access) return new SlackPostError(code, access, false);
     if (BLOCK_ERRORS.has(code)) return new SlackPostError(code, 'Slack rejected the formatted message.', false);
     return new SlackPostError(code, `Slack did not accept the message (${code}); I will retry.`, true);
+  }
+}
+
+function safeHost(u: string): string {
+  try {
+    return new URL(u).host;
+  } catch {
+    return '(invalid)';
   }
 }

@@ -16,7 +16,7 @@ export function createRedis(url: string, role: 'command' | 'worker', log: Logger
   };
   const opts: RedisOptions =
     role === 'command'
-      ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1500, connectTimeout: 2000 }
+      ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 }
       : { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, connectTimeout: 5000 };
   const r = new Redis(url, opts);
   let down = false;

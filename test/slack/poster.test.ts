@@ -103,6 +103,8 @@ describe('Poster', () => {
     const url = slack.responseUrl();
     assert.equal(await poster.respond(url, { text: 'hi' }), true);
     assert.equal(slack.responsesTo(url)[0]!.body.text, 'hi');
-    assert.equal(await poster.respond('http://127.0.0.1:9/nothing', { text: 'x' }), false, 'a dead response_url is logged, not thrown');
+    const dead = slack.responseUrl();
+    assert.equal(await poster.respond('https://evil.example/hook', { text: 'x' }), false, 'never posts to a non-Slack host');
+    assert.equal(await poster.respond(`${dead.replace(/\/response\/.*/, '')}/nope/404`, { text: 'x' }), false, 'a refused response_url is logged, not thrown');
   });
 });
