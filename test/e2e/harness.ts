@@ -39,6 +39,8 @@ export interface HarnessOptions {
   logLevel?: string;
   /** LEAKBOT_WEBHOOK_TOKEN (enables POST /webhooks/alertmanager). */
   webhookToken?: string;
+  /** Socket Mode (SLACK_APP_TOKEN) instead of the HTTP receiver. */
+  socketMode?: boolean;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
