@@ -86,6 +86,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
   const log = opts.logger;
   const prefix = env.prefix ?? 'leakbot';
   const metrics = opts.metrics ?? createMetrics();
+  const commands = opts.commands ?? (await loadCommands());
   const redis = createRedis(env.redisUrl, 'command', log.child({ component: 'store' }));
   const snapshots = new SnapshotStore(redis, config.history, prefix);
   const gate = new CaptureGate(redis, prefix);
@@ -109,11 +110,18 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     routes: new RouteRegistry(),
     processors: new ProcessorRegistry(),
     actions: new ActionRegistry(),
-    commands: opts.commands ?? (await loadCommands()),
+    commands,
   };
-  addHealthRoutes(ctx.routes, { redis, metrics, role, extra: () => ({ heldJobs: ctx.jobs.heldCount() }) });
-  for (const m of opts.modules ?? MODULES) await m.register(ctx);
-  for (const c of ctx.commands.list()) await c.register?.(ctx);
+  try {
+    addHealthRoutes(ctx.routes, { redis, metrics, role, extra: () => ({ heldJobs: ctx.jobs.heldCount() }) });
+    for (const m of opts.modules ?? MODULES) await m.register(ctx);
+    for (const c of ctx.commands.list()) await c.register?.(ctx);
+  } catch (err) {
+    // A module refusing to start (e.g. a broken template) must not leave connections behind.
+    await ctx.jobs.close().catch(() => {});
+    redis.disconnect();
+    throw err;
+  }
 
   let server: Server | null = null;
   let worker: RunningWorker | null = null;

@@ -61,9 +61,28 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     ...(o.webhookToken ? { webhookToken: o.webhookToken } : {}),
   };
   const logger = createLogger({ level: o.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const bot = await createLeakbot({ config: parseConfig(o.configYaml, process.env, configPath), env, logger, role: o.role ?? 'all' });
-  const port = await bot.startWeb({ port: 0, host: '127.0.0.1' });
-  if ((o.role ?? 'all') === 'all') await bot.startWorker();
+  // On a failed start, release what this harness started so the test process can exit.
+  const cleanup = async (bot?: Leakbot) => {
+    await bot?.stop({ graceMs: 1000 }).catch(() => {});
+    if (!o.slack) await slack.close();
+    if (!o.redis) await redis.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let bot: Leakbot;
+  try {
+    bot = await createLeakbot({ config: parseConfig(o.configYaml, process.env, configPath), env, logger, role: o.role ?? 'all' });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  let port: number;
+  try {
+    port = await bot.startWeb({ port: 0, host: '127.0.0.1' });
+    if ((o.role ?? 'all') === 'all') await bot.startWorker();
+  } catch (err) {
+    await cleanup(bot);
+    throw err;
+  }
   const baseUrl = `http://127.0.0.1:${port}`;
   const eventsUrl = `${baseUrl}/slack/events`;
   return {
