@@ -18,7 +18,7 @@ import { renderWatchMessage, verdictSentence, watchTrend, type SuspectLabel, typ
 // a job whose id exists is a no-op, so a retried tick never schedules its successor twice. Each
 // capture is stored under its index with HSETNX: a tick re-run after a crash finds its sample and
 // does not capture again. Slots are anchored to the start time, so a late tick does not shift the
-// rest of the watch.
+// rest of the watch (but captures stay at least half an interval apart).
 
 export interface WatchTickJob {
   watchId: string;
@@ -263,7 +263,9 @@ export class WatchRunner {
     const now = await this.store.get(id);
     if (!now || now.status !== 'running') return 'stopped meanwhile';
     if (index + 1 < w.ticks) {
-      const delayMs = Math.max(0, w.startedAt + (index + 1) * w.everyMs - Date.now());
+      // On its slot, but never closer than half an interval to this capture: a watch that fell
+      // behind (slow service, worker down) catches up without a burst of back-to-back captures.
+      const delayMs = Math.max(w.everyMs / 2, w.startedAt + (index + 1) * w.everyMs - Date.now());
       await this.ctx.jobs.enqueue('watch.tick', { watchId: id, index: index + 1 }, { jobId: tickJobId(id, index + 1), delayMs, onUnavailable: 'throw' });
     } else {
       await this.ctx.jobs.enqueue('watch.finish', { watchId: id }, { jobId: finishJobId(id), onUnavailable: 'throw' });
