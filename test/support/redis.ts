@@ -45,6 +45,7 @@ export async function startRedis(): Promise<TestRedis> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      c.on('error', () => {}); // refused while the server boots: expected, polled below
       try {
         await c.connect();
         await c.ping();
