@@ -138,7 +138,12 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         try {
           await bolt.app.init(); // auth.test: a bad SLACK_BOT_TOKEN fails here, at start
         } catch (err) {
-          throw new Error(`Slack rejected SLACK_BOT_TOKEN (auth.test): ${(err as { data?: { error?: string } }).data?.error ?? (err as Error).message}`);
+          const apiError = (err as { data?: { error?: string } }).data?.error;
+          throw new Error(
+            apiError
+              ? `Slack rejected SLACK_BOT_TOKEN (auth.test): ${apiError}`
+              : `cannot reach the Slack Web API at ${env.slackApiUrl} to check SLACK_BOT_TOKEN (auth.test): ${(err as Error).message}`,
+          );
         }
         if (bolt.socket) await bolt.app.start();
       }
