@@ -38,8 +38,13 @@ const section = (text: string): Block => ({
 });
 const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, 2000) }] });
 
+/** The title, with the service named once (callers often put it in the title already). */
+function withService(opts: BlocksOptions, sep: string): string {
+  return opts.service && !opts.title.includes(opts.service) ? `${opts.title}${sep}${opts.service}` : opts.title;
+}
+
 export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
-  const title = clip(opts.service ? `${opts.title} · ${opts.service}` : opts.title, BLOCK_LIMITS.headerChars);
+  const title = clip(withService(opts, ' · '), BLOCK_LIMITS.headerChars);
   const head: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: title, emoji: true } },
     section(`*${escapeMrkdwn(verdictLine(a))}* ${escapeMrkdwn(summaryLine(a))}`),
@@ -68,7 +73,7 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
   return {
     blocks,
     text: fallbackText(a, opts),
-    overflowMarkdown: overflow ? renderMarkdown(a, { title: opts.service ? `${opts.title}: ${opts.service}` : opts.title }) : null,
+    overflowMarkdown: overflow ? renderMarkdown(a, { title: withService(opts, ': ') }) : null,
   };
 }
 
@@ -103,7 +108,7 @@ export function blockChars(b: object): number {
 }
 
 function fallbackText(a: Analysis, opts: BlocksOptions): string {
-  const head = opts.service ? `${opts.title} (${opts.service})` : opts.title;
+  const head = withService(opts, ' · ');
   const top = a.findings[0];
   if (!top) return escapeMrkdwn(`${head}: no suspected goroutine leaks.`);
   const site = primarySite(top);
