@@ -57,7 +57,7 @@ export async function run(): Promise<void> {
     console.log(`ack latency, 50 concurrent /leak snapshot to \`leakbot web\` (${acks.length} commands): p50 ${fmt(pct(acks, 50))}  p99 ${fmt(p99)}  max ${fmt(acks[acks.length - 1]!)}  (goal p99 < 300 ms: ${p99 < 300 ? 'met' : 'MISSED'})`);
 
     // 2. Command → findings for a ~10,000-goroutine service: with the default format choice
-    //    (debug=2 below 20,000 goroutines) and with debug2MaxGoroutines: 5000 (debug=1 only).
+    //    (debug=2 below 20,000 goroutines) and with debug2MaxGoroutines: 5000 (the proto profile only).
     await go.bulk(9400, 200);
     await go.leak('chansend', 500);
     const r = new Redis(redis.url);

@@ -2,9 +2,9 @@
 //
 // Only `<registered url>/debug/pprof/goroutine` and `/debug/pprof/goroutineleak` are ever requested,
 // with the service's configured headers (sent, never logged or echoed). Format choice in 'auto':
-// debug=1 first (Go collects it concurrently; its first line `goroutine profile: total N` is the cheap
-// count); when N ≤ debug2MaxGoroutines, the full debug=2 dump (it stops the world for its whole
-// duration, hence the count first) — from /debug/pprof/goroutineleak when the service serves it
+// the gzip'd proto profile first (Go collects it concurrently; it is the cheap count and keeps the
+// runtime frames); when its total ≤ debug2MaxGoroutines, the full debug=2 dump (it stops the world
+// for its whole duration, hence the count first) — from /debug/pprof/goroutineleak when the service serves it
 // (Go 1.27, or 1.26 with GOEXPERIMENT=goroutineleakprofile), whose `(leaked)` marks are ground truth.
 import { DumpFormatError, readSnapshot } from '../engine/index.js';
 import type { ServiceConfig } from '../config/schema.js';
@@ -84,6 +84,7 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
 
   let body: CappedBody;
   let leak = false;
+  let snapshot: Snapshot | null = null;
   if (format === 'debug1') body = (await openProfile(ctx, { profile: 'goroutine', debug: 1 }))!;
   else if (format === 'proto') body = (await openProfile(ctx, { profile: 'goroutine', debug: 0 }))!;
   else if (format === 'leak') {
@@ -94,11 +95,12 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
     leak = true;
   } else if (format === 'debug2') body = (await openProfile(ctx, { profile: 'goroutine', debug: 2 }))!;
   else {
-    // auto: the cheap count decides whether the stop-the-world dump is affordable.
-    const d1 = (await openProfile(ctx, { profile: 'goroutine', debug: 1 }))!;
-    const total = /^goroutine profile: total (\d+)\s*$/.exec(await d1.firstLine());
-    if (total && Number(total[1]) <= target.debug2MaxGoroutines) {
-      d1.close();
+    // auto: the compact proto profile (collected concurrently, a few kB even for 100k goroutines) is
+    // the cheap count, and the answer itself for a service too large for the stop-the-world dump.
+    // Unlike debug=1 it keeps the runtime frames, so send, receive and nil-channel waits stay apart.
+    const countBody = (await openProfile(ctx, { profile: 'goroutine', debug: 0 }))!;
+    const counted = await parse(countBody, ctx, opts.capturedAt ?? started);
+    if (counted.total <= target.debug2MaxGoroutines) {
       const until = noLeakProfile.get(memoKey);
       const tryLeak = until === undefined || until < Date.now();
       const lb = tryLeak ? await openProfile(ctx, { profile: 'goroutineleak', debug: 2 }, true) : null;
@@ -111,11 +113,12 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
         body = (await openProfile(ctx, { profile: 'goroutine', debug: 2 }))!;
       }
     } else {
-      body = d1; // too many for debug=2, or not a debug=1 answer: the parser gives the verdict
+      body = countBody;
+      snapshot = counted;
     }
   }
 
-  const snapshot = await parse(body, ctx, opts.capturedAt ?? started);
+  snapshot ??= await parse(body, ctx, opts.capturedAt ?? started);
   if (leak) snapshot.leakProfile = true;
   const raw = body.raw();
   return {

@@ -62,23 +62,27 @@ describe('captureSnapshot against leaksvc (Go 1.26)', { timeout: 600_000 }, () =
     assert.match(proto.url, /\/debug\/pprof\/goroutine\?debug=0$/);
   });
 
-  it('auto takes debug=2 for a small service after the cheap count, and debug=1 above the limit', async () => {
+  it('auto takes debug=2 for a small service after the cheap proto count, and keeps the proto above the limit', async () => {
     const small = await captureSnapshot(target(svc));
     assert.equal(small.format, 'debug2');
     assert.deepEqual(await svc.requests(), [
-      '/debug/pprof/goroutine?debug=1',
+      '/debug/pprof/goroutine?debug=0',
       '/debug/pprof/goroutineleak?debug=2',
       '/debug/pprof/goroutine?debug=2',
     ]);
     await svc.reset();
     // The 404 is remembered: no second goroutineleak request.
     await captureSnapshot(target(svc));
-    assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=1', '/debug/pprof/goroutine?debug=2']);
+    assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=0', '/debug/pprof/goroutine?debug=2']);
     await svc.reset();
     const big = await captureSnapshot(target(svc, { debug2MaxGoroutines: 10 }));
-    assert.equal(big.format, 'debug1');
+    assert.equal(big.format, 'proto');
     assert.ok(big.snapshot.total > 10);
-    assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=1']);
+    assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=0']);
+    // The proto keeps the runtime frames, so a channel send is still named as one.
+    await svc.leak('chansend', 30);
+    const bigger = await captureSnapshot(target(svc, { debug2MaxGoroutines: 10 }));
+    assert.ok(bigger.snapshot.groups.some((g) => g.kind === 'chan-send' && g.count >= 30));
   });
 
   it('accepts a registered URL that already names the pprof path, and never fetches anything else', async () => {
