@@ -1,7 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { redisPerFile } from '../support/redis.js';
 import { parseConfig } from '../../src/config/load.js';
 import { AlertLedger, type AlertAction } from '../../src/alerts/dedupe.js';
 import { routeAlerts } from '../../src/alerts/mapping.js';
@@ -14,17 +13,9 @@ services:
   svc-b: { url: "http://127.0.0.1:6061", channel: C0BBB }
 `);
 
-let redis: TestRedis;
-let client: Redis;
 let ledger: AlertLedger;
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
+redisPerFile((client) => {
   ledger = new AlertLedger(client);
-});
-after(async () => {
-  client.disconnect();
-  await redis.close();
 });
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');

@@ -1,25 +1,16 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { redisPerFile } from '../support/redis.js';
 import { ChannelPacer, RedisSemaphore } from '../../src/alerts/limits.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-let redis: TestRedis;
-let client: Redis;
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
-after(async () => {
-  client.disconnect();
-  await redis.close();
-});
+const db = redisPerFile();
 
 test('the semaphore never lets more than `limit` holders run, across separate connections', async () => {
-  const other = new Redis(redis.url);
+  const other = new Redis(db.server.url);
   try {
-    const sems = [new RedisSemaphore(client, 't:sem', () => 3), new RedisSemaphore(other, 't:sem', () => 3)];
+    const sems = [new RedisSemaphore(db.client, 't:sem', () => 3), new RedisSemaphore(other, 't:sem', () => 3)];
     let running = 0;
     let peak = 0;
     let done = 0;
@@ -43,8 +34,8 @@ test('the semaphore never lets more than `limit` holders run, across separate co
 });
 
 test('a slot held by a dead holder is reclaimed after its lease; errors release the slot', async () => {
-  const sem = new RedisSemaphore(client, 't:sem2', () => 1, 300);
-  await client.zadd('t:sem2', Date.now(), 'dead-worker'); // acquired and never released
+  const sem = new RedisSemaphore(db.client, 't:sem2', () => 1, 300);
+  await db.client.zadd('t:sem2', Date.now(), 'dead-worker'); // acquired and never released
   let ran = false;
   await sem.run(async () => {
     ran = true;
@@ -55,7 +46,7 @@ test('a slot held by a dead holder is reclaimed after its lease; errors release 
 });
 
 test('pacer: a burst goes out at once, then callers line up at the sustained rate, per channel', async () => {
-  const pacer = new ChannelPacer(client, 't', 20, 3); // 20/s so the test stays short
+  const pacer = new ChannelPacer(db.client, 't', 20, 3); // 20/s so the test stays short
   const waits = await Promise.all(Array.from({ length: 7 }, () => pacer.wait('C1')));
   waits.sort((a, b) => a - b);
   assert.deepEqual(waits.slice(0, 3), [0, 0, 0], 'burst of 3 immediately');

@@ -1,7 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { redisPerFile } from '../support/redis.js';
 import {
   blockIdFor,
   CHECKLIST_ACTION_ID,
@@ -15,16 +14,7 @@ import {
 } from '../../src/incident/checklist.js';
 import { loadTemplates } from '../../src/incident/templates.js';
 
-let redis: TestRedis;
-let client: Redis;
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
-after(async () => {
-  await client?.quit();
-  await redis?.close();
-});
+const db = redisPerFile();
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 
@@ -65,7 +55,7 @@ test('a click is the diff between what the user saw and the new selection', () =
 });
 
 test('ticks are stored with who and when, first ticker wins, and the message re-renders from state', async () => {
-  const store = new ChecklistStore(client, 'test');
+  const store = new ChecklistStore(db.client, 'test');
   await store.create(fresh('c1'));
   await store.setMessage('c1', 'C0INC', '1700000000.000200');
   const state0 = (await store.get('c1'))!;

@@ -1,20 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { redisPerFile } from '../support/redis.js';
 import { findingsEventData, incidentAround, Timeline, type TimelineEvent } from '../../src/incident/timeline.js';
 import type { Finding } from '../../src/engine/model.js';
 
-let redis: TestRedis;
-let client: Redis;
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
-after(async () => {
-  await client?.quit();
-  await redis?.close();
-});
+const db = redisPerFile();
 
 const H = 3600_000;
 const ev = (at: number, text = String(at)): TimelineEvent => ({ at, service: 's', type: 'note', text });
@@ -30,7 +20,7 @@ test('incidents are runs of events without a long quiet gap', () => {
 });
 
 test('events come back in time order, same-ms events both kept, per service and thread', async () => {
-  const t = new Timeline(client, 'tl');
+  const t = new Timeline(db.client, 'tl');
   const thread = { channel: 'C1', ts: '1.1' };
   await t.append({ ...ev(3000, 'c'), thread });
   await t.append(ev(1000, 'a'));

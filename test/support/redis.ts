@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 
 export async function freePort(): Promise<number> {
@@ -78,6 +79,32 @@ export async function startRedis(): Promise<TestRedis> {
     async close() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One private Redis and a connected client for a whole test file (before/after hooks registered
+ *  here). Read `.server` and `.client` inside tests; `onReady` builds what the file's tests share. */
+export function redisPerFile(onReady?: (client: Redis) => void): { readonly server: TestRedis; readonly client: Redis } {
+  let server: TestRedis | undefined;
+  let client: Redis | undefined;
+  before(async () => {
+    server = await startRedis();
+    client = new Redis(server.url);
+    onReady?.(client);
+  });
+  after(async () => {
+    client?.disconnect();
+    await server?.close();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('redisPerFile: used outside a test');
+      return server;
+    },
+    get client() {
+      if (!client) throw new Error('redisPerFile: used outside a test');
+      return client;
     },
   };
 }
