@@ -5,8 +5,7 @@
 FROM node:26-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Fallback: some npm 11 releases refuse `npm ci` on lockfiles without other platforms' optional binaries.
-RUN npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:26-slim
 # Fonts so server-rendered trend charts have legible labels.
