@@ -1,5 +1,5 @@
 // `/leak baseline <svc> [<seq>]`: mark the latest (or a numbered) snapshot as the healthy baseline.
-import { setBaseline } from '../src/queue/tasks/baseline.js';
+import { setBaseline } from '../src/flows/baseline.js';
 import { snapDesc } from '../src/slack/messages.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { UsageError, type CommandModule } from './types.js';

@@ -2,7 +2,7 @@
 // updates the message and records who and when on the service's timeline (for the postmortem).
 import { ChecklistFlow } from '../src/incident/checklist-flow.js';
 import { incidentTemplates, serviceForChannel } from '../src/incident/runtime.js';
-import { HELD_TEXT } from '../src/queue/tasks/index.js';
+import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import type { LeakbotContext } from '../src/context.js';
 import type { CommandModule } from './types.js';

@@ -1,6 +1,6 @@
 // `/leak diff <svc> [<from> <to>]`: compare the last two snapshots, or two named ones.
-import { HELD_TEXT } from '../src/queue/tasks/index.js';
-import { resolveDiff } from '../src/queue/tasks/diff.js';
+import { HELD_TEXT } from '../src/flows/index.js';
+import { resolveDiff } from '../src/flows/diff.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { UsageError, type CommandModule } from './types.js';
 

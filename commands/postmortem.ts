@@ -3,7 +3,7 @@
 import { PostmortemFlow } from '../src/incident/postmortem-flow.js';
 import { incidentTemplates, requesterOf, serviceForChannel } from '../src/incident/runtime.js';
 import { newJobId } from '../src/queue/queue.js';
-import { HELD_TEXT } from '../src/queue/tasks/index.js';
+import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { ACTIONS, parseButtonValue } from '../src/slack/messages.js';
 import type { CommandModule } from './types.js';

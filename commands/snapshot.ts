@@ -1,7 +1,7 @@
 // `/leak snapshot <svc>`: queue a capture; concurrent requests in the same channel join the
 // pending one (one capture, one thread, everyone answered).
 import { newJobId } from '../src/queue/queue.js';
-import { HELD_TEXT } from '../src/queue/tasks/index.js';
+import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { isRedisUnavailable } from '../src/store/redis.js';
 import type { CommandModule } from './types.js';

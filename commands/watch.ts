@@ -7,7 +7,7 @@ import { WATCH_CHART_ACTION, WATCH_STOP_ACTION } from '../src/incident/trend.js'
 import { captureCount, parseWatchArgs, WatchArgsError, type WatchRequest } from '../src/incident/watch-args.js';
 import { newWatchId, tickJobId, WatchRunner } from '../src/incident/watch.js';
 import type { WatchEventData } from '../src/incident/timeline.js';
-import { HELD_TEXT } from '../src/queue/tasks/index.js';
+import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { UsageError, type CommandModule } from './types.js';
 

@@ -41,7 +41,7 @@ import { Timeline } from './incident/timeline.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MODULES } from './modules.js';
-import { CaptureCoordinator } from './queue/captures.js';
+import { CaptureCoordinator } from './capture/coordinator.js';
 import { ProcessorRegistry } from './queue/processors.js';
 import { JobQueue } from './queue/queue.js';
 import { startWorker, type RunningWorker } from './queue/worker.js';

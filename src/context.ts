@@ -4,7 +4,7 @@ import type { Config } from './config/schema.js';
 import type { Timeline } from './incident/timeline.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import type { CaptureCoordinator } from './queue/captures.js';
+import type { CaptureCoordinator } from './capture/coordinator.js';
 import type { ProcessorRegistry } from './queue/processors.js';
 import type { JobQueue } from './queue/queue.js';
 import type { ActionRegistry } from './slack/actions.js';

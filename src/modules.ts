@@ -3,6 +3,6 @@
 // Other helpers: add your module here with one import line and one array entry.
 import { alertsModule } from './alerts/index.js';
 import type { LeakbotModule } from './context.js';
-import { snapshotFlowModule } from './queue/tasks/index.js';
+import { snapshotFlowModule } from './flows/index.js';
 
 export const MODULES: LeakbotModule[] = [snapshotFlowModule, alertsModule];

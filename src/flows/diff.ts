@@ -1,10 +1,10 @@
 // The `diff` job: compare two stored snapshots (explicit, last two, or baseline vs latest) and
 // post the findings — in a new thread, or in the thread whose button asked.
-import type { LeakbotContext } from '../../context.js';
-import { mentionList, snapDesc } from '../../slack/messages.js';
-import { SlackPostError } from '../../slack/poster.js';
-import type { SnapshotMeta } from '../../store/snapshots.js';
-import type { JobInfo } from '../processors.js';
+import type { LeakbotContext } from '../context.js';
+import { mentionList, snapDesc } from '../slack/messages.js';
+import { SlackPostError } from '../slack/poster.js';
+import type { SnapshotMeta } from '../store/snapshots.js';
+import type { JobInfo } from '../queue/processors.js';
 import { analyzePair, postFindings } from './findings.js';
 
 export async function resolveDiff(

@@ -1,8 +1,8 @@
 // The /leak flow's job processors and buttons, registered into every process.
-import type { LeakbotContext, LeakbotModule } from '../../context.js';
-import { ACTIONS, parseButtonValue } from '../../slack/messages.js';
-import type { ActionInvocation } from '../../slack/actions.js';
-import { newJobId } from '../queue.js';
+import type { LeakbotContext, LeakbotModule } from '../context.js';
+import { ACTIONS, parseButtonValue } from '../slack/messages.js';
+import type { ActionInvocation } from '../slack/actions.js';
+import { newJobId } from '../queue/queue.js';
 import { processBaseline } from './baseline.js';
 import { processDiff } from './diff.js';
 import { processReport } from './report.js';

@@ -1,8 +1,8 @@
 // Marking a snapshot as a service's healthy baseline (Redis only) and saying so in the thread.
-import type { LeakbotContext } from '../../context.js';
-import { snapDesc } from '../../slack/messages.js';
-import type { SnapshotMeta } from '../../store/snapshots.js';
-import type { JobInfo } from '../processors.js';
+import type { LeakbotContext } from '../context.js';
+import { snapDesc } from '../slack/messages.js';
+import type { SnapshotMeta } from '../store/snapshots.js';
+import type { JobInfo } from '../queue/processors.js';
 
 /** Sets the baseline and records it on the timeline. Used by `/leak baseline` and the button. */
 export async function setBaseline(ctx: LeakbotContext, service: string, meta: SnapshotMeta, actor: string, thread?: { channel: string; ts: string }): Promise<void> {

@@ -1,8 +1,8 @@
 // The `report` job (Full report button): the whole analysis as a Markdown file in the thread.
-import { renderMarkdown } from '../../engine/index.js';
-import type { LeakbotContext } from '../../context.js';
-import { SlackPostError } from '../../slack/poster.js';
-import type { JobInfo } from '../processors.js';
+import { renderMarkdown } from '../engine/index.js';
+import type { LeakbotContext } from '../context.js';
+import { SlackPostError } from '../slack/poster.js';
+import type { JobInfo } from '../queue/processors.js';
 import { analyzePair } from './findings.js';
 
 export async function processReport(ctx: LeakbotContext, job: JobInfo<'report'>): Promise<void> {

@@ -1,10 +1,10 @@
 // Shared by the snapshot and diff jobs: analyse two stored snapshots (or one) and post the
 // findings as a thread reply with the action buttons; oversize reports go up as a Markdown file.
-import { analyze, compare, renderBlocks, type Analysis, type Snapshot } from '../../engine/index.js';
-import type { LeakbotContext } from '../../context.js';
-import type { SnapshotMeta } from '../../store/snapshots.js';
-import { actionsBlock, comparisonNote, shortFile, type ButtonValue } from '../../slack/messages.js';
-import type { SlackThreadRef } from '../jobs.js';
+import { analyze, compare, renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
+import type { LeakbotContext } from '../context.js';
+import type { SnapshotMeta } from '../store/snapshots.js';
+import { actionsBlock, comparisonNote, shortFile, type ButtonValue } from '../slack/messages.js';
+import type { SlackThreadRef } from '../queue/jobs.js';
 
 export interface AnalysisResult {
   analysis: Analysis;

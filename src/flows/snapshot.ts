@@ -2,13 +2,13 @@
 // thread → parent updated with the outcome → everyone who asked gets a pointer. Each step is
 // idempotent (poster keys, checkpointed snapshot seq), so a retry or a restarted worker resumes
 // without a second post or a second capture.
-import type { LeakbotContext } from '../../context.js';
-import type { Snapshot } from '../../engine/index.js';
-import { SlackPostError } from '../../slack/poster.js';
-import { captureFailedText, parentText, outcomeStatus, snapDesc } from '../../slack/messages.js';
-import type { Requester as PendingRequester } from '../../store/pending.js';
-import type { JobInfo } from '../processors.js';
-import type { SlackThreadRef, SnapshotJob } from '../jobs.js';
+import type { LeakbotContext } from '../context.js';
+import type { Snapshot } from '../engine/index.js';
+import { SlackPostError } from '../slack/poster.js';
+import { captureFailedText, parentText, outcomeStatus, snapDesc } from '../slack/messages.js';
+import type { Requester as PendingRequester } from '../store/pending.js';
+import type { JobInfo } from '../queue/processors.js';
+import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
 import { analyzePair, pickReference, postFindings } from './findings.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
