@@ -51,7 +51,7 @@ import { Poster, createSlackClient } from './slack/poster.js';
 import { CaptureGate } from './store/capture-gate.js';
 import { PendingRequests } from './store/pending.js';
 import { PostMemory } from './store/posts.js';
-import { createRedis } from './store/redis.js';
+import { createRedis, waitReady } from './store/redis.js';
 import { SnapshotStore } from './store/snapshots.js';
 import { ThreadStore } from './store/threads.js';
 import { addHealthRoutes } from './web/health.js';
@@ -75,6 +75,9 @@ export interface Leakbot {
   /** HTTP server (+ Bolt in the web roles); resolves with the bound port (PORT 0 → random). */
   startWeb(opts?: { port?: number; host?: string }): Promise<number>;
   startWorker(): Promise<void>;
+  /** Resolves once the store and queue connections to Redis are ready (rejects after timeoutMs):
+   *  commands answered before that are held, which callers that need Redis (tests, doctor) avoid. */
+  ready(timeoutMs?: number): Promise<void>;
   /** Graceful: stop HTTP, finish or return in-flight jobs, flush held jobs, close Redis. */
   stop(opts?: { graceMs?: number }): Promise<void>;
   readonly bolt: App | null;
@@ -163,6 +166,9 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         ...(env.jobLockMs ? { lockDurationMs: env.jobLockMs } : {}),
       });
       log.info({ kinds: ctx.processors.kinds() }, 'worker started');
+    },
+    async ready(timeoutMs = 30_000) {
+      await Promise.all([waitReady(redis, timeoutMs), ctx.jobs.whenReady(timeoutMs)]);
     },
     async stop(o = {}) {
       log.info('shutting down');

@@ -108,6 +108,11 @@ export class JobQueue {
     }
   }
 
+  /** Resolves once the producer's Redis connection is ready (rejects after timeoutMs). */
+  whenReady(timeoutMs: number): Promise<void> {
+    return waitReady(this.conn, timeoutMs);
+  }
+
   /** Jobs waiting in memory for Redis to return. */
   heldCount(): number {
     return this.held.length;

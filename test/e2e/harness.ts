@@ -79,6 +79,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   try {
     port = await bot.startWeb({ port: 0, host: '127.0.0.1' });
     if ((o.role ?? 'all') === 'all') await bot.startWorker();
+    // The fail-fast Redis connections have no offline queue: a test using them before they are up
+    // gets "Stream isn't writeable" (a busy machine makes that window long). Wait for readiness.
+    await bot.ready();
   } catch (err) {
     await cleanup(bot);
     throw err;
