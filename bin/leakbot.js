@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx so the published package needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli.ts');
+// The `leakbot` command runs the compiled JavaScript in dist/ (`npm run build`; `npm ci` builds it
+// through the `prepare` script). No TypeScript compiler is loaded at run time.
+import { existsSync } from 'node:fs';
+
+const cli = new URL('../dist/src/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write('leakbot: the compiled code is missing (dist/src/cli.js): run `npm run build` (or `npm ci`) in the leakbot checkout\n');
+  process.exit(1);
+}
+await import(cli.href);

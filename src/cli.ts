@@ -3,21 +3,18 @@
 // and exit code 2, never a stack trace; --fail-on-leak makes suspects exit 3 for CI.
 import { createReadStream } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import {
-  analyze,
-  compare,
-  readSnapshot,
-  renderJson,
-  renderMarkdown,
-  renderText,
-  DumpFormatError,
-  type Analysis,
-  type AnalyzeOptions,
-  type Snapshot,
-} from './engine/index.js';
+import type { Analysis, AnalyzeOptions, Snapshot } from './engine/index.js';
+import { packageVersion } from './package.js';
 import type { CaptureTarget } from './capture/index.js';
 
 export const EXIT = { ok: 0, failure: 1, badInput: 2, leak: 3 } as const;
+
+type Engine = typeof import('./engine/index.js');
+let loadedEngine: Engine | undefined;
+/** The analysis engine, imported on first use so `--help`, `--version` and the bot's verbs start fast. */
+async function engine(): Promise<Engine> {
+  return (loadedEngine ??= await import('./engine/index.js'));
+}
 
 /** A one-line error for the user: printed as is, exit code 2. */
 class InputError extends Error {}
@@ -84,6 +81,8 @@ function analyzeOptions(o: OutputOptions): AnalyzeOptions {
 }
 
 async function load(path: string): Promise<Snapshot> {
+  // The engine is loaded before the file is opened: an open error must find readSnapshot listening.
+  const { readSnapshot, DumpFormatError } = await engine();
   const source = path === '-' ? process.stdin : createReadStream(path);
   const label = path === '-' ? 'stdin' : path;
   try {
@@ -98,7 +97,8 @@ async function load(path: string): Promise<Snapshot> {
   }
 }
 
-function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): void {
+async function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): Promise<void> {
+  const { renderJson, renderMarkdown, renderText } = await engine();
   const format: Format = o.json ? 'json' : o.format;
   const color = format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const out =
@@ -148,6 +148,7 @@ async function captureSeries(url: string, interval: number, headerLines: string[
 export function buildProgram(): Command {
   const program = new Command('leakbot')
     .description('Find goroutine leaks in Go services: analyse pprof goroutine dumps, or run the Slack bot.')
+    .version(packageVersion(), '-V, --version', 'print the leakbot version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_HELP);
 
@@ -160,7 +161,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .action(async (file: string, o: OutputOptions) => {
       const snap = await load(file);
-      print(analyze(snap, analyzeOptions(o)), [snap], o);
+      await print((await engine()).analyze(snap, analyzeOptions(o)), [snap], o);
     });
 
   outputOptions(
@@ -186,7 +187,7 @@ export function buildProgram(): Command {
         snaps = [];
         for (const p of [before, ...after]) snaps.push(await load(p));
       }
-      print(compare(snaps, analyzeOptions(o)), snaps, o);
+      await print((await engine()).compare(snaps, analyzeOptions(o)), snaps, o);
     });
 
   const proc = (name: 'start' | 'web' | 'worker', fn: 'runAll' | 'runWeb' | 'runWorker', what: string) =>
@@ -215,7 +216,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander already printed the message (or the help).
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    if (e instanceof InputError || e instanceof SyntaxError || e instanceof DumpFormatError) {
+    if (e instanceof InputError || e instanceof SyntaxError || (loadedEngine && e instanceof loadedEngine.DumpFormatError)) {
       process.stderr.write(`leakbot: ${e.message}\n`);
       return EXIT.badInput;
     }

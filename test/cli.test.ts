@@ -5,14 +5,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { acceptLoop, chanSendLeak, debug2, main1, many, poolWorker } from './engine/dumps.js';
 import { startGoService, type GoService } from './support/go-service.js';
+import { leakbotCommand, repoRoot as root } from './support/leakbot-cli.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'leakbot.js');
 
 interface Run {
   code: number | null;
@@ -23,7 +21,8 @@ interface Run {
 /** Runs leakbot; `onStderr` sees stderr as it grows (to act between the two live captures). */
 function leakbot(args: string[], stdin?: string | Buffer, onStderr?: (all: string) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const [cmd, argv] = leakbotCommand(args);
+    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { packageRoot } from '../package.js';
 
 // Checklist and postmortem templates are files (templates/ ships the defaults; config.templates points
 // at a team's own). They are loaded and validated once at start, so a typo fails the deploy with the
@@ -19,7 +19,8 @@ export class TemplateError extends Error {
   }
 }
 
-export const DEFAULT_TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+/** templates/ of the package, whether this runs from src/ or from the compiled dist/src/. */
+export const DEFAULT_TEMPLATE_DIR = join(packageRoot(), 'templates');
 
 // ---------- placeholders ----------
 

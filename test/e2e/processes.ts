@@ -1,11 +1,9 @@
-// Separate leakbot processes for tests (`node bin/leakbot.js worker` etc.), with their JSON logs
-// collected, readiness awaited, and a guaranteed kill when the test process exits.
+// Separate leakbot processes for tests (`leakbot worker` etc., run from the sources through tsx), with
+// their JSON logs collected, readiness awaited, and a guaranteed kill when the test process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { leakbotCommand, repoRoot } from '../support/leakbot-cli.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const p of live) p.kill('SIGKILL');
@@ -21,8 +19,9 @@ export interface LeakbotProcess {
 }
 
 export function spawnLeakbot(verb: 'start' | 'web' | 'worker', env: Record<string, string>): LeakbotProcess {
-  const proc = spawn(process.execPath, [join(root, 'bin', 'leakbot.js'), verb], {
-    cwd: root,
+  const [cmd, argv] = leakbotCommand([verb]);
+  const proc = spawn(cmd, argv, {
+    cwd: repoRoot,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
