@@ -33,6 +33,7 @@
 //   ctx.timeline (TimelineEvents per service), ctx.redis (fail-fast connection), ctx.prefix.
 // ───────────────────────────────────────────────────────────────────────────────────────────────
 import type { Server } from 'node:http';
+import { AnalysisPool } from './analysis/pool.js';
 import type { App } from '@slack/bolt';
 import { loadCommands, type CommandRegistry } from '../commands/index.js';
 import type { Config } from './config/schema.js';
@@ -94,6 +95,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
   const snapshots = new SnapshotStore(redis, config.history, prefix);
   const gate = new CaptureGate(redis, prefix);
   const timeline = new Timeline(redis, prefix);
+  const analysis = new AnalysisPool({ ...(env.parseMemoryMb ? { memoryMb: env.parseMemoryMb } : {}), log: log.child({ component: 'analysis' }) });
   const ctx: LeakbotContext = {
     role,
     config,
@@ -107,7 +109,8 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     timeline,
     pending: new PendingRequests(redis, prefix),
     gate,
-    captures: new CaptureCoordinator(config, snapshots, gate, timeline, log.child({ component: 'capture' }), metrics),
+    captures: new CaptureCoordinator(config, snapshots, gate, timeline, log.child({ component: 'capture' }), metrics, (bytes, o) => analysis.decode(bytes, o)),
+    analysis,
     jobs: new JobQueue(env.redisUrl, log, metrics, prefix),
     poster: new Poster(createSlackClient(env.slackBotToken, env.slackApiUrl, log), new PostMemory(redis, prefix), log.child({ component: 'poster' }), metrics),
     routes: new RouteRegistry(),
@@ -122,6 +125,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
   } catch (err) {
     // A module refusing to start (e.g. a broken template) must not leave connections behind.
     await ctx.jobs.close().catch(() => {});
+    await analysis.close();
     redis.disconnect();
     throw err;
   }
@@ -176,6 +180,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
       if (bolt?.socket) await bolt.socket.stop().catch(() => {});
       if (worker) await worker.close(o.graceMs);
       await ctx.jobs.close();
+      await analysis.close();
       redis.disconnect();
       log.info('stopped');
     },

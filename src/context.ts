@@ -1,5 +1,6 @@
 // What every module gets: config, logger, Redis-backed stores, the queue, Slack posting and the
 // registries to extend leakbot with. Built once per process by createLeakbot (src/app.ts).
+import type { AnalysisPool } from './analysis/pool.js';
 import type { Config } from './config/schema.js';
 import type { Timeline } from './incident/timeline.js';
 import type { Logger } from './log.js';
@@ -31,6 +32,8 @@ export interface LeakbotEnv {
   /** Worker tuning (tests shorten the lock so a killed worker's job returns quickly). */
   workerConcurrency?: number;
   jobLockMs?: number;
+  /** Heap cap (MiB) of each worker thread decoding or analysing a profile (LEAKBOT_PARSE_MEMORY_MB). */
+  parseMemoryMb?: number;
   /** Redis key prefix (default 'leakbot'); lets several test instances share one Redis. */
   prefix?: string;
 }
@@ -50,6 +53,8 @@ export interface LeakbotContext {
   pending: PendingRequests;
   gate: CaptureGate;
   captures: CaptureCoordinator;
+  /** Profile decoding and analysis in worker threads: never on the thread answering Slack. */
+  analysis: AnalysisPool;
   jobs: JobQueue;
   poster: Poster;
   routes: RouteRegistry;

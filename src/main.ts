@@ -48,6 +48,7 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
   };
   const workerConcurrency = int('LEAKBOT_WORKER_CONCURRENCY');
   const jobLockMs = int('LEAKBOT_JOB_LOCK_MS');
+  const parseMemoryMb = int('LEAKBOT_PARSE_MEMORY_MB');
   if (problems.length) throw new StartupError(`leakbot cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {
     slackBotToken,
@@ -59,6 +60,7 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
     ...(env.LEAKBOT_WEBHOOK_TOKEN ? { webhookToken: env.LEAKBOT_WEBHOOK_TOKEN } : {}),
     ...(workerConcurrency ? { workerConcurrency } : {}),
     ...(jobLockMs ? { jobLockMs } : {}),
+    ...(parseMemoryMb ? { parseMemoryMb } : {}),
     ...(env.LEAKBOT_REDIS_PREFIX ? { prefix: env.LEAKBOT_REDIS_PREFIX } : {}),
   };
 }

@@ -3,6 +3,7 @@
 // sharing the capture (or its failure) instead of starting their own. H4/H5 jobs use obtain() too.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
+import type { CaptureOptions } from './index.js';
 import type { Snapshot } from '../engine/index.js';
 import type { Timeline } from '../incident/timeline.js';
 import type { Logger } from '../log.js';
@@ -33,6 +34,8 @@ export class CaptureCoordinator {
     private readonly timeline: Timeline,
     private readonly log: Logger,
     private readonly metrics?: Metrics,
+    /** Where profiles are decoded (the bot: its worker-thread pool); default: this thread. */
+    private readonly decode?: CaptureOptions['decode'],
   ) {}
 
   async obtain(service: string, opts: ObtainOptions = {}): Promise<CaptureOutcome> {
@@ -88,7 +91,7 @@ export class CaptureCoordinator {
     try {
       const res = await captureSnapshot(
         captureTarget(service, svc),
-        { capturedAt: started, ...(opts.signal ? { signal: opts.signal } : {}) },
+        { capturedAt: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(this.decode ? { decode: this.decode } : {}) },
       );
       const meta = await this.snapshots.save(service, {
         snapshot: res.snapshot,

@@ -82,6 +82,9 @@ export const explain = {
       'too-large',
       `The goroutine profile of ${name} is larger than the ${mib(maxBytes)} limit (${url}); the capture was stopped. Raise maxBytes for ${name}, or lower debug2MaxGoroutines so the compact format is used.`,
     ),
+  /** Decode limits (src/capture/limits.ts): inflated size, records, worker heap or time. */
+  overLimit: (name: string, url: string, why: string) =>
+    new CaptureError('too-large', `The goroutine profile of ${name} was refused (${url}): ${why}`),
   notGoroutineProfile: (name: string, url: string, why: string) =>
     new CaptureError('not-goroutine-profile', `${url} did not return a goroutine profile for ${name}: ${why}`),
 };

@@ -6,11 +6,12 @@
 // runtime frames); when its total ≤ debug2MaxGoroutines, the full debug=2 dump (it stops the world
 // for its whole duration, hence the count first) — from /debug/pprof/goroutineleak when the service serves it
 // (Go 1.27, or 1.26 with GOEXPERIMENT=goroutineleakprofile), whose `(leaked)` marks are ground truth.
-import { DumpFormatError, readSnapshot } from '../engine/index.js';
+import { DumpFormatError } from '../engine/index.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Snapshot } from '../engine/model.js';
 import { CaptureError, explain } from './errors.js';
 import { openProfile, translate, type CappedBody, type FetchContext, type ProfileRequest } from './http.js';
+import { decodeProfile, ProfileLimitError, type DecodeOptions } from './limits.js';
 
 export { CaptureError } from './errors.js';
 export type { CaptureErrorCode } from './errors.js';
@@ -32,6 +33,9 @@ export interface CaptureOptions {
   signal?: AbortSignal;
   /** Stamped on the snapshot (ms since epoch); default: when the profile request was sent. */
   capturedAt?: number;
+  /** Turns the received bytes into a Snapshot within the decode limits (src/capture/limits.ts).
+   *  Default: decodeProfile on this thread; the bot passes its worker-thread pool's decode. */
+  decode?: (bytes: Uint8Array, opts: DecodeOptions) => Promise<Snapshot> | Snapshot;
 }
 
 export interface CaptureResult {
@@ -99,7 +103,7 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
     // the cheap count, and the answer itself for a service too large for the stop-the-world dump.
     // Unlike debug=1 it keeps the runtime frames, so send, receive and nil-channel waits stay apart.
     const countBody = (await openProfile(ctx, { profile: 'goroutine', debug: 0 }))!;
-    const counted = await parse(countBody, ctx, opts.capturedAt ?? started);
+    const counted = await parse(countBody, ctx, opts.capturedAt ?? started, opts.decode);
     if (counted.total <= target.debug2MaxGoroutines) {
       const until = noLeakProfile.get(memoKey);
       const tryLeak = until === undefined || until < Date.now();
@@ -118,7 +122,7 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
     }
   }
 
-  snapshot ??= await parse(body, ctx, opts.capturedAt ?? started);
+  snapshot ??= await parse(body, ctx, opts.capturedAt ?? started, opts.decode);
   if (leak) snapshot.leakProfile = true;
   const raw = body.raw();
   return {
@@ -132,13 +136,17 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
   };
 }
 
-async function parse(body: CappedBody, ctx: FetchContext, capturedAt: number): Promise<Snapshot> {
+async function parse(body: CappedBody, ctx: FetchContext, capturedAt: number, decode: CaptureOptions['decode'] = decodeProfile): Promise<Snapshot> {
   try {
     const first = await body.firstLine();
     if (/^\s*</.test(first)) throw explain.noPprof(ctx.name, body.url); // an HTML page sent as text/plain
-    return await readSnapshot(body, { capturedAt, maxBytes: ctx.maxBytes });
+    // The body is read whole (it is kept as the raw dump anyway, within maxBytes), then decoded
+    // within the decode limits — by the caller's worker thread when it passes one.
+    for await (const _ of body);
+    return await decode(body.raw(), { capturedAt, maxBytes: ctx.maxBytes });
   } catch (err) {
     if (err instanceof CaptureError) throw err;
+    if (err instanceof ProfileLimitError) throw explain.overLimit(ctx.name, body.url, err.message);
     if (err instanceof DumpFormatError) throw explain.notGoroutineProfile(ctx.name, body.url, err.message);
     if (ctx.signal.aborted) throw translate(err, ctx, body.url);
     throw new CaptureError('not-goroutine-profile', `The goroutine profile of ${ctx.name} could not be read (${body.url}).`, { cause: err });

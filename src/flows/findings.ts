@@ -1,6 +1,6 @@
 // Shared by the snapshot and diff jobs: analyse two stored snapshots (or one) and post the
 // findings as a thread reply with the action buttons; oversize reports go up as a Markdown file.
-import { analyze, compare, renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
+import { renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import { actionsBlock, comparisonNote, shortFile, type ButtonValue } from '../slack/messages.js';
@@ -42,7 +42,8 @@ export async function analyzePair(
   if (!curSnap) throw new MissingSnapshotError(`snapshot #${cur.seq} of ${service} is no longer stored`);
   const refSnap = ref ? await ctx.snapshots.load(service, ref.seq) : null;
   const opts = analyzeOptions(ctx, service);
-  const analysis = refSnap ? compare([refSnap, curSnap], opts) : analyze(curSnap, opts);
+  // In a worker thread (src/analysis/pool.ts): a big comparison never holds up Slack's acks.
+  const analysis = await ctx.analysis.analyze(refSnap ? [refSnap, curSnap] : [curSnap], opts);
   return { analysis, ref: refSnap ? ref : null, refKind: refSnap ? refKind : null, cur };
 }
 

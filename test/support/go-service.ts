@@ -122,6 +122,9 @@ export interface GoService extends GoBuild {
   notPprof(): Promise<void>;
   /** /debug/pprof/* returns plain text that is no profile. */
   garbage(): Promise<void>;
+  /** /debug/pprof/goroutine?debug=0 returns a gzip'd profile.proto of identical samples inflating to
+   *  `mib` MiB (a decompression bomb); resolves with its gzip'd size in bytes. */
+  bomb(mib: number): Promise<number>;
   /** /debug/pprof/* answers 302 to `to`. */
   redirect(to: string): Promise<void>;
   /** /debug/pprof/* answers 401 unless the header has this value. */
@@ -130,7 +133,7 @@ export interface GoService extends GoBuild {
   seenHeaders(): Promise<Record<string, string>>;
   /** Path and query of the last 200 /debug/pprof/* requests, oldest first. */
   requests(): Promise<string[]>;
-  /** Turns off slow/huge/notPprof/garbage/redirect/requireHeader and clears requests(). */
+  /** Turns off slow/huge/notPprof/garbage/bomb/redirect/requireHeader and clears requests(). */
   reset(): Promise<void>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
@@ -215,6 +218,7 @@ export async function startGoService(opts: StartGoServiceOptions = {}): Promise<
     huge: async () => void (await call('POST', '/huge')),
     notPprof: async () => void (await call('POST', '/notpprof')),
     garbage: async () => void (await call('POST', '/garbage')),
+    bomb: async (mib) => ((await call('POST', '/bomb', { mib })) as { bytes: number }).bytes,
     requests: async () => (await call('GET', '/requests')) as string[],
     redirect: async (to) => void (await call('POST', '/redirect', { to })),
     requireHeader: async (header, value) => void (await call('POST', '/require', { header, value })),
