@@ -46,6 +46,7 @@ import { CaptureCoordinator } from './capture/coordinator.js';
 import { ProcessorRegistry } from './queue/processors.js';
 import { JobQueue } from './queue/queue.js';
 import { startWorker, type RunningWorker } from './queue/worker.js';
+import { watchFinalFailures } from './queue/final-failure.js';
 import { ActionRegistry } from './slack/actions.js';
 import { createBolt } from './slack/bolt.js';
 import { Poster, createSlackClient } from './slack/poster.js';
@@ -132,6 +133,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
 
   let server: Server | null = null;
   let worker: RunningWorker | null = null;
+  let finalFailures: { close(): Promise<void> } | null = null;
   let bolt: ReturnType<typeof createBolt> | null = null;
 
   return {
@@ -168,6 +170,17 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         prefix,
         ...(env.workerConcurrency ? { concurrency: env.workerConcurrency } : {}),
         ...(env.jobLockMs ? { lockDurationMs: env.jobLockMs } : {}),
+        ...(env.maxStalledCount !== undefined ? { maxStalledCount: env.maxStalledCount } : {}),
+      });
+      // Jobs that fail for good (last attempt, or BullMQ's stalled-job limit) are told to the requester.
+      finalFailures = watchFinalFailures({
+        connection: createRedis(env.redisUrl, 'worker', log.child({ component: 'final-failures' })),
+        queue: ctx.jobs.queue,
+        redis,
+        poster: ctx.poster,
+        memory: new PostMemory(redis, prefix),
+        prefix,
+        log: log.child({ component: 'final-failures' }),
       });
       log.info({ kinds: ctx.processors.kinds() }, 'worker started');
     },
@@ -179,6 +192,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
       if (server) await closeServer(server);
       if (bolt?.socket) await bolt.socket.stop().catch(() => {});
       if (worker) await worker.close(o.graceMs);
+      await finalFailures?.close().catch(() => {});
       await ctx.jobs.close();
       await analysis.close();
       redis.disconnect();

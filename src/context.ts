@@ -32,6 +32,8 @@ export interface LeakbotEnv {
   /** Worker tuning (tests shorten the lock so a killed worker's job returns quickly). */
   workerConcurrency?: number;
   jobLockMs?: number;
+  /** BullMQ maxStalledCount (LEAKBOT_MAX_STALLED, default 3): stalls before a job fails for good. */
+  maxStalledCount?: number;
   /** Heap cap (MiB) of each worker thread decoding or analysing a profile (LEAKBOT_PARSE_MEMORY_MB). */
   parseMemoryMb?: number;
   /** Redis key prefix (default 'leakbot'); lets several test instances share one Redis. */

@@ -49,6 +49,8 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
   const workerConcurrency = int('LEAKBOT_WORKER_CONCURRENCY');
   const jobLockMs = int('LEAKBOT_JOB_LOCK_MS');
   const parseMemoryMb = int('LEAKBOT_PARSE_MEMORY_MB');
+  const maxStalled = env.LEAKBOT_MAX_STALLED?.trim() ? Number(env.LEAKBOT_MAX_STALLED) : undefined;
+  if (maxStalled !== undefined && !(Number.isInteger(maxStalled) && maxStalled >= 0)) problems.push('LEAKBOT_MAX_STALLED must be a non-negative integer');
   if (problems.length) throw new StartupError(`leakbot cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {
     slackBotToken,
@@ -61,6 +63,7 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
     ...(workerConcurrency ? { workerConcurrency } : {}),
     ...(jobLockMs ? { jobLockMs } : {}),
     ...(parseMemoryMb ? { parseMemoryMb } : {}),
+    ...(maxStalled !== undefined ? { maxStalledCount: maxStalled } : {}),
     ...(env.LEAKBOT_REDIS_PREFIX ? { prefix: env.LEAKBOT_REDIS_PREFIX } : {}),
   };
 }

@@ -17,6 +17,8 @@ export interface WorkerOptions {
   /** How long a job's lock lives without renewal; a killed worker's job is retried after it. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Stalls (worker died mid-job) after which BullMQ fails the job for good (default 3). */
+  maxStalledCount?: number;
   prefix?: string;
 }
 
@@ -69,7 +71,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       concurrency: opts.concurrency ?? 8,
       lockDuration,
       stalledInterval: opts.stalledIntervalMs ?? Math.max(1000, Math.round(lockDuration / 2)),
-      maxStalledCount: 3,
+      maxStalledCount: opts.maxStalledCount ?? 3,
     },
   );
   // BullMQ reports every reconnect attempt; one line per 30 s is enough to see an outage.

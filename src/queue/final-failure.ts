@@ -1,0 +1,74 @@
+// Telling the person who asked when a job fails for good (issue 12, item 2). Jobs can end in BullMQ's
+// failed set in two ways: their last attempt threw (the processor may have said so itself), or
+// BullMQ gave up on them without running our code at all — "job stalled more than allowable limit",
+// when the workers that took it kept dying (killed, out of memory) before it finished. Both raise a
+// 'failed' event on the queue's event stream, which QueueEvents reads in every worker process; a
+// Redis SET NX makes sure exactly one process answers, once.
+import { Job, QueueEvents, type Queue } from 'bullmq';
+import type { Logger } from '../log.js';
+import type { Poster } from '../slack/poster.js';
+import type { PostMemory } from '../store/posts.js';
+import type { Redis } from '../store/redis.js';
+import { QUEUE_NAME } from './jobs.js';
+
+interface JobShape {
+  service?: string;
+  requester?: { responseUrl?: string; channel?: string };
+  thread?: { channel: string; ts: string };
+}
+
+const STALLED = /stalled more than allowable limit|started more than allowable limit/;
+
+/** The words a user reads for a job's final failure reason (never a stack trace). */
+export function finalFailureText(kind: string, service: string | undefined, reason: string): string {
+  const what = `this ${kind}${service ? ` of *${service}*` : ''}`;
+  const why = STALLED.test(reason)
+    ? 'the worker running it stopped several times before it finished (killed, or out of memory)'
+    : reason.replace(/\s+/g, ' ').slice(0, 200);
+  return `:x: leakbot gave up on ${what}: ${why}. Nothing more will be posted for it; ask again if you still need it.`;
+}
+
+export interface FinalFailureDeps {
+  connection: Redis;
+  queue: Queue;
+  redis: Redis;
+  poster: Poster;
+  memory: PostMemory;
+  prefix: string;
+  log: Logger;
+}
+
+/** Listens for jobs that failed for good and answers their requesters. close() stops it. */
+export function watchFinalFailures(d: FinalFailureDeps): { close(): Promise<void> } {
+  // Read from now on (not from '$' at the first XREAD): a failure raised while we connect still counts.
+  const events = new QueueEvents(QUEUE_NAME, { connection: d.connection, prefix: `${d.prefix}:bull`, lastEventId: `${Date.now()}-0` });
+  events.on('error', (err) => d.log.debug({ err: err.message }, 'queue events connection error'));
+  events.on('failed', ({ jobId, failedReason }) => {
+    void notifyFinalFailure(d, jobId, failedReason).catch((err: Error) => d.log.warn({ jobId, err: err.message }, 'could not tell the requester about a failed job'));
+  });
+  return {
+    async close() {
+      await events.close().catch(() => {});
+      d.connection.disconnect();
+    },
+  };
+}
+
+/** Answers the requester of job `jobId` if it is in the failed set and nobody answered yet. */
+export async function notifyFinalFailure(d: Omit<FinalFailureDeps, 'connection'>, jobId: string, reason: string): Promise<boolean> {
+  const job = await Job.fromId(d.queue, jobId);
+  if (!job || (await job.getState()) !== 'failed') return false;
+  if ((await d.redis.set(`${d.prefix}:final-notified:${jobId}`, '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') return false;
+  const data = (job.data ?? {}) as JobShape;
+  const text = finalFailureText(job.name, data.service, reason);
+  d.log.error({ jobId, kind: job.name, reason }, 'job failed for good; telling the requester');
+  // In the job's thread, unless the job already said so there itself (same key: at most once).
+  const key = `job:${jobId}`;
+  const parent = (await d.memory.get(`${key}:parent`)) ?? null;
+  const thread = data.thread ?? (parent ? { channel: parent.channel, ts: parent.ts } : null);
+  if (thread && !(await d.memory.get(`${key}:fatal`))) {
+    await d.poster.post(`${key}:fatal`, { channel: thread.channel, threadTs: thread.ts, text }).catch((err: Error) => d.log.warn({ err: err.message }, 'final failure not posted in the thread'));
+  }
+  await d.poster.respond(data.requester?.responseUrl, { text });
+  return true;
+}

@@ -1,0 +1,48 @@
+// Issue 12, item 2: a job BullMQ fails for good without running our code — its workers died mid-job
+// more often than maxStalledCount allows — still gets its requester a clear answer, in the thread
+// and through the response_url, exactly once.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGoService, type GoService } from '../support/go-service.js';
+import { startHarness, type Harness } from '../e2e/harness.js';
+import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
+
+describe('jobs that fail for good', () => {
+  let go: GoService;
+  let h: Harness;
+  const procs: LeakbotProcess[] = [];
+  before(async () => {
+    go = await startGoService();
+    h = await startHarness({ role: 'web', configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\n` });
+  });
+  after(async () => {
+    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+    await h?.close();
+    await go?.stop();
+  });
+
+  it('a job over the stalled-job limit is reported to the requester', async () => {
+    // maxStalledCount 0: the first worker death fails the job for good (the default allows 3).
+    const env = { ...h.env, LEAKBOT_JOB_LOCK_MS: '2000', LEAKBOT_MAX_STALLED: '0' };
+    const first = spawnLeakbot('worker', env);
+    procs.push(first);
+    await first.waitLog((l) => l.msg === 'worker started', 90_000);
+    await go.slow(60_000); // the capture hangs, so the worker is mid-job when it is killed
+    const ch = 'C0STALL';
+    const responseUrl = h.slack.responseUrl();
+    await h.command({ text: 'snapshot svc-order', channel: ch, responseUrl });
+    const parent = await h.slack.waitFor('parent posted', () => h.slack.parents(ch)[0], 60_000);
+    await first.waitLog((l) => l.msg === 'job started', 30_000);
+    await first.kill('SIGKILL');
+
+    const second = spawnLeakbot('worker', env);
+    procs.push(second);
+    const answer = await h.slack.waitFor('the requester is told', () => h.slack.responsesTo(responseUrl).find((r) => /gave up/.test(String(r.body.text))), 120_000);
+    assert.match(String(answer.body.text), /gave up on this snapshot of \*svc-order\*: the worker running it stopped several times/);
+    const fatal = await h.slack.waitFor('failure in the thread', () => h.slack.replies(ch, parent.ts).find((m) => /gave up/.test(m.text)), 30_000);
+    assert.ok(fatal);
+    await second.waitLog((l) => l.msg === 'job failed for good; telling the requester', 10_000);
+    assert.equal(h.slack.responsesTo(responseUrl).filter((r) => /gave up/.test(String(r.body.text))).length, 1, 'told once');
+    await go.reset();
+  });
+});
