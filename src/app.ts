@@ -43,6 +43,7 @@ import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MODULES } from './modules.js';
 import { CaptureCoordinator } from './capture/coordinator.js';
+import { TargetResolver } from './capture/targets/index.js';
 import { ProcessorRegistry } from './queue/processors.js';
 import { JobQueue } from './queue/queue.js';
 import { startWorker, type RunningWorker } from './queue/worker.js';
@@ -110,7 +111,17 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     timeline,
     pending: new PendingRequests(redis, prefix),
     gate,
-    captures: new CaptureCoordinator(config, snapshots, gate, timeline, log.child({ component: 'capture' }), metrics, (bytes, o) => analysis.decode(bytes, o)),
+    captures: new CaptureCoordinator(
+      config,
+      snapshots,
+      gate,
+      timeline,
+      log.child({ component: 'capture' }),
+      metrics,
+      (bytes, o) => analysis.decode(bytes, o),
+      // LEAKBOT_DNS_SERVER overrides the config's dnsServer (e.g. a cluster DNS reachable from one host only).
+      new TargetResolver(config.services, { ...((process.env.LEAKBOT_DNS_SERVER ?? config.dnsServer) ? { dnsServer: process.env.LEAKBOT_DNS_SERVER ?? config.dnsServer } : {}) }),
+    ),
     analysis,
     jobs: new JobQueue(env.redisUrl, log, metrics, prefix),
     poster: new Poster(createSlackClient(env.slackBotToken, env.slackApiUrl, log), new PostMemory(redis, prefix), log.child({ component: 'poster' }), metrics),

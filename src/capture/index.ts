@@ -12,6 +12,7 @@ import type { Snapshot } from '../engine/model.js';
 import { CaptureError, explain } from './errors.js';
 import { openProfile, translate, type CappedBody, type FetchContext, type ProfileRequest } from './http.js';
 import { decodeProfile, ProfileLimitError, type DecodeOptions } from './limits.js';
+import type { Instance } from './targets/types.js';
 
 export { CaptureError } from './errors.js';
 export type { CaptureErrorCode } from './errors.js';
@@ -51,9 +52,18 @@ export interface CaptureResult {
   durationMs: number;
 }
 
-/** The capture target for a configured service. */
-export function captureTarget(name: string, svc: Pick<ServiceConfig, 'url' | 'headers' | 'timeoutSeconds' | 'maxBytes' | 'debug2MaxGoroutines'>): CaptureTarget {
-  return { name, url: svc.url, headers: svc.headers, timeoutSeconds: svc.timeoutSeconds, maxBytes: svc.maxBytes, debug2MaxGoroutines: svc.debug2MaxGoroutines };
+/** The capture target for a configured service, or for one of its instances (src/capture/targets):
+ *  a fleet instance is named `service (pod)` in messages. Throws CaptureError when neither the
+ *  service nor the instance has a URL. */
+export function captureTarget(
+  name: string,
+  svc: Pick<ServiceConfig, 'url' | 'headers' | 'timeoutSeconds' | 'maxBytes' | 'debug2MaxGoroutines'>,
+  instance?: Pick<Instance, 'url' | 'name'>,
+): CaptureTarget {
+  const url = instance?.url ?? svc.url;
+  if (url === undefined) throw new CaptureError('unreachable', `${name} lists several instances; name one (pod=… or instance=…).`);
+  const label = instance && svc.url === undefined ? `${name} (${instance.name})` : name;
+  return { name: label, url, headers: svc.headers, timeoutSeconds: svc.timeoutSeconds, maxBytes: svc.maxBytes, debug2MaxGoroutines: svc.debug2MaxGoroutines };
 }
 
 // Services that answered 404 for the leak profile, and until when we believe it (a redeploy on a

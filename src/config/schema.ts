@@ -4,9 +4,56 @@ import { z } from 'zod';
 
 const slackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123ABCD');
 
-export const serviceSchema = z
+/** `host:port` (A/AAAA records, every address an instance) or `host:portname` (SRV records of
+ *  `_portname._tcp.host`, each target:port an instance). Kubernetes headless Services publish both. */
+const dnsTarget = z
+  .string()
+  .regex(/^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?\.?:([0-9]{1,5}|[a-z][a-z0-9-]{0,14})$/, 'host:port, or host:portname for SRV records');
+
+/** Where a fleet's instances come from when Prometheus already discovers them. */
+const prometheusTargets = z
   .object({
+    /** The Prometheus server's base URL (leakbot reads GET /api/v1/targets). */
     url: z.url({ protocol: /^https?$/ }),
+    /** The scrape job whose active targets are the service's instances. */
+    job: z.string().min(1),
+    /** pprof port when it differs from the scraped (metrics) port. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Headers for the Prometheus API (e.g. a bearer token), not sent to the instances. */
+    headers: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+/** How a multi-instance service is captured. */
+export const fleetSchema = z
+  .object({
+    /** Discovery answers are reused for this long, then refreshed on the next use. */
+    discoveryTtlSeconds: z.number().nonnegative().max(3600).default(15),
+    /** At most this many instances are kept from discovery (the rest are reported, not captured). */
+    maxInstances: z.number().int().positive().max(1000).default(100),
+    /** A snapshot of the whole service captures at most this many instances (the alerting one,
+     *  then those with findings last time, then a rotation). */
+    sample: z.number().int().positive().max(1000).default(20),
+    /** Captures of one service's instances running at the same time. */
+    concurrency: z.number().int().positive().max(64).default(8),
+  })
+  .strict();
+
+const serviceBase = z
+  .object({
+    /** One process (as before fleets). Exactly one of url, targets, dns, prometheus. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** A static list of instances, each a pprof base URL. */
+    targets: z.array(z.url({ protocol: /^https?$/ })).min(1).max(1000).optional(),
+    dns: dnsTarget.optional(),
+    prometheus: prometheusTargets.optional(),
+    /** For dns and prometheus instances: scheme and path prefix of their pprof endpoint. */
+    scheme: z.enum(['http', 'https']).default('http'),
+    basePath: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path such as /admin (no trailing slash)')
+      .default(''),
+    fleet: fleetSchema.default({ discoveryTtlSeconds: 15, maxInstances: 100, sample: 20, concurrency: 8 }),
     channel: slackChannel.optional(),
     headers: z.record(z.string(), z.string()).default({}),
     /** Take the stop-the-world debug=2 dump only below this many goroutines (cheap count first). */
@@ -19,6 +66,12 @@ export const serviceSchema = z
   })
   .strict();
 
+export const serviceSchema = serviceBase.superRefine((svc, ctx) => {
+  const given = (['url', 'targets', 'dns', 'prometheus'] as const).filter((k) => svc[k] !== undefined);
+  if (given.length !== 1)
+    ctx.addIssue({ code: 'custom', message: given.length === 0 ? 'set one of url, targets, dns, prometheus' : `set only one of ${given.join(', ')}` });
+});
+
 export const configSchema = z
   .object({
     services: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'a service name'), serviceSchema),
@@ -27,6 +80,9 @@ export const configSchema = z
     /** Channels where /leak may be used; empty = anywhere. */
     allowedChannels: z.array(slackChannel).default([]),
     defaultChannel: slackChannel.optional(),
+    /** DNS server for `dns:` services, `host:port` (default: the system resolver). LEAKBOT_DNS_SERVER
+     *  overrides it. */
+    dnsServer: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[0-9.]+)(:[0-9]{1,5})?$/, 'an IP address with an optional :port').optional(),
     /** Regexes over function names that are never findings (added to the built-in benign list). */
     ignore: z.array(z.string()).default([]),
     history: z
@@ -39,11 +95,18 @@ export const configSchema = z
     alerts: z
       .object({
         serviceLabels: z.array(z.string()).default(['service', 'job', 'app', 'kubernetes_pod_name']),
+        /** Labels naming the instance that alerted, tried in order: it is captured first. */
+        instanceLabels: z.array(z.string()).default(['pod', 'kubernetes_pod_name', 'pod_name', 'instance']),
         recaptureAfterSeconds: z.number().nonnegative().default(30),
         maxConcurrentCaptures: z.number().int().positive().default(4),
       })
       .strict()
-      .default({ serviceLabels: ['service', 'job', 'app', 'kubernetes_pod_name'], recaptureAfterSeconds: 30, maxConcurrentCaptures: 4 }),
+      .default({
+        serviceLabels: ['service', 'job', 'app', 'kubernetes_pod_name'],
+        instanceLabels: ['pod', 'kubernetes_pod_name', 'pod_name', 'instance'],
+        recaptureAfterSeconds: 30,
+        maxConcurrentCaptures: 4,
+      }),
     postmortem: z
       .object({
         canvas: z.boolean().default(false),
@@ -71,4 +134,5 @@ export const configSchema = z
   .strict();
 
 export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type FleetSettings = z.infer<typeof fleetSchema>;
 export type Config = z.infer<typeof configSchema>;

@@ -5,6 +5,11 @@
 //   {p}:snap:{svc}:{seq}:data     gzip'd JSON of the parsed Snapshot (what analysis needs)
 //   {p}:snap:{svc}:{seq}:raw      gzip'd raw dump, expires after history.rawDumpTtlHours
 //   {p}:baseline:{svc}            seq of the healthy baseline (never trimmed from history)
+// and per instance (process) of a service, for snapshots that name one:
+//   {p}:snaps:{svc}:i:{instance}  ZSET seq → seq: the process's series (capped at history.perService)
+//   {p}:baseline:{svc}:i:{instance} seq of that process's baseline
+// A series is compared only within one life of the process: `life` goes up when a capture finds the
+// process restarted (src/capture/restart.ts), and previous()/baselineFor() never cross it.
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Redis } from 'ioredis';
@@ -29,6 +34,28 @@ export interface SnapshotMeta {
   /** Who or what asked: a Slack user id, 'alertmanager', 'watch', … */
   requestedBy?: string;
   reason?: string;
+  /** The process it was captured from (src/capture/targets): its id, name and display labels. */
+  instance?: string;
+  instanceName?: string;
+  instanceLabels?: Record<string, string>;
+  /** Life of the process, from 1; a restart detected at capture starts the next one. */
+  life?: number;
+  /** Set on the first snapshot of a new life: the last snapshot of the previous one and why. */
+  restart?: { previousSeq: number; reason: string };
+  /** Identity marks for restart detection (see ProcessMarks). */
+  maxGoroutineId?: number | null;
+  startTime?: number;
+}
+
+/** The process a snapshot belongs to, as the capture layer found it. */
+export interface SnapshotInstance {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  life: number;
+  restart?: { previousSeq: number; reason: string };
+  maxGoroutineId: number | null;
+  startTime?: number;
 }
 
 export interface SaveInput {
@@ -39,6 +66,7 @@ export interface SaveInput {
   capturedAt: number;
   requestedBy?: string;
   reason?: string;
+  instance?: SnapshotInstance;
 }
 
 export interface HistoryLimits {
@@ -57,6 +85,14 @@ export class SnapshotStore {
     return seq === undefined ? `${this.prefix}:snaps:${service}` : `${this.prefix}:snap:${service}:${seq}:${part}`;
   }
 
+  private ki(service: string, instance: string): string {
+    return `${this.prefix}:snaps:${service}:i:${instance}`;
+  }
+
+  private kb(service: string, instance?: string): string {
+    return instance === undefined ? `${this.prefix}:baseline:${service}` : `${this.prefix}:baseline:${service}:i:${instance}`;
+  }
+
   async save(service: string, input: SaveInput): Promise<SnapshotMeta> {
     const seq = await this.redis.incr(`${this.prefix}:snap:${service}:seq`);
     const meta: SnapshotMeta = {
@@ -73,6 +109,17 @@ export class SnapshotStore {
       durationMs: input.durationMs,
       ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
       ...(input.reason ? { reason: input.reason } : {}),
+      ...(input.instance
+        ? {
+            instance: input.instance.id,
+            instanceName: input.instance.name,
+            instanceLabels: input.instance.labels,
+            life: input.instance.life,
+            ...(input.instance.restart ? { restart: input.instance.restart } : {}),
+            maxGoroutineId: input.instance.maxGoroutineId,
+            ...(input.instance.startTime !== undefined ? { startTime: input.instance.startTime } : {}),
+          }
+        : {}),
     };
     // Raw dumps are large (tens of MB) and rarely read: fastest compression keeps captures quick.
     const [data, raw] = await Promise.all([
@@ -85,19 +132,24 @@ export class SnapshotStore {
       .set(this.k(service, seq, 'data'), data)
       .zadd(this.k(service), seq, String(seq));
     if (raw) m.set(this.k(service, seq, 'raw'), raw, 'EX', Math.max(1, Math.round(this.limits.rawDumpTtlHours * 3600)));
+    if (input.instance) m.zadd(this.ki(service, input.instance.id), seq, String(seq));
     await m.exec();
-    await this.trim(service);
+    await this.trim(service, input.instance?.id);
     return meta;
   }
 
-  /** Keeps the newest perService snapshots (plus the baseline, wherever it is). */
-  private async trim(service: string): Promise<void> {
-    const excess = await this.redis.zrange(this.k(service), 0, String(-this.limits.perService - 1));
+  /** Keeps the newest perService snapshots of the process (or, for snapshots naming no instance,
+   *  of the service), plus the baselines, wherever they are. */
+  private async trim(service: string, instance?: string): Promise<void> {
+    const series = instance === undefined ? this.k(service) : this.ki(service, instance);
+    const excess = await this.redis.zrange(series, 0, String(-this.limits.perService - 1));
     if (excess.length === 0) return;
-    const baseline = await this.baselineSeq(service);
-    const drop = excess.map(Number).filter((s) => s !== baseline);
+    const [baseline, own] = await this.redis.mget(this.kb(service), instance === undefined ? this.kb(service) : this.kb(service, instance));
+    const keep = new Set([baseline, own].filter((v): v is string => v !== null).map(Number));
+    const drop = excess.map(Number).filter((s) => !keep.has(s));
     if (drop.length === 0) return;
     const m = this.redis.multi().zrem(this.k(service), ...drop.map(String));
+    if (instance !== undefined) m.zrem(series, ...drop.map(String));
     for (const s of drop) m.del(this.k(service, s, 'meta'), this.k(service, s, 'data'), this.k(service, s, 'raw'));
     await m.exec();
   }
@@ -130,9 +182,35 @@ export class SnapshotStore {
     return (await this.list(service, 1))[0] ?? null;
   }
 
-  /** The snapshot taken just before `seq`, if any. */
+  /** The snapshot taken just before `seq` of the same process in the same life (a snapshot naming
+   *  no instance: of the service), if any. */
   async previous(service: string, seq: number): Promise<SnapshotMeta | null> {
+    const cur = await this.get(service, seq);
+    if (cur?.instance !== undefined) return (await this.seriesBefore(cur, 1))[0] ?? null;
     const seqs = await this.redis.zrevrangebyscore(this.k(service), `(${seq}`, '-inf', 'LIMIT', 0, 1);
+    return seqs[0] ? this.get(service, Number(seqs[0])) : null;
+  }
+
+  /** Earlier snapshots of the same process and life as `cur`, newest first (at most `limit`). For a
+   *  snapshot naming no instance: earlier snapshots of the service. */
+  async seriesBefore(cur: SnapshotMeta, limit = 10): Promise<SnapshotMeta[]> {
+    const key = cur.instance === undefined ? this.k(cur.service) : this.ki(cur.service, cur.instance);
+    const seqs = await this.redis.zrevrangebyscore(key, `(${cur.seq}`, '-inf', 'LIMIT', 0, limit);
+    if (seqs.length === 0) return [];
+    const raws = await this.redis.mget(seqs.map((s) => this.k(cur.service, Number(s), 'meta')));
+    const out: SnapshotMeta[] = [];
+    for (const r of raws) {
+      if (r === null) continue;
+      const m = JSON.parse(r) as SnapshotMeta;
+      if (cur.instance !== undefined && (m.life ?? 1) !== (cur.life ?? 1)) break;
+      out.push(m);
+    }
+    return out;
+  }
+
+  /** The newest snapshot of one process of the service. */
+  async latestOf(service: string, instance: string): Promise<SnapshotMeta | null> {
+    const seqs = await this.redis.zrevrange(this.ki(service, instance), 0, 0);
     return seqs[0] ? this.get(service, Number(seqs[0])) : null;
   }
 
@@ -140,13 +218,31 @@ export class SnapshotStore {
     return this.redis.zcard(this.k(service));
   }
 
+  /** Marks `seq` as the service's baseline, and as its process's baseline when it names one. */
   async setBaseline(service: string, seq: number): Promise<void> {
-    await this.redis.set(`${this.prefix}:baseline:${service}`, String(seq));
+    const meta = await this.get(service, seq);
+    const m = this.redis.multi().set(this.kb(service), String(seq));
+    if (meta?.instance !== undefined) m.set(this.kb(service, meta.instance), String(seq));
+    await m.exec();
   }
 
   async baselineSeq(service: string): Promise<number | null> {
-    const v = await this.redis.get(`${this.prefix}:baseline:${service}`);
+    const v = await this.redis.get(this.kb(service));
     return v === null ? null : Number(v);
+  }
+
+  /** The baseline to compare `cur` with: its process's own, taken earlier in the same life; for a
+   *  snapshot naming no instance, the service's. `fromOtherLife` is set when the process has a
+   *  baseline but it predates a restart (so it is not used). */
+  async baselineFor(cur: SnapshotMeta): Promise<{ meta: SnapshotMeta | null; fromOtherLife: SnapshotMeta | null }> {
+    if (cur.instance === undefined) {
+      const b = await this.baseline(cur.service);
+      return { meta: b, fromOtherLife: null };
+    }
+    const v = await this.redis.get(this.kb(cur.service, cur.instance));
+    const b = v === null ? null : await this.get(cur.service, Number(v));
+    if (!b || b.seq >= cur.seq) return { meta: null, fromOtherLife: null };
+    return (b.life ?? 1) === (cur.life ?? 1) ? { meta: b, fromOtherLife: null } : { meta: null, fromOtherLife: b };
   }
 
   async baseline(service: string): Promise<SnapshotMeta | null> {

@@ -1,0 +1,59 @@
+// Did a process restart between two captures of the same instance? Comparing two lives of a process
+// makes a bogus diff (every pile "new", every goroutine a different one), so a restart starts the
+// series over. Pure: the caller hands in what it knows about both captures.
+import type { Snapshot } from '../engine/index.js';
+
+/** What one capture tells about the process's identity. */
+export interface ProcessMarks {
+  /** Highest goroutine id seen (debug=2 dumps carry ids; proto and debug=1 do not): null when unknown. */
+  maxGoroutineId: number | null;
+  total: number;
+  /** Process start (ms since epoch) from Prometheus's process_start_time_seconds, when known. */
+  startTime?: number;
+  capturedAt: number;
+}
+
+export interface RestartVerdict {
+  restarted: boolean;
+  /** Why, in words for the thread ("goroutine ids started over (max 4,311 → 27)"). */
+  reason: string;
+}
+
+/** A start time that moved by more than this is a new process (clock jitter of the exporter aside). */
+const START_SLACK_MS = 2_000;
+/** Without ids, a drop to under this fraction (and by at least FEW goroutines) is taken as a restart. */
+const FAR_FEWER = 0.2;
+const FEW = 200;
+
+/** The highest goroutine id among a snapshot's groups (each keeps one example id), or null. Go
+ *  hands out ids from a global, ever-increasing counter (runtime/proc.go, goidgen), so within one
+ *  life the capture's own handler goroutine always carries an id at least as high as before. */
+export function maxGoroutineId(s: Pick<Snapshot, 'groups'>): number | null {
+  let max: number | null = null;
+  for (const g of s.groups) if (g.exampleId !== null && (max === null || g.exampleId > max)) max = g.exampleId;
+  return max;
+}
+
+/**
+ * Decides whether `cur` comes from a new life of the process `prev` was captured from. Evidence, in
+ * order: Prometheus's process start time (when both captures know it); goroutine ids going down (ids
+ * never go down within a life); only when ids are unknown, a total that fell to under a fifth by at
+ * least 200 (a drained pile keeps its ids, so with ids that alone is never a restart).
+ */
+export function detectRestart(prev: ProcessMarks, cur: ProcessMarks): RestartVerdict {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  if (prev.startTime !== undefined && cur.startTime !== undefined) {
+    if (Math.abs(cur.startTime - prev.startTime) > START_SLACK_MS)
+      return { restarted: true, reason: `process start time changed (${new Date(prev.startTime).toISOString()} → ${new Date(cur.startTime).toISOString()})` };
+  }
+  if (cur.startTime !== undefined && cur.startTime > prev.capturedAt + START_SLACK_MS)
+    return { restarted: true, reason: `the process started after the previous capture (${new Date(cur.startTime).toISOString()})` };
+  if (prev.maxGoroutineId !== null && cur.maxGoroutineId !== null) {
+    if (cur.maxGoroutineId < prev.maxGoroutineId)
+      return { restarted: true, reason: `goroutine ids started over (highest id ${fmt(prev.maxGoroutineId)} → ${fmt(cur.maxGoroutineId)})` };
+    return { restarted: false, reason: '' };
+  }
+  if (cur.total < prev.total * FAR_FEWER && prev.total - cur.total >= FEW)
+    return { restarted: true, reason: `far fewer goroutines (${fmt(prev.total)} → ${fmt(cur.total)}) and no goroutine ids to tell otherwise` };
+  return { restarted: false, reason: '' };
+}
