@@ -184,9 +184,13 @@ async function once(d: AlertDeps, episode: string, name: string, fn: () => Promi
 /** The baseline if the service has one, else the last snapshot taken before the alert started, else
  *  (someone captured after it started) the previous one: any reference beats a single snapshot. */
 async function reference(ctx: LeakbotContext, service: string, since: number, curSeq: number): Promise<{ ref: SnapshotMeta | null; kind: RefKind }> {
-  const base = await ctx.snapshots.baseline(service);
+  // Same process, same life only (src/store/snapshots.ts): a fleet's other pods or a restarted
+  // process are never the reference.
+  const cur = await ctx.snapshots.get(service, curSeq);
+  if (!cur) return { ref: null, kind: null };
+  const { meta: base } = await ctx.snapshots.baselineFor(cur);
   if (base && base.seq < curSeq) return { ref: base, kind: 'baseline' };
-  const history = (await ctx.snapshots.list(service, 50)).filter((m) => m.seq < curSeq);
+  const history = await ctx.snapshots.seriesBefore(cur, 50);
   const before = history.find((m) => m.capturedAt < since);
   if (before) return { ref: before, kind: 'before-alert' };
   return history[0] ? { ref: history[0], kind: 'previous' } : { ref: null, kind: null };

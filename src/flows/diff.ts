@@ -19,12 +19,21 @@ export async function resolveDiff(
     ref = await ctx.snapshots.get(service, d.fromSeq);
     if (!ref) return { error: `Snapshot #${d.fromSeq} of ${service} is not stored (see \`/leak history ${service}\`).` };
   } else if (d.against === 'baseline') {
-    ref = await ctx.snapshots.baseline(service);
+    const b = await ctx.snapshots.baselineFor(cur);
+    ref = b.meta;
+    if (!ref && b.fromOtherLife)
+      return { error: `The baseline of ${service}${cur.instanceName ? ` (${cur.instanceName})` : ''} is from before the process restarted; a process is never compared with its previous life. Set a new baseline while it is healthy.` };
     if (!ref) return { error: `${service} has no baseline yet. Use \`/leak baseline ${service}\` while it is healthy.` };
   } else {
     ref = await ctx.snapshots.previous(service, cur.seq);
+    if (!ref && cur.restart)
+      return { error: `${service}${cur.instanceName ? ` (${cur.instanceName})` : ''} restarted before snapshot #${cur.seq} (${cur.restart.reason}); the comparison starts over with the next snapshot.` };
     if (!ref) return { error: `Only one snapshot of ${service} so far; take another with \`/leak snapshot ${service}\` to compare.` };
   }
+  if (d.fromSeq !== undefined && ref.instance !== cur.instance)
+    return { error: `Snapshots #${ref.seq} and #${cur.seq} of ${service} come from different processes (${ref.instanceName ?? ref.instance} and ${cur.instanceName ?? cur.instance}); compare snapshots of one process.` };
+  if (d.fromSeq !== undefined && ref.instance !== undefined && (ref.life ?? 1) !== (cur.life ?? 1))
+    return { error: `${cur.instanceName ?? cur.instance} restarted between snapshots #${ref.seq} and #${cur.seq}; a process is never compared with its previous life.` };
   if (ref.seq === cur.seq) return { error: `That compares snapshot #${cur.seq} of ${service} with itself; take a new one with \`/leak snapshot ${service}\`.` };
   const [a, b] = ref.seq < cur.seq ? [ref, cur] : [cur, ref];
   return { ref: a, cur: b, refKind: d.against === 'baseline' ? 'baseline' : 'previous' };

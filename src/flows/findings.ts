@@ -1,10 +1,11 @@
 // Shared by the snapshot and diff jobs: analyse two stored snapshots (or one) and post the
 // findings as a thread reply with the action buttons; oversize reports go up as a Markdown file.
-import { renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
+import { escapeMrkdwn, renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import { actionsBlock, comparisonNote, shortFile, type ButtonValue } from '../slack/messages.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
+import { isFleet } from '../capture/targets/index.js';
 
 export interface AnalysisResult {
   analysis: Analysis;
@@ -17,10 +18,11 @@ export function analyzeOptions(ctx: LeakbotContext, service: string): { ignore: 
   return { ignore: [...ctx.config.ignore, ...(ctx.config.services[service]?.ignore ?? [])] };
 }
 
-/** The reference for a new snapshot: the baseline if set (and older), else the previous one. */
+/** The reference for a new snapshot of one process: its baseline if set (older, same life), else
+ *  its previous snapshot in the same life; none right after a restart. */
 export async function pickReference(ctx: LeakbotContext, service: string, cur: SnapshotMeta): Promise<{ ref: SnapshotMeta | null; refKind: 'baseline' | 'previous' | null }> {
-  const base = await ctx.snapshots.baseline(service);
-  if (base && base.seq !== cur.seq && base.seq < cur.seq) return { ref: base, refKind: 'baseline' };
+  const { meta: base } = await ctx.snapshots.baselineFor(cur);
+  if (base && base.seq < cur.seq) return { ref: base, refKind: 'baseline' };
   const prev = await ctx.snapshots.previous(service, cur.seq);
   return prev ? { ref: prev, refKind: 'previous' } : { ref: null, refKind: null };
 }
@@ -49,13 +51,22 @@ export async function analyzePair(
 
 const MAX_BLOCKS = 50;
 
+/** What the thread says when a process restarted since its last snapshot. */
+export function restartNote(who: string, cur: SnapshotMeta): string {
+  const r = cur.restart!;
+  return `:arrows_counterclockwise: ${escapeMrkdwn(who)} restarted since snapshot #${r.previousSeq} (${escapeMrkdwn(r.reason)}). A process is never compared with its previous life: this is a single-snapshot analysis and the comparison starts over from here.`;
+}
+
 export async function postFindings(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, r: AnalysisResult, actor: string): Promise<void> {
-  const title = r.ref ? `Goroutines of ${service}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${service}: snapshot #${r.cur.seq}`;
+  // A fleet's snapshot names its process: findings are about one pod, never the service at large.
+  const svc = ctx.config.services[service];
+  const who = svc && isFleet(svc) && r.cur.instanceName ? `${service} (${r.cur.instanceName})` : service;
+  const title = r.ref ? `Goroutines of ${who}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${who}: snapshot #${r.cur.seq}`;
   const rendered = renderBlocks(r.analysis, { title, service });
   const hasBaseline = (await ctx.snapshots.baselineSeq(service)) !== null;
   const value: ButtonValue = { s: service, ch: thread.channel, ts: thread.ts, c: r.cur.seq, r: r.ref?.seq ?? null };
   const tail: object[] = [
-    { type: 'context', elements: [{ type: 'mrkdwn', text: comparisonNote(r.ref, r.refKind, service).slice(0, 2900) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: (!r.ref && r.cur.restart ? restartNote(who, r.cur) : comparisonNote(r.ref, r.refKind, service)).slice(0, 2900) }] },
     actionsBlock(value, { hasBaseline }),
   ];
   let blocks = [...rendered.blocks];

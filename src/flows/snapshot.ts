@@ -9,7 +9,9 @@ import { captureFailedText, parentText, outcomeStatus, snapDesc } from '../slack
 import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
+import { isFleet } from '../capture/targets/index.js';
 import { analyzePair, pickReference, postFindings } from './findings.js';
+import { runFleetSnapshot } from './fleet.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
   const d = job.data;
@@ -36,13 +38,43 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     parent = d.thread ?? { channel: ref.channel, ts: ref.ts };
     if (!d.thread) await ctx.threads.put({ channel: parent.channel, ts: parent.ts, service, kind: 'snapshot', createdAt: Date.now(), requestedBy: users });
 
+    // A multi-instance service: every process (or a sample), one summary (src/flows/fleet.ts).
+    if (isFleet(ctx.config.services[service]!) && !d.select && d.checkpoint === undefined) {
+      const run = await runFleetSnapshot(ctx, job, parent);
+      requesters = await claim(ctx, d, job.id, requesters);
+      const who = requesters.map((r) => r.user);
+      if (!run.ok) {
+        await ctx.poster.post(`${key}:error`, { channel: parent.channel, threadTs: parent.ts, text: captureFailedText(service, run.message) });
+        await ctx.poster.update(ref, { text: parentText(service, who, `capture failed: ${run.message}`) });
+        await notify(ctx, key, requesters, `Could not capture ${service}: ${run.message}`);
+        return { seq: null };
+      }
+      await ctx.poster.update(ref, { text: parentText(service, who, `${run.report.summary} Details in the thread.`) });
+      const link = await permalink(ctx, parent);
+      await notify(ctx, key, requesters, `The fleet summary of ${service} is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
+      return { seq: run.strongestSeq };
+    }
+    // `pod=…` / `instance=…`: one discovered instance, never an address.
+    let instance: string | undefined;
+    if (d.select) {
+      const found = await ctx.captures.findInstance(service, d.select);
+      if ('error' in found) {
+        requesters = await claim(ctx, d, job.id, requesters);
+        await ctx.poster.post(`${key}:error`, { channel: parent.channel, threadTs: parent.ts, text: captureFailedText(service, found.error) });
+        await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `capture failed: ${found.error}`) });
+        await notify(ctx, key, requesters, `Could not capture ${service}: ${found.error}`);
+        return { seq: null };
+      }
+      instance = found.instance.id;
+    }
+
     // Capture, or the checkpointed result of an earlier attempt.
     let curSeq = d.checkpoint?.curSeq;
     let shared = d.checkpoint?.shared ?? false;
     let fresh: Snapshot | undefined;
     const t0 = Date.now();
     if (curSeq === undefined) {
-      const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent, owner: job.id });
+      const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent, owner: job.id, ...(instance !== undefined ? { instance } : {}) });
       if (!outcome.ok) {
         requesters = await claim(ctx, d, job.id, requesters);
         await ctx.poster.post(`${key}:error`, { channel: parent.channel, threadTs: parent.ts, text: captureFailedText(service, outcome.message) });

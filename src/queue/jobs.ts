@@ -31,6 +31,12 @@ export interface SnapshotJob {
   reason: 'command' | 'button' | 'alert' | 'watch';
   /** Set by the job once it has a snapshot, so a retry analyses the same one. */
   checkpoint?: { curSeq: number; shared: boolean };
+  /** `/leak snapshot svc pod=…`: capture only this instance of a multi-instance service. */
+  select?: { key: 'pod' | 'instance'; value: string };
+  /** Capture this instance first, then the rest of the fleet (an alert named it). */
+  first?: { key: 'pod' | 'instance'; value: string };
+  /** Set by a fleet capture: each instance's snapshot seq or error (src/flows/fleet.ts). */
+  fleetCheckpoint?: { discovered: number; instances: Array<{ id: string; name: string; seq?: number; error?: string }> };
 }
 
 export interface DiffJob {

@@ -1,0 +1,177 @@
+// A fleet round in words: which pods leak where, with per-pod figures, which are clean, which could
+// not be captured and which restarted. Pure (no I/O): the snapshot flow hands in each instance's
+// analysis. The same site on several pods is one line with each pod's figures.
+import { escapeMrkdwn, type Analysis, type Finding } from '../engine/index.js';
+import type { SnapshotMeta } from '../store/snapshots.js';
+
+/** One instance's part of a fleet round. */
+export interface InstanceReport {
+  /** Instance id and display name (pod name when known). */
+  id: string;
+  name: string;
+  /** The snapshot analysed, when the capture worked. */
+  cur?: SnapshotMeta;
+  /** Its reference (baseline or previous snapshot of the same process and life), if any. */
+  ref?: SnapshotMeta | null;
+  analysis?: Analysis;
+  /** Why it could not be captured (for the pod list). */
+  error?: string;
+}
+
+/** A suspected leak site across the fleet. */
+export interface FleetSite {
+  /** `file:line` of the user frame (else the std-library frame, else the pattern title). */
+  where: string;
+  title: string;
+  /** Highest confidence on any pod. */
+  confidence: Finding['confidence'];
+  pods: Array<{ name: string; id: string; after: number; delta: number; growthPerMinute: number | null; confidence: Finding['confidence']; score: number }>;
+}
+
+export interface FleetReport {
+  service: string;
+  /** Instances that were captured and analysed. */
+  analysed: number;
+  /** Instances discovered in all (including not sampled). */
+  discovered: number;
+  sites: FleetSite[];
+  /** Captured, no medium or high confidence finding. */
+  clean: string[];
+  failed: Array<{ name: string; error: string }>;
+  restarted: Array<{ name: string; reason: string }>;
+  /** Id of the instance whose findings are shown in full: the strongest suspect, else the largest. */
+  strongest: string | null;
+  /** One or two lines for the parent message and the top of the thread (mrkdwn). */
+  summary: string;
+  /** Compact per-pod table (a code block), at most MAX_ROWS rows. */
+  table: string;
+}
+
+const MAX_ROWS = 40;
+const MAX_SITES = 3;
+const RANK: Record<Finding['confidence'], number> = { high: 3, medium: 2, low: 1 };
+
+function shortFile(file: string): string {
+  return file.split('/').slice(-2).join('/');
+}
+
+function siteOf(f: Finding): string {
+  const s = f.site ?? f.stdSite;
+  return s ? `${shortFile(s.file)}:${s.line}` : f.patternTitle;
+}
+
+const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** `+38k/h`, `+420/h`, `-12/h`: per-hour growth, compact. */
+export function perHour(perMinute: number | null): string {
+  if (perMinute === null) return '';
+  const h = perMinute * 60;
+  const sign = h >= 0 ? '+' : '-';
+  const a = Math.abs(h);
+  const v = a >= 10_000 ? `${Math.round(a / 1000)}k` : a >= 1000 ? `${(a / 1000).toFixed(1)}k` : `${Math.round(a)}`;
+  return `${sign}${v}/h`;
+}
+
+function suspects(a: Analysis | undefined): Finding[] {
+  return (a?.findings ?? []).filter((f) => f.confidence !== 'low');
+}
+
+/** Builds the fleet summary from each instance's outcome. `discovered` counts every instance found
+ *  (sampling may leave some out). */
+export function buildFleetReport(service: string, instances: readonly InstanceReport[], discovered: number): FleetReport {
+  const bySite = new Map<string, FleetSite>();
+  const clean: string[] = [];
+  const failed: FleetReport['failed'] = [];
+  const restarted: FleetReport['restarted'] = [];
+  let strongest: { id: string; rank: number; score: number; total: number } | null = null;
+  let analysed = 0;
+  for (const inst of instances) {
+    if (!inst.analysis || !inst.cur) {
+      failed.push({ name: inst.name, error: inst.error ?? 'not captured' });
+      continue;
+    }
+    analysed++;
+    if (inst.cur.restart && !inst.ref) restarted.push({ name: inst.name, reason: inst.cur.restart.reason });
+    const sus = suspects(inst.analysis);
+    if (sus.length === 0) clean.push(inst.name);
+    for (const f of sus) {
+      const where = siteOf(f);
+      let site = bySite.get(where);
+      if (!site) {
+        site = { where, title: f.patternTitle, confidence: f.confidence, pods: [] };
+        bySite.set(where, site);
+      }
+      const seen = site.pods.find((p) => p.id === inst.id);
+      // Two groups of one pod at one site (different callers) add up.
+      if (seen) {
+        seen.after += f.after;
+        seen.delta += f.delta;
+        seen.growthPerMinute = seen.growthPerMinute === null || f.growthPerMinute === null ? (seen.growthPerMinute ?? f.growthPerMinute) : seen.growthPerMinute + f.growthPerMinute;
+        seen.score = Math.max(seen.score, f.score);
+      } else site.pods.push({ name: inst.name, id: inst.id, after: f.after, delta: f.delta, growthPerMinute: f.growthPerMinute, confidence: f.confidence, score: f.score });
+      if (RANK[f.confidence] > RANK[site.confidence]) site.confidence = f.confidence;
+    }
+    const top = sus[0];
+    const cand = { id: inst.id, rank: top ? RANK[top.confidence] : 0, score: top?.score ?? 0, total: inst.cur.total };
+    if (!strongest || cand.rank > strongest.rank || (cand.rank === strongest.rank && (cand.score > strongest.score || (cand.score === strongest.score && cand.total > strongest.total))))
+      strongest = cand;
+  }
+  const sites = [...bySite.values()];
+  for (const s of sites) s.pods.sort((a, b) => b.after - a.after);
+  sites.sort((a, b) => RANK[b.confidence] - RANK[a.confidence] || b.pods.length - a.pods.length || b.pods[0]!.after - a.pods[0]!.after);
+  const report: FleetReport = { service, analysed, discovered, sites, clean, failed, restarted, strongest: strongest?.id ?? null, summary: '', table: '' };
+  report.summary = summaryText(report);
+  report.table = tableText(instances);
+  return report;
+}
+
+function podWord(k: number): string {
+  return k === 1 ? 'pod' : 'pods';
+}
+
+function summaryText(r: FleetReport): string {
+  const lines: string[] = [];
+  const of = r.analysed + r.failed.length;
+  for (const s of r.sites.slice(0, MAX_SITES)) {
+    const pods = s.pods
+      .slice(0, 4)
+      .map((p) => `${escapeMrkdwn(p.name)} ${n(p.after)} goroutines${p.growthPerMinute !== null ? ` (${perHour(p.growthPerMinute)})` : p.delta ? ` (${p.delta > 0 ? '+' : ''}${n(p.delta)})` : ''}`)
+      .join(', ');
+    const more = s.pods.length > 4 ? `, and ${s.pods.length - 4} more` : '';
+    lines.push(`${s.confidence === 'high' ? 'Leak' : 'Likely leak'} at \`${escapeMrkdwn(s.where)}\` on ${s.pods.length} of ${of} ${podWord(of)}: ${pods}${more}`);
+  }
+  if (r.sites.length > MAX_SITES) lines.push(`…and ${r.sites.length - MAX_SITES} more suspected sites (see the table).`);
+  const tail: string[] = [];
+  if (r.sites.length === 0 && r.analysed > 0) tail.push(`No suspected leaks on ${r.analysed === 1 ? 'the' : `any of ${r.analysed}`} captured ${podWord(r.analysed)}`);
+  else if (r.clean.length) tail.push(`${r.clean.length} ${podWord(r.clean.length)} clean`);
+  if (r.failed.length)
+    tail.push(
+      `${r.failed.length} not captured: ${r.failed
+        .slice(0, 5)
+        .map((f) => `${escapeMrkdwn(f.name)} (${escapeMrkdwn(f.error.length > 140 ? `${f.error.slice(0, 139)}…` : f.error)})`)
+        .join(', ')}${r.failed.length > 5 ? ', …' : ''}`,
+    );
+  if (r.restarted.length)
+    tail.push(`${r.restarted.map((x) => escapeMrkdwn(x.name)).slice(0, 5).join(', ')} restarted since the last capture: comparison starts over`);
+  if (r.discovered > of) tail.push(`sampled ${of} of ${r.discovered} pods`);
+  if (tail.length) lines.push(`${tail.join('; ')}.`);
+  return lines.join('\n');
+}
+
+function tableText(instances: readonly InstanceReport[]): string {
+  const rows: string[][] = [['pod', 'goroutines', 'change', 'top suspect']];
+  for (const inst of instances.slice(0, MAX_ROWS)) {
+    if (!inst.cur || !inst.analysis) {
+      rows.push([inst.name, '—', 'not captured', (inst.error ?? '').split(/[.(]/)[0]!.slice(0, 40)]);
+      continue;
+    }
+    const top = suspects(inst.analysis)[0];
+    const change = inst.cur.restart && !inst.ref ? 'restarted' : inst.ref ? `${inst.cur.total - inst.ref.total >= 0 ? '+' : ''}${n(inst.cur.total - inst.ref.total)} vs #${inst.ref.seq}` : 'first';
+    rows.push([inst.name, n(inst.cur.total), change, top ? `${siteOf(top)} (${top.confidence})` : 'clean']);
+  }
+  const widths = rows[0]!.map((_, c) => Math.min(40, Math.max(...rows.map((r) => r[c]!.length))));
+  const lines = rows.map((r) => r.map((cell, c) => (cell.length > widths[c]! ? `${cell.slice(0, widths[c]! - 1)}…` : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+  if (instances.length > MAX_ROWS) lines.push(`… and ${instances.length - MAX_ROWS} more`);
+  // Code blocks are shown verbatim by Slack: only the fence must not appear inside.
+  return '```\n' + escapeMrkdwn(lines.join('\n').replaceAll('```', "'''")) + '\n```';
+}
