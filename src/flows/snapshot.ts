@@ -38,18 +38,22 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     parent = d.thread ?? { channel: ref.channel, ts: ref.ts };
     if (!d.thread) await ctx.threads.put({ channel: parent.channel, ts: parent.ts, service, kind: 'snapshot', createdAt: Date.now(), requestedBy: users });
 
+    const thread = parent;
+    /** The capture could not happen: say why in the thread and to everyone who asked. */
+    const failed = async (message: string): Promise<{ seq: null }> => {
+      requesters = await claim(ctx, d, job.id, requesters);
+      await ctx.poster.post(`${key}:error`, { channel: thread.channel, threadTs: thread.ts, text: captureFailedText(service, message) });
+      await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `capture failed: ${message}`) });
+      await notify(ctx, key, requesters, `Could not capture ${service}: ${message}`);
+      return { seq: null };
+    };
+
     // A multi-instance service: every process (or a sample), one summary (src/flows/fleet.ts).
     if (isFleet(ctx.config.services[service]!) && !d.select && d.checkpoint === undefined) {
       const run = await runFleetSnapshot(ctx, job, parent);
+      if (!run.ok) return await failed(run.message);
       requesters = await claim(ctx, d, job.id, requesters);
-      const who = requesters.map((r) => r.user);
-      if (!run.ok) {
-        await ctx.poster.post(`${key}:error`, { channel: parent.channel, threadTs: parent.ts, text: captureFailedText(service, run.message) });
-        await ctx.poster.update(ref, { text: parentText(service, who, `capture failed: ${run.message}`) });
-        await notify(ctx, key, requesters, `Could not capture ${service}: ${run.message}`);
-        return { seq: null };
-      }
-      await ctx.poster.update(ref, { text: parentText(service, who, `${run.report.summary} Details in the thread.`) });
+      await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `${run.report.summary} Details in the thread.`) });
       const link = await permalink(ctx, parent);
       await notify(ctx, key, requesters, `The fleet summary of ${service} is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
       return { seq: run.strongestSeq };
@@ -58,13 +62,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     let instance: string | undefined;
     if (d.select) {
       const found = await ctx.captures.findInstance(service, d.select);
-      if ('error' in found) {
-        requesters = await claim(ctx, d, job.id, requesters);
-        await ctx.poster.post(`${key}:error`, { channel: parent.channel, threadTs: parent.ts, text: captureFailedText(service, found.error) });
-        await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `capture failed: ${found.error}`) });
-        await notify(ctx, key, requesters, `Could not capture ${service}: ${found.error}`);
-        return { seq: null };
-      }
+      if ('error' in found) return await failed(found.error);
       instance = found.instance.id;
     }
 
@@ -75,13 +73,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     const t0 = Date.now();
     if (curSeq === undefined) {
       const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent, owner: job.id, ...(instance !== undefined ? { instance } : {}) });
-      if (!outcome.ok) {
-        requesters = await claim(ctx, d, job.id, requesters);
-        await ctx.poster.post(`${key}:error`, { channel: parent.channel, threadTs: parent.ts, text: captureFailedText(service, outcome.message) });
-        await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `capture failed: ${outcome.message}`) });
-        await notify(ctx, key, requesters, `Could not capture ${service}: ${outcome.message}`);
-        return { seq: null };
-      }
+      if (!outcome.ok) return await failed(outcome.message);
       curSeq = outcome.meta.seq;
       shared = outcome.shared;
       fresh = outcome.snapshot;
