@@ -24,10 +24,14 @@ const START_SLACK_MS = 2_000;
 /** Without ids, a drop to under this fraction (and by at least FEW goroutines) is taken as a restart. */
 const FAR_FEWER = 0.2;
 const FEW = 200;
+/** Ids come from per-P batches of 16 (runtime/proc.go, _GoidCacheBatch) and an idle process's
+ *  highest live id can fall when a connection goroutine exits: only a drop to under half, by at
+ *  least this much, is a reset. */
+const ID_DROP = 64;
 
 /** The highest goroutine id among a snapshot's groups (each keeps one example id), or null. Go
  *  hands out ids from a global, ever-increasing counter (runtime/proc.go, goidgen), so within one
- *  life the capture's own handler goroutine always carries an id at least as high as before. */
+ *  life the capture's own handler goroutine carries an id about as high as before, or higher. */
 export function maxGoroutineId(s: Pick<Snapshot, 'groups'>): number | null {
   let max: number | null = null;
   for (const g of s.groups) if (g.exampleId !== null && (max === null || g.exampleId > max)) max = g.exampleId;
@@ -36,8 +40,8 @@ export function maxGoroutineId(s: Pick<Snapshot, 'groups'>): number | null {
 
 /**
  * Decides whether `cur` comes from a new life of the process `prev` was captured from. Evidence, in
- * order: Prometheus's process start time (when both captures know it); goroutine ids going down (ids
- * never go down within a life); only when ids are unknown, a total that fell to under a fifth by at
+ * order: Prometheus's process start time (when both captures know it); goroutine ids falling to under
+ * half, by at least 64 (within a life they only wobble by a per-P batch); only when ids are unknown, a total that fell to under a fifth by at
  * least 200 (a drained pile keeps its ids, so with ids that alone is never a restart).
  */
 export function detectRestart(prev: ProcessMarks, cur: ProcessMarks): RestartVerdict {
@@ -49,7 +53,7 @@ export function detectRestart(prev: ProcessMarks, cur: ProcessMarks): RestartVer
   if (cur.startTime !== undefined && cur.startTime > prev.capturedAt + START_SLACK_MS)
     return { restarted: true, reason: `the process started after the previous capture (${new Date(cur.startTime).toISOString()})` };
   if (prev.maxGoroutineId !== null && cur.maxGoroutineId !== null) {
-    if (cur.maxGoroutineId < prev.maxGoroutineId)
+    if (cur.maxGoroutineId * 2 < prev.maxGoroutineId && prev.maxGoroutineId - cur.maxGoroutineId >= ID_DROP)
       return { restarted: true, reason: `goroutine ids started over (highest id ${fmt(prev.maxGoroutineId)} → ${fmt(cur.maxGoroutineId)})` };
     return { restarted: false, reason: '' };
   }

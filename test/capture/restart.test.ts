@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { detectRestart, type ProcessMarks } from '../../src/capture/restart.js';
+
+const at = (o: Partial<ProcessMarks>): ProcessMarks => ({ maxGoroutineId: null, total: 100, capturedAt: 1_000_000, ...o });
+
+test('ids that fell to under half by at least 64: a new life', () => {
+  const v = detectRestart(at({ maxGoroutineId: 40_112 }), at({ maxGoroutineId: 31, capturedAt: 1_060_000 }));
+  assert.equal(v.restarted, true);
+  assert.match(v.reason, /goroutine ids started over \(highest id 40,112 → 31\)/);
+});
+
+test('ids wobbling in an idle process (a connection goroutine gone, per-P id batches) are the same life', () => {
+  assert.equal(detectRestart(at({ maxGoroutineId: 35 }), at({ maxGoroutineId: 30 })).restarted, false);
+  assert.equal(detectRestart(at({ maxGoroutineId: 900 }), at({ maxGoroutineId: 870 })).restarted, false);
+});
+
+test('with ids, a pile that drained is not a restart', () => {
+  assert.equal(detectRestart(at({ maxGoroutineId: 5000, total: 4000 }), at({ maxGoroutineId: 5100, total: 40 })).restarted, false);
+});
+
+test('without ids (proto, debug=1), far fewer goroutines is taken as a restart; a small drop is not', () => {
+  assert.equal(detectRestart(at({ total: 4000 }), at({ total: 40 })).restarted, true);
+  assert.equal(detectRestart(at({ total: 400 }), at({ total: 300 })).restarted, false);
+  assert.equal(detectRestart(at({ total: 150 }), at({ total: 10 })).restarted, false, 'a drop of under 200 says little');
+});
+
+test('Prometheus start time decides when both captures know it', () => {
+  const moved = detectRestart(at({ startTime: 500_000, maxGoroutineId: 10 }), at({ startTime: 1_030_000, maxGoroutineId: 20 }));
+  assert.equal(moved.restarted, true);
+  assert.match(moved.reason, /process start time changed/);
+  assert.equal(detectRestart(at({ startTime: 500_000, maxGoroutineId: 9000 }), at({ startTime: 500_500, maxGoroutineId: 9100 })).restarted, false);
+});

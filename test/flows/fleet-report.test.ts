@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildFleetReport, perHour, type InstanceReport } from '../../src/flows/fleet-report.js';
+import type { Analysis, Finding } from '../../src/engine/index.js';
+import type { SnapshotMeta } from '../../src/store/snapshots.js';
+
+function meta(seq: number, total: number, extra: Partial<SnapshotMeta> = {}): SnapshotMeta {
+  return { service: 'svc-order', seq, capturedAt: 0, savedAt: 0, total, groups: 3, format: 'debug2', leakProfile: false, truncated: false, bytes: 1, durationMs: 1, ...extra };
+}
+function finding(file: string, line: number, after: number, perMin: number | null, confidence: Finding['confidence'], score = 10): Finding {
+  const frame = { func: 'order.price', file, line } as Finding['site'];
+  return { site: frame, stdSite: null, after, before: 0, delta: after, growthPerMinute: perMin, confidence, score, patternTitle: 'Channel send with no receiver' } as unknown as Finding;
+}
+function analysis(findings: Finding[]): Analysis {
+  return { mode: 'diff', snapshots: [], findings, suppressed: 0 };
+}
+const pod = (name: string, findings: Finding[], total = 100, ref = true): InstanceReport => ({
+  id: `${name}:6060`,
+  name,
+  cur: meta(2, total),
+  ref: ref ? meta(1, 90) : null,
+  analysis: analysis(findings),
+});
+
+test('the same site on several pods is one line with per-pod figures; clean and failed pods counted', () => {
+  const r = buildFleetReport(
+    'svc-order',
+    [
+      pod('pod-a', [finding('/src/order/price.go', 88, 40_112, 633, 'high', 90)], 40_500),
+      pod('pod-b', [finding('/src/order/price.go', 88, 12_000, 100, 'medium', 50)], 12_400),
+      pod('pod-c', [finding('/src/order/price.go', 88, 900, 2, 'low', 5)]),
+      ...['d', 'e', 'f', 'g', 'h', 'i', 'j', 'k'].map((x) => pod(`pod-${x}`, [])),
+      { id: 'pod-z:6060', name: 'pod-z', error: 'svc-order (pod-z) did not deliver its goroutine profile within 4 s' },
+    ],
+    12,
+  );
+  assert.equal(r.sites.length, 1);
+  assert.match(r.summary, /^Leak at `order\/price\.go:88` on 2 of 12 pods: pod-a 40,112 goroutines \(\+38k\/h\), pod-b 12,000 goroutines \(\+6\.0k\/h\)/);
+  assert.match(r.summary, /9 pods clean/, 'a low-confidence finding alone leaves a pod clean');
+  assert.match(r.summary, /1 not captured: pod-z \(svc-order \(pod-z\) did not deliver/);
+  assert.equal(r.strongest, 'pod-a:6060');
+  assert.match(r.table, /pod-z +— +not captured/);
+  assert.match(r.table, /pod-a +40,500 +\+40,410 vs #1 +order\/price\.go:88 \(high\)/);
+});
+
+test('a restarted pod is said so and shows no change; nothing suspected says so plainly', () => {
+  const restarted: InstanceReport = { id: 'p:1', name: 'p', cur: meta(5, 30, { restart: { previousSeq: 3, reason: 'goroutine ids started over' } }), ref: null, analysis: analysis([]) };
+  const r = buildFleetReport('svc', [restarted, pod('q', [])], 2);
+  assert.match(r.summary, /No suspected leaks on any of 2 captured pods; p restarted since the last capture: comparison starts over\./);
+  assert.match(r.table, /p +30 +restarted +clean/);
+});
+
+test('names from discovery are escaped for Slack', () => {
+  const r = buildFleetReport('svc', [{ id: 'x', name: '<!channel>', error: 'a & b' }], 1);
+  assert.ok(!r.summary.includes('<!channel>') && !r.table.includes('<!channel>'));
+  assert.match(r.summary, /&lt;!channel&gt; \(a &amp; b\)/);
+});
+
+test('perHour is compact', () => {
+  assert.equal(perHour(633), '+38k/h');
+  assert.equal(perHour(2), '+120/h');
+  assert.equal(perHour(-0.5), '-30/h');
+  assert.equal(perHour(null), '');
+});

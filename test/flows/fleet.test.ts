@@ -1,0 +1,136 @@
+// Fleets end to end on real parts: six real leaking Go processes of one service on loopback
+// addresses 127.0.0.2–7 (same port), published by a real dnsmasq and discovered by a real
+// Prometheus (file_sd), signed slash commands, Redis, the Slack stand-in. One pod leaks and five are
+// healthy; one hangs; one is killed and restarted between captures.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGoService, type GoService } from '../support/go-service.js';
+import { startDnsmasq, type TestDnsmasq } from '../support/dnsmasq.js';
+import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
+import { freePort } from '../support/redis.js';
+import { startHarness, type Harness } from '../e2e/harness.js';
+import { basename, messageText, waitThread, type Thread } from '../e2e/helpers.js';
+
+const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'];
+
+describe('fleet snapshots', () => {
+  let port: number;
+  let pods: GoService[];
+  let dns: TestDnsmasq;
+  let prom: TestPrometheus;
+  let h: Harness;
+  const podAt = (i: number) => `${IPS[i]}:${port}`;
+  const startPod = (i: number) => startGoService({ args: ['-addr', podAt(i)] });
+  let n = 0;
+  /** Runs `/leak <text>` in a fresh channel and waits for its thread (summary + strongest findings). */
+  async function run(text: string, minReplies = 1): Promise<Thread> {
+    const ch = `C0FLEET${n++}`;
+    const ack = await h.command({ text, channel: ch, user: 'U0ONCALL' });
+    assert.equal(ack.status, 200, JSON.stringify(ack.json));
+    return waitThread(h.slack, ch, 0, minReplies);
+  }
+  const fleetReply = (t: Thread) => t.replies.find((r) => /^Fleet of /.test(r.text));
+
+  before(async () => {
+    port = await freePort();
+    pods = await Promise.all(IPS.map((_, i) => startPod(i)));
+    [dns, prom] = await Promise.all([
+      startDnsmasq({ hosts: { 'order.fleet.test': IPS } }),
+      startPrometheus({ job: 'order', targets: IPS.map((ip, i) => ({ address: `${ip}:${port}`, labels: { pod: `svc-order-5d8f-${i}`, namespace: 'prod' } })) }),
+    ]);
+    h = await startHarness({
+      configYaml: `
+dnsServer: "${dns.server}"
+services:
+  svc-order:
+    dns: "order.fleet.test:${port}"
+    minIntervalSeconds: 0
+    timeoutSeconds: 4
+    fleet: { discoveryTtlSeconds: 0, concurrency: 3 }
+  svc-prom:
+    prometheus: { url: "${prom.url}", job: order }
+    minIntervalSeconds: 0
+`,
+    });
+  });
+  after(async () => {
+    await h?.close();
+    await Promise.all([dns?.close(), prom?.close(), ...(pods ?? []).map((p) => p.stop())]);
+  });
+
+  it('one leaking pod and five healthy: only that pod in the verdict, the rest counted clean', async () => {
+    const first = await run('snapshot svc-order', 2);
+    const sum1 = fleetReply(first);
+    assert.ok(sum1, `a fleet summary in the thread:\n${first.replies.map((r) => r.text).join('\n')}`);
+    assert.match(messageText(sum1), /No suspected leaks on any of 6 captured pods/);
+    for (const i of IPS.keys()) assert.ok(messageText(sum1).includes(podAt(i)), `the table lists ${podAt(i)}`);
+
+    const site = (await pods[2]!.patterns()).chansend;
+    await pods[2]!.leak('chansend', 300);
+    const second = await run('snapshot svc-order', 2);
+    const sum2 = messageText(fleetReply(second)!);
+    const where = `${basename(site.file)}:${site.line}`;
+    assert.match(sum2, new RegExp(`eak at \`[^\`]*${where.replace('.', '\\.')}\` on 1 of 6 pods: ${podAt(2).replaceAll('.', '\\.')} 3\\d\\d goroutines`), sum2);
+    assert.match(sum2, /5 pods clean/);
+    for (const i of [0, 1, 3, 4, 5]) assert.doesNotMatch(sum2.split('\n')[1] ?? '', new RegExp(podAt(i).replaceAll('.', '\\.')), 'healthy pods are not in the verdict line');
+    // The strongest pod's findings in full, compared with its own previous snapshot.
+    const full = second.replies.find((r) => r !== fleetReply(second) && messageText(r).includes(where));
+    assert.ok(full, 'the leaking pod\'s findings are posted in full');
+    assert.match(messageText(full), new RegExp(`Goroutines of svc-order \\(${podAt(2).replaceAll('.', '\\.')}\\): #\\d+ → #\\d+`));
+    assert.match(second.parent.text, /on 1 of 6 pods/, 'the parent carries the summary');
+    // Every snapshot belongs to its instance; the series of pod 2 holds only pod 2.
+    const metas = await h.bot.ctx.snapshots.list('svc-order', 12);
+    assert.equal(metas.length, 12);
+    assert.deepEqual(new Set(metas.map((m) => m.instance)), new Set(IPS.map((_, i) => podAt(i))));
+  });
+
+  it('a pod that hangs: its error is listed, the others are posted', async () => {
+    await pods[5]!.slow(60_000);
+    try {
+      const t = await run('snapshot svc-order', 1);
+      const sum = messageText(fleetReply(t)!);
+      assert.match(sum, new RegExp(`1 not captured: ${podAt(5).replaceAll('.', '\\.')} \\(svc-order \\(${podAt(5).replaceAll('.', '\\.')}\\) did not deliver its goroutine profile within 4 s`), sum);
+      assert.match(sum, /on 1 of 6 pods|No suspected leaks on any of 5|5 pods clean|4 pods clean/);
+      assert.match(sum, /not captured/);
+    } finally {
+      await pods[5]!.reset();
+    }
+  });
+
+  it('a replica killed and restarted between captures: restart detected, no diff across its lives', async () => {
+    await pods[0]!.leak('chanrecv', 400); // raises its goroutine ids well above a fresh process's
+    await run('snapshot svc-order', 1);
+    const before = await h.bot.ctx.snapshots.latestOf('svc-order', podAt(0));
+    assert.ok(before);
+    await pods[0]!.kill();
+    pods[0] = await startPod(0);
+    const t = await run('snapshot svc-order', 1);
+    const sum = messageText(fleetReply(t)!);
+    assert.match(sum, new RegExp(`${podAt(0).replaceAll('.', '\\.')} restarted since the last capture: comparison starts over`), sum);
+    const afterRestart = await h.bot.ctx.snapshots.latestOf('svc-order', podAt(0));
+    assert.ok(afterRestart && afterRestart.seq > before.seq);
+    assert.equal(afterRestart.life, (before.life ?? 1) + 1);
+    assert.equal(afterRestart.restart?.previousSeq, before.seq);
+    assert.match(afterRestart.restart?.reason ?? '', /goroutine ids started over/);
+    assert.equal(await h.bot.ctx.snapshots.previous('svc-order', afterRestart.seq), null, 'never compared with its previous life');
+    // The 400 goroutines of the old life are gone, not reported as "vanished" from one process.
+    assert.doesNotMatch(sum.split('\n').find((l) => l.includes(podAt(0)) && /Leak/.test(l)) ?? '', /./);
+  });
+
+  it('/leak snapshot svc instance=… captures that instance only; an undiscovered address is refused', async () => {
+    const t = await run(`snapshot svc-order instance=${podAt(3)}`, 1);
+    assert.match(messageText(t.replies[0]!), new RegExp(`Goroutines of svc-order \\(${podAt(3).replaceAll('.', '\\.')}\\)`));
+    const before = await pods[1]!.requests();
+    const bad = await run('snapshot svc-order instance=169.254.169.254:80', 1);
+    assert.match(messageText(bad.replies[0]!), /has no instance instance=169\.254\.169\.254:80/);
+    assert.deepEqual(await pods[1]!.requests(), before, 'nothing fetched for a refused instance');
+  });
+
+  it('prometheus targets: pods named by their pod label; pod=… picks one', async () => {
+    const t = await run('snapshot svc-prom', 1);
+    const sum = messageText(fleetReply(t)!);
+    for (const i of IPS.keys()) assert.ok(sum.includes(`svc-order-5d8f-${i}`), `pod svc-order-5d8f-${i} in the table:\n${sum}`);
+    const one = await run('snapshot svc-prom pod=svc-order-5d8f-2', 1);
+    assert.match(messageText(one.replies[0]!), /Goroutines of svc-prom \(svc-order-5d8f-2\)/);
+  });
+});
