@@ -218,7 +218,7 @@ function toGroup(acc: Acc): StackGroup {
 }
 
 function frameText(f: Frame): string {
-  return `${f.func} ${f.file}:${f.line}`;
+  return `${f.func} ${f.file}:${f.lineText ?? f.line}`;
 }
 
 function isRuntime(func: string): boolean {

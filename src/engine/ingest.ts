@@ -1,17 +1,20 @@
 // Entry points from bytes to a Snapshot: detect gzip and format, stream lines through the right
 // reader and group as we go, so neither the whole text nor one object per goroutine is kept.
+// Text is scanned as bytes (see parse/lines.ts); a reader decodes only the names it keeps.
 // Pure compute: callers hand us bytes (or an async stream of them); gunzip is node:zlib.
 import { Readable } from 'node:stream';
 import { constants as zc, createGunzip, gunzipSync } from 'node:zlib';
-import type { DumpFormat, Snapshot } from './model.js';
+import type { DumpFormat, Goroutine, Snapshot } from './model.js';
 import { SnapshotBuilder } from './group.js';
 import { FrameTable } from './intern.js';
 import { Debug1Parser } from './parse/debug1.js';
-import { Debug2Parser } from './parse/debug2.js';
-import { describe, detect, detectText, EXPECTED, MAX_PREAMBLE } from './parse/detect.js';
+import { Debug2Parser, GO_DEBUG2_CAP } from './parse/debug2.js';
+import { describe, detect, EXPECTED, isKind, MAX_PREAMBLE, type TextFormat, type TextKind } from './parse/detect.js';
 import { DumpFormatError } from './parse/errors.js';
 import { LineSplitter } from './parse/lines.js';
+import { PastePrefix } from './parse/paste.js';
 import { parseProto } from './parse/proto.js';
+import { TracesParser } from './parse/traces.js';
 import type { ParseReport } from './parse/types.js';
 
 export { DumpFormatError };
@@ -24,53 +27,72 @@ export interface IngestOptions {
 }
 
 export const DEFAULT_MAX_BYTES = 256 << 20;
-/** runtime/pprof.writeGoroutineStacks stops at exactly this many bytes. */
-const GO_DEBUG2_CAP = 64 << 20;
-/** Text is fed to the line splitter in slices this big, so no whole-dump string is ever built. */
-const SLICE = 1 << 20;
 
-/** Text formats: lines → reader → builder. */
+const FORMAT_NAMES: Record<TextFormat, string> = { debug1: 'debug=1', debug2: 'debug=2', traces: '`go tool pprof -traces`' };
+
+/** Text formats: bytes → lines (paste prefix removed) → reader → builder. */
 class TextIngest {
   readonly table = new FrameTable();
-  readonly builder = new SnapshotBuilder();
-  private readonly parser: Debug1Parser | Debug2Parser;
+  private builder = new SnapshotBuilder();
+  private readonly parser: Debug1Parser | Debug2Parser | TracesParser;
   private readonly splitter: LineSplitter;
+  private readonly prefix: PastePrefix | null;
+  private readonly format: TextFormat;
+  private dumps = 1;
+  private firstRepeat = '';
   bytes = 0;
 
-  constructor(readonly format: 'debug1' | 'debug2') {
-    const emit = this.builder.add.bind(this.builder);
-    this.parser = format === 'debug1' ? new Debug1Parser(this.table, emit) : new Debug2Parser(this.table, emit);
-    this.splitter = new LineSplitter(this.parser);
+  constructor(private readonly kind: TextKind) {
+    this.format = kind.format;
+    const emit = (g: Goroutine): void => this.builder.add(g);
+    const newDump = (line: number, id?: number): void => {
+      if (this.dumps++ === 1) this.firstRepeat = id === undefined ? `a second profile header at line ${line}` : `goroutine ${id} appears again at line ${line}`;
+      this.builder = new SnapshotBuilder();
+    };
+    this.parser =
+      kind.format === 'debug1' ? new Debug1Parser(this.table, emit, newDump)
+      : kind.format === 'traces' ? new TracesParser(this.table, emit)
+      : new Debug2Parser(this.table, emit, newDump);
+    this.prefix = PastePrefix.from(kind.prefix);
+    this.splitter = new LineSplitter(this.parser, this.prefix);
   }
 
   push(chunk: Uint8Array): void {
     this.bytes += chunk.length;
-    for (let i = 0; i < chunk.length; i += SLICE) this.splitter.push(chunk.subarray(i, i + SLICE));
-  }
-
-  text(t: string): void {
-    this.bytes += t.length;
-    for (let i = 0; i < t.length; i += SLICE) this.splitter.text(t.slice(i, i + SLICE));
+    this.splitter.push(chunk);
   }
 
   finish(opts: IngestOptions, cut: string | null): Snapshot {
     this.splitter.end();
-    const report = this.parser.end(this.splitter.endedMidLine);
-    const warnings = [...report.warnings];
+    const p = this.parser;
+    const report: ParseReport = p instanceof Debug2Parser ? p.end(this.splitter.endedMidLine, this.bytes) : p instanceof Debug1Parser ? p.end(this.splitter.endedMidLine) : p.end();
+    const warnings: string[] = [];
     let truncated = report.truncated;
+    if (this.dumps > 1) {
+      warnings.push(`input holds ${this.dumps} dumps one after another (${this.firstRepeat}): analysed the last one only; give each dump on its own to compare them`);
+    }
+    if (this.prefix !== null && this.prefix.stripped > 0) {
+      warnings.push(`removed ${this.prefix.describe()} from ${this.prefix.stripped} line(s) of a pasted dump`);
+    }
+    warnings.push(...report.warnings);
     if (this.format === 'debug2' && this.bytes === GO_DEBUG2_CAP && !truncated) {
       truncated = true;
-      warnings.push("dump is exactly 64 MiB, Go's debug=2 limit: goroutines beyond it are missing");
+      warnings.push("dump is exactly 64 MiB, Go's debug=2 limit (truncated): goroutines beyond it are missing");
     }
+    if (this.table.hugeLines > 0) warnings.push(`${this.table.hugeLines} frame(s) had a line number too long for a number: kept exactly, as text (lineText)`);
     if (this.splitter.overlong > 0) warnings.push(`${this.splitter.overlong} overlong line(s) cut`);
     if (cut !== null) {
       truncated = true;
       warnings.push(cut);
     }
     if (this.builder.goroutines === 0 && !report.headerSeen) {
-      throw new DumpFormatError(`no goroutines found in ${this.format === 'debug1' ? 'debug=1' : 'debug=2'} text: ${EXPECTED}`);
+      throw new DumpFormatError(
+        `no goroutine could be read from the ${FORMAT_NAMES[this.format]} text that starts at line ${this.kind.line}` +
+          (report.warnings.length > 0 ? ` (${report.warnings.join('; ')})` : '') + `: ${EXPECTED}`,
+      );
     }
-    return snapshot(this.builder, this.format, report, truncated, warnings, opts);
+    const format: DumpFormat = this.format === 'traces' ? 'debug1' : this.format;
+    return snapshot(this.builder, format, report, truncated, warnings, opts);
   }
 }
 
@@ -85,12 +107,25 @@ function snapshot(
   return b.finish({ format, leakProfile: report.leakProfile, capturedAt: opts.capturedAt ?? null, truncated, warnings });
 }
 
-function parseProtoBytes(bytes: Uint8Array, opts: IngestOptions, cut: string | null): Snapshot {
+/** `gzipCut`: why the gzip stream around the profile ended early, if it did. */
+function parseProtoBytes(bytes: Uint8Array, opts: IngestOptions, cut: string | null, gzipCut: string | null = null): Snapshot {
   const b = new SnapshotBuilder();
-  const report = parseProto(bytes, new FrameTable(), b.add.bind(b));
+  let report: ParseReport;
+  try {
+    report = parseProto(bytes, new FrameTable(), b.add.bind(b));
+  } catch (e) {
+    if (gzipCut !== null && e instanceof DumpFormatError) {
+      throw new DumpFormatError(
+        `the .pb.gz is truncated: its gzip stream ends early (${gzipCut}), so the profile.proto inside is incomplete and cannot be read. ` +
+          'Capture it again (or check the size limit that cut it); debug=2 text can be analysed even when cut',
+      );
+    }
+    throw e;
+  }
   const warnings = [...report.warnings];
-  if (cut !== null) warnings.push(cut);
-  return snapshot(b, 'proto', report, cut !== null, warnings, opts);
+  const why = cut ?? (gzipCut !== null ? `gzip stream ended early (${gzipCut}): analysed as far as it goes` : null);
+  if (why !== null) warnings.push(why);
+  return snapshot(b, 'proto', report, why !== null, warnings, opts);
 }
 
 function capMessage(max: number): string {
@@ -102,38 +137,58 @@ function maxOf(opts: IngestOptions): number {
   return Number.isFinite(m) && m > 0 ? m : DEFAULT_MAX_BYTES;
 }
 
-/** Parse a whole dump held in memory. Throws DumpFormatError on input that is no goroutine profile. */
-export function parseDump(input: Uint8Array | string, opts: IngestOptions = {}): Snapshot {
-  const max = maxOf(opts);
-  if (typeof input === 'string') {
-    const format = detectText(input.length > MAX_PREAMBLE ? input.slice(0, MAX_PREAMBLE) : input, true);
-    if (format === null || format === 'more') throw new DumpFormatError(`${EXPECTED}; got ${describe(Buffer.from(input.slice(0, 4096)))}`);
-    const t = new TextIngest(format);
-    const cut = input.length > max ? capMessage(max) : null;
-    t.text(cut ? input.slice(0, max) : input);
-    return t.finish(opts, cut);
-  }
-  let bytes = input;
-  let cut: string | null = null;
-  let format = detect(bytes.subarray(0, MAX_PREAMBLE), true);
-  if (format === 'gzip') {
+function refuse(head: Uint8Array, d: ReturnType<typeof detect>, gzipError: string | null = null): never {
+  if (d !== null && typeof d === 'object' && 'refuse' in d) throw new DumpFormatError(d.refuse);
+  if (gzipError !== null) throw new DumpFormatError(`gzip data is corrupt (${gzipError}): ${EXPECTED}`);
+  throw new DumpFormatError(`${EXPECTED}; got ${describe(head.subarray(0, 64 * 1024))}`);
+}
+
+/** Gunzip in memory. A stream cut short yields what it holds, and says so in `cut`. */
+function gunzipWhole(bytes: Uint8Array, max: number): { out: Buffer; cut: string | null } {
+  try {
+    return { out: gunzipSync(bytes, { maxOutputLength: max }), cut: null };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new DumpFormatError(`decompressed dump exceeds the ${max}-byte limit`);
     try {
       // Z_SYNC_FLUSH: a cut gzip stream yields what it holds instead of failing.
-      bytes = gunzipSync(bytes, { maxOutputLength: max, finishFlush: zc.Z_SYNC_FLUSH });
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE') throw new DumpFormatError(`decompressed dump exceeds the ${max}-byte limit`);
-      throw new DumpFormatError(`gzip data is corrupt (${(e as Error).message}): ${EXPECTED}`);
+      const out = gunzipSync(bytes, { maxOutputLength: max, finishFlush: zc.Z_SYNC_FLUSH });
+      if (code === 'Z_BUF_ERROR') return { out, cut: (e as Error).message };
+    } catch {
+      // fall through: corrupt, not merely cut
     }
+    throw new DumpFormatError(`gzip data is corrupt (${(e as Error).message}): ${EXPECTED}`);
+  }
+}
+
+/** Parse a whole dump held in memory. Throws DumpFormatError on input that is no goroutine profile
+ *  (the message quotes the raw line it saw and names what was expected). */
+export function parseDump(input: Uint8Array | string, opts: IngestOptions = {}): Snapshot {
+  const max = maxOf(opts);
+  let bytes: Uint8Array = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  let cut: string | null = null;
+  let gzipCut: string | null = null;
+  let format = detect(bytes.subarray(0, MAX_PREAMBLE), true);
+  if (format === 'gzip') {
+    const g = gunzipWhole(bytes, max);
+    bytes = g.out;
+    gzipCut = g.cut;
     format = detect(bytes.subarray(0, MAX_PREAMBLE), true);
     if (format === 'gzip') throw new DumpFormatError(`gzip inside gzip: ${EXPECTED}`);
   }
-  if (format === null || format === 'more') throw new DumpFormatError(`${EXPECTED}; got ${describe(bytes.subarray(0, 4096))}`);
+  if (format === 'proto') {
+    if (bytes.length > max) {
+      bytes = bytes.subarray(0, max);
+      cut = capMessage(max);
+    }
+    return parseProtoBytes(bytes, opts, cut, gzipCut);
+  }
+  if (!isKind(format)) refuse(bytes, format);
   if (bytes.length > max) {
     bytes = bytes.subarray(0, max);
     cut = capMessage(max);
   }
-  if (format === 'proto') return parseProtoBytes(bytes, opts, cut);
+  if (gzipCut !== null && cut === null) cut = `gzip stream ended early (${gzipCut}): analysed as far as it goes`;
   const t = new TextIngest(format);
   t.push(bytes);
   return t.finish(opts, cut);
@@ -158,9 +213,9 @@ export async function readSnapshot(
       stream = gunzipStream(prepend(head, rest), (m) => (gzipError = m));
       continue;
     }
-    if (format === null || format === 'more') {
-      if (gzipError) throw new DumpFormatError(`gzip data is corrupt (${gzipError}): ${EXPECTED}`);
-      throw new DumpFormatError(`${EXPECTED}; got ${describe(head.subarray(0, 4096))}`);
+    if (format !== 'proto' && !isKind(format)) {
+      if (format === 'more') refuse(head, null, gzipError);
+      refuse(head, format, format === null ? gzipError : null);
     }
     let cut: string | null = null;
     let seen = 0;
@@ -177,9 +232,11 @@ export async function readSnapshot(
       else parts.push(c);
       if (cut) break;
     }
-    if (gzipError && !cut) cut = `gzip stream ended early (${gzipError}): analysed as far as it goes`;
-    if (text) return text.finish(opts, cut);
-    return parseProtoBytes(Buffer.concat(parts), opts, cut);
+    if (text) {
+      if (gzipError && !cut) cut = `gzip stream ended early (${gzipError}): analysed as far as it goes`;
+      return text.finish(opts, cut);
+    }
+    return parseProtoBytes(Buffer.concat(parts), opts, cut, gzipError);
   }
 }
 
@@ -223,15 +280,33 @@ async function* prepend(head: Uint8Array, rest: AsyncIterator<Uint8Array>): Asyn
 
 /** Gunzip as a stream; a cut or corrupt stream ends the output and reports why instead of throwing. */
 async function* gunzipStream(src: AsyncIterable<Uint8Array>, onError: (m: string) => void): AsyncGenerator<Uint8Array> {
+  // Z_SYNC_FLUSH at the end: a cut stream yields all it holds instead of failing; whether it was
+  // cut is told by the gzip trailer (RFC 1952: its last 4 bytes are the output size mod 2^32).
   const gz = createGunzip({ finishFlush: zc.Z_SYNC_FLUSH });
-  const input = Readable.from(src, { objectMode: false });
+  const tail = Buffer.alloc(8);
+  let inBytes = 0;
+  async function* watch(): AsyncGenerator<Uint8Array> {
+    for await (const c of src) {
+      const n = Math.min(8, c.length);
+      tail.copyWithin(0, n);
+      tail.set(c.subarray(c.length - n), 8 - n);
+      inBytes += c.length;
+      yield c;
+    }
+  }
+  const input = Readable.from(watch(), { objectMode: false });
   input.on('error', (e) => gz.destroy(e));
   input.pipe(gz);
+  let outBytes = 0;
   try {
-    for await (const out of gz) yield out as Buffer;
+    for await (const out of gz) {
+      outBytes += (out as Buffer).length;
+      yield out as Buffer;
+    }
+    if (inBytes < 18 || tail.readUInt32LE(4) !== outBytes % 2 ** 32) onError('unexpected end of file');
   } catch (e) {
-    // zlib errors (Z_BUF_ERROR on a cut stream, Z_DATA_ERROR on corruption) end the data; anything
-    // else came from the source (a failed read) and is the caller's to handle.
+    // zlib errors (Z_DATA_ERROR on corruption) end the data; anything else came from the source
+    // (a failed read) and is the caller's to handle.
     const code = String((e as { code?: unknown }).code ?? '');
     if (!code.startsWith('Z_')) throw e;
     onError((e as Error).message);

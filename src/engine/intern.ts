@@ -1,12 +1,31 @@
 // One shared copy of every function name, file name and frame seen in a dump: a 40,000-goroutine
 // dump repeats the same few hundred frames, so parsers hand out the same Frame objects and the
-// grouping step can key on identity instead of rebuilding strings.
+// grouping step can key on identity instead of rebuilding strings. The text readers look frames
+// up by their raw bytes (no string is built for a frame already seen); proto and debug=1 use the
+// string form.
 import type { Frame } from './model.js';
+
+/** A location text split into file and line. `lineText` holds the digits when they do not fit a
+ *  safe integer (then `line` is 0): never rounded. */
+export interface ParsedLocation {
+  file: string;
+  line: number;
+  lineText?: string;
+}
+
+/** A function seen in a text dump, with the frames it was seen at (keyed by location bytes). */
+export interface FuncEntry {
+  readonly name: string;
+  readonly locs: ByteTable<Frame>;
+}
 
 export class FrameTable {
   private readonly strings = new Map<string, string>();
   /** func → location text → Frame. Two lookups, no concatenated key per frame. */
   private readonly frames = new Map<string, Map<string, Frame>>();
+  private readonly funcs = new ByteTable<FuncEntry>();
+  /** Frames whose line number was too long for a safe integer (kept as text). */
+  hugeLines = 0;
 
   str(s: string): string {
     const hit = this.strings.get(s);
@@ -19,7 +38,7 @@ export class FrameTable {
 
   /** The frame for `func` at a location text (`/path/file.go:12`); `parse` turns that text into
    *  file and line only the first time it is seen. */
-  frame(func: string, loc: string, parse: (loc: string) => { file: string; line: number }): Frame {
+  frame(func: string, loc: string, parse: (loc: string) => ParsedLocation): Frame {
     let byLoc = this.frames.get(func);
     if (byLoc === undefined) {
       byLoc = new Map();
@@ -27,8 +46,7 @@ export class FrameTable {
     }
     let f = byLoc.get(loc);
     if (f === undefined) {
-      const { file, line } = parse(loc);
-      f = { func: this.str(func), file: this.str(file), line };
+      f = this.make(this.str(func), parse(loc));
       byLoc.set(flatCopy(loc), f);
     }
     return f;
@@ -38,6 +56,75 @@ export class FrameTable {
   frameOf(func: string, file: string, line: number): Frame {
     return this.frame(func, `${file}:${line}`, () => ({ file, line }));
   }
+
+  /** The function whose name is the UTF-8 bytes b[start, end). */
+  funcAt(b: Buffer, start: number, end: number): FuncEntry {
+    const h = hashBytes(b, start, end);
+    let fn = this.funcs.get(h, b, start, end);
+    if (fn === undefined) {
+      fn = { name: this.str(b.toString('utf8', start, end)), locs: new ByteTable<Frame>() };
+      this.funcs.set(h, b, start, end, fn);
+    }
+    return fn;
+  }
+
+  /** The frame of `fn` at the location text in b[start, end) (`/path/file.go:12`). */
+  frameAt(fn: FuncEntry, b: Buffer, start: number, end: number, parse: (loc: string) => ParsedLocation): Frame {
+    const h = hashBytes(b, start, end);
+    let f = fn.locs.get(h, b, start, end);
+    if (f === undefined) {
+      f = this.make(fn.name, parse(b.toString('utf8', start, end)));
+      fn.locs.set(h, b, start, end, f);
+    }
+    return f;
+  }
+
+  private make(func: string, loc: ParsedLocation): Frame {
+    const f: Frame = { func, file: this.str(loc.file), line: loc.line };
+    if (loc.lineText !== undefined) {
+      f.lineText = loc.lineText;
+      this.hugeLines++;
+    }
+    return f;
+  }
+}
+
+interface Slot<V> {
+  key: Buffer;
+  value: V;
+  next: Slot<V> | null;
+}
+
+/** Byte-string keyed map: a hash of the key's length and last 32 bytes (names share long package
+ *  and directory prefixes and differ at the end), then an exact comparison. */
+export class ByteTable<V> {
+  private readonly buckets = new Map<number, Slot<V>>();
+
+  get(h: number, b: Buffer, start: number, end: number): V | undefined {
+    for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
+      if (sameBytes(s.key, b, start, end)) return s.value;
+    }
+    return undefined;
+  }
+
+  set(h: number, b: Buffer, start: number, end: number, value: V): void {
+    const key = Buffer.allocUnsafeSlow(end - start);
+    b.copy(key, 0, start, end);
+    this.buckets.set(h, { key, value, next: this.buckets.get(h) ?? null });
+  }
+}
+
+export function hashBytes(b: Uint8Array, start: number, end: number): number {
+  let h = (end - start) | 0;
+  for (let i = end - 32 > start ? end - 32 : start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h;
+}
+
+function sameBytes(key: Buffer, b: Uint8Array, start: number, end: number): boolean {
+  const n = key.length;
+  if (n !== end - start) return false;
+  for (let i = n - 1; i >= 0; i--) if (key[i] !== b[start + i]) return false;
+  return true;
 }
 
 /** V8 keeps substrings as views into their parent; a round trip through a template literal with

@@ -7,6 +7,9 @@ export interface Frame {
   func: string;
   file: string;
   line: number;
+  /** The line number's digits when they exceed 2^53 (hand-edited or corrupt dumps); `line` is then
+   *  0. Kept as text so it is never rounded. */
+  lineText?: string;
 }
 
 /** Blocking kinds every format and Go version is mapped onto (see classify.ts). */

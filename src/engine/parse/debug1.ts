@@ -6,81 +6,123 @@
 //   2 @ 0x486daa 0x4167bc 0x4163b7 0x524a9f 0x524a93 0x48d481
 //   # labels: {"handler":"/api/order"}
 //   #	0x524a9e	main.main.func1.1+0x1e	/tmp/probe/main.go:28
-import type { BlockKind, Frame, Goroutine } from '../model.js';
+//
+// Read as people paste it too: without the `total` line, with the leading `#` eaten by Markdown,
+// with tabs turned into spaces, indented; each repair is counted and reported.
+// Source: runtime/pprof/pprof.go printCountProfile and printStackRecord (Go 1.13–1.27).
+import type { BlockKind, Frame } from '../model.js';
 import { inferFromFrames } from '../classify.js';
 import type { FrameTable } from '../intern.js';
 import { readQuoted } from './quote.js';
 import { parseLocation } from './debug2.js';
-import type { Emit, ParseReport } from './types.js';
+import type { LineSink } from './lines.js';
+import { aggregated, type Emit, type ParseReport } from './types.js';
 
 const HEADER = /^(goroutine|goroutineleak) profile: total (\d+)$/;
+const RECORD = /^(\d+) @((?:[ \t]+0x[0-9a-fA-F]+)*)$/;
+const FRAME = /^(#?)([ \t]*)(0x[0-9a-fA-F]+)(?:([ \t]+)(\S+)[ \t]+(\S.*))?$/;
+const LABELS = /^#?[ \t]*labels: (\{.*)$/;
 
 export function isDebug1Header(line: string): boolean {
   return HEADER.test(line);
 }
 
-export class Debug1Parser {
+export class Debug1Parser implements LineSink {
   private count = 0;
   private pcs: string[] = [];
   private labels: Record<string, string> = {};
   private frames: Frame[] = [];
-  private unsymbolised = false;
   private firstPc = '';
   private inRecord = false;
+  private lastComplete = true;
   private declaredTotal: number | null = null;
   private seenTotal = 0;
   private leakProfile = false;
-  private readonly warnings: string[] = [];
+  private lineNo = 0;
+  private readonly n = { unsymbolised: 0, noHash: 0, spaces: 0, indented: 0, noTotal: 0 };
+  private recordRepair = { noHash: false, spaces: false, indented: false };
 
+  /** `onNewDump(line)`: a second `goroutine profile: total` header after records (concatenated dumps). */
   constructor(
     private readonly table: FrameTable,
     private readonly emit: Emit,
+    private readonly onNewDump: (line: number) => void = () => {},
   ) {}
 
-  line(line: string): void {
+  line(b: Buffer, s: number, e: number): void {
+    this.text(b.toString('utf8', s, e));
+  }
+
+  text(raw: string): void {
+    this.lineNo++;
+    const line = raw.trim();
     if (line.length === 0) return this.finish();
+    const indented = line.length > 0 && raw.length > 0 && (raw.charCodeAt(0) === 32 || raw.charCodeAt(0) === 9);
     const c = line.charCodeAt(0);
-    if (c === 35 /* # */) {
+    if (c === 35 /* # */ || (this.inRecord && (c === 48 || c === 108))) {
+      // `#\t0x…` frames and `# labels:`; without the `#` when Markdown ate it.
       if (!this.inRecord) return;
-      if (line.startsWith('# labels: ')) {
-        this.labels = parseJsonishLabels(line.slice(10));
+      const lm = LABELS.exec(line);
+      if (lm) {
+        this.labels = parseJsonishLabels(lm[1]!);
         return;
       }
-      if (line.charCodeAt(1) === 9) this.frameLine(line);
+      const fm = FRAME.exec(line);
+      if (fm) return this.frameLine(fm, indented);
+      if (c !== 35) return this.junk();
       return;
     }
     if (c >= 48 && c <= 57) {
-      const at = line.indexOf(' @ ');
-      if (at > 0) {
+      const m = RECORD.exec(line);
+      if (m) {
         this.finish();
-        const n = Number(line.slice(0, at));
+        const n = Number(m[1]);
         if (!Number.isSafeInteger(n) || n <= 0) return; // Go never prints an empty record
+        if (this.declaredTotal === null && this.seenTotal === 0) this.n.noTotal = 1;
         this.count = n;
-        this.pcs = line.slice(at + 3).split(' ');
+        this.pcs = m[2]!.trim().split(/[ \t]+/);
         this.inRecord = true;
+        this.lastComplete = false;
+        this.recordRepair = { noHash: false, spaces: false, indented };
         return;
       }
     }
-    const m = HEADER.exec(line);
-    if (m) {
-      this.leakProfile = m[1] === 'goroutineleak';
-      this.declaredTotal = Number(m[2]);
+    const h = HEADER.exec(line);
+    if (h) {
+      this.finish();
+      if (this.seenTotal > 0 || this.declaredTotal !== null) {
+        this.onNewDump(this.lineNo);
+        this.seenTotal = 0;
+      }
+      this.n.noTotal = 0;
+      this.leakProfile = h[1] === 'goroutineleak';
+      this.declaredTotal = Number(h[2]);
+      return;
     }
+    if (this.inRecord) this.junk();
+  }
+
+  /** Text after a record that is none of its lines (`exit status 2`, a log line): the record ends. */
+  private junk(): void {
+    this.finish();
   }
 
   /** `#\t0x524a9e\tmain.f+0x1e\t\t/path/main.go:28` (tabwriter may add tabs). */
-  private frameLine(line: string): void {
-    const cols = line.split('\t').filter((s) => s.length > 0);
-    if (cols.length < 3) {
-      this.unsymbolised = true; // `#\t0x…` only: no symbol for this PC
+  private frameLine(m: RegExpExecArray, indented: boolean): void {
+    const [, hash, gap, pc, sep, sym, loc] = m;
+    if (hash === '') this.recordRepair.noHash = true;
+    else if (gap !== '\t' || (sep !== undefined && !sep.startsWith('\t'))) this.recordRepair.spaces = true;
+    if (indented) this.recordRepair.indented = true;
+    if (sym === undefined) {
+      this.n.unsymbolised++; // `#\t0x…` only: no symbol for this PC
+      this.lastComplete = true;
       return;
     }
-    const sym = cols[2]!;
     const plus = sym.lastIndexOf('+0x');
     const func = plus > 0 ? sym.slice(0, plus) : sym;
-    const loc = cols.slice(3).join('\t');
-    if (this.frames.length === 0) this.firstPc = cols[1]!;
-    this.frames.push(this.table.frame(func, loc, parseLocation));
+    if (this.frames.length === 0) this.firstPc = pc!;
+    this.frames.push(this.table.frame(func, loc!.trim(), parseLocation));
+    this.lastComplete = /:\d+$/.test(loc!.trim());
   }
 
   private finish(): void {
@@ -88,43 +130,41 @@ export class Debug1Parser {
     this.inRecord = false;
     const frames = this.frames;
     // Visible frames that explain the wait (sync, time, net poll…) first, then the hidden count.
-    const { kind, state } = inferFromFrames(frames) ??
-      fromHiddenCount(hiddenRuntimePcs(this.pcs, this.firstPc)) ?? { kind: 'runnable', state: 'runnable' };
-    const g: Goroutine = {
-      id: null,
-      count: this.count,
-      state,
-      stateInferred: true,
-      kind,
-      waitMinutes: null,
-      lockedToThread: false,
-      leaked: this.leakProfile,
-      labels: this.labels,
-      frames,
-      framesElided: false,
-      createdBy: null,
-      creatorId: null,
-    };
+    const c = inferFromFrames(frames) ?? fromHiddenCount(hiddenRuntimePcs(this.pcs, this.firstPc)) ?? { kind: 'runnable', state: 'runnable' };
+    const g = aggregated(this.count, c, frames, this.labels, this.leakProfile);
+    const r = this.recordRepair;
+    if (r.noHash) this.n.noHash += this.count;
+    if (r.spaces) this.n.spaces += this.count;
+    if (r.indented) this.n.indented += this.count;
     this.seenTotal += this.count;
     this.emit(g);
     this.frames = [];
     this.labels = {};
     this.pcs = [];
     this.firstPc = '';
+    this.lastComplete = true;
   }
 
   end(endedMidLine: boolean): ParseReport {
     const open = this.inRecord;
+    const lastComplete = this.lastComplete;
     this.finish();
-    let truncated = endedMidLine && open;
+    const warnings: string[] = [];
+    let truncated = false;
     if (this.declaredTotal !== null && this.seenTotal < this.declaredTotal) {
       truncated = true;
-      this.warnings.push(`profile declares ${this.declaredTotal} goroutines but only ${this.seenTotal} were read (truncated): analysed as far as it goes`);
-    } else if (truncated) {
-      this.warnings.push('profile ends mid-record (truncated): analysed as far as it goes');
+      warnings.push(`profile declares ${this.declaredTotal} goroutines but only ${this.seenTotal} were read (truncated): analysed as far as it goes`);
+    } else if (open && endedMidLine && !lastComplete) {
+      truncated = true;
+      warnings.push('input ends mid-record (truncated): analysed as far as it goes');
     }
-    if (this.unsymbolised) this.warnings.push('some frames had no symbol (stripped binary?)');
-    return { truncated, warnings: this.warnings, leakProfile: this.leakProfile, headerSeen: this.declaredTotal !== null };
+    const n = this.n;
+    if (n.noTotal > 0) warnings.push('no "goroutine profile: total N" line: read the records as debug=1 without it');
+    if (n.noHash > 0) warnings.push(`read ${n.noHash} goroutine(s) whose frame lines had lost their leading "#" (eaten by Markdown?)`);
+    if (n.spaces > 0) warnings.push(`read ${n.spaces} goroutine(s) whose tabs had become spaces`);
+    if (n.indented > 0) warnings.push(`read ${n.indented} goroutine(s) from an indented paste`);
+    if (n.unsymbolised > 0) warnings.push('some frames had no symbol (stripped binary?)');
+    return { truncated, warnings, leakProfile: this.leakProfile, headerSeen: this.declaredTotal !== null };
   }
 }
 
@@ -137,15 +177,16 @@ function hiddenRuntimePcs(pcs: readonly string[], firstPc: string): number {
   return 0;
 }
 
-/** gopark + selectgo/block = 2 hidden; gopark + chansend/chanrecv + chansend1/chanrecv1 = 3.
- *  Without symbols the direction of a channel operation cannot be told apart. */
+/** gopark + selectgo/block = 2 hidden; gopark + chansend/chanrecv + chansend1/chanrecv1 = 3; Go ≤ 1.13
+ *  also hid goparkunlock before a channel operation = 4. Without symbols for them a channel
+ *  operation's direction cannot be told apart. */
 function fromHiddenCount(hidden: number): { kind: BlockKind; state: string } | null {
   if (hidden === 2) return { kind: 'select', state: 'select' };
-  if (hidden === 3) return { kind: 'unknown', state: 'chan send or receive' };
+  if (hidden === 3 || hidden === 4) return { kind: 'unknown', state: 'chan send or receive' };
   return null;
 }
 
-/** `{"k":"v", "k2":"v2"}` with Go-quoted strings. Malformed text yields what parsed before it. */
+/** `{"k":"v", "k2": "v2"}` with Go-quoted strings. Malformed text yields what parsed before it. */
 export function parseJsonishLabels(s: string): Record<string, string> {
   const out: Record<string, string> = {};
   let i = s.indexOf('{');
@@ -156,7 +197,9 @@ export function parseJsonishLabels(s: string): Record<string, string> {
     if (s[i] !== '"') return out;
     const k = readQuoted(s, i);
     if (!k || s[k.end] !== ':') return out;
-    const v = readQuoted(s, k.end + 1);
+    let j = k.end + 1;
+    while (s[j] === ' ') j++;
+    const v = readQuoted(s, j);
     if (!v) return out;
     out[k.value] = v.value;
     i = v.end;

@@ -1,6 +1,5 @@
-// Reader for `/debug/pprof/goroutine?debug=2` text (Go 1.19–1.27) and for whole panic, fatal
-// error and SIGQUIT outputs, which print goroutines the same way. Fed line by line; emits one
-// Goroutine per block and forgets it.
+// Reader for `/debug/pprof/goroutine?debug=2` text (Go 1.19–1.27), whole panic, fatal error,
+// test-timeout and SIGQUIT outputs, and goleak reports — they print goroutines the same way:
 //
 //   goroutine 18 gp=0xc… m=3 mp=0xc… [chan receive (leaked), 37 minutes, locked to thread] {k: v}:
 //   main.(*Pool[...]).worker.func1(0xc000010000, {0x1, 0x2}, ...)
@@ -8,229 +7,265 @@
 //   ...1 frames elided...
 //   created by main.start in goroutine 7
 //   	/src/main.go:12 +0x45
+//
+// Lines are read by content, not by indentation, so a paste whose tabs became spaces (or whose
+// every line was indented) reads the same as the original; every such repair is counted and
+// reported. Works on bytes: a frame already seen costs a hash and a comparison, no string.
+// Fed line by line; emits one Goroutine per block and forgets it.
 import type { Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
-import type { FrameTable } from '../intern.js';
-import { readQuoted } from './quote.js';
+import type { FrameTable, FuncEntry, ParsedLocation } from '../intern.js';
+import { parseHeader, type Debug2Header } from './header.js';
+import type { LineSink } from './lines.js';
 import type { Emit, ParseReport } from './types.js';
 
-/** A parsed header line, before frames. */
-export interface Debug2Header {
-  id: number;
-  state: string;
-  leaked: boolean;
-  waitMinutes: number | null;
-  lockedToThread: boolean;
-  bubble: number | null;
-  labels: Record<string, string>;
-}
-
-const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
-/** Parse `goroutine N … [status, …] {labels}:`; null when the line is not a goroutine header. */
-export function parseHeader(line: string): Debug2Header | null {
-  if (!line.startsWith('goroutine ')) return null;
-  let i = 10;
-  let id = 0;
-  const digits = i;
-  while (i < line.length) {
-    const c = line.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    id = id * 10 + (c - 48);
-    i++;
-  }
-  if (i === digits || i - digits > 16) return null;
-  const open = line.indexOf(' [', i);
-  if (open < 0) return null;
-  // Between the id and '[' only the crash form's ` gp=0x… m=… mp=0x…` may appear.
-  if (open !== i && !line.startsWith(' gp=', i)) return null;
-  const close = line.indexOf(']', open + 2);
-  if (close < 0) return null;
-  const parts = line.slice(open + 2, close).split(', ');
-  let state = parts[0]!;
-  let leaked = false;
-  for (;;) {
-    if (state.endsWith(' (leaked)')) {
-      leaked = true;
-      state = state.slice(0, -9);
-    } else if (state.endsWith(' (scan)')) {
-      state = state.slice(0, -7);
-    } else break;
-  }
-  if (state.length === 0) return null;
-  let waitMinutes: number | null = null;
-  let lockedToThread = false;
-  let bubble: number | null = null;
-  for (let p = 1; p < parts.length; p++) {
-    const part = parts[p]!;
-    if (part === 'locked to thread') lockedToThread = true;
-    else if (part.endsWith(' minutes')) {
-      const n = Number(part.slice(0, -8));
-      if (Number.isFinite(n) && n >= 0) waitMinutes = n;
-    } else if (part.startsWith('synctest bubble ')) {
-      const n = Number(part.slice(16));
-      if (Number.isFinite(n)) bubble = n;
-    }
-  }
-  let rest = line.slice(close + 1);
-  let labels = NO_LABELS;
-  if (rest.startsWith(' {')) {
-    const parsed = parseHeaderLabels(rest, 1);
-    if (parsed) {
-      labels = parsed.labels;
-      rest = rest.slice(parsed.end);
-    }
-  }
-  if (rest !== ':') return null;
-  return { id, state, leaked, waitMinutes, lockedToThread, bubble, labels };
-}
-
-/** Go 1.27 header labels: `{key: value, "quoted key": "quoted \"value\""}` (quotes only when needed). */
-function parseHeaderLabels(s: string, start: number): { labels: Record<string, string>; end: number } | null {
-  const labels: Record<string, string> = {};
-  let i = start + 1;
-  if (s[i] === '}') return { labels, end: i + 1 };
-  for (;;) {
-    const k = readToken(s, i, ':');
-    if (!k || s[k.end] !== ':' || s[k.end + 1] !== ' ') return null;
-    const v = readToken(s, k.end + 2, ',}');
-    if (!v) return null;
-    labels[k.value] = v.value;
-    i = v.end;
-    if (s[i] === '}') return { labels, end: i + 1 };
-    if (s[i] !== ',' || s[i + 1] !== ' ') return null;
-    i += 2;
-  }
-}
-
-function readToken(s: string, i: number, stops: string): { value: string; end: number } | null {
-  if (s[i] === '"') return readQuoted(s, i);
-  let j = i;
-  while (j < s.length && !stops.includes(s[j]!)) j++;
-  if (j === i || j >= s.length) return null;
-  return { value: s.slice(i, j), end: j };
-}
-
-/** `\t/path/file.go:123 +0x1d fp=… sp=… pc=…` → the location part (`/path/file.go:123`). */
-function locationText(line: string): string {
-  let end = line.indexOf(' +0x');
-  if (end < 0) end = line.indexOf(' fp=');
-  if (end < 0) end = line.length;
-  return line.slice(1, end);
-}
-
-export function parseLocation(loc: string): { file: string; line: number } {
-  const colon = loc.lastIndexOf(':');
-  if (colon > 0) {
-    const n = Number(loc.slice(colon + 1));
-    if (Number.isInteger(n) && n >= 0) return { file: loc.slice(0, colon), line: n };
-  }
-  return { file: loc, line: 0 };
-}
+export { parseHeader, type Debug2Header };
 
 const enum At {
   Outside, // between goroutines, or in a preamble (panic message, register dump, `runtime stack:`)
   Frames, // expecting a function line (or created by / elision / blank)
-  File, // expecting the tab-indented file line of the last function
+  File, // expecting the file line of the last function
   CreatorFile, // expecting the file line of `created by`
 }
 
-export class Debug2Parser {
+const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+const GOROUTINE = ascii('goroutine ');
+const OTHER_THREAD = ascii('goroutine running on other thread');
+const GOLEAK_OPEN = ascii('[Goroutine ');
+const GOLEAK = ascii('Goroutine ');
+const CREATED_BY = ascii('created by ');
+const IN_GOROUTINE = ascii(' in goroutine ');
+const RACE = ascii('WARNING: DATA RACE');
+
+function startsWith(b: Uint8Array, i: number, e: number, lit: Uint8Array): boolean {
+  if (e - i < lit.length) return false;
+  for (let k = 0; k < lit.length; k++) if (b[i + k] !== lit[k]) return false;
+  return true;
+}
+
+/** `/path/file.go:123` → file and line. A line number too long for a safe integer is kept as text. */
+export function parseLocation(loc: string): ParsedLocation {
+  const colon = loc.lastIndexOf(':');
+  if (colon > 0 && colon < loc.length - 1) {
+    const digits = loc.slice(colon + 1);
+    if (/^\d+$/.test(digits)) {
+      const file = loc.slice(0, colon);
+      if (digits.length <= 15) return { file, line: Number(digits) };
+      return { file, line: 0, lineText: digits.replace(/^0+(?=\d)/, '') };
+    }
+  }
+  return { file: loc, line: 0 };
+}
+
+/** Summary the reader leaves for its caller besides the goroutines. */
+export interface Debug2Report extends ParseReport {
+  /** Goroutines read (this dump). */
+  goroutines: number;
+}
+
+export class Debug2Parser implements LineSink {
   private at = At.Outside;
   private header: Debug2Header | null = null;
   private frames: Frame[] = [];
-  private pendingFunc = '';
+  private pending: FuncEntry | null = null;
+  /** A line with no argument list after a frame: a C function, `non-Go function`, a hand-shortened
+   *  frame — or text after the dump. It is a frame only if a file line follows. */
+  private loose: Buffer | null = null;
   private elided = false;
   private createdBy: Frame | null = null;
-  private creatorFunc = '';
+  private creator: FuncEntry | null = null;
   private creatorId: number | null = null;
+  private unavailable = false;
+  private tabRepaired = false;
+  private lastOffset = true;
+  private lineNo = 0;
   private goroutines = 0;
   private leakProfile = false;
-  private readonly warnings: string[] = [];
-  /** Whether the latest line arrived inside a goroutine block (a cut last line ends one early). */
-  private lastInBlock = false;
+  /** Set when a block ended at an unexpected line: frame-like lines after it are reported. */
+  private interrupted = false;
+  private readonly ids = new Set<number>();
+  private readonly n = {
+    tabs: 0, indented: 0, headerOnly: 0, unavailable: 0, noFile: 0, strays: 0, races: 0, goleak: 0, badHeaders: 0,
+  };
+  private firstStray = '';
+  private firstBadHeader = '';
 
+  /** `onNewDump(line, id)`: a goroutine id came again, so a second dump starts at this line. */
   constructor(
     private readonly table: FrameTable,
     private readonly emit: Emit,
+    private readonly onNewDump: (line: number, id: number) => void = () => {},
   ) {}
 
-  line(line: string): void {
-    this.lastInBlock = this.at !== At.Outside;
+  line(b: Buffer, s: number, e: number): void {
+    this.lineNo++;
+    let i = s;
+    let tab = false;
+    for (; i < e; i++) {
+      const c = b[i];
+      if (c === 9) tab = true;
+      else if (c !== 32) break;
+    }
+    while (e > i && (b[e - 1] === 32 || b[e - 1] === 9)) e--; // trailing blanks a paste may add
     switch (this.at) {
       case At.Outside:
-        if (line.startsWith('goroutine ')) this.start(line);
-        return;
-      case At.File:
-        if (line.charCodeAt(0) === 9) {
-          this.frames.push(this.table.frame(this.pendingFunc, locationText(line), parseLocation));
-          this.at = At.Frames;
-          return;
-        }
-        // A function line without its file line: keep the function, location unknown.
-        this.frames.push(this.table.frameOf(this.pendingFunc, '', 0));
-        this.at = At.Frames;
-        return this.line(line);
-      case At.CreatorFile:
-        if (line.charCodeAt(0) === 9) {
-          this.createdBy = this.table.frame(this.creatorFunc, locationText(line), parseLocation);
-          this.at = At.Frames;
-          return;
-        }
-        this.createdBy = this.table.frameOf(this.creatorFunc, '', 0);
-        this.at = At.Frames;
-        return this.line(line);
+        return this.outside(b, s, i, e);
       case At.Frames:
-        this.frameLine(line);
+        return this.frameLine(b, s, i, e);
+      case At.File:
+        return this.fileLine(b, s, i, e, tab);
+      case At.CreatorFile:
+        return this.creatorFileLine(b, s, i, e, tab);
     }
   }
 
-  private frameLine(line: string): void {
-    if (line.length === 0) return this.finish();
-    const c = line.charCodeAt(0);
-    if (c === 46 /* . */ && line.startsWith('...') && line.endsWith('elided...')) {
+  private outside(b: Buffer, s: number, i: number, e: number): void {
+    if (i === e) {
+      this.interrupted = false;
+      return;
+    }
+    const c = b[i];
+    if ((c === 103 /* g */ && startsWith(b, i, e, GOROUTINE)) || (c === 91 /* [ */ && startsWith(b, i, e, GOLEAK_OPEN)) || (c === 71 /* G */ && startsWith(b, i, e, GOLEAK))) {
+      this.start(b, s, i, e);
+      return;
+    }
+    if (c === 87 /* W */ && startsWith(b, i, e, RACE)) {
+      this.n.races++;
+      return;
+    }
+    if (this.interrupted && (b[e - 1] === 41 /* ) */ || locationEnd(b, i, e) >= 0)) {
+      if (this.n.strays++ === 0) this.firstStray = `line ${this.lineNo}: ${JSON.stringify(b.toString('utf8', s, Math.min(e, s + 120)))}`;
+    }
+  }
+
+  private start(b: Buffer, s: number, i: number, e: number): void {
+    const h = parseHeader(b.toString('utf8', i, e));
+    if (!h) {
+      if (b[i] === 103 && !startsWith(b, i, e, OTHER_THREAD) && b[i + 10]! >= 48 && b[i + 10]! <= 57) {
+        if (this.n.badHeaders++ === 0) this.firstBadHeader = `line ${this.lineNo}: ${JSON.stringify(b.toString('utf8', s, Math.min(e, s + 160)))}`;
+      }
+      return;
+    }
+    if (this.ids.has(h.id)) {
+      this.onNewDump(this.lineNo, h.id);
+      this.ids.clear();
+    }
+    this.ids.add(h.id);
+    if (b[i] !== 103) this.n.goleak++;
+    else if (i > s) this.n.indented++;
+    this.header = h;
+    this.at = At.Frames;
+    this.interrupted = false;
+  }
+
+  private frameLine(b: Buffer, s: number, i: number, e: number): void {
+    if (i === e) return this.finish();
+    const c = b[i];
+    if (c === 103 /* g */ && startsWith(b, i, e, GOROUTINE)) {
+      if (startsWith(b, i, e, OTHER_THREAD)) {
+        this.unavailable = true;
+        return;
+      }
+      // No blank line before the next header (hand-edited or spliced dumps).
+      this.finish();
+      return this.start(b, s, i, e);
+    }
+    if ((c === 91 && startsWith(b, i, e, GOLEAK_OPEN)) || (c === 71 && startsWith(b, i, e, GOLEAK))) {
+      this.finish();
+      return this.start(b, s, i, e);
+    }
+    if (c === 46 /* . */ && e - i >= 12 && b[i + 1] === 46 && b[i + 2] === 46 && b[e - 1] === 46 && b[e - 9] === 101 /* e of elided */) {
       this.elided = true; // `...additional frames elided...` or `...N frames elided...`
       return;
     }
-    if (c === 99 /* c */ && line.startsWith('created by ')) {
-      const at = line.indexOf(' in goroutine ', 11);
-      this.creatorFunc = at < 0 ? line.slice(11) : line.slice(11, at);
-      if (at >= 0) {
-        const n = Number(line.slice(at + 14));
-        this.creatorId = Number.isSafeInteger(n) ? n : null;
+    if (c === 99 /* c */ && startsWith(b, i, e, CREATED_BY)) return this.createdByLine(b, i, e);
+    if (b[e - 1] === 41 /* ) */) {
+      let paren = e - 1;
+      while (paren > i && b[paren] !== 40 /* ( */) paren--;
+      if (paren > i) {
+        this.pending = this.table.funcAt(b, i, paren);
+        this.at = At.File;
+        return;
       }
-      this.at = At.CreatorFile;
-      return;
     }
-    if (c === 103 /* g */ && line.startsWith('goroutine ')) {
-      // No blank line before the next header (hand-edited or spliced dumps).
-      if (line.startsWith('goroutine running on other thread')) return;
-      this.finish();
-      return this.start(line);
-    }
-    const paren = line.lastIndexOf('(');
-    if (paren > 0 && line.charCodeAt(line.length - 1) === 41 /* ) */ && c !== 9 && c !== 32) {
-      this.pendingFunc = line.slice(0, paren);
-      this.at = At.File;
-      return;
-    }
-    // Not part of a goroutine block: the dump moved on (a crash's register dump, `exit status 2`).
-    this.finish();
+    this.loose = Buffer.from(b.subarray(i, e));
+    this.at = At.File;
   }
 
-  private start(line: string): void {
-    const h = parseHeader(line);
-    if (!h) return;
-    this.header = h;
+  /** `created by main.start in goroutine 7` (Go ≥ 1.21) or `created by main.start`. */
+  private createdByLine(b: Buffer, i: number, e: number): void {
+    let end = e;
+    let d = e;
+    while (d > i && b[d - 1]! >= 48 && b[d - 1]! <= 57) d--;
+    if (d < e && e - d <= 15 && d - i > IN_GOROUTINE.length + 11 && startsWith(b, d - IN_GOROUTINE.length, e, IN_GOROUTINE)) {
+      end = d - IN_GOROUTINE.length;
+      this.creatorId = Number(b.toString('latin1', d, e));
+    }
+    this.creator = this.table.funcAt(b, i + 11, end);
+    this.at = At.CreatorFile;
+  }
+
+  private fileLine(b: Buffer, s: number, i: number, e: number, tab: boolean): void {
+    const le = locationEnd(b, i, e);
+    if (le >= 0) {
+      let fn = this.pending!;
+      if (this.loose !== null) {
+        fn = this.table.funcAt(this.loose, 0, this.loose.length);
+        this.loose = null;
+      }
+      this.frames.push(this.table.frameAt(fn, b, i, le, parseLocation));
+      if (!tab) this.tabRepaired = true;
+      this.lastOffset = hasOffset(b, le, e);
+      this.at = At.Frames;
+      return;
+    }
+    if (this.loose !== null) {
+      // The line without an argument list was no frame: the block ended before it.
+      this.loose = null;
+      this.at = At.Frames;
+      this.interrupted = true;
+      this.finish();
+      return this.outside(b, s, i, e);
+    }
+    // A function line without its file line: keep the function, location unknown.
+    this.frames.push(this.table.frameOf(this.pending!.name, '', 0));
+    this.n.noFile++;
     this.at = At.Frames;
+    this.frameLine(b, s, i, e);
+  }
+
+  private creatorFileLine(b: Buffer, s: number, i: number, e: number, tab: boolean): void {
+    const le = locationEnd(b, i, e);
+    if (le >= 0) {
+      this.createdBy = this.table.frameAt(this.creator!, b, i, le, parseLocation);
+      if (!tab) this.tabRepaired = true;
+      this.lastOffset = hasOffset(b, le, e);
+      this.at = At.Frames;
+      return;
+    }
+    this.createdBy = this.table.frameOf(this.creator!.name, '', 0);
+    this.n.noFile++;
+    this.at = At.Frames;
+    this.frameLine(b, s, i, e);
   }
 
   private finish(): void {
     const h = this.header;
     if (h) {
-      if (this.at === At.File) this.frames.push(this.table.frameOf(this.pendingFunc, '', 0));
-      if (this.at === At.CreatorFile) this.createdBy = this.table.frameOf(this.creatorFunc, '', 0);
+      if (this.at === At.File && this.loose === null) {
+        this.frames.push(this.table.frameOf(this.pending!.name, '', 0));
+        this.n.noFile++;
+      }
+      if (this.at === At.CreatorFile) {
+        this.createdBy = this.table.frameOf(this.creator!.name, '', 0);
+        this.n.noFile++;
+      }
       const frames = this.frames;
+      if (frames.length === 0) {
+        if (this.unavailable) this.n.unavailable++;
+        else this.n.headerOnly++;
+      }
+      if (this.tabRepaired) this.n.tabs++;
       const c = classify(h.state, frames);
       if (!this.leakProfile && isLeakProfileWriter(frames)) this.leakProfile = true;
       const g: Goroutine = {
@@ -253,26 +288,101 @@ export class Debug2Parser {
     }
     this.header = null;
     this.frames = [];
+    this.pending = null;
+    this.loose = null;
     this.elided = false;
     this.createdBy = null;
+    this.creator = null;
     this.creatorId = null;
+    this.unavailable = false;
+    this.tabRepaired = false;
+    this.lastOffset = true;
     this.at = At.Outside;
   }
 
-  /** Call at end of input. `endedMidLine`: the last line had no newline (a cut dump). */
-  end(endedMidLine: boolean): ParseReport {
-    // A complete block ends with a file line; anything else at EOF means the dump was cut.
+  /** Call at end of input. `endedMidLine`: the last line had no newline. `bytes`: input size, so a
+   *  cut near Go's 64 MiB debug=2 limit can be told from a cut paste. */
+  end(endedMidLine: boolean, bytes: number): Debug2Report {
+    const h = this.header;
+    // A goroutine is complete once it has a frame whose file line carries its +0x offset (an
+    // inlined frame's file line has none and is never last); a missing final newline alone is no cut.
     const cut =
-      (endedMidLine && this.lastInBlock) ||
-      (this.header !== null && (this.at !== At.Frames || this.frames.length === 0));
+      h !== null &&
+      ((this.at === At.File && (this.loose === null || (endedMidLine && cutFrameLine(this.loose)))) ||
+        this.at === At.CreatorFile ||
+        (this.at === At.Frames && this.frames.length === 0 && !this.unavailable) ||
+        (this.at === At.Frames && endedMidLine && !this.lastOffset));
+    const cutId = h?.id;
+    const cutLine = this.lineNo;
+    if (cut && this.frames.length === 0) this.unavailable = true; // said by the cut warning, not as header-only
+    const unavailable = this.n.unavailable;
     this.finish();
-    if (cut) this.warnings.push('dump ends mid-goroutine (truncated, e.g. at Go\'s 64 MiB debug=2 limit): analysed as far as it goes');
-    return { truncated: cut, warnings: this.warnings, leakProfile: this.leakProfile };
+    if (cut) this.n.unavailable = unavailable;
+    const w: string[] = [];
+    if (cut) {
+      const near = bytes >= GO_DEBUG2_CAP - (1 << 20) && bytes <= GO_DEBUG2_CAP;
+      w.push(
+        near
+          ? `dump ends mid-goroutine (goroutine ${cutId}, line ${cutLine}) at ${(bytes / (1 << 20)).toFixed(1)} MiB, Go's 64 MiB debug=2 limit (truncated): goroutines beyond it are missing`
+          : `input ends mid-goroutine (goroutine ${cutId}, line ${cutLine}): it was cut off (truncated), so the last goroutine is incomplete; analysed as far as it goes`,
+      );
+    }
+    const n = this.n;
+    if (n.indented > 0) w.push(`read ${n.indented} goroutine(s) from an indented paste`);
+    if (n.tabs > 0) w.push(`read ${n.tabs} goroutine(s) whose tabs had become spaces (or were removed)`);
+    if (n.goleak > 0) w.push(`read goleak's report of ${n.goleak} unexpected goroutine(s) (go.uber.org/goleak)`);
+    if (n.headerOnly > 0) w.push(`${n.headerOnly} goroutine(s) had a header but no stack: counted by state, with no frames to group on`);
+    if (n.unavailable > 0) w.push(`${n.unavailable} goroutine(s) were running on another thread when the dump was taken (stack unavailable): counted by state and creator only`);
+    if (n.noFile > 0) w.push(`${n.noFile} frame(s) had no file:line line after them: kept with the location unknown`);
+    if (n.strays > 0) w.push(`skipped ${n.strays} frame-like line(s) that followed an unexpected line inside a goroutine (first at ${this.firstStray})`);
+    if (n.badHeaders > 0) w.push(`skipped ${n.badHeaders} line(s) that start like a goroutine header but are not one — expected "goroutine N [state]:" (first at ${this.firstBadHeader})`);
+    if (n.races > 0) w.push(`skipped ${n.races} race-detector report(s) (WARNING: DATA RACE) found in the input: they show memory races, not blocked goroutines`);
+    return { truncated: cut, warnings: w, leakProfile: this.leakProfile, goroutines: this.goroutines };
   }
 
   get count(): number {
     return this.goroutines;
   }
+}
+
+/** runtime/pprof.writeGoroutineStacks stops at exactly this many bytes. */
+export const GO_DEBUG2_CAP = 64 << 20;
+
+/** End of the `path:line` part of a file line in b[i, e), or -1 when the line is none. Accepts Go's
+ *  trailing ` +0x1d`, ` fp=… sp=… pc=…` and a cgo frame's lone `pc=0x…` (then the location is
+ *  empty). Scans from the end, so a path with spaces is fine and the path is never walked. */
+export function locationEnd(b: Uint8Array, i: number, e: number): number {
+  let le = e;
+  for (;;) {
+    let d = le;
+    while (d > i && b[d - 1]! >= 48 && b[d - 1]! <= 57) d--;
+    if (d < le && d > i + 1 && b[d - 1] === 58 /* : */) return le;
+    // Not `:digits` at the end: strip one suffix token (`+0x…`, `fp=`, `sp=`, `pc=`) and look again.
+    let sp = le - 1;
+    while (sp >= i && b[sp] !== 32) sp--;
+    const t = sp + 1;
+    if (le - t < 3) return -1;
+    const a = b[t];
+    const isSuffix = (a === 43 && b[t + 1] === 48 && b[t + 2] === 120) || (b[t + 2] === 61 && b[t + 1] === 112 && (a === 102 || a === 115)) || (a === 112 && b[t + 1] === 99 && b[t + 2] === 61);
+    if (!isSuffix) return -1;
+    if (sp < i) return a === 112 && b[t + 1] === 99 ? i : -1; // a lone `pc=0x…`: no file known
+    le = sp;
+    while (le > i && b[le - 1] === 32) le--;
+  }
+}
+
+/** A last line without newline and argument list is a function line cut short when it has no blank
+ *  (names have none) or an argument list opens before its first blank; else it is trailing text. */
+function cutFrameLine(line: Buffer): boolean {
+  const sp = line.indexOf(32);
+  if (sp < 0) return true;
+  const paren = line.indexOf(40);
+  return paren >= 0 && paren < sp;
+}
+
+/** Whether the file line carries the ` +0x…` offset after its location (inlined frames do not). */
+function hasOffset(b: Uint8Array, le: number, e: number): boolean {
+  return e - le >= 4 && b[le] === 32 && b[le + 1] === 43 && b[le + 2] === 48 && b[le + 3] === 120;
 }
 
 /** The goroutine writing a /debug/pprof/goroutineleak profile shows its writer in its stack. */

@@ -1,9 +1,29 @@
-// Which reader an input needs, from its first bytes: gzip (then look again), profile.proto,
-// debug=1 text (`goroutine profile: total N`) or debug=2 text (a `goroutine N [` header, possibly
-// after a panic or fatal-error preamble).
-import { isDebug1Header } from './debug1.js';
+// Which reader an input needs, from its first bytes: gzip (then look again), profile.proto, or a
+// text format found at its first anchor line — wherever that line is (after a panic message, a
+// CI log's preamble) and whatever a paste put in front of it (indentation, `> `, a timestamp):
+//   debug=2    `goroutine 1 [running]:` (also the crash form `goroutine 1 gp=… m=… [running]:`,
+//              and goleak's `[Goroutine 7 in state chan receive, with f on top of the stack:`)
+//   debug=1    `goroutine profile: total N`, or a record line `3 @ 0x43a056 0x406dec …`
+//   traces     `go tool pprof -traces`: records between `-----------+------…` separators
+// Some texts are recognised only to be refused with a sentence that says what they are:
+// `go tool pprof -top` tables and race-detector reports.
 
-export type Detected = 'gzip' | 'proto' | 'debug1' | 'debug2';
+export type TextFormat = 'debug1' | 'debug2' | 'traces';
+
+/** A text format, the paste prefix seen in front of its first anchor line, and that line's number
+ *  (1-based). */
+export interface TextKind {
+  format: TextFormat;
+  prefix: string;
+  line: number;
+}
+
+/** A text we know and cannot analyse: `message` says what it is and what to fetch instead. */
+export interface Refusal {
+  refuse: string;
+}
+
+export type Detected = 'gzip' | 'proto' | TextKind | Refusal;
 
 /** How much of a text input may precede the first goroutine header (a long panic message). */
 export const MAX_PREAMBLE = 1 << 20;
@@ -12,35 +32,85 @@ export const EXPECTED =
   'expected a Go goroutine profile: debug=2 text ("goroutine 1 [running]:"), debug=1 text ' +
   '("goroutine profile: total N") or gzip-compressed profile.proto (debug=0)';
 
-const DEBUG2_HEADER = /^goroutine \d+ (?:\[|gp=)/m;
-
 /** How many bytes the text-or-binary verdict looks at. */
 const SNIFF = 4096;
 
+const DEBUG1_TOTAL = /goroutine(?:leak)? profile: total \d+\s*$/;
+const DEBUG2_HEADER = /(?:^|[^\w.])goroutine \d+ (?:gp=\S+ (?:m=\S+ )?(?:mp=\S+ )?)?\[.*:\s*$/;
+const GOLEAK_HEADER = /(?:^|[^\w.])\[?Goroutine \d+ in state .*, with .* on top of the stack:\s*$/;
+const DEBUG1_RECORD = /(?:^|[^\w.#])\d+ @(?: 0x[0-9a-fA-F]+)+\s*$/;
+const TRACES_SEPARATOR = /-{5,}\+-{5,}\s*$/;
+const TOP_HEADER = /^\s*flat\s+flat%\s+sum%\s+cum\s+cum%/;
+const PROFILE_TYPE = /^\s*Type:\s*(\S+)/;
+const RACE = /WARNING: DATA RACE/;
+
+export function isKind(d: Detected | 'more' | null): d is TextKind {
+  return typeof d === 'object' && d !== null && 'format' in d;
+}
+
 /** Decide from a prefix. `final`: the prefix is the whole input. 'more' asks for more bytes.
- *  A longer prefix never changes an answer already given, so a stream read in any chunking
- *  is classified the same as the whole input: text headers win wherever they appear; the
- *  binary verdict waits for SNIFF bytes. */
+ *  A longer prefix never changes an answer already given, so a stream read in any chunking is
+ *  classified the same as the whole input: only complete lines are judged (the last one too when
+ *  `final`), the first anchor line wins, and the binary verdict waits for SNIFF bytes. */
 export function detect(prefix: Uint8Array, final: boolean): Detected | 'more' | null {
   if (prefix.length < 2) return final ? null : 'more';
   if (prefix[0] === 0x1f && prefix[1] === 0x8b) return 'gzip';
   const atEnd = final || prefix.length >= MAX_PREAMBLE;
-  const text = detectText(new TextDecoder().decode(prefix.subarray(0, MAX_PREAMBLE)), atEnd);
-  if (text === 'debug1' || text === 'debug2') return text;
-  if (!atEnd && prefix.length < SNIFF) return 'more';
-  if (!looksLikeText(prefix)) return looksLikeProto(prefix) ? 'proto' : null;
-  return text;
+  const head = prefix.length > MAX_PREAMBLE ? prefix.subarray(0, MAX_PREAMBLE) : prefix;
+  if (!atEnd && prefix.length < SNIFF) {
+    // Too early for the binary verdict; a text anchor already seen is final.
+    const t = looksLikeText(head) ? detectText(new TextDecoder().decode(head), false) : 'more';
+    return t === null ? 'more' : t;
+  }
+  if (!looksLikeText(head)) return looksLikeProto(prefix) ? 'proto' : null;
+  const t = detectText(new TextDecoder().decode(head), atEnd);
+  return t;
 }
 
-export function detectText(text: string, final: boolean): 'debug1' | 'debug2' | 'more' | null {
+/** The text format of `text` (see the file comment). Null when `final` and no anchor was found. */
+export function detectText(text: string, final: boolean): TextKind | Refusal | 'more' | null {
+  let type: string | null = null;
+  let race = false;
   let start = 0;
-  while (text.charCodeAt(start) === 10 || text.charCodeAt(start) === 13) start++;
-  const nl = text.indexOf('\n', start);
-  if (nl < 0 && !final) return 'more';
-  const first = text.slice(start, nl < 0 ? text.length : nl).replace(/\r$/, '');
-  if (isDebug1Header(first)) return 'debug1';
-  if (DEBUG2_HEADER.test(text.length > MAX_PREAMBLE ? text.slice(0, MAX_PREAMBLE) : text)) return 'debug2';
-  return final ? null : 'more';
+  for (let n = 1; start < text.length; n++) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) {
+      if (!final) return 'more';
+      nl = text.length;
+    }
+    const line = text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl);
+    start = nl + 1;
+    let m: RegExpExecArray | null;
+    if ((m = DEBUG1_TOTAL.exec(line))) return { format: 'debug1', prefix: line.slice(0, m.index), line: n };
+    if ((m = DEBUG2_HEADER.exec(line))) return { format: 'debug2', prefix: line.slice(0, line.indexOf('goroutine ', m.index)), line: n };
+    if ((m = GOLEAK_HEADER.exec(line))) return { format: 'debug2', prefix: line.slice(0, m.index + m[0].search(/\[?Goroutine/)), line: n };
+    if ((m = DEBUG1_RECORD.exec(line))) return { format: 'debug1', prefix: line.slice(0, m.index + m[0].search(/\d/)), line: n };
+    if ((m = TRACES_SEPARATOR.exec(line))) {
+      if (type !== null && type !== 'goroutine' && type !== 'goroutineleak') {
+        return { refuse: `this is \`go tool pprof -traces\` output of a ${type} profile, not of goroutines: fetch /debug/pprof/goroutine?debug=2 instead` };
+      }
+      return { format: 'traces', prefix: line.slice(0, m.index), line: n };
+    }
+    if (TOP_HEADER.test(line)) {
+      const what = type === null ? 'a profile' : type === 'goroutine' ? 'the goroutine profile' : `a ${type} profile (a CPU/heap summary)`;
+      return {
+        refuse:
+          `this is a \`go tool pprof -top\` table of ${what}: counts per function without the stacks, so no leak site can be found in it. ` +
+          'Fetch /debug/pprof/goroutine?debug=2 (or debug=1, or the raw profile) from the service, or run `go tool pprof -traces` on the profile, and give leakbot that',
+      };
+    }
+    if (type === null && (m = PROFILE_TYPE.exec(line))) type = m[1]!;
+    if (!race && RACE.test(line)) race = true;
+  }
+  if (!final) return 'more';
+  if (race) {
+    return {
+      refuse:
+        'this is a race-detector report (WARNING: DATA RACE): it shows two unsynchronised memory accesses, not blocked goroutines, ' +
+        'so it says nothing about leaks — fix the race at the two stacks it prints; for leaks, give leakbot /debug/pprof/goroutine?debug=2',
+    };
+  }
+  return null;
 }
 
 /** Text has no NUL and few control bytes in its first SNIFF bytes. */
@@ -63,13 +133,21 @@ function looksLikeProto(b: Uint8Array): boolean {
   return field >= 1 && field <= 14 && (wire === 0 || wire === 2);
 }
 
-/** A short, safe description of what the input starts with, for error messages. */
+/** What the input starts with, for error messages: the first non-blank line quoted raw (not
+ *  trimmed, so leading blanks and prefixes show), and the first line that mentions a goroutine
+ *  when it is a different one. */
 export function describe(prefix: Uint8Array): string {
   if (prefix.length === 0) return 'empty input';
-  if (looksLikeText(prefix)) {
-    const line = new TextDecoder().decode(prefix.subarray(0, 200)).split('\n')[0]!.trim();
-    const shown = line.length > 60 ? `${line.slice(0, 60)}…` : line;
-    return `text starting ${JSON.stringify(shown)}`;
+  if (!looksLikeText(prefix)) {
+    return `${prefix.length >= 4096 ? 'binary data' : `${prefix.length} bytes of binary data`} starting 0x${Buffer.from(prefix.subarray(0, 8)).toString('hex')}`;
   }
-  return `${prefix.length >= 4096 ? 'binary data' : `${prefix.length} bytes of binary data`} starting 0x${Buffer.from(prefix.subarray(0, 8)).toString('hex')}`;
+  const lines = new TextDecoder().decode(prefix.subarray(0, 64 * 1024)).split('\n');
+  const quote = (s: string): string => JSON.stringify(s.length > 100 ? `${s.slice(0, 100)}…` : s);
+  const first = lines.findIndex((l) => l.trim().length > 0);
+  if (first < 0) return 'only blank lines';
+  let out = `text whose line ${first + 1} is ${quote(lines[first]!.replace(/\r$/, ''))}`;
+  const g = lines.findIndex((l) => /goroutine/i.test(l));
+  if (g >= 0 && g !== first) out += `, and line ${g + 1} ${quote(lines[g]!.replace(/\r$/, ''))} is no goroutine header like "goroutine 1 [running]:"`;
+  else if (g === first) out += ', which is no goroutine header like "goroutine 1 [running]:"';
+  return out;
 }

@@ -1,10 +1,12 @@
-// Chunks of bytes → complete lines, without ever joining the whole input. Each chunk is decoded
-// once (streaming UTF-8; StringDecoder keeps a character split across chunks) and cut at '\n';
-// the unfinished tail is carried to the next chunk.
-import { StringDecoder } from 'node:string_decoder';
+// Chunks of bytes → complete lines, without ever decoding or joining the whole input. Lines are
+// handed out as byte ranges of the chunk they lie in (a line split across chunks is copied into
+// a small carry buffer first); a reader decodes only what it keeps.
+import type { PastePrefix } from './paste.js';
 
+/** Receives each line as b[start, end): no '\n', no trailing '\r', paste prefix removed. The range
+ *  is valid only during the call. */
 export interface LineSink {
-  line(s: string): void;
+  line(b: Buffer, start: number, end: number): void;
 }
 
 /** No goroutine dump has a line this long; beyond it the rest of the line is dropped so input
@@ -12,52 +14,85 @@ export interface LineSink {
 export const MAX_LINE = 1 << 20;
 
 export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private carry = '';
+  private carry = Buffer.allocUnsafeSlow(4096);
+  private carryLen = 0;
   private skipping = false;
   /** Lines cut at MAX_LINE. */
   overlong = 0;
   /** True when the input did not end with a newline: the last line may be cut short. */
   endedMidLine = false;
 
-  constructor(private readonly sink: LineSink) {}
+  constructor(
+    private readonly sink: LineSink,
+    private readonly prefix: PastePrefix | null = null,
+  ) {}
 
   push(chunk: Uint8Array): void {
-    this.text(this.decoder.write(chunk as Buffer));
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    let nl = b.indexOf(10);
+    if (this.carryLen > 0 || this.skipping) {
+      if (nl < 0) {
+        this.append(b, 0, b.length);
+        return;
+      }
+      this.append(b, 0, nl);
+      if (this.skipping) this.skipping = false;
+      else this.emit(this.carry, 0, this.carryLen);
+      this.carryLen = 0;
+      start = nl + 1;
+      nl = b.indexOf(10, start);
+    }
+    while (nl >= 0) {
+      this.emit(b, start, nl);
+      start = nl + 1;
+      nl = b.indexOf(10, start);
+    }
+    if (start < b.length) this.append(b, start, b.length);
   }
 
-  /** Feed already decoded text. */
-  text(t: string): void {
-    let s = this.carry.length > 0 ? this.carry + t : t;
-    let start = 0;
-    for (;;) {
-      const nl = s.indexOf('\n', start);
-      if (nl < 0) break;
-      let end = nl;
-      if (end > start && s.charCodeAt(end - 1) === 13) end--; // CRLF from copy-pasted dumps
-      if (this.skipping) this.skipping = false;
-      else this.sink.line(s.slice(start, end));
-      start = nl + 1;
-    }
-    this.carry = start < s.length ? s.slice(start) : '';
-    if (this.carry.length > MAX_LINE) {
+  private append(b: Buffer, start: number, end: number): void {
+    if (this.skipping) return;
+    const n = end - start;
+    if (this.carryLen + n > MAX_LINE) {
       // Deliver the head once, then swallow the rest of this line.
-      if (!this.skipping) this.sink.line(this.carry.slice(0, MAX_LINE));
+      const take = MAX_LINE - this.carryLen;
+      this.grow(MAX_LINE);
+      b.copy(this.carry, this.carryLen, start, start + take);
+      this.emit(this.carry, 0, MAX_LINE);
       this.overlong++;
       this.skipping = true;
-      this.carry = '';
+      this.carryLen = 0;
+      return;
     }
-    s = '';
+    this.grow(this.carryLen + n);
+    b.copy(this.carry, this.carryLen, start, end);
+    this.carryLen += n;
+  }
+
+  private grow(size: number): void {
+    if (size <= this.carry.length) return;
+    const next = Buffer.allocUnsafeSlow(Math.max(size, this.carry.length * 2));
+    this.carry.copy(next, 0, 0, this.carryLen);
+    this.carry = next;
+  }
+
+  private emit(b: Buffer, start: number, end: number): void {
+    if (end > start && b[end - 1] === 13) end--; // CRLF from copy-pasted dumps
+    if (end - start > MAX_LINE) {
+      end = start + MAX_LINE;
+      this.overlong++;
+    }
+    if (this.prefix !== null) start = this.prefix.strip(b, start, end);
+    this.sink.line(b, start, end);
   }
 
   end(): void {
-    const rest = this.decoder.end();
-    if (rest.length > 0) this.text(rest);
-    if (this.carry.length > 0 && !this.skipping) {
+    if (this.carryLen > 0 && !this.skipping) {
       this.endedMidLine = true;
-      const last = this.carry;
-      this.carry = '';
-      this.sink.line(last.endsWith('\r') ? last.slice(0, -1) : last);
+      const n = this.carryLen;
+      this.carryLen = 0;
+      this.emit(this.carry, 0, n);
     }
   }
 }

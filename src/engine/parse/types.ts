@@ -1,5 +1,5 @@
 // What every reader hands to the grouping step, and what it reports about the input as a whole.
-import type { Goroutine } from '../model.js';
+import type { BlockKind, Frame, Goroutine } from '../model.js';
 
 export type Emit = (g: Goroutine) => void;
 
@@ -11,4 +11,30 @@ export interface ParseReport {
   leakProfile: boolean;
   /** The format's own header was read (`goroutine profile: total 0` is a valid, empty profile). */
   headerSeen?: boolean;
+}
+
+/** One aggregated record (debug=1, pprof -traces): `count` goroutines sharing a stack, with no ids,
+ *  creators or wait minutes, and a wait inferred from the frames. */
+export function aggregated(
+  count: number,
+  c: { kind: BlockKind; state: string },
+  frames: Frame[],
+  labels: Record<string, string>,
+  leaked: boolean,
+): Goroutine {
+  return {
+    id: null,
+    count,
+    state: c.state,
+    stateInferred: true,
+    kind: c.kind,
+    waitMinutes: null,
+    lockedToThread: false,
+    leaked,
+    labels,
+    frames,
+    framesElided: false,
+    createdBy: null,
+    creatorId: null,
+  };
 }
