@@ -2,11 +2,11 @@
 // gunzipped. Every sample is one distinct stack with a count; frames come innermost first, and a
 // location with inlined calls lists the inlined callee first and its caller last.
 import { Profile } from 'pprof-format';
-import type { Frame, Goroutine } from '../model.js';
+import type { Frame } from '../model.js';
 import { classify } from '../classify.js';
 import type { FrameTable } from '../intern.js';
 import { DumpFormatError } from './errors.js';
-import type { Emit, ParseReport } from './types.js';
+import { aggregated, type Emit, type ParseReport } from './types.js';
 
 const EXPECTED = 'expected a goroutine profile (gzip-compressed profile.proto from /debug/pprof/goroutine?debug=0)';
 
@@ -22,7 +22,11 @@ export function parseProto(bytes: Uint8Array, table: FrameTable, emit: Emit): Pa
   const types = p.sampleType.map((t) => str(t.type));
   const valueIndex = types.findIndex((t) => t === 'goroutine' || t === 'goroutineleak');
   if (valueIndex < 0) {
-    const what = types.length > 0 ? `a profile of ${types.join(', ')}` : 'a profile with no sample type';
+    const named = types.filter((t) => t !== '');
+    const what =
+      named.length > 0 ? `a profile of ${named.join(', ')}`
+      : types.length > 0 ? 'a profile whose sample types have no names (its string table is missing: a cut or corrupt profile.proto?)'
+      : 'a profile with no sample type (an empty, cut or corrupt profile.proto?)';
     throw new DumpFormatError(`got ${what}: ${EXPECTED}`);
   }
   const leakProfile = types[valueIndex] === 'goroutineleak';
@@ -67,22 +71,7 @@ export function parseProto(bytes: Uint8Array, table: FrameTable, emit: Emit): Pa
       const v = l.str !== undefined && Number(l.str) !== 0 ? str(l.str) : String(l.num ?? '');
       labels[k] = v;
     }
-    const c = classify(null, frames);
-    const g: Goroutine = {
-      id: null,
-      count,
-      state: c.state,
-      stateInferred: true,
-      kind: c.kind,
-      waitMinutes: null,
-      lockedToThread: false,
-      leaked: leakProfile,
-      labels,
-      frames,
-      framesElided: false,
-      createdBy: null,
-      creatorId: null,
-    };
+    const g = aggregated(count, classify(null, frames), frames, labels, leakProfile);
     emit(g);
   }
   if (missing > 0) warnings.push(`${missing} sample location(s) missing from the profile`);
