@@ -182,6 +182,8 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         ...(env.workerConcurrency ? { concurrency: env.workerConcurrency } : {}),
         ...(env.jobLockMs ? { lockDurationMs: env.jobLockMs } : {}),
         ...(env.maxStalledCount !== undefined ? { maxStalledCount: env.maxStalledCount } : {}),
+        ...(env.slackRetryMs ? { slackRetryMs: env.slackRetryMs } : {}),
+        ...(env.slackRetryMaxDelayMs ? { slackRetryMaxDelayMs: env.slackRetryMaxDelayMs } : {}),
       });
       // Jobs that fail for good (last attempt, or BullMQ's stalled-job limit) are told to the requester.
       finalFailures = watchFinalFailures({

@@ -32,6 +32,10 @@ export interface LeakbotEnv {
   /** Worker tuning (tests shorten the lock so a killed worker's job returns quickly). */
   workerConcurrency?: number;
   jobLockMs?: number;
+  /** How long jobs wait for an unreachable Slack (LEAKBOT_SLACK_RETRY_HOURS, default 6 h), in ms. */
+  slackRetryMs?: number;
+  /** Longest pause between tries while Slack is unreachable (LEAKBOT_SLACK_RETRY_MAX_DELAY_MS, default 60 s). */
+  slackRetryMaxDelayMs?: number;
   /** BullMQ maxStalledCount (LEAKBOT_MAX_STALLED, default 3): stalls before a job fails for good. */
   maxStalledCount?: number;
   /** Heap cap (MiB) of each worker thread decoding or analysing a profile (LEAKBOT_PARSE_MEMORY_MB). */

@@ -49,6 +49,9 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
   const workerConcurrency = int('LEAKBOT_WORKER_CONCURRENCY');
   const jobLockMs = int('LEAKBOT_JOB_LOCK_MS');
   const parseMemoryMb = int('LEAKBOT_PARSE_MEMORY_MB');
+  const slackRetryMaxDelayMs = int('LEAKBOT_SLACK_RETRY_MAX_DELAY_MS');
+  const slackRetryHours = env.LEAKBOT_SLACK_RETRY_HOURS?.trim() ? Number(env.LEAKBOT_SLACK_RETRY_HOURS) : undefined;
+  if (slackRetryHours !== undefined && !(slackRetryHours > 0)) problems.push('LEAKBOT_SLACK_RETRY_HOURS must be a positive number of hours');
   const maxStalled = env.LEAKBOT_MAX_STALLED?.trim() ? Number(env.LEAKBOT_MAX_STALLED) : undefined;
   if (maxStalled !== undefined && !(Number.isInteger(maxStalled) && maxStalled >= 0)) problems.push('LEAKBOT_MAX_STALLED must be a non-negative integer');
   if (problems.length) throw new StartupError(`leakbot cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -63,6 +66,8 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
     ...(workerConcurrency ? { workerConcurrency } : {}),
     ...(jobLockMs ? { jobLockMs } : {}),
     ...(parseMemoryMb ? { parseMemoryMb } : {}),
+    ...(slackRetryHours ? { slackRetryMs: Math.round(slackRetryHours * 3600_000) } : {}),
+    ...(slackRetryMaxDelayMs ? { slackRetryMaxDelayMs } : {}),
     ...(maxStalled !== undefined ? { maxStalledCount: maxStalled } : {}),
     ...(env.LEAKBOT_REDIS_PREFIX ? { prefix: env.LEAKBOT_REDIS_PREFIX } : {}),
   };

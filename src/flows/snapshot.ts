@@ -4,7 +4,7 @@
 // without a second post or a second capture.
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
-import { SlackPostError } from '../slack/poster.js';
+import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
 import { captureFailedText, parentText, outcomeStatus, snapDesc } from '../slack/messages.js';
 import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
@@ -22,7 +22,10 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     await ctx.poster.respond(d.requester.responseUrl, { text: `${service} is no longer a registered service.` });
     return { seq: null };
   }
-  let requesters: PendingRequester[] = [{ user: d.requester.user, at: 0 }];
+  // The response_url rides along even when the request could not join the pending set (Redis was
+  // down when it came in): a held request still gets its "findings are in the thread" (issue 12, item 5).
+  let requesters: PendingRequester[] = [{ user: d.requester.user, at: 0, ...(d.requester.responseUrl ? { responseUrl: d.requester.responseUrl } : {}) }];
+  let parentRef: { channel: string; ts: string } | null = null;
   let parent: SlackThreadRef | null = null;
   try {
     if (d.pendingScope) {
@@ -35,6 +38,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       ...(d.thread ? { threadTs: d.thread.ts } : {}),
       text: parentText(service, users, 'capturing…'),
     });
+    parentRef = ref;
     parent = d.thread ?? { channel: ref.channel, ts: ref.ts };
     if (!d.thread) await ctx.threads.put({ channel: parent.channel, ts: parent.ts, service, kind: 'snapshot', createdAt: Date.now(), requestedBy: users });
 
@@ -97,6 +101,11 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     if (err instanceof SlackPostError && !err.retryable) {
       await ctx.poster.respond(d.requester.responseUrl, { text: `I could not post the snapshot of ${service}: ${err.userMessage}` });
       return { seq: null };
+    }
+    if (isSlackUnavailable(err)) {
+      // The worker parks the job until Slack answers again; say so on the parent if Slack takes it.
+      if (parentRef) await ctx.poster.update(parentRef, { text: parentText(service, requesters.map((r) => r.user), 'waiting for Slack…') }).catch(() => {});
+      throw err;
     }
     if (job.attemptsMade + 1 >= job.maxAttempts) {
       // Last attempt: say so where the user is looking, then let BullMQ record the failure.

@@ -1,7 +1,8 @@
 // The consumer side: one BullMQ Worker dispatching by job name to registered processors.
 // SIGTERM → close(): stop taking jobs, let in-flight ones finish within the grace period; after
 // it, force-close — their locks lapse and another worker picks them up (returned, not lost).
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { isSlackUnavailable } from '../slack/poster.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../store/redis.js';
@@ -17,6 +18,10 @@ export interface WorkerOptions {
   /** How long a job's lock lives without renewal; a killed worker's job is retried after it. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How long a job keeps waiting for an unreachable Slack before it fails (ms, default 6 h). */
+  slackRetryMs?: number;
+  /** Longest pause between two tries while Slack is unreachable (ms, default 60 s). */
+  slackRetryMaxDelayMs?: number;
   /** Stalls (worker died mid-job) after which BullMQ fails the job for good (default 3). */
   maxStalledCount?: number;
   prefix?: string;
@@ -34,7 +39,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
   const lockDuration = opts.lockDurationMs ?? 30_000;
   const worker = new Worker(
     QUEUE_NAME,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const fn = opts.processors.get(job.name);
       const jlog = log.child({ jobId: job.id, kind: job.name, attempt: job.attemptsMade + 1, requestId: (job.data as { requester?: { requestId?: string } })?.requester?.requestId });
       if (!fn) {
@@ -58,6 +63,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         jlog.info({ ms: Date.now() - started }, 'job done');
         return result;
       } catch (err) {
+        if (isSlackUnavailable(err) && token && (await waitForSlack(job, token, opts, jlog))) {
+          opts.metrics?.jobs.inc({ kind: job.name, outcome: 'waiting_for_slack' });
+          throw new DelayedError();
+        }
         opts.metrics?.jobs.inc({ kind: job.name, outcome: 'error' });
         jlog.warn({ err: (err as Error).message, ms: Date.now() - started }, 'job attempt failed');
         throw err;
@@ -105,4 +114,27 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       conn.disconnect();
     },
   };
+}
+
+/** Kept in a job's data while it waits for Slack (first failure, tries so far). */
+interface SlackWait {
+  since: number;
+  tries: number;
+}
+
+/** Slack is unreachable: park the job in BullMQ's delayed set (in Redis, so the wait survives a
+ *  restart) with exponential backoff, without spending one of its attempts, until slackRetryMs has
+ *  passed since the first failure. False when that time is over (the job then fails as usual). */
+async function waitForSlack(job: Job, token: string, opts: WorkerOptions, log: { warn(o: object, m: string): void }): Promise<boolean> {
+  const data = job.data as { slackWait?: SlackWait };
+  const now = Date.now();
+  const wait = data.slackWait ?? { since: now, tries: 0 };
+  const limit = opts.slackRetryMs ?? 6 * 3600_000;
+  if (now - wait.since >= limit) return false;
+  const maxDelay = opts.slackRetryMaxDelayMs ?? 60_000;
+  const delay = Math.min(maxDelay, 1000 * 2 ** Math.min(wait.tries, 16)) * (0.8 + Math.random() * 0.4);
+  await job.updateData({ ...job.data, slackWait: { since: wait.since, tries: wait.tries + 1 } });
+  await job.moveToDelayed(now + Math.round(delay), token);
+  log.warn({ tries: wait.tries + 1, delayMs: Math.round(delay), waitingMs: now - wait.since }, 'Slack unreachable: the job waits and retries');
+  return true;
 }

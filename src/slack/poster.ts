@@ -1,11 +1,18 @@
-// Idempotent posting for jobs. Every message a job posts has a stable key (e.g. `job:<id>:parent`);
-// the key → channel+ts memory lives in Redis, so a retried or restarted job updates its earlier
-// message instead of posting another. The one unavoidable window — Slack accepted the post but
-// the worker died before remembering the ts — is closed by an intent marker plus message
-// metadata carrying the key: on retry we look for our own message in the channel before posting.
+// At-most-once posting for jobs (issue 12, item 6). Every message a job posts has a stable key (e.g.
+// `job:<id>:parent`); the key → channel+ts memory lives in Redis, so a retried or restarted job
+// updates its earlier message instead of posting another.
+// - Placeholder first: a new key is posted as a short text-only message, its ts stored at once, and
+//   only then is the real content (blocks, long text) put in with chat.update. Everything that can
+//   fail late — blocks Slack rejects, a timeout on a big message, a crash — fails an idempotent update.
+// - chat.postMessage itself is never retried blindly: it goes through a client without automatic
+//   retries (the SDK's retry after a lost response would post twice). An intent marker is set
+//   before it; when a retry finds the marker without a ts, the earlier attempt's outcome is unknown:
+//   we look for our message by its metadata (needs the optional history scopes) before posting. The
+//   marker is cleared when Slack certainly did not post (an API refusal, a 429, connection refused).
 //
-// Slack errors become SlackPostError with a plain-words userMessage; rate limits (429) are
-// honoured by the WebClient's retry policy (Retry-After), then by the job's own retries.
+// Slack errors become SlackPostError with a plain-words userMessage; `unavailable` marks Slack being
+// down or overloaded (network errors, 5xx, 429), which the worker waits out (src/queue/worker.ts)
+// instead of failing the job.
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import { scrubSecrets, slackLogger } from '../log.js';
@@ -36,10 +43,23 @@ export class SlackPostError extends Error {
     readonly code: string,
     readonly userMessage: string,
     readonly retryable: boolean,
+    /** Slack unreachable or overloaded: worth waiting for (hours), not a reason to give up. */
+    readonly unavailable = false,
+    /** Slack certainly did not act on the call (refused it, or it never reached Slack). */
+    readonly notSent = false,
   ) {
     super(`slack: ${code}`);
   }
 }
+
+/** True when err means "Slack is down or overloaded right now" (see SlackPostError.unavailable). */
+export function isSlackUnavailable(err: unknown): boolean {
+  return err instanceof SlackPostError && err.unavailable;
+}
+
+const UNAVAILABLE_CODES = new Set(['request_failed', 'ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'http_error']);
+/** Placeholder text size: well inside chat.postMessage's limits, so the first post is never refused for size. */
+const PLACEHOLDER_CHARS = 3900;
 
 const METADATA_EVENT = 'leakbot_post';
 const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_blocks', 'invalid_attachments']);
@@ -75,6 +95,8 @@ export class Poster {
   /** Hosts a response_url may point at: Slack's hooks, plus the configured Web API host (so a
    *  Slack stand-in or an enterprise proxy works). Anything else is never fetched. */
   private readonly responseHosts: Set<string>;
+  /** chat.postMessage only: no automatic retries (a retry after a lost response posts twice). */
+  private readonly postClient: WebClient;
 
   constructor(
     readonly client: WebClient,
@@ -83,6 +105,13 @@ export class Poster {
     private readonly metrics?: Metrics,
   ) {
     this.responseHosts = new Set(['hooks.slack.com', 'hooks.slack-gov.com', new URL(client.slackApiUrl).host]);
+    this.postClient = new WebClient(client.token, {
+      slackApiUrl: client.slackApiUrl,
+      logger: slackLogger(log),
+      retryConfig: { retries: 0 },
+      timeout: 15_000,
+      allowAbsoluteUrls: false,
+    });
   }
 
   private allowedResponseUrl(u: string): boolean {
@@ -95,7 +124,8 @@ export class Poster {
     }
   }
 
-  /** Post once under `key`; on a later call with the same key, update that message instead. */
+  /** Post once under `key`; on a later call with the same key, update that message instead.
+   *  Throws SlackPostError (see `unavailable`, `retryable`). */
   async post(key: string, msg: OutMessage): Promise<PostedRef> {
     const known = await this.memory.get(key);
     if (known) {
@@ -110,22 +140,43 @@ export class Poster {
         await this.update(found, msg);
         return found;
       }
+      this.log.warn({ key }, 'an earlier attempt may have posted this message (no ts stored, not findable without history scopes); posting it');
     }
-    const res = await this.withFallback('chat.postMessage', msg, (m) =>
-      this.client.chat.postMessage({
-        channel: m.channel,
-        text: m.text,
-        ...(m.blocks ? { blocks: m.blocks as never } : {}),
-        ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
-        metadata: { event_type: METADATA_EVENT, event_payload: { key } },
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
-    );
-    const r = res as WebAPICallResult & { channel?: string; ts?: string };
-    const ref: PostedRef = { channel: String(r.channel ?? msg.channel), ts: String(r.ts) };
+    const short = msg.text.length > PLACEHOLDER_CHARS ? `${msg.text.slice(0, PLACEHOLDER_CHARS - 1)}…` : msg.text;
+    let ref: PostedRef;
+    try {
+      ref = await this.postPlaceholder(key, { ...msg, text: short });
+    } catch (err) {
+      const e = this.translate('chat.postMessage', err);
+      if (e.notSent) await this.memory.clearIntent(key).catch(() => {});
+      throw e;
+    }
     await this.memory.set(key, ref);
+    if (msg.blocks || short !== msg.text) await this.update(ref, msg);
     return ref;
+  }
+
+  /** One chat.postMessage of text only (plus the key as metadata); a 429 is waited out and retried
+   *  here (Slack did not post), anything else is thrown untranslated. */
+  private async postPlaceholder(key: string, msg: OutMessage): Promise<PostedRef> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.postClient.chat.postMessage({
+          channel: msg.channel,
+          text: msg.text,
+          ...(msg.threadTs ? { thread_ts: msg.threadTs } : {}),
+          metadata: { event_type: METADATA_EVENT, event_payload: { key } },
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        const r = res as WebAPICallResult & { channel?: string; ts?: string };
+        return { channel: String(r.channel ?? msg.channel), ts: String(r.ts) };
+      } catch (err) {
+        // The SDK has already slept for Retry-After before throwing.
+        if (attempt < 3 && /rate limit was exceeded/i.test((err as Error).message ?? '')) continue;
+        throw err;
+      }
+    }
   }
 
   async update(ref: PostedRef, msg: Omit<OutMessage, 'channel' | 'threadTs'>): Promise<void> {
@@ -222,15 +273,22 @@ export class Poster {
   }
 
   translate(method: string, err: unknown): SlackPostError {
-    const e = err as { code?: string; data?: { error?: string }; message?: string };
-    const code = e.data?.error ?? (e.code === 'slack_webapi_rate_limited_error' ? 'ratelimited' : e.code === 'slack_webapi_request_error' ? 'request_failed' : e.code) ?? 'unknown_error';
+    if (err instanceof SlackPostError) return err;
+    const e = err as { code?: string; data?: { error?: string }; message?: string; statusCode?: number; original?: { code?: string } };
+    const rateLimited = e.code === 'slack_webapi_rate_limited_error' || /rate limit was exceeded/i.test(e.message ?? '');
+    const code =
+      e.data?.error ??
+      (rateLimited ? 'ratelimited' : e.code === 'slack_webapi_request_error' ? 'request_failed' : e.code === 'slack_webapi_http_error' ? 'http_error' : e.code) ??
+      'unknown_error';
     this.metrics?.slackErrors.inc({ method, error: code });
     this.log.warn({ method, code, err: scrubSecrets(e.message ?? String(err)) }, 'slack api call failed');
-    if (err instanceof SlackPostError) return err;
+    // Certainly not acted on: Slack answered with a refusal, or the connection was never made.
+    const notSent = e.data?.error !== undefined || rateLimited || e.original?.code === 'ECONNREFUSED' || (e.statusCode !== undefined && e.statusCode < 500);
     const access = ACCESS_ERRORS[code];
-    if (access) return new SlackPostError(code, access, false);
-    if (BLOCK_ERRORS.has(code)) return new SlackPostError(code, 'Slack rejected the formatted message.', false);
-    return new SlackPostError(code, `Slack did not accept the message (${code}); I will retry.`, true);
+    if (access) return new SlackPostError(code, access, false, false, notSent);
+    if (BLOCK_ERRORS.has(code)) return new SlackPostError(code, 'Slack rejected the formatted message.', false, false, notSent);
+    const unavailable = UNAVAILABLE_CODES.has(code) || (e.statusCode ?? 0) >= 500;
+    return new SlackPostError(code, unavailable ? `Slack is not answering right now (${code}); I will keep trying.` : `Slack did not accept the message (${code}); I will retry.`, true, unavailable, notSent);
   }
 }
 

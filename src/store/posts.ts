@@ -35,6 +35,11 @@ export class PostMemory {
     return (await this.redis.set(this.k(`${key}:intent`), String(Date.now()), 'EX', TTL_SECONDS, 'NX')) === 'OK';
   }
 
+  /** Forgets the marker: the post certainly did not happen, so a retry may post without looking. */
+  async clearIntent(key: string): Promise<void> {
+    await this.redis.del(this.k(`${key}:intent`));
+  }
+
   async hasIntent(key: string): Promise<boolean> {
     return (await this.redis.exists(this.k(`${key}:intent`))) === 1;
   }

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   webhookToken?: string;
   /** Socket Mode (SLACK_APP_TOKEN) instead of the HTTP receiver. */
   socketMode?: boolean;
+  /** Further process settings (e.g. slackRetryMaxDelayMs, redisUrl of a Sentinel set). */
+  env?: Partial<LeakbotEnv>;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -59,6 +61,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     ...(o.workerConcurrency ? { workerConcurrency: o.workerConcurrency } : {}),
     ...(o.jobLockMs ? { jobLockMs: o.jobLockMs } : {}),
     ...(o.webhookToken ? { webhookToken: o.webhookToken } : {}),
+    ...o.env,
   };
   const logger = createLogger({ level: o.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
   // On a failed start, release what this harness started so the test process can exit.

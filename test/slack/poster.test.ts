@@ -69,7 +69,8 @@ describe('Poster', () => {
   });
 
   it('falls back to plain text when Slack rejects the blocks', async () => {
-    slack.failNext('chat.postMessage', 1, { error: 'invalid_blocks' });
+    // Blocks arrive by chat.update on the placeholder, so that is where Slack refuses them.
+    slack.failNext('chat.update', 1, { error: 'invalid_blocks' });
     await poster.post('k5', { channel: 'C1', text: 'fallback text', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x' } }] });
     const m = slack.parents('C1')[0]!;
     assert.equal(m.text, 'fallback text');
@@ -97,6 +98,33 @@ describe('Poster', () => {
     assert.equal(u.completed, true);
     assert.equal(u.threadTs, p.ts);
     assert.equal(u.content.toString(), content);
+  });
+
+  it('placeholder first: the ts is stored before the blocks are sent; a failed update is retried as an update', async () => {
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'findings' } }];
+    slack.failNext('chat.update', 4, { status: 500 });
+    await assert.rejects(poster.post('k8', { channel: 'C1', text: 'findings', blocks }), (err: unknown) => err instanceof SlackPostError && err.unavailable);
+    assert.ok(await memory.get('k8'), 'the placeholder ts was stored before anything could fail');
+    await poster.post('k8', { channel: 'C1', text: 'findings', blocks });
+    assert.equal(slack.callsTo('chat.postMessage').length, 1, 'posted once');
+    assert.deepEqual(slack.parents('C1')[0]!.blocks, blocks);
+  });
+
+  it('a post Slack accepted but whose reply was lost is never retried blindly, and not doubled', async () => {
+    slack.loseNextPostReplies(1);
+    await assert.rejects(poster.post('k9', { channel: 'C1', text: 'once' }), (err: unknown) => err instanceof SlackPostError && err.unavailable);
+    assert.equal(slack.callsTo('chat.postMessage').length, 1, 'the SDK did not retry chat.postMessage by itself');
+    await poster.post('k9', { channel: 'C1', text: 'once, updated' });
+    assert.equal(slack.parents('C1').length, 1, 'found by its metadata and updated, not posted again');
+    assert.equal(slack.parents('C1')[0]!.text, 'once, updated');
+  });
+
+  it('Slack unreachable: the error says so (unavailable), and the post goes through once Slack is back', async () => {
+    slack.outage(true);
+    await assert.rejects(poster.post('k10', { channel: 'C1', text: 'later' }), (err: unknown) => err instanceof SlackPostError && err.unavailable && err.retryable);
+    slack.outage(false);
+    await poster.post('k10', { channel: 'C1', text: 'later' });
+    assert.equal(slack.parents('C1').length, 1);
   });
 
   it('answers through a response_url and records it', async () => {

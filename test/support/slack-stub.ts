@@ -69,6 +69,12 @@ export interface SlackStub {
   failNext(method: string, n: number, failure: Failure): void;
   /** Channels where chat.postMessage answers not_in_channel. */
   notInChannel: Set<string>;
+  /** Slack down: while on, every Web API and response_url request has its connection dropped
+   *  unanswered (what a client sees when Slack is unreachable). Calls are still recorded. */
+  outage(on: boolean): void;
+  /** Answer chat.postMessage, then drop the connection before the reply is sent (Slack accepted
+   *  the post, the client never learns its ts) for the next n calls. */
+  loseNextPostReplies(n: number): void;
   /** Polls until fn returns a truthy value (or throws after timeoutMs with `what`). */
   waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** Socket Mode: the app-level token apps.connections.open accepts. */
@@ -94,6 +100,8 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   const responses: ResponseUrlPost[] = [];
   const failures = new Map<string, Failure[]>();
   const notInChannel = new Set<string>();
+  let down = false;
+  let loseReplies = 0;
   let tsCounter = 0;
   let idCounter = 0;
   let base = '';
@@ -209,6 +217,11 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://stub');
       const raw = await readAll(req);
+      if (down && (url.pathname.startsWith('/api/') || url.pathname.startsWith('/response/'))) {
+        calls.push({ method: `outage:${url.pathname}`, args: {}, at: Date.now(), token: null });
+        req.socket.destroy();
+        return;
+      }
       const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
@@ -245,7 +258,13 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       }
       const expected = method === 'apps.connections.open' ? appToken : token;
       if (presented !== expected) return reply(200, { ok: false, error: presented ? 'invalid_auth' : 'not_authed' });
-      return reply(200, api(method, args));
+      const out = api(method, args);
+      if (method === 'chat.postMessage' && out.ok && loseReplies > 0) {
+        loseReplies--;
+        req.socket.destroy();
+        return;
+      }
+      return reply(200, out);
     })().catch((err: unknown) => {
       res.writeHead(500);
       res.end(String(err));
@@ -309,6 +328,12 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       failures.set(method, q);
     },
     notInChannel,
+    outage(on) {
+      down = on;
+    },
+    loseNextPostReplies(n) {
+      loseReplies = n;
+    },
     async waitFor(what, fn, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -350,6 +375,8 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       responses.length = 0;
       failures.clear();
       notInChannel.clear();
+      down = false;
+      loseReplies = 0;
     },
     close: () =>
       new Promise<void>((r) => {
