@@ -60,6 +60,7 @@ import { ThreadStore } from './store/threads.js';
 import { addHealthRoutes } from './web/health.js';
 import { RouteRegistry } from './web/routes.js';
 import { closeServer, createHttpServer, listen } from './web/server.js';
+import { ReplayGuard } from './web/slack-verify.js';
 
 export interface CreateLeakbotOptions {
   config: Config;
@@ -167,7 +168,10 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         }
         if (bolt.socket) await bolt.app.start();
       }
-      server = createHttpServer(ctx.routes, bolt?.http ? bolt.http.requestListener : null, log.child({ component: 'http' }));
+      const slackEndpoint = bolt?.http
+        ? { listener: bolt.http.requestListener, signingSecret: env.slackSigningSecret, replay: new ReplayGuard(redis, prefix, log.child({ component: 'slack-verify' })) }
+        : null;
+      server = createHttpServer(ctx.routes, slackEndpoint, log.child({ component: 'http' }));
       const port = await listen(server, o.port ?? env.port, o.host);
       log.info({ port, role, socketMode: !!bolt?.socket, routes: ctx.routes.list().map((r) => `${r.method} ${r.path}`) }, 'http server listening');
       return port;

@@ -1,8 +1,23 @@
-// pino JSON logs. Secrets never reach a log line: tokens, signing secrets and Authorization headers
-// are redacted by path wherever they appear (request headers, config, job data, Slack client args).
+// pino JSON logs. Secrets never reach a log line: tokens, signing secrets and credential headers
+// (Authorization, Cookie, X-Slack-Signature, tokens) are redacted by path wherever they appear
+// (request headers, config, job data, Slack client args), and errors are serialized without the
+// request/response objects some libraries hang on them (Bolt's HTTPReceiverDeferredRequestError
+// carries `req`/`res`, whose raw headers hold bearer tokens and cookies). Child loggers inherit both.
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
+
+/** Header names whose values are credentials (lower case, as Node delivers them). */
+export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-slack-signature', 'x-api-key', 'x-auth-token', 'x-leakbot-token'];
+
+const headerPaths = (): string[] => {
+  const out: string[] = [];
+  for (const h of [...SECRET_HEADERS, 'Authorization', 'Cookie']) {
+    const k = /^[a-z]+$/i.test(h) ? `.${h}` : `["${h}"]`;
+    for (const pre of ['headers', '*.headers', '*.*.headers', '*.*.*.headers']) out.push(`${pre}${k}`);
+  }
+  return out;
+};
 
 export const REDACT_PATHS = [
   'token',
@@ -20,11 +35,17 @@ export const REDACT_PATHS = [
   '*.Authorization',
   'headers.authorization',
   'headers.Authorization',
-  '*.headers.authorization',
-  '*.headers.Authorization',
-  '*.headers.cookie',
-  'headers["x-slack-signature"]',
-  '*.headers["x-slack-signature"]',
+  ...headerPaths(),
+  'appToken',
+  '*.*.token',
+  'webhookToken',
+  '*.webhookToken',
+  'slackBotToken',
+  'slackAppToken',
+  'slackSigningSecret',
+  '*.slackBotToken',
+  '*.slackAppToken',
+  '*.slackSigningSecret',
   'env.SLACK_BOT_TOKEN',
   'env.SLACK_SIGNING_SECRET',
   'env.SLACK_APP_TOKEN',
@@ -47,7 +68,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     {
       name: opts.name ?? 'leakbot',
       level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: [...new Set(REDACT_PATHS)], censor: '[redacted]' },
+      serializers: { err: serializeError, error: serializeError },
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
@@ -56,12 +78,37 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   );
 }
 
+/** Properties an error may carry that hold whole requests, responses or client configs. */
+const ERROR_DROP = new Set(['req', 'res', 'request', 'response', 'headers', 'config', 'options', 'socket', 'agent', 'client']);
+
+/**
+ * pino serializer for errors: type, message, stack, code and other primitive own properties,
+ * scrubbed of tokens; the cause chain (3 deep); Slack's `data.error`. Objects such as req/res are
+ * never copied. Non-errors are logged as their scrubbed string form.
+ */
+export function serializeError(err: unknown, depth = 0): Record<string, unknown> | string {
+  if (!(err instanceof Error)) return scrubSecrets(typeof err === 'string' ? err : safeJson(err)).slice(0, 2000);
+  const out: Record<string, unknown> = { type: err.name || err.constructor?.name || 'Error', message: scrubSecrets(err.message ?? '') };
+  if (err.stack) out.stack = scrubSecrets(err.stack);
+  for (const k of Object.keys(err)) {
+    if (ERROR_DROP.has(k) || k === 'message' || k === 'stack' || k === 'cause') continue;
+    const v = (err as unknown as Record<string, unknown>)[k];
+    if (typeof v === 'string') out[k] = SECRET_KEY.test(k) ? '[redacted]' : scrubSecrets(v.slice(0, 2000));
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+    else if (k === 'data' && v && typeof v === 'object' && typeof (v as { error?: unknown }).error === 'string') out.slackError = (v as { error: string }).error;
+  }
+  if (err.cause !== undefined && depth < 3) out.cause = serializeError(err.cause, depth + 1);
+  return out;
+}
+
 /** Strips anything that looks like a Slack token or a bearer credential from free text (error
  *  messages can quote request URLs or headers). */
 export function scrubSecrets(text: string): string {
   return text
     .replace(/xox[abprse]-[A-Za-z0-9-]+/g, 'xox?-[redacted]')
     .replace(/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]')
+    .replace(/v0=[0-9a-f]{64}/g, 'v0=[redacted]')
+    .replace(/\b(cookie|set-cookie|x-slack-signature|authorization)(["']?\s*[:=]\s*["']?)[^"'\r\n,;}]+/gi, '$1$2[redacted]')
     .replace(/(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]');
 }
 
@@ -88,9 +135,19 @@ export function slackLogger(log: Logger): {
   };
 }
 
+const SECRET_KEY = /token|secret|password|signature|cookie|authorization/i;
+
+/** JSON for free-text logs: request/response objects dropped, credential-named keys redacted. */
 function safeJson(x: unknown): string {
   try {
-    return JSON.stringify(x);
+    return (
+      JSON.stringify(x, (k, v: unknown) => {
+        if (k === '') return v;
+        if (ERROR_DROP.has(k)) return undefined;
+        if (SECRET_KEY.test(k) || SECRET_HEADERS.includes(k.toLowerCase())) return '[redacted]';
+        return v;
+      }) ?? String(x)
+    );
   } catch {
     return String(x);
   }

@@ -114,12 +114,18 @@ export async function run(role: Role, env: NodeJS.ProcessEnv = process.env, opts
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopping ??= leakbot.stop());
   if (opts.signals ?? true) {
-    // A stray rejection is logged, not fatal; an uncaught exception leaves the process in an
-    // unknown state: stop gracefully (in-flight jobs return to the queue) and exit non-zero.
-    process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
-    process.once('uncaughtException', (err) => {
-      log.fatal({ err }, 'uncaught exception; shutting down');
-      void stop().finally(() => process.exit(1));
+    // Nothing a client or a library throws may end an incident bot: every request path answers on
+    // its own (src/web/server.ts), and whatever still escapes is logged (errors serialized without
+    // req/res, headers redacted: src/log.ts) while the process keeps serving. A supervisor that
+    // wants a restart can watch leakbot_uncaught_errors_total.
+    const uncaught = leakbot.ctx.metrics.uncaughtErrors;
+    process.on('unhandledRejection', (err) => {
+      uncaught.inc({ kind: 'rejection' });
+      log.error({ err }, 'unhandled promise rejection; still serving');
+    });
+    process.on('uncaughtException', (err) => {
+      uncaught.inc({ kind: 'exception' });
+      log.fatal({ err }, 'uncaught exception; still serving');
     });
     for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       process.once(sig, () => {

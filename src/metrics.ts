@@ -13,6 +13,8 @@ export interface Metrics {
   commands: Counter<'verb' | 'outcome'>;
   queueDepth: Gauge<'state'>;
   slackErrors: Counter<'method' | 'error'>;
+  /** Errors that escaped every handler (logged; the process keeps serving). */
+  uncaughtErrors: Counter<'kind'>;
   /** Called before each scrape (e.g. to read queue depth from Redis). */
   onCollect(fn: () => Promise<void>): void;
 }
@@ -47,6 +49,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     commands: new Counter({ name: 'leakbot_commands_total', help: 'Slash commands by verb and outcome', labelNames: ['verb', 'outcome'] as const, registers: [registry] }),
     queueDepth,
     slackErrors: new Counter({ name: 'leakbot_slack_errors_total', help: 'Slack Web API errors by method and error code', labelNames: ['method', 'error'] as const, registers: [registry] }),
+    uncaughtErrors: new Counter({ name: 'leakbot_uncaught_errors_total', help: 'Exceptions and rejections no handler caught (logged, process kept serving)', labelNames: ['kind'] as const, registers: [registry] }),
     onCollect(fn) {
       collectors.push(fn);
     },

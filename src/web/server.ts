@@ -1,37 +1,125 @@
-// The one HTTP server of a leakbot process: our routes first, everything else to Bolt's
-// HTTPReceiver listener (which verifies Slack signatures itself and answers 401 on bad/stale ones).
+// The one HTTP server of a leakbot process. Every request ends here with an answer: our routes
+// (health, metrics, webhooks), POST /slack/events (verified by us, then handed to Bolt's
+// HTTPReceiver listener), 405 for a known path with another method, 404 for the rest. Nothing a
+// client sends may throw out of this listener: Bolt throws on paths it does not serve, which used
+// to end the process, so it only ever sees POST /slack/events.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { RouteRegistry, RouteResponse } from './routes.js';
+import { verifySlackSignature, type ReplayGuard } from './slack-verify.js';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
+/** Slack's own payloads are small; a message shortcut carries at most a 40,000-char message. */
+export const SLACK_MAX_BODY = 1024 * 1024;
+export const SLACK_EVENTS_PATH = '/slack/events';
 
-export function createHttpServer(routes: RouteRegistry, fallback: RequestListener | null, log: Logger): Server {
+/** The Slack side of the server (HTTP mode only): Bolt's listener and what it needs to verify. */
+export interface SlackEndpoint {
+  listener: RequestListener;
+  signingSecret: string;
+  replay: ReplayGuard;
+}
+
+export function createHttpServer(routes: RouteRegistry, slack: SlackEndpoint | null, log: Logger): Server {
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routes.find(req.method ?? 'GET', url.pathname);
-    if (!route) {
-      if (fallback) return fallback(req, res);
-      return send(res, { status: 404, body: { error: 'not found' } });
+    try {
+      handle(req, res);
+    } catch (err) {
+      log.error({ err, method: req.method, path: safePath(req.url) }, 'request handling failed');
+      send(res, { status: 500, body: { error: 'internal error' } });
     }
+  });
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
+    if (slack && url.pathname === SLACK_EVENTS_PATH && method === 'POST') return void handleSlack(req, res, slack, requestId);
+    // HEAD is GET without a body (RFC 9110 §9.3.2) wherever GET exists.
+    const route = routes.find(method === 'HEAD' ? 'GET' : method, url.pathname);
+    if (!route) {
+      const allowed = allowedMethods(url.pathname);
+      if (allowed.length === 0) return drain(req, res, { status: 404, body: { error: 'not found' } }, requestId);
+      return drain(req, res, { status: 405, headers: { allow: allowed.join(', ') }, body: { error: 'method not allowed' } }, requestId);
+    }
     const rlog = log.child({ requestId, route: `${route.method} ${route.path}` });
     readBody(req, route.maxBodyBytes ?? DEFAULT_MAX_BODY)
       .then(async (rawBody) => {
-        if (rawBody === null) return send(res, { status: 413, body: { error: 'request body too large' } });
-        const out = await route.handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, rawBody, requestId });
-        send(res, out, requestId);
+        if (rawBody === null) return send(res, { status: 413, body: { error: 'request body too large' } }, requestId);
+        const out = await route.handler({ method: route.method, path: url.pathname, query: url.searchParams, headers: req.headers, rawBody, requestId });
+        send(res, out, requestId, method === 'HEAD');
       })
       .catch((err: unknown) => {
         rlog.error({ err }, 'route handler failed');
         send(res, { status: 500, body: { error: 'internal error' } }, requestId);
       });
-  });
+  }
+
+  function allowedMethods(path: string): string[] {
+    const out = new Set<string>();
+    for (const r of routes.list()) if (r.path === path) out.add(r.method);
+    if (slack && path === SLACK_EVENTS_PATH) out.add('POST');
+    if (out.has('GET')) out.add('HEAD');
+    return [...out].sort();
+  }
+
+  async function handleSlack(req: IncomingMessage, res: ServerResponse, s: SlackEndpoint, requestId: string): Promise<void> {
+    const slog = log.child({ requestId, route: `POST ${SLACK_EVENTS_PATH}` });
+    try {
+      const rawBody = await readBody(req, SLACK_MAX_BODY);
+      if (rawBody === null) return send(res, { status: 413, body: { error: 'request body too large' } }, requestId);
+      const now = Date.now();
+      if (!isSslCheck(req, rawBody)) {
+        const v = verifySlackSignature(req.headers, rawBody, s.signingSecret, now);
+        if (!v.ok) {
+          slog.warn({ reason: v.reason }, 'slack request refused');
+          return send(res, { status: 401, body: { error: 'invalid request signature' } }, requestId);
+        }
+        if (!(await s.replay.firstSeen(v.timestamp, v.signature, now))) {
+          slog.warn('slack request refused: replay of an already accepted request');
+          return send(res, { status: 409, body: { error: 'replayed request' } }, requestId);
+        }
+      }
+      // Bolt reads `rawBody` when present (BufferedIncomingMessage) instead of the consumed stream.
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = rawBody;
+      req.headers['x-request-id'] = requestId;
+      s.listener(req, res);
+    } catch (err) {
+      slog.error({ err }, 'slack request handling failed');
+      send(res, { status: 500, body: { error: 'internal error' } }, requestId);
+    }
+  }
+
   // Slow-loris guard; Slack and Alertmanager send small bodies quickly.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
+  // Errors after listen (EMFILE, a bad socket) are logged; they must not become uncaught.
+  server.on('error', (err) => log.error({ err }, 'http server error'));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    log.debug({ code: err.code }, 'malformed HTTP request');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   return server;
+}
+
+/** Slack's ssl_check pings are unsigned by design; Bolt answers them (and strips anything else). */
+function isSslCheck(req: IncomingMessage, rawBody: Buffer): boolean {
+  return req.headers['content-type'] === 'application/x-www-form-urlencoded' && new URLSearchParams(rawBody.toString('utf8')).get('ssl_check') === '1';
+}
+
+function safePath(url: string | undefined): string {
+  return (url ?? '/').split('?')[0]!.slice(0, 200);
+}
+
+/** Answers without reading a body the route would not use: consume it (capped) so keep-alive works. */
+function drain(req: IncomingMessage, res: ServerResponse, out: RouteResponse, requestId: string): void {
+  const head = (req.method ?? '').toUpperCase() === 'HEAD';
+  readBody(req, DEFAULT_MAX_BODY).then(
+    () => send(res, out, requestId, head),
+    () => send(res, out, requestId, head),
+  );
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
@@ -53,8 +141,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
   });
 }
 
-function send(res: ServerResponse, out: RouteResponse, requestId?: string): void {
-  if (res.headersSent) return;
+function send(res: ServerResponse, out: RouteResponse, requestId?: string, headOnly = false): void {
+  if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string> = { ...(out.headers ?? {}) };
   if (requestId) headers['x-request-id'] = requestId;
   let body: string | Buffer = '';
@@ -64,8 +152,9 @@ function send(res: ServerResponse, out: RouteResponse, requestId?: string): void
     body = JSON.stringify(out.body);
     headers['content-type'] ??= 'application/json';
   }
+  headers['content-length'] = String(Buffer.byteLength(body));
   res.writeHead(out.status, headers);
-  res.end(body);
+  res.end(headOnly ? undefined : body);
 }
 
 export function listen(server: Server, port: number, host?: string): Promise<number> {

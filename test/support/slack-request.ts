@@ -10,14 +10,16 @@ export interface SignOptions {
   staleSeconds?: number;
   /** Send no signature headers at all. */
   unsigned?: boolean;
+  /** Exact x-slack-request-timestamp to sign and send (e.g. '1e20'); overrides staleSeconds. */
+  timestamp?: string;
 }
 
-export function slackSignature(secret: string, timestamp: number, body: string): string {
+export function slackSignature(secret: string, timestamp: number | string, body: string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
 export function signedHeaders(secret: string, body: string, opts: SignOptions = {}): Record<string, string> {
-  const ts = Math.floor(Date.now() / 1000) - (opts.staleSeconds ?? 0);
+  const ts = opts.timestamp ?? String(Math.floor(Date.now() / 1000) - (opts.staleSeconds ?? 0));
   const h: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (!opts.unsigned) {
     h['x-slack-request-timestamp'] = String(ts);
@@ -34,9 +36,14 @@ export interface SlackHttpResult {
   ms: number;
 }
 
-async function post(url: string, secret: string, body: string, opts: SignOptions): Promise<SlackHttpResult> {
+function post(url: string, secret: string, body: string, opts: SignOptions): Promise<SlackHttpResult> {
+  return postRaw(url, signedHeaders(secret, body, opts), body);
+}
+
+/** POSTs exactly these headers and body (a replay sends the same pair twice). */
+export async function postRaw(url: string, headers: Record<string, string>, body: string): Promise<SlackHttpResult> {
   const started = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: signedHeaders(secret, body, opts), body, signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   const ms = performance.now() - started;
   let json: Record<string, unknown> | null = null;
@@ -60,7 +67,12 @@ export interface CommandInput {
 
 /** POSTs a slash command to `eventsUrl` (…/slack/events). */
 export function sendCommand(eventsUrl: string, secret: string, c: CommandInput, opts: SignOptions = {}): Promise<SlackHttpResult> {
-  const body = new URLSearchParams({
+  return post(eventsUrl, secret, commandBody(c), opts);
+}
+
+/** The form body Slack sends for a slash command. */
+export function commandBody(c: CommandInput): string {
+  return new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: c.team ?? 'T0STUB',
     team_domain: 'stub',
@@ -75,7 +87,6 @@ export function sendCommand(eventsUrl: string, secret: string, c: CommandInput, 
     response_url: c.responseUrl ?? 'https://hooks.slack.invalid/commands/none',
     trigger_id: `${Date.now()}.trigger`,
   }).toString();
-  return post(eventsUrl, secret, body, opts);
 }
 
 export interface ActionInput {
