@@ -108,7 +108,9 @@ async function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): Prom
         ? renderMarkdown(a)
         : renderText(a, { color });
   process.stdout.write(out);
-  if (o.failOnLeak && a.findings.some((f) => f.confidence !== 'low')) process.exitCode = EXIT.leak;
+  // Counted before --max-findings cut the list: presentation never changes the exit code.
+  const actionable = a.counts ? a.counts.high + a.counts.medium : a.findings.filter((f) => f.confidence !== 'low').length;
+  if (o.failOnLeak && actionable > 0) process.exitCode = EXIT.leak;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);

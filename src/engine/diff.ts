@@ -3,7 +3,7 @@
 // folded), so a redeploy that shifted lines still lines up with the pile it was before. Both keys
 // leave out the runtime frames a goroutine parks in (group.ts), so a debug=2 baseline also lines up
 // with a debug=1 or proto capture.
-import type { Snapshot, StackGroup } from './model.js';
+import type { Identity, Snapshot, StackGroup } from './model.js';
 
 export interface GroupSeries {
   key: string;
@@ -22,6 +22,11 @@ export interface GroupSeries {
   vanished: boolean;
   /** Goroutines per minute between the first and the last snapshot; null without capture times. */
   growthPerMinute: number | null;
+  /** Survivors, newcomers and departures by goroutine id; null unless every snapshot is debug=2. */
+  identity: Identity | null;
+  /** Ids of the last step's newcomers that the process started after the previous snapshot (not
+   *  goroutines that only moved in from another stack), ascending; null without identity. */
+  lastNewcomerIds: number[] | null;
 }
 
 interface Building {
@@ -30,6 +35,8 @@ interface Building {
   counts: number[];
   group: StackGroup;
   lastSeen: number;
+  /** Goroutine ids per snapshot (empty where absent); null once a snapshot without ids joins. */
+  ids: number[][];
 }
 
 export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
@@ -39,6 +46,7 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
   const byCoarse = new Map<string, Building[]>();
   const attach = (s: Building, i: number, g: StackGroup) => {
     s.counts[i] = (s.counts[i] ?? 0) + g.count;
+    if (g.ids) for (const id of g.ids) s.ids[i]!.push(id);
     if (s.lastSeen !== i || g.count > s.group.count) s.group = g;
     s.lastSeen = i;
     byKey.set(g.key, s);
@@ -54,7 +62,14 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
     for (const g of unmatched) {
       let best = free(byCoarse.get(g.coarseKey), i);
       if (!best) {
-        best = { key: g.key, coarseKey: g.coarseKey, counts: new Array<number>(n).fill(0), group: g, lastSeen: i };
+        best = {
+          key: g.key,
+          coarseKey: g.coarseKey,
+          counts: new Array<number>(n).fill(0),
+          group: g,
+          lastSeen: i,
+          ids: Array.from({ length: n }, () => []),
+        };
         all.push(best);
         listAt(byCoarse, g.coarseKey).push(best);
       }
@@ -84,6 +99,8 @@ function finish(all: Building[], snaps: readonly Snapshot[]): GroupSeries[] {
   const first = snaps[0]?.capturedAt ?? null;
   const last = snaps[n - 1]?.capturedAt ?? null;
   const minutes = first !== null && last !== null && last > first ? (last - first) / 60_000 : null;
+  // Ids mean identity only when every snapshot carries them (debug=2 of one process).
+  const withIds = n >= 2 && snaps.every((sn) => sn.format === 'debug2' && (sn.maxId ?? 0) > 0);
   return all.map((s) => {
     const before = s.counts[0] ?? 0;
     const after = s.counts[n - 1] ?? 0;
@@ -100,6 +117,28 @@ function finish(all: Building[], snaps: readonly Snapshot[]): GroupSeries[] {
       isNew: before === 0,
       vanished: after === 0,
       growthPerMinute: minutes === null ? null : (after - before) / minutes,
+      ...(withIds ? identityOf(s.ids, snaps[n - 2]?.maxId ?? 0) : { identity: null, lastNewcomerIds: null }),
     };
   });
+}
+
+/** Same id in the same series at two snapshots = the same goroutine, still parked there. */
+function identityOf(ids: number[][], prevMaxId: number): { identity: Identity; lastNewcomerIds: number[] } {
+  const sets = ids.map((l) => new Set(l));
+  const steps: Identity['steps'] = [];
+  let lastNew: number[] = [];
+  for (let i = 1; i < ids.length; i++) {
+    const prev = sets[i - 1]!;
+    const fresh = ids[i]!.filter((id) => !prev.has(id));
+    const survivors = ids[i]!.length - fresh.length;
+    steps.push({ survivors, newcomers: fresh.length, departures: prev.size - survivors });
+    if (i === ids.length - 1) lastNew = fresh.filter((id) => id > prevMaxId).sort((a, b) => a - b);
+  }
+  const first = sets[0]!;
+  const last = ids[ids.length - 1]!;
+  const survivors = last.filter((id) => first.has(id)).length;
+  return {
+    identity: { survivors, newcomers: last.length - survivors, departures: first.size - survivors, steps },
+    lastNewcomerIds: lastNew,
+  };
 }

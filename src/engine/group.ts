@@ -31,12 +31,12 @@ interface Acc {
   orphans: number;
   leaked: number;
   lockedToThread: number;
-  /** Distinct creator ids (`in goroutine N`), capped at MAX_CREATORS: one creator is a pool. */
+  /** Distinct creator ids (`in goroutine N`): one creator is a pool, many gone ones per-request. */
   creatorIds: Set<number> | null;
+  liveCreators: number;
+  /** Goroutine ids of the group (debug=2), for identity across snapshots and the pile's shape. */
+  ids: number[] | null;
 }
-
-/** Distinct creator ids counted per group; more says nothing new to the ranking. */
-export const MAX_CREATORS = 64;
 
 /** Grows by doubling; numbers as float64 so 64-bit goroutine ids up to 2^53 stay exact. */
 class NumberList {
@@ -65,6 +65,7 @@ export class SnapshotBuilder {
   private readonly creators = new NumberList();
   private readonly creatorGroups: Acc[] = [];
   private total = 0;
+  private maxId = 0;
 
   add(g: Goroutine): void {
     if (!(g.count > 0)) return;
@@ -91,6 +92,8 @@ export class SnapshotBuilder {
         leaked: 0,
         lockedToThread: 0,
         creatorIds: null,
+        liveCreators: 0,
+        ids: null,
       };
       this.groups.set(idKey, acc);
     }
@@ -106,12 +109,15 @@ export class SnapshotBuilder {
     if (g.leaked) acc.leaked += n;
     if (g.lockedToThread) acc.lockedToThread += n;
     for (const k in g.labels) addLabel(acc, k, g.labels[k]!);
-    if (g.id !== null) this.ids.push(g.id);
+    if (g.id !== null) {
+      this.ids.push(g.id);
+      (acc.ids ??= []).push(g.id);
+      if (g.id > this.maxId) this.maxId = g.id;
+    }
     if (g.creatorId !== null) {
       this.creators.push(g.creatorId);
       this.creatorGroups.push(acc);
-      acc.creatorIds ??= new Set();
-      if (acc.creatorIds.size < MAX_CREATORS) acc.creatorIds.add(g.creatorId);
+      (acc.creatorIds ??= new Set()).add(g.creatorId);
     }
   }
 
@@ -148,6 +154,7 @@ export class SnapshotBuilder {
       groups,
       truncated: meta.truncated ?? false,
       warnings: meta.warnings ?? [],
+      ...(this.maxId > 0 ? { maxId: this.maxId } : {}),
     };
   }
 
@@ -158,6 +165,9 @@ export class SnapshotBuilder {
     const creators = this.creators.view();
     for (let i = 0; i < creators.length; i++) {
       if (!sortedHas(ids, creators[i]!)) this.creatorGroups[i]!.orphans++;
+    }
+    for (const acc of this.groups.values()) {
+      if (acc.creatorIds) for (const c of acc.creatorIds) if (sortedHas(ids, c)) acc.liveCreators++;
     }
   }
 }
@@ -213,7 +223,8 @@ function toGroup(acc: Acc): StackGroup {
     orphans: acc.orphans,
     leaked: acc.leaked,
     lockedToThread: acc.lockedToThread,
-    ...(acc.creatorIds ? { distinctCreators: acc.creatorIds.size } : {}),
+    ...(acc.creatorIds ? { distinctCreators: acc.creatorIds.size, liveCreators: acc.liveCreators } : {}),
+    ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
   };
 }
 

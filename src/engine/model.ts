@@ -83,6 +83,11 @@ export interface StackGroup {
   /** Distinct creator goroutine ids (`created by … in goroutine N`) seen in the group; absent when the
    *  format has none. One creator for many goroutines is a pool; many gone creators is a per-request leak. */
   distinctCreators?: number;
+  /** Of those creators, how many are still in the dump (a live creator: a pool's owner, a loop). */
+  liveCreators?: number;
+  /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
+   *  place in the process's id history (Go hands ids out in creation order, runtime/proc.go newproc1). */
+  ids?: number[];
 }
 
 export interface Snapshot {
@@ -96,6 +101,8 @@ export interface Snapshot {
   /** Input ended mid-goroutine or hit Go's 64 MiB debug=2 cap: analysed as far as it goes. */
   truncated: boolean;
   warnings: string[];
+  /** Highest goroutine id in the dump (debug=2): how many goroutines the process has started, roughly. */
+  maxId?: number;
 }
 
 export type Confidence = 'high' | 'medium' | 'low';
@@ -145,6 +152,92 @@ export interface Finding {
   confidence: Confidence;
   groupKey: string;
   coarseKey: string;
+  /** Optional only so adapters' hand-made Findings stay valid; the engine always sets the four below.
+   *  The evidence table rows that applied (verdict.ts EVIDENCE), strongest first; `points` summed
+   *  give the confidence. */
+  evidence?: EvidenceItem[];
+  /** Goroutine identity across the series (debug=2 ids), oldest → latest; null without ids. */
+  identity?: Identity | null;
+  /** Where the pile sits in the process's id history, from the latest snapshot; null without ids. */
+  shape?: PileShape | null;
+  /** Every call path merged into this finding, with the frame that tells it apart (length 1 when not merged). */
+  paths?: CallPath[];
+}
+
+/** One applied row of the evidence table. */
+export interface EvidenceItem {
+  signal: SignalId;
+  points: number;
+  /** Why, in the user's words ("kept all 26 goroutines of the first snapshot and added 25"). */
+  text: string;
+}
+
+export type SignalId =
+  | 'leak-mark'
+  | 'kept-and-added'
+  | 'kept-and-added-batch'
+  | 'grew-every-step'
+  | 'grew'
+  | 'kept-all'
+  | 'plateau'
+  | 'turned-over'
+  | 'drained'
+  | 'per-request'
+  | 'one-live-creator'
+  | 'started-together'
+  | 'accumulated'
+  | 'long-wait'
+  | 'intrinsic'
+  | 'crowd'
+  | 'request-scoped';
+
+/** Survivors (same id, same group in both), newcomers and departures between the first and the last
+ *  snapshot, plus per step of the series. */
+export interface Identity {
+  survivors: number;
+  newcomers: number;
+  departures: number;
+  steps: { survivors: number; newcomers: number; departures: number }[];
+}
+
+/** A pile's place in the id history: `spread` = (max id − min id) / the process's max id, `density` =
+ *  goroutines / ids in that range. A pool started at once is dense; a leak accumulated over time spreads. */
+export interface PileShape {
+  minId: number;
+  maxId: number;
+  processMaxId: number;
+  spread: number;
+  density: number;
+}
+
+/** One call path of a merged finding. `distinct` is the outermost frame of the service's own code that
+ *  no other path shares (the function to fix is often there), else the path's site. */
+export interface CallPath {
+  count: number;
+  site: Frame | null;
+  distinct: Frame | null;
+  createdBy: Frame | null;
+  confidence: Confidence;
+}
+
+export type HangReason = 'deadlock' | 'test-timeout' | 'lock-held';
+
+/** A process (or test) that cannot proceed: not a leak, its own kind of finding. */
+export interface Hang {
+  reason: HangReason;
+  /** One line: "all goroutines are asleep (deadlock)", "test timed out: TestX stuck". */
+  title: string;
+  /** The goroutine that cannot proceed: main, the test, or the lone lock waiter. */
+  goroutineId: number | null;
+  state: string;
+  waitMinutes: number | null;
+  /** The line of the service's code where it is stuck, and the standard-library call it waits in. */
+  site: Frame | null;
+  waitsOn: Frame | null;
+  frames: Frame[];
+  /** Other goroutines asleep with it (deadlock), or 0. */
+  others: number;
+  advice: string;
 }
 
 export interface SnapshotSummary {
@@ -164,4 +257,8 @@ export interface Analysis {
   findings: Finding[];
   /** Groups that grew or shrank but were judged benign or noise, for "why not" questions. */
   suppressed: number;
+  /** Findings per confidence before `maxFindings` cut the list: verdicts and exit codes use these. */
+  counts?: { high: number; medium: number; low: number; total: number };
+  /** Hangs (deadlock, test timeout, a lone lock waiter for hours): never counted as leaks. */
+  hangs?: Hang[];
 }

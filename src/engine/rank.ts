@@ -1,15 +1,15 @@
-// Signals → score and confidence for every group series; only suspects become findings.
-//
-// Confidence is decided by which evidence is present, not by adding points: Go's own leak marker is
-// ground truth; growth at every step of a series is a leak; growth between two snapshots needs a second
-// witness (goroutines that outlived their creators, long waits, or a pattern that healthy code does not
-// sit in) to be more than "worth a look"; a single snapshot can never be more than medium without the
-// marker. Noise is filtered before that: benign stacks, stacks made only of standard-library frames,
-// piles that rose and fell (surges), steady pools, in-flight request handlers.
+// Series → findings. Every series that is still there, not benign and blocked in the service's own
+// code is judged by its evidence (evidence.ts: identity across snapshots, growth, the pile's shape,
+// waits, Go's leak mark), summed through the one evidence table (verdict.ts) into a confidence. Noise
+// is filtered before that: benign stacks and stacks made only of standard-library frames. Hangs
+// (hang.ts) are reported beside the findings, never as leaks.
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore } from './benign.js';
-import type { Analysis, BlockKind, Confidence, Finding, PatternId, Snapshot, SnapshotSummary } from './model.js';
-import { isRequestScoped, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
+import { evidenceOf, leakedIn, type Evidence } from './evidence.js';
+import { findHangs } from './hang.js';
+import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary } from './model.js';
+import { isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
+import { confidenceOf, pointsOf } from './verdict.js';
 
 /** Knobs the CLI, the bot and the config pass to analyze/compare. */
 export interface AnalyzeOptions {
@@ -23,15 +23,8 @@ export interface AnalyzeOptions {
 
 const DEFAULT_MIN_DELTA = 5;
 const DEFAULT_MAX_FINDINGS = 25;
-/** Fewer goroutines than this in one place is not a pile worth reporting without growth or the marker. */
+/** Fewer goroutines than this in one place is not a pile worth a low finding. */
 const MIN_PILE = 5;
-/** A wait this long (minutes, as Go printed it) is not a request in flight. */
-const LONG_WAIT_MIN = 10;
-/** Uber's LeakProf flags this many goroutines parked on one channel operation in one profile; we do
- *  too, for operations healthy code does not park crowds in (see INTRINSIC). */
-const CONCENTRATION = 1000;
-/** Orphans only mean "per-request" when they came from several creators (one creator = a pool). */
-const MIN_ORPHAN_CREATORS = 3;
 
 const BLOCKED = new Set<BlockKind>([
   'chan-send',
@@ -51,28 +44,19 @@ const BLOCKED = new Set<BlockKind>([
   'unknown', // parked on something the format does not name (debug=1 channel operations)
 ]);
 
-/** Patterns healthy code does not pile up in, so growth alone is enough for "medium". */
-const INTRINSIC = new Set<PatternId>([
-  'chan-send-no-receiver',
-  'nil-chan',
-  'select-no-cases',
-  'unclosed-http-body',
-  'waitgroup-never-done',
-  'cond-never-signalled',
-]);
-
 const TIER: Record<Confidence, { floor: number; width: number; rank: number }> = {
   high: { floor: 70, width: 30, rank: 0 },
   medium: { floor: 40, width: 29, rank: 1 },
   low: { floor: 10, width: 29, rank: 2 },
 };
 
-/** Single-snapshot analysis: no growth signal, so confidence is lower than in a series. */
+/** Single-snapshot analysis: no growth or identity signal, so at most medium without Go's leak mark. */
 export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis {
   return compare([snapshot], opts);
 }
 
-/** Two or more snapshots of one service, oldest first: a leak keeps growing, a surge rises and falls. */
+/** Two or more snapshots of one process, oldest first: a leak keeps its goroutines and adds more, a
+ *  surge or a busy pool turns over. Throws RangeError on an empty list. */
 export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis {
   if (input.length === 0) throw new RangeError('compare needs at least one snapshot');
   // Oldest first is the contract; when every capture time is known, hold callers to it.
@@ -81,6 +65,9 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
   const ctx: Context = {
     n: series.length,
     minDelta: Math.max(1, opts.minDelta ?? DEFAULT_MIN_DELTA),
+    // Ids show growth goroutine by goroutine: two that arrived and stayed are growth, unless the user
+    // raised the bar.
+    minNewcomers: Math.max(2, opts.minDelta ?? 2),
     ignore: compileIgnore(opts.ignore ?? []),
     series,
     latest: series[series.length - 1]!,
@@ -100,17 +87,21 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
   }
   const findings = mergeBySite(found);
   findings.sort(better);
+  const by = (c: Confidence) => findings.filter((f) => f.confidence === c).length;
   return {
     mode: series.length === 1 ? 'single' : 'diff',
     snapshots: series.map(summarize),
     findings: findings.slice(0, Math.max(0, opts.maxFindings ?? DEFAULT_MAX_FINDINGS)),
     suppressed,
+    counts: { high: by('high'), medium: by('medium'), low: by('low'), total: findings.length },
+    hangs: findHangs(ctx.latest),
   };
 }
 
 interface Context {
   n: number;
   minDelta: number;
+  minNewcomers: number;
   ignore: RegExp[];
   series: Snapshot[];
   latest: Snapshot;
@@ -131,71 +122,6 @@ function summarize(s: Snapshot): SnapshotSummary {
   };
 }
 
-/** Everything judge() looks at, worked out once. */
-interface Facts {
-  reading: Reading;
-  blocked: boolean;
-  growth: boolean;
-  monotonic: boolean;
-  surge: boolean;
-  plateau: boolean;
-  longWait: boolean;
-  orphansPerRequest: boolean;
-  requestScoped: boolean;
-  leaked: number;
-}
-
-function factsOf(s: GroupSeries, ctx: Context): Facts {
-  const g = s.group;
-  const reading = readGroup(g);
-  const c = s.counts;
-  const steps = c.slice(1).map((v, i) => v - c[i]!);
-  const growth = ctx.n >= 2 && s.delta >= ctx.minDelta;
-  // A per-request leak's goroutines each come from a different creator that has since returned. Not
-  // for readLoops: every HTTP connection is dialled by a goroutine that exits at once.
-  const orphanCreators = g.distinctCreators ?? 0;
-  return {
-    reading,
-    blocked: BLOCKED.has(g.kind) || reading.pattern === 'unclosed-http-body',
-    growth,
-    monotonic: growth && ctx.n >= 3 && steps.every((d) => d > 0),
-    surge: ctx.n >= 2 && s.peak - s.after >= Math.max(ctx.minDelta, 0.3 * s.peak),
-    plateau: growth && ctx.n >= 3 && (steps[steps.length - 1] ?? 0) <= 0,
-    longWait: (g.waitMinutes?.max ?? 0) >= LONG_WAIT_MIN,
-    orphansPerRequest:
-      reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && orphanCreators >= MIN_ORPHAN_CREATORS,
-    requestScoped: isRequestScoped(g),
-    leaked: leakedIn(s, ctx),
-  };
-}
-
-/** Goroutines Go's leak profile reported as leaked. Its debug=2 form marks them `(leaked)`; its debug=1
- *  and proto forms list only leaked goroutines, so every goroutine there counts. */
-function leakedIn(s: GroupSeries, ctx: Context): number {
-  const snap = ctx.series[s.lastSeen]!;
-  if (s.group.leaked > 0 || !snap.leakProfile || snap.format === 'debug2') return s.group.leaked;
-  return s.group.count;
-}
-
-/** The confidence this evidence supports, or null when the series is not a suspect. */
-function confidenceOf(s: GroupSeries, f: Facts, ctx: Context): Confidence | null {
-  if (f.leaked > 0) return 'high';
-  if (!f.blocked) return null;
-  if (f.surge && !f.longWait) return null;
-  const witness = f.orphansPerRequest || f.longWait;
-  if (ctx.n >= 2) {
-    if (!f.growth) return s.after >= MIN_PILE && witness && !f.requestScoped ? 'low' : null;
-    if (f.monotonic) return f.requestScoped ? 'medium' : 'high';
-    if (f.plateau) return 'low';
-    if (witness) return f.requestScoped ? 'medium' : 'high';
-    return !f.requestScoped && INTRINSIC.has(f.reading.pattern) ? 'medium' : 'low';
-  }
-  if (s.after < MIN_PILE) return null;
-  if (f.requestScoped) return 'low';
-  if (witness || (s.after >= CONCENTRATION && INTRINSIC.has(f.reading.pattern))) return 'medium';
-  return 'low';
-}
-
 const noteworthy = (s: GroupSeries, ctx: Context) =>
   Math.abs(s.delta) >= ctx.minDelta || (s.after >= MIN_PILE && BLOCKED.has(s.group.kind));
 
@@ -204,7 +130,7 @@ const noteworthy = (s: GroupSeries, ctx: Context) =>
 function admissible(s: GroupSeries, ctx: Context): boolean {
   if (s.vanished) return false;
   const benign = benignReason(s.group, ctx.ignore);
-  const leaked = leakedIn(s, ctx);
+  const leaked = leakedIn(s, ctx.series);
   if (benign === 'ignored' || (benign === 'benign' && leaked === 0)) return false;
   // Stacks without a line of the service's code are the runtime's and the standard library's own
   // machinery (accept loops, keep-alive connections, signal handling): not the service's leak.
@@ -214,14 +140,21 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
 
 function judge(s: GroupSeries, ctx: Context): Finding | null {
   const g = s.group;
-  const f = factsOf(s, ctx);
-  const confidence = confidenceOf(s, f, ctx);
+  const reading = readGroup(g);
+  const ev = evidenceOf(s, reading, ctx);
+  if (ev.leaked === 0 && !BLOCKED.has(g.kind) && reading.pattern !== 'unclosed-http-body') return null;
+  const points = pointsOf(ev.items);
+  const confidence = confidenceOf(points, { single: ctx.n === 1, leakMark: ev.leaked > 0 });
   if (!confidence) return null;
+  // A low finding needs a pile; medium and high stand on their evidence (a GoKer leak is a few goroutines).
+  if (confidence === 'low' && s.after < MIN_PILE) return null;
 
-  const info = f.reading.info;
-  const signals = signalsOf(s, f, ctx);
+  const info = reading.info;
   let advice = info.advice;
-  if (f.reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, f);
+  if (ev.poolShaped) {
+    advice = 'Shaped like a pool at rest (started together' + (ev.items.some((e) => e.signal === 'one-live-creator') ? ' by one goroutine that is still running' : '') + '): if it is one, there is nothing to fix. If not: ' + advice;
+  }
+  if (reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, reading);
   return {
     state: g.state,
     kind: g.kind,
@@ -231,30 +164,34 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     series: s.counts,
     growthPerMinute: s.growthPerMinute,
     frames: g.frames,
-    site: f.reading.site,
-    stdSite: f.reading.stdSite,
-    createdBy: f.reading.createdBy,
+    site: reading.site,
+    stdSite: reading.stdSite,
+    createdBy: reading.createdBy,
     waitMinutes: g.waitMinutes,
     orphans: g.orphans,
-    leaked: f.leaked,
+    leaked: ev.leaked,
     labels: g.labels,
     exampleId: g.exampleId,
     pattern: info.id,
     patternTitle: info.title,
     advice,
-    signals,
-    score: scoreOf(s, f, confidence),
+    signals: signalsOf(s, ev, reading, ctx),
+    score: scoreOf(s, points, confidence),
     confidence,
     groupKey: s.key,
     coarseKey: s.coarseKey,
+    evidence: ev.items,
+    identity: s.identity,
+    shape: ev.shape,
+    paths: [{ count: s.after, site: reading.site, distinct: reading.site, createdBy: reading.createdBy, confidence }],
   };
 }
 
 const better = (a: Finding, b: Finding) => TIER[a.confidence].rank - TIER[b.confidence].rank || b.score - a.score || b.after - a.after;
 
 /** One leak reached through several call paths is one finding: suspects blocked at the same line add
- *  up, the strongest speaks for the stack. Only suspects merge, so a path that drains cannot hide
- *  one that grows. */
+ *  up, the strongest speaks for the stack, and every path is listed with the frame that tells it apart
+ *  (often the function to fix). Only suspects merge, so a path that drains cannot hide one that grows. */
 function mergeBySite(found: Finding[]): Finding[] {
   const bySite = new Map<string, Finding[]>();
   for (const f of found) {
@@ -276,7 +213,9 @@ function mergeBySite(found: Finding[]): Finding[] {
     const labels: Record<string, string[]> = {};
     for (const f of list) for (const [k, vs] of Object.entries(f.labels)) labels[k] = [...new Set([...(labels[k] ?? []), ...vs])];
     const series = best.series.map((_, i) => sum((f) => f.series[i] ?? 0));
-    const together = `${list.length} call paths block at this line: ${series.join(' → ')} together`;
+    const paths = callPaths(list);
+    const via = paths.map((p) => (p.distinct ? `${shortName(p.distinct.func)} (${p.count})` : `${p.count}`)).join(', ');
+    const together = `${list.length} call paths block at this line: ${series.join(' → ')} together; via ${via}`;
     out.push({
       ...best,
       before: sum((f) => f.before),
@@ -288,53 +227,63 @@ function mergeBySite(found: Finding[]): Finding[] {
       leaked: sum((f) => f.leaked),
       waitMinutes: waits.length ? { min: Math.min(...waits.map((w) => w.min)), max: Math.max(...waits.map((w) => w.max)) } : null,
       labels,
-      signals: [together, ...best.signals.map((x) => (/^(grew|steady)/.test(x) ? `strongest path ${x}` : x))],
+      signals: [together, ...best.signals.map((x) => (/^(grew|steady|kept)/.test(x) ? `strongest path ${x}` : x))],
+      paths,
     });
   }
   return out;
 }
 
-/** A score inside the confidence's band, higher for bigger, faster, longer-waiting piles. */
-function scoreOf(s: GroupSeries, f: Facts, c: Confidence): number {
+const shortName = (func: string) => func.slice(func.lastIndexOf('/') + 1);
+
+/** Each path with the outermost frame of the service's own code that the other paths lack. */
+function callPaths(list: Finding[]): CallPath[] {
+  const text = (f: Frame) => `${f.func} ${f.file}:${f.line}`;
+  const own = list.map((f) => f.frames.filter((fr) => !isStdFrame(fr)));
+  return list.map((f, i) => {
+    const others = new Set(own.flatMap((fr, j) => (j === i ? [] : fr.map(text))));
+    const mine = own[i]!;
+    let distinct: Frame | null = null;
+    for (const fr of mine) if (!others.has(text(fr))) distinct = fr; // outermost wins: frames are innermost first
+    // A path may differ only by its creator (same frames, started elsewhere).
+    if (!distinct && f.createdBy && !list.some((o, j) => j !== i && o.createdBy && text(o.createdBy) === text(f.createdBy!))) distinct = f.createdBy;
+    return { count: f.after, site: f.site, distinct: distinct ?? f.site, createdBy: f.createdBy, confidence: f.confidence };
+  });
+}
+
+/** A score inside the confidence's band, higher for more evidence and bigger, faster piles. */
+function scoreOf(s: GroupSeries, points: number, c: Confidence): number {
   let strength = Math.min(1, Math.log10(s.after + 1) / 4) * 0.4; // 10k goroutines fills this part
-  if (f.growth) strength += Math.min(1, Math.log10(s.delta + 1) / 3) * 0.25;
-  if (f.monotonic) strength += 0.1;
-  if (f.longWait) strength += 0.1;
-  if (f.orphansPerRequest) strength += 0.1;
-  if (f.leaked > 0) strength += 0.05;
-  if (INTRINSIC.has(f.reading.pattern)) strength += 0.15; // healthy code rarely parks here
-  if (f.requestScoped) strength -= 0.1;
+  if (s.delta > 0) strength += Math.min(1, Math.log10(s.delta + 1) / 3) * 0.25;
+  strength += Math.max(0, Math.min(points, 10)) * 0.035;
   const band = TIER[c];
   return band.floor + Math.round(band.width * Math.max(0, Math.min(1, strength)));
 }
 
 const fmtRate = (r: number) => (Math.abs(r) >= 10 ? r.toFixed(0) : r.toFixed(1));
 
-function signalsOf(s: GroupSeries, f: Facts, ctx: Context): string[] {
+/** The finding's reasons in words: each applied evidence row with its points, then the plain facts. */
+function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context): string[] {
   const g = s.group;
   const out: string[] = [];
-  if (f.leaked > 0) out.push(`${f.leaked} of ${g.count} marked (leaked) by Go's goroutine leak profile`);
   if (ctx.n >= 2) {
     const rate = s.growthPerMinute !== null && s.delta > 0 ? ` (+${fmtRate(s.growthPerMinute)}/min)` : '';
-    if (f.monotonic) out.push(`grew at every snapshot: ${s.counts.join(' → ')}${rate}`);
-    else if (f.growth) out.push(`grew ${s.before} → ${s.after} (+${s.delta})${rate}`);
-    else out.push(`steady at ${s.after} across ${ctx.n} snapshots`);
-    if (f.plateau) out.push('stopped growing at the last snapshot (a pool that grew once looks like this)');
+    const c = s.counts;
+    const monotone = ctx.n >= 3 && c.slice(1).every((v, i) => v > c[i]!);
+    if (monotone) out.push(`grew at every snapshot: ${c.join(' → ')}${rate}`);
+    else if (s.delta > 0) out.push(`grew ${s.before} → ${s.after} (+${s.delta})${rate}`);
+    else if (s.delta === 0) out.push(`steady at ${s.after} across ${ctx.n} snapshots`);
     if (s.isNew) out.push('not present in the first snapshot');
   } else {
-    const crowd = g.count >= CONCENTRATION ? `, a crowd of the size Uber's LeakProf flags` : '';
-    out.push(`${g.count} goroutines on one operation${crowd} (single snapshot: capture again to see growth)`);
+    out.push(`${g.count} goroutines on one operation (single snapshot: capture again to see growth)`);
   }
+  for (const e of ev.items) out.push(`${e.text} [${e.points >= 0 ? '+' : ''}${e.points}]`);
   out.push(`blocked in ${g.state}${g.stateInferred ? ' (inferred from the frames)' : ''}`);
-  if (g.waitMinutes) {
+  if (g.waitMinutes && !ev.items.some((e) => e.signal === 'long-wait')) {
     const { min, max } = g.waitMinutes;
     out.push(min === max ? `waiting ${max} min` : `waiting ${min}–${max} min`);
   }
-  if (f.orphansPerRequest) {
-    out.push(`${g.orphans} of ${g.count} outlived the goroutine that started them (${g.distinctCreators} distinct creators)`);
-  }
-  if (f.requestScoped) out.push('serves requests: in-flight handlers come and go with traffic');
-  if (f.reading.pattern === 'unclosed-http-body' && ctx.writeLoops > 0) {
+  if (reading.pattern === 'unclosed-http-body' && ctx.writeLoops > 0) {
     out.push(`plus ${ctx.writeLoops} writeLoop goroutines holding the same connections`);
   }
   return out;
@@ -343,14 +292,14 @@ function signalsOf(s: GroupSeries, f: Facts, ctx: Context): string[] {
 /** Unclosed bodies leave no frame of the service's code in readLoop. Name the transport that opened
  *  the connections and, as a lead, the service's code that was inside http.Client when the dump was
  *  taken (it may or may not be the caller that drops the body). */
-function httpClientHint(latest: Snapshot, f: Facts): string {
+function httpClientHint(latest: Snapshot, reading: Reading): string {
   const callers = new Set<string>();
   for (const g of latest.groups) {
     if (!g.frames.some((fr) => /^net\/http\.\(\*Client\)\.(do|Do)$/.test(fr.func))) continue;
     const site = userSite(g.frames);
     if (site) callers.add(`${site.func} (${site.file}:${site.line})`);
   }
-  const created = f.reading.createdBy;
+  const created = reading.createdBy;
   const by = created ? `The connections were opened by ${created.func}` : 'The connections were opened by http.Transport';
   const lead = callers.size > 0 ? ` Client calls in flight when the dump was taken: ${[...callers].slice(0, 3).join(', ')}.` : '';
   return `${by}: look for a client.Do/Get/Post whose resp.Body is dropped.${lead}`;

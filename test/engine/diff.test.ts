@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compare, matchSeries, parseDump } from '../../src/engine/index.js';
-import { acceptLoop, chanSendLeak, debug2, handlerInFlight, main1, many, poolWorker, type G } from './dumps.js';
+import { acceptLoop, chanSendLeak, debug2, handlerInFlight, kept, main1, many, poolWorker, type G } from './dumps.js';
 
 const snap = (gs: G[], capturedAt?: number) => parseDump(debug2([main1, acceptLoop, ...gs]), { capturedAt });
 /** Request goroutines that returned long ago, one per leaked goroutine. */
@@ -53,7 +53,7 @@ test('growth per minute from capture times', () => {
 test('a surge that rises and falls is not a leak; monotonic growth across three snapshots is high', () => {
   const surge = [10, 400, 15].map((n) => many(n, handlerInFlight, () => 8));
   // Leaked goroutines created by a long-lived dispatcher goroutine: no orphan evidence, only growth.
-  const leak = [20, 60, 110].map((n) => many(n, chanSendLeak, () => 1));
+  const leak = kept([20, 60, 110], chanSendLeak, () => 1);
   const a = compare([0, 1, 2].map((i) => snap([...surge[i]!, ...leak[i]!])));
   assert.equal(a.mode, 'diff');
   assert.equal(a.findings.length, 1, JSON.stringify(a.findings.map((f) => [f.pattern, f.series])));
@@ -66,15 +66,16 @@ test('a surge that rises and falls is not a leak; monotonic growth across three 
 
 test('snapshots with capture times are put oldest first', () => {
   const t0 = Date.UTC(2026, 10, 23, 12, 0, 0);
-  const early = snap(many(10, chanSendLeak, gone), t0);
-  const late = snap(many(70, chanSendLeak, gone), t0 + 60_000);
+  const [e, l] = kept([10, 70], chanSendLeak, gone);
+  const early = snap(e!, t0);
+  const late = snap(l!, t0 + 60_000);
   const f = compare([late, early]).findings[0];
   assert.equal(f?.delta, 60);
   assert.equal(f?.growthPerMinute, 60);
 });
 
 test('--min-delta raises the bar for growth', () => {
-  const a = compare([snap(many(10, chanSendLeak, () => 1)), snap(many(18, chanSendLeak, () => 1))], { minDelta: 20 });
+  const a = compare(kept([10, 18], chanSendLeak, () => 1).map((g) => snap(g)), { minDelta: 20 });
   assert.equal(a.findings.filter((f) => f.confidence !== 'low').length, 0);
 });
 

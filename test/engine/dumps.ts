@@ -160,3 +160,16 @@ export const gcWorker: Omit<G, 'id'> = {
   createdBy: 'runtime.gcBgMarkStartWorkers /usr/local/go/src/runtime/mgc.go:1373',
   creator: 1,
 };
+
+/** One pile across snapshots of one process: snapshot i holds counts[i] goroutines, and later
+ *  snapshots keep the earlier goroutines (same ids) as a leak does; a pile that shrinks keeps a
+ *  prefix. Fresh ids at every snapshot would be a pile that turned over completely (a surge). */
+export function kept(counts: number[], shape: Omit<G, 'id' | 'creator'>, creator?: (i: number) => number): G[][] {
+  const out: G[][] = [];
+  let cur: G[] = [];
+  for (const n of counts) {
+    cur = n <= cur.length ? cur.slice(0, n) : [...cur, ...many(n - cur.length, shape, creator && ((i) => creator(cur.length + i)))];
+    out.push(cur);
+  }
+  return out;
+}

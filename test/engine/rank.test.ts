@@ -10,6 +10,7 @@ import {
   gcWorker,
   handlerInFlight,
   keepAliveConn,
+  kept,
   main1,
   many,
   poolWorker,
@@ -73,7 +74,7 @@ test('series: a lock convoy under load comes and goes', () => {
 });
 
 test('series: growth of a leak with orphans between two snapshots is high', () => {
-  const a = compare([snap(many(20, chanRecvLeak, gone)), snap(many(220, chanRecvLeak, gone))]);
+  const a = compare(kept([20, 220], chanRecvLeak, gone).map(snap));
   assert.equal(a.findings[0]?.confidence, 'high');
   assert.equal(a.findings[0]?.pattern, 'chan-recv-never-closed');
   assert.equal(a.findings[0]?.delta, 200);
@@ -92,10 +93,9 @@ test('long waits with orphans rank above a large pile without evidence', () => {
 });
 
 test('unclosed response bodies: readLoops in select become one finding naming the cause', () => {
-  const a = compare([
-    snap([...many(5, readLoop, gone), ...many(5, writeLoop, gone)]),
-    snap([...many(150, readLoop, gone), ...many(150, writeLoop, gone)]),
-  ]);
+  const reads = kept([5, 150], readLoop, gone);
+  const writes = kept([5, 150], writeLoop, gone);
+  const a = compare([0, 1].map((i) => snap([...reads[i]!, ...writes[i]!])));
   assert.equal(a.findings.length, 1, 'the writeLoops are folded into the readLoop finding');
   const f = a.findings[0]!;
   assert.equal(f.pattern, 'unclosed-http-body');
@@ -130,22 +130,22 @@ test('goroutines started with wg.Go name the first frame of the service as creat
     frames: ['example.com/svc/batch.Run.func2 /src/svc/batch/run.go:47', 'sync.(*WaitGroup).Go.func1 /usr/local/go/src/sync/waitgroup.go:258'],
     createdBy: 'sync.(*WaitGroup).Go /usr/local/go/src/sync/waitgroup.go:238',
   };
-  const a = compare([snap(many(10, viaGo, gone)), snap(many(50, viaGo, gone))]);
+  const a = compare(kept([10, 50], viaGo, gone).map(snap));
   assert.deepEqual(a.findings[0]?.createdBy, { func: 'example.com/svc/batch.Run.func2', file: '/src/svc/batch/run.go', line: 47 });
 });
 
 test('--ignore drops matching stacks; a bad regex is a clear error', () => {
-  const snaps = [snap(many(20, chanSendLeak, gone)), snap(many(90, chanSendLeak, gone))];
+  const snaps = kept([20, 90], chanSendLeak, gone).map(snap);
   assert.equal(compare(snaps).findings.length, 1);
   assert.deepEqual(compare(snaps, { ignore: ['orders\\.fetchResult$'] }).findings, []);
   assert.throws(() => compare(snaps, { ignore: ['(unclosed'] }), /invalid ignore pattern "\(unclosed"/);
 });
 
 test('findings come best first and respect maxFindings', () => {
-  const a = compare([
-    snap([...many(10, chanRecvLeak, () => 1), ...many(5, chanSendLeak, gone), ...many(300, poolWorker, () => 1)]),
-    snap([...many(40, chanRecvLeak, () => 1), ...many(400, chanSendLeak, gone), ...many(300, poolWorker, () => 1)]),
-  ]);
+  const recv = kept([10, 40], chanRecvLeak, () => 1);
+  const send = kept([5, 400], chanSendLeak, gone);
+  const pool = many(300, poolWorker, () => 1);
+  const a = compare([0, 1].map((i) => snap([...recv[i]!, ...send[i]!, ...pool])));
   assert.equal(a.findings[0]?.pattern, 'chan-send-no-receiver');
   const scores = a.findings.map((f) => f.score);
   assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
@@ -157,15 +157,18 @@ test('one leaking line reached through several call paths is one finding with th
   const viaB: Omit<G, 'id'> = { ...chanSendLeak, frames: [...chanSendLeak.frames, 'example.com/svc/api.order /src/svc/api/order.go:77'] };
   // A third path through the same line drains: it must neither be reported nor hide the others.
   const draining: Omit<G, 'id'> = { ...chanSendLeak, frames: [...chanSendLeak.frames, 'example.com/svc/api.batch /src/svc/api/batch.go:9'] };
-  const a = compare([
-    snap([...many(10, viaA, gone), ...many(5, viaB, gone), ...many(300, draining, gone)]),
-    snap([...many(60, viaA, gone), ...many(45, viaB, gone), ...many(20, draining, gone)]),
-  ]);
+  const [a0, a1] = kept([10, 60], viaA, gone);
+  const [b0, b1] = kept([5, 45], viaB, gone);
+  const [d0, d1] = kept([300, 20], draining, gone);
+  const a = compare([snap([...a0!, ...b0!, ...d0!]), snap([...a1!, ...b1!, ...d1!])]);
   assert.equal(a.findings.length, 1, JSON.stringify(a.findings.map((f) => [f.pattern, f.series])));
   const f = a.findings[0]!;
   assert.equal(f.site?.line, 31);
   assert.deepEqual(f.series, [15, 105]);
   assert.equal(f.delta, 90);
   assert.equal(f.confidence, 'high');
-  assert.equal(f.signals[0], '2 call paths block at this line: 15 → 105 together');
+  assert.match(f.signals[0]!, /^2 call paths block at this line: 15 → 105 together; via api\.(quote|order) \(\d+\), api\.(quote|order)/);
+  // Every path keeps the frame that tells it apart: the function to fix is often there.
+  assert.deepEqual(f.paths?.map((p) => p.distinct?.func).sort(), ['example.com/svc/api.order', 'example.com/svc/api.quote']);
+  assert.deepEqual(f.paths?.map((p) => p.count).sort((x, y) => x - y), [45, 60]);
 });

@@ -1,0 +1,169 @@
+// The signals one group series shows, as rows of the evidence table (verdict.ts): goroutine identity
+// across snapshots (debug=2 ids), growth of the count, the pile's shape in the latest snapshot
+// (creators, where its ids sit in the process's id history), waits, Go's leak mark.
+//
+// Why ids: Go hands goroutine ids out in creation order (runtime/proc.go newproc1, goidgen in batches
+// of 16 per P), so the same id in the same stack at two snapshots is the same goroutine still parked,
+// and a pile whose ids are bunched was started at once (a pool), one whose ids spread with gaps piled
+// up over time.
+import type { GroupSeries } from './diff.js';
+import type { BlockKind, EvidenceItem, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
+import { isRequestScoped, type Reading } from './patterns.js';
+import { item } from './verdict.js';
+
+/** A wait this long (minutes, as Go printed it) is not a request in flight. */
+export const LONG_WAIT_MIN = 10;
+/** Uber's LeakProf flags this many goroutines parked on one operation in one profile. */
+export const CROWD = 1000;
+/** Orphans only mean "per-request" when they came from several creators (one creator = a pool). */
+const MIN_ORPHAN_CREATORS = 3;
+/** Goroutines per id in the pile's id range at or above which they were started at once. */
+const BUNCHED_DENSITY = 0.75;
+/** Share of the process's id history a pile must span to have piled up over time. */
+const SPREAD_MIN = 0.25;
+/** Share of a pile allowed to leave between snapshots while it still counts as kept (a goroutine
+ *  that woke and parked again at the same line keeps its id, so a leak loses none). */
+const KEPT_SHARE = 0.1;
+/** A pile that fell this much from its peak is draining. */
+const DRAIN_SHARE = 0.3;
+
+/** Waits a healthy pool idles in (workers waiting for a job, a connection, a tick). A crowd started
+ *  together on a lock, a send or a WaitGroup is not a pool at rest, so the pool rows skip those. */
+const POOL_WAITS = new Set<BlockKind>(['chan-recv', 'select', 'cond', 'net-io', 'sleep', 'unknown', 'semaphore', 'sync-other']);
+
+/** Patterns healthy code does not pile up in. */
+export const INTRINSIC = new Set<PatternId>([
+  'chan-send-no-receiver',
+  'nil-chan',
+  'select-no-cases',
+  'unclosed-http-body',
+  'waitgroup-never-done',
+  'cond-never-signalled',
+]);
+
+export interface SeriesContext {
+  n: number;
+  /** Growth of the count (no ids) below this is not growth. */
+  minDelta: number;
+  /** Newcomers (ids) in the last step below this are not growth: 2 unless the user set --min-delta. */
+  minNewcomers: number;
+  series: Snapshot[];
+}
+
+export interface Evidence {
+  items: EvidenceItem[];
+  shape: PileShape | null;
+  leaked: number;
+  perRequest: boolean;
+  poolShaped: boolean;
+  requestScoped: boolean;
+}
+
+/** Where a group's ids sit in its process's id history; null without ids. */
+export function shapeOf(g: Pick<StackGroup, 'ids'>, processMaxId: number | undefined): PileShape | null {
+  const ids = g.ids;
+  if (!ids || ids.length === 0 || !processMaxId) return null;
+  const minId = ids[0]!;
+  const maxId = ids[ids.length - 1]!;
+  return { minId, maxId, processMaxId, spread: (maxId - minId) / processMaxId, density: ids.length / (maxId - minId + 1) };
+}
+
+/** Ids (ascending) that were handed out together: dense in their range. */
+export function bunched(ids: readonly number[]): boolean {
+  if (ids.length < 3) return false;
+  return ids.length / (ids[ids.length - 1]! - ids[0]! + 1) >= BUNCHED_DENSITY;
+}
+
+/** Goroutines Go's leak profile reported as leaked. Its debug=2 form marks them `(leaked)`; its debug=1
+ *  and proto forms list only leaked goroutines, so every goroutine there counts. */
+export function leakedIn(s: GroupSeries, series: readonly Snapshot[]): number {
+  const snap = series[s.lastSeen]!;
+  if (s.group.leaked > 0 || !snap.leakProfile || snap.format === 'debug2') return s.group.leaked;
+  return s.group.count;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+/** Every row of the evidence table this series shows, strongest first. Pure. */
+export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext): Evidence {
+  const g = s.group;
+  const items: EvidenceItem[] = [];
+  const leaked = leakedIn(s, ctx.series);
+  if (leaked > 0) items.push(item('leak-mark', `${leaked} of ${g.count} marked (leaked) by Go's goroutine leak profile`));
+
+  // Shape of the pile in the snapshot it was last seen in.
+  const shape = shapeOf(g, ctx.series[s.lastSeen]?.maxId);
+  const isBunched = g.ids !== undefined && bunched(g.ids);
+  const creators = g.distinctCreators ?? 0;
+  const perRequest = reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && creators >= MIN_ORPHAN_CREATORS;
+  const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
+  const oneLiveCreator = poolWait && creators === 1 && (g.liveCreators ?? 0) === 1 && (shape === null || isBunched || g.count < 3);
+  const startedTogether = poolWait && !perRequest && !oneLiveCreator && isBunched;
+  const poolShaped = oneLiveCreator || startedTogether;
+  const requestScoped = isRequestScoped(g);
+
+  // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
+  // creator is gone (Go ≥ 1.21 says so) or they are per-request.
+  const creatorGone = creators > 0 && (g.liveCreators ?? 0) === 0;
+  if (ctx.n >= 2) items.push(...seriesItems(s, perRequest || creatorGone, ctx));
+
+  if (g.count >= CROWD) items.push(item('crowd', `${g.count.toLocaleString('en-US')} goroutines on one operation, a crowd of the size Uber's LeakProf flags`));
+  if (perRequest) {
+    items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
+  }
+  if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
+  if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));
+  if (shape && !poolShaped && g.count >= 3 && shape.spread >= SPREAD_MIN) {
+    items.push(item('accumulated', `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId}): piled up over time`));
+  }
+  const wait = g.waitMinutes?.max ?? 0;
+  if (wait >= LONG_WAIT_MIN && !poolShaped) items.push(item('long-wait', `waiting up to ${wait} min`));
+  if (INTRINSIC.has(reading.pattern)) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
+  if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
+
+  items.sort((a, b) => b.points - a.points);
+  return { items, shape, leaked, perRequest, poolShaped, requestScoped };
+}
+
+/** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */
+function seriesItems(s: GroupSeries, notBatch: boolean, ctx: SeriesContext): EvidenceItem[] {
+  const c = s.counts;
+  const drained = s.peak - s.after >= Math.max(ctx.minDelta, DRAIN_SHARE * s.peak);
+  if (drained) return [item('drained', `fell from ${s.peak} to ${s.after}: the pile is draining`)];
+
+  const id = s.identity;
+  if (id) {
+    // Steps where there was a pile to keep.
+    const steps = id.steps.filter((st) => st.survivors + st.departures > 0);
+    const left = steps.find((st) => st.departures > KEPT_SHARE * (st.survivors + st.departures));
+    if (left) {
+      return [item('turned-over', `${left.departures} of ${left.survivors + left.departures} goroutines left between snapshots: they are not stuck`)];
+    }
+    const adds = (st: { newcomers: number; departures: number }) => st.newcomers >= 2 && st.newcomers > st.departures;
+    const last = id.steps[id.steps.length - 1]!;
+    const added = adds(last) && s.delta >= ctx.minNewcomers;
+    if (steps.length > 0 && added) {
+      const newIds = s.lastNewcomerIds ?? [];
+      const kept = `kept all ${id.survivors} goroutines of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}`;
+      // Added at every step since the pile appeared: a pool resizes once, a leak keeps adding.
+      const everyStep = steps.length >= 2 && steps.every(adds);
+      if (!notBatch && !everyStep && bunched(newIds)) {
+        return [item('kept-and-added-batch', `${kept}, started together (ids ${newIds[0]}–${newIds[newIds.length - 1]})`)];
+      }
+      return [item('kept-and-added', everyStep ? `${kept}, adding at every snapshot` : kept)];
+    }
+    if (steps.length >= 2 && steps.slice(0, -1).some(adds)) return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
+    if (steps.length > 0) {
+      const small = s.delta > 0 ? `; grew by ${s.delta}, below ${ctx.minNewcomers}` : ', none new';
+      return [item('kept-all', `kept all ${id.survivors} goroutines of the first snapshot (same ids)${small}`)];
+    }
+    if (s.delta >= ctx.minDelta && !bunched(s.lastNewcomerIds ?? [])) return [item('grew', `appeared: ${c.join(' → ')}`)];
+    return [];
+  }
+
+  const steps = c.slice(1).map((v, i) => v - c[i]!);
+  if (s.delta < ctx.minDelta) return [];
+  if (ctx.n >= 3 && steps.every((d) => d > 0)) return [item('grew-every-step', `grew at every snapshot: ${c.join(' → ')}`)];
+  if (ctx.n >= 3 && (steps[steps.length - 1] ?? 0) <= 0) return [item('plateau', `grew ${c.join(' → ')}, then stopped growing`)];
+  return [item('grew', `grew ${s.before} → ${s.after} (+${s.delta})`)];
+}

@@ -1,0 +1,96 @@
+// Hangs: a process or test that cannot proceed. Not a leak (nothing piles up), so its own kind of
+// finding, read from the latest snapshot's frames alone (the parser keeps no preamble):
+// - deadlock: what `fatal error: all goroutines are asleep - deadlock!` prints (runtime/proc.go
+//   checkdead): no goroutine running, runnable, in a syscall, a network wait or a sleep, and main parked;
+// - test timeout: `panic: test timed out after …` is raised by the alarm goroutine
+//   testing.(*M).startAlarm.func1 (src/testing/testing.go); the stuck test is the tRunner goroutine
+//   parked in the test's own code;
+// - a lone goroutine (one or two on that stack) parked on a lock for an hour or more.
+import type { BlockKind, Frame, Hang, Snapshot, StackGroup } from './model.js';
+import { isStdFrame, readGroup } from './patterns.js';
+
+/** Minutes a lone lock waiter must have waited to be named. */
+export const LOCK_HANG_MIN = 60;
+
+const AWAKE = new Set<BlockKind>(['running', 'runnable', 'syscall', 'net-io', 'file-io', 'sleep']);
+const PARKED = new Set<BlockKind>([
+  'chan-send', 'chan-recv', 'nil-chan', 'select', 'select-nocases', 'waitgroup', 'mutex', 'rwmutex', 'cond', 'semaphore', 'sync-other',
+]);
+const LOCKS = new Set<BlockKind>(['mutex', 'rwmutex', 'semaphore']);
+
+const has = (g: StackGroup, re: RegExp) => g.frames.some((f) => re.test(f.func));
+const ALARM = /^testing\.\(\*M\)\.startAlarm(\.func\d+)?$/;
+const TRUNNER = /^testing\.tRunner$/;
+
+/** Hangs in one snapshot, most severe first. Pure. */
+export function findHangs(snap: Snapshot): Hang[] {
+  const out: Hang[] = [];
+  const groups = snap.groups;
+  if (groups.some((g) => has(g, ALARM))) {
+    const stuck = groups.filter((g) => has(g, TRUNNER) && PARKED.has(g.kind) && g.frames.some((f) => !isStdFrame(f)));
+    for (const g of stuck.slice(0, 3)) out.push(hang(g, 'test-timeout', `test timed out: ${testName(g) ?? 'a test'} is stuck in ${g.state}`, 0));
+    if (stuck.length === 0) {
+      const parked = groups.find((g) => has(g, TRUNNER) && PARKED.has(g.kind));
+      if (parked) out.push(hang(parked, 'test-timeout', `test timed out: ${testName(parked) ?? 'a test'} is stuck in ${parked.state}`, 0));
+    }
+  } else if (snap.format === 'debug2' && !snap.leakProfile && isDeadlock(groups)) {
+    const main = groups.find((g) => g.exampleId === 1) ?? groups.find((g) => has(g, /^main\.main$/))!;
+    const others = groups.reduce((n, g) => n + (PARKED.has(g.kind) ? g.count : 0), 0) - 1;
+    out.push(hang(main, 'deadlock', `all goroutines are asleep (deadlock): main is stuck in ${main.state}`, Math.max(0, others)));
+  }
+  for (const g of groups) {
+    if (g.count > 2 || !LOCKS.has(g.kind) || (g.waitMinutes?.max ?? 0) < LOCK_HANG_MIN) continue;
+    if (readGroup(g).pattern !== 'lock-never-released') continue;
+    if (out.some((h) => h.goroutineId !== null && h.goroutineId === g.exampleId)) continue;
+    out.push(hang(g, 'lock-held', `one goroutine has waited ${g.waitMinutes!.max} min for a lock`, 0));
+  }
+  return out;
+}
+
+/** What checkdead sees: nothing awake, main (goroutine 1) parked on a channel or sync primitive. */
+function isDeadlock(groups: StackGroup[]): boolean {
+  if (groups.length === 0 || groups.some((g) => AWAKE.has(g.kind))) return false;
+  const main = groups.find((g) => g.exampleId === 1 || has(g, /^main\.main$/));
+  return main !== undefined && PARKED.has(main.kind);
+}
+
+/** The test function: the frame just inside testing.tRunner. */
+function testName(g: StackGroup): string | null {
+  const i = g.frames.findIndex((f) => TRUNNER.test(f.func));
+  const f = i > 0 ? g.frames[i - 1] : undefined;
+  return f ? f.func.slice(f.func.lastIndexOf('/') + 1) : null;
+}
+
+const ADVICE: Record<Hang['reason'], string> = {
+  deadlock:
+    'Every goroutine waits for another: find who should have sent, closed, unlocked or called Done for the ' +
+    'wait named here (an early return, a missing close, a lock taken twice or in the wrong order).',
+  'test-timeout':
+    'The test waits for something that never happens: usually a WaitGroup whose Done is skipped on some ' +
+    'path, a channel nobody closes, or a lock held by a goroutine that is itself stuck. The goroutine named ' +
+    'here is where the test waits; look at what it waits for.',
+  'lock-held':
+    'A goroutine has waited on this lock for a long time: its holder never released it (an early return ' +
+    'between Lock and Unlock, a lock held across a call that hangs). Find the other goroutine inside the ' +
+    'locked section; SIGQUIT or debug=2 lists it with its own stack.',
+};
+
+function hang(g: StackGroup, reason: Hang['reason'], title: string, others: number): Hang {
+  const r = readGroup(g);
+  return {
+    reason,
+    title,
+    goroutineId: g.exampleId,
+    state: g.state,
+    waitMinutes: g.waitMinutes?.max ?? null,
+    site: r.site,
+    waitsOn: r.stdSite ?? waitFrame(g.frames),
+    frames: g.frames,
+    others,
+    advice: ADVICE[reason],
+  };
+}
+
+function waitFrame(frames: Frame[]): Frame | null {
+  return frames[0] ?? null;
+}

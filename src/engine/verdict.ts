@@ -1,0 +1,139 @@
+// Evidence → confidence, through one table. Each signal a series shows adds its points (negative
+// points only for signals that show goroutines leaving the pile, or a pile shaped like a pool); the sum
+// picks the confidence. The same table is printed in README "How it decides" (`evidenceTableMarkdown`),
+// so what the code weighs and what the user reads cannot drift apart.
+//
+// Monotone by construction: a second snapshot can only add rows. The rows it adds are positive (kept
+// and added, grew) or zero (kept all, plateau), except `turned-over` and `drained`, which say the pile
+// is emptying and are named in the finding.
+import type { Confidence, EvidenceItem, SignalId } from './model.js';
+
+export interface EvidenceRow {
+  points: number;
+  /** What the signal is, for the README table. */
+  meaning: string;
+  /** Formats and modes where it can be seen. */
+  needs: string;
+}
+
+/** The evidence table: signal → points. Sources: issue 8 (what was seen), the fixture programs in
+ *  test/fixtures/go and, when present, `npm run eval`. */
+export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
+  'leak-mark': {
+    points: 10,
+    meaning: "Go's goroutine leak profile marked the goroutines `(leaked)` (GC-proven unreachable): ground truth",
+    needs: 'Go ≥ 1.26 with the leak profile',
+  },
+  'kept-and-added': {
+    points: 4,
+    meaning: 'every goroutine of the earlier snapshot is still there (same id, same stack) and new ones arrived one by one',
+    needs: 'debug=2, 2+ snapshots',
+  },
+  'grew-every-step': {
+    points: 4,
+    meaning: 'the count grew at every step of 3+ snapshots and never went down',
+    needs: '3+ snapshots, any format',
+  },
+  crowd: {
+    points: 3,
+    meaning: "1,000+ goroutines parked on one operation: the crowd size Uber's LeakProf flags",
+    needs: 'any',
+  },
+  'per-request': {
+    points: 2,
+    meaning: '3+ distinct creators and most of them gone: goroutines that outlived the requests that started them',
+    needs: 'debug=2, Go ≥ 1.21',
+  },
+  'kept-and-added-batch': {
+    points: 1,
+    meaning: 'kept all and grew, but the newcomers were started together (ids bunched): a pool resizing or a burst',
+    needs: 'debug=2, 2+ snapshots',
+  },
+  grew: {
+    points: 1,
+    meaning: 'the count grew by --min-delta or more, with no ids to tell a leak from a surge',
+    needs: 'debug=1 / proto, 2 snapshots',
+  },
+  accumulated: {
+    points: 1,
+    meaning: "ids spread over a quarter or more of the process's id history, with gaps: piled up over time",
+    needs: 'debug=2',
+  },
+  'long-wait': {
+    points: 1,
+    meaning: 'waiting 10+ minutes, in a pile not shaped like a pool (an idle pool waits forever by design)',
+    needs: 'debug=2',
+  },
+  intrinsic: {
+    points: 1,
+    meaning: 'a wait healthy code does not pile up in (send nobody receives, nil channel, select {}, WaitGroup.Wait, Cond.Wait, unread HTTP body)',
+    needs: 'any',
+  },
+  'kept-all': {
+    points: 0,
+    meaning: 'kept all its goroutines and added none (traffic stopped, or a steady pool): the verdict stays where the shape puts it',
+    needs: 'debug=2, 2+ snapshots',
+  },
+  plateau: {
+    points: 0,
+    meaning: 'grew, then stopped growing at the last step (a pool that grew once looks like this)',
+    needs: '3+ snapshots',
+  },
+  'request-scoped': {
+    points: -1,
+    meaning: 'goroutines serving HTTP/gRPC requests: in-flight handlers come and go with traffic',
+    needs: 'any',
+  },
+  'started-together': {
+    points: -1,
+    meaning: 'ids bunched (started at once, like a pool), no creator ids to say more',
+    needs: 'debug=2',
+  },
+  'one-live-creator': {
+    points: -2,
+    meaning: 'all started together by one goroutine that is still running: a pool',
+    needs: 'debug=2, Go ≥ 1.21',
+  },
+  'turned-over': {
+    points: -4,
+    meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck',
+    needs: 'debug=2, 2+ snapshots',
+  },
+  drained: {
+    points: -6,
+    meaning: 'the count fell 30 % or more from its peak: the pile is draining',
+    needs: '2+ snapshots, any format',
+  },
+};
+
+/** Points at or above which a finding is high / medium / low (below it is not listed). Turnover and
+ *  draining (−4, −6) drop a pile unless strong shape evidence (a crowd, per-request orphans) keeps it
+ *  in view. */
+export const THRESHOLDS = { high: 4, medium: 2, low: 0, lowSingle: -2 } as const;
+
+/** Confidence of a sum of evidence points. A single snapshot without Go's leak mark shows no growth,
+ *  so it stops at medium; it lists pool-shaped piles as low down to `lowSingle` (one snapshot of leaks
+ *  started in one loop looks like a pool at rest), where a series has seen them hold still. Null: not
+ *  a suspect. */
+export function confidenceOf(points: number, opts: { single: boolean; leakMark: boolean }): Confidence | null {
+  if (opts.leakMark) return 'high';
+  if (points >= THRESHOLDS.high) return opts.single ? 'medium' : 'high';
+  if (points >= THRESHOLDS.medium) return 'medium';
+  if (points >= (opts.single ? THRESHOLDS.lowSingle : THRESHOLDS.low)) return 'low';
+  return null;
+}
+
+/** An applied row with its text. */
+export function item(signal: SignalId, text: string): EvidenceItem {
+  return { signal, points: EVIDENCE[signal].points, text };
+}
+
+export const pointsOf = (items: readonly EvidenceItem[]) => items.reduce((n, e) => n + e.points, 0);
+
+/** The table as Markdown, for README "How it decides" (test/engine/verdict.test.ts checks they agree). */
+export function evidenceTableMarkdown(): string {
+  const rows = Object.entries(EVIDENCE)
+    .sort((a, b) => b[1].points - a[1].points)
+    .map(([id, r]) => `| \`${id}\` | ${r.points > 0 ? '+' : ''}${r.points} | ${r.meaning} | ${r.needs} |`);
+  return ['| signal | points | what it means | seen in |', '|---|---|---|---|', ...rows].join('\n');
+}
