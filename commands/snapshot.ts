@@ -6,6 +6,7 @@ import { requireService } from '../src/slack/dispatch.js';
 import { isRedisUnavailable } from '../src/store/redis.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
 import { UsageError, type CommandModule } from './types.js';
+import { own } from '../src/own.js';
 
 export const command: CommandModule = {
   verb: 'snapshot',
@@ -15,7 +16,7 @@ export const command: CommandModule = {
   examples: ['/leak snapshot svc-order', '/leak snapshot svc-order pod=svc-order-7f9c4-x2k4q'],
   async handler(inv, ctx) {
     const service = requireService(ctx, inv.args[0]);
-    const svc = ctx.config.services[service]!;
+    const svc = own(ctx.config.services, service)!;
     // pod=/instance= picks one discovered instance; the worker resolves it (discovery may be slow)
     // and refuses anything that is not one of the service's instances.
     let select: { key: 'pod' | 'instance'; value: string } | undefined;

@@ -1,3 +1,4 @@
+import { own } from '../own.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
@@ -366,7 +367,7 @@ function applyFiring(ep: Episode, r: RoutedAlert): void {
   const svc = r.match?.service;
   let round = 0;
   if (svc) {
-    const s = ep.services[svc];
+    const s = own(ep.services, svc);
     if (!s) {
       ep.services[svc] = { channel: r.channel, round: 1, since: r.alert.startsAt, resolvedAt: null, firingSeen: true };
       round = 1;
@@ -397,7 +398,7 @@ function applyResolved(ep: Episode, r: RoutedAlert, now: number): void {
   if (prev) rec.startsAt = Math.min(prev.startsAt, rec.startsAt);
   ep.alerts[fp] = rec;
   if (!svc) return;
-  let s = ep.services[svc];
+  let s = own(ep.services, svc);
   if (!s) {
     s = ep.services[svc] = { channel: rec.channel, round: 1, since: rec.startsAt, resolvedAt: null, firingSeen: false };
     rec.round = 1;
@@ -409,7 +410,7 @@ function applyResolved(ep: Episode, r: RoutedAlert, now: number): void {
 function endUnseen(ep: Episode, prev: AlertRecord, at: number): void {
   prev.status = 'resolved';
   prev.endsAt = at;
-  const s = prev.service ? ep.services[prev.service] : undefined;
+  const s = own(ep.services, prev.service);
   if (s && s.resolvedAt === null && !Object.values(ep.alerts).some((x) => x.service === prev.service && x.status === 'firing')) s.resolvedAt = at;
 }
 

@@ -11,6 +11,7 @@ import { routeAlerts } from './mapping.js';
 import { captureFailedMessage, esc, minutes, parentMessage, resolvedMessage, slackTime } from './messages.js';
 import type { AlertNotification } from './payload.js';
 import { assessResolution } from './resolution.js';
+import { own } from '../own.js';
 
 // The alert flow's jobs, all idempotent (every one may run twice: retries, stalled workers):
 //   alert.notify    one per webhook delivery: ledger update, parent message per channel, then the
@@ -68,7 +69,7 @@ const WAIT_FOR_CAPTURE_ATTEMPTS = 6;
 const RESOLVE_ATTEMPTS = 10;
 
 function analyzeOptions(ctx: LeakbotContext, service: string): { ignore: string[] } {
-  return { ignore: [...ctx.config.ignore, ...(ctx.config.services[service]?.ignore ?? [])] };
+  return { ignore: [...ctx.config.ignore, ...(own(ctx.config.services, service)?.ignore ?? [])] };
 }
 
 async function post(d: AlertDeps, key: string, channel: string, msg: { text: string; blocks: object[]; threadTs?: string }, signal?: AbortSignal) {
@@ -167,7 +168,7 @@ async function scope(d: AlertDeps, a: AlertAction, opts: { skipDone?: boolean } 
   const ts = (await d.ledger.threads(ep.id))[a.channel];
   // The notify job posts the parent before it queues actions; a missing ts is a race: retry.
   if (!ts) throw new Error(`alert thread in ${a.channel} not posted yet`);
-  return { ep, thread: { channel: a.channel, ts }, since: ep.services[a.service]?.since ?? ep.openedAt };
+  return { ep, thread: { channel: a.channel, ts }, since: own(ep.services, a.service)?.since ?? ep.openedAt };
 }
 
 /** Runs a side effect once per episode (timeline events), giving the claim back if it fails. */
@@ -400,7 +401,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
   const s = await scope(d, a);
   if (!s) return;
   const { ep, thread, since } = s;
-  const round = ep.services[a.service];
+  const round = own(ep.services, a.service);
   const capAction: AlertAction = { ...a, kind: 'capture' };
   let capRaw = await ledger.doneResult(capAction);
   if (round?.firingSeen && !capRaw && job.attemptsMade < WAIT_FOR_CAPTURE_ATTEMPTS) {

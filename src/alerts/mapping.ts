@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Alert } from './payload.js';
+import { own } from '../own.js';
 
 // Which registered service an alert is about, and where its thread goes. The labels in
 // config.alerts.serviceLabels are tried in order; the first whose value names a registered service wins.
@@ -44,8 +45,8 @@ export function matchService(labels: Record<string, string>, config: Pick<Config
 
 /** The service's incident channel, else the configured default; null when neither is set. */
 export function channelFor(service: string | null, config: Pick<Config, 'services' | 'defaultChannel'>): string | null {
-  const own = service ? config.services[service]?.channel : undefined;
-  return own ?? config.defaultChannel ?? null;
+  const channel = service ? own(config.services, service)?.channel : undefined;
+  return channel ?? config.defaultChannel ?? null;
 }
 
 export interface RoutedAlert {

@@ -1,3 +1,4 @@
+import { own } from '../own.js';
 import type { Config } from '../config/schema.js';
 import type { Frame } from '../engine/index.js';
 import type { AlertRecord, Episode } from './dedupe.js';
@@ -88,7 +89,7 @@ export function parentMessage(ep: Episode, channel: string, config: Pick<Config,
   const counts: string[] = [`${here.length} alert${here.length === 1 ? '' : 's'}: ${firing.length} firing, ${here.length - firing.length} resolved`];
   for (const s of services) {
     const n = here.filter((a) => a.service === s).length;
-    const round = ep.services[s]?.round ?? 1;
+    const round = own(ep.services, s)?.round ?? 1;
     counts.push(`${esc(s)}: ${n} alert${n === 1 ? '' : 's'} → ${round === 1 ? 'one capture' : `${round} captures (fired ${round}×)`}`);
   }
   if (ep.truncatedAlerts > 0) counts.push(`${ep.truncatedAlerts} more not sent by Alertmanager (max_alerts)`);

@@ -15,6 +15,7 @@ import type { CaptureGate } from '../store/capture-gate.js';
 import type { SnapshotMeta, SnapshotStore } from '../store/snapshots.js';
 import { detectRestart, maxGoroutineId } from './restart.js';
 import { DiscoveryError, selectInstance, type Discovery, type Instance, type InstanceSelector, type TargetResolver } from './targets/index.js';
+import { own } from '../own.js';
 
 export type CaptureOutcome =
   | {
@@ -105,7 +106,7 @@ export class CaptureCoordinator {
    * chosen instance has an outcome (each bounded by the service's timeoutSeconds).
    */
   async obtainFleet(service: string, opts: FleetOptions = {}): Promise<FleetOutcome> {
-    const svc = this.config.services[service];
+    const svc = own(this.config.services, service);
     if (!svc) return { ok: false, code: 'unknown_service', message: `${service} is not a registered service.` };
     let discovery: Discovery;
     try {
@@ -152,7 +153,7 @@ export class CaptureCoordinator {
   /** One instance's snapshot: a recent one shared, or a new capture under the instance's lock.
    *  `known` saves a discovery lookup when the caller already holds the instance. */
   async obtain(service: string, opts: ObtainOptions = {}, known?: Instance): Promise<CaptureOutcome> {
-    const svc = this.config.services[service];
+    const svc = own(this.config.services, service);
     if (!svc) return { ok: false, code: 'unknown_service', message: `${service} is not a registered service.`, shared: false };
     let instance = known;
     if (!instance && this.targets) {
@@ -210,7 +211,7 @@ export class CaptureCoordinator {
   }
 
   private async capture(service: string, key: string, instance: Instance | undefined, opts: ObtainOptions): Promise<CaptureOutcome> {
-    const svc = this.config.services[service]!;
+    const svc = own(this.config.services, service)!;
     const started = Date.now();
     const log = this.log.child({ service, ...(instance ? { instance: instance.id } : {}) });
     const inst = instance ? { instance } : {};

@@ -6,6 +6,7 @@ import type { SnapshotMeta } from '../store/snapshots.js';
 import { actionsBlock, comparisonNote, shortFile, type ButtonValue } from '../slack/messages.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { isFleet } from '../capture/targets/index.js';
+import { own } from '../own.js';
 
 export interface AnalysisResult {
   analysis: Analysis;
@@ -15,7 +16,7 @@ export interface AnalysisResult {
 }
 
 export function analyzeOptions(ctx: LeakbotContext, service: string): { ignore: string[] } {
-  return { ignore: [...ctx.config.ignore, ...(ctx.config.services[service]?.ignore ?? [])] };
+  return { ignore: [...ctx.config.ignore, ...(own(ctx.config.services, service)?.ignore ?? [])] };
 }
 
 /** The reference for a new snapshot of one process: its baseline if set (older, same life), else
@@ -59,7 +60,7 @@ export function restartNote(who: string, cur: SnapshotMeta): string {
 
 export async function postFindings(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, r: AnalysisResult, actor: string): Promise<void> {
   // A fleet's snapshot names its process: findings are about one pod, never the service at large.
-  const svc = ctx.config.services[service];
+  const svc = own(ctx.config.services, service);
   const who = svc && isFleet(svc) && r.cur.instanceName ? `${service} (${r.cur.instanceName})` : service;
   const title = r.ref ? `Goroutines of ${who}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${who}: snapshot #${r.cur.seq}`;
   const rendered = renderBlocks(r.analysis, { title, service });

@@ -1,12 +1,13 @@
 // The /leak flow's job processors and buttons, registered into every process.
 import type { LeakbotContext, LeakbotModule } from '../context.js';
 import { ACTIONS, parseButtonValue } from '../slack/messages.js';
-import type { ActionInvocation } from '../slack/actions.js';
+import { clickThread, type ActionInvocation } from '../slack/actions.js';
 import { newJobId } from '../queue/queue.js';
 import { processBaseline } from './baseline.js';
 import { processDiff } from './diff.js';
 import { processReport } from './report.js';
 import { processSnapshot } from './snapshot.js';
+import { own } from '../own.js';
 
 const HELD_TEXT = ':hourglass: leakbot’s Redis is unreachable right now; I am holding this request and will run it as soon as Redis is back.';
 
@@ -25,31 +26,29 @@ export const snapshotFlowModule: LeakbotModule = {
     const bad = { text: 'This button is from an older leakbot message and can no longer be used.' };
     ctx.actions.register(ACTIONS.captureAgain, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !ctx.config.services[v.s]) return bad;
-      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), thread: { channel: v.ch, ts: v.ts }, reason: 'button' }, { jobId: newJobId('snapshot') });
+      if (!v || !own(ctx.config.services, v.s)) return bad;
+      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), thread: clickThread(inv), reason: 'button' }, { jobId: newJobId('snapshot') });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
-    });
+    }, { verb: 'snapshot' });
     ctx.actions.register(ACTIONS.compareBaseline, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !ctx.config.services[v.s]) return bad;
+      if (!v || !own(ctx.config.services, v.s)) return bad;
       if ((await ctx.snapshots.baselineSeq(v.s)) === null) return { text: `${v.s} has no baseline yet. Use *Set as baseline* on a snapshot taken while it was healthy.` };
-      const r = await ctx.jobs.enqueue('diff', { service: v.s, requester: requester(inv), thread: { channel: v.ch, ts: v.ts }, against: 'baseline', ...(v.c !== null ? { toSeq: v.c } : {}) });
+      const r = await ctx.jobs.enqueue('diff', { service: v.s, requester: requester(inv), thread: clickThread(inv), against: 'baseline', ...(v.c !== null ? { toSeq: v.c } : {}) });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
-    });
+    }, { verb: 'diff' });
     ctx.actions.register(ACTIONS.setBaseline, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !ctx.config.services[v.s] || v.c === null) return bad;
-      const admins = ctx.config.admins;
-      if (admins.length > 0 && !admins.includes(inv.user)) return { text: `Only leakbot admins can set the baseline (${admins.map((u) => `<@${u}>`).join(', ')}).` };
-      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), thread: { channel: v.ch, ts: v.ts }, seq: v.c });
+      if (!v || !own(ctx.config.services, v.s) || v.c === null) return bad;
+      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), thread: clickThread(inv), seq: v.c });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
-    });
+    }, { verb: 'baseline' });
     ctx.actions.register(ACTIONS.fullReport, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !ctx.config.services[v.s] || v.c === null) return bad;
-      const r = await ctx.jobs.enqueue('report', { service: v.s, requester: requester(inv), thread: { channel: v.ch, ts: v.ts }, refSeq: v.r, curSeq: v.c });
+      if (!v || !own(ctx.config.services, v.s) || v.c === null) return bad;
+      const r = await ctx.jobs.enqueue('report', { service: v.s, requester: requester(inv), thread: clickThread(inv), refSeq: v.r, curSeq: v.c });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
-    });
+    }, { verb: 'snapshot' });
   },
 };
 

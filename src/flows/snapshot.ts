@@ -12,12 +12,13 @@ import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
 import { isFleet } from '../capture/targets/index.js';
 import { analyzePair, pickReference, postFindings } from './findings.js';
 import { runFleetSnapshot } from './fleet.js';
+import { own } from '../own.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
   const d = job.data;
   const key = `job:${job.id}`;
   const service = d.service;
-  if (!ctx.config.services[service]) {
+  if (!own(ctx.config.services, service)) {
     job.log.warn({ service }, 'service no longer in the config; dropping job');
     await ctx.poster.respond(d.requester.responseUrl, { text: `${service} is no longer a registered service.` });
     return { seq: null };
@@ -53,7 +54,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     };
 
     // A multi-instance service: every process (or a sample), one summary (src/flows/fleet.ts).
-    if (isFleet(ctx.config.services[service]!) && !d.select && d.checkpoint === undefined) {
+    if (isFleet(own(ctx.config.services, service)!) && !d.select && d.checkpoint === undefined) {
       const run = await runFleetSnapshot(ctx, job, parent);
       if (!run.ok) return await failed(run.message);
       requesters = await claim(ctx, d, job.id, requesters);

@@ -29,7 +29,7 @@ export class ChecklistFlow {
 
   register(): void {
     this.ctx.processors.register('checklist.post', async (job) => this.refresh(job.data.checklistId));
-    this.ctx.actions.register(CHECKLIST_ACTION_ID, (inv) => this.tick(inv));
+    this.ctx.actions.register(CHECKLIST_ACTION_ID, (inv) => this.tick(inv), { verb: 'checklist' });
   }
 
   /** Records a new checklist and queues its message (Redis only: fits in Slack's 3 s). */

@@ -6,6 +6,7 @@ import { draftPostmortem, type PostmortemDraft } from './postmortem.js';
 import { postmortemFileName, postmortemSummaryBlocks, renderPostmortemCanvas, renderPostmortemMarkdown } from './postmortem-render.js';
 import { incidentTemplates } from './runtime.js';
 import { incidentAround } from './timeline.js';
+import { own } from '../own.js';
 
 // `/leak postmortem` and the "Draft postmortem" button: a job gathers the incident's timeline and
 // the freshest findings, drafts, and posts a summary, the Markdown file and (when configured and
@@ -47,7 +48,7 @@ export class PostmortemFlow {
     const cur = await this.ctx.snapshots.load(service, seqs.cur);
     if (!cur) return [];
     const ref = seqs.ref !== null ? await this.ctx.snapshots.load(service, seqs.ref) : null;
-    const svc = this.ctx.config.services[service];
+    const svc = own(this.ctx.config.services, service);
     const opts = { ignore: [...this.ctx.config.ignore, ...(svc?.ignore ?? [])] };
     return (ref ? compare([ref, cur], opts) : analyze(cur, opts)).findings;
   }

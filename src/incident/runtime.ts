@@ -1,5 +1,6 @@
 import type { LeakbotContext } from '../context.js';
 import { loadTemplatesForConfig, type Templates } from './templates.js';
+import { own } from '../own.js';
 
 // Per-process state of the incident tools, built once from the context at startup.
 
@@ -21,7 +22,7 @@ export function incidentTemplates(ctx: LeakbotContext): Templates {
  *  registered service; null when that is ambiguous. */
 export function serviceForChannel(ctx: LeakbotContext, channel: string): string | null {
   const names = Object.keys(ctx.config.services);
-  const owners = names.filter((n) => ctx.config.services[n]!.channel === channel);
+  const owners = names.filter((n) => own(ctx.config.services, n)!.channel === channel);
   if (owners.length === 1) return owners[0]!;
   return names.length === 1 ? names[0]! : null;
 }

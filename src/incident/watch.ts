@@ -9,6 +9,7 @@ import { frameRef, minutes } from './format.js';
 import { updateUntilSettled } from './live-message.js';
 import type { WatchEventData } from './timeline.js';
 import { renderWatchMessage, verdictSentence, watchTrend, type SuspectLabel, type WatchSample, type WatchView } from './trend.js';
+import { own } from '../own.js';
 
 // /leak watch: periodic captures of one service, one Slack message updated in place with the trend,
 // a summary and a chart at the end.
@@ -274,7 +275,7 @@ export class WatchRunner {
   }
 
   private async capture(w: WatchRecord, index: number, signal: AbortSignal, thread: { channel: string; ts: string } | undefined): Promise<WatchSample> {
-    const svc = this.ctx.config.services[w.service];
+    const svc = own(this.ctx.config.services, w.service);
     const maxAgeMs = Math.min(w.everyMs / 2, (svc?.minIntervalSeconds ?? 10) * 1000);
     const out = await this.ctx.captures.obtain(w.service, { requestedBy: w.startedBy, reason: 'watch', maxAgeMs, signal, ...(thread ? { thread } : {}) });
     if (!out.ok) return { index, at: Date.now(), total: null, error: out.message, counts: {} };
