@@ -7,6 +7,8 @@ import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { ACTIONS, parseButtonValue } from '../src/slack/messages.js';
 import type { CommandModule } from './types.js';
+import { own } from '../src/own.js';
+import { clickThread } from '../src/slack/actions.js';
 
 export const command: CommandModule = {
   verb: 'postmortem',
@@ -19,14 +21,14 @@ export const command: CommandModule = {
     new PostmortemFlow(ctx).register();
     ctx.actions.register(ACTIONS.postmortemDraft, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !ctx.config.services[v.s]) return { text: 'This button is from an older leakbot message and can no longer be used.' };
+      if (!v || !own(ctx.config.services, v.s)) return { text: 'This button is from an older leakbot message and can no longer be used.' };
       const r = await ctx.jobs.enqueue(
         'postmortem.draft',
-        { service: v.s, requester: requesterOf(inv), thread: { channel: v.ch, ts: v.ts }, curSeq: v.c, refSeq: v.r, at: Date.now() },
+        { service: v.s, requester: requesterOf(inv), thread: clickThread(inv), curSeq: v.c, refSeq: v.r, at: Date.now() },
         { jobId: newJobId('postmortem') },
       );
       return r.status === 'held' ? { text: HELD_TEXT } : { text: `Drafting the postmortem for *${v.s}*; it will appear in this thread.` };
-    });
+    }, { verb: 'postmortem' });
   },
   async handler(inv, ctx) {
     const service = inv.args[0] ? requireService(ctx, inv.args[0]) : serviceForChannel(ctx, inv.channel);

@@ -34,14 +34,14 @@ export const command: CommandModule = {
       if (!w) return { text: 'This watch is no longer stored.' };
       const r = await runner.stop(w.service, inv.user);
       return r.ok ? undefined : { text: r.message };
-    });
+    }, { verb: 'watch' });
     ctx.actions.register(WATCH_CHART_ACTION, async (inv) => {
       const w = await runner.store.get(inv.value);
       if (!w) return { text: 'This watch is no longer stored.' };
       const n = (await runner.store.samples(w.id)).length;
       const r = await ctx.jobs.enqueue('watch.chart', { watchId: w.id, requestedBy: inv.user }, { jobId: `watch-${w.id}-chart-${n}` });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
-    });
+    }, { verb: 'watch' });
   },
   async handler(inv, ctx) {
     let req: WatchRequest;

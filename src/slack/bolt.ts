@@ -6,7 +6,7 @@ import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { LeakbotContext } from '../context.js';
 import { slackLogger } from '../log.js';
 import { isRedisUnavailable } from '../store/redis.js';
-import { dispatchCommand, REDIS_DOWN_TEXT } from './dispatch.js';
+import { accessDenied, dispatchCommand, REDIS_DOWN_TEXT } from './dispatch.js';
 import type { ActionInvocation } from './actions.js';
 
 export interface BoltParts {
@@ -70,9 +70,9 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
     };
     const a = action as { action_id?: string; value?: string; selected_options?: Array<{ value: string }> };
     const actionId = a.action_id ?? '';
-    const handler = ctx.actions.find(actionId);
+    const entry = ctx.actions.lookup(actionId);
     const log = ctx.log.child({ requestId, actionId });
-    if (!handler) {
+    if (!entry) {
       log.warn('no handler for this action');
       return;
     }
@@ -90,9 +90,17 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
       requestId,
       payload: p,
     };
+    // The same rules as the command the button stands for, judged on the click's channel and user.
+    const denied = inv.channel ? accessDenied(ctx, entry.verb ? ctx.commands.get(entry.verb) : undefined, inv.user, inv.channel) : 'This button cannot be used here.';
+    if (denied) {
+      ctx.metrics.commands.inc({ verb: entry.verb ?? 'button', outcome: 'denied' });
+      log.info({ user: inv.user, channel: inv.channel }, 'button refused by access rules');
+      await ctx.poster.respond(inv.responseUrl, { text: denied, response_type: 'ephemeral', replace_original: false });
+      return;
+    }
     let text: string | undefined;
     try {
-      const reply = await handler(inv, ctx);
+      const reply = await entry.handler(inv, ctx);
       text = reply ? reply.text : undefined;
     } catch (err) {
       if (isRedisUnavailable(err)) text = REDIS_DOWN_TEXT;

@@ -2,8 +2,9 @@
 // config (allowedChannels, admins), usage errors, and a plain answer when Redis is down.
 import type { LeakbotContext } from '../context.js';
 import { isRedisUnavailable } from '../store/redis.js';
-import { UsageError, type CommandInvocation, type CommandReply } from '../../commands/index.js';
+import { UsageError, type CommandInvocation, type CommandModule, type CommandReply } from '../../commands/index.js';
 import { didYouMean } from './suggest.js';
+import { own } from '../own.js';
 
 export const REDIS_DOWN_TEXT =
   ':warning: leakbot cannot reach its Redis store right now, so I could not read or record anything. Please try again in a minute; an admin can check `GET /healthz`.';
@@ -27,14 +28,10 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
         .join(', ')}. Try \`/leak help\`.`,
     };
   }
-  const { allowedChannels, admins } = ctx.config;
-  if (allowedChannels.length > 0 && !allowedChannels.includes(base.channel) && mod.verb !== 'help') {
+  const denied = accessDenied(ctx, mod, base.user, base.channel);
+  if (denied) {
     ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'denied' });
-    return { text: `/leak is not enabled in this channel. Use it in ${allowedChannels.map((c) => `<#${c}>`).join(', ')}.` };
-  }
-  if (mod.adminOnly && admins.length > 0 && !admins.includes(base.user)) {
-    ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'denied' });
-    return { text: `Only leakbot admins can run \`/leak ${mod.verb}\` (${admins.map((u) => `<@${u}>`).join(', ')}).` };
+    return { text: denied };
   }
   const inv: CommandInvocation = { ...base, verb: mod.verb, args };
   try {
@@ -42,7 +39,7 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
     ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'ok' });
     log.info('command handled');
     const service = args[0];
-    if (service && ctx.config.services[service]) {
+    if (service && own(ctx.config.services, service)) {
       // Not awaited: the ack must not wait on a slow Redis for a record.
       void ctx.timeline
         .append({ at: Date.now(), service, type: 'command', actor: base.user, text: `/leak ${base.text.trim()}`, data: { channel: base.channel } })
@@ -65,11 +62,27 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
   }
 }
 
+/**
+ * The access rules of the config for a /leak verb, shared by commands and buttons: allowedChannels
+ * (help is always allowed) and admins for adminOnly verbs. Returns the refusal to show the user, or
+ * null when allowed. `mod` undefined: only the channel rule applies.
+ */
+export function accessDenied(ctx: Pick<LeakbotContext, 'config'>, mod: Pick<CommandModule, 'verb' | 'adminOnly'> | undefined, user: string, channel: string): string | null {
+  const { allowedChannels, admins } = ctx.config;
+  if (allowedChannels.length > 0 && !allowedChannels.includes(channel) && mod?.verb !== 'help') {
+    return `leakbot is not enabled in this channel. Use it in ${allowedChannels.map((c) => `<#${c}>`).join(', ')}.`;
+  }
+  if (mod?.adminOnly && admins.length > 0 && !admins.includes(user)) {
+    return `Only leakbot admins can run \`/leak ${mod.verb}\` (${admins.map((u) => `<@${u}>`).join(', ')}).`;
+  }
+  return null;
+}
+
 /** Checks that the first argument names a registered service; throws UsageError with the names. */
 export function requireService(ctx: LeakbotContext, name: string | undefined): string {
   const names = Object.keys(ctx.config.services).sort();
   if (!name) throw new UsageError(`Which service? Registered: ${names.map((n) => `\`${n}\``).join(', ') || '(none)'}.`);
-  if (ctx.config.services[name]) return name;
+  if (own(ctx.config.services, name)) return name;
   const guess = didYouMean(name, names);
   throw new UsageError(
     `Unknown service \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Registered services: ${names.map((n) => `\`${n}\``).join(', ') || '(none — add them to the config)'}.`,

@@ -1,0 +1,79 @@
+// Buttons obey the same access rules as commands (allowedChannels, admins) and post where the
+// click happened, whatever channel a (crafted) button value names; names that are properties of
+// every JS object (constructor, toString, __proto__) are not services anywhere.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGoService, type GoService } from '../support/go-service.js';
+import { startHarness, type Harness } from '../e2e/harness.js';
+import { waitThread } from '../e2e/helpers.js';
+import { ACTIONS, parseButtonValue } from '../../src/slack/messages.js';
+import { channelFor, matchService } from '../../src/alerts/mapping.js';
+
+describe('buttons and names', () => {
+  let go: GoService;
+  let h: Harness;
+  let parentTs = '';
+  let value = '';
+  before(async () => {
+    go = await startGoService();
+    h = await startHarness({
+      configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    minIntervalSeconds: 0\nadmins: [U0ADMIN]\nallowedChannels: [C0INCIDENT, C0OTHER]\n`,
+    });
+    await h.command({ text: 'snapshot svc-order', channel: 'C0INCIDENT' });
+    const t = await waitThread(h.slack, 'C0INCIDENT', 0);
+    parentTs = t.parent.ts;
+    const withButtons = [t.parent, ...t.replies].find((m) => JSON.stringify(m.blocks ?? []).includes(ACTIONS.captureAgain))!;
+    value = JSON.stringify(withButtons.blocks).match(/"value":"(\{[^"\\]*(?:\\.[^"\\]*)*\})"/)![1]!.replace(/\\"/g, '"');
+    assert.ok(parseButtonValue(value), `button value parses: ${value}`);
+  });
+  after(async () => {
+    await h?.close();
+    await go?.stop();
+  });
+
+  const refusals = async (responseUrl: string) => h.slack.waitFor('the refusal', () => h.slack.responsesTo(responseUrl)[0]?.body);
+
+  it('a button clicked outside allowedChannels is refused and runs nothing', async () => {
+    const before = h.slack.calls.length;
+    const responseUrl = h.slack.responseUrl();
+    const r = await h.action({ actionId: ACTIONS.captureAgain, value, channel: 'C0RANDOM', messageTs: '1700000000.000100', responseUrl });
+    assert.equal(r.status, 200);
+    assert.match(String((await refusals(responseUrl)).text), /not enabled in this channel/);
+    assert.equal(h.slack.calls.slice(before).filter((c) => c.method.startsWith('chat.')).length, 0, 'nothing posted');
+  });
+
+  it('Set as baseline is admin-only, like /leak baseline', async () => {
+    const responseUrl = h.slack.responseUrl();
+    await h.action({ actionId: ACTIONS.setBaseline, value, channel: 'C0INCIDENT', messageTs: parentTs, user: 'U0BOB', responseUrl });
+    assert.match(String((await refusals(responseUrl)).text), /Only leakbot admins can run `\/leak baseline`/);
+    const hist = await h.command({ text: 'history svc-order', channel: 'C0INCIDENT' });
+    assert.doesNotMatch(String(hist.json?.text), /baseline/i);
+  });
+
+  it('a crafted value naming another channel posts where the click happened', async () => {
+    const crafted = JSON.stringify({ ...parseButtonValue(value)!, ch: 'C0OTHER', ts: '1111111111.000001' });
+    const before = h.slack.replies('C0INCIDENT', parentTs).length;
+    await h.action({ actionId: ACTIONS.captureAgain, value: crafted, channel: 'C0INCIDENT', messageTs: parentTs });
+    await h.slack.waitFor('the new capture in the clicked thread', () => h.slack.replies('C0INCIDENT', parentTs).length > before);
+    assert.equal(h.slack.messages('C0OTHER').length, 0, 'nothing in the channel named by the value');
+  });
+
+  for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    it(`'${name}' is not a service (commands, buttons, alerts)`, async () => {
+      for (const text of [`snapshot ${name}`, `watch ${name} every 1m for 5m`, `history ${name}`, `diff ${name}`, `checklist ${name}`]) {
+        const r = await h.command({ text, channel: 'C0INCIDENT' });
+        assert.match(String(r.json?.text), /Unknown service/, `/leak ${text}`);
+      }
+      const responseUrl = h.slack.responseUrl();
+      await h.action({ actionId: ACTIONS.captureAgain, value: JSON.stringify({ ...parseButtonValue(value)!, s: name }), channel: 'C0INCIDENT', messageTs: parentTs, responseUrl });
+      assert.match(String((await refusals(responseUrl)).text), /can no longer be used/);
+      const config = { services: h.bot.ctx.config.services, alerts: h.bot.ctx.config.alerts, defaultChannel: 'C0DEFAULT' };
+      assert.equal(matchService({ service: name, job: name }, config), null);
+      assert.equal(channelFor(name, config), 'C0DEFAULT');
+    });
+  }
+
+  it('still one thread in the incident channel: refused clicks and names posted nothing', () => {
+    assert.equal(h.slack.parents('C0INCIDENT').length, 1);
+  });
+});
