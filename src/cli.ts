@@ -33,6 +33,7 @@ interface OutputOptions {
 interface DiffOptions extends OutputOptions {
   interval: number;
   header?: string[];
+  instance?: RegExp;
 }
 
 const EXIT_HELP = `
@@ -147,6 +148,43 @@ async function captureSeries(url: string, interval: number, headerLines: string[
   return [first, await once()];
 }
 
+function parseRegex(v: string): RegExp {
+  try {
+    return new RegExp(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`not a valid regular expression: ${(e as Error).message}`);
+  }
+}
+
+/** `leakbot diff` over dumps of several processes: each process compared with itself only (from
+ *  its last restart on), one report per process; JSON is `{ instances: [{ instance, files, ...report }] }`. */
+async function diffByInstance(groups: Array<{ instance: string; files: string[] }>, o: DiffOptions): Promise<void> {
+  const eng = await engine();
+  const { currentLife } = await import('./dump-series.js');
+  const format: Format = o.json ? 'json' : o.format;
+  const reports: object[] = [];
+  const texts: string[] = [];
+  let leak = false;
+  for (const g of groups) {
+    const all: Snapshot[] = [];
+    for (const f of g.files) all.push(await load(f));
+    const life = currentLife(all);
+    for (const r of life.restarts)
+      process.stderr.write(`${g.instance}: restarted before ${g.files[r.at]} (${r.reason}); earlier dumps of it are not compared with later ones\n`);
+    const snaps = all.slice(life.from);
+    const files = g.files.slice(life.from);
+    const a = snaps.length > 1 ? eng.compare(snaps, analyzeOptions(o)) : eng.analyze(snaps[0]!, analyzeOptions(o));
+    leak ||= a.findings.some((f) => f.confidence !== 'low');
+    if (format === 'json') reports.push({ instance: g.instance, files, ...(life.restarts.length ? { restartedBefore: g.files[life.from] } : {}), ...eng.toJsonReport(a, snaps) });
+    else {
+      const head = `${format === 'markdown' ? '## ' : '== '}${g.instance} (${files.length} dump${files.length === 1 ? '' : 's'}: ${files.join(', ')})${format === 'markdown' ? '' : ' =='}`;
+      texts.push(`${head}\n${format === 'markdown' ? eng.renderMarkdown(a) : eng.renderText(a, { color: process.stdout.isTTY === true && !process.env.NO_COLOR })}`);
+    }
+  }
+  process.stdout.write(format === 'json' ? `${JSON.stringify({ instances: reports }, null, 2)}\n` : texts.join('\n'));
+  if (o.failOnLeak && leak) process.exitCode = EXIT.leak;
+}
+
 export function buildProgram(): Command {
   const program = new Command('leakbot')
     .description('Find goroutine leaks in Go services: analyse pprof goroutine dumps, or run the Slack bot.')
@@ -178,6 +216,13 @@ export function buildProgram(): Command {
   )
     .addOption(new Option('--interval <duration>', 'with a URL: time between the two captures').argParser(parseInterval).default(30_000, '30s'))
     .option('-H, --header <header>', 'with a URL: request header for the pprof endpoint, "Name: value" (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), parseHeader(v)])
+    .addOption(
+      new Option(
+        '--instance <regex>',
+        'files from several processes: the first capture group of this regex in each file name names its process ' +
+          '(default: the name without a trailing counter or timestamp, pod-a-2.txt → pod-a, when that splits the files into processes)',
+      ).argParser(parseRegex),
+    )
     .addHelpText('after', EXIT_HELP)
     .action(async (before: string, after: string[], o: DiffOptions) => {
       let snaps: Snapshot[];
@@ -186,6 +231,14 @@ export function buildProgram(): Command {
         snaps = await captureSeries(before, o.interval, o.header ?? []);
       } else {
         if (after.length === 0) throw new InputError('diff needs at least two dump files (or one URL)');
+        const { groupFiles } = await import('./dump-series.js');
+        let groups;
+        try {
+          groups = groupFiles([before, ...after], o.instance);
+        } catch (e) {
+          throw new InputError((e as Error).message);
+        }
+        if (groups.length > 1 || o.instance) return diffByInstance(groups, o);
         snaps = [];
         for (const p of [before, ...after]) snaps.push(await load(p));
       }

@@ -7,7 +7,9 @@ import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import { actionId, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
-import { routeAlerts } from './mapping.js';
+import { instanceSelector, routeAlerts } from './mapping.js';
+import { isFleet, type Instance } from '../capture/targets/index.js';
+import { analyseFleet, fleetCheckpoint, fleetMessage } from '../flows/fleet.js';
 import { captureFailedMessage, esc, minutes, parentMessage, resolvedMessage, slackTime } from './messages.js';
 import type { AlertNotification } from './payload.js';
 import { assessResolution } from './resolution.js';
@@ -33,6 +35,8 @@ export interface ActionJob {
 }
 export interface RecaptureJob {
   action: AlertAction;
+  /** The fleet instance the first capture was of (same process, for the growth rate). */
+  instance?: string;
   firstSeq: number;
   refSeq: number | null;
   refKind: RefKind;
@@ -52,6 +56,8 @@ type RefKind = 'baseline' | 'before-alert' | 'previous' | null;
 /** What the capture job leaves in the ledger for the resolve job. */
 interface CaptureResult {
   seq: number | null;
+  /** The fleet instance captured (the alerted one): the recapture and the resolve follow it. */
+  instance?: string;
   refSeq: number | null;
   refKind: RefKind;
   capturedAt: number | null;
@@ -213,7 +219,7 @@ function alertEventData(ep: Episode, service: string) {
   };
 }
 
-function captureOnce(d: AlertDeps, service: string, thread: ActionScope['thread'], maxAgeMs: number | undefined, signal: AbortSignal) {
+function captureOnce(d: AlertDeps, service: string, thread: ActionScope['thread'], maxAgeMs: number | undefined, signal: AbortSignal, instance?: string) {
   return d.slots.run(
     () =>
       d.ctx.captures.obtain(service, {
@@ -222,6 +228,7 @@ function captureOnce(d: AlertDeps, service: string, thread: ActionScope['thread'
         thread,
         signal,
         ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+        ...(instance !== undefined ? { instance } : {}),
       }),
     { signal },
   );
@@ -301,9 +308,13 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
     }),
   );
 
-  const outcome = await captureOnce(d, a.service, thread, undefined, job.signal);
+  // A fleet: the instance the alert names is captured first, alone; the rest follows (below).
+  const fleet = isFleet(ctx.config.services[a.service]!);
+  const named = fleet ? await alertedInstance(d, ep, a.service) : null;
+  const outcome = await captureOnce(d, a.service, thread, undefined, job.signal, named?.instance.id);
   if (!outcome.ok) {
     await post(d, `${actionId(a)}.findings`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'when the alert fired', outcome.message) }, job.signal);
+    if (fleet) await followFleet(d, a, thread, named?.instance.id, job.signal);
     await ledger.markDone(a, JSON.stringify({ seq: null, refSeq: null, refKind: null, capturedAt: null } satisfies CaptureResult));
     return;
   }
@@ -316,6 +327,11 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   const recapture = ctx.config.alerts.recaptureAfterSeconds;
   const note = [
     `Captured ${slackTime(cur.capturedAt)} because *${esc(ep.title)}* fired; compared with ${refLabel(refSnap ? ref : null, refSnap ? kind : null)}.`,
+    fleet && cur.instanceName
+      ? named
+        ? `This is ${esc(cur.instanceName)}, the instance the alert names (${esc(named.label)}=${esc(named.value)}); the rest of the fleet follows.`
+        : `This is ${esc(cur.instanceName)}; the alert names no discovered instance, so the rest of the fleet follows.`
+      : '',
     recapture > 0 ? `Capturing again in ${recapture} s to measure the growth rate; this message will update.` : '',
   ]
     .filter(Boolean)
@@ -323,16 +339,65 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal);
   await once(d, ep.id, `findings.${a.service}.${a.round}.1`, () => appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`));
 
-  const result: CaptureResult = { seq: cur.seq, refSeq: refSnap ? (ref?.seq ?? null) : null, refKind: refSnap ? kind : null, capturedAt: cur.capturedAt };
+  if (fleet) await followFleet(d, a, thread, cur.instance, job.signal);
+
+  const result: CaptureResult = {
+    seq: cur.seq,
+    ...(cur.instance !== undefined ? { instance: cur.instance } : {}),
+    refSeq: refSnap ? (ref?.seq ?? null) : null,
+    refKind: refSnap ? kind : null,
+    capturedAt: cur.capturedAt,
+  };
   if (recapture > 0) {
     await ctx.jobs.enqueue(
       'alert.recapture',
-      { action: a, firstSeq: cur.seq, refSeq: result.refSeq, refKind: result.refKind },
+      { action: a, ...(result.instance !== undefined ? { instance: result.instance } : {}), firstSeq: cur.seq, refSeq: result.refSeq, refKind: result.refKind },
       { jobId: `re${actionId(a)}`, delayMs: recapture * 1000, onUnavailable: 'throw' },
     );
   }
   await ledger.markDone(a, JSON.stringify(result));
 }
+
+/** The discovered instance an alert of this episode names through config.alerts.instanceLabels
+ *  (the first alert for the service that names one), or null. */
+async function alertedInstance(d: AlertDeps, ep: Episode, service: string): Promise<{ instance: Instance; label: string; value: string } | null> {
+  for (const alert of Object.values(ep.alerts)) {
+    if (alert.service !== service) continue;
+    const sel = instanceSelector(alert.labels, d.ctx.config);
+    if (!sel) continue;
+    const found = await d.ctx.captures.findInstance(service, sel);
+    if ('instance' in found) return { instance: found.instance, label: sel.label, value: sel.value };
+  }
+  return null;
+}
+
+/** After the alerted instance: the rest of the fleet (recent snapshots shared, the alerted one's
+ *  included), summarised in one message of the alert thread. */
+async function followFleet(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], first: string | undefined, signal: AbortSignal): Promise<void> {
+  const { ctx } = d;
+  const out = await d.slots.run(
+    () =>
+      ctx.captures.obtainFleet(a.service, {
+        requestedBy: 'alertmanager',
+        reason: 'alert',
+        thread,
+        signal,
+        maxAgeMs: FLEET_SHARE_MS,
+        ...(first !== undefined ? { first: { key: 'instance' as const, value: first } } : {}),
+      }),
+    { signal },
+  );
+  if (!out.ok) {
+    await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'across its fleet', out.message) }, signal);
+    return;
+  }
+  const fresh = new Map<number, Snapshot>();
+  const { report } = await analyseFleet(ctx, a.service, fleetCheckpoint(out, fresh), fresh);
+  await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...fleetMessage(a.service, report, null) }, signal);
+}
+
+/** A fleet follow-up reuses snapshots of an instance taken this recently (the alerted one's). */
+const FLEET_SHARE_MS = 60_000;
 
 // ---- alert.recapture ----------------------------------------------------------------------------
 
@@ -352,14 +417,14 @@ function recentGrowth(analysis: Analysis, first: Snapshot, second: Snapshot): st
 
 export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recapture'>): Promise<void> {
   const { ctx, ledger } = d;
-  const { action: a, firstSeq, refSeq, refKind } = job.data;
+  const { action: a, firstSeq, refSeq, refKind, instance } = job.data;
   const name = `recapture.${actionId(a)}`;
   const s = await scope(d, a, { skipDone: false });
   // Marked only at the end: a worker killed mid-way leaves it unmarked and the retry redoes it
   // (the findings message is keyed, so it is updated, not posted twice).
   if (!s || (await ledger.isMarked(a.episode, name))) return;
   const { thread } = s;
-  const outcome = await captureOnce(d, a.service, thread, 1000, job.signal);
+  const outcome = await captureOnce(d, a.service, thread, 1000, job.signal, instance);
   if (!outcome.ok) {
     await post(d, `${actionId(a)}.recapture-failed`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'a second time (for the growth rate)', outcome.message) }, job.signal);
     await ledger.mark(a.episode, name);
@@ -424,7 +489,8 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
     }),
   );
 
-  const outcome = await captureOnce(d, a.service, thread, 1000, job.signal);
+  const firing = capRaw ? (JSON.parse(capRaw) as CaptureResult) : null;
+  const outcome = await captureOnce(d, a.service, thread, 1000, job.signal, firing?.instance);
   if (!outcome.ok) {
     const msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: Date.now(), resolution: null, fallback: `The final capture failed: ${outcome.message}` });
     await post(d, `${actionId(a)}.reply`, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
@@ -432,7 +498,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
     return;
   }
   const final = outcome.meta;
-  const cap = capRaw ? (JSON.parse(capRaw) as CaptureResult) : null;
+  const cap = firing;
   const opts = analyzeOptions(ctx, a.service);
   const [finalSnap, firingSnap] = await Promise.all([loadSnap(ctx, a.service, final.seq), loadSnap(ctx, a.service, cap?.seq ?? null)]);
   if (!finalSnap) throw new Error(`snapshot #${final.seq} of ${a.service} vanished`);

@@ -69,3 +69,14 @@ export function describeServiceLabels(labels: Record<string, string>, config: Pi
   const seen = config.alerts.serviceLabels.filter((l) => labels[l]).map((l) => `${l}=${labels[l]}`);
   return seen.length ? seen.join(', ') : `none of the labels ${config.alerts.serviceLabels.join(', ')}`;
 }
+
+/** Which instance an alert is about, from config.alerts.instanceLabels in order: a pod label
+ *  (`pod`, `kubernetes_pod_name`, `pod_name`…) is looked up by pod name, `instance` by address.
+ *  Only a selector: the coordinator matches it against discovered instances, never fetches it. */
+export function instanceSelector(labels: Record<string, string>, config: Pick<Config, 'alerts'>): { key: 'pod' | 'instance'; value: string; label: string } | null {
+  for (const label of config.alerts.instanceLabels) {
+    const value = Object.hasOwn(labels, label) ? labels[label] : undefined;
+    if (value) return { key: /pod/i.test(label) ? 'pod' : 'instance', value, label };
+  }
+  return null;
+}

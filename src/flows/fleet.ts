@@ -3,7 +3,8 @@
 // strongest instance's findings in full. Steps are idempotent: the capture outcome is checkpointed
 // on the job, posts are keyed.
 import type { LeakbotContext } from '../context.js';
-import type { Snapshot } from '../engine/index.js';
+import { escapeMrkdwn, type Snapshot } from '../engine/index.js';
+import type { FleetOutcome } from '../capture/coordinator.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { buildFleetReport, type FleetReport, type InstanceReport } from './fleet-report.js';
@@ -21,6 +22,49 @@ const SUSPECTS_TTL_SECONDS = 24 * 3600;
 
 function suspectsKey(ctx: LeakbotContext, service: string): string {
   return `${ctx.prefix}:fleet:suspects:${service}`;
+}
+
+/** Turns a fleet capture's outcome into the checkpoint a job keeps (and the snapshots it parsed). */
+export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh: Map<number, Snapshot>): FleetCheckpoint {
+  return {
+    discovered: out.discovery.instances.length,
+    instances: out.results.map(({ instance, outcome }) => {
+      if (outcome.ok && outcome.snapshot) fresh.set(outcome.meta.seq, outcome.snapshot);
+      return outcome.ok ? { id: instance.id, name: instance.name, seq: outcome.meta.seq } : { id: instance.id, name: instance.name, error: outcome.message };
+    }),
+  };
+}
+
+/** Analyses each captured process against its own series (baseline or previous snapshot, same
+ *  life) and builds the fleet report. `fresh` holds snapshots already parsed (saves reloads). */
+export async function analyseFleet(ctx: LeakbotContext, service: string, cp: FleetCheckpoint, fresh: Map<number, Snapshot>): Promise<{ report: FleetReport; reports: InstanceReport[] }> {
+  const reports: InstanceReport[] = [];
+  for (const i of cp.instances) {
+    if (i.seq === undefined) {
+      reports.push({ id: i.id, name: i.name, error: i.error ?? 'not captured' });
+      continue;
+    }
+    const cur = await ctx.snapshots.get(service, i.seq);
+    if (!cur) {
+      reports.push({ id: i.id, name: i.name, error: `snapshot #${i.seq} is no longer stored` });
+      continue;
+    }
+    const { ref, refKind } = await pickReference(ctx, service, cur);
+    const r = await analyzePair(ctx, service, ref, refKind, cur, fresh.get(cur.seq));
+    reports.push({ id: i.id, name: i.name, cur, ref: r.ref, analysis: r.analysis });
+  }
+  return { report: buildFleetReport(service, reports, cp.discovered), reports };
+}
+
+/** The fleet summary message: summary lines, the per-pod table, and where the full findings are. */
+export function fleetMessage(service: string, report: FleetReport, fullFindingsOf: string | null): { text: string; blocks: object[] } {
+  const blocks: object[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `*Fleet of ${service}*\n${report.summary}`.slice(0, 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: report.table.length <= 3000 ? report.table : `${report.table.slice(0, 2990)}\n…\`\`\`` } },
+  ];
+  if (fullFindingsOf)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Findings of ${escapeMrkdwn(fullFindingsOf)} in full below; each pod is compared only with its own earlier snapshots.` }] });
+  return { text: `Fleet of ${service}: ${report.summary}`, blocks };
 }
 
 /**
@@ -50,41 +94,14 @@ export async function runFleetSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsh
       ...(d.first ? { first: d.first } : {}),
     });
     if (!out.ok) return { ok: false, message: out.message };
-    cp = {
-      discovered: out.discovery.instances.length,
-      instances: out.results.map(({ instance, outcome }) => {
-        if (outcome.ok && outcome.snapshot) fresh.set(outcome.meta.seq, outcome.snapshot);
-        return outcome.ok ? { id: instance.id, name: instance.name, seq: outcome.meta.seq } : { id: instance.id, name: instance.name, error: outcome.message };
-      }),
-    };
+    cp = fleetCheckpoint(out, fresh);
     await job.updateData({ ...d, fleetCheckpoint: cp });
   }
   const t1 = Date.now();
-  const reports: InstanceReport[] = [];
-  for (const i of cp.instances) {
-    if (i.seq === undefined) {
-      reports.push({ id: i.id, name: i.name, error: i.error ?? 'not captured' });
-      continue;
-    }
-    const cur = await ctx.snapshots.get(service, i.seq);
-    if (!cur) {
-      reports.push({ id: i.id, name: i.name, error: `snapshot #${i.seq} is no longer stored` });
-      continue;
-    }
-    const { ref, refKind } = await pickReference(ctx, service, cur);
-    const r = await analyzePair(ctx, service, ref, refKind, cur, fresh.get(cur.seq));
-    reports.push({ id: i.id, name: i.name, cur, ref: r.ref, analysis: r.analysis });
-  }
-  const report = buildFleetReport(service, reports, cp.discovered);
+  const { report, reports } = await analyseFleet(ctx, service, cp, fresh);
   const t2 = Date.now();
-  const blocks: object[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*Fleet of ${service}*\n${report.summary}`.slice(0, 3000) } },
-    { type: 'section', text: { type: 'mrkdwn', text: report.table.length <= 3000 ? report.table : `${report.table.slice(0, 2990)}\n…\`\`\`` } },
-  ];
   const strongest = reports.find((r) => r.id === report.strongest && r.cur && r.analysis);
-  if (strongest && cp.instances.length > 1)
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Findings of ${strongest.name} in full below; each pod is compared only with its own earlier snapshots.` }] });
-  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, text: `Fleet of ${service}: ${report.summary}`, blocks });
+  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null) });
   if (strongest?.cur && strongest.analysis) {
     const refKind = strongest.ref ? (strongest.ref.seq === (await ctx.snapshots.baselineFor(strongest.cur)).meta?.seq ? 'baseline' : 'previous') : null;
     await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur }, d.requester.user);

@@ -1,0 +1,75 @@
+// An alert naming one instance of a fleet, through a real Alertmanager: that instance is captured
+// first and its findings posted, then the rest of the fleet (four real leaksvc processes listed as
+// static targets on 127.0.0.2–5) follows in one summary.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
+import { startGoService, type GoService } from '../support/go-service.js';
+import { freePort } from '../support/redis.js';
+import { startHarness, type Harness } from '../e2e/harness.js';
+import { basename, messageText } from '../e2e/helpers.js';
+
+const TOKEN = 'fleet-alert-webhook-token-0a1b2c3d4e5f';
+const CH = 'C0FLEETAL';
+const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+
+describe('alert naming one instance of a fleet', () => {
+  let port: number;
+  let pods: GoService[];
+  let h: Harness;
+  let am: TestAlertmanager;
+  const podAt = (i: number) => `${IPS[i]}:${port}`;
+
+  before(async () => {
+    port = await freePort();
+    pods = await Promise.all(IPS.map((ip) => startGoService({ args: ['-addr', `${ip}:${port}`] })));
+    h = await startHarness({
+      webhookToken: TOKEN,
+      configYaml: `
+services:
+  svc-order:
+    targets: [${IPS.map((ip) => `"http://${ip}:${port}"`).join(', ')}]
+    channel: ${CH}
+    minIntervalSeconds: 0
+alerts:
+  recaptureAfterSeconds: 0
+`,
+    });
+    am = await startAlertmanager({ webhookUrl: `${h.baseUrl}/webhooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '2s', repeatInterval: '1h' });
+  });
+  after(async () => {
+    await am?.close();
+    await h?.close();
+    await Promise.all((pods ?? []).map((p) => p.stop()));
+  });
+
+  it('captures the alerted instance first, posts its findings, then the fleet summary', async () => {
+    const site = (await pods[2]!.patterns()).chansend;
+    await pods[2]!.leak('chansend', 250);
+    await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', instance: podAt(2), severity: 'page' }, startsAt: new Date() }]);
+
+    const thread = await h.slack.waitFor('alert thread with findings and fleet summary', () => {
+      const parent = h.slack.parents(CH)[0];
+      if (!parent) return null;
+      const replies = h.slack.replies(CH, parent.ts);
+      const fleet = replies.find((r) => /^Fleet of svc-order/.test(r.text));
+      return fleet && replies.length >= 2 ? { parent, replies, fleet } : null;
+    }, 120_000);
+
+    const findings = thread.replies.find((r) => r !== thread.fleet && messageText(r).includes('the instance the alert names'));
+    assert.ok(findings, `findings of the alerted instance:\n${thread.replies.map(messageText).join('\n---\n')}`);
+    assert.match(messageText(findings), new RegExp(`This is ${podAt(2).replaceAll('.', '\\.')}, the instance the alert names \\(instance=${podAt(2).replaceAll('.', '\\.')}\\)`));
+    assert.ok(messageText(findings).includes(`${basename(site.file)}:${site.line}`), 'its findings name the leak site');
+    assert.ok(thread.replies.indexOf(findings) < thread.replies.indexOf(thread.fleet), 'the alerted instance is posted before the fleet');
+
+    const summary = messageText(thread.fleet);
+    for (const i of IPS.keys()) assert.ok(summary.includes(podAt(i)), `fleet table lists ${podAt(i)}`);
+
+    // Captured first: its snapshot has the lowest sequence number of the round.
+    const metas = await h.bot.ctx.snapshots.list('svc-order', 10);
+    const seqOf = (i: number) => Math.min(...metas.filter((m) => m.instance === podAt(i)).map((m) => m.seq));
+    for (const i of [0, 1, 3]) assert.ok(seqOf(2) < seqOf(i), `${podAt(2)} captured before ${podAt(i)}`);
+    // One snapshot per instance: the fleet round shared the alerted instance's capture.
+    assert.equal(metas.filter((m) => m.instance === podAt(2)).length, 1);
+  });
+});
