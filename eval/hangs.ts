@@ -1,0 +1,115 @@
+// Hangs: what Go prints when a program cannot proceed — the runtime's deadlock report, a
+// `go test -timeout` panic, a SIGQUIT dump of a service stuck on a lock — from the real programs in
+// eval/hangs (and the crash-deadlock fixture). Scored found when one of the first 3 findings (any
+// confidence) has a goroutine the program's design says is stuck (eval/hangs/expect.json) on its stack.
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze, parseDump } from '../src/engine/index.js';
+import { ageDump, idsOf } from './age.js';
+import { namesFunc } from './match.js';
+import type { Toolchain } from './toolchains.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const hangsDir = join(here, 'hangs');
+const TIMEOUT_MS = 120_000;
+/** Issue 8's lone reader: stuck 219 minutes on RWMutex.RLock. */
+export const HANG_AGE_MIN = 219;
+
+export interface HangCase {
+  name: string;
+  toolchain: string;
+  file: string;
+  stuck: string[];
+  /** Minutes added to every wait (age.ts), 0 for the dump as captured. */
+  age: number;
+}
+
+export interface HangOutcome extends HangCase {
+  found: boolean;
+  top: string[];
+  error: string | null;
+}
+
+interface Expect {
+  hangs: Record<string, { kind: string; stuck: string[] }>;
+}
+
+export function hangExpectations(): Expect['hangs'] {
+  return (JSON.parse(readFileSync(join(hangsDir, 'expect.json'), 'utf8')) as Expect).hangs;
+}
+
+function exec(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (_e, so, se) =>
+      resolve(`${so}${se}`),
+    );
+  });
+}
+
+/** Start the program, wait for its READY line, send SIGQUIT, return what it wrote to stderr. */
+function sigquit(bin: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let out = '';
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`${bin}: no READY within ${TIMEOUT_MS} ms`));
+    }, TIMEOUT_MS);
+    p.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      if (out.includes('READY\n')) p.kill('SIGQUIT');
+    });
+    p.on('error', reject);
+    p.on('close', () => {
+      clearTimeout(timer);
+      resolve(err);
+    });
+  });
+}
+
+/** Write <cache>/hangs/<toolchain>/<name>.txt for every hang program. */
+export async function generateHangs(cache: string, tcs: Toolchain[], log: (s: string) => void): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'leakbot-eval-hangs-'));
+  try {
+    for (const tc of tcs.filter((t) => !t.leakProfile)) {
+      const out = join(cache, 'hangs', tc.name);
+      rmSync(out, { recursive: true, force: true });
+      mkdirSync(out, { recursive: true });
+      const env = { ...tc.env, GOFLAGS: '-buildvcs=false' };
+      const bin = join(tmp, tc.name);
+      mkdirSync(bin, { recursive: true });
+      const built = await exec(tc.go, ['build', '-o', bin + '/', './deadlock', './sigquit-lock'], hangsDir, env);
+      if (built.trim()) log(`hangs ${tc.name}: build said ${built.trim().slice(0, 300)}`);
+      writeFileSync(join(out, 'deadlock.txt'), await exec(join(bin, 'deadlock'), [], tmp, tc.env));
+      writeFileSync(join(out, 'sigquit-lock.txt'), await sigquit(join(bin, 'sigquit-lock'), tc.env));
+      writeFileSync(join(out, 'test-timeout.txt'), await exec(tc.go, ['test', '-count=1', '-timeout', '3s', './timeout'], hangsDir, env));
+      log(`hangs ${tc.name}: 3 dumps`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function scoreHangs(cases: HangCase[]): HangOutcome[] {
+  return cases.map((c) => {
+    try {
+      let text = readFileSync(c.file, 'utf8');
+      if (c.age > 0) text = ageDump(text, idsOf(text), c.age, null);
+      const a = analyze(parseDump(text), { maxFindings: 1000 });
+      const top = a.findings.slice(0, 3);
+      return {
+        ...c,
+        found: top.some((f) => c.stuck.some((fn) => namesFunc(f, fn))),
+        top: top.map((f) => `${f.confidence} ${f.state} ${f.frames[f.frames.length - 1]?.func ?? '?'}`),
+        error: null,
+      };
+    } catch (e) {
+      return { ...c, found: false, top: [], error: (e as Error).message };
+    }
+  });
+}

@@ -1,0 +1,3 @@
+module leakeval/hangs
+
+go 1.19

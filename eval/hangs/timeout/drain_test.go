@@ -1,0 +1,7 @@
+package timeout
+
+import "testing"
+
+func TestDrain(t *testing.T) {
+	Drain(4)
+}
