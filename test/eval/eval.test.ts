@@ -49,11 +49,11 @@ describe('eval subset', () => {
     for (const f of floors) {
       const r = byKey.get(rowKey(f));
       assert.ok(r, `row ${rowKey(f)} is scored`);
-      // The same dumps and the same table: the leaks present cannot change.
+      // The same dumps and the same table: the leaks present cannot change. (Agreement between formats is
+    // reported, not held: debug=2 finding more lowers it.)
       assert.equal(r.observed, f.observed, `${rowKey(f)}: observed`);
       if (r.found < f.found) regressions.push(`${rowKey(f)}: found ${r.found}/${r.observed}, was ${f.found}`);
       if (r.falses > f.falses) regressions.push(`${rowKey(f)}: ${r.falses} false findings, was ${f.falses}`);
-      if (f.agree && r.agree && r.agree.same < f.agree.same) regressions.push(`${rowKey(f)}: agrees on ${r.agree.same}/${r.agree.of}, was ${f.agree.same}`);
     }
     assert.deepEqual(regressions, []);
     const raised = floors.filter((f) => {
