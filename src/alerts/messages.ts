@@ -4,6 +4,7 @@ import type { Frame } from '../engine/index.js';
 import type { AlertRecord, Episode } from './dedupe.js';
 import { describeServiceLabels } from './mapping.js';
 import type { Resolution } from './resolution.js';
+import { escapeMrkdwn } from '../slack/text.js';
 
 // The words of alert threads. The parent is rebuilt from the ledger on every delivery, so a re-send
 // refreshes it (counts, last notified) and the resolution turns it green, without any extra state.
@@ -13,9 +14,7 @@ type Block = { type: string; [k: string]: unknown };
 const MAX_LISTED = 8;
 const SECTION_MAX = 2900;
 
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+export const esc = escapeMrkdwn;
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
@@ -111,14 +110,15 @@ export function parentMessage(ep: Episode, channel: string, config: Pick<Config,
   if (!resolved && services.length) meta.push('findings follow in this thread');
   blocks.push(context(meta.join(' · ')));
 
+  // The notification text: the alert's title is outside text like everything else.
   const text = resolved
-    ? `${ep.title} resolved for ${services.join(', ') || 'an unknown service'} after ${minutes(lastEnd - since)}`
-    : `${ep.title} firing for ${services.join(', ') || 'an unknown service'} (${firing.length} alert${firing.length === 1 ? '' : 's'})`;
+    ? `${esc(ep.title)} resolved for ${services.join(', ') || 'an unknown service'} after ${minutes(lastEnd - since)}`
+    : `${esc(ep.title)} firing for ${services.join(', ') || 'an unknown service'} (${firing.length} alert${firing.length === 1 ? '' : 's'})`;
   return { text, blocks };
 }
 
 export function captureFailedMessage(service: string, what: string, message: string): ParentMessage {
-  const text = `Could not capture ${service} ${what}: ${message}`;
+  const text = `Could not capture ${esc(service)} ${esc(what)}: ${esc(message)}`;
   return { text, blocks: [section(`:warning: Could not capture *${esc(service)}* ${esc(what)}: ${esc(message)}`)] };
 }
 
@@ -157,5 +157,5 @@ export function resolvedMessage(r: ResolvedInput): ParentMessage {
     lines.push(esc(r.fallback));
   }
   const verdictWord = r.resolution ? ` (${r.resolution.kind})` : '';
-  return { text: `${r.title} resolved for ${r.service} after ${after}${verdictWord}`, blocks: [section(lines.join('\n'))] };
+  return { text: `${esc(r.title)} resolved for ${esc(r.service)} after ${after}${verdictWord}`, blocks: [section(lines.join('\n'))] };
 }

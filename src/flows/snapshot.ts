@@ -13,6 +13,7 @@ import { isFleet } from '../capture/targets/index.js';
 import { analyzePair, pickReference, postFindings } from './findings.js';
 import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
+import { quoteOutside } from '../slack/text.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
   const d = job.data;
@@ -49,7 +50,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       requesters = await claim(ctx, d, job.id, requesters);
       await ctx.poster.post(`${key}:error`, { channel: thread.channel, threadTs: thread.ts, text: captureFailedText(service, message) });
       await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `capture failed: ${message}`) });
-      await notify(ctx, key, requesters, `Could not capture ${service}: ${message}`);
+      await notify(ctx, key, requesters, `Could not capture ${service}: ${quoteOutside(message, 600)}`);
       return { seq: null };
     };
 
@@ -110,7 +111,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     }
     if (job.attemptsMade + 1 >= job.maxAttempts) {
       // Last attempt: say so where the user is looking, then let BullMQ record the failure.
-      const msg = `:x: leakbot failed to finish this snapshot of ${service} after ${job.maxAttempts} attempts (${(err as Error).message.slice(0, 200)}). Try \`/leak snapshot ${service}\` again.`;
+      const msg = `:x: leakbot failed to finish this snapshot of ${service} after ${job.maxAttempts} attempts (${quoteOutside((err as Error).message, 200)}). Try \`/leak snapshot ${service}\` again.`;
       if (parent) await ctx.poster.post(`${key}:fatal`, { channel: parent.channel, threadTs: parent.ts, text: msg }).catch(() => {});
       else await ctx.poster.respond(d.requester.responseUrl, { text: msg });
     }

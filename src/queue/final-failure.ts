@@ -10,6 +10,7 @@ import type { Poster } from '../slack/poster.js';
 import type { PostMemory } from '../store/posts.js';
 import type { Redis } from '../store/redis.js';
 import { QUEUE_NAME } from './jobs.js';
+import { quoteOutside } from '../slack/text.js';
 
 interface JobShape {
   service?: string;
@@ -24,7 +25,7 @@ export function finalFailureText(kind: string, service: string | undefined, reas
   const what = `this ${kind}${service ? ` of *${service}*` : ''}`;
   const why = STALLED.test(reason)
     ? 'the worker running it stopped several times before it finished (killed, or out of memory)'
-    : reason.replace(/\s+/g, ' ').slice(0, 200);
+    : quoteOutside(reason, 200);
   return `:x: leakbot gave up on ${what}: ${why}. Nothing more will be posted for it; ask again if you still need it.`;
 }
 

@@ -4,13 +4,19 @@ import type { LeakbotContext } from '../context.js';
 import { isRedisUnavailable } from '../store/redis.js';
 import { UsageError, type CommandInvocation, type CommandModule, type CommandReply } from '../../commands/index.js';
 import { didYouMean } from './suggest.js';
+import { escapeMrkdwn } from './text.js';
 import { own } from '../own.js';
 
 export const REDIS_DOWN_TEXT =
   ':warning: leakbot cannot reach its Redis store right now, so I could not read or record anything. Please try again in a minute; an admin can check `GET /healthz`.';
 
+/**
+ * Splits `/leak <verb> <args…>`. The words are escaped for Slack mrkdwn (& < >) here, at the door:
+ * they are only ever names, numbers and durations, and every reply that echoes one (unknown
+ * service, bad number…) then cannot carry `<!channel>` or a disguised link.
+ */
 export function parseCommandText(text: string): { verb: string; args: string[] } {
-  const words = text.trim().split(/\s+/).filter(Boolean);
+  const words = text.trim().split(/\s+/).filter(Boolean).map(escapeMrkdwn);
   return { verb: (words[0] ?? 'help').toLowerCase(), args: words.slice(1) };
 }
 

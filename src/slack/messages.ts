@@ -2,6 +2,7 @@
 // renderBlocks). Kept here so every flow speaks the same way.
 import type { Analysis } from '../engine/index.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
+import { escapeMrkdwn } from './text.js';
 
 export const ACTIONS = {
   captureAgain: 'leak_capture_again',
@@ -69,8 +70,9 @@ export function snapDesc(m: SnapshotMeta): string {
   return `#${m.seq} (${fmtTime(m.capturedAt)}, ${m.total.toLocaleString('en-US')} goroutines)`;
 }
 
+/** `status` is escaped (it may quote a service's error answer); mentions are ours. */
 export function parentText(service: string, users: string[], status: string): string {
-  return `Goroutine snapshot of *${service}*, requested by ${mentionList(users)} — ${status}`;
+  return `Goroutine snapshot of *${escapeMrkdwn(service)}*, requested by ${mentionList(users)} — ${escapeMrkdwn(status)}`;
 }
 
 export function outcomeStatus(a: Analysis, cur: SnapshotMeta, shared: boolean): string {
@@ -96,5 +98,5 @@ export function comparisonNote(ref: SnapshotMeta | null, refKind: 'baseline' | '
 }
 
 export function captureFailedText(service: string, message: string): string {
-  return `:x: Could not capture *${service}*: ${message}`;
+  return `:x: Could not capture *${escapeMrkdwn(service)}*: ${escapeMrkdwn(message)}`;
 }

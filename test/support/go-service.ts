@@ -120,8 +120,8 @@ export interface GoService extends GoBuild {
   huge(): Promise<void>;
   /** /debug/pprof/* returns an HTML page. */
   notPprof(): Promise<void>;
-  /** /debug/pprof/* returns plain text that is no profile. */
-  garbage(): Promise<void>;
+  /** /debug/pprof/* returns plain text that is no profile (`text`, else a status page). */
+  garbage(text?: string): Promise<void>;
   /** /debug/pprof/goroutine?debug=0 returns a gzip'd profile.proto of identical samples inflating to
    *  `mib` MiB (a decompression bomb); resolves with its gzip'd size in bytes. */
   bomb(mib: number): Promise<number>;
@@ -217,7 +217,7 @@ export async function startGoService(opts: StartGoServiceOptions = {}): Promise<
     slow: async (ms) => void (await call('POST', '/slow', { ms })),
     huge: async () => void (await call('POST', '/huge')),
     notPprof: async () => void (await call('POST', '/notpprof')),
-    garbage: async () => void (await call('POST', '/garbage')),
+    garbage: async (text) => void (await call('POST', '/garbage', text ? { text } : {})),
     bomb: async (mib) => ((await call('POST', '/bomb', { mib })) as { bytes: number }).bytes,
     requests: async () => (await call('GET', '/requests')) as string[],
     redirect: async (to) => void (await call('POST', '/redirect', { to })),

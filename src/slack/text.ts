@@ -1,0 +1,19 @@
+// Outside text (alert labels and annotations, a service's error answer, dump lines, what a user
+// typed) inside Slack messages. Slack reads `text` and every mrkdwn field as markup: `<!channel>`
+// notifies a whole channel and `<https://x|label>` disguises a link, so `&`, `<` and `>` of such
+// text are always escaped (https://api.slack.com/reference/surfaces/formatting#escaping), in the
+// top-level `text` too (it is what notifications show).
+
+/** Escapes Slack's three control characters: & → &amp;, < → &lt;, > → &gt;. */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Outside text ready to quote in a message: escaped, whitespace runs (newlines included) folded to
+ * one space so it cannot open a quote or code block, and clipped to `max` characters (…).
+ */
+export function quoteOutside(s: string, max = 300): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return escapeMrkdwn(flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`);
+}
