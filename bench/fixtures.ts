@@ -118,6 +118,37 @@ export async function ensureBenchDumps(log: (msg: string) => void = (m) => proce
   return meta;
 }
 
+/**
+ * A debug=2 dump of leaksvc holding `goroutines` parked goroutines over the same 200 stacks as the
+ * 40k dump (for the peer comparison at a second size), cached in bench/out/debug2-<n>-<key>/.
+ * Returns the file and what it holds; throws when leaksvc cannot be built or answers an error.
+ */
+export async function ensureDebug2Dump(goroutines: number, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<BenchDump> {
+  const params = { goroutines, stacks: PARAMS.stacks, depth: PARAMS.depth };
+  const key = createHash('sha256').update(sourceHash()).update(JSON.stringify(params)).digest('hex').slice(0, 12);
+  const dir = join(outRoot, `debug2-${goroutines}-${key}`);
+  const metaFile = join(dir, 'meta.json');
+  if (existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BenchDump;
+    if (existsSync(meta.file) && statSync(meta.file).size === meta.bytes) return meta;
+  }
+  if (existsSync(outRoot)) {
+    for (const old of readdirSync(outRoot)) if (old.startsWith(`debug2-${goroutines}-`) && join(outRoot, old) !== dir) rmSync(join(outRoot, old), { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true });
+  log(`bench fixtures: starting leaksvc with ${goroutines} goroutines for a debug=2 dump…`);
+  const svc = await startGoService({ args: ['-goroutines', String(goroutines), '-stacks', String(params.stacks), '-depth', String(params.depth)] });
+  let dump: BenchDump;
+  try {
+    await waitForCount(svc, goroutines);
+    dump = await save(svc, '/debug/pprof/goroutine?debug=2', join(dir, `goroutines-${goroutines / 1000}k.debug2.txt`));
+  } finally {
+    await svc.stop();
+  }
+  writeFileSync(metaFile, `${JSON.stringify(dump, null, 2)}\n`);
+  return dump;
+}
+
 // `node --import tsx bench/fixtures.ts` prepares (or shows) the cached dumps.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(JSON.stringify(await ensureBenchDumps(), null, 2));

@@ -1,0 +1,151 @@
+// leakbot beside the Go parsers people already use, on the same real leaksvc debug=2 dumps (10k and
+// 40k goroutines): DataDog's gostackparse and maruel's panicparse, built from bench/peers (their
+// modules come through the Go module proxy) into bench/out/peers. For each tool:
+//   end to end   the whole process, as a user runs it: `leakbot analyze dump.txt` (compiled dist/,
+//                Node start-up included) against the peer's process reading and parsing the file;
+//   parse        in-process time from opening the file to the parsed result (leakbot: readSnapshot,
+//                which also groups; panicparse: ScanSnapshot + Aggregate; gostackparse: Parse).
+// Goal (issue 9): leakbot end to end, start-up included, faster than gostackparse's parse on 40k.
+// The machine is shared: runs alternate between tools so a load spike hits all alike, every figure
+// is a median, and the load average is printed with the table.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { ensureBenchDumps, ensureDebug2Dump, type BenchDump } from './fixtures.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const bin = join(root, 'bin', 'leakbot.js');
+const compiledEngine = join(root, 'dist', 'src', 'engine', 'index.js');
+const peersSrc = join(here, 'peers');
+const peersBin = join(here, 'out', 'peers', 'peers');
+const REPS = 5;
+
+interface Measure {
+  /** Whole process, spawn to exit (ms). */
+  e2eMs: number;
+  /** In-process parse as the tool reports it (ms). */
+  parseMs: number;
+  goroutines: number;
+}
+
+/** Runs a process to completion; resolves with its wall time and stdout. Rejects on a non-zero exit. */
+function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const ms = performance.now() - t0;
+      if (code === 0) resolve({ ms, stdout });
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+// A fresh Node process that loads the compiled engine and times readSnapshot on the file.
+const PARSE_CHILD = `
+const { readSnapshot } = await import(process.env.LEAKBOT_BENCH_ENGINE);
+const { createReadStream } = await import('node:fs');
+const t0 = performance.now();
+const s = await readSnapshot(createReadStream(process.env.LEAKBOT_BENCH_FILE, { highWaterMark: 64 * 1024 }));
+process.stdout.write(JSON.stringify({ parseMs: performance.now() - t0, goroutines: s.total }));
+`;
+
+async function leakbot(file: string): Promise<Measure> {
+  const e2e = await timed(process.execPath, [bin, 'analyze', file]);
+  const p = await timed(process.execPath, ['--input-type=module', '-e', PARSE_CHILD], {
+    ...process.env,
+    LEAKBOT_BENCH_ENGINE: pathToFileURL(compiledEngine).href,
+    LEAKBOT_BENCH_FILE: file,
+  });
+  const r = JSON.parse(p.stdout) as { parseMs: number; goroutines: number };
+  return { e2eMs: e2e.ms, parseMs: r.parseMs, goroutines: r.goroutines };
+}
+
+async function peer(parser: 'gostackparse' | 'panicparse', file: string): Promise<Measure> {
+  const { ms, stdout } = await timed(peersBin, ['-parser', parser, file]);
+  const r = JSON.parse(stdout) as { parseMs: number; goroutines: number };
+  return { e2eMs: ms, parseMs: r.parseMs, goroutines: r.goroutines };
+}
+
+/** Builds bench/peers with the local Go; returns a note instead when Go is missing or the build fails. */
+async function buildPeers(): Promise<string | null> {
+  try {
+    await promisify(execFile)('go', ['version']);
+  } catch {
+    return 'Go is not installed: gostackparse and panicparse skipped (install golang-go, or Go from go.dev)';
+  }
+  try {
+    await promisify(execFile)('go', ['build', '-o', peersBin, '.'], {
+      cwd: peersSrc,
+      env: { ...process.env, GOFLAGS: '-buildvcs=false -mod=readonly' },
+      timeout: 600_000,
+    });
+    return null;
+  } catch (err) {
+    return `building bench/peers failed (the Go module proxy must be reachable): ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`;
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const ms = (x: number): string => `${x.toFixed(0).padStart(6)} ms`;
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+
+export async function run(): Promise<void> {
+  if (!existsSync(join(root, 'dist', 'src', 'cli.js'))) throw new Error('dist/ is missing: `npm run bench` builds it first (npm run build)');
+  const dumps: Array<[string, BenchDump]> = [
+    ['10k', await ensureDebug2Dump(10_000)],
+    ['40k', (await ensureBenchDumps()).dumps.debug2],
+  ];
+  const note = await buildPeers();
+  const tools = note ? (['leakbot'] as const) : (['leakbot', 'gostackparse', 'panicparse'] as const);
+  const startup: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    startup.push((await timed(process.execPath, [bin, '--help'])).ms);
+    bare.push((await timed(process.execPath, ['-e', '0'])).ms);
+  }
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2-core machine shared with other work)`);
+  console.log(`leakbot start-up (node bin/leakbot.js --help, compiled): ${ms(median(startup))}; a bare \`node -e 0\`: ${ms(median(bare))} (medians of ${REPS})`);
+  if (note) console.log(`note: ${note}`);
+
+  for (const [name, d] of dumps) {
+    const runs = new Map<string, Measure[]>(tools.map((t) => [t, []]));
+    for (let i = 0; i < REPS; i++) {
+      for (const t of tools) runs.get(t)!.push(t === 'leakbot' ? await leakbot(d.file) : await peer(t, d.file));
+    }
+    const mb = d.bytes / 1e6;
+    console.log(`\ndebug=2 ${name}: ${mb.toFixed(1)} MB, ${d.goroutines} goroutines in the service (median of ${REPS}, wall time)`);
+    console.log(`  ${'tool'.padEnd(14)} ${'end to end'.padStart(10)} ${'parse'.padStart(9)} ${'parse MB/s'.padStart(11)}  goroutines read`);
+    const med = new Map<string, { e2e: number; parse: number }>();
+    for (const t of tools) {
+      const r = runs.get(t)!;
+      const m = { e2e: median(r.map((x) => x.e2eMs)), parse: median(r.map((x) => x.parseMs)) };
+      med.set(t, m);
+      console.log(`  ${t.padEnd(14)} ${ms(m.e2e)} ${ms(m.parse)} ${(mb / (m.parse / 1000)).toFixed(0).padStart(11)}  ${r[0]!.goroutines}`);
+    }
+    const l = med.get('leakbot')!;
+    const g = med.get('gostackparse');
+    const p = med.get('panicparse');
+    if (g) {
+      console.log(`  leakbot end to end / gostackparse parse: ${ratio(l.e2e, g.parse)}  (goal < 1×${l.e2e < g.parse ? ', met' : ', not met'})`);
+      console.log(`  leakbot end to end / gostackparse end to end: ${ratio(l.e2e, g.e2e)}`);
+      console.log(`  leakbot parse / gostackparse parse: ${ratio(l.parse, g.parse)}`);
+    }
+    if (p) {
+      console.log(`  leakbot end to end / panicparse end to end: ${ratio(l.e2e, p.e2e)}`);
+      console.log(`  leakbot parse / panicparse parse: ${ratio(l.parse, p.parse)}`);
+    }
+  }
+}
