@@ -49,7 +49,7 @@ import { JobQueue } from './queue/queue.js';
 import { startWorker, type RunningWorker } from './queue/worker.js';
 import { watchFinalFailures } from './queue/final-failure.js';
 import { ActionRegistry } from './slack/actions.js';
-import { createBolt } from './slack/bolt.js';
+import { createBolt, SLACK_EVENTS_PATH } from './slack/bolt.js';
 import { Poster, createSlackClient } from './slack/poster.js';
 import { CaptureGate } from './store/capture-gate.js';
 import { PendingRequests } from './store/pending.js';
@@ -173,7 +173,9 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         : null;
       server = createHttpServer(ctx.routes, slackEndpoint, log.child({ component: 'http' }));
       const port = await listen(server, o.port ?? env.port, o.host);
-      log.info({ port, role, socketMode: !!bolt?.socket, routes: ctx.routes.list().map((r) => `${r.method} ${r.path}`) }, 'http server listening');
+      // Every path this process answers, Bolt's included (it is served through the fallback listener).
+      const routes = [...(bolt?.http ? [`POST ${SLACK_EVENTS_PATH}`] : []), ...ctx.routes.list().map((r) => `${r.method} ${r.path}`)];
+      log.info({ port, role, socketMode: !!bolt?.socket, routes }, 'http server listening');
       return port;
     },
     async startWorker() {

@@ -16,6 +16,9 @@ export interface BoltParts {
   socket: SocketModeReceiver | null;
 }
 
+/** Where Bolt's HTTP receiver takes slash commands, interactivity and events (manifest.yml's URLs). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
 export function createBolt(ctx: LeakbotContext): BoltParts {
   const logger = slackLogger(ctx.log);
   const clientOptions = { slackApiUrl: ctx.env.slackApiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 }, timeout: 10_000 };
@@ -27,7 +30,7 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
   } else {
     http = new HTTPReceiver({
       signingSecret: ctx.env.slackSigningSecret,
-      endpoints: '/slack/events',
+      endpoints: SLACK_EVENTS_PATH,
       logger,
       processBeforeResponse: false,
       customPropertiesExtractor: (req) => ({ requestId: (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID() }),

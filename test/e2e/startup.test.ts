@@ -52,6 +52,34 @@ describe('leakbot processes', () => {
     assert.match(err, /services\.svc-order\.timeoutSeconds/);
   });
 
+  it('placeholders pasted from the README: each named with "replace the placeholder", exit 1', async () => {
+    const p = spawnLeakbot('start', { ...env, SLACK_BOT_TOKEN: 'xoxb-…', SLACK_SIGNING_SECRET: '<your signing secret>', LEAKBOT_CONFIG: join(dir, 'missing.yml') });
+    assert.equal(await p.exited, 1);
+    const err = p.logs.filter((l) => l.stderr).map((l) => l.msg).join('\n');
+    assert.match(err, /SLACK_BOT_TOKEN holds the README's placeholder "xoxb-…": replace the placeholder/);
+    assert.match(err, /SLACK_SIGNING_SECRET holds the README's placeholder "<your signing secret>": replace the placeholder/);
+    assert.match(err, /cannot read LEAKBOT_CONFIG .*missing\.yml/, 'config problems are listed in the same message');
+    assert.doesNotMatch(err, /must be a bot token/, 'a placeholder is not also called malformed');
+  });
+
+  it('web and worker on one host with the same PORT: the second says so in a sentence; web logs every route', async () => {
+    const web = spawnLeakbot('web', env);
+    try {
+      const l = await web.waitLog((x) => x.msg === 'http server listening', 90_000);
+      for (const route of ['POST /slack/events', 'POST /webhooks/alertmanager', 'GET /healthz', 'GET /metrics']) {
+        assert.ok((l.routes as string[]).includes(route), `the startup log lists ${route} (Bolt's beside our own): ${JSON.stringify(l.routes)}`);
+      }
+      const worker = spawnLeakbot('worker', { ...env, PORT: String(l.port) });
+      assert.equal(await worker.exited, 1);
+      const err = worker.logs.filter((x) => x.stderr).map((x) => x.msg).join('\n');
+      assert.match(err, new RegExp(`port ${l.port} is already in use .*Give this worker its own PORT`));
+      assert.doesNotMatch(err, /EADDRINUSE/);
+      assert.equal((await fetch(`http://127.0.0.1:${l.port}/healthz`)).status, 200, 'the first process still serves');
+    } finally {
+      await web.kill('SIGKILL');
+    }
+  });
+
   it('a worker serves /healthz too (Docker HEALTHCHECK)', async () => {
     const p = spawnLeakbot('worker', env);
     try {

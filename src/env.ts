@@ -1,0 +1,131 @@
+// The environment and config a leakbot process starts from, read and checked before anything
+// connects: `leakbot start|web|worker` (src/main.ts) and `leakbot doctor` (src/doctor.ts) share it.
+// Kept free of Bolt, BullMQ and Redis imports so the doctor and the CLI load it cheaply.
+import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import type { LeakbotContext, LeakbotEnv } from './context.js';
+
+/** A reason the process cannot start, worded for the person starting it (printed as is, exit 1). */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export type Role = LeakbotContext['role'];
+
+/** Variables whose value the README shows as a placeholder; a pasted placeholder is named. */
+const SECRET_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'LEAKBOT_WEBHOOK_TOKEN'] as const;
+
+/**
+ * Whether a value is a documentation placeholder rather than a real one: the `<…>` shape, or an
+ * ellipsis (`xoxb-…`, `xoxb-...`) that no Slack token or secret contains.
+ */
+export function isPlaceholder(value: string): boolean {
+  return /^<.*>$/s.test(value) || value.includes('…') || value.includes('...');
+}
+
+/**
+ * Reads the environment for a process of `role`; every missing, placeholder or malformed variable
+ * is named in one StartupError (thrown). Shapes: tokens `xoxb-`/`xapp-`, REDIS_URL `redis://`,
+ * PORT 0–65535, SLACK_API_URL a URL (normalised to end with '/').
+ */
+export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
+  const problems: string[] = [];
+  const placeholder = new Set<string>();
+  for (const name of SECRET_VARS) {
+    const v = env[name]?.trim();
+    if (!v || !isPlaceholder(v)) continue;
+    placeholder.add(name);
+    problems.push(`${name} holds the README's placeholder ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}: replace the placeholder with your own value`);
+  }
+  const need = (name: string): string => {
+    const v = env[name]?.trim();
+    if (!v) problems.push(`${name} is not set`);
+    return v ?? '';
+  };
+  const slackBotToken = need('SLACK_BOT_TOKEN');
+  const slackAppToken = env.SLACK_APP_TOKEN?.trim() || undefined;
+  // The signing secret verifies HTTP requests; Socket Mode and worker-only processes do without.
+  const slackSigningSecret = role !== 'worker' && !slackAppToken ? need('SLACK_SIGNING_SECRET') : (env.SLACK_SIGNING_SECRET?.trim() ?? '');
+  if (slackBotToken && !placeholder.has('SLACK_BOT_TOKEN') && !/^xox[bp]-/.test(slackBotToken)) problems.push('SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
+  if (slackAppToken && !placeholder.has('SLACK_APP_TOKEN') && !slackAppToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must be an app-level token (xapp-…) for Socket Mode');
+  const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
+  if (!/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must look like redis://host:6379');
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
+  let slackApiUrl = 'https://slack.com/api/';
+  if (env.SLACK_API_URL?.trim()) {
+    try {
+      const href = new URL(env.SLACK_API_URL.trim()).href;
+      slackApiUrl = href.endsWith('/') ? href : `${href}/`;
+    } catch {
+      problems.push('SLACK_API_URL must be a URL such as https://slack.com/api/');
+    }
+  }
+  const int = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) problems.push(`${name} must be a positive integer`);
+    return n;
+  };
+  const workerConcurrency = int('LEAKBOT_WORKER_CONCURRENCY');
+  const jobLockMs = int('LEAKBOT_JOB_LOCK_MS');
+  const parseMemoryMb = int('LEAKBOT_PARSE_MEMORY_MB');
+  const slackRetryMaxDelayMs = int('LEAKBOT_SLACK_RETRY_MAX_DELAY_MS');
+  const slackRetryHours = env.LEAKBOT_SLACK_RETRY_HOURS?.trim() ? Number(env.LEAKBOT_SLACK_RETRY_HOURS) : undefined;
+  if (slackRetryHours !== undefined && !(slackRetryHours > 0)) problems.push('LEAKBOT_SLACK_RETRY_HOURS must be a positive number of hours');
+  const maxStalled = env.LEAKBOT_MAX_STALLED?.trim() ? Number(env.LEAKBOT_MAX_STALLED) : undefined;
+  if (maxStalled !== undefined && !(Number.isInteger(maxStalled) && maxStalled >= 0)) problems.push('LEAKBOT_MAX_STALLED must be a non-negative integer');
+  if (problems.length) throw new StartupError(`leakbot cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return {
+    slackBotToken,
+    slackSigningSecret,
+    ...(slackAppToken ? { slackAppToken } : {}),
+    slackApiUrl,
+    redisUrl,
+    port,
+    ...(env.LEAKBOT_WEBHOOK_TOKEN ? { webhookToken: env.LEAKBOT_WEBHOOK_TOKEN } : {}),
+    ...(workerConcurrency ? { workerConcurrency } : {}),
+    ...(jobLockMs ? { jobLockMs } : {}),
+    ...(parseMemoryMb ? { parseMemoryMb } : {}),
+    ...(slackRetryHours ? { slackRetryMs: Math.round(slackRetryHours * 3600_000) } : {}),
+    ...(slackRetryMaxDelayMs ? { slackRetryMaxDelayMs } : {}),
+    ...(maxStalled !== undefined ? { maxStalledCount: maxStalled } : {}),
+    ...(env.LEAKBOT_REDIS_PREFIX ? { prefix: env.LEAKBOT_REDIS_PREFIX } : {}),
+  };
+}
+
+/** Loads and validates the YAML at LEAKBOT_CONFIG; throws StartupError naming the file and bad keys. */
+export function readConfig(env: NodeJS.ProcessEnv): Config {
+  const path = env.LEAKBOT_CONFIG?.trim();
+  if (!path) throw new StartupError('leakbot cannot start:\n  - LEAKBOT_CONFIG is not set (path to the YAML config listing your services)');
+  if (isPlaceholder(path)) throw new StartupError(`leakbot cannot start:\n  - LEAKBOT_CONFIG holds a placeholder (${path}): replace the placeholder with the path of your config file`);
+  try {
+    return loadConfig(path, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new StartupError(`leakbot cannot start: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * The environment and the config together, so one start names every problem at once (a pasted
+ * placeholder token and a missing config file in the same message). Throws StartupError.
+ */
+export function readStartup(env: NodeJS.ProcessEnv, role: Role): { config: Config; env: LeakbotEnv } {
+  const problems: string[] = [];
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof StartupError)) throw err;
+      const body = err.message.replace(/^leakbot cannot start:\n?/, '');
+      problems.push(body.startsWith('  - ') ? body : `  - ${body.trim()}`);
+      return undefined;
+    }
+  };
+  const e = attempt(() => readEnv(env, role));
+  const config = attempt(() => readConfig(env));
+  if (!e || !config) throw new StartupError(`leakbot cannot start:\n${problems.join('\n')}`);
+  return { config, env: e };
+}
