@@ -82,6 +82,12 @@ function analyzeOptions(o: OutputOptions): AnalyzeOptions {
 }
 
 async function load(path: string): Promise<Snapshot> {
+  if (isUrl(path)) {
+    throw new InputError(
+      `${path}: analyze reads a dump file, not a URL. For a live service run \`leakbot diff ${path}\` (two captures, compared), ` +
+        `or fetch one first: curl -o dump.txt '${path.replace(/\/+$/, '')}/debug/pprof/goroutine?debug=2' && leakbot analyze dump.txt`,
+    );
+  }
   // The engine is loaded before the file is opened: an open error must find readSnapshot listening.
   const { readSnapshot, DumpFormatError } = await engine();
   const source = path === '-' ? process.stdin : createReadStream(path);
@@ -91,7 +97,11 @@ async function load(path: string): Promise<Snapshot> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err instanceof DumpFormatError) throw new InputError(`${label}: ${err.message}`);
-    if (err.code === 'ENOENT') throw new InputError(`${label}: no such file`);
+    if (err.code === 'ENOENT') {
+      // `host:6060` is a live service typed without its scheme, not a file name.
+      if (isHostPort(path)) throw new InputError(`${label}: no such file; ${schemeHint(path)}`);
+      throw new InputError(`${label}: no such file`);
+    }
     if (err.code === 'EISDIR') throw new InputError(`${label}: is a directory, expected a goroutine dump file`);
     if (err.code === 'EACCES') throw new InputError(`${label}: permission denied`);
     throw err;
@@ -115,6 +125,9 @@ async function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): Prom
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
+/** `host:6060` or `10.0.0.7:6060/debug/pprof`: a live service typed without its scheme. */
+const isHostPort = (s: string) => /^[\w.-]+:\d{1,5}(\/\S*)?$/.test(s);
+const schemeHint = (s: string) => `for a live service give the URL with its scheme: leakbot diff http://${s}`;
 
 /** `Name: value` → [name, value]; the value is sent, never printed. */
 function parseHeader(v: string): string {
@@ -230,7 +243,7 @@ export function buildProgram(): Command {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
         snaps = await captureSeries(before, o.interval, o.header ?? []);
       } else {
-        if (after.length === 0) throw new InputError('diff needs at least two dump files (or one URL)');
+        if (after.length === 0) throw new InputError(isHostPort(before) ? `${before} is not a URL: ${schemeHint(before)}` : 'diff needs at least two dump files (or one URL)');
         const { groupFiles } = await import('./dump-series.js');
         let groups;
         try {
@@ -243,6 +256,16 @@ export function buildProgram(): Command {
         for (const p of [before, ...after]) snaps.push(await load(p));
       }
       await print((await engine()).compare(snaps, analyzeOptions(o)), snaps, o);
+    });
+
+  program
+    .command('doctor')
+    .description('check the setup without Slack: config, Redis, PORT, every service reachable; print what would be posted')
+    .action(async () => {
+      const { runDoctor, formatDoctorReport } = await import('./doctor.js');
+      const report = await runDoctor(process.env);
+      process.stdout.write(formatDoctorReport(report));
+      if (!report.ok) process.exitCode = EXIT.failure;
     });
 
   const proc = (name: 'start' | 'web' | 'worker', fn: 'runAll' | 'runWeb' | 'runWorker', what: string) =>

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -112,6 +112,10 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
       [['analyze', '--min-delta', 'lots', file('before.txt')], /min-delta/],
       [['analyze', '--format', 'yaml', file('before.txt')], /format/],
       [['frobnicate'], /unknown command/],
+      // A URL or host:port where a file was expected: say what to run instead.
+      [['analyze', 'http://10.0.0.7:6060'], /run `leakbot diff http:\/\/10\.0\.0\.7:6060`.*curl -o dump\.txt 'http:\/\/10\.0\.0\.7:6060\/debug\/pprof\/goroutine\?debug=2'/],
+      [['diff', '127.0.0.1:6060'], /not a URL: .*leakbot diff http:\/\/127\.0\.0\.1:6060/],
+      [['analyze', 'svc-order:6060'], /no such file; .*leakbot diff http:\/\/svc-order:6060/],
     ];
     for (const [args, message] of cases) {
       const r = await leakbot(args);
@@ -123,6 +127,15 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
     const empty = await leakbot(['analyze', '-'], '');
     assert.equal(empty.code, 2, empty.stderr);
     assert.equal(empty.stderr.trim().split('\n').length, 1);
+  });
+
+  it('--version prints the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await leakbot([flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), version);
+    }
   });
 
   it('--help documents the exit codes', async () => {

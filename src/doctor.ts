@@ -1,0 +1,159 @@
+// `leakbot doctor`: the first-run check, without a Slack workspace. It reads the same environment
+// and config as `leakbot start` (src/env.ts), asks Redis for its version, checks that PORT is free,
+// captures every registered service once with the bot's own capture code, and prints the findings
+// message each service would get in Slack. It stores nothing and posts nothing; Slack (auth.test,
+// and every Slack variable, placeholders included) is checked only when SLACK_BOT_TOKEN is set.
+import { createServer } from 'node:net';
+import type { Config } from './config/schema.js';
+import { readConfig, readEnv, StartupError } from './env.js';
+
+/** One line of the report. `skip` is neither a failure nor a pass (e.g. Slack not configured). */
+export interface DoctorCheck {
+  name: string;
+  status: 'ok' | 'fail' | 'skip';
+  detail: string;
+}
+
+export interface DoctorReport {
+  checks: DoctorCheck[];
+  /** Per reachable service: the Slack message the findings would be posted as, in plain text. */
+  previews: Array<{ service: string; channel: string | null; text: string }>;
+  ok: boolean;
+}
+
+/** Redis versions before 6.2 lack commands BullMQ and the stores use (GETDEL, LMOVE…). */
+const MIN_REDIS = [6, 2];
+
+async function checkRedis(url: string): Promise<DoctorCheck> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 3000, commandTimeout: 3000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  let cause = '';
+  r.on('error', (err: Error) => (cause ||= err.message)); // ioredis rejects connect() with a vaguer "Connection is closed
+  const where = url.replace(/\/\/[^@/]*@/, '//'); // never print a password
+  try {
+    await r.connect();
+    const info = await r.info('server');
+    const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '?';
+    const [maj = 0, min = 0] = version.split('.').map(Number);
+    if (maj < MIN_REDIS[0]! || (maj === MIN_REDIS[0] && min < MIN_REDIS[1]!)) {
+      return { name: 'redis', status: 'fail', detail: `${where} answers, but Redis ${version} is older than the 6.2 leakbot needs` };
+    }
+    return { name: 'redis', status: 'ok', detail: `${where} answers (Redis ${version})` };
+  } catch (err) {
+    const why = (cause || (err as Error).message).replace(/\.+$/, '');
+    return { name: 'redis', status: 'fail', detail: `cannot reach ${where} (${why}): start Redis (README "The two commands") or set REDIS_URL` };
+  } finally {
+    r.disconnect();
+  }
+}
+
+function checkPort(port: number): Promise<DoctorCheck> {
+  if (port === 0) return Promise.resolve({ name: 'port', status: 'ok', detail: 'PORT=0: any free port' });
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      resolve({
+        name: 'port',
+        status: 'fail',
+        detail: err.code === 'EADDRINUSE' ? `PORT ${port} is already in use (another leakbot?): give each process on this host its own PORT` : `cannot listen on PORT ${port}: ${err.message}`,
+      }),
+    );
+    srv.listen(port, () => srv.close(() => resolve({ name: 'port', status: 'ok', detail: `PORT ${port} is free` })));
+  });
+}
+
+async function checkSlack(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const token = env.SLACK_BOT_TOKEN?.trim();
+  if (!token) {
+    return { name: 'slack', status: 'skip', detail: 'SLACK_BOT_TOKEN is not set: fine for doctor; `leakbot start` needs it (README "Install in Slack")' };
+  }
+  let apiUrl: string;
+  try {
+    apiUrl = readEnv(env, 'all').slackApiUrl;
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    const problems = err.message.split('\n').slice(1).map((l) => l.replace(/^\s*-\s*/, ''));
+    return { name: 'slack', status: 'fail', detail: problems.join('; ') };
+  }
+  try {
+    const res = await fetch(`${apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { ok?: boolean; error?: string; team?: string; user?: string };
+    if (!body.ok) return { name: 'slack', status: 'fail', detail: `Slack rejected SLACK_BOT_TOKEN (auth.test): ${body.error ?? `HTTP ${res.status}`}` };
+    return { name: 'slack', status: 'ok', detail: `SLACK_BOT_TOKEN works (auth.test: @${body.user ?? '?'} in ${body.team ?? '?'})` };
+  } catch (err) {
+    return { name: 'slack', status: 'fail', detail: `cannot reach the Slack Web API at ${apiUrl}: ${(err as Error).message}` };
+  }
+}
+
+/** Plain text of a Block Kit message, the way a terminal can show it. */
+function blocksText(blocks: readonly object[]): string {
+  const out: string[] = [];
+  for (const b of blocks as Array<{ type: string; text?: { text: string }; elements?: Array<{ text?: string }> }>) {
+    if (b.type === 'header' && b.text) out.push(b.text.text, '');
+    else if (b.type === 'section' && b.text) out.push(b.text.text);
+    else if (b.type === 'context' && b.elements) out.push(...b.elements.map((e) => e.text ?? '').filter(Boolean));
+    else if (b.type === 'divider') out.push('');
+  }
+  return out.join('\n');
+}
+
+async function checkTargets(config: Config, report: DoctorReport): Promise<void> {
+  const { captureSnapshot, captureTarget, CaptureError } = await import('./capture/index.js');
+  const { analyze, renderBlocks } = await import('./engine/index.js');
+  for (const [service, svc] of Object.entries(config.services)) {
+    try {
+      const r = await captureSnapshot(captureTarget(service, svc));
+      const kb = (r.bytes / 1024).toFixed(0);
+      report.checks.push({ name: `target ${service}`, status: 'ok', detail: `${r.url}: ${r.snapshot.total} goroutines (${r.format}, ${kb} kB in ${r.durationMs} ms)` });
+      const analysis = analyze(r.snapshot, { ignore: [...config.ignore, ...svc.ignore] });
+      const rendered = renderBlocks(analysis, { title: `Goroutines of ${service}: first snapshot`, service });
+      report.previews.push({ service, channel: svc.channel ?? config.defaultChannel ?? null, text: blocksText(rendered.blocks) });
+    } catch (err) {
+      const detail = err instanceof CaptureError ? err.userMessage : (err as Error).message;
+      report.checks.push({ name: `target ${service}`, status: 'fail', detail: `${svc.url}: ${detail}` });
+    }
+  }
+}
+
+/**
+ * Runs every check against `env` (process.env by default). Never throws for a failed check: each
+ * becomes a `fail` line; `ok` is false when any check failed.
+ */
+export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
+  const report: DoctorReport = { checks: [], previews: [], ok: true };
+  let config: Config | null = null;
+  const path = env.LEAKBOT_CONFIG?.trim();
+  try {
+    config = readConfig(env);
+    const names = Object.keys(config.services);
+    report.checks.push({ name: 'config', status: 'ok', detail: `${path}: ${names.length} service${names.length === 1 ? '' : 's'} (${names.join(', ') || 'none'})` });
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    report.checks.push({ name: 'config', status: 'fail', detail: err.message.replace(/^leakbot cannot start:\s*(- )?/, '').trim() });
+  }
+  report.checks.push(await checkSlack(env));
+  report.checks.push(await checkRedis(env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379'));
+  const port = Number(env.PORT ?? 3000);
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) report.checks.push(await checkPort(port));
+  else report.checks.push({ name: 'port', status: 'fail', detail: `PORT must be a port number, got ${JSON.stringify(env.PORT)}` });
+  if (config) await checkTargets(config, report);
+  report.ok = report.checks.every((c) => c.status !== 'fail');
+  return report;
+}
+
+/** The report as the terminal shows it. */
+export function formatDoctorReport(r: DoctorReport): string {
+  const mark = { ok: 'ok  ', fail: 'FAIL', skip: '--  ' } as const;
+  const lines = ['leakbot doctor: what `leakbot start` needs, checked without posting anything', ''];
+  for (const c of r.checks) {
+    const [first = '', ...more] = c.detail.split('\n').map((l) => l.trim());
+    lines.push(`${mark[c.status]}  ${c.name.padEnd(14)} ${first}`, ...more.map((l) => `${' '.repeat(21)}${l}`));
+  }
+  for (const p of r.previews) {
+    lines.push('', `── /leak snapshot ${p.service} would post this in the thread${p.channel ? ` (alerts go to ${p.channel})` : ''}:`, '');
+    lines.push(...p.text.split('\n').map((l) => `   ${l}`));
+  }
+  const failed = r.checks.filter((c) => c.status === 'fail').length;
+  lines.push('', failed ? `${failed} problem${failed === 1 ? '' : 's'} to fix before \`leakbot start\`.` : 'All checks passed: `leakbot start` (or `npm start`) can run with this setup.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,104 @@
+// `leakbot doctor` as a new user runs it: a real Redis, the real leaking Go service, the Slack
+// stand-in (only when a token is given). It must name each problem, show the findings message a
+// service would get, and never post or store anything.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { startGoService, type GoService } from './support/go-service.js';
+import { leakbotCommand, repoRoot } from './support/leakbot-cli.js';
+import { freePort, startRedis, type TestRedis } from './support/redis.js';
+import { startSlackStub, type SlackStub } from './support/slack-stub.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function doctor(env: Record<string, string>): Promise<Run> {
+  const [cmd, args] = leakbotCommand(['doctor']);
+  // Only what the test sets: no SLACK_* or REDIS_URL leaking in from the caller's environment.
+  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' };
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: repoRoot, env: { ...base, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('leakbot doctor', { timeout: 300_000 }, () => {
+  let dir: string;
+  let redis: TestRedis;
+  let slack: SlackStub;
+  let go: GoService;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'leakbot-doctor-'));
+    [redis, slack, go] = await Promise.all([startRedis(), startSlackStub(), startGoService()]);
+    await go.leak('chansend', 30);
+  });
+  after(async () => {
+    await go?.stop();
+    await slack?.close();
+    await redis?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('all good: every check passes, the findings message is printed, nothing is posted or stored', async () => {
+    const cfg = join(dir, 'ok.yml');
+    writeFileSync(cfg, `defaultChannel: C0INCIDENTS\nservices:\n  svc-order:\n    url: ${go.url}\n`);
+    const r = await doctor({
+      LEAKBOT_CONFIG: cfg,
+      REDIS_URL: redis.url,
+      PORT: '0',
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: 'a-real-looking-secret',
+      SLACK_API_URL: slack.apiUrl,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ok +config +.*ok\.yml: 1 service \(svc-order\)$/m);
+    assert.match(r.stdout, /^ok +slack +SLACK_BOT_TOKEN works \(auth\.test/m);
+    assert.match(r.stdout, /^ok +redis +redis:\/\/127\.0\.0\.1:\d+ answers \(Redis \d+\.\d+/m);
+    assert.match(r.stdout, /^ok +target svc-order +http:\/\/127\.0\.0\.1:\d+.*: \d+ goroutines/m);
+    // The message the thread would get, with the leak the service really has.
+    assert.match(r.stdout, /\/leak snapshot svc-order would post this in the thread \(alerts go to C0INCIDENTS\)/);
+    assert.match(r.stdout, /Goroutines of svc-order/);
+    assert.match(r.stdout, /leaks\.go:\d+/, 'the preview names a line of the leaking code');
+    assert.match(r.stdout, /All checks passed/);
+    assert.deepEqual(slack.calls.map((c) => c.method).filter((m) => m !== 'auth.test'), [], 'doctor calls nothing but auth.test');
+    const client = new Redis(redis.url);
+    try {
+      assert.deepEqual(await client.keys('*'), [], 'doctor stores nothing in Redis');
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('first run without Slack, with Redis down, a dead target and PORT taken: names each, exit 1', async () => {
+    const dead = await freePort();
+    const cfg = join(dir, 'dead.yml');
+    writeFileSync(cfg, `services:\n  svc-dead:\n    url: http://127.0.0.1:${dead}\n    timeoutSeconds: 5\n`);
+    const r = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PORT: String(redis.port) });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^-- +slack +SLACK_BOT_TOKEN is not set: fine for doctor/m);
+    assert.match(r.stdout, /^FAIL +redis +cannot reach redis:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED/m);
+    assert.match(r.stdout, new RegExp(`^FAIL +port +PORT ${redis.port} is already in use`, 'm'));
+    assert.match(r.stdout, /^FAIL +target svc-dead +http:\/\/127\.0\.0\.1:\d+: .*connection refused/m);
+    assert.match(r.stdout, /3 problems to fix/);
+    assert.doesNotMatch(r.stdout + r.stderr, /^\s+at /m, 'no stack trace');
+  });
+
+  it('a placeholder token and a bad config are reported, not thrown', async () => {
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, 'services:\n  svc-order:\n    url: not-a-url\n');
+    const r = await doctor({ LEAKBOT_CONFIG: bad, REDIS_URL: redis.url, PORT: '0', SLACK_BOT_TOKEN: 'xoxb-…', SLACK_SIGNING_SECRET: '<signing secret>' });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^FAIL +config +.*bad\.yml: invalid configuration\n +services\.svc-order\.url/m);
+    assert.match(r.stdout, /^FAIL +slack +SLACK_BOT_TOKEN holds the README's placeholder "xoxb-…": replace the placeholder/m);
+    assert.match(r.stdout, /^FAIL +slack +.*; SLACK_SIGNING_SECRET holds the README's placeholder "<signing secret>": replace the placeholder/m);
+    assert.match(r.stdout, /^ok +redis/m);
+  });
+});
