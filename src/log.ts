@@ -88,7 +88,8 @@ const ERROR_DROP = new Set(['req', 'res', 'request', 'response', 'headers', 'con
  */
 export function serializeError(err: unknown, depth = 0): Record<string, unknown> | string {
   if (!(err instanceof Error)) return scrubSecrets(typeof err === 'string' ? err : safeJson(err)).slice(0, 2000);
-  const out: Record<string, unknown> = { type: err.name || err.constructor?.name || 'Error', message: scrubSecrets(err.message ?? '') };
+  const type = err.constructor?.name && err.constructor.name !== 'Error' ? err.constructor.name : err.name || 'Error';
+  const out: Record<string, unknown> = { type, message: scrubSecrets(err.message ?? '') };
   if (err.stack) out.stack = scrubSecrets(err.stack);
   for (const k of Object.keys(err)) {
     if (ERROR_DROP.has(k) || k === 'message' || k === 'stack' || k === 'cause') continue;
