@@ -6,7 +6,7 @@
 //   testing.(*M).startAlarm.func1 (src/testing/testing.go); the stuck test is the tRunner goroutine
 //   parked in the test's own code;
 // - a lone goroutine (one or two on that stack) parked on a lock for an hour or more.
-import type { BlockKind, Frame, Hang, Snapshot, StackGroup } from './model.js';
+import type { BlockKind, Hang, Snapshot, StackGroup } from './model.js';
 import { isStdFrame, readGroup } from './patterns.js';
 
 /** Minutes a lone lock waiter must have waited to be named. */
@@ -84,13 +84,9 @@ function hang(g: StackGroup, reason: Hang['reason'], title: string, others: numb
     state: g.state,
     waitMinutes: g.waitMinutes?.max ?? null,
     site: r.site,
-    waitsOn: r.stdSite ?? waitFrame(g.frames),
+    waitsOn: r.stdSite,
     frames: g.frames,
     others,
     advice: ADVICE[reason],
   };
-}
-
-function waitFrame(frames: Frame[]): Frame | null {
-  return frames[0] ?? null;
 }

@@ -12,6 +12,10 @@ export type { PatternInfo } from './patterns.js';
 // compileIgnore: validate user ignore patterns up front (config load), with an error naming the bad one.
 export { BENIGN_PATTERNS, compileIgnore } from './benign.js';
 export { matchSeries } from './diff.js';
+// The evidence table behind every confidence (README "How it decides" prints it).
+export { EVIDENCE, THRESHOLDS, evidenceTableMarkdown } from './verdict.js';
+export type { EvidenceRow } from './verdict.js';
+export { findHangs } from './hang.js';
 export type { GroupSeries } from './diff.js';
 export { renderText } from './render/text.js';
 export type { TextOptions } from './render/text.js';

@@ -2,7 +2,7 @@
 // 3000 characters per section text, ~13k characters per message), leaving room for the caller's own
 // action buttons. Whatever does not fit goes into `overflowMarkdown`, the full report for a file upload.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, labelsLine, primarySite, shortFunc, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
 export interface BlocksOptions {
@@ -51,6 +51,10 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
   ];
   const warnings = warningsOf(a);
   if (warnings.length) head.push(context(warnings.map((w) => `:warning: ${escapeMrkdwn(w)}`).join('\n')));
+  for (const h of (a.hangs ?? []).slice(0, 3)) {
+    const site = h.site ? ` \`${escapeMrkdwn(fileLine(h.site))}\`` : '';
+    head.push(section([`:octagonal_sign: *Hang: ${escapeMrkdwn(h.title)}*${site}`, ...hangLines(h).map((l) => escapeMrkdwn(l))].join('\n')), context(escapeMrkdwn(h.advice)));
+  }
 
   const blocks = [...head];
   let chars = head.reduce((n, b) => n + blockChars(b), 0);
@@ -67,6 +71,8 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
   const overflow = shown < a.findings.length;
   if (overflow) {
     blocks.push(context(`${a.findings.length - shown} more suspected leak sites are in the full report.`));
+  } else if (a.counts && a.counts.total > a.findings.length) {
+    blocks.push(context(`${a.counts.total - a.findings.length} more suspected leak sites were not listed (max findings).`));
   } else if (a.findings.length > 0 && a.suppressed > 0) {
     blocks.push(context(suppressedLine(a.suppressed)));
   }
@@ -87,6 +93,8 @@ function findingBlocks(f: Finding, n: number, mode: Analysis['mode']): Block[] {
   ];
   if (f.site && f.stdSite) lines.push(`via \`${escapeMrkdwn(f.stdSite.func)}\``);
   if (f.createdBy) lines.push(`created by \`${escapeMrkdwn(shortFunc(f.createdBy.func))}\` at \`${escapeMrkdwn(fileLine(f.createdBy))}\``);
+  const paths = pathsLine(f);
+  if (paths) lines.push(`call paths: ${escapeMrkdwn(paths)}`);
   const labels = labelsLine(f.labels);
   if (labels) lines.push(`labels \`${escapeMrkdwn(labels)}\``);
   lines.push(...f.signals.map((s) => `• ${escapeMrkdwn(s)}`));
@@ -110,7 +118,7 @@ export function blockChars(b: object): number {
 function fallbackText(a: Analysis, opts: BlocksOptions): string {
   const head = withService(opts, ' · ');
   const top = a.findings[0];
-  if (!top) return escapeMrkdwn(`${head}: no suspected goroutine leaks.`);
+  if (!top) return escapeMrkdwn(`${head}: ${a.hangs?.length || a.counts?.total ? verdictLine(a) : 'no suspected goroutine leaks.'}`);
   const site = primarySite(top);
   return escapeMrkdwn(`${head}: ${verdictLine(a)} Top: ${top.patternTitle}${site ? ` at ${fileLine(site)}` : ''}.`);
 }

@@ -1,5 +1,5 @@
 // Wording every renderer shares, so the terminal, Markdown and Slack say the same thing the same way.
-import type { Analysis, Finding, Frame } from '../model.js';
+import type { Analysis, Finding, Frame, Hang } from '../model.js';
 
 /** `internal/leaks/leaks.go:171`: the last path segments, enough to find the file in a repo. */
 export function shortFile(file: string, segments = 3): string {
@@ -59,15 +59,43 @@ export function formatDuration(ms: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
-/** "2 suspected leak sites (1 high, 1 medium)." / "No likely goroutine leak; 3 piles worth a look." */
-export function verdictLine(a: Analysis): string {
-  if (a.findings.length === 0) return 'No suspected goroutine leaks.';
+/** Findings per confidence, counted before --max-findings cut the list (older Analyses: from the list). */
+export function countsOf(a: Analysis): { high: number; medium: number; low: number; total: number } {
+  if (a.counts) return a.counts;
   const by = (c: string) => a.findings.filter((f) => f.confidence === c).length;
-  if (by('low') === a.findings.length) {
-    return `No likely goroutine leak; ${a.findings.length === 1 ? '1 pile' : `${a.findings.length} piles`} worth a look (low confidence).`;
+  return { high: by('high'), medium: by('medium'), low: by('low'), total: a.findings.length };
+}
+
+/** "2 suspected leak sites (1 high, 1 medium)." / "No likely goroutine leak; 3 piles worth a look." —
+ *  from the counts before truncation, so listing fewer findings never changes the verdict; hangs first. */
+export function verdictLine(a: Analysis): string {
+  const c = countsOf(a);
+  const hangs = a.hangs ?? [];
+  const hang = hangs.length ? `${hangs.length === 1 ? 'Hang' : `${hangs.length} hangs`}: ${hangs[0]!.title}. ` : '';
+  const shown = a.findings.length < c.total ? ` ${a.findings.length === 0 ? 'None' : `Only ${a.findings.length}`} listed (--max-findings).` : '';
+  if (c.total === 0) return hang ? `${hang}No suspected goroutine leaks.` : 'No suspected goroutine leaks.';
+  if (c.high + c.medium === 0) {
+    return `${hang}No likely goroutine leak; ${c.total === 1 ? '1 pile' : `${c.total} piles`} worth a look (low confidence).${shown}`;
   }
-  const parts = (['high', 'medium', 'low'] as const).filter((c) => by(c) > 0).map((c) => `${by(c)} ${c}`);
-  return `${plural(a.findings.length, 'suspected leak site')} (${parts.join(', ')}).`;
+  const parts = (['high', 'medium', 'low'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
+  return `${hang}${plural(c.total, 'suspected leak site')} (${parts.join(', ')}).${shown}`;
+}
+
+/** Lines describing a hang, without markup: where it is stuck, what it waits on, for how long. */
+export function hangLines(h: Hang): string[] {
+  const out: string[] = [];
+  const who = h.goroutineId !== null ? `goroutine ${h.goroutineId}` : 'a goroutine';
+  out.push(`${who} [${h.state}${h.waitMinutes !== null ? `, ${h.waitMinutes} minutes` : ''}]${h.site ? ` at ${fileLine(h.site)} in ${shortFunc(h.site.func)}` : ''}`);
+  if (h.waitsOn) out.push(`waits in ${h.waitsOn.func} (${fileLine(h.waitsOn)})`);
+  if (h.others > 0) out.push(`${plural(h.others, 'other goroutine')} asleep with it`);
+  return out;
+}
+
+/** "via api.quote (60), api.order (45)" for a finding merged from several call paths; null otherwise. */
+export function pathsLine(f: Finding): string | null {
+  const paths = f.paths ?? [];
+  if (paths.length < 2) return null;
+  return paths.map((p) => (p.distinct ? `${shortFunc(p.distinct.func)} at ${fileLine(p.distinct)} (${p.count})` : `${p.count}`)).join('; ');
 }
 
 /** "3 other piles were judged healthy (pools, surges, runtime) and are not listed." */

@@ -2,7 +2,7 @@
 // analyze → {goroutines, groups, findings}; diff → {before: {goroutines}, after: {goroutines}, findings}.
 // Every finding carries state, before, after, delta, frames, createdBy, pattern, advice, score, confidence.
 import type { Analysis, Finding, Snapshot, StackGroup } from '../model.js';
-import { primarySite } from './format.js';
+import { countsOf, primarySite } from './format.js';
 
 export interface JsonFinding extends Finding {
   /** `file:line` of the blocking site, for grep and editors. */
@@ -21,11 +21,16 @@ export interface JsonGroup {
   leaked: number;
   labels: StackGroup['labels'];
   exampleId: number | null;
+  distinctCreators?: number;
+  liveCreators?: number;
 }
 
 interface Common {
   mode: Analysis['mode'];
   findings: JsonFinding[];
+  /** Findings per confidence before --max-findings cut the list. */
+  counts: NonNullable<Analysis['counts']>;
+  hangs: NonNullable<Analysis['hangs']>;
   suppressed: number;
   snapshots: Analysis['snapshots'];
 }
@@ -42,6 +47,8 @@ export function toJsonReport(a: Analysis, snapshots?: Snapshot[]): JsonReport {
       const site = primarySite(f);
       return { ...f, location: site ? `${site.file}:${site.line}` : null };
     }),
+    counts: countsOf(a),
+    hangs: a.hangs ?? [],
     suppressed: a.suppressed,
     snapshots: a.snapshots,
   };
@@ -67,6 +74,7 @@ function jsonGroup(g: StackGroup): JsonGroup {
     leaked: g.leaked,
     labels: g.labels,
     exampleId: g.exampleId,
+    ...(g.distinctCreators !== undefined ? { distinctCreators: g.distinctCreators, liveCreators: g.liveCreators ?? 0 } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // Markdown report: what the bot uploads as a file when Block Kit runs out of room, and what
 // postmortem drafts quote. Code locations in backticks, full stacks in fenced blocks.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, labelsLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface MarkdownOptions {
   title?: string;
@@ -11,6 +11,9 @@ export function renderMarkdown(a: Analysis, opts: MarkdownOptions = {}): string 
   const out: string[] = [`# ${opts.title ?? 'Goroutine leak report'}`, '', `**${verdictLine(a)}** ${summaryLine(a)}`];
   const warnings = warningsOf(a);
   if (warnings.length) out.push('', ...warnings.map((w) => `> ⚠ ${w}`));
+  for (const h of a.hangs ?? []) {
+    out.push('', `## Hang: ${h.title}`, '', ...hangLines(h).map((l) => `- ${l}`), '', h.advice, '', '```', ...h.frames.slice(0, 20).map((fr) => `${fr.func}\n    ${fr.file}${fr.line > 0 ? `:${fr.line}` : ''}`), '```');
+  }
   a.findings.forEach((f, i) => out.push('', ...findingMarkdown(f, i + 1, a.mode)));
   if (a.suppressed > 0) out.push('', `_${suppressedLine(a.suppressed)}_`);
   return out.join('\n') + '\n';
@@ -24,6 +27,8 @@ export function findingMarkdown(f: Finding, n: number, mode: Analysis['mode']): 
   if (mode === 'diff') out.push(`- **Series:** ${f.series.join(' → ')}`);
   if (f.site && f.stdSite) out.push(`- **Via:** \`${f.stdSite.func}\` (\`${fileLine(f.stdSite)}\`)`);
   if (f.createdBy) out.push(`- **Created by:** \`${f.createdBy.func}\` at \`${fileLine(f.createdBy)}\``);
+  const paths = pathsLine(f);
+  if (paths) out.push(`- **Call paths:** ${paths}`);
   if (f.exampleId !== null) out.push(`- **Example goroutine:** ${f.exampleId}`);
   const labels = labelsLine(f.labels);
   if (labels) out.push(`- **Labels:** \`${labels}\``);

@@ -1,6 +1,6 @@
 // Terminal output: one block per finding, the site first. Colour only when the caller says so (a TTY).
 import type { Analysis, Confidence, Finding } from '../model.js';
-import { countLine, fileLine, labelsLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface TextOptions {
   /** ANSI colour; the CLI passes true only on a TTY. */
@@ -15,6 +15,10 @@ export function renderText(a: Analysis, opts: TextOptions): string {
   const paint: Paint = opts.color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_c, s) => s;
   const out: string[] = [paint('1', verdictLine(a)) + ' ' + summaryLine(a)];
   for (const w of warningsOf(a)) out.push(paint('33', `! ${w}`));
+  for (const h of a.hangs ?? []) {
+    out.push('', `${paint('1;35', 'HANG')} ${paint('1', h.title)}`, ...hangLines(h).map((l) => `   ${l}`));
+    out.push(...wrap(h.advice, 96).map((l) => `   ${l}`));
+  }
   a.findings.forEach((f, i) => out.push('', ...findingLines(f, i + 1, a.mode, paint)));
   if (a.suppressed > 0) out.push('', paint('2', suppressedLine(a.suppressed)));
   return out.join('\n') + '\n';
@@ -30,6 +34,8 @@ function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Pain
   if (f.site && f.stdSite) lines.push(`   via ${f.stdSite.func} (${fileLine(f.stdSite)})`);
   lines.push(`   ${countLine(f, mode)}`);
   if (f.createdBy) lines.push(`   created by ${shortFunc(f.createdBy.func)} at ${fileLine(f.createdBy)}`);
+  const paths = pathsLine(f);
+  if (paths) lines.push(`   call paths: ${paths}`);
   const labels = labelsLine(f.labels);
   if (labels) lines.push(`   labels: ${labels}`);
   for (const s of f.signals) lines.push(paint('2', `   - ${s}`));
