@@ -17,8 +17,8 @@ export const LONG_WAIT_MIN = 10;
 export const CROWD = 1000;
 /** Orphans only mean "per-request" when they came from several creators (one creator = a pool). */
 const MIN_ORPHAN_CREATORS = 3;
-/** Goroutines per id in the pile's id range at or above which they were started at once. */
-const BUNCHED_DENSITY = 0.75;
+/** Goroutine ids a P takes from the global counter at once (runtime/proc.go _GoidCacheBatch). */
+const GOID_BATCH = 16;
 /** Share of the process's id history a pile must span to have piled up over time. */
 const SPREAD_MIN = 0.25;
 /** Share of a pile allowed to leave between snapshots while it still counts as kept (a goroutine
@@ -68,10 +68,14 @@ export function shapeOf(g: Pick<StackGroup, 'ids'>, processMaxId: number | undef
   return { minId, maxId, processMaxId, spread: (maxId - minId) / processMaxId, density: ids.length / (maxId - minId + 1) };
 }
 
-/** Ids (ascending) that were handed out together: dense in their range. */
+/** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
+ *  makes (runtime/proc.go: a P takes 16 ids at a time, so one jump per 16 ids at most). Goroutines
+ *  started one per request have a gap between almost every two ids. */
 export function bunched(ids: readonly number[]): boolean {
   if (ids.length < 3) return false;
-  return ids.length / (ids[ids.length - 1]! - ids[0]! + 1) >= BUNCHED_DENSITY;
+  let gaps = 0;
+  for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! > 1) gaps++;
+  return gaps <= Math.ceil(ids.length / GOID_BATCH);
 }
 
 /** Goroutines Go's leak profile reported as leaked. Its debug=2 form marks them `(leaked)`; its debug=1
@@ -113,7 +117,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   }
   if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
   if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));
-  if (shape && !poolShaped && g.count >= 3 && shape.spread >= SPREAD_MIN) {
+  if (shape && !poolShaped && !isBunched && g.count >= 3 && shape.spread >= SPREAD_MIN) {
     items.push(item('accumulated', `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId}): piled up over time`));
   }
   const wait = g.waitMinutes?.max ?? 0;

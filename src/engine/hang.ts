@@ -21,28 +21,31 @@ const LOCKS = new Set<BlockKind>(['mutex', 'rwmutex', 'semaphore']);
 const has = (g: StackGroup, re: RegExp) => g.frames.some((f) => re.test(f.func));
 const ALARM = /^testing\.\(\*M\)\.startAlarm(\.func\d+)?$/;
 const TRUNNER = /^testing\.tRunner$/;
+const RUNNER = /^testing\.(\(\*T\)\.Run|runTests|\(\*M\)\.Run)$/;
 
 /** Hangs in one snapshot, most severe first. Pure. */
 export function findHangs(snap: Snapshot): Hang[] {
   const out: Hang[] = [];
   const groups = snap.groups;
   if (groups.some((g) => has(g, ALARM))) {
-    const stuck = groups.filter((g) => has(g, TRUNNER) && PARKED.has(g.kind) && g.frames.some((f) => !isStdFrame(f)));
-    for (const g of stuck.slice(0, 3)) out.push(hang(g, 'test-timeout', `test timed out: ${testName(g) ?? 'a test'} is stuck in ${g.state}`, 0));
+    // The test's own goroutine: tRunner runs the test function directly (the runner's goroutines sit
+    // in testing.(*T).Run / runTests instead).
+    const stuck = groups.filter((g) => has(g, TRUNNER) && PARKED.has(g.kind) && !has(g, RUNNER) && g.frames.some((f) => !isStdFrame(f)));
+    for (const g of stuck.slice(0, 3)) out.push(hang(g, 'test-timeout', `test timed out: ${testName(g) ?? 'a test'} is stuck in ${waitName(g)}`, 0));
     if (stuck.length === 0) {
-      const parked = groups.find((g) => has(g, TRUNNER) && PARKED.has(g.kind));
-      if (parked) out.push(hang(parked, 'test-timeout', `test timed out: ${testName(parked) ?? 'a test'} is stuck in ${parked.state}`, 0));
+      const parked = groups.find((g) => has(g, TRUNNER) && PARKED.has(g.kind) && !has(g, RUNNER));
+      if (parked) out.push(hang(parked, 'test-timeout', `test timed out: ${testName(parked) ?? 'a test'} is stuck in ${waitName(parked)}`, 0));
     }
   } else if (snap.format === 'debug2' && !snap.leakProfile && isDeadlock(groups)) {
     const main = groups.find((g) => g.exampleId === 1) ?? groups.find((g) => has(g, /^main\.main$/))!;
     const others = groups.reduce((n, g) => n + (PARKED.has(g.kind) ? g.count : 0), 0) - 1;
-    out.push(hang(main, 'deadlock', `all goroutines are asleep (deadlock): main is stuck in ${main.state}`, Math.max(0, others)));
+    out.push(hang(main, 'deadlock', `all goroutines are asleep (deadlock): main is stuck in ${waitName(main)}`, Math.max(0, others)));
   }
   for (const g of groups) {
     if (g.count > 2 || !LOCKS.has(g.kind) || (g.waitMinutes?.max ?? 0) < LOCK_HANG_MIN) continue;
     if (readGroup(g).pattern !== 'lock-never-released') continue;
     if (out.some((h) => h.goroutineId !== null && h.goroutineId === g.exampleId)) continue;
-    out.push(hang(g, 'lock-held', `one goroutine has waited ${g.waitMinutes!.max} min for a lock`, 0));
+    out.push(hang(g, 'lock-held', `one goroutine has waited ${g.waitMinutes!.max} min in ${waitName(g)}`, 0));
   }
   return out;
 }
@@ -52,6 +55,12 @@ function isDeadlock(groups: StackGroup[]): boolean {
   if (groups.length === 0 || groups.some((g) => AWAKE.has(g.kind))) return false;
   const main = groups.find((g) => g.exampleId === 1 || has(g, /^main\.main$/));
   return main !== undefined && PARKED.has(main.kind);
+}
+
+/** `sync.(*WaitGroup).Wait` when the frames show the call (Go 1.19 only says "semacquire"), else the state. */
+function waitName(g: StackGroup): string {
+  const std = readGroup(g).stdSite;
+  return std ? std.func : g.state;
 }
 
 /** The test function: the frame just inside testing.tRunner. */

@@ -86,7 +86,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'started-together': {
     points: -1,
-    meaning: 'ids bunched (started at once, like a pool), no creator ids to say more',
+    meaning: 'ids consecutive but for Go\'s id-cache jumps (started at once, like a pool), no creator ids to say more',
     needs: 'debug=2',
   },
   'one-live-creator': {
