@@ -1,5 +1,5 @@
 // `/leak baseline <svc> [<seq>]`: mark the latest (or a numbered) snapshot as the healthy baseline.
-import { setBaseline } from '../src/flows/baseline.js';
+import { baselineWarning, confirmBaselineMessage, setBaseline } from '../src/flows/baseline.js';
 import { snapDesc } from '../src/slack/messages.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { UsageError, type CommandModule } from './types.js';
@@ -11,6 +11,7 @@ export const command: CommandModule = {
   examples: ['/leak baseline svc-order', '/leak baseline svc-order 4'],
   adminOnly: true,
   async handler(inv, ctx) {
+    if (inv.args.length > 2) throw new UsageError(`Too many arguments: \`${inv.args.slice(2).join(' ')}\`.`);
     const service = requireService(ctx, inv.args[0]);
     let meta;
     if (inv.args[1] !== undefined) {
@@ -22,6 +23,9 @@ export const command: CommandModule = {
       meta = await ctx.snapshots.latest(service);
       if (!meta) return { text: `No snapshots of ${service} yet. Run \`/leak snapshot ${service}\` while it is healthy, then \`/leak baseline ${service}\`.` };
     }
+    // A snapshot that looked like a leak makes a bad baseline: ask first, with the reason.
+    const warning = await baselineWarning(ctx, service, meta);
+    if (warning) return confirmBaselineMessage(warning, { s: service, seq: meta.seq });
     await setBaseline(ctx, service, meta, inv.user);
     return { visibility: 'in_channel', text: `:white_check_mark: <@${inv.user}> set ${snapDesc(meta)} as the healthy baseline of *${service}*.` };
   },

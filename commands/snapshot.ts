@@ -7,24 +7,30 @@ import { isRedisUnavailable } from '../src/store/redis.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
 import { UsageError, type CommandModule } from './types.js';
 import { own } from '../src/own.js';
+import { takeNewFlag, threadFor, threadWords } from '../src/flows/thread.js';
 
 export const command: CommandModule = {
   verb: 'snapshot',
   aliases: ['snap', 'capture'],
-  usage: 'snapshot <service> [pod=<name> | instance=<host:port>]',
+  usage: 'snapshot <service> [pod=<name> | instance=<host:port>] [--new]',
   summary: 'Capture goroutines now and compare with the baseline (or the previous snapshot); findings go to a thread.',
   examples: ['/leak snapshot svc-order', '/leak snapshot svc-order pod=svc-order-7f9c4-x2k4q'],
   async handler(inv, ctx) {
-    const service = requireService(ctx, inv.args[0]);
+    const { args, fresh } = takeNewFlag(inv.args);
+    const service = requireService(ctx, args[0]);
     const svc = own(ctx.config.services, service)!;
     // pod=/instance= picks one discovered instance; the worker resolves it (discovery may be slow)
     // and refuses anything that is not one of the service's instances.
     let select: { key: 'pod' | 'instance'; value: string } | undefined;
-    for (const a of inv.args.slice(1)) {
+    if (args.length > 2) throw new UsageError(`Too many arguments: \`${args.slice(1).join(' ').slice(0, 80)}\`.`);
+    for (const a of args.slice(1)) {
       const m = /^(pod|instance)=(.{1,253})$/.exec(a);
       if (!m) throw new UsageError(`Unexpected \`${a.slice(0, 80)}\`: use \`pod=<name>\` or \`instance=<host:port>\`.`);
       select = { key: m[1] as 'pod' | 'instance', value: m[2]! };
     }
+    // One thread per service per incident: join the open one in this channel unless --new.
+    const open = await threadFor(ctx, service, inv.channel, { fresh });
+    const thread = open ? { channel: open.channel, ts: open.ts } : undefined;
     const requester = { user: inv.user, channel: inv.channel, requestId: inv.requestId, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) };
     const scope = select ? `${service}:${select.key}=${select.value}:${inv.channel}` : `${service}:${inv.channel}`;
     const jobId = newJobId('snapshot');
@@ -40,9 +46,9 @@ export const command: CommandModule = {
       if (!isRedisUnavailable(err)) throw err;
     }
     if (joined) return { text: `A snapshot of *${service}* requested moments ago is in progress here; you are added to it and will get the findings in its thread.` };
-    const res = await ctx.jobs.enqueue('snapshot', { service, requester, reason: 'command', ...(pendingScope ? { pendingScope } : {}), ...(select ? { select } : {}) }, { jobId });
+    const res = await ctx.jobs.enqueue('snapshot', { service, requester, reason: 'command', ...(thread ? { thread } : {}), ...(pendingScope ? { pendingScope } : {}), ...(select ? { select } : {}) }, { jobId });
     if (res.status === 'held') return { text: HELD_TEXT };
     const what = select ? `${service}* (${select.key}=${escapeMrkdwn(select.value)})` : `${service}*`;
-    return { text: `Capturing goroutines of *${what}… the findings will appear in a thread in this channel.` };
+    return { text: `Capturing goroutines of *${what}… the findings will appear in ${open ? threadWords(open) : 'a thread in this channel'}.` };
   },
 };

@@ -2,9 +2,11 @@ import { analyze, compare, renderBlocks, type Analysis, type Snapshot } from '..
 import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
-import { actionsBlock } from '../slack/messages.js';
+import { actionsBlock, findingsSummary } from '../slack/messages.js';
+import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
+import { pairKey } from '../store/threads.js';
 import { actionId, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
@@ -132,12 +134,16 @@ async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal, log: 
       }
       throw err;
     }
+    // While an alert fires here, /leak verbs about its service in this channel join this thread.
+    const firing = Object.values(ep.alerts).some((a) => a.channel === channel && a.status === 'firing');
     if (known[channel] !== ref.ts) {
       await d.ledger.setThread(ep.id, channel, ref.ts);
       const service = Object.values(ep.alerts).find((a) => a.channel === channel && a.service)?.service;
       if (service) {
-        await d.ctx.threads.put({ channel, ts: ref.ts, service, kind: 'alert', createdAt: Date.now(), requestedBy: [ep.source], data: { episode: ep.id, groupKey: ep.groupKey, title: ep.title } });
+        await d.ctx.threads.put({ channel, ts: ref.ts, service, kind: 'alert', createdAt: Date.now(), open: firing, requestedBy: [ep.source], data: { episode: ep.id, groupKey: ep.groupKey, title: ep.title } });
       }
+    } else {
+      await d.ctx.threads.update(channel, ref.ts, { open: firing });
     }
   }
 }
@@ -269,7 +275,13 @@ async function postFindings(
       content: rendered.overflowMarkdown,
     });
   }
-  await ctx.threads.update(thread.channel, thread.ts, { refSeq: ref?.seq ?? null, curSeq: cur.seq });
+  await new VerdictStore(ctx.redis, ctx.prefix).set(a.service, cur.seq, { ...countByConfidence(analysis.findings), summary: findingsSummary(analysis), refSeq: ref?.seq ?? null });
+  await ctx.threads.update(thread.channel, thread.ts, (t) => ({
+    refSeq: ref?.seq ?? null,
+    curSeq: cur.seq,
+    lastActivityAt: Date.now(),
+    pairs: [...new Set([...(t.pairs ?? []), pairKey(ref?.seq ?? null, cur.seq)])].slice(-50),
+  }));
 }
 
 async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], analysis: Analysis, cur: SnapshotMeta, what: string): Promise<void> {

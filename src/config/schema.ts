@@ -99,6 +99,9 @@ export const configSchema = z
         instanceLabels: z.array(z.string()).default(['pod', 'kubernetes_pod_name', 'pod_name', 'instance']),
         recaptureAfterSeconds: z.number().nonnegative().default(30),
         maxConcurrentCaptures: z.number().int().positive().default(4),
+        /** Alertmanager's (or Grafana's) address as people reach it; overrides the externalURL in
+         *  notifications, which is often an internal host name. */
+        externalUrl: z.url({ protocol: /^https?$/ }).optional(),
       })
       .strict()
       .default({
@@ -107,6 +110,23 @@ export const configSchema = z
         recaptureAfterSeconds: 30,
         maxConcurrentCaptures: 4,
       }),
+    /** One thread per service per incident: a /leak verb joins the service's thread in the channel
+     *  while it has leakbot activity within this window (or an alert still fires in it). */
+    threads: z
+      .object({
+        windowHours: z.number().nonnegative().default(4),
+      })
+      .strict()
+      .default({ windowHours: 4 }),
+    /** A snapshot with nothing to compare with (no baseline, no earlier snapshot) is captured again
+     *  after this many seconds (at least the service's minIntervalSeconds) and its findings updated
+     *  with the 2-snapshot verdict; 0 turns it off. */
+    snapshot: z
+      .object({
+        autoRecaptureSeconds: z.number().nonnegative().max(3600).default(30),
+      })
+      .strict()
+      .default({ autoRecaptureSeconds: 30 }),
     postmortem: z
       .object({
         canvas: z.boolean().default(false),

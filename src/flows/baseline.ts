@@ -1,6 +1,7 @@
 // Marking a snapshot as a service's healthy baseline (Redis only) and saying so in the thread.
 import type { LeakbotContext } from '../context.js';
-import { snapDesc } from '../slack/messages.js';
+import { ACTIONS, snapDesc } from '../slack/messages.js';
+import { VerdictStore } from '../store/verdicts.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { JobInfo } from '../queue/processors.js';
 
@@ -23,4 +24,54 @@ export async function processBaseline(ctx: LeakbotContext, job: JobInfo<'baselin
   const text = `:white_check_mark: <@${d.requester.user}> set ${snapDesc(meta)} as the healthy baseline of *${d.service}*. Future snapshots are compared with it.`;
   if (d.thread) await ctx.poster.post(`job:${job.id}:done`, { channel: d.thread.channel, threadTs: d.thread.ts, text });
   else await ctx.poster.respond(d.requester.responseUrl, { text });
+}
+
+/** Value of the confirm button: service, snapshot seq, and the thread to answer in (if any). */
+export interface BaselineConfirmValue {
+  s: string;
+  seq: number;
+  ch?: string;
+  ts?: string;
+}
+
+/**
+ * Why making `meta` the baseline is risky, in words for the person about to do it, or null when
+ * it is not: the snapshot's recorded verdict (src/store/verdicts.ts) had high or medium findings.
+ */
+export async function baselineWarning(ctx: LeakbotContext, service: string, meta: SnapshotMeta): Promise<string | null> {
+  const v = await new VerdictStore(ctx.redis, ctx.prefix).get(service, meta.seq);
+  if (!v || v.high + v.medium === 0) return null;
+  const parts = [v.high ? `${v.high} high` : '', v.medium ? `${v.medium} medium` : ''].filter(Boolean).join(' and ');
+  return (
+    `:warning: Snapshot #${meta.seq} of *${service}* has ${parts}-confidence suspected leak site${v.high + v.medium === 1 ? '' : 's'} (${v.summary}). ` +
+    'A baseline is what *healthy* looks like: taken during a leak, it counts the leaked goroutines as normal and later comparisons stop showing them. Set it anyway?'
+  );
+}
+
+/** The ephemeral question with Set-anyway / Cancel buttons (Block Kit). */
+export function confirmBaselineMessage(warning: string, value: BaselineConfirmValue): { text: string; blocks: object[] } {
+  const v = JSON.stringify(value);
+  return {
+    text: warning,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: warning } },
+      {
+        type: 'actions',
+        block_id: 'leak_baseline_confirm',
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Set as baseline anyway' }, style: 'danger', action_id: ACTIONS.confirmBaseline, value: v },
+          { type: 'button', text: { type: 'plain_text', text: 'Cancel' }, action_id: ACTIONS.cancelBaseline, value: v },
+        ],
+      },
+    ],
+  };
+}
+
+export function parseConfirmValue(v: string): BaselineConfirmValue | null {
+  try {
+    const o = JSON.parse(v) as BaselineConfirmValue;
+    return typeof o.s === 'string' && Number.isInteger(o.seq) ? o : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,11 +1,12 @@
 // The `diff` job: compare two stored snapshots (explicit, last two, or baseline vs latest) and
 // post the findings — in a new thread, or in the thread whose button asked.
 import type { LeakbotContext } from '../context.js';
-import { mentionList, snapDesc } from '../slack/messages.js';
+import { findingsSummary, mentionList, snapDesc } from '../slack/messages.js';
 import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { JobInfo } from '../queue/processors.js';
 import { analyzePair, postFindings } from './findings.js';
+import { hasPair, recordOutcome } from './thread.js';
 
 export async function resolveDiff(
   ctx: LeakbotContext,
@@ -50,18 +51,35 @@ export async function processDiff(ctx: LeakbotContext, job: JobInfo<'diff'>): Pr
       else await ctx.poster.respond(d.requester.responseUrl, { text: r.error });
       return;
     }
-    const head = `Goroutine diff of *${service}*: ${snapDesc(r.ref)} → ${snapDesc(r.cur)}, requested by ${mentionList([d.requester.user])}`;
+    const head = `Goroutine diff of *${service}*: ${snapDesc(r.ref)} → ${snapDesc(r.cur)}`;
+    if (d.thread) {
+      // The thread already holds these findings (the snapshot compared the same pair, or the same
+      // diff ran before): point at them instead of posting them again.
+      const rec = await ctx.threads.get(d.thread.channel, d.thread.ts);
+      if (hasPair(rec, r.ref.seq, r.cur.seq)) {
+        await ctx.poster.respond(d.requester.responseUrl, { text: `The findings of ${service} #${r.ref.seq} → #${r.cur.seq} are already in the thread; nothing new to post.` });
+        return;
+      }
+    }
     const posted = await ctx.poster.post(`${key}:parent`, {
       channel: d.thread?.channel ?? d.requester.channel,
       ...(d.thread ? { threadTs: d.thread.ts } : {}),
-      text: `${head} — analysing…`,
+      text: `${head}, requested by ${mentionList([d.requester.user])} — analysing…`,
     });
     const thread = d.thread ?? { channel: posted.channel, ts: posted.ts };
-    if (!d.thread) await ctx.threads.put({ channel: thread.channel, ts: thread.ts, service, kind: 'diff', createdAt: Date.now(), requestedBy: [d.requester.user] });
+    if (!d.thread) {
+      const now = Date.now();
+      await ctx.threads.put({ channel: thread.channel, ts: thread.ts, service, kind: 'diff', createdAt: now, lastActivityAt: now, requestedBy: [d.requester.user], data: { title: head } });
+    }
     const result = await analyzePair(ctx, service, r.ref, r.refKind, r.cur);
     await postFindings(ctx, key, service, thread, result, d.requester.user);
-    const n = result.analysis.findings.filter((f) => f.confidence !== 'low').length;
-    await ctx.poster.update(posted, { text: `${head} — ${n === 0 ? 'no suspected leaks' : `*${n} suspected leak site${n === 1 ? '' : 's'}*`}. Details in the thread.` });
+    if (d.thread) await ctx.poster.update(posted, { text: `${head}, requested by ${mentionList([d.requester.user])}: findings below.` });
+    await recordOutcome(ctx, thread, {
+      service,
+      users: [d.requester.user],
+      state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: r.cur.seq, total: r.cur.total },
+      pair: { refSeq: result.ref?.seq ?? null, curSeq: r.cur.seq },
+    });
   } catch (err) {
     if (err instanceof SlackPostError && !err.retryable) {
       await ctx.poster.respond(d.requester.responseUrl, { text: `I could not post the diff of ${service}: ${err.userMessage}` });

@@ -3,7 +3,8 @@
 import { escapeMrkdwn, renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
-import { actionsBlock, comparisonNote, shortFile, type ButtonValue } from '../slack/messages.js';
+import { actionsBlock, comparisonNote, findingsSummary, shortFile, type ButtonValue } from '../slack/messages.js';
+import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { isFleet } from '../capture/targets/index.js';
 import { own } from '../own.js';
@@ -58,7 +59,15 @@ export function restartNote(who: string, cur: SnapshotMeta): string {
   return `:arrows_counterclockwise: ${escapeMrkdwn(who)} restarted since snapshot #${r.previousSeq} (${escapeMrkdwn(r.reason)}). A process is never compared with its previous life: this is a single-snapshot analysis and the comparison starts over from here.`;
 }
 
-export async function postFindings(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, r: AnalysisResult, actor: string): Promise<void> {
+/** Options of postFindings: `note` replaces the comparison note; `suffix` is added to it. */
+export interface PostFindingsOptions {
+  note?: string;
+  suffix?: string;
+}
+
+/** Posts (or, under a known key, updates) the findings reply with its buttons; oversize reports go up
+ *  as a Markdown file; the timeline gets a 'findings' event. Throws SlackPostError. */
+export async function postFindings(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, r: AnalysisResult, actor: string, opts: PostFindingsOptions = {}): Promise<void> {
   // A fleet's snapshot names its process: findings are about one pod, never the service at large.
   const svc = own(ctx.config.services, service);
   const who = svc && isFleet(svc) && r.cur.instanceName ? `${service} (${r.cur.instanceName})` : service;
@@ -67,7 +76,7 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
   const hasBaseline = (await ctx.snapshots.baselineSeq(service)) !== null;
   const value: ButtonValue = { s: service, ch: thread.channel, ts: thread.ts, c: r.cur.seq, r: r.ref?.seq ?? null };
   const tail: object[] = [
-    { type: 'context', elements: [{ type: 'mrkdwn', text: (!r.ref && r.cur.restart ? restartNote(who, r.cur) : comparisonNote(r.ref, r.refKind, service)).slice(0, 2900) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: (!r.ref && r.cur.restart ? restartNote(who, r.cur) : (opts.note ?? comparisonNote(r.ref, r.refKind, service, opts.suffix))).slice(0, 2900) }] },
     actionsBlock(value, { hasBaseline }),
   ];
   let blocks = [...rendered.blocks];
@@ -83,7 +92,9 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
       initialComment: 'The findings did not fit in one Slack message; here is the full report.',
     });
   }
-  await ctx.threads.update(thread.channel, thread.ts, { refSeq: r.ref?.seq ?? null, curSeq: r.cur.seq });
+  await new VerdictStore(ctx.redis, ctx.prefix)
+    .set(service, r.cur.seq, { ...countByConfidence(r.analysis.findings), summary: findingsSummary(r.analysis), refSeq: r.ref?.seq ?? null })
+    .catch((err: Error) => ctx.log.warn({ err: err.message }, 'verdict record failed'));
   const top = r.analysis.findings.slice(0, 5);
   await ctx.timeline
     .append({

@@ -3,7 +3,7 @@ import type { LeakbotContext, LeakbotModule } from '../context.js';
 import { ACTIONS, parseButtonValue } from '../slack/messages.js';
 import { clickThread, type ActionInvocation } from '../slack/actions.js';
 import { newJobId } from '../queue/queue.js';
-import { processBaseline } from './baseline.js';
+import { baselineWarning, confirmBaselineMessage, parseConfirmValue, processBaseline } from './baseline.js';
 import { processDiff } from './diff.js';
 import { processReport } from './report.js';
 import { processSnapshot } from './snapshot.js';
@@ -40,9 +40,36 @@ export const snapshotFlowModule: LeakbotModule = {
     ctx.actions.register(ACTIONS.setBaseline, async (inv) => {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s) || v.c === null) return bad;
-      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), thread: clickThread(inv), seq: v.c });
+      const meta = await ctx.snapshots.get(v.s, v.c);
+      if (!meta) return { text: `Snapshot #${v.c} of ${v.s} is no longer stored.` };
+      const here = clickThread(inv);
+      const warning = await baselineWarning(ctx, v.s, meta);
+      if (warning) {
+        await ctx.poster.respond(inv.responseUrl, { ...confirmBaselineMessage(warning, { s: v.s, seq: v.c, ch: here.channel, ts: here.ts }), response_type: 'ephemeral', replace_original: false });
+        return;
+      }
+      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), thread: here, seq: v.c });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
     }, { verb: 'baseline' });
+    // The answer to a baseline warning (from the button above or from `/leak baseline`). It answers
+    // in the thread the question came from, and only when that is where the click happened.
+    ctx.actions.register(ACTIONS.confirmBaseline, async (inv) => {
+      const v = parseConfirmValue(inv.value);
+      if (!v || !own(ctx.config.services, v.s)) return bad;
+      const thread = v.ch === inv.channel && v.ts ? { channel: v.ch, ts: v.ts } : undefined;
+      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), seq: v.seq, ...(thread ? { thread } : {}) });
+      return { text: r.status === 'held' ? HELD_TEXT : `Setting snapshot #${v.seq} as the baseline of *${v.s}* as you confirmed.` };
+    }, { verb: 'baseline' });
+    ctx.actions.register(ACTIONS.cancelBaseline, async (inv) => {
+      await ctx.poster.respond(inv.responseUrl, { text: 'Baseline not changed.', response_type: 'ephemeral', replace_original: true });
+    });
+    // A fresh thread for the service (the button form of `--new`).
+    ctx.actions.register(ACTIONS.newThread, async (inv) => {
+      const v = parseButtonValue(inv.value);
+      if (!v || !own(ctx.config.services, v.s)) return bad;
+      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), reason: 'button' }, { jobId: newJobId('snapshot') });
+      return { text: r.status === 'held' ? HELD_TEXT : `Capturing *${v.s}* into a new thread in this channel.` };
+    }, { verb: 'snapshot' });
     ctx.actions.register(ACTIONS.fullReport, async (inv) => {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s) || v.c === null) return bad;

@@ -5,7 +5,7 @@
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
-import { captureFailedText, parentText, outcomeStatus, snapDesc } from '../slack/messages.js';
+import { autoRecaptureNote, captureFailedText, findingsSummary, parentText, snapDesc } from '../slack/messages.js';
 import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
@@ -14,6 +14,7 @@ import { analyzePair, pickReference, postFindings } from './findings.js';
 import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
+import { recordOutcome } from './thread.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
   const d = job.data;
@@ -28,29 +29,44 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
   // down when it came in): a held request still gets its "findings are in the thread" (issue 12, item 5).
   let requesters: PendingRequester[] = [{ user: d.requester.user, at: 0, ...(d.requester.responseUrl ? { responseUrl: d.requester.responseUrl } : {}) }];
   let parentRef: { channel: string; ts: string } | null = null;
-  let parent: SlackThreadRef | null = null;
+  let parent: SlackThreadRef | null = d.thread ?? null;
+  // The automatic second capture (issue 8's stronger mode) updates the first findings in place:
+  // no status line, no pointer to the requester (they already have one).
+  const auto = d.reason === 'auto';
   try {
     if (d.pendingScope) {
       const peek = await ctx.pending.peek(job.id);
       if (peek.length) requesters = peek;
     }
     const users = requesters.map((r) => r.user);
-    const ref = await ctx.poster.post(`${key}:parent`, {
-      channel: d.thread?.channel ?? d.requester.channel,
-      ...(d.thread ? { threadTs: d.thread.ts } : {}),
-      text: parentText(service, users, 'capturing…'),
-    });
-    parentRef = ref;
-    parent = d.thread ?? { channel: ref.channel, ts: ref.ts };
-    if (!d.thread) await ctx.threads.put({ channel: parent.channel, ts: parent.ts, service, kind: 'snapshot', createdAt: Date.now(), requestedBy: users });
-
-    const thread = parent;
-    /** The capture could not happen: say why in the thread and to everyone who asked. */
+    // A new thread starts with its parent; an existing one (a button, an open thread the verb
+    // joined) gets a status line, and its parent is updated from the thread record at the end.
+    const status = auto
+      ? null
+      : await ctx.poster.post(`${key}:parent`, {
+          channel: d.thread?.channel ?? d.requester.channel,
+          ...(d.thread ? { threadTs: d.thread.ts } : {}),
+          text: parentText(service, users, 'capturing…'),
+        });
+    parentRef = status;
+    const thread: SlackThreadRef = d.thread ?? { channel: status!.channel, ts: status!.ts };
+    parent = thread;
+    if (!d.thread) {
+      const now = Date.now();
+      await ctx.threads.put({ channel: thread.channel, ts: thread.ts, service, kind: 'snapshot', createdAt: now, lastActivityAt: now, requestedBy: users, data: { title: `Goroutine snapshot of *${service}*` } });
+    }
+    const inThread = status && d.thread ? status : null;
+    /** The capture could not happen: said once, in the thread; the parent shows the state and
+     *  everyone who asked gets a pointer to the thread. */
     const failed = async (message: string): Promise<{ seq: null }> => {
       requesters = await claim(ctx, d, job.id, requesters);
-      await ctx.poster.post(`${key}:error`, { channel: thread.channel, threadTs: thread.ts, text: captureFailedText(service, message) });
-      await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `capture failed: ${message}`) });
-      await notify(ctx, key, requesters, `Could not capture ${service}: ${quoteOutside(message, 600)}`);
+      await ctx.poster.post(`${key}:error`, { channel: thread.channel, threadTs: thread.ts, text: captureFailedText(service, message, auto ? 'a second time (for a comparison)' : undefined) });
+      if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'capture failed (below).') });
+      await recordOutcome(ctx, thread, { service, users: requesters.map((r) => r.user), state: { outcome: 'failed', summary: auto ? 'The second capture failed' : 'Capture failed' } });
+      if (!auto) {
+        const link = await permalink(ctx, thread);
+        await notify(ctx, key, requesters, `The capture of ${service} failed; the reason is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
+      }
       return { seq: null };
     };
 
@@ -59,7 +75,8 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       const run = await runFleetSnapshot(ctx, job, parent);
       if (!run.ok) return await failed(run.message);
       requesters = await claim(ctx, d, job.id, requesters);
-      await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), `${run.report.summary} Details in the thread.`) });
+      if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'fleet summary below.') });
+      await recordOutcome(ctx, thread, { service, users: requesters.map((r) => r.user), state: { outcome: 'findings', summary: run.report.summary, ...(typeof run.strongestSeq === 'number' ? { seq: run.strongestSeq } : {}) } });
       const link = await permalink(ctx, parent);
       await notify(ctx, key, requesters, `The fleet summary of ${service} is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
       return { seq: run.strongestSeq };
@@ -91,12 +108,33 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     const t1 = Date.now();
     const result = await analyzePair(ctx, service, refMeta, refKind, cur, fresh);
     const t2 = Date.now();
-    await postFindings(ctx, key, service, parent, result, d.requester.user);
-    job.log.info({ service, seq: cur.seq, shared, captureMs: t1 - t0, analyseMs: t2 - t1, postMs: Date.now() - t2, findings: result.analysis.findings.length }, 'snapshot analysed and posted');
+    // Nothing to compare with: say so, and capture again by itself after a short delay.
+    const againMs = !auto && !result.ref ? autoRecaptureDelayMs(ctx, service) : 0;
+    await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {
+      ...(againMs > 0 ? { note: autoRecaptureNote(service, againMs) } : {}),
+      ...(auto && d.followUp ? { suffix: ' (captured again automatically)' } : {}),
+    });
+    job.log.info({ service, seq: cur.seq, shared, auto, captureMs: t1 - t0, analyseMs: t2 - t1, postMs: Date.now() - t2, findings: result.analysis.findings.length }, 'snapshot analysed and posted');
     requesters = await claim(ctx, d, job.id, requesters);
-    await ctx.poster.update(ref, { text: parentText(service, requesters.map((r) => r.user), outcomeStatus(result.analysis, cur, shared)) });
-    const link = await permalink(ctx, parent);
-    await notify(ctx, key, requesters, `Findings for ${service} ${snapDesc(cur)} are in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
+    if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, `${snapDesc(cur)}: findings below.`) });
+    await recordOutcome(ctx, thread, {
+      service,
+      users: auto ? [] : requesters.map((r) => r.user),
+      state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: cur.seq, total: cur.total },
+      pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
+    });
+    if (againMs > 0) {
+      // Deterministic id: a retried job does not schedule its follow-up twice.
+      await ctx.jobs.enqueue(
+        'snapshot',
+        { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}) },
+        { jobId: `auto-${job.id}`, delayMs: againMs },
+      );
+    }
+    if (!auto) {
+      const link = await permalink(ctx, thread);
+      await notify(ctx, key, requesters, `Findings for ${service} ${snapDesc(cur)} are in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
+    }
     return { seq: cur.seq };
   } catch (err) {
     // A Slack refusal the user must fix (not in channel, missing scope): tell them, don't retry.
@@ -117,6 +155,14 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     }
     throw err;
   }
+}
+
+/** The delay before the automatic second capture (ms): `snapshot.autoRecaptureSeconds`, never
+ *  less than the service's minIntervalSeconds; 0 when turned off. */
+export function autoRecaptureDelayMs(ctx: LeakbotContext, service: string): number {
+  const s = ctx.config.snapshot.autoRecaptureSeconds;
+  if (s <= 0) return 0;
+  return Math.max(s, own(ctx.config.services, service)?.minIntervalSeconds ?? 0) * 1000;
 }
 
 async function claim(ctx: LeakbotContext, d: SnapshotJob, jobId: string, fallback: PendingRequester[]): Promise<PendingRequester[]> {

@@ -28,7 +28,10 @@ export interface SnapshotJob {
   thread?: SlackThreadRef;
   /** Coalescing scope: requests joining this job were recorded under it (store/pending.ts). */
   pendingScope?: string;
-  reason: 'command' | 'button' | 'alert' | 'watch';
+  reason: 'command' | 'button' | 'alert' | 'watch' | 'auto';
+  /** The automatic second capture of a single snapshot: it updates the messages the first job
+   *  posted under this poster key (its findings) instead of posting new ones. */
+  followUp?: { postKey: string };
   /** Set by the job once it has a snapshot, so a retry analyses the same one. */
   checkpoint?: { curSeq: number; shared: boolean };
   /** `/leak snapshot svc pod=…`: capture only this instance of a multi-instance service. */

@@ -1,6 +1,8 @@
 // Words and buttons of leakbot's own messages (the findings themselves come from the engine's
 // renderBlocks). Kept here so every flow speaks the same way.
 import type { Analysis } from '../engine/index.js';
+import { verdictLine } from '../engine/render/format.js';
+import type { ThreadState } from '../store/threads.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import { escapeMrkdwn } from './text.js';
 
@@ -10,6 +12,9 @@ export const ACTIONS = {
   setBaseline: 'leak_set_baseline',
   fullReport: 'leak_full_report',
   postmortemDraft: 'postmortem_draft',
+  newThread: 'leak_new_thread',
+  confirmBaseline: 'leak_baseline_confirm',
+  cancelBaseline: 'leak_baseline_cancel',
 } as const;
 
 /** Button value: short keys, JSON (Slack caps values at 2000 chars). */
@@ -48,6 +53,7 @@ export function actionsBlock(v: ButtonValue, opts: { hasBaseline: boolean }): ob
       button('Set as baseline', ACTIONS.setBaseline),
       button('Full report', ACTIONS.fullReport),
       button('Draft postmortem', ACTIONS.postmortemDraft),
+      button('New thread', ACTIONS.newThread),
     ],
   };
 }
@@ -75,14 +81,27 @@ export function parentText(service: string, users: string[], status: string): st
   return `Goroutine snapshot of *${escapeMrkdwn(service)}*, requested by ${mentionList(users)} — ${escapeMrkdwn(status)}`;
 }
 
-export function outcomeStatus(a: Analysis, cur: SnapshotMeta, shared: boolean): string {
-  const n = a.findings.filter((f) => f.confidence !== 'low').length;
-  const low = a.findings.length - n;
-  const top = a.findings[0];
-  const site = top?.site ? ` (top: ${top.patternTitle} at \`${shortFile(top.site.file)}:${top.site.line}\`)` : '';
-  const what =
-    n > 0 ? `*${n} suspected leak site${n === 1 ? '' : 's'}*${site}` : low > 0 ? `nothing conclusive, ${low} worth a look` : 'no suspected leaks';
-  return `${cur.total.toLocaleString('en-US')} goroutines, ${what}.${shared ? ' (shared a capture taken moments ago)' : ''} Details in the thread.`;
+/**
+ * The one summary of an analysis that a thread's parent and the in-thread status show: the same
+ * verdict line the findings message opens with (engine/render/format.ts verdictLine), plus the top
+ * site. "2 suspected leak sites (1 medium, 1 low). Top: chan send at `leaks.go:42`."
+ */
+export function findingsSummary(a: Analysis): string {
+  const top = a.findings.find((f) => f.confidence !== 'low') ?? a.findings[0];
+  // The file name comes from the service's profile: outside text.
+  const site = top?.site ? ` Top: ${top.patternTitle} at \`${escapeMrkdwn(shortFile(top.site.file))}:${top.site.line}\`.` : '';
+  return `${verdictLine(a)}${site}`;
+}
+
+/** A parent's status from the thread's latest state (src/store/threads.ts ThreadState). */
+export function threadStatus(s: ThreadState, analyses: number): string {
+  if (s.outcome === 'failed') {
+    const last = s.last ? ` Last verdict (snapshot #${s.last.seq ?? '?'}, ${fmtTime(s.last.at)}): ${s.last.summary}` : '';
+    return `${s.summary} at ${fmtTime(s.at)}; details in the thread.${last}`;
+  }
+  const total = s.total !== undefined ? `${s.total.toLocaleString('en-US')} goroutines, ` : '';
+  const count = analyses > 1 ? ` · ${analyses} analyses in this thread` : '';
+  return `${total}${s.summary} (snapshot #${s.seq ?? '?'}, ${fmtTime(s.at)})${count}. Details in the thread.`;
 }
 
 export function shortFile(file: string): string {
@@ -90,13 +109,18 @@ export function shortFile(file: string): string {
   return parts.slice(-2).join('/');
 }
 
-export function comparisonNote(ref: SnapshotMeta | null, refKind: 'baseline' | 'previous' | null, service: string): string {
+export function comparisonNote(ref: SnapshotMeta | null, refKind: 'baseline' | 'previous' | null, service: string, suffix = ''): string {
   if (!ref || !refKind) {
     return `:information_source: Single snapshot — no baseline or earlier snapshot of ${service} yet, so growth cannot be measured. Run \`/leak snapshot ${service}\` again in a few minutes for a comparison, and \`/leak baseline ${service}\` while the service is healthy.`;
   }
-  return `Compared with ${refKind === 'baseline' ? 'the baseline' : 'the previous snapshot'} ${snapDesc(ref)}.`;
+  return `Compared with ${refKind === 'baseline' ? 'the baseline' : 'the previous snapshot'} ${snapDesc(ref)}${suffix}.`;
 }
 
-export function captureFailedText(service: string, message: string): string {
-  return `:x: Could not capture *${escapeMrkdwn(service)}*: ${escapeMrkdwn(message)}`;
+export function captureFailedText(service: string, message: string, what?: string): string {
+  return `:x: Could not capture *${escapeMrkdwn(service)}*${what ? ` ${what}` : ''}: ${escapeMrkdwn(message)}`;
+}
+
+/** The single-snapshot note when leakbot captures again by itself (issue 8's stronger mode). */
+export function autoRecaptureNote(service: string, delayMs: number): string {
+  return `:information_source: Single snapshot — no baseline or earlier snapshot of ${service} yet, so growth cannot be measured. I will capture again in ${Math.round(delayMs / 1000)} s and update this message with the comparison; set \`/leak baseline ${service}\` while the service is healthy.`;
 }

@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGoService, type GoService } from '../support/go-service.js';
+import type { StubMessage } from '../support/slack-stub.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness } from './harness.js';
 import { basename, messageText, waitThread } from './helpers.js';
@@ -31,6 +32,8 @@ services:
     maxBytes: 1048576
   svc-html:
     url: ${go.url}
+snapshot:
+  autoRecaptureSeconds: 600
 `,
     });
   });
@@ -39,52 +42,124 @@ services:
     await go?.stop();
   });
 
-  it('two snapshots around a triggered leak → threaded findings naming the leak site and its growth', async () => {
+  type Button = { action_id: string; value: string };
+  const buttons = (m: StubMessage): Button[] =>
+    ((m.blocks ?? []) as Array<{ type: string; elements?: Button[] }>).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+  const button = (m: StubMessage, id: string): Button => {
+    const b = buttons(m).find((e) => e.action_id === id);
+    assert.ok(b, `button ${id} on the message`);
+    return b;
+  };
+  /** The automatic second capture waits in BullMQ as a delayed job; run it now (the delay itself is
+   *  BullMQ's): the test decides when the leak happens, not a timer. Returns the job's delay (ms). */
+  async function promoteAutoRecapture(service: string): Promise<number> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const job = (await h.bot.ctx.jobs.queue.getDelayed()).find((j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === service);
+      if (job) {
+        await job.promote();
+        return job.opts.delay ?? 0;
+      }
+      if (Date.now() > deadline) throw new Error('no automatic recapture was scheduled');
+      await new Promise((r) => setTimeout(r, 25)); // polls Redis for the job's existence
+    }
+  }
+
+  it('a first snapshot posts the single-snapshot view at once, captures again by itself and updates the findings with the 2-snapshot verdict', async () => {
     const ch = 'C0LEAKTEST';
     const url1 = h.slack.responseUrl();
     const ack1 = await h.command({ text: 'snapshot svc-order', channel: ch, responseUrl: url1, user: 'U0ALICE' });
     assert.equal(ack1.status, 200);
-    assert.match(String(ack1.json?.text), /Capturing goroutines of \*svc-order\*/);
+    assert.match(String(ack1.json?.text), /Capturing goroutines of \*svc-order\*… the findings will appear in a thread in this channel/);
     const first = await waitThread(h.slack, ch, 0);
     assert.match(first.parent.text, /Goroutine snapshot of \*svc-order\*, requested by <@U0ALICE>/);
     assert.ok(first.parent.versions.some((v) => /capturing…/.test(v.text)), 'the parent said "capturing…" first');
-    assert.match(messageText(first.replies[0]!), /Single snapshot/);
+    const findings = first.replies[0]!;
+    assert.match(messageText(findings), /Single snapshot/);
+    assert.match(messageText(findings), /I will capture again in 600 s and update this message/);
 
-    const sites = await go.patterns();
-    const site = sites.chansend;
+    // The leak happens between the two captures; then the scheduled recapture runs.
+    const site = (await go.patterns()).chansend;
     await go.leak('chansend', 300);
-
-    const url2 = h.slack.responseUrl();
-    await h.command({ text: 'snapshot svc-order', channel: ch, responseUrl: url2, user: 'U0BOB' });
-    const second = await waitThread(h.slack, ch, 1);
-    const findings = messageText(second.replies[0]!);
-    assert.ok(findings.includes(`${basename(site.file)}:${site.line}`), `findings name the leak site ${basename(site.file)}:${site.line}:\n${findings}`);
-    assert.match(findings, /\+\s?300|→ ?3\d\d|300/, 'findings show the growth');
-    assert.match(second.parent.text, /suspected leak site/);
-    assert.match(second.parent.text, /goroutines/);
-    // buttons on the findings
-    const actions = JSON.stringify(second.replies[0]!.blocks);
-    for (const id of ['leak_capture_again', 'leak_set_baseline', 'leak_full_report', 'postmortem_draft']) assert.ok(actions.includes(id), `button ${id}`);
-    // the requester got an answer pointing at the thread
-    await h.slack.waitFor('response_url answer', () => h.slack.responsesTo(url2).find((r) => /Findings for svc-order/.test(String(r.body.text))));
-    // one parent per command, parents updated in place (no reposts)
-    assert.equal(h.slack.parents(ch).length, 2);
-    // the timeline has what H5's postmortem needs
-    const events = await h.bot.ctx.timeline.list('svc-order');
-    const types = events.map((e) => e.type);
-    for (const t of ['command', 'snapshot', 'findings']) assert.ok(types.includes(t as never), `timeline has ${t}: ${types.join(',')}`);
-    // history and services now show the snapshots
-    const hist = await h.command({ text: 'history svc-order', channel: ch });
-    assert.match(String(hist.json?.text), /#2 .*\(\+\d+\) goroutines/);
+    const delay = await promoteAutoRecapture('svc-order');
+    assert.equal(delay, 600_000, 'snapshot.autoRecaptureSeconds (not below minIntervalSeconds)');
+    const updated = await h.slack.waitFor('findings updated with the comparison', () => (/Compared with the previous snapshot/.test(messageText(findings)) ? findings : null));
+    const f2 = messageText(updated);
+    assert.match(f2, /\(captured again automatically\)/);
+    assert.ok(f2.includes(`${basename(site.file)}:${site.line}`), `the 2-snapshot verdict names the leak site ${basename(site.file)}:${site.line}:\n${f2}`);
+    assert.equal(h.slack.replies(ch, first.parent.ts).length, 1, 'the findings were updated in place');
+    // The parent shows the same summary the findings open with, and when.
+    const verdict = /\*([^*]*suspected leak site[^*]*)\*/.exec(f2)?.[1] ?? /(\d+ suspected leak sites? \([^)]*\)\.)/.exec(f2)?.[1];
+    assert.ok(verdict, `a verdict line in the findings:\n${f2}`);
+    await h.slack.waitFor('parent shows the 2-snapshot verdict', () => first.parent.text.includes(verdict!) && /2 analyses in this thread/.test(first.parent.text));
+    assert.match(first.parent.text, /\(snapshot #\d+, \d\d:\d\d:\d\d UTC\)/);
+    assert.equal(h.slack.parents(ch).length, 1);
+    await h.slack.waitFor('response_url answer', () => h.slack.responsesTo(url1).find((r) => /Findings for svc-order/.test(String(r.body.text))));
   });
 
-  it('buttons: Set as baseline, Full report, Capture again', async () => {
+  it('a second /leak snapshot joins the open thread and updates its parent; --new starts a fresh one; diff does not repeat findings', async () => {
     const ch = 'C0LEAKTEST';
-    const thread = await waitThread(h.slack, ch, 1);
-    const block = (thread.replies[0]!.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
-    const value = block.elements!.find((e) => e.action_id === 'leak_set_baseline')!.value;
-    const v = JSON.parse(value) as { c: number };
+    const parent = h.slack.parents(ch)[0]!;
+    const site = (await go.patterns()).chansend;
+    await go.leak('chansend', 100);
+    const url2 = h.slack.responseUrl();
+    const ack = await h.command({ text: 'snapshot svc-order', channel: ch, responseUrl: url2, user: 'U0BOB' });
+    assert.match(String(ack.json?.text), /the open thread of \*svc-order\* in this channel .*--new/);
+    const replies = await h.slack.waitFor('second findings in the same thread', () => {
+      const r = h.slack.replies(ch, parent.ts);
+      return r.length >= 3 && r.some((m, i) => i > 0 && /Compared with the previous snapshot/.test(messageText(m))) ? r : null;
+    });
+    const status = replies.find((m) => /Goroutine snapshot of \*svc-order\*, requested by <@U0BOB>/.test(m.text));
+    assert.ok(status, 'a status line in the thread');
+    await h.slack.waitFor('status line finished', () => /findings below/.test(status.text));
+    const f = messageText(replies.at(-1)!);
+    assert.ok(f.includes(`${basename(site.file)}:${site.line}`), f);
+    await h.slack.waitFor('parent updated: both requesters, three analyses', () => /<@U0ALICE>, <@U0BOB>/.test(parent.text) && /3 analyses in this thread/.test(parent.text));
+    assert.equal(h.slack.parents(ch).length, 1, 'one thread per service per incident');
+    await h.slack.waitFor('pointer to the thread', () => h.slack.responsesTo(url2).find((r) => /Findings for svc-order/.test(String(r.body.text))));
 
+    // The thread already holds the last two snapshots' comparison: diff says so instead of re-posting.
+    const before = h.slack.replies(ch, parent.ts).length;
+    const diff = await h.command({ text: 'diff svc-order', channel: ch });
+    assert.match(String(diff.json?.text), /are already in the open thread of \*svc-order\*/);
+    assert.equal(h.slack.replies(ch, parent.ts).length, before);
+
+    // --new: a fresh thread, which verbs join from then on.
+    const fresh = await h.command({ text: 'snapshot svc-order --new', channel: ch, user: 'U0CAROL' });
+    assert.match(String(fresh.json?.text), /in a thread in this channel/);
+    const second = await waitThread(h.slack, ch, 1);
+    assert.match(second.parent.text, /requested by <@U0CAROL>/);
+    assert.equal(h.slack.parents(ch).length, 2);
+    const extra = await h.command({ text: 'snapshot svc-order now please', channel: ch });
+    assert.match(String(extra.json?.text), /Too many arguments: `now please`\.\nUsage: `\/leak snapshot <service> \[--new\]`/);
+  });
+
+  it('buttons: Set as baseline (asks first on a leaky snapshot), Full report, Capture again, New thread', async () => {
+    const ch = 'C0LEAKTEST';
+    // The thread with the leak: its second findings have high/medium sites.
+    const leaky = h.slack.parents(ch)[0]!;
+    const leakyFindings = h.slack.replies(ch, leaky.ts).filter((m) => buttons(m).length > 0).at(-1)!;
+    const leakyValue = button(leakyFindings, 'leak_set_baseline').value;
+    const baselineBefore = await h.bot.ctx.snapshots.baselineSeq('svc-order');
+    const askUrl = h.slack.responseUrl();
+    await h.action({ actionId: 'leak_set_baseline', value: leakyValue, channel: ch, messageTs: leakyFindings.ts, threadTs: leaky.ts, responseUrl: askUrl });
+    const ask = await h.slack.waitFor('baseline warning', () => h.slack.responsesTo(askUrl).find((r) => /A baseline is what \*healthy\* looks like/.test(String(r.body.text))));
+    assert.match(String(ask.body.text), /(high|medium)-confidence suspected leak site/);
+    const confirm = (ask.body.blocks as Array<{ elements?: Button[] }>).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'leak_baseline_confirm');
+    assert.ok(confirm, 'a confirm button');
+    assert.equal(await h.bot.ctx.snapshots.baselineSeq('svc-order'), baselineBefore, 'nothing set before the confirmation');
+    const cancelUrl = h.slack.responseUrl();
+    await h.action({ actionId: 'leak_baseline_cancel', value: confirm.value, channel: ch, messageTs: leakyFindings.ts, threadTs: leaky.ts, responseUrl: cancelUrl });
+    await h.slack.waitFor('cancelled', () => h.slack.responsesTo(cancelUrl).find((r) => /Baseline not changed/.test(String(r.body.text))));
+    assert.equal(await h.bot.ctx.snapshots.baselineSeq('svc-order'), baselineBefore);
+    await h.action({ actionId: 'leak_baseline_confirm', value: confirm.value, channel: ch, messageTs: leakyFindings.ts, threadTs: leaky.ts });
+    await h.slack.waitFor('confirmed baseline in the thread', () => h.slack.replies(ch, leaky.ts).find((m) => /healthy baseline of \*svc-order\*/.test(m.text)));
+    assert.equal(await h.bot.ctx.snapshots.baselineSeq('svc-order'), (JSON.parse(confirm.value) as { seq: number }).seq);
+
+    // The fresh thread (no growth since the previous snapshot): set at once, no question.
+    const thread = await waitThread(h.slack, ch, 1);
+    const value = button(thread.replies[0]!, 'leak_set_baseline').value;
+    const v = JSON.parse(value) as { c: number };
     const set = await h.action({ actionId: 'leak_set_baseline', value, channel: ch, messageTs: thread.replies[0]!.ts, threadTs: thread.parent.ts });
     assert.equal(set.status, 200);
     await h.slack.waitFor('baseline confirmation', () => h.slack.replies(ch, thread.parent.ts).find((m) => /healthy baseline of \*svc-order\*/.test(m.text)));
@@ -105,9 +180,13 @@ services:
     });
     assert.ok(replies.some((m) => /Goroutine snapshot of \*svc-order\*/.test(m.text)));
     assert.equal(h.slack.parents(ch).length, 2, 'buttons never start new threads');
+
+    await h.action({ actionId: 'leak_new_thread', value, channel: ch, messageTs: thread.replies[0]!.ts, threadTs: thread.parent.ts });
+    await waitThread(h.slack, ch, 2);
+    assert.equal(h.slack.parents(ch).length, 3, 'except New thread');
   });
 
-  it('diff, diff against the baseline, baseline command, Compare-with-baseline button', async () => {
+  it('diff, diff against the baseline, baseline command (asks first when leaky), Compare-with-baseline button', async () => {
     const ch = 'C0DIFF';
     const hist = await h.bot.ctx.snapshots.list('svc-order', 100);
     assert.ok(hist.length >= 3);
@@ -117,34 +196,51 @@ services:
     assert.match(t.parent.text, /Goroutine diff of \*svc-order\*/);
     assert.match(messageText(t.replies[0]!), /Compared with the previous snapshot/);
 
+    // An explicit pair joins the open diff thread.
     const explicit = await h.command({ text: `diff svc-order ${hist[2]!.seq} ${hist[0]!.seq}`, channel: ch });
-    assert.match(String(explicit.json?.text), new RegExp(`#${hist[2]!.seq} → #${hist[0]!.seq}`));
-    await waitThread(h.slack, ch, 1);
+    assert.match(String(explicit.json?.text), new RegExp(`#${hist[2]!.seq} → #${hist[0]!.seq}.*the open thread of \\*svc-order\\*`));
+    await h.slack.waitFor('explicit diff in the thread', () => h.slack.replies(ch, t.parent.ts).find((m) => new RegExp(`#${hist[2]!.seq} \\(`).test(messageText(m)) && /findings below/.test(m.text)));
     const bad = await h.command({ text: 'diff svc-order 999 1000', channel: ch });
     assert.match(String(bad.json?.text), /#1000 of svc-order is not stored/);
 
-    const base = await h.command({ text: `baseline svc-order ${hist[2]!.seq}`, channel: ch });
-    assert.equal(base.json?.response_type, 'in_channel');
-    assert.match(String(base.json?.text), new RegExp(`set #${hist[2]!.seq} .* as the healthy baseline`));
+    // The leaky snapshot of the first thread: the command asks, with the reason and buttons.
+    const leakySeq = (await h.bot.ctx.threads.get('C0LEAKTEST', h.slack.parents('C0LEAKTEST')[0]!.ts))!.curSeq!;
+    const ask = await h.command({ text: `baseline svc-order ${leakySeq}`, channel: ch });
+    assert.match(String(ask.json?.text), /A baseline is what \*healthy\* looks like/);
+    assert.ok(JSON.stringify(ask.json?.blocks).includes('leak_baseline_confirm'));
+
+    // The first snapshot, taken before any leak: set at once.
+    const healthy = hist.at(-1)!;
+    const base = await h.command({ text: `baseline svc-order ${healthy.seq}`, channel: ch });
+    assert.equal(base.json?.response_type, 'in_channel', String(base.json?.text));
+    assert.match(String(base.json?.text), new RegExp(`set #${healthy.seq} .* as the healthy baseline`));
     await h.command({ text: 'diff svc-order baseline', channel: ch });
-    const bt = await waitThread(h.slack, ch, 2);
-    assert.match(messageText(bt.replies[0]!), /Compared with the baseline/);
+    await h.slack.waitFor('baseline diff in the thread', () => h.slack.replies(ch, t.parent.ts).find((m) => /Compared with the baseline/.test(messageText(m))));
 
     // the Compare with baseline button replies in the thread it sits in
-    const block = (t.replies[0]!.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
-    const btn = block.elements!.find((e) => e.action_id === 'leak_compare_baseline');
+    const btn = buttons(t.replies[0]!).find((e) => e.action_id === 'leak_compare_baseline');
     assert.ok(btn, 'Compare with baseline button present once a baseline exists');
-    await h.action({ actionId: 'leak_compare_baseline', value: btn.value, channel: ch, messageTs: t.replies[0]!.ts, threadTs: t.parent.ts });
-    await h.slack.waitFor('baseline comparison in the thread', () => h.slack.replies(ch, t.parent.ts).find((m) => /Compared with the baseline/.test(messageText(m))));
-    assert.equal(h.slack.parents(ch).length, 3);
+    const n = h.slack.replies(ch, t.parent.ts).filter((m) => /Compared with the baseline/.test(messageText(m))).length;
+    const url = h.slack.responseUrl();
+    await h.action({ actionId: 'leak_compare_baseline', value: btn.value, channel: ch, messageTs: t.replies[0]!.ts, threadTs: t.parent.ts, responseUrl: url });
+    // The same pair is already in the thread: pointed at, not posted again.
+    await h.slack.waitFor('already in the thread', () => h.slack.responsesTo(url).find((r) => /already in the thread/.test(String(r.body.text))));
+    assert.equal(h.slack.replies(ch, t.parent.ts).filter((m) => /Compared with the baseline/.test(messageText(m))).length, n);
+    assert.equal(h.slack.parents(ch).length, 1);
   });
 
-  it('service down: plain words in the thread, parent updated', async () => {
+  it('service down: said once in the thread, the parent shows the state, the requester is pointed at the thread', async () => {
     const ch = 'C0DOWN';
-    await h.command({ text: 'snapshot svc-down', channel: ch });
+    const url = h.slack.responseUrl();
+    await h.command({ text: 'snapshot svc-down', channel: ch, responseUrl: url });
     const t = await waitThread(h.slack, ch, 0);
-    assert.match(t.parent.text, /capture failed/);
+    await h.slack.waitFor('parent shows the failure', () => /Capture failed at .* details in the thread/.test(t.parent.text));
+    assert.ok(!/Could not reach/.test(t.parent.text), `the parent does not repeat the error: ${t.parent.text}`);
     assert.match(t.replies[0]!.text, /Could not capture \*svc-down\*: Could not reach svc-down/);
+    assert.equal(h.slack.replies(ch, t.parent.ts).filter((m) => /Could not reach/.test(m.text)).length, 1, 'said once');
+    const pointer = await h.slack.waitFor('pointer', () => h.slack.responsesTo(url).find((r) => /the thread/.test(String(r.body.text))));
+    assert.match(String(pointer.body.text), /The capture of svc-down failed; the reason is in <https?:[^|]+\|the thread>/);
+    assert.ok(!/Could not reach/.test(String(pointer.body.text)));
   });
 
   it('service slow: timed out', async () => {

@@ -1,0 +1,98 @@
+// One thread per service per incident. A /leak verb about a service finds the service's open thread
+// in the channel (a running watch, a firing alert, or leakbot activity within `threads.windowHours`)
+// and answers there; every outcome in a thread is recorded on its ThreadRecord and the parent is
+// re-rendered from it, so the parent always shows the latest verdict, the counts and when.
+import type { LeakbotContext } from '../context.js';
+import { WatchStore } from '../incident/watch.js';
+import type { SlackThreadRef } from '../queue/jobs.js';
+import { fmtTime, mentionList, threadStatus } from '../slack/messages.js';
+import { pairKey, type ThreadRecord, type ThreadState } from '../store/threads.js';
+
+/** Kinds whose parent leakbot writes from the thread record (alert and watch parents are rebuilt
+ *  by their own flows from the alert ledger / the watch samples). */
+const OWN_PARENT = new Set(['snapshot', 'diff']);
+
+/**
+ * The thread a /leak verb about `service` in `channel` should answer in, or null for a new one.
+ * `fresh` (`--new`, the "New thread" button) always answers null. Redis reads only (fits Slack's
+ * 3 s). Order: the service's running watch in this channel, then ThreadStore.findOpen.
+ */
+export async function threadFor(ctx: LeakbotContext, service: string, channel: string, opts: { fresh?: boolean } = {}): Promise<ThreadRecord | null> {
+  if (opts.fresh) return null;
+  const watchId = await new WatchStore(ctx.redis, ctx.prefix).active(service);
+  if (watchId) {
+    const w = await new WatchStore(ctx.redis, ctx.prefix).get(watchId);
+    if (w?.ref && w.ref.channel === channel && w.status === 'running') {
+      return (await ctx.threads.get(w.ref.channel, w.ref.ts)) ?? { channel: w.ref.channel, ts: w.ref.ts, service, kind: 'watch', createdAt: w.startedAt };
+    }
+  }
+  return ctx.threads.findOpen(service, channel, Date.now(), ctx.config.threads.windowHours * 3600_000);
+}
+
+/** What happened in a thread, for recordOutcome. */
+export interface Outcome {
+  service: string;
+  /** People to add to the parent's "requested by". */
+  users: string[];
+  state: Omit<ThreadState, 'at' | 'last'>;
+  /** The pair whose findings were posted (diff does not post it again). */
+  pair?: { refSeq: number | null; curSeq: number };
+}
+
+/**
+ * Records an outcome on the thread (state, activity, counts, compared pair) and, for threads whose
+ * parent leakbot owns, updates the parent to show it. A thread leakbot has no record of (a watch's
+ * message) gets one. Errors from Slack propagate (SlackPostError).
+ */
+export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef, o: Outcome): Promise<ThreadRecord> {
+  const now = Date.now();
+  const patch = (cur: ThreadRecord): Partial<ThreadRecord> => ({
+    lastActivityAt: now,
+    state: { ...o.state, at: now, ...(o.state.outcome === 'failed' && lastFindings(cur) ? { last: lastFindings(cur)! } : {}) },
+    requestedBy: [...new Set([...(cur.requestedBy ?? []), ...o.users])],
+    ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + 1 } : {}),
+    ...(o.pair ? { refSeq: o.pair.refSeq, curSeq: o.pair.curSeq, pairs: [...new Set([...(cur.pairs ?? []), pairKey(o.pair.refSeq, o.pair.curSeq)])].slice(-50) } : {}),
+  });
+  let rec = await ctx.threads.update(thread.channel, thread.ts, patch);
+  if (!rec) {
+    const base: ThreadRecord = { channel: thread.channel, ts: thread.ts, service: o.service, kind: 'watch', createdAt: now };
+    rec = { ...base, ...patch(base) };
+    await ctx.threads.put(rec);
+  }
+  if (OWN_PARENT.has(rec.kind)) await ctx.poster.update(thread, { text: parentText(rec) });
+  return rec;
+}
+
+function lastFindings(r: ThreadRecord): ThreadState | undefined {
+  return r.state?.outcome === 'findings' ? r.state : r.state?.last;
+}
+
+/** Marks a thread as having had activity now (a status line, a note) without a new outcome. */
+export async function touchThread(ctx: LeakbotContext, thread: SlackThreadRef): Promise<void> {
+  await ctx.threads.update(thread.channel, thread.ts, { lastActivityAt: Date.now() });
+}
+
+/** The parent of a snapshot/diff thread: its title, who asked, and the latest state. */
+export function parentText(rec: ThreadRecord, status?: string): string {
+  // Once the thread holds more than its first analysis, the first title (a diff's pair) is stale.
+  const first = typeof rec.data?.title === 'string' ? rec.data.title : `Goroutine snapshot of *${rec.service}*`;
+  const title = (rec.analyses ?? 0) > 1 ? `Goroutines of *${rec.service}*` : first;
+  return `${title}, requested by ${mentionList(rec.requestedBy ?? [])} — ${status ?? (rec.state ? threadStatus(rec.state, rec.analyses ?? 0) : 'capturing…')}`;
+}
+
+/** True when the thread already holds the findings of this pair. */
+export function hasPair(rec: ThreadRecord | null, refSeq: number | null, curSeq: number): boolean {
+  return !!rec?.pairs?.includes(pairKey(refSeq, curSeq));
+}
+
+/** How an acknowledgement names the thread a verb joined. */
+export function threadWords(rec: ThreadRecord): string {
+  const what = rec.kind === 'alert' ? 'alert thread' : rec.kind === 'watch' ? 'watch thread' : 'thread';
+  return `the open ${what} of *${rec.service}* in this channel (started ${fmtTime(rec.createdAt)}; add \`--new\` for a fresh thread)`;
+}
+
+/** Splits `--new` (start a fresh thread) from a verb's words. */
+export function takeNewFlag(args: string[]): { args: string[]; fresh: boolean } {
+  const rest = args.filter((a) => a.toLowerCase() !== '--new');
+  return { args: rest, fresh: rest.length !== args.length };
+}
