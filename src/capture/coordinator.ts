@@ -64,6 +64,9 @@ export interface ObtainOptions {
   instance?: string;
 }
 
+/** A process's total from a capture this recent may stand in for the counting request. */
+const RECENT_TOTAL_MS = 15 * 60_000;
+
 export class CaptureCoordinator {
   constructor(
     private readonly config: Config,
@@ -218,16 +221,17 @@ export class CaptureCoordinator {
     // Loaded on first use: web-only processes never capture.
     const { captureSnapshot, captureTarget, CaptureError } = await import('../capture/index.js');
     try {
+      const prev = instance ? await this.snapshots.latestOf(service, instance.id) : null;
+      const recent = prev && started - prev.capturedAt < RECENT_TOTAL_MS ? { recentTotal: prev.total } : {};
       const res = await captureSnapshot(
         captureTarget(service, svc, instance),
-        { capturedAt: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(this.decode ? { decode: this.decode } : {}) },
+        { capturedAt: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(this.decode ? { decode: this.decode } : {}), ...recent },
       );
       const capturedAt = res.snapshot.capturedAt ?? started;
       let life = 1;
       let restart: { previousSeq: number; reason: string } | undefined;
       const maxId = maxGoroutineId(res.snapshot);
       if (instance) {
-        const prev = await this.snapshots.latestOf(service, instance.id);
         if (prev) {
           const v = detectRestart(
             { maxGoroutineId: prev.maxGoroutineId ?? null, total: prev.total, capturedAt: prev.capturedAt, ...(prev.startTime !== undefined ? { startTime: prev.startTime } : {}) },

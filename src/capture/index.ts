@@ -37,7 +37,13 @@ export interface CaptureOptions {
   /** Turns the received bytes into a Snapshot within the decode limits (src/capture/limits.ts).
    *  Default: decodeProfile on this thread; the bot passes its worker-thread pool's decode. */
   decode?: (bytes: Uint8Array, opts: DecodeOptions) => Promise<Snapshot> | Snapshot;
+  /** Goroutines of this same process at a capture minutes ago (format 'auto'): when well under
+   *  debug2MaxGoroutines the counting request is skipped. */
+  recentTotal?: number;
 }
+
+/** A recent total this many times over still fits the debug=2 limit: skip the count. */
+const RECENT_TOTAL_FACTOR = 4;
 
 export interface CaptureResult {
   snapshot: Snapshot;
@@ -112,9 +118,12 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
     // auto: the compact proto profile (collected concurrently, a few kB even for 100k goroutines) is
     // the cheap count, and the answer itself for a service too large for the stop-the-world dump.
     // Unlike debug=1 it keeps the runtime frames, so send, receive and nil-channel waits stay apart.
-    const countBody = (await openProfile(ctx, { profile: 'goroutine', debug: 0 }))!;
-    const counted = await parse(countBody, ctx, opts.capturedAt ?? started, opts.decode);
-    if (counted.total <= target.debug2MaxGoroutines) {
+    // The count is skipped when this process had far fewer goroutines than the limit moments ago
+    // (fleet rounds: one request per instance instead of two).
+    const known = opts.recentTotal !== undefined && opts.recentTotal * RECENT_TOTAL_FACTOR <= target.debug2MaxGoroutines;
+    const countBody = known ? null : (await openProfile(ctx, { profile: 'goroutine', debug: 0 }))!;
+    const counted = countBody ? await parse(countBody, ctx, opts.capturedAt ?? started, opts.decode) : null;
+    if (!counted || counted.total <= target.debug2MaxGoroutines) {
       const until = noLeakProfile.get(memoKey);
       const tryLeak = until === undefined || until < Date.now();
       const lb = tryLeak ? await openProfile(ctx, { profile: 'goroutineleak', debug: 2 }, true) : null;
@@ -127,7 +136,7 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
         body = (await openProfile(ctx, { profile: 'goroutine', debug: 2 }))!;
       }
     } else {
-      body = countBody;
+      body = countBody!;
       snapshot = counted;
     }
   }

@@ -19,6 +19,7 @@ export interface FleetCheckpoint {
 export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null } | { ok: false; message: string };
 
 const SUSPECTS_TTL_SECONDS = 24 * 3600;
+const ANALYSE_CONCURRENCY = 4;
 
 function suspectsKey(ctx: LeakbotContext, service: string): string {
   return `${ctx.prefix}:fleet:suspects:${service}`;
@@ -38,21 +39,25 @@ export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh:
 /** Analyses each captured process against its own series (baseline or previous snapshot, same
  *  life) and builds the fleet report. `fresh` holds snapshots already parsed (saves reloads). */
 export async function analyseFleet(ctx: LeakbotContext, service: string, cp: FleetCheckpoint, fresh: Map<number, Snapshot>): Promise<{ report: FleetReport; reports: InstanceReport[] }> {
-  const reports: InstanceReport[] = [];
-  for (const i of cp.instances) {
-    if (i.seq === undefined) {
-      reports.push({ id: i.id, name: i.name, error: i.error ?? 'not captured' });
-      continue;
-    }
+  const one = async (i: FleetCheckpoint['instances'][number]): Promise<InstanceReport> => {
+    if (i.seq === undefined) return { id: i.id, name: i.name, error: i.error ?? 'not captured' };
     const cur = await ctx.snapshots.get(service, i.seq);
-    if (!cur) {
-      reports.push({ id: i.id, name: i.name, error: `snapshot #${i.seq} is no longer stored` });
-      continue;
-    }
+    if (!cur) return { id: i.id, name: i.name, error: `snapshot #${i.seq} is no longer stored` };
     const { ref, refKind } = await pickReference(ctx, service, cur);
     const r = await analyzePair(ctx, service, ref, refKind, cur, fresh.get(cur.seq));
-    reports.push({ id: i.id, name: i.name, cur, ref: r.ref, analysis: r.analysis });
-  }
+    return { id: i.id, name: i.name, cur, ref: r.ref, analysis: r.analysis };
+  };
+  // A few at a time: the analyses run in the worker-thread pool, Redis loads overlap with them.
+  const reports: InstanceReport[] = new Array(cp.instances.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(ANALYSE_CONCURRENCY, cp.instances.length) }, async () => {
+      while (next < cp.instances.length) {
+        const k = next++;
+        reports[k] = await one(cp.instances[k]!);
+      }
+    }),
+  );
   return { report: buildFleetReport(service, reports, cp.discovered), reports };
 }
 

@@ -277,14 +277,21 @@ export class WatchRunner {
   private async capture(w: WatchRecord, index: number, signal: AbortSignal, thread: { channel: string; ts: string } | undefined): Promise<WatchSample> {
     const svc = own(this.ctx.config.services, w.service);
     const maxAgeMs = Math.min(w.everyMs / 2, (svc?.minIntervalSeconds ?? 10) * 1000);
-    const out = await this.ctx.captures.obtain(w.service, { requestedBy: w.startedBy, reason: 'watch', maxAgeMs, signal, ...(thread ? { thread } : {}) });
+    // A watch follows one process: the instance of its first capture (a fleet's first instance, or
+    // the one the first capture picked), and compares only captures of the same life of it.
+    const earlier = (await this.store.samples(w.id)).filter((s) => s.seq !== undefined && s.index < index);
+    const firstMeta = earlier[0] ? await this.ctx.snapshots.get(w.service, earlier[0].seq!) : null;
+    const instance = firstMeta?.instance;
+    const out = await this.ctx.captures.obtain(w.service, { requestedBy: w.startedBy, reason: 'watch', maxAgeMs, signal, ...(thread ? { thread } : {}), ...(instance !== undefined ? { instance } : {}) });
     if (!out.ok) return { index, at: Date.now(), total: null, error: out.message, counts: {} };
     const snap = await this.ctx.snapshots.load(w.service, out.meta.seq);
     if (!snap) return { index, at: out.meta.capturedAt, seq: out.meta.seq, total: out.meta.total, counts: {} };
 
     // Suspects: the engine's findings against the watch's first capture (a series once there are
-    // three, so steady growth counts as evidence), else the single snapshot's.
-    const previous = (await this.store.samples(w.id)).filter((s) => s.seq !== undefined && s.index < index);
+    // three, so steady growth counts as evidence), else the single snapshot's. After a restart only
+    // the captures of the new life count.
+    const sameLife = await Promise.all(earlier.map(async (s) => ((await this.ctx.snapshots.get(w.service, s.seq!))?.life ?? 1) === (out.meta.life ?? 1)));
+    const previous = earlier.filter((_, i) => sameLife[i]);
     const series: Snapshot[] = [];
     for (const s of [previous[0], previous.length > 1 ? previous[previous.length - 1] : undefined]) {
       if (!s || s.seq === out.meta.seq) continue;
