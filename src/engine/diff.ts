@@ -27,6 +27,8 @@ export interface GroupSeries {
   /** Ids of the last step's newcomers that the process started after the previous snapshot (not
    *  goroutines that only moved in from another stack), ascending; null without identity. */
   lastNewcomerIds: number[] | null;
+  /** Ids of the pile at the snapshot before the latest, ascending; null without identity. */
+  previousIds: number[] | null;
 }
 
 interface Building {
@@ -117,13 +119,13 @@ function finish(all: Building[], snaps: readonly Snapshot[]): GroupSeries[] {
       isNew: before === 0,
       vanished: after === 0,
       growthPerMinute: minutes === null ? null : (after - before) / minutes,
-      ...(withIds ? identityOf(s.ids, snaps[n - 2]?.maxId ?? 0) : { identity: null, lastNewcomerIds: null }),
+      ...(withIds ? identityOf(s.ids, snaps[n - 2]?.maxId ?? 0) : { identity: null, lastNewcomerIds: null, previousIds: null }),
     };
   });
 }
 
 /** Same id in the same series at two snapshots = the same goroutine, still parked there. */
-function identityOf(ids: number[][], prevMaxId: number): { identity: Identity; lastNewcomerIds: number[] } {
+function identityOf(ids: number[][], prevMaxId: number): { identity: Identity; lastNewcomerIds: number[]; previousIds: number[] } {
   const sets = ids.map((l) => new Set(l));
   const steps: Identity['steps'] = [];
   let lastNew: number[] = [];
@@ -140,5 +142,6 @@ function identityOf(ids: number[][], prevMaxId: number): { identity: Identity; l
   return {
     identity: { survivors, newcomers: last.length - survivors, departures: first.size - survivors, steps },
     lastNewcomerIds: lastNew,
+    previousIds: [...(ids[ids.length - 2] ?? [])].sort((a, b) => a - b),
   };
 }

@@ -31,6 +31,10 @@ const DRAIN_SHARE = 0.3;
  *  together on a lock, a send or a WaitGroup is not a pool at rest, so the pool rows skip those. */
 const POOL_WAITS = new Set<BlockKind>(['chan-recv', 'select', 'cond', 'net-io', 'sleep', 'unknown', 'semaphore', 'sync-other']);
 
+/** Waits Go guarantees never end: a nil channel is never ready, `select {}` has no case
+ *  (runtime/chan.go, runtime/select.go block forever). */
+const NEVER_WAKES = new Set<BlockKind>(['nil-chan', 'select-nocases']);
+
 /** Patterns healthy code does not pile up in. */
 export const INTRINSIC = new Set<PatternId>([
   'chan-send-no-receiver',
@@ -109,7 +113,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
   // creator is gone (Go ≥ 1.21 says so) or they are per-request.
   const creatorGone = creators > 0 && (g.liveCreators ?? 0) === 0;
-  if (ctx.n >= 2) items.push(...seriesItems(s, perRequest || creatorGone, ctx));
+  if (ctx.n >= 2) items.push(...seriesItems(s, perRequest || creatorGone || !poolWait, ctx));
 
   if (g.count >= CROWD) items.push(item('crowd', `${g.count.toLocaleString('en-US')} goroutines on one operation, a crowd of the size Uber's LeakProf flags`));
   if (perRequest) {
@@ -122,7 +126,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   }
   const wait = g.waitMinutes?.max ?? 0;
   if (wait >= LONG_WAIT_MIN && !poolShaped) items.push(item('long-wait', `waiting up to ${wait} min`));
-  if (INTRINSIC.has(reading.pattern)) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
+  if (NEVER_WAKES.has(g.kind)) items.push(item('never-wakes', `${g.state}: nothing can ever wake these goroutines`));
+  else if (INTRINSIC.has(reading.pattern)) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
 
   items.sort((a, b) => b.points - a.points);
@@ -151,7 +156,10 @@ function seriesItems(s: GroupSeries, notBatch: boolean, ctx: SeriesContext): Evi
       const kept = `kept all ${id.survivors} goroutines of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}`;
       // Added at every step since the pile appeared: a pool resizes once, a leak keeps adding.
       const everyStep = steps.length >= 2 && steps.every(adds);
-      if (!notBatch && !everyStep && bunched(newIds)) {
+      // A pool already standing at the earlier snapshot (started together) that grew by one more batch
+      // is resizing; a pile that started from a goroutine or two and keeps adding is not.
+      const poolBefore = bunched(s.previousIds ?? []);
+      if (!notBatch && !everyStep && poolBefore && bunched(newIds)) {
         return [item('kept-and-added-batch', `${kept}, started together (ids ${newIds[0]}–${newIds[newIds.length - 1]})`)];
       }
       return [item('kept-and-added', everyStep ? `${kept}, adding at every snapshot` : kept)];

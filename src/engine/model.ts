@@ -188,6 +188,7 @@ export type SignalId =
   | 'accumulated'
   | 'long-wait'
   | 'intrinsic'
+  | 'never-wakes'
   | 'crowd'
   | 'request-scoped';
 

@@ -34,6 +34,11 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: 'the count grew at every step of 3+ snapshots and never went down',
     needs: '3+ snapshots, any format',
   },
+  'never-wakes': {
+    points: 4,
+    meaning: 'parked on a nil channel or in `select {}`: Go guarantees nothing ever wakes it (one per process in main is exempt: benign)',
+    needs: 'debug=2, proto (debug=1 cannot tell)',
+  },
   crowd: {
     points: 3,
     meaning: "1,000+ goroutines parked on one operation: the crowd size Uber's LeakProf flags",
@@ -46,7 +51,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'kept-and-added-batch': {
     points: 1,
-    meaning: 'kept all and grew, but the newcomers were started together (ids bunched): a pool resizing or a burst',
+    meaning: 'kept all and grew, but the pile was already a bunch started together and grew by one more such batch: a pool resizing',
     needs: 'debug=2, 2+ snapshots',
   },
   grew: {
