@@ -79,6 +79,13 @@ export class Debug2Parser implements LineSink {
   private tabRepaired = false;
   private lastOffset = true;
   private lineNo = 0;
+  /** Whether the latest line was read inside a goroutine block, and whether it left no goroutine
+   *  half-read (then a missing final newline is no cut). */
+  private lastInBlock = false;
+  private rawEmpty = false;
+  private lastComplete = false;
+  /** Line number of the latest line that began like a header but did not parse (a cut one?). */
+  private partialHeaderLine = -1;
   private goroutines = 0;
   private leakProfile = false;
   /** Set when a block ended at an unexpected line: frame-like lines after it are reported. */
@@ -99,6 +106,7 @@ export class Debug2Parser implements LineSink {
 
   line(b: Buffer, s: number, e: number): void {
     this.lineNo++;
+    this.rawEmpty = e === s;
     let i = s;
     let tab = false;
     for (; i < e; i++) {
@@ -106,7 +114,9 @@ export class Debug2Parser implements LineSink {
       if (c === 9) tab = true;
       else if (c !== 32) break;
     }
-    while (e > i && (b[e - 1] === 32 || b[e - 1] === 9)) e--; // trailing blanks a paste may add
+    while (e > i && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--; // trailing blanks a paste may add
+    this.lastInBlock = this.at !== At.Outside;
+    this.lastComplete = this.at === At.Outside;
     switch (this.at) {
       case At.Outside:
         return this.outside(b, s, i, e);
@@ -133,6 +143,10 @@ export class Debug2Parser implements LineSink {
       this.n.races++;
       return;
     }
+    if (c === 103 && startsWith(GOROUTINE, 0, GOROUTINE.length, b.subarray(i, Math.min(e, i + GOROUTINE.length)))) {
+      this.partialHeaderLine = this.lineNo; // `gorout`: the start of a header, cut short
+      return;
+    }
     if (this.interrupted && (b[e - 1] === 41 /* ) */ || locationEnd(b, i, e) >= 0)) {
       if (this.n.strays++ === 0) this.firstStray = `line ${this.lineNo}: ${JSON.stringify(b.toString('utf8', s, Math.min(e, s + 120)))}`;
     }
@@ -141,6 +155,7 @@ export class Debug2Parser implements LineSink {
   private start(b: Buffer, s: number, i: number, e: number): void {
     const h = parseHeader(b.toString('utf8', i, e));
     if (!h) {
+      this.partialHeaderLine = this.lineNo;
       if (b[i] === 103 && !startsWith(b, i, e, OTHER_THREAD) && b[i + 10]! >= 48 && b[i + 10]! <= 57) {
         if (this.n.badHeaders++ === 0) this.firstBadHeader = `line ${this.lineNo}: ${JSON.stringify(b.toString('utf8', s, Math.min(e, s + 160)))}`;
       }
@@ -159,11 +174,15 @@ export class Debug2Parser implements LineSink {
   }
 
   private frameLine(b: Buffer, s: number, i: number, e: number): void {
-    if (i === e) return this.finish();
+    if (i === e) {
+      this.lastComplete = this.rawEmpty; // a lone tab at the very end may be a file line cut short
+      return this.finish();
+    }
     const c = b[i];
     if (c === 103 /* g */ && startsWith(b, i, e, GOROUTINE)) {
       if (startsWith(b, i, e, OTHER_THREAD)) {
         this.unavailable = true;
+        this.lastComplete = true;
         return;
       }
       // No blank line before the next header (hand-edited or spliced dumps).
@@ -189,6 +208,7 @@ export class Debug2Parser implements LineSink {
       }
     }
     this.loose = Buffer.from(b.subarray(i, e));
+    this.lastComplete = !cutFrameLine(this.loose); // `exit status 2` after the last goroutine
     this.at = At.File;
   }
 
@@ -215,7 +235,7 @@ export class Debug2Parser implements LineSink {
       }
       this.frames.push(this.table.frameAt(fn, b, i, le, parseLocation));
       if (!tab) this.tabRepaired = true;
-      this.lastOffset = hasOffset(b, le, e);
+      this.lastOffset = this.lastComplete = hasOffset(b, le, e);
       this.at = At.Frames;
       return;
     }
@@ -225,6 +245,7 @@ export class Debug2Parser implements LineSink {
       this.at = At.Frames;
       this.interrupted = true;
       this.finish();
+      this.lastComplete = true;
       return this.outside(b, s, i, e);
     }
     // A function line without its file line: keep the function, location unknown.
@@ -239,7 +260,7 @@ export class Debug2Parser implements LineSink {
     if (le >= 0) {
       this.createdBy = this.table.frameAt(this.creator!, b, i, le, parseLocation);
       if (!tab) this.tabRepaired = true;
-      this.lastOffset = hasOffset(b, le, e);
+      this.lastOffset = this.lastComplete = hasOffset(b, le, e);
       this.at = At.Frames;
       return;
     }
@@ -306,12 +327,16 @@ export class Debug2Parser implements LineSink {
     const h = this.header;
     // A goroutine is complete once it has a frame whose file line carries its +0x offset (an
     // inlined frame's file line has none and is never last); a missing final newline alone is no cut.
+    const cutHeader = endedMidLine && this.partialHeaderLine === this.lineNo;
     const cut =
-      h !== null &&
+      cutHeader ||
+      (endedMidLine && this.lastInBlock && !this.lastComplete) ||
+      (h !== null &&
       ((this.at === At.File && (this.loose === null || (endedMidLine && cutFrameLine(this.loose)))) ||
         this.at === At.CreatorFile ||
         (this.at === At.Frames && this.frames.length === 0 && !this.unavailable) ||
-        (this.at === At.Frames && endedMidLine && !this.lastOffset));
+        (this.at === At.Frames && !this.lastOffset) ||
+        (this.at === At.Frames && this.createdBy === null && (this.unavailable ? h.id !== 1 : !isStackBottom(this.frames)))));
     const cutId = h?.id;
     const cutLine = this.lineNo;
     if (cut && this.frames.length === 0) this.unavailable = true; // said by the cut warning, not as header-only
@@ -324,7 +349,9 @@ export class Debug2Parser implements LineSink {
       w.push(
         near
           ? `dump ends mid-goroutine (goroutine ${cutId}, line ${cutLine}) at ${(bytes / (1 << 20)).toFixed(1)} MiB, Go's 64 MiB debug=2 limit (truncated): goroutines beyond it are missing`
-          : `input ends mid-goroutine (goroutine ${cutId}, line ${cutLine}): it was cut off (truncated), so the last goroutine is incomplete; analysed as far as it goes`,
+          : cutHeader
+            ? `input ends in a goroutine header (line ${cutLine}): it was cut off (truncated); analysed as far as it goes`
+            : `input ends mid-goroutine (${cutId === undefined ? '' : `goroutine ${cutId}, `}line ${cutLine}): it was cut off (truncated), so the last goroutine is incomplete; analysed as far as it goes`,
       );
     }
     const n = this.n;
@@ -361,19 +388,41 @@ export function locationEnd(b: Uint8Array, i: number, e: number): number {
     let sp = le - 1;
     while (sp >= i && b[sp] !== 32) sp--;
     const t = sp + 1;
-    if (le - t < 3) return -1;
+    if (le === t) return -1;
+    if (!isSuffixToken(b, t, le)) return -1;
     const a = b[t];
-    const isSuffix = (a === 43 && b[t + 1] === 48 && b[t + 2] === 120) || (b[t + 2] === 61 && b[t + 1] === 112 && (a === 102 || a === 115)) || (a === 112 && b[t + 1] === 99 && b[t + 2] === 61);
-    if (!isSuffix) return -1;
     if (sp < i) return a === 112 && b[t + 1] === 99 ? i : -1; // a lone `pc=0x…`: no file known
     le = sp;
     while (le > i && b[le - 1] === 32) le--;
   }
 }
 
+/** `+0x1d`, `fp=0x…`, `sp=0x…`, `pc=0x…` after a location — or the start of one, cut short. */
+function isSuffixToken(b: Uint8Array, t: number, le: number): boolean {
+  const a = b[t];
+  if (a === 43 /* + */) return true;
+  const n = le - t;
+  const c1 = n > 1 ? b[t + 1] : -1;
+  const c2 = n > 2 ? b[t + 2] : -1;
+  if (a === 102 || a === 115) return (c1 === -1 || c1 === 112) && (c2 === -1 || c2 === 61); // fp= sp=
+  if (a === 112) return (c1 === -1 || c1 === 99) && (c2 === -1 || c2 === 61); // pc=
+  return false;
+}
+
+/** Frames a goroutine without `created by` ends in: the main goroutine and the runtime's own. A
+ *  stack that ends elsewhere at the end of the input was cut. */
+function isStackBottom(frames: readonly Frame[]): boolean {
+  const last = frames[frames.length - 1];
+  return last === undefined || BOTTOM.has(last.func);
+}
+const BOTTOM = new Set(['main.main', 'runtime.main', 'runtime.goexit', 'runtime.mstart', 'runtime.rt0_go', 'runtime.goexit0']);
+
 /** A last line without newline and argument list is a function line cut short when it has no blank
- *  (names have none) or an argument list opens before its first blank; else it is trailing text. */
+ *  (names have none) or an argument list opens before its first blank, unless it starts upper case;
+ *  else it is trailing text. */
 function cutFrameLine(line: Buffer): boolean {
+  if (line.length < CREATED_BY.length && startsWith(CREATED_BY, 0, CREATED_BY.length, line)) return true; // `created b`
+  if (line[0]! >= 65 && line[0]! <= 90) return false; // FAIL, PASS, WARNING…: Go package paths are lower case
   const sp = line.indexOf(32);
   if (sp < 0) return true;
   const paren = line.indexOf(40);
@@ -382,7 +431,11 @@ function cutFrameLine(line: Buffer): boolean {
 
 /** Whether the file line carries the ` +0x…` offset after its location (inlined frames do not). */
 function hasOffset(b: Uint8Array, le: number, e: number): boolean {
-  return e - le >= 4 && b[le] === 32 && b[le + 1] === 43 && b[le + 2] === 48 && b[le + 3] === 120;
+  return e - le >= 5 && b[le] === 32 && b[le + 1] === 43 && b[le + 2] === 48 && b[le + 3] === 120 && isHex(b[le + 4]!);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
 /** The goroutine writing a /debug/pprof/goroutineleak profile shows its writer in its stack. */

@@ -57,13 +57,12 @@ export function detect(prefix: Uint8Array, final: boolean): Detected | 'more' | 
   if (prefix[0] === 0x1f && prefix[1] === 0x8b) return 'gzip';
   const atEnd = final || prefix.length >= MAX_PREAMBLE;
   const head = prefix.length > MAX_PREAMBLE ? prefix.subarray(0, MAX_PREAMBLE) : prefix;
-  if (!atEnd && prefix.length < SNIFF) {
-    // Too early for the binary verdict; a text anchor already seen is final.
-    const t = looksLikeText(head) ? detectText(new TextDecoder().decode(head), false) : 'more';
-    return t === null ? 'more' : t;
-  }
-  if (!looksLikeText(head)) return looksLikeProto(prefix) ? 'proto' : null;
+  // Text anchors win wherever they appear (a dump may hold a stray binary byte); judged on complete
+  // lines only until the end, so any chunking of a stream gets the same answer.
   const t = detectText(new TextDecoder().decode(head), atEnd);
+  if (t !== 'more' && t !== null) return t;
+  if (!atEnd && prefix.length < SNIFF) return 'more';
+  if (!looksLikeText(head)) return looksLikeProto(prefix) ? 'proto' : null;
   return t;
 }
 

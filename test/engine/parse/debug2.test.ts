@@ -226,6 +226,8 @@ goroutine 9 [running]:
 goroutine 10 [chan send]:
 main.leak()
 	/src/main.go:20 +0x1f
+created by main.main in goroutine 1
+	/src/main.go:9 +0x25
 `);
   assert.equal(s.total, 3);
   assert.equal(s.truncated, false);

@@ -7,6 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { DumpFormatError, parseDump, readSnapshot } from '../../../src/engine/ingest.js';
 import type { Snapshot } from '../../../src/engine/model.js';
+import { body, ciPrefix, crlf, exitTrailer, noFinalNewline, quote, reindent, shortenArgs, tabsToSpaces } from './transform.js';
 
 const sample = (name: string) => readFileSync(new URL(`./samples/${name}`, import.meta.url));
 const SEEDS = {
@@ -98,5 +99,119 @@ test('mutated dumps streamed in random chunks behave like the in-memory parse', 
       }
     }),
     { numRuns: 200 },
+  );
+});
+
+// Paste transformations of real dumps (issue 9): the parse of a transformed dump equals the parse
+// of the original, or carries a warning that says why not.
+const realText = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
+const PASTE_SEEDS_D2 = [
+  realText('./samples/real/go126-labels.debug2.txt'),
+  realText('./samples/real/go119.debug2.txt'),
+  realText('./samples/real/go126-crash-otherthread.txt'),
+  realText('./samples/real/go126-test-timeout.txt'),
+  realText('./samples/leak.go127.txt'),
+  realText('../../fixtures/dumps/go1.19/crash-sigquit.txt'),
+];
+const PASTE_SEEDS_D1 = [
+  realText('./samples/real/go126-labels.debug1.txt'),
+  realText('./samples/real/go119.debug1.txt'),
+  realText('./samples/labels.go127.debug1.txt'),
+];
+
+/** One paste transformation; `repair`: the reader must say it repaired something. */
+const pasteOp = fc.oneof(
+  fc.record({ op: fc.constant('indent' as const), n: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ op: fc.constant('tabs' as const), width: fc.integer({ min: 0, max: 8 }) }),
+  fc.record({ op: fc.constantFrom('quote' as const, 'ci' as const, 'args' as const, 'nonewline' as const, 'trailer' as const, 'crlf' as const) }),
+);
+type PasteOp = typeof pasteOp extends fc.Arbitrary<infer T> ? T : never;
+
+function paste(t: string, ops: PasteOp[], debug1: boolean): { text: string; repaired: boolean } {
+  let repaired = false;
+  for (const o of ops) {
+    switch (o.op) {
+      case 'indent': t = reindent(t, o.n); repaired = true; break;
+      case 'tabs': t = tabsToSpaces(t, debug1 ? Math.max(1, o.width) : o.width); repaired ||= t.includes(' '); break;
+      case 'quote': t = quote(t); repaired = true; break;
+      case 'ci': t = ciPrefix(t); repaired = true; break;
+      case 'args': t = shortenArgs(t); break;
+      case 'nonewline': t = noFinalNewline(t); break;
+      case 'trailer': t = exitTrailer(t); break;
+      case 'crlf': t = crlf(t); break;
+    }
+  }
+  return { text: t, repaired };
+}
+
+test('pasted real dumps (re-indent, tabs→spaces, quote, CI prefix, (...) args, no final newline, exit trailer, CRLF) read as the original', { timeout: 300_000 }, () => {
+  for (const [seeds, debug1] of [[PASTE_SEEDS_D2, false], [PASTE_SEEDS_D1, true]] as const) {
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.array(pasteOp, { minLength: 1, maxLength: 5 }), (seed, ops) => {
+        const want = parseDump(seed);
+        const { text, repaired } = paste(seed, ops, debug1);
+        const got = parseDump(text);
+        assert.deepEqual(body(got), body(want));
+        if (repaired) assert.ok(got.warnings.length > want.warnings.length, `a repair is said: ${JSON.stringify(ops)} → ${got.warnings.join(' | ')}`);
+      }),
+      { numRuns: 150 },
+    );
+  }
+});
+
+/** Goroutine blocks of a clean debug=2 text: where each starts, where its last file line's
+ *  ` +0x` offset starts (a cut before it leaves the goroutine incomplete), and where it ends. */
+function blocksOf(t: string): { start: number; safe: number; end: number }[] {
+  const out: { start: number; safe: number; end: number }[] = [];
+  const re = /^goroutine \d+ .*\]:\n(?:(?:\t.*|\S.*\)|created by .*|\.\.\..*elided\.\.\.)\n)*/gm;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    const end = m.index + m[0].length;
+    const lastLine = m[0].slice(m[0].lastIndexOf('\n', m[0].length - 2) + 1);
+    const off = lastLine.indexOf(' +0x');
+    out.push({ start: m.index, safe: off < 0 ? end - 1 : end - lastLine.length + off, end });
+  }
+  return out;
+}
+
+test('a real dump cut anywhere: cut inside a goroutine says truncated; cut between goroutines reads the goroutines before it', { timeout: 300_000 }, () => {
+  fc.assert(
+    fc.property(fc.constantFrom(...PASTE_SEEDS_D2.slice(0, 4)), fc.double({ min: 0, max: 1, noNaN: true }), (seed, at) => {
+      const k = Math.floor(at * seed.length);
+      const blocks = blocksOf(seed);
+      let s: Snapshot;
+      try {
+        s = parseDump(seed.slice(0, k));
+      } catch (e) {
+        assert.ok(e instanceof DumpFormatError);
+        assert.ok(k < seed.indexOf(']:\n', blocks[0]!.start) + 3, `refused although a header was complete (cut at ${k})`);
+        return;
+      }
+      const inside = blocks.find((b) => k > b.start && k <= b.safe);
+      const after = blocks.filter((b) => b.end <= k).length;
+      if (inside) {
+        assert.equal(s.truncated, true, `cut at ${k} inside the goroutine at ${inside.start}`);
+        assert.ok(s.warnings.some((w) => /truncated/.test(w)));
+      } else if (!blocks.some((b) => k > b.safe && k < b.end)) {
+        assert.equal(s.truncated, false, `cut at ${k} between goroutines`);
+      }
+      assert.ok(s.total >= after && s.total <= after + 1, `cut at ${k}: ${s.total} goroutines, ${after} complete`);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('concatenated real dumps never double goroutine ids silently', () => {
+  fc.assert(
+    fc.property(fc.constantFrom(...PASTE_SEEDS_D2), fc.constantFrom(...PASTE_SEEDS_D2), (a, b) => {
+      const [sa, sb] = [parseDump(a), parseDump(b)];
+      const ids = (t: string) => new Set([...t.matchAll(/^goroutine (\d+) /gm)].map((m) => m[1]));
+      const shared = [...ids(a)].some((id) => ids(b).has(id));
+      const s = parseDump(`${a}\n${b}`);
+      if (shared) {
+        assert.ok(s.warnings.some((w) => /dumps one after another/.test(w)));
+        assert.ok(s.total < sa.total + sb.total);
+      } else assert.equal(s.total, sa.total + sb.total);
+    }),
+    { numRuns: 60 },
   );
 });

@@ -1,0 +1,235 @@
+// Real dumps as people paste them (issue 9, "Inputs that fail today"): each kind of paste is read
+// as the original would be, and every repair is a warning the user sees. Samples: samples/real
+// (README.md there says how each was made); transformations: transform.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { DumpFormatError, parseDump, readSnapshot } from '../../../src/engine/ingest.js';
+import { parseHeader } from '../../../src/engine/parse/debug2.js';
+import { body, ciPrefix, exitTrailer, noFinalNewline, quote, reindent, said, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
+
+const real = (name: string): Buffer => readFileSync(new URL(`./samples/real/${name}`, import.meta.url));
+const text = (name: string): string => real(name).toString('utf8');
+const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/dumps/${name}`, import.meta.url), 'utf8');
+
+/** Real debug=2-shaped texts: profiles, crashes, a test timeout, Go 1.19 and 1.26. */
+const DEBUG2: Record<string, string> = {
+  'go126 labels': text('go126-labels.debug2.txt'),
+  'go119 profile': text('go119.debug2.txt'),
+  'go126 crash, stack unavailable': text('go126-crash-otherthread.txt'),
+  'go126 test timeout': text('go126-test-timeout.txt'),
+  'go119 SIGQUIT': fixture('go1.19/crash-sigquit.txt'),
+  'go126 deadlock': fixture('go1.26/crash-deadlock.txt'),
+  'go126 slow leak (wait minutes)': fixture('go1.26/slowleak.t1.debug2.txt'),
+};
+const DEBUG1: Record<string, string> = {
+  'go126 labels': text('go126-labels.debug1.txt'),
+  'go119 profile': text('go119.debug1.txt'),
+  'go126 fixture': fixture('go1.26/leak-mutex.t1.debug1.txt'),
+};
+
+
+test('item 1: Go 1.26 labels inside the header bracket reach the groups; state, kind and lock stay', () => {
+  const s = parseDump(real('go126-labels.debug2.txt'));
+  const recv = s.groups.find((g) => g.labels.handler !== undefined)!;
+  assert.equal(recv.count, 3);
+  assert.equal(recv.state, 'chan receive');
+  assert.equal(recv.kind, 'chan-recv');
+  assert.deepEqual(recv.labels, { handler: ['/api/checkout'], 'worker id': ['0', '1', '2'] });
+  const locked = s.groups.find((g) => g.lockedToThread > 0)!;
+  assert.deepEqual(locked.labels, { role: ['locked'] });
+  assert.equal(locked.kind, 'chan-recv');
+  assert.equal(s.groups.find((g) => g.kind === 'chan-send')!.count, 2);
+  // The same process's proto profile carries the same piles and labels.
+  const p = parseDump(real('go126-labels.pb.gz'));
+  assert.equal(p.total, s.total);
+  assert.deepEqual(p.groups.find((g) => g.labels.handler !== undefined)!.labels, recv.labels);
+  // The forms the issue quotes, minutes and thread lock with labels (runtime/traceback.go goroutineheader).
+  const h = parseHeader('goroutine 7 [chan receive, 12 minutes labels:{"handler": "/api/checkout", "worker id": "0"}]:')!;
+  assert.deepEqual([h.state, h.waitMinutes, h.lockedToThread, h.labels], ['chan receive', 12, false, { handler: '/api/checkout', 'worker id': '0' }]);
+  const l = parseHeader('goroutine 9 [chan receive, 3 minutes, locked to thread labels:{"a]": "b, c"}]:')!;
+  assert.deepEqual([l.state, l.waitMinutes, l.lockedToThread, l.labels], ['chan receive', 3, true, { 'a]': 'b, c' }]);
+  // Go 1.27's form still reads.
+  assert.deepEqual(parseHeader('goroutine 7 [chan receive, 2 minutes] {handler: /api}:')!.labels, { handler: '/api' });
+});
+
+test('items 2–3: tabs turned into spaces, indentation, quoting and CI prefixes read as the original, with a warning', () => {
+  for (const [name, t] of Object.entries(DEBUG2)) {
+    const want = body(parseDump(t));
+    const cases: [string, string, RegExp][] = [
+      ['tabs→8 spaces', tabsToSpaces(t, 8), /tabs had become spaces/],
+      ['tabs→4 spaces', tabsToSpaces(t, 4), /tabs had become spaces/],
+      ['tabs→1 space', tabsToSpaces(t, 1), /tabs had become spaces/],
+      ['tabs removed', tabsToSpaces(t, 0), /tabs had become spaces \(or were removed\)/],
+      ['indented 2', reindent(t, 2), /indented paste/],
+      ['indented 4, tabs→spaces', tabsToSpaces(reindent(t, 4), 4), /indented paste/],
+      ['> quoted', quote(t), /quote marks ">"/],
+      ['CI timestamps', ciPrefix(t), /timestamp prefix/],
+      ['CI timestamps, tabs→2', ciPrefix(tabsToSpaces(t, 2)), /tabs had become spaces/],
+    ];
+    for (const [how, pasted, warning] of cases) {
+      const s = parseDump(pasted);
+      assert.deepEqual(body(s), want, `${name}: ${how}`);
+      assert.ok(said(s, warning), `${name}: ${how} says so: ${s.warnings.join(' | ')}`);
+    }
+  }
+});
+
+test('item 3: refused text is quoted raw (not trimmed), with the line that resembled a header', () => {
+  const e = (() => { try { parseDump('    Goroutine dump follows\n    goroutine 1 running:\n'); } catch (err) { return err as Error; } })()!;
+  assert.ok(e instanceof DumpFormatError);
+  assert.match(e.message, /line 1 is "    Goroutine dump follows"/);
+  assert.match(e.message, /goroutine 1 \[running\]:/, 'names what was expected');
+});
+
+test('item 4: debug=1 as pasted — no total line, "#" eaten by Markdown, spaces for tabs, indented', () => {
+  for (const [name, t] of Object.entries(DEBUG1)) {
+    const want = body(parseDump(t));
+    const noTotal = t.replace(/^goroutine profile: total \d+\n/, '');
+    const cases: [string, string, RegExp][] = [
+      ['no total line', noTotal, /no "goroutine profile: total N" line/],
+      ['# eaten', stripHash(t), /lost their leading "#"/],
+      ['# eaten, no total', stripHash(noTotal), /lost their leading "#"/],
+      ['tabs→spaces', tabsToSpaces(t, 4), /tabs had become spaces/],
+      ['indented, quoted', quote(reindent(t, 2)), /quote marks/],
+    ];
+    for (const [how, pasted, warning] of cases) {
+      const s = parseDump(pasted);
+      assert.deepEqual(body(s), want, `${name}: ${how}`);
+      assert.ok(said(s, warning), `${name}: ${how}: ${s.warnings.join(' | ')}`);
+    }
+  }
+});
+
+test('item 4 / issue 8: Go ≤ 1.13 hid 4 runtime PCs before a channel op; a 12,000-goroutine pile is a channel wait, not runnable', () => {
+  // A real Go 1.19 record of the senders, with the fourth hidden PC (goparkunlock) Go ≤ 1.13 had
+  // before chansend1 inserted after gopark, and the count raised: what an old service prints.
+  const rec = /^2 @ (0x[0-9a-f]+) (.*)\n((?:#.*\n)+)/m.exec(text('go119.debug1.txt'))!;
+  const old = `goroutine profile: total 12000\n12000 @ ${rec[1]} 0x4062d5 ${rec[2]}\n${rec[3]}`;
+  const s = parseDump(old);
+  assert.equal(s.total, 12000);
+  assert.equal(s.groups[0]!.state, 'chan send or receive');
+  assert.notEqual(s.groups[0]!.kind, 'runnable');
+  assert.equal(parseDump(`goroutine profile: total 2\n${rec[0]}`).groups[0]!.state, 'chan send or receive', 'the 3-PC Go 1.19 record reads the same');
+});
+
+test('item 5: a goroutine running on another thread keeps its creator, with tabs as printed or as spaces', () => {
+  for (const t of [text('go126-crash-otherthread.txt'), tabsToSpaces(text('go126-crash-otherthread.txt'), 4)]) {
+    const s = parseDump(t);
+    const g = s.groups.find((x) => x.frames.length === 0)!;
+    assert.equal(g.state, 'running');
+    assert.equal(g.createdBy!.func, 'main.main');
+    assert.ok(g.createdBy!.line > 0);
+    assert.ok(said(s, /running on another thread/));
+    assert.equal(s.truncated, false);
+  }
+});
+
+test('item 6: a go test timeout names the stuck test; goleak blocks read with their creators', () => {
+  const t = parseDump(real('go126-test-timeout.txt'));
+  const wait = t.groups.find((g) => g.kind === 'waitgroup')!;
+  assert.ok(wait.frames.some((f) => f.func === 'example.com/hang.TestHang'));
+  assert.equal(t.groups.find((g) => g.frames[0]?.func === 'example.com/hang.worker')!.count, 3);
+  assert.equal(t.truncated, false, 'the FAIL trailer is no cut');
+  const g = parseDump(real('go126-goleak.txt'));
+  assert.equal(g.total, 2);
+  assert.equal(g.groups.length, 1);
+  assert.equal(g.groups[0]!.kind, 'chan-recv');
+  assert.equal(g.groups[0]!.createdBy!.func, 'example.com/goleak.leak');
+  assert.equal(g.groups[0]!.orphans, 2, 'the creating goroutine (the test) is not in the report');
+  assert.ok(said(g, /goleak/));
+  assert.equal(g.truncated, false);
+});
+
+test('item 6: race reports and pprof -top tables are refused with what they are; pprof -traces reads like debug=1', async () => {
+  assert.throws(() => parseDump(real('go126-race.txt')), (e: Error) => e instanceof DumpFormatError && /race-detector report/.test(e.message));
+  await assert.rejects(readSnapshot((async function* () { yield real('go126-race.txt'); })()), /race-detector report/);
+  // A race report followed by a dump: the dump is read, the report mentioned.
+  const mixed = parseDump(`${text('go126-race.txt')}\n${text('go126-crash-otherthread.txt')}`);
+  assert.equal(mixed.total, parseDump(real('go126-crash-otherthread.txt')).total);
+  assert.ok(said(mixed, /race-detector report/));
+  assert.throws(() => parseDump(real('go126-pprof-top.txt')), (e: Error) => /pprof -top/.test(e.message) && /debug=2/.test(e.message));
+  const tr = parseDump(real('go126-pprof-traces.txt'));
+  const pb = parseDump(gunzipSync(real('go126-labels.pb.gz')));
+  assert.equal(tr.total, pb.total);
+  assert.deepEqual(tr.groups.map((g) => [g.count, g.kind]).sort(), pb.groups.map((g) => [g.count, g.kind]).sort());
+  assert.ok(said(tr, /pprof -traces/));
+  assert.deepEqual(tr.groups.find((g) => g.labels.role)!.labels, { role: ['locked'] });
+});
+
+test('item 6: concatenated dumps are not merged: the last one is read, with a warning; (...) arguments read the same', () => {
+  for (const [name, t] of Object.entries(DEBUG2)) {
+    const s = parseDump(`${t}\n${t}`);
+    assert.deepEqual(body(s), body(parseDump(t)), name);
+    assert.ok(said(s, /2 dumps one after another/), name);
+    assert.deepEqual(body(parseDump(shortenArgs(t))), body(parseDump(t)), `${name}: (...)`);
+  }
+  const d1 = DEBUG1['go119 profile']!;
+  const s = parseDump(d1 + d1);
+  assert.equal(s.total, parseDump(d1).total);
+  assert.ok(said(s, /2 dumps one after another/));
+});
+
+test('item 7: no false truncation — no final newline, an exit status trailer; cuts say what happened', () => {
+  for (const [name, t] of Object.entries(DEBUG2)) {
+    const want = body(parseDump(t));
+    assert.equal(want.truncated, false, name);
+    assert.deepEqual(body(parseDump(noFinalNewline(t))), want, `${name}: no final newline`);
+    assert.deepEqual(body(parseDump(exitTrailer(t))), want, `${name}: exit status 2`);
+    assert.deepEqual(body(parseDump(noFinalNewline(exitTrailer(t)))), want, `${name}: exit status 2, no newline`);
+  }
+  for (const t of Object.values(DEBUG1)) assert.equal(parseDump(noFinalNewline(exitTrailer(t))).truncated, false);
+  // A tiny paste cut mid-goroutine: truncated, and no talk of a 64 MiB limit.
+  const t = DEBUG2['go126 labels']!;
+  const cut = parseDump(t.slice(0, t.indexOf('main.recvForever') + 8));
+  assert.equal(cut.truncated, true);
+  assert.ok(said(cut, /cut off/));
+  assert.ok(!cut.warnings.some((w) => w.includes('64 MiB')));
+});
+
+test('item 7: header-only goroutines are counted with a warning; 20-digit line numbers are kept exactly', () => {
+  const s = parseDump('goroutine 1 [running]:\n\ngoroutine 2 [chan receive]:\n\ngoroutine 3 [select]:\nmain.loop()\n\t/src/main.go:12345678901234567890 +0x1d\n');
+  assert.equal(s.total, 3);
+  assert.ok(said(s, /2 goroutine\(s\) had a header but no stack/));
+  const f = s.groups.find((g) => g.kind === 'select')!.frames[0]!;
+  assert.equal(f.lineText, '12345678901234567890');
+  assert.equal(f.line, 0);
+  assert.ok(said(s, /kept exactly, as text/));
+});
+
+test('cgo and non-Go frames (runtime printCgoTraceback: `name\\n\\tfile:line pc=0x…`) keep every frame and the creator', () => {
+  const s = parseDump(`goroutine 7 [syscall]:
+sleep
+\t??:0 pc=0x7f3a1c2e3b4a
+non-Go function
+\tpc=0x7f3a1c2e3b99
+runtime.cgocall(0x4a8b30, 0xc000051e18)
+\t/usr/local/go/src/runtime/cgocall.go:167 +0x4b fp=0xc000051de8 sp=0xc000051db0 pc=0x40580b
+main._Cfunc_sleep(0x3c)
+\t_cgo_gotypes.go:48 +0x45
+created by main.main in goroutine 1
+\t/src/main.go:9 +0x25
+`);
+  assert.deepEqual(s.groups[0]!.frames.map((f) => f.func), ['sleep', 'non-Go function', 'runtime.cgocall', 'main._Cfunc_sleep']);
+  assert.deepEqual(s.groups[0]!.frames[0], { func: 'sleep', file: '??', line: 0 });
+  assert.equal(s.groups[0]!.createdBy!.func, 'main.main');
+});
+
+test('issue 11: a truncated .pb.gz names the problem', async () => {
+  const pb = real('go126-labels.pb.gz');
+  for (const keep of [0.3, 0.6, 0.9]) {
+    const cut = pb.subarray(0, Math.floor(pb.length * keep));
+    for (const attempt of [() => Promise.resolve(parseDump(cut)), () => readSnapshot((async function* () { yield cut; })())]) {
+      try {
+        const s = await attempt();
+        assert.equal(s.truncated, true);
+        assert.ok(said(s, /gzip stream ended early/));
+      } catch (e) {
+        assert.ok(e instanceof DumpFormatError, String(e));
+        assert.match(e.message, /\.pb\.gz is truncated/);
+        assert.doesNotMatch(e.message, /profile of : /);
+      }
+    }
+  }
+});

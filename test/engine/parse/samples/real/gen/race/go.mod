@@ -1,0 +1,3 @@
+module example.com/racesample
+
+go 1.21
