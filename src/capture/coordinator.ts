@@ -47,6 +47,8 @@ export interface FleetOptions extends Omit<ObtainOptions, 'instance'> {
   first?: InstanceSelector;
   /** Instances to prefer when sampling (e.g. those with findings last time), by id. */
   prefer?: string[];
+  /** Called once with the instances chosen for capture, before any starts. */
+  onPlan?: (chosen: Instance[]) => void;
   /** Called as each instance finishes (progress messages). */
   onResult?: (instance: Instance, outcome: CaptureOutcome) => void;
 }
@@ -130,7 +132,8 @@ export class CaptureCoordinator {
     const chosen = ordered.slice(0, Math.max(1, svc.fleet.sample));
     const skipped = ordered.slice(chosen.length);
     const results: Array<{ instance: Instance; outcome: CaptureOutcome }> = new Array(chosen.length);
-    const { first: _f, prefer: _p, onResult, ...obtainOpts } = opts;
+    const { first: _f, prefer: _p, onResult, onPlan, ...obtainOpts } = opts;
+    onPlan?.(chosen);
     const run = async (i: number): Promise<void> => {
       const instance = chosen[i]!;
       const outcome = await this.obtain(service, { ...obtainOpts, instance: instance.id, owner: `${opts.owner ?? randomUUID()}:${instance.id}` }, instance);

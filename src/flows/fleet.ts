@@ -4,7 +4,8 @@
 // on the job, posts are keyed.
 import type { LeakbotContext } from '../context.js';
 import { escapeMrkdwn, type Snapshot } from '../engine/index.js';
-import type { FleetOutcome } from '../capture/coordinator.js';
+import type { CaptureOutcome, FleetOutcome } from '../capture/coordinator.js';
+import type { Instance } from '../capture/targets/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { buildFleetReport, type FleetReport, type InstanceReport } from './fleet-report.js';
@@ -19,6 +20,8 @@ export interface FleetCheckpoint {
 export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null } | { ok: false; message: string };
 
 const SUSPECTS_TTL_SECONDS = 24 * 3600;
+/** Stragglers get at least this long after the last other instance answered. */
+const STRAGGLER_MIN_MS = 2_000;
 const ANALYSE_CONCURRENCY = 4;
 
 function suspectsKey(ctx: LeakbotContext, service: string): string {
@@ -74,22 +77,34 @@ export function fleetMessage(service: string, report: FleetReport, fullFindingsO
 
 /**
  * Captures (or reloads from the checkpoint) the fleet of `job.data.service`, analyses each process
- * and posts the summary and the strongest instance's findings under `thread`. Resolves with the
- * report, or `ok: false` with a message for the user when discovery failed.
+ * and posts the summary and the strongest instance's findings under `thread`. A pod that hangs does
+ * not hold the others back: once only stragglers are left (see stragglersOnly) the summary goes out
+ * listing them as still capturing, and is updated in place when they answer or time out. Resolves
+ * with the final report, or `ok: false` with a message for the user when discovery failed.
  */
-export async function runFleetSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>, thread: SlackThreadRef): Promise<FleetRun> {
+export async function runFleetSnapshot(
+  ctx: LeakbotContext,
+  job: JobInfo<'snapshot'>,
+  thread: SlackThreadRef,
+  /** Called when a summary goes out before stragglers answered (e.g. to update the parent). */
+  onEarly?: (report: FleetReport) => Promise<unknown>,
+): Promise<FleetRun> {
   const d = job.data;
   const service = d.service;
   const key = `job:${job.id}`;
   let cp = d.fleetCheckpoint;
   const fresh = new Map<number, Snapshot>();
   const t0 = Date.now();
+  let early: { strongestId: string | null } | null = null;
   if (!cp) {
     const prefer = await ctx.redis
       .get(suspectsKey(ctx, service))
       .then((v) => (v ? (JSON.parse(v) as string[]) : []))
       .catch(() => []);
-    const out = await ctx.captures.obtainFleet(service, {
+    let planned: Instance[] = [];
+    const done = new Map<string, CaptureOutcome>();
+    let lastDoneAt = t0;
+    const all = ctx.captures.obtainFleet(service, {
       requestedBy: d.requester.user,
       reason: d.reason,
       signal: job.signal,
@@ -97,25 +112,81 @@ export async function runFleetSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsh
       owner: job.id,
       prefer,
       ...(d.first ? { first: d.first } : {}),
+      onPlan: (chosen) => (planned = chosen),
+      onResult: (instance, outcome) => {
+        done.set(instance.id, outcome);
+        lastDoneAt = Date.now();
+      },
     });
+    const first = await Promise.race([all.then(() => 'all' as const), stragglersOnly(() => ({ planned: planned.length, done: done.size, lastDoneAt, t0 }), all)]);
+    if (first === 'stragglers') {
+      // Post what is in; the summary is completed in place when the stragglers answer or time out.
+      const partial: FleetCheckpoint = {
+        discovered: planned.length,
+        instances: planned.map((i) => {
+          const o = done.get(i.id);
+          if (o?.ok && o.snapshot) fresh.set(o.meta.seq, o.snapshot);
+          return o ? (o.ok ? { id: i.id, name: i.name, seq: o.meta.seq } : { id: i.id, name: i.name, error: o.message }) : { id: i.id, name: i.name, error: `still capturing after ${Math.round((Date.now() - t0) / 1000)} s; this summary is updated when it answers or times out` };
+        }),
+      };
+      const p = await publish(ctx, key, service, thread, partial, fresh, d.requester.user, null);
+      early = p;
+      await onEarly?.(p.report);
+    }
+    const out = await all;
     if (!out.ok) return { ok: false, message: out.message };
     cp = fleetCheckpoint(out, fresh);
     await job.updateData({ ...d, fleetCheckpoint: cp });
   }
   const t1 = Date.now();
-  const { report, reports } = await analyseFleet(ctx, service, cp, fresh);
-  const t2 = Date.now();
-  const strongest = reports.find((r) => r.id === report.strongest && r.cur && r.analysis);
-  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null) });
-  if (strongest?.cur && strongest.analysis) {
-    const refKind = strongest.ref ? (strongest.ref.seq === (await ctx.snapshots.baselineFor(strongest.cur)).meta?.seq ? 'baseline' : 'previous') : null;
-    await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur }, d.requester.user);
-  }
+  const { report, strongestSeq, analyseMs } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early);
   const suspects = report.sites.flatMap((s) => s.pods.map((p) => p.id));
   await ctx.redis.set(suspectsKey(ctx, service), JSON.stringify([...new Set(suspects)]), 'EX', SUSPECTS_TTL_SECONDS).catch(() => undefined);
   job.log.info(
-    { service, instances: cp.instances.length, failed: report.failed.length, sites: report.sites.length, captureMs: t1 - t0, analyseMs: t2 - t1, postMs: Date.now() - t2 },
+    { service, instances: cp.instances.length, failed: report.failed.length, sites: report.sites.length, early: !!early, captureMs: t1 - t0, analyseMs, postMs: Date.now() - t1 - analyseMs },
     'fleet snapshot analysed and posted',
   );
-  return { ok: true, report, strongestSeq: strongest?.cur?.seq ?? null };
+  return { ok: true, report, strongestSeq };
+}
+
+/** When all but a few instances (a tenth, at least one) have answered and the rest have taken as
+ *  long again as the others did (at least 2 s more), the summary should not wait for them: resolves
+ *  'stragglers' then; never resolves once `all` has settled. */
+function stragglersOnly(state: () => { planned: number; done: number; lastDoneAt: number; t0: number }, all: Promise<unknown>): Promise<'stragglers'> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const s = state();
+      const left = s.planned - s.done;
+      if (s.planned < 3 || left <= 0 || left > Math.max(1, Math.floor(s.planned / 10))) return;
+      if (Date.now() - s.lastDoneAt < Math.max(STRAGGLER_MIN_MS, s.lastDoneAt - s.t0)) return;
+      clearInterval(timer);
+      resolve('stragglers');
+    }, 250);
+    timer.unref();
+    void all.finally(() => clearInterval(timer)).catch(() => undefined);
+  });
+}
+
+/** Analyses and posts (or updates) the fleet summary; the strongest pod's findings are posted once,
+ *  with the first summary. */
+async function publish(
+  ctx: LeakbotContext,
+  key: string,
+  service: string,
+  thread: SlackThreadRef,
+  cp: FleetCheckpoint,
+  fresh: Map<number, Snapshot>,
+  actor: string,
+  early: { strongestId: string | null } | null,
+): Promise<{ report: FleetReport; strongestSeq: number | null; strongestId: string | null; analyseMs: number }> {
+  const t = Date.now();
+  const { report, reports } = await analyseFleet(ctx, service, cp, fresh);
+  const analyseMs = Date.now() - t;
+  const strongest = early ? reports.find((r) => r.id === early.strongestId && r.cur && r.analysis) : reports.find((r) => r.id === report.strongest && r.cur && r.analysis);
+  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null) });
+  if (!early && strongest?.cur && strongest.analysis) {
+    const refKind = strongest.ref ? (strongest.ref.seq === (await ctx.snapshots.baselineFor(strongest.cur)).meta?.seq ? 'baseline' : 'previous') : null;
+    await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur }, actor);
+  }
+  return { report, strongestSeq: strongest?.cur?.seq ?? null, strongestId: strongest?.id ?? null, analyseMs };
 }

@@ -14,7 +14,7 @@ import { analyzePair, pickReference, postFindings } from './findings.js';
 import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
-import { recordOutcome } from './thread.js';
+import { parentText as threadParentText, recordOutcome } from './thread.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
   const d = job.data;
@@ -72,7 +72,12 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
 
     // A multi-instance service: every process (or a sample), one summary (src/flows/fleet.ts).
     if (isFleet(own(ctx.config.services, service)!) && !d.select && d.checkpoint === undefined) {
-      const run = await runFleetSnapshot(ctx, job, parent);
+      // A summary posted before the last pods answered shows on the parent at once (the thread
+      // record gets the final outcome only, so it counts one analysis).
+      const run = await runFleetSnapshot(ctx, job, thread, async (early) => {
+        const rec = d.thread ? null : await ctx.threads.get(thread.channel, thread.ts);
+        if (rec) await ctx.poster.update(thread, { text: threadParentText(rec, `${early.summary} (completed in place as the last pods answer)`) });
+      });
       if (!run.ok) return await failed(run.message);
       requesters = await claim(ctx, d, job.id, requesters);
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'fleet summary below.') });
