@@ -3,7 +3,8 @@ import { compare, analyze, type Finding } from '../engine/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { Requester, SlackThreadRef } from '../queue/jobs.js';
 import { draftPostmortem, type PostmortemDraft } from './postmortem.js';
-import { postmortemFileName, postmortemSummaryBlocks, renderPostmortemCanvas, renderPostmortemMarkdown } from './postmortem-render.js';
+import { postmortemFileName, postmortemSummaryBlocks, renderPostmortemCanvas, renderPostmortemMarkdown, type Names } from './postmortem-render.js';
+import { mentionedUsers, UserNames } from './people.js';
 import { incidentTemplates } from './runtime.js';
 import { incidentAround } from './timeline.js';
 import { own } from '../own.js';
@@ -28,6 +29,17 @@ declare module '../queue/jobs.js' {
   interface JobPayloads {
     'postmortem.draft': PostmortemJob;
   }
+}
+
+const userNames = new WeakMap<LeakbotContext, UserNames>();
+/** One users.info cache per process (context). */
+function namesOf(ctx: LeakbotContext): UserNames {
+  let n = userNames.get(ctx);
+  if (!n) {
+    n = new UserNames(ctx.poster.client, ctx.log.child({ component: 'people' }));
+    userNames.set(ctx, n);
+  }
+  return n;
 }
 
 /** Quiet time that separates two incidents of the same service. */
@@ -83,7 +95,9 @@ export class PostmortemFlow {
     }
     const templates = incidentTemplates(this.ctx);
     const fileName = postmortemFileName(draft);
-    const canvasNote = this.ctx.config.postmortem.canvas ? await this.canvas(key, draft, thread, job) : undefined;
+    // The file and the canvas name people (users.info, cached); Slack text keeps <@U…> mentions.
+    const names = await namesOf(this.ctx).resolve(mentionedUsers(draft));
+    const canvasNote = this.ctx.config.postmortem.canvas ? await this.canvas(key, draft, thread, job, names) : undefined;
     const summary = postmortemSummaryBlocks(draft, { fileName, ...(canvasNote ? { canvasNote } : {}) });
     await this.ctx.poster.post(`${key}-summary`, { channel: thread.channel, threadTs: thread.ts, text: summary.text, blocks: summary.blocks });
     await this.ctx.poster.upload(`${key}-file`, {
@@ -91,7 +105,7 @@ export class PostmortemFlow {
       threadTs: thread.ts,
       filename: fileName,
       title: draft.title,
-      content: renderPostmortemMarkdown(draft, templates.postmortem),
+      content: renderPostmortemMarkdown(draft, templates.postmortem, names),
     });
     await this.ctx.timeline
       .append({ at: Date.now(), service: d.service, type: 'note', actor: d.requester.user, text: 'Postmortem draft posted', thread, data: { file: fileName } })
@@ -100,7 +114,7 @@ export class PostmortemFlow {
   }
 
   /** Creates the canvas once per job; a workspace that refuses (plan, policy, scope) only costs a note. */
-  private async canvas(key: string, draft: PostmortemDraft, thread: SlackThreadRef, job: JobInfo<'postmortem.draft'>): Promise<string> {
+  private async canvas(key: string, draft: PostmortemDraft, thread: SlackThreadRef, job: JobInfo<'postmortem.draft'>, names: Names): Promise<string> {
     const memo = `${this.ctx.prefix}:postmortem:canvas:${key}`;
     const known = await this.ctx.redis.get(memo);
     if (known) return 'Also created as a canvas in this channel';
@@ -108,7 +122,7 @@ export class PostmortemFlow {
       const res = (await this.ctx.poster.client.apiCall('canvases.create', {
         title: draft.title.slice(0, 150),
         channel_id: thread.channel,
-        document_content: { type: 'markdown', markdown: renderPostmortemCanvas(draft, incidentTemplates(this.ctx).postmortem) },
+        document_content: { type: 'markdown', markdown: renderPostmortemCanvas(draft, incidentTemplates(this.ctx).postmortem, names) },
       })) as { canvas_id?: string };
       await this.ctx.redis.set(memo, res.canvas_id ?? 'created', 'EX', 30 * 24 * 3600);
       return 'Also created as a canvas in this channel';

@@ -1,17 +1,24 @@
 import { capitalize, type PostmortemDraft } from './postmortem.js';
 import { fillPlaceholders, type PostmortemPlaceholder, type PostmortemTemplate } from './templates.js';
 import { clip, escapeMrkdwn, slackDate, utc, utcTime, type SlackMessage } from './format.js';
+import { MENTION } from './people.js';
 
 // One draft, three media. Draft texts are Markdown with Slack user mentions (<@U123>); each medium
 // converts mentions and emphasis its own way.
 
 type Medium = 'markdown' | 'canvas';
 
-const MENTION = /<@([UW][A-Z0-9]+)>/g;
+/** Display names by user id (src/incident/people.ts); ids missing from it are shown as @U…. */
+export type Names = ReadonlyMap<string, string>;
 
-function inline(text: string, medium: Medium): string {
-  // Canvases render ![](@U123) as a user mention; a Markdown file can only show the id.
-  return text.replace(MENTION, (_m, id: string) => (medium === 'canvas' ? `![](@${id})` : `@${id}`));
+function inline(text: string, medium: Medium, names: Names): string {
+  // A Markdown file cannot mention: it names people (users.info). A canvas renders ![](@U123) as
+  // the person; the name follows for readers of an exported copy.
+  return text.replace(MENTION, (_m, id: string) => {
+    const name = names.get(id);
+    if (medium === 'canvas') return name ? `![](@${id}) (${name})` : `![](@${id})`;
+    return name ?? `@${id}`;
+  });
 }
 
 /** Markdown → Slack mrkdwn for the short texts we generate (bold, code, mentions). */
@@ -21,8 +28,8 @@ export function toMrkdwn(text: string): string {
     .replace(/\*\*([^*]+)\*\*/g, '*$1*');
 }
 
-function sections(d: PostmortemDraft, medium: Medium): Record<PostmortemPlaceholder, string> {
-  const md = (t: string): string => inline(t, medium);
+function sections(d: PostmortemDraft, medium: Medium, names: Names): Record<PostmortemPlaceholder, string> {
+  const md = (t: string): string => inline(t, medium, names);
   let lastDay = '';
   const timeline = d.timeline.length
     ? d.timeline
@@ -75,13 +82,13 @@ function sections(d: PostmortemDraft, medium: Medium): Record<PostmortemPlacehol
   };
 }
 
-export function renderPostmortemMarkdown(draft: PostmortemDraft, template: PostmortemTemplate): string {
-  return fillPlaceholders(template.body, sections(draft, 'markdown')).replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+export function renderPostmortemMarkdown(draft: PostmortemDraft, template: PostmortemTemplate, names: Names = new Map()): string {
+  return fillPlaceholders(template.body, sections(draft, 'markdown', names)).replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 
 /** Canvas flavour of the same draft (mentions render as people). Canvases cap content at 1 MiB. */
-export function renderPostmortemCanvas(draft: PostmortemDraft, template: PostmortemTemplate): string {
-  return clip(fillPlaceholders(template.body, sections(draft, 'canvas')).replace(/\n{3,}/g, '\n\n').trimEnd(), 1_000_000);
+export function renderPostmortemCanvas(draft: PostmortemDraft, template: PostmortemTemplate, names: Names = new Map()): string {
+  return clip(fillPlaceholders(template.body, sections(draft, 'canvas', names)).replace(/\n{3,}/g, '\n\n').trimEnd(), 1_000_000);
 }
 
 export function postmortemFileName(draft: PostmortemDraft): string {

@@ -95,11 +95,16 @@ postmortem:
     assert.match(actions, /goleak/);
     assert.match(md, /## Detection\n\n- Alert \*\*GoroutineLeakSuspected\*\* fired/);
     assert.match(md, /- \[x\] Missing context cancellation/);
+    // People by name in the file (users.info), never as raw ids; Slack text keeps mentions.
+    assert.ok(md.includes('User U0ALICE (@u0alice)'), `the file names Alice:\n${timeline}`);
+    assert.ok(!/@U0[A-Z0-9]+/.test(md), `no raw user ids in the file:\n${md}`);
 
     const summary = await h.slack.waitFor('summary message', () => h.slack.replies(CH, second.parent.ts).find((m) => /^Postmortem draft:/.test(m.text)), 30_000);
     assert.match(textOf(summary), /team_tier_cannot_create_canvases/);
     assert.ok(textOf(summary).includes(where));
     assert.match(textOf(summary), /Requested by <@U0CAROL>/);
+    const looked = h.slack.callsTo('users.info').map((c) => String(c.args.user));
+    assert.ok(looked.includes('U0ALICE'));
     await h.slack.waitFor('button answered', () => h.slack.responsesTo(url).find((r) => /Drafting the postmortem/.test(String(r.body.text))), 30_000);
   });
 
@@ -114,5 +119,10 @@ postmortem:
     assert.equal(canvas.args.channel_id, CH);
     const summary = await h.slack.waitFor('summary', () => h.slack.replies(CH, upload.threadTs!).filter((m) => /^Postmortem draft:/.test(m.text)).find((m) => /Also created as a canvas/.test(textOf(m))), 30_000);
     assert.ok(summary);
+    // The canvas shows people as mentions, named for exported copies; users.info answered from cache.
+    assert.match(String((canvas.args.document_content as { markdown?: string }).markdown), /!\[\]\(@U0ALICE\) \(User U0ALICE \(@u0alice\)\)/);
+    const perUser = new Map<string, number>();
+    for (const c of h.slack.callsTo('users.info')) perUser.set(String(c.args.user), (perUser.get(String(c.args.user)) ?? 0) + 1);
+    assert.ok([...perUser.values()].every((n) => n === 1), `users.info once per person: ${JSON.stringify([...perUser])}`);
   });
 });
