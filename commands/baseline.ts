@@ -2,7 +2,7 @@
 import { baselineWarning, confirmBaselineMessage, setBaseline } from '../src/flows/baseline.js';
 import { snapDesc } from '../src/slack/messages.js';
 import { requireService } from '../src/slack/dispatch.js';
-import { UsageError, type CommandModule } from './types.js';
+import { atMost, UsageError, type CommandModule } from './types.js';
 
 export const command: CommandModule = {
   verb: 'baseline',
@@ -11,8 +11,7 @@ export const command: CommandModule = {
   examples: ['/leak baseline svc-order', '/leak baseline svc-order 4'],
   adminOnly: true,
   async handler(inv, ctx) {
-    if (inv.args.length > 2) throw new UsageError(`Too many arguments: \`${inv.args.slice(2).join(' ')}\`.`);
-    const service = requireService(ctx, inv.args[0]);
+    const service = requireService(ctx, atMost(inv.args, 2)[0]);
     let meta;
     if (inv.args[1] !== undefined) {
       const n = Number(inv.args[1].replace(/^#/, ''));

@@ -5,7 +5,7 @@ import { incidentTemplates, serviceForChannel } from '../src/incident/runtime.js
 import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import type { LeakbotContext } from '../src/context.js';
-import type { CommandModule } from './types.js';
+import { atMost, type CommandModule } from './types.js';
 
 const flows = new WeakMap<LeakbotContext, ChecklistFlow>();
 
@@ -21,6 +21,7 @@ export const command: CommandModule = {
     flows.set(ctx, flow);
   },
   async handler(inv, ctx) {
+    atMost(inv.args, 1);
     const service = inv.args[0] ? requireService(ctx, inv.args[0]) : serviceForChannel(ctx, inv.channel);
     const flow = flows.get(ctx) ?? new ChecklistFlow(ctx);
     const r = await flow.create(service, inv.channel, inv.user);

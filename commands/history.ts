@@ -1,7 +1,7 @@
 // `/leak history <svc>`: recent snapshots with goroutine totals.
 import { fmtTime } from '../src/slack/messages.js';
 import { requireService } from '../src/slack/dispatch.js';
-import type { CommandModule } from './types.js';
+import { atMost, type CommandModule } from './types.js';
 
 export const command: CommandModule = {
   verb: 'history',
@@ -9,7 +9,7 @@ export const command: CommandModule = {
   summary: 'Recent snapshots of a service with goroutine totals (numbers usable with diff and baseline).',
   examples: ['/leak history svc-order'],
   async handler(inv, ctx) {
-    const service = requireService(ctx, inv.args[0]);
+    const service = requireService(ctx, atMost(inv.args, 1)[0]);
     const [list, base, count] = await Promise.all([ctx.snapshots.list(service, 15), ctx.snapshots.baselineSeq(service), ctx.snapshots.count(service)]);
     if (list.length === 0) return { text: `No snapshots of ${service} yet. Run \`/leak snapshot ${service}\`.` };
     const lines = list.map((m, i) => {

@@ -6,7 +6,7 @@ import { newJobId } from '../src/queue/queue.js';
 import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { ACTIONS, parseButtonValue } from '../src/slack/messages.js';
-import type { CommandModule } from './types.js';
+import { atMost, type CommandModule } from './types.js';
 import { own } from '../src/own.js';
 import { clickThread } from '../src/slack/actions.js';
 
@@ -31,6 +31,7 @@ export const command: CommandModule = {
     }, { verb: 'postmortem' });
   },
   async handler(inv, ctx) {
+    atMost(inv.args, 1);
     const service = inv.args[0] ? requireService(ctx, inv.args[0]) : serviceForChannel(ctx, inv.channel);
     if (!service) return { text: `Which service? \`/leak postmortem <service>\` (registered: ${Object.keys(ctx.config.services).sort().map((s) => `\`${s}\``).join(', ')}).` };
     const r = await ctx.jobs.enqueue('postmortem.draft', { service, requester: requesterOf(inv), at: Date.now() }, { jobId: newJobId('postmortem') });

@@ -1,6 +1,6 @@
 // `/leak services`: the registered services with their last snapshot.
 import { fmtTime } from '../src/slack/messages.js';
-import type { CommandModule } from './types.js';
+import { atMost, type CommandModule } from './types.js';
 
 export const command: CommandModule = {
   verb: 'services',
@@ -8,7 +8,8 @@ export const command: CommandModule = {
   usage: 'services',
   summary: 'List the registered services with their last snapshot and baseline.',
   examples: ['/leak services'],
-  async handler(_inv, ctx) {
+  async handler(inv, ctx) {
+    atMost(inv.args, 0);
     const names = Object.keys(ctx.config.services).sort();
     if (names.length === 0) return { text: 'No services are registered. Add them under `services:` in the leakbot config.' };
     const lines = await Promise.all(

@@ -5,7 +5,7 @@ import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { isRedisUnavailable } from '../src/store/redis.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
-import { UsageError, type CommandModule } from './types.js';
+import { atMost, UsageError, type CommandModule } from './types.js';
 import { own } from '../src/own.js';
 import { takeNewFlag, threadFor, threadWords } from '../src/flows/thread.js';
 
@@ -22,8 +22,7 @@ export const command: CommandModule = {
     // pod=/instance= picks one discovered instance; the worker resolves it (discovery may be slow)
     // and refuses anything that is not one of the service's instances.
     let select: { key: 'pod' | 'instance'; value: string } | undefined;
-    if (args.length > 2) throw new UsageError(`Too many arguments: \`${args.slice(1).join(' ').slice(0, 80)}\`.`);
-    for (const a of args.slice(1)) {
+    for (const a of atMost(args, 2).slice(1)) {
       const m = /^(pod|instance)=(.{1,253})$/.exec(a);
       if (!m) throw new UsageError(`Unexpected \`${a.slice(0, 80)}\`: use \`pod=<name>\` or \`instance=<host:port>\`.`);
       select = { key: m[1] as 'pod' | 'instance', value: m[2]! };

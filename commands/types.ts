@@ -42,3 +42,14 @@ export interface CommandModule {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** Refuses words beyond the first `max` (the dispatcher answers a UsageError with the verb's usage):
+ *  `/leak history svc-order please` must not quietly drop "please". Returns `args`. */
+export function atMost(args: string[], max: number): string[] {
+  if (args.length > max) throw new UsageError(`Too many arguments: \`${args.slice(max).join(' ').slice(0, 80)}\`.`);
+  return args;
+}
+
+/** The name help examples use for a service: the first registered one (sorted), so examples can
+ *  be pasted as they are. */
+export const EXAMPLE_SERVICE = 'svc-order';

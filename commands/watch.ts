@@ -44,6 +44,9 @@ export const command: CommandModule = {
     }, { verb: 'watch' });
   },
   async handler(inv, ctx) {
+    // No service (or `stop`/`chart` without one): list the services, like every other verb.
+    const [first, ...rest] = inv.args;
+    if (!first || ((first === 'stop' || first === 'chart') && rest.length === 0)) requireService(ctx, undefined);
     let req: WatchRequest;
     try {
       req = parseWatchArgs(inv.args);

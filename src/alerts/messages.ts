@@ -102,7 +102,9 @@ export function parentMessage(ep: Episode, channel: string, config: Pick<Config,
       ),
     );
   }
-  const links = [link(ep.externalURL, ep.source === 'grafana' ? 'Grafana' : 'Alertmanager')].filter(Boolean);
+  // The configured address people reach (alerts.externalUrl) beats the one in the notification,
+  // which is Alertmanager's own idea of its URL (often an internal host name).
+  const links = [link(config.alerts.externalUrl ?? ep.externalURL, ep.source === 'grafana' ? 'Grafana' : 'Alertmanager')].filter(Boolean);
   const meta = [
     `${ep.source === 'grafana' ? 'Grafana' : 'Alertmanager'} notified ${ep.notifications}× (re-sends update this message), last ${slackTime(ep.updatedAt)}`,
     ...links,
@@ -142,6 +144,9 @@ export interface ResolvedInput {
   fallback?: string;
 }
 
+/** How each resolution kind reads in a message. */
+const RESOLUTION_WORDS: Record<Resolution['kind'], string> = { drained: 'Drained', restarted: 'Hidden by a restart', 'still-there': 'Still there', unclear: 'Unclear' };
+
 export function resolvedMessage(r: ResolvedInput): ParentMessage {
   const after = minutes(r.resolvedAt - r.firedAt);
   const head = `:white_check_mark: *${esc(r.title)}* resolved for *${esc(r.service)}* after ${after}.`;
@@ -152,10 +157,11 @@ export function resolvedMessage(r: ResolvedInput): ParentMessage {
       `Final capture (${slackTime(r.finalCapturedAt)}) vs the one taken when it fired (${slackTime(r.firingCapturedAt)}): ${res.totalBefore.toLocaleString('en-US')} → ${res.totalAfter.toLocaleString('en-US')} goroutines.`,
     );
     for (const s of res.sites) lines.push(`• ${esc(s.patternTitle)} at ${siteText(s.site)} (${esc(s.state)}): ${s.before} → ${s.after}`);
-    lines.push(`*${res.kind === 'drained' ? 'Drained.' : res.kind === 'restarted' ? 'Hidden by a restart.' : res.kind === 'still-there' ? 'Still there.' : 'Unclear.'}* ${esc(res.verdict)}`);
+    lines.push(`*${RESOLUTION_WORDS[res.kind]}.* ${esc(res.verdict)}`);
   } else if (r.fallback) {
     lines.push(esc(r.fallback));
   }
-  const verdictWord = r.resolution ? ` (${r.resolution.kind})` : '';
+  // Words, not the internal slug ("still-there"): this is what notifications show.
+  const verdictWord = r.resolution ? ` (${RESOLUTION_WORDS[r.resolution.kind].toLowerCase()})` : '';
   return { text: `${esc(r.title)} resolved for ${esc(r.service)} after ${after}${verdictWord}`, blocks: [section(lines.join('\n'))] };
 }

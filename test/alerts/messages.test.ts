@@ -75,8 +75,22 @@ test('resolved reply: duration, totals, per-site change and the verdict', () => 
     },
   });
   const s = all(m);
-  assert.match(m.text, /GoroutineLeak resolved for svc-a after 12 min \(restarted\)/);
+  assert.match(m.text, /GoroutineLeak resolved for svc-a after 12 min \(hidden by a restart\)/);
   assert.match(s, /1,043 → 57 goroutines/);
   assert.match(s, /internal\/leaks\/leaks.go:134.*leaks.fetchResult.*940 → 0/);
   assert.match(s, /Hidden by a restart/);
+  const still = resolvedMessage({
+    service: 'svc-a', title: 'GoroutineLeak', firedAt: T0, resolvedAt: T0 + 60_000, firingCapturedAt: T0, finalCapturedAt: T0 + 60_000,
+    resolution: { kind: 'still-there', totalBefore: 900, totalAfter: 950, restarted: false, verdict: 'The pile is still there.', sites: [] },
+  });
+  assert.match(still.text, /\(still there\)$/);
+  assert.ok(!all(still).includes('still-there'), 'no raw slug');
+});
+
+test('the Alertmanager link uses alerts.externalUrl when configured, else the notification\'s externalURL', () => {
+  assert.ok(all(parentMessage(episode([rec(0)]), 'C0A', config)).includes('<http://am:9093|Alertmanager>'));
+  const withUrl = parseConfig(`services: { svc-a: { url: "http://127.0.0.1:1" } }\nalerts: { externalUrl: "https://alertmanager.example.com/" }`);
+  const s = all(parentMessage(episode([rec(0)]), 'C0A', withUrl));
+  assert.ok(s.includes('<https://alertmanager.example.com/|Alertmanager>'), s);
+  assert.ok(!s.includes('http://am:9093'));
 });

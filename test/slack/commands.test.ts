@@ -32,6 +32,32 @@ describe('/leak commands over signed HTTP', () => {
     assert.equal(r.json?.response_type, 'ephemeral');
   });
 
+  it('help examples name registered services; extra words are refused with the usage; watch without a service lists them', async () => {
+    const h2 = await startHarness({ configYaml: 'services:\n  billing-api:\n    url: http://127.0.0.1:9/\n  ledger:\n    url: http://127.0.0.1:9/\n', role: 'web', redis: h.redis, slack: h.slack });
+    try {
+      const help = String((await h2.command({ text: 'help' })).json?.text);
+      assert.match(help, /`\/leak snapshot billing-api`/);
+      assert.ok(!help.includes('svc-order'), 'no example names a service that does not exist here');
+      for (const [text, extra] of [
+        ['history billing-api please', 'please'],
+        ['services now', 'now'],
+        ['help me', 'me'],
+        ['baseline billing-api 3 4', '4'],
+        ['postmortem billing-api today', 'today'],
+      ] as const) {
+        const r = String((await h2.command({ text })).json?.text);
+        assert.ok(r.includes(`Too many arguments: \`${extra}\`.`), `${text}: ${r}`);
+        assert.match(r, /Usage: `\/leak /, `${text}: usage`);
+      }
+      for (const text of ['watch', 'watch stop', 'watch chart']) {
+        const r = String((await h2.command({ text })).json?.text);
+        assert.match(r, /Which service\? Registered: `billing-api`, `ledger`/, `${text}: ${r}`);
+      }
+    } finally {
+      await h2.close();
+    }
+  });
+
   it('an empty /leak shows help', async () => {
     const r = await h.command({ text: '' });
     assert.match(String(r.json?.text), /\/leak snapshot/);
