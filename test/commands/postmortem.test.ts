@@ -25,6 +25,8 @@ services:
     minIntervalSeconds: 0
 postmortem:
   canvas: true
+snapshot:
+  autoRecaptureSeconds: 0
 `,
     });
   });
@@ -36,10 +38,11 @@ postmortem:
   async function snapshot(n: number, user: string): Promise<{ parent: StubMessage; findings: StubMessage }> {
     await h.command({ text: 'snapshot svc-order', channel: CH, user });
     return h.slack.waitFor(
-      `snapshot thread #${n}`,
+      `findings #${n} in the snapshot thread`,
       () => {
-        const parent = h.slack.parents(CH)[n];
-        const findings = parent && h.slack.replies(CH, parent.ts).find((m) => JSON.stringify(m.blocks ?? []).includes('postmortem_draft'));
+        // One thread per service per incident: the second snapshot joins the first one's thread.
+        const parent = h.slack.parents(CH)[0];
+        const findings = parent && h.slack.replies(CH, parent.ts).filter((m) => JSON.stringify(m.blocks ?? []).includes('postmortem_draft'))[n];
         return parent && findings ? { parent, findings } : null;
       },
       120_000,
