@@ -1,9 +1,9 @@
 // Simulated age for real dumps: a service that has run for hours shows its idle goroutines with long
 // waits ("[chan receive, 1440 minutes]"), which a capture a few seconds after start cannot. We add
-// `minutes` to the wait of every goroutine that already existed in the first capture of the series
-// (same goroutine id) and is parked the way idle pools and loops park (IDLE_WAITS); goroutines started
-// later, and lock waits (a convoy's waits are short however old the process), keep the wait Go
-// printed. Only debug=2 text carries wait minutes (debug=1 and proto do not), so only it is rewritten.
+// `minutes` to the wait of every goroutine that sits in the same wait in every capture of the series
+// (same goroutine id, same reason and innermost frame: steadyIds) and is parked the way idle pools and
+// loops park (IDLE_WAITS); goroutines started later, busy workers, and lock waits (a convoy's waits
+// are short however old the process) keep the wait Go printed. Only debug=2 text carries wait minutes (debug=1 and proto do not), so only it is rewritten.
 // Header format: runtime/traceback.go goroutineheader: "[<reason>[, N minutes][, locked to thread]]".
 
 const HEADER = /^(goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[)([^\]]*)(\].*)$/gm;
@@ -32,4 +32,19 @@ export function idsOf(text: string): Set<number> {
   const ids = new Set<number>();
   for (const m of text.matchAll(/^goroutine (\d+) /gm)) ids.add(Number(m[1]));
   return ids;
+}
+
+/** Ids of goroutines that sit in the same wait (reason and innermost frame) in every dump of a series:
+ *  the ones that plausibly waited all along. A busy worker caught waiting at one moment and running at
+ *  the next is not among them. */
+export function steadyIds(texts: string[]): Set<number> {
+  const waits = texts.map((t) => {
+    const m = new Map<number, string>();
+    for (const g of t.matchAll(/^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\],]*)[^\n]*\n([^\n(]*)/gm)) m.set(Number(g[1]), `${g[2]}|${g[3]}`);
+    return m;
+  });
+  const out = new Set<number>();
+  const [first, ...rest] = waits;
+  for (const [id, w] of first ?? []) if (rest.every((m) => m.get(id) === w)) out.add(id);
+  return out;
 }

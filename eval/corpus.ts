@@ -6,6 +6,7 @@ import { fixtureHangCases, fixtureNoiseCases } from './fixtures.js';
 import type { GoScenario } from './gotable.js';
 import { scoreGoker, type GokerOutcome } from './goker-score.js';
 import { hangExpectations, HANG_AGE_MIN, scoreHangs, type HangCase, type HangOutcome } from './hangs.js';
+import { generatedNoiseCases } from './noise-gen.js';
 import { scoreNoise, type NoiseOutcome } from './noise-score.js';
 import { gokerRows, hangRows, noiseRows, type Row } from './summary.js';
 
@@ -24,8 +25,9 @@ export function gokerCorpus(root: string, table: GoScenario[], tcs: string[]): {
   return { rows, outcomes };
 }
 
-export function noiseCorpus(): { rows: Row[]; outcomes: NoiseOutcome[] } {
-  const outcomes = scoreNoise(fixtureNoiseCases());
+/** The fixture programs' dumps plus the eval/noise services' dumps under <root>/noise. */
+export function noiseCorpus(root: string): { rows: Row[]; outcomes: NoiseOutcome[] } {
+  const outcomes = scoreNoise([...fixtureNoiseCases(), ...generatedNoiseCases(root)]);
   return { rows: noiseRows(outcomes), outcomes };
 }
 
@@ -47,5 +49,5 @@ export function hangCorpus(root: string, tcs: string[]): { rows: Row[]; outcomes
 export function scoreSubset(root = join(dirname(fileURLToPath(import.meta.url)), 'subset')): Row[] {
   const table = (JSON.parse(readFileSync(join(root, 'table.json'), 'utf8')) as { scenarios: GoScenario[] }).scenarios;
   const tcs = ['go1.19', 'go1.26'];
-  return [...gokerCorpus(root, table, tcs).rows, ...noiseCorpus().rows, ...hangCorpus(root, tcs).rows];
+  return [...gokerCorpus(root, table, tcs).rows, ...noiseCorpus(root).rows, ...hangCorpus(root, tcs).rows];
 }

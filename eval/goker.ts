@@ -1,12 +1,12 @@
 // Builds Go's goroutine leak scenarios from GOROOT (never copied into this repository) with
 // eval/goker/driver.go as their main, runs each scenario under every toolchain and writes its
 // goroutine profiles into the cache: <cache>/goker/<toolchain>/<Scenario>.<t1|t2>.<format>.
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseGoTable, type GoScenario } from './gotable.js';
+import { run } from './procs.js';
 import { goroot, type Toolchain } from './toolchains.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,20 +38,6 @@ export function loadTable(): GoScenario[] {
   return parseGoTable(readFileSync(join(goroot(), 'src/runtime/goroutineleakprofile_test.go'), 'utf8'));
 }
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeout: number }): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: opts.cwd, env: { ...process.env, ...opts.env }, timeout: opts.timeout, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: unknown }).code as number | null) ?? null : 0;
-        resolve({ code: typeof code === 'number' ? code : err ? -1 : 0, out: `${stdout}${stderr}` });
-      },
-    );
-  });
-}
-
 /** Copy one scenario folder of GOROOT into dir with the driver as main. */
 function prepare(src: string, dir: string, goLine: string): void {
   mkdirSync(dir, { recursive: true });
@@ -62,6 +48,7 @@ function prepare(src: string, dir: string, goLine: string): void {
     writeFileSync(join(dir, f), text.replaceAll('pprof.Lookup("goroutineleak")', 'evalLeakProfile(pprof.Lookup, "goroutineleak")'));
   }
   cpSync(join(here, 'goker', 'driver.go'), join(dir, 'driver.go'));
+  cpSync(join(here, 'goservice', 'service.go'), join(dir, 'evalservice.go'));
   writeFileSync(join(dir, 'go.mod'), `module leakeval\n\n${goLine}\n`);
 }
 
@@ -69,10 +56,10 @@ function prepare(src: string, dir: string, goLine: string): void {
 async function build(tc: Toolchain, dir: string, program: 'main' | 'goker'): Promise<GokerBuildReport> {
   const report: GokerBuildReport = { toolchain: tc.name, program, excluded: [], failed: null };
   for (let attempt = 0; attempt < 20; attempt++) {
-    const r = await run(tc.go, ['build', '-o', 'driver.bin', '.'], { cwd: dir, env: { ...tc.env, GOFLAGS: '-buildvcs=false' }, timeout: 300_000 });
+    const r = await run(tc.go, ['build', '-o', 'driver.bin', '.'], { cwd: dir, env: { ...tc.env, GOFLAGS: '-buildvcs=false' }, timeoutMs: 300_000 });
     if (r.code === 0) return report;
     const bad = new Map<string, string>();
-    for (const m of r.out.matchAll(/^\.?\/?([\w.-]+\.go):\d+:\d+: (.*)$/gm)) if (m[1] !== 'driver.go' && !bad.has(m[1]!)) bad.set(m[1]!, m[2]!);
+    for (const m of r.out.matchAll(/^\.?\/?([\w.-]+\.go):\d+:\d+: (.*)$/gm)) if (m[1] !== 'driver.go' && m[1] !== 'evalservice.go' && !bad.has(m[1]!)) bad.set(m[1]!, m[2]!);
     if (bad.size === 0) {
       report.failed = r.out.trim().split('\n').slice(0, 5).join(' | ');
       return report;
@@ -120,9 +107,9 @@ export async function generateGoker(cache: string, tcs: Toolchain[], table: GoSc
             // Go's test runs every scenario with async preemption off, the simple ones on one P.
             const env: Record<string, string> = { ...tc.env, GODEBUG: 'asyncpreemptoff=1' };
             if (s.simple) env['GOMAXPROCS'] = '1';
-            const r = await run(join(dir, 'driver.bin'), [s.name, '-out', out, '-k', String(K)], { env, timeout: RUN_TIMEOUT_MS });
+            const r = await run(join(dir, 'driver.bin'), [s.name, '-out', out, '-k', String(K)], { env, timeoutMs: RUN_TIMEOUT_MS });
             if (r.code !== 0 || !existsSync(join(out, `${s.name}.meta.json`))) {
-              report.runFailures[`${tc.name}/${s.name}`] = r.code === null || r.code < 0 ? 'killed (timeout)' : `exit ${r.code}: ${r.out.trim().split('\n').slice(0, 2).join(' | ').slice(0, 200)}`;
+              report.runFailures[`${tc.name}/${s.name}`] = r.code === null ? 'killed (time limit) or did not start' : `exit ${r.code}: ${r.out.trim().split('\n').slice(0, 2).join(' | ').slice(0, 200)}`;
             }
           });
         }

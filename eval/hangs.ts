@@ -2,7 +2,6 @@
 // `go test -timeout` panic, a SIGQUIT dump of a service stuck on a lock — from the real programs in
 // eval/hangs (and the crash-deadlock fixture). Scored found when one of the first 3 findings (any
 // confidence) has a goroutine the program's design says is stuck (eval/hangs/expect.json) on its stack.
-import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { analyze, parseDump } from '../src/engine/index.js';
 import { ageDump, idsOf } from './age.js';
 import { namesFunc } from './match.js';
+import { run, signalWhenReady } from './procs.js';
 import type { Toolchain } from './toolchains.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,35 +41,8 @@ export function hangExpectations(): Expect['hangs'] {
   return (JSON.parse(readFileSync(join(hangsDir, 'expect.json'), 'utf8')) as Expect).hangs;
 }
 
-function exec(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (_e, so, se) =>
-      resolve(`${so}${se}`),
-    );
-  });
-}
-
-/** Start the program, wait for its READY line, send SIGQUIT, return what it wrote to stderr. */
-function sigquit(bin: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(bin, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    let out = '';
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`${bin}: no READY within ${TIMEOUT_MS} ms`));
-    }, TIMEOUT_MS);
-    p.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-    p.stdout.on('data', (d: Buffer) => {
-      out += d.toString('utf8');
-      if (out.includes('READY\n')) p.kill('SIGQUIT');
-    });
-    p.on('error', reject);
-    p.on('close', () => {
-      clearTimeout(timer);
-      resolve(err);
-    });
-  });
+async function exec(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<string> {
+  return (await run(cmd, args, { cwd, env, timeoutMs: TIMEOUT_MS })).out;
 }
 
 /** Write <cache>/hangs/<toolchain>/<name>.txt for every hang program. */
@@ -86,7 +59,7 @@ export async function generateHangs(cache: string, tcs: Toolchain[], log: (s: st
       const built = await exec(tc.go, ['build', '-o', bin + '/', './deadlock', './sigquit-lock'], hangsDir, env);
       if (built.trim()) log(`hangs ${tc.name}: build said ${built.trim().slice(0, 300)}`);
       writeFileSync(join(out, 'deadlock.txt'), await exec(join(bin, 'deadlock'), [], tmp, tc.env));
-      writeFileSync(join(out, 'sigquit-lock.txt'), await sigquit(join(bin, 'sigquit-lock'), tc.env));
+      writeFileSync(join(out, 'sigquit-lock.txt'), await signalWhenReady(join(bin, 'sigquit-lock'), tc.env, 'READY\n', 'SIGQUIT', TIMEOUT_MS));
       writeFileSync(join(out, 'test-timeout.txt'), await exec(tc.go, ['test', '-count=1', '-timeout', '3s', './timeout'], hangsDir, env));
       log(`hangs ${tc.name}: 3 dumps`);
     }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { compare, parseDump, type Finding, type Snapshot } from '../src/engine/index.js';
-import { ageDump, idsOf } from './age.js';
+import { ageDump, steadyIds } from './age.js';
 import { isStrong, namesFunc } from './match.js';
 
 export type NoiseFormat = 'debug2' | 'debug1' | 'proto' | 'leak';
@@ -58,7 +58,7 @@ export function scoreNoise(cases: NoiseCase[], formats: NoiseFormat[] = ['debug2
       if (paths.some((p) => !p)) continue;
       const textual = format === 'debug2' || format === 'leak';
       const raw = textual ? paths.map((p) => text(p!)) : null;
-      const oldIds = raw ? idsOf(raw[0]!) : new Set<number>();
+      const oldIds = raw ? steadyIds(raw) : new Set<number>();
       for (const age of textual ? AGES : [0]) {
         const snaps: Snapshot[] = c.moments.map((m, i) =>
           raw ? parseDump(ageDump(raw[i]!, oldIds, age), { capturedAt: m.capturedAt }) : parseDump(readFileSync(paths[i]!), { capturedAt: m.capturedAt }),

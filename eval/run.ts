@@ -11,12 +11,14 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateGoker, K, loadTable } from './goker.js';
 import type { GokerOutcome } from './goker-score.js';
 import { gokerCorpus, hangCorpus, noiseCorpus } from './corpus.js';
 import { generateHangs, type HangOutcome } from './hangs.js';
+import { generateNoise, NOISE_SCENARIOS } from './noise-gen.js';
 import type { NoiseOutcome } from './noise-score.js';
 import { renderTable, type Row } from './summary.js';
 import { exportSubset } from './subset.js';
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
 
   if (only.includes('goker')) {
     const table = loadTable();
-    await ensure('goker', [join(here, 'goker', 'driver.go'), join(here, 'goker.ts')], `k=${K} ${versions} scenarios=${table.length}`, async () => {
+    await ensure('goker', [join(here, 'goker', 'driver.go'), join(here, 'goservice', 'service.go')], `k=${K} ${versions} scenarios=${table.length}`, async () => {
       const r = await generateGoker(cache, tcs, table, log);
       if (r.unregistered.length) log(`table scenarios no program registers: ${r.unregistered.join(' ')}`);
     });
@@ -79,14 +81,14 @@ async function main(): Promise<void> {
     const g = gokerCorpus(cache, table, tcs.map((t) => t.name));
     report.goker = g.outcomes;
     rows.push(...g.rows);
-    for (const [tc, outcomes] of Object.entries(g.outcomes))
-      for (const name of table.filter((s) => s.leaks.length === 0).map((s) => s.name)) {
-        const worst = outcomes.filter((o) => o.scenario === name && o.falses.length);
-        if (worst.length) report.notes.push(`${tc} no-leak ${name}: strong findings in ${worst.map((o) => `${o.format}/${o.mode}`).join(' ')}`);
-      }
+    for (const name of table.filter((s) => s.leaks.length === 0).map((s) => s.name)) {
+      const loud = Object.entries(g.outcomes).flatMap(([tc, os]) => os.filter((o) => o.scenario === name && o.falses.length).map((o) => `${tc} ${o.format}/${o.mode}`));
+      report.notes.push(`no-leak ${name}: ${loud.length ? `high/medium findings in ${loud.join(', ')}` : 'quiet or low everywhere'}`);
+    }
   }
   if (only.includes('noise')) {
-    const n = noiseCorpus();
+    await ensure('noise', [join(here, 'noise', 'main.go'), join(here, 'goservice', 'service.go')], `${versions} scenarios=${NOISE_SCENARIOS.join(',')}`, () => generateNoise(cache, tcs, log));
+    const n = noiseCorpus(cache);
     report.noise = n.outcomes;
     rows.push(...n.rows);
   }
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
   console.log(`GoKer: Go's goroutine leak scenarios (${versions}), each with an HTTP server + ${4} keep-alive connections, 8 idle workers, a ticker and a signal loop; t1 after one run, t2 after ${K} more.`);
   console.log('recall: observed expected leaks with a high/medium finding in the top n+2; false: high/medium findings on harness goroutines, no-leak scenarios or healthy services (noise rows: summed over simulated ages 0, 2 h, 1 day for debug2/leak).');
   for (const n of report.notes) console.log(`note: ${n}`);
+  console.log(`load average while scoring: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores)`);
   if (flag('--verbose')) printMisses(report);
   else console.log(`details (every miss and false finding): eval/.cache/report.json or --verbose`);
   if (flag('--export-subset')) exportSubset(cache, rows, log);

@@ -92,10 +92,24 @@ export function hangRows(outcomes: HangOutcome[]): Row[] {
   return rows;
 }
 
+const ORDER = { corpus: ['goker', 'noise', 'hangs'], format: ['debug2', 'leak', 'debug1', 'proto', 'crash'], mode: ['diff', 'series', 'single'] };
+const rank = (list: string[], v: string) => (list.includes(v) ? list.indexOf(v) : list.length);
+
+/** Rows in table order: corpus, Go version, format, mode. */
+export function sortRows(rows: Row[]): Row[] {
+  return [...rows].sort(
+    (a, b) =>
+      rank(ORDER.corpus, a.corpus) - rank(ORDER.corpus, b.corpus) ||
+      a.go.localeCompare(b.go) ||
+      rank(ORDER.format, a.format) - rank(ORDER.format, b.format) ||
+      rank(ORDER.mode, a.mode) - rank(ORDER.mode, b.mode),
+  );
+}
+
 /** The table `npm run eval` prints. */
 export function renderTable(rows: Row[]): string {
   const head = ['corpus', 'go', 'format', 'mode', 'found/observed', 'recall', 'false', 'agree', 'target', 'met'];
-  const body = rows.map((r) => [
+  const body = sortRows(rows).map((r) => [
     r.corpus,
     r.go,
     r.format,
