@@ -48,6 +48,11 @@ export function exportSubset(cache: string, _rows: Row[], log: (s: string) => vo
       copyFileSync(join(cache, 'goker', tc, `${name}.meta.json`), join(out, `${name}.meta.json`));
       for (const m of meta.moments) for (const k of ['debug2', 'debug1', 'proto']) if (m.files[k]) copyFileSync(join(cache, 'goker', tc, m.files[k]), join(out, m.files[k]));
     }
+    const noise = join(cache, 'noise', tc);
+    if (existsSync(noise)) {
+      mkdirSync(join(SUBSET, 'noise', tc), { recursive: true });
+      for (const f of readdirSync(noise)) copyFileSync(join(noise, f), join(SUBSET, 'noise', tc, f));
+    }
     const hangs = join(SUBSET, 'hangs', tc);
     mkdirSync(hangs, { recursive: true });
     for (const name of Object.keys(hangExpectations())) {
