@@ -13,10 +13,17 @@ export interface ParsedLocation {
   lineText?: string;
 }
 
-/** A function seen in a text dump, with the frames it was seen at (keyed by location bytes). */
+/** A function seen in a text dump, with the frames it was seen at (keyed by location bytes), and
+ *  what came after it last time: stacks repeat, so the next lookups are usually one comparison. */
 export interface FuncEntry {
   readonly name: string;
+  readonly bytes: Buffer;
   readonly locs: ByteTable<Frame>;
+  /** The function on the next frame line the last time this one was seen. */
+  next: FuncEntry | null;
+  /** The location bytes and frame this function was last seen at. */
+  lastLoc: Buffer | null;
+  lastFrame: Frame | null;
 }
 
 export class FrameTable {
@@ -57,25 +64,29 @@ export class FrameTable {
     return this.frame(func, `${file}:${line}`, () => ({ file, line }));
   }
 
-  /** The function whose name is the UTF-8 bytes b[start, end). */
-  funcAt(b: Buffer, start: number, end: number): FuncEntry {
+  /** The function whose name is the UTF-8 bytes b[start, end); `hint` is checked first. */
+  funcAt(b: Buffer, start: number, end: number, hint: FuncEntry | null = null): FuncEntry {
+    if (hint !== null && sameBytes(hint.bytes, b, start, end)) return hint;
     const h = hashBytes(b, start, end);
     let fn = this.funcs.get(h, b, start, end);
     if (fn === undefined) {
-      fn = { name: this.str(b.toString('utf8', start, end)), locs: new ByteTable<Frame>() };
-      this.funcs.set(h, b, start, end, fn);
+      const bytes = this.funcs.set(h, b, start, end, null as unknown as FuncEntry);
+      fn = { name: this.str(b.toString('utf8', start, end)), bytes, locs: new ByteTable<Frame>(), next: null, lastLoc: null, lastFrame: null };
+      this.funcs.replace(h, bytes, fn);
     }
     return fn;
   }
 
   /** The frame of `fn` at the location text in b[start, end) (`/path/file.go:12`). */
   frameAt(fn: FuncEntry, b: Buffer, start: number, end: number, parse: (loc: string) => ParsedLocation): Frame {
+    if (fn.lastFrame !== null && sameBytes(fn.lastLoc!, b, start, end)) return fn.lastFrame;
     const h = hashBytes(b, start, end);
     let f = fn.locs.get(h, b, start, end);
     if (f === undefined) {
       f = this.make(fn.name, parse(b.toString('utf8', start, end)));
-      fn.locs.set(h, b, start, end, f);
-    }
+      fn.lastLoc = fn.locs.set(h, b, start, end, f);
+    } else fn.lastLoc = fn.locs.keyOf(h, b, start, end);
+    fn.lastFrame = f;
     return f;
   }
 
@@ -107,11 +118,35 @@ export class ByteTable<V> {
     return undefined;
   }
 
-  set(h: number, b: Buffer, start: number, end: number, value: V): void {
+  /** Adds a key (copied out of b) and returns the copy. */
+  set(h: number, b: Buffer, start: number, end: number, value: V): Buffer {
     const key = Buffer.allocUnsafeSlow(end - start);
     b.copy(key, 0, start, end);
     this.buckets.set(h, { key, value, next: this.buckets.get(h) ?? null });
+    this.size++;
+    return key;
   }
+
+  /** Sets the value of the slot holding exactly this key object. */
+  replace(h: number, key: Buffer, value: V): void {
+    for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
+      if (s.key === key) {
+        s.value = value;
+        return;
+      }
+    }
+  }
+
+  /** The stored copy of a key present in the table. */
+  keyOf(h: number, b: Buffer, start: number, end: number): Buffer | null {
+    for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
+      if (sameBytes(s.key, b, start, end)) return s.key;
+    }
+    return null;
+  }
+
+  /** Keys held. */
+  size = 0;
 }
 
 export function hashBytes(b: Uint8Array, start: number, end: number): number {

@@ -14,7 +14,7 @@
 // Fed line by line; emits one Goroutine per block and forgets it.
 import type { Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
-import type { FrameTable, FuncEntry, ParsedLocation } from '../intern.js';
+import { ByteTable, hashBytes, type FrameTable, type FuncEntry, type ParsedLocation } from '../intern.js';
 import { parseHeader, type Debug2Header } from './header.js';
 import type { LineSink } from './lines.js';
 import type { Emit, ParseReport } from './types.js';
@@ -66,6 +66,12 @@ export interface Debug2Report extends ParseReport {
 export class Debug2Parser implements LineSink {
   private at = At.Outside;
   private header: Debug2Header | null = null;
+  /** Header shapes (the text after the id) already parsed. */
+  private readonly headers = new ByteTable<Debug2Header>();
+  /** The previous frame's function in this goroutine, and the first function of the last one: the
+   *  next function line is predicted from them (see FuncEntry.next). */
+  private prevFn: FuncEntry | null = null;
+  private firstFn: FuncEntry | null = null;
   private frames: Frame[] = [];
   private pending: FuncEntry | null = null;
   /** A line with no argument list after a frame: a C function, `non-Go function`, a hand-shortened
@@ -153,7 +159,7 @@ export class Debug2Parser implements LineSink {
   }
 
   private start(b: Buffer, s: number, i: number, e: number): void {
-    const h = parseHeader(b.toString('utf8', i, e));
+    const h = this.headerAt(b, i, e);
     if (!h) {
       this.partialHeaderLine = this.lineNo;
       if (b[i] === 103 && !startsWith(b, i, e, OTHER_THREAD) && b[i + 10]! >= 48 && b[i + 10]! <= 57) {
@@ -169,8 +175,30 @@ export class Debug2Parser implements LineSink {
     if (b[i] !== 103) this.n.goleak++;
     else if (i > s) this.n.indented++;
     this.header = h;
+    this.prevFn = null;
     this.at = At.Frames;
     this.interrupted = false;
+  }
+
+  /** Headers repeat but for the id (`goroutine 123 [chan receive]:`): the part after the id is
+   *  parsed once and shared (its labels object too; nothing downstream writes to it). */
+  private headerAt(b: Buffer, i: number, e: number): Debug2Header | null {
+    let d = i + GOROUTINE.length;
+    let id = 0;
+    if (b[i] === 103) {
+      for (; d < e && b[d]! >= 48 && b[d]! <= 57; d++) id = id * 10 + (b[d]! - 48);
+    }
+    const digits = d - i - GOROUTINE.length;
+    if (digits < 1 || digits > 15) return parseHeader(b.toString('utf8', i, e));
+    const hash = hashBytes(b, d, e);
+    let tpl = this.headers.get(hash, b, d, e);
+    if (tpl === undefined) {
+      const h = parseHeader(b.toString('utf8', i, e));
+      if (h === null || this.headers.size >= MAX_HEADER_SHAPES) return h;
+      tpl = h;
+      this.headers.set(hash, b, d, e, tpl);
+    }
+    return tpl.id === id ? tpl : { ...tpl, id };
   }
 
   private frameLine(b: Buffer, s: number, i: number, e: number): void {
@@ -202,7 +230,10 @@ export class Debug2Parser implements LineSink {
       let paren = e - 1;
       while (paren > i && b[paren] !== 40 /* ( */) paren--;
       if (paren > i) {
-        this.pending = this.table.funcAt(b, i, paren);
+        const fn = this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
+        if (this.prevFn === null) this.firstFn = fn;
+        else this.prevFn.next = fn;
+        this.prevFn = this.pending = fn;
         this.at = At.File;
         return;
       }
@@ -371,6 +402,9 @@ export class Debug2Parser implements LineSink {
     return this.goroutines;
   }
 }
+
+/** Distinct header shapes kept (wait minutes and labels vary); beyond, headers are parsed each time. */
+const MAX_HEADER_SHAPES = 4096;
 
 /** runtime/pprof.writeGoroutineStacks stops at exactly this many bytes. */
 export const GO_DEBUG2_CAP = 64 << 20;
