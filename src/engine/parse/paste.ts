@@ -14,6 +14,8 @@ export class PastePrefix {
     readonly shown: string,
     /** Byte values to match in order; DIGITS matches a run of one or more ASCII digits. */
     private readonly tokens: readonly number[],
+    /** Blanks the prefix ends with: removed too when present (a quoted blank line is only `>`). */
+    private readonly blanks: number,
   ) {}
 
   /** The prefix pattern of `before` (the text in front of a header), or null when it is only
@@ -30,7 +32,7 @@ export class PastePrefix {
         tokens.push(DIGITS);
       } else tokens.push(c);
     }
-    return new PastePrefix(before, tokens);
+    return new PastePrefix(before, tokens, before.length - text.length);
   }
 
   /** Index after the prefix in b[start, end), or `start` when the line does not carry it. */
@@ -47,6 +49,7 @@ export class PastePrefix {
         i++;
       }
     }
+    for (let k = 0; k < this.blanks && i < end && (b[i] === 32 || b[i] === 9); k++) i++;
     this.stripped++;
     return i;
   }
