@@ -108,6 +108,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const oneLiveCreator = poolWait && creators === 1 && (g.liveCreators ?? 0) === 1 && (shape === null || isBunched || g.count < 3);
   const startedTogether = poolWait && !perRequest && !oneLiveCreator && isBunched;
   const poolShaped = oneLiveCreator || startedTogether;
+  const chain = creators >= 3 && (g.selfCreators ?? 0) * 2 >= creators;
   const requestScoped = isRequestScoped(g);
 
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
@@ -119,10 +120,17 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (perRequest) {
     items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
   }
+  if (chain) items.push(item('chain', `${g.selfCreators} of its ${creators} creators are in the pile itself: a chain of goroutines each waiting on the one it started`));
   if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
   if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));
   if (shape && !poolShaped && !isBunched && g.count >= 3 && shape.spread >= SPREAD_MIN) {
-    items.push(item('accumulated', `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId}): piled up over time`));
+    const where = `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId})`;
+    // A pool a live goroutine grows over time spreads too; a lock, send or WaitGroup crowd does not:
+    // its healthy form (a convoy, backpressure) is made of recent arrivals.
+    // A sleeper wakes by itself: only a loop around it leaks, which growth shows, not ids.
+    const pool = poolWait && creators === 1 && (g.liveCreators ?? 0) === 1;
+    if (pool || g.kind === 'sleep') items.push(item('accumulated', `${where}: piled up over time`));
+    else items.push(item('accumulated-wait', `${where}: piled up over time, where healthy waiters are recent arrivals`));
   }
   const wait = g.waitMinutes?.max ?? 0;
   if (wait >= LONG_WAIT_MIN && !poolShaped) items.push(item('long-wait', `waiting up to ${wait} min`));

@@ -34,6 +34,8 @@ interface Acc {
   /** Distinct creator ids (`in goroutine N`): one creator is a pool, many gone ones per-request. */
   creatorIds: Set<number> | null;
   liveCreators: number;
+  /** Creators that are themselves in this group (a chain: each goroutine started the next). */
+  selfCreators: number;
   /** Goroutine ids of the group (debug=2), for identity across snapshots and the pile's shape. */
   ids: number[] | null;
 }
@@ -93,6 +95,7 @@ export class SnapshotBuilder {
         lockedToThread: 0,
         creatorIds: null,
         liveCreators: 0,
+        selfCreators: 0,
         ids: null,
       };
       this.groups.set(idKey, acc);
@@ -167,7 +170,12 @@ export class SnapshotBuilder {
       if (!sortedHas(ids, creators[i]!)) this.creatorGroups[i]!.orphans++;
     }
     for (const acc of this.groups.values()) {
-      if (acc.creatorIds) for (const c of acc.creatorIds) if (sortedHas(ids, c)) acc.liveCreators++;
+      if (!acc.creatorIds) continue;
+      const own = acc.ids ? new Set(acc.ids) : null;
+      for (const c of acc.creatorIds) {
+        if (sortedHas(ids, c)) acc.liveCreators++;
+        if (own?.has(c)) acc.selfCreators++;
+      }
     }
   }
 }
@@ -223,7 +231,7 @@ function toGroup(acc: Acc): StackGroup {
     orphans: acc.orphans,
     leaked: acc.leaked,
     lockedToThread: acc.lockedToThread,
-    ...(acc.creatorIds ? { distinctCreators: acc.creatorIds.size, liveCreators: acc.liveCreators } : {}),
+    ...(acc.creatorIds ? { distinctCreators: acc.creatorIds.size, liveCreators: acc.liveCreators, selfCreators: acc.selfCreators } : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
   };
 }

@@ -85,6 +85,9 @@ export interface StackGroup {
   distinctCreators?: number;
   /** Of those creators, how many are still in the dump (a live creator: a pool's owner, a loop). */
   liveCreators?: number;
+  /** Of those creators, how many are goroutines of this same group: a chain or tree of goroutines each
+   *  waiting on the one it started, which unwinds when its tail does. */
+  selfCreators?: number;
   /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
    *  place in the process's id history (Go hands ids out in creation order, runtime/proc.go newproc1). */
   ids?: number[];
@@ -186,6 +189,8 @@ export type SignalId =
   | 'one-live-creator'
   | 'started-together'
   | 'accumulated'
+  | 'accumulated-wait'
+  | 'chain'
   | 'long-wait'
   | 'intrinsic'
   | 'never-wakes'

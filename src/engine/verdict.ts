@@ -59,9 +59,14 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: 'the count grew by --min-delta or more, with no ids to tell a leak from a surge',
     needs: 'debug=1 / proto, 2 snapshots',
   },
+  'accumulated-wait': {
+    points: 2,
+    meaning: "ids spread over a quarter or more of the id history with gaps, on a wait whose healthy crowds are recent arrivals (a convoy, a burst): piled up over time",
+    needs: 'debug=2',
+  },
   accumulated: {
     points: 1,
-    meaning: "ids spread over a quarter or more of the process's id history, with gaps: piled up over time",
+    meaning: "ids spread over a quarter or more of the process's id history, with gaps, in a pile one live goroutine may have grown as a pool: piled up over time",
     needs: 'debug=2',
   },
   'long-wait': {
@@ -88,6 +93,11 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     points: -1,
     meaning: 'goroutines serving HTTP/gRPC requests: in-flight handlers come and go with traffic',
     needs: 'any',
+  },
+  chain: {
+    points: -3,
+    meaning: 'half or more of its creators are in the pile itself: a chain or tree each waiting on the goroutine it started, which unwinds when its tail does (the tail is judged on its own)',
+    needs: 'debug=2, Go ≥ 1.21',
   },
   'started-together': {
     points: -1,
