@@ -8,6 +8,8 @@ import type { CaptureOutcome, FleetOutcome } from '../capture/coordinator.js';
 import type { Instance } from '../capture/targets/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
+import { findingsSummary } from '../slack/messages.js';
+import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { buildFleetReport, type FleetReport, type InstanceReport } from './fleet-report.js';
 import { analyzePair, pickReference, postFindings } from './findings.js';
 
@@ -42,12 +44,18 @@ export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh:
 /** Analyses each captured process against its own series (baseline or previous snapshot, same
  *  life) and builds the fleet report. `fresh` holds snapshots already parsed (saves reloads). */
 export async function analyseFleet(ctx: LeakbotContext, service: string, cp: FleetCheckpoint, fresh: Map<number, Snapshot>): Promise<{ report: FleetReport; reports: InstanceReport[] }> {
+  const verdicts = new VerdictStore(ctx.redis, ctx.prefix);
   const one = async (i: FleetCheckpoint['instances'][number]): Promise<InstanceReport> => {
     if (i.seq === undefined) return { id: i.id, name: i.name, error: i.error ?? 'not captured' };
     const cur = await ctx.snapshots.get(service, i.seq);
     if (!cur) return { id: i.id, name: i.name, error: `snapshot #${i.seq} is no longer stored` };
     const { ref, refKind } = await pickReference(ctx, service, cur);
     const r = await analyzePair(ctx, service, ref, refKind, cur, fresh.get(cur.seq));
+    // Every pod's verdict is kept, not only the one shown in full: a later baseline of a pod that
+    // looked like a leak gets its warning.
+    await verdicts
+      .set(service, cur.seq, { ...countByConfidence(r.analysis.findings), summary: findingsSummary(r.analysis), refSeq: r.ref?.seq ?? null })
+      .catch(() => undefined);
     return { id: i.id, name: i.name, cur, ref: r.ref, analysis: r.analysis };
   };
   // A few at a time: the analyses run in the worker-thread pool, Redis loads overlap with them.

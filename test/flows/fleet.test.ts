@@ -88,6 +88,19 @@ services:
     assert.deepEqual(new Set(metas.map((m) => m.instance)), new Set(IPS.map((_, i) => podAt(i))));
   });
 
+  it('/leak baseline on a fleet: each pod its own, except the leaking one; history shows pods and per-pod changes', async () => {
+    const ack = await h.command({ text: 'baseline svc-order', channel: 'C0FLEETB', user: 'U0ONCALL' });
+    const text = String(ack.json?.text);
+    assert.match(text, /set the healthy baseline of \*svc-order\* for 5 pods/, text);
+    assert.match(text, new RegExp(`Not set where the latest snapshot looked like a leak: #\\d+ \\(${podAt(2).replaceAll('.', '\\.')}\\)`));
+    for (const i of [0, 1, 3, 4, 5]) {
+      const latest = await h.bot.ctx.snapshots.latestOf('svc-order', podAt(i));
+      assert.equal((await h.bot.ctx.snapshots.baselineFor({ ...latest!, seq: latest!.seq + 1000 })).meta?.seq, latest!.seq, `${podAt(i)} has its own baseline`);
+    }
+    const hist = String((await h.command({ text: 'history svc-order', channel: 'C0FLEETB', user: 'U0ONCALL' })).json?.text);
+    assert.match(hist, new RegExp(`#\\d+  ${podAt(2).replaceAll('.', '\\.')} .*\\*3\\d\\d\\*\\s?\\(\\+3\\d\\d\\) goroutines`), hist);
+  });
+
   it('a pod that hangs: the others are posted without waiting for it, then its error is listed', async () => {
     await pods[5]!.slow(60_000);
     try {
