@@ -1,7 +1,8 @@
 // Hangs: what Go prints when a program cannot proceed — the runtime's deadlock report, a
 // `go test -timeout` panic, a SIGQUIT dump of a service stuck on a lock — from the real programs in
-// eval/hangs (and the crash-deadlock fixture). Scored found when one of the first 3 findings (any
-// confidence) has a goroutine the program's design says is stuck (eval/hangs/expect.json) on its stack.
+// eval/hangs (and the crash-deadlock fixture). Scored found when one of the engine's first 3 hangs
+// (Analysis.hangs) or first 3 findings (any confidence) has on its stack a function the program's
+// design says is stuck (eval/hangs/expect.json).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -74,11 +75,17 @@ export function scoreHangs(cases: HangCase[]): HangOutcome[] {
       let text = readFileSync(c.file, 'utf8');
       if (c.age > 0) text = ageDump(text, idsOf(text), c.age, null);
       const a = analyze(parseDump(text), { maxFindings: 1000 });
+      // The engine's own hang findings first (Analysis.hangs), then the first 3 leak findings.
+      const hangs = (a.hangs ?? []).slice(0, 3);
       const top = a.findings.slice(0, 3);
+      const hangNames = hangs.some((h) => c.stuck.some((fn) => h.frames.some((x) => x.func === fn) || h.site?.func === fn));
       return {
         ...c,
-        found: top.some((f) => c.stuck.some((fn) => namesFunc(f, fn))),
-        top: top.map((f) => `${f.confidence} ${f.state} ${f.frames[f.frames.length - 1]?.func ?? '?'}`),
+        found: hangNames || top.some((f) => c.stuck.some((fn) => namesFunc(f, fn))),
+        top: [
+          ...hangs.map((h) => `hang ${h.reason} ${h.state} ${h.site?.func ?? h.frames[h.frames.length - 1]?.func ?? '?'}`),
+          ...top.map((f) => `${f.confidence} ${f.state} ${f.frames[f.frames.length - 1]?.func ?? '?'}`),
+        ],
         error: null,
       };
     } catch (e) {

@@ -40,7 +40,8 @@ export function stacksOf(f: Finding): Frame[][] {
 }
 
 /** Entry functions a finding names: the bottom frame of each stack it shows (every frame when Go
- *  elided the bottom of a deep stack, if the engine says so). */
+ *  elided the bottom of a deep stack, if the engine says so), and for each merged call path the frame
+ *  that tells it apart (the outermost own frame no other path shares: its entry function). */
 function entries(f: Finding): string[] {
   const elided = (f as { framesElided?: boolean }).framesElided === true;
   const out: string[] = [];
@@ -48,6 +49,7 @@ function entries(f: Finding): string[] {
     if (elided) out.push(...st.map((x) => x.func));
     else if (st.length) out.push(st[st.length - 1]!.func);
   }
+  for (const p of f.paths ?? []) if (p.distinct) out.push(p.distinct.func);
   return out;
 }
 
