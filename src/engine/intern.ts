@@ -17,13 +17,19 @@ export interface ParsedLocation {
  *  what came after it last time: stacks repeat, so the next lookups are usually one comparison. */
 export interface FuncEntry {
   readonly name: string;
-  readonly bytes: Buffer;
+  readonly key: Key;
   readonly locs: ByteTable<Frame>;
   /** The function on the next frame line the last time this one was seen. */
   next: FuncEntry | null;
   /** The location bytes and frame this function was last seen at. */
-  lastLoc: Buffer | null;
+  lastLoc: Key | null;
   lastFrame: Frame | null;
+}
+
+/** A byte string held by a table, with a view for comparing it four bytes at a time. */
+export interface Key {
+  readonly bytes: Buffer;
+  readonly view: DataView;
 }
 
 export class FrameTable {
@@ -33,6 +39,17 @@ export class FrameTable {
   private readonly funcs = new ByteTable<FuncEntry>();
   /** Frames whose line number was too long for a safe integer (kept as text). */
   hugeLines = 0;
+  private viewed: Uint8Array | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(0));
+
+  /** A DataView of the chunk being read, made once per chunk. */
+  viewOf(b: Uint8Array): DataView {
+    if (b !== this.viewed) {
+      this.viewed = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.view;
+  }
 
   str(s: string): string {
     const hit = this.strings.get(s);
@@ -66,26 +83,28 @@ export class FrameTable {
 
   /** The function whose name is the UTF-8 bytes b[start, end); `hint` is checked first. */
   funcAt(b: Buffer, start: number, end: number, hint: FuncEntry | null = null): FuncEntry {
-    if (hint !== null && sameBytes(hint.bytes, b, start, end)) return hint;
-    const h = hashBytes(b, start, end);
-    let fn = this.funcs.get(h, b, start, end);
+    const v = this.viewOf(b);
+    if (hint !== null && sameBytes(hint.key, v, start, end)) return hint;
+    const h = hashBytes(v, start, end);
+    let fn = this.funcs.get(h, v, start, end);
     if (fn === undefined) {
-      const bytes = this.funcs.set(h, b, start, end, null as unknown as FuncEntry);
-      fn = { name: this.str(b.toString('utf8', start, end)), bytes, locs: new ByteTable<Frame>(), next: null, lastLoc: null, lastFrame: null };
-      this.funcs.replace(h, bytes, fn);
+      const key = this.funcs.set(h, b, start, end, null as unknown as FuncEntry);
+      fn = { name: this.str(b.toString('utf8', start, end)), key, locs: new ByteTable<Frame>(), next: null, lastLoc: null, lastFrame: null };
+      this.funcs.replace(h, key, fn);
     }
     return fn;
   }
 
   /** The frame of `fn` at the location text in b[start, end) (`/path/file.go:12`). */
   frameAt(fn: FuncEntry, b: Buffer, start: number, end: number, parse: (loc: string) => ParsedLocation): Frame {
-    if (fn.lastFrame !== null && sameBytes(fn.lastLoc!, b, start, end)) return fn.lastFrame;
-    const h = hashBytes(b, start, end);
-    let f = fn.locs.get(h, b, start, end);
+    const v = this.viewOf(b);
+    if (fn.lastFrame !== null && sameBytes(fn.lastLoc!, v, start, end)) return fn.lastFrame;
+    const h = hashBytes(v, start, end);
+    let f = fn.locs.get(h, v, start, end);
     if (f === undefined) {
       f = this.make(fn.name, parse(b.toString('utf8', start, end)));
       fn.lastLoc = fn.locs.set(h, b, start, end, f);
-    } else fn.lastLoc = fn.locs.keyOf(h, b, start, end);
+    } else fn.lastLoc = fn.locs.keyOf(h, v, start, end);
     fn.lastFrame = f;
     return f;
   }
@@ -101,7 +120,7 @@ export class FrameTable {
 }
 
 interface Slot<V> {
-  key: Buffer;
+  key: Key;
   value: V;
   next: Slot<V> | null;
 }
@@ -111,24 +130,25 @@ interface Slot<V> {
 export class ByteTable<V> {
   private readonly buckets = new Map<number, Slot<V>>();
 
-  get(h: number, b: Buffer, start: number, end: number): V | undefined {
+  get(h: number, v: DataView, start: number, end: number): V | undefined {
     for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
-      if (sameBytes(s.key, b, start, end)) return s.value;
+      if (sameBytes(s.key, v, start, end)) return s.value;
     }
     return undefined;
   }
 
   /** Adds a key (copied out of b) and returns the copy. */
-  set(h: number, b: Buffer, start: number, end: number, value: V): Buffer {
-    const key = Buffer.allocUnsafeSlow(end - start);
-    b.copy(key, 0, start, end);
+  set(h: number, b: Buffer, start: number, end: number, value: V): Key {
+    const bytes = Buffer.allocUnsafeSlow(end - start);
+    b.copy(bytes, 0, start, end);
+    const key = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
     this.buckets.set(h, { key, value, next: this.buckets.get(h) ?? null });
     this.size++;
     return key;
   }
 
   /** Sets the value of the slot holding exactly this key object. */
-  replace(h: number, key: Buffer, value: V): void {
+  replace(h: number, key: Key, value: V): void {
     for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
       if (s.key === key) {
         s.value = value;
@@ -138,9 +158,9 @@ export class ByteTable<V> {
   }
 
   /** The stored copy of a key present in the table. */
-  keyOf(h: number, b: Buffer, start: number, end: number): Buffer | null {
+  keyOf(h: number, v: DataView, start: number, end: number): Key | null {
     for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
-      if (sameBytes(s.key, b, start, end)) return s.key;
+      if (sameBytes(s.key, v, start, end)) return s.key;
     }
     return null;
   }
@@ -149,16 +169,23 @@ export class ByteTable<V> {
   size = 0;
 }
 
-export function hashBytes(b: Uint8Array, start: number, end: number): number {
+/** Hash of a byte range's length and last 32 bytes, read four at a time. */
+export function hashBytes(v: DataView, start: number, end: number): number {
   let h = (end - start) | 0;
-  for (let i = end - 32 > start ? end - 32 : start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  let i = end - 32 > start ? end - 32 : start;
+  for (; i + 4 <= end; i += 4) h = Math.imul(h ^ v.getInt32(i, true), 0x01000193);
+  for (; i < end; i++) h = Math.imul(h ^ v.getUint8(i), 0x01000193);
   return h;
 }
 
-function sameBytes(key: Buffer, b: Uint8Array, start: number, end: number): boolean {
-  const n = key.length;
+/** Exact comparison, four bytes at a time from the end (names share long prefixes). */
+function sameBytes(key: Key, v: DataView, start: number, end: number): boolean {
+  const n = key.bytes.length;
   if (n !== end - start) return false;
-  for (let i = n - 1; i >= 0; i--) if (key[i] !== b[start + i]) return false;
+  const kv = key.view;
+  let i = n - 4;
+  for (; i >= 0; i -= 4) if (kv.getInt32(i, true) !== v.getInt32(start + i, true)) return false;
+  for (i += 3; i >= 0; i--) if (kv.getUint8(i) !== v.getUint8(start + i)) return false;
   return true;
 }
 

@@ -190,8 +190,9 @@ export class Debug2Parser implements LineSink {
     }
     const digits = d - i - GOROUTINE.length;
     if (digits < 1 || digits > 15) return parseHeader(b.toString('utf8', i, e));
-    const hash = hashBytes(b, d, e);
-    let tpl = this.headers.get(hash, b, d, e);
+    const v = this.table.viewOf(b);
+    const hash = hashBytes(v, d, e);
+    let tpl = this.headers.get(hash, v, d, e);
     if (tpl === undefined) {
       const h = parseHeader(b.toString('utf8', i, e));
       if (h === null || this.headers.size >= MAX_HEADER_SHAPES) return h;
