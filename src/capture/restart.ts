@@ -19,8 +19,10 @@ export interface RestartVerdict {
   reason: string;
 }
 
-/** A start time that moved by more than this is a new process (clock jitter of the exporter aside). */
-const START_SLACK_MS = 2_000;
+/** A start time after the previous capture began is a new process. No slack: leakbot's clock and
+ *  the exporter's are NTP-synced (milliseconds apart), while restarts seconds after a capture are
+ *  exactly the ones to catch. */
+const START_SLACK_MS = 0;
 /** Without ids, a drop to under this fraction (and by at least FEW goroutines) is taken as a restart. */
 const FAR_FEWER = 0.2;
 const FEW = 200;
@@ -40,18 +42,16 @@ export function maxGoroutineId(s: Pick<Snapshot, 'groups'>): number | null {
 
 /**
  * Decides whether `cur` comes from a new life of the process `prev` was captured from. Evidence, in
- * order: Prometheus's process start time (when both captures know it); goroutine ids falling to under
+ * order: Prometheus's process start time after the previous capture; goroutine ids falling to under
  * half, by at least 64 (within a life they only wobble by a per-P batch); only when ids are unknown, a total that fell to under a fifth by at
  * least 200 (a drained pile keeps its ids, so with ids that alone is never a restart).
  */
 export function detectRestart(prev: ProcessMarks, cur: ProcessMarks): RestartVerdict {
   const fmt = (n: number) => n.toLocaleString('en-US');
-  if (prev.startTime !== undefined && cur.startTime !== undefined) {
-    if (Math.abs(cur.startTime - prev.startTime) > START_SLACK_MS)
-      return { restarted: true, reason: `process start time changed (${new Date(prev.startTime).toISOString()} → ${new Date(cur.startTime).toISOString()})` };
-  }
+  // Only as positive evidence: Prometheus learns a new start time one scrape late, so an old one
+  // proves nothing, and a change alone may be the previous capture's stale value catching up.
   if (cur.startTime !== undefined && cur.startTime > prev.capturedAt + START_SLACK_MS)
-    return { restarted: true, reason: `the process started after the previous capture (${new Date(cur.startTime).toISOString()})` };
+    return { restarted: true, reason: `the process started at ${new Date(cur.startTime).toISOString()}, after the previous capture (Prometheus process_start_time_seconds)` };
   if (prev.maxGoroutineId !== null && cur.maxGoroutineId !== null) {
     if (cur.maxGoroutineId * 2 < prev.maxGoroutineId && prev.maxGoroutineId - cur.maxGoroutineId >= ID_DROP)
       return { restarted: true, reason: `goroutine ids started over (highest id ${fmt(prev.maxGoroutineId)} → ${fmt(cur.maxGoroutineId)})` };

@@ -25,9 +25,12 @@ test('without ids (proto, debug=1), far fewer goroutines is taken as a restart; 
   assert.equal(detectRestart(at({ total: 150 }), at({ total: 10 })).restarted, false, 'a drop of under 200 says little');
 });
 
-test('Prometheus start time decides when both captures know it', () => {
-  const moved = detectRestart(at({ startTime: 500_000, maxGoroutineId: 10 }), at({ startTime: 1_030_000, maxGoroutineId: 20 }));
+test('Prometheus start time: a start after the previous capture is a restart; an old or stale one proves nothing', () => {
+  const moved = detectRestart(at({ startTime: 500_000, maxGoroutineId: 10 }), at({ startTime: 1_030_000, maxGoroutineId: 20, capturedAt: 1_060_000 }));
   assert.equal(moved.restarted, true);
-  assert.match(moved.reason, /process start time changed/);
-  assert.equal(detectRestart(at({ startTime: 500_000, maxGoroutineId: 9000 }), at({ startTime: 500_500, maxGoroutineId: 9100 })).restarted, false);
+  assert.match(moved.reason, /started at .*after the previous capture/);
+  // The previous capture carried a stale start time; this one's is older than the previous capture.
+  assert.equal(detectRestart(at({ startTime: 100_000, maxGoroutineId: 9000 }), at({ startTime: 900_000, maxGoroutineId: 9100, capturedAt: 1_060_000 })).restarted, false);
+  // Prometheus has not scraped the new process yet: ids still tell.
+  assert.equal(detectRestart(at({ startTime: 100_000, maxGoroutineId: 9000 }), at({ startTime: 100_000, maxGoroutineId: 12, capturedAt: 1_060_000 })).restarted, true);
 });

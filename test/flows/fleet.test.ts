@@ -3,6 +3,7 @@
 // Prometheus (file_sd), signed slash commands, Redis, the Slack stand-in. One pod leaks and five are
 // healthy; one hangs; one is killed and restarted between captures.
 import { after, before, describe, it } from 'node:test';
+import { createServer, type Server } from 'node:http';
 import assert from 'node:assert/strict';
 import { startGoService, type GoService } from '../support/go-service.js';
 import { startDnsmasq, type TestDnsmasq } from '../support/dnsmasq.js';
@@ -31,12 +32,24 @@ describe('fleet snapshots', () => {
   }
   const fleetReply = (t: Thread) => t.replies.find((r) => /^Fleet of /.test(r.text));
 
+  // Each pod's metrics endpoint (a sidecar on the pod's address, another port), as Prometheus
+  // scrapes it: process_start_time_seconds of the pod's Go process.
+  const started = IPS.map(() => Date.now() / 1000);
+  const sidecars: Server[] = [];
+  let metricsPort: number;
+
   before(async () => {
     port = await freePort();
+    metricsPort = await freePort();
     pods = await Promise.all(IPS.map((_, i) => startPod(i)));
+    for (const [i, ip] of IPS.entries()) {
+      const srv = createServer((_req, res) => res.end(`# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ${started[i]!.toFixed(3)}\n`));
+      await new Promise<void>((resolve) => srv.listen(metricsPort, ip, resolve));
+      sidecars.push(srv);
+    }
     [dns, prom] = await Promise.all([
       startDnsmasq({ hosts: { 'order.fleet.test': IPS } }),
-      startPrometheus({ job: 'order', targets: IPS.map((ip, i) => ({ address: `${ip}:${port}`, labels: { pod: `svc-order-5d8f-${i}`, namespace: 'prod' } })) }),
+      startPrometheus({ job: 'order', targets: IPS.map((ip, i) => ({ address: `${ip}:${metricsPort}`, labels: { pod: `svc-order-5d8f-${i}`, namespace: 'prod' } })) }),
     ]);
     h = await startHarness({
       configYaml: `
@@ -52,13 +65,15 @@ services:
     minIntervalSeconds: 0
     timeoutSeconds: 15
   svc-prom:
-    prometheus: { url: "${prom.url}", job: order }
+    prometheus: { url: "${prom.url}", job: order, port: ${port} }
     minIntervalSeconds: 0
+    fleet: { discoveryTtlSeconds: 0 }
 `,
     });
   });
   after(async () => {
     await h?.close();
+    for (const s of sidecars) s.close();
     await Promise.all([dns?.close(), prom?.close(), ...(pods ?? []).map((p) => p.stop())]);
   });
 
@@ -161,5 +176,20 @@ services:
     for (const i of IPS.keys()) assert.ok(sum.includes(`svc-order-5d8f-${i}`), `pod svc-order-5d8f-${i} in the table:\n${sum}`);
     const one = await run('snapshot svc-prom pod=svc-order-5d8f-2', 1);
     assert.match(messageText(one.replies[0]!), /Goroutines of svc-prom \(svc-order-5d8f-2\)/);
+  });
+
+  it('prometheus process_start_time_seconds: a restart Prometheus saw is detected even when ids say little', async () => {
+    await run('snapshot svc-prom pod=svc-order-5d8f-1', 1);
+    const before = await h.bot.ctx.snapshots.latestOf('svc-prom', `${IPS[1]}:${metricsPort}`);
+    assert.ok(before, 'instance id is the Prometheus instance label');
+    await pods[1]!.kill();
+    pods[1] = await startPod(1);
+    started[1] = Date.now() / 1000;
+    await prom.waitFor(`process_start_time_seconds{instance="${IPS[1]}:${metricsPort}"}`, (v) => Math.abs(v - started[1]!) < 0.01);
+    const t = await run('snapshot svc-prom pod=svc-order-5d8f-1', 1);
+    const after = await h.bot.ctx.snapshots.latestOf('svc-prom', `${IPS[1]}:${metricsPort}`);
+    assert.equal(after?.restart?.previousSeq, before.seq);
+    assert.match(after?.restart?.reason ?? '', /after the previous capture \(Prometheus process_start_time_seconds\)/);
+    assert.match(messageText(t.replies[0]!), /svc-prom \(svc-order-5d8f-1\) restarted since snapshot #\d+/);
   });
 });

@@ -21,6 +21,8 @@ export interface TestPrometheus {
   url: string;
   job: string;
   setTargets(targets: SdTarget[]): Promise<void>;
+  /** Polls an instant query until its first sample's value satisfies `ok` (a scrape landed). */
+  waitFor(query: string, ok: (value: number) => boolean): Promise<void>;
   log(): string;
   close(): Promise<void>;
 }
@@ -95,6 +97,14 @@ scrape_configs:
     async setTargets(targets) {
       writeSd(targets);
       await poll('new targets', shows(targets));
+    },
+    async waitFor(query, ok) {
+      await poll(`query ${query}`, async () => {
+        const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(2000) });
+        const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
+        const v = body.data.result[0]?.value[1];
+        return v !== undefined && ok(Number(v));
+      });
     },
     log: () => logTail,
     async close() {
