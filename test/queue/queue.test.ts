@@ -25,6 +25,14 @@ async function until<T>(what: string, fn: () => T | undefined | null | false, ms
   }
 }
 
+async function untilAsync(what: string, fn: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
 describe('queue and worker', () => {
   let redis: TestRedis;
   before(async () => {
@@ -49,7 +57,11 @@ describe('queue and worker', () => {
       await q.enqueue('snapshot', data('a'), { jobId: 'same:id' });
       await q.enqueue('snapshot', data('flaky'));
       await until('flaky retried', () => seen.filter((s) => s.service === 'flaky').length === 2);
-      await sleep(300);
+      // Nothing left to run (not "300 ms passed"): a second 'a' would have to be waiting or active.
+      await untilAsync('queue drained', async () => {
+        const c = await q.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        return Object.values(c).every((n) => n === 0);
+      });
       assert.equal(seen.filter((s) => s.service === 'a').length, 1, 'same job id → processed once');
       assert.deepEqual(
         seen.filter((s) => s.service === 'flaky').map((s) => s.attempt),
@@ -89,17 +101,25 @@ describe('queue and worker', () => {
     const q = new JobQueue(redis.url, log, undefined, 'tq3');
     let finished = false;
     let started = false;
+    // The job runs until the test lets it go (after close() was called), not for a fixed time.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
     const procs = new ProcessorRegistry();
     procs.register('snapshot', async () => {
       started = true;
-      await sleep(1500);
+      await released;
       finished = true;
     });
     const w = startWorker({ redisUrl: redis.url, processors: procs, log, prefix: 'tq3' });
     try {
       await q.enqueue('snapshot', data('slow'));
       await until('job started', () => started);
-      await w.close(20_000);
+      let closed = false;
+      const closing = w.close(20_000).then(() => (closed = true));
+      await new Promise((r) => setImmediate(r));
+      assert.equal(closed, false, 'close() waits for the in-flight job');
+      release();
+      await closing;
       assert.equal(finished, true);
     } finally {
       await q.close();
