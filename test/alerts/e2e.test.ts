@@ -264,7 +264,9 @@ alerts:
     try {
       await am.postAlerts([{ labels: { alertname: 'Revive', service: 'svc-pay', instance: 'pay-9' } }]);
       const parent = await h.slack.waitFor('revive parent', () => parentsIn(PAYMENTS).find((m) => /Revive/.test(m.text)), 60_000);
-      h.slack.failNext('chat.postMessage', 4, { error: 'internal_error' });
+      // A refusal that is not an outage (an outage — internal_error, 5xx — is waited out and never
+      // exhausts the job): the job's four attempts run out.
+      h.slack.failNext('chat.postMessage', 4, { error: 'message_limit_exceeded' });
       const episode = String((await h.bot.ctx.threads.get(PAYMENTS, parent.ts))?.data?.episode);
       const jobId = `capture.${episode}.svc-pay.1`;
       const deadline = Date.now() + 120_000;
