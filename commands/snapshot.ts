@@ -28,7 +28,11 @@ export const command: CommandModule = {
       select = { key: m[1] as 'pod' | 'instance', value: m[2]! };
     }
     // One thread per service per incident: join the open one in this channel unless --new.
-    const open = await threadFor(ctx, service, inv.channel, { fresh });
+    // Redis down: no thread lookup, the request is held and starts a thread when it runs.
+    const open = await threadFor(ctx, service, inv.channel, { fresh }).catch((err: unknown) => {
+      if (isRedisUnavailable(err)) return null;
+      throw err;
+    });
     const thread = open ? { channel: open.channel, ts: open.ts } : undefined;
     const requester = { user: inv.user, channel: inv.channel, requestId: inv.requestId, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) };
     const scope = select ? `${service}:${select.key}=${select.value}:${inv.channel}` : `${service}:${inv.channel}`;
