@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { CaptureOptions } from './index.js';
-import type { Snapshot } from '../engine/index.js';
+import { escapeMrkdwn, type Snapshot } from '../engine/index.js';
 import type { Timeline } from '../incident/timeline.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -100,8 +100,9 @@ export class CaptureCoordinator {
     }
     const hit = selectInstance(d.instances, sel);
     if (hit) return { instance: hit };
-    const names = d.instances.slice(0, 8).map((i) => i.name);
-    return { error: `${service} has no instance ${sel.key}=${sel.value} (known: ${names.join(', ')}${d.instances.length > names.length ? ', …' : ''}).` };
+    // The value is the user's (or an alert's) text and the names come from discovery: escaped for Slack.
+    const names = d.instances.slice(0, 8).map((i) => escapeMrkdwn(i.name));
+    return { error: `${service} has no instance ${sel.key}=${escapeMrkdwn(sel.value.slice(0, 200))} (known: ${names.join(', ')}${d.instances.length > names.length ? ', …' : ''}).` };
   }
 
   /**
@@ -124,11 +125,14 @@ export class CaptureCoordinator {
     const all = discovery.instances;
     const first = opts.first ? selectInstance(all, opts.first) : null;
     const prefer = new Set(opts.prefer ?? []);
-    const ordered = [
-      ...(first ? [first] : []),
-      ...all.filter((i) => i !== first && prefer.has(i.id)),
-      ...all.filter((i) => i !== first && !prefer.has(i.id)),
-    ];
+    // A sample rotates: among the rest, the least recently captured go first (never captured first
+    // of all), so every pod of a large fleet is seen over a few rounds.
+    let rest = all.filter((i) => i !== first && !prefer.has(i.id));
+    if (all.length > svc.fleet.sample) {
+      const last = await Promise.all(rest.map((i) => this.snapshots.latestOf(service, i.id).then((m) => m?.capturedAt ?? 0)));
+      rest = rest.map((i, k) => ({ i, at: last[k]! })).sort((a, b) => a.at - b.at).map((x) => x.i);
+    }
+    const ordered = [...(first ? [first] : []), ...all.filter((i) => i !== first && prefer.has(i.id)), ...rest];
     const chosen = ordered.slice(0, Math.max(1, svc.fleet.sample));
     const skipped = ordered.slice(chosen.length);
     const results: Array<{ instance: Instance; outcome: CaptureOutcome }> = new Array(chosen.length);

@@ -60,6 +60,10 @@ services:
     minIntervalSeconds: 0
     timeoutSeconds: 4
     fleet: { discoveryTtlSeconds: 0, concurrency: 3 }
+  svc-sample:
+    dns: "order.fleet.test:${port}"
+    minIntervalSeconds: 0
+    fleet: { discoveryTtlSeconds: 0, sample: 2 }
   svc-hang:
     dns: "order.fleet.test:${port}"
     minIntervalSeconds: 0
@@ -114,6 +118,18 @@ services:
     }
     const hist = String((await h.command({ text: 'history svc-order', channel: 'C0FLEETB', user: 'U0ONCALL' })).json?.text);
     assert.match(hist, new RegExp(`#\\d+  ${podAt(2).replaceAll('.', '\\.')} .*\\*3\\d\\d\\*\\s?\\(\\+3\\d\\d\\) goroutines`), hist);
+  });
+
+  it('a large fleet is sampled: suspects from the last round first, then the least recently captured', async () => {
+    const captured = (t: Thread) => IPS.map((_, i) => i).filter((i) => messageText(fleetReply(t)!).includes(podAt(i)));
+    const r1 = await run('snapshot svc-sample', 1);
+    assert.match(messageText(fleetReply(r1)!), /sampled 2 of 6 pods/);
+    assert.deepEqual(captured(r1), [0, 1]);
+    const r2 = await run('snapshot svc-sample', 1);
+    assert.deepEqual(captured(r2), [2, 3], 'the next round takes pods not captured yet');
+    assert.match(messageText(fleetReply(r2)!), new RegExp(`on 1 of 2 pods: ${podAt(2).replaceAll('.', '\\.')}`), 'pod 2 (leaking since the first test) is a suspect');
+    const r3 = await run('snapshot svc-sample', 1);
+    assert.deepEqual(captured(r3), [2, 4], 'the suspect again, then the least recently captured');
   });
 
   it('a pod that hangs: the others are posted without waiting for it, then its error is listed', async () => {
