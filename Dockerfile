@@ -8,11 +8,15 @@
 # Build stage: every dependency (TypeScript included) to compile src/ to dist/, then drop the dev ones.
 FROM node:26-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json ./
+# Dependencies first (a cached layer while only sources change); the `prepare` build runs below, once
+# the sources are in. The skipped install scripts are esbuild's (tsx, tests only) and msgpackr-extract's
+# (it loads its prebuilt optional package without them).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
-# `npm ci` runs the `prepare` script, which compiles to dist/.
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:26-slim
 # Fonts so server-rendered trend charts have legible labels.
