@@ -23,10 +23,8 @@ const RECORD = /^(\d+) @((?:[ \t]+0x[0-9a-fA-F]+)*)$/;
 const FRAME = /^(#?)([ \t]*)(0x[0-9a-fA-F]+)(?:([ \t]+)(\S+)[ \t]+(\S.*))?$/;
 const LABELS = /^#?[ \t]*labels: (\{.*)$/;
 
-export function isDebug1Header(line: string): boolean {
-  return HEADER.test(line);
-}
-
+/** Reads debug=1 text line by line and emits one aggregated Goroutine per record; `end()` says
+ *  whether the profile was cut (fewer goroutines than its total) and lists every repair. Never throws. */
 export class Debug1Parser implements LineSink {
   private count = 0;
   private pcs: string[] = [];

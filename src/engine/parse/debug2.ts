@@ -63,9 +63,14 @@ export interface Debug2Report extends ParseReport {
   goroutines: number;
 }
 
+/** Reads debug=2-shaped text line by line (see the file comment) and emits one Goroutine per block
+ *  through `emit`; `end()` says whether the input was cut and lists every repair made. Never throws
+ *  on bad input: what cannot be read is counted and reported as a warning. */
 export class Debug2Parser implements LineSink {
   private at = At.Outside;
+  /** The current goroutine's header (shared by every goroutine of that shape) and its id. */
   private header: Debug2Header | null = null;
+  private headerId = 0;
   /** Header shapes (the text after the id) already parsed. */
   private readonly headers = new ByteTable<Debug2Header>();
   /** The previous frame's function in this goroutine, and the first function of the last one: the
@@ -167,11 +172,12 @@ export class Debug2Parser implements LineSink {
       }
       return;
     }
-    if (this.ids.has(h.id)) {
-      this.onNewDump(this.lineNo, h.id);
+    const id = this.headerId;
+    if (this.ids.has(id)) {
+      this.onNewDump(this.lineNo, id);
       this.ids.clear();
     }
-    this.ids.add(h.id);
+    this.ids.add(id);
     if (b[i] !== 103) this.n.goleak++;
     else if (i > s) this.n.indented++;
     this.header = h;
@@ -189,17 +195,23 @@ export class Debug2Parser implements LineSink {
       for (; d < e && b[d]! >= 48 && b[d]! <= 57; d++) id = id * 10 + (b[d]! - 48);
     }
     const digits = d - i - GOROUTINE.length;
-    if (digits < 1 || digits > 15) return parseHeader(b.toString('utf8', i, e));
+    if (digits < 1 || digits > 15) {
+      const h = parseHeader(b.toString('utf8', i, e));
+      if (h !== null) this.headerId = h.id;
+      return h;
+    }
     const v = this.table.viewOf(b);
     const hash = hashBytes(v, d, e);
     let tpl = this.headers.get(hash, v, d, e);
     if (tpl === undefined) {
       const h = parseHeader(b.toString('utf8', i, e));
+      if (h !== null) this.headerId = h.id;
       if (h === null || this.headers.size >= MAX_HEADER_SHAPES) return h;
       tpl = h;
       this.headers.set(hash, b, d, e, tpl);
     }
-    return tpl.id === id ? tpl : { ...tpl, id };
+    this.headerId = id;
+    return tpl;
   }
 
   private frameLine(b: Buffer, s: number, i: number, e: number): void {
@@ -322,7 +334,7 @@ export class Debug2Parser implements LineSink {
       const c = classify(h.state, frames);
       if (!this.leakProfile && isLeakProfileWriter(frames)) this.leakProfile = true;
       const g: Goroutine = {
-        id: h.id,
+        id: this.headerId,
         count: 1,
         state: c.state,
         stateInferred: false,
@@ -368,8 +380,8 @@ export class Debug2Parser implements LineSink {
         this.at === At.CreatorFile ||
         (this.at === At.Frames && this.frames.length === 0 && !this.unavailable) ||
         (this.at === At.Frames && !this.lastOffset) ||
-        (this.at === At.Frames && this.createdBy === null && (this.unavailable ? h.id !== 1 : !isStackBottom(this.frames)))));
-    const cutId = h?.id;
+        (this.at === At.Frames && this.createdBy === null && (this.unavailable ? this.headerId !== 1 : !isStackBottom(this.frames)))));
+    const cutId = h === null ? undefined : this.headerId;
     const cutLine = this.lineNo;
     if (cut && this.frames.length === 0) this.unavailable = true; // said by the cut warning, not as header-only
     const unavailable = this.n.unavailable;

@@ -13,6 +13,8 @@ export interface LineSink {
  *  without newlines cannot make us rescan an ever-growing tail. */
 export const MAX_LINE = 1 << 20;
 
+/** Splits pushed chunks into lines for a LineSink, removing the paste prefix when one was seen;
+ *  `end()` delivers a last line without newline and sets `endedMidLine`. */
 export class LineSplitter {
   private carry = Buffer.allocUnsafeSlow(4096);
   private carryLen = 0;

@@ -21,6 +21,8 @@ const COUNT = /^(\d+)\s+(\S.*)$/;
 const LABEL = /^(\S.*?):\s+(.*)$/;
 const TYPE = /^Type:\s*(\S+)/;
 
+/** Reads `go tool pprof -traces` text line by line and emits one aggregated Goroutine per record;
+ *  `end()` reports that the format has no file:line. Never throws. */
 export class TracesParser implements LineSink {
   private inSection = false;
   private count = 0;
