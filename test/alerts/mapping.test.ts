@@ -50,3 +50,14 @@ test('routeAlerts keeps every alert, unknown ones included', () => {
   assert.equal(describeServiceLabels({ service: 'nope', job: 'node' }, config), 'service=nope, job=node');
   assert.match(describeServiceLabels({}, config), /none of the labels service, job/);
 });
+
+test('instanceSelector: the configured instance labels in order; pod labels select by pod name', async () => {
+  const { instanceSelector } = await import('../../src/alerts/mapping.js');
+  const cfg = parseConfig('services:\n  s: { url: "http://127.0.0.1:1" }\n');
+  assert.deepEqual(instanceSelector({ instance: '10.0.3.7:9100', pod: 'svc-order-7f9c4-x2k4q' }, cfg), { key: 'pod', value: 'svc-order-7f9c4-x2k4q', label: 'pod' });
+  assert.deepEqual(instanceSelector({ instance: '10.0.3.7:9100' }, cfg), { key: 'instance', value: '10.0.3.7:9100', label: 'instance' });
+  assert.equal(instanceSelector({ job: 'svc-order' }, cfg), null);
+  const only = parseConfig('services:\n  s: { url: "http://127.0.0.1:1" }\nalerts: { instanceLabels: [kubernetes_pod_name] }\n');
+  assert.equal(instanceSelector({ instance: '10.0.3.7:9100' }, only), null, 'labels outside the list are not consulted');
+  assert.equal(instanceSelector({ ['__proto__']: 'x' } as Record<string, string>, cfg), null);
+});

@@ -113,4 +113,31 @@ describe('store', () => {
     await g.clearFailure('svc');
     assert.equal(await g.recentFailure('svc'), null);
   });
+  it('per-process series: previous() stays within one instance and one life; history is capped per process; baselines per process', async () => {
+    const s = new SnapshotStore(r, { perService: 3, rawDumpTtlHours: 1 }, 't5');
+    const inst = (id: string, life = 1, restart?: { previousSeq: number; reason: string }) => ({ id, name: id, labels: {}, life, maxGoroutineId: 1, ...(restart ? { restart } : {}) });
+    const save = (id: string, life = 1, restart?: { previousSeq: number; reason: string }) =>
+      s.save('fleet', { snapshot: snap(10), bytes: 1, durationMs: 1, capturedAt: Date.now(), instance: inst(id, life, restart) });
+    const a1 = await save('a');
+    const b1 = await save('b');
+    const a2 = await save('a');
+    assert.equal((await s.previous('fleet', a2.seq))?.seq, a1.seq, 'a compares with a, not with b taken in between');
+    assert.equal(await s.previous('fleet', b1.seq), null);
+    await s.setBaseline('fleet', a1.seq);
+    assert.equal((await s.baselineFor(a2)).meta?.seq, a1.seq);
+    assert.equal((await s.baselineFor(b1)).meta, null, 'b has no baseline of its own');
+    const a3 = await save('a', 2, { previousSeq: a2.seq, reason: 'ids' });
+    assert.equal(await s.previous('fleet', a3.seq), null, 'never across a restart');
+    assert.deepEqual((await s.baselineFor(a3)), { meta: null, fromOtherLife: a1 }, 'the baseline of the previous life is not used');
+    const a4 = await save('a', 2);
+    assert.equal((await s.previous('fleet', a4.seq))?.seq, a3.seq);
+    await save('a', 2);
+    await save('a', 2);
+    // a's series is capped at 3 (plus its baseline); b's snapshot is untouched by a's trimming.
+    assert.deepEqual((await s.seriesBefore({ ...a4, seq: 1e9 }, 10)).map((m) => m.life), [2, 2, 2]);
+    assert.ok(await s.get('fleet', a1.seq), 'the baseline survives trimming');
+    assert.equal(await s.get('fleet', a2.seq), null, 'older snapshots of a are trimmed');
+    assert.ok(await s.get('fleet', b1.seq));
+    assert.equal((await s.latestOf('fleet', 'b'))?.seq, b1.seq);
+  });
 });
