@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { fixtureHangCases, fixtureNoiseCases } from './fixtures.js';
 import type { GoScenario } from './gotable.js';
 import { scoreGoker, type GokerOutcome } from './goker-score.js';
-import { hangExpectations, HANG_AGE_MIN, scoreHangs, type HangCase, type HangOutcome } from './hangs.js';
+import { hangExpectations, scoreHangs, type HangCase, type HangOutcome } from './hangs.js';
 import { generatedNoiseCases } from './noise-gen.js';
 import { scoreNoise, type NoiseOutcome } from './noise-score.js';
 import { gokerRows, hangRows, noiseRows, type Row } from './summary.js';
@@ -38,8 +38,7 @@ export function hangCorpus(root: string, tcs: string[]): { rows: Row[]; outcomes
     for (const [name, e] of Object.entries(hangExpectations())) {
       const file = join(root, 'hangs', tc, `${name}.txt`);
       if (!existsSync(file)) continue;
-      cases.push({ name, toolchain: tc, file, stuck: e.stuck, age: 0 });
-      if (name === 'sigquit-lock') cases.push({ name: `${name} aged ${HANG_AGE_MIN} min`, toolchain: tc, file, stuck: e.stuck, age: HANG_AGE_MIN });
+      for (const age of e.ages ?? [0]) cases.push({ name: age ? `${name} aged ${age} min` : name, toolchain: tc, file, stuck: e.stuck, age });
     }
   const outcomes = scoreHangs(cases);
   return { rows: hangRows(outcomes), outcomes };

@@ -20,7 +20,7 @@ import { gokerCorpus, hangCorpus, noiseCorpus } from './corpus.js';
 import { generateHangs, type HangOutcome } from './hangs.js';
 import { generateNoise, NOISE_SCENARIOS } from './noise-gen.js';
 import type { NoiseOutcome } from './noise-score.js';
-import { renderTable, type Row } from './summary.js';
+import { renderTable, renderTargets, type Row } from './summary.js';
 import { exportSubset } from './subset.js';
 import { toolchains, type Toolchain } from './toolchains.js';
 
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   }
   if (only.includes('hangs')) {
     const plain = tcs.filter((t) => !t.leakProfile);
-    await ensure('hangs', ['deadlock/main.go', 'sigquit-lock/main.go', 'timeout/drain.go', 'timeout/drain_test.go'].map((f) => join(here, 'hangs', f)), versions, () =>
+    await ensure('hangs', ['deadlock/main.go', 'sigquit-lock/main.go', 'sigquit-lone/main.go', 'timeout/drain.go', 'timeout/drain_test.go', 'expect.json'].map((f) => join(here, 'hangs', f)), versions, () =>
       generateHangs(cache, plain, log),
     );
     const h = hangCorpus(cache, plain.map((t) => t.name));
@@ -106,6 +106,8 @@ async function main(): Promise<void> {
 
   writeFileSync(join(cache, 'report.json'), JSON.stringify({ rows, ...report }, null, 1));
   console.log(renderTable(rows));
+  console.log('');
+  console.log(renderTargets(rows));
   console.log('');
   console.log(`GoKer: Go's goroutine leak scenarios (${versions}), each with an HTTP server + ${4} keep-alive connections, 8 idle workers, a ticker and a signal loop; t1 after one run, t2 after ${K} more.`);
   console.log('recall: observed expected leaks with a high/medium finding in the top n+2; false: high/medium findings on harness goroutines, no-leak scenarios or healthy services (noise rows: summed over simulated ages 0, 2 h, 1 day for debug2/leak).');

@@ -125,3 +125,33 @@ export function renderTable(rows: Row[]): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
   return [line(head), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n');
 }
+
+/** Issue 8's targets, one line each, with the measured values (for the closing note). */
+export function renderTargets(rows: Row[]): string {
+  const pctOf = (r: Row | undefined) => (r && r.observed ? `${((100 * r.found) / r.observed).toFixed(1)}%` : '—');
+  const get = (corpus: string, go: string, format: string, mode: string) => rows.find((r) => r.corpus === corpus && r.go === go && r.format === format && r.mode === mode);
+  const gos = [...new Set(rows.filter((r) => r.corpus === 'goker').map((r) => r.go))];
+  const lines: string[] = [];
+  const goker = (format: string, mode: string) =>
+    gos.map((g) => get('goker', g, format, mode)).filter((r): r is Row => r !== undefined);
+  const sum = (rs: Row[], pick: (r: Row) => number) => rs.reduce((n, r) => n + pick(r), 0);
+  if (gos.length) {
+    const d = goker('debug2', 'diff');
+    lines.push(`GoKer diff, debug=2 (≥97% each Go, 0 false): ${d.map((r) => `${r.go} ${pctOf(r)}`).join(', ')}; false ${sum(d, (r) => r.falses)}`);
+    const s = goker('debug2', 'single');
+    lines.push(`GoKer single, debug=2 (≥90% on 1.26, ≥80% on 1.19, 0 false): ${s.map((r) => `${r.go} ${pctOf(r)}`).join(', ')}; false ${sum(s, (r) => r.falses)}`);
+    const ag = [...goker('debug1', 'diff'), ...goker('proto', 'diff')];
+    lines.push(`GoKer diff, debug=1 / proto agree with debug=2 (≥95%): ${ag.map((r) => `${r.go} ${r.format} ${r.agree ? ((100 * r.agree.same) / Math.max(1, r.agree.of)).toFixed(1) : '—'}%`).join(', ')}`);
+  }
+  const noise = rows.filter((r) => r.corpus === 'noise');
+  if (noise.length) {
+    for (const mode of ['single', 'diff', 'series']) {
+      const rs = noise.filter((r) => r.mode === mode);
+      const hidden = mode === 'diff' ? '' : `; hidden leaks found ${sum(rs, (r) => r.found)}/${sum(rs, (r) => r.observed)} (${mode === 'series' ? '100%' : '≥80%'})`;
+      lines.push(`Noise ${mode}: high/medium on healthy noise ${sum(rs, (r) => r.falses)} (0, any age)${hidden}`);
+    }
+  }
+  const hangs = rows.filter((r) => r.corpus === 'hangs');
+  if (hangs.length) lines.push(`Hangs: stuck goroutine named in ${sum(hangs, (r) => r.found)}/${sum(hangs, (r) => r.observed)} dumps (100%)`);
+  return lines.join('\n');
+}
