@@ -36,7 +36,7 @@ describe('outside text is escaped everywhere', () => {
     try {
       const responseUrl = h.slack.responseUrl();
       await h.command({ text: 'snapshot svc-order', channel: 'C0HOSTILE', responseUrl });
-      const parent = await h.slack.waitFor('the failed parent', () => h.slack.parents('C0HOSTILE').find((m) => /capture failed/.test(m.text)));
+      const parent = await h.slack.waitFor('the failed parent', () => h.slack.parents('C0HOSTILE').find((m) => /capture failed/i.test(m.text)));
       const reply = await h.slack.waitFor('the reply to the requester', () => h.slack.responsesTo(responseUrl)[0]);
       const thread = h.slack.replies('C0HOSTILE', parent.ts);
       assert.ok(thread.length > 0, 'the failure is explained in the thread');
