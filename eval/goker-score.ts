@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { analyze, compare, parseDump, type Analysis, type Finding, type Snapshot } from '../src/engine/index.js';
 import { leakString, type GoScenario } from './gotable.js';
-import { coversGoLeak, isStrong, stacksOf } from './match.js';
+import { coversGoLeak, isStrong, labelOf, stacksOf, type LabelledFinding } from './match.js';
 import { readGoroutines } from './truth.js';
 
 export type GokerFormat = 'debug2' | 'debug1' | 'proto' | 'leak';
@@ -32,6 +32,8 @@ export interface GokerOutcome {
   falses: string[];
   /** Strong findings on scenario code that match no table entry (informational). */
   others: string[];
+  /** Every finding (any confidence) with what it really was and the evidence the engine cited. */
+  labelled: LabelledFinding[];
 }
 
 /** Harness code in the driver: the background goroutines a service has, and main. */
@@ -71,16 +73,19 @@ export function scoreGoker(dir: string, table: GoScenario[], formats: GokerForma
       for (const mode of GOKER_MODES) {
         const a: Analysis = mode === 'single' ? analyze(s2, { maxFindings: 1000 }) : compare([s1, s2], { maxFindings: 1000 });
         const top = a.findings.slice(0, n + 2).filter((f) => isStrong(f.confidence));
-        const strong = a.findings.filter((f) => isStrong(f.confidence));
         const leaks = observed.map((src) => ({ leak: src, found: top.some((f) => coversGoLeak(f, new RegExp(src))) }));
         const falses: string[] = [];
         const others: string[] = [];
-        for (const f of strong) {
+        const labelled: LabelledFinding[] = [];
+        for (const f of a.findings) {
           const scenario = stacksOf(f).some((st) => st.some((x) => isScenarioFunc(x.func))) || (f.createdBy !== null && isScenarioFunc(f.createdBy.func));
-          if (!scenario || s.leaks.length === 0) falses.push(describe(f));
-          else if (!s.leaks.some((src) => coversGoLeak(f, new RegExp(src)))) others.push(describe(f));
+          const label = !scenario || s.leaks.length === 0 ? 'false' : s.leaks.some((src) => coversGoLeak(f, new RegExp(src))) ? 'leak' : 'other';
+          labelled.push(labelOf(f, label));
+          if (!isStrong(f.confidence)) continue;
+          if (label === 'false') falses.push(describe(f));
+          else if (label === 'other') others.push(describe(f));
         }
-        out.push({ scenario: s.name, format, mode, leaks, falses, others });
+        out.push({ scenario: s.name, format, mode, leaks, falses, others, labelled });
       }
     }
   }

@@ -65,3 +65,15 @@ export function namesFunc(f: Finding, func: string | RegExp): boolean {
   const hit = (name: string) => (typeof func === 'string' ? name === func : func.test(name));
   return stacksOf(f).some((st) => st.some((x) => hit(x.func)));
 }
+
+/** A finding as the evidence statistics see it: what it really was, how sure the engine was, and the
+ *  evidence rows it cited (Finding.evidence). */
+export interface LabelledFinding {
+  label: 'leak' | 'false' | 'other';
+  confidence: Confidence;
+  signals: string[];
+}
+
+export function labelOf(f: Finding, label: LabelledFinding['label']): LabelledFinding {
+  return { label, confidence: f.confidence, signals: (f.evidence ?? []).map((e) => `${e.signal}${e.points >= 0 ? '+' : ''}${e.points}`) };
+}

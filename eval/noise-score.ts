@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { compare, parseDump, type Finding, type Snapshot } from '../src/engine/index.js';
 import { ageDump, steadyIds } from './age.js';
-import { isStrong, namesFunc } from './match.js';
+import { isStrong, labelOf, namesFunc, type LabelledFinding } from './match.js';
 
 export type NoiseFormat = 'debug2' | 'debug1' | 'proto' | 'leak';
 export type NoiseMode = 'single' | 'diff' | 'series';
@@ -32,6 +32,8 @@ export interface NoiseOutcome {
   found: number;
   /** Strong findings not on the hidden leak. */
   falses: string[];
+  /** Every finding (any confidence), labelled. */
+  labelled: LabelledFinding[];
 }
 
 function text(path: string): string {
@@ -64,7 +66,7 @@ export function scoreNoise(cases: NoiseCase[], formats: NoiseFormat[] = ['debug2
           raw ? parseDump(ageDump(raw[i]!, oldIds, age), { capturedAt: m.capturedAt }) : parseDump(readFileSync(paths[i]!), { capturedAt: m.capturedAt }),
         );
         for (const mode of NOISE_MODES) {
-          const o: NoiseOutcome = { program: c.program, toolchain: c.toolchain, format, mode, age, analyses: 0, found: 0, falses: [] };
+          const o: NoiseOutcome = { program: c.program, toolchain: c.toolchain, format, mode, age, analyses: 0, found: 0, falses: [], labelled: [] };
           for (const w of windows(snaps.length, mode, c.expectFunc !== null)) {
             const a = compare(w.map((i) => snaps[i]!), { maxFindings: 1000 });
             o.analyses++;
@@ -72,6 +74,7 @@ export function scoreNoise(cases: NoiseCase[], formats: NoiseFormat[] = ['debug2
             const hits = (f: Finding) => c.expectFunc !== null && namesFunc(f, c.expectFunc);
             if (a.findings.slice(0, 3).some((f) => isStrong(f.confidence) && hits(f))) o.found++;
             for (const f of strong) if (!hits(f)) o.falses.push(`${w.map((i) => `t${i}`).join('+')}: ${describe(f)}`);
+            for (const f of a.findings) o.labelled.push(labelOf(f, hits(f) ? 'leak' : 'false'));
           }
           out.push(o);
         }

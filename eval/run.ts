@@ -5,6 +5,7 @@
 //   npm run eval -- --regen           # regenerate every dump first
 //   npm run eval -- --only goker      # one corpus (goker, noise, hangs)
 //   npm run eval -- --verbose         # list every miss and false finding
+//   npm run eval -- --evidence        # each evidence row: on how many real leaks, on how many non-leaks
 //   npm run eval -- --export-subset   # refresh eval/subset (the CI subset) and its floors
 //
 // Dumps go to eval/.cache (gitignored); eval/.cache/report.json holds every outcome for inspection.
@@ -20,7 +21,7 @@ import { gokerCorpus, hangCorpus, noiseCorpus } from './corpus.js';
 import { generateHangs, type HangOutcome } from './hangs.js';
 import { generateNoise, NOISE_SCENARIOS } from './noise-gen.js';
 import type { NoiseOutcome } from './noise-score.js';
-import { renderTable, renderTargets, type Row } from './summary.js';
+import { renderEvidence, renderTable, renderTargets, type Row } from './summary.js';
 import { exportSubset } from './subset.js';
 import { toolchains, type Toolchain } from './toolchains.js';
 
@@ -113,6 +114,10 @@ async function main(): Promise<void> {
   console.log('recall: observed expected leaks with a high/medium finding in the top n+2; false: high/medium findings on harness goroutines, no-leak scenarios or healthy services (noise rows: summed over simulated ages 0, 2 h, 1 day for debug2/leak).');
   for (const n of report.notes) console.log(`note: ${n}`);
   console.log(`load average while scoring: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores)`);
+  if (flag('--evidence')) {
+    console.log('');
+    console.log(renderEvidence([...Object.values(report.goker).flat().flatMap((o) => o.labelled), ...report.noise.flatMap((o) => o.labelled)]));
+  }
   if (flag('--verbose')) printMisses(report);
   else console.log(`details (every miss and false finding): eval/.cache/report.json or --verbose`);
   if (flag('--export-subset')) exportSubset(cache, rows, log);

@@ -1,6 +1,7 @@
 // Outcomes → one row per corpus × Go version × format × mode, with issue 8's target beside each.
 import type { GokerOutcome } from './goker-score.js';
 import type { HangOutcome } from './hangs.js';
+import type { LabelledFinding } from './match.js';
 import type { NoiseOutcome } from './noise-score.js';
 
 export interface Row {
@@ -154,4 +155,29 @@ export function renderTargets(rows: Row[]): string {
   const hangs = rows.filter((r) => r.corpus === 'hangs');
   if (hangs.length) lines.push(`Hangs: stuck goroutine named in ${sum(hangs, (r) => r.found)}/${sum(hangs, (r) => r.observed)} dumps (100%)`);
   return lines.join('\n');
+}
+
+/** Per evidence row (signal and points as the engine cited it): on how many findings that were real
+ *  leaks, and on how many that were not (harness, no-leak scenarios, healthy noise), with the share at
+ *  high/medium. What the README's evidence table can be calibrated on. */
+export function renderEvidence(all: LabelledFinding[]): string {
+  const by = new Map<string, { leak: number; notLeak: number; strongNot: number }>();
+  for (const f of all) {
+    if (f.label === 'other') continue;
+    for (const s of f.signals.length ? f.signals : ['(none)']) {
+      const e = by.get(s) ?? { leak: 0, notLeak: 0, strongNot: 0 };
+      if (f.label === 'leak') e.leak++;
+      else {
+        e.notLeak++;
+        if (f.confidence !== 'low') e.strongNot++;
+      }
+      by.set(s, e);
+    }
+  }
+  const rows = [...by.entries()].sort((a, b) => b[1].leak + b[1].notLeak - (a[1].leak + a[1].notLeak));
+  const head = ['evidence', 'on leaks', 'on non-leaks', 'of those high/medium', 'leak share'];
+  const body = rows.map(([s, e]) => [s, String(e.leak), String(e.notLeak), String(e.strongNot), `${((100 * e.leak) / Math.max(1, e.leak + e.notLeak)).toFixed(0)}%`]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i]!)).join('  ').trimEnd();
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n');
 }
