@@ -239,14 +239,18 @@ const shortName = (func: string) => func.slice(func.lastIndexOf('/') + 1);
 /** Each path with the outermost frame of the service's own code that the other paths lack. */
 function callPaths(list: Finding[]): CallPath[] {
   const text = (f: Frame) => `${f.func} ${f.file}:${f.line}`;
-  const own = list.map((f) => f.frames.filter((fr) => !isStdFrame(fr)));
-  return list.map((f, i) => {
-    const others = new Set(own.flatMap((fr, j) => (j === i ? [] : fr.map(text))));
-    const mine = own[i]!;
+  // How many paths hold each frame (and each creator): one pass, so hundreds of paths stay linear.
+  const own = list.map((f) => new Set(f.frames.filter((fr) => !isStdFrame(fr)).map(text)));
+  const paths = new Map<string, number>();
+  for (const set of own) for (const t of set) paths.set(t, (paths.get(t) ?? 0) + 1);
+  const creators = new Map<string, number>();
+  for (const f of list) if (f.createdBy) creators.set(text(f.createdBy), (creators.get(text(f.createdBy)) ?? 0) + 1);
+  return list.map((f) => {
     let distinct: Frame | null = null;
-    for (const fr of mine) if (!others.has(text(fr))) distinct = fr; // outermost wins: frames are innermost first
+    // outermost wins: frames are innermost first; a frame only this path holds has a count of 1
+    for (const fr of f.frames) if (!isStdFrame(fr) && paths.get(text(fr)) === 1) distinct = fr;
     // A path may differ only by its creator (same frames, started elsewhere).
-    if (!distinct && f.createdBy && !list.some((o, j) => j !== i && o.createdBy && text(o.createdBy) === text(f.createdBy!))) distinct = f.createdBy;
+    if (!distinct && f.createdBy && creators.get(text(f.createdBy)) === 1) distinct = f.createdBy;
     return { count: f.after, site: f.site, distinct: distinct ?? f.site, createdBy: f.createdBy, confidence: f.confidence };
   });
 }
