@@ -119,6 +119,45 @@ export function blockActionsPayload(a: ActionInput): Record<string, unknown> {
   };
 }
 
+/** POSTs an Events API callback (JSON body, signed like Slack does) wrapping `event`. */
+export function sendEvent(eventsUrl: string, secret: string, event: Record<string, unknown>, opts: SignOptions = {}): Promise<SlackHttpResult> {
+  const body = JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T0STUB',
+    api_app_id: 'A0LEAKBOT',
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}${Math.random().toString(36).slice(2, 8)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: { event_ts: `${Date.now() / 1000}`, ...event },
+  });
+  return postRaw(eventsUrl, { ...signedHeaders(secret, body, opts), 'content-type': 'application/json' }, body);
+}
+
+export interface ShortcutInput {
+  callbackId: string;
+  channel: string;
+  user?: string;
+  message: { ts: string; thread_ts?: string; text?: string; files?: Array<{ id: string }>; user?: string };
+  responseUrl?: string;
+}
+
+/** The message_action payload Slack sends when someone runs a message shortcut. */
+export function messageActionPayload(s: ShortcutInput): Record<string, unknown> {
+  return {
+    type: 'message_action',
+    callback_id: s.callbackId,
+    trigger_id: `${Date.now()}.trigger`,
+    action_ts: `${Date.now() / 1000}`,
+    team: { id: 'T0STUB', domain: 'stub' },
+    user: { id: s.user ?? 'U0ALICE', name: 'alice', team_id: 'T0STUB' },
+    channel: { id: s.channel, name: 'incident' },
+    message_ts: s.message.ts,
+    message: { type: 'message', user: s.message.user ?? 'U0ALICE', text: s.message.text ?? '', ...s.message },
+    response_url: s.responseUrl ?? 'https://hooks.slack.invalid/actions/none',
+    token: 'deprecated-verification-token',
+  };
+}
+
 /** POSTs an interaction (payload=JSON) to `eventsUrl`. */
 export function sendAction(eventsUrl: string, secret: string, a: ActionInput | Record<string, unknown>, opts: SignOptions = {}): Promise<SlackHttpResult> {
   const payload = 'actionId' in a ? blockActionsPayload(a as ActionInput) : a;

@@ -1,7 +1,8 @@
 // The Slack stand-in: a loopback HTTP server answering the Web API methods leakbot calls (the only
 // stand-in our tests allow). It checks the bot token, keeps channels' messages (posts, updates,
 // thread replies, metadata), records every call in order with parsed arguments, accepts
-// files.uploadV2's three steps, hands out response_url endpoints and records what is POSTed to
+// files.uploadV2's three steps, serves files people shared (files.info + url_private_download,
+// bot token only), hands out response_url endpoints and records what is POSTed to
 // them, and can inject failures (an error code or a 429 with Retry-After) for the next N calls.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -39,6 +40,20 @@ export interface StubUpload {
   completed: boolean;
 }
 
+/** A file someone shared in Slack (what files.info returns and the file host serves). */
+export interface StubSharedFile {
+  id: string;
+  name: string;
+  mimetype: string;
+  filetype: string;
+  user: string;
+  content: Buffer;
+  /** Overrides url_private_download (e.g. a URL outside Slack's file host). */
+  url?: string;
+  /** channel → shares (ts of the message, thread_ts when shared into a thread). */
+  shares: Record<string, Array<{ ts: string; thread_ts?: string }>>;
+}
+
 export interface ResponseUrlPost {
   id: string;
   body: Record<string, unknown>;
@@ -65,6 +80,13 @@ export interface SlackStub {
   responseUrl(): string;
   responsesTo(url: string): ResponseUrlPost[];
   responses: ResponseUrlPost[];
+  /** Shares a file from a user into a channel (or a thread): the stand-in's files.info answers for
+   *  it and its url_private_download serves `content` to the bot token only. Returns the file and
+   *  the message that carries it (posted in the channel, by `user`). */
+  shareFile(f: { name: string; content: string | Buffer; channel: string; user?: string; threadTs?: string; mimetype?: string; filetype?: string; url?: string }): { file: StubSharedFile; message: StubMessage };
+  sharedFiles: StubSharedFile[];
+  /** The bot's downloads of shared files: path and the token presented. */
+  downloads: Array<{ fileId: string; token: string | null; status: number }>;
   /** The next n calls of `method` fail as given. */
   failNext(method: string, n: number, failure: Failure): void;
   /** Channels where chat.postMessage answers not_in_channel. */
@@ -97,6 +119,8 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   const calls: SlackCall[] = [];
   const store = new Map<string, StubMessage[]>();
   const uploads: StubUpload[] = [];
+  const sharedFiles: StubSharedFile[] = [];
+  const downloads: Array<{ fileId: string; token: string | null; status: number }> = [];
   const responses: ResponseUrlPost[] = [];
   const failures = new Map<string, Failure[]>();
   const notInChannel = new Set<string>();
@@ -176,6 +200,21 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       }
       case 'users.info':
         return { ok: true, user: { id: String(args.user), name: String(args.user).toLowerCase(), real_name: `User ${String(args.user)}`, tz: 'UTC' } };
+      case 'files.info': {
+        const f = sharedFiles.find((x) => x.id === String(args.file));
+        if (!f) return { ok: false, error: 'file_not_found' };
+        const priv = Object.fromEntries(Object.entries(f.shares).filter(([c]) => !c.startsWith('C')));
+        const pub = Object.fromEntries(Object.entries(f.shares).filter(([c]) => c.startsWith('C')));
+        return {
+          ok: true,
+          file: {
+            id: f.id, name: f.name, title: f.name, mimetype: f.mimetype, filetype: f.filetype, size: f.content.length, user: f.user,
+            url_private: f.url ?? `${base}/files-pri/T0STUB-${f.id}/${encodeURIComponent(f.name)}`,
+            url_private_download: f.url ?? `${base}/files-pri/T0STUB-${f.id}/download/${encodeURIComponent(f.name)}`,
+            shares: { ...(Object.keys(pub).length ? { public: pub } : {}), ...(Object.keys(priv).length ? { private: priv } : {}) },
+          },
+        };
+      }
       case 'files.getUploadURLExternal': {
         if (!args.filename || !args.length) return { ok: false, error: 'invalid_arguments' };
         idCounter += 1;
@@ -242,6 +281,21 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
         calls.push({ method: 'upload', args: { fileId, bytes: u.content.length }, at: Date.now(), token: bearer(req) });
         res.writeHead(200, { 'content-type': 'text/plain' });
         return res.end(`OK - ${u.content.length}`);
+      }
+      const dl = /^\/files-pri\/T0STUB-([A-Z0-9]+)\//.exec(url.pathname);
+      if (dl) {
+        const f = sharedFiles.find((x) => x.id === dl[1]);
+        const presented = bearer(req);
+        // Like Slack: without the bot token the file host answers a login page, not the file.
+        const status = f ? 200 : 404;
+        downloads.push({ fileId: dl[1]!, token: presented, status });
+        if (!f) return reply(404, { ok: false });
+        if (presented !== token) {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          return res.end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>');
+        }
+        res.writeHead(200, { 'content-type': f.mimetype, 'content-length': String(f.content.length) });
+        return res.end(f.content);
       }
       if (!url.pathname.startsWith('/api/')) return reply(404, { ok: false, error: 'not_found' });
       const method = url.pathname.slice('/api/'.length);
@@ -322,6 +376,24 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     },
     responsesTo: (u) => responses.filter((r) => u.endsWith(`/response/${r.id}`)),
     responses,
+    sharedFiles,
+    downloads,
+    shareFile(f) {
+      idCounter += 1;
+      const id = `F0SHARED${idCounter}`;
+      const user = f.user ?? 'U0ALICE';
+      const ts = nextTs();
+      const message: StubMessage = { channel: f.channel, ts, ...(f.threadTs ? { thread_ts: f.threadTs } : {}), text: '', versions: [{ text: '' }], user };
+      if (!store.has(f.channel)) store.set(f.channel, []);
+      store.get(f.channel)!.push(message);
+      const file: StubSharedFile = {
+        id, name: f.name, user, mimetype: f.mimetype ?? 'text/plain', filetype: f.filetype ?? 'text',
+        content: Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content), ...(f.url ? { url: f.url } : {}),
+        shares: { [f.channel]: [{ ts, ...(f.threadTs ? { thread_ts: f.threadTs } : {}) }] },
+      };
+      sharedFiles.push(file);
+      return { file, message };
+    },
     failNext(method, n, failure) {
       const q = failures.get(method) ?? [];
       for (let i = 0; i < n; i++) q.push(failure);
@@ -372,6 +444,8 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       calls.length = 0;
       store.clear();
       uploads.length = 0;
+      sharedFiles.length = 0;
+      downloads.length = 0;
       responses.length = 0;
       failures.clear();
       notInChannel.clear();
