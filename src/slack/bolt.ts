@@ -8,6 +8,8 @@ import { slackLogger } from '../log.js';
 import { isRedisUnavailable } from '../store/redis.js';
 import { accessDenied, dispatchCommand, REDIS_DOWN_TEXT } from './dispatch.js';
 import type { ActionInvocation } from './actions.js';
+import { DUMP_SHORTCUT_ID, enqueueDump, isDirectMessage } from '../flows/dump.js';
+import { HELD_TEXT } from '../flows/index.js';
 
 export interface BoltParts {
   app: App;
@@ -115,8 +117,75 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
     if (text) await ctx.poster.respond(inv.responseUrl, { text, response_type: 'ephemeral', replace_original: false });
   });
 
+  registerDumpListeners(ctx, app);
+
   app.error(async (err) => {
     ctx.log.error({ err: (err as Error).message }, 'bolt error');
   });
   return { app, http, socket };
+}
+
+/** Max files of one message analysed (each is one job). */
+const MAX_FILES_PER_MESSAGE = 3;
+
+/**
+ * Dumps handed over in Slack (issue 9): file_shared and message events with files (a leakbot
+ * thread or a DM; the job checks which), and the "Analyze goroutine dump" message shortcut. Each
+ * only enqueues (Redis) so the ack stays inside Slack's 3 s; the bot's own uploads are ignored.
+ */
+function registerDumpListeners(ctx: LeakbotContext, app: App): void {
+  const analyze = () => ctx.commands.get('analyze');
+  const allowedPassive = (user: string, channel: string): boolean => !accessDenied(ctx, analyze(), user, channel);
+
+  app.event('file_shared', async ({ event, context }) => {
+    const e = event as unknown as { file_id?: string; user_id?: string; channel_id?: string };
+    if (!e.file_id || !e.channel_id || !e.user_id || e.user_id === context.botUserId) return;
+    if (!allowedPassive(e.user_id, e.channel_id)) return;
+    await enqueueDump(ctx, { fileId: e.file_id, channel: e.channel_id, requester: { user: e.user_id, channel: e.channel_id }, passive: true });
+  });
+
+  app.event('message', async ({ event, context }) => {
+    const m = event as unknown as { channel?: string; user?: string; bot_id?: string; ts?: string; thread_ts?: string; files?: Array<{ id?: string }> };
+    if (!m.files?.length || !m.channel || !m.user || !m.ts || m.bot_id || m.user === context.botUserId) return;
+    // In a channel only files inside a thread can be in a leakbot thread; the job checks which.
+    if (!m.thread_ts && !isDirectMessage(m.channel)) return;
+    if (!allowedPassive(m.user, m.channel)) return;
+    for (const f of m.files.slice(0, MAX_FILES_PER_MESSAGE)) {
+      if (f.id) await enqueueDump(ctx, { fileId: f.id, channel: m.channel, threadTs: m.thread_ts ?? m.ts, requester: { user: m.user, channel: m.channel }, passive: true });
+    }
+  });
+
+  app.shortcut(DUMP_SHORTCUT_ID, async ({ ack, shortcut, context }) => {
+    await ack();
+    const requestId = (context as { requestId?: string }).requestId ?? randomUUID();
+    const s = shortcut as unknown as {
+      type?: string;
+      user?: { id?: string };
+      channel?: { id?: string };
+      message?: { ts?: string; thread_ts?: string; text?: string; files?: Array<{ id?: string }> };
+      response_url?: string;
+    };
+    const user = s.user?.id ?? '';
+    const channel = s.channel?.id ?? '';
+    const msg = s.message;
+    const reply = (text: string) => ctx.poster.respond(s.response_url, { text, response_type: 'ephemeral', replace_original: false });
+    if (s.type !== 'message_action' || !channel || !msg?.ts) return void (await reply('Run *Analyze goroutine dump* from the ⋯ menu of a message that holds a dump.'));
+    const denied = accessDenied(ctx, analyze(), user, channel);
+    if (denied) return void (await reply(denied));
+    const base = { channel, threadTs: msg.thread_ts ?? msg.ts, requester: { user, channel, requestId, ...(s.response_url ? { responseUrl: s.response_url } : {}) }, passive: false };
+    const files = (msg.files ?? []).filter((f) => f.id).slice(0, MAX_FILES_PER_MESSAGE);
+    const text = msg.text ?? '';
+    if (files.length === 0 && !/goroutine|\.go:\d+|created by/.test(text)) {
+      return void (await reply('This message holds no file and no goroutine dump I can see. Run the shortcut on a message with a pasted dump or an attached dump file.'));
+    }
+    let held = false;
+    try {
+      if (files.length) for (const f of files) held = (await enqueueDump(ctx, { ...base, fileId: f.id! })) === 'held' || held;
+      else held = (await enqueueDump(ctx, { ...base, text })) === 'held';
+    } catch (err) {
+      ctx.log.child({ requestId }).warn({ err }, 'dump shortcut: could not enqueue');
+      return void (await reply(isRedisUnavailable(err) ? REDIS_DOWN_TEXT : `Sorry, that failed unexpectedly (request ${requestId}).`));
+    }
+    await reply(held ? HELD_TEXT : 'Analysing the dump; the findings will appear in the thread of that message.');
+  });
 }

@@ -1,0 +1,134 @@
+// Dumps handed to leakbot in Slack: a file dropped in a leakbot thread or a DM, or the "Analyze
+// goroutine dump" message shortcut on a message holding a pasted dump or a file. The web side only
+// acknowledges and enqueues a 'dump.analyze' job (Slack's 3 s); the worker fetches the file from
+// Slack, reads it with the same decode limits and worker threads as a capture, and posts the
+// findings into the thread the dump came from.
+import type { LeakbotContext } from '../context.js';
+import { DumpFormatError, renderBlocks, type Analysis } from '../engine/index.js';
+import type { JobInfo } from '../queue/processors.js';
+import type { Requester } from '../queue/jobs.js';
+import { ProfileLimitError } from '../capture/limits.js';
+import { downloadSlackFile, fileInfo, isClearlyNotADump, SlackFileError, type SlackFile } from '../slack/files.js';
+import { createSlackClient } from '../slack/poster.js';
+import { quoteOutside } from '../slack/text.js';
+
+declare module '../queue/jobs.js' {
+  interface JobPayloads {
+    'dump.analyze': DumpJob;
+  }
+}
+
+/** callback_id of the message shortcut (manifest.yml). */
+export const DUMP_SHORTCUT_ID = 'analyze_goroutine_dump';
+
+/** Same cap as a capture's default maxBytes (src/config/schema.ts). */
+export const DUMP_MAX_BYTES = 64 * 1024 * 1024;
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+export interface DumpJob {
+  /** A Slack file id (file events, or a file on the message a shortcut ran on). */
+  fileId?: string;
+  /** A dump pasted in a message (shortcut), as Slack delivers the text. */
+  text?: string;
+  channel: string;
+  /** The thread to answer in; for a file event it is found from the file's shares. */
+  threadTs?: string;
+  requester: Requester;
+  /** File events: act only in a leakbot thread or a DM, and stay silent about non-dumps. The
+   *  shortcut is an explicit request: always answered. */
+  passive: boolean;
+}
+
+/** Where a file shared in `channel` lives: the thread of its share there (or the share message). */
+export function shareThread(file: Pick<SlackFile, 'shares'>, channel: string): string | null {
+  const s = file.shares[channel]?.[0];
+  return s ? (s.threadTs ?? s.ts) : null;
+}
+
+/** A direct message with the bot (Slack ids: D… for DMs). */
+export const isDirectMessage = (channel: string): boolean => channel.startsWith('D');
+
+/** Text of a Slack message holding a pasted dump → the dump: Slack's &amp; &lt; &gt; decoded and
+ *  ``` fences removed (https://api.slack.com/reference/surfaces/formatting#escaping). */
+export function pastedDump(text: string): string {
+  return text
+    .replace(/^\s*```\s*$/gm, '')
+    .replace(/^```|```$/gm, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+export async function processDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): Promise<void> {
+  const d = job.data;
+  const client = createSlackClient(ctx.env.slackBotToken, ctx.env.slackApiUrl, job.log);
+  let file: SlackFile | null = null;
+  let threadTs = d.threadTs ?? null;
+  if (d.fileId) {
+    try {
+      file = await fileInfo(client, d.fileId);
+    } catch (err) {
+      if (err instanceof SlackFileError && d.passive) return;
+      if (err instanceof SlackFileError) return answer(ctx, d, threadTs, `:x: ${quoteOutside(err.message)}`, job.id);
+      throw err;
+    }
+    threadTs ??= shareThread(file, d.channel);
+    if (isClearlyNotADump(file)) {
+      if (!d.passive) await answer(ctx, d, threadTs, `:x: ${quoteOutside(file.name, 120)} is not a goroutine dump (${quoteOutside(file.mimetype || file.filetype, 60)}).`, job.id);
+      return;
+    }
+  }
+  if (!threadTs) return;
+  if (d.passive && !isDirectMessage(d.channel) && !(await ctx.threads.get(d.channel, threadTs))) {
+    job.log.debug({ channel: d.channel }, 'file outside a leakbot thread: ignored');
+    return;
+  }
+  const name = file ? file.name : 'pasted dump';
+  let bytes: Buffer;
+  try {
+    bytes = file
+      ? await downloadSlackFile(file, { botToken: ctx.env.slackBotToken, apiUrl: ctx.env.slackApiUrl, maxBytes: DUMP_MAX_BYTES, timeoutMs: DOWNLOAD_TIMEOUT_MS, signal: job.signal })
+      : Buffer.from(pastedDump(d.text ?? ''), 'utf8');
+  } catch (err) {
+    if (err instanceof SlackFileError) return answer(ctx, d, threadTs, `:x: ${quoteOutside(err.message)}`, job.id);
+    throw err;
+  }
+  let analysis: Analysis;
+  try {
+    const snapshot = await ctx.analysis.decode(bytes, { capturedAt: Date.now(), maxBytes: DUMP_MAX_BYTES });
+    analysis = await ctx.analysis.analyze([snapshot], { ignore: ctx.config.ignore });
+  } catch (err) {
+    if (err instanceof DumpFormatError || err instanceof ProfileLimitError) {
+      return answer(ctx, d, threadTs, `:x: I could not read ${quoteOutside(name, 120)} as a goroutine dump: ${quoteOutside((err as Error).message, 600)}`, job.id);
+    }
+    throw err;
+  }
+  const rendered = renderBlocks(analysis, { title: `Goroutine dump: ${name}` });
+  const blocks = [...rendered.blocks.slice(0, 49), { type: 'context', elements: [{ type: 'mrkdwn', text: `Dump handed over by <@${d.requester.user}>; analysed on its own (no earlier snapshot to compare with).` }] }];
+  await ctx.poster.post(`dump:${job.id}:findings`, { channel: d.channel, threadTs, text: rendered.text, blocks });
+  if (rendered.overflowMarkdown) {
+    await ctx.poster.upload(`dump:${job.id}:overflow`, {
+      channel: d.channel,
+      threadTs,
+      filename: 'goroutine-dump-report.md',
+      title: `Full goroutine report: ${name}`,
+      content: rendered.overflowMarkdown,
+      initialComment: 'The findings did not fit in one Slack message; here is the full report.',
+    });
+  }
+  job.log.info({ goroutines: analysis.snapshots[0]?.goroutines, findings: analysis.findings.length, bytes: bytes.length }, 'dump analysed and posted');
+}
+
+/** Says something in the dump's thread, or to the requester when there is no thread. */
+async function answer(ctx: LeakbotContext, d: DumpJob, threadTs: string | null, text: string, jobId: string): Promise<void> {
+  if (threadTs) await ctx.poster.post(`dump:${jobId}:error`, { channel: d.channel, threadTs, text });
+  else await ctx.poster.respond(d.requester.responseUrl, { text, response_type: 'ephemeral' });
+}
+
+/** Enqueues a dump for analysis; the same file in the same conversation is analysed once
+ *  (file_shared and the message event both announce it). Redis I/O only: safe inside Slack's 3 s. */
+export async function enqueueDump(ctx: LeakbotContext, d: DumpJob): Promise<'queued' | 'held'> {
+  const jobId = d.fileId ? `dump-${d.fileId}-${d.channel}` : undefined;
+  const r = await ctx.jobs.enqueue('dump.analyze', d, jobId ? { jobId } : {});
+  return r.status;
+}

@@ -1,0 +1,130 @@
+// Dumps handed to leakbot in Slack, through the Slack stand-in with really signed events: a file
+// dropped in a leakbot thread or a DM (file_shared and message events: analysed once), the
+// "Analyze goroutine dump" shortcut on a pasted dump or a file, `/leak analyze`, and the refusals
+// (a file URL that is not Slack's, a file over the cap, a file outside leakbot's threads).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startGoService, type GoService, type PatternSite } from '../support/go-service.js';
+import { messageActionPayload, sendAction, sendEvent } from '../support/slack-request.js';
+import { SIGNING_SECRET, startHarness, type Harness } from '../e2e/harness.js';
+import { messageText, waitThread } from '../e2e/helpers.js';
+import type { StubMessage } from '../support/slack-stub.js';
+import { DUMP_SHORTCUT_ID } from '../../src/flows/dump.js';
+import { QUEUE_NAME } from '../../src/queue/jobs.js';
+
+describe('dumps handed to the bot in Slack', () => {
+  let go: GoService;
+  let h: Harness;
+  let dump: string;
+  let site: PatternSite;
+  let queue: Queue;
+  let conn: Redis;
+  let thread: StubMessage;
+  before(async () => {
+    go = await startGoService();
+    h = await startHarness({ configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    minIntervalSeconds: 0\n` });
+    await go.leak('chansend', 60);
+    site = (await go.patterns()).chansend;
+    // A real debug=2 dump, as `curl …/debug/pprof/goroutine?debug=2` gives it during an incident.
+    dump = await (await fetch(`${go.url}/debug/pprof/goroutine?debug=2`)).text();
+    await h.command({ text: 'snapshot svc-order', channel: 'C0INC' });
+    thread = (await waitThread(h.slack, 'C0INC', 0)).parent;
+    conn = new Redis(h.redis.url, { maxRetriesPerRequest: null });
+    queue = new Queue(QUEUE_NAME, { connection: conn, prefix: 'leakbot:bull' });
+  });
+  after(async () => {
+    await queue?.close();
+    conn?.disconnect();
+    await h?.close();
+    await go?.stop();
+  });
+
+  const event = (e: Record<string, unknown>) => sendEvent(h.eventsUrl, SIGNING_SECRET, e);
+  const dumpReplies = (channel: string, ts: string) => h.slack.replies(channel, ts).filter((m) => /Goroutine dump/.test(messageText(m)));
+  /** Resolves when the dump job of this file has run, whatever it decided. */
+  const finished = async (fileId: string, channel: string): Promise<Job> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const j = await Job.fromId(queue, `dump-${fileId}-${channel}`);
+      if (j?.finishedOn) return j;
+      if (Date.now() > deadline) throw new Error(`dump job of ${fileId} did not finish`);
+      await sleep(50);
+    }
+  };
+
+  it('a file dropped in a leakbot thread: findings in that thread, once for both events, fetched with the bot token', async () => {
+    const { file, message } = h.slack.shareFile({ name: 'goroutines.txt', content: dump, channel: 'C0INC', threadTs: thread.ts });
+    const [shared, msg] = await Promise.all([
+      event({ type: 'file_shared', file_id: file.id, file: { id: file.id }, user_id: 'U0ALICE', channel_id: 'C0INC' }),
+      event({ type: 'message', subtype: 'file_share', channel: 'C0INC', channel_type: 'channel', user: 'U0ALICE', ts: message.ts, thread_ts: thread.ts, text: '', files: [{ id: file.id }] }),
+    ]);
+    assert.equal(shared.status, 200);
+    assert.equal(msg.status, 200);
+    assert.ok(shared.ms < 3000 && msg.ms < 3000, 'acked inside Slack’s 3 s');
+    const reply = await h.slack.waitFor('findings in the thread', () => dumpReplies('C0INC', thread.ts)[0]);
+    const text = messageText(reply);
+    assert.match(text, new RegExp(`${site.file.split('/').pop()!.replace('.', '\\.')}:${site.line}`), 'points at the leaking line');
+    assert.match(text, /goroutines\.txt/);
+    await finished(file.id, 'C0INC');
+    assert.equal(dumpReplies('C0INC', thread.ts).length, 1, 'file_shared + message: analysed once');
+    assert.deepEqual(h.slack.downloads.filter((d) => d.fileId === file.id).map((d) => d.token), [h.slack.token]);
+  });
+
+  it('a file in a DM: findings in the thread of the file message', async () => {
+    const { file, message } = h.slack.shareFile({ name: 'crash.log', content: `2026-03-01T10:00:00.1234567Z panic: boom\n${dump}`, channel: 'D0DM' });
+    await event({ type: 'file_shared', file_id: file.id, user_id: 'U0ALICE', channel_id: 'D0DM' });
+    const reply = await h.slack.waitFor('findings in the DM thread', () => dumpReplies('D0DM', message.ts)[0]);
+    assert.match(messageText(reply), new RegExp(`:${site.line}`));
+  });
+
+  it('a file outside leakbot threads, or the bot’s own upload, is left alone', async () => {
+    const { file } = h.slack.shareFile({ name: 'other.txt', content: dump, channel: 'C0INC' });
+    await event({ type: 'file_shared', file_id: file.id, user_id: 'U0ALICE', channel_id: 'C0INC' });
+    await finished(file.id, 'C0INC');
+    assert.equal(h.slack.downloads.filter((d) => d.fileId === file.id).length, 0, 'not even downloaded');
+    const own = h.slack.shareFile({ name: 'report.md', content: dump, channel: 'C0INC', threadTs: thread.ts, user: h.slack.botUserId });
+    const r = await event({ type: 'file_shared', file_id: own.file.id, user_id: h.slack.botUserId, channel_id: 'C0INC' });
+    assert.equal(r.status, 200);
+    assert.equal(await Job.fromId(queue, `dump-${own.file.id}-C0INC`), undefined, 'no job for the bot’s own file');
+  });
+
+  it('the shortcut on a pasted dump (Slack-escaped, in a code block): findings in its thread', async () => {
+    const pasted = `\`\`\`${dump.slice(0, 30_000).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}\`\`\``;
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'C0PASTE' }).message.ts;
+    const responseUrl = h.slack.responseUrl();
+    const r = await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0PASTE', message: { ts, text: pasted }, responseUrl }));
+    assert.equal(r.status, 200);
+    const reply = await h.slack.waitFor('findings in the pasted message’s thread', () => dumpReplies('C0PASTE', ts)[0]);
+    assert.match(messageText(reply), /pasted dump/);
+    assert.match(messageText(reply), new RegExp(`:${site.line}`));
+    assert.match(String((await h.slack.waitFor('ack', () => h.slack.responsesTo(responseUrl)[0])).body.text), /Analysing/);
+  });
+
+  it('the shortcut on a file whose URL is not Slack’s: refused, that URL never fetched', async () => {
+    const before = (await go.requests()).length;
+    const { file, message } = h.slack.shareFile({ name: 'dump.txt', content: dump, channel: 'C0INC', threadTs: thread.ts, url: `${go.url}/debug/pprof/goroutine?debug=2` });
+    await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0INC', message: { ts: message.ts, thread_ts: thread.ts, files: [{ id: file.id }] }, responseUrl: h.slack.responseUrl() }));
+    const reply = await h.slack.waitFor('the refusal', () => h.slack.replies('C0INC', thread.ts).find((m) => /not served by Slack/.test(m.text)));
+    assert.match(reply.text, /dump\.txt/);
+    assert.equal((await go.requests()).length, before, 'the typed URL was never requested');
+  });
+
+  it('a file over the capture cap is refused before download', async () => {
+    const { file, message } = h.slack.shareFile({ name: 'huge.txt', content: Buffer.alloc(65 * 1024 * 1024, 0x61), channel: 'C0INC', threadTs: thread.ts });
+    await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0INC', message: { ts: message.ts, thread_ts: thread.ts, files: [{ id: file.id }] } }));
+    const reply = await h.slack.waitFor('the size refusal', () => h.slack.replies('C0INC', thread.ts).find((m) => /huge\.txt is 65 MiB/.test(m.text)));
+    assert.match(reply.text, /up to 64 MiB/);
+    assert.equal(h.slack.downloads.filter((d) => d.fileId === file.id).length, 0);
+  });
+
+  it('/leak analyze explains how', async () => {
+    const r = await h.command({ text: 'analyze', channel: 'C0INC' });
+    assert.match(String(r.json?.text), /Drop the file/);
+    assert.match(String(r.json?.text), /Analyze goroutine dump/);
+    const url = await h.command({ text: 'analyze https://evil.example/dump.txt', channel: 'C0INC' });
+    assert.match(String(url.json?.text), /I do not fetch URLs/);
+  });
+});
