@@ -18,7 +18,7 @@ export function gokerCorpus(root: string, table: GoScenario[], tcs: string[]): {
   for (const tc of tcs) {
     const dir = join(root, 'goker', tc);
     if (!existsSync(dir)) continue;
-    const os = scoreGoker(dir, table, tc.endsWith('-leakprofile') ? ['debug2', 'leak'] : ['debug2', 'debug1', 'proto']);
+    const os = scoreGoker(dir, table, tc.endsWith('-leakprofile') ? ['debug2', 'leak'] : ['debug2', 'debug1', 'proto', 'leak']);
     outcomes[tc] = os;
     rows.push(...gokerRows(tc, os));
   }

@@ -23,7 +23,7 @@ import { generateNoise, NOISE_SCENARIOS } from './noise-gen.js';
 import type { NoiseOutcome } from './noise-score.js';
 import { renderEvidence, renderTable, renderTargets, type Row } from './summary.js';
 import { exportSubset } from './subset.js';
-import { toolchains, type Toolchain } from './toolchains.js';
+import { goroot, toolchains, type Toolchain } from './toolchains.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cache = join(here, '.cache');
@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const report: { goker: Record<string, GokerOutcome[]>; noise: NoiseOutcome[]; hangs: HangOutcome[]; notes: string[] } = { goker: {}, noise: [], hangs: [], notes: [] };
 
-  if (only.includes('goker')) {
+  const tablePath = join(goroot(), 'src/runtime/goroutineleakprofile_test.go');
+  if (only.includes('goker') && !existsSync(tablePath)) report.notes.push(`GoKer skipped: ${tablePath} does not exist (Go's leak scenarios ship with Go ≥ 1.26; put it first on PATH)`);
+  else if (only.includes('goker')) {
     const table = loadTable();
     await ensure('goker', [join(here, 'goker', 'driver.go'), join(here, 'goservice', 'service.go')], `k=${K} ${versions} scenarios=${table.length}`, async () => {
       const r = await generateGoker(cache, tcs, table, log);
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(renderTargets(rows));
   console.log('');
-  console.log(`GoKer: Go's goroutine leak scenarios (${versions}), each with an HTTP server + ${4} keep-alive connections, 8 idle workers, a ticker and a signal loop; t1 after one run, t2 after ${K} more.`);
+  if (rows.some((r) => r.corpus === 'goker')) console.log(`GoKer: Go's goroutine leak scenarios (${versions}), each with an HTTP server + ${4} keep-alive connections, 8 idle workers, a ticker and a signal loop; t1 after one run, t2 after ${K} more.`);
   console.log('recall: observed expected leaks with a high/medium finding in the top n+2; false: high/medium findings on harness goroutines, no-leak scenarios or healthy services (noise rows: summed over simulated ages 0, 2 h, 1 day for debug2/leak).');
   for (const n of report.notes) console.log(`note: ${n}`);
   console.log(`load average while scoring: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores)`);
