@@ -82,6 +82,11 @@ function analyzeOptions(o: OutputOptions): AnalyzeOptions {
 }
 
 async function load(path: string): Promise<Snapshot> {
+  return (await loadAll(path)).at(-1)!;
+}
+
+/** Every dump in the file, oldest first (a paste may hold several one after another). */
+async function loadAll(path: string): Promise<Snapshot[]> {
   if (isUrl(path)) {
     throw new InputError(
       `${path}: analyze reads a dump file, not a URL. For a live service run \`leakbot diff ${path}\` (two captures, compared), ` +
@@ -89,11 +94,11 @@ async function load(path: string): Promise<Snapshot> {
     );
   }
   // The engine is loaded before the file is opened: an open error must find readSnapshot listening.
-  const { readSnapshot, DumpFormatError } = await engine();
+  const { readSnapshots, DumpFormatError } = await engine();
   const source = path === '-' ? process.stdin : createReadStream(path);
   const label = path === '-' ? 'stdin' : path;
   try {
-    return await readSnapshot(source);
+    return await readSnapshots(source);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err instanceof DumpFormatError) throw new InputError(`${label}: ${err.message}`);
@@ -243,7 +248,13 @@ export function buildProgram(): Command {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
         snaps = await captureSeries(before, o.interval, o.header ?? []);
       } else {
-        if (after.length === 0) throw new InputError(isHostPort(before) ? `${before} is not a URL: ${schemeHint(before)}` : 'diff needs at least two dump files (or one URL)');
+        if (after.length === 0) {
+          if (isHostPort(before)) throw new InputError(`${before} is not a URL: ${schemeHint(before)}`);
+          // One file holding several dumps one after another (a pasted series) compares them.
+          snaps = await loadAll(before);
+          if (snaps.length < 2) throw new InputError('diff needs at least two dump files (or one URL, or one file holding several dumps)');
+          return print((await engine()).compare(snaps, analyzeOptions(o)), snaps, o);
+        }
         const { groupFiles } = await import('./dump-series.js');
         let groups;
         try {

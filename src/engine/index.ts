@@ -3,7 +3,7 @@
 // every renderer turns into text for its medium.
 
 export type * from './model.js';
-export { readSnapshot, parseDump, DumpFormatError } from './ingest.js';
+export { readSnapshot, readSnapshots, parseDump, parseDumps, DumpFormatError } from './ingest.js';
 export type { IngestOptions } from './ingest.js';
 export type { AnalyzeOptions } from './rank.js';
 export { analyze, compare } from './rank.js';

@@ -39,6 +39,8 @@ class TextIngest {
   private readonly prefix: PastePrefix | null;
   private readonly format: TextFormat;
   private dumps = 1;
+  /** Builders of the dumps before the last one, oldest first. */
+  private readonly earlier: SnapshotBuilder[] = [];
   private firstRepeat = '';
   bytes = 0;
 
@@ -47,6 +49,7 @@ class TextIngest {
     const emit = (g: Goroutine): void => this.builder.add(g);
     const newDump = (line: number, id?: number): void => {
       if (this.dumps++ === 1) this.firstRepeat = id === undefined ? `a second profile header at line ${line}` : `goroutine ${id} appears again at line ${line}`;
+      this.earlier.push(this.builder);
       this.builder = new SnapshotBuilder();
     };
     this.parser =
@@ -62,14 +65,15 @@ class TextIngest {
     this.splitter.push(chunk);
   }
 
-  finish(opts: IngestOptions, cut: string | null): Snapshot {
+  /** Every dump in the input, oldest first; the last carries the warnings about the input. */
+  finish(opts: IngestOptions, cut: string | null): Snapshot[] {
     this.splitter.end();
     const p = this.parser;
     const report: ParseReport = p instanceof Debug2Parser ? p.end(this.splitter.endedMidLine, this.bytes) : p instanceof Debug1Parser ? p.end(this.splitter.endedMidLine) : p.end();
     const warnings: string[] = [];
     let truncated = report.truncated;
     if (this.dumps > 1) {
-      warnings.push(`input holds ${this.dumps} dumps one after another (${this.firstRepeat}): analysed the last one only; give each dump on its own to compare them`);
+      warnings.push(`input holds ${this.dumps} dumps one after another (${this.firstRepeat}): an analysis reads the last one, \`leakbot diff\` on this input compares them`);
     }
     if (this.prefix !== null && this.prefix.stripped > 0) {
       warnings.push(`removed ${this.prefix.describe()} from ${this.prefix.stripped} line(s) of a pasted dump`);
@@ -92,7 +96,11 @@ class TextIngest {
       );
     }
     const format: DumpFormat = this.format === 'traces' ? 'debug1' : this.format;
-    return snapshot(this.builder, format, report, truncated, warnings, opts);
+    const n = this.earlier.length + 1;
+    const before = this.earlier.map((b, i) =>
+      b.finish({ format, leakProfile: report.leakProfile, capturedAt: null, truncated: false, warnings: [`dump ${i + 1} of ${n} in one input`] }),
+    );
+    return [...before, snapshot(this.builder, format, report, truncated, warnings, opts)];
   }
 }
 
@@ -162,8 +170,15 @@ function gunzipWhole(bytes: Uint8Array, max: number): { out: Buffer; cut: string
 }
 
 /** Parse a whole dump held in memory. Throws DumpFormatError on input that is no goroutine profile
- *  (the message quotes the raw line it saw and names what was expected). */
+ *  (the message quotes the raw line it saw and names what was expected). Of several dumps pasted
+ *  one after another, the last (see parseDumps). */
 export function parseDump(input: Uint8Array | string, opts: IngestOptions = {}): Snapshot {
+  return parseDumps(input, opts).at(-1)!;
+}
+
+/** Every dump in an input that holds several one after another (a goroutine id repeats, or a
+ *  second debug=1 header), oldest first; one element for an ordinary dump. Throws as parseDump. */
+export function parseDumps(input: Uint8Array | string, opts: IngestOptions = {}): Snapshot[] {
   const max = maxOf(opts);
   let bytes: Uint8Array = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   let cut: string | null = null;
@@ -181,7 +196,7 @@ export function parseDump(input: Uint8Array | string, opts: IngestOptions = {}):
       bytes = bytes.subarray(0, max);
       cut = capMessage(max);
     }
-    return parseProtoBytes(bytes, opts, cut, gzipCut);
+    return [parseProtoBytes(bytes, opts, cut, gzipCut)];
   }
   if (!isKind(format)) refuse(bytes, format);
   if (bytes.length > max) {
@@ -195,12 +210,21 @@ export function parseDump(input: Uint8Array | string, opts: IngestOptions = {}):
 }
 
 /** Stream a dump (any format, gzip or not) into a Snapshot. Text formats are parsed as the bytes
- *  arrive; proto is collected first (it is compact: one record per distinct stack). */
+ *  arrive; proto is collected first (it is compact: one record per distinct stack). Of several
+ *  dumps one after another, the last (see readSnapshots). Throws DumpFormatError as parseDump. */
 export async function readSnapshot(
   source: AsyncIterable<Uint8Array> | Uint8Array | string,
   opts: IngestOptions = {},
 ): Promise<Snapshot> {
-  if (typeof source === 'string' || source instanceof Uint8Array) return parseDump(source, opts);
+  return (await readSnapshots(source, opts)).at(-1)!;
+}
+
+/** Every dump of a streamed input, oldest first (see parseDumps). */
+export async function readSnapshots(
+  source: AsyncIterable<Uint8Array> | Uint8Array | string,
+  opts: IngestOptions = {},
+): Promise<Snapshot[]> {
+  if (typeof source === 'string' || source instanceof Uint8Array) return parseDumps(source, opts);
   const max = maxOf(opts);
   let stream: AsyncIterable<Uint8Array> = source;
   let gzipped = false;
@@ -236,7 +260,7 @@ export async function readSnapshot(
       if (gzipError && !cut) cut = `gzip stream ended early (${gzipError}): analysed as far as it goes`;
       return text.finish(opts, cut);
     }
-    return parseProtoBytes(Buffer.concat(parts), opts, cut, gzipError);
+    return [parseProtoBytes(Buffer.concat(parts), opts, cut, gzipError)];
   }
 }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { DumpFormatError, parseDump, readSnapshot } from '../../../src/engine/ingest.js';
+import { DumpFormatError, parseDump, parseDumps, readSnapshot, readSnapshots } from '../../../src/engine/ingest.js';
 import { parseHeader } from '../../../src/engine/parse/debug2.js';
 import { body, ciPrefix, exitTrailer, noFinalNewline, quote, reindent, said, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
 
@@ -169,6 +169,17 @@ test('item 6: concatenated dumps are not merged: the last one is read, with a wa
   const s = parseDump(d1 + d1);
   assert.equal(s.total, parseDump(d1).total);
   assert.ok(said(s, /2 dumps one after another/));
+});
+
+test('item 6: each of several pasted dumps can be had as its own snapshot, oldest first (for a diff)', async () => {
+  const [a, b] = [text('go119.debug2.txt'), text('go126-labels.debug2.txt')];
+  const all = parseDumps(`${a}\n${b}\n${a}`);
+  assert.deepEqual(all.map((x) => x.total), [parseDump(a).total, parseDump(b).total, parseDump(a).total]);
+  assert.deepEqual(all[1]!.groups, parseDump(b).groups);
+  assert.ok(said(all[0]!, /dump 1 of 3/));
+  const streamed = await readSnapshots((async function* () { yield Buffer.from(`${a}\n${b}`); })());
+  assert.equal(streamed.length, 2);
+  assert.deepEqual(parseDumps(a).length, 1);
 });
 
 test('item 7: no false truncation — no final newline, an exit status trailer; cuts say what happened', () => {
