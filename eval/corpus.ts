@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtureHangCases, fixtureNoiseCases } from './fixtures.js';
 import type { GoScenario } from './gotable.js';
-import { scoreGoker, type GokerOutcome } from './goker-score.js';
+import { scoreGoker, type GokerOutcome, type GoMarks } from './goker-score.js';
 import { hangExpectations, scoreHangs, type HangCase, type HangOutcome } from './hangs.js';
 import { generatedNoiseCases } from './noise-gen.js';
 import { scoreNoise, type NoiseOutcome } from './noise-score.js';
@@ -12,17 +12,24 @@ import { gokerRows, hangRows, noiseRows, type Row } from './summary.js';
 
 /** Score <root>/goker/<toolchain>/ for each toolchain. The experiment build's debug=1 and proto carry
  *  no marks (the same as go1.26's), so only its debug=2 and leak profile are scored. */
-export function gokerCorpus(root: string, table: GoScenario[], tcs: string[]): { rows: Row[]; outcomes: Record<string, GokerOutcome[]> } {
+export function gokerCorpus(
+  root: string,
+  table: GoScenario[],
+  tcs: string[],
+): { rows: Row[]; outcomes: Record<string, GokerOutcome[]>; goMarks: Record<string, GoMarks[]> } {
   const rows: Row[] = [];
   const outcomes: Record<string, GokerOutcome[]> = {};
+  const goMarks: Record<string, GoMarks[]> = {};
   for (const tc of tcs) {
     const dir = join(root, 'goker', tc);
     if (!existsSync(dir)) continue;
-    const os = scoreGoker(dir, table, tc.endsWith('-leakprofile') ? ['debug2', 'leak'] : ['debug2', 'debug1', 'proto', 'leak']);
+    const marks: GoMarks[] = [];
+    const os = scoreGoker(dir, table, tc.endsWith('-leakprofile') ? ['debug2', 'leak'] : ['debug2', 'debug1', 'proto', 'leak'], marks);
+    if (marks.length) goMarks[tc] = marks;
     outcomes[tc] = os;
     rows.push(...gokerRows(tc, os));
   }
-  return { rows, outcomes };
+  return { rows, outcomes, goMarks };
 }
 
 /** The fixture programs' dumps plus the eval/noise services' dumps under <root>/noise. */

@@ -36,6 +36,13 @@ export interface GokerOutcome {
   labelled: LabelledFinding[];
 }
 
+/** Go's leak profile as a reference detector: of the observed leaks of a scenario, how many it marked. */
+export interface GoMarks {
+  scenario: string;
+  observed: number;
+  marked: number;
+}
+
 /** Harness code in the driver: the background goroutines a service has, and main. */
 const HARNESS = /^main\.(main|bg[A-Z]|eval[A-Z])/;
 const isScenarioFunc = (fn: string) => fn.startsWith('main.') && !HARNESS.test(fn);
@@ -49,8 +56,9 @@ function load(dir: string, file: string, capturedAt: number): Snapshot {
   return parseDump(readFileSync(join(dir, file)), { capturedAt });
 }
 
-/** Score every scenario of `table` found in `dir`. Scenarios without dumps are skipped. */
-export function scoreGoker(dir: string, table: GoScenario[], formats: GokerFormat[] = GOKER_FORMATS): GokerOutcome[] {
+/** Score every scenario of `table` found in `dir`. Scenarios without dumps are skipped. When the dumps
+ *  include Go's leak profile, `goMarks` receives what Go's own detector marked. */
+export function scoreGoker(dir: string, table: GoScenario[], formats: GokerFormat[] = GOKER_FORMATS, goMarks: GoMarks[] = []): GokerOutcome[] {
   const out: GokerOutcome[] = [];
   for (const s of table) {
     const metaPath = join(dir, `${s.name}.meta.json`);
@@ -64,6 +72,12 @@ export function scoreGoker(dir: string, table: GoScenario[], formats: GokerForma
       return truth.some((g) => g.entry !== null && re.test(leakString(g.entry, g.reason)));
     });
     const n = observed.length;
+    // Go's own detector on the same moment, when the build has it: observed leaks it marked.
+    const leakFile = m2.files['leak'];
+    if (leakFile) {
+      const marked = readGoroutines(gunzipSync(readFileSync(join(dir, leakFile))).toString('utf8')).filter((g) => g.leaked && g.entry !== null);
+      goMarks.push({ scenario: s.name, observed: n, marked: observed.filter((src) => marked.some((g) => new RegExp(src).test(leakString(g.entry!, g.reason)))).length });
+    }
     for (const format of formats) {
       const f1 = m1.files[format];
       const f2 = m2.files[format];

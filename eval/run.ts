@@ -84,6 +84,11 @@ async function main(): Promise<void> {
     const g = gokerCorpus(cache, table, tcs.map((t) => t.name));
     report.goker = g.outcomes;
     rows.push(...g.rows);
+    for (const [tc, marks] of Object.entries(g.goMarks)) {
+      const obs = marks.reduce((n, m) => n + m.observed, 0);
+      const marked = marks.reduce((n, m) => n + m.marked, 0);
+      report.notes.push(`reference: Go's own leak profile (${tc}) marked ${marked}/${obs} observed leaks (${((100 * marked) / Math.max(1, obs)).toFixed(1)}%) at t2; the GOLF paper reports 94.8% on GoKer`);
+    }
     const others = Object.values(g.outcomes).flat().reduce((n, o) => n + o.others.length, 0);
     report.notes.push(`high/medium findings on scenario code that matches no table entry (not counted as false: the table lists only what Go's detector must report): ${others}`);
     for (const name of table.filter((s) => s.leaks.length === 0).map((s) => s.name)) {
