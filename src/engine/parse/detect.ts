@@ -25,8 +25,9 @@ export interface Refusal {
 
 export type Detected = 'gzip' | 'proto' | TextKind | Refusal;
 
-/** How much of a text input may precede the first goroutine header (a long panic message). */
-export const MAX_PREAMBLE = 1 << 20;
+/** How much of a text input may precede the first goroutine header: a long panic message, or a CI
+ *  log whose build and test output comes before the dump. */
+export const MAX_PREAMBLE = 8 << 20;
 
 export const EXPECTED =
   'expected a Go goroutine profile: debug=2 text ("goroutine 1 [running]:"), debug=1 text ' +
