@@ -76,6 +76,14 @@ test('items 2–3: tabs turned into spaces, indentation, quoting and CI prefixes
   }
 });
 
+test('item 3: a dump at the end of a long CI log (2 MB of build output first, timestamps on every line) is found', () => {
+  const build = Array.from({ length: 25_000 }, (_, i) => `[build] step ${i}: compiling example.com/svc/internal/pkg${i % 97}`).join('\n');
+  const t = DEBUG2['go126 test timeout']!;
+  const s = parseDump(ciPrefix(`${build}\n${t}`));
+  assert.deepEqual(body(s), body(parseDump(t)));
+  assert.ok(said(s, /timestamp prefix/));
+});
+
 test('item 3: refused text is quoted raw (not trimmed), with the line that resembled a header', () => {
   const e = (() => { try { parseDump('    Goroutine dump follows\n    goroutine 1 running:\n'); } catch (err) { return err as Error; } })()!;
   assert.ok(e instanceof DumpFormatError);
