@@ -1,5 +1,6 @@
 // `/leak baseline <svc> [<seq>]`: mark the latest (or a numbered) snapshot as the healthy baseline.
 import { baselineWarning, confirmBaselineMessage, setBaseline } from '../src/flows/baseline.js';
+import { processName } from '../src/flows/findings.js';
 import { snapDesc } from '../src/slack/messages.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { atMost, UsageError, type CommandModule, type CommandReply } from './types.js';
@@ -58,6 +59,6 @@ export const command: CommandModule = {
     const warning = await baselineWarning(ctx, service, meta);
     if (warning) return confirmBaselineMessage(warning, { s: service, seq: meta.seq });
     await setBaseline(ctx, service, meta, inv.user);
-    return { visibility: 'in_channel', text: `:white_check_mark: <@${inv.user}> set ${snapDesc(meta)} as the healthy baseline of *${service}*.` };
+    return { visibility: 'in_channel', text: `:white_check_mark: <@${inv.user}> set ${snapDesc(meta)} as the healthy baseline of *${escapeMrkdwn(processName(ctx, service, meta))}*.` };
   },
 };

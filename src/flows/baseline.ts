@@ -1,5 +1,7 @@
 // Marking a snapshot as a service's healthy baseline (Redis only) and saying so in the thread.
 import type { LeakbotContext } from '../context.js';
+import { escapeMrkdwn } from '../engine/index.js';
+import { processName } from './findings.js';
 import { ACTIONS, snapDesc } from '../slack/messages.js';
 import { VerdictStore } from '../store/verdicts.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
@@ -21,7 +23,7 @@ export async function processBaseline(ctx: LeakbotContext, job: JobInfo<'baselin
     return;
   }
   await setBaseline(ctx, d.service, meta, d.requester.user, d.thread);
-  const text = `:white_check_mark: <@${d.requester.user}> set ${snapDesc(meta)} as the healthy baseline of *${d.service}*. Future snapshots are compared with it.`;
+  const text = `:white_check_mark: <@${d.requester.user}> set ${snapDesc(meta)} as the healthy baseline of *${escapeMrkdwn(processName(ctx, d.service, meta))}*. Future snapshots are compared with it.`;
   if (d.thread) await ctx.poster.post(`job:${job.id}:done`, { channel: d.thread.channel, threadTs: d.thread.ts, text });
   else await ctx.poster.respond(d.requester.responseUrl, { text });
 }

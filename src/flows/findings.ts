@@ -53,6 +53,13 @@ export async function analyzePair(
 
 const MAX_BLOCKS = 50;
 
+/** `svc-order (pod-a)` for a snapshot of a fleet's pod (findings are about one process, never the
+ *  service at large); the service name alone otherwise. Not escaped. */
+export function processName(ctx: Pick<LeakbotContext, 'config'>, service: string, meta: Pick<SnapshotMeta, 'instanceName'>): string {
+  const svc = own(ctx.config.services, service);
+  return svc && isFleet(svc) && meta.instanceName ? `${service} (${meta.instanceName})` : service;
+}
+
 /** What the thread says when a process restarted since its last snapshot. */
 export function restartNote(who: string, cur: SnapshotMeta): string {
   const r = cur.restart!;
@@ -68,9 +75,7 @@ export interface PostFindingsOptions {
 /** Posts (or, under a known key, updates) the findings reply with its buttons; oversize reports go up
  *  as a Markdown file; the timeline gets a 'findings' event. Throws SlackPostError. */
 export async function postFindings(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, r: AnalysisResult, actor: string, opts: PostFindingsOptions = {}): Promise<void> {
-  // A fleet's snapshot names its process: findings are about one pod, never the service at large.
-  const svc = own(ctx.config.services, service);
-  const who = svc && isFleet(svc) && r.cur.instanceName ? `${service} (${r.cur.instanceName})` : service;
+  const who = processName(ctx, service, r.cur);
   const title = r.ref ? `Goroutines of ${who}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${who}: snapshot #${r.cur.seq}`;
   const rendered = renderBlocks(r.analysis, { title, service });
   const hasBaseline = (await ctx.snapshots.baselineSeq(service)) !== null;

@@ -116,6 +116,9 @@ services:
       const latest = await h.bot.ctx.snapshots.latestOf('svc-order', podAt(i));
       assert.equal((await h.bot.ctx.snapshots.baselineFor({ ...latest!, seq: latest!.seq + 1000 })).meta?.seq, latest!.seq, `${podAt(i)} has its own baseline`);
     }
+    const one = await h.bot.ctx.snapshots.latestOf('svc-order', podAt(0));
+    const named = String((await h.command({ text: `baseline svc-order ${one!.seq}`, channel: 'C0FLEETB', user: 'U0ONCALL' })).json?.text);
+    assert.match(named, new RegExp(`healthy baseline of \\*svc-order \\(${podAt(0).replaceAll('.', '\\.')}\\)\\*`), 'a numbered baseline names its pod');
     const hist = String((await h.command({ text: 'history svc-order', channel: 'C0FLEETB', user: 'U0ONCALL' })).json?.text);
     assert.match(hist, new RegExp(`#\\d+  ${podAt(2).replaceAll('.', '\\.')} .*\\*3\\d\\d\\*\\s?\\(\\+3\\d\\d\\) goroutines`), hist);
   });
