@@ -40,7 +40,7 @@ function hashFiles(paths: string[]): string {
 }
 
 function goVersions(tcs: Toolchain[]): string {
-  return tcs.map((t) => `${t.name}=${execFileSync(t.go, ['env', 'GOVERSION'], { encoding: 'utf8', env: { ...process.env, ...t.env } }).trim()}`).join(' ');
+  return tcs.map((t) => `${t.name}=${execFileSync(t.go, ['env', 'GOVERSION'], { encoding: 'utf8', env: { ...process.env, ...t.env }, timeout: 60_000 }).trim()}`).join(' ');
 }
 
 /** Regenerate a corpus when its inputs changed (programs, K, toolchains) or --regen. */

@@ -18,7 +18,7 @@ const GO = process.env['GO'] ?? 'go';
 
 function goVersion(go: string): string | null {
   try {
-    return execFileSync(go, ['env', 'GOVERSION'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } }).trim();
+    return execFileSync(go, ['env', 'GOVERSION'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' }, timeout: 60_000 }).trim();
   } catch {
     return null;
   }
@@ -44,5 +44,5 @@ export function toolchains(): Toolchain[] {
 
 /** GOROOT of the `go` on PATH (the newest toolchain here), which holds Go's leak scenarios (Go ≥ 1.26). */
 export function goroot(): string {
-  return execFileSync(GO, ['env', 'GOROOT'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } }).trim();
+  return execFileSync(GO, ['env', 'GOROOT'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' }, timeout: 60_000 }).trim();
 }
