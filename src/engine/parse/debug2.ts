@@ -263,7 +263,9 @@ export class Debug2Parser implements LineSink {
     while (d > i && b[d - 1]! >= 48 && b[d - 1]! <= 57) d--;
     if (d < e && e - d <= 15 && d - i > IN_GOROUTINE.length + 11 && startsWith(b, d - IN_GOROUTINE.length, e, IN_GOROUTINE)) {
       end = d - IN_GOROUTINE.length;
-      this.creatorId = Number(b.toString('latin1', d, e));
+      let id = 0;
+      for (let k = d; k < e; k++) id = id * 10 + (b[k]! - 48);
+      this.creatorId = id;
     }
     this.creator = this.table.funcAt(b, i + 11, end);
     this.at = At.CreatorFile;
