@@ -1,6 +1,7 @@
 // `leakbot doctor`: the first-run check, without a Slack workspace. It reads the same environment
 // and config as `leakbot start` (src/env.ts), asks Redis for its version, checks that PORT is free,
-// captures every registered service once with the bot's own capture code, and prints the findings
+// discovers every instance of every service and captures each once with the bot's own capture
+// code (src/capture), and prints the findings
 // message each service would get in Slack. It stores nothing and posts nothing; Slack (auth.test,
 // and every Slack variable, placeholders included) is checked only when SLACK_BOT_TOKEN is set.
 import { createServer } from 'node:net';
@@ -97,20 +98,44 @@ function blocksText(blocks: readonly object[]): string {
   return out.join('\n');
 }
 
-async function checkTargets(config: Config, report: DoctorReport): Promise<void> {
+/** Every instance of every service (discovered as `leakbot start` would: url, targets, dns, prometheus),
+ *  captured once; the first reachable instance of each service gives the preview. */
+async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: DoctorReport): Promise<void> {
   const { captureSnapshot, captureTarget, CaptureError } = await import('./capture/index.js');
+  const { TargetResolver, DiscoveryError } = await import('./capture/targets/index.js');
   const { analyze, renderBlocks } = await import('./engine/index.js');
+  const dnsServer = env.LEAKBOT_DNS_SERVER ?? config.dnsServer;
+  const resolver = new TargetResolver(config.services, dnsServer ? { dnsServer } : {});
   for (const [service, svc] of Object.entries(config.services)) {
+    let instances;
     try {
-      const r = await captureSnapshot(captureTarget(service, svc));
-      const kb = (r.bytes / 1024).toFixed(0);
-      report.checks.push({ name: `target ${service}`, status: 'ok', detail: `${r.url}: ${r.snapshot.total} goroutines (${r.format}, ${kb} kB in ${r.durationMs} ms)` });
-      const analysis = analyze(r.snapshot, { ignore: [...config.ignore, ...svc.ignore] });
-      const rendered = renderBlocks(analysis, { title: `Goroutines of ${service}: first snapshot`, service });
-      report.previews.push({ service, channel: svc.channel ?? config.defaultChannel ?? null, text: blocksText(rendered.blocks) });
+      const d = await resolver.discover(service);
+      instances = d.instances;
+      if (d.source !== 'url') {
+        const more = d.found > d.instances.length ? ` (${d.found} found, the first ${d.instances.length} kept: fleet.maxInstances)` : '';
+        report.checks.push({ name: `targets ${service}`, status: instances.length ? 'ok' : 'fail', detail: `${d.source}: ${instances.length} instance${instances.length === 1 ? '' : 's'}${more}` });
+      }
     } catch (err) {
-      const detail = err instanceof CaptureError ? err.userMessage : (err as Error).message;
-      report.checks.push({ name: `target ${service}`, status: 'fail', detail: `${svc.url}: ${detail}` });
+      const detail = err instanceof DiscoveryError ? err.userMessage : (err as Error).message;
+      report.checks.push({ name: `targets ${service}`, status: 'fail', detail });
+      continue;
+    }
+    let previewed = false;
+    for (const instance of instances) {
+      const target = captureTarget(service, svc, instance);
+      try {
+        const r = await captureSnapshot(target);
+        const kb = (r.bytes / 1024).toFixed(0);
+        report.checks.push({ name: `target ${target.name}`, status: 'ok', detail: `${r.url}: ${r.snapshot.total} goroutines (${r.format}, ${kb} kB in ${r.durationMs} ms)` });
+        if (previewed) continue;
+        previewed = true;
+        const analysis = analyze(r.snapshot, { ignore: [...config.ignore, ...svc.ignore] });
+        const rendered = renderBlocks(analysis, { title: `Goroutines of ${target.name}: first snapshot`, service });
+        report.previews.push({ service, channel: svc.channel ?? config.defaultChannel ?? null, text: blocksText(rendered.blocks) });
+      } catch (err) {
+        const detail = err instanceof CaptureError ? err.userMessage : (err as Error).message;
+        report.checks.push({ name: `target ${target.name}`, status: 'fail', detail: `${instance.url}: ${detail}` });
+      }
     }
   }
 }
@@ -136,7 +161,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
   const port = Number(env.PORT ?? 3000);
   if (Number.isInteger(port) && port >= 0 && port <= 65535) report.checks.push(await checkPort(port));
   else report.checks.push({ name: 'port', status: 'fail', detail: `PORT must be a port number, got ${JSON.stringify(env.PORT)}` });
-  if (config) await checkTargets(config, report);
+  if (config) await checkTargets(config, env, report);
   report.ok = report.checks.every((c) => c.status !== 'fail');
   return report;
 }

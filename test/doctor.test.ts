@@ -77,18 +77,24 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     }
   });
 
-  it('first run without Slack, with Redis down, a dead target and PORT taken: names each, exit 1', async () => {
+  it('first run without Slack, with Redis down, dead targets (one of a fleet) and PORT taken: names each, exit 1', async () => {
     const dead = await freePort();
     const cfg = join(dir, 'dead.yml');
-    writeFileSync(cfg, `services:\n  svc-dead:\n    url: http://127.0.0.1:${dead}\n    timeoutSeconds: 5\n`);
+    const fleet = `  svc-fleet:\n    targets: [${go.url}, http://127.0.0.1:${dead}]\n    timeoutSeconds: 5\n`;
+    writeFileSync(cfg, `services:\n  svc-dead:\n    url: http://127.0.0.1:${dead}\n    timeoutSeconds: 5\n${fleet}`);
     const r = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PORT: String(redis.port) });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^-- +slack +SLACK_BOT_TOKEN is not set: fine for doctor/m);
     assert.match(r.stdout, /^FAIL +redis +cannot reach redis:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED/m);
     assert.match(r.stdout, new RegExp(`^FAIL +port +PORT ${redis.port} is already in use`, 'm'));
     assert.match(r.stdout, /^FAIL +target svc-dead +http:\/\/127\.0\.0\.1:\d+: .*connection refused/m);
-    assert.match(r.stdout, /3 problems to fix/);
-    assert.doesNotMatch(r.stdout + r.stderr, /^\s+at /m, 'no stack trace');
+    // A fleet: every instance is tried, each reported under its own name.
+    assert.match(r.stdout, /^ok +targets svc-fleet +targets: 2 instances$/m);
+    assert.match(r.stdout, /^ok +target svc-fleet \(127\.0\.0\.1:\d+\) +http:\/\/127\.0\.0\.1:\d+.*: \d+ goroutines/m);
+    assert.match(r.stdout, new RegExp(`^FAIL +target svc-fleet \\(127\\.0\\.0\\.1:${dead}\\) +http://127\\.0\\.0\\.1:${dead}: .*connection refused`, 'm'));
+    assert.match(r.stdout, /\/leak snapshot svc-fleet would post this/, 'the reachable instance gives the preview');
+    assert.match(r.stdout, /4 problems to fix/);
+    assert.doesNotMatch(r.stdout + r.stderr, /^\s+at .*:\d+:\d+\)?$/m, 'no stack trace');
   });
 
   it('a placeholder token and a bad config are reported, not thrown', async () => {
