@@ -64,6 +64,9 @@ export interface ObtainOptions {
   owner?: string;
   /** The instance (id from discovery) to capture; default: the only (or first) one. */
   instance?: string;
+  /** No 'snapshot' timeline event per capture: the caller records the round as one (a fleet's
+   *  interleaved pods would read as one process jumping up and down). */
+  quiet?: boolean;
 }
 
 /** A process's total from a capture this recent may stand in for the counting request. */
@@ -140,7 +143,7 @@ export class CaptureCoordinator {
     onPlan?.(chosen);
     const run = async (i: number): Promise<void> => {
       const instance = chosen[i]!;
-      const outcome = await this.obtain(service, { ...obtainOpts, instance: instance.id, owner: `${opts.owner ?? randomUUID()}:${instance.id}` }, instance);
+      const outcome = await this.obtain(service, { ...obtainOpts, quiet: true, instance: instance.id, owner: `${opts.owner ?? randomUUID()}:${instance.id}` }, instance);
       results[i] = { instance, outcome };
       onResult?.(instance, outcome);
     };
@@ -275,17 +278,19 @@ export class CaptureCoordinator {
       this.metrics?.captureDuration.observe({ service }, (Date.now() - started) / 1000);
       log.info({ seq: meta.seq, total: meta.total, format: meta.format, bytes: meta.bytes, ms: res.durationMs, life, restarted: !!restart }, 'captured goroutine profile');
       const on = instance && svc.url === undefined ? ` of ${instance.name}` : '';
-      await this.timeline
-        .append({
-          at: meta.capturedAt,
-          service,
-          type: 'snapshot',
-          actor: opts.requestedBy ?? 'leakbot',
-          text: `Snapshot #${meta.seq}${on}: ${meta.total} goroutines (${meta.format}${meta.leakProfile ? ', leak profile' : ''})${restart ? `; the process restarted since #${restart.previousSeq} (${restart.reason})` : ''}`,
-          ...(opts.thread ? { thread: opts.thread } : {}),
-          data: { seq: meta.seq, total: meta.total, groups: meta.groups, format: meta.format, ...(instance ? { instance: instance.id, life } : {}), ...(restart ? { restart } : {}) },
-        })
-        .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
+      if (!opts.quiet) {
+        await this.timeline
+          .append({
+            at: meta.capturedAt,
+            service,
+            type: 'snapshot',
+            actor: opts.requestedBy ?? 'leakbot',
+            text: `Snapshot #${meta.seq}${on}: ${meta.total} goroutines (${meta.format}${meta.leakProfile ? ', leak profile' : ''})${restart ? `; the process restarted since #${restart.previousSeq} (${restart.reason})` : ''}`,
+            ...(opts.thread ? { thread: opts.thread } : {}),
+            data: { seq: meta.seq, total: meta.total, groups: meta.groups, format: meta.format, ...(instance ? { instance: instance.id, life } : {}), ...(restart ? { restart } : {}) },
+          })
+          .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
+      }
       return { ok: true, meta, shared: false, ageMs: 0, snapshot: res.snapshot, ...inst };
     } catch (err) {
       if (!(err instanceof CaptureError)) throw err;

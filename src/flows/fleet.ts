@@ -147,7 +147,8 @@ export async function runFleetSnapshot(
     await job.updateData({ ...d, fleetCheckpoint: cp });
   }
   const t1 = Date.now();
-  const { report, strongestSeq, analyseMs } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early);
+  const { report, strongestSeq, analyseMs, strongest } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early);
+  await recordRound(ctx, service, thread, d.requester.user, report, strongest);
   const suspects = report.sites.flatMap((s) => s.pods.map((p) => p.id));
   await ctx.redis.set(suspectsKey(ctx, service), JSON.stringify([...new Set(suspects)]), 'EX', SUSPECTS_TTL_SECONDS).catch(() => undefined);
   job.log.info(
@@ -155,6 +156,32 @@ export async function runFleetSnapshot(
     'fleet snapshot analysed and posted',
   );
   return { ok: true, report, strongestSeq };
+}
+
+/** One timeline event per fleet round (the captures themselves record none): the postmortem's
+ *  goroutine figures follow the strongest pod, with its change against its own reference. */
+async function recordRound(ctx: LeakbotContext, service: string, thread: SlackThreadRef, actor: string, report: FleetReport, strongest: InstanceReport | undefined): Promise<void> {
+  if (!strongest?.cur) return;
+  const { cur, ref } = strongest;
+  await ctx.timeline
+    .append({
+      at: cur.capturedAt,
+      service,
+      type: 'snapshot',
+      actor,
+      thread,
+      text: `Fleet snapshot (${report.analysed} of ${report.discovered} pods captured): ${report.summary.split('\n')[0]}`,
+      data: {
+        seq: cur.seq,
+        total: cur.total,
+        instance: strongest.id,
+        comparedWith: ref ? (ref.seq === (await ctx.snapshots.baselineFor(cur)).meta?.seq ? 'baseline' : 'previous') : null,
+        previousTotal: ref?.total ?? null,
+        delta: ref ? cur.total - ref.total : null,
+        fleet: { analysed: report.analysed, discovered: report.discovered, failed: report.failed.length, restarted: report.restarted.length, sites: report.sites.length },
+      },
+    })
+    .catch((err: Error) => ctx.log.warn({ err: err.message }, 'timeline append failed'));
 }
 
 /** When all but a few instances (a tenth, at least one) have answered and the rest have taken as
@@ -186,7 +213,7 @@ async function publish(
   fresh: Map<number, Snapshot>,
   actor: string,
   early: { strongestId: string | null } | null,
-): Promise<{ report: FleetReport; strongestSeq: number | null; strongestId: string | null; analyseMs: number }> {
+): Promise<{ report: FleetReport; strongestSeq: number | null; strongestId: string | null; strongest: InstanceReport | undefined; analyseMs: number }> {
   const t = Date.now();
   const { report, reports } = await analyseFleet(ctx, service, cp, fresh);
   const analyseMs = Date.now() - t;
@@ -196,5 +223,5 @@ async function publish(
     const refKind = strongest.ref ? (strongest.ref.seq === (await ctx.snapshots.baselineFor(strongest.cur)).meta?.seq ? 'baseline' : 'previous') : null;
     await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur }, actor);
   }
-  return { report, strongestSeq: strongest?.cur?.seq ?? null, strongestId: strongest?.id ?? null, analyseMs };
+  return { report, strongestSeq: strongest?.cur?.seq ?? null, strongestId: strongest?.id ?? null, strongest, analyseMs };
 }

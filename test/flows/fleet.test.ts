@@ -105,6 +105,13 @@ services:
     const metas = await h.bot.ctx.snapshots.list('svc-order', 12);
     assert.equal(metas.length, 12);
     assert.deepEqual(new Set(metas.map((m) => m.instance)), new Set(IPS.map((_, i) => podAt(i))));
+    // The timeline (what the postmortem reads) has one snapshot event per round, following the
+    // strongest pod with its change against its own previous snapshot.
+    const rounds = (await h.bot.ctx.timeline.list('svc-order')).filter((e) => e.type === 'snapshot');
+    assert.equal(rounds.length, 2, rounds.map((e) => e.text).join('\n'));
+    assert.match(rounds[1]!.text, /^Fleet snapshot \(6 of 6 pods captured\): .*on 1 of 6 pods/);
+    assert.equal(rounds[1]!.data?.instance, podAt(2));
+    assert.ok(Number(rounds[1]!.data?.delta) >= 300, JSON.stringify(rounds[1]!.data));
   });
 
   it('/leak baseline on a fleet: each pod its own, except the leaking one; history shows pods and per-pod changes', async () => {
