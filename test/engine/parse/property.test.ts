@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { DumpFormatError, parseDump, readSnapshot } from '../../../src/engine/ingest.js';
 import type { Snapshot } from '../../../src/engine/model.js';
-import { body, ciPrefix, crlf, exitTrailer, noFinalNewline, quote, reindent, shortenArgs, tabsToSpaces } from './transform.js';
+import { body, ciPrefix, crlf, exitTrailer, noFinalNewline, quote, reindent, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
 
 const sample = (name: string) => readFileSync(new URL(`./samples/${name}`, import.meta.url));
 const SEEDS = {
@@ -123,7 +123,7 @@ const PASTE_SEEDS_D1 = [
 const pasteOp = fc.oneof(
   fc.record({ op: fc.constant('indent' as const), n: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ op: fc.constant('tabs' as const), width: fc.integer({ min: 0, max: 8 }) }),
-  fc.record({ op: fc.constantFrom('quote' as const, 'ci' as const, 'args' as const, 'nonewline' as const, 'trailer' as const, 'crlf' as const) }),
+  fc.record({ op: fc.constantFrom('quote' as const, 'ci' as const, 'args' as const, 'nonewline' as const, 'trailer' as const, 'crlf' as const, 'hash' as const) }),
 );
 type PasteOp = typeof pasteOp extends fc.Arbitrary<infer T> ? T : never;
 
@@ -139,12 +139,13 @@ function paste(t: string, ops: PasteOp[], debug1: boolean): { text: string; repa
       case 'nonewline': t = noFinalNewline(t); break;
       case 'trailer': t = exitTrailer(t); break;
       case 'crlf': t = crlf(t); break;
+      case 'hash': if (debug1) { t = stripHash(t); repaired = true; } break; // Markdown eats debug=1's '#'
     }
   }
   return { text: t, repaired };
 }
 
-test('pasted real dumps (re-indent, tabs→spaces, quote, CI prefix, (...) args, no final newline, exit trailer, CRLF) read as the original', { timeout: 300_000 }, () => {
+test('pasted real dumps (re-indent, tabs→spaces, quote, CI prefix, # eaten, (...) args, no final newline, exit trailer, CRLF) read as the original', { timeout: 300_000 }, () => {
   for (const [seeds, debug1] of [[PASTE_SEEDS_D2, false], [PASTE_SEEDS_D1, true]] as const) {
     fc.assert(
       fc.property(fc.constantFrom(...seeds), fc.array(pasteOp, { minLength: 1, maxLength: 5 }), (seed, ops) => {
