@@ -167,7 +167,7 @@ export class Debug2Parser implements LineSink {
     const h = this.headerAt(b, i, e);
     if (!h) {
       this.partialHeaderLine = this.lineNo;
-      if (b[i] === 103 && !startsWith(b, i, e, OTHER_THREAD) && b[i + 10]! >= 48 && b[i + 10]! <= 57) {
+      if (b[i] === 103 && i + 10 < e && !startsWith(b, i, e, OTHER_THREAD) && b[i + 10]! >= 48 && b[i + 10]! <= 57) {
         if (this.n.badHeaders++ === 0) this.firstBadHeader = `line ${this.lineNo}: ${JSON.stringify(b.toString('utf8', s, Math.min(e, s + 160)))}`;
       }
       return;
