@@ -19,9 +19,10 @@ const OWN_PARENT = new Set(['snapshot', 'diff']);
  */
 export async function threadFor(ctx: LeakbotContext, service: string, channel: string, opts: { fresh?: boolean } = {}): Promise<ThreadRecord | null> {
   if (opts.fresh) return null;
-  const watchId = await new WatchStore(ctx.redis, ctx.prefix).active(service);
+  const watches = new WatchStore(ctx.redis, ctx.prefix);
+  const watchId = await watches.active(service);
   if (watchId) {
-    const w = await new WatchStore(ctx.redis, ctx.prefix).get(watchId);
+    const w = await watches.get(watchId);
     if (w?.ref && w.ref.channel === channel && w.status === 'running') {
       return (await ctx.threads.get(w.ref.channel, w.ref.ts)) ?? { channel: w.ref.channel, ts: w.ref.ts, service, kind: 'watch', createdAt: w.startedAt };
     }
