@@ -238,7 +238,13 @@ export class WatchRunner {
         if (!w) return;
         const msg = renderWatchMessage(view(w), await this.store.samples(id), await this.store.labels(id));
         const ref = await this.ctx.poster.post(messageKey(id), { channel: w.channel, text: msg.text, blocks: msg.blocks });
-        if (!w.ref) await this.store.setRef(id, { channel: ref.channel, ts: ref.ts });
+        if (!w.ref) {
+          await this.store.setRef(id, { channel: ref.channel, ts: ref.ts });
+          // The watch's message is the service's thread in this channel: /leak verbs join it.
+          await this.ctx.threads.put({ channel: ref.channel, ts: ref.ts, service: w.service, kind: 'watch', createdAt: w.startedAt, lastActivityAt: Date.now(), requestedBy: [w.startedBy], data: { watchId: id } });
+        } else {
+          await this.ctx.threads.update(ref.channel, ref.ts, { lastActivityAt: Date.now() });
+        }
       },
     );
   }

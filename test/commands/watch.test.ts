@@ -106,6 +106,13 @@ describe('/leak watch in one process', () => {
     assert.deepEqual(events.map((e) => e.data?.phase), ['start', 'tick', 'tick', 'tick', 'tick', 'end']);
     assert.equal(events.at(-1)!.data?.verdict, 'growing');
     assert.equal(await store.active('svc-order'), null, 'the service can be watched again');
+
+    // The watch's message is the service's thread here: a snapshot right after joins it.
+    const snap = await h.command({ text: 'snapshot svc-order', channel: CH, user: 'U0CAROL' });
+    assert.match(String(snap.json?.text), /the open watch thread of \*svc-order\*/);
+    await h.slack.waitFor('snapshot findings in the watch thread', () => h.slack.replies(CH, done.ts).find((m) => /Compared with/.test(textOf(m))), 60_000);
+    assert.equal(h.slack.parents(CH).length, 1, 'still one message in the channel');
+    assert.equal(textOf(done).includes('Watch of svc-order ended'), true, 'the watch message stays the watch\'s');
   });
 
   it('stops on request with a summary, and says so when nothing runs', async () => {
