@@ -8,7 +8,7 @@ import { startGoService, type GoService } from '../support/go-service.js';
 import { freePort } from '../support/redis.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { basename, messageText } from '../e2e/helpers.js';
+import { basename, built, messageText } from '../e2e/helpers.js';
 import { AlertLedger } from '../../src/alerts/dedupe.js';
 
 const TOKEN = 'e2e-alert-webhook-token-5f4e3d2c1b0a';
@@ -70,6 +70,7 @@ alerts:
   const parentsIn = (ch: string) => h.slack.parents(ch);
   const repliesTo = (m: StubMessage) => h.slack.replies(m.channel, m.ts);
   const text = (m: StubMessage) => messageText(m);
+  // Posts are placeholder-first: waits whose assertions read the blocks wait for them (built).
   // startsAt is set when the alert is first posted; re-sends and the resolution reuse it, as
   // Prometheus does for one firing.
   const leakAlert: PostableAlert = {
@@ -88,13 +89,13 @@ alerts:
 
     leakAlert.startsAt = new Date();
     await both.post([leakAlert]);
-    const parent = await h.slack.waitFor('alert parent in the service channel', () => parentsIn(ORDERS)[0], 60_000);
+    const parent = await h.slack.waitFor('alert parent in the service channel', () => built(parentsIn(ORDERS)[0]), 60_000);
     assert.match(text(parent), /GoroutineLeak/);
     assert.match(text(parent), /svc-order/);
     assert.ok(text(parent).includes('prometheus.test:9090/graph'), 'links to the generatorURL');
     assert.match(text(parent), /Goroutines in svc-order keep growing/);
 
-    const findings = await h.slack.waitFor('findings reply', () => repliesTo(parent)[0], 60_000);
+    const findings = await h.slack.waitFor('findings reply', () => built(repliesTo(parent)[0]), 60_000);
     const f1 = text(findings);
     assert.ok(f1.includes(`${basename(site.file)}:${site.line}`), `findings name the leak site ${basename(site.file)}:${site.line}:\n${f1}`);
     assert.match(f1, /last snapshot before the alert #/);
@@ -149,7 +150,7 @@ alerts:
     await go.stop();
     go = await startGoService({ args: ['-addr', `127.0.0.1:${goPort}`] });
     await both.resolve([leakAlert]);
-    const reply = await h.slack.waitFor('resolved reply', () => repliesTo(parent).find((m) => /resolved for/.test(m.text)), 60_000);
+    const reply = await h.slack.waitFor('resolved reply', () => built(repliesTo(parent).find((m) => /resolved for/.test(m.text))), 60_000);
     const r = text(reply);
     assert.match(r, /resolved for \*svc-order\* after (\d+ min|less than a minute)/);
     assert.match(r, /Hidden by a restart/, r);
@@ -206,7 +207,7 @@ alerts:
         body: JSON.stringify(body),
       });
       assert.equal(res.status, 200);
-      const parent = await h.slack.waitFor('Grafana thread in the orders channel', () => parentsIn(ORDERS).find((m) => /GoroutineGrowth/.test(m.text)), 60_000);
+      const parent = await h.slack.waitFor('Grafana thread in the orders channel', () => built(parentsIn(ORDERS).find((m) => /GoroutineGrowth/.test(m.text))), 60_000);
       assert.match(text(parent), /Grafana notified 1×/);
       await h.slack.waitFor('findings for svc-order', () => repliesTo(parent)[0], 60_000);
       assert.ok(!parentsIn(PAYMENTS).some((m) => /GoroutineGrowth/.test(m.text)));
@@ -217,7 +218,7 @@ alerts:
 
   it('an alert for an unknown service gets one short note in the default channel', { timeout: SLOW }, async () => {
     await both.post([{ labels: { alertname: 'GoroutineLeak', service: 'svc-mystery' } }]);
-    const note = await h.slack.waitFor('note in the default channel', () => parentsIn(DEFAULT)[0], 60_000);
+    const note = await h.slack.waitFor('note in the default channel', () => built(parentsIn(DEFAULT)[0]), 60_000);
     assert.match(text(note), /service leakbot does not know \(service=svc-mystery/);
     assert.equal(repliesTo(note).length, 0, 'no capture for an unregistered service');
   });
@@ -240,7 +241,7 @@ alerts:
     } finally {
       await h.redis.start();
     }
-    const parent = await h.slack.waitFor('thread after Redis came back', () => parentsIn(PAYMENTS)[0], 90_000);
+    const parent = await h.slack.waitFor('thread after Redis came back', () => built(parentsIn(PAYMENTS)[0]), 90_000);
     assert.match(text(parent), /GoroutineCountHigh/);
     await h.slack.waitFor('findings after recovery', () => repliesTo(parent)[0], 60_000);
     assert.equal(parentsIn(PAYMENTS).length, 1);

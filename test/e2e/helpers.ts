@@ -21,6 +21,12 @@ export async function waitThread(slack: SlackStub, channel: string, n = 0, minRe
   );
 }
 
+/** The message once its blocks are in (posts are placeholder-first: text only, then the blocks by
+ *  chat.update), else undefined — for waits whose assertions read the blocks. */
+export function built(m: StubMessage | undefined): StubMessage | undefined {
+  return m?.blocks ? m : undefined;
+}
+
 /** All text a message shows: fallback text plus every text field in its blocks. */
 export function messageText(m: StubMessage): string {
   const out: string[] = [m.text];

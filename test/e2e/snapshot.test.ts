@@ -7,7 +7,7 @@ import { startGoService, type GoService } from '../support/go-service.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness } from './harness.js';
-import { basename, messageText, waitThread } from './helpers.js';
+import { basename, built, messageText, waitThread } from './helpers.js';
 
 describe('/leak snapshot end to end', () => {
   let go: GoService;
@@ -74,7 +74,7 @@ snapshot:
     const first = await waitThread(h.slack, ch, 0);
     assert.match(first.parent.text, /Goroutine snapshot of \*svc-order\*, requested by <@U0ALICE>/);
     assert.ok(first.parent.versions.some((v) => /capturing…/.test(v.text)), 'the parent said "capturing…" first');
-    const findings = first.replies[0]!;
+    const findings = await h.slack.waitFor('findings built', () => built(first.replies[0]));
     assert.match(messageText(findings), /Single snapshot/);
     assert.match(messageText(findings), /I will capture again in 600 s and update this message/);
 
@@ -158,7 +158,7 @@ snapshot:
 
     // The fresh thread: Full report, Capture again (compared with the baseline just set), New thread.
     const thread = await waitThread(h.slack, ch, 1);
-    const value = button(thread.replies[0]!, 'leak_set_baseline').value;
+    const value = button((await h.slack.waitFor('findings built', () => built(thread.replies[0])))!, 'leak_set_baseline').value;
     const url = h.slack.responseUrl();
     await h.action({ actionId: 'leak_full_report', value, channel: ch, messageTs: thread.replies[0]!.ts, threadTs: thread.parent.ts, responseUrl: url });
     const upload = await h.slack.waitFor('report upload', () => h.slack.uploads.find((u) => u.completed && u.threadTs === thread.parent.ts && /\.md$/.test(u.filename)));
@@ -187,6 +187,7 @@ snapshot:
     const ack = await h.command({ text: 'diff svc-order', channel: ch });
     assert.match(String(ack.json?.text), new RegExp(`Comparing \\*svc-order\\* #${hist[1]!.seq} → #${hist[0]!.seq}`));
     const t = await waitThread(h.slack, ch, 0);
+    await h.slack.waitFor('diff findings built', () => built(t.replies[0]));
     assert.match(t.parent.text, /Goroutine diff of \*svc-order\*/);
     assert.match(messageText(t.replies[0]!), /Compared with the previous snapshot/);
 
