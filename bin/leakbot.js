@@ -2,10 +2,14 @@
 // The `leakbot` command runs the compiled JavaScript in dist/ (`npm run build`; `npm ci` builds it
 // through the `prepare` script). No TypeScript compiler is loaded at run time.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 
 const cli = new URL('../dist/src/cli.js', import.meta.url);
 if (!existsSync(cli)) {
   process.stderr.write('leakbot: the compiled code is missing (dist/src/cli.js): run `npm run build` (or `npm ci`) in the leakbot checkout\n');
   process.exit(1);
 }
+// Node >= 22.1 keeps V8's compiled code of our modules on disk between runs (the Docker image's Node
+// 26 does); on Node 20 this is absent and a no-op.
+module.enableCompileCache?.();
 await import(cli.href);
