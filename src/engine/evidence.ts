@@ -79,7 +79,10 @@ export function bunched(ids: readonly number[]): boolean {
   if (ids.length < 3) return false;
   let gaps = 0;
   for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! > 1) gaps++;
-  return gaps <= Math.ceil(ids.length / GOID_BATCH);
+  const batches = Math.ceil(ids.length / GOID_BATCH);
+  // Each jump skips at most about one other P's batch; piles started at different moments skip more.
+  const span = ids[ids.length - 1]! - ids[0]! + 1;
+  return gaps <= batches && span <= ids.length + (GOID_BATCH + 2) * batches;
 }
 
 /** Goroutines Go's leak profile reported as leaked. Its debug=2 form marks them `(leaked)`; its debug=1
@@ -158,7 +161,10 @@ function seriesItems(s: GroupSeries, notBatch: boolean, ctx: SeriesContext): Evi
     }
     const adds = (st: { newcomers: number; departures: number }) => st.newcomers >= 2 && st.newcomers > st.departures;
     const last = id.steps[id.steps.length - 1]!;
-    const added = adds(last) && s.delta >= ctx.minNewcomers;
+    // Newcomers the process started since the earlier snapshot: a busy pool's workers moving between
+    // their idle and their working stacks are not new goroutines.
+    const fresh = s.lastNewcomerIds?.length ?? last.newcomers;
+    const added = adds(last) && fresh >= 2 && s.delta >= ctx.minNewcomers;
     if (steps.length > 0 && added) {
       const newIds = s.lastNewcomerIds ?? [];
       const kept = `kept all ${id.survivors} goroutines of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}`;

@@ -100,8 +100,8 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     needs: 'debug=2, Go ≥ 1.21',
   },
   'started-together': {
-    points: -1,
-    meaning: 'ids consecutive but for Go\'s id-cache jumps (started at once, like a pool), no creator ids to say more',
+    points: -2,
+    meaning: 'ids consecutive but for Go\'s id-cache jumps: started at once, like a pool (no live creator to confirm it: Go 1.19, or a starter that returned)',
     needs: 'debug=2',
   },
   'one-live-creator': {

@@ -165,11 +165,23 @@ export const gcWorker: Omit<G, 'id'> = {
  *  snapshots keep the earlier goroutines (same ids) as a leak does; a pile that shrinks keeps a
  *  prefix. Fresh ids at every snapshot would be a pile that turned over completely (a surge). */
 export function kept(counts: number[], shape: Omit<G, 'id' | 'creator'>, creator?: (i: number) => number): G[][] {
-  const out: G[][] = [];
-  let cur: G[] = [];
-  for (const n of counts) {
-    cur = n <= cur.length ? cur.slice(0, n) : [...cur, ...many(n - cur.length, shape, creator && ((i) => creator(cur.length + i)))];
-    out.push(cur);
+  return keptPiles([{ counts, shape, creator }]).map((snap) => snap[0]!);
+}
+
+/** Several piles of one process, snapshot by snapshot: ids are handed out in time order (every
+ *  pile's goroutines of snapshot i before any of snapshot i+1), as Go does. Result: [snapshot][pile]. */
+export function keptPiles(piles: { counts: number[]; shape: Omit<G, 'id' | 'creator'>; creator?: (i: number) => number }[]): G[][][] {
+  const cur: G[][] = piles.map(() => []);
+  const n = Math.max(...piles.map((p) => p.counts.length));
+  const out: G[][][] = [];
+  for (let t = 0; t < n; t++) {
+    piles.forEach((p, k) => {
+      const want = p.counts[t] ?? 0;
+      const have = cur[k]!;
+      const creator = p.creator;
+      cur[k] = want <= have.length ? have.slice(0, want) : [...have, ...many(want - have.length, p.shape, creator && ((i) => creator(have.length + i)))];
+    });
+    out.push(cur.map((c) => c));
   }
   return out;
 }

@@ -11,6 +11,7 @@ import {
   handlerInFlight,
   keepAliveConn,
   kept,
+  keptPiles,
   main1,
   many,
   poolWorker,
@@ -20,7 +21,9 @@ import {
   type G,
 } from './dumps.js';
 
-const healthy = (): G[] => [main1, acceptLoop, signalLoop, ...many(4, gcWorker, () => 1), ...many(30, keepAliveConn, () => 8)];
+// One process: the same healthy goroutines (same ids) in every snapshot, started before anything else.
+const HEALTHY: G[] = [main1, acceptLoop, signalLoop, ...many(4, gcWorker, () => 1), ...many(30, keepAliveConn, () => 8)];
+const healthy = (): G[] => HEALTHY;
 const snap = (gs: G[]) => parseDump(debug2([...healthy(), ...gs]));
 const gone = (i: number) => 50_000 + i;
 const actionable = (a: Analysis) => a.findings.filter((f) => f.confidence !== 'low');
@@ -93,9 +96,11 @@ test('long waits with orphans rank above a large pile without evidence', () => {
 });
 
 test('unclosed response bodies: readLoops in select become one finding naming the cause', () => {
-  const reads = kept([5, 150], readLoop, gone);
-  const writes = kept([5, 150], writeLoop, gone);
-  const a = compare([0, 1].map((i) => snap([...reads[i]!, ...writes[i]!])));
+  const piles = keptPiles([
+    { counts: [5, 150], shape: readLoop, creator: gone },
+    { counts: [5, 150], shape: writeLoop, creator: gone },
+  ]);
+  const a = compare(piles.map((p) => snap(p.flat())));
   assert.equal(a.findings.length, 1, 'the writeLoops are folded into the readLoop finding');
   const f = a.findings[0]!;
   assert.equal(f.pattern, 'unclosed-http-body');
@@ -142,10 +147,12 @@ test('--ignore drops matching stacks; a bad regex is a clear error', () => {
 });
 
 test('findings come best first and respect maxFindings', () => {
-  const recv = kept([10, 40], chanRecvLeak, () => 1);
-  const send = kept([5, 400], chanSendLeak, gone);
   const pool = many(300, poolWorker, () => 1);
-  const a = compare([0, 1].map((i) => snap([...recv[i]!, ...send[i]!, ...pool])));
+  const piles = keptPiles([
+    { counts: [10, 40], shape: chanRecvLeak, creator: () => 1 },
+    { counts: [5, 400], shape: chanSendLeak, creator: gone },
+  ]);
+  const a = compare(piles.map((p) => snap([...p.flat(), ...pool])));
   assert.equal(a.findings[0]?.pattern, 'chan-send-no-receiver');
   const scores = a.findings.map((f) => f.score);
   assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
@@ -157,10 +164,12 @@ test('one leaking line reached through several call paths is one finding with th
   const viaB: Omit<G, 'id'> = { ...chanSendLeak, frames: [...chanSendLeak.frames, 'example.com/svc/api.order /src/svc/api/order.go:77'] };
   // A third path through the same line drains: it must neither be reported nor hide the others.
   const draining: Omit<G, 'id'> = { ...chanSendLeak, frames: [...chanSendLeak.frames, 'example.com/svc/api.batch /src/svc/api/batch.go:9'] };
-  const [a0, a1] = kept([10, 60], viaA, gone);
-  const [b0, b1] = kept([5, 45], viaB, gone);
-  const [d0, d1] = kept([300, 20], draining, gone);
-  const a = compare([snap([...a0!, ...b0!, ...d0!]), snap([...a1!, ...b1!, ...d1!])]);
+  const piles = keptPiles([
+    { counts: [10, 60], shape: viaA, creator: gone },
+    { counts: [5, 45], shape: viaB, creator: gone },
+    { counts: [300, 20], shape: draining, creator: gone },
+  ]);
+  const a = compare(piles.map((p) => snap(p.flat())));
   assert.equal(a.findings.length, 1, JSON.stringify(a.findings.map((f) => [f.pattern, f.series])));
   const f = a.findings[0]!;
   assert.equal(f.site?.line, 31);
