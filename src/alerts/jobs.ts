@@ -11,7 +11,7 @@ import { actionId, type AlertAction, type AlertLedger, type Episode } from './de
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
 import { isFleet, type Instance } from '../capture/targets/index.js';
-import { analyseFleet, fleetCheckpoint, fleetMessage } from '../flows/fleet.js';
+import { analyseFleet, fleetCheckpoint, fleetMessage, lastSuspects, rememberSuspects } from '../flows/fleet.js';
 import { captureFailedMessage, esc, minutes, parentMessage, resolvedMessage, slackTime } from './messages.js';
 import type { AlertNotification } from './payload.js';
 import { assessResolution } from './resolution.js';
@@ -323,7 +323,11 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   // A fleet: the instance the alert names is captured first, alone; the rest follows (below).
   const fleet = isFleet(ctx.config.services[a.service]!);
   const named = fleet ? await alertedInstance(d, ep, a.service) : null;
-  const outcome = await captureOnce(d, a.service, thread, undefined, job.signal, named?.instance.id);
+  // No label names a pod: the last fleet round's top suspect is the best first guess.
+  const lastTop = fleet && !named ? (await lastSuspects(ctx, a.service))[0] : undefined;
+  const found = lastTop !== undefined ? await ctx.captures.findInstance(a.service, { key: 'instance', value: lastTop }) : null;
+  const suspect = found && 'instance' in found ? found.instance.id : undefined;
+  const outcome = await captureOnce(d, a.service, thread, undefined, job.signal, named?.instance.id ?? suspect);
   if (!outcome.ok) {
     await post(d, `${actionId(a)}.findings`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'when the alert fired', outcome.message) }, job.signal);
     if (fleet) await followFleet(d, a, thread, named?.instance.id, job.signal);
@@ -342,7 +346,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
     fleet && cur.instanceName
       ? named
         ? `This is ${esc(cur.instanceName)}, the instance the alert names (${esc(named.label)}=${esc(named.value)}); the rest of the fleet follows.`
-        : `This is ${esc(cur.instanceName)}; the alert names no discovered instance, so the rest of the fleet follows.`
+        : `This is ${esc(cur.instanceName)}${suspect === cur.instance ? ', a suspect in the last fleet round' : ''}; the alert names no discovered instance, so the rest of the fleet follows.`
       : '',
     recapture > 0 ? `Capturing again in ${recapture} s to measure the growth rate; this message will update.` : '',
   ]
@@ -405,6 +409,7 @@ async function followFleet(d: AlertDeps, a: AlertAction, thread: ActionScope['th
   }
   const fresh = new Map<number, Snapshot>();
   const { report } = await analyseFleet(ctx, a.service, fleetCheckpoint(out, fresh), fresh);
+  await rememberSuspects(ctx, a.service, report);
   await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...fleetMessage(a.service, report, null) }, signal);
 }
 

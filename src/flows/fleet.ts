@@ -30,6 +30,22 @@ function suspectsKey(ctx: LeakbotContext, service: string): string {
   return `${ctx.prefix}:fleet:suspects:${service}`;
 }
 
+/** Keeps the ids of the pods with suspected leaks in this round (strongest site first): the next
+ *  round samples them first and an alert naming no pod captures the first of them first. */
+export async function rememberSuspects(ctx: LeakbotContext, service: string, report: FleetReport): Promise<void> {
+  const suspects = [...new Set(report.sites.flatMap((s) => s.pods.map((p) => p.id)))];
+  await ctx.redis.set(suspectsKey(ctx, service), JSON.stringify(suspects), 'EX', SUSPECTS_TTL_SECONDS).catch(() => undefined);
+}
+
+/** Ids of the pods that had suspected leaks in the service's last fleet round (empty when none or
+ *  Redis cannot say). */
+export async function lastSuspects(ctx: LeakbotContext, service: string): Promise<string[]> {
+  return ctx.redis
+    .get(suspectsKey(ctx, service))
+    .then((v) => (v ? (JSON.parse(v) as string[]) : []))
+    .catch(() => []);
+}
+
 /** Turns a fleet capture's outcome into the checkpoint a job keeps (and the snapshots it parsed). */
 export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh: Map<number, Snapshot>): FleetCheckpoint {
   return {
@@ -105,10 +121,7 @@ export async function runFleetSnapshot(
   const t0 = Date.now();
   let early: { strongestId: string | null } | null = null;
   if (!cp) {
-    const prefer = await ctx.redis
-      .get(suspectsKey(ctx, service))
-      .then((v) => (v ? (JSON.parse(v) as string[]) : []))
-      .catch(() => []);
+    const prefer = await lastSuspects(ctx, service);
     let planned: Instance[] = [];
     const done = new Map<string, CaptureOutcome>();
     let lastDoneAt = t0;
@@ -149,8 +162,7 @@ export async function runFleetSnapshot(
   const t1 = Date.now();
   const { report, strongestSeq, analyseMs, strongest } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early);
   await recordRound(ctx, service, thread, d.requester.user, report, strongest);
-  const suspects = report.sites.flatMap((s) => s.pods.map((p) => p.id));
-  await ctx.redis.set(suspectsKey(ctx, service), JSON.stringify([...new Set(suspects)]), 'EX', SUSPECTS_TTL_SECONDS).catch(() => undefined);
+  await rememberSuspects(ctx, service, report);
   job.log.info(
     { service, instances: cp.instances.length, failed: report.failed.length, sites: report.sites.length, early: !!early, captureMs: t1 - t0, analyseMs, postMs: Date.now() - t1 - analyseMs },
     'fleet snapshot analysed and posted',

@@ -72,4 +72,13 @@ alerts:
     // One snapshot per instance: the fleet round shared the alerted instance's capture.
     assert.equal(metas.filter((m) => m.instance === podAt(2)).length, 1);
   });
+  it('an alert naming no instance: the last round\'s suspect is captured first', async () => {
+    await am.postAlerts([{ labels: { alertname: 'GoroutinesHigh', service: 'svc-order', severity: 'page' }, startsAt: new Date() }]);
+    const findings = await h.slack.waitFor('second alert thread with the suspect\'s findings', () => {
+      const parent = h.slack.parents(CH).find((p) => /GoroutinesHigh/.test(messageText(p)));
+      if (!parent) return null;
+      return h.slack.replies(CH, parent.ts).find((r) => /a suspect in the last fleet round/.test(messageText(r))) ?? null;
+    }, 120_000);
+    assert.match(messageText(findings), new RegExp(`This is ${podAt(2).replaceAll('.', '\\.')}, a suspect in the last fleet round; the alert names no discovered instance`));
+  });
 });
