@@ -10,9 +10,10 @@ import { coversGoLeak, isStrong, labelOf, stacksOf, type LabelledFinding } from 
 import { readGoroutines } from './truth.js';
 
 export type GokerFormat = 'debug2' | 'debug1' | 'proto' | 'leak';
-export type GokerMode = 'single' | 'diff';
+export type GokerMode = 'single' | 'diff' | 'baseline';
 export const GOKER_FORMATS: GokerFormat[] = ['debug2', 'debug1', 'proto', 'leak'];
-export const GOKER_MODES: GokerMode[] = ['single', 'diff'];
+/** single: t2 alone; diff: t1 → t2; baseline: t0 (before any run) → t2, the bot's compare-with-baseline. */
+export const GOKER_MODES: GokerMode[] = ['single', 'diff', 'baseline'];
 
 interface Meta {
   scenario: string;
@@ -64,7 +65,10 @@ export function scoreGoker(dir: string, table: GoScenario[], formats: GokerForma
     const metaPath = join(dir, `${s.name}.meta.json`);
     if (!existsSync(metaPath)) continue;
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Meta;
-    const [m1, m2] = meta.moments;
+    const at = (name: string) => meta.moments.find((m) => m.name === name);
+    const m0 = at('t0');
+    const m1 = at('t1');
+    const m2 = at('t2');
     if (!m1 || !m2 || !m2.files['debug2']) continue;
     const truth = readGoroutines(gunzipSync(readFileSync(join(dir, m2.files['debug2']))).toString('utf8'));
     const observed = s.leaks.filter((src) => {
@@ -82,10 +86,14 @@ export function scoreGoker(dir: string, table: GoScenario[], formats: GokerForma
       const f1 = m1.files[format];
       const f2 = m2.files[format];
       if (!f1 || !f2) continue;
+      const f0 = m0?.files[format];
       const s1 = load(dir, f1, m1.capturedAt);
       const s2 = load(dir, f2, m2.capturedAt);
+      const s0 = m0 && f0 ? load(dir, f0, m0.capturedAt) : null;
       for (const mode of GOKER_MODES) {
-        const a: Analysis = mode === 'single' ? analyze(s2, { maxFindings: 1000 }) : compare([s1, s2], { maxFindings: 1000 });
+        if (mode === 'baseline' && !s0) continue;
+        const a: Analysis =
+          mode === 'single' ? analyze(s2, { maxFindings: 1000 }) : compare(mode === 'diff' ? [s1, s2] : [s0!, s2], { maxFindings: 1000 });
         const top = a.findings.slice(0, n + 2).filter((f) => isStrong(f.confidence));
         const leaks = observed.map((src) => ({ leak: src, found: top.some((f) => coversGoLeak(f, new RegExp(src))) }));
         const falses: string[] = [];

@@ -93,7 +93,7 @@ export function hangRows(outcomes: HangOutcome[]): Row[] {
   return rows;
 }
 
-const ORDER = { corpus: ['goker', 'noise', 'hangs'], format: ['debug2', 'leak', 'debug1', 'proto', 'crash'], mode: ['diff', 'series', 'single'] };
+const ORDER = { corpus: ['goker', 'noise', 'hangs'], format: ['debug2', 'leak', 'debug1', 'proto', 'crash'], mode: ['diff', 'series', 'baseline', 'single'] };
 const rank = (list: string[], v: string) => (list.includes(v) ? list.indexOf(v) : list.length);
 
 /** Rows in table order: corpus, Go version, format, mode. */

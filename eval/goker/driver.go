@@ -6,8 +6,9 @@
 // Usage: <binary> <Scenario> -out DIR -k K
 //
 // The process starts the steady goroutines a real service has (HTTP server with idle keep-alive
-// connections, an idle worker pool, a ticker loop, a signal loop), runs the scenario once, writes its
-// goroutine profile as moment t1, runs the scenario K more times, writes t2, and exits.
+// connections, an idle worker pool, a ticker loop, a signal loop), writes its goroutine profile as
+// moment t0 (the baseline), runs the scenario once, writes t1, runs the scenario K more times, writes
+// t2, and exits.
 // Files: DIR/<Scenario>.<moment>.{debug2.txt.gz,debug1.txt.gz,pb.gz[,leak.txt.gz]} and
 // DIR/<Scenario>.meta.json. The background and the capture live in ../goservice/service.go (copied
 // next to this file at build time). Harness code is named main.main, main.eval* and main.bg* so the
@@ -85,10 +86,17 @@ func main() {
 		os.Exit(1)
 	}
 	var moments []evalMoment
+	// t0: the service before the scenario ever ran, the baseline an operator would have taken.
+	evalSettle()
+	m, err := evalDump(*out, scenario, "t0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	moments = append(moments, m)
 	f()
 	evalSettle()
-	m, err := evalDump(*out, scenario, "t1")
-	if err != nil {
+	if m, err = evalDump(*out, scenario, "t1"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
