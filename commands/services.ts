@@ -1,4 +1,5 @@
 // `/leak services`: the registered services with their last snapshot.
+import { escapeMrkdwn } from '../src/engine/index.js';
 import { fmtTime } from '../src/slack/messages.js';
 import { atMost, type CommandModule } from './types.js';
 
@@ -16,7 +17,11 @@ export const command: CommandModule = {
       names.map(async (name) => {
         const [last, base] = await Promise.all([ctx.snapshots.latest(name), ctx.snapshots.baselineSeq(name)]);
         const l = last ? `last #${last.seq} at ${fmtTime(last.capturedAt)} (${last.total.toLocaleString('en-US')} goroutines)` : 'no snapshot yet';
-        return `• *${name}* — ${l}${base !== null ? `, baseline #${base}` : ''}`;
+        // A fleet says where its instances come from; its last snapshot is of one pod.
+        const svc = ctx.config.services[name]!;
+        const src = svc.url !== undefined ? '' : svc.targets ? ` (${svc.targets.length} listed instances)` : svc.dns !== undefined ? ' (instances from DNS)' : ' (instances from Prometheus)';
+        const pod = last?.instanceName && svc.url === undefined ? ` of ${escapeMrkdwn(last.instanceName)}` : '';
+        return `• *${name}*${src} — ${l.replace(/^last #(\d+)/, `last #$1${pod}`)}${base !== null ? `, baseline #${base}` : ''}`;
       }),
     );
     return { text: `Registered services:\n${lines.join('\n')}` };

@@ -126,6 +126,9 @@ services:
     const one = await h.bot.ctx.snapshots.latestOf('svc-order', podAt(0));
     const named = String((await h.command({ text: `baseline svc-order ${one!.seq}`, channel: 'C0FLEETB', user: 'U0ONCALL' })).json?.text);
     assert.match(named, new RegExp(`healthy baseline of \\*svc-order \\(${podAt(0).replaceAll('.', '\\.')}\\)\\*`), 'a numbered baseline names its pod');
+    const services = String((await h.command({ text: 'services', channel: 'C0FLEETB', user: 'U0ONCALL' })).json?.text);
+    assert.match(services, /\*svc-order\* \(instances from DNS\) — last #\d+ of 127\.0\.0\.\d+:\d+ at/, services);
+    assert.match(services, /\*svc-prom\* \(instances from Prometheus\)/);
     const hist = String((await h.command({ text: 'history svc-order', channel: 'C0FLEETB', user: 'U0ONCALL' })).json?.text);
     assert.match(hist, new RegExp(`#\\d+  ${podAt(2).replaceAll('.', '\\.')} .*\\*3\\d\\d\\*\\s?\\(\\+3\\d\\d\\) goroutines`), hist);
   });
