@@ -137,8 +137,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   }
   const wait = g.waitMinutes?.max ?? 0;
   if (wait >= LONG_WAIT_MIN && !poolShaped) items.push(item('long-wait', `waiting up to ${wait} min`));
-  if (NEVER_WAKES.has(g.kind)) items.push(item('never-wakes', `${g.state}: nothing can ever wake these goroutines`));
-  else if (INTRINSIC.has(reading.pattern)) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
+  if (NEVER_WAKES.has(g.kind) && g.count >= 2) items.push(item('never-wakes', `${g.state}: nothing can ever wake these goroutines`));
+  else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
 
   items.sort((a, b) => b.points - a.points);

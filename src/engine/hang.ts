@@ -11,6 +11,8 @@ import { isStdFrame, readGroup } from './patterns.js';
 
 /** Minutes a lone lock waiter must have waited to be named. */
 export const LOCK_HANG_MIN = 60;
+/** From this many waiters on, a lock pile is judged as a possible leak, not as a hang. */
+const MIN_LOCK_PILE = 5;
 
 const AWAKE = new Set<BlockKind>(['running', 'runnable', 'syscall', 'net-io', 'file-io', 'sleep']);
 const PARKED = new Set<BlockKind>([
@@ -42,12 +44,41 @@ export function findHangs(snap: Snapshot): Hang[] {
     out.push(hang(main, 'deadlock', `all goroutines are asleep (deadlock): main is stuck in ${waitName(main)}`, Math.max(0, others)));
   }
   for (const g of groups) {
-    if (g.count > 2 || !LOCKS.has(g.kind) || (g.waitMinutes?.max ?? 0) < LOCK_HANG_MIN) continue;
+    // A few goroutines on one lock for an hour: a holder never let go. A crowd is a leak finding instead.
+    if (g.count >= MIN_LOCK_PILE || !LOCKS.has(g.kind) || (g.waitMinutes?.max ?? 0) < LOCK_HANG_MIN) continue;
     if (readGroup(g).pattern !== 'lock-never-released') continue;
     if (out.some((h) => h.goroutineId !== null && h.goroutineId === g.exampleId)) continue;
-    out.push(hang(g, 'lock-held', `one goroutine has waited ${g.waitMinutes!.max} min in ${waitName(g)}`, 0));
+    const who = g.count === 1 ? 'one goroutine has' : `${g.count} goroutines have`;
+    const h = hang(g, 'lock-held', `${who} waited ${g.waitMinutes!.max} min in ${waitName(g)}`, g.count - 1);
+    const holder = likelyHolder(g, groups);
+    if (holder) {
+      h.holder = { goroutineId: holder.exampleId, state: holder.state, site: readGroup(holder).site };
+      h.title += `; ${shortName(readGroup(holder).site?.func ?? '')} (goroutine ${holder.exampleId}, ${holder.state}) works on the same type and likely holds it`;
+    }
+    out.push(h);
   }
   return out;
+}
+
+const shortName = (func: string) => func.slice(func.lastIndexOf('/') + 1);
+
+/** `main.(*config)` for `main.(*config).get`: the receiver type of a method, null for a plain func. */
+function receiverOf(func: string): string | null {
+  const m = /^(.*\.\(\*?[^)]+\))\./.exec(func);
+  return m ? m[1]! : null;
+}
+
+/** A goroutine parked elsewhere (not on a lock) inside a method of the same type as the waiters' site:
+ *  the usual holder of a lock that is never released (a method that locks, then waits on a channel). */
+function likelyHolder(waiters: StackGroup, groups: StackGroup[]): StackGroup | null {
+  const site = readGroup(waiters).site;
+  const type = site ? receiverOf(site.func) : null;
+  if (!type) return null;
+  for (const g of groups) {
+    if (g === waiters || LOCKS.has(g.kind) || !PARKED.has(g.kind)) continue;
+    if (g.frames.some((f) => f.func.startsWith(type + '.'))) return g;
+  }
+  return null;
 }
 
 /** What checkdead sees: nothing awake, main (goroutine 1) parked on a channel or sync primitive. */

@@ -241,8 +241,10 @@ export interface Hang {
   site: Frame | null;
   waitsOn: Frame | null;
   frames: Frame[];
-  /** Other goroutines asleep with it (deadlock), or 0. */
+  /** Other goroutines asleep with it (deadlock) or waiting on the same lock, or 0. */
   others: number;
+  /** For a lock: the goroutine that likely holds it (parked in a method of the same type), when one is seen. */
+  holder?: { goroutineId: number | null; state: string; site: Frame | null };
   advice: string;
 }
 

@@ -36,7 +36,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'never-wakes': {
     points: 4,
-    meaning: 'parked on a nil channel or in `select {}`: Go guarantees nothing ever wakes it (one per process in main is exempt: benign)',
+    meaning: 'two or more parked on a nil channel or in `select {}`: Go guarantees nothing ever wakes them (main\'s own `select {}` is benign)',
     needs: 'debug=2, proto (debug=1 cannot tell)',
   },
   crowd: {

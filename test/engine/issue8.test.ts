@@ -111,7 +111,7 @@ test('3. an idle pool of 16 workers is never high or medium, at any age, alone o
   }
 });
 
-test('4. hangs are their own finding: deadlock, test timeout, a lone goroutine on a lock for 219 minutes', () => {
+test('4. hangs are their own finding: deadlock, test timeout, a lone goroutine on a lock for 219 minutes (and who holds it)', () => {
   for (const tc of TOOLCHAINS) {
     const dead = analyze(parseDump(readFileSync(join(fixtures, tc, 'crash-deadlock.txt'))));
     assert.equal(dead.hangs?.[0]?.reason, 'deadlock', tc);
@@ -133,6 +133,12 @@ test('4. hangs are their own finding: deadlock, test timeout, a lone goroutine o
     assert.equal(l.waitsOn?.func, 'sync.(*RWMutex).RLock');
     assert.equal(l.waitMinutes, 219);
     assert.ok(l.goroutineId !== null && l.goroutineId > 0);
+    // Readers stuck behind a method that took the lock and waits on a channel: the holder is named.
+    const held = analyze(dump(tc, 'lock-holder.t0.debug2.txt', 219)).hangs?.find((x) => x.reason === 'lock-held');
+    assert.equal(held?.site?.func, 'main.(*store).get', tc);
+    assert.equal(held.holder?.site?.func, 'main.(*store).reload');
+    assert.match(held.title, /^2 goroutines have waited 219 min in sync\.\(\*RWMutex\)\.RLock; main\.\(\*store\)\.reload .* likely holds it/);
+    assert.deepEqual(analyze(dump(tc, 'lock-holder.t0.debug2.txt')).hangs, [], 'no hang before the wait is long');
     // Not a leak: no high or medium finding, and the exit code of --fail-on-leak is not touched.
     for (const a of [dead, timeout, lock]) assert.deepEqual(actionable(a).map(show), []);
 

@@ -87,7 +87,8 @@ export function hangLines(h: Hang): string[] {
   const who = h.goroutineId !== null ? `goroutine ${h.goroutineId}` : 'a goroutine';
   out.push(`${who} [${h.state}${h.waitMinutes !== null ? `, ${h.waitMinutes} minutes` : ''}]${h.site ? ` at ${fileLine(h.site)} in ${shortFunc(h.site.func)}` : ''}`);
   if (h.waitsOn) out.push(`waits in ${h.waitsOn.func} (${fileLine(h.waitsOn)})`);
-  if (h.others > 0) out.push(`${plural(h.others, 'other goroutine')} asleep with it`);
+  if (h.holder?.site) out.push(`likely held by goroutine ${h.holder.goroutineId ?? '?'} [${h.holder.state}] at ${fileLine(h.holder.site)} in ${shortFunc(h.holder.site.func)}`);
+  if (h.others > 0) out.push(`${plural(h.others, 'other goroutine')} ${h.reason === 'lock-held' ? 'waiting on it too' : 'asleep with it'}`);
   return out;
 }
 
