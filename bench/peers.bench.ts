@@ -91,11 +91,15 @@ async function peer(parser: 'gostackparse' | 'panicparse', file: string): Promis
 
 /** Builds bench/peers with the local Go; returns a note instead when Go is missing or the build fails. */
 async function buildPeers(): Promise<string | null> {
+  let version: string;
   try {
-    await promisify(execFile)('go', ['version']);
+    version = (await promisify(execFile)('go', ['env', 'GOVERSION'])).stdout.trim();
   } catch {
     return 'Go is not installed: gostackparse and panicparse skipped (install golang-go, or Go from go.dev)';
   }
+  // panicparse v2.5 needs Go 1.23; from Go 1.21 on, `go build` fetches that toolchain itself.
+  const minor = Number(/^go1\.(\d+)/.exec(version)?.[1] ?? 0);
+  if (minor < 21) return `${version} is too old for the peers (panicparse needs Go 1.23; Go ≥ 1.21 fetches it): gostackparse and panicparse skipped`;
   try {
     await promisify(execFile)('go', ['build', '-o', peersBin, '.'], {
       cwd: peersSrc,

@@ -10,6 +10,7 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
+/** Which side of the bot a process runs: web and worker together ('all'), or one of them. */
 export type Role = LeakbotContext['role'];
 
 /** Variables whose value the README shows as a placeholder; a pasted placeholder is named. */
