@@ -70,6 +70,8 @@ export function restartNote(who: string, cur: SnapshotMeta): string {
 export interface PostFindingsOptions {
   note?: string;
   suffix?: string;
+  /** The thread follows this pod alone: its buttons capture it again, not the fleet. */
+  pinInstance?: boolean;
 }
 
 /** Posts (or, under a known key, updates) the findings reply with its buttons; oversize reports go up
@@ -79,7 +81,7 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
   const title = r.ref ? `Goroutines of ${who}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${who}: snapshot #${r.cur.seq}`;
   const rendered = renderBlocks(r.analysis, { title, service });
   const hasBaseline = (await ctx.snapshots.baselineSeq(service)) !== null;
-  const value: ButtonValue = { s: service, ch: thread.channel, ts: thread.ts, c: r.cur.seq, r: r.ref?.seq ?? null };
+  const value: ButtonValue = { s: service, ch: thread.channel, ts: thread.ts, c: r.cur.seq, r: r.ref?.seq ?? null, ...(opts.pinInstance && r.cur.instance !== undefined ? { i: r.cur.instance } : {}) };
   const tail: object[] = [
     { type: 'context', elements: [{ type: 'mrkdwn', text: (!r.ref && r.cur.restart ? restartNote(who, r.cur) : (opts.note ?? comparisonNote(r.ref, r.refKind, service, opts.suffix))).slice(0, 2900) }] },
     actionsBlock(value, { hasBaseline }),

@@ -27,7 +27,10 @@ export const snapshotFlowModule: LeakbotModule = {
     ctx.actions.register(ACTIONS.captureAgain, async (inv) => {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s)) return bad;
-      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), thread: clickThread(inv), reason: 'button' }, { jobId: newJobId('snapshot') });
+      // A pod's own thread recaptures that pod (by the discovered id the button carries, resolved
+      // again by the worker like any `instance=`); a fleet thread recaptures the fleet.
+      const select = typeof v.i === 'string' ? { select: { key: 'instance' as const, value: v.i } } : {};
+      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), thread: clickThread(inv), reason: 'button', ...select }, { jobId: newJobId('snapshot') });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
     }, { verb: 'snapshot' });
     ctx.actions.register(ACTIONS.compareBaseline, async (inv) => {

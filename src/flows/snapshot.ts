@@ -118,6 +118,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {
       ...(againMs > 0 ? { note: autoRecaptureNote(service, againMs) } : {}),
       ...(auto && d.followUp ? { suffix: ' (captured again automatically)' } : {}),
+      ...(d.select ? { pinInstance: true } : {}),
     });
     job.log.info({ service, seq: cur.seq, shared, auto, captureMs: t1 - t0, analyseMs: t2 - t1, postMs: Date.now() - t2, findings: result.analysis.findings.length }, 'snapshot analysed and posted');
     requesters = await claim(ctx, d, job.id, requesters);

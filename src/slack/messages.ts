@@ -24,6 +24,9 @@ export interface ButtonValue {
   ts: string;
   c: number | null;
   r: number | null;
+  /** A fleet pod's instance id when the thread follows that pod alone (`pod=`): *Capture again*
+   *  captures it, not the whole fleet. */
+  i?: string;
 }
 
 export function parseButtonValue(v: string): ButtonValue | null {

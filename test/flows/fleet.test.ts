@@ -192,7 +192,22 @@ services:
 
   it('/leak snapshot svc instance=… captures that instance only; an undiscovered address is refused', async () => {
     const t = await run(`snapshot svc-order instance=${podAt(3)}`, 1);
-    assert.match(messageText(t.replies[0]!), new RegExp(`Goroutines of svc-order \\(${podAt(3).replaceAll('.', '\\.')}\\)`));
+    const pod3 = podAt(3).replaceAll('.', '\\.');
+    assert.match(messageText(t.replies[0]!), new RegExp(`Goroutines of svc-order \\(${pod3}\\)`));
+    // Its *Capture again* captures that pod again (compared with its previous snapshot), not the fleet.
+    const again = await h.slack.waitFor('the capture-again button', () => {
+      for (const m of h.slack.replies(t.parent.channel, t.parent.ts)) {
+        const el = JSON.stringify(m.blocks ?? []).match(/"action_id":"leak_capture_again","value":"((?:[^"\\]|\\.)*)"/);
+        if (el) return { value: JSON.parse(`"${el[1]}"`) as string, ts: m.ts };
+      }
+      return null;
+    });
+    await h.action({ actionId: 'leak_capture_again', value: again.value, channel: t.parent.channel, messageTs: again.ts, threadTs: t.parent.ts });
+    const recaptured = await h.slack.waitFor('the pod captured again', () =>
+      h.slack.replies(t.parent.channel, t.parent.ts).find((m) => new RegExp(`Goroutines of svc-order \\(${pod3}\\): #\\d+ → #\\d+`).test(messageText(m))),
+    );
+    assert.ok(recaptured);
+    assert.ok(!h.slack.replies(t.parent.channel, t.parent.ts).some((m) => /^Fleet of /.test(m.text)), 'no fleet round in a pod\'s thread');
     const before = await pods[1]!.requests();
     const bad = await run('snapshot svc-order instance=169.254.169.254:80', 1);
     assert.match(messageText(bad.replies[0]!), /has no instance instance=169\.254\.169\.254:80/);
