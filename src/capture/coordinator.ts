@@ -47,8 +47,9 @@ export interface FleetOptions extends Omit<ObtainOptions, 'instance'> {
   first?: InstanceSelector;
   /** Instances to prefer when sampling (e.g. those with findings last time), by id. */
   prefer?: string[];
-  /** Called once with the instances chosen for capture, before any starts. */
-  onPlan?: (chosen: Instance[]) => void;
+  /** Called once with the instances chosen for capture and the discovery they came from, before
+   *  any capture starts. */
+  onPlan?: (chosen: Instance[], discovery: Discovery) => void;
   /** Called as each instance finishes (progress messages). */
   onResult?: (instance: Instance, outcome: CaptureOutcome) => void;
 }
@@ -140,7 +141,7 @@ export class CaptureCoordinator {
     const skipped = ordered.slice(chosen.length);
     const results: Array<{ instance: Instance; outcome: CaptureOutcome }> = new Array(chosen.length);
     const { first: _f, prefer: _p, onResult, onPlan, ...obtainOpts } = opts;
-    onPlan?.(chosen);
+    onPlan?.(chosen, discovery);
     const run = async (i: number): Promise<void> => {
       const instance = chosen[i]!;
       const outcome = await this.obtain(service, { ...obtainOpts, quiet: true, instance: instance.id, owner: `${opts.owner ?? randomUUID()}:${instance.id}` }, instance);

@@ -32,7 +32,7 @@ export interface FleetReport {
   service: string;
   /** Instances that were captured and analysed. */
   analysed: number;
-  /** Instances discovered in all (including not sampled). */
+  /** Instances discovered in all (including those not sampled or over fleet.maxInstances). */
   discovered: number;
   sites: FleetSite[];
   /** Captured, no medium or high confidence finding. */

@@ -49,7 +49,7 @@ export async function lastSuspects(ctx: LeakbotContext, service: string): Promis
 /** Turns a fleet capture's outcome into the checkpoint a job keeps (and the snapshots it parsed). */
 export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh: Map<number, Snapshot>): FleetCheckpoint {
   return {
-    discovered: out.discovery.instances.length,
+    discovered: out.discovery.found,
     instances: out.results.map(({ instance, outcome }) => {
       if (outcome.ok && outcome.snapshot) fresh.set(outcome.meta.seq, outcome.snapshot);
       return outcome.ok ? { id: instance.id, name: instance.name, seq: outcome.meta.seq } : { id: instance.id, name: instance.name, error: outcome.message };
@@ -123,6 +123,7 @@ export async function runFleetSnapshot(
   if (!cp) {
     const prefer = await lastSuspects(ctx, service);
     let planned: Instance[] = [];
+    let found = 0;
     const done = new Map<string, CaptureOutcome>();
     let lastDoneAt = t0;
     const all = ctx.captures.obtainFleet(service, {
@@ -133,7 +134,10 @@ export async function runFleetSnapshot(
       owner: job.id,
       prefer,
       ...(d.first ? { first: d.first } : {}),
-      onPlan: (chosen) => (planned = chosen),
+      onPlan: (chosen, discovery) => {
+        planned = chosen;
+        found = discovery.found;
+      },
       onResult: (instance, outcome) => {
         done.set(instance.id, outcome);
         lastDoneAt = Date.now();
@@ -143,7 +147,7 @@ export async function runFleetSnapshot(
     if (first === 'stragglers') {
       // Post what is in; the summary is completed in place when the stragglers answer or time out.
       const partial: FleetCheckpoint = {
-        discovered: planned.length,
+        discovered: found,
         instances: planned.map((i) => {
           const o = done.get(i.id);
           if (o?.ok && o.snapshot) fresh.set(o.meta.seq, o.snapshot);
