@@ -239,8 +239,14 @@ export class SnapshotStore {
       const b = await this.baseline(cur.service);
       return { meta: b, fromOtherLife: null };
     }
-    const v = await this.redis.get(this.kb(cur.service, cur.instance));
-    const b = v === null ? null : await this.get(cur.service, Number(v));
+    const [own, shared] = await this.redis.mget(this.kb(cur.service, cur.instance), this.kb(cur.service));
+    let b = own === null ? null : await this.get(cur.service, Number(own));
+    if (!b && shared !== null) {
+      // A baseline stored before snapshots named their process (no instance): a single-url
+      // service keeps it across the upgrade.
+      const legacy = await this.get(cur.service, Number(shared));
+      if (legacy && legacy.instance === undefined) return legacy.seq < cur.seq ? { meta: legacy, fromOtherLife: null } : { meta: null, fromOtherLife: null };
+    }
     if (!b || b.seq >= cur.seq) return { meta: null, fromOtherLife: null };
     return (b.life ?? 1) === (cur.life ?? 1) ? { meta: b, fromOtherLife: null } : { meta: null, fromOtherLife: b };
   }

@@ -139,5 +139,10 @@ describe('store', () => {
     assert.equal(await s.get('fleet', a2.seq), null, 'older snapshots of a are trimmed');
     assert.ok(await s.get('fleet', b1.seq));
     assert.equal((await s.latestOf('fleet', 'b'))?.seq, b1.seq);
+    // A baseline stored before snapshots named their process still counts for the new ones.
+    const old = await s.save('legacy', { snapshot: snap(10), bytes: 1, durationMs: 1, capturedAt: Date.now() });
+    await s.setBaseline('legacy', old.seq);
+    const now = await s.save('legacy', { snapshot: snap(12), bytes: 1, durationMs: 1, capturedAt: Date.now(), instance: inst('10.0.3.7:6060') });
+    assert.equal((await s.baselineFor(now)).meta?.seq, old.seq);
   });
 });
