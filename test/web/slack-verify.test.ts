@@ -81,6 +81,8 @@ describe('Slack request signatures', () => {
       assert.equal(again.status, 409, 'replay to the same process refused from its memory');
     } finally {
       await a.redis.start();
+      // Let both processes reconnect before the suite stops them.
+      for (const x of [a, b]) while ((await fetch(`${x.baseUrl}/healthz`)).status !== 200);
     }
   });
 
