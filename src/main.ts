@@ -2,7 +2,7 @@
 // environment, load the config, compose, and shut down gracefully on SIGTERM/SIGINT.
 import { createLeakbot, type Leakbot } from './app.js';
 import { readStartup, StartupError, type Role } from './env.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, scrubSecrets, type Logger } from './log.js';
 
 export { readConfig, readEnv, readStartup, StartupError } from './env.js';
 
@@ -41,7 +41,7 @@ export async function run(role: Role, env: NodeJS.ProcessEnv = process.env, opts
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (opts.exitOnError ?? true) {
-      process.stderr.write(`${msg}\n`);
+      process.stderr.write(`${scrubSecrets(msg)}\n`);
       log.flush?.();
       process.exit(1);
     }
