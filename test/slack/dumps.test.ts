@@ -15,6 +15,14 @@ import type { StubMessage } from '../support/slack-stub.js';
 import { DUMP_SHORTCUT_ID } from '../../src/flows/dump.js';
 import { QUEUE_NAME } from '../../src/queue/jobs.js';
 
+/** Every mrkdwn text object's text in a Block Kit tree. */
+function mrkdwnOf(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(mrkdwnOf);
+  if (!v || typeof v !== 'object') return [];
+  const o = v as Record<string, unknown>;
+  return [...(o.type === 'mrkdwn' && typeof o.text === 'string' ? [o.text] : []), ...Object.values(o).flatMap(mrkdwnOf)];
+}
+
 describe('dumps handed to the bot in Slack', () => {
   let go: GoService;
   let h: Harness;
@@ -118,6 +126,23 @@ describe('dumps handed to the bot in Slack', () => {
     const reply = await h.slack.waitFor('the size refusal', () => h.slack.replies('C0INC', thread.ts).find((m) => /huge\.txt is 65 MiB/.test(m.text)));
     assert.match(reply.text, /up to 64 MiB/);
     assert.equal(h.slack.downloads.filter((d) => d.fileId === file.id).length, 0);
+  });
+
+  it('a hostile file name or content is never echoed as markup', async () => {
+    const name = '<!channel> <https://evil.example|re-login>.txt';
+    const good = h.slack.shareFile({ name, content: dump, channel: 'C0INC', threadTs: thread.ts });
+    const bad = h.slack.shareFile({ name, content: 'Error <!channel> <https://evil.example/login|re-login here>\n', channel: 'C0INC', threadTs: thread.ts });
+    for (const f of [good, bad]) await event({ type: 'file_shared', file_id: f.file.id, user_id: 'U0ALICE', channel_id: 'C0INC' });
+    await finished(good.file.id, 'C0INC');
+    await finished(bad.file.id, 'C0INC');
+    const said = h.slack.replies('C0INC', thread.ts).filter((m) => m.text.includes('evil.example') || messageText(m).includes('evil.example'));
+    assert.equal(said.length, 2, 'both answered: findings and a refusal');
+    for (const m of said) {
+      // Slack reads markup in `text` and mrkdwn fields; plain_text (the header) shows it literally.
+      const all = [m.text, ...mrkdwnOf(m.blocks)].join('\n');
+      assert.ok(!/<!channel>|<https:\/\/evil/.test(all), `inert: ${all}`);
+    }
+    assert.ok(said.some((m) => /could not read .* as a goroutine dump/.test(m.text)));
   });
 
   it('/leak analyze explains how', async () => {
