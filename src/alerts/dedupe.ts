@@ -180,14 +180,14 @@ export class AlertLedger {
       for (const r of routed) {
         const a = r.alert;
         const fkey = `${a.fingerprint}@${a.startsAt}`;
-        const known = group.fired[fkey];
+        const known = own(group.fired, fkey);
         if (known && known.status === 'resolved') {
           // Resolved already: a re-sent resolution or a late retry of the firing. Nothing to do.
           const ep = await load(known.episode);
           if (a.status === 'firing') result.stale++;
           else {
             result.repeats++;
-            const rec = ep?.alerts[a.fingerprint];
+            const rec = ep ? own(ep.alerts, a.fingerprint) : undefined;
             if (rec) rec.resolvedSeen = (rec.resolvedSeen ?? 0) + 1;
           }
           if (ep) touched.add(ep);
@@ -196,7 +196,7 @@ export class AlertLedger {
         if (known && a.status === 'firing') {
           result.repeats++;
           const ep = await load(known.episode);
-          const rec = ep?.alerts[a.fingerprint];
+          const rec = ep ? own(ep.alerts, a.fingerprint) : undefined;
           if (ep && rec) {
             rec.seen++;
             touched.add(ep);
@@ -210,14 +210,14 @@ export class AlertLedger {
         group.fired[fkey] = { status: a.status, episode: ep.id, at: now };
         if (a.status === 'firing') {
           result.newFirings++;
-          const prev = ep.alerts[a.fingerprint];
+          const prev = own(ep.alerts, a.fingerprint);
           if (prev && prev.status === 'firing' && a.startsAt - prev.startsAt > REFIRE_MIN_GAP_MS) {
             // Alertmanager keeps one alert per fingerprint, so a much later startsAt means the earlier
             // firing ended without us hearing of it (send_resolved off, a lost notification).
             // Close it silently; the new firing then opens a new round with its own capture. Small
             // differences are replicas that stamped the time themselves: the same firing.
             endUnseen(ep, prev, a.startsAt);
-            const old = group.fired[`${prev.fingerprint}@${prev.startsAt}`];
+            const old = own(group.fired, `${prev.fingerprint}@${prev.startsAt}`);
             if (old) old.status = 'resolved';
           }
           applyFiring(ep, r);
@@ -389,7 +389,7 @@ function applyFiring(ep: Episode, r: RoutedAlert): void {
 
 function applyResolved(ep: Episode, r: RoutedAlert, now: number): void {
   const fp = r.alert.fingerprint;
-  const prev = ep.alerts[fp];
+  const prev = own(ep.alerts, fp);
   const svc = prev?.service ?? r.match?.service ?? null;
   const rec = recordOf(r, prev?.round ?? 0);
   rec.service = svc;

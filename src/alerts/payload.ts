@@ -135,7 +135,9 @@ export function parseAlertNotification(body: unknown): ParseResult {
       startsAt: Date.parse(a.startsAt),
       endsAt: toTime(a.endsAt),
       generatorURL: a.generatorURL,
-      fingerprint: a.fingerprint || labelsFingerprint(a.labels),
+      // A fingerprint is a record key: one that names an Object.prototype member (__proto__,
+      // constructor…) is replaced by the hash of the labels.
+      fingerprint: a.fingerprint && !(a.fingerprint in Object.prototype) ? a.fingerprint : labelsFingerprint(a.labels),
     };
     if ('silenceURL' in a) {
       if (a.silenceURL) alert.silenceURL = a.silenceURL;

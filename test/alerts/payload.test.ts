@@ -145,3 +145,11 @@ test('property: any JSON value, and mutations of a valid payload, never throw; s
     { numRuns: 1000 },
   );
 });
+
+test('a fingerprint naming an Object.prototype member is replaced by the label hash', () => {
+  for (const fp of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    const r = parseAlertNotification({ ...amPayload, alerts: [{ ...amAlert, fingerprint: fp }] });
+    assert.ok(r.ok, !r.ok ? r.reason : '');
+    if (r.ok) assert.equal(r.notification.alerts[0]!.fingerprint, labelsFingerprint(amAlert.labels), fp);
+  }
+});
