@@ -103,6 +103,9 @@ function finish(all: Building[], snaps: readonly Snapshot[]): GroupSeries[] {
   const minutes = first !== null && last !== null && last > first ? (last - first) / 60_000 : null;
   // Ids mean identity only when every snapshot carries them (debug=2 of one process).
   const withIds = n >= 2 && snaps.every((sn) => sn.format === 'debug2' && (sn.maxId ?? 0) > 0);
+  // Every goroutine of the snapshot before the latest: a newcomer absent from all of it was started
+  // since (ids are not comparable by size: each P hands out its own batch of 16).
+  const previous = withIds ? new Set(snaps[n - 2]!.groups.flatMap((g) => g.ids ?? [])) : null;
   return all.map((s) => {
     const before = s.counts[0] ?? 0;
     const after = s.counts[n - 1] ?? 0;
@@ -119,13 +122,13 @@ function finish(all: Building[], snaps: readonly Snapshot[]): GroupSeries[] {
       isNew: before === 0,
       vanished: after === 0,
       growthPerMinute: minutes === null ? null : (after - before) / minutes,
-      ...(withIds ? identityOf(s.ids, snaps[n - 2]?.maxId ?? 0) : { identity: null, lastNewcomerIds: null, previousIds: null }),
+      ...(withIds ? identityOf(s.ids, previous!) : { identity: null, lastNewcomerIds: null, previousIds: null }),
     };
   });
 }
 
 /** Same id in the same series at two snapshots = the same goroutine, still parked there. */
-function identityOf(ids: number[][], prevMaxId: number): { identity: Identity; lastNewcomerIds: number[]; previousIds: number[] } {
+function identityOf(ids: number[][], previous: ReadonlySet<number>): { identity: Identity; lastNewcomerIds: number[]; previousIds: number[] } {
   const sets = ids.map((l) => new Set(l));
   const steps: Identity['steps'] = [];
   let lastNew: number[] = [];
@@ -134,7 +137,7 @@ function identityOf(ids: number[][], prevMaxId: number): { identity: Identity; l
     const fresh = ids[i]!.filter((id) => !prev.has(id));
     const survivors = ids[i]!.length - fresh.length;
     steps.push({ survivors, newcomers: fresh.length, departures: prev.size - survivors });
-    if (i === ids.length - 1) lastNew = fresh.filter((id) => id > prevMaxId).sort((a, b) => a - b);
+    if (i === ids.length - 1) lastNew = fresh.filter((id) => !previous.has(id)).sort((a, b) => a - b);
   }
   const first = sets[0]!;
   const last = ids[ids.length - 1]!;

@@ -117,9 +117,12 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
   // creator is gone (Go ≥ 1.21 says so) or they are per-request.
   const creatorGone = creators > 0 && (g.liveCreators ?? 0) === 0;
-  if (ctx.n >= 2) items.push(...seriesItems(s, perRequest || creatorGone || !poolWait, ctx));
+  if (ctx.n >= 2) items.push(...seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, ctx));
 
-  if (g.count >= CROWD) items.push(item('crowd', `${g.count.toLocaleString('en-US')} goroutines on one operation, a crowd of the size Uber's LeakProf flags`));
+  if (g.count >= CROWD) {
+    const crowd = `${g.count.toLocaleString('en-US')} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;
+    items.push(poolWait ? item('crowd-idle', `${crowd}, but in a wait big idle pools rest in too`) : item('crowd', crowd));
+  }
   if (perRequest) {
     items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
   }
@@ -146,7 +149,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
 }
 
 /** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */
-function seriesItems(s: GroupSeries, notBatch: boolean, ctx: SeriesContext): EvidenceItem[] {
+function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, ctx: SeriesContext): EvidenceItem[] {
   const c = s.counts;
   const drained = s.peak - s.after >= Math.max(ctx.minDelta, DRAIN_SHARE * s.peak);
   if (drained) return [item('drained', `fell from ${s.peak} to ${s.after}: the pile is draining`)];
@@ -191,5 +194,8 @@ function seriesItems(s: GroupSeries, notBatch: boolean, ctx: SeriesContext): Evi
   if (s.delta < ctx.minDelta) return [];
   if (ctx.n >= 3 && steps.every((d) => d > 0)) return [item('grew-every-step', `grew at every snapshot: ${c.join(' → ')}`)];
   if (ctx.n >= 3 && (steps[steps.length - 1] ?? 0) <= 0) return [item('plateau', `grew ${c.join(' → ')}, then stopped growing`)];
+  // Without ids a rising count may be a surge; on a lock, a send or a WaitGroup it is less likely to
+  // be a pool filling up.
+  if (!poolWait) return [item('grew-wait', `grew ${s.before} → ${s.after} (+${s.delta}) on a wait pools do not rest in`)];
   return [item('grew', `grew ${s.before} → ${s.after} (+${s.delta})`)];
 }

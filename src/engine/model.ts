@@ -181,6 +181,7 @@ export type SignalId =
   | 'kept-and-added-batch'
   | 'grew-every-step'
   | 'grew'
+  | 'grew-wait'
   | 'kept-all'
   | 'plateau'
   | 'turned-over'
@@ -195,6 +196,7 @@ export type SignalId =
   | 'intrinsic'
   | 'never-wakes'
   | 'crowd'
+  | 'crowd-idle'
   | 'request-scoped';
 
 /** Survivors (same id, same group in both), newcomers and departures between the first and the last

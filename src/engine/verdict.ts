@@ -41,13 +41,23 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   crowd: {
     points: 3,
-    meaning: "1,000+ goroutines parked on one operation: the crowd size Uber's LeakProf flags",
+    meaning: "1,000+ goroutines parked on one lock, send, WaitGroup or Cond: the crowd size Uber's LeakProf flags",
+    needs: 'any',
+  },
+  'crowd-idle': {
+    points: 1,
+    meaning: '1,000+ goroutines on a receive, a select or a sleep: big idle pools rest there too',
     needs: 'any',
   },
   'per-request': {
     points: 2,
     meaning: '3+ distinct creators and most of them gone: goroutines that outlived the requests that started them',
     needs: 'debug=2, Go ≥ 1.21',
+  },
+  'grew-wait': {
+    points: 2,
+    meaning: 'the count grew by --min-delta or more on a lock, a send, a WaitGroup or a Cond (no ids): pools do not fill up there',
+    needs: 'debug=1 / proto, 2 snapshots',
   },
   'kept-and-added-batch': {
     points: 1,
