@@ -9,7 +9,7 @@ import type { JobInfo } from '../queue/processors.js';
 import type { Requester } from '../queue/jobs.js';
 import { ProfileLimitError } from '../capture/limits.js';
 import { downloadSlackFile, fileInfo, isClearlyNotADump, SlackFileError, type SlackFile } from '../slack/files.js';
-import { createSlackClient } from '../slack/poster.js';
+import { createSlackClient, SlackPostError } from '../slack/poster.js';
 import { quoteOutside } from '../slack/text.js';
 
 declare module '../queue/jobs.js' {
@@ -60,6 +60,19 @@ export function pastedDump(text: string): string {
 }
 
 export async function processDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): Promise<void> {
+  try {
+    await analyseDump(ctx, job);
+  } catch (err) {
+    // Slack refused the post (e.g. leakbot is not in that channel): tell whoever asked, don't retry.
+    if (err instanceof SlackPostError && !err.retryable && !err.unavailable) {
+      await ctx.poster.respond(job.data.requester.responseUrl, { text: `I could not post the findings of that dump: ${err.userMessage}`, response_type: 'ephemeral' });
+      return;
+    }
+    throw err;
+  }
+}
+
+async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): Promise<void> {
   const d = job.data;
   const client = createSlackClient(ctx.env.slackBotToken, ctx.env.slackApiUrl, job.log);
   let file: SlackFile | null = null;

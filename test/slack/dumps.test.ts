@@ -145,6 +145,15 @@ describe('dumps handed to the bot in Slack', () => {
     assert.ok(said.some((m) => /could not read .* as a goroutine dump/.test(m.text)));
   });
 
+  it('the shortcut where leakbot is not a member: the person who asked is told why', async () => {
+    h.slack.notInChannel.add('C0CLOSED');
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'C0CLOSED' }).message.ts;
+    const responseUrl = h.slack.responseUrl();
+    await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0CLOSED', message: { ts, text: dump.slice(0, 20_000) }, responseUrl }));
+    const said = await h.slack.waitFor('the explanation', () => h.slack.responsesTo(responseUrl).find((r) => /could not post the findings/.test(String(r.body.text))));
+    assert.match(String(said.body.text), /invite|not in|member/i);
+  });
+
   it('/leak analyze explains how', async () => {
     const r = await h.command({ text: 'analyze', channel: 'C0INC' });
     assert.match(String(r.json?.text), /Drop the file/);
