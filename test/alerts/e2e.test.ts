@@ -9,7 +9,9 @@ import { freePort } from '../support/redis.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
 import { basename, built, messageText } from '../e2e/helpers.js';
+import { QueueEvents } from 'bullmq';
 import { AlertLedger } from '../../src/alerts/dedupe.js';
+import { QUEUE_NAME } from '../../src/queue/jobs.js';
 
 const TOKEN = 'e2e-alert-webhook-token-5f4e3d2c1b0a';
 const ORDERS = 'C0ORDERS';
@@ -270,10 +272,16 @@ alerts:
       h.slack.failNext('chat.postMessage', 4, { error: 'message_limit_exceeded' });
       const episode = String((await h.bot.ctx.threads.get(PAYMENTS, parent.ts))?.data?.episode);
       const jobId = `capture.${episode}.svc-pay.1`;
-      const deadline = Date.now() + 120_000;
-      while (!(await (await h.bot.ctx.jobs.queue.getJob(jobId))?.isFailed())) {
-        if (Date.now() > deadline) throw new Error('the capture job never ran out of retries');
-        await new Promise((r) => setTimeout(r, 200));
+      // BullMQ's 'failed' event, not polling for the failed state: a re-send revives the job within
+      // moments, so a poll on a busy machine can miss the state altogether.
+      const events = new QueueEvents(QUEUE_NAME, { connection: { host: '127.0.0.1', port: h.redis.port }, prefix: `${h.bot.ctx.prefix}:bull` });
+      try {
+        await events.waitUntilReady();
+        const failedForGood = new Promise<void>((resolve) => events.on('failed', ({ jobId: id }) => id === jobId && resolve()));
+        const job = await h.bot.ctx.jobs.queue.getJob(jobId);
+        if (!(await job?.isFailed())) await failedForGood;
+      } finally {
+        await events.close();
       }
       assert.equal(repliesTo(parent).length, 0);
     } finally {
