@@ -11,6 +11,8 @@ import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { UsageError, type CommandModule } from './types.js';
 
+const OTHER_CONVERSATION = 'This button belongs to a message in another conversation.';
+
 const runners = new WeakMap<LeakbotContext, WatchRunner>();
 const runnerOf = (ctx: LeakbotContext): WatchRunner => {
   let r = runners.get(ctx);
@@ -32,12 +34,16 @@ export const command: CommandModule = {
     ctx.actions.register(WATCH_STOP_ACTION, async (inv) => {
       const w = await runner.store.get(inv.value);
       if (!w) return { text: 'This watch is no longer stored.' };
+      // The value only names a watch; it must be one of this conversation (a crafted id cannot reach another).
+      if (w.channel !== inv.channel) return { text: OTHER_CONVERSATION };
       const r = await runner.stop(w.service, inv.user);
       return r.ok ? undefined : { text: r.message };
     }, { verb: 'watch' });
     ctx.actions.register(WATCH_CHART_ACTION, async (inv) => {
       const w = await runner.store.get(inv.value);
       if (!w) return { text: 'This watch is no longer stored.' };
+      // The value only names a watch; it must be one of this conversation (a crafted id cannot reach another).
+      if (w.channel !== inv.channel) return { text: OTHER_CONVERSATION };
       const n = (await runner.store.samples(w.id)).length;
       const r = await ctx.jobs.enqueue('watch.chart', { watchId: w.id, requestedBy: inv.user }, { jobId: `watch-${w.id}-chart-${n}` });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;

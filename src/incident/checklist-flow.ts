@@ -64,6 +64,8 @@ export class ChecklistFlow {
     const state = ids ? await this.store.get(ids.checklistId) : null;
     const step = state?.steps.find((s) => s.id === ids!.stepId);
     if (!ids || !state || !step) return { text: 'This checklist is no longer stored (older than 30 days?); post a new one with `/leak checklist`.' };
+    // The block id only names a checklist; ticks count only on that checklist's own message.
+    if (state.channel !== inv.channel) return { text: 'This checklist belongs to another conversation.' };
     let after: string[];
     try {
       after = JSON.parse(inv.value) as string[];

@@ -7,7 +7,17 @@ import { startGoService, type GoService } from '../support/go-service.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
 import { waitThread } from '../e2e/helpers.js';
 import { ACTIONS, parseButtonValue } from '../../src/slack/messages.js';
+import { WATCH_STOP_ACTION } from '../../src/incident/trend.js';
 import { channelFor, matchService } from '../../src/alerts/mapping.js';
+
+/** The value of the element with this action_id in a Block Kit tree. */
+function buttonValue(v: unknown, actionId: string): string | undefined {
+  if (Array.isArray(v)) return v.map((x) => buttonValue(x, actionId)).find(Boolean);
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  if (o.action_id === actionId && typeof o.value === 'string') return o.value;
+  return Object.values(o).map((x) => buttonValue(x, actionId)).find(Boolean);
+}
 
 describe('buttons and names', () => {
   let go: GoService;
@@ -57,6 +67,16 @@ describe('buttons and names', () => {
     await h.action({ actionId: ACTIONS.captureAgain, value: crafted, channel: 'C0INCIDENT', messageTs: parentTs });
     await h.slack.waitFor('the new capture in the clicked thread', () => h.slack.replies('C0INCIDENT', parentTs).length > before);
     assert.equal(h.slack.messages('C0OTHER').length, 0, 'nothing in the channel named by the value');
+  });
+
+  it('a watch button replayed from another channel cannot stop that watch', async () => {
+    await h.command({ text: 'watch svc-order every 1m for 5m', channel: 'C0OTHER' });
+    const watchId = await h.slack.waitFor('the watch message', () => h.slack.messages('C0OTHER').map((m) => buttonValue(m.blocks, WATCH_STOP_ACTION)).find(Boolean));
+    const responseUrl = h.slack.responseUrl();
+    await h.action({ actionId: WATCH_STOP_ACTION, value: watchId, channel: 'C0INCIDENT', messageTs: parentTs, responseUrl });
+    assert.match(String((await refusals(responseUrl)).text), /another conversation/);
+    const stop = await h.command({ text: 'watch stop svc-order', channel: 'C0OTHER' });
+    assert.match(String(stop.json?.text), /Stopping the watch/, 'the watch was still running');
   });
 
   for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
