@@ -5,7 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGoService, type GoService } from '../support/go-service.js';
 import { startHarness, type Harness } from './harness.js';
-import { waitThread } from './helpers.js';
+import { messageText, waitThread } from './helpers.js';
+import { messageActionPayload } from '../support/slack-request.js';
+import { DUMP_SHORTCUT_ID } from '../../src/flows/dump.js';
 
 describe('Socket Mode', () => {
   let go: GoService;
@@ -41,5 +43,13 @@ describe('Socket Mode', () => {
     assert.match(t.parent.text, /goroutines/);
     assert.equal((await fetch(`${h.baseUrl}/healthz`)).status, 200);
     assert.equal((await fetch(h.eventsUrl, { method: 'POST' })).status, 404);
+  });
+
+  it('a dump handed over by the shortcut arrives over the socket and is answered in its thread', async () => {
+    const dump = await (await fetch(`${go.url}/debug/pprof/goroutine?debug=2`)).text();
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'C0SOCKDUMP' }).message.ts;
+    await h.slack.sendEnvelope('interactive', messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0SOCKDUMP', message: { ts, text: dump }, responseUrl: h.slack.responseUrl() }));
+    const reply = await h.slack.waitFor('findings in the thread', () => h.slack.replies('C0SOCKDUMP', ts).find((m) => /Goroutine dump/.test(messageText(m))));
+    assert.match(messageText(reply), /goroutines/);
   });
 });
