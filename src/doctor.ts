@@ -1,5 +1,5 @@
 // `leakbot doctor`: the first-run check, without a Slack workspace. It reads the same environment
-// and config as `leakbot start` (src/env.ts), asks Redis for its version, checks that PORT is free,
+// and config as `leakbot start` (src/env.ts) and its checklist/postmortem templates, asks Redis for its version, checks that PORT is free,
 // discovers every instance of every service and captures each once with the bot's own capture
 // code (src/capture), and prints the findings
 // message each service would get in Slack. It stores nothing and posts nothing; Slack (auth.test,
@@ -86,6 +86,20 @@ async function checkSlack(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   }
 }
 
+/** The checklist and postmortem templates, loaded and validated exactly as `leakbot start` does
+ *  (src/incident/templates.ts): a missing or broken override stops start, so doctor must say so. */
+async function checkTemplates(config: Config, configPath: string | undefined): Promise<DoctorCheck> {
+  const { loadTemplatesForConfig, TemplateError } = await import('./incident/templates.js');
+  const overrides = [config.templates.checklist, config.templates.postmortem].filter((p): p is string => !!p);
+  try {
+    loadTemplatesForConfig(config.templates, configPath);
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    return { name: 'templates', status: 'fail', detail: `${err.message} (config "templates:" paths are relative to the config file's folder)` };
+  }
+  return { name: 'templates', status: 'ok', detail: overrides.length ? overrides.join(', ') : 'the shipped checklist and postmortem (templates/)' };
+}
+
 /** Plain text of a Block Kit message, the way a terminal can show it. */
 function blocksText(blocks: readonly object[]): string {
   const out: string[] = [];
@@ -156,6 +170,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
     if (!(err instanceof StartupError)) throw err;
     report.checks.push({ name: 'config', status: 'fail', detail: err.message.replace(/^leakbot cannot start:\s*(- )?/, '').trim() });
   }
+  if (config) report.checks.push(await checkTemplates(config, path));
   report.checks.push(await checkSlack(env));
   report.checks.push(await checkRedis(env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379'));
   const port = Number(env.PORT ?? 3000);

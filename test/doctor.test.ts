@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -95,6 +95,23 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     assert.match(r.stdout, /\/leak snapshot svc-fleet would post this/, 'the reachable instance gives the preview');
     assert.match(r.stdout, /4 problems to fix/);
     assert.doesNotMatch(r.stdout + r.stderr, /^\s+at .*:\d+:\d+\)?$/m, 'no stack trace');
+  });
+
+  it('template overrides are loaded as `leakbot start` loads them: a missing one fails, a valid one passes', async () => {
+    // `leakbot start` stops on a template it cannot load; doctor once said "All checks passed" for it.
+    const missing = join(dir, 'missing-template.yml');
+    writeFileSync(missing, `services:\n  svc-order:\n    url: ${go.url}\ntemplates: { checklist: ./no-such-checklist.yml }\n`);
+    const r = await doctor({ LEAKBOT_CONFIG: missing, REDIS_URL: redis.url, PORT: '0' });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^FAIL +templates +.*no-such-checklist\.yml: cannot read template: ENOENT \(config "templates:" paths are relative to the config file's folder\)$/m);
+    assert.match(r.stdout, /1 problem to fix/);
+
+    copyFileSync(join(repoRoot, 'templates', 'checklist.yml'), join(dir, 'team-checklist.yml'));
+    const own = join(dir, 'own-template.yml');
+    writeFileSync(own, `services:\n  svc-order:\n    url: ${go.url}\ntemplates: { checklist: ./team-checklist.yml }\n`);
+    const ok = await doctor({ LEAKBOT_CONFIG: own, REDIS_URL: redis.url, PORT: '0' });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^ok +templates +\.\/team-checklist\.yml$/m);
   });
 
   it('a placeholder token and a bad config are reported, not thrown', async () => {
