@@ -269,7 +269,8 @@ alerts:
       const parent = await h.slack.waitFor('revive parent', () => parentsIn(PAYMENTS).find((m) => /Revive/.test(m.text)), 60_000);
       // A refusal that is not an outage (an outage — internal_error, 5xx — is waited out and never
       // exhausts the job): the job's four attempts run out.
-      h.slack.failNext('chat.postMessage', 4, { error: 'message_limit_exceeded' });
+      // Only this thread's posts: other threads posting meanwhile must not use the refusals up.
+      h.slack.failNext('chat.postMessage', 4, { error: 'message_limit_exceeded' }, (a) => a.channel === PAYMENTS && a.thread_ts === parent.ts);
       const episode = String((await h.bot.ctx.threads.get(PAYMENTS, parent.ts))?.data?.episode);
       const jobId = `capture.${episode}.svc-pay.1`;
       // BullMQ's 'failed' event, not polling for the failed state: a re-send revives the job within

@@ -88,7 +88,7 @@ export interface SlackStub {
   /** The bot's downloads of shared files: path and the token presented. */
   downloads: Array<{ fileId: string; token: string | null; status: number }>;
   /** The next n calls of `method` fail as given. */
-  failNext(method: string, n: number, failure: Failure): void;
+  failNext(method: string, n: number, failure: Failure, only?: (args: Record<string, unknown>) => boolean): void;
   /** Channels where chat.postMessage answers not_in_channel. */
   notInChannel: Set<string>;
   /** Slack down: while on, every Web API and response_url request has its connection dropped
@@ -122,7 +122,9 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   const sharedFiles: StubSharedFile[] = [];
   const downloads: Array<{ fileId: string; token: string | null; status: number }> = [];
   const responses: ResponseUrlPost[] = [];
-  const failures = new Map<string, Failure[]>();
+  // Queued failures per method; `only` limits one to calls whose arguments match (a channel, a
+  // thread), so concurrent posts elsewhere do not use it up.
+  const failures = new Map<string, Array<{ failure: Failure; only?: (args: Record<string, unknown>) => boolean }>>();
   const notInChannel = new Set<string>();
   let down = false;
   let loseReplies = 0;
@@ -303,11 +305,12 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       const presented = bearer(req) ?? (typeof args.token === 'string' ? args.token : null);
       delete args.token;
       calls.push({ method, args, at: Date.now(), token: presented });
-      const queue = failures.get(method);
-      const failure = queue?.shift();
+      const queue = failures.get(method) ?? [];
+      const at = queue.findIndex((f) => !f.only || f.only(args));
+      const failure: Failure | undefined = at >= 0 ? queue.splice(at, 1)[0]!.failure : undefined;
       if (failure) {
         if ('error' in failure) return reply(200, { ok: false, error: failure.error });
-        if (failure.status === 429) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String((failure as { retryAfter: number }).retryAfter) });
+        if (failure.status === 429) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String('retryAfter' in failure ? failure.retryAfter : 1) });
         return reply(failure.status, { ok: false, error: 'http_error' });
       }
       const expected = method === 'apps.connections.open' ? appToken : token;
@@ -394,9 +397,9 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       sharedFiles.push(file);
       return { file, message };
     },
-    failNext(method, n, failure) {
+    failNext(method, n, failure, only) {
       const q = failures.get(method) ?? [];
-      for (let i = 0; i < n; i++) q.push(failure);
+      for (let i = 0; i < n; i++) q.push({ failure, ...(only ? { only } : {}) });
       failures.set(method, q);
     },
     notInChannel,
