@@ -175,7 +175,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
       const port = await listen(server, o.port ?? env.port, o.host);
       // Every path this process answers, Bolt's included (it is served through the fallback listener).
       const routes = [...(bolt?.http ? [`POST ${SLACK_EVENTS_PATH}`] : []), ...ctx.routes.list().map((r) => `${r.method} ${r.path}`)];
-      log.info({ port, role, socketMode: !!bolt?.socket, routes }, 'http server listening');
+      log.info({ port, socketMode: !!bolt?.socket, routes }, 'http server listening');
       return port;
     },
     async startWorker() {
