@@ -32,7 +32,13 @@ describe('jobs that fail for good', () => {
     const responseUrl = h.slack.responseUrl();
     await h.command({ text: 'snapshot svc-order', channel: ch, responseUrl });
     const parent = await h.slack.waitFor('parent posted', () => h.slack.parents(ch)[0], 60_000);
-    await first.waitLog((l) => l.msg === 'job started', 30_000);
+    // Killed mid-capture, not mid-post: the stand-in records the parent before the worker has its
+    // ts (and stores it), so a kill right then leaves no thread to answer in. The capture starts
+    // after the parent's ts is stored: wait until the service has the profile request.
+    for (let i = 0; !(await go.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')); i++) {
+      if (i > 600) throw new Error('the worker never asked the service for its profile');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await first.kill('SIGKILL');
 
     const second = spawnLeakbot('worker', env);
