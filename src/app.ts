@@ -54,7 +54,7 @@ import { Poster, createSlackClient } from './slack/poster.js';
 import { CaptureGate } from './store/capture-gate.js';
 import { PendingRequests } from './store/pending.js';
 import { PostMemory } from './store/posts.js';
-import { createRedis, waitReady } from './store/redis.js';
+import { createRedis, keyPrefix, waitReady } from './store/redis.js';
 import { SnapshotStore } from './store/snapshots.js';
 import { ThreadStore } from './store/threads.js';
 import { addHealthRoutes } from './web/health.js';
@@ -91,7 +91,8 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
   const { config, env } = opts;
   const role = opts.role ?? 'all';
   const log = opts.logger;
-  const prefix = env.prefix ?? 'leakbot';
+  // Cluster: every key under one hash tag (`{leakbot}`), as BullMQ requires.
+  const prefix = keyPrefix(env.redisUrl, env.prefix ?? 'leakbot');
   const metrics = opts.metrics ?? createMetrics();
   const commands = opts.commands ?? (await loadCommands());
   const redis = createRedis(env.redisUrl, 'command', log.child({ component: 'store' }));
@@ -124,7 +125,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
       new TargetResolver(config.services, { ...((process.env.LEAKBOT_DNS_SERVER ?? config.dnsServer) ? { dnsServer: process.env.LEAKBOT_DNS_SERVER ?? config.dnsServer } : {}) }),
     ),
     analysis,
-    jobs: new JobQueue(env.redisUrl, log, metrics, prefix),
+    jobs: new JobQueue(env.redisUrl, log, metrics, prefix, env.spoolDir),
     poster: new Poster(createSlackClient(env.slackBotToken, env.slackApiUrl, log), new PostMemory(redis, prefix), log.child({ component: 'poster' }), metrics),
     routes: new RouteRegistry(),
     processors: new ProcessorRegistry(),

@@ -36,6 +36,8 @@ export interface LeakbotEnv {
   slackRetryMs?: number;
   /** Longest pause between tries while Slack is unreachable (LEAKBOT_SLACK_RETRY_MAX_DELAY_MS, default 60 s). */
   slackRetryMaxDelayMs?: number;
+  /** Directory of the held-jobs spool (LEAKBOT_SPOOL_DIR; default <tmpdir>/leakbot-spool). */
+  spoolDir?: string;
   /** BullMQ maxStalledCount (LEAKBOT_MAX_STALLED, default 3): stalls before a job fails for good. */
   maxStalledCount?: number;
   /** Heap cap (MiB) of each worker thread decoding or analysing a profile (LEAKBOT_PARSE_MEMORY_MB). */

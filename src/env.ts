@@ -4,6 +4,7 @@
 import { ConfigError, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { LeakbotContext, LeakbotEnv } from './context.js';
+import { parseRedisUrl } from './store/redis-url.js';
 
 /** A reason the process cannot start, worded for the person starting it (printed as is, exit 1). */
 export class StartupError extends Error {
@@ -26,7 +27,7 @@ export function isPlaceholder(value: string): boolean {
 
 /**
  * Reads the environment for a process of `role`; every missing, placeholder or malformed variable
- * is named in one StartupError (thrown). Shapes: tokens `xoxb-`/`xapp-`, REDIS_URL `redis://`,
+ * is named in one StartupError (thrown). Shapes: tokens `xoxb-`/`xapp-`, REDIS_URL `redis://` (or `redis+sentinel://`, `redis+cluster://`),
  * PORT 0–65535, SLACK_API_URL a URL (normalised to end with '/').
  */
 export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
@@ -50,7 +51,11 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
   if (slackBotToken && !placeholder.has('SLACK_BOT_TOKEN') && !/^xox[bp]-/.test(slackBotToken)) problems.push('SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
   if (slackAppToken && !placeholder.has('SLACK_APP_TOKEN') && !slackAppToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must be an app-level token (xapp-…) for Socket Mode');
   const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must look like redis://host:6379');
+  try {
+    parseRedisUrl(redisUrl); // redis://, redis+sentinel://…/name or redis+cluster://…
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
   let slackApiUrl = 'https://slack.com/api/';
@@ -89,6 +94,7 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
     ...(workerConcurrency ? { workerConcurrency } : {}),
     ...(jobLockMs ? { jobLockMs } : {}),
     ...(parseMemoryMb ? { parseMemoryMb } : {}),
+    ...(env.LEAKBOT_SPOOL_DIR?.trim() ? { spoolDir: env.LEAKBOT_SPOOL_DIR.trim() } : {}),
     ...(slackRetryHours ? { slackRetryMs: Math.round(slackRetryHours * 3600_000) } : {}),
     ...(slackRetryMaxDelayMs ? { slackRetryMaxDelayMs } : {}),
     ...(maxStalled !== undefined ? { maxStalledCount: maxStalled } : {}),

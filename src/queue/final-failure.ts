@@ -49,7 +49,8 @@ export function watchFinalFailures(d: FinalFailureDeps): { close(): Promise<void
   });
   return {
     async close() {
-      await events.close().catch(() => {});
+      // Bounded: with Redis unreachable the close would wait on the blocking connection.
+      await Promise.race([events.close().catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
       d.connection.disconnect();
     },
   };

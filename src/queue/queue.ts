@@ -1,12 +1,13 @@
-// The producer side: enqueue jobs into BullMQ. When Redis is unreachable the job is held in memory
-// (bounded) and flushed as soon as Redis is back, so a request made during an outage is not lost
-// while this process lives; callers get status 'held' and tell the user so.
+// The producer side: enqueue jobs into BullMQ. When Redis is unreachable the job is held (bounded) —
+// in memory and in a local spool file (src/queue/spool.ts), so it also survives this process — and
+// queued as soon as Redis is back; callers get status 'held' and tell the user so.
 import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { createRedis, isRedisUnavailable, waitReady, type Redis } from '../store/redis.js';
+import { createRedis, isRedisUnavailable, parseRedisUrl, waitReady, type Redis } from '../store/redis.js';
 import { QUEUE_NAME, type JobKind, type JobPayloads } from './jobs.js';
+import { defaultSpoolDir, HeldJobSpool } from './spool.js';
 
 export interface EnqueueOptions {
   /** Stable id: adding a job whose id exists is a no-op (BullMQ dedupe). ':' is replaced. */
@@ -27,6 +28,8 @@ const MAX_HELD = 1000;
 // With the command connection's 1 s timeout this keeps a command's worst case (Redis hung, not
 // down) well inside Slack's 3 s.
 const ADD_TIMEOUT_MS = 1200;
+/** Sentinel: how long an enqueue waits for a replica to confirm the job (WAIT). */
+const REPLICA_WAIT_MS = 300;
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 4,
@@ -52,14 +55,27 @@ export class JobQueue {
   private readonly held: Held[] = [];
   private flushing = false;
   private readonly timer: NodeJS.Timeout;
+  private readonly spool: HeldJobSpool;
+  /** Sentinel deployments: a job counts as queued once a replica has it (survives a failover). */
+  private readonly replicated: boolean;
 
   constructor(
     redisUrl: string,
     private readonly log: Logger,
     private readonly metrics?: Metrics,
     prefix = 'leakbot',
+    /** Where held jobs are spooled (LEAKBOT_SPOOL_DIR; default <tmpdir>/leakbot-spool). */
+    spoolDir?: string,
   ) {
+    this.spool = new HeldJobSpool(spoolDir ?? defaultSpoolDir(), redisUrl, prefix, log.child({ component: 'spool' }));
+    // Jobs an earlier process held and never queued (it stopped or died while Redis was down).
+    const inherited = this.spool.claim();
+    if (inherited.length) {
+      this.held.push(...inherited);
+      log.info({ held: inherited.length }, 'held jobs recovered from the spool; queued once redis answers');
+    }
     this.conn = createRedis(redisUrl, 'command', log.child({ component: 'queue' }));
+    this.replicated = parseRedisUrl(redisUrl).mode === 'sentinel';
     // skipVersionCheck: with skipWaitingForReady, BullMQ's version check (INFO) would run before the
     // fail-fast connection is up, fail, and leave the queue broken for good (the worker still checks).
     this.queue = new Queue(QUEUE_NAME, { connection: this.conn, prefix: `${prefix}:bull`, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true, skipVersionCheck: true });
@@ -78,20 +94,30 @@ export class JobQueue {
     const jobId = (opts.jobId ?? newJobId(kind)).replace(/:/g, '_');
     const jobOpts: JobsOptions = { jobId, ...(opts.delayMs ? { delay: opts.delayMs } : {}), ...(opts.attempts ? { attempts: opts.attempts } : {}) };
     try {
-      await this.add(kind, data, jobOpts);
+      if (!(await this.add(kind, data, jobOpts))) {
+        // In Redis but on no replica yet: keep it held too, so a failover cannot lose it.
+        const h = { kind, data, opts: jobOpts, at: Date.now() };
+        this.spool.hold(h);
+        this.held.push(h);
+      }
       return { status: 'queued', jobId };
     } catch (err) {
       if (!isRedisUnavailable(err) && !(err instanceof QueueUnavailableError)) throw err;
       if ((opts.onUnavailable ?? 'hold') === 'throw' || this.held.length >= MAX_HELD) {
         throw new QueueUnavailableError('the job queue (Redis) is unreachable');
       }
-      this.held.push({ kind, data, opts: jobOpts, at: Date.now() });
+      const h = { kind, data, opts: jobOpts, at: Date.now() };
+      this.spool.hold(h);
+      this.held.push(h);
       this.log.warn({ kind, jobId, held: this.held.length, err: (err as Error).message }, 'redis unreachable: job held in memory until it returns');
       return { status: 'held', jobId };
     }
   }
 
-  private async add(kind: string, data: unknown, opts: JobsOptions): Promise<void> {
+  /** Adds the job; resolves false when it is in Redis but not yet confirmed on a replica (Sentinel:
+   *  WAIT 1 — a failover right now could lose it, so the caller keeps it held and adds it again,
+   *  which BullMQ's job-id dedupe makes harmless). */
+  private async add(kind: string, data: unknown, opts: JobsOptions): Promise<boolean> {
     // Right after start the connection may still be coming up: give it a moment.
     if (this.conn.status === 'connecting' || this.conn.status === 'connect' || this.conn.status === 'wait') await waitReady(this.conn, 800).catch(() => {});
     if (this.conn.status !== 'ready') throw new QueueUnavailableError(`redis ${this.conn.status}`);
@@ -106,6 +132,12 @@ export class JobQueue {
     } finally {
       clearTimeout(t);
     }
+    if (!this.replicated) return true;
+    const acks = await this.conn.call('WAIT', '1', String(REPLICA_WAIT_MS)).catch(() => 0);
+    if (Number(acks) >= 1) return true;
+    // No replica attached (e.g. the one left after a failover): there is nothing to wait for.
+    const info = String(await this.conn.info('replication').catch(() => ''));
+    return /connected_slaves:0\b/.test(info);
   }
 
   /** Resolves once the producer's Redis connection is ready (rejects after timeoutMs). */
@@ -125,8 +157,10 @@ export class JobQueue {
       while (this.held.length > 0) {
         const h = this.held[0]!;
         try {
-          await this.add(h.kind, h.data, h.opts);
+          if (!(await this.add(h.kind, h.data, h.opts))) return; // not on a replica yet: try again later
           this.held.shift();
+          this.spool.done(String(h.opts.jobId));
+          if (this.held.length === 0) this.spool.clear();
           this.log.info({ kind: h.kind, jobId: h.opts.jobId, heldMs: Date.now() - h.at }, 'held job queued after redis returned');
         } catch (err) {
           this.log.debug({ err: (err as Error).message }, 'flush of held jobs postponed');
@@ -141,8 +175,8 @@ export class JobQueue {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush().catch(() => {});
-    if (this.held.length > 0) this.log.error({ held: this.held.length }, 'shutting down with jobs held in memory (redis unreachable); they are lost');
-    await this.queue.close().catch(() => {});
+    if (this.held.length > 0) this.log.warn({ held: this.held.length }, 'shutting down with jobs held (redis unreachable); they stay in the spool for the next leakbot process');
+    await Promise.race([this.queue.close().catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.conn.disconnect();
   }
 }

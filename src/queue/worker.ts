@@ -109,7 +109,9 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       if (how === 'timeout') {
         log.warn('grace period over: returning in-flight jobs to the queue');
         shutdown.abort();
-        await worker.close(true).catch(() => {});
+        // With Redis unreachable even a forced close waits on the connection: bound it, then drop
+        // the connection (the jobs' locks lapse and another worker takes them).
+        await Promise.race([worker.close(true).catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
       }
       conn.disconnect();
     },

@@ -3,8 +3,19 @@
 //   command timeout) so a Redis outage turns into a clear reply within Slack's 3 s, never a hang.
 // - 'worker': what BullMQ workers need (retry forever; maxRetriesPerRequest null).
 // Both reconnect forever with a capped backoff, so everything recovers when Redis comes back.
-import { Redis, type RedisOptions } from 'ioredis';
+//
+// REDIS_URL may name a single server, a Sentinel set or a Cluster (see parseRedisUrl):
+//   redis://[:password@]host:6379[/db]                 rediss:// for TLS
+//   redis+sentinel://[:password@]host:26379,host:26380/mymaster[?sentinelPassword=…&db=N]
+//   redis+cluster://[:password@]host:7000,host:7001
+// With Sentinel, ioredis asks the sentinels for the current primary and follows +switch-master
+// (failoverDetector). With Cluster every key leakbot and BullMQ use carries the hash tag
+// `{<prefix>}` (see keyPrefix), so each multi-key Lua script and MULTI runs on one slot.
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
+import { parseRedisUrl } from './redis-url.js';
+
+export { keyPrefix, parseRedisUrl, type RedisTarget } from './redis-url.js';
 
 export type { Redis };
 
@@ -18,7 +29,21 @@ export function createRedis(url: string, role: 'command' | 'worker', log: Logger
     role === 'command'
       ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 }
       : { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, connectTimeout: 5000 };
-  const r = new Redis(url, opts);
+  const target = parseRedisUrl(url);
+  let r: Redis;
+  if (target.mode === 'single') r = new Redis(url, opts);
+  else if (target.mode === 'sentinel') {
+    const { mode: _m, tls, ...s } = target;
+    r = new Redis({ ...opts, ...s, failoverDetector: true, sentinelRetryStrategy: (times) => Math.min(100 * times, 2000), ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}) });
+  } else {
+    const { enableOfflineQueue, retryStrategy: _r, ...redisOptions } = opts;
+    // A Cluster speaks the same commands as Redis for everything leakbot and BullMQ use.
+    r = new Cluster(target.nodes, {
+      enableOfflineQueue: enableOfflineQueue ?? true,
+      clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
+      redisOptions: { ...redisOptions, ...(target.password ? { password: target.password } : {}), ...(target.username ? { username: target.username } : {}), ...(target.tls ? { tls: {} } : {}) },
+    }) as unknown as Redis;
+  }
   let down = false;
   r.on('error', (err: Error) => {
     if (!down) log.warn({ role, err: err.message }, 'redis connection error');
