@@ -31,12 +31,18 @@ const FEW = 200;
  *  least this much, is a reset. */
 const ID_DROP = 64;
 
-/** The highest goroutine id among a snapshot's groups (each keeps one example id), or null. Go
+/** The highest goroutine id of a snapshot (its maxId, else the groups' ids or example ids), or null. Go
  *  hands out ids from a global, ever-increasing counter (runtime/proc.go, goidgen), so within one
  *  life the capture's own handler goroutine carries an id about as high as before, or higher. */
-export function maxGoroutineId(s: Pick<Snapshot, 'groups'>): number | null {
+export function maxGoroutineId(s: Pick<Snapshot, 'groups' | 'maxId'>): number | null {
+  // The dump's own highest id (debug=2) when known: one example id per group can be a pile's lowest
+  // id, and then a transient high-id goroutine (a connection) leaving looked like ids starting over.
+  if (typeof s.maxId === 'number') return s.maxId;
   let max: number | null = null;
-  for (const g of s.groups) if (g.exampleId !== null && (max === null || g.exampleId > max)) max = g.exampleId;
+  for (const g of s.groups) {
+    const top = g.ids?.length ? g.ids[g.ids.length - 1]! : g.exampleId;
+    if (top !== null && (max === null || top > max)) max = top;
+  }
   return max;
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectRestart, type ProcessMarks } from '../../src/capture/restart.js';
+import { detectRestart, maxGoroutineId, type ProcessMarks } from '../../src/capture/restart.js';
+import type { Snapshot } from '../../src/engine/index.js';
 
 const at = (o: Partial<ProcessMarks>): ProcessMarks => ({ maxGoroutineId: null, total: 100, capturedAt: 1_000_000, ...o });
 
@@ -33,4 +34,17 @@ test('Prometheus start time: a start after the previous capture is a restart; an
   assert.equal(detectRestart(at({ startTime: 100_000, maxGoroutineId: 9000 }), at({ startTime: 900_000, maxGoroutineId: 9100, capturedAt: 1_060_000 })).restarted, false);
   // Prometheus has not scraped the new process yet: ids still tell.
   assert.equal(detectRestart(at({ startTime: 100_000, maxGoroutineId: 9000 }), at({ startTime: 100_000, maxGoroutineId: 12, capturedAt: 1_060_000 })).restarted, true);
+});
+
+test('the highest id of a snapshot is its dump-wide maxId, not one example id per group', () => {
+  // A pile of 500 leaked goroutines (ids 487…1,030) keeps its lowest id as the example; a transient
+  // connection goroutine (id 1,037) was the highest example in the previous capture.
+  const group = (exampleId: number, ids?: number[]) => ({ exampleId, ...(ids ? { ids } : {}) }) as unknown as Snapshot['groups'][number];
+  const before = { groups: [group(487), group(1037)], maxId: 1037 };
+  const after = { groups: [group(487)], maxId: 1090 };
+  assert.equal(maxGoroutineId(after), 1090);
+  assert.equal(detectRestart(at({ maxGoroutineId: maxGoroutineId(before) }), at({ maxGoroutineId: maxGoroutineId(after) })).restarted, false);
+  // Without maxId (debug=1, proto), the groups' own id lists; example ids only as a last resort.
+  assert.equal(maxGoroutineId({ groups: [group(487, [487, 1030]), group(12)] }), 1030);
+  assert.equal(maxGoroutineId({ groups: [group(487), group(12)] }), 487);
 });
