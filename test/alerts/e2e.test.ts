@@ -260,7 +260,7 @@ alerts:
     assert.equal(repliesTo(parent).length, 1);
   });
 
-  it('a capture whose job ran out of retries is revived by the next re-send, and answers once', { timeout: 180_000 }, async () => {
+  it('a capture whose job ran out of retries is revived by the next re-send, and answers once', { timeout: 180_000 }, async (t) => {
     // Slack refuses the findings post of this alert's thread four times: the job exhausts its
     // attempts, and the alert's next re-send must bring it back. The refusals are armed before the
     // alert is sent and match only replies in the Revive thread (looked up when Slack is called), so
@@ -284,7 +284,13 @@ alerts:
       const parent = await h.slack.waitFor('revive parent', reviveParent, 60_000);
       const episode = String((await h.bot.ctx.threads.get(PAYMENTS, parent.ts))?.data?.episode);
       const jobId = `capture.${episode}.svc-pay.1`;
-      if (!failedIds.has(jobId)) await new Promise<void>((resolve) => (onFailed = (id) => id === jobId && resolve()));
+      // (t.signal: a timed-out test still reaches `finally` and closes the events connection.)
+      if (!failedIds.has(jobId)) {
+        await new Promise<void>((resolve, reject) => {
+          onFailed = (id) => id === jobId && resolve();
+          t.signal.addEventListener('abort', () => reject(new Error('the capture job never ran out of retries')), { once: true });
+        });
+      }
     } finally {
       await events.close();
       await go.reset();
