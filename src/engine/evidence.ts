@@ -108,16 +108,23 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const creators = g.distinctCreators ?? 0;
   const perRequest = reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && creators >= MIN_ORPHAN_CREATORS;
   const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
-  const oneLiveCreator = poolWait && creators === 1 && (g.liveCreators ?? 0) === 1 && (shape === null || isBunched || g.count < 3);
-  const startedTogether = poolWait && !perRequest && !oneLiveCreator && isBunched;
+  // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
+  // creator is gone (Go ≥ 1.21 says so) or they are per-request.
+  const creatorGone = creators > 0 && (g.liveCreators ?? 0) === 0;
+  const series = ctx.n >= 2 ? seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, ctx) : [];
+  // A pile that kept every goroutine and added more is not at rest, whoever started it: identity
+  // outweighs the pool shape (a consumer that spawns a goroutine per event that never returns has one
+  // live creator too). Pool rows are for piles that hold still.
+  const keptAdding = series.some((e) => e.signal === 'kept-and-added' || e.signal === 'kept-and-added-batch');
+  const liveStarter = poolWait && creators === 1 && (g.liveCreators ?? 0) === 1 && (shape === null || isBunched || g.count < 3);
+  const togetherShape = poolWait && !perRequest && !liveStarter && isBunched;
+  const oneLiveCreator = !keptAdding && liveStarter;
+  const startedTogether = !keptAdding && togetherShape;
   const poolShaped = oneLiveCreator || startedTogether;
   const chain = creators >= 3 && (g.selfCreators ?? 0) * 2 >= creators;
   const requestScoped = isRequestScoped(g);
 
-  // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
-  // creator is gone (Go ≥ 1.21 says so) or they are per-request.
-  const creatorGone = creators > 0 && (g.liveCreators ?? 0) === 0;
-  if (ctx.n >= 2) items.push(...seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, ctx));
+  items.push(...series);
 
   if (g.count >= CROWD) {
     const crowd = `${g.count.toLocaleString('en-US')} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;
@@ -139,7 +146,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     else items.push(item('accumulated-wait', `${where}: piled up over time, where healthy waiters are recent arrivals`));
   }
   const wait = g.waitMinutes?.max ?? 0;
-  if (wait >= LONG_WAIT_MIN && !poolShaped) items.push(item('long-wait', `waiting up to ${wait} min`));
+  // A pool that is growing still has idle workers that wait forever: their wait is not evidence
+  // (their staying is, and kept-and-added already counts it).
+  if (wait >= LONG_WAIT_MIN && !liveStarter && !togetherShape) items.push(item('long-wait', `waiting up to ${wait} min`));
   if (NEVER_WAKES.has(g.kind) && g.count >= 2) items.push(item('never-wakes', `${g.state}: nothing can ever wake these goroutines`));
   else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
@@ -179,7 +188,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, ctx: 
       if (!notBatch && !everyStep && poolBefore && bunched(newIds)) {
         return [item('kept-and-added-batch', `${kept}, started together (ids ${newIds[0]}–${newIds[newIds.length - 1]})`)];
       }
-      return [item('kept-and-added', everyStep ? `${kept}, adding at every snapshot` : kept)];
+      if (!everyStep) return [item('kept-and-added', kept)];
+      // The count rose at every step too: the row any format scores (README: grew-every-step), so a
+      // debug=2 series never weighs less than debug=1 or proto of the same moments.
+      const rose = ctx.n >= 3 && c.slice(1).every((v, i) => v > c[i]!) && s.delta >= ctx.minDelta;
+      const kaa = item('kept-and-added', `${kept}, adding at every snapshot`);
+      return rose ? [kaa, item('grew-every-step', `grew at every snapshot: ${c.join(' → ')}`)] : [kaa];
     }
     if (steps.length >= 2 && steps.slice(0, -1).some(adds)) return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
     if (steps.length > 0) {

@@ -274,7 +274,10 @@ function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context)
     const rate = s.growthPerMinute !== null && s.delta > 0 ? ` (+${fmtRate(s.growthPerMinute)}/min)` : '';
     const c = s.counts;
     const monotone = ctx.n >= 3 && c.slice(1).every((v, i) => v > c[i]!);
-    if (monotone) out.push(`grew at every snapshot: ${c.join(' → ')}${rate}`);
+    // The grew-every-step row says the same words: print them once, with its points.
+    const everyRow = ev.items.some((e) => e.signal === 'grew-every-step');
+    if (monotone && !everyRow) out.push(`grew at every snapshot: ${c.join(' → ')}${rate}`);
+    else if (monotone && rate) out.push(`growing${rate}`);
     else if (s.delta > 0) out.push(`grew ${s.before} → ${s.after} (+${s.delta})${rate}`);
     else if (s.delta === 0) out.push(`steady at ${s.after} across ${ctx.n} snapshots`);
     if (s.isNew) out.push('not present in the first snapshot');

@@ -5,7 +5,9 @@
 //
 // Monotone by construction: a second snapshot can only add rows. The rows it adds are positive (kept
 // and added, grew) or zero (kept all, plateau), except `turned-over` and `drained`, which say the pile
-// is emptying and are named in the finding.
+// is emptying and are named in the finding. Identity outweighs shape: a pile that kept all and added
+// more loses its pool rows, so debug=2 never scores below debug=1 / proto of the same moments
+// (test/engine/formats.test.ts).
 import type { Confidence, EvidenceItem, SignalId } from './model.js';
 
 export interface EvidenceRow {
@@ -32,7 +34,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'grew-every-step': {
     points: 4,
     meaning: 'the count grew at every step of 3+ snapshots and never went down',
-    needs: '3+ snapshots, any format',
+    needs: '3+ snapshots, any format (with ids: kept all and added at every step)',
   },
   'never-wakes': {
     points: 4,
@@ -61,7 +63,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'kept-and-added-batch': {
     points: 1,
-    meaning: 'kept all and grew, but the pile was already a bunch started together and grew by one more such batch: a pool resizing',
+    meaning: 'kept all and grew by one batch started together, where the pile already was one: a pool resizing looks like this, and so does a leak that adds a batch at a time (it keeps adding: grew-every-step)',
     needs: 'debug=2, 2+ snapshots',
   },
   grew: {
@@ -111,12 +113,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'started-together': {
     points: -2,
-    meaning: 'ids consecutive but for Go\'s id-cache jumps: started at once, like a pool (no live creator to confirm it: Go 1.19, or a starter that returned)',
+    meaning: 'ids consecutive but for Go\'s id-cache jumps: started at once, like a pool (no live creator to confirm it: Go 1.19, or a starter that returned); not for a pile that kept all and added more, which is not at rest',
     needs: 'debug=2',
   },
   'one-live-creator': {
     points: -2,
-    meaning: 'all started together by one goroutine that is still running: a pool',
+    meaning: 'all started together by one goroutine that is still running: a pool; not for a pile that kept all and added more (a consumer starting a goroutine per event has one live creator too)',
     needs: 'debug=2, Go ≥ 1.21',
   },
   'turned-over': {
