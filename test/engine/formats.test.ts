@@ -78,7 +78,7 @@ test('a pile that kept its goroutines and added a batch from one live creator is
   const a = compare([go126('leak-chanrecv.t1.debug2.txt'), go126('leak-chanrecv.t2.debug2.txt')]);
   const f = a.findings.find((x) => x.site?.line === 150);
   assert.ok(f, renderText(a, { color: false }));
-  const signals = f.evidence.map((e) => e.signal);
+  const signals = (f.evidence ?? []).map((e) => e.signal);
   assert.ok(signals.includes('kept-and-added-batch'), signals.join(','));
   assert.ok(!signals.includes('one-live-creator') && !signals.includes('started-together'), `no pool rows on a growing pile: ${signals.join(',')}`);
   assert.doesNotMatch(f.advice, /pool at rest/);
@@ -90,7 +90,7 @@ test('hidden-pool over three debug=2 snapshots: grew at every step is scored, hi
   const f = a.findings[0]!;
   assert.equal(f.site?.line, 150);
   assert.equal(f.confidence, 'high');
-  const rows = f.evidence.map((e) => e.signal);
+  const rows = (f.evidence ?? []).map((e) => e.signal);
   assert.ok(rows.includes('kept-and-added') && rows.includes('grew-every-step'), rows.join(','));
   assert.doesNotMatch(f.advice, /pool at rest/);
   // The words "grew at every snapshot" appear once, as the scored row.
