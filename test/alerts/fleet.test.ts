@@ -7,7 +7,7 @@ import { startAlertmanager, type TestAlertmanager } from '../support/alertmanage
 import { startGoService, type GoService } from '../support/go-service.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { basename, messageText } from '../e2e/helpers.js';
+import { basename, built, messageText } from '../e2e/helpers.js';
 
 const TOKEN = 'fleet-alert-webhook-token-0a1b2c3d4e5f';
 const CH = 'C0FLEETAL';
@@ -52,8 +52,10 @@ alerts:
       const parent = h.slack.parents(CH)[0];
       if (!parent) return null;
       const replies = h.slack.replies(CH, parent.ts);
-      const fleet = replies.find((r) => /^Fleet of svc-order/.test(r.text));
-      return fleet && replies.length >= 2 ? { parent, replies, fleet } : null;
+      // Posts are placeholder-first (text, then the blocks by chat.update): the table and the
+      // findings are read from the blocks, so wait for them on the summary and what came before it.
+      const fleet = built(replies.find((r) => /^Fleet of svc-order/.test(r.text)));
+      return fleet && replies.length >= 2 && replies.slice(0, replies.indexOf(fleet)).every((r) => built(r)) ? { parent, replies, fleet } : null;
     }, 120_000);
 
     const findings = thread.replies.find((r) => r !== thread.fleet && messageText(r).includes('the instance the alert names'));
