@@ -1,4 +1,4 @@
-import { analyze, compare, renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
+import { renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
@@ -339,7 +339,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   const [curSnap, refSnap] = await Promise.all([loadSnap(ctx, a.service, cur.seq), loadSnap(ctx, a.service, ref?.seq ?? null)]);
   if (!curSnap) throw new Error(`snapshot #${cur.seq} of ${a.service} vanished`);
   const opts = analyzeOptions(ctx, a.service);
-  const analysis = refSnap ? compare([refSnap, curSnap], opts) : analyze(curSnap, opts);
+  const analysis = await ctx.analysis.analyze(refSnap ? [refSnap, curSnap] : [curSnap], opts); // worker thread
   const recapture = ctx.config.alerts.recaptureAfterSeconds;
   const note = [
     `Captured ${slackTime(cur.capturedAt)} because *${esc(ep.title)}* fired; compared with ${refLabel(refSnap ? ref : null, refSnap ? kind : null)}.`,
@@ -461,7 +461,7 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
     return;
   }
   const series = refSnap ? [refSnap, firstSnap, secondSnap] : [firstSnap, secondSnap];
-  const analysis = compare(series, analyzeOptions(ctx, a.service));
+  const analysis = await ctx.analysis.analyze(series, analyzeOptions(ctx, a.service));
   const growth = recentGrowth(analysis, firstSnap, secondSnap);
   const gap = firstMeta ? second.capturedAt - firstMeta.capturedAt : null;
   const note = [
@@ -525,7 +525,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
   if (firingSnap && cap?.seq !== final.seq) {
     // The suspects as they were when the alert fired (vs its reference), followed into the final capture.
     const refSnap = await loadSnap(ctx, a.service, cap?.refSeq ?? null);
-    const suspects = compare(refSnap ? [refSnap, firingSnap] : [firingSnap], opts).findings;
+    const suspects = (await ctx.analysis.analyze(refSnap ? [refSnap, firingSnap] : [firingSnap], opts)).findings;
     const resolution = assessResolution(firingSnap, finalSnap, suspects);
     msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: cap?.capturedAt ?? null, finalCapturedAt: final.capturedAt, resolution });
     done = JSON.stringify({ seq: final.seq, kind: resolution.kind });

@@ -1,5 +1,5 @@
 import type { LeakbotContext } from '../context.js';
-import { compare, analyze, type Finding } from '../engine/index.js';
+import type { Finding } from '../engine/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { Requester, SlackThreadRef } from '../queue/jobs.js';
 import { draftPostmortem, type PostmortemDraft } from './postmortem.js';
@@ -62,7 +62,7 @@ export class PostmortemFlow {
     const ref = seqs.ref !== null ? await this.ctx.snapshots.load(service, seqs.ref) : null;
     const svc = own(this.ctx.config.services, service);
     const opts = { ignore: [...this.ctx.config.ignore, ...(svc?.ignore ?? [])] };
-    return (ref ? compare([ref, cur], opts) : analyze(cur, opts)).findings;
+    return (await this.ctx.analysis.analyze(ref ? [ref, cur] : [cur], opts)).findings; // worker thread
   }
 
   private async draft(job: JobInfo<'postmortem.draft'>): Promise<string> {

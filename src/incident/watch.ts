@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LeakbotContext } from '../context.js';
-import { analyze, compare, type Finding, type Snapshot } from '../engine/index.js';
+import { type Finding, type Snapshot } from '../engine/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import { SlackPostError } from '../slack/poster.js';
 import type { Redis } from '../store/redis.js';
@@ -305,7 +305,7 @@ export class WatchRunner {
       if (loaded) series.push(loaded);
     }
     const opts = { ignore: [...this.ctx.config.ignore, ...(svc?.ignore ?? [])] };
-    const analysis = series.length > 0 ? compare([...series, snap], opts) : analyze(snap, opts);
+    const analysis = await this.ctx.analysis.analyze([...series, snap], opts); // worker thread
     const labels = analysis.findings.slice(0, MAX_SUSPECTS).map(suspectLabel);
     await this.store.addLabels(w.id, labels);
     const known = (await this.store.labels(w.id)).map((l) => l.key);
