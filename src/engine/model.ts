@@ -271,4 +271,6 @@ export interface Analysis {
   counts?: { high: number; medium: number; low: number; total: number };
   /** Hangs (deadlock, test timeout, a lone lock waiter for hours): never counted as leaks. */
   hangs?: Hang[];
+  /** Notes on the series as a whole (dumps given out of order, ids that fit no single process). */
+  notes?: string[];
 }

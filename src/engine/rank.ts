@@ -7,6 +7,7 @@ import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore } from './benign.js';
 import { evidenceOf, leakedIn, type Evidence } from './evidence.js';
 import { findHangs } from './hang.js';
+import { orderUntimed } from './order.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary } from './model.js';
 import { isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 import { confidenceOf, pointsOf } from './verdict.js';
@@ -61,7 +62,9 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
   if (input.length === 0) throw new RangeError('compare needs at least one snapshot');
   // Oldest first is the contract; when every capture time is known, hold callers to it.
   const timed = input.every((s) => s.capturedAt !== null);
-  const series = timed ? [...input].sort((a, b) => a.capturedAt! - b.capturedAt!) : input;
+  // Without times, goroutine ids still tell which dump came first (order.ts).
+  const order = timed ? { series: [...input].sort((a, b) => a.capturedAt! - b.capturedAt!), note: null } : orderUntimed(input);
+  const series = order.series;
   const ctx: Context = {
     n: series.length,
     minDelta: Math.max(1, opts.minDelta ?? DEFAULT_MIN_DELTA),
@@ -95,6 +98,7 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     suppressed,
     counts: { high: by('high'), medium: by('medium'), low: by('low'), total: findings.length },
     hangs: findHangs(ctx.latest),
+    ...(order.note ? { notes: [order.note] } : {}),
   };
 }
 

@@ -114,6 +114,7 @@ export function warningsOf(a: Analysis): string[] {
     if (s.truncated) out.push(`${which}the dump was truncated; analysed as far as it goes`);
     for (const w of s.warnings) out.push(which + w);
   });
+  out.push(...(a.notes ?? []));
   // Go's leak marker needs no second look; everything else does.
   if (a.mode === 'single' && a.findings.some((f) => f.leaked === 0)) {
     out.push('single snapshot: take a second one in a minute and compare to see what keeps growing');
