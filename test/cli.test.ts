@@ -74,6 +74,17 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
     assert.equal(out.findings[0]?.delta, 80);
   });
 
+  it("--fail-on-leak fails on goleak's failure output piped in: every goroutine goleak lists outlived its test", async () => {
+    const report = readFileSync(join(root, 'test/engine/parse/samples/real/go126-goleak.txt'));
+    const r = await leakbot(['analyze', '--json', '--fail-on-leak', '-'], report);
+    assert.equal(r.code, 3, r.stderr);
+    const f = (JSON.parse(r.stdout) as { findings: { confidence: string; location: string; evidence: { signal: string }[] }[] }).findings;
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.confidence, 'high');
+    assert.match(f[0]!.location, /leak_test\.go:12$/);
+    assert.ok(f[0]!.evidence.some((e) => e.signal === 'goleak'));
+  });
+
   it('--fail-on-leak exits 0 when nothing is suspicious, and --ignore can silence a site', async () => {
     const quiet = await leakbot(['diff', '--fail-on-leak', file('healthy.txt'), file('healthy.txt')]);
     assert.equal(quiet.code, 0, quiet.stderr);

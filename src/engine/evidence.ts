@@ -86,9 +86,11 @@ export function bunched(ids: readonly number[]): boolean {
 }
 
 /** Goroutines Go's leak profile reported as leaked. Its debug=2 form marks them `(leaked)`; its debug=1
- *  and proto forms list only leaked goroutines, so every goroutine there counts. */
+ *  and proto forms list only leaked goroutines, so every goroutine there counts, as in goleak's failure
+ *  report (every goroutine it prints outlived the test). */
 export function leakedIn(s: GroupSeries, series: readonly Snapshot[]): number {
   const snap = series[s.lastSeen]!;
+  if (snap.goleak) return s.group.count;
   if (s.group.leaked > 0 || !snap.leakProfile || snap.format === 'debug2') return s.group.leaked;
   return s.group.count;
 }
@@ -100,7 +102,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const g = s.group;
   const items: EvidenceItem[] = [];
   const leaked = leakedIn(s, ctx.series);
-  if (leaked > 0) items.push(item('leak-mark', `${leaked} of ${g.count} marked (leaked) by Go's goroutine leak profile`));
+  if (leaked > 0 && ctx.series[s.lastSeen]!.goleak) items.push(item('goleak', `${leaked} reported by goleak as outliving the test`));
+  else if (leaked > 0) items.push(item('leak-mark', `${leaked} of ${g.count} marked (leaked) by Go's goroutine leak profile`));
 
   // Shape of the pile in the snapshot it was last seen in.
   const shape = shapeOf(g, ctx.series[s.lastSeen]?.maxId);

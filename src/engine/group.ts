@@ -10,6 +10,7 @@ export const MAX_LABEL_KEYS = 32;
 export interface SnapshotMeta {
   format: DumpFormat;
   leakProfile?: boolean;
+  goleak?: boolean;
   capturedAt?: number | null;
   truncated?: boolean;
   warnings?: string[];
@@ -152,6 +153,7 @@ export class SnapshotBuilder {
     return {
       format: meta.format,
       leakProfile: meta.leakProfile ?? false,
+      ...(meta.goleak ? { goleak: true } : {}),
       capturedAt: meta.capturedAt ?? null,
       total: this.total,
       groups,

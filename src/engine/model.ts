@@ -97,6 +97,9 @@ export interface Snapshot {
   format: DumpFormat;
   /** True when the input came from /debug/pprof/goroutineleak (its `(leaked)` marks are precise). */
   leakProfile: boolean;
+  /** True when the input was go.uber.org/goleak's failure report (`found unexpected goroutines`): every
+   *  goroutine in it outlived its test, a leak by goleak's definition. */
+  goleak?: boolean;
   /** Milliseconds since epoch, when the capturer knows it; the engine never reads a clock. */
   capturedAt: number | null;
   total: number;
@@ -177,6 +180,7 @@ export interface EvidenceItem {
 
 export type SignalId =
   | 'leak-mark'
+  | 'goleak'
   | 'kept-and-added'
   | 'kept-and-added-batch'
   | 'grew-every-step'

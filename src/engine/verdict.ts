@@ -26,6 +26,11 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: "Go's goroutine leak profile marked the goroutines `(leaked)` (GC-proven unreachable): ground truth",
     needs: 'Go ≥ 1.26 with the leak profile',
   },
+  goleak: {
+    points: 10,
+    meaning: 'go.uber.org/goleak reported the goroutines as outliving their test (its failure output lists only those): a leak by its definition',
+    needs: "goleak's failure output",
+  },
   'kept-and-added': {
     points: 4,
     meaning: 'every goroutine of the earlier snapshot is still there (same id, same stack) and new ones arrived one by one',

@@ -410,7 +410,7 @@ export class Debug2Parser implements LineSink {
     if (n.strays > 0) w.push(`skipped ${n.strays} frame-like line(s) that followed an unexpected line inside a goroutine (first at ${this.firstStray})`);
     if (n.badHeaders > 0) w.push(`skipped ${n.badHeaders} line(s) that start like a goroutine header but are not one — expected "goroutine N [state]:" (first at ${this.firstBadHeader})`);
     if (n.races > 0) w.push(`skipped ${n.races} race-detector report(s) (WARNING: DATA RACE) found in the input: they show memory races, not blocked goroutines`);
-    return { truncated: cut, warnings: w, leakProfile: this.leakProfile, goroutines: this.goroutines };
+    return { truncated: cut, warnings: w, leakProfile: this.leakProfile, goleak: n.goleak > 0, goroutines: this.goroutines };
   }
 
   get count(): number {

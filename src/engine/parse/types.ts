@@ -9,6 +9,9 @@ export interface ParseReport {
   warnings: string[];
   /** Came from /debug/pprof/goroutineleak: its `(leaked)` marks are precise. */
   leakProfile: boolean;
+  /** The input was go.uber.org/goleak's failure report: it lists only goroutines that outlived the
+   *  test, each a leak by goleak's definition. */
+  goleak?: boolean;
   /** The format's own header was read (`goroutine profile: total 0` is a valid, empty profile). */
   headerSeen?: boolean;
 }
