@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compare, parseDump, renderText, type Snapshot } from '../../src/engine/index.js';
+import { compare, parseDump, renderText, toJsonReport, type Snapshot } from '../../src/engine/index.js';
 import { orderUntimed } from '../../src/engine/order.js';
 
 const dumps = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'dumps');
@@ -19,6 +19,7 @@ test('leak-chanrecv t1 t0, t2 t1 t0: compared oldest first, with a note saying s
   assert.deepEqual(pair.snapshots.map((s) => s.goroutines), [t1!.total, t2!.total]);
   assert.match(pair.notes?.[0] ?? '', /given out of order.*compared in the order 2, 1/);
   assert.match(renderText(pair, { color: false }), /given out of order/);
+  assert.match(toJsonReport(pair).notes.join('\n'), /given out of order/);
   assert.ok(pair.findings.some((f) => f.site?.line === 150 && f.delta > 0), renderText(pair, { color: false }));
   const series = compare([t2!, t1!, t0!]);
   const top = series.findings[0]!;

@@ -33,6 +33,8 @@ interface Common {
   hangs: NonNullable<Analysis['hangs']>;
   suppressed: number;
   snapshots: Analysis['snapshots'];
+  /** Notes on the series as a whole (e.g. dumps compared in another order than given); [] when none. */
+  notes: string[];
 }
 
 export type JsonReport =
@@ -51,6 +53,7 @@ export function toJsonReport(a: Analysis, snapshots?: Snapshot[]): JsonReport {
     hangs: a.hangs ?? [],
     suppressed: a.suppressed,
     snapshots: a.snapshots,
+    notes: a.notes ?? [],
   };
   const first = a.snapshots[0];
   const last = a.snapshots[a.snapshots.length - 1];
