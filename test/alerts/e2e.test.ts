@@ -261,13 +261,15 @@ alerts:
   });
 
   it('a capture whose job ran out of retries is revived by the next re-send, and answers once', { timeout: 180_000 }, async (t) => {
-    // Slack refuses the findings post of this alert's thread four times: the job exhausts its
+    // Slack refuses the findings post of this alert's thread: the job exhausts its
     // attempts, and the alert's next re-send must bring it back. The refusals are armed before the
     // alert is sent and match only replies in the Revive thread (looked up when Slack is called), so
     // neither a slow test nor another thread's post can make them miss. A refusal that is not an
     // outage: outages (internal_error, 5xx) are waited out and never exhaust a job.
     const reviveParent = () => parentsIn(PAYMENTS).find((m) => /Revive/.test(m.text));
-    h.slack.failNext('chat.postMessage', 4, { error: 'message_limit_exceeded' }, (a) => a.channel === PAYMENTS && a.thread_ts !== undefined && a.thread_ts === reviveParent()?.ts);
+    // Refused until the job has failed for good, not a fixed count: on a busy machine an attempt can
+    // stall (lock lost) and run again without counting, so four refusals did not exhaust four attempts.
+    const stopRefusing = h.slack.failNext('chat.postMessage', 1000, { error: 'message_limit_exceeded' }, (a) => a.channel === PAYMENTS && a.thread_ts !== undefined && a.thread_ts === reviveParent()?.ts);
     // BullMQ's 'failed' event, listened to before the alert exists: a re-send revives the job within
     // moments, so polling for the failed state (or subscribing late) can miss it on a busy machine.
     const events = new QueueEvents(QUEUE_NAME, { connection: { host: '127.0.0.1', port: h.redis.port }, prefix: `${h.bot.ctx.prefix}:bull` });
@@ -292,6 +294,7 @@ alerts:
         });
       }
     } finally {
+      stopRefusing();
       await events.close();
       await go.reset();
     }

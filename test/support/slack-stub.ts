@@ -88,7 +88,8 @@ export interface SlackStub {
   /** The bot's downloads of shared files: path and the token presented. */
   downloads: Array<{ fileId: string; token: string | null; status: number }>;
   /** The next n calls of `method` fail as given. */
-  failNext(method: string, n: number, failure: Failure, only?: (args: Record<string, unknown>) => boolean): void;
+  /** Returns a function that drops what is left of these n failures. */
+  failNext(method: string, n: number, failure: Failure, only?: (args: Record<string, unknown>) => boolean): () => void;
   /** Channels where chat.postMessage answers not_in_channel. */
   notInChannel: Set<string>;
   /** Slack down: while on, every Web API and response_url request has its connection dropped
@@ -399,8 +400,13 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     },
     failNext(method, n, failure, only) {
       const q = failures.get(method) ?? [];
-      for (let i = 0; i < n; i++) q.push({ failure, ...(only ? { only } : {}) });
+      const mine = Array.from({ length: n }, () => ({ failure, ...(only ? { only } : {}) }));
+      q.push(...mine);
       failures.set(method, q);
+      return () => {
+        const left = failures.get(method) ?? [];
+        failures.set(method, left.filter((f) => !mine.includes(f)));
+      };
     },
     notInChannel,
     outage(on) {
