@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { startGoService, type GoService, type PatternSite } from '../support/go-service.js';
 import { messageActionPayload, sendAction, sendEvent } from '../support/slack-request.js';
 import { SIGNING_SECRET, startHarness, type Harness } from '../e2e/harness.js';
-import { messageText, waitThread } from '../e2e/helpers.js';
+import { built, messageText, waitThread } from '../e2e/helpers.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { DUMP_SHORTCUT_ID } from '../../src/flows/dump.js';
 import { QUEUE_NAME } from '../../src/queue/jobs.js';
@@ -51,6 +51,7 @@ describe('dumps handed to the bot in Slack', () => {
   });
 
   const event = (e: Record<string, unknown>) => sendEvent(h.eventsUrl, SIGNING_SECRET, e);
+  // Waits read the findings once their blocks are in (posts are placeholder-first: text, then blocks).
   const dumpReplies = (channel: string, ts: string) => h.slack.replies(channel, ts).filter((m) => /Goroutine dump/.test(messageText(m)));
   /** Resolves when the dump job of this file has run, whatever it decided. */
   const finished = async (fileId: string, channel: string): Promise<Job> => {
@@ -72,7 +73,7 @@ describe('dumps handed to the bot in Slack', () => {
     assert.equal(shared.status, 200);
     assert.equal(msg.status, 200);
     assert.ok(shared.ms < 3000 && msg.ms < 3000, 'acked inside Slack’s 3 s');
-    const reply = await h.slack.waitFor('findings in the thread', () => dumpReplies('C0INC', thread.ts)[0]);
+    const reply = await h.slack.waitFor('findings in the thread', () => built(dumpReplies('C0INC', thread.ts)[0]));
     const text = messageText(reply);
     assert.match(text, new RegExp(`${site.file.split('/').pop()!.replace('.', '\\.')}:${site.line}`), 'points at the leaking line');
     assert.match(text, /goroutines\.txt/);
@@ -84,7 +85,7 @@ describe('dumps handed to the bot in Slack', () => {
   it('a file in a DM: findings in the thread of the file message', async () => {
     const { file, message } = h.slack.shareFile({ name: 'crash.log', content: `2026-03-01T10:00:00.1234567Z panic: boom\n${dump}`, channel: 'D0DM' });
     await event({ type: 'file_shared', file_id: file.id, user_id: 'U0ALICE', channel_id: 'D0DM' });
-    const reply = await h.slack.waitFor('findings in the DM thread', () => dumpReplies('D0DM', message.ts)[0]);
+    const reply = await h.slack.waitFor('findings in the DM thread', () => built(dumpReplies('D0DM', message.ts)[0]));
     assert.match(messageText(reply), new RegExp(`:${site.line}`));
   });
 
@@ -105,7 +106,7 @@ describe('dumps handed to the bot in Slack', () => {
     const responseUrl = h.slack.responseUrl();
     const r = await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0PASTE', message: { ts, text: pasted }, responseUrl }));
     assert.equal(r.status, 200);
-    const reply = await h.slack.waitFor('findings in the pasted message’s thread', () => dumpReplies('C0PASTE', ts)[0]);
+    const reply = await h.slack.waitFor('findings in the pasted message’s thread', () => built(dumpReplies('C0PASTE', ts)[0]));
     assert.match(messageText(reply), /pasted dump/);
     assert.match(messageText(reply), new RegExp(`:${site.line}`));
     assert.match(String((await h.slack.waitFor('ack', () => h.slack.responsesTo(responseUrl)[0])).body.text), /Analysing/);
