@@ -136,16 +136,6 @@ alerts:
     assert.equal(await h.bot.ctx.snapshots.count('svc-order'), snapshotsBefore, 'no capture for a re-sent firing');
   });
 
-  it('a /leak snapshot in the alert\'s channel joins the alert thread (one thread per service per incident)', { timeout: SLOW }, async () => {
-    const parent = parentsIn(ORDERS)[0]!;
-    const before = repliesTo(parent).length;
-    const ack = await h.command({ text: 'snapshot svc-order', channel: ORDERS, user: 'U0ONCALL' });
-    assert.match(String(ack.json?.text), /the open alert thread of \*svc-order\* in this channel/);
-    await h.slack.waitFor('snapshot findings in the alert thread', () => repliesTo(parent).slice(before).find((m) => /Compared with/.test(text(m))), 60_000);
-    assert.equal(parentsIn(ORDERS).length, 1, 'no new thread');
-    assert.match(text(parent), /GoroutineLeak/, 'the alert parent stays the alert flow\'s');
-  });
-
   it('resolved → one "resolved after N min" reply comparing the final capture with the firing one (a restart that hid the pile)', { timeout: SLOW }, async () => {
     const parent = parentsIn(ORDERS)[0]!;
     // The usual "fix": restart the service. Same address, fresh process, empty pile.
@@ -173,6 +163,16 @@ alerts:
     assert.equal(parentsIn(ORDERS).length, 1);
     const events = await h.bot.ctx.timeline.list('svc-order');
     assert.equal(events.filter((e) => e.type === 'alert.resolved').length, 1);
+  });
+
+  it('a /leak snapshot in the alert\'s channel joins the alert thread (one thread per service per incident; after the resolution, so its capture cannot stand in for the final one)', { timeout: SLOW }, async () => {
+    const parent = parentsIn(ORDERS)[0]!;
+    const before = repliesTo(parent).length;
+    const ack = await h.command({ text: 'snapshot svc-order', channel: ORDERS, user: 'U0ONCALL' });
+    assert.match(String(ack.json?.text), /the open alert thread of \*svc-order\* in this channel/);
+    await h.slack.waitFor('snapshot findings in the alert thread', () => repliesTo(parent).slice(before).find((m) => /Compared with/.test(text(m))), 60_000);
+    assert.equal(parentsIn(ORDERS).length, 1, 'no new thread');
+    assert.match(text(parent), /GoroutineLeak/, 'the alert parent stays the alert flow\'s');
   });
 
   it('401 without or with a wrong token, 400 on garbage (the real composed app)', async () => {
