@@ -284,8 +284,15 @@ alerts:
     try {
       await am.postAlerts([{ labels: { alertname: 'Revive', service: 'svc-pay', instance: 'pay-9' } }]);
       const parent = await h.slack.waitFor('revive parent', reviveParent, 60_000);
-      const episode = String((await h.bot.ctx.threads.get(PAYMENTS, parent.ts))?.data?.episode);
-      const jobId = `capture.${episode}.svc-pay.1`;
+      // The stand-in shows the parent as soon as it is posted; the thread record naming its episode
+      // is written after (ledger, then ThreadStore). Read too early it was missing, the job id became
+      // capture.undefined… and its 'failed' events never matched: wait for the record.
+      let episode: unknown;
+      for (let i = 0; !(episode = (await h.bot.ctx.threads.get(PAYMENTS, parent.ts))?.data?.episode); i++) {
+        if (i > 1200) throw new Error('the Revive thread record never named its episode');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const jobId = `capture.${String(episode)}.svc-pay.1`;
       // (t.signal: a timed-out test still reaches `finally` and closes the events connection.)
       if (!failedIds.has(jobId)) {
         await new Promise<void>((resolve, reject) => {
