@@ -89,11 +89,13 @@ services:
     for (const i of IPS.keys()) assert.ok(messageText(sum1).includes(podAt(i)), `the table lists ${podAt(i)}`);
 
     const site = (await pods[2]!.patterns()).chansend;
+    // leak() returns once each goroutine has counted itself parked, just before its send: a straggler
+    // between the count and the send is in another group at capture time, so the pile may read 29x.
     await pods[2]!.leak('chansend', 300);
     const second = await run('snapshot svc-order', 2);
     const sum2 = messageText(fleetReply(second)!);
     const where = `${basename(site.file)}:${site.line}`;
-    assert.match(sum2, new RegExp(`eak at \`[^\`]*${where.replace('.', '\\.')}\` on 1 of 6 pods: ${podAt(2).replaceAll('.', '\\.')} 3\\d\\d goroutines`), sum2);
+    assert.match(sum2, new RegExp(`eak at \`[^\`]*${where.replace('.', '\\.')}\` on 1 of 6 pods: ${podAt(2).replaceAll('.', '\\.')} (29\\d|3\\d\\d) goroutines`), sum2);
     assert.match(sum2, /5 pods clean/);
     for (const i of [0, 1, 3, 4, 5]) assert.doesNotMatch(sum2.split('\n')[1] ?? '', new RegExp(podAt(i).replaceAll('.', '\\.')), 'healthy pods are not in the verdict line');
     // The strongest pod's findings in full, compared with its own previous snapshot.
