@@ -1,7 +1,7 @@
 // Goroutines → StackGroups, one goroutine at a time. Holds one aggregate per distinct stack plus
 // two compact number arrays (every goroutine id; creator ids still to check), never the goroutines.
 import { createHash } from 'node:crypto';
-import type { BlockKind, DumpFormat, Frame, Goroutine, Snapshot, StackGroup } from './model.js';
+import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, Snapshot, StackGroup } from './model.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -14,6 +14,7 @@ export interface SnapshotMeta {
   capturedAt?: number | null;
   truncated?: boolean;
   warnings?: string[];
+  crash?: Crash | null;
 }
 
 interface Acc {
@@ -154,6 +155,7 @@ export class SnapshotBuilder {
       format: meta.format,
       leakProfile: meta.leakProfile ?? false,
       ...(meta.goleak ? { goleak: true } : {}),
+      ...(meta.crash ? { crash: meta.crash } : {}),
       capturedAt: meta.capturedAt ?? null,
       total: this.total,
       groups,

@@ -1,12 +1,16 @@
 // Hangs: a process or test that cannot proceed. Not a leak (nothing piles up), so its own kind of
-// finding, read from the latest snapshot's frames alone (the parser keeps no preamble):
-// - deadlock: what `fatal error: all goroutines are asleep - deadlock!` prints (runtime/proc.go
-//   checkdead): no goroutine running, runnable, in a syscall, a network wait or a sleep, and main parked;
+// finding, read from the latest snapshot: the crash preamble Go printed (Snapshot.crash, parse/crash.ts)
+// when the input has one, else the frames alone (a paste of the goroutines only):
+// - deadlock: `fatal error: all goroutines are asleep - deadlock!` (runtime/proc.go checkdead); without
+//   the preamble, what checkdead sees: no goroutine running, runnable, in a syscall, a network wait or a
+//   sleep, and main parked. A dump with another preamble (a SIGQUIT, a panic) is no deadlock;
 // - test timeout: `panic: test timed out after …` is raised by the alarm goroutine
 //   testing.(*M).startAlarm.func1 (src/testing/testing.go); the stuck test is the tRunner goroutine
 //   parked in the test's own code;
-// - a lone goroutine (one or two on that stack) parked on a lock for an hour or more.
-import type { BlockKind, Hang, Snapshot, StackGroup } from './model.js';
+// - a lock: a few goroutines parked on one for an hour or more, or — in a dump taken with SIGQUIT, which
+//   someone sends to a process that looks stuck — parked on one while a goroutine inside a method of
+//   the same type waits elsewhere (holding the lock across a wait), however short the wait so far.
+import type { BlockKind, Crash, Hang, Snapshot, StackGroup } from './model.js';
 import { isStdFrame, readGroup } from './patterns.js';
 
 /** Minutes a lone lock waiter must have waited to be named. */
@@ -29,7 +33,8 @@ const RUNNER = /^testing\.(\(\*T\)\.Run|runTests|\(\*M\)\.Run)$/;
 export function findHangs(snap: Snapshot): Hang[] {
   const out: Hang[] = [];
   const groups = snap.groups;
-  if (groups.some((g) => has(g, ALARM))) {
+  const crash = snap.crash ?? null;
+  if (crash?.kind === 'test-timeout' || groups.some((g) => has(g, ALARM))) {
     // The test's own goroutine: tRunner runs the test function directly (the runner's goroutines sit
     // in testing.(*T).Run / runTests instead).
     const stuck = groups.filter((g) => has(g, TRUNNER) && PARKED.has(g.kind) && !has(g, RUNNER) && g.frames.some((f) => !isStdFrame(f)));
@@ -38,27 +43,55 @@ export function findHangs(snap: Snapshot): Hang[] {
       const parked = groups.find((g) => has(g, TRUNNER) && PARKED.has(g.kind) && !has(g, RUNNER));
       if (parked) out.push(hang(parked, 'test-timeout', `test timed out: ${testName(parked) ?? 'a test'} is stuck in ${waitName(parked)}`, 0));
     }
-  } else if (snap.format === 'debug2' && !snap.leakProfile && isDeadlock(groups)) {
-    const main = groups.find((g) => g.exampleId === 1) ?? groups.find((g) => has(g, /^main\.main$/))!;
+  } else if (snap.format === 'debug2' && !snap.leakProfile && (crash ? saysDeadlock(crash) && mainOf(groups) !== undefined : isDeadlock(groups))) {
+    const main = mainOf(groups)!;
     const others = groups.reduce((n, g) => n + (PARKED.has(g.kind) ? g.count : 0), 0) - 1;
     out.push(hang(main, 'deadlock', `all goroutines are asleep (deadlock): main is stuck in ${waitName(main)}`, Math.max(0, others)));
   }
+  const stopped = crash?.kind === 'signal';
+  // Goroutines parked at one lock site, whatever called it, are one hang; main speaks for them when it is
+  // one of them (it is the goroutine that cannot proceed), else the longest waiter.
+  const main = mainOf(groups);
+  const bySite = new Map<string, StackGroup[]>();
   for (const g of groups) {
+    if (!LOCKS.has(g.kind) || readGroup(g).pattern !== 'lock-never-released') continue;
+    const site = readGroup(g).site;
+    const key = site ? `${site.func} ${site.file}:${site.line}` : g.key;
+    bySite.set(key, [...(bySite.get(key) ?? []), g]);
+  }
+  for (const list of bySite.values()) {
+    const count = list.reduce((n, g) => n + g.count, 0);
     // A few goroutines on one lock for an hour: a holder never let go. A crowd is a leak finding instead.
-    if (g.count >= MIN_LOCK_PILE || !LOCKS.has(g.kind) || (g.waitMinutes?.max ?? 0) < LOCK_HANG_MIN) continue;
-    if (readGroup(g).pattern !== 'lock-never-released') continue;
-    if (out.some((h) => h.goroutineId !== null && h.goroutineId === g.exampleId)) continue;
-    const who = g.count === 1 ? 'one goroutine has' : `${g.count} goroutines have`;
-    const h = hang(g, 'lock-held', `${who} waited ${g.waitMinutes!.max} min in ${waitName(g)}`, g.count - 1);
+    if (count >= MIN_LOCK_PILE) continue;
+    const wait = Math.max(...list.map((g) => g.waitMinutes?.max ?? 0));
+    const g = list.find((x) => x === main) ?? list.find((x) => (x.waitMinutes?.max ?? 0) === wait)!;
+    const long = wait >= LOCK_HANG_MIN;
     const holder = likelyHolder(g, groups);
+    if (!long && !(stopped && holder)) continue;
+    if (out.some((h) => h.goroutineId !== null && h.goroutineId === g.exampleId)) continue;
+    const who = g === main ? (count === 1 ? 'main has' : `main and ${count - 1} other goroutine${count > 2 ? 's' : ''} have`) : count === 1 ? 'one goroutine has' : `${count} goroutines have`;
+    const title = long
+      ? `${who} waited ${wait} min in ${waitName(g)}`
+      : `${who.replace(/ has$| have$/, '')} ${count === 1 ? 'was' : 'were'} waiting in ${waitName(g)} when the process was stopped with ${crash!.signal}`;
+    const h = hang(g, 'lock-held', title, count - 1);
+    h.waitMinutes = long ? wait : h.waitMinutes;
     if (holder) {
       h.holder = { goroutineId: holder.exampleId, state: holder.state, site: readGroup(holder).site };
       h.title += `; ${shortName(readGroup(holder).site?.func ?? '')} (goroutine ${holder.exampleId}, ${holder.state}) works on the same type and likely holds it`;
     }
     out.push(h);
   }
+  if (crash) for (const h of out) h.crash = crash;
   return out;
 }
+
+/** The main goroutine's group: goroutine 1, else the one running main.main. */
+function mainOf(groups: StackGroup[]): StackGroup | undefined {
+  return groups.find((g) => g.exampleId === 1) ?? groups.find((g) => has(g, /^main\.main$/));
+}
+
+/** The runtime's own deadlock report (runtime/proc.go checkdead). */
+const saysDeadlock = (c: Crash) => c.kind === 'fatal' && /^all goroutines are asleep/.test(c.message);
 
 const shortName = (func: string) => func.slice(func.lastIndexOf('/') + 1);
 
@@ -110,9 +143,9 @@ const ADVICE: Record<Hang['reason'], string> = {
     'path, a channel nobody closes, or a lock held by a goroutine that is itself stuck. The goroutine named ' +
     'here is where the test waits; look at what it waits for.',
   'lock-held':
-    'A goroutine has waited on this lock for a long time: its holder never released it (an early return ' +
-    'between Lock and Unlock, a lock held across a call that hangs). Find the other goroutine inside the ' +
-    'locked section; SIGQUIT or debug=2 lists it with its own stack.',
+    'Goroutines wait on this lock and its holder has not released it: an early return between Lock and ' +
+    'Unlock, or a lock held across a call that hangs (a channel wait, I/O). Find the goroutine inside the ' +
+    'locked section (named here when one is seen); SIGQUIT or debug=2 lists it with its own stack.',
 };
 
 function hang(g: StackGroup, reason: Hang['reason'], title: string, others: number): Hang {

@@ -112,7 +112,7 @@ function snapshot(
   warnings: string[],
   opts: IngestOptions,
 ): Snapshot {
-  return b.finish({ format, leakProfile: report.leakProfile, goleak: report.goleak ?? false, capturedAt: opts.capturedAt ?? null, truncated, warnings });
+  return b.finish({ format, leakProfile: report.leakProfile, goleak: report.goleak ?? false, capturedAt: opts.capturedAt ?? null, truncated, warnings, crash: report.crash ?? null });
 }
 
 /** `gzipCut`: why the gzip stream around the profile ended early, if it did. */

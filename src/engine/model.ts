@@ -93,8 +93,26 @@ export interface StackGroup {
   ids?: number[];
 }
 
+/** What Go printed before the goroutines of a crash, fatal error, signal dump or test timeout: why the
+ *  process stopped. Sources: runtime/panic.go (printpanics, dopanic_m, fatalthrow),
+ *  runtime/signal_unix.go (sighandler), src/testing/testing.go ((*M).startAlarm). */
+export interface Crash {
+  /** `panic: …`, `fatal error: …`, a signal dump (`SIGQUIT: quit`), or `panic: test timed out after …`. */
+  kind: 'panic' | 'fatal' | 'signal' | 'test-timeout';
+  /** Go's words after `panic: ` / `fatal error: `, or the signal line itself (`SIGQUIT: quit`); ≤ 500 chars. */
+  message: string;
+  /** The signal: `SIGSEGV` of a `[signal SIGSEGV: …]` note, or the one that stopped the process; else null. */
+  signal: string | null;
+  /** The goroutine that panicked (Go prints it first, `[running]`); null for a deadlock or a signal dump. */
+  goroutineId: number | null;
+  /** Tests still running when `go test -timeout` fired (Go ≥ 1.20 lists them). */
+  tests?: string[];
+}
+
 export interface Snapshot {
   format: DumpFormat;
+  /** The crash preamble, when the input was a crash, fatal error, signal or test-timeout output. */
+  crash?: Crash;
   /** True when the input came from /debug/pprof/goroutineleak (its `(leaked)` marks are precise). */
   leakProfile: boolean;
   /** True when the input was go.uber.org/goleak's failure report (`found unexpected goroutines`): every
@@ -251,11 +269,15 @@ export interface Hang {
   others: number;
   /** For a lock: the goroutine that likely holds it (parked in a method of the same type), when one is seen. */
   holder?: { goroutineId: number | null; state: string; site: Frame | null };
+  /** What Go printed when it stopped the process (`fatal error: all goroutines are asleep - deadlock!`). */
+  crash?: Crash;
   advice: string;
 }
 
 export interface SnapshotSummary {
   goroutines: number;
+  /** Why the process stopped, when the dump was a crash output (see Crash). */
+  crash?: Crash;
   groups: number;
   capturedAt: number | null;
   format: DumpFormat;

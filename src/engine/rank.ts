@@ -123,6 +123,7 @@ function summarize(s: Snapshot): SnapshotSummary {
     leakProfile: s.leakProfile,
     truncated: s.truncated,
     warnings: s.warnings,
+    ...(s.crash ? { crash: s.crash } : {}),
   };
 }
 

@@ -15,6 +15,7 @@
 import type { Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
 import { ByteTable, hashBytes, type FrameTable, type FuncEntry, type ParsedLocation } from '../intern.js';
+import { CrashPreamble } from './crash.js';
 import { parseHeader, type Debug2Header } from './header.js';
 import type { LineSink } from './lines.js';
 import type { Emit, ParseReport } from './types.js';
@@ -102,6 +103,10 @@ export class Debug2Parser implements LineSink {
   /** Set when a block ended at an unexpected line: frame-like lines after it are reported. */
   private interrupted = false;
   private readonly ids = new Set<number>();
+  /** Why the process stopped, from the lines before the goroutines (crash.ts); a preamble read after
+   *  them goes to `nextCrash`: it belongs to a dump that follows, if one does. */
+  private crash = new CrashPreamble();
+  private nextCrash: CrashPreamble | null = null;
   private readonly n = {
     tabs: 0, indented: 0, headerOnly: 0, unavailable: 0, noFile: 0, strays: 0, races: 0, goleak: 0, badHeaders: 0,
   };
@@ -143,6 +148,8 @@ export class Debug2Parser implements LineSink {
   private outside(b: Buffer, s: number, i: number, e: number): void {
     if (i === e) {
       this.interrupted = false;
+      this.crash.blank();
+      this.nextCrash?.blank();
       return;
     }
     const c = b[i];
@@ -153,6 +160,11 @@ export class Debug2Parser implements LineSink {
     if (c === 87 /* W */ && startsWith(b, i, e, RACE)) {
       this.n.races++;
       return;
+    }
+    // Crash preambles start with `panic:`, `fatal error:`, `SIG…:` or `[signal`; a test timeout's list follows.
+    if (c === 112 /* p */ || c === 102 /* f */ || c === 83 /* S */ || c === 91 /* [ */ || this.crash.crash !== null) {
+      const into = this.crash.crash === null || this.crash.pending ? this.crash : (this.nextCrash ??= new CrashPreamble());
+      if (into.line(b.toString('utf8', i, e))) return;
     }
     if (c === 103 && startsWith(GOROUTINE, 0, GOROUTINE.length, b.subarray(i, Math.min(e, i + GOROUTINE.length)))) {
       this.partialHeaderLine = this.lineNo; // `gorout`: the start of a header, cut short
@@ -176,7 +188,11 @@ export class Debug2Parser implements LineSink {
     if (this.ids.has(id)) {
       this.onNewDump(this.lineNo, id);
       this.ids.clear();
+      // A preamble read after the earlier dump's goroutines belongs to this one; one read before them does not.
+      if (!this.crash.pending) this.crash = this.nextCrash ?? new CrashPreamble();
+      this.nextCrash = null;
     }
+    this.crash.header(id, h.state);
     this.ids.add(id);
     if (b[i] !== 103) this.n.goleak++;
     else if (i > s) this.n.indented++;
@@ -410,7 +426,8 @@ export class Debug2Parser implements LineSink {
     if (n.strays > 0) w.push(`skipped ${n.strays} frame-like line(s) that followed an unexpected line inside a goroutine (first at ${this.firstStray})`);
     if (n.badHeaders > 0) w.push(`skipped ${n.badHeaders} line(s) that start like a goroutine header but are not one — expected "goroutine N [state]:" (first at ${this.firstBadHeader})`);
     if (n.races > 0) w.push(`skipped ${n.races} race-detector report(s) (WARNING: DATA RACE) found in the input: they show memory races, not blocked goroutines`);
-    return { truncated: cut, warnings: w, leakProfile: this.leakProfile, goleak: n.goleak > 0, goroutines: this.goroutines };
+    const crash = this.crash.crash;
+    return { truncated: cut, warnings: w, leakProfile: this.leakProfile, goleak: n.goleak > 0, goroutines: this.goroutines, ...(crash ? { crash } : {}) };
   }
 
   get count(): number {

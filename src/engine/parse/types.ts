@@ -1,5 +1,5 @@
 // What every reader hands to the grouping step, and what it reports about the input as a whole.
-import type { BlockKind, Frame, Goroutine } from '../model.js';
+import type { BlockKind, Crash, Frame, Goroutine } from '../model.js';
 
 export type Emit = (g: Goroutine) => void;
 
@@ -12,6 +12,8 @@ export interface ParseReport {
   /** The input was go.uber.org/goleak's failure report: it lists only goroutines that outlived the
    *  test, each a leak by goleak's definition. */
   goleak?: boolean;
+  /** The crash preamble (panic, fatal error, signal, test timeout) of the last dump, when there was one. */
+  crash?: Crash;
   /** The format's own header was read (`goroutine profile: total 0` is a valid, empty profile). */
   headerSeen?: boolean;
 }

@@ -1,5 +1,5 @@
 // Wording every renderer shares, so the terminal, Markdown and Slack say the same thing the same way.
-import type { Analysis, Finding, Frame, Hang } from '../model.js';
+import type { Analysis, Crash, Finding, Frame, Hang } from '../model.js';
 
 /** `internal/leaks/leaks.go:171`: the last path segments, enough to find the file in a repo. */
 export function shortFile(file: string, segments = 3): string {
@@ -83,13 +83,26 @@ export function verdictLine(a: Analysis): string {
 
 /** Lines describing a hang, without markup: where it is stuck, what it waits on, for how long. */
 export function hangLines(h: Hang): string[] {
-  const out: string[] = [];
+  const out: string[] = h.crash ? [crashLine(h.crash)] : [];
   const who = h.goroutineId !== null ? `goroutine ${h.goroutineId}` : 'a goroutine';
   out.push(`${who} [${h.state}${h.waitMinutes !== null ? `, ${h.waitMinutes} minutes` : ''}]${h.site ? ` at ${fileLine(h.site)} in ${shortFunc(h.site.func)}` : ''}`);
   if (h.waitsOn) out.push(`waits in ${h.waitsOn.func} (${fileLine(h.waitsOn)})`);
   if (h.holder?.site) out.push(`likely held by goroutine ${h.holder.goroutineId ?? '?'} [${h.holder.state}] at ${fileLine(h.holder.site)} in ${shortFunc(h.holder.site.func)}`);
   if (h.others > 0) out.push(`${plural(h.others, 'other goroutine')} ${h.reason === 'lock-held' ? 'waiting on it too' : 'asleep with it'}`);
   return out;
+}
+
+/** What Go printed when it stopped the process, in Go's words: "Go stopped it: fatal error: all
+ *  goroutines are asleep - deadlock!", "dump taken with SIGQUIT: quit". */
+export function crashLine(c: Crash): string {
+  if (c.kind === 'signal') return `dump taken with ${c.message}: Go prints every goroutine when the process gets this signal`;
+  const said = c.kind === 'fatal' ? `fatal error: ${c.message}` : `panic: ${c.message}`;
+  const extra = [
+    c.signal ? `signal ${c.signal}` : '',
+    c.goroutineId !== null ? `in goroutine ${c.goroutineId}` : '',
+    c.tests?.length ? `running ${c.tests.slice(0, 5).join(', ')}${c.tests.length > 5 ? ', …' : ''}` : '',
+  ].filter(Boolean);
+  return `Go stopped it: ${said}${extra.length ? ` (${extra.join('; ')})` : ''}`;
 }
 
 /** "via api.quote (60), api.order (45)" for a finding merged from several call paths; null otherwise. */
@@ -115,6 +128,9 @@ export function warningsOf(a: Analysis): string[] {
     for (const w of s.warnings) out.push(which + w);
   });
   out.push(...(a.notes ?? []));
+  // A crash output without a hang to carry its preamble (a panic, a SIGQUIT of a healthy process).
+  const crash = a.snapshots[a.snapshots.length - 1]?.crash;
+  if (crash && !(a.hangs ?? []).some((h) => h.crash)) out.push(crashLine(crash));
   // Go's leak marker needs no second look; everything else does.
   if (a.mode === 'single' && a.findings.some((f) => f.leaked === 0)) {
     out.push('single snapshot: take a second one in a minute and compare to see what keeps growing');

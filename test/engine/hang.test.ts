@@ -1,0 +1,135 @@
+// Crash preambles and hangs on real outputs: the crash programs of test/fixtures/go/cmd (captured by
+// test/fixtures/capture.sh under Go 1.19, 1.26 and 1.27), the hang programs of eval/hangs (their dumps
+// in the CI subset, eval/subset/hangs, written by `npm run eval -- --export-subset`) and the go test
+// timeout of test/fixtures/go/hangtest.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { analyze, compare, parseDump, parseDumps, renderBlocks, renderMarkdown, renderText, toJsonReport, type Analysis } from '../../src/engine/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = join(here, '..', 'fixtures', 'dumps');
+const hangs = join(here, '..', '..', 'eval', 'subset', 'hangs');
+const CRASH_TOOLCHAINS = ['go1.19', 'go1.26', 'go1.27'];
+const text = (path: string) => {
+  const b = readFileSync(path);
+  return (b[0] === 0x1f && b[1] === 0x8b ? gunzipSync(b) : b).toString('utf8');
+};
+/** What a person reads: text, Markdown, Slack blocks (JSON carries the fields, checked apart). */
+const rendered = (a: Analysis) => [renderText(a, { color: false }), renderMarkdown(a), JSON.stringify(renderBlocks(a, { title: 't' }).blocks)];
+
+test('crash preamble: panic, fatal error, SIGQUIT and test timeout are kept in the parse result, in Go\'s words', () => {
+  for (const tc of CRASH_TOOLCHAINS) {
+    const panic = parseDump(readFileSync(join(fixtures, tc, 'crash-panic.txt')));
+    assert.deepEqual(panic.crash, {
+      kind: 'panic',
+      message: 'runtime error: invalid memory address or nil pointer dereference',
+      signal: 'SIGSEGV',
+      goroutineId: 1,
+    }, tc);
+    const dead = parseDump(readFileSync(join(fixtures, tc, 'crash-deadlock.txt')));
+    assert.deepEqual(dead.crash, { kind: 'fatal', message: 'all goroutines are asleep - deadlock!', signal: null, goroutineId: null }, tc);
+    const quit = parseDump(readFileSync(join(fixtures, tc, 'crash-sigquit.txt')));
+    assert.deepEqual(quit.crash, { kind: 'signal', message: 'SIGQUIT: quit', signal: 'SIGQUIT', goroutineId: null }, tc);
+    // A profile from /debug/pprof has no preamble.
+    assert.equal(parseDump(readFileSync(join(fixtures, tc, 'noise-idlepool.t0.debug2.txt'))).crash, undefined, tc);
+  }
+  for (const tc of ['go1.19', 'go1.26']) {
+    const t = parseDump(text(join(hangs, tc, 'test-timeout.txt'))).crash;
+    assert.equal(t?.kind, 'test-timeout', tc);
+    assert.equal(t.message, 'test timed out after 3s');
+    assert.equal(t.goroutineId, null, 'the [running] goroutine of a timeout is the alarm, not the test');
+    // Go 1.20+ lists the tests still running; 1.19 does not.
+    assert.deepEqual(t.tests, tc === 'go1.19' ? undefined : ['TestDrain']);
+  }
+});
+
+test('crash preamble survives pastes: CI prefixes, indentation, and stays with its own dump when dumps are concatenated', () => {
+  const raw = readFileSync(join(fixtures, 'go1.26', 'crash-deadlock.txt'), 'utf8');
+  const prefixed = raw.split('\n').map((l) => `2026-03-01T10:00:00.1234567Z ${l}`).join('\n');
+  assert.deepEqual(parseDump(prefixed).crash, parseDump(raw).crash);
+  const indented = raw.split('\n').map((l) => `    ${l}`).join('\n');
+  assert.deepEqual(parseDump(indented).crash, parseDump(raw).crash);
+
+  const pprof = readFileSync(join(fixtures, 'go1.26', 'noise-idlepool.t0.debug2.txt'), 'utf8');
+  const [first, second] = parseDumps(raw + '\n' + pprof);
+  assert.equal(first?.crash, undefined, 'only the last dump carries a preamble');
+  assert.equal(second?.crash, undefined, 'the preamble before the first dump is not the second dump\'s');
+  const both = parseDumps(pprof + '\n' + raw);
+  assert.equal(both.length, 2);
+  assert.equal(both[1]!.crash?.message, 'all goroutines are asleep - deadlock!', 'a preamble between dumps belongs to the one after it');
+});
+
+test('deadlock: the runtime\'s own report names main, and the hang carries what Go printed', () => {
+  for (const tc of CRASH_TOOLCHAINS) {
+    const a = analyze(parseDump(readFileSync(join(fixtures, tc, 'crash-deadlock.txt'))));
+    const h = a.hangs?.[0];
+    assert.equal(h?.reason, 'deadlock', tc);
+    assert.equal(h.goroutineId, 1);
+    assert.equal(h.crash?.message, 'all goroutines are asleep - deadlock!');
+    for (const out of rendered(a)) assert.ok(out.includes('fatal error: all goroutines are asleep - deadlock!'), `${tc}: ${out.slice(0, 200)}`);
+    const json = toJsonReport(a);
+    assert.equal(json.hangs[0]?.crash?.message, 'all goroutines are asleep - deadlock!');
+    assert.equal(json.snapshots[0]?.crash?.kind, 'fatal');
+  }
+});
+
+test('SIGQUIT dump of a process hung on an RWMutex: the waiters and the holder are named seconds in, and it is no deadlock', () => {
+  for (const tc of ['go1.19', 'go1.26']) {
+    const a = analyze(parseDump(text(join(hangs, tc, 'sigquit-lock.txt'))));
+    assert.ok(!(a.hangs ?? []).some((h) => h.reason === 'deadlock'), `${tc}: the runtime did not say deadlock (a ticker keeps it awake)`);
+    const h = a.hangs?.find((x) => x.reason === 'lock-held');
+    assert.equal(h?.site?.func, 'main.(*config).get', tc);
+    assert.equal(h.waitsOn?.func, 'sync.(*RWMutex).RLock');
+    assert.equal(h.holder?.site?.func, 'main.(*config).reload', 'reload holds the write lock while it waits for a reply');
+    assert.equal(h.crash?.signal, 'SIGQUIT');
+    assert.match(h.title, /waiting in sync\.\(\*RWMutex\)\.RLock when the process was stopped with SIGQUIT; main\.\(\*config\)\.reload/);
+    assert.equal(a.hangs!.filter((x) => x.reason === 'lock-held').length, 1, 'one lock, one hang, whichever paths reach it');
+    for (const out of rendered(a)) assert.ok(out.includes('SIGQUIT'), tc);
+  }
+});
+
+test('SIGQUIT of a lone lock waiter with no holder in sight: no hang while the wait is short, named once it is long', () => {
+  for (const tc of ['go1.19', 'go1.26']) {
+    const raw = text(join(hangs, tc, 'sigquit-lone.txt'));
+    assert.deepEqual(analyze(parseDump(raw)).hangs, [], `${tc}: a lock wait of seconds with no holder seen is no hang yet`);
+    const aged = raw.replace(/^(goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\],]+)(?:, \d+ minutes)?\]/gm, '$1, 219 minutes]');
+    const h = analyze(parseDump(aged)).hangs?.find((x) => x.reason === 'lock-held');
+    assert.equal(h?.site?.func, 'main.(*store).refreshCache', tc);
+    assert.equal(h.waitMinutes, 219);
+  }
+});
+
+test('a panic is no hang: its preamble is shown beside the analysis, and a healthy SIGQUIT dump stays quiet', () => {
+  for (const tc of CRASH_TOOLCHAINS) {
+    const a = analyze(parseDump(readFileSync(join(fixtures, tc, 'crash-panic.txt'))));
+    assert.deepEqual(a.hangs, [], tc);
+    assert.equal(a.snapshots[0]!.crash?.kind, 'panic');
+    for (const out of rendered(a)) assert.ok(out.includes('panic: runtime error: invalid memory address or nil pointer dereference'), tc);
+    assert.equal(toJsonReport(a).snapshots[0]?.crash?.signal, 'SIGSEGV');
+    // crash-sigquit holds leaked goroutines but no lock held across a wait: no hang.
+    const q = analyze(parseDump(readFileSync(join(fixtures, tc, 'crash-sigquit.txt'))));
+    assert.deepEqual(q.hangs, [], tc);
+  }
+});
+
+test('test timeout: the stuck test is named and the preamble lists the running test', () => {
+  for (const tc of ['go1.19', 'go1.26']) {
+    const a = analyze(parseDump(text(join(hangs, tc, 'test-timeout.txt'))));
+    const h = a.hangs?.[0];
+    assert.equal(h?.reason, 'test-timeout', tc);
+    assert.equal(h.site?.func, 'leakeval/hangs/timeout.Drain');
+    assert.equal(h.crash?.kind, 'test-timeout');
+    for (const out of rendered(a)) assert.ok(out.includes('test timed out after 3s'), tc);
+  }
+  // In a diff the latest snapshot speaks: a second dump without a preamble has no crash.
+  const t = parseDump(text(join(hangs, 'go1.26', 'test-timeout.txt')), { capturedAt: 2 });
+  const pprof = parseDump(readFileSync(join(fixtures, 'go1.26', 'noise-idlepool.t0.debug2.txt')), { capturedAt: 1 });
+  const d = compare([pprof, t]);
+  assert.equal(d.snapshots[0]!.crash, undefined);
+  assert.equal(d.snapshots[1]!.crash?.kind, 'test-timeout');
+  assert.equal(d.hangs?.[0]?.reason, 'test-timeout');
+});
