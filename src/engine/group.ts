@@ -42,6 +42,15 @@ interface Acc {
   ids: number[] | null;
 }
 
+/** The group a shared stack (one frozen frames array per distinct stack, see intern.ts StackNode)
+ *  went to, per kind and elision: such goroutines skip building their key. */
+interface StackMemo {
+  kind: BlockKind;
+  elided: boolean;
+  acc: Acc;
+  next: StackMemo | null;
+}
+
 /** Grows by doubling; numbers as float64 so 64-bit goroutine ids up to 2^53 stay exact. */
 class NumberList {
   data = new Float64Array(1024);
@@ -64,6 +73,7 @@ export class SnapshotBuilder {
   /** Frame identity → small id, so a group key is a short list of numbers. */
   private readonly frameIds = new Map<Frame, number>();
   private readonly frameIdsByText = new Map<string, number>();
+  private readonly byStack = new Map<readonly Frame[], StackMemo>();
   private readonly ids = new NumberList();
   /** Pairs (creator id, group index) to check once every id is known. */
   private readonly creators = new NumberList();
@@ -73,6 +83,43 @@ export class SnapshotBuilder {
 
   add(g: Goroutine): void {
     if (!(g.count > 0)) return;
+    let acc: Acc | undefined;
+    for (let m = this.byStack.get(g.frames) ?? null; m !== null; m = m.next) {
+      if (m.kind === g.kind && m.elided === g.framesElided) {
+        acc = m.acc;
+        break;
+      }
+    }
+    if (acc === undefined) {
+      acc = this.accOf(g);
+      if (Object.isFrozen(g.frames)) this.byStack.set(g.frames, { kind: g.kind, elided: g.framesElided, acc, next: this.byStack.get(g.frames) ?? null });
+    }
+    const n = g.count;
+    acc.count += n;
+    this.total += n;
+    if (acc.createdBy === null && g.createdBy !== null) acc.createdBy = g.createdBy;
+    if (acc.exampleId === null && g.id !== null) acc.exampleId = g.id;
+    if (g.waitMinutes !== null) {
+      if (g.waitMinutes < acc.waitMin) acc.waitMin = g.waitMinutes;
+      if (g.waitMinutes > acc.waitMax) acc.waitMax = g.waitMinutes;
+    }
+    if (g.leaked) acc.leaked += n;
+    if (g.lockedToThread) acc.lockedToThread += n;
+    for (const k in g.labels) addLabel(acc, k, g.labels[k]!);
+    if (g.id !== null) {
+      this.ids.push(g.id);
+      (acc.ids ??= []).push(g.id);
+      if (g.id > this.maxId) this.maxId = g.id;
+    }
+    if (g.creatorId !== null) {
+      this.creators.push(g.creatorId);
+      this.creatorGroups.push(acc);
+      (acc.creatorIds ??= new Set()).add(g.creatorId);
+    }
+  }
+
+  /** The group of a goroutine's stack, kind and elision (made empty if new). */
+  private accOf(g: Goroutine): Acc {
     const frames = significantFrames(g.frames);
     let idKey = g.kind;
     for (let i = 0; i < frames.length; i++) idKey += ',' + this.frameId(frames[i]!);
@@ -102,28 +149,7 @@ export class SnapshotBuilder {
       };
       this.groups.set(idKey, acc);
     }
-    const n = g.count;
-    acc.count += n;
-    this.total += n;
-    if (acc.createdBy === null && g.createdBy !== null) acc.createdBy = g.createdBy;
-    if (acc.exampleId === null && g.id !== null) acc.exampleId = g.id;
-    if (g.waitMinutes !== null) {
-      if (g.waitMinutes < acc.waitMin) acc.waitMin = g.waitMinutes;
-      if (g.waitMinutes > acc.waitMax) acc.waitMax = g.waitMinutes;
-    }
-    if (g.leaked) acc.leaked += n;
-    if (g.lockedToThread) acc.lockedToThread += n;
-    for (const k in g.labels) addLabel(acc, k, g.labels[k]!);
-    if (g.id !== null) {
-      this.ids.push(g.id);
-      (acc.ids ??= []).push(g.id);
-      if (g.id > this.maxId) this.maxId = g.id;
-    }
-    if (g.creatorId !== null) {
-      this.creators.push(g.creatorId);
-      this.creatorGroups.push(acc);
-      (acc.creatorIds ??= new Set()).add(g.creatorId);
-    }
+    return acc;
   }
 
   private frameId(f: Frame): number {

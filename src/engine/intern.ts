@@ -32,7 +32,34 @@ export interface Key {
   readonly view: DataView;
 }
 
+/** A node of the stack trie: the frames read so far in a goroutine, top first. Goroutines with the
+ *  same stack end at the same node and share one frozen frames array, so grouping can key on that
+ *  array's identity. */
+export interface StackNode {
+  readonly frame: Frame | null;
+  readonly parent: StackNode | null;
+  readonly depth: number;
+  /** Children, looked through in order while few (a stack rarely branches more than a handful of
+   *  ways at one frame); then also kept in `kidMap`. */
+  kids: StackNode[] | null;
+  kidMap: Map<Frame, StackNode> | null;
+  frames: readonly Frame[] | null;
+  /** For text readers: the function and location bytes the frame was read from, so the next
+   *  goroutine down the same path is matched against the kids' bytes without a hash lookup. */
+  readonly fn: FuncEntry | null;
+  readonly loc: Key | null;
+}
+
+/** Trie nodes kept per table: a dump of tens of thousands of distinct deep stacks stops sharing
+ *  there (its goroutines get their own arrays) instead of growing the trie without bound. */
+const MAX_STACK_NODES = 1 << 17;
+const FEW_KIDS = 8;
+
 export class FrameTable {
+  /** The empty stack. */
+  readonly root: StackNode = { frame: null, parent: null, depth: 0, kids: null, kidMap: null, frames: Object.freeze([]), fn: null, loc: null };
+  private stackNodes = 0;
+
   private readonly strings = new Map<string, string>();
   /** func → location text → Frame. Two lookups, no concatenated key per frame. */
   private readonly frames = new Map<string, Map<string, Frame>>();
@@ -109,6 +136,35 @@ export class FrameTable {
     return f;
   }
 
+  /** The node for `node`'s stack with `f` below it; null once the trie is full (see MAX_STACK_NODES).
+   *  `fn` and `loc`: the bytes `f` was read from, kept on a new node (see StackNode). */
+  child(node: StackNode, f: Frame, fn: FuncEntry | null = null, loc: Key | null = null): StackNode | null {
+    const kids = node.kids;
+    if (kids !== null) {
+      for (let k = 0; k < kids.length; k++) if (kids[k]!.frame === f) return kids[k]!;
+      if (node.kidMap !== null) {
+        const hit = node.kidMap.get(f);
+        if (hit !== undefined) return hit;
+      }
+    }
+    if (this.stackNodes >= MAX_STACK_NODES) return null;
+    this.stackNodes++;
+    const c: StackNode = { frame: f, parent: node, depth: node.depth + 1, kids: null, kidMap: null, frames: null, fn, loc };
+    if (kids === null) node.kids = [c];
+    else if (kids.length < FEW_KIDS) kids.push(c);
+    else (node.kidMap ??= new Map()).set(f, c);
+    return c;
+  }
+
+  /** The frames of a node's stack, top first: one frozen array per node, made on first use. */
+  framesOf(node: StackNode): readonly Frame[] {
+    if (node.frames !== null) return node.frames;
+    const a = new Array<Frame>(node.depth);
+    for (let n: StackNode = node; n.frame !== null; n = n.parent!) a[n.depth - 1] = n.frame;
+    node.frames = Object.freeze(a);
+    return node.frames;
+  }
+
   private make(func: string, loc: ParsedLocation): Frame {
     const f: Frame = { func, file: this.str(loc.file), line: loc.line };
     if (loc.lineText !== undefined) {
@@ -178,8 +234,9 @@ export function hashBytes(v: DataView, start: number, end: number): number {
   return h;
 }
 
-/** Exact comparison, four bytes at a time from the end (names share long prefixes). */
-function sameBytes(key: Key, v: DataView, start: number, end: number): boolean {
+/** Exact comparison of a key with v[start, end), four bytes at a time from the end (names share
+ *  long prefixes). */
+export function sameBytes(key: Key, v: DataView, start: number, end: number): boolean {
   const n = key.bytes.length;
   if (n !== end - start) return false;
   const kv = key.view;

@@ -14,7 +14,7 @@
 // Fed line by line; emits one Goroutine per block and forgets it.
 import type { Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
-import { ByteTable, hashBytes, type FrameTable, type FuncEntry, type ParsedLocation } from '../intern.js';
+import { ByteTable, hashBytes, sameBytes, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
 import { CrashPreamble } from './crash.js';
 import { parseHeader, type Debug2Header } from './header.js';
 import type { LineSink } from './lines.js';
@@ -78,7 +78,10 @@ export class Debug2Parser implements LineSink {
    *  next function line is predicted from them (see FuncEntry.next). */
   private prevFn: FuncEntry | null = null;
   private firstFn: FuncEntry | null = null;
-  private frames: Frame[] = [];
+  /** The goroutine's frames so far: a node of the table's stack trie, or (once the trie is full)
+   *  an array of its own. */
+  private node: StackNode | null;
+  private frames: Frame[] | null = null;
   private pending: FuncEntry | null = null;
   /** A line with no argument list after a frame: a C function, `non-Go function`, a hand-shortened
    *  frame — or text after the dump. It is a frame only if a file line follows. */
@@ -118,7 +121,9 @@ export class Debug2Parser implements LineSink {
     private readonly table: FrameTable,
     private readonly emit: Emit,
     private readonly onNewDump: (line: number, id: number) => void = () => {},
-  ) {}
+  ) {
+    this.node = table.root;
+  }
 
   line(b: Buffer, s: number, e: number): void {
     this.lineNo++;
@@ -142,6 +147,59 @@ export class Debug2Parser implements LineSink {
         return this.fileLine(b, s, i, e, tab);
       case At.CreatorFile:
         return this.creatorFileLine(b, s, i, e, tab);
+    }
+  }
+
+  /** The lines Go prints for most of a stack — a function line at column 0 ending in its argument
+   *  list, then its file line after one tab — read in a tight loop without the per-line dispatch of
+   *  `line`. Stops, leaving the line to `line`, at anything else (created by, a blank, a header,
+   *  elision, a repaired indent, a line cut by the chunk end). Each line taken updates the state
+   *  exactly as `line` would (test/engine/parse/runs.test.ts compares both on mangled dumps). */
+  run(b: Buffer, p: number): number {
+    const len = b.length;
+    for (;;) {
+      if (p >= len) return p;
+      if (this.at === At.Frames) {
+        const c = b[p]!;
+        if (c === 9 || c === 32 || c === 10 || c === 13 || c === 46 /* . */) return p;
+        const nl = b.indexOf(10, p);
+        if (nl < 0 || nl - p > MAX_RUN_LINE) return p;
+        let e = nl;
+        while (e > p && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
+        if (b[e - 1] !== 41 /* ) */) return p;
+        if ((c === 103 && startsWith(b, p, e, GOROUTINE)) || (c === 91 && startsWith(b, p, e, GOLEAK_OPEN)) || (c === 71 && startsWith(b, p, e, GOLEAK)) || (c === 99 && startsWith(b, p, e, CREATED_BY))) return p;
+        let paren = e - 1;
+        while (paren > p && b[paren] !== 40 /* ( */) paren--;
+        if (paren <= p) return p;
+        const fn = this.kidFunc(b, p, paren) ?? this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
+        if (this.prevFn === null) this.firstFn = fn;
+        else this.prevFn.next = fn;
+        this.prevFn = this.pending = fn;
+        this.at = At.File;
+        this.lineNo++;
+        this.rawEmpty = false;
+        this.lastInBlock = true;
+        this.lastComplete = false;
+        p = nl + 1;
+      } else if (this.at === At.File && this.loose === null) {
+        if (b[p] !== 9) return p;
+        const i = p + 1;
+        const c = b[i];
+        if (c === 9 || c === 32) return p;
+        const nl = b.indexOf(10, i);
+        if (nl < 0 || nl - p > MAX_RUN_LINE) return p;
+        let e = nl;
+        while (e > i && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
+        const le = locationEnd(b, i, e);
+        if (le < 0) return p;
+        if (!this.kidFrame(b, i, le)) this.pushFrame(this.table.frameAt(this.pending!, b, i, le, parseLocation), this.pending);
+        this.lastOffset = this.lastComplete = hasOffset(b, le, e);
+        this.at = At.Frames;
+        this.lineNo++;
+        this.rawEmpty = false;
+        this.lastInBlock = true;
+        p = nl + 1;
+      } else return p;
     }
   }
 
@@ -295,7 +353,7 @@ export class Debug2Parser implements LineSink {
         fn = this.table.funcAt(this.loose, 0, this.loose.length);
         this.loose = null;
       }
-      this.frames.push(this.table.frameAt(fn, b, i, le, parseLocation));
+      this.pushFrame(this.table.frameAt(fn, b, i, le, parseLocation), fn);
       if (!tab) this.tabRepaired = true;
       this.lastOffset = this.lastComplete = hasOffset(b, le, e);
       this.at = At.Frames;
@@ -311,7 +369,7 @@ export class Debug2Parser implements LineSink {
       return this.outside(b, s, i, e);
     }
     // A function line without its file line: keep the function, location unknown.
-    this.frames.push(this.table.frameOf(this.pending!.name, '', 0));
+    this.pushFrame(this.table.frameOf(this.pending!.name, '', 0), null);
     this.n.noFile++;
     this.at = At.Frames;
     this.frameLine(b, s, i, e);
@@ -332,18 +390,74 @@ export class Debug2Parser implements LineSink {
     this.frameLine(b, s, i, e);
   }
 
+  /** The function of a frame line b[p, paren) when it is one already seen at this point of the
+   *  stack (a kid of the trie node), else null. */
+  private kidFunc(b: Buffer, p: number, paren: number): FuncEntry | null {
+    const kids = this.node?.kids;
+    if (kids == null) return null;
+    const v = this.table.viewOf(b);
+    const n = paren - p;
+    for (let k = 0; k < kids.length; k++) {
+      const fn = kids[k]!.fn;
+      if (fn !== null && fn.key.bytes.length === n && sameBytes(fn.key, v, p, paren)) return fn;
+    }
+    return null;
+  }
+
+  /** Steps down the trie when the pending function at location b[i, le) is a kid of the current
+   *  node; false when it is not (then the frame is looked up and added). */
+  private kidFrame(b: Buffer, i: number, le: number): boolean {
+    const kids = this.node?.kids;
+    if (kids == null) return false;
+    const v = this.table.viewOf(b);
+    const fn = this.pending;
+    for (let k = 0; k < kids.length; k++) {
+      const kid = kids[k]!;
+      if (kid.fn === fn && kid.loc !== null && sameBytes(kid.loc, v, i, le)) {
+        this.node = kid;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Adds a frame below the current stack. `fn`: the function it was read as, its location bytes
+   *  being fn.lastLoc (frameAt left them there); null for a frame made without them. */
+  private pushFrame(f: Frame, fn: FuncEntry | null): void {
+    if (this.node !== null) {
+      const next = this.table.child(this.node, f, fn, fn === null ? null : fn.lastLoc);
+      if (next !== null) {
+        this.node = next;
+        return;
+      }
+      this.frames = this.table.framesOf(this.node).slice();
+      this.node = null;
+    }
+    this.frames!.push(f);
+  }
+
+  /** The goroutine's frames so far (shared and frozen when read through the stack trie). */
+  private stack(): readonly Frame[] {
+    return this.node !== null ? this.table.framesOf(this.node) : this.frames!;
+  }
+
+  private frameCount(): number {
+    return this.node !== null ? this.node.depth : this.frames!.length;
+  }
+
   private finish(): void {
     const h = this.header;
     if (h) {
       if (this.at === At.File && this.loose === null) {
-        this.frames.push(this.table.frameOf(this.pending!.name, '', 0));
+        this.pushFrame(this.table.frameOf(this.pending!.name, '', 0), null);
         this.n.noFile++;
       }
       if (this.at === At.CreatorFile) {
         this.createdBy = this.table.frameOf(this.creator!.name, '', 0);
         this.n.noFile++;
       }
-      const frames = this.frames;
+      // Shared between goroutines with the same stack: frozen, never written downstream.
+      const frames = this.stack() as Frame[];
       if (frames.length === 0) {
         if (this.unavailable) this.n.unavailable++;
         else this.n.headerOnly++;
@@ -370,7 +484,8 @@ export class Debug2Parser implements LineSink {
       this.emit(g);
     }
     this.header = null;
-    this.frames = [];
+    this.node = this.table.root;
+    this.frames = null;
     this.pending = null;
     this.loose = null;
     this.elided = false;
@@ -396,12 +511,12 @@ export class Debug2Parser implements LineSink {
       (h !== null &&
       ((this.at === At.File && (this.loose === null || (endedMidLine && cutFrameLine(this.loose)))) ||
         this.at === At.CreatorFile ||
-        (this.at === At.Frames && this.frames.length === 0 && !this.unavailable) ||
+        (this.at === At.Frames && this.frameCount() === 0 && !this.unavailable) ||
         (this.at === At.Frames && !this.lastOffset) ||
-        (this.at === At.Frames && this.createdBy === null && (this.unavailable ? this.headerId !== 1 : !isStackBottom(this.frames)))));
+        (this.at === At.Frames && this.createdBy === null && (this.unavailable ? this.headerId !== 1 : !isStackBottom(this.stack())))));
     const cutId = h === null ? undefined : this.headerId;
     const cutLine = this.lineNo;
-    if (cut && this.frames.length === 0) this.unavailable = true; // said by the cut warning, not as header-only
+    if (cut && this.frameCount() === 0) this.unavailable = true; // said by the cut warning, not as header-only
     const unavailable = this.n.unavailable;
     this.finish();
     if (cut) this.n.unavailable = unavailable;
@@ -434,6 +549,9 @@ export class Debug2Parser implements LineSink {
     return this.goroutines;
   }
 }
+
+/** Lines longer than this are left to `line` (which cuts at MAX_LINE). */
+const MAX_RUN_LINE = 1 << 16;
 
 /** Distinct header shapes kept (wait minutes and labels vary); beyond, headers are parsed each time. */
 const MAX_HEADER_SHAPES = 4096;

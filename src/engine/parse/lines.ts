@@ -7,6 +7,10 @@ import type { PastePrefix } from './paste.js';
  *  is valid only during the call. */
 export interface LineSink {
   line(b: Buffer, start: number, end: number): void;
+  /** Optional fast path: read as many whole lines as it can from b at `start` (a line start) and
+   *  return where it stopped (a line start, or b.length); each line taken must be read exactly as
+   *  `line` would have read it. Offered only when no paste prefix is being removed. */
+  run?(b: Buffer, start: number): number;
 }
 
 /** No goroutine dump has a line this long; beyond it the rest of the line is dropped so input
@@ -24,10 +28,17 @@ export class LineSplitter {
   /** True when the input did not end with a newline: the last line may be cut short. */
   endedMidLine = false;
 
+  /** The sink when it reads runs of lines itself (see LineSink.run), else null. */
+  private readonly runner: LineSink | null;
+
+  /** `runs`: offer the sink runs of lines (false only to test that path against line by line). */
   constructor(
     private readonly sink: LineSink,
     private readonly prefix: PastePrefix | null = null,
-  ) {}
+    runs = true,
+  ) {
+    this.runner = runs && prefix === null && sink.run !== undefined ? sink : null;
+  }
 
   push(chunk: Uint8Array): void {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -43,11 +54,14 @@ export class LineSplitter {
       else this.emit(this.carry, 0, this.carryLen);
       this.carryLen = 0;
       start = nl + 1;
+      if (this.runner !== null) start = this.runner.run!(b, start);
       nl = b.indexOf(10, start);
     }
+    const runner = this.runner;
     while (nl >= 0) {
       this.emit(b, start, nl);
       start = nl + 1;
+      if (runner !== null) start = runner.run!(b, start);
       nl = b.indexOf(10, start);
     }
     if (start < b.length) this.append(b, start, b.length);
