@@ -136,6 +136,16 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (perRequest) {
     items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
   }
+  // One long-lived goroutine (main, a dispatcher) that called a function which started goroutines
+  // and returned: they outlived that call. A pool's constructor returns too, but it starts its
+  // workers at once (bunched) and they rest where pools rest; several calls' worth of goroutines, or
+  // a batch stuck on a send, a WaitGroup or a Cond, is what a finished request leaves behind.
+  const liveOnly = creators > 0 && (g.liveCreators ?? 0) === creators && (g.selfCreators ?? 0) === 0;
+  if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && ((g.ids !== undefined && g.count >= 3 && !isBunched) || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
+    const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;
+    const how = isBunched || g.ids === undefined ? 'and they wait where healthy code does not pile up' : 'and their ids are spread: several calls each left goroutines behind';
+    items.push(item('outlived-call', `${who} but has returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
+  }
   if (chain) items.push(item('chain', `${g.selfCreators} of its ${creators} creators are in the pile itself: a chain of goroutines each waiting on the one it started`));
   if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
   if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));

@@ -38,6 +38,8 @@ interface Acc {
   liveCreators: number;
   /** Creators that are themselves in this group (a chain: each goroutine started the next). */
   selfCreators: number;
+  /** Live creators still inside the function that started this group (see StackGroup.creatorsInCall). */
+  creatorsInCall: number;
   /** Goroutine ids of the group (debug=2), for identity across snapshots and the pile's shape. */
   ids: number[] | null;
 }
@@ -145,6 +147,7 @@ export class SnapshotBuilder {
         creatorIds: null,
         liveCreators: 0,
         selfCreators: 0,
+        creatorsInCall: 0,
         ids: null,
       };
       this.groups.set(idKey, acc);
@@ -199,12 +202,20 @@ export class SnapshotBuilder {
     for (let i = 0; i < creators.length; i++) {
       if (!sortedHas(ids, creators[i]!)) this.creatorGroups[i]!.orphans++;
     }
+    // Each live creator's own group, to see whether it is still inside the function that started
+    // the goroutines: ids of creators first, then one pass over every group's ids.
+    const wanted = new Set<number>();
+    for (let i = 0; i < creators.length; i++) if (sortedHas(ids, creators[i]!)) wanted.add(creators[i]!);
+    const groupOf = new Map<number, Acc>();
+    if (wanted.size > 0) for (const acc of this.groups.values()) for (const id of acc.ids ?? []) if (wanted.has(id)) groupOf.set(id, acc);
     for (const acc of this.groups.values()) {
       if (!acc.creatorIds) continue;
       const own = acc.ids ? new Set(acc.ids) : null;
       for (const c of acc.creatorIds) {
+        const creator = groupOf.get(c);
         if (sortedHas(ids, c)) acc.liveCreators++;
         if (own?.has(c)) acc.selfCreators++;
+        if (creator && inCall(creator, acc.createdBy)) acc.creatorsInCall++;
       }
     }
   }
@@ -216,6 +227,14 @@ function disambiguate(groups: StackGroup[]): void {
   const seen = new Map<string, number>();
   for (const g of groups) seen.set(g.key, (seen.get(g.key) ?? 0) + 1);
   for (const g of groups) if (seen.get(g.key)! > 1) g.key = `${g.key}~${g.kind}`;
+}
+
+/** Whether a creator's stack still holds the function that started a goroutine. An elided stack may
+ *  hide it, so it counts as inside; a goroutine of a chain started by its own function (recursion) is
+ *  inside too. */
+function inCall(creator: Acc, createdBy: Frame | null): boolean {
+  if (createdBy === null || creator.framesElided) return true;
+  return creator.frames.some((f) => f.func === createdBy.func);
 }
 
 function sortedHas(a: Float64Array, x: number): boolean {
@@ -261,7 +280,9 @@ function toGroup(acc: Acc): StackGroup {
     orphans: acc.orphans,
     leaked: acc.leaked,
     lockedToThread: acc.lockedToThread,
-    ...(acc.creatorIds ? { distinctCreators: acc.creatorIds.size, liveCreators: acc.liveCreators, selfCreators: acc.selfCreators } : {}),
+    ...(acc.creatorIds
+      ? { distinctCreators: acc.creatorIds.size, liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall }
+      : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
   };
 }

@@ -88,6 +88,10 @@ export interface StackGroup {
   /** Of those creators, how many are goroutines of this same group: a chain or tree of goroutines each
    *  waiting on the one it started, which unwinds when its tail does. */
   selfCreators?: number;
+  /** Of the live creators, how many are still inside the function that started this group's
+   *  goroutines (it is on their stack, or their stack is elided). A creator that has returned from it
+   *  and runs on elsewhere left these goroutines behind, as a finished request leaves its orphans. */
+  creatorsInCall?: number;
   /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
    *  place in the process's id history (Go hands ids out in creation order, runtime/proc.go newproc1). */
   ids?: number[];
@@ -209,6 +213,7 @@ export type SignalId =
   | 'turned-over'
   | 'drained'
   | 'per-request'
+  | 'outlived-call'
   | 'one-live-creator'
   | 'started-together'
   | 'accumulated'

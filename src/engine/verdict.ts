@@ -61,6 +61,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: '3+ distinct creators and most of them gone: goroutines that outlived the requests that started them',
     needs: 'debug=2, Go ≥ 1.21',
   },
+  'outlived-call': {
+    points: 1,
+    meaning:
+      "their creator still runs but has returned from the function that started them (it is no longer on the creator's stack), and either several calls left goroutines behind (ids spread, not bunched) or they wait where healthy code does not pile up: left behind like a finished request's goroutines",
+    needs: 'debug=2, Go ≥ 1.21',
+  },
   'grew-wait': {
     points: 2,
     meaning: 'the count grew by --min-delta or more on a lock, a send, a WaitGroup or a Cond (no ids): pools do not fill up there',

@@ -75,8 +75,15 @@ test('snapshots with capture times are put oldest first', () => {
 });
 
 test('--min-delta raises the bar for growth', () => {
-  const a = compare(kept([10, 18], chanSendLeak, () => 1).map((g) => snap(g)), { minDelta: 20 });
-  assert.equal(a.findings.filter((f) => f.confidence !== 'low').length, 0);
+  const pair = kept([10, 18], chanSendLeak, () => 1).map((g) => snap(g));
+  const growthRows = new Set(['kept-and-added', 'kept-and-added-batch', 'grew', 'grew-wait', 'grew-every-step']);
+  const grows = (f: { evidence?: { signal: string }[] }) => (f.evidence ?? []).some((e) => growthRows.has(e.signal));
+  assert.ok(compare(pair).findings.some((f) => f.confidence === 'high' && grows(f)), 'by default, +8 kept and added is growth');
+  // Growth of 8 is below --min-delta 20: no growth row, so no high claim. What stays is the pile's shape
+  // (a send nobody receives, left by a call its creator returned from), which --min-delta does not touch.
+  const a = compare(pair, { minDelta: 20 });
+  assert.equal(a.findings.filter(grows).length, 0);
+  assert.equal(a.findings.filter((f) => f.confidence === 'high').length, 0);
 });
 
 test('a debug=2 baseline lines up with debug=1 and proto captures of the same real program', (t) => {

@@ -1,0 +1,41 @@
+// Single-snapshot shape evidence on real dumps of Go's own leak scenarios (eval/subset, Go 1.26 with
+// creator ids): who started a pile, and whether that creator is still inside the call that did.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { analyze, parseDump, type Finding, type Snapshot } from '../../src/engine/index.js';
+
+const subset = join(import.meta.dirname, '..', '..', 'eval', 'subset', 'goker', 'go1.26');
+const load = (scenario: string, moment: string): Snapshot =>
+  parseDump(gunzipSync(readFileSync(join(subset, `${scenario}.${moment}.debug2.txt.gz`))));
+const entry = (f: Finding) => f.frames[f.frames.length - 1]?.func ?? '';
+const signals = (f: Finding | undefined) => (f?.evidence ?? []).map((e) => e.signal);
+
+test('a creator still inside the call that started a pile counts as in the call; one that returned does not', () => {
+  const snap = load('Syncthing5795', 't2');
+  // net/http's Server.Serve loops for ever, so every connection goroutine's creator is still in it.
+  const conns = snap.groups.find((g) => g.frames.some((f) => f.func === 'net/http.(*conn).serve'));
+  assert.ok(conns && conns.liveCreators! >= 1, 'connection goroutines with a live creator');
+  assert.equal(conns.creatorsInCall, conns.liveCreators);
+  // The service's worker pool was started by a function main called and returned from.
+  const pool = snap.groups.find((g) => g.createdBy?.func === 'main.bgStart' && g.count >= 3);
+  assert.ok(pool, 'the background pool');
+  assert.equal(pool.liveCreators, 1);
+  assert.equal(pool.creatorsInCall, 0);
+});
+
+test('goroutines left behind by several calls of a function their creator returned from are a claim; a pool its constructor started is not', () => {
+  for (const scenario of ['Syncthing5795', 'Moby30408']) {
+    const a = analyze(load(scenario, 't2'));
+    // Ten runs of the scenario from main, each leaving goroutines behind: ids spread over the runs.
+    const left = a.findings.find((f) => f.createdBy?.func === `main.${scenario}` && signals(f).includes('outlived-call'));
+    assert.ok(left, `${scenario}: a pile created by main.${scenario} carries outlived-call: ${a.findings.map((f) => `${entry(f)} ${signals(f)}`).join('; ')}`);
+    assert.equal(left.confidence, 'medium', `${scenario}: ${signals(left)}`);
+    // The background pool: started together by bgStart, which returned too, but resting where pools rest.
+    const pool = a.findings.find((f) => f.createdBy?.func === 'main.bgStart' && entry(f) === 'main.bgWorker');
+    assert.ok(!pool || pool.confidence === 'low', `${scenario}: pool is ${pool?.confidence}`);
+    assert.ok(!signals(pool).includes('outlived-call'), `${scenario}: pool rows ${signals(pool)}`);
+  }
+});
