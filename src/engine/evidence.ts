@@ -15,8 +15,8 @@ import { item } from './verdict.js';
 export const LONG_WAIT_MIN = 10;
 /** Uber's LeakProf flags this many goroutines parked on one operation in one profile. */
 export const CROWD = 1000;
-/** Orphans only mean "per-request" when they came from several creators (one creator = a pool). */
-const MIN_ORPHAN_CREATORS = 3;
+/** Orphans only mean "per-request" when they came from more than one creator (one creator = a pool). */
+const MIN_ORPHAN_CREATORS = 2;
 /** Goroutine ids a P takes from the global counter at once (runtime/proc.go _GoidCacheBatch). */
 const GOID_BATCH = 16;
 /** Share of the process's id history a pile must span to have piled up over time. */

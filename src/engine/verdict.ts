@@ -58,7 +58,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'per-request': {
     points: 2,
-    meaning: '3+ distinct creators and most of them gone: goroutines that outlived the requests that started them',
+    meaning: '2+ distinct creators and most of them gone: goroutines that outlived the requests that started them',
     needs: 'debug=2, Go ≥ 1.21',
   },
   'outlived-call': {
