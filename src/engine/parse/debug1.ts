@@ -10,7 +10,8 @@
 // Read as people paste it too: without the `total` line, with the leading `#` eaten by Markdown,
 // with tabs turned into spaces, indented; each repair is counted and reported.
 // Source: runtime/pprof/pprof.go printCountProfile and printStackRecord (Go 1.13–1.27).
-import type { BlockKind, Frame } from '../model.js';
+import type { BlockKind, Frame, Goroutine } from '../model.js';
+import { chanOps, pairKey, type ChanOp, type HiddenChanOp } from './chanops.js';
 import { inferFromFrames } from '../classify.js';
 import type { FrameTable } from '../intern.js';
 import { readQuoted } from './quote.js';
@@ -39,6 +40,10 @@ export class Debug1Parser implements LineSink {
   private lineNo = 0;
   private readonly n = { unsymbolised: 0, noHash: 0, spaces: 0, indented: 0, noTotal: 0 };
   private recordRepair = { noHash: false, spaces: false, indented: false };
+  /** Channel operations whose direction only the whole dump tells (chanops.ts): emitted at its end. */
+  private pendingOps: { g: Goroutine; op: HiddenChanOp }[] = [];
+  /** Kinds the visible frames gave to hidden PC pairs in this dump. */
+  private knownPairs = new Map<string, ChanOp>();
 
   /** `onNewDump(line)`: a second `goroutine profile: total` header after records (concatenated dumps). */
   constructor(
@@ -89,6 +94,7 @@ export class Debug1Parser implements LineSink {
     if (h) {
       this.finish();
       if (this.seenTotal > 0 || this.declaredTotal !== null) {
+        this.flushOps();
         this.onNewDump(this.lineNo);
         this.seenTotal = 0;
       }
@@ -128,14 +134,19 @@ export class Debug1Parser implements LineSink {
     this.inRecord = false;
     const frames = this.frames;
     // Visible frames that explain the wait (sync, time, net poll…) first, then the hidden count.
-    const c = inferFromFrames(frames) ?? fromHiddenCount(hiddenRuntimePcs(this.pcs, this.firstPc)) ?? { kind: 'runnable', state: 'runnable' };
+    const hidden = hiddenRuntimePcs(this.pcs, this.firstPc);
+    const c = inferFromFrames(frames) ?? fromHiddenCount(hidden) ?? { kind: 'runnable', state: 'runnable' };
     const g = aggregated(this.count, c, frames, this.labels, this.leakProfile);
+    const pair = hiddenChanOp(this.pcs, hidden);
+    const op = c.kind === 'unknown' ? pair : null;
+    if (pair && !op && c.kind !== 'runnable' && c.kind !== 'running') this.knownPairs.set(pairKey(pair), c);
     const r = this.recordRepair;
     if (r.noHash) this.n.noHash += this.count;
     if (r.spaces) this.n.spaces += this.count;
     if (r.indented) this.n.indented += this.count;
     this.seenTotal += this.count;
-    this.emit(g);
+    if (op) this.pendingOps.push({ g, op });
+    else this.emit(g);
     this.frames = [];
     this.labels = {};
     this.pcs = [];
@@ -143,10 +154,26 @@ export class Debug1Parser implements LineSink {
     this.lastComplete = true;
   }
 
+  /** Emit the channel operations held back, each with the direction the dump's PCs tell (or unknown). */
+  private flushOps(): void {
+    const kinds = chanOps(this.pendingOps.map((p) => p.op), this.knownPairs);
+    this.pendingOps.forEach((p, i) => {
+      const k = kinds[i];
+      if (k) {
+        p.g.kind = k.kind;
+        p.g.state = k.state;
+      }
+      this.emit(p.g);
+    });
+    this.pendingOps = [];
+    this.knownPairs = new Map();
+  }
+
   end(endedMidLine: boolean): ParseReport {
     const open = this.inRecord;
     const lastComplete = this.lastComplete;
     this.finish();
+    this.flushOps();
     const warnings: string[] = [];
     let truncated = false;
     if (this.declaredTotal !== null && this.seenTotal < this.declaredTotal) {
@@ -173,6 +200,15 @@ function hiddenRuntimePcs(pcs: readonly string[], firstPc: string): number {
   const want = parseInt(firstPc, 16) + 1;
   for (let i = 0; i < pcs.length; i++) if (parseInt(pcs[i]!, 16) === want) return i;
   return 0;
+}
+
+/** The park site and wrapper return address of a channel operation's hidden PCs (3 hidden: gopark,
+ *  chansend/chanrecv, the wrapper; 4 on Go ≤ 1.13, goparkunlock first), or null. */
+function hiddenChanOp(pcs: readonly string[], hidden: number): HiddenChanOp | null {
+  if (hidden !== 3 && hidden !== 4) return null;
+  const park = parseInt(pcs[hidden - 2]!, 16);
+  const wrapper = parseInt(pcs[hidden - 1]!, 16);
+  return Number.isFinite(park) && Number.isFinite(wrapper) ? { park, wrapper } : null;
 }
 
 /** gopark + selectgo/block = 2 hidden; gopark + chansend/chanrecv + chansend1/chanrecv1 = 3; Go ≤ 1.13
