@@ -27,6 +27,20 @@ export interface WorkerOptions {
   prefix?: string;
 }
 
+/** BullMQ's Worker, plus a way to let go of it when close() cannot finish. */
+class LeakbotWorker extends Worker {
+  /** Stops the stalled-job checker and lock renewal, so the in-flight jobs' locks lapse and
+   *  another worker takes them, and no timer of this worker keeps the process alive. BullMQ stops
+   *  both inside close(), but only after its blocking connection has ended, and with Redis
+   *  unreachable it never ends: ioredis' disconnect() of a client waiting to reconnect clears the
+   *  retry timer without emitting 'end' (redis/ioredis#1830); close(true) after close() returns
+   *  that same pending close. */
+  async abandon(): Promise<void> {
+    await this.pause(true); // doNotWaitActive: ends the stalled checker's wait at once
+    await this.lockManager.close();
+  }
+}
+
 export interface RunningWorker {
   worker: Worker;
   close(graceMs?: number): Promise<void>;
@@ -37,7 +51,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
   const conn = createRedis(opts.redisUrl, 'worker', log);
   const shutdown = new AbortController();
   const lockDuration = opts.lockDurationMs ?? 30_000;
-  const worker = new Worker(
+  const worker = new LeakbotWorker(
     QUEUE_NAME,
     async (job: Job, token?: string) => {
       const fn = opts.processors.get(job.name);
@@ -109,9 +123,11 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       if (how === 'timeout') {
         log.warn('grace period over: returning in-flight jobs to the queue');
         shutdown.abort();
-        // With Redis unreachable even a forced close waits on the connection: bound it, then drop
-        // the connection (the jobs' locks lapse and another worker takes them).
-        await Promise.race([worker.close(true).catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
+        // Aborted jobs get a bounded moment to return; with Redis unreachable the close never
+        // finishes (see abandon), so stop renewing locks and drop the connection: the jobs'
+        // locks lapse and another worker takes them.
+        const closed = await Promise.race([graceful.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 2000).unref())]);
+        if (!closed) await worker.abandon();
       }
       conn.disconnect();
     },
