@@ -52,6 +52,9 @@ export interface SeriesContext {
   /** Newcomers (ids) in the last step below this are not growth: 2 unless the user set --min-delta. */
   minNewcomers: number;
   series: Snapshot[];
+  /** Entry functions (outermost frame) of the chains in the latest snapshot: piles half of whose
+   *  creators are in the pile itself (see chainEntries). */
+  chainEntries?: ReadonlySet<string>;
 }
 
 export interface Evidence {
@@ -85,6 +88,31 @@ export function bunched(ids: readonly number[]): boolean {
   return gaps <= batches && span <= ids.length + (GOID_BATCH + 2) * batches;
 }
 
+/** Half or more of a pile's (3+) creators are in the pile itself: a chain or tree of goroutines each
+ *  waiting on the one it started. */
+const isChain = (g: StackGroup) => (g.distinctCreators ?? 0) >= 3 && (g.selfCreators ?? 0) * 2 >= g.distinctCreators!;
+
+/** Entry functions of the chains in a snapshot: a pile started by one of them (and not a chain itself)
+ *  is that chain's tail. */
+export function chainEntries(snap: Snapshot): Set<string> {
+  const out = new Set<string>();
+  for (const g of snap.groups) if (isChain(g) && g.frames.length > 0) out.add(g.frames[g.frames.length - 1]!.func);
+  return out;
+}
+
+/** Whether Go's leak profile checked this pile and left it unmarked: its debug=2 form lists every
+ *  goroutine and marks the leaked ones (runtime/pprof writeGoroutineLeak), so an unmarked goroutine
+ *  there was found reachable. Its debug=1 and proto forms list only leaked goroutines. */
+function coveredByLeakProfile(g: StackGroup, snap: Snapshot): boolean {
+  return snap.leakProfile && snap.format === 'debug2' && !snap.goleak && g.leaked === 0 && g.count > 0 && GC_JUDGED.has(g.kind);
+}
+
+/** Waits Go's leak detector can judge: a goroutine parked on a channel or a sync primitive is leaked when
+ *  nothing reachable can wake it. Network waits, sleeps and syscalls are woken by the runtime, so it
+ *  never marks them (an unclosed HTTP body's readLoop stays unmarked): silence there says nothing.
+ *  Source: runtime/mgc.go (goroutine leak detection, Go 1.26 GOEXPERIMENT=goroutineleakprofile). */
+const GC_JUDGED = new Set<BlockKind>(['chan-send', 'chan-recv', 'nil-chan', 'select', 'select-nocases', 'waitgroup', 'mutex', 'rwmutex', 'cond', 'semaphore']);
+
 /** Goroutines Go's leak profile reported as leaked. Its debug=2 form marks them `(leaked)`; its debug=1
  *  and proto forms list only leaked goroutines, so every goroutine there counts, as in goleak's failure
  *  report (every goroutine it prints outlived the test). */
@@ -109,7 +137,11 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const shape = shapeOf(g, ctx.series[s.lastSeen]?.maxId);
   const isBunched = g.ids !== undefined && bunched(g.ids);
   const creators = g.distinctCreators ?? 0;
-  const perRequest = reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && creators >= MIN_ORPHAN_CREATORS;
+  const chain = isChain(g);
+  // A sleeper wakes by itself; started by the function a chain runs, it is the chain's tail, and the
+  // chain unwinds once it wakes (unless it sleeps in a loop, which no dump shows).
+  const sleepingTail = g.kind === 'sleep' && !chain && g.createdBy !== null && (ctx.chainEntries?.has(g.createdBy.func) ?? false);
+  const perRequest = reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && creators >= MIN_ORPHAN_CREATORS && !sleepingTail;
   const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
   // creator is gone (Go ≥ 1.21 says so) or they are per-request.
@@ -124,7 +156,6 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const oneLiveCreator = !keptAdding && liveStarter;
   const startedTogether = !keptAdding && togetherShape;
   const poolShaped = oneLiveCreator || startedTogether;
-  const chain = creators >= 3 && (g.selfCreators ?? 0) * 2 >= creators;
   const requestScoped = isRequestScoped(g);
 
   items.push(...series);
@@ -147,6 +178,11 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     items.push(item('outlived-call', `${who} but has returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
   }
   if (chain) items.push(item('chain', `${g.selfCreators} of its ${creators} creators are in the pile itself: a chain of goroutines each waiting on the one it started`));
+  if (sleepingTail) items.push(item('sleeping-tail', `sleeping, started by ${g.createdBy!.func}, which a chain of goroutines runs: the chain's tail, which wakes by itself and lets the chain unwind`));
+  // http.Transport keeps every connection it opened reachable, so the GC never marks an unread body's readLoop.
+  if (leaked === 0 && reading.pattern !== 'unclosed-http-body' && coveredByLeakProfile(g, ctx.series[s.lastSeen]!)) {
+    items.push(item('gc-reachable', `Go's leak profile listed these ${g.count} goroutines and marked none (leaked): the GC found what they wait on reachable`));
+  }
   if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
   if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));
   if (shape && !poolShaped && !isBunched && g.count >= 3 && shape.spread >= SPREAD_MIN) {

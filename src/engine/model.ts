@@ -219,6 +219,8 @@ export type SignalId =
   | 'accumulated'
   | 'accumulated-wait'
   | 'chain'
+  | 'sleeping-tail'
+  | 'gc-reachable'
   | 'long-wait'
   | 'intrinsic'
   | 'never-wakes'

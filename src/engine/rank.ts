@@ -5,7 +5,7 @@
 // (hang.ts) are reported beside the findings, never as leaks.
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore } from './benign.js';
-import { evidenceOf, leakedIn, type Evidence } from './evidence.js';
+import { chainEntries, evidenceOf, leakedIn, type Evidence } from './evidence.js';
 import { findHangs } from './hang.js';
 import { orderUntimed } from './order.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary } from './model.js';
@@ -75,6 +75,7 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     series,
     latest: series[series.length - 1]!,
     writeLoops: 0,
+    chainEntries: chainEntries(series[series.length - 1]!),
   };
   const all = matchSeries(series);
   // Each connection with an unread body holds a writeLoop too: fold those into the readLoop finding.
@@ -110,6 +111,7 @@ interface Context {
   series: Snapshot[];
   latest: Snapshot;
   writeLoops: number;
+  chainEntries: ReadonlySet<string>;
 }
 
 const isWriteLoop = (s: GroupSeries) => s.group.frames.some((f) => WRITE_LOOP.test(f.func));

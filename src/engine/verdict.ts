@@ -122,6 +122,18 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: 'half or more of its creators are in the pile itself: a chain or tree each waiting on the goroutine it started, which unwinds when its tail does (the tail is judged on its own)',
     needs: 'debug=2, Go ≥ 1.21',
   },
+  'sleeping-tail': {
+    points: -4,
+    meaning:
+      'sleepers started by the function a chain of goroutines runs (each waiting on the one it started): the chain\'s tail, which wakes by itself and lets the chain unwind; a leak only if it sleeps in a loop',
+    needs: 'debug=2, Go ≥ 1.21',
+  },
+  'gc-reachable': {
+    points: -3,
+    meaning:
+      "Go's leak profile covered these goroutines, parked on a channel or a sync primitive, and did not mark them: the GC found what they wait on reachable, so something may still wake them (it misses leaks held from a global; network waits, sleeps and an HTTP connection's readLoop it never marks, so there silence counts for nothing)",
+    needs: 'the leak profile (debug=2 form)',
+  },
   'started-together': {
     points: -2,
     meaning: 'ids consecutive but for Go\'s id-cache jumps: started at once, like a pool (no live creator to confirm it: Go 1.19, or a starter that returned); not for a pile that kept all and added more, which is not at rest',

@@ -55,3 +55,47 @@ test('two goroutines each left by a different creator that is gone are per-reque
     }
   }
 });
+
+test("a chain's sleeping tail lets the chain unwind: DaisyChain is no claim in a single snapshot or a diff", () => {
+  // Go's no-leak DaisyChain: each run builds a chain of 1,001 goroutines, each waiting on the one it
+  // started; the last one sleeps an hour and then lets the whole chain drain.
+  const kept = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'goker', 'go1.26');
+  const read = (m: string) => parseDump(gunzipSync(readFileSync(join(kept, `DaisyChain.${m}.debug2.txt.gz`))));
+  const t1 = read('t1');
+  const t2 = read('t2');
+  const sleepers = t2.groups.find((g) => g.kind === 'sleep' && g.createdBy?.func === 'main.DaisyChain.func2');
+  assert.ok(sleepers && sleepers.count >= 2, 'the sleeping tails are in the dump');
+  for (const a of [analyze(t2), compare([t1, t2])]) {
+    assert.deepEqual(a.findings.filter((f) => f.confidence !== 'low').map((f) => `${entry(f)} ${f.confidence} ${signals(f)}`), []);
+    const tail = a.findings.find((f) => f.kind === 'sleep' && f.createdBy?.func === 'main.DaisyChain.func2');
+    assert.ok(!tail || signals(tail).includes('sleeping-tail'), `tail: ${signals(tail)}`);
+    assert.ok(!tail || !signals(tail).includes('per-request'), 'a tail outlives the chain link that started it by design');
+  }
+  // The same sleepers without the chain in the dump (its goroutines gone) are judged on their own.
+  const alone = { ...t2, groups: t2.groups.filter((g) => g.frames[g.frames.length - 1]?.func !== 'main.DaisyChain.func2') };
+  const own = analyze(alone).findings.find((f) => f.kind === 'sleep' && f.createdBy?.func === 'main.DaisyChain.func2');
+  assert.ok(own && !signals(own).includes('sleeping-tail'), `without the chain: ${signals(own)}`);
+});
+
+test("Go's leak profile: a channel pile it listed and did not mark was found reachable; an unread HTTP body it never marks", () => {
+  // Go's no-leak NoLeakGlobal: one goroutine per run parked on a channel a global holds. In plain debug=2
+  // it looks exactly like a leak that kept all and added more; the leak profile's own dump tells.
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'goker', 'go1.26-leakprofile');
+  const read = (f: string) => parseDump(gunzipSync(readFileSync(join(dir, `NoLeakGlobal.${f}.txt.gz`))));
+  const pile = (a: ReturnType<typeof compare>) => a.findings.find((f) => f.createdBy?.func === 'main.NoLeakGlobal');
+  const plain = pile(compare([read('t1.debug2'), read('t2.debug2')]));
+  assert.ok(plain && plain.confidence === 'high', `plain debug=2 cannot tell: ${plain?.confidence} ${signals(plain)}`);
+  const checked = compare([read('t1.leak'), read('t2.leak')]);
+  assert.ok(checked.snapshots.every((s) => s.leakProfile));
+  const f = pile(checked);
+  assert.ok(f, 'still listed');
+  assert.ok(signals(f).includes('kept-and-added') && signals(f).includes('gc-reachable'), `${signals(f)}`);
+  assert.equal(f.confidence, 'low');
+  assert.deepEqual(checked.findings.filter((x) => x.confidence !== 'low').map(entry), []);
+  // readLoop of an unread body sits in a select the Transport keeps reachable: silence proves nothing.
+  const dumps = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'go1.26-leakprofile');
+  const body = analyze(parseDump(readFileSync(join(dumps, 'leak-httpbody.t2.leak.txt')))).findings.find((x) => x.pattern === 'unclosed-http-body');
+  assert.ok(body, 'the unread body is found');
+  assert.ok(!signals(body).includes('gc-reachable'));
+  assert.notEqual(body.confidence, 'low', `${signals(body)}`);
+});
