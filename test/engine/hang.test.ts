@@ -47,6 +47,27 @@ test('crash preamble: panic, fatal error, SIGQUIT and test timeout are kept in t
   }
 });
 
+test('crash preamble of runtime throws and re-panics (test/fixtures/crashes, Go 1.19 and 1.26): the throwing goroutine, a multi-line value', () => {
+  const crashes = join(here, '..', 'fixtures', 'crashes');
+  for (const tc of ['go1.19', 'go1.26']) {
+    const maps = parseDump(readFileSync(join(crashes, tc, 'mapwrites.txt')));
+    assert.equal(maps.crash?.kind, 'fatal', tc);
+    assert.equal(maps.crash.message, 'concurrent map writes');
+    // The goroutine that wrote the map: Go prints it first, running, inside main.main.func1.
+    const writer = maps.groups.find((g) => g.ids?.includes(maps.crash!.goroutineId!));
+    assert.ok(writer?.frames.some((f) => f.func === 'main.main.func1'), tc);
+
+    // `runtime:` lines and a `runtime stack:` block come before the goroutines; neither is the message.
+    const over = parseDump(readFileSync(join(crashes, tc, 'overflow.txt')));
+    assert.deepEqual(over.crash, { kind: 'fatal', message: 'stack overflow', signal: null, goroutineId: 1 }, tc);
+
+    // A panic raised while recovering another: both values, each kept whole across its lines.
+    const re = analyze(parseDump(readFileSync(join(crashes, tc, 'recovered.txt'))));
+    assert.equal(re.snapshots[0]!.crash?.message, 'first\nwith a second line → second: first\nwith a second line', tc);
+    assert.ok(renderText(re, { color: false }).includes('panic: first / with a second line → second: first / with a second line'), tc);
+  }
+});
+
 test('crash preamble survives pastes: CI prefixes, indentation, and stays with its own dump when dumps are concatenated', () => {
   const raw = readFileSync(join(fixtures, 'go1.26', 'crash-deadlock.txt'), 'utf8');
   const prefixed = raw.split('\n').map((l) => `2026-03-01T10:00:00.1234567Z ${l}`).join('\n');

@@ -14,7 +14,8 @@
 // dump, and the goroutine Go prints first after a panic when it is the `[running]` one that panicked.
 import type { Crash } from '../model.js';
 
-const PANIC = /^panic: (.*?)(?: \[recovered(?:, repanicked)?\])?$/;
+const RECOVERED = / \[recovered(?:, repanicked)?\]$/;
+const PANIC = /^panic: (.*)$/;
 const FATAL = /^fatal error: (.*)$/;
 const SIGNAL_DUMP = /^(SIG[A-Z0-9]+): (.+)$/;
 const SIGNAL_NOTE = /^\[signal (SIG[A-Z0-9]+)\b/;
@@ -31,6 +32,9 @@ export class CrashPreamble {
   private inTests = false;
   /** The preamble was read and no goroutine header has followed yet. */
   private awaitingFirst = false;
+  /** Right after a `panic:` line: Go prints a multi-line panic value verbatim, so until a blank line
+   *  the lines that follow continue the message. */
+  private inMessage = false;
 
   /** One line outside a goroutine block, leading and trailing blanks removed. True when it was part of
    *  a preamble. */
@@ -46,13 +50,15 @@ export class CrashPreamble {
     }
     if (text === 'running tests:' && this.crash?.kind === 'test-timeout') {
       this.inTests = true;
+      this.inMessage = false;
       return true;
     }
     const c = text.charCodeAt(0);
     if (c === 112 /* p */) {
       const m = PANIC.exec(text);
-      if (!m) return false;
-      const message = m[1]!.slice(0, MAX_MESSAGE);
+      if (!m) return this.continued(text);
+      const message = m[1]!.replace(RECOVERED, '').slice(0, MAX_MESSAGE);
+      this.inMessage = true;
       // A panic while panicking (`[recovered]` then an indented `panic:`): the last one stopped the process.
       if (this.crash?.kind === 'panic' || this.crash?.kind === 'test-timeout') {
         if (this.awaitingFirst) this.crash.message = `${this.crash.message} → ${message}`.slice(0, MAX_MESSAGE);
@@ -65,7 +71,8 @@ export class CrashPreamble {
     }
     if (c === 102 /* f */) {
       const m = FATAL.exec(text);
-      if (!m) return false;
+      if (!m) return this.continued(text);
+      this.inMessage = false;
       // `fatal error: fault` after `unexpected fault address`, or a throw during a panic: keep Go's words.
       if (this.crash && !this.awaitingFirst) return false;
       if (this.crash?.kind === 'fatal') return true;
@@ -76,18 +83,26 @@ export class CrashPreamble {
     }
     if (c === 91 /* [ */) {
       const m = SIGNAL_NOTE.exec(text);
-      if (!m || !this.crash || !this.awaitingFirst) return false;
+      if (!m || !this.crash || !this.awaitingFirst) return this.continued(text);
       this.crash.signal = m[1]!;
+      this.inMessage = false;
       return true;
     }
     if (c === 83 /* S */) {
       const m = SIGNAL_DUMP.exec(text);
-      if (!m || this.crash) return false;
+      if (!m || this.crash) return this.continued(text);
       this.crash = { kind: 'signal', message: text.slice(0, MAX_MESSAGE), signal: m[1]!, goroutineId: null };
       this.awaitingFirst = true;
       return true;
     }
-    return false;
+    return this.continued(text);
+  }
+
+  /** A line of a multi-line panic value. */
+  private continued(text: string): boolean {
+    if (!this.inMessage || !this.crash) return false;
+    this.crash.message = `${this.crash.message}\n${text.replace(RECOVERED, '')}`.slice(0, MAX_MESSAGE);
+    return true;
   }
 
   /** A preamble was read and no goroutine has followed it yet. */
@@ -98,6 +113,7 @@ export class CrashPreamble {
   /** A blank line outside a goroutine block. */
   blank(): void {
     this.inTests = false;
+    this.inMessage = false;
   }
 
   /** A goroutine header: the first one after a panic is the goroutine that panicked when Go printed it
@@ -106,6 +122,7 @@ export class CrashPreamble {
     if (!this.awaitingFirst) return;
     this.awaitingFirst = false;
     this.inTests = false;
+    this.inMessage = false;
     const k = this.crash!.kind;
     // A test timeout's `[running]` goroutine is the testing package's alarm, not the test.
     if ((k === 'panic' || k === 'fatal') && state === 'running') this.crash!.goroutineId = id;

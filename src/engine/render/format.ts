@@ -96,7 +96,8 @@ export function hangLines(h: Hang): string[] {
  *  goroutines are asleep - deadlock!", "dump taken with SIGQUIT: quit". */
 export function crashLine(c: Crash): string {
   if (c.kind === 'signal') return `dump taken with ${c.message}: Go prints every goroutine when the process gets this signal`;
-  const said = c.kind === 'fatal' ? `fatal error: ${c.message}` : `panic: ${c.message}`;
+  // A multi-line panic value on one line: its lines joined by " / ".
+  const said = (c.kind === 'fatal' ? `fatal error: ${c.message}` : `panic: ${c.message}`).replace(/\n/g, ' / ');
   const extra = [
     c.signal ? `signal ${c.signal}` : '',
     c.goroutineId !== null ? `in goroutine ${c.goroutineId}` : '',
