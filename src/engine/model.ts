@@ -111,6 +111,8 @@ export interface Crash {
   goroutineId: number | null;
   /** Tests still running when `go test -timeout` fired (Go ≥ 1.20 lists them). */
   tests?: string[];
+  /** Where the panicking goroutine stopped: its first frame outside the runtime. */
+  at?: Frame;
 }
 
 export interface Snapshot {

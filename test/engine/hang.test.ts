@@ -24,12 +24,16 @@ const rendered = (a: Analysis) => [renderText(a, { color: false }), renderMarkdo
 test('crash preamble: panic, fatal error, SIGQUIT and test timeout are kept in the parse result, in Go\'s words', () => {
   for (const tc of CRASH_TOOLCHAINS) {
     const panic = parseDump(readFileSync(join(fixtures, tc, 'crash-panic.txt')));
-    assert.deepEqual(panic.crash, {
+    const { at, ...said } = panic.crash ?? {};
+    assert.deepEqual(said, {
       kind: 'panic',
       message: 'runtime error: invalid memory address or nil pointer dereference',
       signal: 'SIGSEGV',
       goroutineId: 1,
     }, tc);
+    // Where it stopped: the nil dereference in main.describe (crash-panic/main.go:15).
+    assert.equal(at?.func, 'main.describe', tc);
+    assert.equal(at.line, 15);
     const dead = parseDump(readFileSync(join(fixtures, tc, 'crash-deadlock.txt')));
     assert.deepEqual(dead.crash, { kind: 'fatal', message: 'all goroutines are asleep - deadlock!', signal: null, goroutineId: null }, tc);
     const quit = parseDump(readFileSync(join(fixtures, tc, 'crash-sigquit.txt')));
@@ -56,10 +60,11 @@ test('crash preamble of runtime throws and re-panics (test/fixtures/crashes, Go 
     // The goroutine that wrote the map: Go prints it first, running, inside main.main.func1.
     const writer = maps.groups.find((g) => g.ids?.includes(maps.crash!.goroutineId!));
     assert.ok(writer?.frames.some((f) => f.func === 'main.main.func1'), tc);
+    assert.equal(maps.crash.at?.func, 'main.main.func1', 'past internal/runtime/maps.fatal');
 
     // `runtime:` lines and a `runtime stack:` block come before the goroutines; neither is the message.
     const over = parseDump(readFileSync(join(crashes, tc, 'overflow.txt')));
-    assert.deepEqual(over.crash, { kind: 'fatal', message: 'stack overflow', signal: null, goroutineId: 1 }, tc);
+    assert.deepEqual(over.crash && { ...over.crash, at: over.crash.at?.func }, { kind: 'fatal', message: 'stack overflow', signal: null, goroutineId: 1, at: 'main.f' }, tc);
 
     // A panic raised while recovering another: both values, each kept whole across its lines.
     const re = analyze(parseDump(readFileSync(join(crashes, tc, 'recovered.txt'))));
@@ -130,6 +135,7 @@ test('a panic is no hang: its preamble is shown beside the analysis, and a healt
     assert.deepEqual(a.hangs, [], tc);
     assert.equal(a.snapshots[0]!.crash?.kind, 'panic');
     for (const out of rendered(a)) assert.ok(out.includes('panic: runtime error: invalid memory address or nil pointer dereference'), tc);
+    for (const out of rendered(a)) assert.ok(out.includes('crash-panic/main.go:15 in main.describe'), `${tc}: where it stopped`);
     assert.equal(toJsonReport(a).snapshots[0]?.crash?.signal, 'SIGSEGV');
     // crash-sigquit holds leaked goroutines but no lock held across a wait: no hang.
     const q = analyze(parseDump(readFileSync(join(fixtures, tc, 'crash-sigquit.txt'))));

@@ -12,7 +12,7 @@
 //
 // Fed the lines outside goroutine blocks (leading blanks removed); keeps the first preamble of the
 // dump, and the goroutine Go prints first after a panic when it is the `[running]` one that panicked.
-import type { Crash } from '../model.js';
+import type { Crash, Frame } from '../model.js';
 
 const RECOVERED = / \[recovered(?:, repanicked)?\]$/;
 const PANIC = /^panic: (.*)$/;
@@ -108,6 +108,14 @@ export class CrashPreamble {
   /** A preamble was read and no goroutine has followed it yet. */
   get pending(): boolean {
     return this.awaitingFirst;
+  }
+
+  /** The stack of the goroutine that panicked: where it stopped is its first frame outside the
+   *  runtime (`panic`, runtime.throw, internal/runtime/maps.fatal… say only that it stopped). */
+  stack(frames: readonly Frame[]): void {
+    if (!this.crash || this.crash.at !== undefined) return;
+    const f = frames.find((x) => x.func !== 'panic' && !x.func.startsWith('runtime.') && !x.func.startsWith('internal/runtime/'));
+    if (f) this.crash.at = f;
   }
 
   /** A blank line outside a goroutine block. */

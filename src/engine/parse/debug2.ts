@@ -481,6 +481,7 @@ export class Debug2Parser implements LineSink {
         creatorId: this.creatorId,
       };
       this.goroutines++;
+      if (this.crash.crash?.goroutineId === this.headerId) this.crash.stack(frames);
       this.emit(g);
     }
     this.header = null;

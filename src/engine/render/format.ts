@@ -100,7 +100,7 @@ export function crashLine(c: Crash): string {
   const said = (c.kind === 'fatal' ? `fatal error: ${c.message}` : `panic: ${c.message}`).replace(/\n/g, ' / ');
   const extra = [
     c.signal ? `signal ${c.signal}` : '',
-    c.goroutineId !== null ? `in goroutine ${c.goroutineId}` : '',
+    c.goroutineId !== null ? `in goroutine ${c.goroutineId}${c.at ? ` at ${fileLine(c.at)} in ${shortFunc(c.at.func)}` : ''}` : '',
     c.tests?.length ? `running ${c.tests.slice(0, 5).join(', ')}${c.tests.length > 5 ? ', …' : ''}` : '',
   ].filter(Boolean);
   return `Go stopped it: ${said}${extra.length ? ` (${extra.join('; ')})` : ''}`;
