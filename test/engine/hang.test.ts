@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { analyze, compare, parseDump, parseDumps, renderBlocks, renderMarkdown, renderText, toJsonReport, type Analysis } from '../../src/engine/index.js';
+import { analyze, compare, parseDump, parseDumps, readSnapshot, renderBlocks, renderMarkdown, renderText, toJsonReport, type Analysis } from '../../src/engine/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '..', 'fixtures', 'dumps');
@@ -73,12 +73,18 @@ test('crash preamble of runtime throws and re-panics (test/fixtures/crashes, Go 
   }
 });
 
-test('crash preamble survives pastes: CI prefixes, indentation, and stays with its own dump when dumps are concatenated', () => {
+test('crash preamble survives pastes and streaming: CI prefixes, indentation, small chunks, and stays with its own dump when dumps are concatenated', async () => {
   const raw = readFileSync(join(fixtures, 'go1.26', 'crash-deadlock.txt'), 'utf8');
   const prefixed = raw.split('\n').map((l) => `2026-03-01T10:00:00.1234567Z ${l}`).join('\n');
   assert.deepEqual(parseDump(prefixed).crash, parseDump(raw).crash);
   const indented = raw.split('\n').map((l) => `    ${l}`).join('\n');
   assert.deepEqual(parseDump(indented).crash, parseDump(raw).crash);
+
+  // Streamed in small chunks (a capture, a Slack file): the same preamble.
+  const streamed = await readSnapshot((async function* () {
+    for (let i = 0; i < raw.length; i += 7) yield Buffer.from(raw.slice(i, i + 7));
+  })());
+  assert.deepEqual(streamed.crash, parseDump(raw).crash);
 
   const pprof = readFileSync(join(fixtures, 'go1.26', 'noise-idlepool.t0.debug2.txt'), 'utf8');
   const [first, second] = parseDumps(raw + '\n' + pprof);
