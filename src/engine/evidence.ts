@@ -76,17 +76,29 @@ export function shapeOf(g: Pick<StackGroup, 'ids'>, processMaxId: number | undef
 }
 
 /** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
- *  makes (runtime/proc.go: a P takes 16 ids at a time, so one jump per 16 ids at most). Goroutines
- *  started one per request have a gap between almost every two ids. */
+ *  makes (runtime/proc.go: a P takes 16 ids at a time, so one jump per 16 ids at most, and a P may
+ *  start with what is left of a batch it took long ago). Goroutines started one per request have a gap
+ *  between almost every two ids; a pile started in several bursts (ten runs of a loop that starts
+ *  1,000 goroutines and leaves 100) has blocks with wide gaps between them, where the other goroutines
+ *  of each run went. */
 export function bunched(ids: readonly number[]): boolean {
   if (ids.length < 3) return false;
   let gaps = 0;
-  for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! > 1) gaps++;
+  let wide = 0;
+  for (let i = 1; i < ids.length; i++) {
+    const jump = ids[i]! - ids[i - 1]! - 1;
+    if (jump > 0) gaps++;
+    if (jump > WIDE_JUMP) wide++;
+  }
   const batches = Math.ceil(ids.length / GOID_BATCH);
   // Each jump skips at most about one other P's batch; piles started at different moments skip more.
   const span = ids[ids.length - 1]! - ids[0]! + 1;
-  return gaps <= batches && span <= ids.length + (GOID_BATCH + 2) * batches;
+  return gaps <= batches && span <= ids.length + (GOID_BATCH + 2) * batches && wide < BURSTS;
 }
+/** A jump wider than two other Ps' batches, and how many of them make a pile several bursts: a leftover
+ *  batch and a busy moment while a pool starts account for one or two. */
+const WIDE_JUMP = 2 * GOID_BATCH;
+const BURSTS = 3;
 
 /** Half or more of a pile's (3+) creators are in the pile itself: a chain or tree of goroutines each
  *  waiting on the one it started. */

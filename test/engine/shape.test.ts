@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { analyze, compare, parseDump, type Finding, type Snapshot } from '../../src/engine/index.js';
+import { bunched } from '../../src/engine/evidence.js';
 
 const subset = join(import.meta.dirname, '..', '..', 'eval', 'subset', 'goker', 'go1.26');
 const load = (scenario: string, moment: string): Snapshot =>
@@ -98,4 +99,16 @@ test("Go's leak profile: a channel pile it listed and did not mark was found rea
   assert.ok(body, 'the unread body is found');
   assert.ok(!signals(body).includes('gc-reachable'));
   assert.notEqual(body.confidence, 'low', `${signals(body)}`);
+});
+
+test('ids started in one loop are bunched, allowing a leftover batch; ten bursts with wide gaps between them are not', () => {
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  // A pool of 100 whose creator's P first used up an old batch (10–16), then took fresh ones.
+  assert.equal(bunched([...range(10, 16), ...range(50, 142)]), true);
+  // 2,000 workers from one loop, one jump where another P took a batch.
+  assert.equal(bunched([...range(48, 1000), ...range(1018, 2064)]), true);
+  // Ten runs of a loop that starts 200 goroutines and leaves 100 each time: ten blocks, gaps of 100.
+  assert.equal(bunched(Array.from({ length: 10 }, (_, run) => range(50 + run * 200, 149 + run * 200)).flat()), false);
+  // One per request: a gap between almost every two ids.
+  assert.equal(bunched(Array.from({ length: 30 }, (_, i) => 100 + i * 7)), false);
 });
