@@ -48,6 +48,17 @@ export interface StackNode {
    *  goroutine down the same path is matched against the kids' bytes without a hash lookup. */
   readonly fn: FuncEntry | null;
   readonly loc: Key | null;
+  /** Lengths (-1 without bytes) and last four bytes (see tailOf) of fn's name and of loc: most
+   *  kids that do not match are told apart by these numbers alone. */
+  readonly nameLen: number;
+  readonly nameTail: number;
+  readonly locLen: number;
+  readonly locTail: number;
+}
+
+/** The last four bytes of v[start, end) as a number (0 when shorter): a quick first comparison. */
+export function tailOf(v: DataView, start: number, end: number): number {
+  return end - start >= 4 ? v.getInt32(end - 4, true) : 0;
 }
 
 /** Trie nodes kept per table: a dump of tens of thousands of distinct deep stacks stops sharing
@@ -57,7 +68,7 @@ const FEW_KIDS = 8;
 
 export class FrameTable {
   /** The empty stack. */
-  readonly root: StackNode = { frame: null, parent: null, depth: 0, kids: null, kidMap: null, frames: Object.freeze([]), fn: null, loc: null };
+  readonly root: StackNode = { frame: null, parent: null, depth: 0, kids: null, kidMap: null, frames: Object.freeze([]), fn: null, loc: null, nameLen: -1, nameTail: 0, locLen: -1, locTail: 0 };
   private stackNodes = 0;
 
   private readonly strings = new Map<string, string>();
@@ -149,7 +160,14 @@ export class FrameTable {
     }
     if (this.stackNodes >= MAX_STACK_NODES) return null;
     this.stackNodes++;
-    const c: StackNode = { frame: f, parent: node, depth: node.depth + 1, kids: null, kidMap: null, frames: null, fn, loc };
+    const named = fn !== null && loc !== null;
+    const c: StackNode = {
+      frame: f, parent: node, depth: node.depth + 1, kids: null, kidMap: null, frames: null, fn, loc,
+      nameLen: named ? fn.key.bytes.length : -1,
+      nameTail: named ? tailOf(fn.key.view, 0, fn.key.bytes.length) : 0,
+      locLen: named ? loc.bytes.length : -1,
+      locTail: named ? tailOf(loc.view, 0, loc.bytes.length) : 0,
+    };
     if (kids === null) node.kids = [c];
     else if (kids.length < FEW_KIDS) kids.push(c);
     else (node.kidMap ??= new Map()).set(f, c);

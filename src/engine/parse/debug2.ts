@@ -14,7 +14,7 @@
 // Fed line by line; emits one Goroutine per block and forgets it.
 import type { Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
-import { ByteTable, hashBytes, sameBytes, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
+import { ByteTable, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
 import { CrashPreamble } from './crash.js';
 import { parseHeader, type Debug2Header } from './header.js';
 import type { LineSink } from './lines.js';
@@ -89,6 +89,8 @@ export class Debug2Parser implements LineSink {
   private elided = false;
   private createdBy: Frame | null = null;
   private creator: FuncEntry | null = null;
+  /** The creator of the last goroutine that had one: most goroutines of a pile share it. */
+  private lastCreator: FuncEntry | null = null;
   private creatorId: number | null = null;
   private unavailable = false;
   private tabRepaired = false;
@@ -171,10 +173,28 @@ export class Debug2Parser implements LineSink {
         let paren = e - 1;
         while (paren > p && b[paren] !== 40 /* ( */) paren--;
         if (paren <= p) return p;
-        const fn = this.kidFunc(b, p, paren) ?? this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
-        if (this.prevFn === null) this.firstFn = fn;
-        else this.prevFn.next = fn;
-        this.prevFn = this.pending = fn;
+        // Its file line, read here too, so the pair is matched against the trie at once.
+        const i = nl + 1;
+        if (i + 1 < len && b[i] === 9 && b[i + 1] !== 9 && b[i + 1] !== 32) {
+          const nl2 = b.indexOf(10, i + 1);
+          if (nl2 >= 0 && nl2 - i <= MAX_RUN_LINE) {
+            let e2 = nl2;
+            while (e2 > i + 1 && (b[e2 - 1] === 32 || b[e2 - 1] === 9 || b[e2 - 1] === 13)) e2--;
+            const le = locationEnd(b, i + 1, e2);
+            const kid = le < 0 ? null : this.kidAt(b, p, paren, i + 1, le);
+            if (kid !== null) {
+              this.stepFunc(kid.fn!);
+              this.node = kid;
+              this.lastOffset = this.lastComplete = hasOffset(b, le, e2);
+              this.lineNo += 2;
+              this.rawEmpty = false;
+              this.lastInBlock = true;
+              p = nl2 + 1;
+              continue;
+            }
+          }
+        }
+        this.stepFunc(this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next));
         this.at = At.File;
         this.lineNo++;
         this.rawEmpty = false;
@@ -192,7 +212,7 @@ export class Debug2Parser implements LineSink {
         while (e > i && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
         const le = locationEnd(b, i, e);
         if (le < 0) return p;
-        if (!this.kidFrame(b, i, le)) this.pushFrame(this.table.frameAt(this.pending!, b, i, le, parseLocation), this.pending);
+        this.pushFrame(this.table.frameAt(this.pending!, b, i, le, parseLocation), this.pending);
         this.lastOffset = this.lastComplete = hasOffset(b, le, e);
         this.at = At.Frames;
         this.lineNo++;
@@ -201,6 +221,30 @@ export class Debug2Parser implements LineSink {
         p = nl + 1;
       } else return p;
     }
+  }
+
+  /** The kid of the current trie node read from function name b[p, paren) at location b[i, le),
+   *  or null when this frame was not seen at this point of a stack before. */
+  private kidAt(b: Buffer, p: number, paren: number, i: number, le: number): StackNode | null {
+    const kids = this.node?.kids;
+    if (kids == null) return null;
+    const v = this.table.viewOf(b);
+    const nameLen = paren - p;
+    const locLen = le - i;
+    const nameTail = tailOf(v, p, paren);
+    const locTail = tailOf(v, i, le);
+    for (let k = 0; k < kids.length; k++) {
+      const kid = kids[k]!;
+      if (kid.locTail === locTail && kid.nameTail === nameTail && kid.locLen === locLen && kid.nameLen === nameLen && sameBytes(kid.loc!, v, i, le) && sameBytes(kid.fn!.key, v, p, paren)) return kid;
+    }
+    return null;
+  }
+
+  /** The function of the frame line just read (see FuncEntry.next for the hints kept). */
+  private stepFunc(fn: FuncEntry): void {
+    if (this.prevFn === null) this.firstFn = fn;
+    else this.prevFn.next = fn;
+    this.prevFn = this.pending = fn;
   }
 
   private outside(b: Buffer, s: number, i: number, e: number): void {
@@ -317,10 +361,7 @@ export class Debug2Parser implements LineSink {
       let paren = e - 1;
       while (paren > i && b[paren] !== 40 /* ( */) paren--;
       if (paren > i) {
-        const fn = this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
-        if (this.prevFn === null) this.firstFn = fn;
-        else this.prevFn.next = fn;
-        this.prevFn = this.pending = fn;
+        this.stepFunc(this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next));
         this.at = At.File;
         return;
       }
@@ -341,7 +382,7 @@ export class Debug2Parser implements LineSink {
       for (let k = d; k < e; k++) id = id * 10 + (b[k]! - 48);
       this.creatorId = id;
     }
-    this.creator = this.table.funcAt(b, i + 11, end);
+    this.creator = this.lastCreator = this.table.funcAt(b, i + 11, end, this.lastCreator);
     this.at = At.CreatorFile;
   }
 
@@ -390,40 +431,11 @@ export class Debug2Parser implements LineSink {
     this.frameLine(b, s, i, e);
   }
 
-  /** The function of a frame line b[p, paren) when it is one already seen at this point of the
-   *  stack (a kid of the trie node), else null. */
-  private kidFunc(b: Buffer, p: number, paren: number): FuncEntry | null {
-    const kids = this.node?.kids;
-    if (kids == null) return null;
-    const v = this.table.viewOf(b);
-    const n = paren - p;
-    for (let k = 0; k < kids.length; k++) {
-      const fn = kids[k]!.fn;
-      if (fn !== null && fn.key.bytes.length === n && sameBytes(fn.key, v, p, paren)) return fn;
-    }
-    return null;
-  }
-
-  /** Steps down the trie when the pending function at location b[i, le) is a kid of the current
-   *  node; false when it is not (then the frame is looked up and added). */
-  private kidFrame(b: Buffer, i: number, le: number): boolean {
-    const kids = this.node?.kids;
-    if (kids == null) return false;
-    const v = this.table.viewOf(b);
-    const fn = this.pending;
-    for (let k = 0; k < kids.length; k++) {
-      const kid = kids[k]!;
-      if (kid.fn === fn && kid.loc !== null && sameBytes(kid.loc, v, i, le)) {
-        this.node = kid;
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** Adds a frame below the current stack. `fn`: the function it was read as, its location bytes
    *  being fn.lastLoc (frameAt left them there); null for a frame made without them. */
   private pushFrame(f: Frame, fn: FuncEntry | null): void {
+    // Every frame a goroutine has went through here once (goroutines after it share the trie node).
+    if (f.func === LEAK_WRITER) this.leakProfile = true;
     if (this.node !== null) {
       const next = this.table.child(this.node, f, fn, fn === null ? null : fn.lastLoc);
       if (next !== null) {
@@ -464,7 +476,6 @@ export class Debug2Parser implements LineSink {
       }
       if (this.tabRepaired) this.n.tabs++;
       const c = classify(h.state, frames);
-      if (!this.leakProfile && isLeakProfileWriter(frames)) this.leakProfile = true;
       const g: Goroutine = {
         id: this.headerId,
         count: 1,
@@ -623,8 +634,5 @@ function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
-/** The goroutine writing a /debug/pprof/goroutineleak profile shows its writer in its stack. */
-function isLeakProfileWriter(frames: readonly Frame[]): boolean {
-  for (const f of frames) if (f.func === 'runtime/pprof.writeGoroutineLeak') return true;
-  return false;
-}
+/** The goroutine writing a /debug/pprof/goroutineleak profile shows this frame in its stack. */
+const LEAK_WRITER = 'runtime/pprof.writeGoroutineLeak';

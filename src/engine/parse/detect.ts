@@ -60,11 +60,23 @@ export function detect(prefix: Uint8Array, final: boolean): Detected | 'more' | 
   const head = prefix.length > MAX_PREAMBLE ? prefix.subarray(0, MAX_PREAMBLE) : prefix;
   // Text anchors win wherever they appear (a dump may hold a stray binary byte); judged on complete
   // lines only until the end, so any chunking of a stream gets the same answer.
-  const t = detectText(new TextDecoder().decode(head), atEnd);
+  const t = detectTextIn(head, atEnd);
   if (t !== 'more' && t !== null) return t;
   if (!atEnd && prefix.length < SNIFF) return 'more';
   if (!looksLikeText(head)) return looksLikeProto(prefix) ? 'proto' : null;
   return t;
+}
+
+/** detectText on the bytes of `head`, decoding a growing prefix (64 KiB, then ×8) so a dump whose
+ *  anchor is near the top does not decode megabytes: an answer found on a prefix is the answer
+ *  for any longer one (only complete lines are judged before the end). */
+function detectTextIn(head: Uint8Array, final: boolean): ReturnType<typeof detectText> {
+  const decoder = new TextDecoder();
+  for (let n = 64 * 1024; n < head.length; n *= 8) {
+    const t = detectText(decoder.decode(head.subarray(0, n)), false);
+    if (t !== 'more' && t !== null) return t;
+  }
+  return detectText(decoder.decode(head), final);
 }
 
 /** The text format of `text` (see the file comment). Null when `final` and no anchor was found. */
