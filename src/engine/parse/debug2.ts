@@ -12,7 +12,7 @@
 // every line was indented) reads the same as the original; every such repair is counted and
 // reported. Works on bytes: a frame already seen costs a hash and a comparison, no string.
 // Fed line by line; emits one Goroutine per block and forgets it.
-import type { Frame, Goroutine } from '../model.js';
+import type { BlockKind, Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
 import { ByteTable, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
 import { CrashPreamble } from './crash.js';
@@ -56,6 +56,12 @@ export function parseLocation(loc: string): ParsedLocation {
     }
   }
   return { file: loc, line: 0 };
+}
+
+interface Classified {
+  header: Debug2Header;
+  c: { kind: BlockKind; state: string };
+  next: Classified | undefined;
 }
 
 /** Summary the reader leaves for its caller besides the goroutines. */
@@ -108,6 +114,7 @@ export class Debug2Parser implements LineSink {
   /** Set when a block ended at an unexpected line: frame-like lines after it are reported. */
   private interrupted = false;
   private readonly ids = new Set<number>();
+  private readonly classified = new Map<readonly Frame[], Classified>();
   /** Why the process stopped, from the lines before the goroutines (crash.ts); a preamble read after
    *  them goes to `nextCrash`: it belongs to a dump that follows, if one does. */
   private crash = new CrashPreamble();
@@ -457,6 +464,17 @@ export class Debug2Parser implements LineSink {
     return this.node !== null ? this.node.depth : this.frames!.length;
   }
 
+  /** classify() of a header shape and a trie-shared stack, computed once per pair: a pile repeats both. */
+  private classifyShared(h: Debug2Header, frames: readonly Frame[]): { kind: BlockKind; state: string } {
+    const m = this.classified.get(frames);
+    let n = 0;
+    for (let x = m; x !== undefined; x = x.next, n++) if (x.header === h) return x.c;
+    const c = classify(h.state, frames);
+    // Header shapes are shared up to MAX_HEADER_SHAPES; a stack seen with many shapes stops here.
+    if (n < 8) this.classified.set(frames, { header: h, c, next: m });
+    return c;
+  }
+
   private finish(): void {
     const h = this.header;
     if (h) {
@@ -475,7 +493,7 @@ export class Debug2Parser implements LineSink {
         else this.n.headerOnly++;
       }
       if (this.tabRepaired) this.n.tabs++;
-      const c = classify(h.state, frames);
+      const c = this.node !== null ? this.classifyShared(h, frames) : classify(h.state, frames);
       const g: Goroutine = {
         id: this.headerId,
         count: 1,
