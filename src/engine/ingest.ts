@@ -83,6 +83,9 @@ class TextIngest {
       truncated = true;
       warnings.push("dump is exactly 64 MiB, Go's debug=2 limit (truncated): goroutines beyond it are missing");
     }
+    if (this.table.restoredStars > 0) {
+      warnings.push(`restored the \`*\` of ${this.table.restoredStars} pointer-receiver method name(s) that Markdown had eaten from the paste (${this.table.firstRestored})`);
+    }
     if (this.table.hugeLines > 0) warnings.push(`${this.table.hugeLines} frame(s) had a line number too long for a number: kept exactly, as text (lineText)`);
     if (this.splitter.overlong > 0) warnings.push(`${this.splitter.overlong} overlong line(s) cut`);
     if (cut !== null) {

@@ -77,6 +77,9 @@ export class FrameTable {
   private readonly funcs = new ByteTable<FuncEntry>();
   /** Frames whose line number was too long for a safe integer (kept as text). */
   hugeLines = 0;
+  /** Function names whose pointer receiver's `*` had been eaten (see restoreStar), and the first. */
+  restoredStars = 0;
+  firstRestored = '';
   private viewed: Uint8Array | null = null;
   private view: DataView = new DataView(new ArrayBuffer(0));
 
@@ -98,6 +101,15 @@ export class FrameTable {
     return own;
   }
 
+  /** A function name as read, its eaten `*` restored (counted). */
+  private name(func: string): string {
+    const fixed = restoreStar(func);
+    if (fixed !== func) {
+      if (this.restoredStars++ === 0) this.firstRestored = `${func} → ${fixed}`;
+    }
+    return this.str(fixed);
+  }
+
   /** The frame for `func` at a location text (`/path/file.go:12`); `parse` turns that text into
    *  file and line only the first time it is seen. */
   frame(func: string, loc: string, parse: (loc: string) => ParsedLocation): Frame {
@@ -108,7 +120,7 @@ export class FrameTable {
     }
     let f = byLoc.get(loc);
     if (f === undefined) {
-      f = this.make(this.str(func), parse(loc));
+      f = this.make(this.name(func), parse(loc));
       byLoc.set(flatCopy(loc), f);
     }
     return f;
@@ -127,7 +139,7 @@ export class FrameTable {
     let fn = this.funcs.get(h, v, start, end);
     if (fn === undefined) {
       const key = this.funcs.set(h, b, start, end, null as unknown as FuncEntry);
-      fn = { name: this.str(b.toString('utf8', start, end)), key, locs: new ByteTable<Frame>(), next: null, lastLoc: null, lastFrame: null };
+      fn = { name: this.name(b.toString('utf8', start, end)), key, locs: new ByteTable<Frame>(), next: null, lastLoc: null, lastFrame: null };
       this.funcs.replace(h, key, fn);
     }
     return fn;
@@ -192,6 +204,15 @@ export class FrameTable {
     return f;
   }
 }
+
+/** Go prints parentheses in a function name only around a pointer receiver: `main.(*T).run`,
+ *  `main.(*Pool[...]).get` (a value receiver reads `main.T.run`; runtime/traceback.go funcNamePiecesForPrint
+ *  keeps the name as the linker wrote it). Markdown takes a `*…*` pair for emphasis and drops both,
+ *  so a pasted `main.(T).run` lost its `*`; this puts it back. */
+export function restoreStar(func: string): string {
+  return func.includes('.(') ? func.replace(EATEN_STAR, '.(*$1).') : func;
+}
+const EATEN_STAR = /\.\((?!\*)([^()\s]+)\)\./g;
 
 interface Slot<V> {
   key: Key;

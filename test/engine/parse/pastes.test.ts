@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DumpFormatError, parseDump, parseDumps, readSnapshot, readSnapshots } from '../../../src/engine/ingest.js';
 import { parseHeader } from '../../../src/engine/parse/debug2.js';
-import { body, ciPrefix, exitTrailer, noFinalNewline, quote, reindent, said, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
+import { body, ciPrefix, eatStars, exitTrailer, noFinalNewline, quote, reindent, said, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
 
 const real = (name: string): Buffer => readFileSync(new URL(`./samples/real/${name}`, import.meta.url));
 const text = (name: string): string => real(name).toString('utf8');
@@ -74,6 +74,27 @@ test('items 2–3: tabs turned into spaces, indentation, quoting and CI prefixes
       assert.ok(said(s, warning), `${name}: ${how} says so: ${s.warnings.join(' | ')}`);
     }
   }
+});
+
+test('the `*` of pointer receivers eaten by Markdown (main.(T).run) is put back, with a warning, in every text format', () => {
+  const texts = { ...DEBUG2, ...Object.fromEntries(Object.entries(DEBUG1).map(([k, v]) => [`debug=1 ${k}`, v])), 'pprof -traces': text('go126-pprof-traces.txt') };
+  let seen = 0;
+  for (const [name, t] of Object.entries(texts)) {
+    if (!t.includes('(*')) continue;
+    seen++;
+    const want = parseDump(t);
+    for (const [how, pasted] of [['stars eaten', eatStars(t)], ['stars eaten, tabs→4, quoted', quote(tabsToSpaces(eatStars(t), 4))]] as const) {
+      const s = parseDump(pasted);
+      assert.deepEqual(body(s), body(want), `${name}: ${how}`);
+      assert.ok(said(s, /restored the `\*` of \d+ pointer-receiver method name\(s\) that Markdown had eaten .*\(\*/), `${name}: ${how} says so: ${s.warnings.join(' | ')}`);
+    }
+    assert.ok(!said(want, /Markdown had eaten/), `${name}: nothing to restore in the original`);
+  }
+  assert.ok(seen >= 5, `texts with pointer receivers: ${seen}`);
+  // The creator line is repaired too, and a value receiver (main.T.run) is left alone.
+  const s = parseDump('goroutine 7 [chan receive]:\nmain.(Pool[...]).get(0x1)\n\t/src/pool.go:9 +0x1d\nmain.T.run()\n\t/src/main.go:3 +0x2\ncreated by main.(Server).Serve in goroutine 1\n\t/src/main.go:12 +0x45\n');
+  assert.deepEqual(s.groups[0]!.frames.map((f) => f.func), ['main.(*Pool[...]).get', 'main.T.run']);
+  assert.equal(s.groups[0]!.createdBy?.func, 'main.(*Server).Serve');
 });
 
 test('item 3: a dump at the end of a long CI log (2 MB of build output first, timestamps on every line) is found', () => {

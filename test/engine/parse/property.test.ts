@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { DumpFormatError, parseDump, readSnapshot } from '../../../src/engine/ingest.js';
 import type { Snapshot } from '../../../src/engine/model.js';
-import { body, ciPrefix, crlf, exitTrailer, noFinalNewline, quote, reindent, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
+import { body, ciPrefix, crlf, eatStars, exitTrailer, noFinalNewline, quote, reindent, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
 
 const sample = (name: string) => readFileSync(new URL(`./samples/${name}`, import.meta.url));
 const SEEDS = {
@@ -123,7 +123,7 @@ const PASTE_SEEDS_D1 = [
 const pasteOp = fc.oneof(
   fc.record({ op: fc.constant('indent' as const), n: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ op: fc.constant('tabs' as const), width: fc.integer({ min: 0, max: 8 }) }),
-  fc.record({ op: fc.constantFrom('quote' as const, 'ci' as const, 'args' as const, 'nonewline' as const, 'trailer' as const, 'crlf' as const, 'hash' as const) }),
+  fc.record({ op: fc.constantFrom('quote' as const, 'ci' as const, 'args' as const, 'nonewline' as const, 'trailer' as const, 'crlf' as const, 'hash' as const, 'stars' as const) }),
 );
 type PasteOp = typeof pasteOp extends fc.Arbitrary<infer T> ? T : never;
 
@@ -139,6 +139,7 @@ function paste(t: string, ops: PasteOp[], debug1: boolean): { text: string; repa
       case 'nonewline': t = noFinalNewline(t); break;
       case 'trailer': t = exitTrailer(t); break;
       case 'crlf': t = crlf(t); break;
+      case 'stars': repaired ||= t.includes('(*'); t = eatStars(t); break; // Markdown eats `*…*` pairs
       case 'hash': if (debug1) { t = stripHash(t); repaired = true; } break; // Markdown eats debug=1's '#'
     }
   }

@@ -32,6 +32,11 @@ export function stripHash(t: string): string {
   return lines(t).map((l) => l.replace(/^#[ \t]*/, '')).join('\n');
 }
 
+/** Markdown took the `*`s of pointer receivers (`main.(*T).run`) as emphasis marks and dropped them. */
+export function eatStars(t: string): string {
+  return t.replace(/\*/g, '');
+}
+
 /** Argument lists shortened by hand to `(...)`. */
 export function shortenArgs(t: string): string {
   return lines(t).map((l) => (/^\S.*\(.+\)$/.test(l) && !l.startsWith('goroutine ') ? l.replace(/\([^()]*\)$/, '(...)') : l)).join('\n');
