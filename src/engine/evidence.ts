@@ -101,8 +101,12 @@ const WIDE_JUMP = 2 * GOID_BATCH;
 const BURSTS = 3;
 
 /** Half or more of a pile's (3+) creators are in the pile itself: a chain or tree of goroutines each
- *  waiting on the one it started. */
-const isChain = (g: StackGroup) => (g.distinctCreators ?? 0) >= 3 && (g.selfCreators ?? 0) * 2 >= g.distinctCreators!;
+ *  waiting on the one it started. Without creator ids (Go ≤ 1.20), half or more of them started by the
+ *  function they run themselves says the same. */
+const isChain = (g: StackGroup) =>
+  g.distinctCreators !== undefined
+    ? g.distinctCreators >= 3 && (g.selfCreators ?? 0) * 2 >= g.distinctCreators
+    : g.count >= 3 && (g.selfStarted ?? 0) * 2 >= g.count;
 
 /** Entry functions of the chains in a snapshot: a pile started by one of them (and not a chain itself)
  *  is that chain's tail. */
@@ -189,7 +193,10 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     const how = isBunched || g.ids === undefined ? 'and they wait where healthy code does not pile up' : 'and their ids are spread: several calls each left goroutines behind';
     items.push(item('outlived-call', `${who} but has returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
   }
-  if (chain) items.push(item('chain', `${g.selfCreators} of its ${creators} creators are in the pile itself: a chain of goroutines each waiting on the one it started`));
+  if (chain) {
+    const how = g.distinctCreators !== undefined ? `${g.selfCreators} of its ${creators} creators are in the pile itself` : `${g.selfStarted} of ${g.count} were started by the function they run`;
+    items.push(item('chain', `${how}: a chain of goroutines each waiting on the one it started`));
+  }
   if (sleepingTail) items.push(item('sleeping-tail', `sleeping, started by ${g.createdBy!.func}, which a chain of goroutines runs: the chain's tail, which wakes by itself and lets the chain unwind`));
   // http.Transport keeps every connection it opened reachable, so the GC never marks an unread body's readLoop.
   if (leaked === 0 && reading.pattern !== 'unclosed-http-body' && coveredByLeakProfile(g, ctx.series[s.lastSeen]!)) {

@@ -40,6 +40,8 @@ interface Acc {
   selfCreators: number;
   /** Live creators still inside the function that started this group (see StackGroup.creatorsInCall). */
   creatorsInCall: number;
+  /** Goroutines started by the function they run (see StackGroup.selfStarted). */
+  selfStarted: number;
   /** Goroutine ids of the group (debug=2), for identity across snapshots and the pile's shape. */
   ids: number[] | null;
 }
@@ -106,6 +108,7 @@ export class SnapshotBuilder {
       if (g.waitMinutes > acc.waitMax) acc.waitMax = g.waitMinutes;
     }
     if (g.leaked) acc.leaked += n;
+    if (g.createdBy !== null && !acc.framesElided && acc.frames.length > 0 && g.createdBy.func === acc.frames[acc.frames.length - 1]!.func) acc.selfStarted += n;
     if (g.lockedToThread) acc.lockedToThread += n;
     for (const k in g.labels) addLabel(acc, k, g.labels[k]!);
     if (g.id !== null) {
@@ -148,6 +151,7 @@ export class SnapshotBuilder {
         liveCreators: 0,
         selfCreators: 0,
         creatorsInCall: 0,
+        selfStarted: 0,
         ids: null,
       };
       this.groups.set(idKey, acc);
@@ -284,6 +288,7 @@ function toGroup(acc: Acc): StackGroup {
       ? { distinctCreators: acc.creatorIds.size, liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall }
       : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
+    ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),
   };
 }
 

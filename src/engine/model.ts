@@ -92,6 +92,9 @@ export interface StackGroup {
    *  goroutines (it is on their stack, or their stack is elided). A creator that has returned from it
    *  and runs on elsewhere left these goroutines behind, as a finished request leaves its orphans. */
   creatorsInCall?: number;
+  /** Goroutines started by the very function they run (`created by F` under a stack whose entry is F):
+   *  a chain or tree of goroutines, told without creator ids (Go ≤ 1.20). Absent when none. */
+  selfStarted?: number;
   /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
    *  place in the process's id history (Go hands ids out in creation order, runtime/proc.go newproc1). */
   ids?: number[];

@@ -119,14 +119,14 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   chain: {
     points: -3,
-    meaning: 'half or more of its creators are in the pile itself: a chain or tree each waiting on the goroutine it started, which unwinds when its tail does (the tail is judged on its own)',
-    needs: 'debug=2, Go ≥ 1.21',
+    meaning: 'half or more of its creators are in the pile itself (without creator ids: half or more were started by the function they run): a chain or tree each waiting on the goroutine it started, which unwinds when its tail does (the tail is judged on its own)',
+    needs: 'debug=2',
   },
   'sleeping-tail': {
     points: -4,
     meaning:
       'sleepers started by the function a chain of goroutines runs (each waiting on the one it started): the chain\'s tail, which wakes by itself and lets the chain unwind; a leak only if it sleeps in a loop',
-    needs: 'debug=2, Go ≥ 1.21',
+    needs: 'debug=2',
   },
   'gc-reachable': {
     points: -3,

@@ -112,3 +112,19 @@ test('ids started in one loop are bunched, allowing a leftover batch; ten bursts
   // One per request: a gap between almost every two ids.
   assert.equal(bunched(Array.from({ length: 30 }, (_, i) => 100 + i * 7)), false);
 });
+
+test('without creator ids (Go ≤ 1.20 prints `created by F` alone) a chain is told by goroutines started by the function they run', () => {
+  const kept = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'goker', 'go1.26');
+  // The Go 1.26 DaisyChain dumps as Go 1.19 would print them: no ` in goroutine N` after `created by`.
+  const read = (m: string) =>
+    parseDump(gunzipSync(readFileSync(join(kept, `DaisyChain.${m}.debug2.txt.gz`))).toString('utf8').replace(/^(created by \S+) in goroutine \d+$/gm, '$1'));
+  const t1 = read('t1');
+  const t2 = read('t2');
+  const chain = t2.groups.find((g) => g.kind === 'chan-recv' && g.frames[g.frames.length - 1]?.func === 'main.DaisyChain.func2');
+  assert.ok(chain && chain.distinctCreators === undefined && (chain.selfStarted ?? 0) * 2 >= chain.count, `selfStarted ${chain?.selfStarted} of ${chain?.count}`);
+  for (const a of [analyze(t2), compare([t1, t2])]) {
+    assert.deepEqual(a.findings.filter((f) => f.confidence !== 'low').map((f) => `${entry(f)} ${f.confidence} ${signals(f)}`), []);
+    const tail = a.findings.find((f) => f.kind === 'sleep');
+    assert.ok(!tail || signals(tail).includes('sleeping-tail'), `tail: ${signals(tail)}`);
+  }
+});
