@@ -61,6 +61,7 @@ import { addHealthRoutes } from './web/health.js';
 import { RouteRegistry } from './web/routes.js';
 import { closeServer, createHttpServer, listen } from './web/server.js';
 import { ReplayGuard } from './web/slack-verify.js';
+import { SlackConnection } from './slack/connect.js';
 
 export interface CreateLeakbotOptions {
   config: Config;
@@ -133,7 +134,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     commands,
   };
   try {
-    addHealthRoutes(ctx.routes, { redis, metrics, role, extra: () => ({ heldJobs: ctx.jobs.heldCount() }) });
+    addHealthRoutes(ctx.routes, { redis, metrics, role, extra: () => ({ heldJobs: ctx.jobs.heldCount(), ...(slack ? { slack: slack.state } : {}) }) });
     for (const m of opts.modules ?? MODULES) await m.register(ctx);
     for (const c of ctx.commands.list()) await c.register?.(ctx);
   } catch (err) {
@@ -148,6 +149,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
   let worker: RunningWorker | null = null;
   let finalFailures: { close(): Promise<void> } | null = null;
   let bolt: ReturnType<typeof createBolt> | null = null;
+  let slack: SlackConnection | null = null;
 
   return {
     ctx,
@@ -156,21 +158,23 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     },
     async startWeb(o = {}) {
       if (role !== 'worker') {
-        bolt = createBolt(ctx);
-        try {
-          await bolt.app.init(); // auth.test: a bad SLACK_BOT_TOKEN fails here, at start
-        } catch (err) {
-          const apiError = (err as { data?: { error?: string } }).data?.error;
-          throw new Error(
-            apiError
-              ? `Slack rejected SLACK_BOT_TOKEN (auth.test): ${apiError}`
-              : `cannot reach the Slack Web API at ${env.slackApiUrl} to check SLACK_BOT_TOKEN (auth.test): ${(err as Error).message}`,
-          );
-        }
-        if (bolt.socket) await bolt.app.start();
+        const parts = (bolt = createBolt(ctx));
+        // auth.test (App.init): a token Slack refuses fails here, at start; Slack unreachable does
+        // not — the process serves webhooks and health and keeps trying (src/slack/connect.ts).
+        slack = new SlackConnection({
+          connect: async () => {
+            await parts.app.init();
+            if (parts.socket) await parts.app.start();
+          },
+          log: log.child({ component: 'slack-connect' }),
+          apiUrl: env.slackApiUrl,
+          // The same ceiling as jobs waiting for Slack (LEAKBOT_SLACK_RETRY_MAX_DELAY_MS).
+          ...(env.slackRetryMaxDelayMs ? { minDelayMs: Math.min(1000, env.slackRetryMaxDelayMs), maxDelayMs: env.slackRetryMaxDelayMs } : {}),
+        });
+        await slack.start();
       }
       const slackEndpoint = bolt?.http
-        ? { listener: bolt.http.requestListener, signingSecret: env.slackSigningSecret, replay: new ReplayGuard(redis, prefix, log.child({ component: 'slack-verify' })) }
+        ? { listener: bolt.http.requestListener, ready: () => slack?.state === 'ready', signingSecret: env.slackSigningSecret, replay: new ReplayGuard(redis, prefix, log.child({ component: 'slack-verify' })) }
         : null;
       server = createHttpServer(ctx.routes, slackEndpoint, log.child({ component: 'http' }));
       const port = await listen(server, o.port ?? env.port, o.host);
@@ -209,6 +213,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     },
     async stop(o = {}) {
       log.info('shutting down');
+      slack?.stop();
       if (server) await closeServer(server);
       if (bolt?.socket) await bolt.socket.stop().catch(() => {});
       if (worker) await worker.close(o.graceMs);

@@ -17,6 +17,8 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 /** The Slack side of the server (HTTP mode only): Bolt's listener and what it needs to verify. */
 export interface SlackEndpoint {
   listener: RequestListener;
+  /** False while the bot token has not been checked (Slack unreachable at start): answer 503. */
+  ready?: () => boolean;
   signingSecret: string;
   replay: ReplayGuard;
 }
@@ -75,6 +77,11 @@ export function createHttpServer(routes: RouteRegistry, slack: SlackEndpoint | n
         if (!v.ok) {
           slog.warn({ reason: v.reason }, 'slack request refused');
           return send(res, { status: 401, body: { error: 'invalid request signature' } }, requestId);
+        }
+        // Before the replay guard: Slack's retry of this request must not be refused as a replay.
+        if (s.ready && !s.ready()) {
+          slog.warn('slack request refused: SLACK_BOT_TOKEN not checked yet (Slack Web API unreachable since start)');
+          return send(res, { status: 503, headers: { 'retry-after': '5' }, body: { error: 'not connected to Slack yet' } }, requestId);
         }
         if (!(await s.replay.firstSeen(v.timestamp, v.signature, now))) {
           slog.warn('slack request refused: replay of an already accepted request');

@@ -1,0 +1,116 @@
+// The bot's first word with Slack: Bolt's App.init() checks SLACK_BOT_TOKEN with auth.test. A token
+// Slack refuses is a configuration error and ends the start. Slack being unreachable is not: during
+// an incident the process must come up anyway (Alertmanager's webhooks are queued, jobs wait for
+// Slack in Redis), so it keeps trying in the background and answers Slack's own requests with 503
+// until the token has been checked.
+import type { Logger } from '../log.js';
+
+/** Where the Slack side of a web process stands: `connecting` until auth.test has succeeded. */
+export type SlackConnectionState = 'connecting' | 'ready' | 'stopped';
+
+/** Slack answered and refused the token (auth.test `ok: false`, e.g. `invalid_auth`). */
+export class SlackTokenRejectedError extends Error {
+  constructor(readonly apiError: string) {
+    super(`Slack rejected SLACK_BOT_TOKEN (auth.test): ${apiError}`);
+    this.name = 'SlackTokenRejectedError';
+  }
+}
+
+export interface SlackConnectionOptions {
+  /** Bolt's App.init() (auth.test) followed, in Socket Mode, by App.start(). Retried until it succeeds. */
+  connect: () => Promise<void>;
+  log: Logger;
+  /** Where auth.test goes, for the log line (never the token). */
+  apiUrl: string;
+  /** First retry delay, ms (doubles up to maxDelayMs). Default 1000. */
+  minDelayMs?: number;
+  /** Longest retry delay, ms. Default 30000. */
+  maxDelayMs?: number;
+}
+
+/**
+ * Runs `connect` once; if Slack could not be reached, keeps retrying with exponential backoff
+ * (minDelayMs → maxDelayMs) until it succeeds or stop() is called.
+ *
+ * `start()` resolves with the state after the first attempt ('ready' or 'connecting') and throws
+ * SlackTokenRejectedError when Slack answered with an error code: Bolt's WebClient sets
+ * `err.data.error` only for platform errors (an answer from Slack), never for network errors,
+ * HTTP 5xx or rate limits (https://tools.slack.dev/node-slack-sdk/web-api#handle-errors).
+ * A token refused on a later retry is logged as fatal-for-Slack and retrying stops.
+ */
+export class SlackConnection {
+  private current: SlackConnectionState = 'connecting';
+  private timer: NodeJS.Timeout | null = null;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private readonly o: SlackConnectionOptions) {}
+
+  get state(): SlackConnectionState {
+    return this.current;
+  }
+
+  async start(): Promise<SlackConnectionState> {
+    const err = await this.attempt();
+    if (err === null) return this.current;
+    const rejected = apiErrorOf(err);
+    if (rejected) throw new SlackTokenRejectedError(rejected);
+    this.o.log.warn(
+      { err: (err as Error).message, apiUrl: this.o.apiUrl },
+      'cannot reach the Slack Web API to check SLACK_BOT_TOKEN (auth.test); serving webhooks and health, answering Slack with 503 and retrying in the background',
+    );
+    this.schedule(this.o.minDelayMs ?? 1000);
+    return this.current;
+  }
+
+  /** Resolves once auth.test has succeeded (at once if it has). */
+  whenReady(): Promise<void> {
+    if (this.current === 'ready') return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.current !== 'ready') this.current = 'stopped';
+  }
+
+  /** One try: null on success, else the error. */
+  private async attempt(): Promise<unknown> {
+    try {
+      await this.o.connect();
+    } catch (err) {
+      return err;
+    }
+    if (this.current === 'stopped') return null;
+    this.current = 'ready';
+    for (const w of this.waiters.splice(0)) w();
+    return null;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.current !== 'connecting') return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.attempt().then((err) => {
+        if (err === null) {
+          if (this.current === 'ready') this.o.log.info({ apiUrl: this.o.apiUrl }, 'Slack Web API reachable again: SLACK_BOT_TOKEN checked, Slack requests served');
+          return;
+        }
+        const rejected = apiErrorOf(err);
+        if (rejected) {
+          this.o.log.fatal({ apiError: rejected }, 'Slack rejected SLACK_BOT_TOKEN (auth.test); Slack requests stay refused until the token is fixed and the process restarted');
+          return;
+        }
+        this.o.log.debug({ err: (err as Error).message }, 'Slack Web API still unreachable');
+        this.schedule(Math.min(delayMs * 2, this.o.maxDelayMs ?? 30_000));
+      });
+    }, delayMs);
+    // A process waiting only for Slack may still exit when everything else has stopped.
+    this.timer.unref();
+  }
+}
+
+function apiErrorOf(err: unknown): string | undefined {
+  const data = (err as { data?: { ok?: boolean; error?: unknown } }).data;
+  return data && data.ok === false && typeof data.error === 'string' ? data.error : undefined;
+}
