@@ -12,6 +12,14 @@ import { pairKey, type ThreadRecord, type ThreadState } from '../store/threads.j
  *  by their own flows from the alert ledger / the watch samples). */
 const OWN_PARENT = new Set(['snapshot', 'diff']);
 
+/** One WatchStore per context: threadFor runs on every /leak verb. */
+const watchStores = new WeakMap<LeakbotContext, WatchStore>();
+function watchStore(ctx: LeakbotContext): WatchStore {
+  let s = watchStores.get(ctx);
+  if (!s) watchStores.set(ctx, (s = new WatchStore(ctx.redis, ctx.prefix)));
+  return s;
+}
+
 /**
  * The thread a /leak verb about `service` in `channel` should answer in, or null for a new one.
  * `fresh` (`--new`, the "New thread" button) always answers null. Redis reads only (fits Slack's
@@ -19,7 +27,7 @@ const OWN_PARENT = new Set(['snapshot', 'diff']);
  */
 export async function threadFor(ctx: LeakbotContext, service: string, channel: string, opts: { fresh?: boolean } = {}): Promise<ThreadRecord | null> {
   if (opts.fresh) return null;
-  const watches = new WatchStore(ctx.redis, ctx.prefix);
+  const watches = watchStore(ctx);
   const watchId = await watches.active(service);
   if (watchId) {
     const w = await watches.get(watchId);
@@ -47,13 +55,17 @@ export interface Outcome {
  */
 export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef, o: Outcome): Promise<ThreadRecord> {
   const now = Date.now();
-  const patch = (cur: ThreadRecord): Partial<ThreadRecord> => ({
-    lastActivityAt: now,
-    state: { ...o.state, at: now, ...(o.state.outcome === 'failed' && lastFindings(cur) ? { last: lastFindings(cur)! } : {}) },
-    requestedBy: [...new Set([...(cur.requestedBy ?? []), ...o.users])],
-    ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + 1 } : {}),
-    ...(o.pair ? { refSeq: o.pair.refSeq, curSeq: o.pair.curSeq, pairs: [...new Set([...(cur.pairs ?? []), pairKey(o.pair.refSeq, o.pair.curSeq)])].slice(-50) } : {}),
-  });
+  const patch = (cur: ThreadRecord): Partial<ThreadRecord> => {
+    // A failure keeps the thread's last findings on show beside it.
+    const last = o.state.outcome === 'failed' ? lastFindings(cur) : undefined;
+    return {
+      lastActivityAt: now,
+      state: { ...o.state, at: now, ...(last ? { last } : {}) },
+      requestedBy: [...new Set([...(cur.requestedBy ?? []), ...o.users])],
+      ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + 1 } : {}),
+      ...(o.pair ? { refSeq: o.pair.refSeq, curSeq: o.pair.curSeq, pairs: [...new Set([...(cur.pairs ?? []), pairKey(o.pair.refSeq, o.pair.curSeq)])].slice(-50) } : {}),
+    };
+  };
   let rec = await ctx.threads.update(thread.channel, thread.ts, patch);
   if (!rec) {
     const base: ThreadRecord = { channel: thread.channel, ts: thread.ts, service: o.service, kind: 'watch', createdAt: now };
