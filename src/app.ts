@@ -121,7 +121,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
       timeline,
       log.child({ component: 'capture' }),
       metrics,
-      (bytes, o) => analysis.decode(bytes, o),
+      (bytes, o) => analysis.decode(bytes, o, { storedForm: true }), // every capture is stored
       // LEAKBOT_DNS_SERVER overrides the config's dnsServer (e.g. a cluster DNS reachable from one host only).
       new TargetResolver(config.services, { ...((process.env.LEAKBOT_DNS_SERVER ?? config.dnsServer) ? { dnsServer: process.env.LEAKBOT_DNS_SERVER ?? config.dnsServer } : {}) }),
     ),

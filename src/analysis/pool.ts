@@ -11,7 +11,8 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { DumpFormatError, type Analysis, type AnalyzeOptions, type Snapshot } from '../engine/index.js';
 import { ProfileLimitError, type DecodeOptions } from '../capture/limits.js';
 import type { Logger } from '../log.js';
-import type { TaskReply, TaskRequest } from './protocol.js';
+import { attachStoredForm, storedFormOf } from '../store/snapshot-data.js';
+import type { DecodeReply, TaskReply, TaskRequest } from './protocol.js';
 
 export interface AnalysisPoolOptions {
   /** Worker threads (default: 2, or 1 on a single-core machine). */
@@ -63,18 +64,24 @@ export class AnalysisPool {
 
   /** Decodes a captured profile (see decodeProfile). Rejects with ProfileLimitError (limits, worker
    *  heap or time exceeded) or DumpFormatError (not a goroutine profile). `bytes` is copied, so the
-   *  caller keeps its buffer. */
-  decode(bytes: Uint8Array, opts: DecodeOptions): Promise<Snapshot> {
+   *  caller keeps its buffer. With `storedForm` (a capture that SnapshotStore.save will store) the
+   *  worker also encodes the snapshot as stored (src/store/snapshot-data.ts) and attaches it, so
+   *  this thread does not serialise it again. */
+  async decode(bytes: Uint8Array, opts: DecodeOptions, o: { storedForm?: boolean } = {}): Promise<Snapshot> {
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
-    return this.submit({ op: 'decode', bytes: copy, opts }, [copy.buffer]) as Promise<Snapshot>;
+    const r = (await this.submit({ op: 'decode', bytes: copy, opts, ...(o.storedForm ? { storedForm: true } : {}) }, [copy.buffer])) as DecodeReply;
+    if (r.data) attachStoredForm(r.snapshot, r.data);
+    return r.snapshot;
   }
 
   /** analyze() for one snapshot, compare() for a series (oldest first). Rejects with
-   *  ProfileLimitError when the worker runs out of heap or time. */
+   *  ProfileLimitError when the worker runs out of heap or time. A snapshot with a stored form
+   *  (decoded for storage, or loaded from the store) travels as those bytes: the worker inflates
+   *  it, and this thread does not serialise the object graph. */
   analyze(snapshots: Snapshot[], opts: AnalyzeOptions = {}): Promise<Analysis> {
     if (snapshots.length === 0) return Promise.reject(new Error('analyze: no snapshots'));
-    return this.submit({ op: 'analyze', snapshots, opts }, []) as Promise<Analysis>;
+    return this.submit({ op: 'analyze', snapshots: snapshots.map((s) => storedFormOf(s) ?? s), opts }, []) as Promise<Analysis>;
   }
 
   /** Tasks running and waiting. */

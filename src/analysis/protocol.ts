@@ -4,8 +4,16 @@ import type { DecodeOptions, LimitKind } from '../capture/limits.js';
 import type { AnalyzeOptions, Snapshot } from '../engine/index.js';
 
 export type TaskRequest =
-  | { id: number; op: 'decode'; bytes: Uint8Array; opts: DecodeOptions }
-  | { id: number; op: 'analyze'; snapshots: Snapshot[]; opts: AnalyzeOptions };
+  | { id: number; op: 'decode'; bytes: Uint8Array; opts: DecodeOptions; storedForm?: boolean }
+  /** Each snapshot as an object, or as its stored form (gzip'd JSON, src/store/snapshot-data.ts)
+   *  when it has one: bytes are cheap to copy, a big object graph is not. */
+  | { id: number; op: 'analyze'; snapshots: (Snapshot | Uint8Array)[]; opts: AnalyzeOptions };
+
+/** What 'decode' answers: the snapshot, and with `storedForm` its gzip'd JSON (transferred). */
+export interface DecodeReply {
+  snapshot: Snapshot;
+  data?: Uint8Array;
+}
 
 export type TaskReply =
   | { id: number; ok: true; value: unknown }

@@ -4,21 +4,32 @@
 import { parentPort } from 'node:worker_threads';
 import { decodeProfile, ProfileLimitError } from '../capture/limits.js';
 import { analyze, compare } from '../engine/index.js';
-import type { TaskReply, TaskRequest } from './protocol.js';
+import { decodeSnapshotData, encodeSnapshotData } from '../store/snapshot-data.js';
+import type { DecodeReply, TaskReply, TaskRequest } from './protocol.js';
 
-function run(req: TaskRequest): unknown {
+/** The task's answer, and the buffers to transfer with it rather than copy. */
+function run(req: TaskRequest): { value: unknown; transfer: ArrayBuffer[] } {
   switch (req.op) {
-    case 'decode':
-      return decodeProfile(req.bytes, req.opts);
-    case 'analyze':
-      return req.snapshots.length > 1 ? compare(req.snapshots, req.opts) : analyze(req.snapshots[0]!, req.opts);
+    case 'decode': {
+      const snapshot = decodeProfile(req.bytes, req.opts);
+      if (!req.storedForm) return { value: { snapshot } satisfies DecodeReply, transfer: [] };
+      const data = new Uint8Array(encodeSnapshotData(snapshot)); // own ArrayBuffer, so it can be transferred
+      return { value: { snapshot, data } satisfies DecodeReply, transfer: [data.buffer] };
+    }
+    case 'analyze': {
+      const snapshots = req.snapshots.map((s) => (s instanceof Uint8Array ? decodeSnapshotData(s) : s));
+      return { value: snapshots.length > 1 ? compare(snapshots, req.opts) : analyze(snapshots[0]!, req.opts), transfer: [] };
+    }
   }
 }
 
 parentPort!.on('message', (req: TaskRequest) => {
   let reply: TaskReply;
+  let transfer: ArrayBuffer[] = [];
   try {
-    reply = { id: req.id, ok: true, value: run(req) };
+    const r = run(req);
+    transfer = r.transfer;
+    reply = { id: req.id, ok: true, value: r.value };
   } catch (err) {
     const e = err as Error;
     reply = {
@@ -27,5 +38,5 @@ parentPort!.on('message', (req: TaskRequest) => {
       error: { name: e?.name ?? 'Error', message: e?.message ?? String(err), ...(err instanceof ProfileLimitError ? { what: err.what, limit: err.limit } : {}) },
     };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, transfer);
 });

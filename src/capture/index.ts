@@ -141,8 +141,7 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
     }
   }
 
-  snapshot ??= await parse(body, ctx, opts.capturedAt ?? started, opts.decode);
-  if (leak) snapshot.leakProfile = true;
+  snapshot ??= await parse(body, ctx, opts.capturedAt ?? started, opts.decode, leak);
   const raw = body.raw();
   return {
     snapshot,
@@ -155,14 +154,14 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
   };
 }
 
-async function parse(body: CappedBody, ctx: FetchContext, capturedAt: number, decode: CaptureOptions['decode'] = decodeProfile): Promise<Snapshot> {
+async function parse(body: CappedBody, ctx: FetchContext, capturedAt: number, decode: CaptureOptions['decode'] = decodeProfile, leakProfile = false): Promise<Snapshot> {
   try {
     const first = await body.firstLine();
     if (/^\s*</.test(first)) throw explain.noPprof(ctx.name, body.url); // an HTML page sent as text/plain
     // The body is read whole (it is kept as the raw dump anyway, within maxBytes), then decoded
     // within the decode limits — by the caller's worker thread when it passes one.
     for await (const _ of body);
-    return await decode(body.raw(), { capturedAt, maxBytes: ctx.maxBytes });
+    return await decode(body.raw(), { capturedAt, maxBytes: ctx.maxBytes, ...(leakProfile ? { leakProfile } : {}) });
   } catch (err) {
     if (err instanceof CaptureError) throw err;
     if (err instanceof ProfileLimitError) throw explain.overLimit(ctx.name, body.url, err.message);

@@ -110,12 +110,22 @@ export interface DecodeOptions {
   maxBytes: number;
   maxSamples?: number;
   maxLocations?: number;
+  /** The bytes came from /debug/pprof/goroutineleak: mark the snapshot so (its `(leaked)` marks
+   *  are precise). Set here, not by the caller afterwards: the decoding worker may encode the
+   *  snapshot for storage as soon as it is decoded (src/store/snapshot-data.ts). */
+  leakProfile?: boolean;
 }
 
 /** Bytes as received from /debug/pprof/goroutine (gzip'd proto, or debug=1/2 text) → Snapshot,
  *  within the limits above. Throws ProfileLimitError, or the engine's DumpFormatError. CPU- and
  *  memory-heavy: the bot runs it in a worker thread (src/analysis/pool.ts). */
 export function decodeProfile(raw: Uint8Array, opts: DecodeOptions): Snapshot {
+  const s = decodeBytes(raw, opts);
+  if (opts.leakProfile) s.leakProfile = true;
+  return s;
+}
+
+function decodeBytes(raw: Uint8Array, opts: DecodeOptions): Snapshot {
   let bytes = raw;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { DumpFormat, Snapshot } from '../engine/index.js';
+import { attachStoredForm, storedFormOf } from './snapshot-data.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
@@ -122,8 +123,10 @@ export class SnapshotStore {
         : {}),
     };
     // Raw dumps are large (tens of MB) and rarely read: fastest compression keeps captures quick.
+    // The decoding worker usually encoded the snapshot already (see snapshot-data.ts).
+    const stored = storedFormOf(input.snapshot);
     const [data, raw] = await Promise.all([
-      gzip(Buffer.from(JSON.stringify(input.snapshot))),
+      stored ?? gzip(Buffer.from(JSON.stringify(input.snapshot))),
       input.raw ? gzip(input.raw, { level: zlibConstants.Z_BEST_SPEED }) : Promise.resolve(null),
     ]);
     const m = this.redis
@@ -162,7 +165,9 @@ export class SnapshotStore {
   async load(service: string, seq: number): Promise<Snapshot | null> {
     const buf = await this.redis.getBuffer(this.k(service, seq, 'data'));
     if (!buf) return null;
-    return JSON.parse((await gunzip(buf)).toString('utf8')) as Snapshot;
+    const s = JSON.parse((await gunzip(buf)).toString('utf8')) as Snapshot;
+    attachStoredForm(s, buf); // so the analysis pool sends these bytes, not the object
+    return s;
   }
 
   async loadRaw(service: string, seq: number): Promise<Buffer | null> {

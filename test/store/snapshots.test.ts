@@ -1,10 +1,14 @@
 // SnapshotStore, PendingRequests and CaptureGate against a real redis-server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
+import { AnalysisPool } from '../../src/analysis/pool.js';
 import type { Snapshot } from '../../src/engine/index.js';
 import { CaptureGate } from '../../src/store/capture-gate.js';
 import { PendingRequests } from '../../src/store/pending.js';
+import { storedFormOf } from '../../src/store/snapshot-data.js';
 import { SnapshotStore } from '../../src/store/snapshots.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
@@ -144,5 +148,26 @@ describe('store', () => {
     await s.setBaseline('legacy', old.seq);
     const now = await s.save('legacy', { snapshot: snap(12), bytes: 1, durationMs: 1, capturedAt: Date.now(), instance: inst('10.0.3.7:6060') });
     assert.equal((await s.baselineFor(now)).meta?.seq, old.seq);
+  });
+
+  it('stores a snapshot decoded in the analysis pool as its worker encoded it', async () => {
+    const pool = new AnalysisPool({ size: 1 });
+    try {
+      const dump = readFileSync(new URL('../fixtures/dumps/go1.26-leakprofile/hidden-convoy.t1.leak.txt', import.meta.url));
+      const plain = await pool.decode(dump, { capturedAt: 1000, maxBytes: 1 << 24 });
+      assert.equal(storedFormOf(plain), undefined, 'encoded only when asked');
+      const snapshot = await pool.decode(dump, { capturedAt: 1000, maxBytes: 1 << 24, leakProfile: true }, { storedForm: true });
+      assert.equal(snapshot.leakProfile, true, 'marked in the worker, before it was encoded');
+      const data = storedFormOf(snapshot);
+      assert.ok(data && data.length > 0);
+      assert.deepEqual(JSON.parse(gunzipSync(data).toString()), JSON.parse(JSON.stringify(snapshot)), 'the stored form is the snapshot');
+      const s = new SnapshotStore(r, { perService: 5, rawDumpTtlHours: 1 }, 't9');
+      const meta = await s.save('svc', { snapshot, bytes: dump.length, durationMs: 1, capturedAt: 1000 });
+      assert.ok((await r.getBuffer(`t9:snap:svc:${meta.seq}:data`))!.equals(data), 'saved as the worker encoded it');
+      assert.deepEqual(await s.load('svc', meta.seq), JSON.parse(JSON.stringify(snapshot)));
+      assert.equal(meta.leakProfile, true);
+    } finally {
+      await pool.close();
+    }
   });
 });
