@@ -17,6 +17,7 @@ import { classify } from '../classify.js';
 import { ByteTable, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
 import { CrashPreamble } from './crash.js';
 import { parseHeader, type Debug2Header } from './header.js';
+import { IdSet } from './ids.js';
 import type { LineSink } from './lines.js';
 import type { Emit, ParseReport } from './types.js';
 
@@ -113,7 +114,7 @@ export class Debug2Parser implements LineSink {
   private leakProfile = false;
   /** Set when a block ended at an unexpected line: frame-like lines after it are reported. */
   private interrupted = false;
-  private readonly ids = new Set<number>();
+  private readonly ids = new IdSet();
   private readonly classified = new Map<readonly Frame[], Classified>();
   /** Why the process stopped, from the lines before the goroutines (crash.ts); a preamble read after
    *  them goes to `nextCrash`: it belongs to a dump that follows, if one does. */
