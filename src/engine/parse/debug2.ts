@@ -160,10 +160,11 @@ export class Debug2Parser implements LineSink {
     }
   }
 
-  /** The lines Go prints for most of a stack — a function line at column 0 ending in its argument
-   *  list, then its file line after one tab — read in a tight loop without the per-line dispatch of
-   *  `line`. Stops, leaving the line to `line`, at anything else (created by, a blank, a header,
-   *  elision, a repaired indent, a line cut by the chunk end). Each line taken updates the state
+  /** The lines of a goroutine block as Go prints them — its header, function lines at column 0
+   *  ending in their argument list, each file line after one tab, `created by` and its file line,
+   *  the blank line after — read in a tight loop without the per-line dispatch of `line`. Stops,
+   *  leaving the line to `line`, at anything else (elision, a repaired indent, a preamble, a line
+   *  cut by the chunk end). Each line taken updates the state
    *  exactly as `line` would (test/engine/parse/runs.test.ts compares both on mangled dumps). */
   run(b: Buffer, p: number): number {
     const len = b.length;
@@ -171,13 +172,29 @@ export class Debug2Parser implements LineSink {
       if (p >= len) return p;
       if (this.at === At.Frames) {
         const c = b[p]!;
-        if (c === 9 || c === 32 || c === 10 || c === 13 || c === 46 /* . */) return p;
+        if (c === 10) {
+          // The blank line that ends a goroutine.
+          this.lineNo++;
+          this.rawEmpty = this.lastInBlock = this.lastComplete = true;
+          this.finish();
+          p++;
+          continue;
+        }
+        if (c === 9 || c === 32 || c === 13 || c === 46 /* . */) return p;
         const nl = b.indexOf(10, p);
         if (nl < 0 || nl - p > MAX_RUN_LINE) return p;
         let e = nl;
         while (e > p && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
+        if (c === 99 && startsWith(b, p, e, CREATED_BY)) {
+          this.lineNo++;
+          this.rawEmpty = this.lastComplete = false;
+          this.lastInBlock = true;
+          this.createdByLine(b, p, e);
+          p = nl + 1;
+          continue;
+        }
         if (b[e - 1] !== 41 /* ) */) return p;
-        if ((c === 103 && startsWith(b, p, e, GOROUTINE)) || (c === 91 && startsWith(b, p, e, GOLEAK_OPEN)) || (c === 71 && startsWith(b, p, e, GOLEAK)) || (c === 99 && startsWith(b, p, e, CREATED_BY))) return p;
+        if ((c === 103 && startsWith(b, p, e, GOROUTINE)) || (c === 91 && startsWith(b, p, e, GOLEAK_OPEN)) || (c === 71 && startsWith(b, p, e, GOLEAK))) return p;
         let paren = e - 1;
         while (paren > p && b[paren] !== 40 /* ( */) paren--;
         if (paren <= p) return p;
@@ -226,6 +243,36 @@ export class Debug2Parser implements LineSink {
         this.lineNo++;
         this.rawEmpty = false;
         this.lastInBlock = true;
+        p = nl + 1;
+      } else if (this.at === At.CreatorFile) {
+        if (b[p] !== 9) return p;
+        const i = p + 1;
+        const c = b[i];
+        if (c === 9 || c === 32) return p;
+        const nl = b.indexOf(10, i);
+        if (nl < 0 || nl - p > MAX_RUN_LINE) return p;
+        let e = nl;
+        while (e > i && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
+        const le = locationEnd(b, i, e);
+        if (le < 0) return p;
+        this.createdBy = this.table.frameAt(this.creator!, b, i, le, parseLocation);
+        this.lastOffset = this.lastComplete = hasOffset(b, le, e);
+        this.at = At.Frames;
+        this.lineNo++;
+        this.rawEmpty = false;
+        this.lastInBlock = true;
+        p = nl + 1;
+      } else if (this.at === At.Outside && b[p] === 103 /* g */) {
+        // Outside a goroutine: its header, at column 0.
+        const nl = b.indexOf(10, p);
+        if (nl < 0 || nl - p > MAX_RUN_LINE) return p;
+        let e = nl;
+        while (e > p && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
+        if (!startsWith(b, p, e, GOROUTINE)) return p;
+        this.lineNo++;
+        this.rawEmpty = this.lastInBlock = false;
+        this.lastComplete = true;
+        this.start(b, p, p, e);
         p = nl + 1;
       } else return p;
     }
