@@ -226,7 +226,7 @@ export class Debug2Parser implements LineSink {
         this.lastInBlock = true;
         this.lastComplete = false;
         p = nl + 1;
-      } else if (this.at === At.File && this.loose === null) {
+      } else if ((this.at === At.File && this.loose === null) || this.at === At.CreatorFile) {
         if (b[p] !== 9) return p;
         const i = p + 1;
         const c = b[i];
@@ -237,25 +237,8 @@ export class Debug2Parser implements LineSink {
         while (e > i && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
         const le = locationEnd(b, i, e);
         if (le < 0) return p;
-        this.pushFrame(this.table.frameAt(this.pending!, b, i, le, parseLocation), this.pending);
-        this.lastOffset = this.lastComplete = hasOffset(b, le, e);
-        this.at = At.Frames;
-        this.lineNo++;
-        this.rawEmpty = false;
-        this.lastInBlock = true;
-        p = nl + 1;
-      } else if (this.at === At.CreatorFile) {
-        if (b[p] !== 9) return p;
-        const i = p + 1;
-        const c = b[i];
-        if (c === 9 || c === 32) return p;
-        const nl = b.indexOf(10, i);
-        if (nl < 0 || nl - p > MAX_RUN_LINE) return p;
-        let e = nl;
-        while (e > i && (b[e - 1] === 32 || b[e - 1] === 9 || b[e - 1] === 13)) e--;
-        const le = locationEnd(b, i, e);
-        if (le < 0) return p;
-        this.createdBy = this.table.frameAt(this.creator!, b, i, le, parseLocation);
+        if (this.at === At.File) this.pushFrame(this.table.frameAt(this.pending!, b, i, le, parseLocation), this.pending);
+        else this.createdBy = this.table.frameAt(this.creator!, b, i, le, parseLocation);
         this.lastOffset = this.lastComplete = hasOffset(b, le, e);
         this.at = At.Frames;
         this.lineNo++;
