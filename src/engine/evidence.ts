@@ -187,12 +187,17 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // and returned: they outlived that call. A pool's constructor returns too, but it starts its
   // workers at once (bunched) and they rest where pools rest; several calls' worth of goroutines, or
   // a batch stuck on a send, a WaitGroup or a Cond, is what a finished request leaves behind.
+  // Each on a lock of its own: a convoy's waiters share one lock (its holder is working and releases
+  // it), so this is not one; nobody is releasing any of these.
+  const ownLocks = (g.kind === 'mutex' || g.kind === 'rwmutex') && g.count >= 3 && g.waitObjects?.goroutines === g.count && g.waitObjects.distinct === g.count;
   const liveOnly = creators > 0 && (g.liveCreators ?? 0) === creators && (g.selfCreators ?? 0) === 0;
-  if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && ((g.ids !== undefined && g.count >= 3 && !isBunched) || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
+  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched;
+  if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
     const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;
-    const how = isBunched || g.ids === undefined ? 'and they wait where healthy code does not pile up' : 'and their ids are spread: several calls each left goroutines behind';
+    const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('outlived-call', `${who} but has returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
   }
+  if (ownLocks) items.push(item('own-locks', `each of the ${g.count} waits on a lock of its own (${g.count} lock addresses): not a convoy, whose waiters share one lock`));
   if (chain) {
     const how = g.distinctCreators !== undefined ? `${g.selfCreators} of its ${creators} creators are in the pile itself` : `${g.selfStarted} of ${g.count} were started by the function they run`;
     items.push(item('chain', `${how}: a chain of goroutines each waiting on the one it started`));

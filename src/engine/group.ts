@@ -42,6 +42,9 @@ interface Acc {
   creatorsInCall: number;
   /** Goroutines started by the function they run (see StackGroup.selfStarted). */
   selfStarted: number;
+  /** Lock addresses the group's goroutines wait for, and how many goroutines printed one (StackGroup.waitObjects). */
+  waitObjects: Set<number> | null;
+  waitObjectGoroutines: number;
   /** Goroutine ids of the group (debug=2), for identity across snapshots and the pile's shape. */
   ids: number[] | null;
 }
@@ -109,6 +112,10 @@ export class SnapshotBuilder {
     }
     if (g.leaked) acc.leaked += n;
     if (g.createdBy !== null && !acc.framesElided && acc.frames.length > 0 && g.createdBy.func === acc.frames[acc.frames.length - 1]!.func) acc.selfStarted += n;
+    if (g.waitObject !== undefined) {
+      (acc.waitObjects ??= new Set()).add(g.waitObject);
+      acc.waitObjectGoroutines += n;
+    }
     if (g.lockedToThread) acc.lockedToThread += n;
     for (const k in g.labels) addLabel(acc, k, g.labels[k]!);
     if (g.id !== null) {
@@ -152,6 +159,8 @@ export class SnapshotBuilder {
         selfCreators: 0,
         creatorsInCall: 0,
         selfStarted: 0,
+        waitObjects: null,
+        waitObjectGoroutines: 0,
         ids: null,
       };
       this.groups.set(idKey, acc);
@@ -289,6 +298,7 @@ function toGroup(acc: Acc): StackGroup {
       : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
     ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),
+    ...(acc.waitObjects ? { waitObjects: { goroutines: acc.waitObjectGoroutines, distinct: acc.waitObjects.size } } : {}),
   };
 }
 

@@ -24,7 +24,15 @@ export interface FuncEntry {
   /** The location bytes and frame this function was last seen at. */
   lastLoc: Key | null;
   lastFrame: Frame | null;
+  /** A method of a sync primitive whose receiver (first argument) names the object a goroutine is
+   *  parked on: `sync.(*Mutex).lockSlow(0xc0000140e8)` (see isWaitObjectFunc). */
+  readonly waitObject: boolean;
 }
+
+/** Frames whose first argument is the address of the lock a goroutine waits for (Go prints it when it
+ *  is exact; a value ending in `?` may be stale and is not used). Only Mutex.lockSlow: RWMutex's read
+ *  lock is inlined (`RLock(...)`) and its semaphore argument is printed with `?`. */
+export const isWaitObjectFunc = (name: string) => name === 'sync.(*Mutex).lockSlow' || name === 'internal/sync.(*Mutex).lockSlow';
 
 /** A byte string held by a table, with a view for comparing it four bytes at a time. */
 export interface Key {
@@ -139,7 +147,8 @@ export class FrameTable {
     let fn = this.funcs.get(h, v, start, end);
     if (fn === undefined) {
       const key = this.funcs.set(h, b, start, end, null as unknown as FuncEntry);
-      fn = { name: this.name(b.toString('utf8', start, end)), key, locs: new ByteTable<Frame>(), next: null, lastLoc: null, lastFrame: null };
+      const name = this.name(b.toString('utf8', start, end));
+      fn = { name, key, locs: new ByteTable<Frame>(), next: null, lastLoc: null, lastFrame: null, waitObject: isWaitObjectFunc(name) };
       this.funcs.replace(h, key, fn);
     }
     return fn;

@@ -56,6 +56,9 @@ export interface Goroutine {
   createdBy: Frame | null;
   /** `created by … in goroutine N` (Go ≥ 1.21); null on older Go or aggregated formats. */
   creatorId: number | null;
+  /** Address of the lock the goroutine waits for, when debug=2 prints it exactly
+   *  (`sync.(*Mutex).lockSlow(0xc0000140e8)`); absent otherwise. */
+  waitObject?: number;
 }
 
 /** Goroutines sharing a stack signature. */
@@ -95,6 +98,9 @@ export interface StackGroup {
   /** Goroutines started by the very function they run (`created by F` under a stack whose entry is F):
    *  a chain or tree of goroutines, told without creator ids (Go ≤ 1.20). Absent when none. */
   selfStarted?: number;
+  /** Goroutines whose lock address debug=2 printed, and how many distinct locks they wait for: a
+   *  convoy is many waiters on one lock; N goroutines on N locks are each stuck on their own. */
+  waitObjects?: { goroutines: number; distinct: number };
   /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
    *  place in the process's id history (Go hands ids out in creation order, runtime/proc.go newproc1). */
   ids?: number[];
@@ -225,6 +231,7 @@ export type SignalId =
   | 'accumulated-wait'
   | 'chain'
   | 'sleeping-tail'
+  | 'own-locks'
   | 'gc-reachable'
   | 'long-wait'
   | 'intrinsic'

@@ -64,13 +64,19 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'outlived-call': {
     points: 1,
     meaning:
-      "their creator still runs but has returned from the function that started them (it is no longer on the creator's stack), and either several calls left goroutines behind (ids spread, not bunched) or they wait where healthy code does not pile up: left behind like a finished request's goroutines",
+      "their creator still runs but has returned from the function that started them (it is no longer on the creator's stack), and either several calls left goroutines behind (ids spread, not bunched), or they wait where healthy code does not pile up or each on a lock of its own: left behind like a finished request's goroutines",
     needs: 'debug=2, Go ≥ 1.21',
   },
   'grew-wait': {
     points: 2,
     meaning: 'the count grew by --min-delta or more on a lock, a send, a WaitGroup or a Cond (no ids): pools do not fill up there',
     needs: 'debug=1 / proto, 2 snapshots',
+  },
+  'own-locks': {
+    points: 1,
+    meaning:
+      'parked at one line, each on a lock of its own (as many lock addresses as goroutines): not a convoy, whose waiters share one lock and move on as its holder releases it',
+    needs: 'debug=2 (Mutex.Lock, whose address Go prints)',
   },
   'kept-and-added-batch': {
     points: 1,

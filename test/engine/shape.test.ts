@@ -128,3 +128,26 @@ test('without creator ids (Go ≤ 1.20 prints `created by F` alone) a chain is t
     assert.ok(!tail || signals(tail).includes('sleeping-tail'), `tail: ${signals(tail)}`);
   }
 });
+
+test('a lock convoy waits on one lock; goroutines each stuck on a lock of their own are not a convoy', () => {
+  const fixtures = join(import.meta.dirname, '..', 'fixtures', 'dumps');
+  for (const tc of ['go1.19', 'go1.26']) {
+    // noise-convoy: 39 goroutines queue for one hot mutex while one holds it (sleeping inside).
+    const convoy = parseDump(readFileSync(join(fixtures, tc, 'noise-convoy.t0.debug2.txt'))).groups.find((g) => g.kind === 'mutex' && g.count >= 30);
+    assert.ok(convoy, `${tc}: the convoy`);
+    assert.deepEqual(convoy.waitObjects, { goroutines: convoy.count, distinct: 1 }, tc);
+    const a = analyze(parseDump(readFileSync(join(fixtures, tc, 'noise-convoy.t0.debug2.txt'))));
+    assert.ok(a.findings.every((f) => !signals(f).includes('own-locks')), `${tc}: ${a.findings.map((f) => signals(f)).join('; ')}`);
+  }
+  // Go's RWMutexLock scenario: each run locks a mutex of its own and starts a goroutine that waits for it.
+  const snap = load('RWMutexLock', 't2');
+  const pile = snap.groups.find((g) => g.createdBy?.func === 'main.RWMutexLock');
+  assert.ok(pile && pile.count >= 3, 'the pile');
+  assert.deepEqual(pile.waitObjects, { goroutines: pile.count, distinct: pile.count });
+  const f = analyze(snap).findings.find((x) => x.createdBy?.func === 'main.RWMutexLock');
+  assert.ok(f && signals(f).includes('own-locks') && signals(f).includes('outlived-call'), `${signals(f)}`);
+  assert.equal(f.confidence, 'medium');
+  // An RLock is inlined (`RLock(...)`) and its semaphore printed with `?`: no address is taken from it.
+  const rlock = load('RWMutexRLock', 't2').groups.find((g) => g.createdBy?.func === 'main.RWMutexRLock');
+  assert.ok(rlock && rlock.waitObjects === undefined, `${JSON.stringify(rlock?.waitObjects)}`);
+});

@@ -99,6 +99,8 @@ export class Debug2Parser implements LineSink {
   /** The creator of the last goroutine that had one: most goroutines of a pile share it. */
   private lastCreator: FuncEntry | null = null;
   private creatorId: number | null = null;
+  /** Address of the lock this goroutine waits for (Goroutine.waitObject), from its innermost frame that prints one. */
+  private waitObject = -1;
   private unavailable = false;
   private tabRepaired = false;
   private lastOffset = true;
@@ -208,6 +210,7 @@ export class Debug2Parser implements LineSink {
             const le = locationEnd(b, i + 1, e2);
             const kid = le < 0 ? null : this.kidAt(b, p, paren, i + 1, le);
             if (kid !== null) {
+              if (kid.fn!.waitObject && this.waitObject < 0) this.waitObject = firstArgAddress(b, paren, e);
               this.stepFunc(kid.fn!);
               this.node = kid;
               this.lastOffset = this.lastComplete = hasOffset(b, le, e2);
@@ -219,7 +222,9 @@ export class Debug2Parser implements LineSink {
             }
           }
         }
-        this.stepFunc(this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next));
+        const fn = this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
+        if (fn.waitObject && this.waitObject < 0) this.waitObject = firstArgAddress(b, paren, e);
+        this.stepFunc(fn);
         this.at = At.File;
         this.lineNo++;
         this.rawEmpty = false;
@@ -399,7 +404,9 @@ export class Debug2Parser implements LineSink {
       let paren = e - 1;
       while (paren > i && b[paren] !== 40 /* ( */) paren--;
       if (paren > i) {
-        this.stepFunc(this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next));
+        const fn = this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
+        if (fn.waitObject && this.waitObject < 0) this.waitObject = firstArgAddress(b, paren, e);
+        this.stepFunc(fn);
         this.at = At.File;
         return;
       }
@@ -540,6 +547,7 @@ export class Debug2Parser implements LineSink {
         createdBy: this.createdBy,
         creatorId: this.creatorId,
       };
+      if (this.waitObject >= 0) g.waitObject = this.waitObject;
       this.goroutines++;
       if (this.crash.crash?.goroutineId === this.headerId) this.crash.stack(frames);
       this.emit(g);
@@ -553,6 +561,7 @@ export class Debug2Parser implements LineSink {
     this.createdBy = null;
     this.creator = null;
     this.creatorId = null;
+    this.waitObject = -1;
     this.unavailable = false;
     this.tabRepaired = false;
     this.lastOffset = true;
@@ -672,6 +681,25 @@ function cutFrameLine(line: Buffer): boolean {
   if (sp < 0) return true;
   const paren = line.indexOf(40);
   return paren >= 0 && paren < sp;
+}
+
+/** The first argument of a function line, `(0xc0000140e8, …)` at b[paren, e), as a number; -1 when it
+ *  is not an exact hex value (`...` for an inlined frame, a trailing `?` for a possibly stale one).
+ *  Addresses fit in 48 bits, so a double holds them exactly. */
+function firstArgAddress(b: Buffer, paren: number, e: number): number {
+  let i = paren + 1;
+  if (i + 2 >= e || b[i] !== 48 || b[i + 1] !== 120) return -1;
+  i += 2;
+  let v = 0;
+  let digits = 0;
+  for (; i < e; i++) {
+    const c = b[i]!;
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) break;
+    v = v * 16 + d;
+    digits++;
+  }
+  return digits > 0 && digits <= 12 && (b[i] === 44 /* , */ || b[i] === 41) /* ) */ ? v : -1;
 }
 
 /** Whether the file line carries the ` +0x…` offset after its location (inlined frames do not). */

@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { DumpFormatError, parseDump, readSnapshot } from '../../../src/engine/ingest.js';
 import type { Snapshot } from '../../../src/engine/model.js';
-import { body, ciPrefix, crlf, eatStars, exitTrailer, noFinalNewline, quote, reindent, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
+import { body, bodyWithoutArgs, ciPrefix, crlf, eatStars, exitTrailer, noFinalNewline, quote, reindent, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
 
 const sample = (name: string) => readFileSync(new URL(`./samples/${name}`, import.meta.url));
 const SEEDS = {
@@ -153,7 +153,9 @@ test('pasted real dumps (re-indent, tabs→spaces, quote, CI prefix, # eaten, (.
         const want = parseDump(seed);
         const { text, repaired } = paste(seed, ops, debug1);
         const got = parseDump(text);
-        assert.deepEqual(body(got), body(want));
+        // `(...)` arguments drop the lock addresses some frames print, and nothing else.
+        const read = ops.some((o) => o.op === 'args') ? bodyWithoutArgs : body;
+        assert.deepEqual(read(got), read(want));
         if (repaired) assert.ok(got.warnings.length > want.warnings.length, `a repair is said: ${JSON.stringify(ops)} → ${got.warnings.join(' | ')}`);
       }),
       { numRuns: 150 },

@@ -63,6 +63,13 @@ export function body(s: Snapshot): Omit<Snapshot, 'warnings'> {
   return rest;
 }
 
+/** body() without what is read from frame arguments (the lock addresses in StackGroup.waitObjects):
+ *  a paste whose arguments became `(...)` reads the same but for those. */
+export function bodyWithoutArgs(s: Snapshot): Omit<Snapshot, 'warnings'> {
+  const b = body(s);
+  return { ...b, groups: b.groups.map(({ waitObjects: _args, ...g }) => g) };
+}
+
 /** Whether one of the snapshot's warnings matches. */
 export function said(s: Snapshot, re: RegExp): boolean {
   return s.warnings.some((w) => re.test(w));
