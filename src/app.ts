@@ -61,6 +61,7 @@ import { addHealthRoutes } from './web/health.js';
 import { RouteRegistry } from './web/routes.js';
 import { closeServer, createHttpServer, listen } from './web/server.js';
 import { ReplayGuard } from './web/slack-verify.js';
+import { ParentRegistry } from './flows/parents.js';
 import { SlackConnection } from './slack/connect.js';
 
 export interface CreateLeakbotOptions {
@@ -131,6 +132,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     routes: new RouteRegistry(),
     processors: new ProcessorRegistry(),
     actions: new ActionRegistry(),
+    parents: new ParentRegistry(),
     commands,
   };
   try {

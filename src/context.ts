@@ -1,5 +1,6 @@
 // What every module gets: config, logger, Redis-backed stores, the queue, Slack posting and the
 // registries to extend leakbot with. Built once per process by createLeakbot (src/app.ts).
+import type { ParentRegistry } from './flows/parents.js';
 import type { AnalysisPool } from './analysis/pool.js';
 import type { Config } from './config/schema.js';
 import type { Timeline } from './incident/timeline.js';
@@ -68,6 +69,8 @@ export interface LeakbotContext {
   routes: RouteRegistry;
   processors: ProcessorRegistry;
   actions: ActionRegistry;
+  /** Renderers of thread parents that modules draw (alert threads). */
+  parents: ParentRegistry;
   commands: CommandRegistry;
 }
 

@@ -7,7 +7,7 @@ import { QueueUnavailableError } from '../queue/queue.js';
 import { isRedisUnavailable } from '../store/redis.js';
 import { webhookAuth } from './auth.js';
 import { AlertLedger } from './dedupe.js';
-import { processCapture, processNotify, processRecapture, processResolve, type AlertDeps } from './jobs.js';
+import { processCapture, processNotify, processRecapture, processResolve, redrawParent, type AlertDeps } from './jobs.js';
 import { ChannelPacer, RedisSemaphore } from './limits.js';
 import { webhookRoute } from './webhook.js';
 
@@ -46,6 +46,8 @@ export const alertsModule: LeakbotModule = {
       );
     }
 
+    // A /leak verb's verdict in an alert thread (flows/thread.ts recordOutcome) redraws its parent.
+    ctx.parents.register('alert', (rec) => redrawParent(deps, rec));
     ctx.processors.register('alert.notify', (job) => processNotify(deps, job));
     ctx.processors.register('alert.capture', (job) => processCapture(deps, job));
     ctx.processors.register('alert.recapture', (job) => processRecapture(deps, job));

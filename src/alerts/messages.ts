@@ -5,6 +5,8 @@ import type { AlertRecord, Episode } from './dedupe.js';
 import { describeServiceLabels } from './mapping.js';
 import type { Resolution } from './resolution.js';
 import { escapeMrkdwn } from '../slack/text.js';
+import { threadStatus } from '../slack/messages.js';
+import type { ThreadRecord } from '../store/threads.js';
 
 // The words of alert threads. The parent is rebuilt from the ledger on every delivery, so a re-send
 // refreshes it (counts, last notified) and the resolution turns it green, without any extra state.
@@ -58,8 +60,12 @@ export interface ParentMessage {
   blocks: Block[];
 }
 
-/** The thread's parent in one channel: what fired, for which services, since when, with links. */
-export function parentMessage(ep: Episode, channel: string, config: Pick<Config, 'alerts'>, now = Date.now()): ParentMessage {
+/**
+ * The thread's parent in one channel: what fired, for which services, since when, with links, and
+ * the thread's latest verdict (`thread.state`: the alert's own capture or a /leak verb that joined
+ * the thread), so the channel shows the verdict without opening the thread.
+ */
+export function parentMessage(ep: Episode, channel: string, config: Pick<Config, 'alerts'>, now = Date.now(), thread?: Pick<ThreadRecord, 'state' | 'analyses'> | null): ParentMessage {
   const all = Object.values(ep.alerts);
   const here = all.filter((a) => a.channel === channel);
   const firing = here.filter((a) => a.status === 'firing');
@@ -93,7 +99,9 @@ export function parentMessage(ep: Episode, channel: string, config: Pick<Config,
   }
   if (ep.truncatedAlerts > 0) counts.push(`${ep.truncatedAlerts} more not sent by Alertmanager (max_alerts)`);
 
-  const blocks: Block[] = [section(`${headline}${summary ? `\n>${esc(clip(summary, 500))}` : ''}`), section(lines.join('\n')), context(counts.join(' · '))];
+  const blocks: Block[] = [section(`${headline}${summary ? `\n>${esc(clip(summary, 500))}` : ''}`), section(lines.join('\n'))];
+  if (thread?.state) blocks.push(section(`*Latest:* ${threadStatus(thread.state, thread.analyses ?? 0)}`));
+  blocks.push(context(counts.join(' · ')));
   if (unknown.length) {
     const sample = describeServiceLabels(unknown[0]!.labels, config);
     blocks.push(
@@ -109,7 +117,7 @@ export function parentMessage(ep: Episode, channel: string, config: Pick<Config,
     `${ep.source === 'grafana' ? 'Grafana' : 'Alertmanager'} notified ${ep.notifications}× (re-sends update this message), last ${slackTime(ep.updatedAt)}`,
     ...links,
   ];
-  if (!resolved && services.length) meta.push('findings follow in this thread');
+  if (!resolved && services.length && !thread?.state) meta.push('findings follow in this thread');
   blocks.push(context(meta.join(' · ')));
 
   // The notification text: the alert's title is outside text like everything else.

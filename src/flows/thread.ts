@@ -8,8 +8,8 @@ import type { SlackThreadRef } from '../queue/jobs.js';
 import { fmtTime, mentionList, threadStatus } from '../slack/messages.js';
 import { pairKey, type ThreadRecord, type ThreadState } from '../store/threads.js';
 
-/** Kinds whose parent leakbot writes from the thread record (alert and watch parents are rebuilt
- *  by their own flows from the alert ledger / the watch samples). */
+/** Kinds whose parent leakbot writes from the thread record. Alert parents are drawn by the alerts
+ *  module (ctx.parents); a watch's message is rebuilt by the watch from its samples. */
 const OWN_PARENT = new Set(['snapshot', 'diff']);
 
 /** One WatchStore per context: threadFor runs on every /leak verb. */
@@ -73,6 +73,7 @@ export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef,
     await ctx.threads.put(rec);
   }
   if (OWN_PARENT.has(rec.kind)) await ctx.poster.update(thread, { text: parentText(rec) });
+  else await ctx.parents.get(rec.kind)?.(rec);
   return rec;
 }
 

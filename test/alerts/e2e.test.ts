@@ -110,6 +110,12 @@ alerts:
     assert.match(f2, /Growth since the alert capture: .*\+\d+ in \d+ s \(\+[\d.]+\/min\)/, f2);
     assert.ok(f2.includes(`${basename(site.file)}:${site.line}`));
     assert.equal(repliesTo(parent).length, 1, 'the recapture updated the findings instead of posting again');
+    // The parent carries the thread's latest verdict: the recapture's snapshot.
+    const latest = (await h.bot.ctx.threads.get(ORDERS, parent.ts))?.state;
+    assert.equal(latest?.outcome, 'findings');
+    await h.slack.waitFor('parent shows the latest verdict', () => text(parent).includes(`snapshot #${latest!.seq}`), 60_000);
+    assert.match(text(parent), /Latest:/);
+    assert.doesNotMatch(text(parent), /findings follow in this thread/);
 
     const events = await h.bot.ctx.timeline.list('svc-order');
     const firing = events.find((e) => e.type === 'alert.firing');
@@ -168,10 +174,15 @@ alerts:
   it('a /leak snapshot in the alert\'s channel joins the alert thread (one thread per service per incident; after the resolution, so its capture cannot stand in for the final one)', { timeout: SLOW }, async () => {
     const parent = parentsIn(ORDERS)[0]!;
     const before = repliesTo(parent).length;
+    const seqBefore = (await h.bot.ctx.snapshots.latest('svc-order'))?.seq ?? null;
     const ack = await h.command({ text: 'snapshot svc-order', channel: ORDERS, user: 'U0ONCALL' });
     assert.match(String(ack.json?.text), /the open alert thread of \*svc-order\* in this channel/);
     await h.slack.waitFor('snapshot findings in the alert thread', () => repliesTo(parent).slice(before).find((m) => /Compared with/.test(text(m))), 60_000);
     assert.equal(parentsIn(ORDERS).length, 1, 'no new thread');
+    // The verb's verdict reaches the alert parent (drawn by the alerts module from the thread record).
+    const verbSeq = (await h.bot.ctx.snapshots.latest('svc-order'))?.seq ?? null;
+    assert.ok(verbSeq !== null && verbSeq > seqBefore!, `the verb captured a new snapshot (#${verbSeq} after #${seqBefore})`);
+    await h.slack.waitFor('alert parent shows the /leak snapshot verdict', () => text(parent).includes(`snapshot #${verbSeq}`), 60_000);
     assert.match(text(parent), /GoroutineLeak/, 'the alert parent stays the alert flow\'s');
   });
 

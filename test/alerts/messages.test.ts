@@ -94,3 +94,17 @@ test('the Alertmanager link uses alerts.externalUrl when configured, else the no
   assert.ok(s.includes('<https://alertmanager.example.com/|Alertmanager>'), s);
   assert.ok(!s.includes('http://am:9093'));
 });
+
+test("the parent carries the thread's latest verdict instead of 'findings follow'", () => {
+  const ep = episode([rec(0)]);
+  const waiting = all(parentMessage(ep, 'C0A', config, T0));
+  assert.match(waiting, /findings follow in this thread/);
+  assert.doesNotMatch(waiting, /Latest:/);
+  const state = { outcome: 'findings' as const, summary: 'HIGH: 120 goroutines blocked in chan send at main.go:42', seq: 7, total: 180, at: T0 };
+  const shown = all(parentMessage(ep, 'C0A', config, T0, { state, analyses: 2 }));
+  assert.match(shown, /Latest:\* 180 goroutines, HIGH: 120 goroutines blocked in chan send at main\.go:42 \(snapshot #7, /);
+  assert.match(shown, /2 analyses in this thread/);
+  assert.doesNotMatch(shown, /findings follow/);
+  const failed = all(parentMessage(ep, 'C0A', config, T0, { state: { outcome: 'failed', summary: 'The alert capture failed', at: T0, last: state }, analyses: 2 }));
+  assert.match(failed, /The alert capture failed at .*Last verdict \(snapshot #7/);
+});
