@@ -139,6 +139,25 @@ export function leakedIn(s: GroupSeries, series: readonly Snapshot[]): number {
   return s.group.count;
 }
 
+/** Functions on some goroutine's stack in a snapshot, or null when a stack was cut (Go elides frames
+ *  past 100: the cut part may hold any function). Memoised per snapshot; the snapshot is not changed. */
+const stackFuncs = new WeakMap<Snapshot, Set<string> | null>();
+function onSomeStack(func: string, snap: Snapshot): boolean {
+  let funcs = stackFuncs.get(snap);
+  if (funcs === undefined) {
+    funcs = new Set<string>();
+    for (const g of snap.groups) {
+      if (g.framesElided) {
+        funcs = null;
+        break;
+      }
+      for (const f of g.frames) funcs.add(f.func);
+    }
+    stackFuncs.set(snap, funcs);
+  }
+  return funcs === null || funcs.has(func);
+}
+
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 
 /** Every row of the evidence table this series shows, strongest first. Pure. */
@@ -196,6 +215,17 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;
     const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('outlived-call', `${who} but has returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
+  }
+  // Without creator ids (Go ≤ 1.20) the function that started them still tells the same thing: when no
+  // goroutine's stack holds it, every call that started them has returned (the id-less outlived-call;
+  // per-request orphans look the same). A pool's constructor returns too, hence the same conditions.
+  if (
+    g.distinctCreators === undefined && g.ids !== undefined && g.createdBy !== null && g.count >= 2 && !chain && !sleepingTail &&
+    (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind))) &&
+    !onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!)
+  ) {
+    const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
+    items.push(item('creator-returned', `no goroutine is inside ${g.createdBy.func}, which started them: every call of it has returned, ${how}`));
   }
   if (ownLocks) items.push(item('own-locks', `each of the ${g.count} waits on a lock of its own (${g.count} lock addresses): not a convoy, whose waiters share one lock`));
   if (chain) {

@@ -225,6 +225,7 @@ export type SignalId =
   | 'drained'
   | 'per-request'
   | 'outlived-call'
+  | 'creator-returned'
   | 'one-live-creator'
   | 'started-together'
   | 'accumulated'

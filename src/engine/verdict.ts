@@ -67,6 +67,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       "their creator still runs but has returned from the function that started them (it is no longer on the creator's stack), and either several calls left goroutines behind (ids spread, not bunched), or they wait where healthy code does not pile up or each on a lock of its own: left behind like a finished request's goroutines",
     needs: 'debug=2, Go ≥ 1.21',
   },
+  'creator-returned': {
+    points: 1,
+    meaning:
+      "no goroutine's stack holds the function that started them (the dump prints no creator ids, so outlived-call cannot be told): every call that started them has returned, and either several calls left goroutines behind (ids spread, not bunched), or they wait where healthy code does not pile up or each on a lock of its own",
+    needs: 'debug=2, Go ≤ 1.20',
+  },
   'grew-wait': {
     points: 2,
     meaning: 'the count grew by --min-delta or more on a lock, a send, a WaitGroup or a Cond (no ids): pools do not fill up there',

@@ -151,3 +151,33 @@ test('a lock convoy waits on one lock; goroutines each stuck on a lock of their 
   const rlock = load('RWMutexRLock', 't2').groups.find((g) => g.createdBy?.func === 'main.RWMutexRLock');
   assert.ok(rlock && rlock.waitObjects === undefined, `${JSON.stringify(rlock?.waitObjects)}`);
 });
+
+test('without creator ids, goroutines whose starting function no goroutine is inside any more outlived its calls (creator-returned): leaks hidden in Go 1.19 noise', () => {
+  const noise = join(import.meta.dirname, '..', '..', 'eval', 'subset', 'noise');
+  const read = (go: string, name: string, moment: string) => parseDump(gunzipSync(readFileSync(join(noise, go, `${name}.${moment}.debug2.txt.gz`))));
+  for (const name of ['hidden-busypool', 'hidden-bigpool']) {
+    const snap = read('go1.19', name, 't2');
+    const leak = analyze(snap).findings.find((f) => entry(f) === 'main.leakSend');
+    assert.ok(leak && signals(leak).includes('creator-returned'), `${name}: ${signals(leak)}`);
+    assert.equal(leak.confidence, 'medium', `${name}: ${signals(leak)}`);
+    // The same dump with one request still inside the function that starts the senders: that call has
+    // not returned, so nothing says the pile outlived its calls (an answer may still be read).
+    const text = gunzipSync(readFileSync(join(noise, 'go1.19', `${name}.t2.debug2.txt.gz`))).toString('utf8');
+    const file = /\t(\S+main\.go):\d+/.exec(text)![1]!;
+    const inCall = `${text.trimEnd()}\n\ngoroutine 999999 [select]:\nmain.leakFetch()\n\t${file}:71 +0x8e\nmain.handleRequests.func1()\n\t${file}:88 +0x4f\ncreated by main.handleRequests\n\t${file}:86 +0x3c\n`;
+    const still = analyze(parseDump(Buffer.from(inCall))).findings.find((f) => entry(f) === 'main.leakSend');
+    assert.ok(still && !signals(still).includes('creator-returned'), `${name} with a call in flight: ${signals(still)}`);
+    assert.equal(still.confidence, 'low');
+  }
+  // Healthy services: pools their constructor started and returned from rest where pools rest, with
+  // bunched ids; none of their piles takes the row, at any moment.
+  for (const name of ['busypool', 'bigpool', 'quiet']) {
+    for (const moment of ['t0', 't1', 't2']) {
+      const rows = analyze(read('go1.19', name, moment)).findings.filter((f) => signals(f).includes('creator-returned'));
+      assert.deepEqual(rows.map((f) => entry(f)), [], `${name} ${moment}`);
+    }
+  }
+  // With creator ids (Go ≥ 1.21) outlived-call and per-request say it; the id-less row never applies.
+  const withIds = analyze(read('go1.26', 'hidden-busypool', 't2')).findings;
+  assert.ok(withIds.every((f) => !signals(f).includes('creator-returned')));
+});
