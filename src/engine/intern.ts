@@ -34,10 +34,34 @@ export interface FuncEntry {
  *  lock is inlined (`RLock(...)`) and its semaphore argument is printed with `?`. */
 export const isWaitObjectFunc = (name: string) => name === 'sync.(*Mutex).lockSlow' || name === 'internal/sync.(*Mutex).lockSlow';
 
-/** A byte string held by a table, with a view for comparing it four bytes at a time. */
+/** A byte string held by a table: `len` bytes at `off` in a KeyArena slab, read through `view`
+ *  (the whole slab's) four bytes at a time. */
 export interface Key {
-  readonly bytes: Buffer;
   readonly view: DataView;
+  readonly off: number;
+  readonly len: number;
+}
+
+/** Where table keys are copied: slabs shared by every key of a FrameTable, so a dump of many
+ *  distinct functions makes a few large buffers, not one ArrayBuffer (and one GC-tracked external
+ *  allocation) per name and location. */
+export class KeyArena {
+  private slab = new DataView(new ArrayBuffer(0));
+  private used = 0;
+
+  copy(b: Uint8Array, start: number, end: number): Key {
+    const len = end - start;
+    if (this.used + len > this.slab.byteLength) {
+      // Slabs double from 4 KiB to 256 KiB; a longer key gets a slab of its own.
+      const size = Math.max(len, Math.min(Math.max(4096, this.slab.byteLength * 2), 256 * 1024));
+      this.slab = new DataView(new ArrayBuffer(size));
+      this.used = 0;
+    }
+    const off = this.used;
+    new Uint8Array(this.slab.buffer, off, len).set(b.subarray(start, end));
+    this.used += len;
+    return { view: this.slab, off, len };
+  }
 }
 
 /** A node of the stack trie: the frames read so far in a goroutine, top first. Goroutines with the
@@ -82,7 +106,8 @@ export class FrameTable {
   private readonly strings = new Map<string, string>();
   /** func → location text → Frame. Two lookups, no concatenated key per frame. */
   private readonly frames = new Map<string, Map<string, Frame>>();
-  private readonly funcs = new ByteTable<FuncEntry>();
+  private readonly arena = new KeyArena();
+  private readonly funcs = new ByteTable<FuncEntry>(this.arena);
   /** Frames whose line number was too long for a safe integer (kept as text). */
   hugeLines = 0;
   /** Function names whose pointer receiver's `*` had been eaten (see restoreStar), and the first. */
@@ -111,11 +136,16 @@ export class FrameTable {
 
   /** A function name as read, its eaten `*` restored (counted). */
   private name(func: string): string {
+    return this.str(this.restored(func));
+  }
+
+  /** `func` with an eaten `*` restored (see restoreStar), counted. */
+  private restored(func: string): string {
     const fixed = restoreStar(func);
     if (fixed !== func) {
       if (this.restoredStars++ === 0) this.firstRestored = `${func} → ${fixed}`;
     }
-    return this.str(fixed);
+    return fixed;
   }
 
   /** The frame for `func` at a location text (`/path/file.go:12`); `parse` turns that text into
@@ -147,8 +177,9 @@ export class FrameTable {
     let fn = this.funcs.get(h, v, start, end);
     if (fn === undefined) {
       const key = this.funcs.set(h, b, start, end, null as unknown as FuncEntry);
-      const name = this.name(b.toString('utf8', start, end));
-      fn = { name, key, locs: new ByteTable<Frame>(), next: null, lastLoc: null, lastFrame: null, waitObject: isWaitObjectFunc(name) };
+      // A fresh flat string, held once per distinct name bytes: no interning needed.
+      const name = this.restored(b.toString('utf8', start, end));
+      fn = { name, key, locs: new ByteTable<Frame>(this.arena), next: null, lastLoc: null, lastFrame: null, waitObject: isWaitObjectFunc(name) };
       this.funcs.replace(h, key, fn);
     }
     return fn;
@@ -184,10 +215,10 @@ export class FrameTable {
     const named = fn !== null && loc !== null;
     const c: StackNode = {
       frame: f, parent: node, depth: node.depth + 1, kids: null, kidMap: null, frames: null, fn, loc,
-      nameLen: named ? fn.key.bytes.length : -1,
-      nameTail: named ? tailOf(fn.key.view, 0, fn.key.bytes.length) : 0,
-      locLen: named ? loc.bytes.length : -1,
-      locTail: named ? tailOf(loc.view, 0, loc.bytes.length) : 0,
+      nameLen: named ? fn.key.len : -1,
+      nameTail: named ? tailOf(fn.key.view, fn.key.off, fn.key.off + fn.key.len) : 0,
+      locLen: named ? loc.len : -1,
+      locTail: named ? tailOf(loc.view, loc.off, loc.off + loc.len) : 0,
     };
     if (kids === null) node.kids = [c];
     else if (kids.length < FEW_KIDS) kids.push(c);
@@ -230,12 +261,22 @@ interface Slot<V> {
 }
 
 /** Byte-string keyed map: a hash of the key's length and last 32 bytes (names share long package
- *  and directory prefixes and differ at the end), then an exact comparison. */
+ *  and directory prefixes and differ at the end), then an exact comparison. The first key is held
+ *  without a Map: most functions are seen at one location only. */
 export class ByteTable<V> {
-  private readonly buckets = new Map<number, Slot<V>>();
+  private one: Slot<V> | null = null;
+  private oneHash = 0;
+  private buckets: Map<number, Slot<V>> | null = null;
+
+  constructor(private readonly arena: KeyArena = new KeyArena()) {}
+
+  private first(h: number): Slot<V> | null {
+    if (this.one !== null && this.oneHash === h) return this.one;
+    return this.buckets === null ? null : (this.buckets.get(h) ?? null);
+  }
 
   get(h: number, v: DataView, start: number, end: number): V | undefined {
-    for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
+    for (let s = this.first(h); s !== null; s = s.next) {
       if (sameBytes(s.key, v, start, end)) return s.value;
     }
     return undefined;
@@ -243,17 +284,23 @@ export class ByteTable<V> {
 
   /** Adds a key (copied out of b) and returns the copy. */
   set(h: number, b: Buffer, start: number, end: number, value: V): Key {
-    const bytes = Buffer.allocUnsafeSlow(end - start);
-    b.copy(bytes, 0, start, end);
-    const key = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-    this.buckets.set(h, { key, value, next: this.buckets.get(h) ?? null });
+    const key = this.arena.copy(b, start, end);
+    if (this.one === null) {
+      this.one = { key, value, next: null };
+      this.oneHash = h;
+    } else if (this.oneHash === h) {
+      this.one = { key, value, next: this.one };
+    } else {
+      this.buckets ??= new Map();
+      this.buckets.set(h, { key, value, next: this.buckets.get(h) ?? null });
+    }
     this.size++;
     return key;
   }
 
   /** Sets the value of the slot holding exactly this key object. */
   replace(h: number, key: Key, value: V): void {
-    for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
+    for (let s = this.first(h); s !== null; s = s.next) {
       if (s.key === key) {
         s.value = value;
         return;
@@ -263,7 +310,7 @@ export class ByteTable<V> {
 
   /** The stored copy of a key present in the table. */
   keyOf(h: number, v: DataView, start: number, end: number): Key | null {
-    for (let s: Slot<V> | null = this.buckets.get(h) ?? null; s !== null; s = s.next) {
+    for (let s = this.first(h); s !== null; s = s.next) {
       if (sameBytes(s.key, v, start, end)) return s.key;
     }
     return null;
@@ -285,12 +332,13 @@ export function hashBytes(v: DataView, start: number, end: number): number {
 /** Exact comparison of a key with v[start, end), four bytes at a time from the end (names share
  *  long prefixes). */
 export function sameBytes(key: Key, v: DataView, start: number, end: number): boolean {
-  const n = key.bytes.length;
+  const n = key.len;
   if (n !== end - start) return false;
   const kv = key.view;
+  const off = key.off;
   let i = n - 4;
-  for (; i >= 0; i -= 4) if (kv.getInt32(i, true) !== v.getInt32(start + i, true)) return false;
-  for (i += 3; i >= 0; i--) if (kv.getUint8(i) !== v.getUint8(start + i)) return false;
+  for (; i >= 0; i -= 4) if (kv.getInt32(off + i, true) !== v.getInt32(start + i, true)) return false;
+  for (i += 3; i >= 0; i--) if (kv.getUint8(off + i) !== v.getUint8(start + i)) return false;
   return true;
 }
 
