@@ -10,6 +10,7 @@ import { startRedis } from '../support/redis.js';
 import { startSlackStub } from '../support/slack-stub.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
+import { built } from '../e2e/helpers.js';
 
 const CH = 'C0CHECKLIST';
 
@@ -43,7 +44,8 @@ describe('/leak checklist end to end', () => {
     const ack = await h.command({ text: 'checklist svc-order', channel: CH, user: 'U0ALICE' });
     assert.equal(ack.status, 200);
     assert.match(String(ack.json?.text), /Posting the response checklist for \*svc-order\*/);
-    const msg = await h.slack.waitFor('checklist message', () => h.slack.parents(CH).find((m) => /Goroutine leak response: svc-order/.test(m.text)), 60_000);
+    // Posts are placeholder-first (text, then the blocks by chat.update): wait for the blocks.
+    const msg = await h.slack.waitFor('checklist message with its blocks', () => built(h.slack.parents(CH).find((m) => /Goroutine leak response: svc-order/.test(m.text))), 60_000);
     const seenByBob = msg.blocks!;
     assert.equal(selection(seenByBob, 'mitigate').length, 0);
 
