@@ -2,11 +2,10 @@
 // clustering off, a private storage dir, a webhook receiver pointed at the URL the test gives, with the
 // bearer token in a credentials_file exactly as production would configure it. Killed when the test
 // process exits even if the test forgot to stop it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnDaemon, type Daemon } from './daemon.js';
 import { freePort } from './redis.js';
 
 export const alertmanagerBin = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
@@ -57,11 +56,6 @@ export interface TestAlertmanager {
   close(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of live) p.kill('SIGKILL');
-});
-
 export function alertmanagerConfig(opts: AlertmanagerOptions, credentialsFile: string): string {
   if (opts.configTemplate) {
     return opts.configTemplate.replaceAll('${WEBHOOK_URL}', opts.webhookUrl).replaceAll('${CREDENTIALS_FILE}', credentialsFile);
@@ -97,12 +91,13 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Test
   writeFileSync(configFile, alertmanagerConfig(opts, credentialsFile));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let proc: ChildProcess | null = null;
-  let logTail = '';
+  let proc: Daemon | null = null;
+  let last: Daemon | null = null;
 
   async function start(startOpts: { fresh?: boolean } = {}): Promise<void> {
     if (startOpts.fresh) rmSync(storage, { recursive: true, force: true });
-    const child = spawn(
+    const d = spawnDaemon(
+      'alertmanager',
       alertmanagerBin,
       [
         `--config.file=${configFile}`,
@@ -112,41 +107,20 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Test
         `--web.external-url=${url}`,
         '--log.level=debug',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    live.add(child);
-    child.once('exit', () => live.delete(child));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      logTail = (logTail + d).slice(-8000);
-    });
-    proc = child;
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}\n${logTail}`);
-      try {
-        const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
+    proc = last = d;
+    try {
+      await d.until(`ready on ${url}`, async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok);
+    } catch (err) {
+      await d.kill();
+      throw err;
     }
-    child.kill('SIGKILL');
-    throw new Error(`alertmanager did not become ready on ${url} within 30 s\n${logTail}`);
   }
 
   async function stop(): Promise<void> {
     const p = proc;
     proc = null;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
-      p.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      p.kill('SIGTERM');
-    });
+    await p?.stop();
   }
 
   const iso = (t: string | Date | undefined): string | undefined => (t instanceof Date ? t.toISOString() : t);
@@ -182,7 +156,7 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Test
     },
     stop,
     start,
-    log: () => logTail,
+    log: () => last?.log() ?? '',
     async close() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

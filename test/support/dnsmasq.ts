@@ -2,12 +2,11 @@
 // from the records the test gives (A/AAAA from a hosts file, SRV from the command line), nothing
 // upstream. `setHosts` rewrites the hosts file and reloads it (SIGHUP), as a headless Service's
 // records change when pods come and go. Killed when the test process exits.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnDaemon } from './daemon.js';
 import { freePort } from './redis.js';
 
 export const dnsmasqBin = process.env.DNSMASQ_BIN ?? '/usr/sbin/dnsmasq';
@@ -32,11 +31,6 @@ export interface TestDnsmasq {
   close(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of live) p.kill('SIGKILL');
-});
-
 function hostsText(hosts: Record<string, string[]>): string {
   return Object.entries(hosts)
     .flatMap(([name, ips]) => ips.map((ip) => `${ip} ${name}`))
@@ -54,7 +48,8 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<TestDnsmasq> {
   write(opts.hosts);
   const port = await freePort();
   const srv = Object.entries(opts.srv ?? {}).flatMap(([name, targets]) => targets.map((t) => `--srv-host=${name},${t.target},${t.port}`));
-  const child = spawn(
+  const d = spawnDaemon(
+    'dnsmasq',
     dnsmasqBin,
     [
       '--no-daemon',
@@ -72,33 +67,18 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<TestDnsmasq> {
       '--log-facility=-',
       ...srv,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  live.add(child);
-  let logTail = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    logTail = (logTail + d).slice(-8000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => (live.delete(child), resolve())));
   const server = `127.0.0.1:${port}`;
   const resolver = new Resolver({ timeout: 500, tries: 1 });
   resolver.setServers([server]);
 
-  async function waitFor(name: string, want: (ips: string[]) => boolean): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`dnsmasq exited with ${child.exitCode}\n${logTail}`);
-      const ips = await resolver.resolve4(name).catch(() => [] as string[]);
-      if (want(ips)) return;
-      await sleep(50);
-    }
-    throw new Error(`dnsmasq on ${server} did not answer ${name} as expected within 30 s\n${logTail}`);
-  }
+  const waitFor = (name: string, want: (ips: string[]) => boolean) =>
+    d.until(`an answer for ${name} as expected from ${server}`, async () => want(await resolver.resolve4(name)), { everyMs: 50 });
 
   try {
     await waitFor(readyName, (ips) => ips.includes('127.0.0.1'));
   } catch (err) {
-    child.kill('SIGKILL');
+    await d.kill();
     throw err;
   }
   return {
@@ -106,16 +86,15 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<TestDnsmasq> {
     port,
     async setHosts(hosts, probe) {
       write(hosts);
-      child.kill('SIGHUP');
+      d.child.kill('SIGHUP');
       if (probe) {
         const want = [...(hosts[probe] ?? [])].filter((ip) => !ip.includes(':')).sort().join(',');
         await waitFor(probe, (ips) => [...ips].sort().join(',') === want);
       }
     },
-    log: () => logTail,
+    log: d.log,
     async close() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await d.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,7 @@
 // The real leaking Go service (test/fixtures/go/leaksvc) for tests and benchmarks: built once per
 // Go toolchain and source hash into os.tmpdir(), started on a free loopback port, and always killed
 // when the test process ends (it also exits by itself when its stdin, our pipe, closes).
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { spawnDaemon } from './daemon.js';
 
 const run = promisify(execFile);
 
@@ -145,26 +146,12 @@ export interface StartGoServiceOptions extends GoBuildOptions {
   args?: string[];
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of live) p.kill('SIGKILL');
-});
-
 export async function startGoService(opts: StartGoServiceOptions = {}): Promise<GoService> {
   const build = await buildGoProgram('leaksvc', opts);
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-  const child = spawn(build.binary, ['-die-with-parent', ...(opts.args ?? [])], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  live.add(child);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      live.delete(child);
-      resolve();
-    });
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    stderr = (stderr + d).slice(-4000);
-  });
+  // stdin open: -die-with-parent exits when it closes.
+  const d = spawnDaemon('leaksvc', build.binary, ['-die-with-parent', ...(opts.args ?? [])], { env, stdin: true, stdout: true });
+  const child = d.child;
 
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -175,7 +162,7 @@ export async function startGoService(opts: StartGoServiceOptions = {}): Promise<
       child.off('exit', early);
       lines.close();
       child.kill('SIGKILL');
-      reject(new Error(`${err.message}${stderr ? `\n${stderr}` : ''}`));
+      reject(new Error(`${err.message}${d.log() ? `\n${d.log()}` : ''}`));
     }
     lines.once('line', (line) => {
       clearTimeout(timer);
@@ -196,11 +183,6 @@ export async function startGoService(opts: StartGoServiceOptions = {}): Promise<
   }
   const counted = async (path: string, params: Record<string, string | number>): Promise<number> =>
     ((await call('POST', path, params)) as { count: number }).count;
-
-  async function end(signal: NodeJS.Signals): Promise<void> {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  }
 
   return {
     ...build,
@@ -227,7 +209,7 @@ export async function startGoService(opts: StartGoServiceOptions = {}): Promise<
       return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v.join(', ')]));
     },
     reset: async () => void (await call('POST', '/reset')),
-    stop: () => end('SIGTERM'),
-    kill: () => end('SIGKILL'),
+    stop: d.stop,
+    kill: d.kill,
   };
 }

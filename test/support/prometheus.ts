@@ -2,11 +2,10 @@
 // scrape job whose targets come from a file_sd file the test writes (with pod/namespace/node labels,
 // as Kubernetes service discovery would attach them). `setTargets` rewrites the file and waits until
 // Prometheus's /api/v1/targets shows exactly those. Killed when the test process exits.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnDaemon } from './daemon.js';
 import { freePort } from './redis.js';
 
 export const prometheusBin = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -26,11 +25,6 @@ export interface TestPrometheus {
   log(): string;
   close(): Promise<void>;
 }
-
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of live) p.kill('SIGKILL');
-});
 
 export async function startPrometheus(opts: { job: string; targets: SdTarget[] }): Promise<TestPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'leakbot-prom-'));
@@ -57,27 +51,8 @@ scrape_configs:
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    prometheusBin,
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  live.add(child);
-  let logTail = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    logTail = (logTail + d).slice(-8000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => (live.delete(child), resolve())));
-
-  async function poll(what: string, ok: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}\n${logTail}`);
-      if (await ok().catch(() => false)) return;
-      await sleep(100);
-    }
-    throw new Error(`prometheus on ${url}: ${what} not reached within 60 s\n${logTail}`);
-  }
+  const d = spawnDaemon('prometheus', prometheusBin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+  const poll = (what: string, ok: () => Promise<boolean>) => d.until(`${what} on ${url}`, ok, { timeoutMs: 60_000 });
   const shows = (targets: SdTarget[]) => async () => {
     const res = await fetch(`${url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(2000) });
     const body = (await res.json()) as { data: { activeTargets: Array<{ labels: Record<string, string> }> } };
@@ -88,7 +63,7 @@ scrape_configs:
     await poll('ready', async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok);
     await poll('initial targets', shows(opts.targets));
   } catch (err) {
-    child.kill('SIGKILL');
+    await d.kill();
     throw err;
   }
   return {
@@ -106,10 +81,9 @@ scrape_configs:
         return v !== undefined && ok(Number(v));
       });
     },
-    log: () => logTail,
+    log: d.log,
     async close() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await d.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -2,32 +2,23 @@
 // sentinels (Debian's redis-sentinel), or a 3-primary Redis Cluster (redis-server --cluster-enabled +
 // redis-cli --cluster create). Every process gets a free port and a private directory, and is killed
 // when the test process exits.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from './redis.js';
+import { spawnDaemon, type Daemon } from './daemon.js';
+import { freePort, pingRedis } from './redis.js';
 
 const run = promisify(execFile);
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of live) p.kill('SIGKILL');
-});
-
-interface Proc {
+interface Proc extends Daemon {
   port: number;
-  proc: ChildProcess;
-  exited: Promise<void>;
 }
 
 function spawnRedis(bin: string, args: string[], port: number): Proc {
-  const proc = spawn(bin, args, { stdio: 'ignore' });
-  live.add(proc);
-  const exited = new Promise<void>((r) => proc.once('exit', () => (live.delete(proc), r())));
-  return { port, proc, exited };
+  return { ...spawnDaemon(`${bin} :${port}`, bin, args, { log: false }), port };
 }
 
 /** Polls until `fn` resolves truthy (each call bounded by the client's own timeouts). */
@@ -41,16 +32,7 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
-async function ping(port: number): Promise<boolean> {
-  const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } finally {
-    c.disconnect();
-  }
-}
+const ping = (port: number) => pingRedis(`redis://127.0.0.1:${port}`);
 
 async function command(port: number, ...args: string[]): Promise<unknown> {
   const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -119,8 +101,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     async killPrimary() {
       const port = await primaryPort();
       const p = servers.get(port)!;
-      p.proc.kill('SIGKILL');
-      await p.exited;
+      await p.kill();
       return port;
     },
     failedOver: (oldPort, timeoutMs = 60_000) =>
@@ -134,10 +115,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
         timeoutMs,
       ),
     async close() {
-      for (const p of [...sentinels, ...servers.values()]) {
-        p.proc.kill('SIGKILL');
-        await p.exited;
-      }
+      for (const p of [...sentinels, ...servers.values()]) await p.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -171,10 +149,7 @@ export async function startCluster(): Promise<TestCluster> {
     url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
     ports,
     async close() {
-      for (const p of procs) {
-        p.proc.kill('SIGKILL');
-        await p.exited;
-      }
+      for (const p of procs) await p.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,13 +1,12 @@
 // A real redis-server per test file, on a free loopback port, so tests can stop and restart it
 // (outage tests) without disturbing each other.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
+import { spawnDaemon, type Daemon } from './daemon.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,6 +21,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True when the Redis server at `url` answers PING; rejects when it cannot be reached (one try). */
+export async function pingRedis(url: string): Promise<boolean> {
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => {}); // refused while a server boots: expected by the pollers
+  try {
+    await c.connect();
+    return (await c.ping()) === 'PONG';
+  } finally {
+    c.disconnect();
+  }
+}
+
 export interface TestRedis {
   url: string;
   port: number;
@@ -34,40 +45,30 @@ export interface TestRedis {
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'leakbot-redis-'));
-  let proc: ChildProcess | null = null;
+  let proc: Daemon | null = null;
   const url = `redis://127.0.0.1:${port}`;
 
   async function start(): Promise<void> {
-    proc = spawn(
-      process.env.REDIS_SERVER_BIN ?? 'redis-server',
+    const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+    const d = spawnDaemon(
+      `${bin} :${port}`,
+      bin,
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--daemonize', 'no', '--loglevel', 'warning'],
-      { stdio: 'ignore' },
+      { log: false },
     );
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      c.on('error', () => {}); // refused while the server boots: expected, polled below
-      try {
-        await c.connect();
-        await c.ping();
-        c.disconnect();
-        return;
-      } catch {
-        c.disconnect();
-        await sleep(50);
-      }
+    proc = d;
+    try {
+      await d.until(`PONG on port ${port}`, () => pingRedis(url), { timeoutMs: 10_000, everyMs: 50 });
+    } catch (err) {
+      await d.kill();
+      throw err;
     }
-    throw new Error(`redis-server did not start on port ${port}`);
   }
 
   async function stop(): Promise<void> {
     const p = proc;
     proc = null;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    });
+    await p?.stop();
   }
 
   await start();
