@@ -2,32 +2,22 @@
 // decompression bomb gets a clear refusal in the thread and in the requester's response_url, the
 // bot stays up and keeps working; a worker thread that runs out of heap fails its task, not the
 // process; a 1,000,000-goroutine debug=1 profile is parsed while /healthz and slash commands answer.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnalysisPool } from '../../src/analysis/pool.js';
 import { ProfileLimitError } from '../../src/capture/limits.js';
-import { startGoService, type GoService } from '../support/go-service.js';
 import { bigDebug1Dump } from '../support/big-dump.js';
-import { startHarness, type Harness } from '../e2e/harness.js';
-import { messageText, waitThread } from '../e2e/helpers.js';
+import { messageText, waitThread, withServiceHarness } from '../e2e/helpers.js';
 
 describe('hostile profiles', { timeout: 300_000 }, () => {
-  let bomb: GoService;
-  let good: GoService;
-  let h: Harness;
-  before(async () => {
-    [bomb, good] = await Promise.all([startGoService(), startGoService()]);
-    await good.leak('chanrecv', 50);
-    h = await startHarness({
-      configYaml: `services:\n  svc-bomb:\n    url: ${bomb.url}\n    minIntervalSeconds: 0\n  svc-order:\n    url: ${good.url}\n    minIntervalSeconds: 0\n`,
-    });
-  });
-  after(async () => {
-    await h?.close();
-    await Promise.all([bomb?.stop(), good?.stop()]);
+  const s = withServiceHarness((bomb, good) => `services:\n  svc-bomb:\n    url: ${bomb}\n    minIntervalSeconds: 0\n  svc-order:\n    url: ${good}\n    minIntervalSeconds: 0\n`, {
+    services: 2,
+    prepare: ([, good]) => good!.leak('chanrecv', 50),
   });
 
   it('a gzip bomb (1 GiB inflated) is refused with a clear message; the bot keeps serving', async () => {
+    const { h } = s;
+    const bomb = s.services[0]!;
     const gz = await bomb.bomb(1024);
     assert.ok(gz < 8 << 20, `the bomb is small on the wire (${gz} bytes)`);
     const rss0 = process.memoryUsage().rss;
@@ -47,6 +37,8 @@ describe('hostile profiles', { timeout: 300_000 }, () => {
   });
 
   it('a bomb under the byte cap but with millions of samples is refused before decoding', async () => {
+    const { h } = s;
+    const bomb = s.services[0]!;
     await bomb.bomb(40); // 40 MiB of 8-byte samples: ≈ 5 million records
     await h.command({ text: 'snapshot svc-bomb', channel: 'C0BOMB2' });
     const t = await waitThread(h.slack, 'C0BOMB2', 0);
@@ -54,6 +46,7 @@ describe('hostile profiles', { timeout: 300_000 }, () => {
   });
 
   it('1,000,000 goroutines over 250,000 stacks (debug=1) are parsed while /healthz and slash commands answer', async () => {
+    const { h } = s;
     const dump = bigDebug1Dump();
     let parsed = false;
     const parse = h.bot.ctx.analysis.decode(dump, { capturedAt: 0, maxBytes: 64 << 20 }).then((s) => {

@@ -1,26 +1,21 @@
 // `/leak postmortem` and the "Draft postmortem" button end to end: an alert on the timeline, two real
 // snapshots of the leaking Go service around a leak, then a draft whose summary lands in the thread
 // and whose Markdown file is uploaded; the canvas is made when allowed and skipped when refused.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
 import type { StubMessage } from '../support/slack-stub.js';
-import { startHarness, type Harness } from '../e2e/harness.js';
+import { withServiceHarness } from '../e2e/helpers.js';
 
 const CH = 'C0POSTMORTEM';
 const basename = (p: string): string => p.split('/').pop() ?? p;
 const textOf = (m: StubMessage): string => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
 
 describe('/leak postmortem end to end', () => {
-  let go: GoService;
-  let h: Harness;
-  before(async () => {
-    go = await startGoService();
-    h = await startHarness({
-      configYaml: `
+  const s = withServiceHarness(
+    (url) => `
 services:
   svc-order:
-    url: ${go.url}
+    url: ${url}
     channel: ${CH}
     minIntervalSeconds: 0
 postmortem:
@@ -28,21 +23,16 @@ postmortem:
 snapshot:
   autoRecaptureSeconds: 0
 `,
-    });
-  });
-  after(async () => {
-    await h?.close();
-    await go?.stop();
-  });
+  );
 
   async function snapshot(n: number, user: string): Promise<{ parent: StubMessage; findings: StubMessage }> {
-    await h.command({ text: 'snapshot svc-order', channel: CH, user });
-    return h.slack.waitFor(
+    await s.h.command({ text: 'snapshot svc-order', channel: CH, user });
+    return s.h.slack.waitFor(
       `findings #${n} in the snapshot thread`,
       () => {
         // One thread per service per incident: the second snapshot joins the first one's thread.
-        const parent = h.slack.parents(CH)[0];
-        const findings = parent && h.slack.replies(CH, parent.ts).filter((m) => JSON.stringify(m.blocks ?? []).includes('postmortem_draft'))[n];
+        const parent = s.h.slack.parents(CH)[0];
+        const findings = parent && s.h.slack.replies(CH, parent.ts).filter((m) => JSON.stringify(m.blocks ?? []).includes('postmortem_draft'))[n];
         return parent && findings ? { parent, findings } : null;
       },
       120_000,
@@ -50,6 +40,7 @@ snapshot:
   }
 
   it('drafts from an alert, two snapshots and the findings: timeline in order, leak site, action items, file uploaded', async () => {
+    const { h, go } = s;
     const alertAt = Date.now();
     // What the Alertmanager flow (H4) records when the growth alert fires.
     await h.bot.ctx.timeline.append({
@@ -112,6 +103,7 @@ snapshot:
   });
 
   it('/leak postmortem drafts into the incident thread and creates the canvas when allowed', async () => {
+    const { h } = s;
     const before = h.slack.uploads.length;
     const ack = await h.command({ text: 'postmortem', channel: CH, user: 'U0DAVE' });
     assert.match(String(ack.json?.text), /Drafting the postmortem for \*svc-order\*/);

@@ -3,29 +3,23 @@
 // duplicate posts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startHarness, type Harness } from './harness.js';
-import { waitThread } from './helpers.js';
+import { waitThread, withServiceHarness } from './helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from './processes.js';
 
 describe('20 simultaneous snapshots', () => {
-  let go: GoService;
-  let h: Harness;
   const workers: LeakbotProcess[] = [];
-  before(async () => {
-    go = await startGoService();
-    await go.leak('chansend', 50);
-    h = await startHarness({ role: 'web', configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    minIntervalSeconds: 10\n` });
-    for (let i = 0; i < 2; i++) workers.push(spawnLeakbot('worker', { ...h.env, LEAKBOT_WORKER_CONCURRENCY: '1' }));
-    await Promise.all(workers.map((w) => w.waitLog((l) => l.msg === 'worker started', 90_000)));
+  after(() => Promise.all(workers.map((w) => w.kill('SIGKILL')))); // before leakbot and Redis close
+  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n    minIntervalSeconds: 10\n`, {
+    role: 'web',
+    prepare: ([go]) => go!.leak('chansend', 50),
   });
-  after(async () => {
-    await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-    await h?.close();
-    await go?.stop();
+  before(async () => {
+    for (let i = 0; i < 2; i++) workers.push(spawnLeakbot('worker', { ...s.h.env, LEAKBOT_WORKER_CONCURRENCY: '1' }));
+    await Promise.all(workers.map((w) => w.waitLog((l) => l.msg === 'worker started', 90_000)));
   });
 
   it('one capture, 20 answers, no duplicate posts', async () => {
+    const { h, go } = s;
     await go.slow(1500); // keep the capture in flight while the requests arrive
     const urls = Array.from({ length: 20 }, () => h.slack.responseUrl());
     const channels = urls.map((_, i) => (i % 2 === 0 ? 'C0TEAMA' : 'C0TEAMB'));

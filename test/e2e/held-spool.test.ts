@@ -1,37 +1,20 @@
 // Issue 12, item 5: a request held while Redis is down keeps its response_url and gets its reply, even
 // when the web process that held it is stopped before Redis returns (the hold is spooled to disk).
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
-import { startSlackStub, type SlackStub } from '../support/slack-stub.js';
-import { startHarness, type Harness } from './harness.js';
-import { waitThread } from './helpers.js';
+import { orderService, waitThread, withServiceHarness } from './helpers.js';
 
 describe('requests held while Redis is down', () => {
-  let go: GoService;
-  let redis: TestRedis;
-  let slack: SlackStub;
-  let h: Harness | undefined;
   const spoolDir = mkdtempSync(join(tmpdir(), 'leakbot-spool-test-'));
-  const config = (url: string) => `services:\n  svc-order:\n    url: ${url}\n    minIntervalSeconds: 0\n`;
-  before(async () => {
-    [go, redis, slack] = await Promise.all([startGoService(), startRedis(), startSlackStub()]);
-    await go.leak('select', 30);
-  });
-  after(async () => {
-    await h?.close();
-    await slack?.close();
-    await redis?.close();
-    await go?.stop();
-    rmSync(spoolDir, { recursive: true, force: true });
-  });
+  const s = withServiceHarness(orderService, { env: { spoolDir }, prepare: ([go]) => go!.leak('select', 30), startLeakbot: false });
+  after(() => rmSync(spoolDir, { recursive: true, force: true }));
 
   it('survive the web process and answer the requester when Redis returns', async () => {
-    h = await startHarness({ configYaml: config(go.url), redis, slack, env: { spoolDir } });
+    const { redis, slack } = s;
+    const h = await s.start();
     await redis.stop();
     const ch = 'C0HELD';
     const responseUrl = slack.responseUrl();
@@ -42,7 +25,7 @@ describe('requests held while Redis is down', () => {
     assert.equal(readdirSync(spoolDir).length, 1, 'the hold is on disk');
 
     await redis.start();
-    h = await startHarness({ configYaml: config(go.url), redis, slack, env: { spoolDir } });
+    await s.start(); // a new leakbot process on the same Redis and Slack
     const t = await waitThread(slack, ch, 0);
     assert.match(t.parent.text, /svc-order/);
     const told = await slack.waitFor('the held requester is answered', () => slack.responsesTo(responseUrl).find((r) => /Findings for svc-order/.test(String(r.body.text))), 30_000);

@@ -1,5 +1,9 @@
-// Reading leakbot's conversation back from the Slack stand-in.
-import type { SlackStub, StubMessage } from '../support/slack-stub.js';
+// Reading leakbot's conversation back from the Slack stand-in, and the usual end-to-end set-up.
+import { after, before } from 'node:test';
+import { startGoService, type GoService } from '../support/go-service.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { startSlackStub, type SlackStub, type StubMessage } from '../support/slack-stub.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 
 export interface Thread {
   parent: StubMessage;
@@ -45,4 +49,97 @@ export function messageText(m: StubMessage): string {
 
 export function basename(p: string): string {
   return p.split('/').pop() ?? p;
+}
+
+/** The config of one registered service, `svc-order` at `url`, captured as often as asked. */
+export function orderService(url: string): string {
+  return `services:\n  svc-order:\n    url: ${url}\n    minIntervalSeconds: 0\n`;
+}
+
+/** A Redis set-up for leakbot: REDIS_URL and how to tear it down (TestRedis, a Sentinel set, a Cluster). */
+export interface RedisSetup {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServiceHarnessOptions<R extends RedisSetup> extends Omit<HarnessOptions, 'configYaml' | 'redis' | 'slack'> {
+  /** Leaking Go services to start (default 1); their URLs are handed to the config function. */
+  services?: number;
+  /** Starts the Redis leakbot uses (default: a private redis-server). */
+  redis?: () => Promise<R>;
+  /** Runs once the parts are up, before leakbot starts (e.g. leak goroutines). */
+  prepare?: (services: GoService[]) => Promise<unknown>;
+  /** Start leakbot in the suite's before hook (default true); else the tests call start(). */
+  startLeakbot?: boolean;
+}
+
+export interface ServiceHarness<R extends RedisSetup> {
+  /** The first Go service. These fields are set once the suite's before hook has run. */
+  readonly go: GoService;
+  readonly services: GoService[];
+  readonly redis: R;
+  readonly slack: SlackStub;
+  /** The leakbot started last. */
+  readonly h: Harness;
+  /** Starts a(nother) leakbot on the same parts; it becomes `h`. `env` adds to the suite's. */
+  start(o?: { env?: HarnessOptions['env'] }): Promise<Harness>;
+}
+
+/**
+ * Registers the suite's before/after hooks for the usual end-to-end set-up: leaking Go services,
+ * Redis and the Slack stand-in started side by side, `prepare`, then leakbot configured by
+ * `yaml(...serviceUrls)`. After the suite: leakbot, the stand-in, Redis and the services are
+ * closed, in that order, whatever failed. Call it inside describe().
+ */
+export function withServiceHarness<R extends RedisSetup = TestRedis>(
+  yaml: (...urls: string[]) => string | Promise<string>,
+  o: ServiceHarnessOptions<R> = {},
+): ServiceHarness<R> {
+  const { services: n = 1, redis: startR, prepare, startLeakbot = true, ...harness } = o;
+  let gos: GoService[] = [];
+  let redis: R | undefined;
+  let slack: SlackStub | undefined;
+  let h: Harness | undefined;
+  let config = '';
+  const asTestRedis = (r: R): TestRedis =>
+    'stop' in r && 'start' in r ? (r as unknown as TestRedis) : { url: r.url, port: 0, stop: async () => {}, start: async () => {}, close: async () => {} };
+  const start = async (s: { env?: HarnessOptions['env'] } = {}) => {
+    h = await startHarness({ ...harness, env: { ...harness.env, ...s.env }, configYaml: config, redis: asTestRedis(redis!), slack: slack! });
+    return h;
+  };
+  before(async () => {
+    const startRedisSetup = startR ?? (startRedis as unknown as () => Promise<R>);
+    const started = await Promise.allSettled([Promise.all(Array.from({ length: n }, () => startGoService())), startRedisSetup(), startSlackStub()] as const);
+    if (started[0].status === 'fulfilled') gos = started[0].value;
+    if (started[1].status === 'fulfilled') redis = started[1].value;
+    if (started[2].status === 'fulfilled') slack = started[2].value;
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    await prepare?.(gos);
+    config = await yaml(...gos.map((g) => g.url));
+    if (startLeakbot) await start();
+  });
+  after(async () => {
+    await h?.close();
+    await slack?.close();
+    await redis?.close();
+    await Promise.all(gos.map((g) => g.stop()));
+  });
+  return {
+    get go() {
+      return gos[0]!;
+    },
+    get services() {
+      return gos;
+    },
+    get redis() {
+      return redis!;
+    },
+    get slack() {
+      return slack!;
+    },
+    get h() {
+      return h!;
+    },
+    start,
+  };
 }

@@ -2,32 +2,17 @@
 // BullMQ's queue and worker, the pending-request Lua scripts (three keys), the capture lock, snapshot
 // storage (MULTI), post memory and the timeline. Every key lives under the {leakbot} hash tag, so
 // each multi-key script and transaction runs on one slot (CROSSSLOT would fail the command).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from 'ioredis';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startCluster, type TestCluster } from '../support/redis-ha.js';
-import type { TestRedis } from '../support/redis.js';
-import { startHarness, type Harness } from './harness.js';
-import { waitThread } from './helpers.js';
+import { startCluster } from '../support/redis-ha.js';
+import { orderService, waitThread, withServiceHarness } from './helpers.js';
 
 describe('Redis Cluster', { timeout: 180_000 }, () => {
-  let go: GoService;
-  let cluster: TestCluster;
-  let h: Harness;
-  before(async () => {
-    [go, cluster] = await Promise.all([startGoService(), startCluster()]);
-    await go.leak('nilchan', 40);
-    const redis = { url: cluster.url, port: 0, stop: async () => {}, start: async () => {}, close: async () => {} } satisfies TestRedis;
-    h = await startHarness({ configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    minIntervalSeconds: 0\n`, redis, env: { redisUrl: cluster.url } });
-  });
-  after(async () => {
-    await h?.close();
-    await cluster?.close();
-    await go?.stop();
-  });
+  const s = withServiceHarness(orderService, { redis: startCluster, prepare: ([go]) => go!.leak('nilchan', 40) });
 
   it('commands, coalescing, jobs, storage and history work, all keys under one hash tag', async () => {
+    const { h, redis: cluster } = s;
     assert.equal(h.bot.ctx.prefix, '{leakbot}');
     const [a, b] = await Promise.all([h.command({ text: 'snapshot svc-order', channel: 'C0CLU' }), h.command({ text: 'snapshot svc-order', channel: 'C0CLU' })]);
     const texts = [a, b].map((r) => String(r.json?.text));

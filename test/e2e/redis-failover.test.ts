@@ -2,14 +2,11 @@
 // primary is SIGKILLed in the middle of a burst of 20 slash commands and an alert storm: every
 // command is answered within Slack's window and ends in exactly one thread with findings, every
 // alert ends in exactly one parent message, and nothing is posted twice.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startSentinelSet, type SentinelSet } from '../support/redis-ha.js';
-import type { TestRedis } from '../support/redis.js';
-import { startHarness, type Harness } from './harness.js';
-import { messageText, waitThread } from './helpers.js';
+import { startSentinelSet } from '../support/redis-ha.js';
+import { messageText, waitThread, withServiceHarness } from './helpers.js';
 
 const TOKEN = 'failover-webhook-token-0123456789';
 const ORDERS = 'C0ORDERS';
@@ -31,30 +28,16 @@ function notification(i: number): string {
 }
 
 describe('Redis Sentinel failover', { timeout: 240_000 }, () => {
-  let go: GoService;
-  let ha: SentinelSet;
-  let h: Harness;
-  before(async () => {
-    [go, ha] = await Promise.all([startGoService(), startSentinelSet()]);
-    await go.leak('chanrecv', 80);
-    const redis = { url: ha.url, port: 0, stop: async () => {}, start: async () => {}, close: async () => {} } satisfies TestRedis;
-    h = await startHarness({
-      configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    channel: ${ORDERS}\n    minIntervalSeconds: 2\n`,
-      redis,
-      webhookToken: TOKEN,
-      env: { redisUrl: ha.url },
-    });
-  });
-  after(async () => {
-    await h?.close();
-    await ha?.close();
-    await go?.stop();
+  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n    channel: ${ORDERS}\n    minIntervalSeconds: 2\n`, {
+    redis: startSentinelSet,
+    webhookToken: TOKEN,
+    prepare: ([go]) => go!.leak('chanrecv', 80),
   });
 
   // Alertmanager's behaviour: retry a notification until leakbot answers 2xx (it retries 5xx).
   async function deliver(i: number): Promise<number> {
     for (let tries = 1; ; tries++) {
-      const res = await fetch(`${h.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: notification(i) }).catch(() => null);
+      const res = await fetch(`${s.h.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: notification(i) }).catch(() => null);
       if (res?.ok) return tries;
       assert.ok(!res || res.status >= 500, `alert ${i}: ${res?.status} is not worth a retry`);
       await sleep(250);
@@ -62,6 +45,7 @@ describe('Redis Sentinel failover', { timeout: 240_000 }, () => {
   }
 
   it('the primary dies mid-burst: every command answered, every alert accounted for, nothing doubled', async () => {
+    const { h, redis: ha } = s;
     const channels = Array.from({ length: 20 }, (_, i) => `C0FO${String(i).padStart(2, '0')}`);
     const acks: Array<Promise<{ status: number; text: string; ms: number }>> = [];
     const alerts: Array<Promise<number>> = [];

@@ -1,25 +1,15 @@
 // Redis stopped and restarted under a running leakbot: users get clear replies meanwhile (a
 // snapshot request is held and runs when Redis returns; reads say Redis is unreachable), healthz
 // turns 503, and everything recovers without a restart of leakbot.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startHarness, type Harness } from './harness.js';
-import { waitThread } from './helpers.js';
+import { orderService, waitThread, withServiceHarness } from './helpers.js';
 
 describe('Redis outage', () => {
-  let go: GoService;
-  let h: Harness;
-  before(async () => {
-    go = await startGoService();
-    h = await startHarness({ configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    minIntervalSeconds: 0\n` });
-  });
-  after(async () => {
-    await h?.close();
-    await go?.stop();
-  });
+  const s = withServiceHarness(orderService);
 
   it('clear replies while Redis is down, nothing lost, recovery when it returns', async () => {
+    const { h } = s;
     // Healthy first.
     await h.command({ text: 'snapshot svc-order', channel: 'C0BEFORE' });
     await waitThread(h.slack, 'C0BEFORE', 0);

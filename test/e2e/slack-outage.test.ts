@@ -1,34 +1,16 @@
 // Issue 12, items 4 and 6: Slack unreachable in the middle of a snapshot job, and the bot restarted
 // while it is: the job waits in Redis (BullMQ's delayed set) without spending its attempts, resumes
 // when Slack answers again, and every message exists once — parent, findings, the requester's reply.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
-import { startSlackStub, type SlackStub } from '../support/slack-stub.js';
-import { startHarness, type Harness } from './harness.js';
-import { messageText } from './helpers.js';
+import { messageText, orderService, withServiceHarness } from './helpers.js';
 
 describe('Slack outage', () => {
-  let go: GoService;
-  let redis: TestRedis;
-  let slack: SlackStub;
-  let h: Harness | undefined;
-  const config = (url: string) => `services:\n  svc-order:\n    url: ${url}\n    minIntervalSeconds: 0\n`;
-  before(async () => {
-    [go, redis, slack] = await Promise.all([startGoService(), startRedis(), startSlackStub()]);
-    await go.leak('chansend', 60);
-  });
-  after(async () => {
-    await h?.close();
-    await slack?.close();
-    await redis?.close();
-    await go?.stop();
-  });
+  const s = withServiceHarness(orderService, { env: { slackRetryMaxDelayMs: 300 }, prepare: ([go]) => go!.leak('chansend', 60), startLeakbot: false });
 
   it('findings wait for Slack across a restart and are posted once when it returns', async () => {
-    const env = { slackRetryMaxDelayMs: 300 };
-    h = await startHarness({ configYaml: config(go.url), redis, slack, env });
+    const { go, slack } = s;
+    const h = await s.start();
     const ch = 'C0SLACKDOWN';
     const responseUrl = slack.responseUrl();
     await go.slow(5000); // the capture takes a while: Slack goes down after the parent, before the findings
@@ -41,7 +23,7 @@ describe('Slack outage', () => {
     const waiting = await slack.waitFor(
       'the job waits for Slack',
       () => {
-        void h!.bot.ctx.jobs.queue.getDelayed().then((jobs) => (parked = jobs.find((j) => (j.data as { slackWait?: { tries: number } }).slackWait?.tries)));
+        void h.bot.ctx.jobs.queue.getDelayed().then((jobs) => (parked = jobs.find((j) => (j.data as { slackWait?: { tries: number } }).slackWait?.tries)));
         return parked;
       },
       90_000,
@@ -53,7 +35,7 @@ describe('Slack outage', () => {
     await h.bot.stop({ graceMs: 2000 });
     await go.reset();
     slack.outage(false);
-    h = await startHarness({ configYaml: config(go.url), redis, slack, env });
+    await s.start(); // a new leakbot process on the same Redis and Slack
 
     const findings = await slack.waitFor('findings posted', () => slack.replies(ch, parent.ts).find((m) => /chansend|send|goroutines/i.test(messageText(m))), 90_000);
     assert.ok(findings);

@@ -1,46 +1,34 @@
 // `/leak snapshot` end to end on real parts: signed slash commands → Bolt → Redis/BullMQ → a real
 // leaking Go service (net/http/pprof) → engine → the Slack stand-in. Also the buttons and every
 // capture failure a user can meet, in plain words in the thread.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { freePort } from '../support/redis.js';
-import { startHarness, type Harness } from './harness.js';
-import { basename, built, messageText, waitThread } from './helpers.js';
+import { basename, built, messageText, waitThread, withServiceHarness } from './helpers.js';
 
 describe('/leak snapshot end to end', () => {
-  let go: GoService;
-  let h: Harness;
-  before(async () => {
-    go = await startGoService();
-    const dead = await freePort();
-    h = await startHarness({
-      configYaml: `
+  const s = withServiceHarness(
+    async (url) => `
 services:
   svc-order:
-    url: ${go.url}
+    url: ${url}
     minIntervalSeconds: 0
   svc-down:
-    url: http://127.0.0.1:${dead}
+    url: http://127.0.0.1:${await freePort()}
     timeoutSeconds: 3
   svc-slow:
-    url: ${go.url}
+    url: ${url}
     timeoutSeconds: 1
   svc-huge:
-    url: ${go.url}
+    url: ${url}
     maxBytes: 1048576
   svc-html:
-    url: ${go.url}
+    url: ${url}
 snapshot:
   autoRecaptureSeconds: 600
 `,
-    });
-  });
-  after(async () => {
-    await h?.close();
-    await go?.stop();
-  });
+  );
 
   type Button = { action_id: string; value: string };
   const buttons = (m: StubMessage): Button[] =>
@@ -55,7 +43,7 @@ snapshot:
   async function promoteAutoRecapture(service: string): Promise<number> {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const job = (await h.bot.ctx.jobs.queue.getDelayed()).find((j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === service);
+      const job = (await s.h.bot.ctx.jobs.queue.getDelayed()).find((j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === service);
       if (job) {
         await job.promote();
         return job.opts.delay ?? 0;
@@ -66,6 +54,7 @@ snapshot:
   }
 
   it('a first snapshot posts the single-snapshot view at once, captures again by itself and updates the findings with the 2-snapshot verdict', async () => {
+    const { h, go } = s;
     const ch = 'C0LEAKTEST';
     const url1 = h.slack.responseUrl();
     const ack1 = await h.command({ text: 'snapshot svc-order', channel: ch, responseUrl: url1, user: 'U0ALICE' });
@@ -98,6 +87,7 @@ snapshot:
   });
 
   it('a second /leak snapshot joins the open thread and updates its parent; --new starts a fresh one; diff does not repeat findings', async () => {
+    const { h, go } = s;
     const ch = 'C0LEAKTEST';
     const parent = h.slack.parents(ch)[0]!;
     const site = (await go.patterns()).chansend;
@@ -135,6 +125,7 @@ snapshot:
   });
 
   it('buttons: Set as baseline (asks first on a leaky snapshot), Full report, Capture again, New thread', async () => {
+    const { h, go } = s;
     const ch = 'C0LEAKTEST';
     // The thread with the leak: its second findings have high/medium sites.
     const leaky = h.slack.parents(ch)[0]!;
@@ -181,6 +172,7 @@ snapshot:
   });
 
   it('diff, diff against the baseline, baseline command (asks first when leaky), Compare-with-baseline button', async () => {
+    const { h } = s;
     const ch = 'C0DIFF';
     const hist = await h.bot.ctx.snapshots.list('svc-order', 100);
     assert.ok(hist.length >= 3);
@@ -225,6 +217,7 @@ snapshot:
   });
 
   it('service down: said once in the thread, the parent shows the state, the requester is pointed at the thread', async () => {
+    const { h } = s;
     const ch = 'C0DOWN';
     const url = h.slack.responseUrl();
     await h.command({ text: 'snapshot svc-down', channel: ch, responseUrl: url });
@@ -239,6 +232,7 @@ snapshot:
   });
 
   it('service slow: timed out', async () => {
+    const { h, go } = s;
     const ch = 'C0SLOW';
     await go.slow(4000);
     try {
@@ -251,6 +245,7 @@ snapshot:
   });
 
   it('response too large', async () => {
+    const { h, go } = s;
     const ch = 'C0HUGE';
     await go.huge();
     try {
@@ -263,6 +258,7 @@ snapshot:
   });
 
   it('not a pprof endpoint', async () => {
+    const { h, go } = s;
     const ch = 'C0HTML';
     await go.notPprof();
     try {
@@ -275,6 +271,7 @@ snapshot:
   });
 
   it('/metrics counts captures, failures, durations and queue depth', async () => {
+    const { h } = s;
     const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
     assert.match(text, /leakbot_captures_total\{service="svc-order",outcome="ok"\} [1-9]/);
     assert.match(text, /leakbot_capture_failures_total\{service="svc-down",code="unreachable"\} 1/);
@@ -284,6 +281,6 @@ snapshot:
   });
 
   it('every Slack Web API call carried the bot token', () => {
-    assert.ok(h.slack.calls.filter((c) => c.method !== 'upload').every((c) => c.token === h.slack.token));
+    assert.ok(s.h.slack.calls.filter((c) => c.method !== 'upload').every((c) => c.token === s.h.slack.token));
   });
 });

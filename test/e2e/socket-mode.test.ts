@@ -1,28 +1,18 @@
 // Socket Mode (SLACK_APP_TOKEN set): commands arrive over the WebSocket the stand-in serves after
 // apps.connections.open, are acked over it, and the findings still land in a thread. Health and
 // metrics stay on HTTP; there is no /slack/events endpoint.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startHarness, type Harness } from './harness.js';
-import { built, messageText, waitThread } from './helpers.js';
+import { built, messageText, waitThread, withServiceHarness } from './helpers.js';
 import { messageActionPayload } from '../support/slack-request.js';
 import { DUMP_SHORTCUT_ID } from '../../src/flows/dump.js';
 
 describe('Socket Mode', () => {
-  let go: GoService;
-  let h: Harness;
-  before(async () => {
-    go = await startGoService();
-    h = await startHarness({ socketMode: true, configYaml: `services:\n  svc-order:\n    url: ${go.url}\n` });
-    await h.slack.socketConnected();
-  });
-  after(async () => {
-    await h?.close();
-    await go?.stop();
-  });
+  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n`, { socketMode: true });
+  before(() => s.h.slack.socketConnected());
 
   it('a slash command over the socket is acked there and answered in a thread', async () => {
+    const { h } = s;
     const open = h.slack.callsTo('apps.connections.open');
     assert.equal(open.length >= 1, true);
     assert.equal(open[0]!.token, h.slack.appToken, 'the app-level token opens the connection');
@@ -46,6 +36,7 @@ describe('Socket Mode', () => {
   });
 
   it('a dump handed over by the shortcut arrives over the socket and is answered in its thread', async () => {
+    const { h, go } = s;
     const dump = await (await fetch(`${go.url}/debug/pprof/goroutine?debug=2`)).text();
     const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'C0SOCKDUMP' }).message.ts;
     await h.slack.sendEnvelope('interactive', messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0SOCKDUMP', message: { ts, text: dump }, responseUrl: h.slack.responseUrl() }));

@@ -1,28 +1,20 @@
 // A worker process SIGKILLed in the middle of a snapshot job: after a new worker starts, the job
 // completes (BullMQ returns the stalled job) and the thread has no double post.
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startHarness, type Harness } from './harness.js';
-import { waitThread } from './helpers.js';
+import { waitThread, withServiceHarness } from './helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from './processes.js';
 
 describe('worker killed mid-job', () => {
-  let go: GoService;
-  let h: Harness;
   const procs: LeakbotProcess[] = [];
-  before(async () => {
-    go = await startGoService();
-    await go.leak('chanrecv', 40);
-    h = await startHarness({ role: 'web', configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\n` });
-  });
-  after(async () => {
-    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
-    await h?.close();
-    await go?.stop();
+  after(() => Promise.all(procs.map((p) => p.kill('SIGKILL')))); // before leakbot and Redis close
+  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\n`, {
+    role: 'web',
+    prepare: ([go]) => go!.leak('chanrecv', 40),
   });
 
   it('the job completes after restart with no double post', async () => {
+    const { h, go } = s;
     const env = { ...h.env, LEAKBOT_JOB_LOCK_MS: '3000' };
     const first = spawnLeakbot('worker', env);
     procs.push(first);

@@ -1,10 +1,9 @@
 // Outside text never reaches Slack as markup: a service answering with `<!channel>` and a disguised
 // link, an alert whose labels carry them, a user typing them. Checked in every field leakbot sends
 // (top-level `text`, every block, every version of an updated message, response_url replies).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startHarness, type Harness } from '../e2e/harness.js';
+import { orderService, withServiceHarness } from '../e2e/helpers.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { AlertRecord, Episode } from '../../src/alerts/dedupe.js';
 import { captureFailedMessage, parentMessage, resolvedMessage } from '../../src/alerts/messages.js';
@@ -20,18 +19,10 @@ function assertInert(what: string, s: string): void {
 }
 
 describe('outside text is escaped everywhere', () => {
-  let go: GoService;
-  let h: Harness;
-  before(async () => {
-    go = await startGoService();
-    h = await startHarness({ configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    minIntervalSeconds: 0\n` });
-  });
-  after(async () => {
-    await h?.close();
-    await go?.stop();
-  });
+  const s = withServiceHarness(orderService);
 
   it('a service answering with <!channel> and a link: thread, parent and reply are inert', async () => {
+    const { h, go } = s;
     await go.garbage(`${HOSTILE_ANSWER}\n`);
     try {
       const responseUrl = h.slack.responseUrl();
@@ -50,6 +41,7 @@ describe('outside text is escaped everywhere', () => {
   });
 
   it('what a user types is echoed inert', async () => {
+    const { h } = s;
     for (const text of ['snapshot <!channel>', '<!here> now', 'history <https://evil.example|x>', 'diff svc-order <!channel>', 'watch svc-order every <!channel>']) {
       const r = await h.command({ text, channel: 'C0TYPED' });
       assert.equal(r.status, 200);
