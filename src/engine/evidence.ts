@@ -218,9 +218,10 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   }
   // Without creator ids (Go ≤ 1.20) the function that started them still tells the same thing: when no
   // goroutine's stack holds it, every call that started them has returned (the id-less outlived-call;
-  // per-request orphans look the same). A pool's constructor returns too, hence the same conditions.
+  // per-request orphans look the same). A pool's constructor returns too, hence the same conditions;
+  // and a sleeper wakes by itself (clients looping with a pause between calls sleep in such a pile).
   if (
-    g.distinctCreators === undefined && g.ids !== undefined && g.createdBy !== null && g.count >= 2 && !chain && !sleepingTail &&
+    g.distinctCreators === undefined && g.ids !== undefined && g.createdBy !== null && g.count >= 2 && g.kind !== 'sleep' && !chain &&
     (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind))) &&
     !onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!)
   ) {
