@@ -68,11 +68,18 @@ export class AnalysisPool {
    *  worker also encodes the snapshot as stored (src/store/snapshot-data.ts) and attaches it, so
    *  this thread does not serialise it again. */
   async decode(bytes: Uint8Array, opts: DecodeOptions, o: { storedForm?: boolean } = {}): Promise<Snapshot> {
-    const copy = new Uint8Array(bytes.length);
-    copy.set(bytes);
+    const copy = ownCopy(bytes);
     const r = (await this.submit({ op: 'decode', bytes: copy, opts, ...(o.storedForm ? { storedForm: true } : {}) }, [copy.buffer])) as DecodeReply;
     if (r.data) attachStoredForm(r.snapshot, r.data);
     return r.snapshot;
+  }
+
+  /** decode() then analyze() of that one snapshot, in one task: for a profile that is not stored
+   *  (a dump handed over in Slack), so the snapshot never comes to this thread and back. Rejects as
+   *  decode() and analyze() do. `bytes` is copied. */
+  analyzeProfile(bytes: Uint8Array, opts: DecodeOptions, analyzeOpts: AnalyzeOptions = {}): Promise<Analysis> {
+    const copy = ownCopy(bytes);
+    return this.submit({ op: 'analyzeProfile', bytes: copy, opts, analyze: analyzeOpts }, [copy.buffer]) as Promise<Analysis>;
   }
 
   /** analyze() for one snapshot, compare() for a series (oldest first). Rejects with
@@ -177,6 +184,13 @@ export class AnalysisPool {
     if (err) t.reject(err);
     else t.resolve(value);
   }
+}
+
+/** The bytes in an ArrayBuffer of their own, to transfer to a worker (the caller keeps its buffer). */
+function ownCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy;
 }
 
 function rebuild(e: { name: string; message: string; what?: ProfileLimitError['what']; limit?: number }): Error {

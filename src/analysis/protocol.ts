@@ -7,7 +7,9 @@ export type TaskRequest =
   | { id: number; op: 'decode'; bytes: Uint8Array; opts: DecodeOptions; storedForm?: boolean }
   /** Each snapshot as an object, or as its stored form (gzip'd JSON, src/store/snapshot-data.ts)
    *  when it has one: bytes are cheap to copy, a big object graph is not. */
-  | { id: number; op: 'analyze'; snapshots: (Snapshot | Uint8Array)[]; opts: AnalyzeOptions };
+  | { id: number; op: 'analyze'; snapshots: (Snapshot | Uint8Array)[]; opts: AnalyzeOptions }
+  /** decode then analyze in one task: the snapshot never crosses to the main thread. */
+  | { id: number; op: 'analyzeProfile'; bytes: Uint8Array; opts: DecodeOptions; analyze: AnalyzeOptions };
 
 /** What 'decode' answers: the snapshot, and with `storedForm` its gzip'd JSON (transferred). */
 export interface DecodeReply {

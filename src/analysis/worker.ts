@@ -16,6 +16,8 @@ function run(req: TaskRequest): { value: unknown; transfer: ArrayBuffer[] } {
       const data = new Uint8Array(encodeSnapshotData(snapshot)); // own ArrayBuffer, so it can be transferred
       return { value: { snapshot, data } satisfies DecodeReply, transfer: [data.buffer] };
     }
+    case 'analyzeProfile':
+      return { value: analyze(decodeProfile(req.bytes, req.opts), req.analyze), transfer: [] };
     case 'analyze': {
       const snapshots = req.snapshots.map((s) => (s instanceof Uint8Array ? decodeSnapshotData(s) : s));
       return { value: snapshots.length > 1 ? compare(snapshots, req.opts) : analyze(snapshots[0]!, req.opts), transfer: [] };

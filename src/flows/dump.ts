@@ -108,8 +108,7 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
   }
   let analysis: Analysis;
   try {
-    const snapshot = await ctx.analysis.decode(bytes, { capturedAt: Date.now(), maxBytes: DUMP_MAX_BYTES });
-    analysis = await ctx.analysis.analyze([snapshot], { ignore: ctx.config.ignore });
+    analysis = await ctx.analysis.analyzeProfile(bytes, { capturedAt: Date.now(), maxBytes: DUMP_MAX_BYTES }, { ignore: ctx.config.ignore });
   } catch (err) {
     if (err instanceof DumpFormatError || err instanceof ProfileLimitError) {
       return answer(ctx, d, threadTs, `:x: I could not read ${quoteOutside(name, 120)} as a goroutine dump: ${quoteOutside((err as Error).message, 600)}`, job.id);
