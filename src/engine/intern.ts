@@ -99,6 +99,9 @@ const MAX_STACK_NODES = 1 << 17;
 const FEW_KIDS = 8;
 
 export class FrameTable {
+  /** `maxStackNodes`: trie size beyond which stacks are no longer shared (tests make it small). */
+  constructor(private readonly maxStackNodes = MAX_STACK_NODES) {}
+
   /** The empty stack. */
   readonly root: StackNode = { frame: null, parent: null, depth: 0, kids: null, kidMap: null, frames: Object.freeze([]), fn: null, loc: null, nameLen: -1, nameTail: 0, locLen: -1, locTail: 0 };
   private stackNodes = 0;
@@ -210,7 +213,7 @@ export class FrameTable {
         if (hit !== undefined) return hit;
       }
     }
-    if (this.stackNodes >= MAX_STACK_NODES) return null;
+    if (this.stackNodes >= this.maxStackNodes) return null;
     this.stackNodes++;
     const named = fn !== null && loc !== null;
     const c: StackNode = {
