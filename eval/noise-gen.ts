@@ -2,14 +2,20 @@
 // <cache>/noise/<toolchain>/<scenario>.t<i>.<format> and <scenario>.meta.json.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NoiseCase, NoiseFormat } from './noise-score.js';
 import { run } from './procs.js';
 import type { Toolchain } from './toolchains.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const NOISE_SCENARIOS = ['busypool', 'quiet', 'bigpool', 'hidden-busypool', 'hidden-quiet', 'hidden-bigpool'];
+const HEALTHY = ['busypool', 'quiet', 'bigpool', 'fanout', 'backpressure', 'longpoll', 'fanin', 'sessions', 'resize'];
+export const NOISE_SCENARIOS = [...HEALTHY, ...HEALTHY.map((s) => `hidden-${s}`)];
+/** The Go files of the noise program (eval/noise/*.go), for building it and for the cache stamp. */
+export const NOISE_SOURCES = readdirSync(join(here, 'noise'))
+  .filter((f) => f.endsWith('.go'))
+  .sort()
+  .map((f) => join(here, 'noise', f));
 /** The function the hidden leak's goroutines block in (eval/noise/main.go). */
 export const NOISE_LEAK_FUNC = 'main.leakSend';
 const TIMEOUT_MS = 120_000;
@@ -28,7 +34,7 @@ export async function generateNoise(cache: string, tcs: Toolchain[], log: (s: st
       mkdirSync(out, { recursive: true });
       const src = join(tmp, `src-${tc.name}`);
       mkdirSync(src);
-      cpSync(join(here, 'noise', 'main.go'), join(src, 'main.go'));
+      for (const f of NOISE_SOURCES) cpSync(f, join(src, basename(f)));
       cpSync(join(here, 'goservice', 'service.go'), join(src, 'service.go'));
       writeFileSync(join(src, 'go.mod'), `module leakeval/noise\n\n${tc.goLine}\n`);
       const bin = join(tmp, `noise-${tc.name}`);

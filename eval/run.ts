@@ -19,7 +19,7 @@ import { generateGoker, K, loadTable } from './goker.js';
 import type { GokerOutcome } from './goker-score.js';
 import { gokerCorpus, hangCorpus, noiseCorpus } from './corpus.js';
 import { generateHangs, type HangOutcome } from './hangs.js';
-import { generateNoise, NOISE_SCENARIOS } from './noise-gen.js';
+import { generateNoise, NOISE_SCENARIOS, NOISE_SOURCES } from './noise-gen.js';
 import type { NoiseOutcome } from './noise-score.js';
 import { renderEvidence, renderTable, renderTargets, type Row } from './summary.js';
 import { exportSubset } from './subset.js';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     }
   }
   if (only.includes('noise')) {
-    await ensure('noise', [join(here, 'noise', 'main.go'), join(here, 'goservice', 'service.go')], `${versions} scenarios=${NOISE_SCENARIOS.join(',')}`, () => generateNoise(cache, tcs, log));
+    await ensure('noise', [...NOISE_SOURCES, join(here, 'goservice', 'service.go')], `${versions} scenarios=${NOISE_SCENARIOS.join(',')}`, () => generateNoise(cache, tcs, log));
     const n = noiseCorpus(cache);
     report.noise = n.outcomes;
     rows.push(...n.rows);

@@ -10,6 +10,16 @@
 //	busypool   16 workers kept busy by a steady stream of jobs (running, runnable, sleeping, waiting)
 //	quiet      nothing but the service's own loops, idle
 //	bigpool    2000 workers idle on one reachable job channel, started at boot by one goroutine
+//	fanout       a streaming hub over hijacked connections: reader, writer and heartbeat per client,
+//	             started by a handler that returned; slow clients leave writers in Write holding their
+//	             own lock and heartbeats waiting for it (healthy.go)
+//	backpressure fire-and-forget publishers blocked on a bounded queue while the consumer is slow,
+//	             draining when it speeds up
+//	longpoll     long-poll handlers on a broadcast channel, and sync.Cond waiters that outlive their
+//	             request until the next event
+//	fanin        a handler fanning out to 6 shards and waiting on a WaitGroup (errgroup-style)
+//	sessions     per-session goroutines waiting for their context's deadline, started by gone requests
+//	resize       a worker pool an autoscaler grows and shrinks in bursts while the captures run
 //	hidden-*   the same, plus request handlers that leak 10 goroutines per interval
 package main
 
@@ -101,7 +111,12 @@ func main() {
 	out := flag.String("out", ".", "directory for the dumps")
 	n := flag.Int("moments", 3, "captures")
 	interval := flag.Duration("interval", time.Second, "time between captures")
+	clients := flag.String("clients", "", "run as the clients of this service (spawnClients)")
+	target := flag.String("target", "", "the service's base URL, with -clients")
 	flag.Parse()
+	if *clients != "" {
+		runClients(*clients, *target)
+	}
 	base := strings.TrimPrefix(*scenario, "hidden-")
 	hidden := base != *scenario
 	if err := bgStart(); err != nil {
@@ -125,8 +140,10 @@ func main() {
 		}()
 		<-started
 	default:
-		fmt.Fprintln(os.Stderr, "unknown scenario", *scenario)
-		os.Exit(2)
+		if !startHealthy(base) {
+			fmt.Fprintln(os.Stderr, "unknown scenario", *scenario)
+			os.Exit(2)
+		}
 	}
 	time.Sleep(100 * time.Millisecond)
 	var moments []evalMoment
