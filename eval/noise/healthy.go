@@ -396,7 +396,7 @@ func startLongpoll() {
 	url := serve(mux)
 	go publishEvents()
 	spawnClients("longpoll", url)
-	time.Sleep(4 * time.Second)
+	time.Sleep(6 * time.Second)
 }
 
 // ---- fanin: a handler fans out to backends and waits for all (errgroup-style) ----
