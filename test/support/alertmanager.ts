@@ -109,12 +109,7 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Test
       ],
     );
     proc = last = d;
-    try {
-      await d.until(`ready on ${url}`, async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok);
-    } catch (err) {
-      await d.kill();
-      throw err;
-    }
+    await d.started(`ready on ${url}`, async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok);
   }
 
   async function stop(): Promise<void> {

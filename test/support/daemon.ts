@@ -26,6 +26,8 @@ export interface Daemon {
    * Throws, with the log tail, when the process exits first or `timeoutMs` (default 30 s) passes.
    */
   until(what: string, ok: () => Promise<boolean>, o?: { timeoutMs?: number; everyMs?: number }): Promise<void>;
+  /** until() for its readiness after the spawn; on failure the process is killed, then the error thrown. */
+  started(what: string, ok: () => Promise<boolean>, o?: { timeoutMs?: number; everyMs?: number }): Promise<void>;
   /** SIGTERM, then SIGKILL after 10 s; resolves once it exited (at once if it already had). */
   stop(): Promise<void>;
   /** SIGKILL; resolves once it exited. */
@@ -57,18 +59,27 @@ export function spawnDaemon(name: string, bin: string, args: string[], o: Daemon
     child.kill(sig);
     await exited;
   };
+  const until: Daemon['until'] = async (what, ok, { timeoutMs = 30_000, everyMs = 100 } = {}) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (gone()) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode} before ${what}\n${tail}`);
+      if (await ok().catch(() => false)) return;
+      await sleep(everyMs);
+    }
+    throw new Error(`${name}: ${what} not reached within ${Math.round(timeoutMs / 1000)} s\n${tail}`);
+  };
   return {
     child,
     exited,
     log: () => tail,
-    async until(what, ok, { timeoutMs = 30_000, everyMs = 100 } = {}) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        if (gone()) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode} before ${what}\n${tail}`);
-        if (await ok().catch(() => false)) return;
-        await sleep(everyMs);
+    until,
+    async started(what, ok, o) {
+      try {
+        await until(what, ok, o);
+      } catch (err) {
+        await signal('SIGKILL');
+        throw err;
       }
-      throw new Error(`${name}: ${what} not reached within ${Math.round(timeoutMs / 1000)} s\n${tail}`);
     },
     async stop() {
       if (gone()) return;

@@ -75,12 +75,7 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<TestDnsmasq> {
   const waitFor = (name: string, want: (ips: string[]) => boolean) =>
     d.until(`an answer for ${name} as expected from ${server}`, async () => want(await resolver.resolve4(name)), { everyMs: 50 });
 
-  try {
-    await waitFor(readyName, (ips) => ips.includes('127.0.0.1'));
-  } catch (err) {
-    await d.kill();
-    throw err;
-  }
+  await d.started(`an answer for ${readyName} from ${server}`, async () => (await resolver.resolve4(readyName)).includes('127.0.0.1'), { everyMs: 50 });
   return {
     server,
     port,

@@ -59,13 +59,8 @@ scrape_configs:
     const have = body.data.activeTargets.filter((t) => t.labels.job === opts.job).map((t) => t.labels.instance).sort();
     return have.join(',') === targets.map((t) => t.address).sort().join(',');
   };
-  try {
-    await poll('ready', async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok);
-    await poll('initial targets', shows(opts.targets));
-  } catch (err) {
-    await d.kill();
-    throw err;
-  }
+  await d.started(`ready on ${url}`, async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok, { timeoutMs: 60_000 });
+  await d.started(`the initial targets on ${url}`, shows(opts.targets), { timeoutMs: 60_000 });
   return {
     url,
     job: opts.job,

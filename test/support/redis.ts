@@ -57,12 +57,7 @@ export async function startRedis(): Promise<TestRedis> {
       { log: false },
     );
     proc = d;
-    try {
-      await d.until(`PONG on port ${port}`, () => pingRedis(url), { timeoutMs: 10_000, everyMs: 50 });
-    } catch (err) {
-      await d.kill();
-      throw err;
-    }
+    await d.started(`PONG on port ${port}`, () => pingRedis(url), { timeoutMs: 10_000, everyMs: 50 });
   }
 
   async function stop(): Promise<void> {
