@@ -1,14 +1,18 @@
 // SnapshotStore, PendingRequests and CaptureGate against a real redis-server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { AnalysisPool } from '../../src/analysis/pool.js';
 import type { Snapshot } from '../../src/engine/index.js';
 import { CaptureGate } from '../../src/store/capture-gate.js';
 import { PendingRequests } from '../../src/store/pending.js';
-import { storedFormOf } from '../../src/store/snapshot-data.js';
+import { decodeProfile } from '../../src/capture/limits.js';
+import { decodeSnapshotData, encodeSnapshotData, storedFormOf } from '../../src/store/snapshot-data.js';
 import { SnapshotStore } from '../../src/store/snapshots.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
@@ -169,5 +173,22 @@ describe('store', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('the stored form gives back every fixture dump as decoded (analysis reads it instead of the object)', () => {
+    const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+    let checked = 0;
+    for (const f of walk(fileURLToPath(new URL('../fixtures/dumps', import.meta.url)))) {
+      let snapshot;
+      try {
+        snapshot = decodeProfile(readFileSync(f), { capturedAt: 1, maxBytes: 1 << 26 });
+      } catch {
+        continue; // not a goroutine dump (a manifest, a deliberately broken paste)
+      }
+      // structuredClone: what the pool would have sent to the worker before.
+      assert.ok(isDeepStrictEqual(decodeSnapshotData(encodeSnapshotData(snapshot)), structuredClone(snapshot)), f);
+      checked++;
+    }
+    assert.ok(checked > 500, `${checked} dumps checked`);
   });
 });
