@@ -176,12 +176,20 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // A sleeper wakes by itself; started by the function a chain runs, it is the chain's tail, and the
   // chain unwinds once it wakes (unless it sleeps in a loop, which no dump shows).
   const sleepingTail = g.kind === 'sleep' && !chain && g.createdBy !== null && (ctx.chainEntries?.has(g.createdBy.func) ?? false);
-  const perRequest = reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && creators >= MIN_ORPHAN_CREATORS && !sleepingTail;
+  const orphaned = reading.pattern !== 'unclosed-http-body' && g.orphans * 2 >= g.count && creators >= MIN_ORPHAN_CREATORS && !sleepingTail;
+  // A connection's reader or writer waits on the network: it wakes when its peer sends, reads or
+  // hangs up (or a deadline passes), and it outlives the handler that accepted or upgraded the
+  // connection by design (websocket hubs, hijacked streams, gRPC transports).
+  const perConnection = orphaned && g.kind === 'net-io';
+  const perRequest = orphaned && !perConnection;
   const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
   // creator is gone (Go ≥ 1.21 says so) or they are per-request.
   const creatorGone = creators > 0 && (g.liveCreators ?? 0) === 0;
-  const series = ctx.n >= 2 ? seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, ctx) : [];
+  // One live goroutine started them all and is still in the function that started them: a manager
+  // or autoscaler loop that owns its pool and may grow it in bursts.
+  const managed = creators === 1 && (g.liveCreators ?? 0) === 1 && (g.creatorsInCall ?? 0) === 1;
+  const series = ctx.n >= 2 ? seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, ctx) : [];
   // A pile that kept every goroutine and added more is not at rest, whoever started it: identity
   // outweighs the pool shape (a consumer that spawns a goroutine per event that never returns has one
   // live creator too). Pool rows are for piles that hold still.
@@ -199,6 +207,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     const crowd = `${g.count.toLocaleString('en-US')} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;
     items.push(poolWait ? item('crowd-idle', `${crowd}, but in a wait big idle pools rest in too`) : item('crowd', crowd));
   }
+  if (perConnection) {
+    items.push(item('per-connection', `${g.orphans} of ${g.count} outlived the handler that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone), waiting on the network: one per connection`));
+  }
   if (perRequest) {
     items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
   }
@@ -210,7 +221,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // it), so this is not one; nobody is releasing any of these.
   const ownLocks = (g.kind === 'mutex' || g.kind === 'rwmutex') && g.count >= 3 && g.waitObjects?.goroutines === g.count && g.waitObjects.distinct === g.count;
   const liveOnly = creators > 0 && (g.liveCreators ?? 0) === creators && (g.selfCreators ?? 0) === 0;
-  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched;
+  // Connections' ids spread by design (see below), so for them spread ids say nothing.
+  const connections = g.kind === 'net-io' || requestScoped;
+  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections;
   if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
     const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;
     const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
@@ -240,7 +253,12 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   }
   if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
   if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));
-  if (shape && !poolShaped && !isBunched && g.count >= 3 && shape.spread >= SPREAD_MIN) {
+  // Connections live as long as their peers keep them open: spread ids are what a server's
+  // long-lived connections look like (readers and writers waiting on the network, HTTP/gRPC
+  // handlers of keep-alive connections), not a pile-up. A pool its live manager grows in bursts
+  // spreads too, by design.
+  const managedPool = poolWait && managed;
+  if (shape && !poolShaped && !managedPool && !connections && !isBunched && g.count >= 3 && shape.spread >= SPREAD_MIN) {
     const where = `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId})`;
     // A pool a live goroutine grows over time spreads too; a lock, send or WaitGroup crowd does not:
     // its healthy form (a convoy, backpressure) is made of recent arrivals.
@@ -252,7 +270,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const wait = g.waitMinutes?.max ?? 0;
   // A pool that is growing still has idle workers that wait forever: their wait is not evidence
   // (their staying is, and kept-and-added already counts it).
-  if (wait >= LONG_WAIT_MIN && !liveStarter && !togetherShape) items.push(item('long-wait', `waiting up to ${wait} min`));
+  // Nor is an idle connection's (keep-alive: it waits for the peer's next request), nor a managed pool's.
+  if (wait >= LONG_WAIT_MIN && !liveStarter && !togetherShape && !managedPool && !connections) items.push(item('long-wait', `waiting up to ${wait} min`));
   if (NEVER_WAKES.has(g.kind) && g.count >= 2) items.push(item('never-wakes', `${g.state}: nothing can ever wake these goroutines`));
   else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
@@ -262,7 +281,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
 }
 
 /** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */
-function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, ctx: SeriesContext): EvidenceItem[] {
+function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, managedPool: boolean, ctx: SeriesContext): EvidenceItem[] {
   const c = s.counts;
   const drained = s.peak - s.after >= Math.max(ctx.minDelta, DRAIN_SHARE * s.peak);
   if (drained) return [item('drained', `fell from ${s.peak} to ${s.after}: the pile is draining`)];
@@ -288,7 +307,8 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, ctx: 
       const everyStep = steps.length >= 2 && steps.every(adds);
       // A pool already standing at the earlier snapshot (started together) that grew by one more batch
       // is resizing; a pile that started from a goroutine or two and keeps adding is not.
-      const poolBefore = bunched(s.previousIds ?? []);
+      // So is a pool whose live manager (still in the loop that starts them) grows it in bursts.
+      const poolBefore = managedPool || bunched(s.previousIds ?? []);
       if (!notBatch && !everyStep && poolBefore && bunched(newIds)) {
         return [item('kept-and-added-batch', `${kept}, started together (ids ${newIds[0]}–${newIds[newIds.length - 1]})`)];
       }

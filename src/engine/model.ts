@@ -224,6 +224,7 @@ export type SignalId =
   | 'turned-over'
   | 'drained'
   | 'per-request'
+  | 'per-connection'
   | 'outlived-call'
   | 'creator-returned'
   | 'one-live-creator'

@@ -61,6 +61,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: '2+ distinct creators and most of them gone: goroutines that outlived the requests that started them',
     needs: 'debug=2, Go ≥ 1.21',
   },
+  'per-connection': {
+    points: 0,
+    meaning:
+      "2+ distinct creators, most of them gone, waiting on the network: each connection's reader or writer outlives the handler that accepted or upgraded it by design (websocket hubs, streams, gRPC transports) and wakes when its peer sends or hangs up; growth across snapshots still counts",
+    needs: 'debug=2, Go ≥ 1.21',
+  },
   'outlived-call': {
     points: 1,
     meaning:
@@ -86,7 +92,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'kept-and-added-batch': {
     points: 1,
-    meaning: 'kept all and grew by one batch started together, where the pile already was one: a pool resizing looks like this, and so does a leak that adds a batch at a time (it keeps adding: grew-every-step)',
+    meaning: 'kept all and grew by one batch started together, where the pile already was one (or its live manager, still in the loop that starts them, grows it in bursts): a pool resizing looks like this, and so does a leak that adds a batch at a time (it keeps adding: grew-every-step)',
     needs: 'debug=2, 2+ snapshots',
   },
   grew: {
@@ -96,17 +102,20 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'accumulated-wait': {
     points: 2,
-    meaning: "ids spread over a quarter or more of the id history with gaps, on a wait whose healthy crowds are recent arrivals (a convoy, a burst): piled up over time",
+    meaning:
+      "ids spread over a quarter or more of the id history with gaps, on a wait whose healthy crowds are recent arrivals (a convoy, a burst): piled up over time. Not for connections (goroutines waiting on the network, handlers of keep-alive HTTP/gRPC connections), whose ids spread by design",
     needs: 'debug=2',
   },
   accumulated: {
     points: 1,
-    meaning: "ids spread over a quarter or more of the process's id history, with gaps, in a pile one live goroutine may have grown as a pool: piled up over time",
+    meaning:
+      "ids spread over a quarter or more of the process's id history, with gaps, in a pile one live goroutine may have grown as a pool, or asleep: piled up over time (not for a pool whose live manager, still in the loop that starts them, grows it in bursts)",
     needs: 'debug=2',
   },
   'long-wait': {
     points: 1,
-    meaning: 'waiting 10+ minutes, in a pile not shaped like a pool (an idle pool waits forever by design)',
+    meaning:
+      'waiting 10+ minutes, in a pile not shaped like a pool (an idle pool, an idle keep-alive connection and a pool its live manager grows in bursts wait forever by design)',
     needs: 'debug=2',
   },
   intrinsic: {
@@ -153,7 +162,8 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'one-live-creator': {
     points: -2,
-    meaning: 'all started together by one goroutine that is still running: a pool; not for a pile that kept all and added more (a consumer starting a goroutine per event has one live creator too)',
+    meaning:
+      'all started together by one goroutine that is still running, or by one still in the function that started them (a manager or autoscaler loop growing its pool in bursts): a pool; not for a pile that kept all and added more one by one (a consumer starting a goroutine per event has one live creator too)',
     needs: 'debug=2, Go ≥ 1.21',
   },
   'turned-over': {
