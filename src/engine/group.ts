@@ -80,6 +80,9 @@ export class SnapshotBuilder {
   /** Frame identity → small id, so a group key is a short list of numbers. */
   private readonly frameIds = new Map<Frame, number>();
   private readonly frameIdsByText = new Map<string, number>();
+  /** Frames by file (interned: its hash is computed once) and line, for frameId without a text key. */
+  private readonly framesByFile = new Map<string, Map<number | string, Frame[]>>();
+  private frameCount = 0;
   private readonly byStack = new Map<readonly Frame[], StackMemo>();
   private readonly ids = new NumberList();
   /** Pairs (creator id, group index) to check once every id is known. */
@@ -168,18 +171,38 @@ export class SnapshotBuilder {
     return acc;
   }
 
+  /** One id per frame text (`func file:line`), so equal frames made apart (another reader, a
+   *  line printed with leading zeros) group together. A dump of many distinct frames would build a
+   *  text per frame; without a blank in func or file the text is equal exactly when func, file and
+   *  line are, so those are compared instead. */
   private frameId(f: Frame): number {
     let id = this.frameIds.get(f);
     if (id === undefined) {
-      const text = frameText(f);
-      id = this.frameIdsByText.get(text);
-      if (id === undefined) {
-        id = this.frameIdsByText.size;
-        this.frameIdsByText.set(text, id);
-      }
+      id = f.func.includes(' ') || f.file.includes(' ') ? this.idByText(f) : this.idByParts(f);
       this.frameIds.set(f, id);
     }
     return id;
+  }
+
+  private idByText(f: Frame): number {
+    const text = frameText(f);
+    let id = this.frameIdsByText.get(text);
+    if (id === undefined) {
+      id = this.frameCount++;
+      this.frameIdsByText.set(text, id);
+    }
+    return id;
+  }
+
+  private idByParts(f: Frame): number {
+    let byLine = this.framesByFile.get(f.file);
+    if (byLine === undefined) this.framesByFile.set(f.file, (byLine = new Map()));
+    const line = f.lineText ?? f.line; // lineText only past 15 digits: never the text of a number
+    let same = byLine.get(line);
+    if (same === undefined) byLine.set(line, (same = []));
+    for (const g of same) if (g.func === f.func) return this.frameIds.get(g)!;
+    same.push(f);
+    return this.frameCount++;
   }
 
   /** Number of goroutines added so far. */

@@ -91,3 +91,17 @@ test('closure suffixes fold; runtime park frames and goexit leave the signature'
   const allRuntime = [f('runtime.gopark', 1), f('runtime.bgsweep', 2)];
   assert.deepEqual(significantFrames(allRuntime), allRuntime);
 });
+
+test('frames equal as text group together whoever made them; a blank in func or file keeps text equality', () => {
+  const b = new SnapshotBuilder();
+  b.add(g({ id: 1, frames: [f('main.worker', 10), f('main.main', 3)] }));
+  b.add(g({ id: 2, frames: [f('main.worker', 10), f('main.main', 3)] })); // other objects, same frames
+  b.add(g({ id: 3, frames: [f('main.worker', 10), f('main.main', 4)] }));
+  b.add(g({ id: 4, frames: [{ func: 'main.worker', file: '/src/a.go', line: 0, lineText: '123456789012345678901' }] }));
+  b.add(g({ id: 5, frames: [{ func: 'main.worker', file: '/src/a.go', line: 0, lineText: '123456789012345678901' }] }));
+  // `a b c:1` either way: the text is what a frame is keyed on, as before frames were compared by parts.
+  b.add(g({ id: 6, frames: [{ func: 'type:.eq.struct { a', file: 'int }', line: 1 }] }));
+  b.add(g({ id: 7, frames: [{ func: 'type:.eq.struct {', file: 'a int }', line: 1 }] }));
+  const s = b.finish({ format: 'debug2' });
+  assert.deepEqual(s.groups.map((x) => x.ids!.join()).sort(), ['1,2', '3', '4,5', '6,7']);
+});
