@@ -160,6 +160,33 @@ function onSomeStack(func: string, snap: Snapshot): boolean {
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 
+/** Waits that end by themselves: the network or a file answers or fails (deadlines), a sleep ends, a
+ *  running goroutine moves on. */
+const MOVING = new Set<BlockKind>(['net-io', 'file-io', 'syscall', 'sleep', 'running', 'runnable']);
+/** Frames of the lock implementation and the runtime below the code that took a lock. */
+const LOCK_IMPL = /^(runtime\.|sync\.|internal\/sync\.|sync\/)/;
+
+/** The function that called Lock (innermost frame outside the runtime and package sync); null when none. */
+function callerOfLock(g: StackGroup): string | null {
+  return g.frames.find((f) => !LOCK_IMPL.test(f.func))?.func ?? null;
+}
+
+/** For a debug=2 pile parked on a Mutex/RWMutex: how many goroutines elsewhere in the snapshot run the
+ *  same locking code (the function that called Lock is on their stacks) and sit in a wait that ends by
+ *  itself, when there are at least as many of them as locks waited on — each lock's holder is likely
+ *  one of them, moving (a websocket hub's writer blocked in Write to a slow client while its heartbeat
+ *  waits for the client's lock); else 0. A lock-order deadlock's holders wait on another lock, a lost
+ *  unlock has no holder at all: neither counts. */
+function lockHolders(g: StackGroup, snap: Snapshot): number {
+  if ((g.kind !== 'mutex' && g.kind !== 'rwmutex') || snap.format !== 'debug2') return 0;
+  const caller = callerOfLock(g);
+  if (caller === null) return 0;
+  let n = 0;
+  for (const h of snap.groups) if (h !== g && MOVING.has(h.kind) && h.frames.some((f) => f.func === caller)) n += h.count;
+  const locks = g.waitObjects?.distinct ?? 1;
+  return n >= locks ? n : 0;
+}
+
 /** Every row of the evidence table this series shows, strongest first. Pure. */
 export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext): Evidence {
   const g = s.group;
@@ -219,7 +246,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // a batch stuck on a send, a WaitGroup or a Cond, is what a finished request leaves behind.
   // Each on a lock of its own: a convoy's waiters share one lock (its holder is working and releases
   // it), so this is not one; nobody is releasing any of these.
-  const ownLocks = (g.kind === 'mutex' || g.kind === 'rwmutex') && g.count >= 3 && g.waitObjects?.goroutines === g.count && g.waitObjects.distinct === g.count;
+  const holders = lockHolders(g, ctx.series[s.lastSeen]!);
+  const ownLocks = holders === 0 && (g.kind === 'mutex' || g.kind === 'rwmutex') && g.count >= 3 && g.waitObjects?.goroutines === g.count && g.waitObjects.distinct === g.count;
   const liveOnly = creators > 0 && (g.liveCreators ?? 0) === creators && (g.selfCreators ?? 0) === 0;
   // Connections' ids spread by design (see below), so for them spread ids say nothing.
   const connections = g.kind === 'net-io' || requestScoped;
@@ -240,6 +268,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   ) {
     const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('creator-returned', `no goroutine is inside ${g.createdBy.func}, which started them: every call of it has returned, ${how}`));
+  }
+  if (holders > 0) {
+    items.push(item('holder-busy', `${holders} goroutines inside ${callerOfLock(g)}, the code that takes these locks, are waiting on I/O, asleep or running: a slow peer or slow I/O holds the locks, which change hands when it returns`));
   }
   if (ownLocks) items.push(item('own-locks', `each of the ${g.count} waits on a lock of its own (${g.count} lock addresses): not a convoy, whose waiters share one lock`));
   if (chain) {

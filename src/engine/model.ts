@@ -225,6 +225,7 @@ export type SignalId =
   | 'drained'
   | 'per-request'
   | 'per-connection'
+  | 'holder-busy'
   | 'outlived-call'
   | 'creator-returned'
   | 'one-live-creator'

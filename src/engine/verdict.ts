@@ -1,5 +1,6 @@
 // Evidence → confidence, through one table. Each signal a series shows adds its points (negative
-// points only for signals that show goroutines leaving the pile, or a pile shaped like a pool); the sum
+// points only for signals that show goroutines leaving the pile, a pile shaped like a pool, or
+// something that can still wake it: a chain's tail, a reachable channel, a lock holder that moves); the sum
 // picks the confidence. The same table is printed in README "How it decides" (`evidenceTableMarkdown`),
 // so what the code weighs and what the user reads cannot drift apart.
 //
@@ -165,6 +166,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning:
       'all started together by one goroutine that is still running, or by one still in the function that started them (a manager or autoscaler loop growing its pool in bursts): a pool; not for a pile that kept all and added more one by one (a consumer starting a goroutine per event has one live creator too)',
     needs: 'debug=2, Go ≥ 1.21',
+  },
+  'holder-busy': {
+    points: -3,
+    meaning:
+      "parked on locks whose holders are in sight and moving: at least as many goroutines running the same locking code (the function that called Lock is on their stacks) wait on the network or a file, sleep or run — a slow peer holds the lock (a stream's writer blocked on a slow client while its heartbeat waits), and it changes hands when that returns; own-locks does not apply",
+    needs: 'debug=2',
   },
   'turned-over': {
     points: -4,
