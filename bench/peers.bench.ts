@@ -32,8 +32,8 @@ interface Measure {
   cpuMs: number;
   /** In-process parse as the tool reports it (ms). */
   parseMs: number;
-  /** leakbot only: the same parse again in that process, once V8 has optimised the reader: the gap
-   *  to parseMs is JIT warm-up, which a Go parser does not pay. */
+  /** leakbot only: the same parse again in that process: the gap to parseMs is (part of) V8's JIT
+   *  warm-up, which a Go parser does not pay. */
   warmMs?: number;
   goroutines: number;
 }
@@ -171,7 +171,7 @@ export async function run(): Promise<void> {
       console.log(`  leakbot parse / gostackparse parse: ${ratio(l.parse, g.parse)}`);
     }
     const warm = median(runs.get('leakbot')!.map((x) => x.warmMs!));
-    console.log(`  leakbot parse again in the same process (V8 warmed up): ${ms(warm)} (${(mb / (warm / 1000)).toFixed(0)} MB/s); the rest of its first parse is JIT warm-up`);
+    console.log(`  leakbot parse, second run in the same process: ${ms(warm)} (${(mb / (warm / 1000)).toFixed(0)} MB/s): what its first parse spent on V8 warm-up, at least (tiering and re-optimising go on into the second run)`);
     if (p) {
       console.log(`  leakbot end to end / panicparse end to end: ${ratio(l.e2e, p.e2e)} (cpu ${ratio(l.cpu, p.cpu)})`);
       console.log(`  leakbot parse / panicparse parse: ${ratio(l.parse, p.parse)}`);
