@@ -1,0 +1,72 @@
+// Healthy shapes of production services (eval/noise/healthy.go, captured by `npm run eval` and kept in
+// eval/subset) read the way their evidence says, and the rows that spare them do not spare Go's own
+// leak scenarios.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { analyze, compare, parseDump, type Finding, type Snapshot } from '../../src/engine/index.js';
+import { ageDump, steadyIds } from '../../eval/age.js';
+
+const subset = join(import.meta.dirname, '..', '..', 'eval', 'subset');
+const text = (corpus: string, tc: string, name: string, moment: string) =>
+  gunzipSync(readFileSync(join(subset, corpus, tc, `${name}.${moment}.debug2.txt.gz`))).toString('utf8');
+/** The three captures of a noise service, aged `minutes` the way the eval ages them (eval/age.ts). */
+function series(tc: string, name: string, minutes = 0): Snapshot[] {
+  const raw = ['t0', 't1', 't2'].map((m) => text('noise', tc, name, m));
+  const ids = steadyIds(raw);
+  return raw.map((t, i) => parseDump(ageDump(t, ids, minutes), { capturedAt: 1_000 * (i + 1) }));
+}
+const signals = (f: Finding) => (f.evidence ?? []).map((e) => e.signal);
+const strong = (f: Finding) => f.confidence === 'high' || f.confidence === 'medium';
+const entry = (f: Finding) => f.frames[f.frames.length - 1]?.func ?? '';
+const onStack = (f: Finding, func: string) => f.frames.some((fr) => fr.func === func);
+
+test("a streaming hub's connection goroutines are per-connection, not per-request, and no pile-up", () => {
+  for (const snap of series('go1.26', 'fanout')) {
+    const net = analyze(snap, { maxFindings: 1000 }).findings.filter((f) => f.kind === 'net-io' && entry(f).includes('streamClient'));
+    assert.ok(net.length >= 2, 'reader and writer piles');
+    for (const f of net) {
+      assert.ok(signals(f).includes('per-connection'), `${entry(f)}: ${signals(f)}`);
+      for (const s of ['per-request', 'accumulated', 'accumulated-wait', 'outlived-call']) assert.ok(!signals(f).includes(s as never), `${entry(f)} takes ${s}`);
+      assert.ok(!strong(f), `${entry(f)} is ${f.confidence}`);
+    }
+  }
+});
+
+test('goroutines waiting for locks whose holders sit in Write to slow clients take holder-busy, not own-locks, in one snapshot and across three', () => {
+  const snaps = series('go1.26', 'fanout', 1440);
+  for (const a of [...snaps.map((s) => analyze(s, { maxFindings: 1000 })), compare(snaps, { maxFindings: 1000 })]) {
+    const locks = a.findings.filter((f) => f.kind === 'mutex' && onStack(f, 'main.(*streamClient).write'));
+    assert.ok(locks.length >= 1, 'the heartbeat or writer waiting for its client lock');
+    for (const f of locks) {
+      assert.ok(signals(f).includes('holder-busy') && !signals(f).includes('own-locks'), `${signals(f)}`);
+      assert.ok(!strong(f), `${entry(f)} is ${f.confidence}`);
+    }
+  }
+});
+
+test("Go's lock leaks keep own-locks: their holders wait on another lock or are gone", () => {
+  const a = analyze(parseDump(text('goker', 'go1.26', 'Etcd10492', 't2')), { maxFindings: 1000 });
+  const own = a.findings.filter((f) => signals(f).includes('own-locks'));
+  assert.ok(own.length >= 1, 'Etcd10492 keeps own-locks');
+  assert.ok(own.every((f) => !signals(f).includes('holder-busy')));
+  assert.ok(own.some(strong));
+});
+
+test('a pool an autoscaler grows and shrinks in bursts does not become a leak with age', () => {
+  const snaps = series('go1.26', 'resize', 1440);
+  for (const s of snaps) {
+    const workers = s.groups.filter((g) => g.frames[g.frames.length - 1]?.func === 'main.(*resizePool).worker');
+    assert.ok(workers.reduce((n, g) => n + g.count, 0) >= 16, 'the pool is in every capture');
+    assert.ok(workers.some((g) => (g.waitMinutes?.max ?? 0) >= 1440), 'and has idled a day');
+  }
+  for (const a of [...snaps.map((s) => analyze(s, { maxFindings: 1000 })), compare(snaps, { maxFindings: 1000 })]) {
+    // Listed as low or not at all.
+    for (const f of a.findings.filter((f) => entry(f) === 'main.(*resizePool).worker')) {
+      for (const s of ['long-wait', 'accumulated', 'accumulated-wait']) assert.ok(!signals(f).includes(s as never), `worker pool takes ${s}: ${signals(f)}`);
+      assert.ok(!strong(f), `worker pool is ${f.confidence}: ${signals(f)}`);
+    }
+  }
+});
