@@ -221,8 +221,7 @@ function mergeBySite(found: Finding[]): Finding[] {
     for (const f of list) for (const [k, vs] of Object.entries(f.labels)) labels[k] = [...new Set([...(labels[k] ?? []), ...vs])];
     const series = best.series.map((_, i) => sum((f) => f.series[i] ?? 0));
     const paths = callPaths(list);
-    const via = paths.map((p) => (p.distinct ? `${shortName(p.distinct.func)} (${p.count})` : `${p.count}`)).join(', ');
-    const together = `${list.length} call paths block at this line: ${series.join(' → ')} together; via ${via}`;
+    const together = `${list.length} call paths block at this line: ${series.join(' → ')} together; ${viaLine(paths)}`;
     out.push({
       ...best,
       before: sum((f) => f.before),
@@ -234,7 +233,7 @@ function mergeBySite(found: Finding[]): Finding[] {
       leaked: sum((f) => f.leaked),
       waitMinutes: waits.length ? { min: Math.min(...waits.map((w) => w.min)), max: Math.max(...waits.map((w) => w.max)) } : null,
       labels,
-      signals: [together, ...best.signals.map((x) => (/^(grew|steady|kept)/.test(x) ? `strongest path ${x}` : x))],
+      signals: [together, ...best.signals.map((x) => (/^(grew|steady|kept|\d[\d,]* goroutines on one)/.test(x) ? `strongest path: ${x}` : x))],
       paths,
     });
   }
@@ -242,6 +241,16 @@ function mergeBySite(found: Finding[]): Finding[] {
 }
 
 const shortName = (func: string) => func.slice(func.lastIndexOf('/') + 1);
+
+/** "via api.quote (60), api.order (45)": the biggest paths named by the frame that tells each apart
+ *  (at most 5; a path no frame of its own tells apart is counted, not named). */
+function viaLine(paths: CallPath[]): string {
+  const named = paths.filter((p) => p.distinct && p.distinct !== p.site).sort((a, b) => b.count - a.count);
+  const shown = named.slice(0, 5).map((p) => `${shortName(p.distinct!.func)} (${p.count})`);
+  const rest = paths.length - shown.length;
+  if (shown.length === 0) return `no single frame tells the ${paths.length} paths apart`;
+  return `via ${shown.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+}
 
 /** Each path with the outermost frame of the service's own code that the other paths lack. */
 function callPaths(list: Finding[]): CallPath[] {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, compare, parseDump, type Analysis } from '../../src/engine/index.js';
+import { pathsLine } from '../../src/engine/render/format.js';
 import {
   acceptLoop,
   chanRecvLeak,
@@ -180,4 +181,27 @@ test('one leaking line reached through several call paths is one finding with th
   // Every path keeps the frame that tells it apart: the function to fix is often there.
   assert.deepEqual(f.paths?.map((p) => p.distinct?.func).sort(), ['example.com/svc/api.order', 'example.com/svc/api.quote']);
   assert.deepEqual(f.paths?.map((p) => p.count).sort((x, y) => x - y), [45, 60]);
+});
+
+test('a pile over many call paths names the biggest five and counts the rest; paths no frame tells apart are counted, not named', () => {
+  const paths = Array.from({ length: 12 }, (_, i): Omit<G, 'id'> => ({ ...chanSendLeak, frames: [...chanSendLeak.frames, `example.com/svc/api.h${i} /src/svc/api/h${i}.go:${10 + i}`] }));
+  const piles = keptPiles(paths.map((shape, i) => ({ counts: [2, 10 + i], shape, creator: gone })));
+  const f = compare(piles.map((p) => snap(p.flat())), { maxFindings: 1 }).findings[0]!;
+  assert.equal(f.paths?.length, 12, 'every path is kept in the JSON');
+  const line = pathsLine(f)!;
+  assert.equal(line.split('; ').length, 6, line);
+  assert.match(line, /^api\.h11 at svc\/api\/h11\.go:21 \(21\); api\.h10 at svc\/api\/h10\.go:20 \(20\);/);
+  assert.match(line, /… 7 more paths \(91\)$/);
+  assert.match(f.signals[0]!, /via api\.h11 \(21\), api\.h10 \(20\), api\.h9 \(19\), api\.h8 \(18\), api\.h7 \(17\) and 7 more$/);
+
+  // The same two helpers in either order: every frame is on both paths, so neither can be named.
+  const a = 'example.com/svc/api.decode /src/svc/api/codec.go:5';
+  const b = 'example.com/svc/api.encode /src/svc/api/codec.go:9';
+  const swapped = keptPiles([
+    { counts: [3, 30], shape: { ...chanSendLeak, frames: [...chanSendLeak.frames, a, b] }, creator: gone },
+    { counts: [3, 30], shape: { ...chanSendLeak, frames: [...chanSendLeak.frames, b, a] }, creator: gone },
+  ]);
+  const g = compare(swapped.map((p) => snap(p.flat()))).findings[0]!;
+  assert.equal(pathsLine(g), '2 paths (60) (no single frame tells them apart: they combine the same functions differently)');
+  assert.match(g.signals[0]!, /no single frame tells the 2 paths apart$/);
 });

@@ -106,12 +106,33 @@ export function crashLine(c: Crash): string {
   return `Go stopped it: ${said}${extra.length ? ` (${extra.join('; ')})` : ''}`;
 }
 
-/** "via api.quote (60), api.order (45)" for a finding merged from several call paths; null otherwise. */
+/** Call paths named one by one in a finding; the rest are counted (a pile over hundreds of stacks
+ *  must not turn the line into a wall). */
+export const MAX_PATHS_SHOWN = 5;
+
+/**
+ * "api.quote at quote.go:12 (60); api.order at order.go:40 (45)" for a finding merged from several
+ * call paths, biggest first, at most MAX_PATHS_SHOWN named, then "… 195 more paths (9,750)". A path
+ * told apart by no frame of its own (it differs only in how its frames combine) is not named: its
+ * "distinct" frame is the blocking site every path shares. Null for one path.
+ */
 export function pathsLine(f: Finding): string | null {
   const paths = f.paths ?? [];
   if (paths.length < 2) return null;
-  return paths.map((p) => (p.distinct ? `${shortFunc(p.distinct.func)} at ${fileLine(p.distinct)} (${p.count})` : `${p.count}`)).join('; ');
+  const sorted = [...paths].sort((a, b) => b.count - a.count);
+  const named = sorted.filter((p) => p.distinct && !(p.site && sameFrame(p.distinct, p.site)));
+  const shown = named.slice(0, MAX_PATHS_SHOWN);
+  const rest = paths.length - shown.length;
+  const restCount = paths.reduce((n, p) => n + p.count, 0) - shown.reduce((n, p) => n + p.count, 0);
+  const parts = shown.map((p) => `${shortFunc(p.distinct!.func)} at ${fileLine(p.distinct!)} (${p.count})`);
+  if (rest > 0) {
+    const unnamed = shown.length === 0 ? ' (no single frame tells them apart: they combine the same functions differently)' : '';
+    parts.push(`${shown.length ? '… ' : ''}${rest} ${shown.length ? 'more ' : ''}path${rest === 1 ? '' : 's'} (${restCount.toLocaleString('en-US')})${unnamed}`);
+  }
+  return parts.join('; ');
 }
+
+const sameFrame = (a: Frame, b: Frame) => a.func === b.func && a.file === b.file && a.line === b.line;
 
 /** "3 other piles were judged healthy (pools, surges, runtime) and are not listed." */
 export function suppressedLine(n: number): string {
