@@ -160,6 +160,31 @@ function onSomeStack(func: string, snap: Snapshot): boolean {
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
 
+/** Ids of the gone creators of goroutines waiting on the network in a snapshot: the handlers that
+ *  accepted or upgraded a connection and left its reader/writer behind. Memoised per snapshot. */
+const connCreators = new WeakMap<Snapshot, Set<number>>();
+function connectionCreators(snap: Snapshot): Set<number> {
+  let ids = connCreators.get(snap);
+  if (ids === undefined) {
+    ids = new Set<number>();
+    for (const g of snap.groups) {
+      if (g.kind !== 'net-io' || g.orphans === 0 || !g.creatorIds) continue;
+      for (const id of g.creatorIds) ids.add(id);
+    }
+    if (ids.size > 0) for (const g of snap.groups) for (const id of g.ids ?? []) ids.delete(id); // live: not gone
+    connCreators.set(snap, ids);
+  }
+  return ids;
+}
+
+/** Half or more of a pile's creators also started goroutines now waiting on the network: the pile is
+ *  part of those connections (a stream's heartbeat beside its reader and writer) and lives as long. */
+function boundToConnections(g: StackGroup, snap: Snapshot): boolean {
+  if (!g.creatorIds || g.creatorIds.length < 2) return false;
+  const conn = connectionCreators(snap);
+  return g.creatorIds.filter((id) => conn.has(id)).length * 2 >= g.creatorIds.length;
+}
+
 /** Waits that end by themselves: the network or a file answers or fails (deadlines), a sleep ends, a
  *  running goroutine moves on. */
 const MOVING = new Set<BlockKind>(['net-io', 'file-io', 'syscall', 'sleep', 'running', 'runnable']);
@@ -207,7 +232,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // A connection's reader or writer waits on the network: it wakes when its peer sends, reads or
   // hangs up (or a deadline passes), and it outlives the handler that accepted or upgraded the
   // connection by design (websocket hubs, hijacked streams, gRPC transports).
-  const perConnection = orphaned && g.kind === 'net-io';
+  const perConnection = orphaned && (g.kind === 'net-io' || boundToConnections(g, ctx.series[s.lastSeen]!));
   const perRequest = orphaned && !perConnection;
   const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
@@ -235,7 +260,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     items.push(poolWait ? item('crowd-idle', `${crowd}, but in a wait big idle pools rest in too`) : item('crowd', crowd));
   }
   if (perConnection) {
-    items.push(item('per-connection', `${g.orphans} of ${g.count} outlived the handler that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone), waiting on the network: one per connection`));
+    const how = g.kind === 'net-io' ? 'waiting on the network' : 'started beside goroutines of theirs waiting on the network';
+    items.push(item('per-connection', `${g.orphans} of ${g.count} outlived the handler that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone), ${how}: one per connection`));
   }
   if (perRequest) {
     items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
@@ -250,7 +276,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const ownLocks = holders === 0 && (g.kind === 'mutex' || g.kind === 'rwmutex') && g.count >= 3 && g.waitObjects?.goroutines === g.count && g.waitObjects.distinct === g.count;
   const liveOnly = creators > 0 && (g.liveCreators ?? 0) === creators && (g.selfCreators ?? 0) === 0;
   // Connections' ids spread by design (see below), so for them spread ids say nothing.
-  const connections = g.kind === 'net-io' || requestScoped;
+  const connections = g.kind === 'net-io' || requestScoped || perConnection;
   const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections;
   if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
     const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;

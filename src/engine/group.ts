@@ -317,7 +317,7 @@ function toGroup(acc: Acc): StackGroup {
     leaked: acc.leaked,
     lockedToThread: acc.lockedToThread,
     ...(acc.creatorIds
-      ? { distinctCreators: acc.creatorIds.size, liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall }
+      ? { distinctCreators: acc.creatorIds.size, creatorIds: [...acc.creatorIds].sort((a, b) => a - b), liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall }
       : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
     ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),

@@ -86,6 +86,8 @@ export interface StackGroup {
   /** Distinct creator goroutine ids (`created by … in goroutine N`) seen in the group; absent when the
    *  format has none. One creator for many goroutines is a pool; many gone creators is a per-request leak. */
   distinctCreators?: number;
+  /** Those creator ids, ascending (absent with distinctCreators). */
+  creatorIds?: number[];
   /** Of those creators, how many are still in the dump (a live creator: a pool's owner, a loop). */
   liveCreators?: number;
   /** Of those creators, how many are goroutines of this same group: a chain or tree of goroutines each

@@ -65,7 +65,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'per-connection': {
     points: 0,
     meaning:
-      "2+ distinct creators, most of them gone, waiting on the network: each connection's reader or writer outlives the handler that accepted or upgraded it by design (websocket hubs, streams, gRPC transports) and wakes when its peer sends or hangs up; growth across snapshots still counts",
+      "2+ distinct creators, most of them gone, waiting on the network or started by the same gone handlers as goroutines that are: each connection's reader, writer or heartbeat outlives the handler that accepted or upgraded it by design (websocket hubs, streams, gRPC transports) and ends with the connection; growth across snapshots still counts",
     needs: 'debug=2, Go ≥ 1.21',
   },
   'outlived-call': {

@@ -25,8 +25,12 @@ const onStack = (f: Finding, func: string) => f.frames.some((fr) => fr.func === 
 
 test("a streaming hub's connection goroutines are per-connection, not per-request, and no pile-up", () => {
   for (const snap of series('go1.26', 'fanout')) {
-    const net = analyze(snap, { maxFindings: 1000 }).findings.filter((f) => f.kind === 'net-io' && entry(f).includes('streamClient'));
+    const hub = analyze(snap, { maxFindings: 1000 }).findings.filter((f) => entry(f).includes('streamClient'));
+    const net = hub.filter((f) => f.kind === 'net-io');
     assert.ok(net.length >= 2, 'reader and writer piles');
+    assert.ok(!hub.some(strong), `${hub.filter(strong).map(entry)}`);
+    // The heartbeats between two pings were started by the same gone handlers as the readers.
+    for (const f of hub.filter((f) => f.kind === 'select')) assert.ok(signals(f).includes('per-connection'), `${signals(f)}`);
     for (const f of net) {
       assert.ok(signals(f).includes('per-connection'), `${entry(f)}: ${signals(f)}`);
       for (const s of ['per-request', 'accumulated', 'accumulated-wait', 'outlived-call']) assert.ok(!signals(f).includes(s as never), `${entry(f)} takes ${s}`);
@@ -36,7 +40,9 @@ test("a streaming hub's connection goroutines are per-connection, not per-reques
 });
 
 test('goroutines waiting for locks whose holders sit in Write to slow clients take holder-busy, not own-locks, in one snapshot and across three', () => {
-  const snaps = series('go1.26', 'fanout', 1440);
+  // Go 1.19 prints no creator ids, so per-connection cannot apply and the pile stays listed (on Go 1.26
+  // it is per-connection too, and falls below the list).
+  const snaps = series('go1.19', 'fanout', 1440);
   for (const a of [...snaps.map((s) => analyze(s, { maxFindings: 1000 })), compare(snaps, { maxFindings: 1000 })]) {
     const locks = a.findings.filter((f) => f.kind === 'mutex' && onStack(f, 'main.(*streamClient).write'));
     assert.ok(locks.length >= 1, 'the heartbeat or writer waiting for its client lock');
