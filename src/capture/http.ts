@@ -12,9 +12,10 @@ export interface FetchContext {
   headers: Record<string, string>;
   maxBytes: number;
   timeoutMs: number;
-  /** Date.now() by which the whole capture must be done. */
-  deadline: number;
-  /** Aborts on the caller's signal or when timeoutMs has passed since the capture began. */
+  /** Date.now() by which the service must have answered (our own decoding in between does not
+   *  count: src/capture/budget.ts). */
+  readonly deadline: number;
+  /** Aborts on the caller's signal or once the service has had timeoutMs. */
   signal: AbortSignal;
   /** The caller's own signal: tells "cancelled" from "timed out". */
   userSignal: AbortSignal | undefined;

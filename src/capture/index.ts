@@ -10,6 +10,7 @@ import { DumpFormatError } from '../engine/index.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Snapshot } from '../engine/model.js';
 import { CaptureError, explain } from './errors.js';
+import { ServiceTimeBudget } from './budget.js';
 import { openProfile, translate, type CappedBody, type FetchContext, type ProfileRequest } from './http.js';
 import { decodeProfile, ProfileLimitError, type DecodeOptions } from './limits.js';
 import type { Instance } from './targets/types.js';
@@ -86,19 +87,28 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
   const started = Date.now();
   const { base, headers } = pprofBase(target);
   const timeoutMs = Math.max(1, target.timeoutSeconds * 1000);
-  const signals = [AbortSignal.timeout(timeoutMs)];
-  if (opts.signal) signals.push(opts.signal);
+  if (opts.signal?.aborted) throw explain.aborted(target.name);
+  const budget = new ServiceTimeBudget(timeoutMs);
+  try {
+    return await captureWithin(target, opts, budget, started, base, headers, timeoutMs);
+  } finally {
+    budget.dispose();
+  }
+}
+
+async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget: ServiceTimeBudget, started: number, base: string, headers: Record<string, string>, timeoutMs: number): Promise<CaptureResult> {
   const ctx: FetchContext = {
     name: target.name,
     base,
     headers,
     maxBytes: target.maxBytes,
     timeoutMs,
-    deadline: started + timeoutMs,
-    signal: AbortSignal.any(signals),
+    get deadline() {
+      return budget.deadline;
+    },
+    signal: opts.signal ? AbortSignal.any([budget.signal, opts.signal]) : budget.signal,
     userSignal: opts.signal,
   };
-  if (opts.signal?.aborted) throw explain.aborted(target.name);
   const memoKey = `${target.name} ${base}`;
   const format = opts.format ?? 'auto';
 
@@ -122,7 +132,7 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
     // (fleet rounds: one request per instance instead of two).
     const known = opts.recentTotal !== undefined && opts.recentTotal * RECENT_TOTAL_FACTOR <= target.debug2MaxGoroutines;
     const countBody = known ? null : (await openProfile(ctx, { profile: 'goroutine', debug: 0 }))!;
-    const counted = countBody ? await parse(countBody, ctx, opts.capturedAt ?? started, opts.decode) : null;
+    const counted = countBody ? await parse(countBody, ctx, budget, opts.capturedAt ?? started, opts.decode) : null;
     if (!counted || counted.total <= target.debug2MaxGoroutines) {
       const until = noLeakProfile.get(memoKey);
       const tryLeak = until === undefined || until < Date.now();
@@ -141,7 +151,7 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
     }
   }
 
-  snapshot ??= await parse(body, ctx, opts.capturedAt ?? started, opts.decode, leak);
+  snapshot ??= await parse(body, ctx, budget, opts.capturedAt ?? started, opts.decode, leak);
   const raw = body.raw();
   return {
     snapshot,
@@ -154,14 +164,15 @@ export async function captureSnapshot(target: CaptureTarget, opts: CaptureOption
   };
 }
 
-async function parse(body: CappedBody, ctx: FetchContext, capturedAt: number, decode: CaptureOptions['decode'] = decodeProfile, leakProfile = false): Promise<Snapshot> {
+async function parse(body: CappedBody, ctx: FetchContext, budget: ServiceTimeBudget, capturedAt: number, decode: CaptureOptions['decode'] = decodeProfile, leakProfile = false): Promise<Snapshot> {
   try {
     const first = await body.firstLine();
     if (/^\s*</.test(first)) throw explain.noPprof(ctx.name, body.url); // an HTML page sent as text/plain
     // The body is read whole (it is kept as the raw dump anyway, within maxBytes), then decoded
     // within the decode limits — by the caller's worker thread when it passes one.
     for await (const _ of body);
-    return await decode(body.raw(), { capturedAt, maxBytes: ctx.maxBytes, ...(leakProfile ? { leakProfile } : {}) });
+    // Our decoding (and a cold start of the pool's thread) is not the service's time.
+    return await budget.paused(() => decode(body.raw(), { capturedAt, maxBytes: ctx.maxBytes, ...(leakProfile ? { leakProfile } : {}) }));
   } catch (err) {
     if (err instanceof CaptureError) throw err;
     if (err instanceof ProfileLimitError) throw explain.overLimit(ctx.name, body.url, err.message);

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeProfile } from '../../src/capture/limits.js';
 import { captureSnapshot, CaptureError, resetLeakProfileMemory, type CaptureTarget } from '../../src/capture/index.js';
 import { startGoService, type GoService } from '../support/go-service.js';
 
@@ -154,6 +156,21 @@ describe('captureSnapshot against leaksvc (Go 1.26)', { timeout: 600_000 }, () =
     const err = await captureError(captureSnapshot(target(svc, { timeoutSeconds: 1 })));
     assert.equal(err.code, 'timeout');
     assert.ok(err.retryable);
+  });
+
+  it("gives the service its timeout for itself: our own decoding in between is not charged to it", async () => {
+    // The first decode of a process also starts the analysis pool's thread, seconds on a busy
+    // machine; before, that made a healthy service "not deliver within N s". Here the count
+    // profile's decode alone outlasts the service's timeout, and the capture still succeeds.
+    let decodes = 0;
+    const slowFirstDecode = async (bytes: Uint8Array, opts: Parameters<typeof decodeProfile>[1]) => {
+      if (decodes++ === 0) await sleep(2_500);
+      return decodeProfile(bytes, opts);
+    };
+    const res = await captureSnapshot(target(svc, { timeoutSeconds: 2 }), { decode: slowFirstDecode });
+    assert.equal(decodes, 2, 'the proto count, then the debug=2 dump');
+    assert.equal(res.format, 'debug2');
+    assert.ok(res.durationMs >= 2_500);
   });
 
   it('stops a huge response at maxBytes without holding more in memory', async () => {
