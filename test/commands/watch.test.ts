@@ -63,7 +63,10 @@ describe('/leak watch in one process', () => {
     const ack = await h.command({ text: 'watch svc-order every 2s for 6s', channel: CH, user: 'U0ALICE' });
     assert.match(String(ack.json?.text), /Watching \*svc-order\* every 2 s for 6 s \(4 captures\)/);
     const id = await activeWatch(store, 'svc-order');
-    await until('first capture', async () => (await store.samples(id)).length >= 1);
+    // The leak starts after the first capture: that capture is the trend's starting point, so a
+    // failed one would leave only leaked captures and an honest "flat" — say that instead.
+    const first = await until('first capture', async () => (await store.samples(id))[0]);
+    assert.equal(first.error, undefined, `the first capture failed, so the watch cannot see the leak start: ${first.error}`);
     const site = (await go.patterns()).chansend;
     await go.leak('chansend', 250);
 
