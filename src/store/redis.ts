@@ -8,8 +8,12 @@
 //   redis://[:password@]host:6379[/db]                 rediss:// for TLS
 //   redis+sentinel://[:password@]host:26379,host:26380/mymaster[?sentinelPassword=…&db=N]
 //   redis+cluster://[:password@]host:7000,host:7001
-// With Sentinel, ioredis asks the sentinels for the current primary and follows +switch-master
-// (failoverDetector). With Cluster every key leakbot and BullMQ use carries the hash tag
+// With Sentinel, ioredis asks the sentinels for the current primary on every (re)connect; a failover
+// closes the connections to the old primary (it died, or Sentinel's CLIENT KILL when it is demoted),
+// and a write that still reaches a demoted primary (READONLY) reconnects. No failoverDetector: when
+// its +switch-master arrives while the client is already reconnecting (the primary died, the
+// sentinels still name it), it ends the client for good — "Connection is closed." and no retry
+// (ioredis' connect() rejects and sets status 'end'; redis/ioredis#1683 reports the same). With Cluster every key leakbot and BullMQ use carries the hash tag
 // `{<prefix>}` (see keyPrefix), so each multi-key Lua script and MULTI runs on one slot.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
@@ -34,7 +38,13 @@ export function createRedis(url: string, role: 'command' | 'worker', log: Logger
   if (target.mode === 'single') r = new Redis(url, opts);
   else if (target.mode === 'sentinel') {
     const { mode: _m, tls, ...s } = target;
-    r = new Redis({ ...opts, ...s, failoverDetector: true, sentinelRetryStrategy: (times) => Math.min(100 * times, 2000), ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}) });
+    r = new Redis({
+      ...opts,
+      ...s,
+      sentinelRetryStrategy: (times) => Math.min(100 * times, 2000),
+      reconnectOnError: (err) => (/^READONLY/.test(err.message) ? 2 : false),
+      ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    });
   } else {
     const { enableOfflineQueue, retryStrategy: _r, ...redisOptions } = opts;
     // A Cluster speaks the same commands as Redis for everything leakbot and BullMQ use.
