@@ -34,9 +34,12 @@ describe('Redis Sentinel failover', { timeout: 240_000 }, () => {
     prepare: ([go]) => go!.leak('chanrecv', 80),
   });
 
-  // Alertmanager's behaviour: retry a notification until leakbot answers 2xx (it retries 5xx).
+  // Alertmanager's behaviour: retry a notification until leakbot answers 2xx (it retries 5xx) —
+  // within a bound, so a leakbot that never gets Redis back fails this file instead of keeping it alive.
   async function deliver(i: number): Promise<number> {
+    const giveUp = Date.now() + 180_000;
     for (let tries = 1; ; tries++) {
+      assert.ok(Date.now() < giveUp, `alert ${i}: still refused after ${tries - 1} tries (did leakbot lose Redis for good?)`);
       const res = await fetch(`${s.h.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: notification(i) }).catch(() => null);
       if (res?.ok) return tries;
       assert.ok(!res || res.status >= 500, `alert ${i}: ${res?.status} is not worth a retry`);
