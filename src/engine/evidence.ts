@@ -263,6 +263,14 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     const how = g.kind === 'net-io' ? 'waiting on the network' : 'started beside goroutines of theirs waiting on the network';
     items.push(item('per-connection', `${g.orphans} of ${g.count} outlived the handler that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone), ${how}: one per connection`));
   }
+  // Per-request orphans on a receive or a select that all arrived recently: a request's helper waits
+  // there for its context, a timer or a reply (a session's watcher until its deadline). A leak resting
+  // there piles up over the process's history (accumulated-wait); these are all young.
+  const recent =
+    perRequest && poolWait && shape !== null && g.count >= 2 && shape.minId >= (1 - SPREAD_MIN) * shape.processMaxId && (g.waitMinutes?.max ?? 0) < LONG_WAIT_MIN;
+  if (recent) {
+    items.push(item('recent', `ids ${shape!.minId}–${shape!.maxId} all among the newest ${pct(SPREAD_MIN)} of the process's goroutine history (${shape!.processMaxId}), none waiting ${LONG_WAIT_MIN}+ min: recent arrivals, like per-session watchers`));
+  }
   if (perRequest) {
     items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
   }

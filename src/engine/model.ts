@@ -227,6 +227,7 @@ export type SignalId =
   | 'drained'
   | 'per-request'
   | 'per-connection'
+  | 'recent'
   | 'holder-busy'
   | 'outlived-call'
   | 'creator-returned'

@@ -124,6 +124,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: 'a wait healthy code does not pile up in (send nobody receives, nil channel, select {}, WaitGroup.Wait, Cond.Wait, unread HTTP body)',
     needs: 'any',
   },
+  recent: {
+    points: -1,
+    meaning:
+      "per-request orphans resting on a receive or a select (where a request's helper waits for its context, a timer or a reply), every id among the newest quarter of the process's goroutine history and none waiting 10+ minutes: recent arrivals, like per-session watchers inside their deadline; a leak resting there piles up over time (accumulated-wait), and a second snapshot tells (kept and added)",
+    needs: 'debug=2, Go ≥ 1.21',
+  },
   'kept-all': {
     points: 0,
     meaning: 'kept all its goroutines and added none (traffic stopped, or a steady pool): the verdict stays where the shape puts it',

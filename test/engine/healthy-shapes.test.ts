@@ -76,3 +76,15 @@ test('a pool an autoscaler grows and shrinks in bursts does not become a leak wi
     }
   }
 });
+
+test("per-session watchers started by gone requests are recent arrivals, not a pile-up, while a send leak beside them stays medium", () => {
+  for (const snap of series('go1.26', 'sessions')) {
+    const watchers = analyze(snap, { maxFindings: 1000 }).findings.filter((f) => entry(f) === 'main.watchSession');
+    assert.equal(watchers.length, 1);
+    assert.ok(signals(watchers[0]!).includes('per-request') && signals(watchers[0]!).includes('recent'), `${signals(watchers[0]!)}`);
+    assert.ok(!strong(watchers[0]!), `watchers are ${watchers[0]!.confidence}`);
+  }
+  // The hidden twin's leak (senders nobody receives from) is not a rest wait: `recent` leaves it alone.
+  const hidden = analyze(series('go1.26', 'hidden-sessions')[2]!, { maxFindings: 1000 }).findings.find((f) => entry(f) === 'main.leakSend');
+  assert.ok(hidden && strong(hidden) && !signals(hidden).includes('recent'), `${hidden?.confidence} ${hidden && signals(hidden)}`);
+});
