@@ -395,7 +395,9 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
 
   const steps = c.slice(1).map((v, i) => v - c[i]!);
   if (s.delta < ctx.minDelta) return [];
-  if (ctx.n >= 3 && steps.every((d) => d > 0)) return [item('grew-every-step', `grew at every snapshot: ${c.join(' → ')}`)];
+  // Without ids a step below --min-delta is within the noise of in-flight work (a busy handler's
+  // count wanders by a few between captures), so it does not count as growth.
+  if (ctx.n >= 3 && steps.every((d) => d >= ctx.minDelta)) return [item('grew-every-step', `grew by ${ctx.minDelta} or more at every snapshot: ${c.join(' → ')}`)];
   if (ctx.n >= 3 && (steps[steps.length - 1] ?? 0) <= 0) return [item('plateau', `grew ${c.join(' → ')}, then stopped growing`)];
   // Without ids a rising count may be a surge; on a lock, a send or a WaitGroup it is less likely to
   // be a pool filling up.

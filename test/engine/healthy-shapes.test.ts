@@ -88,3 +88,17 @@ test("per-session watchers started by gone requests are recent arrivals, not a p
   const hidden = analyze(series('go1.26', 'hidden-sessions')[2]!, { maxFindings: 1000 }).findings.find((f) => entry(f) === 'main.leakSend');
   assert.ok(hidden && strong(hidden) && !signals(hidden).includes('recent'), `${hidden?.confidence} ${hidden && signals(hidden)}`);
 });
+
+test('in-flight fan-out calls whose count wanders by fewer than --min-delta per capture do not grow at every step (debug=1, proto); a leak beside them does', () => {
+  for (const fmt of ['debug1.txt.gz', 'pb.gz']) {
+    const load = (name: string) => ['t0', 't1', 't2'].map((m, i) => parseDump(readFileSync(join(subset, 'noise', 'go1.19', `${name}.${m}.${fmt}`)), { capturedAt: 1_000 * (i + 1) }));
+    const calls = compare(load('fanin'), { maxFindings: 1000 }).findings.filter((f) => onStack(f, 'main.(*fanGroup).Go.func1'));
+    assert.ok(calls.length >= 1, 'the shard calls are listed');
+    for (const f of calls) {
+      assert.ok(!signals(f).includes('grew-every-step'), `${fmt}: ${f.before} → ${f.after}: ${signals(f)}`);
+      assert.ok(!strong(f), `${fmt}: shard calls are ${f.confidence}`);
+    }
+    const leak = compare(load('hidden-fanin'), { maxFindings: 1000 }).findings.find((f) => onStack(f, 'main.leakSend'));
+    assert.ok(leak && leak.confidence === 'high' && signals(leak).includes('grew-every-step'), `${fmt}: ${leak?.confidence} ${leak && signals(leak)}`);
+  }
+});
