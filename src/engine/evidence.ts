@@ -394,6 +394,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
   }
 
   const steps = c.slice(1).map((v, i) => v - c[i]!);
+  // Without ids a fall of the count is a lower bound on the goroutines that left: a leak never loses
+  // any, so a pile that lost more than KEPT_SHARE at some step turned over, as ids would show.
+  const fell = steps.findIndex((d, i) => -d >= 2 && -d > KEPT_SHARE * c[i]!);
+  if (fell >= 0) {
+    return [item('turned-over', `the count fell ${c[fell]} → ${c[fell + 1]} between two snapshots: at least ${c[fell]! - c[fell + 1]!} goroutines left, they are not stuck`)];
+  }
   if (s.delta < ctx.minDelta) return [];
   // Without ids a step below --min-delta is within the noise of in-flight work (a busy handler's
   // count wanders by a few between captures), so it does not count as growth.

@@ -181,8 +181,8 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'turned-over': {
     points: -4,
-    meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck',
-    needs: 'debug=2, 2+ snapshots',
+    meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck. Without ids, a count that fell by more than 10 % (2+) at some step says at least that many left: a leak never loses any',
+    needs: '2+ snapshots, any format (debug=2: departures by id)',
   },
   drained: {
     points: -6,
