@@ -313,7 +313,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   }
   if (sleepingTail) items.push(item('sleeping-tail', `sleeping, started by ${g.createdBy!.func}, which a chain of goroutines runs: the chain's tail, which wakes by itself and lets the chain unwind`));
   // http.Transport keeps every connection it opened reachable, so the GC never marks an unread body's readLoop.
-  if (leaked === 0 && reading.pattern !== 'unclosed-http-body' && coveredByLeakProfile(g, ctx.series[s.lastSeen]!)) {
+  const reachable = leaked === 0 && reading.pattern !== 'unclosed-http-body' && coveredByLeakProfile(g, ctx.series[s.lastSeen]!);
+  if (reachable) {
     items.push(item('gc-reachable', `Go's leak profile listed these ${g.count} goroutines and marked none (leaked): the GC found what they wait on reachable`));
   }
   if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
@@ -338,7 +339,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // Nor is an idle connection's (keep-alive: it waits for the peer's next request), nor a managed pool's.
   if (wait >= LONG_WAIT_MIN && !liveStarter && !togetherShape && !managedPool && !connections) items.push(item('long-wait', `waiting up to ${wait} min`));
   if (NEVER_WAKES.has(g.kind) && g.count >= 2) items.push(item('never-wakes', `${g.state}: nothing can ever wake these goroutines`));
-  else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
+  // The wait's claim is that nothing can end it (nobody receives, signals, calls Done); the GC found
+  // what it waits on reachable, which is the opposite claim, and the GC's is the one that was checked.
+  else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind) && !reachable) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
 
   items.sort((a, b) => b.points - a.points);

@@ -121,7 +121,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   intrinsic: {
     points: 1,
-    meaning: 'a wait healthy code does not pile up in (send nobody receives, nil channel, select {}, WaitGroup.Wait, Cond.Wait, unread HTTP body)',
+    meaning: "a wait healthy code does not pile up in (send nobody receives, nil channel, select {}, WaitGroup.Wait, Cond.Wait, unread HTTP body); not where Go's leak profile found what they wait on reachable (gc-reachable), which refutes 'nobody will end this wait'",
     needs: 'any',
   },
   recent: {

@@ -116,3 +116,17 @@ test('without ids, a pile whose count fell at a step turned over (publishers und
     assert.ok(leak && leak.confidence === 'high' && !signals(leak).includes('turned-over'), `${fmt}: ${leak?.confidence} ${leak && signals(leak)}`);
   }
 });
+
+test("Cond waiters Go's leak profile found reachable lose the 'never signalled' claim; the growth between two captures stays", () => {
+  // Long-poll helpers waiting on a sync.Cond for the next event (test/fixtures/noise/README.md): with no
+  // event between the captures they kept all and added more, as a leak does, but the GC found the Cond
+  // reachable, so "nobody will ever signal it" is the one claim the dump refutes.
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'noise', 'go1.26-leakprofile');
+  const snaps = ['t0', 't1'].map((m, i) => parseDump(gunzipSync(readFileSync(join(dir, `longpoll.${m}.leak.txt.gz`))), { capturedAt: 1_000 * (i + 1) }));
+  assert.ok(snaps.every((s) => s.leakProfile));
+  const f = compare(snaps, { maxFindings: 1000 }).findings.find((x) => x.kind === 'cond');
+  assert.ok(f, 'the Cond waiters are listed');
+  assert.ok(signals(f).includes('kept-and-added') && signals(f).includes('gc-reachable'), `${signals(f)}`);
+  assert.ok(!signals(f).includes('intrinsic'), `${signals(f)}`);
+  assert.ok(!strong(f), `${f.confidence}: ${signals(f)}`);
+});
