@@ -387,7 +387,13 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       const kaa = item('kept-and-added', `${kept}, adding at every snapshot`);
       return rose ? [kaa, item('grew-every-step', `grew at every snapshot: ${c.join(' → ')}`)] : [kaa];
     }
-    if (steps.length >= 2 && steps.slice(0, -1).some(adds)) return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
+    if (steps.length >= 2 && steps.slice(0, -1).some(adds)) {
+      // Kept every goroutine, added some, then none came (traffic stopped): on a wait pools rest in
+      // that is a pool grown once; on a lock, a send or a WaitGroup nothing left, so the claim the
+      // earlier pair made stands (a third snapshot must not drop it).
+      if (!poolWait) return [item('kept-and-added', `kept all ${id.survivors} goroutines of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}; none left and none came at the last step`)];
+      return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
+    }
     if (steps.length > 0) {
       const small = s.delta > 0 ? `; grew by ${s.delta}, below ${ctx.minNewcomers}` : ', none new';
       return [item('kept-all', `kept all ${id.survivors} goroutines of the first snapshot (same ids)${small}`)];

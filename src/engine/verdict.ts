@@ -137,7 +137,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   plateau: {
     points: 0,
-    meaning: 'grew, then stopped growing at the last step (a pool that grew once looks like this)',
+    meaning: 'grew, then stopped growing at the last step (a pool that grew once looks like this); with ids, only on a wait pools rest in (receive, select): a lock, send or WaitGroup pile that kept every goroutine keeps kept-and-added',
     needs: '3+ snapshots',
   },
   'request-scoped': {

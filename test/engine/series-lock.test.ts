@@ -1,0 +1,23 @@
+// A new user's service (test/fixtures/dumps/surge-order): reserve() returns early without unlocking,
+// so every later /reserve handler blocks on its Mutex. Traffic stopped before the third dump.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { compare, parseDump } from '../../src/engine/index.js';
+
+const dumps = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'dumps');
+
+test('a lock pile that kept every goroutine stays a finding when a third snapshot shows no new ones (traffic stopped)', () => {
+  const dir = join(dumps, 'surge-order');
+  const [t1, t2, t3] = ['t1', 't2', 't3'].map((t) => parseDump(gunzipSync(readFileSync(join(dir, `${t}.debug2.txt.gz`)))));
+  const lock = (a: ReturnType<typeof compare>) => a.findings.find((f) => f.pattern === 'lock-never-released' && f.site?.line === 81);
+  const pair = lock(compare([t1!, t2!]));
+  const series = lock(compare([t1!, t2!, t3!]));
+  assert.ok(pair && series, 'reserve()\'s Mutex.Lock (main.go:81) is a finding in the pair and in the series');
+  assert.equal(pair.confidence, 'medium');
+  assert.equal(series.confidence, pair.confidence, 'more evidence did not weaken the claim');
+  assert.ok(series.evidence?.some((e) => e.signal === 'kept-and-added'));
+});
