@@ -95,6 +95,16 @@ export function bunched(ids: readonly number[]): boolean {
   const span = ids[ids.length - 1]! - ids[0]! + 1;
   return gaps <= batches && span <= ids.length + (GOID_BATCH + 2) * batches && wide < BURSTS;
 }
+/** Ids (ascending) that come in runs of consecutive ids (allowing a skipped id or two), BATCH_MIN or
+ *  more per run on average: goroutines a loop started a batch at a time, each back to back from its
+ *  P's id cache (runtime/proc.go, 16 ids at a time). */
+export function inBatches(ids: readonly number[]): boolean {
+  if (ids.length < BATCH_MIN) return false;
+  let runs = 1;
+  for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! > 2) runs++;
+  return ids.length >= BATCH_MIN * runs;
+}
+const BATCH_MIN = 6;
 /** A jump wider than two other Ps' batches, and how many of them make a pile several bursts: a leftover
  *  batch and a busy moment while a pool starts account for one or two. */
 const WIDE_JUMP = 2 * GOID_BATCH;
@@ -240,7 +250,12 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const creatorGone = creators > 0 && (g.liveCreators ?? 0) === 0;
   // One live goroutine started them all and is still in the function that started them: a manager
   // or autoscaler loop that owns its pool and may grow it in bursts.
-  const managed = creators === 1 && (g.liveCreators ?? 0) === 1 && (g.creatorsInCall ?? 0) === 1;
+  // Without creator ids (Go ≤ 1.20) the same manager shows as a goroutine still inside the function
+  // that started them, with their ids in batches (a loop starts each batch back to back); a finished
+  // call's leftovers come one to three at a time (GoKer's leaks on Go 1.19 average ≤ 3 ids per run).
+  const managed =
+    (creators === 1 && (g.liveCreators ?? 0) === 1 && (g.creatorsInCall ?? 0) === 1) ||
+    (g.distinctCreators === undefined && g.createdBy !== null && g.ids !== undefined && inBatches(g.ids) && onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!));
   const series = ctx.n >= 2 ? seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, ctx) : [];
   // A pile that kept every goroutine and added more is not at rest, whoever started it: identity
   // outweighs the pool shape (a consumer that spawns a goroutine per event that never returns has one

@@ -130,3 +130,19 @@ test("Cond waiters Go's leak profile found reachable lose the 'never signalled' 
   assert.ok(!signals(f).includes('intrinsic'), `${signals(f)}`);
   assert.ok(!strong(f), `${f.confidence}: ${signals(f)}`);
 });
+
+test("Go 1.19 (no creator ids): a pool its autoscaler grows in batches is not aged into a leak; leftovers of finished calls still pile up", () => {
+  // The autoscaler is still in the function that started the workers and their ids come in batches of
+  // consecutive ids: the id-less form of a managed pool.
+  const snaps = series('go1.19', 'resize', 1440);
+  for (const a of [...snaps.map((s) => analyze(s, { maxFindings: 1000 })), compare(snaps.slice(1), { maxFindings: 1000 }), compare(snaps, { maxFindings: 1000 })]) {
+    const workers = a.findings.filter((f) => entry(f) === 'main.(*resizePool).worker');
+    for (const f of workers) {
+      for (const s of ['long-wait', 'accumulated-wait']) assert.ok(!signals(f).includes(s as never), `worker pool takes ${s}: ${signals(f)}`);
+      assert.ok(!strong(f), `worker pool is ${f.confidence}: ${signals(f)}`);
+    }
+  }
+  // Go's NoCloseRange: receivers left 3 per run by a function a goroutine is still in, one run after another.
+  const leak = analyze(parseDump(text('goker', 'go1.19', 'NoCloseRange', 't2')), { maxFindings: 1000 }).findings.find((f) => f.kind === 'chan-recv' && strong(f));
+  assert.ok(leak && signals(leak).includes('accumulated-wait'), `${leak?.confidence} ${leak && signals(leak)}`);
+});
