@@ -90,7 +90,7 @@ async function loadAll(path: string): Promise<Snapshot[]> {
   if (isUrl(path)) {
     throw new InputError(
       `${path}: analyze reads a dump file, not a URL. For a live service run \`leakbot diff ${path}\` (two captures, compared), ` +
-        `or fetch one first: curl -o dump.txt '${path.replace(/\/+$/, '')}/debug/pprof/goroutine?debug=2' && leakbot analyze dump.txt`,
+        `or fetch one first: curl -o dump.txt '${goroutineUrl(path)}' && leakbot analyze dump.txt`,
     );
   }
   // The engine is loaded before the file is opened: an open error must find readSnapshot listening.
@@ -131,6 +131,18 @@ async function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): Prom
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
+/** The debug=2 goroutine profile URL of a service typed as its base URL or as a pprof URL someone
+ *  copied (`…/debug/pprof`, `…/debug/pprof/goroutine?debug=1`): the same suffix capture strips. */
+function goroutineUrl(typed: string): string {
+  try {
+    const u = new URL(typed);
+    const base = u.pathname.replace(/\/+$/, '').replace(/\/debug\/pprof(\/goroutine(leak)?)?$/, '');
+    return `${u.protocol}//${u.host}${base}/debug/pprof/goroutine?debug=2`;
+  } catch {
+    return `${typed.replace(/\/+$/, '')}/debug/pprof/goroutine?debug=2`;
+  }
+}
+
 /** `host:6060` or `10.0.0.7:6060/debug/pprof`: a live service typed without its scheme. */
 const isHostPort = (s: string) => /^[\w.-]+:\d{1,5}(\/\S*)?$/.test(s);
 const schemeHint = (s: string) => `for a live service give the URL with its scheme: leakbot diff http://${s}`;

@@ -139,6 +139,8 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
       [['frobnicate'], /unknown command/],
       // A URL or host:port where a file was expected: say what to run instead.
       [['analyze', 'http://10.0.0.7:6060'], /run `leakbot diff http:\/\/10\.0\.0\.7:6060`.*curl -o dump\.txt 'http:\/\/10\.0\.0\.7:6060\/debug\/pprof\/goroutine\?debug=2'/],
+      // A pprof URL copied from a browser: the hint does not append the path a second time.
+      [['analyze', 'http://10.0.0.7:6060/debug/pprof/goroutine?debug=1'], /curl -o dump\.txt 'http:\/\/10\.0\.0\.7:6060\/debug\/pprof\/goroutine\?debug=2' && leakbot/],
       [['diff', '127.0.0.1:6060'], /not a URL: .*leakbot diff http:\/\/127\.0\.0\.1:6060/],
       [['analyze', 'svc-order:6060'], /no such file; .*leakbot diff http:\/\/svc-order:6060/],
     ];

@@ -294,7 +294,10 @@ function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context)
     const everyRow = ev.items.some((e) => e.signal === 'grew-every-step');
     if (monotone && !everyRow) out.push(`grew at every snapshot: ${c.join(' → ')}${rate}`);
     else if (monotone && rate) out.push(`growing${rate}`);
-    else if (s.delta > 0) out.push(`grew ${s.before} → ${s.after} (+${s.delta})${rate}`);
+    // The grew and grew-wait rows say "grew a → b (+d)" too: then only the rate, if any, is news.
+    else if (s.delta > 0 && ev.items.some((e) => e.signal === 'grew' || e.signal === 'grew-wait')) {
+      if (rate) out.push(`growing${rate}`);
+    } else if (s.delta > 0) out.push(`grew ${s.before} → ${s.after} (+${s.delta})${rate}`);
     else if (s.delta === 0) out.push(`steady at ${s.after} across ${ctx.n} snapshots`);
     if (s.isNew) out.push('not present in the first snapshot');
   } else {

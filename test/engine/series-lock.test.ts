@@ -21,3 +21,16 @@ test('a lock pile that kept every goroutine stays a finding when a third snapsho
   assert.equal(series.confidence, pair.confidence, 'more evidence did not weaken the claim');
   assert.ok(series.evidence?.some((e) => e.signal === 'kept-and-added'));
 });
+
+test('a growth is said once per finding (the grew rows carry the counts; the plain fact does not repeat them)', () => {
+  let checked = 0;
+  for (const name of ['leak-chansend', 'leak-chanrecv', 'leak-cond', 'hidden-convoy']) {
+    const [t0, t1] = ['t0', 't1'].map((t) => parseDump(readFileSync(join(dumps, 'go1.26', `${name}.${t}.debug1.txt`))));
+    for (const f of compare([t0!, t1!]).findings) {
+      const said = f.signals.filter((x) => /\bgrew \d+ → \d+ \(\+\d+\)/.test(x));
+      assert.ok(said.length <= 1, `${name}: ${JSON.stringify(f.signals)}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 0);
+});
