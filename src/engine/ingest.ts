@@ -42,13 +42,22 @@ class TextIngest {
   /** Builders of the dumps before the last one, oldest first. */
   private readonly earlier: SnapshotBuilder[] = [];
   private firstRepeat = '';
+  private held: Goroutine | null = null;
   bytes = 0;
 
   constructor(private readonly kind: TextKind) {
     this.format = kind.format;
-    const emit = (g: Goroutine): void => this.builder.add(g);
+    // The goroutine read last is held back one step: a repeated id shows a second dump only at its
+    // own header, after the second dump's first goroutine (the one that wrote it) was read.
+    const emit = (g: Goroutine): void => {
+      if (this.held) this.builder.add(this.held);
+      this.held = g;
+    };
     const newDump = (line: number, id?: number): void => {
       if (this.dumps++ === 1) this.firstRepeat = id === undefined ? `a second profile header at line ${line}` : `goroutine ${id} appears again at line ${line}`;
+      const writer = this.held && isDumpWriter(this.held) ? this.held : null;
+      if (this.held && !writer) this.builder.add(this.held);
+      this.held = writer;
       this.earlier.push(this.builder);
       this.builder = new SnapshotBuilder();
     };
@@ -70,6 +79,8 @@ class TextIngest {
     this.splitter.end();
     const p = this.parser;
     const report: ParseReport = p instanceof Debug2Parser ? p.end(this.splitter.endedMidLine, this.bytes) : p instanceof Debug1Parser ? p.end(this.splitter.endedMidLine) : p.end();
+    if (this.held) this.builder.add(this.held);
+    this.held = null;
     const warnings: string[] = [];
     let truncated = report.truncated;
     if (this.dumps > 1) {
@@ -105,6 +116,13 @@ class TextIngest {
     );
     return [...before, snapshot(this.builder, format, report, truncated, warnings, opts)];
   }
+}
+
+/** The goroutine that wrote a debug=2 dump: Go prints the caller of runtime.Stack first, running
+ *  (runtime/pprof/pprof.go writeGoroutineStacks; runtime/mprof.go Stack). In concatenated dumps it
+ *  opens the next dump, though its id is new and only a later repeated id shows the boundary. */
+function isDumpWriter(g: Goroutine): boolean {
+  return g.state === 'running' && g.frames.some((f) => f.func === 'runtime.Stack' || f.func === 'runtime/pprof.writeGoroutineStacks');
 }
 
 function snapshot(

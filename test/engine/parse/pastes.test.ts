@@ -211,6 +211,15 @@ test('item 6: each of several pasted dumps can be had as its own snapshot, oldes
   assert.deepEqual(parseDumps(a).length, 1);
 });
 
+test('item 6: two dumps of one process pasted together split where the second begins (its writer goroutine, a new id, opens it)', () => {
+  const dump = (t: string) => gunzipSync(readFileSync(new URL(`../../fixtures/dumps/surge-order/${t}.debug2.txt.gz`, import.meta.url))).toString('utf8');
+  const [t1, t3] = [dump('t1'), dump('t3')];
+  const all = parseDumps(`${t1}\n${t3}`);
+  assert.deepEqual(all.map((x) => x.total), [parseDump(t1).total, parseDump(t3).total]);
+  assert.deepEqual(all[0]!.groups, parseDump(t1).groups);
+  assert.deepEqual(all[1]!.groups, parseDump(t3).groups);
+});
+
 test('item 7: no false truncation — no final newline, an exit status trailer; cuts say what happened', () => {
   for (const [name, t] of Object.entries(DEBUG2)) {
     const want = body(parseDump(t));
