@@ -91,7 +91,11 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
     assert.match(quiet.stdout, /No suspected goroutine leaks/);
     const ignored = await leakbot(['diff', '--json', '--fail-on-leak', '--ignore', 'orders\\.fetchResult', file('before.txt'), file('after.txt')]);
     assert.equal(ignored.code, 0, ignored.stderr);
-    assert.deepEqual((JSON.parse(ignored.stdout) as { findings: unknown[] }).findings, []);
+    const hidden = JSON.parse(ignored.stdout) as { findings: unknown[]; ignored: number; suppressed: number };
+    assert.deepEqual(hidden.findings, []);
+    assert.equal(hidden.ignored, 1, 'the silenced site is counted as ignored, not as judged healthy');
+    const said = await leakbot(['diff', '--ignore', 'orders\\.fetchResult', file('before.txt'), file('after.txt')]);
+    assert.match(said.stdout, /1 pile matched an ignore pattern and is not listed/);
     // --min-delta 100 takes the growth of 80 out of the evidence, but not what one snapshot already
     // shows (90 goroutines from 90 gone creators on a send): issue 8, a second snapshot never weakens that.
     const bar = await leakbot(['diff', '--json', '--fail-on-leak', '--min-delta', '100', file('before.txt'), file('after.txt')]);

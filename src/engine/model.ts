@@ -318,6 +318,8 @@ export interface Analysis {
   findings: Finding[];
   /** Groups that grew or shrank but were judged benign or noise, for "why not" questions. */
   suppressed: number;
+  /** Groups that grew or shrank or piled up but matched an ignore pattern (--ignore, config `ignore`). */
+  ignored?: number;
   /** Findings per confidence before `maxFindings` cut the list: verdicts and exit codes use these. */
   counts?: { high: number; medium: number; low: number; total: number };
   /** Hangs (deadlock, test timeout, a lone lock waiter for hours): never counted as leaks. */

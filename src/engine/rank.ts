@@ -83,11 +83,15 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
   if (unclosedBody) for (const s of all) if (isWriteLoop(s)) ctx.writeLoops += s.after;
 
   let suppressed = 0;
+  let ignored = 0;
   const found: Finding[] = [];
   for (const s of all) {
     const f = admissible(s, ctx) && !(unclosedBody && isWriteLoop(s)) ? judge(s, ctx) : null;
     if (f) found.push(f);
-    else if (noteworthy(s, ctx)) suppressed++;
+    else if (!noteworthy(s, ctx)) continue;
+    // The user's --ignore hid it: not a pile the engine judged healthy.
+    else if (!s.vanished && benignReason(s.group, ctx.ignore) === 'ignored') ignored++;
+    else suppressed++;
   }
   const findings = mergeBySite(found);
   findings.sort(better);
@@ -97,6 +101,7 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     snapshots: series.map(summarize),
     findings: findings.slice(0, Math.max(0, opts.maxFindings ?? DEFAULT_MAX_FINDINGS)),
     suppressed,
+    ...(ignored > 0 ? { ignored } : {}),
     counts: { high: by('high'), medium: by('medium'), low: by('low'), total: findings.length },
     hangs: findHangs(ctx.latest),
     ...(order.note ? { notes: [order.note] } : {}),

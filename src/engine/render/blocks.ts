@@ -73,8 +73,8 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
     blocks.push(context(`${a.findings.length - shown} more suspected leak sites are in the full report.`));
   } else if (a.counts && a.counts.total > a.findings.length) {
     blocks.push(context(`${a.counts.total - a.findings.length} more suspected leak sites were not listed (max findings).`));
-  } else if (a.findings.length > 0 && a.suppressed > 0) {
-    blocks.push(context(suppressedLine(a.suppressed)));
+  } else if (a.findings.length > 0 && (a.suppressed > 0 || (a.ignored ?? 0) > 0)) {
+    blocks.push(context(suppressedLine(a.suppressed, a.ignored)!));
   }
   return {
     blocks,

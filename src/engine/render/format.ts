@@ -134,8 +134,15 @@ export function pathsLine(f: Finding): string | null {
 
 const sameFrame = (a: Frame, b: Frame) => a.func === b.func && a.file === b.file && a.line === b.line;
 
-/** "3 other piles were judged healthy (pools, surges, runtime) and are not listed." */
-export function suppressedLine(n: number): string {
+/** "3 other piles were judged healthy (pools, surges, runtime) and are not listed." plus, when an
+ *  ignore pattern hid piles, how many; null when there is nothing to say. */
+export function suppressedLine(n: number, ignored = 0): string | null {
+  const hidden = ignored > 0 ? `${ignored} pile${ignored === 1 ? '' : 's'} matched an ignore pattern and ${ignored === 1 ? 'is' : 'are'} not listed.` : '';
+  if (n === 0) return hidden || null;
+  return `${healthyLine(n)}${hidden ? ` ${hidden}` : ''}`;
+}
+
+function healthyLine(n: number): string {
   return n === 1
     ? '1 other pile was judged healthy (a pool, a surge or the runtime) and is not listed.'
     : `${n} other piles were judged healthy (pools, surges, runtime) and are not listed.`;

@@ -32,6 +32,8 @@ interface Common {
   counts: NonNullable<Analysis['counts']>;
   hangs: NonNullable<Analysis['hangs']>;
   suppressed: number;
+  /** Piles that matched an ignore pattern (0 when none). */
+  ignored: number;
   snapshots: Analysis['snapshots'];
   /** Notes on the series as a whole (e.g. dumps compared in another order than given); [] when none. */
   notes: string[];
@@ -52,6 +54,7 @@ export function toJsonReport(a: Analysis, snapshots?: Snapshot[]): JsonReport {
     counts: countsOf(a),
     hangs: a.hangs ?? [],
     suppressed: a.suppressed,
+    ignored: a.ignored ?? 0,
     snapshots: a.snapshots,
     notes: a.notes ?? [],
   };

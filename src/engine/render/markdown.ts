@@ -15,7 +15,8 @@ export function renderMarkdown(a: Analysis, opts: MarkdownOptions = {}): string 
     out.push('', `## Hang: ${h.title}`, '', ...hangLines(h).map((l) => `- ${l}`), '', h.advice, '', '```', ...h.frames.slice(0, 20).map((fr) => `${fr.func}\n    ${fr.file}${fr.line > 0 ? `:${fr.line}` : ''}`), '```');
   }
   a.findings.forEach((f, i) => out.push('', ...findingMarkdown(f, i + 1, a.mode)));
-  if (a.suppressed > 0) out.push('', `_${suppressedLine(a.suppressed)}_`);
+  const quiet = suppressedLine(a.suppressed, a.ignored);
+  if (quiet) out.push('', `_${quiet}_`);
   return out.join('\n') + '\n';
 }
 

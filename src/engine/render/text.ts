@@ -20,7 +20,8 @@ export function renderText(a: Analysis, opts: TextOptions): string {
     out.push(...wrap(h.advice, 96).map((l) => `   ${l}`));
   }
   a.findings.forEach((f, i) => out.push('', ...findingLines(f, i + 1, a.mode, paint)));
-  if (a.suppressed > 0) out.push('', paint('2', suppressedLine(a.suppressed)));
+  const quiet = suppressedLine(a.suppressed, a.ignored);
+  if (quiet) out.push('', paint('2', quiet));
   return out.join('\n') + '\n';
 }
 
