@@ -24,7 +24,9 @@ const catalogue: PatternInfo[] = [
     advice:
       'These goroutines wait to receive (or range) over a channel that no sender will ever close or write ' +
       'to again. Close the channel when the producer is done (exactly once, by the sender side), or select ' +
-      'on ctx.Done() / a quit channel next to the receive so the goroutine can exit when its owner stops.',
+      'on ctx.Done() / a quit channel next to the receive so the goroutine can exit when its owner stops. ' +
+      'If it ranges over a time.Ticker\'s C (which Stop never closes), loop on a select of t.C and ' +
+      'ctx.Done(), and defer t.Stop().',
   },
   {
     id: 'select-no-cancel',
