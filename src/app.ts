@@ -62,7 +62,7 @@ import { RouteRegistry } from './web/routes.js';
 import { closeServer, createHttpServer, listen } from './web/server.js';
 import { ReplayGuard } from './web/slack-verify.js';
 import { ParentRegistry } from './flows/parents.js';
-import { SlackConnection } from './slack/connect.js';
+import { apiErrorOf, SlackConnection, SlackTokenRejectedError } from './slack/connect.js';
 
 export interface CreateLeakbotOptions {
   config: Config;
@@ -166,7 +166,12 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         slack = new SlackConnection({
           connect: async () => {
             await parts.app.init();
-            if (parts.socket) await parts.app.start();
+            if (parts.socket) {
+              await parts.app.start().catch((err: unknown) => {
+                const refused = apiErrorOf(err);
+                throw refused ? new SlackTokenRejectedError(refused, 'SLACK_APP_TOKEN', 'apps.connections.open') : err;
+              });
+            }
           },
           log: log.child({ component: 'slack-connect' }),
           apiUrl: env.slackApiUrl,

@@ -8,12 +8,23 @@ import type { Logger } from '../log.js';
 /** Where the Slack side of a web process stands: `connecting` until auth.test has succeeded. */
 export type SlackConnectionState = 'connecting' | 'ready' | 'stopped';
 
-/** Slack answered and refused the token (auth.test `ok: false`, e.g. `invalid_auth`). */
+/** Slack answered and refused a token (`ok: false`, e.g. `invalid_auth`): SLACK_BOT_TOKEN at
+ *  auth.test, or SLACK_APP_TOKEN at apps.connections.open (Socket Mode). */
 export class SlackTokenRejectedError extends Error {
-  constructor(readonly apiError: string) {
-    super(`Slack rejected SLACK_BOT_TOKEN (auth.test): ${apiError}`);
+  constructor(
+    readonly apiError: string,
+    readonly token: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' = 'SLACK_BOT_TOKEN',
+    method = 'auth.test',
+  ) {
+    super(`Slack rejected ${token} (${method}): ${apiError}`);
     this.name = 'SlackTokenRejectedError';
   }
+}
+
+/** The platform error code of a Web API error (Slack answered `ok: false`), else undefined. */
+export function apiErrorOf(err: unknown): string | undefined {
+  const data = (err as { data?: { ok?: boolean; error?: unknown } }).data;
+  return data && data.ok === false && typeof data.error === 'string' ? data.error : undefined;
 }
 
 export interface SlackConnectionOptions {
@@ -52,6 +63,7 @@ export class SlackConnection {
   async start(): Promise<SlackConnectionState> {
     const err = await this.attempt();
     if (err === null) return this.current;
+    if (err instanceof SlackTokenRejectedError) throw err;
     const rejected = apiErrorOf(err);
     if (rejected) throw new SlackTokenRejectedError(rejected);
     this.o.log.warn(
@@ -96,9 +108,9 @@ export class SlackConnection {
           if (this.current === 'ready') this.o.log.info({ apiUrl: this.o.apiUrl }, 'Slack Web API reachable again: SLACK_BOT_TOKEN checked, Slack requests served');
           return;
         }
-        const rejected = apiErrorOf(err);
+        const rejected = err instanceof SlackTokenRejectedError ? err.message : apiErrorOf(err) ? new SlackTokenRejectedError(apiErrorOf(err)!).message : null;
         if (rejected) {
-          this.o.log.fatal({ apiError: rejected }, 'Slack rejected SLACK_BOT_TOKEN (auth.test); Slack requests stay refused until the token is fixed and the process restarted');
+          this.o.log.fatal(`${rejected}; Slack requests stay refused until the token is fixed and the process restarted`);
           return;
         }
         this.o.log.debug({ err: (err as Error).message }, 'Slack Web API still unreachable');
@@ -108,9 +120,4 @@ export class SlackConnection {
     // A process waiting only for Slack may still exit when everything else has stopped.
     this.timer.unref();
   }
-}
-
-function apiErrorOf(err: unknown): string | undefined {
-  const data = (err as { data?: { ok?: boolean; error?: unknown } }).data;
-  return data && data.ok === false && typeof data.error === 'string' ? data.error : undefined;
 }

@@ -89,5 +89,10 @@ describe('Slack unreachable when the process starts', { timeout: 240_000 }, () =
       startHarness({ configYaml: config(go.url), redis, slack, env: { slackBotToken: 'xoxb-not-the-bots-token' } }),
       /Slack rejected SLACK_BOT_TOKEN \(auth\.test\): invalid_auth/,
     );
+    // Socket Mode: the app-level token is named when apps.connections.open refuses it.
+    await assert.rejects(
+      startHarness({ configYaml: config(go.url), redis, slack, socketMode: true, env: { slackAppToken: 'xapp-not-the-apps-token' } }),
+      /Slack rejected SLACK_APP_TOKEN \(apps\.connections\.open\): invalid_auth/,
+    );
   });
 });
