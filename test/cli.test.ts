@@ -68,8 +68,11 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
   it('diff --format json prints before/after totals; --fail-on-leak exits 3 on a leak', async () => {
     const r = await leakbot(['diff', '--format', 'json', '--fail-on-leak', file('before.txt'), file('after.txt.gz')]);
     assert.equal(r.code, 3, r.stderr);
-    const out = JSON.parse(r.stdout) as { before: { goroutines: number }; after: { goroutines: number }; findings: { confidence: string; delta: number }[] };
+    const out = JSON.parse(r.stdout) as { before: { goroutines: number }; after: { goroutines: number }; goroutines: number; groups: { count: number }[]; findings: { confidence: string; delta: number }[] };
     assert.deepEqual([out.before.goroutines, out.after.goroutines], [32, 112]);
+    // goroutines and groups describe the latest snapshot, as in analyze's JSON.
+    assert.equal(out.goroutines, 112);
+    assert.equal(out.groups.reduce((n, g) => n + g.count, 0), 112);
     assert.equal(out.findings[0]?.confidence, 'high');
     assert.equal(out.findings[0]?.delta, 80);
   });

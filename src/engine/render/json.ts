@@ -41,9 +41,9 @@ interface Common {
 
 export type JsonReport =
   | (Common & { goroutines: number; groups: JsonGroup[] })
-  | (Common & { before: { goroutines: number }; after: { goroutines: number } });
+  | (Common & { before: { goroutines: number }; after: { goroutines: number }; goroutines: number; groups: JsonGroup[] });
 
-/** `snapshots` (the analysed ones, oldest first) adds the groups of a single-snapshot report. */
+/** `snapshots` (the analysed ones, oldest first) adds the groups of the latest one, in both modes. */
 export function toJsonReport(a: Analysis, snapshots?: Snapshot[]): JsonReport {
   const common: Common = {
     mode: a.mode,
@@ -60,11 +60,10 @@ export function toJsonReport(a: Analysis, snapshots?: Snapshot[]): JsonReport {
   };
   const first = a.snapshots[0];
   const last = a.snapshots[a.snapshots.length - 1];
-  if (a.mode === 'single') {
-    const groups = (snapshots?.[snapshots.length - 1]?.groups ?? []).map(jsonGroup).sort((x, y) => y.count - x.count);
-    return { goroutines: last?.goroutines ?? 0, groups, ...common };
-  }
-  return { before: { goroutines: first?.goroutines ?? 0 }, after: { goroutines: last?.goroutines ?? 0 }, ...common };
+  // The latest snapshot's groups in both modes: a diff's `goroutines` and `groups` describe its last snapshot.
+  const groups = (snapshots?.[snapshots.length - 1]?.groups ?? []).map(jsonGroup).sort((x, y) => y.count - x.count);
+  if (a.mode === 'single') return { goroutines: last?.goroutines ?? 0, groups, ...common };
+  return { before: { goroutines: first?.goroutines ?? 0 }, after: { goroutines: last?.goroutines ?? 0 }, goroutines: last?.goroutines ?? 0, groups, ...common };
 }
 
 function jsonGroup(g: StackGroup): JsonGroup {
