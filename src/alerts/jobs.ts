@@ -6,7 +6,8 @@ import { actionsBlock, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
-import { pairKey, type ThreadRecord } from '../store/threads.js';
+import type { ThreadRecord } from '../store/threads.js';
+import { recordOutcome } from '../flows/thread.js';
 import { actionId, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
@@ -277,17 +278,13 @@ async function postFindings(
     });
   }
   await new VerdictStore(ctx.redis, ctx.prefix).set(a.service, cur.seq, { ...countByConfidence(analysis.findings), summary: findingsSummary(analysis), refSeq: ref?.seq ?? null });
-  const now = Date.now();
-  const rec = await ctx.threads.update(thread.channel, thread.ts, (t) => ({
-    refSeq: ref?.seq ?? null,
-    curSeq: cur.seq,
-    lastActivityAt: now,
-    pairs: [...new Set([...(t.pairs ?? []), pairKey(ref?.seq ?? null, cur.seq)])].slice(-50),
-    // A retried job updates the same findings message: count each snapshot's analysis once.
-    analyses: (t.analyses ?? 0) + (t.state?.seq === cur.seq ? 0 : 1),
-    state: { outcome: 'findings', summary: findingsSummary(analysis), seq: cur.seq, total: cur.total, at: now },
-  }));
-  if (rec) await redrawParent(d, rec);
+  // The thread's record (state, pair, counts) and, through ctx.parents, the alert parent.
+  await recordOutcome(ctx, thread, {
+    service: a.service,
+    users: [],
+    state: { outcome: 'findings', summary: findingsSummary(analysis), seq: cur.seq, total: cur.total },
+    pair: { refSeq: ref?.seq ?? null, curSeq: cur.seq },
+  });
 }
 
 /**
@@ -300,16 +297,6 @@ export async function redrawParent(d: AlertDeps, rec: ThreadRecord): Promise<voi
   const ep = id ? await d.ledger.episode(id) : null;
   if (!ep) return;
   await post(d, `alert.parent.${ep.id}.${rec.channel}`, rec.channel, parentMessage(ep, rec.channel, d.ctx.config, Date.now(), rec));
-}
-
-/** A failed alert capture on the thread record, keeping the last findings on show; then the parent. */
-async function recordFailure(d: AlertDeps, thread: ActionScope['thread'], summary: string): Promise<void> {
-  const now = Date.now();
-  const rec = await d.ctx.threads.update(thread.channel, thread.ts, (t) => {
-    const last = t.state?.outcome === 'findings' ? t.state : t.state?.last;
-    return { lastActivityAt: now, state: { outcome: 'failed', summary, at: now, ...(last ? { last } : {}) } };
-  });
-  if (rec) await redrawParent(d, rec);
 }
 
 async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], analysis: Analysis, cur: SnapshotMeta, what: string): Promise<void> {
@@ -358,7 +345,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   const outcome = await captureOnce(d, a.service, thread, undefined, job.signal, named?.instance.id ?? suspect);
   if (!outcome.ok) {
     await post(d, `${actionId(a)}.findings`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'when the alert fired', outcome.message) }, job.signal);
-    await recordFailure(d, thread, 'The alert capture failed');
+    await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'The alert capture failed' } });
     if (fleet) await followFleet(d, a, thread, named?.instance.id, job.signal);
     await ledger.markDone(a, JSON.stringify({ seq: null, refSeq: null, refKind: null, capturedAt: null } satisfies CaptureResult));
     return;

@@ -62,7 +62,8 @@ export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef,
       lastActivityAt: now,
       state: { ...o.state, at: now, ...(last ? { last } : {}) },
       requestedBy: [...new Set([...(cur.requestedBy ?? []), ...o.users])],
-      ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + 1 } : {}),
+      // A retried job records the same snapshot's analysis again: count it once.
+      ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + (o.state.seq !== undefined && cur.state?.seq === o.state.seq ? 0 : 1) } : {}),
       ...(o.pair ? { refSeq: o.pair.refSeq, curSeq: o.pair.curSeq, pairs: [...new Set([...(cur.pairs ?? []), pairKey(o.pair.refSeq, o.pair.curSeq)])].slice(-50) } : {}),
     };
   };

@@ -63,9 +63,8 @@ export class SlackConnection {
   async start(): Promise<SlackConnectionState> {
     const err = await this.attempt();
     if (err === null) return this.current;
-    if (err instanceof SlackTokenRejectedError) throw err;
-    const rejected = apiErrorOf(err);
-    if (rejected) throw new SlackTokenRejectedError(rejected);
+    const rejected = refusal(err);
+    if (rejected) throw rejected;
     this.o.log.warn(
       { err: (err as Error).message, apiUrl: this.o.apiUrl },
       'cannot reach the Slack Web API to check SLACK_BOT_TOKEN (auth.test); serving webhooks and health, answering Slack with 503 and retrying in the background',
@@ -108,9 +107,9 @@ export class SlackConnection {
           if (this.current === 'ready') this.o.log.info({ apiUrl: this.o.apiUrl }, 'Slack Web API reachable again: SLACK_BOT_TOKEN checked, Slack requests served');
           return;
         }
-        const rejected = err instanceof SlackTokenRejectedError ? err.message : apiErrorOf(err) ? new SlackTokenRejectedError(apiErrorOf(err)!).message : null;
+        const rejected = refusal(err);
         if (rejected) {
-          this.o.log.fatal(`${rejected}; Slack requests stay refused until the token is fixed and the process restarted`);
+          this.o.log.fatal(`${rejected.message}; Slack requests stay refused until the token is fixed and the process restarted`);
           return;
         }
         this.o.log.debug({ err: (err as Error).message }, 'Slack Web API still unreachable');
@@ -120,4 +119,11 @@ export class SlackConnection {
     // A process waiting only for Slack may still exit when everything else has stopped.
     this.timer.unref();
   }
+}
+
+/** A token refusal (raised by connect, or an auth.test platform error), or null for anything else. */
+function refusal(err: unknown): SlackTokenRejectedError | null {
+  if (err instanceof SlackTokenRejectedError) return err;
+  const code = apiErrorOf(err);
+  return code ? new SlackTokenRejectedError(code) : null;
 }

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { DumpFormat, Snapshot } from '../engine/index.js';
-import { attachStoredForm, storedFormOf } from './snapshot-data.js';
+import { attachStoredForm, decodeSnapshotDataAsync, encodeSnapshotDataAsync, storedFormOf } from './snapshot-data.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
@@ -126,7 +126,7 @@ export class SnapshotStore {
     // The decoding worker usually encoded the snapshot already (see snapshot-data.ts).
     const stored = storedFormOf(input.snapshot);
     const [data, raw] = await Promise.all([
-      stored ?? gzip(Buffer.from(JSON.stringify(input.snapshot))),
+      stored ?? encodeSnapshotDataAsync(input.snapshot),
       input.raw ? gzip(input.raw, { level: zlibConstants.Z_BEST_SPEED }) : Promise.resolve(null),
     ]);
     const m = this.redis
@@ -165,7 +165,7 @@ export class SnapshotStore {
   async load(service: string, seq: number): Promise<Snapshot | null> {
     const buf = await this.redis.getBuffer(this.k(service, seq, 'data'));
     if (!buf) return null;
-    const s = JSON.parse((await gunzip(buf)).toString('utf8')) as Snapshot;
+    const s = await decodeSnapshotDataAsync(buf);
     attachStoredForm(s, buf); // so the analysis pool sends these bytes, not the object
     return s;
   }
