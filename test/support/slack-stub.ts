@@ -3,7 +3,9 @@
 // thread replies, metadata), records every call in order with parsed arguments, accepts
 // files.uploadV2's three steps, serves files people shared (files.info + url_private_download,
 // bot token only), hands out response_url endpoints and records what is POSTed to
-// them, and can inject failures (an error code or a 429 with Retry-After) for the next N calls.
+// them, can inject failures (an error code or a 429 with Retry-After) for the next N calls, and can
+// hold a call at a chosen point (before Slack acts on it, or after it acted but before it answers)
+// until the test releases it — the event a crash test kills a worker on.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -62,6 +64,16 @@ export interface ResponseUrlPost {
 
 type Failure = { error: string } | { status: 429; retryAfter: number } | { status: number };
 
+/** A call held by SlackStub.hold. */
+export interface HeldCall {
+  /** Resolves with the call once it arrived (for 'after': once Slack acted on it). */
+  reached: Promise<SlackCall>;
+  /** Lets it go: 'before' acts on it and answers, 'after' answers. A call whose client connection
+   *  closed meanwhile is dropped unanswered, and a 'before' call is then never acted on (Slack
+   *  never got it). */
+  release(): void;
+}
+
 export interface SlackStub {
   /** Web API base URL for SLACK_API_URL (ends with '/'). */
   apiUrl: string;
@@ -98,6 +110,10 @@ export interface SlackStub {
   /** Answer chat.postMessage, then drop the connection before the reply is sent (Slack accepted
    *  the post, the client never learns its ts) for the next n calls. */
   loseNextPostReplies(n: number): void;
+  /** Holds the next call of `method` (whose arguments match `only`): 'before' Slack acts on it,
+   *  or 'after' it acted (the message exists) but before the answer is sent. Token checks and
+   *  injected failures come first. close() and reset() release what is still held. */
+  hold(method: string, when: 'before' | 'after', only?: (args: Record<string, unknown>) => boolean): HeldCall;
   /** Polls until fn returns a truthy value (or throws after timeoutMs with `what`). */
   waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** Socket Mode: the app-level token apps.connections.open accepts. */
@@ -129,6 +145,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   const notInChannel = new Set<string>();
   let down = false;
   let loseReplies = 0;
+  const holds: Array<{ method: string; when: 'before' | 'after'; only?: (args: Record<string, unknown>) => boolean; reach: (c: SlackCall) => void; released: Promise<void>; release: () => void }> = [];
   let tsCounter = 0;
   let idCounter = 0;
   let base = '';
@@ -191,15 +208,17 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       }
       case 'conversations.history': {
         const ch = String(args.channel);
+        // Newest first, like Slack.
         const list = (store.get(ch) ?? []).filter((m) => !m.thread_ts || m.thread_ts === m.ts).slice().reverse();
-        return { ok: true, messages: list.slice(0, Number(args.limit ?? 100)).map(view), has_more: false };
+        return page(within(list, args), args);
       }
       case 'conversations.replies': {
         const ch = String(args.channel);
         const ts = String(args.ts);
         const parent = find(ch, ts);
         if (!parent) return { ok: false, error: 'thread_not_found' };
-        return { ok: true, messages: [parent, ...(store.get(ch) ?? []).filter((m) => m.thread_ts === ts && m.ts !== ts)].map(view), has_more: false };
+        // Oldest first, the parent first, like Slack.
+        return page(within([parent, ...(store.get(ch) ?? []).filter((m) => m.thread_ts === ts && m.ts !== ts)], args), args);
       }
       case 'users.info':
         return { ok: true, user: { id: String(args.user), name: String(args.user).toLowerCase(), real_name: `User ${String(args.user)}`, tz: 'UTC' } };
@@ -251,8 +270,30 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     }
   }
 
-  function view(m: StubMessage): Record<string, unknown> {
-    return { type: 'message', user: m.user, ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.metadata ? { metadata: m.metadata } : {}) };
+  /** Slack returns a message's metadata only to callers that ask with include_all_metadata. */
+  function view(m: StubMessage, withMetadata: boolean): Record<string, unknown> {
+    return { type: 'message', user: m.user, ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) };
+  }
+
+  /** conversations.history/replies' `oldest`/`latest` (exclusive unless `inclusive`). */
+  function within(list: StubMessage[], args: Record<string, unknown>): StubMessage[] {
+    const inclusive = args.inclusive === true || args.inclusive === 'true';
+    const oldest = args.oldest !== undefined ? Number(args.oldest) : -Infinity;
+    const latest = args.latest !== undefined ? Number(args.latest) : Infinity;
+    return list.filter((m) => {
+      const t = Number(m.ts);
+      return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+    });
+  }
+
+  /** Cursor paging (`limit`, `cursor` → response_metadata.next_cursor), as Slack's list methods do. */
+  function page(list: StubMessage[], args: Record<string, unknown>): Record<string, unknown> {
+    const limit = Math.max(1, Math.min(1000, Number(args.limit ?? 100)));
+    const from = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString('utf8').replace('next_ts:', '')) : 0;
+    const slice = list.slice(from, from + limit);
+    const more = from + limit < list.length;
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    return { ok: true, messages: slice.map((m) => view(m, withMetadata)), has_more: more, response_metadata: { next_cursor: more ? Buffer.from(`next_ts:${from + limit}`).toString('base64') : '' } };
   }
 
   const server: Server = createServer((req, res) => {
@@ -316,7 +357,19 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       }
       const expected = method === 'apps.connections.open' ? appToken : token;
       if (presented !== expected) return reply(200, { ok: false, error: presented ? 'invalid_auth' : 'not_authed' });
+      const held = holds.findIndex((x) => x.method === method && (!x.only || x.only(args)));
+      const hold = held >= 0 ? holds.splice(held, 1)[0] : undefined;
+      if (hold?.when === 'before') {
+        hold.reach(calls[calls.length - 1]!);
+        await hold.released;
+        if (req.socket.destroyed) return;
+      }
       const out = api(method, args);
+      if (hold?.when === 'after') {
+        hold.reach(calls[calls.length - 1]!);
+        await hold.released;
+        if (req.socket.destroyed) return;
+      }
       if (method === 'chat.postMessage' && out.ok && loseReplies > 0) {
         loseReplies--;
         req.socket.destroy();
@@ -415,6 +468,14 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     loseNextPostReplies(n) {
       loseReplies = n;
     },
+    hold(method, when, only) {
+      let reach!: (c: SlackCall) => void;
+      const reached = new Promise<SlackCall>((r) => (reach = r));
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      holds.push({ method, when, ...(only ? { only } : {}), reach, released, release });
+      return { reached, release };
+    },
     async waitFor(what, fn, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -460,9 +521,11 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       notInChannel.clear();
       down = false;
       loseReplies = 0;
+      for (const x of holds.splice(0)) x.release();
     },
     close: () =>
       new Promise<void>((r) => {
+        for (const x of holds.splice(0)) x.release();
         for (const sock of sockets) sock.destroy();
         server.close(() => r());
         server.closeAllConnections();

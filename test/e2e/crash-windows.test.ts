@@ -1,0 +1,84 @@
+// "Never lose or double a message" across worker crashes, at the exact windows where a naive job
+// would double or lose a post. A real `leakbot worker` process is SIGKILLed when the Slack stand-in
+// holds one of its calls (an event, never a timer); a new worker then takes the returned job and the
+// stand-in's record must show exactly one message per intent, in its final form:
+// 1. Slack posted the thread's parent, the worker died before it learnt the ts (it never stored it).
+// 2. The same for the findings reply inside the thread.
+// 3. The findings placeholder is posted and its ts stored, the worker dies before the chat.update
+//    that puts the findings' blocks in (Slack never got the update).
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { HeldCall } from '../support/slack-stub.js';
+import { waitThread, withServiceHarness, type Thread } from './helpers.js';
+import { spawnLeakbot, type LeakbotProcess } from './processes.js';
+
+describe('worker killed at each posting window', { timeout: 300_000 }, () => {
+  const procs: LeakbotProcess[] = [];
+  after(() => Promise.all(procs.map((p) => p.kill('SIGKILL')))); // before leakbot and Redis close
+  // No automatic second capture: its later chat.update would blur what each scenario counts.
+  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n    minIntervalSeconds: 0\nsnapshot:\n  autoRecaptureSeconds: 0\n`, {
+    role: 'web',
+    prepare: ([go]) => go!.leak('chanrecv', 30),
+  });
+
+  let worker: LeakbotProcess | undefined;
+  async function liveWorker(): Promise<LeakbotProcess> {
+    if (!worker) {
+      worker = spawnLeakbot('worker', { ...s.h.env, LEAKBOT_JOB_LOCK_MS: '2000' });
+      procs.push(worker);
+    }
+    await worker.waitLog((l) => l.msg === 'worker started', 90_000);
+    return worker;
+  }
+
+  /** Runs `/leak snapshot svc-order` in `channel`, kills the worker once `hold` is reached, lets a
+   *  new worker finish the job, and returns the finished thread. */
+  async function crashAt(channel: string, hold: HeldCall): Promise<Thread> {
+    const w = await liveWorker();
+    const ack = await s.h.command({ text: 'snapshot svc-order', channel });
+    assert.match(String(ack.json?.text), /Capturing goroutines/);
+    await hold.reached;
+    assert.equal(await w.kill('SIGKILL'), null, 'killed by signal');
+    worker = undefined;
+    hold.release(); // its connection died with the worker: the stand-in drops it
+    await liveWorker();
+    return waitThread(s.slack, channel, 0, 1, 120_000);
+  }
+
+  const postsIn = (channel: string, threadTs?: string) =>
+    s.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && (threadTs ? c.args.thread_ts === threadTs : !c.args.thread_ts));
+
+  it('parent posted, ts never stored: the new worker finds it by its metadata and updates it', async () => {
+    const ch = 'C0CRASHPARENT';
+    const t = await crashAt(ch, s.slack.hold('chat.postMessage', 'after', (a) => a.channel === ch && !a.thread_ts));
+    assert.equal(s.slack.parents(ch).length, 1, 'one parent message');
+    assert.equal(postsIn(ch).length, 1, 'the parent was posted once');
+    assert.ok(s.slack.callsTo('conversations.history').some((c) => c.args.channel === ch), 'the new worker looked for the message before posting');
+    assert.match(t.parent.text, /goroutines/, 'the parent shows the outcome');
+    assert.equal(s.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply');
+    assert.ok(t.replies[0]!.blocks, 'the findings carry their blocks');
+  });
+
+  it('findings reply posted, ts never stored: found in the thread, not posted again', async () => {
+    const ch = 'C0CRASHREPLY';
+    const t = await crashAt(ch, s.slack.hold('chat.postMessage', 'after', (a) => a.channel === ch && !!a.thread_ts));
+    await s.slack.waitFor('findings blocks in', () => s.slack.replies(ch, t.parent.ts)[0]?.blocks, 60_000);
+    assert.equal(s.slack.parents(ch).length, 1, 'one parent message');
+    assert.equal(s.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply');
+    assert.equal(postsIn(ch, t.parent.ts).length, 1, 'the reply was posted once');
+    assert.ok(s.slack.callsTo('conversations.replies').some((c) => c.args.channel === ch && c.args.ts === t.parent.ts), 'the new worker looked in the thread');
+  });
+
+  it('findings placeholder posted, blocks never sent: the new worker completes the same message', async () => {
+    const ch = 'C0CRASHUPDATE';
+    const t = await crashAt(ch, s.slack.hold('chat.update', 'before', (a) => a.channel === ch && Array.isArray(a.blocks) && a.blocks.length > 0));
+    const reply = await s.slack.waitFor('findings blocks in', () => {
+      const r = s.slack.replies(ch, t.parent.ts)[0];
+      return r?.blocks ? r : null;
+    }, 60_000);
+    assert.equal(s.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply');
+    assert.equal(postsIn(ch, t.parent.ts).length, 1, 'the placeholder was posted once');
+    assert.equal(reply.versions[0]!.blocks, undefined, 'it started as the text-only placeholder');
+    assert.ok(!s.slack.callsTo('conversations.replies').some((c) => c.args.channel === ch), 'no lookup needed: the ts was stored before the update');
+  });
+});
