@@ -8,7 +8,9 @@
 //   retries (the SDK's retry after a lost response would post twice). An intent marker is set
 //   before it; when a retry finds the marker without a ts, the earlier attempt's outcome is unknown:
 //   we look for our message by its metadata (needs the optional history scopes) before posting. The
-//   marker is cleared when Slack certainly did not post (an API refusal, a 429, connection refused).
+//   marker is cleared when Slack certainly did not post (an API refusal, a 429, connection refused);
+//   fatal_error / internal_error keep it (Slack may have posted). The lookup reads only messages since
+//   the marker, page by page; when Slack fails the lookup itself the job waits instead of posting.
 //
 // Slack errors become SlackPostError with a plain-words userMessage; `unavailable` marks Slack being
 // down or overloaded (network errors, 5xx, 429), which the worker waits out (src/queue/worker.ts)
@@ -62,6 +64,13 @@ const UNAVAILABLE_CODES = new Set(['request_failed', 'ratelimited', 'internal_er
 const PLACEHOLDER_CHARS = 3900;
 
 const METADATA_EVENT = 'leakbot_post';
+/** The lookup for a lost post reads messages from this long before the attempt (clock skew). */
+const LOOKUP_SKEW_MS = 5 * 60_000;
+/** ...and at most this many pages of 200 (a busy channel during an incident). */
+const LOOKUP_PAGES = 10;
+/** ok:false answers after which Slack may have acted anyway (chat.postMessage's docs: "It's possible
+ *  some aspect of the operation succeeded before the error was raised"). */
+const OUTCOME_UNKNOWN = new Set(['fatal_error', 'internal_error', 'service_unavailable']);
 const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_blocks', 'invalid_attachments']);
 const ACCESS_ERRORS: Record<string, string> = {
   not_in_channel: 'I am not a member of that channel. Invite me with `/invite @leakbot` and try again.',
@@ -134,13 +143,21 @@ export class Poster {
     }
     const hadIntent = !(await this.memory.markIntent(key));
     if (hadIntent) {
-      const found = await this.findOwnMessage(key, msg).catch(() => null);
+      let found: PostedRef | null;
+      try {
+        found = await this.findOwnMessage(key, msg, await this.memory.intentSince(key));
+      } catch (err) {
+        const e = this.translate(msg.threadTs ? 'conversations.replies' : 'conversations.history', err);
+        // Slack down or overloaded: posting now could double the earlier attempt's message; wait.
+        if (e.unavailable) throw e;
+        found = null;
+      }
       if (found) {
         await this.memory.set(key, found);
         await this.update(found, msg);
         return found;
       }
-      this.log.warn({ key }, 'an earlier attempt may have posted this message (no ts stored, not findable without history scopes); posting it');
+      this.log.warn({ key }, 'an earlier attempt may have posted this message (no ts stored, not found in the channel or without history scopes); posting it');
     }
     const short = msg.text.length > PLACEHOLDER_CHARS ? `${msg.text.slice(0, PLACEHOLDER_CHARS - 1)}…` : msg.text;
     let ref: PostedRef;
@@ -260,15 +277,25 @@ export class Poster {
     }
   }
 
-  private async findOwnMessage(key: string, msg: OutMessage): Promise<PostedRef | null> {
-    const args = { channel: msg.channel, limit: 50, include_all_metadata: true };
-    const res = msg.threadTs ? await this.client.conversations.replies({ ...args, ts: msg.threadTs }) : await this.client.conversations.history(args);
-    const messages = (res.messages ?? []) as Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }>;
-    const hit = messages.find((m) => m.metadata?.event_type === METADATA_EVENT && m.metadata.event_payload?.key === key);
-    if (hit?.ts) {
-      this.log.info({ key }, 'found the message an earlier attempt posted; updating it');
-      return { channel: msg.channel, ts: hit.ts };
+  /** Looks for the message an earlier attempt posted under `key` (its metadata), among the messages
+   *  posted since that attempt marked its intent (`since`, ms; a few minutes earlier for clock skew
+   *  between us and Slack), page by page. Throws the SDK's error when Slack refuses or fails. */
+  private async findOwnMessage(key: string, msg: OutMessage, since: number | null): Promise<PostedRef | null> {
+    const oldest = since !== null ? ((since - LOOKUP_SKEW_MS) / 1000).toFixed(6) : undefined;
+    let cursor: string | undefined;
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const args = { channel: msg.channel, limit: 200, include_all_metadata: true, ...(oldest ? { oldest } : {}), ...(cursor ? { cursor } : {}) };
+      const res = msg.threadTs ? await this.client.conversations.replies({ ...args, ts: msg.threadTs }) : await this.client.conversations.history(args);
+      const messages = (res.messages ?? []) as Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: { key?: string } } }>;
+      const hit = messages.find((m) => m.metadata?.event_type === METADATA_EVENT && m.metadata.event_payload?.key === key);
+      if (hit?.ts) {
+        this.log.info({ key }, 'found the message an earlier attempt posted; updating it');
+        return { channel: msg.channel, ts: hit.ts };
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return null;
     }
+    this.log.warn({ key, pages: LOOKUP_PAGES }, 'gave up looking for an earlier attempt\'s message: too many messages since');
     return null;
   }
 
@@ -283,7 +310,7 @@ export class Poster {
     this.metrics?.slackErrors.inc({ method, error: code });
     this.log.warn({ method, code, err: scrubSecrets(e.message ?? String(err)) }, 'slack api call failed');
     // Certainly not acted on: Slack answered with a refusal, or the connection was never made.
-    const notSent = e.data?.error !== undefined || rateLimited || e.original?.code === 'ECONNREFUSED' || (e.statusCode !== undefined && e.statusCode < 500);
+    const notSent = (e.data?.error !== undefined && !OUTCOME_UNKNOWN.has(e.data.error)) || rateLimited || e.original?.code === 'ECONNREFUSED' || (e.statusCode !== undefined && e.statusCode < 500);
     const access = ACCESS_ERRORS[code];
     if (access) return new SlackPostError(code, access, false, false, notSent);
     if (BLOCK_ERRORS.has(code)) return new SlackPostError(code, 'Slack rejected the formatted message.', false, false, notSent);

@@ -43,4 +43,10 @@ export class PostMemory {
   async hasIntent(key: string): Promise<boolean> {
     return (await this.redis.exists(this.k(`${key}:intent`))) === 1;
   }
+
+  /** When the first attempt marked its intent (ms since epoch), or null without a marker. */
+  async intentSince(key: string): Promise<number | null> {
+    const v = await this.redis.get(this.k(`${key}:intent`));
+    return v && Number.isFinite(Number(v)) ? Number(v) : null;
+  }
 }

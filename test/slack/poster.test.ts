@@ -119,6 +119,46 @@ describe('Poster', () => {
     assert.equal(slack.parents('C1')[0]!.text, 'once, updated');
   });
 
+  it('a lost post in a long thread (its page of replies is not the first) is still found, not doubled', async () => {
+    const p = await poster.post('k11', { channel: 'C1', text: 'parent' });
+    for (let i = 0; i < 60; i++) await poster.post(`k11-r${i}`, { channel: 'C1', threadTs: p.ts, text: `reply ${i}` });
+    slack.loseNextPostReplies(1);
+    await assert.rejects(poster.post('k11-late', { channel: 'C1', threadTs: p.ts, text: 'late reply' }));
+    await poster.post('k11-late', { channel: 'C1', threadTs: p.ts, text: 'late reply, updated' });
+    assert.equal(slack.replies('C1', p.ts).filter((m) => /late reply/.test(m.text)).length, 1, 'posted once');
+    const lookups = slack.callsTo('conversations.replies');
+    assert.ok(lookups.length > 0 && lookups.every((c) => c.args.oldest !== undefined), 'the lookup reads only what came after the first attempt');
+  });
+
+  it('the lookup for a lost post failing with Slack overloaded waits (unavailable) instead of posting blindly', async () => {
+    slack.loseNextPostReplies(1);
+    await assert.rejects(poster.post('k12', { channel: 'C1', text: 'once' }));
+    const drop = slack.failNext('conversations.history', 10, { status: 503 });
+    await assert.rejects(poster.post('k12', { channel: 'C1', text: 'once' }), (err: unknown) => err instanceof SlackPostError && err.unavailable);
+    assert.equal(slack.callsTo('chat.postMessage').length, 1, 'not posted a second time while the lookup fails');
+    drop();
+    await poster.post('k12', { channel: 'C1', text: 'once, updated' });
+    assert.equal(slack.parents('C1').length, 1);
+    assert.equal(slack.parents('C1')[0]!.text, 'once, updated');
+  });
+
+  it('fatal_error from chat.postMessage (Slack may have posted anyway) is looked for before a second post', async () => {
+    slack.failNext('chat.postMessage', 1, { error: 'fatal_error', applied: true });
+    await assert.rejects(poster.post('k13', { channel: 'C1', text: 'once' }), (err: unknown) => err instanceof SlackPostError && err.unavailable && !err.notSent);
+    await poster.post('k13', { channel: 'C1', text: 'once, updated' });
+    assert.equal(slack.callsTo('chat.postMessage').length, 1, 'posted once');
+    assert.equal(slack.parents('C1').length, 1);
+    assert.equal(slack.parents('C1')[0]!.text, 'once, updated');
+  });
+
+  it('an ok:false refusal (Slack did not post) clears the intent: the retry posts without a lookup', async () => {
+    slack.failNext('chat.postMessage', 1, { error: 'invalid_arguments' });
+    await assert.rejects(poster.post('k14', { channel: 'C1', text: 'x' }), (err: unknown) => err instanceof SlackPostError && err.notSent);
+    await poster.post('k14', { channel: 'C1', text: 'x' });
+    assert.equal(slack.callsTo('conversations.history').length, 0);
+    assert.equal(slack.parents('C1').length, 1);
+  });
+
   it('Slack unreachable: the error says so (unavailable), and the post goes through once Slack is back', async () => {
     slack.outage(true);
     await assert.rejects(poster.post('k10', { channel: 'C1', text: 'later' }), (err: unknown) => err instanceof SlackPostError && err.unavailable && err.retryable);

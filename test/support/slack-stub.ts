@@ -62,7 +62,9 @@ export interface ResponseUrlPost {
   at: number;
 }
 
-type Failure = { error: string } | { status: 429; retryAfter: number } | { status: number };
+/** An injected failure. `{ error, applied: true }` acts on the call first, then answers the error
+ *  (Slack's fatal_error / internal_error: "some aspect of the operation succeeded"). */
+type Failure = { error: string; applied?: boolean } | { status: 429; retryAfter: number } | { status: number };
 
 /** A call held by SlackStub.hold. */
 export interface HeldCall {
@@ -351,7 +353,10 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       const at = queue.findIndex((f) => !f.only || f.only(args));
       const failure: Failure | undefined = at >= 0 ? queue.splice(at, 1)[0]!.failure : undefined;
       if (failure) {
-        if ('error' in failure) return reply(200, { ok: false, error: failure.error });
+        if ('error' in failure) {
+          if (failure.applied && presented === token) api(method, args);
+          return reply(200, { ok: false, error: failure.error });
+        }
         if (failure.status === 429) return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String('retryAfter' in failure ? failure.retryAfter : 1) });
         return reply(failure.status, { ok: false, error: 'http_error' });
       }
