@@ -54,7 +54,7 @@ import { Poster, createSlackClient } from './slack/poster.js';
 import { CaptureGate } from './store/capture-gate.js';
 import { PendingRequests } from './store/pending.js';
 import { PostMemory } from './store/posts.js';
-import { createRedis, keyPrefix, waitReady } from './store/redis.js';
+import { createRedis, keyPrefix, parseRedisUrl, waitReady } from './store/redis.js';
 import { SnapshotStore } from './store/snapshots.js';
 import { ThreadStore } from './store/threads.js';
 import { addHealthRoutes } from './web/health.js';
@@ -102,6 +102,8 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
   const gate = new CaptureGate(redis, prefix);
   const timeline = new Timeline(redis, prefix);
   const analysis = new AnalysisPool({ ...(env.parseMemoryMb ? { memoryMb: env.parseMemoryMb } : {}), log: log.child({ component: 'analysis' }) });
+  // Sentinel: a post's marker must reach a replica before the post (src/store/posts.ts).
+  const postMemory = new PostMemory(redis, prefix, parseRedisUrl(env.redisUrl).mode === 'sentinel');
   const ctx: LeakbotContext = {
     role,
     config,
@@ -128,7 +130,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     ),
     analysis,
     jobs: new JobQueue(env.redisUrl, log, metrics, prefix, env.spoolDir),
-    poster: new Poster(createSlackClient(env.slackBotToken, env.slackApiUrl, log), new PostMemory(redis, prefix), log.child({ component: 'poster' }), metrics),
+    poster: new Poster(createSlackClient(env.slackBotToken, env.slackApiUrl, log), postMemory, log.child({ component: 'poster' }), metrics),
     routes: new RouteRegistry(),
     processors: new ProcessorRegistry(),
     actions: new ActionRegistry(),
@@ -209,7 +211,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         queue: ctx.jobs.queue,
         redis,
         poster: ctx.poster,
-        memory: new PostMemory(redis, prefix),
+        memory: postMemory,
         prefix,
         log: log.child({ component: 'final-failures' }),
       });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { createRedis, isRedisUnavailable, parseRedisUrl, waitReady, type Redis } from '../store/redis.js';
+import { createRedis, isRedisUnavailable, parseRedisUrl, replicaAcked, waitReady, type Redis } from '../store/redis.js';
 import { QUEUE_NAME, type JobKind, type JobPayloads } from './jobs.js';
 import { defaultSpoolDir, HeldJobSpool } from './spool.js';
 
@@ -133,11 +133,7 @@ export class JobQueue {
       clearTimeout(t);
     }
     if (!this.replicated) return true;
-    const acks = await this.conn.call('WAIT', '1', String(REPLICA_WAIT_MS)).catch(() => 0);
-    if (Number(acks) >= 1) return true;
-    // No replica attached (e.g. the one left after a failover): there is nothing to wait for.
-    const info = String(await this.conn.info('replication').catch(() => ''));
-    return /connected_slaves:0\b/.test(info);
+    return replicaAcked(this.conn, REPLICA_WAIT_MS);
   }
 
   /** Resolves once the producer's Redis connection is ready (rejects after timeoutMs). */

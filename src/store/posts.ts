@@ -1,6 +1,11 @@
 // Memory of what a job already posted to Slack: idempotency key → channel + ts. A retried or
 // restarted job finds its earlier message here and updates it instead of posting a second one.
+//
+// With Redis Sentinel, replication is asynchronous: a failover can lose the last writes. The intent
+// marker is what makes a lost post findable, so it must be on a replica before the post is sent
+// (markIntent waits for WAIT 1, else refuses); the stored ts is waited for too, best effort.
 import type { Redis } from 'ioredis';
+import { replicaAcked } from './redis.js';
 
 export interface PostedRef {
   channel: string;
@@ -10,11 +15,21 @@ export interface PostedRef {
 }
 
 const TTL_SECONDS = 14 * 24 * 3600;
+/** How long a write waits for a replica's confirmation (inside the command connection's 1 s timeout). */
+const REPLICA_WAIT_MS = 500;
+
+/** Thrown by markIntent when a replica is attached but did not confirm the marker in time: posting
+ *  now could be doubled after a failover, so the caller does not post (the job retries). */
+export class ReplicaLagError extends Error {
+  override name = 'ReplicaLagError';
+}
 
 export class PostMemory {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'leakbot',
+    /** Sentinel set-up: wait for a replica to hold the marker / the ts (see the header). */
+    private readonly replicated = false,
   ) {}
 
   private k(key: string): string {
@@ -28,11 +43,20 @@ export class PostMemory {
 
   async set(key: string, ref: PostedRef): Promise<void> {
     await this.redis.set(this.k(key), JSON.stringify(ref), 'EX', TTL_SECONDS);
+    // Best effort: if it is lost anyway, the replicated intent marker makes the message findable.
+    if (this.replicated) await replicaAcked(this.redis, REPLICA_WAIT_MS);
   }
 
-  /** Marks a key as "post in flight" so a crash between Slack's answer and set() is detectable. */
+  /** Marks a key as "post in flight" so a crash between Slack's answer and set() is detectable.
+   *  True when this call set the marker, false when an earlier attempt had. Throws ReplicaLagError
+   *  (marker removed again) when a Sentinel replica does not confirm it within 500 ms. */
   async markIntent(key: string): Promise<boolean> {
-    return (await this.redis.set(this.k(`${key}:intent`), String(Date.now()), 'EX', TTL_SECONDS, 'NX')) === 'OK';
+    const fresh = (await this.redis.set(this.k(`${key}:intent`), String(Date.now()), 'EX', TTL_SECONDS, 'NX')) === 'OK';
+    if (fresh && this.replicated && !(await replicaAcked(this.redis, REPLICA_WAIT_MS))) {
+      await this.clearIntent(key).catch(() => {});
+      throw new ReplicaLagError(`the Redis replica did not confirm the post marker of ${key} within ${REPLICA_WAIT_MS} ms; not posting until it does`);
+    }
+    return fresh;
   }
 
   /** Forgets the marker: the post certainly did not happen, so a retry may post without looking. */

@@ -72,6 +72,20 @@ export function isRedisUnavailable(err: unknown): boolean {
   return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection is closed|enableOfflineQueue|Command timed out|MaxRetriesPerRequest|Stream isn't writeable|connect ETIMEDOUT|closed|Reached the max retries/i.test(m);
 }
 
+/**
+ * Sentinel deployments: true once a replica holds every write this connection made so far (Redis
+ * `WAIT 1 timeoutMs`, https://redis.io/commands/wait/), or when no replica is attached (nothing to
+ * wait for, e.g. the one left after a failover). False when a replica is attached but did not confirm
+ * within timeoutMs: an asynchronous failover now could lose those writes. Never throws (an error
+ * counts as not confirmed).
+ */
+export async function replicaAcked(conn: Redis, timeoutMs: number): Promise<boolean> {
+  const acks = await conn.call('WAIT', '1', String(timeoutMs)).catch(() => 0);
+  if (Number(acks) >= 1) return true;
+  const info = String(await conn.info('replication').catch(() => ''));
+  return /connected_slaves:0\b/.test(info);
+}
+
 /** Resolves when the connection is ready (or rejects after timeoutMs). */
 export function waitReady(r: Redis, timeoutMs: number): Promise<void> {
   if (r.status === 'ready') return Promise.resolve();

@@ -53,6 +53,11 @@ export interface SentinelSet {
   primaryPort(): Promise<number>;
   /** SIGKILLs the current primary; resolves with its port. */
   killPrimary(): Promise<number>;
+  /** Port of the replica (the server that is not the current primary). */
+  replicaPort(): Promise<number>;
+  /** SIGSTOP / SIGCONT one server: a stopped replica stays attached but confirms nothing. */
+  pause(port: number): void;
+  resume(port: number): void;
   /** Resolves once the sentinels name a primary other than `oldPort` and it answers as master. */
   failedOver(oldPort: number, timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
@@ -98,6 +103,16 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     url: `redis+sentinel://${[s1, s2, s3].map((p) => `127.0.0.1:${p}`).join(',')}/${name}`,
     name,
     primaryPort,
+    async replicaPort() {
+      const primary = await primaryPort();
+      return [...servers.keys()].find((p) => p !== primary)!;
+    },
+    pause(port) {
+      servers.get(port)!.child.kill('SIGSTOP');
+    },
+    resume(port) {
+      servers.get(port)!.child.kill('SIGCONT');
+    },
     async killPrimary() {
       const port = await primaryPort();
       const p = servers.get(port)!;
