@@ -10,6 +10,7 @@ import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
 import { isRequestScoped, type Reading } from './patterns.js';
 import { item } from './verdict.js';
+import { aggregatedItems, funcsOnStacks } from './aggregated.js';
 
 /** A wait this long (minutes, as Go printed it) is not a request in flight. */
 export const LONG_WAIT_MIN = 10;
@@ -149,23 +150,9 @@ export function leakedIn(s: GroupSeries, series: readonly Snapshot[]): number {
   return s.group.count;
 }
 
-/** Functions on some goroutine's stack in a snapshot, or null when a stack was cut (Go elides frames
- *  past 100: the cut part may hold any function). Memoised per snapshot; the snapshot is not changed. */
-const stackFuncs = new WeakMap<Snapshot, Set<string> | null>();
+/** Whether `func` is on some goroutine's stack in a snapshot (true when a stack was cut: the cut part may hold it). */
 function onSomeStack(func: string, snap: Snapshot): boolean {
-  let funcs = stackFuncs.get(snap);
-  if (funcs === undefined) {
-    funcs = new Set<string>();
-    for (const g of snap.groups) {
-      if (g.framesElided) {
-        funcs = null;
-        break;
-      }
-      for (const f of g.frames) funcs.add(f.func);
-    }
-    stackFuncs.set(snap, funcs);
-  }
-  return funcs === null || funcs.has(func);
+  return funcsOnStacks(snap)?.has(func) ?? true;
 }
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
@@ -269,6 +256,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const requestScoped = isRequestScoped(g);
 
   items.push(...series);
+  items.push(...aggregatedItems(s, ctx.series, series.some((e) => e.signal === 'grew' || e.signal === 'grew-wait'), reading.stdSite === null));
 
   if (g.count >= CROWD) {
     const crowd = `${g.count.toLocaleString('en-US')} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;

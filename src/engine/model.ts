@@ -237,6 +237,8 @@ export type SignalId =
   | 'accumulated-wait'
   | 'chain'
   | 'sleeping-tail'
+  | 'parent-of-sleeper'
+  | 'literal-returned'
   | 'own-locks'
   | 'gc-reachable'
   | 'long-wait'

@@ -80,6 +80,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       "no goroutine's stack holds the function that started them (the dump prints no creator ids, so outlived-call cannot be told): every call that started them has returned, and either several calls left goroutines behind (ids spread, not bunched), or they wait where healthy code does not pile up or each on a lock of its own (not for sleepers, which wake by themselves)",
     needs: 'debug=2, Go ≤ 1.20',
   },
+  'literal-returned': {
+    points: 1,
+    meaning:
+      "a pile already there at the first snapshot grew, parked on a channel operation of its own code, running a function literal of F (Go names a `go func(){…}()` after the function it is written in: F.func1), yet no goroutine is inside F: the calls that started them returned and left them behind (the id-less creator-returned). Not for a pile that appeared between the snapshots (a surge in flight) nor a wait inside a library call (an HTTP round trip)",
+    needs: 'debug=1 / proto, 2+ snapshots',
+  },
   'grew-wait': {
     points: 2,
     meaning: 'the count grew by --min-delta or more on a lock, a send, a WaitGroup or a Cond (no ids): pools do not fill up there',
@@ -155,6 +161,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning:
       'sleepers started by the function a chain of goroutines runs (each waiting on the one it started): the chain\'s tail, which wakes by itself and lets the chain unwind; a leak only if it sleeps in a loop',
     needs: 'debug=2',
+  },
+  'parent-of-sleeper': {
+    points: -3,
+    meaning:
+      'parked on a receive or a select in F while goroutines running a function literal of F (F.func1) sleep: they wait for children that wake by themselves, like a chain waiting for its sleeping tail (debug=1 and proto have no creator frames to show chain and sleeping-tail)',
+    needs: 'debug=1 / proto',
   },
   'gc-reachable': {
     points: -3,

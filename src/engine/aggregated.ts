@@ -1,0 +1,100 @@
+// Evidence for the aggregated formats (debug=1, proto), which carry neither goroutine ids nor
+// `created by` frames: goroutines with one stack are one record with a count. What they still carry is
+// every function on every stack, and Go's names for function literals.
+//
+// Why literal names: the compiler names a function literal after the function it is written in
+// (cmd/compile/internal/ir closurename: `F.func1`, a literal inside it `F.func1.1`; Go ≥ 1.21 names the
+// wrapper of `go f(x)` `F.gowrap1`). A `go func() { … }()` therefore runs a function named after the
+// function that started it, nearly always: the one place debug=1 and proto still name a creator.
+import type { GroupSeries } from './diff.js';
+import type { BlockKind, EvidenceItem, Snapshot, StackGroup } from './model.js';
+import { item } from './verdict.js';
+
+/** The function a function literal is written in: `pkg.F` for `pkg.F.func2`, `pkg.F.func2` for
+ *  `pkg.F.func2.1`, `pkg.F` for `pkg.F.gowrap1`; null for a named function or method. Type arguments
+ *  (`F[...]`) are kept as printed. */
+export function enclosingFunc(func: string): string | null {
+  const m = /^(.+[^.])\.(?:func\d+|gowrap\d+|\d+)$/.exec(func);
+  if (!m) return null;
+  const parent = m[1]!;
+  // `pkg.F` must keep its package: a bare `pkg` (no dot after the last slash) is no function.
+  const slash = parent.lastIndexOf('/');
+  return parent.indexOf('.', slash + 1) > 0 ? parent : null;
+}
+
+/** True for a snapshot of an aggregated format: no ids and no creator frames to read. */
+export const isAggregated = (snap: Snapshot) => snap.format === 'debug1' || snap.format === 'proto';
+
+/** Functions on some goroutine's stack in a snapshot, or null when a stack was cut (Go elides frames
+ *  past 100; the cut part may hold any function). Memoised per snapshot. */
+const stackFuncs = new WeakMap<Snapshot, Set<string> | null>();
+export function funcsOnStacks(snap: Snapshot): Set<string> | null {
+  let funcs = stackFuncs.get(snap);
+  if (funcs === undefined) {
+    funcs = new Set<string>();
+    for (const g of snap.groups) {
+      if (g.framesElided) {
+        funcs = null;
+        break;
+      }
+      for (const f of g.frames) funcs.add(f.func);
+    }
+    stackFuncs.set(snap, funcs);
+  }
+  return funcs;
+}
+
+/** Entry functions (outermost frame) of a group, or null when its stack was cut. */
+const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : g.frames[g.frames.length - 1]!.func);
+
+/** Functions whose literals sleep in a snapshot: `F` for a pile asleep in `F.func1`. Memoised. */
+const sleeperParents = new WeakMap<Snapshot, Set<string>>();
+function parentsOfSleepers(snap: Snapshot): Set<string> {
+  let out = sleeperParents.get(snap);
+  if (out === undefined) {
+    out = new Set<string>();
+    for (const g of snap.groups) {
+      const entry = g.kind === 'sleep' ? entryOf(g) : null;
+      const parent = entry === null ? null : enclosingFunc(entry);
+      if (parent !== null) out.add(parent);
+    }
+    sleeperParents.set(snap, out);
+  }
+  return out;
+}
+
+/** Waits a parent parks in while it waits for a goroutine it started. */
+const WAITS_ON_CHILD = new Set<BlockKind>(['chan-recv', 'select']);
+
+/** Channel waits; `ownWait` below tells whether the pile's own code made them. */
+const CHANNEL_WAITS = new Set<BlockKind>(['chan-recv', 'chan-send', 'select', 'unknown']);
+
+/** Rows only the aggregated formats need, for a series whose latest snapshot is debug=1 or proto.
+ *  `grewNow`: the series rows include growth by --min-delta or more (grew, grew-wait); `ownWait`: the
+ *  channel operation is in the service's own code, not inside a library call (Reading.stdSite null).
+ *  Pure. */
+export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], grewNow: boolean, ownWait: boolean): EvidenceItem[] {
+  const snap = series[s.lastSeen]!;
+  if (!isAggregated(snap)) return [];
+  const g = s.group;
+  const entry = entryOf(g);
+  if (entry === null) return [];
+  const items: EvidenceItem[] = [];
+  const funcs = funcsOnStacks(snap);
+  // A parent parked on a receive or a select whose own literal sleeps: it waits for that child, which
+  // wakes by itself (a chain whose tail sleeps unwinds when the tail wakes; debug=2 reads the same from
+  // creator frames: chain, sleeping-tail).
+  if (WAITS_ON_CHILD.has(g.kind) && parentsOfSleepers(snap).has(entry)) {
+    items.push(item('parent-of-sleeper', `goroutines running a function literal of ${entry}, which these run, are asleep: these likely wait for them, and they wake by themselves`));
+    return items;
+  }
+  // The pile was there at the first snapshot, grew, and runs a literal of F, yet no goroutine is inside
+  // F: the calls of F that started them returned and left them behind, and later calls left more (the
+  // id-less creator-returned). A burst that arrived between the snapshots (before = 0) may be a surge
+  // in flight; a wait inside a library call (an HTTP round trip) ends when the library's peer answers.
+  const parent = enclosingFunc(entry);
+  if (grewNow && s.before > 0 && ownWait && CHANNEL_WAITS.has(g.kind) && parent !== null && funcs !== null && !funcs.has(parent)) {
+    items.push(item('literal-returned', `no goroutine is inside ${parent}, whose function literal ${entry} they run: the calls that started them returned and left them behind`));
+  }
+  return items;
+}

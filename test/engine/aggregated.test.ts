@@ -1,0 +1,76 @@
+// debug=1 and proto carry no goroutine ids and no `created by` frames; what they still carry (every
+// function on every stack, Go's names for function literals) must bring their 2-snapshot verdicts to
+// debug=2's on Go's own leak scenarios, and keep healthy piles where they were. Real dumps: eval/subset
+// (written by `npm run eval -- --export-subset`), test/fixtures/dumps (captured by capture.sh) and
+// test/fixtures/dumps/goker (README there).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compare, parseDump, type Finding } from '../../src/engine/index.js';
+import { enclosingFunc } from '../../src/engine/aggregated.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const FILE = { debug1: 'debug1.txt.gz', proto: 'pb.gz' } as const;
+type Fmt = keyof typeof FILE;
+/** The eval writes debug=1 gzipped, capture.sh does not. */
+const file = (dir: string, name: string, m: string, fmt: Fmt) => {
+  const p = join(dir, `${name}.${m}.${FILE[fmt]}`);
+  return existsSync(p) ? p : p.replace(/\.gz$/, '');
+};
+const pair = (dir: string, name: string, fmt: Fmt, moments = ['t1', 't2']) =>
+  compare(
+    moments.map((m, i) => parseDump(readFileSync(file(dir, name, m, fmt)), { capturedAt: 1_000 * (i + 1) })),
+    { maxFindings: 1000 },
+  );
+const signals = (f: Finding) => (f.evidence ?? []).map((e) => e.signal);
+const strong = (f: Finding) => f.confidence === 'high' || f.confidence === 'medium';
+const entry = (f: Finding) => f.frames[f.frames.length - 1]?.func ?? '';
+
+test('a function literal names the function it is written in', () => {
+  assert.equal(enclosingFunc('main.ChanRecv.func1'), 'main.ChanRecv');
+  assert.equal(enclosingFunc('main.DaisyChain.func2.1'), 'main.DaisyChain.func2');
+  assert.equal(enclosingFunc('main.(*worker).Start.func1'), 'main.(*worker).Start');
+  assert.equal(enclosingFunc('example.com/x/pkg.F.gowrap3'), 'example.com/x/pkg.F');
+  assert.equal(enclosingFunc('main.bgWorker'), null);
+  assert.equal(enclosingFunc('example.com/v2.func1'), null, 'a package path is no function');
+});
+
+for (const fmt of ['debug1', 'proto'] as const) {
+  test(`${fmt}: Go's ChanRecv leak (1 → 10 on a receive, the starter returned) reaches medium in a diff, as debug=2 does`, () => {
+    const a = pair(join(root, 'eval', 'subset', 'goker', 'go1.19'), 'ChanRecv', fmt);
+    const leak = a.findings.find((f) => f.kind === 'chan-recv' && f.before === 1 && f.after === 10);
+    assert.ok(leak, 'the pile is listed');
+    assert.deepEqual(signals(leak).sort(), ['grew', 'literal-returned']);
+    assert.equal(leak.confidence, 'medium');
+    // The driver's idle pool beside it did not grow and stays low.
+    for (const f of a.findings.filter((f) => f !== leak)) assert.ok(!strong(f), `${entry(f)} is ${f.confidence}`);
+  });
+
+  test(`${fmt}: a surge of handlers that appeared between two snapshots stays low (no literal-returned)`, () => {
+    const a = pair(join(root, 'test', 'fixtures', 'dumps', 'go1.19'), 'noise-surge', fmt, ['t0', 't1']);
+    const surge = a.findings.filter((f) => f.kind === 'select' && f.before === 0 && f.after >= 100);
+    assert.ok(surge.length >= 1, 'the surge is listed');
+    for (const f of surge) {
+      assert.ok(!signals(f).includes('literal-returned'), `${signals(f)}`);
+      assert.ok(!strong(f), `${entry(f)} is ${f.confidence}`);
+    }
+  });
+
+  test(`${fmt}: fan-out helpers waiting inside an HTTP round trip stay low though their starter returned`, () => {
+    const a = pair(join(root, 'eval', 'subset', 'noise', 'go1.19'), 'fanin', fmt, ['t0', 't1']);
+    const helpers = a.findings.filter((f) => f.frames.some((fr) => fr.func === 'net/http.(*Transport).roundTrip'));
+    assert.ok(helpers.some((f) => f.after > f.before && f.before > 0), 'the helpers grew');
+    for (const f of helpers) assert.ok(!signals(f).includes('literal-returned') && !strong(f), `${f.confidence} ${signals(f)}`);
+  });
+
+  test(`${fmt}: DaisyChain's chain waits for its sleeping tail: not listed, though it grew by 9,000`, () => {
+    const a = pair(join(root, 'test', 'fixtures', 'dumps', 'goker', 'go1.26'), 'DaisyChain', fmt);
+    assert.ok(!a.findings.some(strong), `${a.findings.filter(strong).map((f) => `${entry(f)} ${f.confidence} ${signals(f)}`)}`);
+    // The raw material is there: the chain grew 1,000 → 10,000 and its literal sleeps.
+    const snap = parseDump(readFileSync(file(join(root, 'test', 'fixtures', 'dumps', 'goker', 'go1.26'), 'DaisyChain', 't2', fmt)));
+    const chain = snap.groups.find((g) => g.kind === 'chan-recv' && g.count >= 10_000);
+    assert.ok(chain, 'the chain pile');
+    assert.ok(snap.groups.some((g) => g.kind === 'sleep' && enclosingFunc(g.frames[g.frames.length - 1]!.func) === chain.frames[chain.frames.length - 1]!.func));
+  });
+}
