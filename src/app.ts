@@ -62,6 +62,7 @@ import { RouteRegistry } from './web/routes.js';
 import { closeServer, createHttpServer, listen } from './web/server.js';
 import { ReplayGuard } from './web/slack-verify.js';
 import { ParentRegistry } from './flows/parents.js';
+import { closeAbandonedParent } from './flows/thread.js';
 import { apiErrorOf, SlackConnection, SlackTokenRejectedError } from './slack/connect.js';
 
 export interface CreateLeakbotOptions {
@@ -214,6 +215,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         memory: postMemory,
         prefix,
         log: log.child({ component: 'final-failures' }),
+        closeParent: (p) => closeAbandonedParent(ctx, p),
       });
       log.info({ kinds: ctx.processors.kinds() }, 'worker started');
     },

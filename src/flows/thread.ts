@@ -3,6 +3,7 @@
 // and answers there; every outcome in a thread is recorded on its ThreadRecord and the parent is
 // re-rendered from it, so the parent always shows the latest verdict, the counts and when.
 import type { LeakbotContext } from '../context.js';
+import type { AbandonedParent } from '../queue/final-failure.js';
 import { WatchStore } from '../incident/watch.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { fmtTime, mentionList, threadStatus } from '../slack/messages.js';
@@ -110,4 +111,19 @@ export function threadWords(rec: ThreadRecord): string {
 export function takeNewFlag(args: string[]): { args: string[]; fresh: boolean } {
   const rest = args.filter((a) => a.toLowerCase() !== '--new');
   return { args: rest, fresh: rest.length !== args.length };
+}
+
+/**
+ * A job failed for good and left its first message unfinished ("capturing…", "analysing…"): a
+ * parent leakbot draws from its thread record records the failure there (the parent then shows it,
+ * with the thread's last verdict); any other parent, or a status line inside an existing thread,
+ * gets a plain sentence. Slack errors propagate (SlackPostError).
+ */
+export async function closeAbandonedParent(ctx: LeakbotContext, p: AbandonedParent): Promise<void> {
+  const rec = p.inThread ? null : await ctx.threads.get(p.thread.channel, p.thread.ts);
+  if (rec && OWN_PARENT.has(rec.kind)) {
+    await recordOutcome(ctx, p.thread, { service: rec.service, users: [], state: { outcome: 'failed', summary: `leakbot gave up on this ${p.kind}` } });
+    return;
+  }
+  await ctx.poster.update(p.ref, { text: p.inThread ? `:x: leakbot gave up on this ${p.kind}${p.service ? ` of *${p.service}*` : ''}; the reason is below.` : p.text });
 }

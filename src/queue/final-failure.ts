@@ -7,7 +7,7 @@
 import { Job, QueueEvents, type Queue } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { Poster } from '../slack/poster.js';
-import type { PostMemory } from '../store/posts.js';
+import type { PostMemory, PostedRef } from '../store/posts.js';
 import type { Redis } from '../store/redis.js';
 import { QUEUE_NAME } from './jobs.js';
 import { quoteOutside } from '../slack/text.js';
@@ -29,6 +29,20 @@ export function finalFailureText(kind: string, service: string | undefined, reas
   return `:x: leakbot gave up on ${what}: ${why}. Nothing more will be posted for it; ask again if you still need it.`;
 }
 
+/** The job's first message (its `job:<id>:parent` key) as a job left it: a thread parent or, when
+ *  the job answered inside an existing thread, a status line there. */
+export interface AbandonedParent {
+  ref: PostedRef;
+  /** The thread the job answered in (the parent's own thread when it started one). */
+  thread: { channel: string; ts: string };
+  /** True: `ref` is a status line inside an existing thread, not the thread's parent. */
+  inThread: boolean;
+  kind: string;
+  service?: string;
+  /** The final-failure sentence the requester is given. */
+  text: string;
+}
+
 export interface FinalFailureDeps {
   connection: Redis;
   queue: Queue;
@@ -37,6 +51,8 @@ export interface FinalFailureDeps {
   memory: PostMemory;
   prefix: string;
   log: Logger;
+  /** Rewrites a parent or status line the job left saying "capturing…" (src/flows/thread.ts). */
+  closeParent?: (p: AbandonedParent) => Promise<void>;
 }
 
 /** Listens for jobs that failed for good and answers their requesters. close() stops it. */
@@ -66,10 +82,18 @@ export async function notifyFinalFailure(d: Omit<FinalFailureDeps, 'connection'>
   d.log.error({ jobId, kind: job.name, reason }, 'job failed for good; telling the requester');
   // In the job's thread, unless the job already said so there itself (same key: at most once).
   const key = `job:${jobId}`;
-  const parent = (await d.memory.get(`${key}:parent`)) ?? null;
+  // A worker that died right after Slack took the parent never stored its ts: look for it.
+  const where = data.thread ?? (data.requester?.channel ? { channel: data.requester.channel } : null);
+  const parent = where ? await d.poster.recover(`${key}:parent`, { channel: where.channel, ...('ts' in where ? { threadTs: where.ts } : {}) }) : null;
   const thread = data.thread ?? (parent ? { channel: parent.channel, ts: parent.ts } : null);
   if (thread && !(await d.memory.get(`${key}:fatal`))) {
     await d.poster.post(`${key}:fatal`, { channel: thread.channel, threadTs: thread.ts, text }).catch((err: Error) => d.log.warn({ err: err.message }, 'final failure not posted in the thread'));
+  }
+  // The parent (or status line) still says "capturing…": nothing will ever finish it.
+  if (parent && thread && d.closeParent) {
+    await d
+      .closeParent({ ref: parent, thread, inThread: !!data.thread, kind: job.name, ...(data.service ? { service: data.service } : {}), text })
+      .catch((err: Error) => d.log.warn({ err: err.message }, 'the abandoned parent message was not updated'));
   }
   await d.poster.respond(data.requester?.responseUrl, { text });
   return true;

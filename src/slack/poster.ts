@@ -173,6 +173,24 @@ export class Poster {
     return ref;
   }
 
+  /** The message posted under `key`, without posting: from memory, else — an earlier attempt marked
+   *  its intent but never stored the ts (it died in between) — looked for in `where` by its metadata
+   *  (and then remembered). Null when nothing was posted or it cannot be found; never throws. */
+  async recover(key: string, where: { channel: string; threadTs?: string }): Promise<PostedRef | null> {
+    try {
+      const known = await this.memory.get(key);
+      if (known) return known;
+      const since = await this.memory.intentSince(key);
+      if (since === null) return null;
+      const found = await this.findOwnMessage(key, { ...where, text: '' }, since);
+      if (found) await this.memory.set(key, found);
+      return found;
+    } catch (err) {
+      this.log.warn({ key, err: scrubSecrets((err as Error).message ?? String(err)) }, 'could not look for an earlier attempt\'s message');
+      return null;
+    }
+  }
+
   /** One chat.postMessage of text only (plus the key as metadata); a 429 is waited out and retried
    *  here (Slack did not post), anything else is thrown untranslated. */
   private async postPlaceholder(key: string, msg: OutMessage): Promise<PostedRef> {

@@ -1,6 +1,7 @@
 // Issue 12, item 2: a job BullMQ fails for good without running our code — its workers died mid-job
 // more often than maxStalledCount allows — still gets its requester a clear answer, in the thread
-// and through the response_url, exactly once.
+// and through the response_url, exactly once; the parent it left saying "capturing…" shows the
+// failure, even when the dead worker never learnt that parent's ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGoService, type GoService } from '../support/go-service.js';
@@ -49,6 +50,35 @@ describe('jobs that fail for good', () => {
     assert.ok(fatal);
     await second.waitLog((l) => l.msg === 'job failed for good; telling the requester', 10_000);
     assert.equal(h.slack.responsesTo(responseUrl).filter((r) => /gave up/.test(String(r.body.text))).length, 1, 'told once');
+    const closed = await h.slack.waitFor('the parent no longer says capturing', () => !/capturing…/.test(h.slack.parents(ch)[0]!.text) && h.slack.parents(ch)[0], 30_000);
+    assert.match(closed.text, /gave up on this snapshot/, 'the parent shows the failure');
     await go.reset();
+    await second.kill('SIGKILL'); // idle: the next test brings its own workers
+  });
+
+  it('a worker killed right after Slack took the parent (ts never stored): the failure goes into that thread and closes its parent', async () => {
+    const env = { ...h.env, LEAKBOT_JOB_LOCK_MS: '2000', LEAKBOT_MAX_STALLED: '0' };
+    const first = spawnLeakbot('worker', env);
+    procs.push(first);
+    await first.waitLog((l) => l.msg === 'worker started', 90_000);
+    const ch = 'C0STALLPOST';
+    const held = h.slack.hold('chat.postMessage', 'after', (a) => a.channel === ch && !a.thread_ts);
+    const responseUrl = h.slack.responseUrl();
+    await h.command({ text: 'snapshot svc-order', channel: ch, responseUrl });
+    await held.reached;
+    await first.kill('SIGKILL');
+    held.release();
+
+    const second = spawnLeakbot('worker', env);
+    procs.push(second);
+    await h.slack.waitFor('the requester is told', () => h.slack.responsesTo(responseUrl).find((r) => /gave up/.test(String(r.body.text))), 120_000);
+    const parents = h.slack.parents(ch);
+    assert.equal(parents.length, 1, 'no second parent');
+    const fatal = await h.slack.waitFor('failure in the thread', () => h.slack.replies(ch, parents[0]!.ts).find((m) => /gave up/.test(m.text)), 30_000);
+    assert.ok(fatal, 'the failure is in the thread the dead worker started');
+    const closed = await h.slack.waitFor('the parent no longer says capturing', () => !/capturing…/.test(h.slack.parents(ch)[0]!.text) && h.slack.parents(ch)[0], 30_000);
+    assert.match(closed.text, /gave up/);
+    assert.equal(h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === ch).length, 2, 'the parent and the failure reply, each once');
+    await second.kill('SIGKILL');
   });
 });
