@@ -11,6 +11,7 @@ import type { BlockKind, EvidenceItem, PatternId, PileShape, Snapshot, StackGrou
 import { isRequestScoped, type Reading } from './patterns.js';
 import { item } from './verdict.js';
 import { aggregatedItems, funcsOnStacks } from './aggregated.js';
+import { formatCount } from './count.js';
 
 /** A wait this long (minutes, as Go printed it) is not a request in flight. */
 export const LONG_WAIT_MIN = 10;
@@ -259,7 +260,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   items.push(...aggregatedItems(s, ctx.series, series.some((e) => e.signal === 'grew' || e.signal === 'grew-wait'), reading.stdSite === null));
 
   if (g.count >= CROWD) {
-    const crowd = `${g.count.toLocaleString('en-US')} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;
+    const crowd = `${formatCount(g.count)} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;
     items.push(poolWait ? item('crowd-idle', `${crowd}, but in a wait big idle pools rest in too`) : item('crowd', crowd));
   }
   if (perConnection) {

@@ -1,5 +1,6 @@
 // Wording every renderer shares, so the terminal, Markdown and Slack say the same thing the same way.
 import type { Analysis, Crash, Finding, Frame, Hang } from '../model.js';
+import { formatCount } from '../count.js';
 
 /** `internal/leaks/leaks.go:171`: the last path segments, enough to find the file in a repo. */
 export function shortFile(file: string, segments = 3): string {
@@ -22,7 +23,7 @@ export function primarySite(f: Finding): Frame | null {
   return f.site ?? f.stdSite ?? f.frames[0] ?? null;
 }
 
-export const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** "140 goroutines (+120, +60/min)" or "40 goroutines". */
 export function countLine(f: Finding, mode: Analysis['mode']): string {
@@ -49,7 +50,7 @@ export function summaryLine(a: Analysis): string {
     first.capturedAt !== null && last.capturedAt !== null && last.capturedAt > first.capturedAt
       ? ` over ${formatDuration(last.capturedAt - first.capturedAt)}`
       : '';
-  return `${snaps.length} snapshots${span}: ${snaps.map((s) => s.goroutines.toLocaleString('en-US')).join(' → ')} goroutines`;
+  return `${snaps.length} snapshots${span}: ${snaps.map((s) => formatCount(s.goroutines)).join(' → ')} goroutines`;
 }
 
 export function formatDuration(ms: number): string {
@@ -127,7 +128,7 @@ export function pathsLine(f: Finding): string | null {
   const parts = shown.map((p) => `${shortFunc(p.distinct!.func)} at ${fileLine(p.distinct!)} (${p.count})`);
   if (rest > 0) {
     const unnamed = shown.length === 0 ? ' (no single frame tells them apart: they combine the same functions differently)' : '';
-    parts.push(`${shown.length ? '… ' : ''}${rest} ${shown.length ? 'more ' : ''}path${rest === 1 ? '' : 's'} (${restCount.toLocaleString('en-US')})${unnamed}`);
+    parts.push(`${shown.length ? '… ' : ''}${rest} ${shown.length ? 'more ' : ''}path${rest === 1 ? '' : 's'} (${formatCount(restCount)})${unnamed}`);
   }
   return parts.join('; ');
 }
