@@ -2,8 +2,9 @@
 // codes, output shapes and error messages.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -63,6 +64,26 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
     const f = out.findings[0]!;
     assert.equal(f.pattern, 'chan-send-no-receiver');
     for (const k of ['state', 'before', 'after', 'delta', 'frames', 'createdBy', 'pattern', 'advice', 'score', 'confidence']) assert.ok(k in f, k);
+  });
+
+  it('reads a named pipe (`<(zcat dump.gz)`) as it reads the file: text over 1 MiB, gzip, profile.proto', async () => {
+    // A text dump is read in 1 MiB pieces; the others are handed to a stream with the bytes read so far.
+    const big = debug2([main1, acceptLoop, ...many(15000, poolWorker, () => 1)]);
+    assert.ok(big.length > 2 << 20, `big dump: ${big.length} bytes`);
+    writeFileSync(file('big.txt'), big);
+    const proto = join(root, 'test/fixtures/dumps/go1.19/hidden-surge.t1.pb.gz');
+    for (const f of [file('big.txt'), file('after.txt.gz'), proto]) {
+      const fromFile = await leakbot(['analyze', '--json', f]);
+      assert.equal(fromFile.code, 0, fromFile.stderr);
+      const fifo = file('pipe');
+      rmSync(fifo, { force: true });
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+      const written = once(createReadStream(f).pipe(createWriteStream(fifo)), 'close');
+      const fromPipe = await leakbot(['analyze', '--json', fifo]);
+      await written;
+      assert.equal(fromPipe.code, 0, fromPipe.stderr);
+      assert.equal(fromPipe.stdout, fromFile.stdout, f);
+    }
   });
 
   it('diff --format json prints before/after totals; --fail-on-leak exits 3 on a leak', async () => {

@@ -3,8 +3,8 @@
 // every renderer turns into text for its medium.
 
 export type * from './model.js';
-export { readSnapshot, readSnapshots, parseDump, parseDumps, DumpFormatError } from './ingest.js';
-export type { IngestOptions } from './ingest.js';
+export { readSnapshot, readSnapshots, parseDump, parseDumps, textFeed, DumpFormatError } from './ingest.js';
+export type { DumpFeed, IngestOptions } from './ingest.js';
 export type { AnalyzeOptions } from './rank.js';
 export { analyze, compare } from './rank.js';
 export { PATTERNS, patternInfo } from './patterns.js';

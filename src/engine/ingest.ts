@@ -262,10 +262,14 @@ export async function readSnapshots(
       if (format === 'more') refuse(head, null, gzipError);
       refuse(head, format, format === null ? gzipError : null);
     }
+    if (format !== 'proto') {
+      const text = new CappedText(format, max);
+      for await (const chunk of prepend(head, rest)) if (!text.push(chunk)) break;
+      return text.finish(opts, gzipError);
+    }
     let cut: string | null = null;
     let seen = 0;
     const parts: Uint8Array[] = [];
-    const text = format === 'proto' ? null : new TextIngest(format);
     for await (const chunk of prepend(head, rest)) {
       let c = chunk;
       if (seen + c.length > max) {
@@ -273,16 +277,68 @@ export async function readSnapshots(
         cut = capMessage(max);
       }
       seen += c.length;
-      if (text) text.push(c);
-      else parts.push(c);
+      parts.push(c);
       if (cut) break;
-    }
-    if (text) {
-      if (gzipError && !cut) cut = `gzip stream ended early (${gzipError}): analysed as far as it goes`;
-      return text.finish(opts, cut);
     }
     return [parseProtoBytes(Buffer.concat(parts), opts, cut, gzipError)];
   }
+}
+
+/** A text dump read up to the byte cap (IngestOptions.maxBytes). */
+class CappedText {
+  private readonly text: TextIngest;
+  private seen = 0;
+  private cut: string | null = null;
+
+  constructor(kind: TextKind, private readonly max: number) {
+    this.text = new TextIngest(kind);
+  }
+
+  /** Reads a chunk (not kept after the call); false once the cap is reached: read no more. */
+  push(chunk: Uint8Array): boolean {
+    if (this.cut !== null) return false;
+    let c = chunk;
+    if (this.seen + c.length > this.max) {
+      c = c.subarray(0, this.max - this.seen);
+      this.cut = capMessage(this.max);
+    }
+    this.seen += c.length;
+    this.text.push(c);
+    return this.cut === null;
+  }
+
+  /** `gzipError`: why the gzip stream around the text ended early, if it did. */
+  finish(opts: IngestOptions, gzipError: string | null = null): Snapshot[] {
+    let cut = this.cut;
+    if (gzipError && !cut) cut = `gzip stream ended early (${gzipError}): analysed as far as it goes`;
+    return this.text.finish(opts, cut);
+  }
+}
+
+/** A dump handed over synchronously chunk by chunk (see textFeed). */
+export interface DumpFeed {
+  /** Reads the next chunk; the bytes are not kept after the call, so the caller may reuse its
+   *  buffer. False once IngestOptions.maxBytes is reached: push no more. */
+  push(chunk: Uint8Array): boolean;
+  /** Every dump in the input, oldest first, as readSnapshots gives them. Throws DumpFormatError
+   *  when no goroutine could be read. */
+  finish(): Snapshot[];
+}
+
+/** A synchronous reader for a text dump (debug=2, debug=1, `go tool pprof -traces`) whose first
+ *  bytes are `head` (`complete`: the whole input), head already read; for a caller that reads a
+ *  file itself into one reused buffer (no stream, no buffer per chunk). Null when head shows gzip,
+ *  profile.proto or no dump, or is too short to tell: readSnapshots reads (or refuses) those. The
+ *  result is readSnapshots' on the same bytes however they are cut. */
+export function textFeed(head: Uint8Array, complete: boolean, opts: IngestOptions = {}): DumpFeed | null {
+  if (head.length < 2) return null;
+  // As sniff looks: a prefix first, the whole input once it has ended.
+  let format = detect(head.subarray(0, MAX_PREAMBLE), false);
+  if (format === 'more' && complete) format = detect(head, true);
+  if (!isKind(format)) return null;
+  const text = new CappedText(format, maxOf(opts));
+  text.push(head);
+  return { push: (c) => text.push(c), finish: () => text.finish(opts) };
 }
 
 /** Read just enough of a stream to tell its format; hands back the bytes read and the rest.
