@@ -96,5 +96,14 @@ export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], gre
   if (grewNow && s.before > 0 && ownWait && CHANNEL_WAITS.has(g.kind) && parent !== null && funcs !== null && !funcs.has(parent)) {
     items.push(item('literal-returned', `no goroutine is inside ${parent}, whose function literal ${entry} they run: the calls that started them returned and left them behind`));
   }
+  // A one-shot `<-ch` waits for one reply or signal; pool workers range over their channel and loops
+  // select. Growth by more than a tenth of a pile already there is not the wander of in-flight work
+  // (the share a leak may lose before it counts as turned over, the other way).
+  if (grewNow && ownWait && g.kind === 'chan-recv' && g.recv === 'once' && s.before > 0 && s.delta > GREW_SHARE * s.before) {
+    items.push(item('one-shot-receive', `each waits in a one-shot receive (<-ch), not ranging over a channel as pool workers do, and the pile grew ${s.before} → ${s.after}`));
+  }
   return items;
 }
+
+/** Growth, as a share of the earlier count, beyond the wander of in-flight work. */
+const GREW_SHARE = 0.1;

@@ -1,7 +1,7 @@
 // Wait reasons of every Go version and the runtime frames behind them → one BlockKind, so a
 // Go 1.19 `semacquire`, a Go 1.26 `sync.Mutex.Lock` and a proto stack ending in
 // sync.(*Mutex).lockSlow all land in the same category.
-import type { BlockKind, Frame } from './model.js';
+import type { BlockKind, Frame, RecvForm } from './model.js';
 
 /** Wait reasons (runtime.waitReasonStrings, Go 1.19–1.27) and goroutine statuses with a fixed
  *  kind. `semacquire`, `IO wait`, `syscall` and `waiting` are refined from the frames. */
@@ -42,6 +42,8 @@ export interface Classification {
   kind: BlockKind;
   /** Go's own words for the wait (printed, or inferred from the frames). */
   state: string;
+  /** Receive form, when the frames name the wrapper (proto lists runtime.chanrecv1/chanrecv2). */
+  recv?: RecvForm;
 }
 
 /** Kind of a wait reason as Go printed it (`(durable)` and `(leaked)` suffixes ignored); null when
@@ -110,7 +112,7 @@ export function inferFromFrames(frames: readonly Frame[]): Classification | null
       case 'runtime.chanrecv2':
         return nilChan(frames, i, 'runtime.chanrecv1', 'runtime.chanrecv2')
           ? { kind: 'nil-chan', state: 'chan receive (nil chan)' }
-          : { kind: 'chan-recv', state: 'chan receive' };
+          : { kind: 'chan-recv', state: 'chan receive', ...recvForm(frames, i) };
       case 'runtime.selectgo':
       case 'reflect.rselect':
         return { kind: 'select', state: 'select' };
@@ -144,6 +146,15 @@ export function inferFromFrames(frames: readonly Frame[]): Classification | null
     if (st !== undefined) return { kind: 'runtime', state: st };
   }
   return null;
+}
+
+/** The receive wrapper at or just outside frame i (chanrecv → chanrecv1/chanrecv2), when listed. */
+function recvForm(frames: readonly Frame[], i: number): { recv?: RecvForm } {
+  for (const f of frames.slice(i, i + 2)) {
+    if (f.func === 'runtime.chanrecv1') return { recv: 'once' };
+    if (f.func === 'runtime.chanrecv2') return { recv: 'loop' };
+  }
+  return {};
 }
 
 function nilChan(frames: readonly Frame[], i: number, ...outer: string[]): boolean {

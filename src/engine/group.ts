@@ -1,7 +1,7 @@
 // Goroutines → StackGroups, one goroutine at a time. Holds one aggregate per distinct stack plus
 // two compact number arrays (every goroutine id; creator ids still to check), never the goroutines.
 import { createHash } from 'node:crypto';
-import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, Snapshot, StackGroup } from './model.js';
+import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, RecvForm, Snapshot, StackGroup } from './model.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -19,6 +19,7 @@ export interface SnapshotMeta {
 
 interface Acc {
   idKey: string;
+  recv?: RecvForm;
   kind: BlockKind;
   state: string;
   stateInferred: boolean;
@@ -165,6 +166,7 @@ export class SnapshotBuilder {
         waitObjects: null,
         waitObjectGoroutines: 0,
         ids: null,
+        ...(g.recv ? { recv: g.recv } : {}),
       };
       this.groups.set(idKey, acc);
     }
@@ -322,6 +324,7 @@ function toGroup(acc: Acc): StackGroup {
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
     ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),
     ...(acc.waitObjects ? { waitObjects: { goroutines: acc.waitObjectGoroutines, distinct: acc.waitObjects.size } } : {}),
+    ...(acc.recv ? { recv: acc.recv } : {}),
   };
 }
 

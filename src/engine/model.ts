@@ -59,7 +59,14 @@ export interface Goroutine {
   /** Address of the lock the goroutine waits for, when debug=2 prints it exactly
    *  (`sync.(*Mutex).lockSlow(0xc0000140e8)`); absent otherwise. */
   waitObject?: number;
+  /** For a receive the aggregated formats name: `once` for a one-shot `<-ch` (runtime.chanrecv1),
+   *  `loop` for `v, ok := <-ch` and `for range ch` (runtime.chanrecv2); absent when unknown (debug=2
+   *  hides the runtime frames, debug=1 tells only when its PCs do: see parse/chanops.ts). */
+  recv?: RecvForm;
 }
+
+/** Which receive wrapper a goroutine parked through (runtime/chan.go chanrecv1 / chanrecv2). */
+export type RecvForm = 'once' | 'loop';
 
 /** Goroutines sharing a stack signature. */
 export interface StackGroup {
@@ -103,6 +110,8 @@ export interface StackGroup {
   /** Goroutines whose lock address debug=2 printed, and how many distinct locks they wait for: a
    *  convoy is many waiters on one lock; N goroutines on N locks are each stuck on their own. */
   waitObjects?: { goroutines: number; distinct: number };
+  /** The receive form its goroutines parked through (see Goroutine.recv); absent when unknown. */
+  recv?: RecvForm;
   /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
    *  place in the process's id history (Go hands ids out in creation order, runtime/proc.go newproc1). */
   ids?: number[];
@@ -239,6 +248,7 @@ export type SignalId =
   | 'sleeping-tail'
   | 'parent-of-sleeper'
   | 'literal-returned'
+  | 'one-shot-receive'
   | 'own-locks'
   | 'gc-reachable'
   | 'long-wait'

@@ -86,6 +86,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       "a pile already there at the first snapshot grew, parked on a channel operation of its own code, running a function literal of F (Go names a `go func(){…}()` after the function it is written in: F.func1), yet no goroutine is inside F: the calls that started them returned and left them behind (the id-less creator-returned). Not for a pile that appeared between the snapshots (a surge in flight) nor a wait inside a library call (an HTTP round trip)",
     needs: 'debug=1 / proto, 2+ snapshots',
   },
+  'one-shot-receive': {
+    points: 1,
+    meaning:
+      'a pile already there at the first snapshot grew by more than a tenth, each parked in a one-shot receive of its own code (`<-ch`: runtime.chanrecv1), waiting for one reply or signal: pool workers range over their channel (`for range`, `v, ok := <-ch`: chanrecv2) and loops select',
+    needs: 'proto; debug=1 when the dump shows both receive wrappers; 2+ snapshots',
+  },
   'grew-wait': {
     points: 2,
     meaning: 'the count grew by --min-delta or more on a lock, a send, a WaitGroup or a Cond (no ids): pools do not fill up there',

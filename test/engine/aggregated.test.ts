@@ -41,7 +41,8 @@ for (const fmt of ['debug1', 'proto'] as const) {
     const a = pair(join(root, 'eval', 'subset', 'goker', 'go1.19'), 'ChanRecv', fmt);
     const leak = a.findings.find((f) => f.kind === 'chan-recv' && f.before === 1 && f.after === 10);
     assert.ok(leak, 'the pile is listed');
-    assert.deepEqual(signals(leak).sort(), ['grew', 'literal-returned']);
+    // `<-make(chan int)` in a literal of ChanRecv: both the literal's gone starter and the one-shot receive.
+    assert.deepEqual(signals(leak).sort(), ['grew', 'literal-returned', 'one-shot-receive']);
     assert.equal(leak.confidence, 'medium');
     // The driver's idle pool beside it did not grow and stays low.
     for (const f of a.findings.filter((f) => f !== leak)) assert.ok(!strong(f), `${entry(f)} is ${f.confidence}`);
@@ -72,5 +73,42 @@ for (const fmt of ['debug1', 'proto'] as const) {
     const chain = snap.groups.find((g) => g.kind === 'chan-recv' && g.count >= 10_000);
     assert.ok(chain, 'the chain pile');
     assert.ok(snap.groups.some((g) => g.kind === 'sleep' && enclosingFunc(g.frames[g.frames.length - 1]!.func) === chain.frames[chain.frames.length - 1]!.func));
+  });
+}
+
+test('debug=1 tells a one-shot receive from a loop by its two neighbouring wrapper PCs, as proto names them', () => {
+  const dir = join(root, 'eval', 'subset', 'goker', 'go1.19');
+  const forms = (fmt: Fmt) =>
+    Object.fromEntries(
+      parseDump(readFileSync(file(dir, 'Cockroach13197', 't2', fmt)))
+        .groups.filter((g) => g.kind === 'chan-recv')
+        .map((g) => [g.frames[g.frames.length - 1]!.func, g.recv]),
+    );
+  const proto = forms('proto');
+  assert.equal(proto['main.(*Tx_cockroach13197).awaitDone'], 'once', 'runtime.chanrecv1 in the proto');
+  assert.equal(proto['main.bgWorker'], 'loop', 'for range: runtime.chanrecv2');
+  assert.deepEqual(forms('debug1'), proto);
+});
+
+for (const fmt of ['debug1', 'proto'] as const) {
+  test(`${fmt}: a method left waiting in a one-shot receive (Cockroach13197, 1 → 10) reaches medium in a diff, as debug=2 does`, () => {
+    const a = pair(join(root, 'eval', 'subset', 'goker', 'go1.19'), 'Cockroach13197', fmt);
+    const leak = a.findings.find((f) => entry(f) === 'main.(*Tx_cockroach13197).awaitDone');
+    assert.ok(leak);
+    assert.deepEqual(signals(leak).sort(), ['grew', 'one-shot-receive']);
+    assert.equal(leak.confidence, 'medium');
+  });
+
+  test(`${fmt}: per-session watchers on <-ctx.Done() that wander by a few stay low`, () => {
+    const dir = join(root, 'eval', 'subset', 'noise', 'go1.19');
+    let grew = 0;
+    for (const w of [['t0', 't1'], ['t1', 't2']]) {
+      const watchers = pair(dir, 'sessions', fmt, w).findings.filter((f) => entry(f) === 'main.watchSession');
+      for (const f of watchers) {
+        if (f.after > f.before) grew++;
+        assert.ok(!signals(f).includes('one-shot-receive') && !strong(f), `${f.before}→${f.after} ${f.confidence} ${signals(f)}`);
+      }
+    }
+    assert.ok(grew >= 1, 'the watchers grew in some window');
   });
 }

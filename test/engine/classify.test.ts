@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify, inferFromFrames, kindOfState } from '../../src/engine/classify.js';
-import type { Frame } from '../../src/engine/model.js';
+import type { Frame, RecvForm } from '../../src/engine/model.js';
 
 const fr = (...funcs: (string | [string, number])[]): Frame[] =>
   funcs.map((f) => (typeof f === 'string' ? { func: f, file: '/x.go', line: 1 } : { func: f[0], file: '/x.go', line: f[1] }));
@@ -33,9 +33,10 @@ test('wait reasons of Go 1.19 and 1.26+ map to the same kinds', () => {
 });
 
 test('frames alone (debug=1, proto) land in the same kinds, with the state in Go’s words', () => {
-  const cases: [Frame[], string, string][] = [
+  const cases: [Frame[], string, string, RecvForm?][] = [
     [fr('runtime.gopark', ['runtime.chansend', 283], ['runtime.chansend1', 161], 'main.f'), 'chan-send', 'chan send'],
-    [fr('runtime.gopark', ['runtime.chanrecv', 667], ['runtime.chanrecv1', 509], 'main.f'), 'chan-recv', 'chan receive'],
+    [fr('runtime.gopark', ['runtime.chanrecv', 667], ['runtime.chanrecv1', 509], 'main.f'), 'chan-recv', 'chan receive', 'once'],
+    [fr('runtime.gopark', ['runtime.chanrecv', 667], ['runtime.chanrecv2', 515], 'main.f'), 'chan-recv', 'chan receive', 'loop'],
     [fr('runtime.gopark', ['runtime.chansend', 181], ['runtime.chansend1', 161], 'main.f'), 'nil-chan', 'chan send (nil chan)'],
     [fr('runtime.gopark', ['runtime.chanrecv', 536], ['runtime.chanrecv2', 515], 'main.f'), 'nil-chan', 'chan receive (nil chan)'],
     [fr('runtime.gopark', 'runtime.selectgo', 'main.f'), 'select', 'select'],
@@ -51,8 +52,8 @@ test('frames alone (debug=1, proto) land in the same kinds, with the state in Go
     [fr('runtime.gopark', 'runtime.goparkunlock', 'runtime.forcegchelper'), 'runtime', 'force gc (idle)'],
     [fr('runtime/pprof.writeRuntimeProfile', 'runtime/pprof.writeGoroutine', 'main.main'), 'running', 'running'],
   ];
-  for (const [frames, kind, state] of cases) {
-    assert.deepEqual(classify(null, frames), { kind, state, inferred: true }, frames.map((f) => f.func).join(' < '));
+  for (const [frames, kind, state, recv] of cases) {
+    assert.deepEqual(classify(null, frames), { kind, state, ...(recv ? { recv } : {}), inferred: true }, frames.map((f) => f.func).join(' < '));
   }
   assert.equal(inferFromFrames(fr('main.compute', 'main.main')), null);
   assert.deepEqual(classify(null, fr('main.compute')), { kind: 'runnable', state: 'runnable', inferred: true });

@@ -1,4 +1,4 @@
-import type { BlockKind } from '../model.js';
+import type { BlockKind, RecvForm } from '../model.js';
 
 // debug=1 hides the runtime frames a goroutine parks in, so a goroutine blocked on a channel shows
 // only PCs there: gopark's, the park site inside runtime.chansend or runtime.chanrecv, and the return
@@ -13,7 +13,9 @@ import type { BlockKind } from '../model.js';
 //   compared, so a goroutine parked somewhere else in the runtime is never taken for either.
 // What neither fact settles (a dump whose channel waits all use one wrapper) stays unknown. A nil
 // channel parks at the top of chansend/chanrecv, before the ordinary park site: of two park sites seen
-// for one direction, the lower is the nil-channel one.
+// for one direction, the lower is the nil-channel one. Of two neighbouring receive wrappers the lower is
+// chanrecv1 (a one-shot `<-ch`), the higher chanrecv2 (`v, ok := <-ch`, `for range ch`): source order
+// again; with one wrapper seen the form stays unknown.
 // The same two PCs are the same runtime wait: a record whose pair another record's visible frames
 // already explain takes that record's kind and is no channel operation.
 
@@ -28,7 +30,7 @@ export interface HiddenChanOp {
   wrapper: number;
 }
 
-export type ChanOp = { kind: BlockKind; state: string };
+export type ChanOp = { kind: BlockKind; state: string; recv?: RecvForm };
 
 /** Key of a PC pair in `known`. */
 export const pairKey = (o: HiddenChanOp) => `${o.park}:${o.wrapper}`;
@@ -41,10 +43,14 @@ export function chanOps(all: readonly HiddenChanOp[], known: ReadonlyMap<string,
   const wrappersOf = new Map<number, Set<number>>();
   for (const o of ops) (wrappersOf.get(o.park) ?? wrappersOf.set(o.park, new Set()).get(o.park)!).add(o.wrapper);
   const recvWrappers = new Set<number>();
+  const form = new Map<number, RecvForm>();
   for (const ws of wrappersOf.values()) {
     const sorted = [...ws].sort((a, b) => a - b);
     for (let i = 1; i < sorted.length; i++) {
-      if (sorted[i]! - sorted[i - 1]! <= WRAPPER_GAP) recvWrappers.add(sorted[i]!).add(sorted[i - 1]!);
+      if (sorted[i]! - sorted[i - 1]! <= WRAPPER_GAP) {
+        recvWrappers.add(sorted[i]!).add(sorted[i - 1]!);
+        form.set(sorted[i - 1]!, 'once').set(sorted[i]!, 'loop');
+      }
     }
   }
   const wrappers = [...new Set(ops.map((o) => o.wrapper))];
@@ -65,6 +71,8 @@ export function chanOps(all: readonly HiddenChanOp[], known: ReadonlyMap<string,
     const d = dirOf(o);
     if (d === null) return null;
     if (o.park === nil[d]) return { kind: 'nil-chan', state: d === 'send' ? 'chan send (nil chan)' : 'chan receive (nil chan)' };
-    return d === 'send' ? { kind: 'chan-send', state: 'chan send' } : { kind: 'chan-recv', state: 'chan receive' };
+    if (d === 'send') return { kind: 'chan-send', state: 'chan send' };
+    const recv = form.get(o.wrapper);
+    return { kind: 'chan-recv', state: 'chan receive', ...(recv ? { recv } : {}) };
   });
 }

@@ -162,6 +162,7 @@ export class Debug1Parser implements LineSink {
       if (k) {
         p.g.kind = k.kind;
         p.g.state = k.state;
+        if (k.recv) p.g.recv = k.recv;
       }
       this.emit(p.g);
     });

@@ -1,5 +1,5 @@
 // What every reader hands to the grouping step, and what it reports about the input as a whole.
-import type { BlockKind, Crash, Frame, Goroutine } from '../model.js';
+import type { BlockKind, Crash, Frame, Goroutine, RecvForm } from '../model.js';
 
 export type Emit = (g: Goroutine) => void;
 
@@ -22,7 +22,7 @@ export interface ParseReport {
  *  creators or wait minutes, and a wait inferred from the frames. */
 export function aggregated(
   count: number,
-  c: { kind: BlockKind; state: string },
+  c: { kind: BlockKind; state: string; recv?: RecvForm },
   frames: Frame[],
   labels: Record<string, string>,
   leaked: boolean,
@@ -41,5 +41,6 @@ export function aggregated(
     framesElided: false,
     createdBy: null,
     creatorId: null,
+    ...(c.recv ? { recv: c.recv } : {}),
   };
 }
