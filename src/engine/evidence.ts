@@ -244,7 +244,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const managed =
     (creators === 1 && (g.liveCreators ?? 0) === 1 && (g.creatorsInCall ?? 0) === 1) ||
     (g.distinctCreators === undefined && g.createdBy !== null && g.ids !== undefined && inBatches(g.ids) && onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!));
-  const series = ctx.n >= 2 ? seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, ctx) : [];
+  const young = youngPile(g, shape, poolWait, ctx.series[s.lastSeen]!);
+  const series = ctx.n >= 2 ? youngSeries(seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, ctx), s, young) : [];
   // A pile that kept every goroutine and added more is not at rest, whoever started it: identity
   // outweighs the pool shape (a consumer that spawns a goroutine per event that never returns has one
   // live creator too). Pool rows are for piles that hold still.
@@ -274,6 +275,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     perRequest && poolWait && shape !== null && g.count >= 2 && shape.minId >= (1 - SPREAD_MIN) * shape.processMaxId && (g.waitMinutes?.max ?? 0) < LONG_WAIT_MIN;
   if (recent) {
     items.push(item('recent', `ids ${shape!.minId}–${shape!.maxId} all among the newest ${pct(SPREAD_MIN)} of the process's goroutine history (${shape!.processMaxId}), none waiting ${LONG_WAIT_MIN}+ min: recent arrivals, like per-session watchers`));
+  }
+  if (young) {
+    items.push(item('young', `ids ${shape!.minId}–${shape!.maxId} all among the newest ${pct(YOUNG_SHARE)} of the process's goroutine history (${shape!.processMaxId}), none waiting ${LONG_WAIT_MIN}+ min: a burst of recent arrivals (a bounded queue's backpressure, waiters of an event due in seconds); capture again later: a leak keeps them and piles up over time`));
   }
   if (perRequest) {
     items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
@@ -350,6 +354,55 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
 
   items.sort((a, b) => b.points - a.points);
   return { items, shape, leaked, perRequest, poolShaped, requestScoped };
+}
+
+/** Share of the process's id history a young pile (youngPile) was started within. */
+const YOUNG_SHARE = 0.1;
+
+/** A pile (3+) on a wait healthy code does not rest in (a send, a lock, a WaitGroup, a Cond) whose ids
+ *  all sit in the newest tenth of its process's id history, in a process whose goroutines flow
+ *  through (of those it started since the pile's oldest, most have exited), none waiting 10+ minutes
+ *  and none marked leaked: the pile is the recent part of that flow. Healthy crowds there are exactly
+ *  that (publishers blocked on a bounded queue while its consumer hiccups, waiters of a broadcast due
+ *  in seconds); a leak piles up over the process's history (accumulated-wait) and keeps its goroutines
+ *  across a later capture. Where nearly every goroutine started since is still alive, "newest tenth"
+ *  says nothing (a young or quiet process: Go's leak scenarios, whose leftovers are all it started).
+ *  Waits that never wake (nil channel, `select {}`) are not judged by age. */
+function youngPile(g: StackGroup, shape: PileShape | null, poolWait: boolean, snap: Snapshot): boolean {
+  if (poolWait || NEVER_WAKES.has(g.kind) || shape === null || g.count < 3 || g.leaked > 0) return false;
+  if (shape.minId < (1 - YOUNG_SHARE) * shape.processMaxId || (g.waitMinutes?.max ?? 0) >= LONG_WAIT_MIN) return false;
+  const started = shape.processMaxId - shape.minId + 1;
+  return liveSince(snap, shape.minId) * 2 <= started;
+}
+
+/** Goroutines of a snapshot whose id is at least `minId`. Ids memoised per snapshot (ascending). */
+const sortedIds = new WeakMap<Snapshot, number[]>();
+function liveSince(snap: Snapshot, minId: number): number {
+  let ids = sortedIds.get(snap);
+  if (ids === undefined) {
+    ids = snap.groups.flatMap((g) => g.ids ?? []).sort((a, b) => a - b);
+    sortedIds.set(snap, ids);
+  }
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid]! < minId) lo = mid + 1;
+    else hi = mid;
+  }
+  return ids.length - lo;
+}
+
+/** The growth row of a young pile (youngPile) that appeared since the earlier capture: no goroutine of
+ *  it was there to survive, so nothing shows it keeps its goroutines. A burst that fills up within one
+ *  interval shorter than the wait's wake-up period (a queue draining in phases) looks the same as a
+ *  leak that has just begun, so `grew` gives way to `young-kept` (0) until a later capture shows
+ *  survivors (kept-and-added) or departures (turned-over). A pile that kept goroutines keeps its row. */
+function youngSeries(rows: EvidenceItem[], s: GroupSeries, young: boolean): EvidenceItem[] {
+  if (!young || s.identity === null || s.before > 0 || s.identity.steps.some((st) => st.survivors > 0)) return rows;
+  return rows.map((r) =>
+    r.signal === 'grew' ? item('young-kept', `${r.text}, all within one interval and all started recently: a surge until a later capture shows it kept its goroutines`) : r,
+  );
 }
 
 /** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */

@@ -237,6 +237,8 @@ export type SignalId =
   | 'per-request'
   | 'per-connection'
   | 'recent'
+  | 'young'
+  | 'young-kept'
   | 'holder-busy'
   | 'outlived-call'
   | 'creator-returned'

@@ -142,6 +142,18 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       "per-request orphans resting on a receive or a select (where a request's helper waits for its context, a timer or a reply), every id among the newest quarter of the process's goroutine history and none waiting 10+ minutes: recent arrivals, like per-session watchers inside their deadline; a leak resting there piles up over time (accumulated-wait), and a second snapshot tells (kept and added)",
     needs: 'debug=2, Go ≥ 1.21',
   },
+  young: {
+    points: -2,
+    meaning:
+      "a pile on a send, a lock, a WaitGroup or a Cond whose ids all sit in the newest quarter of the process's goroutine history, none waiting 10+ minutes: a burst of recent arrivals (publishers blocked on a bounded queue while its consumer hiccups, waiters of an event due in seconds); a leak there piles up over time (accumulated-wait) and keeps its goroutines across a later capture, so the finding says capture again",
+    needs: 'debug=2',
+  },
+  'young-kept': {
+    points: 0,
+    meaning:
+      'a young pile (see young) that appeared since the earlier snapshot: none of it was there to survive, so nothing yet shows it keeps its goroutines (a burst filling a queue within one interval looks the same); replaces grew until a later capture shows survivors (kept-and-added) or departures (turned-over)',
+    needs: 'debug=2, 2+ snapshots',
+  },
   'kept-all': {
     points: 0,
     meaning: 'kept all its goroutines and added none (traffic stopped, or a steady pool): the verdict stays where the shape puts it',

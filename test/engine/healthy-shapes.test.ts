@@ -146,3 +146,34 @@ test("Go 1.19 (no creator ids): a pool its autoscaler grows in batches is not ag
   const leak = analyze(parseDump(text('goker', 'go1.19', 'NoCloseRange', 't2')), { maxFindings: 1000 }).findings.find((f) => f.kind === 'chan-recv' && strong(f));
   assert.ok(leak && signals(leak).includes('accumulated-wait'), `${leak?.confidence} ${leak && signals(leak)}`);
 });
+
+test('publishers blocked on a bounded queue, all started in the newest tenth of a churning process, are a young burst in one snapshot and across the interval they appeared in; the leak of the twin service is not young', () => {
+  for (const tc of ['go1.19', 'go1.26']) {
+    const snaps = series(tc, 'backpressure', 1440);
+    // The later capture holds the queue backed up (the earlier one caught it drained or nearly).
+    const single = analyze(snaps[2]!, { maxFindings: 1000 }).findings.filter((f) => onStack(f, 'main.publish'));
+    const pair = compare(snaps.slice(1), { maxFindings: 1000 }).findings.filter((f) => onStack(f, 'main.publish'));
+    assert.ok(single.length === 1 && pair.length === 1, `${tc}: publishers listed once each`);
+    assert.ok(single[0]!.after >= 100 && pair[0]!.before < 20, `${tc}: ${pair[0]!.before} → ${single[0]!.after}`);
+    for (const f of [...single, ...pair]) {
+      assert.ok(signals(f).includes('young'), `${tc}: ${signals(f)}`);
+      assert.ok(!strong(f), `${tc}: ${f.confidence} ${signals(f)}`);
+    }
+    if (pair[0]!.before === 0) assert.ok(signals(pair[0]!).includes('young-kept') && !signals(pair[0]!).includes('grew'), `${signals(pair[0]!)}`);
+    // The twin's leak piled up over the whole run: not young, and strong alone and across the pair.
+    const twin = series(tc, 'hidden-backpressure', 1440);
+    for (const a of [analyze(twin[2]!, { maxFindings: 1000 }), compare(twin.slice(1), { maxFindings: 1000 })]) {
+      const leak = a.findings.find((f) => onStack(f, 'main.leakSend'));
+      assert.ok(leak && strong(leak) && !signals(leak).includes('young'), `${tc}: ${leak?.confidence} ${leak && signals(leak)}`);
+    }
+  }
+});
+
+test("Go's own leak scenarios are not young: in a process that started little else, the newest ids say nothing about a burst", () => {
+  for (const name of ['ChanSend', 'WaitGroup', 'Etcd10492']) {
+    const snaps = ['t1', 't2'].map((m, i) => parseDump(text('goker', 'go1.26', name, m), { capturedAt: 1_000 * (i + 1) }));
+    const leak = compare(snaps, { maxFindings: 1000 }).findings.find((f) => entry(f).startsWith(`main.${name}`));
+    assert.ok(leak && strong(leak), `${name}: ${leak?.confidence}`);
+    assert.ok(!signals(leak).includes('young') && !signals(leak).includes('young-kept'), `${name}: ${signals(leak)}`);
+  }
+});
