@@ -220,29 +220,81 @@ export class Poster {
     );
   }
 
-  /** Idempotent files.uploadV2 (used for reports over Block Kit's limits). */
+  /**
+   * Uploads a file into a channel or thread once per `key` (reports over Block Kit's limits, charts,
+   * postmortem drafts): files.uploadV2's three steps done here, so the file id is remembered before
+   * the share (files.completeUploadExternal, sent without automatic retries). A retry whose earlier
+   * attempt got that far asks files.info whether Slack shared it, and shares again only if not (an
+   * unshared upload stays invisible). Steps: https://api.slack.com/messaging/files#uploading_files.
+   * Throws SlackPostError, or ReplicaLagError (Sentinel replica not confirming the file id).
+   */
   async upload(key: string, f: UploadInput): Promise<PostedRef> {
     const known = await this.memory.get(key);
     if (known) return known;
-    let res: WebAPICallResult;
+    const done = async (fileId: string): Promise<PostedRef> => {
+      const ref: PostedRef = { channel: f.channel, ts: f.threadTs ?? '', fileId };
+      await this.memory.set(key, ref);
+      return ref;
+    };
+    const earlier = await this.memory.uploadMark(key);
+    if (earlier && (await this.isShared(earlier, f))) {
+      this.log.info({ key }, 'an earlier attempt already shared this file; not uploading it again');
+      return done(earlier);
+    }
+    const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+    let fileId: string;
     try {
-      res = await this.client.filesUploadV2({
+      const u = (await this.client.files.getUploadURLExternal({ filename: f.filename, length: bytes.length })) as WebAPICallResult & { file_id?: string; upload_url?: string };
+      if (!u.file_id || !u.upload_url) throw new SlackPostError('invalid_response', 'Slack did not give me a place to upload the file.', true);
+      fileId = u.file_id;
+      await this.memory.markUpload(key, fileId);
+      await this.sendFileBytes(u.upload_url, bytes);
+      await this.postClient.files.completeUploadExternal({
+        files: [{ id: fileId, title: f.title }],
         channel_id: f.channel,
         ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
-        filename: f.filename,
-        title: f.title,
-        // Binary files (chart PNGs) go up as `file`; `content` is for text only.
-        ...(typeof f.content === 'string' ? { content: f.content } : { file: f.content }),
         ...(f.initialComment ? { initial_comment: f.initialComment } : {}),
       } as never);
     } catch (err) {
+      if (err instanceof Error && err.name === 'ReplicaLagError') throw err;
       throw this.translate('files.uploadV2', err);
     }
-    const files = (res as { files?: Array<{ files?: Array<{ id?: string }> }> }).files;
-    const fileId = files?.[0]?.files?.[0]?.id ?? 'unknown';
-    const ref: PostedRef = { channel: f.channel, ts: f.threadTs ?? '', fileId };
-    await this.memory.set(key, ref);
-    return ref;
+    return done(fileId);
+  }
+
+  /** True when files.info shows file `fileId` shared where `f` goes. Throws SlackPostError when
+   *  Slack is unavailable (sharing again now could double it); other refusals count as not shared. */
+  private async isShared(fileId: string, f: UploadInput): Promise<boolean> {
+    try {
+      const res = (await this.client.files.info({ file: fileId })) as WebAPICallResult & { file?: { shares?: Record<string, Record<string, Array<{ thread_ts?: string; ts?: string }>>> } };
+      const shares = Object.values(res.file?.shares ?? {}).flatMap((byChannel) => byChannel[f.channel] ?? []);
+      return shares.some((sh) => !f.threadTs || sh.thread_ts === f.threadTs || sh.ts === f.threadTs);
+    } catch (err) {
+      const e = this.translate('files.info', err);
+      if (e.unavailable) throw e;
+      return false;
+    }
+  }
+
+  /** Step 2 of an upload: the bytes, to the URL Slack handed out (Slack's file host, or the
+   *  configured Web API host for a stand-in or proxy; nothing else is ever contacted). */
+  private async sendFileBytes(uploadUrl: string, bytes: Buffer): Promise<void> {
+    const url = new URL(uploadUrl);
+    const apiHost = new URL(this.client.slackApiUrl).host;
+    const slackHost = url.protocol === 'https:' && (url.host === 'slack.com' || url.host.endsWith('.slack.com'));
+    if (!slackHost && url.host !== apiHost) throw new SlackPostError('invalid_upload_url', 'Slack handed out an upload address I do not trust.', false, false, true);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.client.token ?? ''}`, 'content-type': 'application/octet-stream' },
+      body: bytes,
+      redirect: 'error',
+      signal: AbortSignal.timeout(60_000),
+    }).catch((err: Error) => {
+      this.log.warn({ err: scrubSecrets(err.message) }, 'file upload to Slack failed');
+      throw new SlackPostError('request_failed', 'Slack is not answering right now (request_failed); I will keep trying.', true, true, false);
+    });
+    if (res.status !== 200) throw new SlackPostError('http_error', `Slack refused the file upload (HTTP ${res.status}); I will retry.`, true, res.status >= 500, true);
+    await res.arrayBuffer().catch(() => {});
   }
 
   async ephemeral(channel: string, user: string, text: string): Promise<void> {

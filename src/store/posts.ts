@@ -59,6 +59,21 @@ export class PostMemory {
     return fresh;
   }
 
+  /** Remembers the file id an upload under `key` got from files.getUploadURLExternal, before it is
+   *  shared (files.completeUploadExternal), so a retry can ask Slack whether it was. Throws
+   *  ReplicaLagError like markIntent. */
+  async markUpload(key: string, fileId: string): Promise<void> {
+    await this.redis.set(this.k(`${key}:file`), fileId, 'EX', TTL_SECONDS);
+    if (this.replicated && !(await replicaAcked(this.redis, REPLICA_WAIT_MS))) {
+      throw new ReplicaLagError(`the Redis replica did not confirm the upload marker of ${key} within ${REPLICA_WAIT_MS} ms; not sharing until it does`);
+    }
+  }
+
+  /** The file id an earlier upload attempt under `key` got, or null. */
+  async uploadMark(key: string): Promise<string | null> {
+    return this.redis.get(this.k(`${key}:file`));
+  }
+
   /** Forgets the marker: the post certainly did not happen, so a retry may post without looking. */
   async clearIntent(key: string): Promise<void> {
     await this.redis.del(this.k(`${key}:intent`));

@@ -100,6 +100,31 @@ describe('Poster', () => {
     assert.equal(u.content.toString(), content);
   });
 
+  it('an upload Slack shared but whose answer was lost is not shared a second time', async () => {
+    const p = await poster.post('k15', { channel: 'C1', text: 'parent' });
+    const held = slack.hold('files.completeUploadExternal', 'after');
+    const first = poster.upload('k15f', { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content: 'report' });
+    await held.reached;
+    held.drop(); // Slack shared it; the answer never arrives
+    await assert.rejects(first, (err: unknown) => err instanceof SlackPostError);
+    const ref = await poster.upload('k15f', { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content: 'report' });
+    assert.equal(slack.callsTo('files.completeUploadExternal').length, 1, 'shared once');
+    assert.equal(slack.uploads.filter((u) => u.completed).length, 1);
+    assert.equal(ref.fileId, slack.uploads[0]!.fileId);
+    assert.ok(slack.callsTo('files.info').length >= 1, 'the retry asked Slack whether the file was shared');
+  });
+
+  it('an upload that died before its share is shared on the retry (not lost)', async () => {
+    const p = await poster.post('k16', { channel: 'C1', text: 'parent' });
+    slack.failNext('files.completeUploadExternal', 1, { status: 503 });
+    await assert.rejects(poster.upload('k16f', { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content: 'report' }));
+    await poster.upload('k16f', { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content: 'report' });
+    const shared = slack.uploads.filter((u) => u.completed);
+    assert.equal(shared.length, 1, 'exactly one shared file');
+    assert.equal(shared[0]!.threadTs, p.ts);
+    assert.equal(shared[0]!.content.toString(), 'report');
+  });
+
   it('placeholder first: the ts is stored before the blocks are sent; a failed update is retried as an update', async () => {
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'findings' } }];
     slack.failNext('chat.update', 4, { status: 500 });

@@ -40,6 +40,10 @@ export interface StubUpload {
   threadTs?: string;
   initialComment?: string;
   completed: boolean;
+  /** ts of the message that shared it (set on completion). */
+  shareTs?: string;
+  /** How many times files.completeUploadExternal shared it (a double share is a double message). */
+  completions?: number;
 }
 
 /** A file someone shared in Slack (what files.info returns and the file host serves). */
@@ -74,6 +78,8 @@ export interface HeldCall {
    *  closed meanwhile is dropped unanswered, and a 'before' call is then never acted on (Slack
    *  never got it). */
   release(): void;
+  /** Drops the connection unanswered (after 'after': Slack acted, the client never learns it). */
+  drop(): void;
 }
 
 export interface SlackStub {
@@ -147,7 +153,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   const notInChannel = new Set<string>();
   let down = false;
   let loseReplies = 0;
-  const holds: Array<{ method: string; when: 'before' | 'after'; only?: (args: Record<string, unknown>) => boolean; reach: (c: SlackCall) => void; released: Promise<void>; release: () => void }> = [];
+  const holds: Array<{ method: string; when: 'before' | 'after'; only?: (args: Record<string, unknown>) => boolean; reach: (c: SlackCall) => void; released: Promise<'release' | 'drop'>; release: () => void }> = [];
   let tsCounter = 0;
   let idCounter = 0;
   let base = '';
@@ -225,6 +231,12 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       case 'users.info':
         return { ok: true, user: { id: String(args.user), name: String(args.user).toLowerCase(), real_name: `User ${String(args.user)}`, tz: 'UTC' } };
       case 'files.info': {
+        const up = uploads.find((x) => x.fileId === String(args.file));
+        if (up) {
+          // A file the bot uploaded: shared once its upload was completed into a channel.
+          const share = up.completed && up.channel ? { [up.channel]: [{ ts: up.shareTs ?? '', ...(up.threadTs ? { thread_ts: up.threadTs } : {}) }] } : null;
+          return { ok: true, file: { id: up.fileId, name: up.filename, title: up.title ?? up.filename, size: up.content.length, user: botUserId, shares: share ? (up.channel!.startsWith('C') ? { public: share } : { private: share }) : {} } };
+        }
         const f = sharedFiles.find((x) => x.id === String(args.file));
         if (!f) return { ok: false, error: 'file_not_found' };
         const priv = Object.fromEntries(Object.entries(f.shares).filter(([c]) => !c.startsWith('C')));
@@ -253,10 +265,12 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
           const u = uploads.find((x) => x.fileId === f.id);
           if (!u) return { ok: false, error: 'file_not_found' };
           u.completed = true;
+          u.completions = (u.completions ?? 0) + 1;
           if (f.title) u.title = f.title;
           if (args.channel_id) u.channel = String(args.channel_id);
           if (args.thread_ts) u.threadTs = String(args.thread_ts);
           if (args.initial_comment) u.initialComment = String(args.initial_comment);
+          u.shareTs ??= nextTs();
           out.push({ id: u.fileId, name: u.filename, title: u.title ?? u.filename, size: u.content.length });
         }
         return { ok: true, files: out };
@@ -366,14 +380,12 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       const hold = held >= 0 ? holds.splice(held, 1)[0] : undefined;
       if (hold?.when === 'before') {
         hold.reach(calls[calls.length - 1]!);
-        await hold.released;
-        if (req.socket.destroyed) return;
+        if ((await hold.released) === 'drop' || req.socket.destroyed) return void req.socket.destroy();
       }
       const out = api(method, args);
       if (hold?.when === 'after') {
         hold.reach(calls[calls.length - 1]!);
-        await hold.released;
-        if (req.socket.destroyed) return;
+        if ((await hold.released) === 'drop' || req.socket.destroyed) return void req.socket.destroy();
       }
       if (method === 'chat.postMessage' && out.ok && loseReplies > 0) {
         loseReplies--;
@@ -476,10 +488,11 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     hold(method, when, only) {
       let reach!: (c: SlackCall) => void;
       const reached = new Promise<SlackCall>((r) => (reach = r));
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
+      let settle!: (how: 'release' | 'drop') => void;
+      const released = new Promise<'release' | 'drop'>((r) => (settle = r));
+      const release = () => settle('release');
       holds.push({ method, when, ...(only ? { only } : {}), reach, released, release });
-      return { reached, release };
+      return { reached, release, drop: () => settle('drop') };
     },
     async waitFor(what, fn, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
