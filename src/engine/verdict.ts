@@ -45,7 +45,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'never-wakes': {
     points: 4,
     meaning: 'two or more parked on a nil channel or in `select {}`: Go guarantees nothing ever wakes them (main\'s own `select {}` is benign)',
-    needs: 'debug=2, proto (debug=1 cannot tell)',
+    needs: 'debug=2, proto; debug=1 when its PCs tell (two park sites of one channel direction, `select {}` beside a select)',
   },
   crowd: {
     points: 3,

@@ -58,13 +58,12 @@ const PATTERN: Record<string, PatternId> = {
 /** debug=1 hides the runtime frames a goroutine parks in: a send is told from a receive only by the
  *  order of their hidden PCs against another channel wait of the dump (parse/chanops.ts; every fixture
  *  has a pool receiving beside its leak, so sends are named), a receive whose wrapper is the dump's only
- *  one and a nil-channel operation show as "chan send or receive", and `select {}` looks like any
- *  select. There the engine names what it can tell (the site stays exact); every other format must name
- *  the pattern. */
+ *  one and a nil-channel operation show as "chan send or receive". (`select {}` is told from a select
+ *  by its park PC when the dump has a select beside it, as every fixture has.) There the engine names
+ *  what it can tell (the site stays exact); every other format must name the pattern. */
 const DEBUG1_CANNOT_TELL: Record<string, PatternId> = {
   chanrecv: 'blocked-other',
   nilchan: 'blocked-other',
-  selectnocases: 'select-no-cancel',
 };
 
 function expectedPattern(p: Program, format: string): PatternId {

@@ -112,3 +112,22 @@ for (const fmt of ['debug1', 'proto'] as const) {
     assert.ok(grew >= 1, 'the watchers grew in some window');
   });
 }
+
+test("debug=1 tells `select {}` from a select by its park PC (block lies just below selectgo), as proto names them", () => {
+  for (const tc of ['go1.19', 'go1.26']) {
+    const dir = join(root, 'eval', 'subset', 'goker', tc);
+    const kinds = (fmt: Fmt) =>
+      Object.fromEntries(
+        parseDump(readFileSync(file(dir, 'SelectNoCases', 't2', fmt)))
+          .groups.filter((g) => g.kind === 'select' || g.kind === 'select-nocases')
+          .map((g) => [g.frames[g.frames.length - 1]!.func, g.kind]),
+      );
+    const proto = kinds('proto');
+    assert.equal(proto['main.SelectNoCases.func1'], 'select-nocases', `${tc}: runtime.block in the proto`);
+    assert.equal(proto['main.bgTicker'], 'select');
+    assert.deepEqual(kinds('debug1'), proto, tc);
+  }
+  // One park site alone (no select{} beside it) stays a select.
+  const alone = parseDump(readFileSync(file(join(root, 'eval', 'subset', 'goker', 'go1.19'), 'Select', 't2', 'debug1')));
+  assert.ok(alone.groups.some((g) => g.kind === 'select') && !alone.groups.some((g) => g.kind === 'select-nocases'));
+});

@@ -76,3 +76,17 @@ export function chanOps(all: readonly HiddenChanOp[], known: ReadonlyMap<string,
     return { kind: 'chan-recv', state: 'chan receive', ...(recv ? { recv } : {}) };
   });
 }
+
+/** runtime/select.go defines block() (what `select {}` compiles to) just before selectgo, and each parks
+ *  at one site: two hidden park PCs behind gopark within this span are those two. */
+const SELECT_SPAN = 16 << 10;
+
+/** Of the park sites of a dump's records with two hidden PCs (gopark + selectgo or block), the one that
+ *  is block's, or null: with two distinct sites within SELECT_SPAN the lower lies in block (source order,
+ *  as for chansend/chanrecv above; checked on Go 1.19 and 1.26 against the proto of the same moment),
+ *  a `select {}` nothing can ever wake. With one site seen it cannot be told. Pure. */
+export function blockPark(parks: readonly number[]): number | null {
+  const sites = [...new Set(parks)].sort((a, b) => a - b);
+  if (sites.length !== 2 || sites[1]! - sites[0]! >= SELECT_SPAN) return null;
+  return sites[0]!;
+}

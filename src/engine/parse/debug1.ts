@@ -11,7 +11,7 @@
 // with tabs turned into spaces, indented; each repair is counted and reported.
 // Source: runtime/pprof/pprof.go printCountProfile and printStackRecord (Go 1.13–1.27).
 import type { BlockKind, Frame, Goroutine } from '../model.js';
-import { chanOps, pairKey, type ChanOp, type HiddenChanOp } from './chanops.js';
+import { blockPark, chanOps, pairKey, type ChanOp, type HiddenChanOp } from './chanops.js';
 import { inferFromFrames } from '../classify.js';
 import type { FrameTable } from '../intern.js';
 import { readQuoted } from './quote.js';
@@ -42,6 +42,8 @@ export class Debug1Parser implements LineSink {
   private recordRepair = { noHash: false, spaces: false, indented: false };
   /** Channel operations whose direction only the whole dump tells (chanops.ts): emitted at its end. */
   private pendingOps: { g: Goroutine; op: HiddenChanOp }[] = [];
+  /** Selects told only by their two hidden PCs: `select {}` or not, the whole dump tells (blockPark). */
+  private pendingSelects: { g: Goroutine; park: number }[] = [];
   /** Kinds the visible frames gave to hidden PC pairs in this dump. */
   private knownPairs = new Map<string, ChanOp>();
 
@@ -135,8 +137,10 @@ export class Debug1Parser implements LineSink {
     const frames = this.frames;
     // Visible frames that explain the wait (sync, time, net poll…) first, then the hidden count.
     const hidden = hiddenRuntimePcs(this.pcs, this.firstPc);
-    const c = inferFromFrames(frames) ?? fromHiddenCount(hidden) ?? { kind: 'runnable', state: 'runnable' };
+    const named = inferFromFrames(frames);
+    const c = named ?? fromHiddenCount(hidden) ?? { kind: 'runnable', state: 'runnable' };
     const g = aggregated(this.count, c, frames, this.labels, this.leakProfile);
+    const selectPark = !named && hidden === 2 ? parseInt(this.pcs[1]!, 16) : NaN;
     const pair = hiddenChanOp(this.pcs, hidden);
     const op = c.kind === 'unknown' ? pair : null;
     if (pair && !op && c.kind !== 'runnable' && c.kind !== 'running') this.knownPairs.set(pairKey(pair), c);
@@ -146,6 +150,7 @@ export class Debug1Parser implements LineSink {
     if (r.indented) this.n.indented += this.count;
     this.seenTotal += this.count;
     if (op) this.pendingOps.push({ g, op });
+    else if (Number.isFinite(selectPark)) this.pendingSelects.push({ g, park: selectPark });
     else this.emit(g);
     this.frames = [];
     this.labels = {};
@@ -154,7 +159,8 @@ export class Debug1Parser implements LineSink {
     this.lastComplete = true;
   }
 
-  /** Emit the channel operations held back, each with the direction the dump's PCs tell (or unknown). */
+  /** Emit the channel operations and selects held back, each with the direction or form the dump's PCs
+   *  tell (or unknown / select). */
   private flushOps(): void {
     const kinds = chanOps(this.pendingOps.map((p) => p.op), this.knownPairs);
     this.pendingOps.forEach((p, i) => {
@@ -168,6 +174,15 @@ export class Debug1Parser implements LineSink {
     });
     this.pendingOps = [];
     this.knownPairs = new Map();
+    const block = blockPark(this.pendingSelects.map((p) => p.park));
+    for (const p of this.pendingSelects) {
+      if (p.park === block) {
+        p.g.kind = 'select-nocases';
+        p.g.state = 'select (no cases)';
+      }
+      this.emit(p.g);
+    }
+    this.pendingSelects = [];
   }
 
   end(endedMidLine: boolean): ParseReport {
