@@ -1,0 +1,84 @@
+// Slack errors in the middle of a snapshot job, through the whole bot (signed slash command, worker,
+// real Redis and Go service, the Slack stand-in): the findings are neither lost nor posted twice, and
+// the person who asked gets one clear answer.
+// - 429 with Retry-After on the findings reply: waited out, posted once.
+// - fatal_error on the findings reply after Slack posted it anyway: the job waits, finds the reply
+//   by its metadata and completes it in place.
+// - 5xx on the final update of the parent: the job waits for Slack and finishes; nothing doubled.
+// - is_archived on the findings reply (the user must act): told in plain words, no retry loop.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { built, orderService, waitThread, withServiceHarness } from './helpers.js';
+
+describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
+  // No automatic second capture: the tests wait for the queue to be idle.
+  const s = withServiceHarness((url) => `${orderService(url)}snapshot:\n  autoRecaptureSeconds: 0\n`, { env: { slackRetryMaxDelayMs: 300 }, prepare: ([go]) => go!.leak('chanrecv', 25) });
+
+  const inThread = (ch: string) => (a: Record<string, unknown>) => a.channel === ch && !!a.thread_ts;
+  const toldFindings = (url: string) => s.slack.responsesTo(url).filter((r) => /Findings for svc-order/.test(String(r.body.text)));
+
+  /** Resolves once no job is waiting, running or parked (polls the queue's counts). */
+  async function idle(): Promise<void> {
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const c = await s.h.bot.ctx.jobs.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      if (Object.values(c).every((n) => n === 0)) return;
+      assert.ok(Date.now() < deadline, `jobs still pending: ${JSON.stringify(c)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function snapshot(ch: string): Promise<string> {
+    const responseUrl = s.slack.responseUrl();
+    const ack = await s.h.command({ text: 'snapshot svc-order', channel: ch, responseUrl });
+    assert.match(String(ack.json?.text), /Capturing goroutines/);
+    return responseUrl;
+  }
+
+  async function finished(ch: string, responseUrl: string): Promise<void> {
+    const t = await waitThread(s.slack, ch, 0, 1, 120_000);
+    await s.slack.waitFor('findings complete', () => built(s.slack.replies(ch, t.parent.ts)[0]), 60_000);
+    await s.slack.waitFor('requester told', () => toldFindings(responseUrl)[0], 60_000);
+    assert.equal(s.slack.parents(ch).length, 1, 'one parent');
+    assert.equal(s.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply');
+    await idle();
+    assert.equal(toldFindings(responseUrl).length, 1, 'the requester is told once');
+  }
+
+  it('429 with Retry-After on the findings reply: waited out, posted once', async () => {
+    const ch = 'C0ERR429';
+    s.slack.failNext('chat.postMessage', 1, { status: 429, retryAfter: 1 }, inThread(ch));
+    const url = await snapshot(ch);
+    await finished(ch, url);
+    assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => inThread(ch)(c.args)).length, 2, 'refused once, then posted');
+  });
+
+  it('fatal_error on the findings reply that Slack posted anyway: found and completed, not doubled', async () => {
+    const ch = 'C0ERRFATAL';
+    s.slack.failNext('chat.postMessage', 1, { error: 'fatal_error', applied: true }, inThread(ch));
+    const url = await snapshot(ch);
+    await finished(ch, url);
+    assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => inThread(ch)(c.args)).length, 1, 'the reply was sent once');
+    assert.ok(s.slack.callsTo('conversations.replies').some((c) => c.args.channel === ch), 'looked for the reply before posting again');
+  });
+
+  it('5xx on the final parent update: the job waits for Slack and finishes without doubling anything', async () => {
+    const ch = 'C0ERR5XX';
+    // Four 503s outlast the client's three quick retries of one chat.update.
+    s.slack.failNext('chat.update', 4, { status: 503 }, (a) => a.channel === ch && !a.blocks?.toString() && /goroutines/.test(String(a.text)));
+    const url = await snapshot(ch);
+    await finished(ch, url);
+    assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === ch).length, 2, 'parent and reply, each sent once');
+    assert.ok(s.slack.callsTo('chat.update').filter((c) => c.args.channel === ch).length >= 5, 'the refused update was tried again later');
+  });
+
+  it('is_archived on the findings reply: the requester is told in plain words, once, and nothing loops', async () => {
+    const ch = 'C0ERRARCH';
+    s.slack.failNext('chat.postMessage', 1, { error: 'is_archived' }, inThread(ch));
+    const url = await snapshot(ch);
+    const told = await s.slack.waitFor('requester told why', () => s.slack.responsesTo(url).find((r) => /archived/.test(String(r.body.text))), 120_000);
+    assert.match(String(told.body.text), /could not post the snapshot of svc-order: That channel is archived/);
+    await idle();
+    assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => inThread(ch)(c.args)).length, 1, 'not retried');
+    assert.equal(s.slack.responsesTo(url).filter((r) => /archived/.test(String(r.body.text))).length, 1, 'told once');
+  });
+});
