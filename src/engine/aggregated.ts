@@ -69,11 +69,19 @@ const WAITS_ON_CHILD = new Set<BlockKind>(['chan-recv', 'select']);
 /** Channel waits; `ownWait` below tells whether the pile's own code made them. */
 const CHANNEL_WAITS = new Set<BlockKind>(['chan-recv', 'chan-send', 'select', 'unknown']);
 
-/** Rows only the aggregated formats need, for a series whose latest snapshot is debug=1 or proto.
- *  `grewNow`: the series rows include growth by --min-delta or more (grew, grew-wait); `ownWait`: the
- *  channel operation is in the service's own code, not inside a library call (Reading.stdSite null).
- *  Pure. */
-export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], grewNow: boolean, ownWait: boolean): EvidenceItem[] {
+/** What the caller already read about a series, for aggregatedItems. */
+export interface AggregatedContext {
+  /** The series rows include growth by --min-delta or more (grew, grew-wait). */
+  grewNow: boolean;
+  /** The channel operation is in the service's own code, not inside a library call (Reading.stdSite null). */
+  ownWait: boolean;
+  /** A wait healthy code does not pile up in that something could still end (evidence.ts INTRINSIC,
+   *  not a nil channel or `select {}`, which never-wakes covers). */
+  intrinsic: boolean;
+}
+
+/** Rows only the aggregated formats need, for a series whose latest snapshot is debug=1 or proto. Pure. */
+export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], { grewNow, ownWait, intrinsic }: AggregatedContext): EvidenceItem[] {
   const snap = series[s.lastSeen]!;
   if (!isAggregated(snap)) return [];
   const g = s.group;
@@ -88,12 +96,15 @@ export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], gre
     items.push(item('parent-of-sleeper', `goroutines running a function literal of ${entry}, which these run, are asleep: these likely wait for them, and they wake by themselves`));
     return items;
   }
-  // The pile was there at the first snapshot, grew, and runs a literal of F, yet no goroutine is inside
-  // F: the calls of F that started them returned and left them behind, and later calls left more (the
-  // id-less creator-returned). A burst that arrived between the snapshots (before = 0) may be a surge
-  // in flight; a wait inside a library call (an HTTP round trip) ends when the library's peer answers.
+  // They run a literal of F, yet no goroutine is inside F: the calls of F that started them returned and
+  // left them behind (the id-less creator-returned), when they wait where healthy code does not pile up
+  // (as creator-returned asks), or when the pile was there at the first snapshot and grew: later calls
+  // left more (what spread ids say with ids). A burst that arrived between the snapshots (before = 0)
+  // may be a surge in flight; a wait inside a library call (an HTTP round trip) ends when the library's
+  // peer answers.
   const parent = enclosingFunc(entry);
-  if (grewNow && s.before > 0 && ownWait && CHANNEL_WAITS.has(g.kind) && parent !== null && funcs !== null && !funcs.has(parent)) {
+  const leftMore = grewNow && s.before > 0 && ownWait && CHANNEL_WAITS.has(g.kind);
+  if ((leftMore || (intrinsic && g.count >= 2)) && parent !== null && funcs !== null && !funcs.has(parent)) {
     items.push(item('literal-returned', `no goroutine is inside ${parent}, whose function literal ${entry} they run: the calls that started them returned and left them behind`));
   }
   // A one-shot `<-ch` waits for one reply or signal; pool workers range over their channel and loops

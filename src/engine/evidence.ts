@@ -258,7 +258,13 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const requestScoped = isRequestScoped(g);
 
   items.push(...series);
-  items.push(...aggregatedItems(s, ctx.series, series.some((e) => e.signal === 'grew' || e.signal === 'grew-wait'), reading.stdSite === null));
+  items.push(
+    ...aggregatedItems(s, ctx.series, {
+      grewNow: series.some((e) => e.signal === 'grew' || e.signal === 'grew-wait'),
+      ownWait: reading.stdSite === null,
+      intrinsic: INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind),
+    }),
+  );
 
   if (g.count >= CROWD) {
     const crowd = `${formatCount(g.count)} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;

@@ -83,8 +83,8 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'literal-returned': {
     points: 1,
     meaning:
-      "a pile already there at the first snapshot grew, parked on a channel operation of its own code, running a function literal of F (Go names a `go func(){…}()` after the function it is written in: F.func1), yet no goroutine is inside F: the calls that started them returned and left them behind (the id-less creator-returned). Not for a pile that appeared between the snapshots (a surge in flight) nor a wait inside a library call (an HTTP round trip)",
-    needs: 'debug=1 / proto, 2+ snapshots',
+      "they run a function literal of F (Go names a `go func(){…}()` after the function it is written in: F.func1), yet no goroutine is inside F: the calls that started them returned and left them behind (creator-returned without creator frames), when they wait where healthy code does not pile up, or were there at the first snapshot and grew on a channel operation of their own code (later calls left more). Not for a pile that appeared between the snapshots (a surge in flight) nor a receive inside a library call (an HTTP round trip)",
+    needs: 'debug=1 / proto (growth: 2+ snapshots)',
   },
   'one-shot-receive': {
     points: 1,

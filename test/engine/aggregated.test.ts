@@ -131,3 +131,33 @@ test("debug=1 tells `select {}` from a select by its park PC (block lies just be
   const alone = parseDump(readFileSync(file(join(root, 'eval', 'subset', 'goker', 'go1.19'), 'Select', 't2', 'debug1')));
   assert.ok(alone.groups.some((g) => g.kind === 'select') && !alone.groups.some((g) => g.kind === 'select-nocases'));
 });
+
+for (const fmt of ['debug1', 'proto'] as const) {
+  test(`${fmt}: one snapshot of Go's ChanSend leak names the literal's returned starter beside the send nobody receives: medium`, () => {
+    const snap = parseDump(readFileSync(file(join(root, 'eval', 'subset', 'goker', 'go1.19'), 'ChanSend', 't2', fmt)));
+    const leak = compare([snap], { maxFindings: 1000 }).findings.find((f) => entry(f) === 'main.ChanSend.func1');
+    assert.ok(leak);
+    assert.deepEqual(signals(leak).sort(), ['intrinsic', 'literal-returned']);
+    assert.equal(leak.confidence, 'medium');
+  });
+
+  test(`${fmt}: in single snapshots of the healthy noise services no literal-returned pile reaches medium`, () => {
+    const services = join(root, 'eval', 'subset', 'noise', 'go1.26');
+    const fixtures = join(root, 'test', 'fixtures', 'dumps', 'go1.26');
+    const cases = [
+      ...['busypool', 'quiet', 'bigpool', 'fanout', 'backpressure', 'longpoll', 'fanin', 'sessions', 'resize'].map((n) => [services, n] as const),
+      ...['noise-surge', 'noise-idlepool', 'noise-convoy', 'noise-growonce'].map((n) => [fixtures, n] as const),
+    ];
+    let literals = 0;
+    for (const [dir, name] of cases) {
+      for (const m of ['t0', 't1', 't2']) {
+        const snap = parseDump(readFileSync(file(dir, name, m, fmt)));
+        literals += snap.groups.filter((g) => enclosingFunc(g.frames[g.frames.length - 1]?.func ?? '') !== null).length;
+        for (const f of compare([snap], { maxFindings: 1000 }).findings) {
+          assert.ok(!(signals(f).includes('literal-returned') && strong(f)), `${name} ${m}: ${entry(f)} ${f.confidence} ${signals(f)}`);
+        }
+      }
+    }
+    assert.ok(literals >= 6, `piles running function literals are there to judge (${literals})`);
+  });
+}
