@@ -328,6 +328,11 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (sleepingTail) items.push(item('sleeping-tail', `sleeping, started by ${g.createdBy!.func}, which a chain of goroutines runs: the chain's tail, which wakes by itself and lets the chain unwind`));
   // http.Transport keeps every connection it opened reachable, so the GC never marks an unread body's readLoop.
   const reachable = leaked === 0 && reading.pattern !== 'unclosed-http-body' && coveredByLeakProfile(g, ctx.series[s.lastSeen]!);
+  // Both say something wakes them; the GC's check is the stronger one, so they are not added up.
+  const signalled = leaked === 0 && !reachable ? condSignalled(g, ctx.series[s.lastSeen]!) : null;
+  if (signalled !== null) {
+    items.push(item('cond-signalled', `all ${g.count} wait on one sync.Cond with tickets from ${signalled} up, and no goroutine holds a lower one: ${signalled} earlier waits on it were woken (Signal/Broadcast wake tickets in order), more than wait now`));
+  }
   if (reachable) {
     items.push(item('gc-reachable', `Go's leak profile listed these ${g.count} goroutines and marked none (leaked): the GC found what they wait on reachable`));
   }
@@ -355,7 +360,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (NEVER_WAKES.has(g.kind) && g.count >= 2) items.push(item('never-wakes', `${g.state}: nothing can ever wake these goroutines`));
   // The wait's claim is that nothing can end it (nobody receives, signals, calls Done); the GC found
   // what it waits on reachable, which is the opposite claim, and the GC's is the one that was checked.
-  else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind) && !reachable) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
+  else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind) && !reachable && signalled === null) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
 
   items.sort((a, b) => b.points - a.points);
@@ -397,6 +402,19 @@ function liveSince(snap: Snapshot, minId: number): number {
     else hi = mid;
   }
   return ids.length - lo;
+}
+
+/** For a pile of Cond waiters (debug=2) that all wait on one Cond: the lowest ticket among them, when
+ *  it is at least the pile's size and no goroutine of the snapshot waits on that Cond with a lower one;
+ *  else null. Cond.Wait draws tickets in order and Signal/Broadcast wake them in order (runtime/sema.go
+ *  notifyListAdd, notifyListNotifyAll/One), so every lower ticket was drawn by a wait that has been
+ *  woken: the Cond is signalled, more often than it holds waiters now (long-poll waiters between two
+ *  events). A Cond nobody signals holds every ticket it ever gave out, from 0. */
+function condSignalled(g: StackGroup, snap: Snapshot): number | null {
+  const t = g.condTickets;
+  if (g.kind !== 'cond' || !t || t.object === null || t.goroutines !== g.count || t.min < g.count) return null;
+  for (const h of snap.groups) if (h !== g && h.condTickets?.object === t.object && h.condTickets.min < t.min) return null;
+  return t.min;
 }
 
 /** The growth row of a young pile (youngPile) that appeared since the earlier capture: no goroutine of

@@ -46,6 +46,9 @@ interface Acc {
   /** Lock addresses the group's goroutines wait for, and how many goroutines printed one (StackGroup.waitObjects). */
   waitObjects: Set<number> | null;
   waitObjectGoroutines: number;
+  /** Lowest Cond ticket and how many goroutines printed one (StackGroup.condTickets). */
+  ticketMin: number;
+  ticketGoroutines: number;
   /** Goroutine ids of the group (debug=2), for identity across snapshots and the pile's shape. */
   ids: number[] | null;
 }
@@ -120,6 +123,10 @@ export class SnapshotBuilder {
       (acc.waitObjects ??= new Set()).add(g.waitObject);
       acc.waitObjectGoroutines += n;
     }
+    if (g.waitTicket !== undefined) {
+      if (g.waitTicket < acc.ticketMin) acc.ticketMin = g.waitTicket;
+      acc.ticketGoroutines += n;
+    }
     if (g.lockedToThread) acc.lockedToThread += n;
     for (const k in g.labels) addLabel(acc, k, g.labels[k]!);
     if (g.id !== null) {
@@ -165,6 +172,8 @@ export class SnapshotBuilder {
         selfStarted: 0,
         waitObjects: null,
         waitObjectGoroutines: 0,
+        ticketMin: Infinity,
+        ticketGoroutines: 0,
         ids: null,
         ...(g.recv ? { recv: g.recv } : {}),
       };
@@ -324,6 +333,9 @@ function toGroup(acc: Acc): StackGroup {
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
     ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),
     ...(acc.waitObjects ? { waitObjects: { goroutines: acc.waitObjectGoroutines, distinct: acc.waitObjects.size } } : {}),
+    ...(acc.ticketGoroutines > 0
+      ? { condTickets: { min: acc.ticketMin, goroutines: acc.ticketGoroutines, object: acc.waitObjects?.size === 1 ? [...acc.waitObjects][0]! : null } }
+      : {}),
     ...(acc.recv ? { recv: acc.recv } : {}),
   };
 }

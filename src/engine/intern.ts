@@ -30,9 +30,14 @@ export interface FuncEntry {
 }
 
 /** Frames whose first argument is the address of the lock a goroutine waits for (Go prints it when it
- *  is exact; a value ending in `?` may be stale and is not used). Only Mutex.lockSlow: RWMutex's read
- *  lock is inlined (`RLock(...)`) and its semaphore argument is printed with `?`. */
-export const isWaitObjectFunc = (name: string) => name === 'sync.(*Mutex).lockSlow' || name === 'internal/sync.(*Mutex).lockSlow';
+ *  is exact; a value ending in `?` may be stale and is not used). Mutex.lockSlow: RWMutex's read
+ *  lock is inlined (`RLock(...)`) and its semaphore argument is printed with `?`. And a Cond's wait,
+ *  `sync.runtime_notifyListWait(l, ticket)` (runtime/sema.go): the Cond's notify list, and the ticket
+ *  the goroutine drew (NOTIFY_LIST_WAIT). */
+export const isWaitObjectFunc = (name: string) => name === 'sync.(*Mutex).lockSlow' || name === 'internal/sync.(*Mutex).lockSlow' || name === NOTIFY_LIST_WAIT;
+/** A Cond waiter's park frame, whose second argument is its ticket: Cond.Wait draws tickets in order
+ *  (runtime/sema.go notifyListAdd) and Signal/Broadcast wake them in order (notifyListNotifyOne/All). */
+export const NOTIFY_LIST_WAIT = 'sync.runtime_notifyListWait';
 
 /** A byte string held by a table: `len` bytes at `off` in a KeyArena slab, read through `view`
  *  (the whole slab's) four bytes at a time. */

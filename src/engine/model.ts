@@ -56,9 +56,12 @@ export interface Goroutine {
   createdBy: Frame | null;
   /** `created by … in goroutine N` (Go ≥ 1.21); null on older Go or aggregated formats. */
   creatorId: number | null;
-  /** Address of the lock the goroutine waits for, when debug=2 prints it exactly
-   *  (`sync.(*Mutex).lockSlow(0xc0000140e8)`); absent otherwise. */
+  /** Address of the lock or Cond the goroutine waits for, when debug=2 prints it exactly
+   *  (`sync.(*Mutex).lockSlow(0xc0000140e8)`, `sync.runtime_notifyListWait(0xaa1090, 0xf2)`); absent otherwise. */
   waitObject?: number;
+  /** A Cond waiter's ticket (`sync.runtime_notifyListWait(l, 0xf2)`): Cond.Wait draws them in order,
+   *  Signal and Broadcast wake them in order (runtime/sema.go). Absent unless printed exactly. */
+  waitTicket?: number;
   /** For a receive the aggregated formats name: `once` for a one-shot `<-ch` (runtime.chanrecv1),
    *  `loop` for `v, ok := <-ch` and `for range ch` (runtime.chanrecv2); absent when unknown (debug=2
    *  hides the runtime frames, debug=1 tells only when its PCs do: see parse/chanops.ts). */
@@ -110,6 +113,10 @@ export interface StackGroup {
   /** Goroutines whose lock address debug=2 printed, and how many distinct locks they wait for: a
    *  convoy is many waiters on one lock; N goroutines on N locks are each stuck on their own. */
   waitObjects?: { goroutines: number; distinct: number };
+  /** Cond waiters' tickets (Goroutine.waitTicket): the lowest, how many goroutines printed one, and the
+   *  Cond's address when they all wait on one (else null). A lowest ticket of N on one Cond means N
+   *  earlier waits on it drew lower tickets. */
+  condTickets?: { min: number; goroutines: number; object: number | null };
   /** The receive form its goroutines parked through (see Goroutine.recv); absent when unknown. */
   recv?: RecvForm;
   /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
@@ -239,6 +246,7 @@ export type SignalId =
   | 'recent'
   | 'young'
   | 'young-kept'
+  | 'cond-signalled'
   | 'holder-busy'
   | 'outlived-call'
   | 'creator-returned'

@@ -192,6 +192,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       "Go's leak profile covered these goroutines, parked on a channel or a sync primitive, and did not mark them: the GC found what they wait on reachable, so something may still wake them (it misses leaks held from a global; network waits, sleeps and an HTTP connection's readLoop it never marks, so there silence counts for nothing)",
     needs: 'the leak profile (debug=2 form)',
   },
+  'cond-signalled': {
+    points: -3,
+    meaning:
+      "Cond waiters all on one sync.Cond whose lowest ticket (notifyListWait's second argument) is at least their number and lower than any other waiter's on it: Cond.Wait draws tickets in order and Signal/Broadcast wake them in order, so that many earlier waits were woken — the Cond is signalled, these wait for the next one; refutes intrinsic's 'never signalled', as gc-reachable does (not added to it where both apply)",
+    needs: 'debug=2',
+  },
   'started-together': {
     points: -2,
     meaning: 'ids consecutive but for Go\'s id-cache jumps: started at once, like a pool (no live creator to confirm it: Go 1.19, or a starter that returned); not for a pile that kept all and added more, which is not at rest',

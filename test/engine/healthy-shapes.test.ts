@@ -177,3 +177,25 @@ test("Go's own leak scenarios are not young: in a process that started little el
     assert.ok(!signals(leak).includes('young') && !signals(leak).includes('young-kept'), `${name}: ${signals(leak)}`);
   }
 });
+
+test('long-poll waiters on a sync.Cond that was woken hundreds of times before are cond-signalled, not a leak, across an interval with no event; Go\'s Cond leak (ticket 0 on a Cond of its own) is not', () => {
+  for (const tc of ['go1.19', 'go1.26']) {
+    const snaps = series(tc, 'longpoll');
+    // The parser reads each waiter's Cond and ticket (sync.runtime_notifyListWait(l, t)).
+    const waiters = snaps[1]!.groups.filter((g) => g.kind === 'cond' && g.frames.some((fr) => fr.func === 'main.waitVersion'));
+    assert.equal(waiters.length, 1, `${tc}: one pile of Cond waiters`);
+    const t = waiters[0]!.condTickets;
+    assert.ok(t && t.object !== null && t.goroutines === waiters[0]!.count && t.min >= waiters[0]!.count, `${tc}: ${JSON.stringify(t)}`);
+    for (const w of [[0, 1], [1, 2], [0, 1, 2]]) {
+      const a = compare(w.map((i) => snaps[i]!), { maxFindings: 1000 });
+      for (const f of a.findings.filter((f) => f.kind === 'cond')) {
+        assert.ok(signals(f).includes('cond-signalled') && !signals(f).includes('intrinsic'), `${tc} ${w}: ${signals(f)}`);
+        assert.ok(!strong(f), `${tc} ${w}: ${f.confidence} ${signals(f)}`);
+      }
+    }
+  }
+  const goker = ['t1', 't2'].map((m, i) => parseDump(text('goker', 'go1.26', 'Cond', m), { capturedAt: 1_000 * (i + 1) }));
+  assert.ok(goker[1]!.groups.some((g) => g.kind === 'cond' && g.condTickets?.min === 0), 'each leaked waiter holds ticket 0 of its own Cond');
+  const leak = compare(goker, { maxFindings: 1000 }).findings.find((f) => f.kind === 'cond');
+  assert.ok(leak && strong(leak) && !signals(leak).includes('cond-signalled'), `${leak?.confidence} ${leak && signals(leak)}`);
+});

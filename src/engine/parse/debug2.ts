@@ -14,7 +14,7 @@
 // Fed line by line; emits one Goroutine per block and forgets it.
 import type { BlockKind, Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
-import { ByteTable, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
+import { ByteTable, NOTIFY_LIST_WAIT, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
 import { CrashPreamble } from './crash.js';
 import { parseHeader, type Debug2Header } from './header.js';
 import { IdSet } from './ids.js';
@@ -101,6 +101,8 @@ export class Debug2Parser implements LineSink {
   private creatorId: number | null = null;
   /** Address of the lock this goroutine waits for (Goroutine.waitObject), from its innermost frame that prints one. */
   private waitObject = -1;
+  /** A Cond waiter's ticket (Goroutine.waitTicket), beside its waitObject. */
+  private waitTicket = -1;
   private unavailable = false;
   private tabRepaired = false;
   private lastOffset = true;
@@ -210,7 +212,7 @@ export class Debug2Parser implements LineSink {
             const le = locationEnd(b, i + 1, e2);
             const kid = le < 0 ? null : this.kidAt(b, p, paren, i + 1, le);
             if (kid !== null) {
-              if (kid.fn!.waitObject && this.waitObject < 0) this.waitObject = firstArgAddress(b, paren, e);
+              if (kid.fn!.waitObject && this.waitObject < 0) this.noteWaitObject(kid.fn!, b, paren, e);
               this.stepFunc(kid.fn!);
               this.node = kid;
               this.lastOffset = this.lastComplete = hasOffset(b, le, e2);
@@ -223,7 +225,7 @@ export class Debug2Parser implements LineSink {
           }
         }
         const fn = this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
-        if (fn.waitObject && this.waitObject < 0) this.waitObject = firstArgAddress(b, paren, e);
+        if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
         this.stepFunc(fn);
         this.at = At.File;
         this.lineNo++;
@@ -284,6 +286,12 @@ export class Debug2Parser implements LineSink {
   }
 
   /** The function of the frame line just read (see FuncEntry.next for the hints kept). */
+  /** The object a waitObject frame names (its first argument), and a Cond waiter's ticket. */
+  private noteWaitObject(fn: FuncEntry, b: Buffer, paren: number, e: number): void {
+    this.waitObject = firstArgAddress(b, paren, e);
+    if (this.waitObject >= 0 && fn.name === NOTIFY_LIST_WAIT) this.waitTicket = secondArg(b, paren, e);
+  }
+
   private stepFunc(fn: FuncEntry): void {
     if (this.prevFn === null) this.firstFn = fn;
     else this.prevFn.next = fn;
@@ -405,7 +413,7 @@ export class Debug2Parser implements LineSink {
       while (paren > i && b[paren] !== 40 /* ( */) paren--;
       if (paren > i) {
         const fn = this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
-        if (fn.waitObject && this.waitObject < 0) this.waitObject = firstArgAddress(b, paren, e);
+        if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
         this.stepFunc(fn);
         this.at = At.File;
         return;
@@ -548,6 +556,7 @@ export class Debug2Parser implements LineSink {
         creatorId: this.creatorId,
       };
       if (this.waitObject >= 0) g.waitObject = this.waitObject;
+      if (this.waitTicket >= 0) g.waitTicket = this.waitTicket;
       this.goroutines++;
       if (this.crash.crash?.goroutineId === this.headerId) this.crash.stack(frames);
       this.emit(g);
@@ -562,6 +571,7 @@ export class Debug2Parser implements LineSink {
     this.creator = null;
     this.creatorId = null;
     this.waitObject = -1;
+    this.waitTicket = -1;
     this.unavailable = false;
     this.tabRepaired = false;
     this.lastOffset = true;
@@ -686,6 +696,15 @@ function cutFrameLine(line: Buffer): boolean {
 /** The first argument of a function line, `(0xc0000140e8, …)` at b[paren, e), as a number; -1 when it
  *  is not an exact hex value (`...` for an inlined frame, a trailing `?` for a possibly stale one).
  *  Addresses fit in 48 bits, so a double holds them exactly. */
+/** The hex value of a frame line's second argument (`f(0xaa1090, 0xf2)` → 0xf2), -1 unless printed
+ *  exactly (no `?`). */
+function secondArg(b: Buffer, paren: number, e: number): number {
+  let i = b.indexOf(44 /* , */, paren + 1);
+  if (i < 0 || i >= e) return -1;
+  while (b[i + 1] === 32) i++;
+  return firstArgAddress(b, i, e);
+}
+
 function firstArgAddress(b: Buffer, paren: number, e: number): number {
   let i = paren + 1;
   if (i + 2 >= e || b[i] !== 48 || b[i + 1] !== 120) return -1;

@@ -63,11 +63,12 @@ export function body(s: Snapshot): Omit<Snapshot, 'warnings'> {
   return rest;
 }
 
-/** body() without what is read from frame arguments (the lock addresses in StackGroup.waitObjects):
+/** body() without what is read from frame arguments (the lock and Cond addresses in StackGroup.waitObjects,
+ *  the Cond tickets in condTickets):
  *  a paste whose arguments became `(...)` reads the same but for those. */
 export function bodyWithoutArgs(s: Snapshot): Omit<Snapshot, 'warnings'> {
   const b = body(s);
-  return { ...b, groups: b.groups.map(({ waitObjects: _args, ...g }) => g) };
+  return { ...b, groups: b.groups.map(({ waitObjects: _args, condTickets: _tickets, ...g }) => g) };
 }
 
 /** Whether one of the snapshot's warnings matches. */
