@@ -80,10 +80,11 @@ export function isRedisUnavailable(err: unknown): boolean {
  * counts as not confirmed).
  */
 export async function replicaAcked(conn: Redis, timeoutMs: number): Promise<boolean> {
-  const acks = await conn.call('WAIT', '1', String(timeoutMs)).catch(() => 0);
-  if (Number(acks) >= 1) return true;
+  // Asked first: with no replica WAIT would block for the whole timeout on every write.
   const info = String(await conn.info('replication').catch(() => ''));
-  return /connected_slaves:0\b/.test(info);
+  if (/connected_slaves:0\b/.test(info)) return true;
+  const acks = await conn.call('WAIT', '1', String(timeoutMs)).catch(() => 0);
+  return Number(acks) >= 1;
 }
 
 /** Resolves when the connection is ready (or rejects after timeoutMs). */
