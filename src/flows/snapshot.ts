@@ -150,7 +150,8 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     }
     if (isSlackUnavailable(err)) {
       // The worker parks the job until Slack answers again; say so on the parent if Slack takes it.
-      if (parentRef) await ctx.poster.update(parentRef, { text: parentText(service, requesters.map((r) => r.user), 'waiting for Slack…') }).catch(() => {});
+      // (Not when only the response_url failed: the parent already shows the outcome.)
+      if (parentRef && (err as SlackPostError).code !== 'response_url_unreachable') await ctx.poster.update(parentRef, { text: parentText(service, requesters.map((r) => r.user), 'waiting for Slack…') }).catch(() => {});
       throw err;
     }
     if (job.attemptsMade + 1 >= job.maxAttempts) {
@@ -177,12 +178,14 @@ async function claim(ctx: LeakbotContext, d: SnapshotJob, jobId: string, fallbac
   return all.length ? all : fallback;
 }
 
-/** Tells each person who asked (via their response_url) where the answer is; once per job. */
+/** Tells each person who asked (via their response_url) where the answer is; once per job and
+ *  person. Throws SlackPostError (unavailable) when Slack could not be reached for one of them: the
+ *  job then waits for Slack and tells the rest on its retry (Poster.tell). */
 async function notify(ctx: LeakbotContext, key: string, requesters: PendingRequester[], text: string): Promise<void> {
   const urls = [...new Set(requesters.map((r) => r.responseUrl).filter((u): u is string => !!u))];
-  if (urls.length === 0) return;
-  if (!(await ctx.redis.set(`${ctx.prefix}:notified:${key}`, '1', 'EX', 86_400, 'NX'))) return;
-  await Promise.all(urls.map((u) => ctx.poster.respond(u, { text, response_type: 'ephemeral' })));
+  const told = await Promise.allSettled(urls.map((u) => ctx.poster.tell(key, u, { text, response_type: 'ephemeral' })));
+  const failed = told.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function permalink(ctx: LeakbotContext, t: SlackThreadRef): Promise<string | null> {

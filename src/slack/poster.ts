@@ -15,6 +15,7 @@
 // Slack errors become SlackPostError with a plain-words userMessage; `unavailable` marks Slack being
 // down or overloaded (network errors, 5xx, 429), which the worker waits out (src/queue/worker.ts)
 // instead of failing the job.
+import { createHash } from 'node:crypto';
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import { scrubSecrets, slackLogger } from '../log.js';
@@ -26,6 +27,14 @@ export interface OutMessage {
   /** Reply in this thread. */
   threadTs?: string;
   text: string;
+  blocks?: unknown[];
+}
+
+/** What a response_url POST carries (https://api.slack.com/interactivity/handling#message_responses). */
+export interface ResponseBody {
+  text: string;
+  response_type?: 'ephemeral' | 'in_channel';
+  replace_original?: boolean;
   blocks?: unknown[];
 }
 
@@ -307,11 +316,36 @@ export class Poster {
 
   /** Answer through a slash command's / interaction's response_url (works even where the bot
    *  is not a channel member). Never throws: a failed courtesy message only gets logged. */
-  async respond(responseUrl: string | undefined, body: { text: string; response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean; blocks?: unknown[] }): Promise<boolean> {
-    if (!responseUrl) return false;
+  async respond(responseUrl: string | undefined, body: ResponseBody): Promise<boolean> {
+    return (await this.sendResponse(responseUrl, body)) === 'sent';
+  }
+
+  /**
+   * Tells the person behind `responseUrl` once per `key` (e.g. "the findings are in the thread"):
+   * a retried job does not repeat it. 'sent', 'already' (an earlier attempt did), or 'refused' (no
+   * URL, not a Slack URL, or Slack refused it — expired: retrying cannot help). When Slack could not
+   * be reached (network, 5xx, 429) the mark is taken back and SlackPostError (unavailable) is thrown,
+   * so the job waits for Slack and tells them then instead of never. A crash between the mark and
+   * the POST loses this one ephemeral line (response_url has no idempotency key to look for).
+   */
+  async tell(key: string, responseUrl: string | undefined, body: ResponseBody): Promise<'sent' | 'already' | 'refused'> {
+    if (!responseUrl) return 'refused';
+    const mark = `${key}:told:${createHash('sha256').update(responseUrl).digest('hex').slice(0, 16)}`;
+    if (!(await this.memory.markOnce(mark))) return 'already';
+    const out = await this.sendResponse(responseUrl, body);
+    if (out === 'unreachable') {
+      await this.memory.clearOnce(mark).catch(() => {});
+      throw new SlackPostError('response_url_unreachable', 'Slack is not answering right now; I will keep trying.', true, true, true);
+    }
+    return out === 'sent' ? 'sent' : 'refused';
+  }
+
+  /** One POST to a response_url; never throws. 'unreachable': network error, 5xx or 429. */
+  private async sendResponse(responseUrl: string | undefined, body: ResponseBody): Promise<'sent' | 'refused' | 'unreachable'> {
+    if (!responseUrl) return 'refused';
     if (!this.allowedResponseUrl(responseUrl)) {
       this.log.warn({ host: safeHost(responseUrl) }, 'response_url is not a Slack hooks URL; not posting to it');
-      return false;
+      return 'refused';
     }
     try {
       const res = await fetch(responseUrl, {
@@ -321,11 +355,13 @@ export class Poster {
         redirect: 'error',
         signal: AbortSignal.timeout(10_000),
       });
-      if (!res.ok) this.log.warn({ status: res.status }, 'response_url post refused');
-      return res.ok;
+      await res.arrayBuffer().catch(() => {});
+      if (res.ok) return 'sent';
+      this.log.warn({ status: res.status }, 'response_url post refused');
+      return res.status >= 500 || res.status === 429 ? 'unreachable' : 'refused';
     } catch (err) {
       this.log.warn({ err: scrubSecrets((err as Error).message) }, 'response_url post failed');
-      return false;
+      return 'unreachable';
     }
   }
 

@@ -74,6 +74,16 @@ export class PostMemory {
     return this.redis.get(this.k(`${key}:file`));
   }
 
+  /** Marks `key` done-once (at most once across retries); false when an earlier attempt had. */
+  async markOnce(key: string): Promise<boolean> {
+    return (await this.redis.set(this.k(`${key}:once`), '1', 'EX', TTL_SECONDS, 'NX')) === 'OK';
+  }
+
+  /** Takes a markOnce back (what it guarded certainly did not happen). */
+  async clearOnce(key: string): Promise<void> {
+    await this.redis.del(this.k(`${key}:once`));
+  }
+
   /** Forgets the marker: the post certainly did not happen, so a retry may post without looking. */
   async clearIntent(key: string): Promise<void> {
     await this.redis.del(this.k(`${key}:intent`));

@@ -6,6 +6,8 @@
 //   by its metadata and completes it in place.
 // - 5xx on the final update of the parent: the job waits for Slack and finishes; nothing doubled.
 // - is_archived on the findings reply (the user must act): told in plain words, no retry loop.
+// - the response_url answering 503 when the job tells the requester: the job waits and tells them
+//   once Slack answers, instead of never.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { built, orderService, waitThread, withServiceHarness } from './helpers.js';
@@ -69,6 +71,14 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     await finished(ch, url);
     assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === ch).length, 2, 'parent and reply, each sent once');
     assert.ok(s.slack.callsTo('chat.update').filter((c) => c.args.channel === ch).length >= 5, 'the refused update was tried again later');
+  });
+
+  it('the response_url failing (503) when the job tells the requester: told later, once', async () => {
+    const ch = 'C0ERRRESP';
+    s.slack.failNext('response_url', 2, { status: 503 });
+    const url = await snapshot(ch);
+    await finished(ch, url);
+    assert.doesNotMatch(s.slack.parents(ch)[0]!.text, /waiting for Slack/, 'the parent keeps the outcome');
   });
 
   it('is_archived on the findings reply: the requester is told in plain words, once, and nothing loops', async () => {

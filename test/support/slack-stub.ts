@@ -107,7 +107,7 @@ export interface SlackStub {
   sharedFiles: StubSharedFile[];
   /** The bot's downloads of shared files: path and the token presented. */
   downloads: Array<{ fileId: string; token: string | null; status: number }>;
-  /** The next n calls of `method` fail as given. */
+  /** The next n calls of `method` fail as given ('response_url': POSTs to response URLs, by status). */
   /** Returns a function that drops what is left of these n failures. */
   failNext(method: string, n: number, failure: Failure, only?: (args: Record<string, unknown>) => boolean): () => void;
   /** Channels where chat.postMessage answers not_in_channel. */
@@ -327,6 +327,9 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       };
       if (url.pathname.startsWith('/response/')) {
         const id = url.pathname.slice('/response/'.length);
+        // failNext('response_url', n, { status }) refuses the next response_url POSTs unrecorded.
+        const refusal = failures.get('response_url')?.shift()?.failure;
+        if (refusal && 'status' in refusal) return reply(refusal.status, { ok: false });
         responses.push({ id, body: safeJson(raw.toString('utf8')) as Record<string, unknown>, at: Date.now() });
         return reply(200, { ok: true });
       }
