@@ -183,6 +183,32 @@ function boundToConnections(g: StackGroup, snap: Snapshot): boolean {
   return g.creatorIds.filter((id) => conn.has(id)).length * 2 >= g.creatorIds.length;
 }
 
+/** Ids apart that two goroutines one call started back to back may be (a P's id cache hands out
+ *  consecutive ids; a stream handler starts its writer, heartbeat and reader in a row). */
+const BESIDE_IDS = 2;
+
+/** Without creator ids (Go ≤ 1.20), the id-less form of boundToConnections: how many of a pile's (2+)
+ *  goroutines sit within BESIDE_IDS ids of a goroutine waiting on the network that the same function
+ *  started, when that is half or more of them and the function is on no stack (every call of it
+ *  returned, leaving the connection's goroutines behind); else null. Such a goroutine (a stream's
+ *  heartbeat between two pings) was started by the same call as the connection's reader and lives as
+ *  long as the connection. */
+function besideConnections(g: StackGroup, snap: Snapshot): number | null {
+  if (g.distinctCreators !== undefined || !g.ids || g.createdBy === null || g.count < 2 || g.kind === 'net-io') return null;
+  const f = g.createdBy.func;
+  const net: number[] = [];
+  for (const h of snap.groups) if (h.kind === 'net-io' && h.createdBy?.func === f && h.ids) net.push(...h.ids);
+  if (net.length === 0) return null;
+  net.sort((a, b) => a - b);
+  let beside = 0;
+  let j = 0;
+  for (const id of g.ids) {
+    while (j < net.length && net[j]! < id - BESIDE_IDS) j++;
+    if (j < net.length && net[j]! <= id + BESIDE_IDS) beside++;
+  }
+  return beside * 2 >= g.count && !onSomeStack(f, snap) ? beside : null;
+}
+
 /** Waits that end by themselves: the network or a file answers or fails (deadlines), a sleep ends, a
  *  running goroutine moves on. */
 const MOVING = new Set<BlockKind>(['net-io', 'file-io', 'syscall', 'sleep', 'running', 'runnable']);
@@ -230,7 +256,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // A connection's reader or writer waits on the network: it wakes when its peer sends, reads or
   // hangs up (or a deadline passes), and it outlives the handler that accepted or upgraded the
   // connection by design (websocket hubs, hijacked streams, gRPC transports).
-  const perConnection = orphaned && (g.kind === 'net-io' || boundToConnections(g, ctx.series[s.lastSeen]!));
+  // Without creator ids the same tie shows in ids: started back to back with a connection's reader.
+  const besideConn = besideConnections(g, ctx.series[s.lastSeen]!);
+  const perConnection = (orphaned && (g.kind === 'net-io' || boundToConnections(g, ctx.series[s.lastSeen]!))) || besideConn !== null;
   const perRequest = orphaned && !perConnection;
   const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
@@ -270,7 +298,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     const crowd = `${formatCount(g.count)} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;
     items.push(poolWait ? item('crowd-idle', `${crowd}, but in a wait big idle pools rest in too`) : item('crowd', crowd));
   }
-  if (perConnection) {
+  if (besideConn !== null) {
+    items.push(item('per-connection', `${besideConn} of ${g.count} were started by ${g.createdBy!.func}, which has returned, right beside (within ${BESIDE_IDS} ids) a goroutine it started that waits on the network: one per connection`));
+  } else if (perConnection) {
     const how = g.kind === 'net-io' ? 'waiting on the network' : 'started beside goroutines of theirs waiting on the network';
     items.push(item('per-connection', `${g.orphans} of ${g.count} outlived the handler that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone), ${how}: one per connection`));
   }
