@@ -15,7 +15,8 @@
 // Slack errors become SlackPostError with a plain-words userMessage; `unavailable` marks Slack being
 // down or overloaded (network errors, 5xx, 429), which the worker waits out (src/queue/worker.ts)
 // instead of failing the job.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import { scrubSecrets, slackLogger } from '../log.js';
@@ -75,6 +76,9 @@ const PLACEHOLDER_CHARS = 3900;
 const METADATA_EVENT = 'leakbot_post';
 /** The lookup for a lost post reads messages from this long before the attempt (clock skew). */
 const LOOKUP_SKEW_MS = 5 * 60_000;
+/** How long one attempt may hold a key between its intent and its stored ts (ms): longer than a
+ *  chat.postMessage can take (15 s timeout), so only a dead attempt's lease lapses. */
+const POSTING_LEASE_MS = 20_000;
 /** ...and at most this many pages of 200 (a busy channel during an incident). */
 const LOOKUP_PAGES = 10;
 /** ok:false answers after which Slack may have acted anyway (chat.postMessage's docs: "It's possible
@@ -145,11 +149,46 @@ export class Poster {
   /** Post once under `key`; on a later call with the same key, update that message instead.
    *  Throws SlackPostError (see `unavailable`, `retryable`). */
   async post(key: string, msg: OutMessage): Promise<PostedRef> {
-    const known = await this.memory.get(key);
+    const turn = randomUUID();
+    const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
     if (known) {
       await this.update(known, msg);
       return known;
     }
+    let out: { ref: PostedRef; text: string };
+    try {
+      out = await this.postOnce(key, msg);
+    } finally {
+      await this.memory.endPosting(key, turn).catch(() => {});
+    }
+    if (msg.blocks || out.text !== msg.text) await this.update(out.ref, msg);
+    return out.ref;
+  }
+
+  /**
+   * Waits until no other attempt is between its intent and its stored ts for `key` (a job BullMQ
+   * handed to a second worker while the first, only slow, still runs it), then holds that lease
+   * itself under `turn`. Returns the message the other attempt posted meanwhile (no lease taken),
+   * or null once the lease is ours. A dead holder's lease lapses after POSTING_LEASE_MS.
+   */
+  private async takeTurn(key: string, turn: string): Promise<PostedRef | null> {
+    for (let logged = false; ; ) {
+      if (await this.memory.startPosting(key, turn, POSTING_LEASE_MS)) {
+        const known = await this.memory.get(key);
+        if (known) await this.memory.endPosting(key, turn);
+        return known;
+      }
+      if (!logged) this.log.info({ key }, 'another attempt is posting this message; waiting for it');
+      logged = true;
+      await sleep(100);
+      const known = await this.memory.get(key);
+      if (known) return known;
+    }
+  }
+
+  /** Holding the lease: mark the intent, look for an earlier attempt's message if one may exist,
+   *  else post the placeholder; the ts is stored before returning. */
+  private async postOnce(key: string, msg: OutMessage): Promise<{ ref: PostedRef; text: string }> {
     const hadIntent = !(await this.memory.markIntent(key));
     if (hadIntent) {
       let found: PostedRef | null;
@@ -163,8 +202,8 @@ export class Poster {
       }
       if (found) {
         await this.memory.set(key, found);
-        await this.update(found, msg);
-        return found;
+        // Not the text we hold now: the caller puts the current content in.
+        return { ref: found, text: '' };
       }
       this.log.warn({ key }, 'an earlier attempt may have posted this message (no ts stored, not found in the channel or without history scopes); posting it');
     }
@@ -178,8 +217,7 @@ export class Poster {
       throw e;
     }
     await this.memory.set(key, ref);
-    if (msg.blocks || short !== msg.text) await this.update(ref, msg);
-    return ref;
+    return { ref, text: short };
   }
 
   /** The message posted under `key`, without posting: from memory, else — an earlier attempt marked
@@ -238,8 +276,18 @@ export class Poster {
    * Throws SlackPostError, or ReplicaLagError (Sentinel replica not confirming the file id).
    */
   async upload(key: string, f: UploadInput): Promise<PostedRef> {
-    const known = await this.memory.get(key);
+    const turn = randomUUID();
+    const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
     if (known) return known;
+    try {
+      return await this.uploadOnce(key, f);
+    } finally {
+      await this.memory.endPosting(key, turn).catch(() => {});
+    }
+  }
+
+  /** upload() holding the key's lease. */
+  private async uploadOnce(key: string, f: UploadInput): Promise<PostedRef> {
     const done = async (fileId: string): Promise<PostedRef> => {
       const ref: PostedRef = { channel: f.channel, ts: f.threadTs ?? '', fileId };
       await this.memory.set(key, ref);

@@ -74,6 +74,16 @@ export class PostMemory {
     return this.redis.get(this.k(`${key}:file`));
   }
 
+  /** Takes the posting lease of `key` for `ms` (token: whose it is); false while another holds it. */
+  async startPosting(key: string, token: string, ms: number): Promise<boolean> {
+    return (await this.redis.set(this.k(`${key}:posting`), token, 'PX', ms, 'NX')) === 'OK';
+  }
+
+  /** Gives the lease back, if it is still `token`'s. */
+  async endPosting(key: string, token: string): Promise<void> {
+    await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, this.k(`${key}:posting`), token);
+  }
+
   /** Marks `key` done-once (at most once across retries); false when an earlier attempt had. */
   async markOnce(key: string): Promise<boolean> {
     return (await this.redis.set(this.k(`${key}:once`), '1', 'EX', TTL_SECONDS, 'NX')) === 'OK';

@@ -192,6 +192,25 @@ describe('Poster', () => {
     assert.equal(slack.parents('C1').length, 1);
   });
 
+  it('two attempts posting one key at once (a job handed to a second worker while the first still runs it): one message', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
+    const client = createSlackClient(slack.token, slack.apiUrl, log);
+    const [a, b] = [new Poster(client, memory, log), new Poster(client, memory, log)];
+    const held = slack.hold('chat.postMessage', 'before', (x) => x.channel === 'C2');
+    const first = a.post('k17', { channel: 'C2', text: 'from a' });
+    await held.reached; // a marked its intent; Slack has not posted yet
+    const second = b.post('k17', { channel: 'C2', text: 'from b' });
+    // b either waits for a (logged), or — the double this guards against — posts on its own.
+    await slack.waitFor('b waits for a, or posts', () => lines.some((l) => /another attempt is posting this message/.test(l)) || slack.callsTo('chat.postMessage').length > 1, 10_000);
+    held.release();
+    const [ra, rb] = await Promise.all([first, second]);
+    assert.deepEqual(ra, rb);
+    assert.equal(slack.parents('C2').length, 1, 'one message');
+    assert.equal(slack.callsTo('chat.postMessage').length, 1);
+    assert.equal(slack.parents('C2')[0]!.text, 'from b', 'the later attempt updated it');
+  });
+
   it('answers through a response_url and records it', async () => {
     const url = slack.responseUrl();
     assert.equal(await poster.respond(url, { text: 'hi' }), true);
