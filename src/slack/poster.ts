@@ -11,6 +11,12 @@
 //   marker is cleared when Slack certainly did not post (an API refusal, a 429, connection refused);
 //   fatal_error / internal_error keep it (Slack may have posted). The lookup reads only messages since
 //   the marker, page by page; when Slack fails the lookup itself the job waits instead of posting.
+// - A per-key posting lease (intent → post → stored ts) makes two attempts of one job (a worker BullMQ
+//   thought dead) take turns instead of both posting.
+// - Uploads remember the file id before the share and ask files.info on a retry; response_url
+//   pointers go out once per key and person (tell).
+// Windows and their tests: test/e2e/crash-windows.test.ts, test/slack/poster.test.ts,
+// test/store/posts-failover.test.ts (Sentinel), test/e2e/slack-errors.test.ts.
 //
 // Slack errors become SlackPostError with a plain-words userMessage; `unavailable` marks Slack being
 // down or overloaded (network errors, 5xx, 429), which the worker waits out (src/queue/worker.ts)
