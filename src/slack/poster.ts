@@ -28,6 +28,11 @@ import type { Logger } from '../log.js';
 import { scrubSecrets, slackLogger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PostMemory, PostedRef } from '../store/posts.js';
+import { BLOCK_ERRORS, SlackPostError, slackPostError } from './errors.js';
+import { shareFileOnce, type UploadInput } from './uploads.js';
+
+export { isSlackUnavailable, SlackPostError } from './errors.js';
+export type { UploadInput } from './uploads.js';
 
 export interface OutMessage {
   channel: string;
@@ -45,37 +50,7 @@ export interface ResponseBody {
   blocks?: unknown[];
 }
 
-export interface UploadInput {
-  channel: string;
-  threadTs?: string;
-  filename: string;
-  title: string;
-  content: string | Buffer;
-  initialComment?: string;
-}
 
-/** Errors that make a retry pointless (the user must act) carry retryable=false. */
-export class SlackPostError extends Error {
-  override name = 'SlackPostError';
-  constructor(
-    readonly code: string,
-    readonly userMessage: string,
-    readonly retryable: boolean,
-    /** Slack unreachable or overloaded: worth waiting for (hours), not a reason to give up. */
-    readonly unavailable = false,
-    /** Slack certainly did not act on the call (refused it, or it never reached Slack). */
-    readonly notSent = false,
-  ) {
-    super(`slack: ${code}`);
-  }
-}
-
-/** True when err means "Slack is down or overloaded right now" (see SlackPostError.unavailable). */
-export function isSlackUnavailable(err: unknown): boolean {
-  return err instanceof SlackPostError && err.unavailable;
-}
-
-const UNAVAILABLE_CODES = new Set(['request_failed', 'ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'http_error']);
 /** Placeholder text size: well inside chat.postMessage's limits, so the first post is never refused for size. */
 const PLACEHOLDER_CHARS = 3900;
 
@@ -87,21 +62,6 @@ const LOOKUP_SKEW_MS = 5 * 60_000;
 const POSTING_LEASE_MS = 20_000;
 /** ...and at most this many pages of 200 (a busy channel during an incident). */
 const LOOKUP_PAGES = 10;
-/** ok:false answers after which Slack may have acted anyway (chat.postMessage's docs: "It's possible
- *  some aspect of the operation succeeded before the error was raised"). */
-const OUTCOME_UNKNOWN = new Set(['fatal_error', 'internal_error', 'service_unavailable']);
-const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_blocks', 'invalid_attachments']);
-const ACCESS_ERRORS: Record<string, string> = {
-  not_in_channel: 'I am not a member of that channel. Invite me with `/invite @leakbot` and try again.',
-  channel_not_found: 'I cannot see that channel. Invite me with `/invite @leakbot` (private channels need an invite) and try again.',
-  is_archived: 'That channel is archived.',
-  restricted_action: 'This workspace does not allow me to post in that channel.',
-  missing_scope: 'The leakbot app is missing a Slack permission (scope); an admin must reinstall it from manifest.yml.',
-  invalid_auth: 'leakbot’s Slack token is invalid; an admin must check SLACK_BOT_TOKEN.',
-  not_authed: 'leakbot’s Slack token is missing; an admin must check SLACK_BOT_TOKEN.',
-  account_inactive: 'leakbot’s Slack token was revoked; an admin must reinstall the app.',
-  token_revoked: 'leakbot’s Slack token was revoked; an admin must reinstall the app.',
-};
 
 export function createSlackClient(token: string, apiUrl: string | undefined, log: Logger): WebClient {
   return new WebClient(token, {
@@ -286,78 +246,10 @@ export class Poster {
     const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
     if (known) return known;
     try {
-      return await this.uploadOnce(key, f);
+      return await shareFileOnce({ client: this.client, postClient: this.postClient, memory: this.memory, log: this.log, translate: (m, e) => this.translate(m, e) }, key, f);
     } finally {
       await this.memory.endPosting(key, turn).catch(() => {});
     }
-  }
-
-  /** upload() holding the key's lease. */
-  private async uploadOnce(key: string, f: UploadInput): Promise<PostedRef> {
-    const done = async (fileId: string): Promise<PostedRef> => {
-      const ref: PostedRef = { channel: f.channel, ts: f.threadTs ?? '', fileId };
-      await this.memory.set(key, ref);
-      return ref;
-    };
-    const earlier = await this.memory.uploadMark(key);
-    if (earlier && (await this.isShared(earlier, f))) {
-      this.log.info({ key }, 'an earlier attempt already shared this file; not uploading it again');
-      return done(earlier);
-    }
-    const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
-    let fileId: string;
-    try {
-      const u = (await this.client.files.getUploadURLExternal({ filename: f.filename, length: bytes.length })) as WebAPICallResult & { file_id?: string; upload_url?: string };
-      if (!u.file_id || !u.upload_url) throw new SlackPostError('invalid_response', 'Slack did not give me a place to upload the file.', true);
-      fileId = u.file_id;
-      await this.memory.markUpload(key, fileId);
-      await this.sendFileBytes(u.upload_url, bytes);
-      await this.postClient.files.completeUploadExternal({
-        files: [{ id: fileId, title: f.title }],
-        channel_id: f.channel,
-        ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
-        ...(f.initialComment ? { initial_comment: f.initialComment } : {}),
-      } as never);
-    } catch (err) {
-      if (err instanceof Error && err.name === 'ReplicaLagError') throw err;
-      throw this.translate('files.uploadV2', err);
-    }
-    return done(fileId);
-  }
-
-  /** True when files.info shows file `fileId` shared where `f` goes. Throws SlackPostError when
-   *  Slack is unavailable (sharing again now could double it); other refusals count as not shared. */
-  private async isShared(fileId: string, f: UploadInput): Promise<boolean> {
-    try {
-      const res = (await this.client.files.info({ file: fileId })) as WebAPICallResult & { file?: { shares?: Record<string, Record<string, Array<{ thread_ts?: string; ts?: string }>>> } };
-      const shares = Object.values(res.file?.shares ?? {}).flatMap((byChannel) => byChannel[f.channel] ?? []);
-      return shares.some((sh) => !f.threadTs || sh.thread_ts === f.threadTs || sh.ts === f.threadTs);
-    } catch (err) {
-      const e = this.translate('files.info', err);
-      if (e.unavailable) throw e;
-      return false;
-    }
-  }
-
-  /** Step 2 of an upload: the bytes, to the URL Slack handed out (Slack's file host, or the
-   *  configured Web API host for a stand-in or proxy; nothing else is ever contacted). */
-  private async sendFileBytes(uploadUrl: string, bytes: Buffer): Promise<void> {
-    const url = new URL(uploadUrl);
-    const apiHost = new URL(this.client.slackApiUrl).host;
-    const slackHost = url.protocol === 'https:' && (url.host === 'slack.com' || url.host.endsWith('.slack.com'));
-    if (!slackHost && url.host !== apiHost) throw new SlackPostError('invalid_upload_url', 'Slack handed out an upload address I do not trust.', false, false, true);
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.client.token ?? ''}`, 'content-type': 'application/octet-stream' },
-      body: bytes,
-      redirect: 'error',
-      signal: AbortSignal.timeout(60_000),
-    }).catch((err: Error) => {
-      this.log.warn({ err: scrubSecrets(err.message) }, 'file upload to Slack failed');
-      throw new SlackPostError('request_failed', 'Slack is not answering right now (request_failed); I will keep trying.', true, true, false);
-    });
-    if (res.status !== 200) throw new SlackPostError('http_error', `Slack refused the file upload (HTTP ${res.status}); I will retry.`, true, res.status >= 500, true);
-    await res.arrayBuffer().catch(() => {});
   }
 
   async ephemeral(channel: string, user: string, text: string): Promise<void> {
@@ -459,23 +351,13 @@ export class Poster {
     return null;
   }
 
+  /** slackPostError(err), counted in leakbot_slack_errors_total and logged (secrets scrubbed). */
   translate(method: string, err: unknown): SlackPostError {
     if (err instanceof SlackPostError) return err;
-    const e = err as { code?: string; data?: { error?: string }; message?: string; statusCode?: number; original?: { code?: string } };
-    const rateLimited = e.code === 'slack_webapi_rate_limited_error' || /rate limit was exceeded/i.test(e.message ?? '');
-    const code =
-      e.data?.error ??
-      (rateLimited ? 'ratelimited' : e.code === 'slack_webapi_request_error' ? 'request_failed' : e.code === 'slack_webapi_http_error' ? 'http_error' : e.code) ??
-      'unknown_error';
-    this.metrics?.slackErrors.inc({ method, error: code });
-    this.log.warn({ method, code, err: scrubSecrets(e.message ?? String(err)) }, 'slack api call failed');
-    // Certainly not acted on: Slack answered with a refusal, or the connection was never made.
-    const notSent = (e.data?.error !== undefined && !OUTCOME_UNKNOWN.has(e.data.error)) || rateLimited || e.original?.code === 'ECONNREFUSED' || (e.statusCode !== undefined && e.statusCode < 500);
-    const access = ACCESS_ERRORS[code];
-    if (access) return new SlackPostError(code, access, false, false, notSent);
-    if (BLOCK_ERRORS.has(code)) return new SlackPostError(code, 'Slack rejected the formatted message.', false, false, notSent);
-    const unavailable = UNAVAILABLE_CODES.has(code) || (e.statusCode ?? 0) >= 500;
-    return new SlackPostError(code, unavailable ? `Slack is not answering right now (${code}); I will keep trying.` : `Slack did not accept the message (${code}); I will retry.`, true, unavailable, notSent);
+    const e = slackPostError(err);
+    this.metrics?.slackErrors.inc({ method, error: e.code });
+    this.log.warn({ method, code: e.code, err: scrubSecrets((err as Error)?.message ?? String(err)) }, 'slack api call failed');
+    return e;
   }
 }
 

@@ -1,0 +1,63 @@
+// Slack Web API errors in plain words: which ones the user must act on, which mean Slack is down or
+// overloaded (worth waiting for), and which certainly left nothing posted. Codes: the "Errors" table
+// of each method's page (e.g. https://api.slack.com/methods/chat.postMessage) and @slack/web-api's
+// error codes (slack_webapi_request_error, _http_error, _rate_limited_error).
+
+/** Errors that make a retry pointless (the user must act) carry retryable=false. */
+export class SlackPostError extends Error {
+  override name = 'SlackPostError';
+  constructor(
+    readonly code: string,
+    readonly userMessage: string,
+    readonly retryable: boolean,
+    /** Slack unreachable or overloaded: worth waiting for (hours), not a reason to give up. */
+    readonly unavailable = false,
+    /** Slack certainly did not act on the call (refused it, or it never reached Slack). */
+    readonly notSent = false,
+  ) {
+    super(`slack: ${code}`);
+  }
+}
+
+/** True when err means "Slack is down or overloaded right now" (see SlackPostError.unavailable). */
+export function isSlackUnavailable(err: unknown): boolean {
+  return err instanceof SlackPostError && err.unavailable;
+}
+
+export const UNAVAILABLE_CODES = new Set(['request_failed', 'ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'http_error']);
+/** ok:false answers after which Slack may have acted anyway (chat.postMessage's docs: "It's possible
+ *  some aspect of the operation succeeded before the error was raised"). */
+export const OUTCOME_UNKNOWN = new Set(['fatal_error', 'internal_error', 'service_unavailable']);
+export const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_blocks', 'invalid_attachments']);
+export const ACCESS_ERRORS: Record<string, string> = {
+  not_in_channel: 'I am not a member of that channel. Invite me with `/invite @leakbot` and try again.',
+  channel_not_found: 'I cannot see that channel. Invite me with `/invite @leakbot` (private channels need an invite) and try again.',
+  is_archived: 'That channel is archived.',
+  restricted_action: 'This workspace does not allow me to post in that channel.',
+  missing_scope: 'The leakbot app is missing a Slack permission (scope); an admin must reinstall it from manifest.yml.',
+  invalid_auth: 'leakbot’s Slack token is invalid; an admin must check SLACK_BOT_TOKEN.',
+  not_authed: 'leakbot’s Slack token is missing; an admin must check SLACK_BOT_TOKEN.',
+  account_inactive: 'leakbot’s Slack token was revoked; an admin must reinstall the app.',
+  token_revoked: 'leakbot’s Slack token was revoked; an admin must reinstall the app.',
+};
+
+/**
+ * The SlackPostError for an error the SDK threw (or a SlackPostError, returned as is). `code` is
+ * Slack's error (ok:false), 'ratelimited', 'request_failed' (no answer), 'http_error', or the SDK's.
+ */
+export function slackPostError(err: unknown): SlackPostError {
+  if (err instanceof SlackPostError) return err;
+  const e = err as { code?: string; data?: { error?: string }; message?: string; statusCode?: number; original?: { code?: string } };
+  const rateLimited = e.code === 'slack_webapi_rate_limited_error' || /rate limit was exceeded/i.test(e.message ?? '');
+  const code =
+    e.data?.error ??
+    (rateLimited ? 'ratelimited' : e.code === 'slack_webapi_request_error' ? 'request_failed' : e.code === 'slack_webapi_http_error' ? 'http_error' : e.code) ??
+    'unknown_error';
+  // Certainly not acted on: Slack answered with a refusal, or the connection was never made.
+  const notSent = (e.data?.error !== undefined && !OUTCOME_UNKNOWN.has(e.data.error)) || rateLimited || e.original?.code === 'ECONNREFUSED' || (e.statusCode !== undefined && e.statusCode < 500);
+  const access = ACCESS_ERRORS[code];
+  if (access) return new SlackPostError(code, access, false, false, notSent);
+  if (BLOCK_ERRORS.has(code)) return new SlackPostError(code, 'Slack rejected the formatted message.', false, false, notSent);
+  const unavailable = UNAVAILABLE_CODES.has(code) || (e.statusCode ?? 0) >= 500;
+  return new SlackPostError(code, unavailable ? `Slack is not answering right now (${code}); I will keep trying.` : `Slack did not accept the message (${code}); I will retry.`, true, unavailable, notSent);
+}

@@ -1,0 +1,98 @@
+// files.uploadV2's three steps done one by one, so that a file is shared once however often its job
+// is retried: getUploadURLExternal → the bytes to the upload URL → completeUploadExternal (the share,
+// which is the message people see). The file id is remembered before the share; a retry asks
+// files.info whether Slack shared it. Steps: https://api.slack.com/messaging/files#uploading_files.
+import type { WebAPICallResult, WebClient } from '@slack/web-api';
+import type { Logger } from '../log.js';
+import { scrubSecrets } from '../log.js';
+import type { PostMemory, PostedRef } from '../store/posts.js';
+import { SlackPostError } from './errors.js';
+
+/** A file to share into a channel or thread. */
+export interface UploadInput {
+  channel: string;
+  threadTs?: string;
+  filename: string;
+  title: string;
+  content: string | Buffer;
+  initialComment?: string;
+}
+
+export interface UploadDeps {
+  /** With the SDK's retries (steps 1 and files.info are safe to repeat). */
+  client: WebClient;
+  /** Without automatic retries: the share must never be repeated blindly. */
+  postClient: WebClient;
+  memory: PostMemory;
+  log: Logger;
+  translate(method: string, err: unknown): SlackPostError;
+}
+
+/** Shares `f` under `key` (the caller holds the key's posting lease and found no stored ref).
+ *  Throws SlackPostError, or ReplicaLagError (a Sentinel replica did not confirm the file id). */
+export async function shareFileOnce(d: UploadDeps, key: string, f: UploadInput): Promise<PostedRef> {
+  const done = async (fileId: string): Promise<PostedRef> => {
+    const ref: PostedRef = { channel: f.channel, ts: f.threadTs ?? '', fileId };
+    await d.memory.set(key, ref);
+    return ref;
+  };
+  const earlier = await d.memory.uploadMark(key);
+  if (earlier && (await isShared(d, earlier, f))) {
+    d.log.info({ key }, 'an earlier attempt already shared this file; not uploading it again');
+    return done(earlier);
+  }
+  const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+  let fileId: string;
+  try {
+    const u = (await d.client.files.getUploadURLExternal({ filename: f.filename, length: bytes.length })) as WebAPICallResult & { file_id?: string; upload_url?: string };
+    if (!u.file_id || !u.upload_url) throw new SlackPostError('invalid_response', 'Slack did not give me a place to upload the file.', true);
+    fileId = u.file_id;
+    await d.memory.markUpload(key, fileId);
+    await sendFileBytes(d, u.upload_url, bytes);
+    await d.postClient.files.completeUploadExternal({
+      files: [{ id: fileId, title: f.title }],
+      channel_id: f.channel,
+      ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
+      ...(f.initialComment ? { initial_comment: f.initialComment } : {}),
+    } as never);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ReplicaLagError') throw err;
+    throw d.translate('files.uploadV2', err);
+  }
+  return done(fileId);
+}
+
+/** True when files.info shows file `fileId` shared where `f` goes. Throws SlackPostError when
+ *  Slack is unavailable (sharing again now could double it); other refusals count as not shared. */
+async function isShared(d: UploadDeps, fileId: string, f: UploadInput): Promise<boolean> {
+  try {
+    const res = (await d.client.files.info({ file: fileId })) as WebAPICallResult & { file?: { shares?: Record<string, Record<string, Array<{ thread_ts?: string; ts?: string }>>> } };
+    const shares = Object.values(res.file?.shares ?? {}).flatMap((byChannel) => byChannel[f.channel] ?? []);
+    return shares.some((sh) => !f.threadTs || sh.thread_ts === f.threadTs || sh.ts === f.threadTs);
+  } catch (err) {
+    const e = d.translate('files.info', err);
+    if (e.unavailable) throw e;
+    return false;
+  }
+}
+
+/** Step 2: the bytes, to the URL Slack handed out (Slack's file host, or the configured Web API host
+ *  for a stand-in or proxy; nothing else is ever contacted). */
+async function sendFileBytes(d: UploadDeps, uploadUrl: string, bytes: Buffer): Promise<void> {
+  const url = new URL(uploadUrl);
+  const apiHost = new URL(d.client.slackApiUrl).host;
+  const slackHost = url.protocol === 'https:' && (url.host === 'slack.com' || url.host.endsWith('.slack.com'));
+  if (!slackHost && url.host !== apiHost) throw new SlackPostError('invalid_upload_url', 'Slack handed out an upload address I do not trust.', false, false, true);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${d.client.token ?? ''}`, 'content-type': 'application/octet-stream' },
+    body: bytes,
+    redirect: 'error',
+    signal: AbortSignal.timeout(60_000),
+  }).catch((err: Error) => {
+    d.log.warn({ err: scrubSecrets(err.message) }, 'file upload to Slack failed');
+    throw new SlackPostError('request_failed', 'Slack is not answering right now (request_failed); I will keep trying.', true, true, false);
+  });
+  if (res.status !== 200) throw new SlackPostError('http_error', `Slack refused the file upload (HTTP ${res.status}); I will retry.`, true, res.status >= 500, true);
+  await res.arrayBuffer().catch(() => {});
+}
