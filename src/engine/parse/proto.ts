@@ -1,19 +1,28 @@
 // Reader for `/debug/pprof/goroutine?debug=0` (and goroutineleak): a profile.proto, already
 // gunzipped. Every sample is one distinct stack with a count; frames come innermost first, and a
 // location with inlined calls lists the inlined callee first and its caller last.
-import { Profile } from 'pprof-format';
+import { createRequire } from 'node:module';
+import type { Profile } from 'pprof-format';
 import type { Frame } from '../model.js';
 import { classify } from '../classify.js';
 import type { FrameTable } from '../intern.js';
 import { DumpFormatError } from './errors.js';
 import { aggregated, type Emit, type ParseReport } from './types.js';
 
+let pprofFormat: typeof import('pprof-format') | null = null;
+/** pprof-format, loaded on the first profile.proto (its CommonJS build, synchronously, as the readers
+ *  are): importing it took ~7 ms of every CLI start, and most dumps people hand over are text. */
+function decodeProfile(bytes: Uint8Array): Profile {
+  pprofFormat ??= createRequire(import.meta.url)('pprof-format') as typeof import('pprof-format');
+  return pprofFormat.Profile.decode(bytes);
+}
+
 const EXPECTED = 'expected a goroutine profile (gzip-compressed profile.proto from /debug/pprof/goroutine?debug=0)';
 
 export function parseProto(bytes: Uint8Array, table: FrameTable, emit: Emit): ParseReport {
   let p: Profile;
   try {
-    p = Profile.decode(bytes);
+    p = decodeProfile(bytes);
   } catch (e) {
     throw new DumpFormatError(`not a valid profile.proto (${(e as Error).message}): ${EXPECTED}`);
   }
