@@ -272,8 +272,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const managed =
     (creators === 1 && (g.liveCreators ?? 0) === 1 && (g.creatorsInCall ?? 0) === 1) ||
     (g.distinctCreators === undefined && g.createdBy !== null && g.ids !== undefined && inBatches(g.ids) && onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!));
-  const young = youngPile(g, shape, poolWait, ctx.series[s.lastSeen]!);
-  const series = ctx.n >= 2 ? youngSeries(seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, ctx), s, young) : [];
+  const young = youngPile(g, shape, poolWait, s, ctx);
+  const series = ctx.n >= 2 ? youngSeries(seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, ctx), s, young !== null) : [];
   // A pile that kept every goroutine and added more is not at rest, whoever started it: identity
   // outweighs the pool shape (a consumer that spawns a goroutine per event that never returns has one
   // live creator too). Pool rows are for piles that hold still.
@@ -312,8 +312,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (recent) {
     items.push(item('recent', `ids ${shape!.minId}–${shape!.maxId} all among the newest ${pct(SPREAD_MIN)} of the process's goroutine history (${shape!.processMaxId}), none waiting ${LONG_WAIT_MIN}+ min: recent arrivals, like per-session watchers`));
   }
-  if (young) {
-    items.push(item('young', `ids ${shape!.minId}–${shape!.maxId} all among the newest ${pct(YOUNG_SHARE)} of the process's goroutine history (${shape!.processMaxId}), none waiting ${LONG_WAIT_MIN}+ min: a burst of recent arrivals (a bounded queue's backpressure, waiters of an event due in seconds); capture again later: a leak keeps them and piles up over time`));
+  if (young !== null) {
+    items.push(item('young', `${young}: a burst of recent arrivals (a bounded queue's backpressure, waiters of an event due in seconds); capture again later: a leak keeps them and piles up over time`));
   }
   if (perRequest) {
     items.push(item('per-request', `${g.orphans} of ${g.count} outlived the goroutine that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone)`));
@@ -400,20 +400,34 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
 /** Share of the process's id history a young pile (youngPile) was started within. */
 const YOUNG_SHARE = 0.1;
 
-/** A pile (3+) on a wait healthy code does not rest in (a send, a lock, a WaitGroup, a Cond) whose ids
- *  all sit in the newest tenth of its process's id history, in a process whose goroutines flow
- *  through (of those it started since the pile's oldest, most have exited), none waiting 10+ minutes
- *  and none marked leaked: the pile is the recent part of that flow. Healthy crowds there are exactly
- *  that (publishers blocked on a bounded queue while its consumer hiccups, waiters of a broadcast due
- *  in seconds); a leak piles up over the process's history (accumulated-wait) and keeps its goroutines
- *  across a later capture. Where nearly every goroutine started since is still alive, "newest tenth"
- *  says nothing (a young or quiet process: Go's leak scenarios, whose leftovers are all it started).
- *  Waits that never wake (nil channel, `select {}`) are not judged by age. */
-function youngPile(g: StackGroup, shape: PileShape | null, poolWait: boolean, snap: Snapshot): boolean {
-  if (poolWait || NEVER_WAKES.has(g.kind) || shape === null || g.count < 3 || g.leaked > 0) return false;
-  if (shape.minId < (1 - YOUNG_SHARE) * shape.processMaxId || (g.waitMinutes?.max ?? 0) >= LONG_WAIT_MIN) return false;
-  const started = shape.processMaxId - shape.minId + 1;
-  return liveSince(snap, shape.minId) * 2 <= started;
+/** Why a pile (3+) on a wait healthy code does not rest in (a send, a lock, a WaitGroup, a Cond), none
+ *  of it waiting 10+ minutes or marked leaked, is the recent part of a flow of goroutines; null when it
+ *  is not. Either its ids all sit in the newest tenth of its process's id history, or the snapshot
+ *  before held none of it, every one was started since and its ids sit in the newest quarter; and the
+ *  process's goroutines flow through:
+ *  of those it started since (the pile's oldest, or the snapshot before), most have exited. Healthy
+ *  crowds there are exactly that (publishers blocked on a bounded queue while its consumer hiccups,
+ *  waiters of a broadcast due in seconds); a leak piles up over the process's history
+ *  (accumulated-wait) and keeps its goroutines across a later capture. Where nearly every goroutine
+ *  started since is still alive, recency says nothing (a young or quiet process: Go's leak scenarios,
+ *  whose leftovers are all they started). Waits that never wake (nil channel, `select {}`) are not
+ *  judged by age. */
+function youngPile(g: StackGroup, shape: PileShape | null, poolWait: boolean, s: GroupSeries, ctx: SeriesContext): string | null {
+  if (poolWait || NEVER_WAKES.has(g.kind) || shape === null || g.count < 3 || g.leaked > 0) return null;
+  if ((g.waitMinutes?.max ?? 0) >= LONG_WAIT_MIN) return null;
+  const snap = ctx.series[s.lastSeen]!;
+  const flowing = (since: number) => liveSince(snap, since) * 2 <= shape.processMaxId - since + 1;
+  if (shape.minId >= (1 - YOUNG_SHARE) * shape.processMaxId && flowing(shape.minId)) {
+    return `ids ${shape.minId}–${shape.maxId} all among the newest ${pct(YOUNG_SHARE)} of the process's goroutine history (${shape.processMaxId}), most goroutines started since gone, none waiting ${LONG_WAIT_MIN}+ min`;
+  }
+  // Identity proves it across two snapshots: absent from the one before, all started since.
+  const before = ctx.series[ctx.n - 2]?.maxId;
+  if (ctx.n < 2 || s.identity === null || s.lastSeen !== ctx.n - 1 || s.counts[ctx.n - 2] !== 0 || !before) return null;
+  if ((s.lastNewcomerIds?.length ?? 0) !== g.count || shape.processMaxId <= before || !flowing(before + 1)) return null;
+  // A reference taken long ago (a baseline) makes "started since" weak: the pile must also be recent
+  // in the process's history (the newest quarter, as for `recent`).
+  if (shape.minId < (1 - SPREAD_MIN) * shape.processMaxId) return null;
+  return `none of the ${g.count} was there at the snapshot before and every one was started since (ids ${shape.minId}–${shape.maxId}, in the newest ${pct(SPREAD_MIN)} of ${shape.processMaxId}), while most of the ${shape.processMaxId - before} goroutines the process started since have exited`;
 }
 
 /** Goroutines of a snapshot whose id is at least `minId`. Ids memoised per snapshot (ascending). */

@@ -5,8 +5,9 @@
 // so what the code weighs and what the user reads cannot drift apart.
 //
 // Monotone by construction: a second snapshot can only add rows. The rows it adds are positive (kept
-// and added, grew) or zero (kept all, plateau), except `turned-over` and `drained`, which say the pile
-// is emptying and are named in the finding. Identity outweighs shape: a pile that kept all and added
+// and added, grew) or zero (kept all, plateau, young-kept), except `turned-over` and `drained`, which say
+// the pile is emptying, and `young`, which says all of it arrived since the snapshot before while the
+// process's other goroutines came and went; each is named in the finding. Identity outweighs shape: a pile that kept all and added
 // more loses its pool rows, so debug=2 never scores below debug=1 / proto of the same moments
 // (test/engine/formats.test.ts).
 import type { Confidence, EvidenceItem, SignalId } from './model.js';
@@ -145,7 +146,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   young: {
     points: -2,
     meaning:
-      "a pile on a send, a lock, a WaitGroup or a Cond whose ids all sit in the newest quarter of the process's goroutine history, none waiting 10+ minutes: a burst of recent arrivals (publishers blocked on a bounded queue while its consumer hiccups, waiters of an event due in seconds); a leak there piles up over time (accumulated-wait) and keeps its goroutines across a later capture, so the finding says capture again",
+      "a pile (3+) on a send, a lock, a WaitGroup or a Cond that is the recent part of a flow: its ids all sit in the newest tenth of the process's goroutine history, or (with a snapshot before) none of it was there and all of it was started since, its ids in the newest quarter; and most goroutines the process started since have exited; none waiting 10+ minutes: a burst of recent arrivals (publishers blocked on a bounded queue while its consumer hiccups, waiters of an event due in seconds). A leak there piles up over time (accumulated-wait) and keeps its goroutines across a later capture, so the finding says capture again. Not where nearly every goroutine started since is alive (a process that started little else)",
     needs: 'debug=2',
   },
   'young-kept': {

@@ -161,6 +161,11 @@ test('publishers blocked on a bounded queue, all started in the newest tenth of 
     if (pair[0]!.before === 0) assert.ok(signals(pair[0]!).includes('young-kept') && !signals(pair[0]!).includes('grew'), `${signals(pair[0]!)}`);
     // The twin's leak piled up over the whole run: not young, and strong alone and across the pair.
     const twin = series(tc, 'hidden-backpressure', 1440);
+    // Its publishers, absent at t1 and all started since in a process whose goroutines flow through,
+    // are young across the pair by identity, whatever share of the id history they span.
+    const twinPubs = compare(twin.slice(1), { maxFindings: 1000 }).findings.filter((f) => onStack(f, 'main.publish'));
+    assert.ok(twinPubs.length === 1 && twinPubs[0]!.before === 0, `${tc}: twin publishers appear within t1→t2`);
+    assert.ok(signals(twinPubs[0]!).includes('young') && signals(twinPubs[0]!).includes('young-kept') && !strong(twinPubs[0]!), `${tc}: ${twinPubs[0]!.confidence} ${signals(twinPubs[0]!)}`);
     for (const a of [analyze(twin[2]!, { maxFindings: 1000 }), compare(twin.slice(1), { maxFindings: 1000 })]) {
       const leak = a.findings.find((f) => onStack(f, 'main.leakSend'));
       assert.ok(leak && strong(leak) && !signals(leak).includes('young'), `${tc}: ${leak?.confidence} ${leak && signals(leak)}`);
