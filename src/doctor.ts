@@ -63,6 +63,15 @@ function checkPort(port: number): Promise<DoctorCheck> {
   });
 }
 
+/** What the token's scopes (Slack's x-oauth-scopes header) mean for crash recovery: without the
+ *  history scopes a message whose ts a crash lost cannot be found again (src/slack/poster.ts). */
+function historyNote(scopes: string | null): string {
+  if (scopes === null) return '';
+  const granted = new Set(scopes.split(',').map((x) => x.trim()));
+  if (granted.has('channels:history') && granted.has('groups:history')) return '';
+  return '; without channels:history and groups:history a message whose id a crash lost may be posted twice (README "Outages and failover")';
+}
+
 async function checkSlack(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const token = env.SLACK_BOT_TOKEN?.trim();
   if (!token) {
@@ -80,7 +89,7 @@ async function checkSlack(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
     const res = await fetch(`${apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
     const body = (await res.json()) as { ok?: boolean; error?: string; team?: string; user?: string };
     if (!body.ok) return { name: 'slack', status: 'fail', detail: `Slack rejected SLACK_BOT_TOKEN (auth.test): ${body.error ?? `HTTP ${res.status}`}` };
-    return { name: 'slack', status: 'ok', detail: `SLACK_BOT_TOKEN works (auth.test: @${body.user ?? '?'} in ${body.team ?? '?'})` };
+    return { name: 'slack', status: 'ok', detail: `SLACK_BOT_TOKEN works (auth.test: @${body.user ?? '?'} in ${body.team ?? '?'})${historyNote(res.headers.get('x-oauth-scopes'))}` };
   } catch (err) {
     return { name: 'slack', status: 'fail', detail: `cannot reach the Slack Web API at ${apiUrl}: ${(err as Error).message}` };
   }

@@ -124,6 +124,9 @@ export interface SlackStub {
   hold(method: string, when: 'before' | 'after', only?: (args: Record<string, unknown>) => boolean): HeldCall;
   /** Polls until fn returns a truthy value (or throws after timeoutMs with `what`). */
   waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** The scopes granted to the bot token (sent as x-oauth-scopes; manifest.yml's by default).
+   *  Mutable; the stand-in does not refuse calls by scope. */
+  scopes: string[];
   /** Socket Mode: the app-level token apps.connections.open accepts. */
   appToken: string;
   /** Socket Mode: resolves once a client completed the WebSocket handshake (hello sent). */
@@ -134,6 +137,9 @@ export interface SlackStub {
   reset(): void;
   close(): Promise<void>;
 }
+
+/** The bot scopes manifest.yml asks for (what a workspace grants on install). */
+export const MANIFEST_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write', 'canvases:write', 'users:read', 'files:read', 'im:history'];
 
 export async function startSlackStub(opts: { token?: string } = {}): Promise<SlackStub> {
   const token = opts.token ?? 'xoxb-test-0000000000-stub';
@@ -153,6 +159,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   const notInChannel = new Set<string>();
   let down = false;
   let loseReplies = 0;
+  const grantedScopes = [...MANIFEST_SCOPES];
   const holds: Array<{ method: string; when: 'before' | 'after'; only?: (args: Record<string, unknown>) => boolean; reach: (c: SlackCall) => void; released: Promise<'release' | 'drop'>; release: () => void }> = [];
   let tsCounter = 0;
   let idCounter = 0;
@@ -322,7 +329,9 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
         return;
       }
       const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        // Like Slack, every Web API answer names the token's scopes.
+        const scopeHeader = url.pathname.startsWith('/api/') ? { 'x-oauth-scopes': grantedScopes.join(',') } : {};
+        res.writeHead(status, { 'content-type': 'application/json', ...scopeHeader, ...headers });
         res.end(JSON.stringify(body));
       };
       if (url.pathname.startsWith('/response/')) {
@@ -507,6 +516,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       }
     },
     appToken,
+    scopes: grantedScopes,
     async socketConnected(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (sockets.size === 0) {
