@@ -14,6 +14,7 @@ import { analyzePair, pickReference, postFindings } from './findings.js';
 import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
+import { isWorthWaiting } from '../queue/transient.js';
 import { parentText as threadParentText, recordOutcome } from './thread.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
@@ -154,6 +155,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       if (parentRef && (err as SlackPostError).code !== 'response_url_unreachable') await ctx.poster.update(parentRef, { text: parentText(service, requesters.map((r) => r.user), 'waiting for Slack…') }).catch(() => {});
       throw err;
     }
+    if (isWorthWaiting(err)) throw err; // parked by the worker, not a failed attempt
     if (job.attemptsMade + 1 >= job.maxAttempts) {
       // Last attempt: say so where the user is looking, then let BullMQ record the failure.
       const msg = `:x: leakbot failed to finish this snapshot of ${service} after ${job.maxAttempts} attempts (${quoteOutside((err as Error).message, 200)}). Try \`/leak snapshot ${service}\` again.`;

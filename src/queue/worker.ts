@@ -2,12 +2,12 @@
 // SIGTERM → close(): stop taking jobs, let in-flight ones finish within the grace period; after
 // it, force-close — their locks lapse and another worker picks them up (returned, not lost).
 import { DelayedError, Worker, type Job } from 'bullmq';
-import { isSlackUnavailable } from '../slack/poster.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { createRedis } from '../store/redis.js';
 import { QUEUE_NAME, type JobKind, type JobPayloads } from './jobs.js';
 import type { ProcessorRegistry } from './processors.js';
+import { isWorthWaiting, waitingFor } from './transient.js';
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -77,7 +77,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         jlog.info({ ms: Date.now() - started }, 'job done');
         return result;
       } catch (err) {
-        if (isSlackUnavailable(err) && token && (await waitForSlack(job, token, opts, jlog))) {
+        if (isWorthWaiting(err) && token && (await waitForSlack(job, token, opts, jlog, waitingFor(err)))) {
           opts.metrics?.jobs.inc({ kind: job.name, outcome: 'waiting_for_slack' });
           throw new DelayedError();
         }
@@ -140,10 +140,10 @@ interface SlackWait {
   tries: number;
 }
 
-/** Slack is unreachable: park the job in BullMQ's delayed set (in Redis, so the wait survives a
+/** Slack is unreachable (or another isWorthWaiting cause): park the job in BullMQ's delayed set (in Redis, so the wait survives a
  *  restart) with exponential backoff, without spending one of its attempts, until slackRetryMs has
  *  passed since the first failure. False when that time is over (the job then fails as usual). */
-async function waitForSlack(job: Job, token: string, opts: WorkerOptions, log: { warn(o: object, m: string): void }): Promise<boolean> {
+async function waitForSlack(job: Job, token: string, opts: WorkerOptions, log: { warn(o: object, m: string): void }, why = 'Slack unreachable'): Promise<boolean> {
   const data = job.data as { slackWait?: SlackWait };
   const now = Date.now();
   const wait = data.slackWait ?? { since: now, tries: 0 };
@@ -153,6 +153,6 @@ async function waitForSlack(job: Job, token: string, opts: WorkerOptions, log: {
   const delay = Math.min(maxDelay, 1000 * 2 ** Math.min(wait.tries, 16)) * (0.8 + Math.random() * 0.4);
   await job.updateData({ ...job.data, slackWait: { since: wait.since, tries: wait.tries + 1 } });
   await job.moveToDelayed(now + Math.round(delay), token);
-  log.warn({ tries: wait.tries + 1, delayMs: Math.round(delay), waitingMs: now - wait.since }, 'Slack unreachable: the job waits and retries');
+  log.warn({ tries: wait.tries + 1, delayMs: Math.round(delay), waitingMs: now - wait.since }, `${why}: the job waits and retries`);
   return true;
 }

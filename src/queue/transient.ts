@@ -1,0 +1,16 @@
+// Errors a job waits out — parked in BullMQ's delayed set with backoff, its attempts not spent (see
+// waitForSlack in src/queue/worker.ts) — instead of failing: Slack down or overloaded, and a Redis
+// Sentinel replica not confirming a post's marker (src/store/posts.ts), since posting without it
+// could double the message after a failover. Both pass; failing the job would lose its result.
+import { isSlackUnavailable } from '../slack/errors.js';
+import { ReplicaLagError } from '../store/posts.js';
+
+/** True for an error the job should wait out rather than fail on (see the header). */
+export function isWorthWaiting(err: unknown): boolean {
+  return isSlackUnavailable(err) || err instanceof ReplicaLagError;
+}
+
+/** The log line's words for what the job waits for. */
+export function waitingFor(err: unknown): string {
+  return err instanceof ReplicaLagError ? 'the Redis replica is not confirming writes' : 'Slack unreachable';
+}
