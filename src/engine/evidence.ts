@@ -220,19 +220,21 @@ function callerOfLock(g: StackGroup): string | null {
   return g.frames.find((f) => !LOCK_IMPL.test(f.func))?.func ?? null;
 }
 
-/** For a debug=2 pile parked on a Mutex/RWMutex: how many goroutines elsewhere in the snapshot run the
- *  same locking code (the function that called Lock is on their stacks) and sit in a wait that ends by
+/** For a pile parked on a Mutex/RWMutex: how many goroutines elsewhere in the snapshot run the same
+ *  locking code (the function that called Lock is on their stacks) and sit in a wait that ends by
  *  itself, when there are at least as many of them as locks waited on — each lock's holder is likely
  *  one of them, moving (a websocket hub's writer blocked in Write to a slow client while its heartbeat
  *  waits for the client's lock); else 0. A lock-order deadlock's holders wait on another lock, a lost
- *  unlock has no holder at all: neither counts. */
+ *  unlock has no holder at all: neither counts. debug=2 prints the lock addresses; debug=1 and proto do
+ *  not, so there every waiter may wait on a lock of its own and it takes as many moving goroutines as
+ *  waiters. */
 function lockHolders(g: StackGroup, snap: Snapshot): number {
-  if ((g.kind !== 'mutex' && g.kind !== 'rwmutex') || snap.format !== 'debug2') return 0;
+  if (g.kind !== 'mutex' && g.kind !== 'rwmutex') return 0;
   const caller = callerOfLock(g);
   if (caller === null) return 0;
   let n = 0;
   for (const h of snap.groups) if (h !== g && MOVING.has(h.kind) && h.frames.some((f) => f.func === caller)) n += h.count;
-  const locks = g.waitObjects?.distinct ?? 1;
+  const locks = snap.format === 'debug2' ? (g.waitObjects?.distinct ?? 1) : g.count;
   return n >= locks ? n : 0;
 }
 

@@ -225,3 +225,23 @@ test('Go 1.19 (no creator ids): a stream heartbeat started back to back with its
     assert.ok(f.length >= 1 && f.every((x) => !signals(x).includes('per-connection')), `${name}: ${f.map((x) => signals(x))}`);
   }
 });
+
+test('proto (no lock addresses): heartbeats waiting for their clients\' locks while as many writers sit in Write take holder-busy; Go\'s lock leaks have no moving holders', () => {
+  // Two proto captures of the streaming hub on Go 1.26 1 s apart in which the lock waiters grew (test/fixtures/noise/README.md).
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'noise', 'go1.26');
+  const snaps = ['t1', 't2'].map((m, i) => parseDump(readFileSync(join(dir, `fanout.${m}.pb.gz`)), { capturedAt: 1_000 * (i + 1) }));
+  assert.ok(snaps.every((s) => s.format === 'proto'));
+  // The waiters grew by 5 (25 → 30 on the heartbeat's path): grew-wait made them medium before.
+  const waiting = snaps.map((s) => s.groups.filter((g) => g.kind === 'mutex' && g.frames.some((fr) => fr.func === 'main.(*streamClient).heartbeat')).reduce((n, g) => n + g.count, 0));
+  assert.ok(waiting[1]! - waiting[0]! >= 5, `${waiting}`);
+  const locks = compare(snaps, { maxFindings: 1000 }).findings.filter((f) => f.kind === 'mutex' && onStack(f, 'main.(*streamClient).write'));
+  for (const f of locks) {
+    assert.ok(signals(f).includes('holder-busy'), `${signals(f)}`);
+    assert.ok(!strong(f), `${f.confidence}: ${signals(f)}`);
+  }
+  for (const name of ['Etcd10492', 'RWMutexLock']) {
+    const load = (m: string) => parseDump(readFileSync(join(subset, 'goker', 'go1.26', `${name}.${m}.pb.gz`)));
+    const leak = compare([load('t1'), load('t2')], { maxFindings: 1000 }).findings.find((f) => f.kind === 'mutex' || f.kind === 'rwmutex');
+    assert.ok(leak && !signals(leak).includes('holder-busy'), `${name}: ${leak && signals(leak)}`);
+  }
+});
