@@ -2,6 +2,7 @@
 // two compact number arrays (every goroutine id; creator ids still to check), never the goroutines.
 import { createHash } from 'node:crypto';
 import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, RecvForm, Snapshot, StackGroup } from './model.js';
+import { IdSet } from './parse/ids.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -244,24 +245,33 @@ export class SnapshotBuilder {
   /** A creator id absent from the dump: the goroutine outlived what started it. */
   private countOrphans(): void {
     if (this.creators.length === 0) return;
-    const ids = this.ids.view().slice().sort();
+    // Every id as a bitmap (ids are dense: a process numbers goroutines from 1); whether one came twice
+    // (no reader adds one twice to a builder today; if one did, a group's own ids are looked up as before).
+    const live = new IdSet();
+    let repeated = false;
+    const all = this.ids.view();
+    for (let i = 0; i < all.length; i++) {
+      if (live.has(all[i]!)) repeated = true;
+      live.add(all[i]!);
+    }
     const creators = this.creators.view();
     for (let i = 0; i < creators.length; i++) {
-      if (!sortedHas(ids, creators[i]!)) this.creatorGroups[i]!.orphans++;
+      if (!live.has(creators[i]!)) this.creatorGroups[i]!.orphans++;
     }
     // Each live creator's own group, to see whether it is still inside the function that started
     // the goroutines: ids of creators first, then one pass over every group's ids.
     const wanted = new Set<number>();
-    for (let i = 0; i < creators.length; i++) if (sortedHas(ids, creators[i]!)) wanted.add(creators[i]!);
+    for (let i = 0; i < creators.length; i++) if (live.has(creators[i]!)) wanted.add(creators[i]!);
     const groupOf = new Map<number, Acc>();
     if (wanted.size > 0) for (const acc of this.groups.values()) for (const id of acc.ids ?? []) if (wanted.has(id)) groupOf.set(id, acc);
     for (const acc of this.groups.values()) {
       if (!acc.creatorIds) continue;
-      const own = acc.ids ? new Set(acc.ids) : null;
+      // With ids unique, a creator is in this group exactly when the group it was found in is this one.
+      const own = repeated && acc.ids ? new Set(acc.ids) : null;
       for (const c of acc.creatorIds) {
         const creator = groupOf.get(c);
-        if (sortedHas(ids, c)) acc.liveCreators++;
-        if (own?.has(c)) acc.selfCreators++;
+        if (live.has(c)) acc.liveCreators++;
+        if (own !== null ? own.has(c) : creator === acc) acc.selfCreators++;
         if (creator && inCall(creator, acc.createdBy)) acc.creatorsInCall++;
       }
     }
@@ -282,19 +292,6 @@ function disambiguate(groups: StackGroup[]): void {
 function inCall(creator: Acc, createdBy: Frame | null): boolean {
   if (createdBy === null || creator.framesElided) return true;
   return creator.frames.some((f) => f.func === createdBy.func);
-}
-
-function sortedHas(a: Float64Array, x: number): boolean {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = a[mid]!;
-    if (v === x) return true;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 function addLabel(acc: Acc, k: string, v: string): void {
