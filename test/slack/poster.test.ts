@@ -52,6 +52,25 @@ describe('Poster', () => {
     assert.equal(slack.parents('C1')[0]!.text, 'second attempt');
   });
 
+  it('the lookup needs the history scope of the channel type: manifest.yml grants it; a token without it posts again (the documented double)', async () => {
+    // Private channel (G…): groups:history, in manifest.yml.
+    await poster.post('k2g', { channel: 'G1', text: 'first attempt' });
+    await r.del('tp:post:k2g');
+    await poster.post('k2g', { channel: 'G1', text: 'second attempt' });
+    assert.equal(slack.parents('G1').length, 1, 'found with the manifest scopes');
+    const at = slack.scopes.indexOf('groups:history');
+    slack.scopes.splice(at, 1);
+    try {
+      await poster.post('k2h', { channel: 'G1', text: 'first attempt' });
+      await r.del('tp:post:k2h');
+      await poster.post('k2h', { channel: 'G1', text: 'second attempt' });
+      assert.equal(slack.callsTo('conversations.history').filter((c) => c.args.channel === 'G1').length, 2, 'looked for it both times');
+      assert.equal(slack.parents('G1').length, 3, 'without the scope the lost post is posted again (README "Outages and failover")');
+    } finally {
+      slack.scopes.splice(at, 0, 'groups:history');
+    }
+  });
+
   it('thread replies are idempotent too', async () => {
     const p = await poster.post('k3', { channel: 'C1', text: 'parent' });
     await poster.post('k3r', { channel: 'C1', threadTs: p.ts, text: 'reply' });

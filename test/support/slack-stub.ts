@@ -125,7 +125,8 @@ export interface SlackStub {
   /** Polls until fn returns a truthy value (or throws after timeoutMs with `what`). */
   waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** The scopes granted to the bot token (sent as x-oauth-scopes; manifest.yml's by default).
-   *  Mutable; the stand-in does not refuse calls by scope. */
+   *  Mutable; conversations.history/replies answer missing_scope without the channel type's
+   *  history scope (C… channels:history, G… groups:history, D… im:history), like Slack. */
   scopes: string[];
   /** Socket Mode: the app-level token apps.connections.open accepts. */
   appToken: string;
@@ -139,7 +140,7 @@ export interface SlackStub {
 }
 
 /** The bot scopes manifest.yml asks for (what a workspace grants on install). */
-export const MANIFEST_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write', 'canvases:write', 'users:read', 'files:read', 'im:history'];
+export const MANIFEST_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'files:write', 'canvases:write', 'users:read', 'files:read', 'im:history', 'channels:history', 'groups:history'];
 
 export async function startSlackStub(opts: { token?: string } = {}): Promise<SlackStub> {
   const token = opts.token ?? 'xoxb-test-0000000000-stub';
@@ -160,6 +161,12 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   let down = false;
   let loseReplies = 0;
   const grantedScopes = [...MANIFEST_SCOPES];
+  // Slack's answer to reading a conversation without its type's history scope
+  // (https://api.slack.com/methods/conversations.history: channels:history, groups:history, im:history).
+  const missingHistoryScope = (channel: string): Record<string, unknown> | null => {
+    const needed = channel.startsWith('G') ? 'groups:history' : channel.startsWith('D') ? 'im:history' : 'channels:history';
+    return grantedScopes.includes(needed) ? null : { ok: false, error: 'missing_scope', needed, provided: grantedScopes.join(',') };
+  };
   const holds: Array<{ method: string; when: 'before' | 'after'; only?: (args: Record<string, unknown>) => boolean; reach: (c: SlackCall) => void; released: Promise<'release' | 'drop'>; release: () => void }> = [];
   let tsCounter = 0;
   let idCounter = 0;
@@ -223,12 +230,16 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       }
       case 'conversations.history': {
         const ch = String(args.channel);
+        const refused = missingHistoryScope(ch);
+        if (refused) return refused;
         // Newest first, like Slack.
         const list = (store.get(ch) ?? []).filter((m) => !m.thread_ts || m.thread_ts === m.ts).slice().reverse();
         return page(within(list, args), args);
       }
       case 'conversations.replies': {
         const ch = String(args.channel);
+        const refused = missingHistoryScope(ch);
+        if (refused) return refused;
         const ts = String(args.ts);
         const parent = find(ch, ts);
         if (!parent) return { ok: false, error: 'thread_not_found' };
