@@ -3,8 +3,8 @@
 // modules come through the Go module proxy) into bench/out/peers. For each tool:
 //   end to end   the whole process, as a user runs it: `leakbot analyze dump.txt` (compiled dist/,
 //                Node start-up included) against the peer's process reading and parsing the file;
-//   parse        in-process time from opening the file to the parsed result (leakbot: readSnapshot,
-//                which also groups; panicparse: ScanSnapshot + Aggregate; gostackparse: Parse).
+//   parse        in-process time from opening the file to the parsed result (leakbot: readDumpFile,
+//                the CLI's read, which also groups; panicparse: ScanSnapshot + Aggregate; gostackparse: Parse).
 // Goal (issue 9): leakbot end to end, start-up included, faster than gostackparse's parse on 40k.
 // The machine is shared: runs alternate between tools so a load spike hits all alike, every figure
 // is a median, the load average is printed with the table, and each process's CPU time (bash's
@@ -21,6 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const bin = join(root, 'bin', 'leakbot.js');
 const compiledEngine = join(root, 'dist', 'src', 'engine', 'index.js');
+const compiledRead = join(root, 'dist', 'src', 'read-dump.js');
 const peersSrc = join(here, 'peers');
 const peersBin = join(here, 'out', 'peers', 'peers');
 const REPS = 5;
@@ -66,27 +67,44 @@ function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ 
   });
 }
 
-// A fresh Node process that loads the compiled engine and times readSnapshot on the file.
+// A fresh Node process that does what `leakbot analyze` does, timing each step: load the compiled
+// engine, read the file as the CLI does (src/read-dump.ts), analyse, render text; then the same read
+// again in that process (warm). Times are ms; \`startMs\` is Node's own start, up to the first line.
 const PARSE_CHILD = `
-const { readSnapshot } = await import(process.env.LEAKBOT_BENCH_ENGINE);
-const { createReadStream } = await import('node:fs');
+const startMs = performance.now();
+const eng = await import(process.env.LEAKBOT_BENCH_ENGINE);
+const { readDumpFile } = await import(process.env.LEAKBOT_BENCH_READ);
+const file = process.env.LEAKBOT_BENCH_FILE;
 const t0 = performance.now();
-const s = await readSnapshot(createReadStream(process.env.LEAKBOT_BENCH_FILE, { highWaterMark: 64 * 1024 }));
-const parseMs = performance.now() - t0;
+const s = await readDumpFile(file, eng);
 const t1 = performance.now();
-await readSnapshot(createReadStream(process.env.LEAKBOT_BENCH_FILE, { highWaterMark: 64 * 1024 }));
-process.stdout.write(JSON.stringify({ parseMs, warmMs: performance.now() - t1, goroutines: s.total }));
+const a = eng.analyze(s.at(-1), {});
+const t2 = performance.now();
+eng.renderText(a, { color: false });
+const t3 = performance.now();
+await readDumpFile(file, eng);
+const warmMs = performance.now() - t3;
+process.stdout.write(JSON.stringify({ startMs, importMs: t0 - startMs, parseMs: t1 - t0, analyzeMs: t2 - t1, renderMs: t3 - t2, warmMs, goroutines: s.at(-1).total }));
 `;
 
-async function leakbot(file: string): Promise<Measure> {
+/** Where one in-process run of leakbot spent its time (ms), see PARSE_CHILD. */
+interface Steps {
+  startMs: number;
+  importMs: number;
+  analyzeMs: number;
+  renderMs: number;
+}
+
+async function leakbot(file: string): Promise<Measure & { steps: Steps }> {
   const e2e = await timed(process.execPath, [bin, 'analyze', file]);
   const p = await timed(process.execPath, ['--input-type=module', '-e', PARSE_CHILD], {
     ...process.env,
     LEAKBOT_BENCH_ENGINE: pathToFileURL(compiledEngine).href,
+    LEAKBOT_BENCH_READ: pathToFileURL(compiledRead).href,
     LEAKBOT_BENCH_FILE: file,
   });
-  const r = JSON.parse(p.stdout) as { parseMs: number; warmMs: number; goroutines: number };
-  return { e2eMs: e2e.ms, cpuMs: e2e.cpuMs, parseMs: r.parseMs, warmMs: r.warmMs, goroutines: r.goroutines };
+  const r = JSON.parse(p.stdout) as Steps & { parseMs: number; warmMs: number; goroutines: number };
+  return { e2eMs: e2e.ms, cpuMs: e2e.cpuMs, parseMs: r.parseMs, warmMs: r.warmMs, goroutines: r.goroutines, steps: r };
 }
 
 async function peer(parser: 'gostackparse' | 'panicparse', file: string): Promise<Measure> {
@@ -170,8 +188,18 @@ export async function run(): Promise<void> {
       console.log(`  leakbot end to end / gostackparse end to end: ${ratio(l.e2e, g.e2e)} (cpu ${ratio(l.cpu, g.cpu)})`);
       console.log(`  leakbot parse / gostackparse parse: ${ratio(l.parse, g.parse)}`);
     }
-    const warm = median(runs.get('leakbot')!.map((x) => x.warmMs!));
+    const lr = runs.get('leakbot')! as Array<Measure & { steps: Steps }>;
+    const warm = median(lr.map((x) => x.warmMs!));
     console.log(`  leakbot parse, second run in the same process: ${ms(warm)} (${(mb / (warm / 1000)).toFixed(0)} MB/s): what its first parse spent on V8 warm-up, at least (tiering and re-optimising go on into the second run)`);
+    const step = (k: keyof Steps): number => median(lr.map((x) => x.steps[k]));
+    const st = { start: step('startMs'), imp: step('importMs'), analyze: step('analyzeMs'), render: step('renderMs') };
+    const rest = l.e2e - st.start - st.imp - l.parse - st.analyze - st.render;
+    const c = (x: number): string => `${x.toFixed(0)} ms`;
+    console.log(
+      `  leakbot end to end, where it goes (medians): node start ${c(st.start)}, engine import ${c(st.imp)}, ` +
+        `read + parse + group ${c(l.parse)} (of which V8 warm-up ≈ ${c(l.parse - warm)}), analyze ${c(st.analyze)}, render ${c(st.render)}, ` +
+        `the rest (CLI module, exit, spawn) ${c(rest)}`,
+    );
     if (p) {
       console.log(`  leakbot end to end / panicparse end to end: ${ratio(l.e2e, p.e2e)} (cpu ${ratio(l.cpu, p.cpu)})`);
       console.log(`  leakbot parse / panicparse parse: ${ratio(l.parse, p.parse)}`);
