@@ -422,6 +422,8 @@ function youngPile(g: StackGroup, shape: PileShape | null, poolWait: boolean, s:
   if (shape.minId >= (1 - YOUNG_SHARE) * shape.processMaxId && flowing(shape.minId)) {
     return `ids ${shape.minId}–${shape.maxId} all among the newest ${pct(YOUNG_SHARE)} of the process's goroutine history (${shape.processMaxId}), most goroutines started since gone, none waiting ${LONG_WAIT_MIN}+ min`;
   }
+  const onset = freshOnset(g.ids!, shape, snap);
+  if (onset !== null && flowing(shape.minId)) return onset;
   // Identity proves it across two snapshots: absent from the one before, all started since.
   const before = ctx.series[ctx.n - 2]?.maxId;
   if (ctx.n < 2 || s.identity === null || s.lastSeen !== ctx.n - 1 || s.counts[ctx.n - 2] !== 0 || !before) return null;
@@ -431,6 +433,29 @@ function youngPile(g: StackGroup, shape: PileShape | null, poolWait: boolean, s:
   if (shape.minId < (1 - SPREAD_MIN) * shape.processMaxId) return null;
   return `none of the ${g.count} was there at the snapshot before and every one was started since (ids ${shape.minId}–${shape.maxId}, in the newest ${pct(SPREAD_MIN)} of ${shape.processMaxId}), while most of the ${shape.processMaxId - before} goroutines the process started since have exited`;
 }
+
+/** Why a pile's ids (ascending) show arrivals that began recently and are still coming, measured by the
+ *  process's own turnover rather than by a share of its id history (which a young process, or a leak
+ *  beside the pile, stretches); null when they do not. Two conditions: the ids fill the window from the
+ *  pile's oldest to the process's newest id evenly (no gap between two of them, or after the newest,
+ *  wider than a tenth of the window: still arriving, not a few batches left at different moments), and
+ *  before the pile's oldest the process started and saw exit at least as many goroutines as it started
+ *  within the window, none of which stayed in the pile: arrivals at the pile's rate through that earlier
+ *  turnover would have left it twice its size, so the pile began recently (a bounded queue backing up).
+ *  A process that started little else before (Go's leak scenarios after the harness's goroutines) has
+ *  turned over too little to say so. */
+function freshOnset(ids: readonly number[], shape: PileShape, snap: Snapshot): string | null {
+  const window = shape.processMaxId - shape.minId + 1;
+  let widest = shape.processMaxId - shape.maxId;
+  for (let i = 1; i < ids.length; i++) widest = Math.max(widest, ids[i]! - ids[i - 1]! - 1);
+  if (widest * EVEN_SLICES > window) return null;
+  const liveBefore = liveSince(snap, 0) - liveSince(snap, shape.minId);
+  const exitedBefore = shape.minId - 1 - liveBefore;
+  if (exitedBefore < window) return null;
+  return `ids ${shape.minId}–${shape.maxId} fill the newest ${window} ids of the process evenly (no gap wider than ${widest}), and before them ${exitedBefore} goroutines came and went without one staying here: a recent onset, most goroutines started since gone, none waiting ${LONG_WAIT_MIN}+ min`;
+}
+/** A pile still arriving leaves no gap wider than this share (1/N) of its window. */
+const EVEN_SLICES = 10;
 
 /** Goroutines of a snapshot whose id is at least `minId`. Ids memoised per snapshot (ascending). */
 const sortedIds = new WeakMap<Snapshot, number[]>();
