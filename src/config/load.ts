@@ -12,7 +12,9 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[]
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
       const v = env[name];
-      if (v === undefined) throw new ConfigError(`${path.join('.') || '(root)'}: environment variable ${name} is not set`);
+      // The key comes last and in parentheses: "Authorization: …" would be blanked by the log scrubber
+      // (src/log.ts scrubSecrets) and hide which variable is missing.
+      if (v === undefined) throw new ConfigError(`environment variable ${name} is not set (used as \${${name}} in ${path.join('.') || '(root)'})`);
       return v;
     });
   }
@@ -56,7 +58,9 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read LEAKBOT_CONFIG ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory, not a file' : (code ?? (err as Error).message);
+    throw new ConfigError(`cannot read LEAKBOT_CONFIG ${path}: ${why}`);
   }
   return parseConfig(text, env, path);
 }

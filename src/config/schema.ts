@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 // The YAML config (LEAKBOT_CONFIG). Every limit has a default so a three-line config works.
 
+/** An http(s) URL; the message says what a bare `host:port` (the usual slip) lacks. */
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'not an http(s) URL: write it with its scheme, e.g. http://10.0.3.7:6060' });
+
 const slackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123ABCD');
 
 /** `host:port` (A/AAAA records, every address an instance) or `host:portname` (SRV records of
@@ -14,7 +17,7 @@ const dnsTarget = z
 const prometheusTargets = z
   .object({
     /** The Prometheus server's base URL (leakbot reads GET /api/v1/targets). */
-    url: z.url({ protocol: /^https?$/ }),
+    url: httpUrl(),
     /** The scrape job whose active targets are the service's instances. */
     job: z.string().min(1),
     /** pprof port when it differs from the scraped (metrics) port. */
@@ -42,9 +45,9 @@ export const fleetSchema = z
 const serviceBase = z
   .object({
     /** One process (as before fleets). Exactly one of url, targets, dns, prometheus. */
-    url: z.url({ protocol: /^https?$/ }).optional(),
+    url: httpUrl().optional(),
     /** A static list of instances, each a pprof base URL. */
-    targets: z.array(z.url({ protocol: /^https?$/ })).min(1).max(1000).optional(),
+    targets: z.array(httpUrl()).min(1).max(1000).optional(),
     dns: dnsTarget.optional(),
     prometheus: prometheusTargets.optional(),
     /** For dns and prometheus instances: scheme and path prefix of their pprof endpoint. */
@@ -101,7 +104,7 @@ export const configSchema = z
         maxConcurrentCaptures: z.number().int().positive().default(4),
         /** Alertmanager's (or Grafana's) address as people reach it; overrides the externalURL in
          *  notifications, which is often an internal host name. */
-        externalUrl: z.url({ protocol: /^https?$/ }).optional(),
+        externalUrl: httpUrl().optional(),
       })
       .strict()
       .default({
