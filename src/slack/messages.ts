@@ -102,9 +102,11 @@ export function threadStatus(s: ThreadState, analyses: number): string {
     const last = s.last ? ` Last verdict (snapshot #${s.last.seq ?? '?'}, ${fmtTime(s.last.at)}): ${s.last.summary}` : '';
     return `${s.summary} at ${fmtTime(s.at)}; details in the thread.${last}`;
   }
+  // After "120 goroutines, " the verdict line continues the sentence: "…, no suspected goroutine leaks."
   const total = s.total !== undefined ? `${s.total.toLocaleString('en-US')} goroutines, ` : '';
+  const summary = total ? s.summary.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase()) : s.summary;
   const count = analyses > 1 ? ` · ${analyses} analyses in this thread` : '';
-  return `${total}${s.summary} (snapshot #${s.seq ?? '?'}, ${fmtTime(s.at)})${count}. Details in the thread.`;
+  return `${total}${summary} (snapshot #${s.seq ?? '?'}, ${fmtTime(s.at)})${count}. Details in the thread.`;
 }
 
 export function shortFile(file: string): string {
