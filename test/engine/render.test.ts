@@ -13,6 +13,7 @@ import {
   type Snapshot,
 } from '../../src/engine/index.js';
 import { blockChars } from '../../src/engine/render/blocks.js';
+import { warningsOf } from '../../src/engine/render/format.js';
 import { acceptLoop, chanSendLeak, debug2, kept, main1, many, poolWorker, type G } from './dumps.js';
 
 const gone = (i: number) => 50_000 + i;
@@ -130,6 +131,12 @@ test('a truncated dump says so in every renderer', () => {
   assert.match(renderMarkdown(a), /truncated/);
   assert.match(JSON.stringify(renderBlocks(a, { title: 't' }).blocks), /truncated/);
   assert.equal((JSON.parse(renderJson(a, [cut])) as { snapshots: { truncated: boolean }[] }).snapshots[0]?.truncated, true);
+  // Said once: the reader's own warning tells where the dump was cut, no second generic line.
+  assert.equal(warningsOf(a).filter((w) => /truncated/.test(w)).length, 1);
+  assert.match(warningsOf(a).find((w) => /truncated/.test(w))!, /ends mid-goroutine/);
+  // A snapshot flagged truncated without a reader's warning still gets the generic line.
+  const flagged = analyze({ ...cut, warnings: [] });
+  assert.deepEqual(warningsOf(flagged).filter((w) => /truncated/.test(w)), ['the dump was truncated; analysed as far as it goes']);
 });
 
 // Random analyses: whatever the engine is fed, ranking stays ordered and every renderer stays inside

@@ -154,7 +154,9 @@ export function warningsOf(a: Analysis): string[] {
   const out: string[] = [];
   a.snapshots.forEach((s, i) => {
     const which = a.snapshots.length > 1 ? `snapshot ${i + 1}: ` : '';
-    if (s.truncated) out.push(`${which}the dump was truncated; analysed as far as it goes`);
+    // Readers that cut a dump say where and why in a warning that says "truncated"; the generic line
+    // is only for a snapshot flagged without one, so a cut paste is not announced twice.
+    if (s.truncated && !s.warnings.some((w) => w.includes('truncated'))) out.push(`${which}the dump was truncated; analysed as far as it goes`);
     for (const w of s.warnings) out.push(which + w);
   });
   out.push(...(a.notes ?? []));
