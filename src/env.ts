@@ -39,15 +39,19 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
     placeholder.add(name);
     problems.push(`${name} holds the README's placeholder ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}: replace the placeholder with your own value`);
   }
-  const need = (name: string): string => {
+  // `where` says where a first-time installer finds the value (README "Install in Slack").
+  const need = (name: string, where: string): string => {
     const v = env[name]?.trim();
-    if (!v) problems.push(`${name} is not set`);
+    if (!v) problems.push(`${name} is not set (${where})`);
     return v ?? '';
   };
-  const slackBotToken = need('SLACK_BOT_TOKEN');
+  const slackBotToken = need('SLACK_BOT_TOKEN', "the app's Bot User OAuth Token, xoxb-…: README \"Install in Slack\"");
   const slackAppToken = env.SLACK_APP_TOKEN?.trim() || undefined;
   // The signing secret verifies HTTP requests; Socket Mode and worker-only processes do without.
-  const slackSigningSecret = role !== 'worker' && !slackAppToken ? need('SLACK_SIGNING_SECRET') : (env.SLACK_SIGNING_SECRET?.trim() ?? '');
+  const slackSigningSecret =
+    role !== 'worker' && !slackAppToken
+      ? need('SLACK_SIGNING_SECRET', "the app's Signing Secret, under App Credentials; or set SLACK_APP_TOKEN=xapp-… to use Socket Mode instead")
+      : (env.SLACK_SIGNING_SECRET?.trim() ?? '');
   if (slackBotToken && !placeholder.has('SLACK_BOT_TOKEN') && !/^xox[bp]-/.test(slackBotToken)) problems.push('SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
   if (slackAppToken && !placeholder.has('SLACK_APP_TOKEN') && !slackAppToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must be an app-level token (xapp-…) for Socket Mode');
   const redisUrl = env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';

@@ -1,0 +1,34 @@
+// Start-up problems as a first-time installer reads them (src/env.ts readEnv): each missing Slack
+// value says where to find it, and the placeholder check still names the variable.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readEnv, StartupError } from '../src/env.js';
+import { scrubSecrets } from '../src/log.js';
+
+function problems(env: NodeJS.ProcessEnv, role: 'all' | 'worker' = 'all'): string {
+  try {
+    readEnv(env, role);
+  } catch (err) {
+    assert.ok(err instanceof StartupError);
+    return scrubSecrets(err.message); // as main.ts prints it
+  }
+  return '';
+}
+
+test('missing Slack values say where they come from, and Socket Mode is offered for the secret', () => {
+  const msg = problems({});
+  assert.match(msg, /SLACK_BOT_TOKEN is not set \(the app's Bot User OAuth Token, xoxb-…: README "Install in Slack"\)/);
+  assert.match(msg, /SLACK_SIGNING_SECRET is not set \(the app's Signing Secret, under App Credentials; or set SLACK_APP_TOKEN=xapp-… to use Socket Mode instead\)/);
+  // Socket Mode and worker-only processes need no signing secret.
+  assert.doesNotMatch(problems({ SLACK_APP_TOKEN: 'xapp-1-A0-1-abc' }), /SLACK_SIGNING_SECRET/);
+  assert.doesNotMatch(problems({}, 'worker'), /SLACK_SIGNING_SECRET/);
+  // Everything set: no problem at all.
+  assert.equal(problems({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'f00d' }), '');
+});
+
+test("the README's placeholders are still named as such", () => {
+  const msg = problems({ SLACK_BOT_TOKEN: '<xoxb-your-bot-token>', SLACK_SIGNING_SECRET: '<your-signing-secret>' });
+  assert.match(msg, /SLACK_BOT_TOKEN holds the README's placeholder .*replace the placeholder/);
+  assert.match(msg, /SLACK_SIGNING_SECRET holds the README's placeholder "<your-signing-secret>"/);
+  assert.doesNotMatch(msg, /is not set/);
+});
