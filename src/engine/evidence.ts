@@ -500,6 +500,38 @@ function youngSeries(rows: EvidenceItem[], s: GroupSeries, young: boolean): Evid
   );
 }
 
+/** Without ids: the `moved-in` row when the goroutines running the pile's function (its outermost
+ *  frame) did not grow by --min-delta at any step while the pile grew, else null. Then the pile grew by
+ *  goroutines of that function moving in from its other stacks (an HTTP server's connection goroutines
+ *  going from waiting for a request to serving one), not by new goroutines: a leak adds goroutines. With
+ *  ids the same goroutines are survivors of another group and are not counted as newcomers
+ *  (GroupSeries.lastNewcomerIds), so this keeps debug=1 and proto from claiming more than debug=2. */
+function movedIn(s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
+  const entry = s.group.frames[s.group.frames.length - 1]?.func;
+  if (entry === undefined) return null;
+  const totals = ctx.series.map((snap) => entryTotal(snap, entry));
+  if (totals.some((t, i) => i > 0 && t - totals[i - 1]! >= ctx.minDelta)) return null;
+  return item(
+    'moved-in',
+    `grew ${s.counts.join(' → ')}, but the goroutines running ${entry} numbered ${totals.join(' → ')}: goroutines of it moving in from its other stacks, not new ones`,
+  );
+}
+
+/** Goroutines of a snapshot whose outermost frame is `func`. Totals memoised per snapshot. */
+const entryTotals = new WeakMap<Snapshot, Map<string, number>>();
+function entryTotal(snap: Snapshot, func: string): number {
+  let totals = entryTotals.get(snap);
+  if (totals === undefined) {
+    totals = new Map();
+    for (const g of snap.groups) {
+      const e = g.frames[g.frames.length - 1]?.func;
+      if (e !== undefined) totals.set(e, (totals.get(e) ?? 0) + g.count);
+    }
+    entryTotals.set(snap, totals);
+  }
+  return totals.get(func) ?? 0;
+}
+
 /** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */
 function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, managedPool: boolean, ctx: SeriesContext): EvidenceItem[] {
   const c = s.counts;
@@ -562,6 +594,8 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     return [item('turned-over', `the count fell ${c[fell]} → ${c[fell + 1]} between two snapshots: at least ${c[fell]! - c[fell + 1]!} goroutines left, they are not stuck`)];
   }
   if (s.delta < ctx.minDelta) return [];
+  const moved = movedIn(s, ctx);
+  if (moved !== null) return [moved];
   // Without ids a step below --min-delta is within the noise of in-flight work (a busy handler's
   // count wanders by a few between captures), so it does not count as growth.
   if (ctx.n >= 3 && steps.every((d) => d >= ctx.minDelta)) return [item('grew-every-step', `grew by ${ctx.minDelta} or more at every snapshot: ${c.join(' → ')}`)];

@@ -238,6 +238,7 @@ export type SignalId =
   | 'grew'
   | 'grew-wait'
   | 'kept-all'
+  | 'moved-in'
   | 'plateau'
   | 'turned-over'
   | 'drained'

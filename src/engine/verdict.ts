@@ -5,7 +5,7 @@
 // so what the code weighs and what the user reads cannot drift apart.
 //
 // Monotone by construction: a second snapshot can only add rows. The rows it adds are positive (kept
-// and added, grew) or zero (kept all, plateau, young-kept), except `turned-over` and `drained`, which say
+// and added, grew) or zero (kept all, moved in, plateau, young-kept), except `turned-over` and `drained`, which say
 // the pile is emptying, and `young`, which says all of it arrived since the snapshot before while the
 // process's other goroutines came and went; each is named in the finding. Identity outweighs shape: a pile that kept all and added
 // more loses its pool rows, so debug=2 never scores below debug=1 / proto of the same moments
@@ -159,6 +159,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     points: 0,
     meaning: 'kept all its goroutines and added none (traffic stopped, or a steady pool): the verdict stays where the shape puts it',
     needs: 'debug=2, 2+ snapshots',
+  },
+  'moved-in': {
+    points: 0,
+    meaning:
+      'without ids: the pile grew, but the goroutines running its function (its outermost frame) did not grow by --min-delta at any step, so it grew by goroutines of that function moving in from its other stacks (a keep-alive connection going from waiting for a request to serving one), not by new goroutines; replaces the growth rows, as debug=2 does not count goroutines that only moved in from another stack as newcomers',
+    needs: 'debug=1 / proto, 2+ snapshots',
   },
   plateau: {
     points: 0,

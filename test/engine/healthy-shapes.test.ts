@@ -3,11 +3,13 @@
 // leak scenarios.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { analyze, compare, parseDump, type Finding, type Snapshot } from '../../src/engine/index.js';
+import { analyze, compare, matchSeries, parseDump, type Finding, type Snapshot } from '../../src/engine/index.js';
 import { ageDump, steadyIds } from '../../eval/age.js';
+import { evidenceOf } from '../../src/engine/evidence.js';
+import { readGroup } from '../../src/engine/patterns.js';
 
 const subset = join(import.meta.dirname, '..', '..', 'eval', 'subset');
 const text = (corpus: string, tc: string, name: string, moment: string) =>
@@ -99,6 +101,41 @@ test('in-flight fan-out calls whose count wanders by fewer than --min-delta per 
     }
     const leak = compare(load('hidden-fanin'), { maxFindings: 1000 }).findings.find((f) => onStack(f, 'main.leakSend'));
     assert.ok(leak && leak.confidence === 'high' && signals(leak).includes('grew-every-step'), `${fmt}: ${leak?.confidence} ${leak && signals(leak)}`);
+  }
+});
+
+test('without ids, shard handlers that grew while the connections serving them did not (keep-alive connections moving from waiting for a request to serving one) take moved-in, not growth; Go\'s leaks add goroutines', () => {
+  for (const fmt of ['debug1.txt.gz', 'pb.gz']) {
+    const load = (name: string) => ['t0', 't1', 't2'].map((m, i) => parseDump(readFileSync(join(subset, 'noise', 'go1.19', `${name}.${m}.${fmt}`)), { capturedAt: 1_000 * (i + 1) }));
+    const snaps = load('fanin');
+    // The handlers' pile grew by --min-delta or more (else this test would check nothing) while all of
+    // net/http.(*conn).serve's goroutines together did not.
+    const count = (s: Snapshot, pick: (g: Snapshot['groups'][number]) => boolean) => s.groups.filter(pick).reduce((n, g) => n + g.count, 0);
+    const handlers = snaps.map((s) => count(s, (g) => g.frames.some((fr) => fr.func === 'main.shardHandler')));
+    const conns = snaps.map((s) => count(s, (g) => g.frames[g.frames.length - 1]?.func === 'net/http.(*conn).serve'));
+    assert.ok(handlers[1]! - handlers[0]! >= 5 && conns[1] === conns[0], `${fmt}: handlers ${handlers}, connections ${conns}`);
+    for (const part of [snaps.slice(0, 2), snaps]) {
+      // The pile's own rows (it is request-scoped, so no finding lists it once its growth counts 0).
+      const ctx = { n: part.length, minDelta: 5, minNewcomers: 2, series: part };
+      const s = matchSeries(part).find((x) => x.group.frames.some((fr) => fr.func === 'main.shardHandler'))!;
+      const rows = evidenceOf(s, readGroup(s.group), ctx).items.map((e) => e.signal);
+      assert.ok(rows.includes('moved-in'), `${fmt} ${s.counts}: ${rows}`);
+      for (const r of ['grew', 'grew-wait', 'grew-every-step'] as const) assert.ok(!rows.includes(r), `${fmt}: ${rows}`);
+      const f = compare(part, { maxFindings: 1000 }).findings.find((x) => onStack(x, 'main.shardHandler'));
+      assert.ok(!f || !strong(f), `${fmt}: ${f?.confidence}`);
+    }
+  }
+  // Every leak of Go's scenarios adds goroutines, in every pair of the subset.
+  for (const tc of ['go1.19', 'go1.26']) {
+    const names = readdirSync(join(subset, 'goker', tc)).filter((f) => f.endsWith('.t2.pb.gz')).map((f) => f.slice(0, -'.t2.pb.gz'.length));
+    assert.ok(names.length >= 40, `${tc}: ${names.length} scenarios`);
+    for (const name of names) {
+      for (const fmt of ['debug1.txt.gz', 'pb.gz']) {
+        const pair = ['t1', 't2'].map((m, i) => parseDump(readFileSync(join(subset, 'goker', tc, `${name}.${m}.${fmt}`)), { capturedAt: 1_000 * (i + 1) }));
+        const moved = compare(pair, { maxFindings: 1000 }).findings.filter((f) => signals(f).includes('moved-in'));
+        assert.deepEqual(moved.map(entry), [], `${tc} ${name} ${fmt}`);
+      }
+    }
   }
 });
 
