@@ -26,15 +26,18 @@ const catalogue: PatternInfo[] = [
       'to again. Close the channel when the producer is done (exactly once, by the sender side), or select ' +
       'on ctx.Done() / a quit channel next to the receive so the goroutine can exit when its owner stops. ' +
       'If it ranges over a time.Ticker\'s C (which Stop never closes), loop on a select of t.C and ' +
-      'ctx.Done(), and defer t.Stop().',
+      'ctx.Done(), and defer t.Stop(). If it waits on <-ctx.Done(), that context is never cancelled: call ' +
+      'the cancel func from context.WithCancel/WithTimeout on every path (defer cancel()).',
   },
   {
     id: 'select-no-cancel',
     title: 'select without cancellation',
     advice:
-      'These goroutines sit in a select where no case will ever fire: no case is tied to a context or quit ' +
-      'channel that the owner closes. Add a `case <-ctx.Done(): return` (and pass the request or service ' +
-      'context in), and stop tickers/timers used in the select with defer t.Stop().',
+      // The dump does not show the select's cases, so the advice covers both ways it stays asleep.
+      'These goroutines sit in a select that none of its cases wakes. If no case is tied to a context or ' +
+      'quit channel that the owner closes, add a `case <-ctx.Done(): return` (and pass the request or ' +
+      'service context in); if one is, that context is never cancelled: call its cancel func on every ' +
+      'path (defer cancel()). Stop tickers/timers used in the select with defer t.Stop().',
   },
   {
     id: 'select-no-cases',

@@ -81,6 +81,14 @@ test('every pattern has a title and one paragraph of advice', () => {
   }
   assert.match(PATTERNS['unclosed-http-body'].title, /unclosed HTTP response body/);
   assert.match(PATTERNS['unclosed-http-body'].advice, /resp\.Body\.Close\(\)/);
+  // A dump never shows a select's cases or what a receive waits on: the advice must not claim there
+  // is no ctx.Done() case, and must cover a context that is never cancelled (a long-poll handler's
+  // select has a ctx case; a WithCancel whose cancel is dropped leaves <-ctx.Done() waiting forever).
+  assert.doesNotMatch(PATTERNS['select-no-cancel'].advice, /no case will ever fire/);
+  for (const id of ['select-no-cancel', 'chan-recv-never-closed'] as const) {
+    assert.match(PATTERNS[id].advice, /context is never cancelled: call (its|the) cancel func/, id);
+    assert.match(PATTERNS[id].advice, /defer cancel\(\)/, id);
+  }
 });
 
 test('benign list: built-ins, user patterns (which always win), and bad regexes', () => {
