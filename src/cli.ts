@@ -32,6 +32,8 @@ interface OutputOptions {
 
 interface DiffOptions extends OutputOptions {
   interval: number;
+  /** ms a live capture may take (--timeout). */
+  timeout: number;
   header?: string[];
   instance?: RegExp;
 }
@@ -152,14 +154,14 @@ function parseHeader(v: string): string {
 }
 
 /** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses. */
-async function captureSeries(url: string, interval: number, headerLines: string[]): Promise<Snapshot[]> {
+async function captureSeries(url: string, interval: number, headerLines: string[], timeoutMs: number): Promise<Snapshot[]> {
   // Loaded only here so the offline commands never load undici.
   const { captureSnapshot, CaptureError } = await import('./capture/index.js');
   const target: CaptureTarget = {
     name: new URL(url).host,
     url,
     headers: Object.fromEntries(headerLines.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()])),
-    timeoutSeconds: 30,
+    timeoutSeconds: timeoutMs / 1000,
     maxBytes: 64 * 1024 * 1024,
     debug2MaxGoroutines: 20_000,
   };
@@ -167,7 +169,8 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     try {
       return (await captureSnapshot(target)).snapshot;
     } catch (e) {
-      if (e instanceof CaptureError) throw new InputError(e.userMessage);
+      // The bot's wording names the config key (timeoutSeconds); here the knob is --timeout.
+      if (e instanceof CaptureError) throw new InputError(e.code === 'timeout' ? e.userMessage.replace('raise timeoutSeconds for it', 'raise --timeout') : e.userMessage);
       throw e;
     }
   };
@@ -244,6 +247,7 @@ export function buildProgram(): Command {
       .argument('[after...]', 'later dump files, oldest first'),
   )
     .addOption(new Option('--interval <duration>', 'with a URL: time between the two captures').argParser(parseInterval).default(30_000, '30s'))
+    .addOption(new Option('--timeout <duration>', 'with a URL: how long each capture may take').argParser(parseInterval).default(30_000, '30s'))
     .option('-H, --header <header>', 'with a URL: request header for the pprof endpoint, "Name: value" (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), parseHeader(v)])
     .addOption(
       new Option(
@@ -257,7 +261,7 @@ export function buildProgram(): Command {
       let snaps: Snapshot[];
       if (isUrl(before)) {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
-        snaps = await captureSeries(before, o.interval, o.header ?? []);
+        snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout);
       } else {
         if (after.length === 0) {
           if (isHostPort(before)) throw new InputError(`${before} is not a URL: ${schemeHint(before)}`);

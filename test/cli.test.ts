@@ -242,6 +242,19 @@ describe('leakbot diff <url> against a live Go service', { timeout: 600_000 }, (
     }
   });
 
+  it('a service slower than --timeout is a one-line error naming --timeout, not the config key', async () => {
+    await svc.slow(10_000);
+    try {
+      const slow = await leakbot(['diff', svc.url, '--interval', '1s', '--timeout', '1s']);
+      assert.equal(slow.code, 2, slow.stderr);
+      assert.equal(slow.stderr.trim().split('\n').length, 1, slow.stderr);
+      assert.match(slow.stderr, /did not deliver its goroutine profile within 1 s .*raise --timeout/);
+      assert.doesNotMatch(slow.stderr, /timeoutSeconds/);
+    } finally {
+      await svc.reset();
+    }
+  });
+
   it('a service that is down or not pprof is a one-line error with exit 2', async () => {
     const down = await leakbot(['diff', 'http://127.0.0.1:1', '--interval', '1s']);
     assert.equal(down.code, 2, down.stderr);
