@@ -197,8 +197,8 @@ export async function run(): Promise<void> {
     const c = (x: number): string => `${x.toFixed(0)} ms`;
     console.log(
       `  leakbot end to end, where it goes (medians): node start ${c(st.start)}, engine import ${c(st.imp)}, ` +
-        `read + parse + group ${c(l.parse)} (of which V8 warm-up ≈ ${c(l.parse - warm)}), analyze ${c(st.analyze)}, render ${c(st.render)}, ` +
-        `the rest (CLI module, exit, spawn) ${c(rest)}`,
+        `read + parse + group ${c(l.parse)} (the same again in that process: ${c(warm)}), analyze ${c(st.analyze)}, render ${c(st.render)}, ` +
+        `the rest (the CLI's modules and commander, exit, spawning) ${c(rest)}`,
     );
     if (p) {
       console.log(`  leakbot end to end / panicparse end to end: ${ratio(l.e2e, p.e2e)} (cpu ${ratio(l.cpu, p.cpu)})`);
