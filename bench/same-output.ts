@@ -1,7 +1,7 @@
 // Before/after check for speed work on the readers: prints one digest per input and way of reading
 // it, so two builds of the engine can be compared byte for byte (`diff` the two outputs).
 //
-//   node --import tsx bench/same-output.ts <dist dir> [--bin] > digests.txt
+//   node --import tsx bench/same-output.ts <dist dir> [--bin] [--every=N] > digests.txt
 //
 // Inputs: every dump under test/fixtures and eval/.cache (gzip'd ones decompressed first, as zcat
 // would). For each: `analyze --json` of the engine in <dist dir> (its src/engine/index.js) on the
@@ -21,6 +21,8 @@ const [distArg, ...flags] = process.argv.slice(2);
 if (!distArg) throw new Error('usage: same-output.ts <dist dir> [--bin]');
 const dist = resolve(distArg);
 const withBin = flags.includes('--bin');
+/** `--every=N`: only every Nth input (the --bin pass runs a process per input). */
+const every = Number(flags.find((f) => f.startsWith('--every='))?.slice(8) ?? 1);
 type Engine = typeof import('../src/engine/index.js');
 type Snapshot = import('../src/engine/index.js').Snapshot;
 const eng = (await import(pathToFileURL(join(dist, 'src', 'engine', 'index.js')).href)) as Engine;
@@ -95,6 +97,7 @@ const tmp = withBin ? mkdtempSync(join(tmpdir(), 'same-output-')) : '';
 let n = 0;
 for (const dir of ['test/fixtures', 'eval/.cache']) {
   for (const p of files(join(root, dir))) {
+    if (n++ % every !== 0) continue;
     const raw = readFileSync(p);
     let bytes = raw;
     if (raw[0] === 0x1f && raw[1] === 0x8b) {
@@ -116,8 +119,7 @@ for (const dir of ['test/fixtures', 'eval/.cache']) {
       line += ` bin=${digest(`${r.status}\n${r.stdout}\n${r.stderr.replaceAll(f, 'FILE')}`)}`;
     }
     console.log(line);
-    n++;
   }
 }
 if (tmp) rmSync(tmp, { recursive: true, force: true });
-console.error(`${n} inputs`);
+console.error(`${Math.ceil(n / every)} of ${n} inputs`);
