@@ -3,6 +3,7 @@
 // folded), so a redeploy that shifted lines still lines up with the pile it was before. Both keys
 // leave out the runtime frames a goroutine parks in (group.ts), so a debug=2 baseline also lines up
 // with a debug=1 or proto capture.
+import { callHash, callOf, idOfCall, NO_CALL } from './group.js';
 import type { Identity, Snapshot, StackGroup } from './model.js';
 
 export interface GroupSeries {
@@ -39,6 +40,8 @@ interface Building {
   lastSeen: number;
   /** Goroutine ids per snapshot (empty where absent); null once a snapshot without ids joins. */
   ids: number[][];
+  /** The same goroutines' id and call (StackGroup.calls) per snapshot. */
+  calls: number[][];
 }
 
 export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
@@ -49,6 +52,7 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
   const attach = (s: Building, i: number, g: StackGroup) => {
     s.counts[i] = (s.counts[i] ?? 0) + g.count;
     if (g.ids) for (const id of g.ids) s.ids[i]!.push(id);
+    if (g.calls) for (const c of g.calls) s.calls[i]!.push(c);
     if (s.lastSeen !== i || g.count > s.group.count) s.group = g;
     s.lastSeen = i;
     byKey.set(g.key, s);
@@ -71,6 +75,7 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
           group: g,
           lastSeen: i,
           ids: Array.from({ length: n }, () => []),
+          calls: Array.from({ length: n }, () => []),
         };
         all.push(best);
         listAt(byCoarse, g.coarseKey).push(best);
@@ -122,29 +127,49 @@ function finish(all: Building[], snaps: readonly Snapshot[]): GroupSeries[] {
       isNew: before === 0,
       vanished: after === 0,
       growthPerMinute: minutes === null ? null : (after - before) / minutes,
-      ...(withIds ? identityOf(s.ids, previous!) : { identity: null, lastNewcomerIds: null, previousIds: null }),
+      ...(withIds ? identityOf(s.ids, s.calls, previous!) : { identity: null, lastNewcomerIds: null, previousIds: null }),
     };
   });
 }
 
-/** Same id in the same series at two snapshots = the same goroutine, still parked there. */
-function identityOf(ids: number[][], previous: ReadonlySet<number>): { identity: Identity; lastNewcomerIds: number[]; previousIds: number[] } {
-  const sets = ids.map((l) => new Set(l));
+/** Same id in the same series at two snapshots = the same goroutine, still parked there — in the same
+ *  call, where both snapshots printed its arguments (StackGroup.calls): a goroutine that returned and
+ *  parked again at the same line (a keep-alive connection serving its next long poll) is a departure
+ *  and a newcomer that moved in, not a survivor. */
+function identityOf(ids: number[][], calls: number[][], previous: ReadonlySet<number>): { identity: Identity; lastNewcomerIds: number[]; previousIds: number[] } {
+  const keys = calls.every((c, i) => c.length === ids[i]!.length) ? calls : ids.map((l) => l.map((id) => callOf(id, undefined)));
+  const sets = keys.map(callsById);
   const steps: Identity['steps'] = [];
   let lastNew: number[] = [];
-  for (let i = 1; i < ids.length; i++) {
+  for (let i = 1; i < keys.length; i++) {
     const prev = sets[i - 1]!;
-    const fresh = ids[i]!.filter((id) => !prev.has(id));
-    const survivors = ids[i]!.length - fresh.length;
+    const fresh = keys[i]!.filter((k) => !sameCall(prev, k)).map(idOfCall);
+    const survivors = keys[i]!.length - fresh.length;
     steps.push({ survivors, newcomers: fresh.length, departures: prev.size - survivors });
-    if (i === ids.length - 1) lastNew = fresh.filter((id) => !previous.has(id)).sort((a, b) => a - b);
+    if (i === keys.length - 1) lastNew = fresh.filter((id) => !previous.has(id)).sort((a, b) => a - b);
   }
   const first = sets[0]!;
-  const last = ids[ids.length - 1]!;
-  const survivors = last.filter((id) => first.has(id)).length;
+  const last = keys[keys.length - 1]!;
+  const survivors = last.filter((k) => sameCall(first, k)).length;
   return {
     identity: { survivors, newcomers: last.length - survivors, departures: first.size - survivors, steps },
     lastNewcomerIds: lastNew,
     previousIds: [...(ids[ids.length - 2] ?? [])].sort((a, b) => a - b),
   };
+}
+
+/** StackGroup.calls entries by goroutine id → their call hash. */
+function callsById(calls: readonly number[]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const c of calls) m.set(idOfCall(c), callHash(c));
+  return m;
+}
+
+/** Whether goroutine `call` (id and call hash) was at `prev` in the same call; a side that printed no
+ *  arguments (NO_CALL) matches on the id alone. */
+function sameCall(prev: ReadonlyMap<number, number>, call: number): boolean {
+  const h = prev.get(idOfCall(call));
+  if (h === undefined) return false;
+  const mine = callHash(call);
+  return h === mine || h === NO_CALL || mine === NO_CALL;
 }

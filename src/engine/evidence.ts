@@ -335,7 +335,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
     const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;
     const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
-    items.push(item('outlived-call', `${who} but has returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
+    items.push(item('outlived-call', `${who} but ${creators === 1 ? 'has' : 'have'} returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
   }
   // Without creator ids (Go ≤ 1.20) the function that started them still tells the same thing: when no
   // goroutine's stack holds it, every call that started them has returned (the id-less outlived-call;
@@ -554,7 +554,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     const added = adds(last) && fresh >= 2 && s.delta >= ctx.minNewcomers;
     if (steps.length > 0 && added) {
       const newIds = s.lastNewcomerIds ?? [];
-      const kept = `kept all ${id.survivors} goroutines of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}`;
+      const kept = `kept ${id.survivors === 1 ? 'the goroutine' : `all ${id.survivors} goroutines`} of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}`;
       // Added at every step since the pile appeared: a pool resizes once, a leak keeps adding.
       const everyStep = steps.length >= 2 && steps.every(adds);
       // A pool already standing at the earlier snapshot (started together) that grew by one more batch
@@ -575,12 +575,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       // Kept every goroutine, added some, then none came (traffic stopped): on a wait pools rest in
       // that is a pool grown once; on a lock, a send or a WaitGroup nothing left, so the claim the
       // earlier pair made stands (a third snapshot must not drop it).
-      if (!poolWait) return [item('kept-and-added', `kept all ${id.survivors} goroutines of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}; none left and none came at the last step`)];
+      if (!poolWait) return [item('kept-and-added', `kept ${id.survivors === 1 ? 'the goroutine' : `all ${id.survivors} goroutines`} of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}; none left and none came at the last step`)];
       return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
     }
     if (steps.length > 0) {
       const small = s.delta > 0 ? `; grew by ${s.delta}, below ${ctx.minNewcomers}` : ', none new';
-      return [item('kept-all', `kept all ${id.survivors} goroutines of the first snapshot (same ids)${small}`)];
+      return [item('kept-all', `kept ${id.survivors === 1 ? 'the goroutine' : `all ${id.survivors} goroutines`} of the first snapshot (same ids)${small}`)];
     }
     if (s.delta >= ctx.minDelta && !bunched(s.lastNewcomerIds ?? [])) return [item('grew', `appeared: ${c.join(' → ')}`)];
     return [];

@@ -52,6 +52,8 @@ interface Acc {
   ticketGoroutines: number;
   /** Goroutine ids of the group (debug=2), for identity across snapshots and the pile's shape. */
   ids: number[] | null;
+  /** Id and call of each goroutine (StackGroup.calls). */
+  calls: number[] | null;
 }
 
 /** The group a shared stack (one frozen frames array per distinct stack, see intern.ts StackNode)
@@ -133,6 +135,7 @@ export class SnapshotBuilder {
     if (g.id !== null) {
       this.ids.push(g.id);
       (acc.ids ??= []).push(g.id);
+      (acc.calls ??= []).push(callOf(g.id, g.callArgs));
       if (g.id > this.maxId) this.maxId = g.id;
     }
     if (g.creatorId !== null) {
@@ -176,6 +179,7 @@ export class SnapshotBuilder {
         ticketMin: Infinity,
         ticketGoroutines: 0,
         ids: null,
+        calls: null,
         ...(g.recv ? { recv: g.recv } : {}),
       };
       this.groups.set(idKey, acc);
@@ -328,6 +332,7 @@ function toGroup(acc: Acc): StackGroup {
       ? { distinctCreators: acc.creatorIds.size, creatorIds: [...acc.creatorIds].sort((a, b) => a - b), liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall }
       : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
+    ...(acc.calls ? { calls: acc.calls } : {}),
     ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),
     ...(acc.waitObjects ? { waitObjects: { goroutines: acc.waitObjectGoroutines, distinct: acc.waitObjects.size } } : {}),
     ...(acc.ticketGoroutines > 0
@@ -336,6 +341,15 @@ function toGroup(acc: Acc): StackGroup {
     ...(acc.recv ? { recv: acc.recv } : {}),
   };
 }
+
+/** The call hash of a goroutine that printed no arguments (outside the 20 bits of Goroutine.callArgs). */
+export const NO_CALL = 0x100000;
+/** A goroutine's id and call in one number (StackGroup.calls); ids stay below 2^32, so it is exact. */
+export const callOf = (id: number, callArgs: number | undefined): number => id * 0x200000 + (callArgs ?? NO_CALL);
+/** The goroutine id of a StackGroup.calls entry. */
+export const idOfCall = (call: number): number => Math.floor(call / 0x200000);
+/** The call hash of a StackGroup.calls entry (NO_CALL when none was printed). */
+export const callHash = (call: number): number => call - idOfCall(call) * 0x200000;
 
 function frameText(f: Frame): string {
   return `${f.func} ${f.file}:${f.lineText ?? f.line}`;

@@ -27,6 +27,9 @@ export interface FuncEntry {
   /** A method of a sync primitive whose receiver (first argument) names the object a goroutine is
    *  parked on: `sync.(*Mutex).lockSlow(0xc0000140e8)` (see isWaitObjectFunc). */
   readonly waitObject: boolean;
+  /** In package runtime: its arguments describe the park, not the call the goroutine is in (see
+   *  Goroutine.callArgs). */
+  readonly runtime: boolean;
 }
 
 /** Frames whose first argument is the address of the lock a goroutine waits for (Go prints it when it
@@ -187,7 +190,7 @@ export class FrameTable {
       const key = this.funcs.set(h, b, start, end, null as unknown as FuncEntry);
       // A fresh flat string, held once per distinct name bytes: no interning needed.
       const name = this.restored(b.toString('utf8', start, end));
-      fn = { name, key, locs: new ByteTable<Frame>(this.arena), next: null, lastLoc: null, lastFrame: null, waitObject: isWaitObjectFunc(name) };
+      fn = { name, key, locs: new ByteTable<Frame>(this.arena), next: null, lastLoc: null, lastFrame: null, waitObject: isWaitObjectFunc(name), runtime: name.startsWith('runtime.') };
       this.funcs.replace(h, key, fn);
     }
     return fn;
@@ -335,6 +338,15 @@ export function hashBytes(v: DataView, start: number, end: number): number {
   for (; i + 4 <= end; i += 4) h = Math.imul(h ^ v.getInt32(i, true), 0x01000193);
   for (; i < end; i++) h = Math.imul(h ^ v.getUint8(i), 0x01000193);
   return h;
+}
+
+/** A 20-bit hash of every byte of b[start, end) (a frame's argument list, Goroutine.callArgs); -2 for
+ *  a list shortened by hand to `(...)`, which says nothing of the call. */
+export function hashArgs(b: Uint8Array, start: number, end: number): number {
+  if (end - start === 5 && b[start + 1] === 46 && b[start + 2] === 46 && b[start + 3] === 46) return -2;
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return (h ^ (h >>> 20)) & 0xfffff;
 }
 
 /** Exact comparison of a key with v[start, end), four bytes at a time from the end (names share

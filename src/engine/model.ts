@@ -62,6 +62,12 @@ export interface Goroutine {
   /** A Cond waiter's ticket (`sync.runtime_notifyListWait(l, 0xf2)`): Cond.Wait draws them in order,
    *  Signal and Broadcast wake them in order (runtime/sema.go). Absent unless printed exactly. */
   waitTicket?: number;
+  /** A 20-bit hash of the argument list debug=2 prints for the goroutine's innermost frame outside
+   *  package runtime (`main.pollHandler({0x7f…, 0xc000128000}, 0xc00012e000)`). A goroutine parked
+   *  in one call keeps its arguments; one that returned and parked again at the same line (a
+   *  keep-alive connection's goroutine serving its next request) shows the next call's. Absent
+   *  outside debug=2. */
+  callArgs?: number;
   /** For a receive the aggregated formats name: `once` for a one-shot `<-ch` (runtime.chanrecv1),
    *  `loop` for `v, ok := <-ch` and `for range ch` (runtime.chanrecv2); absent when unknown (debug=2
    *  hides the runtime frames, debug=1 tells only when its PCs do: see parse/chanops.ts). */
@@ -122,6 +128,10 @@ export interface StackGroup {
   /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
    *  place in the process's id history (Go hands ids out in creation order, runtime/proc.go newproc1). */
   ids?: number[];
+  /** Per goroutine of `ids`, its id and call (Goroutine.callArgs) in one number, id × 2^21 + hash
+   *  (2^20 + 0 without arguments), in the order read: the same id in the same call across snapshots is
+   *  the same wait (debug=2 only). */
+  calls?: number[];
 }
 
 /** What Go printed before the goroutines of a crash, fatal error, signal dump or test timeout: why the

@@ -14,7 +14,7 @@
 // Fed line by line; emits one Goroutine per block and forgets it.
 import type { BlockKind, Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
-import { ByteTable, NOTIFY_LIST_WAIT, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
+import { ByteTable, NOTIFY_LIST_WAIT, hashArgs, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
 import { CrashPreamble } from './crash.js';
 import { parseHeader, type Debug2Header } from './header.js';
 import { IdSet } from './ids.js';
@@ -103,6 +103,9 @@ export class Debug2Parser implements LineSink {
   private waitObject = -1;
   /** A Cond waiter's ticket (Goroutine.waitTicket), beside its waitObject. */
   private waitTicket = -1;
+  /** Hash of the innermost non-runtime frame's arguments (Goroutine.callArgs); -2 once that frame's
+   *  arguments were cut to `(...)` by hand. */
+  private callArgs = -1;
   private unavailable = false;
   private tabRepaired = false;
   private lastOffset = true;
@@ -213,6 +216,7 @@ export class Debug2Parser implements LineSink {
             const kid = le < 0 ? null : this.kidAt(b, p, paren, i + 1, le);
             if (kid !== null) {
               if (kid.fn!.waitObject && this.waitObject < 0) this.noteWaitObject(kid.fn!, b, paren, e);
+              if (this.callArgs === -1 && !kid.fn!.runtime) this.callArgs = hashArgs(b, paren, e);
               this.stepFunc(kid.fn!);
               this.node = kid;
               this.lastOffset = this.lastComplete = hasOffset(b, le, e2);
@@ -226,6 +230,7 @@ export class Debug2Parser implements LineSink {
         }
         const fn = this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
         if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
+        if (this.callArgs === -1 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
         this.stepFunc(fn);
         this.at = At.File;
         this.lineNo++;
@@ -414,6 +419,7 @@ export class Debug2Parser implements LineSink {
       if (paren > i) {
         const fn = this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
         if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
+        if (this.callArgs === -1 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
         this.stepFunc(fn);
         this.at = At.File;
         return;
@@ -557,6 +563,7 @@ export class Debug2Parser implements LineSink {
       };
       if (this.waitObject >= 0) g.waitObject = this.waitObject;
       if (this.waitTicket >= 0) g.waitTicket = this.waitTicket;
+      if (this.callArgs >= 0) g.callArgs = this.callArgs;
       this.goroutines++;
       if (this.crash.crash?.goroutineId === this.headerId) this.crash.stack(frames);
       this.emit(g);
@@ -572,6 +579,7 @@ export class Debug2Parser implements LineSink {
     this.creatorId = null;
     this.waitObject = -1;
     this.waitTicket = -1;
+    this.callArgs = -1;
     this.unavailable = false;
     this.tabRepaired = false;
     this.lastOffset = true;

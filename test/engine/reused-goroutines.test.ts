@@ -1,0 +1,59 @@
+// Same goroutine id is not the same wait: a keep-alive connection's goroutine that finished one long
+// poll and parked in the next one at the same line carries the next request's arguments. Real dumps of a
+// new user's checkout service (test/fixtures/noise/newuser/checkout.go.txt, Go 1.26, 24 s apart, every
+// poll ending within 20 s) with three real leaks beside the healthy long poll.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { compare, matchSeries, parseDump, type Snapshot } from '../../src/engine/index.js';
+import { idOfCall } from '../../src/engine/group.js';
+
+const dir = join(import.meta.dirname, '..', 'fixtures', 'noise', 'newuser');
+const snap = (moment: string, capturedAt: number): Snapshot =>
+  parseDump(gunzipSync(readFileSync(join(dir, `checkout.${moment}.debug2.txt.gz`))), { capturedAt });
+const entry = (frames: readonly { func: string }[]) => frames[frames.length - 1]?.func ?? '';
+const site = (frames: readonly { func: string }[]) => frames.find((f) => f.func.startsWith('main.'))?.func ?? '';
+
+test('long polls served again on the same keep-alive connections are not survivors; the leaks beside them keep theirs', () => {
+  const snaps = [snap('t0', 0), snap('t2', 24_000)];
+  const poll = matchSeries(snaps).find((s) => site(s.group.frames) === 'main.pollHandler');
+  assert.ok(poll?.identity, 'the long-poll pile is in both snapshots');
+  // Independently of the engine's rule: the goroutines of t2 that were in the pile at t0 under the
+  // same id, and how many of them print the same arguments for pollHandler's frame.
+  const pollArgs = (text: string) => {
+    const m = new Map<number, string>();
+    for (const block of text.split('\n\n')) {
+      const id = /^goroutine (\d+) /.exec(block)?.[1];
+      const args = /\nmain\.pollHandler(\(.*\))\n/.exec(block)?.[1];
+      if (id && args) m.set(Number(id), args);
+    }
+    return m;
+  };
+  const raw = (m: string) => gunzipSync(readFileSync(join(dir, `checkout.${m}.debug2.txt.gz`))).toString('utf8');
+  const [before, after] = [pollArgs(raw('t0')), pollArgs(raw('t2'))];
+  const sameId = [...after.keys()].filter((id) => before.has(id));
+  const sameCall = sameId.filter((id) => before.get(id) === after.get(id));
+  assert.ok(sameId.length >= 50, `most ids are reused by keep-alive connections (${sameId.length})`);
+  assert.ok(sameCall.length < sameId.length / 10, `few (if any) are still in the same call (${sameCall.length})`);
+  assert.equal(poll.identity.survivors, sameCall.length, 'a survivor is the same id in the same call');
+  assert.ok(poll.lastNewcomerIds!.every((id) => !before.has(id)), 'reused goroutines moved in, they were not started since');
+
+  const findings = compare(snaps, { maxFindings: 1000 }).findings;
+  const pollFinding = findings.find((f) => site(f.frames) === 'main.pollHandler');
+  assert.ok(!pollFinding || pollFinding.confidence === 'low', `long poll: ${pollFinding?.confidence} ${pollFinding?.evidence?.map((e) => e.signal)}`);
+  // The three leaks of the service (checkout.go.txt: a send after the handler's timeout, a ticker per
+  // request never stopped, a watcher of a context never cancelled) keep every goroutine they had, each
+  // in the call it was in.
+  const leaks = findings.filter((f) => f.confidence === 'high');
+  assert.deepEqual(leaks.map((f) => entry(f.frames)).sort(), ['main.priceHandler.func1', 'main.startRefresher.func1', 'main.watchInventory']);
+  for (const f of leaks) assert.ok(f.evidence?.some((e) => e.signal === 'kept-and-added'), `${entry(f.frames)}: ${f.evidence?.map((e) => e.signal)}`);
+});
+
+test('ids and calls line up: every goroutine of a debug=2 group has one call entry, same id', () => {
+  for (const g of snap('t2', 0).groups) {
+    assert.equal(g.calls?.length, g.ids?.length);
+    assert.deepEqual(g.calls!.map(idOfCall).sort((a, b) => a - b), g.ids);
+  }
+});
