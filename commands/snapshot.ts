@@ -8,6 +8,8 @@ import { escapeMrkdwn } from '../src/engine/index.js';
 import { atMost, UsageError, type CommandModule } from './types.js';
 import { own } from '../src/own.js';
 import { takeNewFlag, threadFor, threadWords } from '../src/flows/thread.js';
+import { selectInstance } from '../src/capture/targets/index.js';
+import { staticInstances } from '../src/capture/targets/static.js';
 
 export const command: CommandModule = {
   verb: 'snapshot',
@@ -26,6 +28,17 @@ export const command: CommandModule = {
       const m = /^(pod|instance)=(.{1,253})$/.exec(a);
       if (!m) throw new UsageError(`Unexpected \`${a.slice(0, 80)}\`: use \`pod=<name>\` or \`instance=<host:port>\`.`);
       select = { key: m[1] as 'pod' | 'instance', value: m[2]! };
+    }
+    // Instances written in the config are known now: a typo is refused here, to the person who typed
+    // it, instead of a capture that fails in the thread.
+    const listed = svc.url ? [svc.url] : svc.targets;
+    if (select && listed) {
+      const instances = staticInstances(listed);
+      if (!selectInstance(instances, select)) {
+        if (!svc.targets) throw new UsageError(`*${service}* is one process (\`url\` in the config): drop \`${select.key}=…\` and run \`/leak snapshot ${service}\`.`);
+        const names = instances.slice(0, 10).map((i) => `\`${i.id}\``).join(', ');
+        throw new UsageError(`No instance of *${service}* is \`${escapeMrkdwn(select.value.slice(0, 80))}\`. Its instances (\`targets\` in the config): ${names}${instances.length > 10 ? `, and ${instances.length - 10} more` : ''}. Use \`instance=<host:port>\`.`);
+      }
     }
     // One thread per service per incident: join the open one in this channel unless --new.
     // Redis down: no thread lookup, the request is held and starts a thread when it runs.

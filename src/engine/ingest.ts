@@ -84,7 +84,7 @@ class TextIngest {
     const warnings: string[] = [];
     let truncated = report.truncated;
     if (this.dumps > 1) {
-      warnings.push(`input holds ${this.dumps} dumps one after another (${this.firstRepeat}): an analysis reads the last one, \`leakbot diff\` on this input compares them`);
+      warnings.push(`input holds ${this.dumps} dumps one after another (${this.firstRepeat}): \`leakbot diff\` on this input compares them, \`analyze\` reads the last one`);
     }
     if (this.prefix !== null && this.prefix.stripped > 0) {
       warnings.push(`removed ${this.prefix.describe()} from ${this.prefix.stripped} line(s) of a pasted dump`);

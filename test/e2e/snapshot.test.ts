@@ -25,6 +25,8 @@ services:
     maxBytes: 1048576
   svc-html:
     url: ${url}
+  svc-pair:
+    targets: [${url}, http://127.0.0.1:${await freePort()}]
 snapshot:
   autoRecaptureSeconds: 600
 `,
@@ -268,6 +270,18 @@ snapshot:
     } finally {
       await go.reset();
     }
+  });
+
+  it('pod=/instance= naming no instance of a service written in the config is refused at once, to the person who typed it', async () => {
+    const { h } = s;
+    const one = await h.command({ text: 'snapshot svc-order pod=svc-order-7f9c4', channel: 'C0TYPO', user: 'U0ALICE' });
+    assert.equal(one.status, 200);
+    assert.match(String(one.json?.text), /\*svc-order\* is one process \(`url` in the config\): drop `pod=…`/);
+    const pair = await h.command({ text: 'snapshot svc-pair instance=10.9.9.9:80', channel: 'C0TYPO', user: 'U0ALICE' });
+    assert.match(String(pair.json?.text), /No instance of \*svc-pair\* is `10\.9\.9\.9:80`\. Its instances \(`targets` in the config\): `127\.0\.0\.1:\d+`, `127\.0\.0\.1:\d+`/);
+    const queued = await h.bot.ctx.jobs.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
+    assert.deepEqual(queued.filter((j) => ['svc-pair'].includes((j.data as { service?: string }).service ?? '') || (j.data as { requester?: { channel?: string } }).requester?.channel === 'C0TYPO'), [], 'nothing queued');
+    assert.deepEqual(h.slack.calls.filter((c) => c.args.channel === 'C0TYPO'), [], 'nothing posted');
   });
 
   it('/metrics counts captures, failures, durations and queue depth', async () => {
