@@ -10,8 +10,9 @@ FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Dependencies first (a cached layer while only sources change); the `prepare` build runs below, once
-# the sources are in. The skipped install scripts are esbuild's (tsx, tests only) and msgpackr-extract's
-# (it loads its prebuilt optional package without them).
+# the sources are in. The skipped install scripts are esbuild's (the build bundles the engine with it, and
+# tsx uses it in tests; its JS launcher runs the prebuilt @esbuild/* binary without the script) and
+# msgpackr-extract's (it loads its prebuilt optional package without them).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

@@ -4,14 +4,14 @@
 //   node --import tsx bench/same-output.ts <dist dir> [--bin] [--every=N] > digests.txt
 //
 // Inputs: every dump under test/fixtures and eval/.cache (gzip'd ones decompressed first, as zcat
-// would). For each: `analyze --json` of the engine in <dist dir> (its src/engine/index.js) on the
+// would). For each: `analyze --json` of the engine in <dist dir> (as the CLI loads it) on the
 // whole bytes, on the same bytes streamed in random chunks (1 byte to 256 KiB, seeded by the input's
 // index, so both builds see the same cuts), and the text report. With --bin, also the real command,
 // `node <dist dir>/../bin/leakbot.js analyze --json <file>` on the decompressed file (slow: one process
 // per input). An input that is no dump digests its error message.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,7 +25,9 @@ const withBin = flags.includes('--bin');
 const every = Number(flags.find((f) => f.startsWith('--every='))?.slice(8) ?? 1);
 type Engine = typeof import('../src/engine/index.js');
 type Snapshot = import('../src/engine/index.js').Snapshot;
-const eng = (await import(pathToFileURL(join(dist, 'src', 'engine', 'index.js')).href)) as Engine;
+// The engine as the CLI loads it: the one-module bundle when the build made one (src/load-engine.ts).
+const bundle = join(dist, 'src', 'engine', 'bundle.js');
+const eng = (await import(pathToFileURL(existsSync(bundle) ? bundle : join(dist, 'src', 'engine', 'index.js')).href)) as Engine;
 const root = resolve(import.meta.dirname, '..');
 
 const SKIP = /\.(go|sh|md|mod|sum|ts|stamp)$|report\.json$/;

@@ -4,16 +4,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Analysis, AnalyzeOptions, Snapshot } from './engine/index.js';
 import { packageVersion } from './package.js';
+import { loadEngine, type Engine } from './load-engine.js';
 import { readDumpFile } from './read-dump.js';
 import type { CaptureTarget } from './capture/index.js';
 
 export const EXIT = { ok: 0, failure: 1, badInput: 2, leak: 3 } as const;
 
-type Engine = typeof import('./engine/index.js');
 let loadedEngine: Engine | undefined;
 /** The analysis engine, imported on first use so `--help`, `--version` and the bot's verbs start fast. */
 async function engine(): Promise<Engine> {
-  return (loadedEngine ??= await import('./engine/index.js'));
+  return (loadedEngine ??= await loadEngine());
 }
 
 /** A one-line error for the user: printed as is, exit code 2. */
