@@ -20,7 +20,7 @@ import { ensureBenchDumps, ensureDebug2Dump, type BenchDump } from './fixtures.j
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const bin = join(root, 'bin', 'leakbot.js');
-const compiledEngine = join(root, 'dist', 'src', 'engine', 'index.js');
+const compiledLoader = join(root, 'dist', 'src', 'load-engine.js');
 const compiledRead = join(root, 'dist', 'src', 'read-dump.js');
 const peersSrc = join(here, 'peers');
 const peersBin = join(here, 'out', 'peers', 'peers');
@@ -68,11 +68,11 @@ function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ 
 }
 
 // A fresh Node process that does what `leakbot analyze` does, timing each step: load the compiled
-// engine, read the file as the CLI does (src/read-dump.ts), analyse, render text; then the same read
+// engine as the CLI does (src/load-engine.ts: the one-module bundle), read the file as the CLI does (src/read-dump.ts), analyse, render text; then the same read
 // again in that process (warm). Times are ms; \`startMs\` is Node's own start, up to the first line.
 const PARSE_CHILD = `
 const startMs = performance.now();
-const eng = await import(process.env.LEAKBOT_BENCH_ENGINE);
+const eng = await (await import(process.env.LEAKBOT_BENCH_LOADER)).loadEngine();
 const { readDumpFile } = await import(process.env.LEAKBOT_BENCH_READ);
 const file = process.env.LEAKBOT_BENCH_FILE;
 const t0 = performance.now();
@@ -99,7 +99,7 @@ async function leakbot(file: string): Promise<Measure & { steps: Steps }> {
   const e2e = await timed(process.execPath, [bin, 'analyze', file]);
   const p = await timed(process.execPath, ['--input-type=module', '-e', PARSE_CHILD], {
     ...process.env,
-    LEAKBOT_BENCH_ENGINE: pathToFileURL(compiledEngine).href,
+    LEAKBOT_BENCH_LOADER: pathToFileURL(compiledLoader).href,
     LEAKBOT_BENCH_READ: pathToFileURL(compiledRead).href,
     LEAKBOT_BENCH_FILE: file,
   });
