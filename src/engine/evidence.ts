@@ -404,9 +404,9 @@ const YOUNG_SHARE = 0.1;
 
 /** Why a pile (3+) on a wait healthy code does not rest in (a send, a lock, a WaitGroup, a Cond), none
  *  of it waiting 10+ minutes or marked leaked, is the recent part of a flow of goroutines; null when it
- *  is not. Either its ids all sit in the newest tenth of its process's id history, or the snapshot
- *  before held none of it, every one was started since and its ids sit in the newest quarter; and the
- *  process's goroutines flow through:
+ *  is not. Its ids all sit in the newest tenth of its process's id history, or they show a recent onset
+ *  by the process's own turnover (freshOnset), or the snapshot before held none of it, every one was
+ *  started since and its ids sit in the newest quarter; and the process's goroutines flow through:
  *  of those it started since (the pile's oldest, or the snapshot before), most have exited. Healthy
  *  crowds there are exactly that (publishers blocked on a bounded queue while its consumer hiccups,
  *  waiters of a broadcast due in seconds); a leak piles up over the process's history

@@ -341,7 +341,7 @@ export function hashBytes(v: DataView, start: number, end: number): number {
 }
 
 /** A 20-bit hash of every byte of b[start, end) (a frame's argument list, Goroutine.callArgs); -2 for
- *  a list shortened by hand to `(...)`, which says nothing of the call. */
+ *  `(...)`, what Go prints for an inlined frame (runtime/traceback.go), which says nothing of the call. */
 export function hashArgs(b: Uint8Array, start: number, end: number): number {
   if (end - start === 5 && b[start + 1] === 46 && b[start + 2] === 46 && b[start + 3] === 46) return -2;
   let h = 0x811c9dc5 | 0;

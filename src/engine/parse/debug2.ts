@@ -103,8 +103,8 @@ export class Debug2Parser implements LineSink {
   private waitObject = -1;
   /** A Cond waiter's ticket (Goroutine.waitTicket), beside its waitObject. */
   private waitTicket = -1;
-  /** Hash of the innermost non-runtime frame's arguments (Goroutine.callArgs); -2 once that frame's
-   *  arguments were cut to `(...)` by hand. */
+  /** Hash of the innermost non-runtime frame's arguments (Goroutine.callArgs); -2 when that frame
+   *  printed `(...)` (Go's form for an inlined frame, runtime/traceback.go), which names no call. */
   private callArgs = -1;
   private unavailable = false;
   private tabRepaired = false;
@@ -290,13 +290,13 @@ export class Debug2Parser implements LineSink {
     return null;
   }
 
-  /** The function of the frame line just read (see FuncEntry.next for the hints kept). */
   /** The object a waitObject frame names (its first argument), and a Cond waiter's ticket. */
   private noteWaitObject(fn: FuncEntry, b: Buffer, paren: number, e: number): void {
     this.waitObject = firstArgAddress(b, paren, e);
     if (this.waitObject >= 0 && fn.name === NOTIFY_LIST_WAIT) this.waitTicket = secondArg(b, paren, e);
   }
 
+  /** The function of the frame line just read (see FuncEntry.next for the hints kept). */
   private stepFunc(fn: FuncEntry): void {
     if (this.prevFn === null) this.firstFn = fn;
     else this.prevFn.next = fn;
@@ -701,9 +701,6 @@ function cutFrameLine(line: Buffer): boolean {
   return paren >= 0 && paren < sp;
 }
 
-/** The first argument of a function line, `(0xc0000140e8, …)` at b[paren, e), as a number; -1 when it
- *  is not an exact hex value (`...` for an inlined frame, a trailing `?` for a possibly stale one).
- *  Addresses fit in 48 bits, so a double holds them exactly. */
 /** The hex value of a frame line's second argument (`f(0xaa1090, 0xf2)` → 0xf2), -1 unless printed
  *  exactly (no `?`). */
 function secondArg(b: Buffer, paren: number, e: number): number {
@@ -713,6 +710,9 @@ function secondArg(b: Buffer, paren: number, e: number): number {
   return firstArgAddress(b, i, e);
 }
 
+/** The first argument of a function line, `(0xc0000140e8, …)` at b[paren, e), as a number; -1 when it
+ *  is not an exact hex value (`...` for an inlined frame, a trailing `?` for a possibly stale one).
+ *  Addresses fit in 48 bits, so a double holds them exactly. */
 function firstArgAddress(b: Buffer, paren: number, e: number): number {
   let i = paren + 1;
   if (i + 2 >= e || b[i] !== 48 || b[i + 1] !== 120) return -1;
