@@ -12,7 +12,8 @@
 //   fatal_error / internal_error keep it (Slack may have posted). The lookup reads only messages since
 //   the marker, page by page; when Slack fails the lookup itself the job waits instead of posting.
 // - A per-key posting lease (intent → post → stored ts) makes two attempts of one job (a worker BullMQ
-//   thought dead) take turns instead of both posting.
+//   thought dead) take turns instead of both posting; it is extended just before the post or share, so
+//   an attempt whose lookup or upload outlasted it does not post beside the one that took over.
 // - Uploads remember the file id before the share and ask files.info on a retry; response_url
 //   pointers go out once per key and person (tell).
 // Windows and their tests: test/e2e/crash-windows.test.ts, test/slack/poster.test.ts,
@@ -27,7 +28,7 @@ import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import { scrubSecrets, slackLogger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { PostMemory, PostedRef } from '../store/posts.js';
+import { PostingLeaseLostError, type PostMemory, type PostedRef } from '../store/posts.js';
 import { BLOCK_ERRORS, SlackPostError, slackPostError } from './errors.js';
 import { shareFileOnce, type UploadInput } from './uploads.js';
 
@@ -57,8 +58,9 @@ const PLACEHOLDER_CHARS = 3900;
 const METADATA_EVENT = 'leakbot_post';
 /** The lookup for a lost post reads messages from this long before the attempt (clock skew). */
 const LOOKUP_SKEW_MS = 5 * 60_000;
-/** How long one attempt may hold a key between its intent and its stored ts (ms): longer than a
- *  chat.postMessage can take (15 s timeout), so only a dead attempt's lease lapses. */
+/** How long one attempt may hold a key between its intent and its stored ts (ms). Extended just
+ *  before each chat.postMessage / file share, so it needs to outlast one call (15 s timeout) only:
+ *  a slow lookup or upload that outlasted it finds it lost and takes its turn again. */
 const POSTING_LEASE_MS = 20_000;
 /** ...and at most this many pages of 200 (a busy channel during an incident). */
 const LOOKUP_PAGES = 10;
@@ -116,19 +118,25 @@ export class Poster {
    *  Throws SlackPostError (see `unavailable`, `retryable`). */
   async post(key: string, msg: OutMessage): Promise<PostedRef> {
     const turn = randomUUID();
-    const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
-    if (known) {
-      await this.update(known, msg);
-      return known;
+    for (;;) {
+      const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
+      if (known) {
+        await this.update(known, msg);
+        return known;
+      }
+      let out: { ref: PostedRef; text: string };
+      try {
+        out = await this.postOnce(key, msg, turn);
+      } catch (err) {
+        // Our lease lapsed while we were slow: another attempt may be posting; take turns again.
+        if (err instanceof PostingLeaseLostError) continue;
+        throw err;
+      } finally {
+        await this.memory.endPosting(key, turn).catch(() => {});
+      }
+      if (msg.blocks || out.text !== msg.text) await this.update(out.ref, msg);
+      return out.ref;
     }
-    let out: { ref: PostedRef; text: string };
-    try {
-      out = await this.postOnce(key, msg);
-    } finally {
-      await this.memory.endPosting(key, turn).catch(() => {});
-    }
-    if (msg.blocks || out.text !== msg.text) await this.update(out.ref, msg);
-    return out.ref;
   }
 
   /**
@@ -152,9 +160,10 @@ export class Poster {
     }
   }
 
-  /** Holding the lease: mark the intent, look for an earlier attempt's message if one may exist,
-   *  else post the placeholder; the ts is stored before returning. */
-  private async postOnce(key: string, msg: OutMessage): Promise<{ ref: PostedRef; text: string }> {
+  /** Holding the lease `turn`: mark the intent, look for an earlier attempt's message if one may
+   *  exist, else post the placeholder; the ts is stored before returning. Throws
+   *  PostingLeaseLostError when the lease lapsed before the post (nothing was posted). */
+  private async postOnce(key: string, msg: OutMessage, turn: string): Promise<{ ref: PostedRef; text: string }> {
     const hadIntent = !(await this.memory.markIntent(key));
     if (hadIntent) {
       let found: PostedRef | null;
@@ -176,8 +185,9 @@ export class Poster {
     const short = msg.text.length > PLACEHOLDER_CHARS ? `${msg.text.slice(0, PLACEHOLDER_CHARS - 1)}…` : msg.text;
     let ref: PostedRef;
     try {
-      ref = await this.postPlaceholder(key, { ...msg, text: short });
+      ref = await this.postPlaceholder(key, turn, { ...msg, text: short });
     } catch (err) {
+      if (err instanceof PostingLeaseLostError) throw err;
       const e = this.translate('chat.postMessage', err);
       if (e.notSent) await this.memory.clearIntent(key).catch(() => {});
       throw e;
@@ -205,9 +215,12 @@ export class Poster {
   }
 
   /** One chat.postMessage of text only (plus the key as metadata); a 429 is waited out and retried
-   *  here (Slack did not post), anything else is thrown untranslated. */
-  private async postPlaceholder(key: string, msg: OutMessage): Promise<PostedRef> {
+   *  here (Slack did not post), anything else is thrown untranslated. Each try first extends the
+   *  lease `turn` (PostingLeaseLostError when it lapsed). */
+  private async postPlaceholder(key: string, turn: string, msg: OutMessage): Promise<PostedRef> {
     for (let attempt = 0; ; attempt++) {
+      // The lookup before, or a Retry-After wait, may have outlasted the lease: post only while it is ours.
+      await this.memory.keepPosting(key, turn, POSTING_LEASE_MS);
       try {
         const res = await this.postClient.chat.postMessage({
           channel: msg.channel,
@@ -243,12 +256,19 @@ export class Poster {
    */
   async upload(key: string, f: UploadInput): Promise<PostedRef> {
     const turn = randomUUID();
-    const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
-    if (known) return known;
-    try {
-      return await shareFileOnce({ client: this.client, postClient: this.postClient, memory: this.memory, log: this.log, translate: (m, e) => this.translate(m, e) }, key, f);
-    } finally {
-      await this.memory.endPosting(key, turn).catch(() => {});
+    const keepTurn = () => this.memory.keepPosting(key, turn, POSTING_LEASE_MS);
+    for (;;) {
+      const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
+      if (known) return known;
+      try {
+        return await shareFileOnce({ client: this.client, postClient: this.postClient, memory: this.memory, log: this.log, translate: (m, e) => this.translate(m, e), keepTurn }, key, f);
+      } catch (err) {
+        // The bytes took longer than the lease: another attempt may be sharing; take turns again.
+        if (err instanceof PostingLeaseLostError) continue;
+        throw err;
+      } finally {
+        await this.memory.endPosting(key, turn).catch(() => {});
+      }
     }
   }
 

@@ -26,10 +26,13 @@ export interface UploadDeps {
   memory: PostMemory;
   log: Logger;
   translate(method: string, err: unknown): SlackPostError;
+  /** Extends the caller's posting lease; throws PostingLeaseLostError when it lapsed. */
+  keepTurn(): Promise<void>;
 }
 
 /** Shares `f` under `key` (the caller holds the key's posting lease and found no stored ref).
- *  Throws SlackPostError, or ReplicaLagError (a Sentinel replica did not confirm the file id). */
+ *  Throws SlackPostError, ReplicaLagError (a Sentinel replica did not confirm the file id), or
+ *  PostingLeaseLostError (the lease lapsed before the share; nothing was shared). */
 export async function shareFileOnce(d: UploadDeps, key: string, f: UploadInput): Promise<PostedRef> {
   const done = async (fileId: string): Promise<PostedRef> => {
     const ref: PostedRef = { channel: f.channel, ts: f.threadTs ?? '', fileId };
@@ -49,6 +52,8 @@ export async function shareFileOnce(d: UploadDeps, key: string, f: UploadInput):
     fileId = u.file_id;
     await d.memory.markUpload(key, fileId);
     await sendFileBytes(d, u.upload_url, bytes);
+    // The bytes may have taken longer than the lease (60 s timeout against 20 s): share only while it is ours.
+    await d.keepTurn();
     await d.postClient.files.completeUploadExternal({
       files: [{ id: fileId, title: f.title }],
       channel_id: f.channel,
@@ -56,7 +61,7 @@ export async function shareFileOnce(d: UploadDeps, key: string, f: UploadInput):
       ...(f.initialComment ? { initial_comment: f.initialComment } : {}),
     } as never);
   } catch (err) {
-    if (err instanceof Error && err.name === 'ReplicaLagError') throw err;
+    if (err instanceof Error && (err.name === 'ReplicaLagError' || err.name === 'PostingLeaseLostError')) throw err;
     throw d.translate('files.uploadV2', err);
   }
   return done(fileId);

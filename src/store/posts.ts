@@ -24,6 +24,11 @@ export class ReplicaLagError extends Error {
   override name = 'ReplicaLagError';
 }
 
+/** Thrown by keepPosting: another attempt may hold the key now; the poster takes its turn again. */
+export class PostingLeaseLostError extends Error {
+  override name = 'PostingLeaseLostError';
+}
+
 export class PostMemory {
   constructor(
     private readonly redis: Redis,
@@ -77,6 +82,14 @@ export class PostMemory {
   /** Takes the posting lease of `key` for `ms` (token: whose it is); false while another holds it. */
   async startPosting(key: string, token: string, ms: number): Promise<boolean> {
     return (await this.redis.set(this.k(`${key}:posting`), token, 'PX', ms, 'NX')) === 'OK';
+  }
+
+  /** Extends the posting lease of `key` by `ms` if it is still `token`'s. Throws PostingLeaseLostError
+   *  when it is not: it lapsed while this attempt was slow (a long lookup, a 429 wait, a big upload)
+   *  and another attempt may be posting, so this one must not act on Slack now. */
+  async keepPosting(key: string, token: string, ms: number): Promise<void> {
+    const kept = await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0", 1, this.k(`${key}:posting`), token, String(ms));
+    if (Number(kept) !== 1) throw new PostingLeaseLostError(`the posting lease of ${key} lapsed before this attempt posted`);
   }
 
   /** Gives the lease back, if it is still `token`'s. */

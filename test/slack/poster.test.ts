@@ -230,6 +230,24 @@ describe('Poster', () => {
     assert.equal(slack.parents('C2')[0]!.text, 'from b', 'the later attempt updated it');
   });
 
+  it('an attempt whose lease lapsed during its lookup (Slack slow) does not post beside the attempt that took over', async () => {
+    const log = createLogger({ level: 'silent' });
+    const client = createSlackClient(slack.token, slack.apiUrl, log);
+    const [a, b] = [new Poster(client, memory, log), new Poster(client, memory, log)];
+    await r.set('tp:post:k21:intent', String(Date.now())); // an earlier attempt died after marking its intent
+    // Slack read the channel (nothing there yet) but a's answer is late, later than the lease.
+    const held = slack.hold('conversations.history', 'after', (x) => x.channel === 'C3');
+    const first = a.post('k21', { channel: 'C3', text: 'from a' });
+    await held.reached;
+    await r.del('tp:post:k21:posting'); // the lease lapses, as it does after POSTING_LEASE_MS
+    await b.post('k21', { channel: 'C3', text: 'from b' }); // takes the key over, finds nothing, posts
+    held.release(); // a learns the channel held nothing when it looked
+    await first;
+    assert.equal(slack.callsTo('chat.postMessage').length, 1, 'a did not post a second message');
+    assert.equal(slack.parents('C3').length, 1);
+    assert.equal(slack.parents('C3')[0]!.text, 'from a', 'a updated the message b posted');
+  });
+
   it('answers through a response_url and records it', async () => {
     const url = slack.responseUrl();
     assert.equal(await poster.respond(url, { text: 'hi' }), true);
