@@ -197,7 +197,8 @@ function besideConnections(g: StackGroup, snap: Snapshot): number | null {
   if (g.distinctCreators !== undefined || !g.ids || g.createdBy === null || g.count < 2 || g.kind === 'net-io') return null;
   const f = g.createdBy.func;
   const net: number[] = [];
-  for (const h of snap.groups) if (h.kind === 'net-io' && h.createdBy?.func === f && h.ids) net.push(...h.ids);
+  // One by one: spreading a big pile's ids into push() overflows the stack (a server with 150k+ connections).
+  for (const h of snap.groups) if (h.kind === 'net-io' && h.createdBy?.func === f && h.ids) for (const id of h.ids) net.push(id);
   if (net.length === 0) return null;
   net.sort((a, b) => a - b);
   let beside = 0;

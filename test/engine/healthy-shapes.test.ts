@@ -280,6 +280,19 @@ test('Go 1.19 (no creator ids): a stream heartbeat started back to back with its
   }
 });
 
+test('Go 1.19 (no creator ids): a connection pile of 300,000 goroutines does not overflow the stack when heartbeats beside it are checked', () => {
+  // A big server's idle keep-alive connections: the id-less per-connection check reads every id of the
+  // network-waiting piles its creator started (spreading them into push() threw RangeError past ~150k).
+  const snap = parseDump(gunzipSync(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'noise', 'go1.19', 'fanout.t2.debug2.txt.gz'))));
+  const hb = snap.groups.find((g) => g.kind === 'select' && g.frames[0]?.func === 'main.(*streamClient).heartbeat')!;
+  const conns = snap.groups.find((g) => g.kind === 'net-io' && g.createdBy?.func === hb.createdBy?.func && g.ids)!;
+  assert.ok(conns, 'the fixture holds the connections the heartbeats were started beside');
+  const far = Math.max(...snap.groups.flatMap((g) => g.ids ?? [])) + 1_000;
+  for (let i = 0; i < 300_000; i++) conns.ids!.push(far + i);
+  const f = analyze(snap, { maxFindings: 1000 }).findings.find((x) => x.kind === 'select' && entry(x).includes('streamClient'));
+  assert.ok(!f || signals(f).includes('per-connection'), `${f && signals(f)}`);
+});
+
 test('proto (no lock addresses): heartbeats waiting for their clients\' locks while as many writers sit in Write take holder-busy; Go\'s lock leaks have no moving holders', () => {
   // Two proto captures of the streaming hub on Go 1.26 1 s apart in which the lock waiters grew (test/fixtures/noise/README.md).
   const dir = join(import.meta.dirname, '..', 'fixtures', 'noise', 'go1.26');
