@@ -4,6 +4,7 @@
 // a 40k-goroutine analyze ran ~20–40 ms faster with it (same output: bench/same-output.ts --bin).
 import { statSync } from 'node:fs';
 
+/** The engine's public module (src/engine/index.ts), bundled or not. */
 export type Engine = typeof import('./engine/index.js');
 
 /** The engine: the bundle when it is there and not older than tsc's output (a `tsc` run alone after

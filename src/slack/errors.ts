@@ -24,11 +24,14 @@ export function isSlackUnavailable(err: unknown): boolean {
   return err instanceof SlackPostError && err.unavailable;
 }
 
+/** Codes that mean Slack is down or overloaded (or never answered): the job waits, not fails. */
 export const UNAVAILABLE_CODES = new Set(['request_failed', 'ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'http_error']);
 /** ok:false answers after which Slack may have acted anyway (chat.postMessage's docs: "It's possible
  *  some aspect of the operation succeeded before the error was raised"). */
 export const OUTCOME_UNKNOWN = new Set(['fatal_error', 'internal_error', 'service_unavailable']);
+/** Refusals of the message's blocks or size: the poster sends the plain text instead. */
 export const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_blocks', 'invalid_attachments']);
+/** Refusals a person must fix (invite, scope, token), by code → what to tell them; never retried. */
 export const ACCESS_ERRORS: Record<string, string> = {
   not_in_channel: 'I am not a member of that channel. Invite me with `/invite @leakbot` and try again.',
   channel_not_found: 'I cannot see that channel. Invite me with `/invite @leakbot` (private channels need an invite) and try again.',

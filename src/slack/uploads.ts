@@ -18,6 +18,7 @@ export interface UploadInput {
   initialComment?: string;
 }
 
+/** What shareFileOnce needs from the Poster that calls it. */
 export interface UploadDeps {
   /** With the SDK's retries (steps 1 and files.info are safe to repeat). */
   client: WebClient;
