@@ -340,10 +340,11 @@ export function hashBytes(v: DataView, start: number, end: number): number {
   return h;
 }
 
-/** A 20-bit hash of every byte of b[start, end) (a frame's argument list, Goroutine.callArgs); -2 for
- *  `(...)`, what Go prints for an inlined frame (runtime/traceback.go), which says nothing of the call. */
+/** A 20-bit hash of every byte of b[start, end) (a frame's argument list, Goroutine.callArgs); -1 for
+ *  `(...)`, what Go prints for an inlined frame (runtime/traceback.go): it says nothing of the call,
+ *  the next frame out is asked instead. */
 export function hashArgs(b: Uint8Array, start: number, end: number): number {
-  if (end - start === 5 && b[start + 1] === 46 && b[start + 2] === 46 && b[start + 3] === 46) return -2;
+  if (end - start === 5 && b[start + 1] === 46 && b[start + 2] === 46 && b[start + 3] === 46) return -1;
   let h = 0x811c9dc5 | 0;
   for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return (h ^ (h >>> 20)) & 0xfffff;

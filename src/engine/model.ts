@@ -63,7 +63,8 @@ export interface Goroutine {
    *  Signal and Broadcast wake them in order (runtime/sema.go). Absent unless printed exactly. */
   waitTicket?: number;
   /** A 20-bit hash of the argument list debug=2 prints for the goroutine's innermost frame outside
-   *  package runtime (`main.pollHandler({0x7f…, 0xc000128000}, 0xc00012e000)`). A goroutine parked
+   *  package runtime that prints one (`main.pollHandler({0x7f…, 0xc000128000}, 0xc00012e000)`; an
+   *  inlined frame prints `(...)` and is passed over). A goroutine parked
    *  in one call keeps its arguments; one that returned and parked again at the same line (a
    *  keep-alive connection's goroutine serving its next request) shows the next call's. Absent
    *  outside debug=2. */

@@ -57,3 +57,24 @@ test('ids and calls line up: every goroutine of a debug=2 group has one call ent
     assert.deepEqual(g.calls!.map(idOfCall).sort((a, b) => a - b), g.ids);
   }
 });
+
+test("an inlined frame prints no arguments ((...), runtime/traceback.go): the call is read from the next frame out", () => {
+  // The outer frames of a real Go 1.26 goroutine (test/fixtures/dumps/go1.26/hidden-convoy.t1.debug2.txt),
+  // twice: the same goroutine in two requests, Client.Do inlined into Client.Get.
+  const block = (id: number, url: string) => `goroutine ${id} [select]:
+net/http.(*Client).Do(...)
+	/usr/local/go/src/net/http/client.go:592
+net/http.(*Client).Get(0x3095cc9fdc20, {${url}?, 0x34?})
+	/usr/local/go/src/net/http/client.go:489 +0x5f
+main.main()
+	/work/main/test/fixtures/go/cmd/hidden-convoy/main.go:12 +0x186
+`;
+  const calls = (text: string) => parseDump(text).groups.flatMap((g) => g.calls ?? []);
+  const [a] = calls(block(1, '0x3095cca05dc0'));
+  const [b] = calls(block(1, '0x3095cce4a040'));
+  const [c] = calls(`${block(1, '0x3095cca05dc0')}`.replace('net/http.(*Client).Do(...)\n\t/usr/local/go/src/net/http/client.go:592\n', ''));
+  assert.ok(a !== undefined && b !== undefined);
+  assert.notEqual(a, b, 'two requests: two calls');
+  assert.equal(a, c, "the inlined frame's (...) is passed over: the call is Client.Get's arguments");
+  assert.deepEqual([a, b].map(idOfCall), [1, 1]);
+});

@@ -103,8 +103,8 @@ export class Debug2Parser implements LineSink {
   private waitObject = -1;
   /** A Cond waiter's ticket (Goroutine.waitTicket), beside its waitObject. */
   private waitTicket = -1;
-  /** Hash of the innermost non-runtime frame's arguments (Goroutine.callArgs); -2 when that frame
-   *  printed `(...)` (Go's form for an inlined frame, runtime/traceback.go), which names no call. */
+  /** Hash of the arguments of the innermost non-runtime frame that prints them (Goroutine.callArgs);
+   *  -1 until one does (an inlined frame prints `(...)`, runtime/traceback.go). */
   private callArgs = -1;
   private unavailable = false;
   private tabRepaired = false;
@@ -216,7 +216,7 @@ export class Debug2Parser implements LineSink {
             const kid = le < 0 ? null : this.kidAt(b, p, paren, i + 1, le);
             if (kid !== null) {
               if (kid.fn!.waitObject && this.waitObject < 0) this.noteWaitObject(kid.fn!, b, paren, e);
-              if (this.callArgs === -1 && !kid.fn!.runtime) this.callArgs = hashArgs(b, paren, e);
+              if (this.callArgs < 0 && !kid.fn!.runtime) this.callArgs = hashArgs(b, paren, e);
               this.stepFunc(kid.fn!);
               this.node = kid;
               this.lastOffset = this.lastComplete = hasOffset(b, le, e2);
@@ -230,7 +230,7 @@ export class Debug2Parser implements LineSink {
         }
         const fn = this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
         if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
-        if (this.callArgs === -1 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
+        if (this.callArgs < 0 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
         this.stepFunc(fn);
         this.at = At.File;
         this.lineNo++;
@@ -419,7 +419,7 @@ export class Debug2Parser implements LineSink {
       if (paren > i) {
         const fn = this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
         if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
-        if (this.callArgs === -1 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
+        if (this.callArgs < 0 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
         this.stepFunc(fn);
         this.at = At.File;
         return;
