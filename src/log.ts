@@ -128,7 +128,9 @@ export function slackLogger(log: Logger): {
   return {
     debug: (...m) => child.debug(fmt(m)),
     info: (...m) => child.info(fmt(m)),
-    warn: (...m) => child.warn(fmt(m)),
+    // The WebClient warns on every failed attempt of its own retries ('http request failed', 3–4 per
+    // call while Slack is unreachable); the outcome is logged once by the caller, so attempts are debug.
+    warn: (...m) => (m[0] === 'http request failed' ? child.debug(fmt(m)) : child.warn(fmt(m))),
     error: (...m) => child.error(fmt(m)),
     setLevel: () => {},
     getLevel: () => child.level as never,
