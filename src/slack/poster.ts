@@ -59,8 +59,9 @@ const METADATA_EVENT = 'leakbot_post';
 /** The lookup for a lost post reads messages from this long before the attempt (clock skew). */
 const LOOKUP_SKEW_MS = 5 * 60_000;
 /** How long one attempt may hold a key between its intent and its stored ts (ms). Extended just
- *  before each chat.postMessage / file share, so it needs to outlast one call (15 s timeout) only:
- *  a slow lookup or upload that outlasted it finds it lost and takes its turn again. */
+ *  before each chat.postMessage / file share (PostMemory.keepPosting), so it needs to outlast one
+ *  call (15 s timeout) only: a slow lookup or upload that outlasted it goes on if nobody took the key
+ *  meanwhile, else takes its turn again. */
 const POSTING_LEASE_MS = 20_000;
 /** ...and at most this many pages of 200 (a busy channel during an incident). */
 const LOOKUP_PAGES = 10;
@@ -128,7 +129,7 @@ export class Poster {
       try {
         out = await this.postOnce(key, msg, turn);
       } catch (err) {
-        // Our lease lapsed while we were slow: another attempt may be posting; take turns again.
+        // Another attempt took the key over while we were slow: take turns again (its message, or a new lookup).
         if (err instanceof PostingLeaseLostError) continue;
         throw err;
       } finally {
@@ -162,7 +163,7 @@ export class Poster {
 
   /** Holding the lease `turn`: mark the intent, look for an earlier attempt's message if one may
    *  exist, else post the placeholder; the ts is stored before returning. Throws
-   *  PostingLeaseLostError when the lease lapsed before the post (nothing was posted). */
+   *  PostingLeaseLostError when another attempt took the key over before the post (nothing was posted). */
   private async postOnce(key: string, msg: OutMessage, turn: string): Promise<{ ref: PostedRef; text: string }> {
     const hadIntent = !(await this.memory.markIntent(key));
     if (hadIntent) {
@@ -216,7 +217,7 @@ export class Poster {
 
   /** One chat.postMessage of text only (plus the key as metadata); a 429 is waited out and retried
    *  here (Slack did not post), anything else is thrown untranslated. Each try first extends the
-   *  lease `turn` (PostingLeaseLostError when it lapsed). */
+   *  lease `turn` (PostingLeaseLostError when another attempt took it over). */
   private async postPlaceholder(key: string, turn: string, msg: OutMessage): Promise<PostedRef> {
     for (let attempt = 0; ; attempt++) {
       // The lookup before, or a Retry-After wait, may have outlasted the lease: post only while it is ours.
@@ -263,7 +264,7 @@ export class Poster {
       try {
         return await shareFileOnce({ client: this.client, postClient: this.postClient, memory: this.memory, log: this.log, translate: (m, e) => this.translate(m, e), keepTurn }, key, f);
       } catch (err) {
-        // The bytes took longer than the lease: another attempt may be sharing; take turns again.
+        // Another attempt took the key over while the bytes went up: take turns again.
         if (err instanceof PostingLeaseLostError) continue;
         throw err;
       } finally {

@@ -24,6 +24,15 @@ export class ReplicaLagError extends Error {
   override name = 'ReplicaLagError';
 }
 
+// KEYS[1] the posting lease, KEYS[2] the stored message; ARGV: token, ms. 1: the lease is ours.
+const KEEP_POSTING = `
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
+local holder = redis.call('get', KEYS[1])
+if holder == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+if holder then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
 /** Thrown by keepPosting: another attempt may hold the key now; the poster takes its turn again. */
 export class PostingLeaseLostError extends Error {
   override name = 'PostingLeaseLostError';
@@ -84,12 +93,13 @@ export class PostMemory {
     return (await this.redis.set(this.k(`${key}:posting`), token, 'PX', ms, 'NX')) === 'OK';
   }
 
-  /** Extends the posting lease of `key` by `ms` if it is still `token`'s. Throws PostingLeaseLostError
-   *  when it is not: it lapsed while this attempt was slow (a long lookup, a 429 wait, a big upload)
-   *  and another attempt may be posting, so this one must not act on Slack now. */
+  /** Extends the posting lease of `key` by `ms` if it is still `token`'s, or takes it again if it
+   *  lapsed and nobody took it (a slow lookup with no other attempt about must not loop for ever).
+   *  Throws PostingLeaseLostError when another attempt holds it or has stored the key's message
+   *  meanwhile: this one must not act on Slack now. One script, so nobody slips in between. */
   async keepPosting(key: string, token: string, ms: number): Promise<void> {
-    const kept = await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0", 1, this.k(`${key}:posting`), token, String(ms));
-    if (Number(kept) !== 1) throw new PostingLeaseLostError(`the posting lease of ${key} lapsed before this attempt posted`);
+    const kept = await this.redis.eval(KEEP_POSTING, 2, this.k(`${key}:posting`), this.k(key), token, String(ms));
+    if (Number(kept) !== 1) throw new PostingLeaseLostError(`another attempt took over posting ${key} while this one was slow`);
   }
 
   /** Gives the lease back, if it is still `token`'s. */

@@ -248,6 +248,18 @@ describe('Poster', () => {
     assert.equal(slack.parents('C3')[0]!.text, 'from a', 'a updated the message b posted');
   });
 
+  it('a lease that lapsed during a slow lookup with no other attempt about is taken back: one lookup, one post', async () => {
+    await r.set('tp:post:k22:intent', String(Date.now()));
+    const held = slack.hold('conversations.history', 'after', (x) => x.channel === 'C4');
+    const first = poster.post('k22', { channel: 'C4', text: 'slow' });
+    await held.reached;
+    await r.del('tp:post:k22:posting'); // lapsed; nobody took it
+    held.release();
+    await first;
+    assert.equal(slack.callsTo('conversations.history').length, 1, 'not looked up again');
+    assert.equal(slack.parents('C4').length, 1);
+  });
+
   it('answers through a response_url and records it', async () => {
     const url = slack.responseUrl();
     assert.equal(await poster.respond(url, { text: 'hi' }), true);
