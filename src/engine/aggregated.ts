@@ -44,8 +44,9 @@ export function funcsOnStacks(snap: Snapshot): Set<string> | null {
   return funcs;
 }
 
-/** Entry functions (outermost frame) of a group, or null when its stack was cut. */
-const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : g.frames[g.frames.length - 1]!.func);
+/** Entry function (outermost frame) of a group, or null when its stack was cut (Go prints
+ *  `...additional frames elided...`: the last frame shown is not where the goroutine started). */
+export const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : g.frames[g.frames.length - 1]!.func);
 
 /** Functions whose literals sleep in a snapshot: `F` for a pile asleep in `F.func1`. Memoised. */
 const sleeperParents = new WeakMap<Snapshot, Set<string>>();

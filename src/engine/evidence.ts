@@ -10,7 +10,7 @@ import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
 import { isRequestScoped, type Reading } from './patterns.js';
 import { item } from './verdict.js';
-import { aggregatedItems, funcsOnStacks } from './aggregated.js';
+import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
 import { formatCount } from './count.js';
 
 /** A wait this long (minutes, as Go printed it) is not a request in flight. */
@@ -508,8 +508,9 @@ function youngSeries(rows: EvidenceItem[], s: GroupSeries, young: boolean): Evid
  *  ids the same goroutines are survivors of another group and are not counted as newcomers
  *  (GroupSeries.lastNewcomerIds), so this keeps debug=1 and proto from claiming more than debug=2. */
 function movedIn(s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
-  const entry = s.group.frames[s.group.frames.length - 1]?.func;
-  if (entry === undefined) return null;
+  const entry = entryOf(s.group);
+  // A cut stack's entry is unknown: it may be one more goroutine of `entry`, so its count is not known.
+  if (entry === null || ctx.series.some((snap) => snap.groups.some((g) => g.framesElided))) return null;
   const totals = ctx.series.map((snap) => entryTotal(snap, entry));
   if (totals.some((t, i) => i > 0 && t - totals[i - 1]! >= ctx.minDelta)) return null;
   return item(
@@ -525,8 +526,8 @@ function entryTotal(snap: Snapshot, func: string): number {
   if (totals === undefined) {
     totals = new Map();
     for (const g of snap.groups) {
-      const e = g.frames[g.frames.length - 1]?.func;
-      if (e !== undefined) totals.set(e, (totals.get(e) ?? 0) + g.count);
+      const e = entryOf(g);
+      if (e !== null) totals.set(e, (totals.get(e) ?? 0) + g.count);
     }
     entryTotals.set(snap, totals);
   }
