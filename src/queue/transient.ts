@@ -10,6 +10,11 @@ export function isWorthWaiting(err: unknown): boolean {
   return isSlackUnavailable(err) || err instanceof ReplicaLagError;
 }
 
+/** The `outcome` label of leakbot_jobs_total for a job parked by isWorthWaiting. */
+export function waitingOutcome(err: unknown): 'waiting_for_redis_replica' | 'waiting_for_slack' {
+  return err instanceof ReplicaLagError ? 'waiting_for_redis_replica' : 'waiting_for_slack';
+}
+
 /** The log line's words for what the job waits for. */
 export function waitingFor(err: unknown): string {
   return err instanceof ReplicaLagError ? 'the Redis replica is not confirming writes' : 'Slack unreachable';

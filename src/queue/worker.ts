@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.js';
 import { createRedis } from '../store/redis.js';
 import { QUEUE_NAME, type JobKind, type JobPayloads } from './jobs.js';
 import type { ProcessorRegistry } from './processors.js';
-import { isWorthWaiting, waitingFor } from './transient.js';
+import { isWorthWaiting, waitingFor, waitingOutcome } from './transient.js';
 
 export interface WorkerOptions {
   redisUrl: string;
@@ -78,7 +78,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         return result;
       } catch (err) {
         if (isWorthWaiting(err) && token && (await waitForSlack(job, token, opts, jlog, waitingFor(err)))) {
-          opts.metrics?.jobs.inc({ kind: job.name, outcome: 'waiting_for_slack' });
+          opts.metrics?.jobs.inc({ kind: job.name, outcome: waitingOutcome(err) });
           throw new DelayedError();
         }
         opts.metrics?.jobs.inc({ kind: job.name, outcome: 'error' });

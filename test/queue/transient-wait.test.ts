@@ -10,6 +10,7 @@ import { QUEUE_NAME } from '../../src/queue/jobs.js';
 import { ProcessorRegistry } from '../../src/queue/processors.js';
 import { startWorker, type RunningWorker } from '../../src/queue/worker.js';
 import { ReplicaLagError } from '../../src/store/posts.js';
+import { createMetrics } from '../../src/metrics.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 describe('jobs wait out a lagging Redis replica', () => {
@@ -45,11 +46,14 @@ describe('jobs wait out a lagging Redis replica', () => {
       if (runs === 1) throw new ReplicaLagError('the Redis replica did not confirm the post marker of k within 500 ms');
       return { posted: true };
     });
-    worker = startWorker({ redisUrl: redis.url, processors, log: createLogger({ level: 'silent' }), prefix: 'tw', slackRetryMaxDelayMs: 50 });
+    const metrics = createMetrics();
+    worker = startWorker({ redisUrl: redis.url, processors, log: createLogger({ level: 'silent' }), prefix: 'tw', slackRetryMaxDelayMs: 50, metrics });
     const job = await queue.add('baseline', { service: 'svc-order' }, { attempts: 1 });
     assert.deepEqual(await job.waitUntilFinished(events, 30_000), { posted: true });
     const done = (await queue.getJob(job.id!))!;
     assert.equal(runs, 2, 'ran again after waiting');
     assert.equal(done.attemptsMade, 1, 'only the successful run counted as an attempt');
+    const outcomes = Object.fromEntries((await metrics.jobs.get()).values.map((v) => [String(v.labels.outcome), v.value]));
+    assert.deepEqual(outcomes, { waiting_for_redis_replica: 1, ok: 1 }, 'counted as waiting for the replica, not for Slack');
   });
 });
