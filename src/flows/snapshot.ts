@@ -60,6 +60,9 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     /** The capture could not happen: said once, in the thread; the parent shows the state and
      *  everyone who asked gets a pointer to the thread. */
     const failed = async (message: string): Promise<{ seq: null }> => {
+      // Kept before anything here can throw: the retry of a job whose failure could not be posted
+      // answers from it instead of capturing the struggling service again.
+      if (!d.failure) await job.updateData({ ...d, failure: { message } });
       requesters = await claim(ctx, d, job.id, requesters);
       await ctx.poster.post(`${key}:error`, { channel: thread.channel, threadTs: thread.ts, text: captureFailedText(service, message, auto ? 'a second time (for a comparison)' : undefined) });
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'capture failed (below).') });
@@ -70,6 +73,9 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       }
       return { seq: null };
     };
+
+    // An earlier attempt failed to capture and stopped before it had said so everywhere.
+    if (d.failure) return await failed(d.failure.message);
 
     // A multi-instance service: every process (or a sample), one summary (src/flows/fleet.ts).
     if (isFleet(own(ctx.config.services, service)!) && !d.select && d.checkpoint === undefined) {

@@ -34,6 +34,10 @@ export interface SnapshotJob {
   followUp?: { postKey: string };
   /** Set by the job once it has a snapshot, so a retry analyses the same one. */
   checkpoint?: { curSeq: number; shared: boolean };
+  /** Set by the job once its capture failed (the user-facing reason, as posted; never a secret):
+   *  a retry (Slack was down when the failure was posted, the response_url answered 5xx) reports
+   *  this failure again instead of asking the struggling service once more. */
+  failure?: { message: string };
   /** `/leak snapshot svc pod=…`: capture only this instance of a multi-instance service. */
   select?: { key: 'pod' | 'instance'; value: string };
   /** Capture this instance first, then the rest of the fleet (an alert named it). */

@@ -47,6 +47,17 @@ export function messageText(m: StubMessage): string {
   return out.join('\n');
 }
 
+/** Resolves once no job of `h`'s queue is waiting, running or parked (polls the queue's counts, at
+ *  most `timeoutMs`): a retried or Slack-parked job has run to its end. */
+export async function queueIdle(h: Harness, timeoutMs = 60_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ; ) {
+    const c = await h.bot.ctx.jobs.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(c).every((n) => n === 0)) return;
+    if (Date.now() >= deadline) throw new Error(`jobs still pending: ${JSON.stringify(c)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export function basename(p: string): string {
   return p.split('/').pop() ?? p;
 }

@@ -10,7 +10,7 @@
 //   once Slack answers, instead of never.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { built, orderService, waitThread, withServiceHarness } from './helpers.js';
+import { built, orderService, queueIdle, waitThread, withServiceHarness } from './helpers.js';
 
 describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
   // No automatic second capture: the tests wait for the queue to be idle.
@@ -18,16 +18,6 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
 
   const inThread = (ch: string) => (a: Record<string, unknown>) => a.channel === ch && !!a.thread_ts;
   const toldFindings = (url: string) => s.slack.responsesTo(url).filter((r) => /Findings for svc-order/.test(String(r.body.text)));
-
-  /** Resolves once no job is waiting, running or parked (polls the queue's counts). */
-  async function idle(): Promise<void> {
-    for (const deadline = Date.now() + 60_000; ; ) {
-      const c = await s.h.bot.ctx.jobs.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      if (Object.values(c).every((n) => n === 0)) return;
-      assert.ok(Date.now() < deadline, `jobs still pending: ${JSON.stringify(c)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   async function snapshot(ch: string): Promise<string> {
     const responseUrl = s.slack.responseUrl();
@@ -42,7 +32,7 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     await s.slack.waitFor('requester told', () => toldFindings(responseUrl)[0], 60_000);
     assert.equal(s.slack.parents(ch).length, 1, 'one parent');
     assert.equal(s.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply');
-    await idle();
+    await queueIdle(s.h);
     assert.equal(toldFindings(responseUrl).length, 1, 'the requester is told once');
   }
 
@@ -87,7 +77,7 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     const url = await snapshot(ch);
     const told = await s.slack.waitFor('requester told why', () => s.slack.responsesTo(url).find((r) => /archived/.test(String(r.body.text))), 120_000);
     assert.match(String(told.body.text), /could not post the snapshot of svc-order: That channel is archived/);
-    await idle();
+    await queueIdle(s.h);
     assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => inThread(ch)(c.args)).length, 1, 'not retried');
     assert.equal(s.slack.responsesTo(url).filter((r) => /archived/.test(String(r.body.text))).length, 1, 'told once');
   });

@@ -1,0 +1,64 @@
+// A capture that failed is never repeated by the job's retry: when Slack is down as the failure is
+// posted, or the requester's response_url answers 5xx as they are pointed at the thread, the job
+// waits and retries, and the retry reports the same failure from the job's data instead of asking
+// the struggling service again. Whole bot on real parts: signed slash command, worker, Redis, a real
+// Go service whose net/http/pprof refuses every request (401) and counts them, the Slack stand-in.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { queueIdle, withServiceHarness } from './helpers.js';
+
+describe('a failed capture across job retries', { timeout: 240_000 }, () => {
+  // minIntervalSeconds 0: no cached failure hides a second capture (Slack's backoff can outlast any
+  // min interval in production, so the job itself must not capture twice).
+  const s = withServiceHarness((url) => `services:\n  svc-refusing:\n    url: ${url}\n    minIntervalSeconds: 0\n`, { env: { slackRetryMaxDelayMs: 300 } });
+
+  const inThread = (ch: string) => (a: Record<string, unknown>) => a.channel === ch && !!a.thread_ts;
+  const pprofRequests = async () => (await s.go.requests()).filter((r) => r.startsWith('/debug/pprof/'));
+
+  /** Runs `/leak snapshot svc-refusing` in `ch` against the refusing service; resolves, once the
+   *  queue is idle, with the service's pprof requests, the thread's failure replies, the pointers
+   *  the requester got and the finished job's data. */
+  async function failedSnapshot(ch: string) {
+    await s.go.reset(); // clears the request log too
+    await s.go.requireHeader('X-Leakbot-Test', 'not-sent');
+    const responseUrl = s.slack.responseUrl();
+    const ack = await s.h.command({ text: 'snapshot svc-refusing', channel: ch, responseUrl });
+    assert.match(String(ack.json?.text), /Capturing goroutines/);
+    const parent = await s.slack.waitFor('parent', () => s.slack.parents(ch)[0]);
+    const pointer = (r: { body: Record<string, unknown> }) => /The capture of svc-refusing failed/.test(String(r.body.text));
+    await s.slack.waitFor('requester pointed at the thread', () => s.slack.responsesTo(responseUrl).find(pointer), 120_000);
+    await queueIdle(s.h);
+    const jobs = await s.h.bot.ctx.jobs.queue.getJobs(['completed', 'failed']);
+    const job = jobs.find((j) => j.name === 'snapshot' && (j.data as { requester?: { channel?: string } }).requester?.channel === ch);
+    assert.ok(job, 'the snapshot job is recorded');
+    return {
+      requests: await pprofRequests(),
+      failures: s.slack.replies(ch, parent.ts).filter((m) => /Could not capture \*svc-refusing\*/.test(m.text)),
+      pointers: s.slack.responsesTo(responseUrl).filter(pointer),
+      data: job.data as { failure?: { message: string }; slackWait?: { tries: number } },
+    };
+  }
+
+  it('Slack unavailable as the failure is posted: the retry posts it without capturing again', async () => {
+    const ch = 'C0FAILPOST';
+    // Four 503s outlast the client's three quick retries: the job attempt fails and the job waits.
+    s.slack.failNext('chat.postMessage', 4, { status: 503 }, inThread(ch));
+    const r = await failedSnapshot(ch);
+    assert.ok((r.data.slackWait?.tries ?? 0) >= 1, 'the job waited for Slack and ran again');
+    assert.equal(r.requests.length, 1, `one request to the service across the retries: ${r.requests.join(', ')}`);
+    assert.equal(r.failures.length, 1, 'the failure is said once in the thread');
+    assert.match(r.failures[0]!.text, /401/);
+    assert.equal(r.pointers.length, 1, 'the requester is pointed at the thread once');
+    assert.match(r.data.failure?.message ?? '', /401/, 'the job keeps the reason it posted');
+  });
+
+  it('the response_url answering 503 as the requester is pointed at the thread: told on the retry, no second capture', async () => {
+    const ch = 'C0FAILTELL';
+    s.slack.failNext('response_url', 2, { status: 503 });
+    const r = await failedSnapshot(ch);
+    assert.ok((r.data.slackWait?.tries ?? 0) >= 1, 'the job waited for Slack and ran again');
+    assert.equal(r.requests.length, 1, `one request to the service across the retries: ${r.requests.join(', ')}`);
+    assert.equal(r.failures.length, 1, 'the failure is said once in the thread');
+    assert.equal(r.pointers.length, 1, 'the requester is pointed at the thread once');
+  });
+});
