@@ -12,7 +12,7 @@ import { actionId, type AlertAction, type AlertLedger, type Episode } from './de
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
 import { isFleet, type Instance } from '../capture/targets/index.js';
-import { analyseFleet, fleetCheckpoint, fleetMessage, lastSuspects, rememberSuspects } from '../flows/fleet.js';
+import { analyseFleet, fleetCheckpoint, fleetMessage, lastSuspects, rememberSuspects, type FleetCheckpoint } from '../flows/fleet.js';
 import { captureFailedMessage, esc, minutes, parentMessage, resolvedMessage, slackTime } from './messages.js';
 import type { AlertNotification } from './payload.js';
 import { assessResolution } from './resolution.js';
@@ -35,9 +35,15 @@ export interface NotifyJob {
 }
 export interface ActionJob {
   action: AlertAction;
+  /** Set by the capture and resolve jobs once they captured (or failed to). */
+  captured?: CaptureCheckpoint;
+  /** Set by the capture job of a fleet once the rest of the fleet was captured (each pod's seq or
+   *  error), or discovery's failure: its retry does not ask the pods again. */
+  fleet?: FleetCheckpoint | { failure: string };
 }
 export interface RecaptureJob {
   action: AlertAction;
+  captured?: CaptureCheckpoint;
   /** The fleet instance the first capture was of (same process, for the growth rate). */
   instance?: string;
   firstSeq: number;
@@ -55,6 +61,11 @@ declare module '../queue/jobs.js' {
 }
 
 type RefKind = 'baseline' | 'before-alert' | 'previous' | null;
+
+/** What an alert job's capture left on the job: the snapshot's seq, or the failure's user-facing
+ *  reason (as posted; never a secret). A retry (Slack down as the outcome is posted, a crashed
+ *  worker, a revived job) answers from it instead of asking the service again. */
+export type CaptureCheckpoint = { seq: number } | { failure: string };
 
 /** What the capture job leaves in the ledger for the resolve job. */
 interface CaptureResult {
@@ -227,8 +238,28 @@ function alertEventData(ep: Episode, service: string) {
   };
 }
 
-function captureOnce(d: AlertDeps, service: string, thread: ActionScope['thread'], maxAgeMs: number | undefined, signal: AbortSignal, instance?: string) {
-  return d.slots.run(
+/**
+ * The job's capture: the one an earlier attempt of it checkpointed, else a new one (in a capture
+ * slot), checkpointed on the job before anything is posted. Resolves with the snapshot's meta or the
+ * failure's user-facing message; throws when a checkpointed snapshot is no longer stored.
+ */
+async function captureOnce<K extends 'alert.capture' | 'alert.recapture' | 'alert.resolve'>(
+  d: AlertDeps,
+  job: JobInfo<K>,
+  service: string,
+  thread: ActionScope['thread'],
+  maxAgeMs: number | undefined,
+  instance?: string,
+): Promise<{ ok: true; meta: SnapshotMeta } | { ok: false; message: string }> {
+  const cp = job.data.captured;
+  if (cp && 'failure' in cp) return { ok: false, message: cp.failure };
+  if (cp) {
+    const meta = await d.ctx.snapshots.get(service, cp.seq);
+    if (!meta) throw new Error(`snapshot #${cp.seq} of ${service} vanished from the store`);
+    return { ok: true, meta };
+  }
+  const { signal } = job;
+  const out = await d.slots.run(
     () =>
       d.ctx.captures.obtain(service, {
         requestedBy: 'alertmanager',
@@ -240,6 +271,9 @@ function captureOnce(d: AlertDeps, service: string, thread: ActionScope['thread'
       }),
     { signal },
   );
+  const captured: CaptureCheckpoint = out.ok ? { seq: out.meta.seq } : { failure: out.message };
+  await job.updateData({ ...job.data, captured });
+  return out.ok ? { ok: true, meta: out.meta } : { ok: false, message: out.message };
 }
 
 function refLabel(ref: SnapshotMeta | null, kind: RefKind): string {
@@ -342,11 +376,11 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   const lastTop = fleet && !named ? (await lastSuspects(ctx, a.service))[0] : undefined;
   const found = lastTop !== undefined ? await ctx.captures.findInstance(a.service, { key: 'instance', value: lastTop }) : null;
   const suspect = found && 'instance' in found ? found.instance.id : undefined;
-  const outcome = await captureOnce(d, a.service, thread, undefined, job.signal, named?.instance.id ?? suspect);
+  const outcome = await captureOnce(d, job, a.service, thread, undefined, named?.instance.id ?? suspect);
   if (!outcome.ok) {
     await post(d, `${actionId(a)}.findings`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'when the alert fired', outcome.message) }, job.signal);
     await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'The alert capture failed' } });
-    if (fleet) await followFleet(d, a, thread, named?.instance.id, job.signal);
+    if (fleet) await followFleet(d, job, thread, named?.instance.id);
     await ledger.markDone(a, JSON.stringify({ seq: null, refSeq: null, refKind: null, capturedAt: null } satisfies CaptureResult));
     return;
   }
@@ -371,7 +405,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal);
   await once(d, ep.id, `findings.${a.service}.${a.round}.1`, () => appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`));
 
-  if (fleet) await followFleet(d, a, thread, cur.instance, job.signal);
+  if (fleet) await followFleet(d, job, thread, cur.instance);
 
   const result: CaptureResult = {
     seq: cur.seq,
@@ -404,27 +438,35 @@ async function alertedInstance(d: AlertDeps, ep: Episode, service: string): Prom
 }
 
 /** After the alerted instance: the rest of the fleet (recent snapshots shared, the alerted one's
- *  included), summarised in one message of the alert thread. */
-async function followFleet(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], first: string | undefined, signal: AbortSignal): Promise<void> {
+ *  included), summarised in one message of the alert thread. The round's outcome is checkpointed on
+ *  the job before it is posted (see ActionJob.fleet). */
+async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: ActionScope['thread'], first: string | undefined): Promise<void> {
   const { ctx } = d;
-  const out = await d.slots.run(
-    () =>
-      ctx.captures.obtainFleet(a.service, {
-        requestedBy: 'alertmanager',
-        reason: 'alert',
-        thread,
-        signal,
-        maxAgeMs: FLEET_SHARE_MS,
-        ...(first !== undefined ? { first: { key: 'instance' as const, value: first } } : {}),
-      }),
-    { signal },
-  );
-  if (!out.ok) {
-    await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'across its fleet', out.message) }, signal);
+  const { action: a } = job.data;
+  const { signal } = job;
+  const fresh = new Map<number, Snapshot>();
+  let cp = job.data.fleet;
+  if (!cp) {
+    const out = await d.slots.run(
+      () =>
+        ctx.captures.obtainFleet(a.service, {
+          requestedBy: 'alertmanager',
+          reason: 'alert',
+          thread,
+          signal,
+          maxAgeMs: FLEET_SHARE_MS,
+          ...(first !== undefined ? { first: { key: 'instance' as const, value: first } } : {}),
+        }),
+      { signal },
+    );
+    cp = out.ok ? fleetCheckpoint(out, fresh) : { failure: out.message };
+    await job.updateData({ ...job.data, fleet: cp });
+  }
+  if ('failure' in cp) {
+    await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'across its fleet', cp.failure) }, signal);
     return;
   }
-  const fresh = new Map<number, Snapshot>();
-  const { report } = await analyseFleet(ctx, a.service, fleetCheckpoint(out, fresh), fresh);
+  const { report } = await analyseFleet(ctx, a.service, cp, fresh);
   await rememberSuspects(ctx, a.service, report);
   await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...fleetMessage(a.service, report, null) }, signal);
 }
@@ -457,7 +499,7 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
   // (the findings message is keyed, so it is updated, not posted twice).
   if (!s || (await ledger.isMarked(a.episode, name))) return;
   const { thread } = s;
-  const outcome = await captureOnce(d, a.service, thread, 1000, job.signal, instance);
+  const outcome = await captureOnce(d, job, a.service, thread, 1000, instance);
   if (!outcome.ok) {
     await post(d, `${actionId(a)}.recapture-failed`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'a second time (for the growth rate)', outcome.message) }, job.signal);
     await ledger.mark(a.episode, name);
@@ -523,7 +565,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
   );
 
   const firing = capRaw ? (JSON.parse(capRaw) as CaptureResult) : null;
-  const outcome = await captureOnce(d, a.service, thread, 1000, job.signal, firing?.instance);
+  const outcome = await captureOnce(d, job, a.service, thread, 1000, firing?.instance);
   if (!outcome.ok) {
     const msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: Date.now(), resolution: null, fallback: `The final capture failed: ${outcome.message}` });
     await post(d, `${actionId(a)}.reply`, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);

@@ -6,6 +6,7 @@ import type { JobKind, JobPayloads } from './jobs.js';
 export interface JobInfo<K extends JobKind> {
   id: string;
   kind: K;
+  /** The payload; after updateData, what was stored (a processor reads its own checkpoints). */
   data: JobPayloads[K];
   /** 0 on the first attempt. */
   attemptsMade: number;

@@ -66,7 +66,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         const result = await fn({
           id: String(job.id),
           kind: job.name as JobKind,
-          data: job.data as JobPayloads[JobKind],
+          // Read through: after updateData (a checkpoint) the processor sees what it stored.
+          get data() {
+            return job.data as JobPayloads[JobKind];
+          },
           attemptsMade: job.attemptsMade,
           maxAttempts: job.opts.attempts ?? 1,
           updateData: (d) => job.updateData(d),

@@ -1,49 +1,20 @@
 // An alert naming one instance of a fleet, through a real Alertmanager: that instance is captured
 // first and its findings posted, then the rest of the fleet (four real leaksvc processes listed as
 // static targets on 127.0.0.2–5) follows in one summary.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { freePort } from '../support/redis.js';
-import { startHarness, type Harness } from '../e2e/harness.js';
 import { basename, built, messageText } from '../e2e/helpers.js';
+import { withAlertFleet } from './fleet-harness.js';
 
-const TOKEN = 'fleet-alert-webhook-token-0a1b2c3d4e5f';
 const CH = 'C0FLEETAL';
 const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 
 describe('alert naming one instance of a fleet', () => {
-  let port: number;
-  let pods: GoService[];
-  let h: Harness;
-  let am: TestAlertmanager;
-  const podAt = (i: number) => `${IPS[i]}:${port}`;
-
-  before(async () => {
-    port = await freePort();
-    pods = await Promise.all(IPS.map((ip) => startGoService({ args: ['-addr', `${ip}:${port}`] })));
-    h = await startHarness({
-      webhookToken: TOKEN,
-      configYaml: `
-services:
-  svc-order:
-    targets: [${IPS.map((ip) => `"http://${ip}:${port}"`).join(', ')}]
-    channel: ${CH}
-    minIntervalSeconds: 0
-alerts:
-  recaptureAfterSeconds: 0
-`,
-    });
-    am = await startAlertmanager({ webhookUrl: `${h.baseUrl}/webhooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '2s', repeatInterval: '1h' });
-  });
-  after(async () => {
-    await am?.close();
-    await h?.close();
-    await Promise.all((pods ?? []).map((p) => p.stop()));
-  });
+  const f = withAlertFleet({ ips: IPS, token: 'fleet-alert-webhook-token-0a1b2c3d4e5f', channel: CH });
+  const podAt = f.podAt;
 
   it('captures the alerted instance first, posts its findings, then the fleet summary', async () => {
+    const { h, am, pods } = f;
     const site = (await pods[2]!.patterns()).chansend;
     await pods[2]!.leak('chansend', 250);
     await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', instance: podAt(2), severity: 'page' }, startsAt: new Date() }]);
@@ -75,6 +46,7 @@ alerts:
     assert.equal(metas.filter((m) => m.instance === podAt(2)).length, 1);
   });
   it('an alert naming no instance: the last round\'s suspect is captured first', async () => {
+    const { h, am } = f;
     await am.postAlerts([{ labels: { alertname: 'GoroutinesHigh', service: 'svc-order', severity: 'page' }, startsAt: new Date() }]);
     const findings = await h.slack.waitFor('second alert thread with the suspect\'s findings', () => {
       const parent = h.slack.parents(CH).find((p) => /GoroutinesHigh/.test(messageText(p)));
