@@ -120,6 +120,12 @@ export async function runFleetSnapshot(
   const fresh = new Map<number, Snapshot>();
   const t0 = Date.now();
   let early: { strongestId: string | null } | null = null;
+  /** The round's outcome, kept on the job (a retry does not capture again). */
+  const keep = async (out: Extract<FleetOutcome, { ok: true }>): Promise<FleetCheckpoint> => {
+    const kept = fleetCheckpoint(out, fresh);
+    await job.updateData({ ...job.data, fleetCheckpoint: kept });
+    return kept;
+  };
   if (!cp) {
     const prefer = await lastSuspects(ctx, service);
     let planned: Instance[] = [];
@@ -154,14 +160,21 @@ export async function runFleetSnapshot(
           return o ? (o.ok ? { id: i.id, name: i.name, seq: o.meta.seq } : { id: i.id, name: i.name, error: o.message }) : { id: i.id, name: i.name, error: `still capturing after ${Math.round((Date.now() - t0) / 1000)} s; this summary is updated when it answers or times out` };
         }),
       };
-      const p = await publish(ctx, key, service, thread, partial, fresh, d.requester.user, null);
-      early = p;
-      await onEarly?.(p.report);
+      try {
+        const p = await publish(ctx, key, service, thread, partial, fresh, d.requester.user, null);
+        early = p;
+        await onEarly?.(p.report);
+      } catch (err) {
+        // Slack refused the early summary: the captures still finish and are kept first, so the
+        // retry posts them without asking the pods again.
+        const out = await all;
+        if (out.ok) await keep(out);
+        throw err;
+      }
     }
     const out = await all;
     if (!out.ok) return { ok: false, message: out.message };
-    cp = fleetCheckpoint(out, fresh);
-    await job.updateData({ ...d, fleetCheckpoint: cp });
+    cp = await keep(out);
   }
   const t1 = Date.now();
   const { report, strongestSeq, analyseMs, strongest } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early);

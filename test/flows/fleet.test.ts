@@ -1,7 +1,8 @@
 // Fleets end to end on real parts: six real leaking Go processes of one service on loopback
 // addresses 127.0.0.2–7 (same port), published by a real dnsmasq and discovered by a real
 // Prometheus (file_sd), signed slash commands, Redis, the Slack stand-in. One pod leaks and five are
-// healthy; one hangs; one is killed and restarted between captures.
+// healthy; one hangs (and Slack refuses the early summary); one is killed and restarted between
+// captures.
 import { after, before, describe, it } from 'node:test';
 import { createServer, type Server } from 'node:http';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { startDnsmasq, type TestDnsmasq } from '../support/dnsmasq.js';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { basename, messageText, waitThread, type Thread } from '../e2e/helpers.js';
+import { basename, messageText, queueIdle, waitThread, type Thread } from '../e2e/helpers.js';
 
 const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'];
 
@@ -167,6 +168,30 @@ services:
       const sum = messageText(final);
       assert.match(sum, new RegExp(`1 not captured: ${hung} \\(svc-hang \\(${hung}\\) did not deliver its goroutine profile within 20 s`), sum);
       assert.equal(h.slack.replies(t.parent.channel, t.parent.ts).filter((r) => /^Fleet of /.test(r.text)).length, 1, 'completed in place, not posted twice');
+    } finally {
+      await pods[5]!.reset();
+    }
+  });
+
+  it('a pod that hangs and Slack down as the early summary goes out: the job runs again without capturing the fleet again', async () => {
+    const perPod = async () => {
+      const metas = await h.bot.ctx.snapshots.list('svc-hang', 200);
+      return IPS.map((_, i) => metas.filter((m) => m.instance === podAt(i)).length);
+    };
+    const before = await perPod();
+    await pods[5]!.slow(60_000);
+    // Four 503s outlast the client's three quick retries of the early summary: the attempt fails.
+    h.slack.failNext('chat.postMessage', 4, { status: 503 }, (a) => /^Fleet of svc-hang/.test(String(a.text)) && /still capturing/.test(String(a.text)));
+    try {
+      const t = await run('snapshot svc-hang', 1);
+      const summaries = () => h.slack.replies(t.parent.channel, t.parent.ts).filter((r) => /^Fleet of /.test(r.text));
+      await h.slack.waitFor('the fleet summary with the hung pod\'s timeout', () => summaries().find((m) => /did not deliver/.test(messageText(m))), 90_000);
+      await queueIdle(h, 90_000);
+      const jobs = await h.bot.ctx.jobs.queue.getJobs(['completed', 'failed']);
+      assert.ok(jobs.some((j) => j.name === 'snapshot' && (j.data as { requester?: { channel?: string } }).requester?.channel === t.parent.channel && ((j.data as { slackWait?: { tries: number } }).slackWait?.tries ?? 0) >= 1), 'the job waited for Slack and ran again');
+      const after = await perPod();
+      assert.deepEqual(after.map((n, i) => n - before[i]!), [1, 1, 1, 1, 1, 0], 'each pod that answered was captured once; the hung one never delivered');
+      assert.equal(summaries().length, 1, 'one fleet summary');
     } finally {
       await pods[5]!.reset();
     }
