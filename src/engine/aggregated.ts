@@ -9,6 +9,7 @@
 import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Snapshot, StackGroup } from './model.js';
 import { item } from './verdict.js';
+import { perSnapshot } from './memo.js';
 
 /** The function a function literal is written in: `pkg.F` for `pkg.F.func2`, `pkg.F.func2` for
  *  `pkg.F.func2.1`, `pkg.F` for `pkg.F.gowrap1`; null for a named function or method. Type arguments
@@ -27,42 +28,29 @@ export const isAggregated = (snap: Snapshot) => snap.format === 'debug1' || snap
 
 /** Functions on some goroutine's stack in a snapshot, or null when a stack was cut (Go elides frames
  *  past 100; the cut part may hold any function). Memoised per snapshot. */
-const stackFuncs = new WeakMap<Snapshot, Set<string> | null>();
-export function funcsOnStacks(snap: Snapshot): Set<string> | null {
-  let funcs = stackFuncs.get(snap);
-  if (funcs === undefined) {
-    funcs = new Set<string>();
-    for (const g of snap.groups) {
-      if (g.framesElided) {
-        funcs = null;
-        break;
-      }
-      for (const f of g.frames) funcs.add(f.func);
-    }
-    stackFuncs.set(snap, funcs);
+export const funcsOnStacks = perSnapshot((snap): Set<string> | null => {
+  const funcs = new Set<string>();
+  for (const g of snap.groups) {
+    if (g.framesElided) return null;
+    for (const f of g.frames) funcs.add(f.func);
   }
   return funcs;
-}
+});
 
 /** Entry function (outermost frame) of a group, or null when its stack was cut (Go prints
  *  `...additional frames elided...`: the last frame shown is not where the goroutine started). */
 export const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : g.frames[g.frames.length - 1]!.func);
 
 /** Functions whose literals sleep in a snapshot: `F` for a pile asleep in `F.func1`. Memoised. */
-const sleeperParents = new WeakMap<Snapshot, Set<string>>();
-function parentsOfSleepers(snap: Snapshot): Set<string> {
-  let out = sleeperParents.get(snap);
-  if (out === undefined) {
-    out = new Set<string>();
-    for (const g of snap.groups) {
-      const entry = g.kind === 'sleep' ? entryOf(g) : null;
-      const parent = entry === null ? null : enclosingFunc(entry);
-      if (parent !== null) out.add(parent);
-    }
-    sleeperParents.set(snap, out);
+const parentsOfSleepers = perSnapshot((snap) => {
+  const out = new Set<string>();
+  for (const g of snap.groups) {
+    const entry = g.kind === 'sleep' ? entryOf(g) : null;
+    const parent = entry === null ? null : enclosingFunc(entry);
+    if (parent !== null) out.add(parent);
   }
   return out;
-}
+});
 
 /** Waits a parent parks in while it waits for a goroutine it started. */
 const WAITS_ON_CHILD = new Set<BlockKind>(['chan-recv', 'select']);

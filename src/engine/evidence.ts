@@ -11,6 +11,7 @@ import type { BlockKind, EvidenceItem, PatternId, PileShape, Snapshot, StackGrou
 import { isRequestScoped, type Reading } from './patterns.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
+import { perSnapshot } from './memo.js';
 import { formatCount } from './count.js';
 
 /** A wait this long (minutes, as Go printed it) is not a request in flight. */
@@ -160,20 +161,15 @@ const pct = (x: number) => `${Math.round(x * 100)} %`;
 
 /** Ids of the gone creators of goroutines waiting on the network in a snapshot: the handlers that
  *  accepted or upgraded a connection and left its reader/writer behind. Memoised per snapshot. */
-const connCreators = new WeakMap<Snapshot, Set<number>>();
-function connectionCreators(snap: Snapshot): Set<number> {
-  let ids = connCreators.get(snap);
-  if (ids === undefined) {
-    ids = new Set<number>();
-    for (const g of snap.groups) {
-      if (g.kind !== 'net-io' || g.orphans === 0 || !g.creatorIds) continue;
-      for (const id of g.creatorIds) ids.add(id);
-    }
-    if (ids.size > 0) for (const g of snap.groups) for (const id of g.ids ?? []) ids.delete(id); // live: not gone
-    connCreators.set(snap, ids);
+const connectionCreators = perSnapshot((snap) => {
+  const ids = new Set<number>();
+  for (const g of snap.groups) {
+    if (g.kind !== 'net-io' || g.orphans === 0 || !g.creatorIds) continue;
+    for (const id of g.creatorIds) ids.add(id);
   }
+  if (ids.size > 0) for (const g of snap.groups) for (const id of g.ids ?? []) ids.delete(id); // live: not gone
   return ids;
-}
+});
 
 /** Half or more of a pile's creators also started goroutines now waiting on the network: the pile is
  *  part of those connections (a stream's heartbeat beside its reader and writer) and lives as long. */
@@ -459,13 +455,9 @@ function freshOnset(ids: readonly number[], shape: PileShape, snap: Snapshot): s
 const EVEN_SLICES = 10;
 
 /** Goroutines of a snapshot whose id is at least `minId`. Ids memoised per snapshot (ascending). */
-const sortedIds = new WeakMap<Snapshot, number[]>();
+const sortedIds = perSnapshot((snap) => snap.groups.flatMap((g) => g.ids ?? []).sort((a, b) => a - b));
 function liveSince(snap: Snapshot, minId: number): number {
-  let ids = sortedIds.get(snap);
-  if (ids === undefined) {
-    ids = snap.groups.flatMap((g) => g.ids ?? []).sort((a, b) => a - b);
-    sortedIds.set(snap, ids);
-  }
+  const ids = sortedIds(snap);
   let lo = 0;
   let hi = ids.length;
   while (lo < hi) {
@@ -520,19 +512,15 @@ function movedIn(s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
 }
 
 /** Goroutines of a snapshot whose outermost frame is `func`. Totals memoised per snapshot. */
-const entryTotals = new WeakMap<Snapshot, Map<string, number>>();
-function entryTotal(snap: Snapshot, func: string): number {
-  let totals = entryTotals.get(snap);
-  if (totals === undefined) {
-    totals = new Map();
-    for (const g of snap.groups) {
-      const e = entryOf(g);
-      if (e !== null) totals.set(e, (totals.get(e) ?? 0) + g.count);
-    }
-    entryTotals.set(snap, totals);
+const entryTotals = perSnapshot((snap) => {
+  const totals = new Map<string, number>();
+  for (const g of snap.groups) {
+    const e = entryOf(g);
+    if (e !== null) totals.set(e, (totals.get(e) ?? 0) + g.count);
   }
-  return totals.get(func) ?? 0;
-}
+  return totals;
+});
+const entryTotal = (snap: Snapshot, func: string): number => entryTotals(snap).get(func) ?? 0;
 
 /** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */
 function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, managedPool: boolean, ctx: SeriesContext): EvidenceItem[] {
