@@ -6,6 +6,7 @@ import type { Analysis, AnalyzeOptions, Snapshot } from './engine/index.js';
 import { packageVersion } from './package.js';
 import { loadEngine, type Engine } from './load-engine.js';
 import { readDumpFile } from './read-dump.js';
+import { pprofBaseOf } from './capture/pprof-url.js';
 import type { CaptureTarget } from './capture/index.js';
 
 export const EXIT = { ok: 0, failure: 1, badInput: 2, leak: 3 } as const;
@@ -135,9 +136,7 @@ const isUrl = (s: string) => /^https?:\/\//i.test(s);
  *  copied (`…/debug/pprof`, `…/debug/pprof/goroutine?debug=1`): the same suffix capture strips. */
 function goroutineUrl(typed: string): string {
   try {
-    const u = new URL(typed);
-    const base = u.pathname.replace(/\/+$/, '').replace(/\/debug\/pprof(\/goroutine(leak)?)?$/, '');
-    return `${u.protocol}//${u.host}${base}/debug/pprof/goroutine?debug=2`;
+    return `${pprofBaseOf(new URL(typed))}/debug/pprof/goroutine?debug=2`;
   } catch {
     return `${typed.replace(/\/+$/, '')}/debug/pprof/goroutine?debug=2`;
   }
@@ -162,6 +161,7 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     url,
     headers: Object.fromEntries(headerLines.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()])),
     timeoutSeconds: timeoutMs / 1000,
+    timeoutSetting: '--timeout',
     maxBytes: 64 * 1024 * 1024,
     debug2MaxGoroutines: 20_000,
   };
@@ -169,8 +169,7 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     try {
       return (await captureSnapshot(target)).snapshot;
     } catch (e) {
-      // The bot's wording names the config key (timeoutSeconds); here the knob is --timeout.
-      if (e instanceof CaptureError) throw new InputError(e.code === 'timeout' ? e.userMessage.replace('raise timeoutSeconds for it', 'raise --timeout') : e.userMessage);
+      if (e instanceof CaptureError) throw new InputError(e.userMessage);
       throw e;
     }
   };

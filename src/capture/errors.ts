@@ -41,10 +41,10 @@ export const explain = {
     new CaptureError('unreachable', `Could not reach ${name} at ${url} (${why}). Is the service running, and is its pprof port reachable from leakbot?`),
   connectTimeout: (name: string, url: string, seconds: number) =>
     new CaptureError('timeout', `Could not connect to ${name} at ${url} within ${seconds} s. The host may be down or a firewall may drop the traffic.`),
-  timeout: (name: string, url: string, seconds: number) =>
+  timeout: (name: string, url: string, seconds: number, setting = 'timeoutSeconds for it') =>
     new CaptureError(
       'timeout',
-      `${name} did not deliver its goroutine profile within ${seconds} s (${url}). A very busy or very large service can take longer: raise timeoutSeconds for it, or try again.`,
+      `${name} did not deliver its goroutine profile within ${seconds} s (${url}). A very busy or very large service can take longer: raise ${setting}, or try again.`,
     ),
   aborted: (name: string) => new CaptureError('aborted', `The capture of ${name} was cancelled.`),
   redirect: (name: string, url: string, status: number) =>

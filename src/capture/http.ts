@@ -12,6 +12,8 @@ export interface FetchContext {
   headers: Record<string, string>;
   maxBytes: number;
   timeoutMs: number;
+  /** What raises the timeout, for a timeout's message (CaptureTarget.timeoutSetting). */
+  timeoutSetting: string;
   /** Date.now() by which the service must have answered (our own decoding in between does not
    *  count: src/capture/budget.ts). */
   readonly deadline: number;
@@ -179,11 +181,11 @@ export function translate(err: unknown, ctx: FetchContext, url: string): Capture
   if (err instanceof CaptureError) return err;
   const seconds = Math.round(ctx.timeoutMs / 100) / 10;
   if (ctx.userSignal?.aborted) return withCause(explain.aborted(ctx.name), err);
-  if (ctx.signal.aborted) return withCause(explain.timeout(ctx.name, url, seconds), err);
+  if (ctx.signal.aborted) return withCause(explain.timeout(ctx.name, url, seconds, ctx.timeoutSetting), err);
   const code = codeOf(err);
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return withCause(explain.connectTimeout(ctx.name, url, Math.min(10, seconds)), err);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT')
-    return withCause(explain.timeout(ctx.name, url, seconds), err);
+    return withCause(explain.timeout(ctx.name, url, seconds, ctx.timeoutSetting), err);
   if (code === 'UND_ERR_INVALID_ARG')
     return withCause(new CaptureError('unreachable', `The request to ${ctx.name} could not be built: check its registered URL and headers.`), err);
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code.startsWith('HPE_'))

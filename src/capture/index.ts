@@ -14,6 +14,7 @@ import { ServiceTimeBudget } from './budget.js';
 import { openProfile, translate, type CappedBody, type FetchContext, type ProfileRequest } from './http.js';
 import { decodeProfile, ProfileLimitError, type DecodeOptions } from './limits.js';
 import type { Instance } from './targets/types.js';
+import { pprofBaseOf } from './pprof-url.js';
 
 export { CaptureError } from './errors.js';
 export type { CaptureErrorCode } from './errors.js';
@@ -24,6 +25,9 @@ export interface CaptureTarget {
   url: string;
   headers: Record<string, string>;
   timeoutSeconds: number;
+  /** What raises timeoutSeconds, named in a timeout's message: the config key by default
+   *  (`timeoutSeconds for it`); the CLI passes its `--timeout`. */
+  timeoutSetting?: string;
   maxBytes: number;
   debug2MaxGoroutines: number;
 }
@@ -103,6 +107,7 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
     headers,
     maxBytes: target.maxBytes,
     timeoutMs,
+    timeoutSetting: target.timeoutSetting ?? 'timeoutSeconds for it',
     get deadline() {
       return budget.deadline;
     },
@@ -201,6 +206,5 @@ function pprofBase(target: CaptureTarget): { base: string; headers: Record<strin
     const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
     headers.authorization = `Basic ${Buffer.from(cred).toString('base64')}`;
   }
-  const path = u.pathname.replace(/\/+$/, '').replace(/\/debug\/pprof(\/goroutine(leak)?)?$/, '');
-  return { base: `${u.protocol}//${u.host}${path}`, headers };
+  return { base: pprofBaseOf(u), headers };
 }
