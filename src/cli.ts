@@ -298,6 +298,7 @@ export function buildProgram(): Command {
       .command(name)
       .description(what)
       .action(async () => {
+        process.stdout.off('error', onOutputError);
         // Loaded only here: the bot's side pulls in Bolt, BullMQ and Redis clients.
         const main = await import('./main.js');
         await main[fn]();
@@ -308,7 +309,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** A reader that stops early (`leakbot analyze dump | head`, `leakbot --help | less` quit) closes the pipe:
+ *  stop quietly with the exit code so far, as Unix tools do, instead of an unhandled EPIPE stack trace.
+ *  Other write errors stay errors. The bot's verbs remove it: a log pipe that breaks under a running bot
+ *  is its supervisor's business, not a quiet exit 0. */
+function onOutputError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+  throw e;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  process.stdout.on('error', onOutputError);
   const program = buildProgram().exitOverride();
   for (const c of program.commands) c.exitOverride();
   try {

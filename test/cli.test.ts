@@ -184,6 +184,20 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
     assert.equal(empty.stderr.trim().split('\n').length, 1);
   });
 
+  it('a reader that closes the pipe early (`| head`) ends leakbot quietly, with no EPIPE stack trace', async () => {
+    for (const args of [['--help'], ['analyze', '--json', file('after.txt')]]) {
+      const [cmd, argv] = leakbotCommand(args);
+      const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Closed before leakbot writes a byte: its first write meets a closed pipe, as under `head -0`.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const [code] = (await once(child, 'close')) as [number | null];
+      assert.equal(stderr, '', `${args.join(' ')}: ${stderr}`);
+      assert.equal(code, 0, args.join(' '));
+    }
+  });
+
   it('--version prints the version of package.json', async () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) {
