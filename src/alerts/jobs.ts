@@ -196,15 +196,11 @@ async function scope(d: AlertDeps, a: AlertAction, opts: { skipDone?: boolean } 
   return { ep, thread: { channel: a.channel, ts }, since: own(ep.services, a.service)?.since ?? ep.openedAt };
 }
 
-/** Runs a side effect once per episode (timeline events), giving the claim back if it fails. */
-async function once(d: AlertDeps, episode: string, name: string, fn: () => Promise<void>): Promise<void> {
-  if (!(await d.ledger.claimOnce(episode, name))) return;
-  try {
-    await fn();
-  } catch (err) {
-    await d.ledger.release(episode, name).catch(() => undefined);
-    throw err;
-  }
+/** The idempotency key of an episode's timeline event `name` (Timeline.append's `once`): the event
+ *  and its key are written together, so a retried job neither doubles nor (a crash between a claim
+ *  and the append) loses it. */
+function eventKey(episode: string, name: string): { once: string } {
+  return { once: `alert:${episode}:${name}` };
 }
 
 /** The baseline if the service has one, else the last snapshot taken before the alert started, else
@@ -333,7 +329,7 @@ export async function redrawParent(d: AlertDeps, rec: ThreadRecord): Promise<voi
   await post(d, `alert.parent.${ep.id}.${rec.channel}`, rec.channel, parentMessage(ep, rec.channel, d.ctx.config, Date.now(), rec));
 }
 
-async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], analysis: Analysis, cur: SnapshotMeta, what: string): Promise<void> {
+async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], analysis: Analysis, cur: SnapshotMeta, what: string, key: { once: string }): Promise<void> {
   const top = analysis.findings[0];
   await d.ctx.timeline.append({
     at: Date.now(),
@@ -345,7 +341,7 @@ async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope[
       ? `${what}: ${analysis.findings.length} suspect(s); top: ${top.patternTitle}${top.site ? ` at ${top.site.file.split('/').pop()}:${top.site.line}` : ''} (${top.before} → ${top.after})`
       : `${what}: no suspected leaks (${cur.total} goroutines)`,
     data: { ...findingsEventData(analysis.findings, `${a.service}#${cur.seq}`), curSeq: cur.seq },
-  });
+  }, key);
 }
 
 // ---- alert.capture ------------------------------------------------------------------------------
@@ -357,8 +353,8 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   if (!s) return;
   const { ep, thread, since } = s;
 
-  await once(d, ep.id, `firing.${a.service}.${a.round}`, () =>
-    ctx.timeline.append({
+  await ctx.timeline.append(
+    {
       at: since,
       service: a.service,
       type: 'alert.firing',
@@ -366,7 +362,8 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
       thread,
       text: `${ep.title} fired for ${a.service}${a.round > 1 ? ` (again, ${a.round}×)` : ''}`,
       data: alertEventData(ep, a.service),
-    }),
+    },
+    eventKey(ep.id, `firing.${a.service}.${a.round}`),
   );
 
   // A fleet: the instance the alert names is captured first, alone; the rest follows (below).
@@ -403,7 +400,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
     .filter(Boolean)
     .join(' ');
   await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal);
-  await once(d, ep.id, `findings.${a.service}.${a.round}.1`, () => appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`));
+  await appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`, eventKey(ep.id, `findings.${a.service}.${a.round}.1`));
 
   if (fleet) await followFleet(d, job, thread, cur.instance);
 
@@ -529,7 +526,7 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
     .filter(Boolean)
     .join('\n');
   await postFindings(d, a, thread, analysis, second, refSnap ? refMeta : firstMeta, note, job.signal);
-  await once(d, a.episode, `findings.${name}`, () => appendFindings(d, a, thread, analysis, second, `Alert recapture #${second.seq}`));
+  await appendFindings(d, a, thread, analysis, second, `Alert recapture #${second.seq}`, eventKey(a.episode, `findings.${name}`));
   await ledger.mark(a.episode, name);
 }
 
@@ -552,8 +549,8 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
   capRaw ??= null;
   const resolvedAt = round?.resolvedAt ?? Date.now();
 
-  await once(d, ep.id, `resolved.${a.service}.${a.round}`, () =>
-    ctx.timeline.append({
+  await ctx.timeline.append(
+    {
       at: resolvedAt,
       service: a.service,
       type: 'alert.resolved',
@@ -561,7 +558,8 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
       thread,
       text: `${ep.title} resolved for ${a.service} after ${minutes(resolvedAt - since)}`,
       data: alertEventData(ep, a.service),
-    }),
+    },
+    eventKey(ep.id, `resolved.${a.service}.${a.round}`),
   );
 
   const firing = capRaw ? (JSON.parse(capRaw) as CaptureResult) : null;

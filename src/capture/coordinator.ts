@@ -289,7 +289,7 @@ export class CaptureCoordinator {
             text: `Snapshot #${meta.seq}${on}: ${meta.total} goroutines (${meta.format}${meta.leakProfile ? ', leak profile' : ''})${restart ? `; the process restarted since #${restart.previousSeq} (${restart.reason})` : ''}`,
             ...(opts.thread ? { thread: opts.thread } : {}),
             data: { seq: meta.seq, total: meta.total, groups: meta.groups, format: meta.format, ...(instance ? { instance: instance.id, life } : {}), ...(restart ? { restart } : {}) },
-          })
+          }, { once: `snapshot:${meta.seq}` })
           .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
       }
       return { ok: true, meta, shared: false, ageMs: 0, snapshot: res.snapshot, ...inst };

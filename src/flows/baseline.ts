@@ -7,11 +7,13 @@ import { VerdictStore } from '../store/verdicts.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { JobInfo } from '../queue/processors.js';
 
-/** Sets the baseline and records it on the timeline. Used by `/leak baseline` and the button. */
-export async function setBaseline(ctx: LeakbotContext, service: string, meta: SnapshotMeta, actor: string, thread?: { channel: string; ts: string }): Promise<void> {
+/** Sets the baseline and records it on the timeline (once per `once` key when given: a job's id, so
+ *  its retry adds no second event). Used by `/leak baseline` and the button. Throws Redis errors
+ *  from setting the baseline; a failed timeline append is only logged. */
+export async function setBaseline(ctx: LeakbotContext, service: string, meta: SnapshotMeta, actor: string, thread?: { channel: string; ts: string }, once?: string): Promise<void> {
   await ctx.snapshots.setBaseline(service, meta.seq);
   await ctx.timeline
-    .append({ at: Date.now(), service, type: 'baseline', actor, text: `Baseline set to snapshot #${meta.seq} (${meta.total} goroutines)`, ...(thread ? { thread } : {}), data: { seq: meta.seq, total: meta.total } })
+    .append({ at: Date.now(), service, type: 'baseline', actor, text: `Baseline set to snapshot #${meta.seq} (${meta.total} goroutines)`, ...(thread ? { thread } : {}), data: { seq: meta.seq, total: meta.total } }, once ? { once } : {})
     .catch((err: Error) => ctx.log.warn({ err: err.message }, 'timeline append failed'));
 }
 
@@ -22,7 +24,7 @@ export async function processBaseline(ctx: LeakbotContext, job: JobInfo<'baselin
     await ctx.poster.respond(d.requester.responseUrl, { text: `Snapshot #${d.seq} of ${d.service} is no longer stored.` });
     return;
   }
-  await setBaseline(ctx, d.service, meta, d.requester.user, d.thread);
+  await setBaseline(ctx, d.service, meta, d.requester.user, d.thread, `job:${job.id}:baseline`);
   const text = `:white_check_mark: <@${d.requester.user}> set ${snapDesc(meta)} as the healthy baseline of *${escapeMrkdwn(processName(ctx, d.service, meta))}*. Future snapshots are compared with it.`;
   if (d.thread) await ctx.poster.post(`job:${job.id}:done`, { channel: d.thread.channel, threadTs: d.thread.ts, text });
   else await ctx.poster.respond(d.requester.responseUrl, { text });

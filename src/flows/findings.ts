@@ -75,7 +75,8 @@ export interface PostFindingsOptions {
 }
 
 /** Posts (or, under a known key, updates) the findings reply with its buttons; oversize reports go up
- *  as a Markdown file; the timeline gets a 'findings' event. Throws SlackPostError. */
+ *  as a Markdown file; the timeline gets a 'findings' event, once per `key` and compared pair (a
+ *  retried job adds none). Throws SlackPostError. */
 export async function postFindings(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, r: AnalysisResult, actor: string, opts: PostFindingsOptions = {}): Promise<void> {
   const who = processName(ctx, service, r.cur);
   const title = r.ref ? `Goroutines of ${who}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${who}: snapshot #${r.cur.seq}`;
@@ -120,6 +121,6 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
         total: r.cur.total,
         findings: top.map((f) => ({ pattern: f.pattern, title: f.patternTitle, site: f.site, createdBy: f.createdBy, state: f.state, before: f.before, after: f.after, delta: f.delta, growthPerMinute: f.growthPerMinute, confidence: f.confidence })),
       },
-    })
+    }, { once: `${key}:findings:${r.ref?.seq ?? '-'}:${r.cur.seq}` })
     .catch((err: Error) => ctx.log.warn({ err: err.message }, 'timeline append failed'));
 }

@@ -178,7 +178,7 @@ export async function runFleetSnapshot(
   }
   const t1 = Date.now();
   const { report, strongestSeq, analyseMs, strongest } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early);
-  await recordRound(ctx, service, thread, d.requester.user, report, strongest);
+  await recordRound(ctx, key, service, thread, d.requester.user, report, strongest);
   await rememberSuspects(ctx, service, report);
   job.log.info(
     { service, instances: cp.instances.length, failed: report.failed.length, sites: report.sites.length, early: !!early, captureMs: t1 - t0, analyseMs, postMs: Date.now() - t1 - analyseMs },
@@ -188,8 +188,9 @@ export async function runFleetSnapshot(
 }
 
 /** One timeline event per fleet round (the captures themselves record none): the postmortem's
- *  goroutine figures follow the strongest pod, with its change against its own reference. */
-async function recordRound(ctx: LeakbotContext, service: string, thread: SlackThreadRef, actor: string, report: FleetReport, strongest: InstanceReport | undefined): Promise<void> {
+ *  goroutine figures follow the strongest pod, with its change against its own reference. Once per
+ *  job (`key`): a retried job adds none. */
+async function recordRound(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, actor: string, report: FleetReport, strongest: InstanceReport | undefined): Promise<void> {
   if (!strongest?.cur) return;
   const { cur, ref } = strongest;
   await ctx.timeline
@@ -209,7 +210,7 @@ async function recordRound(ctx: LeakbotContext, service: string, thread: SlackTh
         delta: ref ? cur.total - ref.total : null,
         fleet: { analysed: report.analysed, discovered: report.discovered, failed: report.failed.length, restarted: report.restarted.length, sites: report.sites.length },
       },
-    })
+    }, { once: `${key}:fleet-round` })
     .catch((err: Error) => ctx.log.warn({ err: err.message }, 'timeline append failed'));
 }
 

@@ -108,7 +108,7 @@ export class PostmortemFlow {
       content: renderPostmortemMarkdown(draft, templates.postmortem, names),
     });
     await this.ctx.timeline
-      .append({ at: Date.now(), service: d.service, type: 'note', actor: d.requester.user, text: 'Postmortem draft posted', thread, data: { file: fileName } })
+      .append({ at: Date.now(), service: d.service, type: 'note', actor: d.requester.user, text: 'Postmortem draft posted', thread, data: { file: fileName } }, { once: `${key}:note` })
       .catch(() => {});
     return fileName;
   }

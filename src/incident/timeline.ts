@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Confidence, Finding, Frame, PatternId } from '../engine/model.js';
 
@@ -123,6 +124,28 @@ export function findingsEventData(findings: Finding[], snapshotId?: string): Fin
 }
 
 const MAX_EVENTS = 2000;
+/** How long an append's idempotency key is remembered (s): longer than any job's retries (a job
+ *  waits for Slack at most 6 h by default, BullMQ keeps no job for weeks). */
+const ONCE_TTL_SECONDS = 14 * 24 * 3600;
+
+// KEYS[1] the timeline, KEYS[2] the append's idempotency key; ARGV: score, member, ttl (s), cap.
+// One script: a retry never finds the key set without the event in the timeline, or the reverse.
+const APPEND_ONCE = `
+if not redis.call('set', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+redis.call('zadd', KEYS[1], ARGV[1], ARGV[2])
+redis.call('zremrangebyrank', KEYS[1], 0, -tonumber(ARGV[4]) - 1)
+return 1`;
+
+/** Options of Timeline.append. */
+export interface AppendOptions {
+  /**
+   * Idempotency key of the step that records the event, e.g. `job:<id>:findings:<ref>:<cur>` or
+   * `alert:<episode>:firing.<service>.<round>`: a retried job (a worker killed after the append,
+   * before the job completed) appends nothing the second time. Events with different keys are
+   * distinct even in the same ms. Without it, every call appends (one-off events: a command, a tick).
+   */
+  once?: string;
+}
 
 export class Timeline {
   constructor(
@@ -134,11 +157,25 @@ export class Timeline {
     return `${this.prefix}:timeline:${service}`;
   }
 
-  async append(event: TimelineEvent): Promise<void> {
+  /**
+   * Adds `event` to its service's timeline (a sorted set scored by `event.at`, ms; the oldest
+   * events beyond 2000 are dropped). With `opts.once`, at most once per key (see AppendOptions):
+   * the key and the event are written by one Lua script. Resolves true when the event was added,
+   * false when an earlier call with the same key had added it. Throws Redis errors.
+   */
+  async append(event: TimelineEvent, opts: AppendOptions = {}): Promise<boolean> {
     const key = this.key(event.service);
-    // Sorted by time; the member carries a random suffix so two events in the same ms both survive.
-    const member = JSON.stringify({ ...event, n: Math.random().toString(36).slice(2, 8) });
-    await this.redis.multi().zadd(key, event.at, member).zremrangebyrank(key, 0, -MAX_EVENTS - 1).exec();
+    if (opts.once === undefined) {
+      // Sorted by time; the member carries a random suffix so two events in the same ms both survive.
+      const member = JSON.stringify({ ...event, n: Math.random().toString(36).slice(2, 8) });
+      await this.redis.multi().zadd(key, event.at, member).zremrangebyrank(key, 0, -MAX_EVENTS - 1).exec();
+      return true;
+    }
+    // The suffix comes from the key: distinct per step, the same for every retry of one step.
+    const id = createHash('sha256').update(opts.once).digest('hex').slice(0, 16);
+    const member = JSON.stringify({ ...event, n: id });
+    const added = await this.redis.eval(APPEND_ONCE, 2, key, `${key}:once:${id}`, String(event.at), member, String(ONCE_TTL_SECONDS), String(MAX_EVENTS));
+    return Number(added) === 1;
   }
 
   async list(service: string, opts: { since?: number; until?: number; thread?: { channel: string; ts: string } } = {}): Promise<TimelineEvent[]> {

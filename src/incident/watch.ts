@@ -174,10 +174,6 @@ export class WatchStore {
     return (await this.redis.hvals(this.k(id, 'labels'))).map((v) => JSON.parse(v) as SuspectLabel);
   }
 
-  /** True the first time only: guards one-off side effects of the finish (the timeline entry). */
-  async markEnded(id: string): Promise<boolean> {
-    return (await this.redis.set(this.k(id, 'ended'), '1', 'EX', TTL_SECONDS, 'NX')) === 'OK';
-  }
 }
 
 export function newWatchId(): string {
@@ -256,14 +252,18 @@ export class WatchRunner {
     if (!w.ref) await this.refresh(id);
     const thread = (await this.store.get(id))?.ref ?? undefined;
 
-    if (!(await this.store.sample(id, index))) {
-      const sample = await this.capture(w, index, job.signal, thread);
-      if (await this.store.putSample(id, sample)) {
-        const data: WatchEventData = { watchId: id, phase: 'tick', tick: index, ...(sample.total !== null ? { total: sample.total } : {}) };
-        await this.ctx.timeline
-          .append({ at: sample.at, service: w.service, type: 'watch', actor: 'leakbot', text: sample.error ? `capture ${index + 1} failed: ${sample.error}` : `capture ${index + 1}/${w.ticks}: ${sample.total} goroutines`, ...(thread ? { thread } : {}), data: { ...data } })
-          .catch((err: Error) => job.log.warn({ err: err.message }, 'timeline append failed'));
-      }
+    let sample = await this.store.sample(id, index);
+    if (!sample) {
+      const taken = await this.capture(w, index, job.signal, thread);
+      // Another attempt of this tick may have stored its sample first: the timeline follows the stored one.
+      sample = (await this.store.putSample(id, taken)) ? taken : await this.store.sample(id, index);
+    }
+    if (sample) {
+      // Keyed by tick: a retry whose earlier attempt stored the sample (and maybe the event) adds none.
+      const data: WatchEventData = { watchId: id, phase: 'tick', tick: index, ...(sample.total !== null ? { total: sample.total } : {}) };
+      await this.ctx.timeline
+        .append({ at: sample.at, service: w.service, type: 'watch', actor: 'leakbot', text: sample.error ? `capture ${index + 1} failed: ${sample.error}` : `capture ${index + 1}/${w.ticks}: ${sample.total} goroutines`, ...(thread ? { thread } : {}), data: { ...data } }, { once: `watch:${id}:tick:${index}` })
+        .catch((err: Error) => job.log.warn({ err: err.message }, 'timeline append failed'));
     }
     await this.refresh(id);
 
@@ -328,12 +328,10 @@ export class WatchRunner {
     const span = samples.length > 1 ? samples[samples.length - 1]!.at - samples[0]!.at : 0;
     const sentence = verdictSentence(w.service, trend, span);
     if (w.ref) await this.ctx.poster.post(`watch-${id}-summary`, { channel: w.ref.channel, threadTs: w.ref.ts, text: sentence });
-    if (await this.store.markEnded(id)) {
-      const data: WatchEventData = { watchId: id, phase: 'end', verdict: trend.verdict, ...(trend.captured > 0 ? { total: trend.total.last } : {}) };
-      await this.ctx.timeline
-        .append({ at: Date.now(), service: w.service, type: 'watch', actor: w.stoppedBy ?? 'leakbot', text: sentence, ...(w.ref ? { thread: w.ref } : {}), data: { ...data } })
-        .catch(() => {});
-    }
+    const data: WatchEventData = { watchId: id, phase: 'end', verdict: trend.verdict, ...(trend.captured > 0 ? { total: trend.total.last } : {}) };
+    await this.ctx.timeline
+      .append({ at: Date.now(), service: w.service, type: 'watch', actor: w.stoppedBy ?? 'leakbot', text: sentence, ...(w.ref ? { thread: w.ref } : {}), data: { ...data } }, { once: `watch:${id}:end` })
+      .catch(() => {});
     // The chart last: if Slack refuses it for good (scope, policy), the summary already stands and
     // the thread says why there is no chart; a passing failure throws so the job retries.
     if (w.ref && trend.captured > 0) {

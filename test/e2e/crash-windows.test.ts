@@ -6,6 +6,9 @@
 // 2. The same for the findings reply inside the thread.
 // 3. The findings placeholder is posted and its ts stored, the worker dies before the chat.update
 //    that puts the findings' blocks in (Slack never got the update).
+// 4. The findings are posted and on the incident timeline, the worker dies before the job completes
+//    (at the parent's final update): the retry must not put a second 'findings' event on the
+//    timeline (the postmortem draft lists each one).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HeldCall } from '../support/slack-stub.js';
@@ -80,5 +83,16 @@ describe('worker killed at each posting window', { timeout: 300_000 }, () => {
     assert.equal(postsIn(ch, t.parent.ts).length, 1, 'the placeholder was posted once');
     assert.equal(reply.versions[0]!.blocks, undefined, 'it started as the text-only placeholder');
     assert.ok(!s.slack.callsTo('conversations.replies').some((c) => c.args.channel === ch), 'no lookup needed: the ts was stored before the update');
+  });
+
+  it('findings on the timeline, worker killed before the job completed: the retry adds no second event', async () => {
+    const ch = 'C0CRASHTIMELINE';
+    // The parent's outcome update (text only) comes after the findings and their timeline event.
+    const t = await crashAt(ch, s.slack.hold('chat.update', 'before', (a) => a.channel === ch && (!Array.isArray(a.blocks) || a.blocks.length === 0) && !/capturing/.test(String(a.text))));
+    assert.match(t.parent.text, /goroutines/, 'the retry finished the thread');
+    const events = await s.h.bot.ctx.timeline.list('svc-order', { thread: { channel: ch, ts: t.parent.ts } });
+    const findings = events.filter((e) => e.type === 'findings' && e.thread?.ts === t.parent.ts);
+    assert.equal(findings.length, 1, `one findings event (got ${findings.length})`);
+    assert.equal(events.filter((e) => e.type === 'snapshot' && e.thread?.ts === t.parent.ts).length, 1, 'one snapshot event');
   });
 });

@@ -43,3 +43,18 @@ test('findings event data keeps the top suspects, small', () => {
   assert.equal(d.findings[0]!.signals.length, 6);
   assert.equal('frames' in d.findings[0]!, false);
 });
+
+test('an append keyed by its job step lands once across retries; distinct keys in the same ms both land', async () => {
+  const t = new Timeline(db.client, 'tl-once');
+  const findings = (text: string): TimelineEvent => ({ at: 5000, service: 's', type: 'findings', text });
+  assert.equal(await t.append(findings('first attempt'), { once: 'job:7:findings:-:3' }), true);
+  // The retry of the same step (a worker killed after the append): a later clock, the same key.
+  assert.equal(await t.append({ ...findings('retry'), at: 6000 }, { once: 'job:7:findings:-:3' }), false);
+  assert.equal(await t.append(findings('another job, same ms'), { once: 'job:8:findings:-:3' }), true);
+  assert.equal(await t.append(findings('unkeyed, same ms')), true);
+  const all = await t.list('s');
+  assert.deepEqual(all.map((e) => e.text).sort(), ['another job, same ms', 'first attempt', 'unkeyed, same ms']);
+  assert.ok(all.every((e) => !('n' in e)), 'the member suffix stays internal');
+  // The same key on another service's timeline is another event.
+  assert.equal(await t.append({ ...findings('other service'), service: 's2' }, { once: 'job:7:findings:-:3' }), true);
+});
