@@ -79,24 +79,30 @@ export function shapeOf(g: Pick<StackGroup, 'ids'>, processMaxId: number | undef
 }
 
 /** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
- *  makes (runtime/proc.go: a P takes 16 ids at a time, so one jump per 16 ids at most, and a P may
- *  start with what is left of a batch it took long ago). Goroutines started one per request have a gap
- *  between almost every two ids; a pile started in several bursts (ten runs of a loop that starts
+ *  makes (runtime/proc.go newproc1: a P takes 16 ids at a time, so one jump per 16 ids at most, and a P
+ *  may start with what is left of a batch it took long ago). Goroutines started one per request have a
+ *  gap between almost every two ids; a pile started in several bursts (ten runs of a loop that starts
  *  1,000 goroutines and leaves 100) has blocks with wide gaps between them, where the other goroutines
- *  of each run went. */
+ *  of each run went. A batch is ids 16k+1 … 16k+16 (goidgen grows by 16 from 0), so the cache jumps
+ *  only after a multiple of 16; a jump anywhere else means the same P started other goroutines in
+ *  between: the starter stopped (descheduled, or done with one call). One such stop per start is
+ *  allowed, and one more per MID_BATCH_PER ids (a long loop is preempted now and then); more say the
+ *  pile was started in several goes, even when a quiet process left only a few ids between them. */
 export function bunched(ids: readonly number[]): boolean {
   if (ids.length < 3) return false;
   let gaps = 0;
   let wide = 0;
+  let midBatch = 0;
   for (let i = 1; i < ids.length; i++) {
     const jump = ids[i]! - ids[i - 1]! - 1;
     if (jump > 0) gaps++;
     if (jump > WIDE_JUMP) wide++;
+    if (jump > 0 && ids[i - 1]! % GOID_BATCH !== 0) midBatch++;
   }
   const batches = Math.ceil(ids.length / GOID_BATCH);
   // Each jump skips at most about one other P's batch; piles started at different moments skip more.
   const span = ids[ids.length - 1]! - ids[0]! + 1;
-  return gaps <= batches && span <= ids.length + (GOID_BATCH + 2) * batches && wide < BURSTS;
+  return gaps <= batches && span <= ids.length + (GOID_BATCH + 2) * batches && wide < BURSTS && midBatch <= 1 + Math.floor(ids.length / MID_BATCH_PER);
 }
 /** Ids (ascending) that come in runs of consecutive ids (allowing a skipped id or two), BATCH_MIN or
  *  more per run on average: goroutines a loop started a batch at a time, each back to back from its
@@ -112,6 +118,8 @@ const BATCH_MIN = 6;
  *  batch and a busy moment while a pool starts account for one or two. */
 const WIDE_JUMP = 2 * GOID_BATCH;
 const BURSTS = 3;
+/** Ids per extra mid-batch jump a single start may show: a pool of 2,000 started in one loop shows one. */
+const MID_BATCH_PER = 1000;
 
 /** Half or more of a pile's (3+) creators are in the pile itself: a chain or tree of goroutines each
  *  waiting on the one it started. Without creator ids (Go ≤ 1.20), half or more of them started by the

@@ -85,6 +85,22 @@ test('a pile that kept its goroutines and added a batch from one live creator is
   assert.doesNotMatch(renderText(a, { color: false }), /^No suspected goroutine leaks/);
 });
 
+test('hidden-pool in debug=2, one snapshot or a pair: the leak three calls left beside a steady pool from the same creator is named above the pool', { skip: !manifest && 'no captured dumps' }, () => {
+  for (const toolchain of ['go1.19', 'go1.26']) {
+    const snap = (t: string) => parseDump(readFileSync(join(dumps, toolchain, `hidden-pool.${t}.debug2.txt`)));
+    for (const [mode, a] of [['single', compare([snap('t2')])], ['diff', compare([snap('t1'), snap('t2')])]] as const) {
+      const f = a.findings[0];
+      assert.ok(f && f.site?.func.endsWith('consumeEvents'), `${toolchain} ${mode}: first is ${f?.site?.func}`);
+      assert.ok(f.confidence === 'medium' || f.confidence === 'high', `${toolchain} ${mode}: ${f.confidence} ${f.signals.join('; ')}`);
+      // Its ids come in three blocks split in the middle of Go's id batches: not started at once.
+      const rows = (f.evidence ?? []).map((e) => e.signal);
+      assert.ok(!rows.includes('one-live-creator') && !rows.includes('started-together'), `${toolchain} ${mode}: ${rows}`);
+      const pool = a.findings.find((x) => x.site?.func.endsWith('poolWorker'));
+      assert.ok(!pool || pool.confidence === 'low', `${toolchain} ${mode}: pool ${pool?.confidence}`);
+    }
+  }
+});
+
 test('hidden-pool over three debug=2 snapshots: grew at every step is scored, high, and no pool-at-rest advice', { skip: !manifest && 'no captured dumps' }, () => {
   const a = compare(['t0', 't1', 't2'].map((t) => go126(`hidden-pool.${t}.debug2.txt`)));
   const f = a.findings[0]!;
