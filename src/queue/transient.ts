@@ -2,7 +2,7 @@
 // waitForSlack in src/queue/worker.ts) — instead of failing: Slack down or overloaded, and a Redis
 // Sentinel replica not confirming a post's marker (src/store/posts.ts), since posting without it
 // could double the message after a failover. Both pass; failing the job would lose its result.
-import { isSlackUnavailable } from '../slack/errors.js';
+import { isSlackUnavailable, SlackPostError } from '../slack/errors.js';
 import { ReplicaLagError } from '../store/posts.js';
 
 /** True for an error the job should wait out rather than fail on (see the header). */
@@ -17,5 +17,8 @@ export function waitingOutcome(err: unknown): 'waiting_for_redis_replica' | 'wai
 
 /** The log line's words for what the job waits for. */
 export function waitingFor(err: unknown): string {
-  return err instanceof ReplicaLagError ? 'the Redis replica is not confirming writes' : 'Slack unreachable';
+  if (err instanceof ReplicaLagError) return 'the Redis replica is not confirming writes';
+  // src/slack/uploads.ts: an earlier attempt's file share is not in files.info yet.
+  if (err instanceof SlackPostError && err.code === 'share_pending') return 'Slack has not shown an earlier file share yet';
+  return 'Slack unreachable';
 }

@@ -30,7 +30,7 @@ import { scrubSecrets, slackLogger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { PostingLeaseLostError, type PostMemory, type PostedRef } from '../store/posts.js';
 import { BLOCK_ERRORS, SlackPostError, slackPostError } from './errors.js';
-import { shareFileOnce, type UploadInput } from './uploads.js';
+import { SHARE_SETTLE_MS, shareFileOnce, type UploadInput } from './uploads.js';
 
 export { isSlackUnavailable, SlackPostError } from './errors.js';
 export type { UploadInput } from './uploads.js';
@@ -94,6 +94,9 @@ export class Poster {
     private readonly memory: PostMemory,
     private readonly log: Logger,
     private readonly metrics?: Metrics,
+    /** Tuning; `shareSettleMs`: how long a retry waits for an earlier attempt's file share to show
+     *  in files.info before sharing again (ms, default 3 min; see src/slack/uploads.ts). */
+    private readonly opts: { shareSettleMs?: number } = {},
   ) {
     this.responseHosts = new Set(['hooks.slack.com', 'hooks.slack-gov.com', new URL(client.slackApiUrl).host]);
     this.postClient = new WebClient(client.token, {
@@ -252,8 +255,10 @@ export class Poster {
    * postmortem drafts): files.uploadV2's three steps done here, so the file id is remembered before
    * the share (files.completeUploadExternal, sent without automatic retries). A retry whose earlier
    * attempt got that far asks files.info whether Slack shared it, and shares again only if not (an
-   * unshared upload stays invisible). Steps: https://api.slack.com/messaging/files#uploading_files.
-   * Throws SlackPostError, or ReplicaLagError (Sentinel replica not confirming the file id).
+   * unshared upload stays invisible) — after waiting for Slack when that attempt sent the share and
+   * files.info does not show it yet. Steps: https://api.slack.com/messaging/files#uploading_files.
+   * Throws SlackPostError (unavailable `share_pending` while waiting), or ReplicaLagError (Sentinel
+   * replica not confirming the file id).
    */
   async upload(key: string, f: UploadInput): Promise<PostedRef> {
     const turn = randomUUID();
@@ -262,7 +267,8 @@ export class Poster {
       const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
       if (known) return known;
       try {
-        return await shareFileOnce({ client: this.client, postClient: this.postClient, memory: this.memory, log: this.log, translate: (m, e) => this.translate(m, e), keepTurn }, key, f);
+        const deps = { client: this.client, postClient: this.postClient, memory: this.memory, log: this.log, translate: (m: string, e: unknown) => this.translate(m, e), keepTurn, shareSettleMs: this.opts.shareSettleMs ?? SHARE_SETTLE_MS };
+        return await shareFileOnce(deps, key, f);
       } catch (err) {
         // Another attempt took the key over while the bytes went up: take turns again.
         if (err instanceof PostingLeaseLostError) continue;

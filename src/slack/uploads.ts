@@ -2,6 +2,11 @@
 // is retried: getUploadURLExternal → the bytes to the upload URL → completeUploadExternal (the share,
 // which is the message people see). The file id is remembered before the share; a retry asks
 // files.info whether Slack shared it. Steps: https://api.slack.com/messaging/files#uploading_files.
+// Slack shares a completed upload asynchronously: files.info may show no share for a while after
+// completeUploadExternal answered (slackapi/python-slack-sdk#1277, slackapi/node-slack-sdk#1865).
+// So the share is marked (with its time) before it is sent, and a retry that finds the mark but no
+// share yet waits (the job is parked) for up to UploadDeps.shareSettleMs before it concludes Slack
+// never got the share and shares again.
 import type { WebAPICallResult, WebClient } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../log.js';
@@ -29,11 +34,18 @@ export interface UploadDeps {
   translate(method: string, err: unknown): SlackPostError;
   /** Extends the caller's posting lease; throws PostingLeaseLostError when it lapsed. */
   keepTurn(): Promise<void>;
+  /** How long after a share whose outcome is unknown files.info may still not show it (ms). */
+  shareSettleMs: number;
 }
 
+/** Default of UploadDeps.shareSettleMs: Slack processes a share within seconds; minutes is ample. */
+export const SHARE_SETTLE_MS = 3 * 60_000;
+
 /** Shares `f` under `key` (the caller holds the key's posting lease and found no stored ref).
- *  Throws SlackPostError, ReplicaLagError (a Sentinel replica did not confirm the file id), or
- *  PostingLeaseLostError (the lease lapsed before the share; nothing was shared). */
+ *  Throws SlackPostError (`share_pending`, unavailable: an earlier attempt's share may still be in
+ *  Slack's hands, the job waits and asks again), ReplicaLagError (a Sentinel replica did not
+ *  confirm the file id or the share marker), or PostingLeaseLostError (the lease lapsed before the
+ *  share; nothing was shared). */
 export async function shareFileOnce(d: UploadDeps, key: string, f: UploadInput): Promise<PostedRef> {
   const done = async (fileId: string): Promise<PostedRef> => {
     const ref: PostedRef = { channel: f.channel, ts: f.threadTs ?? '', fileId };
@@ -45,6 +57,16 @@ export async function shareFileOnce(d: UploadDeps, key: string, f: UploadInput):
     d.log.info({ key }, 'an earlier attempt already shared this file; not uploading it again');
     return done(earlier);
   }
+  const sharedAt = earlier ? await d.memory.shareSince(key) : null;
+  if (sharedAt !== null) {
+    // The earlier attempt sent the share and never learnt the outcome: Slack may still be sharing it.
+    const age = Date.now() - sharedAt;
+    if (age < d.shareSettleMs) {
+      d.log.info({ key, ageMs: age }, 'an earlier attempt sent this file\'s share and Slack does not show it yet; waiting before sharing it again');
+      throw new SlackPostError('share_pending', 'Slack is still processing the file I shared; I will check again.', true, true, false);
+    }
+    d.log.warn({ key, ageMs: age }, 'an earlier attempt\'s share never showed in files.info; sharing the file again');
+  }
   const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
   let fileId: string;
   try {
@@ -55,6 +77,12 @@ export async function shareFileOnce(d: UploadDeps, key: string, f: UploadInput):
     await sendFileBytes(d, u.upload_url, bytes);
     // The bytes may have taken longer than the lease (60 s timeout against 20 s): share only while it is ours.
     await d.keepTurn();
+    await d.memory.markShare(key);
+  } catch (err) {
+    if (err instanceof Error && (err.name === 'ReplicaLagError' || err.name === 'PostingLeaseLostError')) throw err;
+    throw d.translate('files.uploadV2', err);
+  }
+  try {
     await d.postClient.files.completeUploadExternal({
       files: [{ id: fileId, title: f.title }],
       channel_id: f.channel,
@@ -62,8 +90,10 @@ export async function shareFileOnce(d: UploadDeps, key: string, f: UploadInput):
       ...(f.initialComment ? { initial_comment: f.initialComment } : {}),
     } as never);
   } catch (err) {
-    if (err instanceof Error && (err.name === 'ReplicaLagError' || err.name === 'PostingLeaseLostError')) throw err;
-    throw d.translate('files.uploadV2', err);
+    const e = d.translate('files.completeUploadExternal', err);
+    // Certainly not shared (a refusal, connection refused): the retry need not wait for it.
+    if (e.notSent) await d.memory.clearShare(key).catch(() => {});
+    throw e;
   }
   return done(fileId);
 }

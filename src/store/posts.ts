@@ -83,6 +83,28 @@ export class PostMemory {
     }
   }
 
+  /** Marks the share of the upload under `key` (files.completeUploadExternal) as about to be sent,
+   *  with the time (ms), so a retry that does not see it shared yet knows Slack may still be
+   *  sharing it. Throws ReplicaLagError like markIntent. */
+  async markShare(key: string): Promise<void> {
+    await this.redis.set(this.k(`${key}:share`), String(Date.now()), 'EX', TTL_SECONDS);
+    if (this.replicated && !(await replicaAcked(this.redis, REPLICA_WAIT_MS))) {
+      await this.clearShare(key).catch(() => {});
+      throw new ReplicaLagError(`the Redis replica did not confirm the share marker of ${key} within ${REPLICA_WAIT_MS} ms; not sharing until it does`);
+    }
+  }
+
+  /** When an attempt last sent (or was about to send) the share of `key` (ms since epoch), or null. */
+  async shareSince(key: string): Promise<number | null> {
+    const v = await this.redis.get(this.k(`${key}:share`));
+    return v && Number.isFinite(Number(v)) ? Number(v) : null;
+  }
+
+  /** Forgets the share marker: Slack certainly did not share the file. */
+  async clearShare(key: string): Promise<void> {
+    await this.redis.del(this.k(`${key}:share`));
+  }
+
   /** The file id an earlier upload attempt under `key` got, or null. */
   async uploadMark(key: string): Promise<string | null> {
     return this.redis.get(this.k(`${key}:file`));

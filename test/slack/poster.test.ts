@@ -133,15 +133,50 @@ describe('Poster', () => {
     assert.ok(slack.callsTo('files.info').length >= 1, 'the retry asked Slack whether the file was shared');
   });
 
-  it('an upload that died before its share is shared on the retry (not lost)', async () => {
+  it('a share whose answer was lost while files.info lags behind: the retry waits for Slack instead of sharing a second file', async () => {
+    const p = await poster.post('k30', { channel: 'C1', text: 'parent' });
+    const held = slack.hold('files.completeUploadExternal', 'after');
+    const f = { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content: 'report' };
+    const first = poster.upload('k30f', f);
+    await held.reached;
+    held.drop(); // Slack shared it; the answer never arrives
+    await assert.rejects(first, (err: unknown) => err instanceof SlackPostError);
+    slack.lagShares(true); // ...and Slack has not processed the share yet
+    await assert.rejects(poster.upload('k30f', f), (err: unknown) => {
+      assert.ok(err instanceof SlackPostError && err.unavailable, 'a wait (the job is parked, no attempt spent), not a failure');
+      return true;
+    });
+    assert.equal(slack.callsTo('files.completeUploadExternal').length, 1, 'not shared again while Slack may still be sharing it');
+    slack.lagShares(false);
+    const ref = await poster.upload('k30f', f);
+    assert.equal(slack.callsTo('files.completeUploadExternal').length, 1, 'shared once');
+    assert.equal(slack.uploads.filter((u) => u.completed).length, 1, 'one file in the thread');
+    assert.equal(ref.fileId, slack.uploads[0]!.fileId);
+  });
+
+  it('an upload whose share Slack refused is shared on the retry at once (not lost)', async () => {
     const p = await poster.post('k16', { channel: 'C1', text: 'parent' });
-    slack.failNext('files.completeUploadExternal', 1, { status: 503 });
+    slack.failNext('files.completeUploadExternal', 1, { status: 400 }); // refused: certainly not shared
     await assert.rejects(poster.upload('k16f', { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content: 'report' }));
     await poster.upload('k16f', { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content: 'report' });
     const shared = slack.uploads.filter((u) => u.completed);
     assert.equal(shared.length, 1, 'exactly one shared file');
     assert.equal(shared[0]!.threadTs, p.ts);
     assert.equal(shared[0]!.content.toString(), 'report');
+  });
+
+  it('a share with an unknown outcome (503) that never shows in files.info is shared again once the settle window is over (not lost)', async () => {
+    const p = await poster.post('k31', { channel: 'C1', text: 'parent' });
+    const f = { channel: 'C1', threadTs: p.ts, filename: 'r.md', title: 'Report', content: 'report' };
+    slack.failNext('files.completeUploadExternal', 1, { status: 503 }); // Slack may or may not have acted
+    await assert.rejects(poster.upload('k31f', f));
+    await assert.rejects(poster.upload('k31f', f), (err: unknown) => err instanceof SlackPostError && err.code === 'share_pending', 'inside the window: waits');
+    // The same memory, seen by a poster for which the window has passed (no clock to wait on).
+    const later = new Poster(createSlackClient(slack.token, slack.apiUrl, createLogger({ level: 'silent' })), memory, createLogger({ level: 'silent' }), undefined, { shareSettleMs: 0 });
+    await later.upload('k31f', f);
+    const shared = slack.uploads.filter((u) => u.completed);
+    assert.equal(shared.length, 1, 'exactly one shared file');
+    assert.equal(shared[0]!.threadTs, p.ts);
   });
 
   it('placeholder first: the ts is stored before the blocks are sent; a failed update is retried as an update', async () => {

@@ -118,6 +118,10 @@ export interface SlackStub {
   /** Answer chat.postMessage, then drop the connection before the reply is sent (Slack accepted
    *  the post, the client never learns its ts) for the next n calls. */
   loseNextPostReplies(n: number): void;
+  /** While on, files.info shows the bot's completed uploads without their shares, as Slack does
+   *  until it has processed a files.completeUploadExternal (the share is asynchronous:
+   *  slackapi/python-slack-sdk#1277, slackapi/node-slack-sdk#1865). */
+  lagShares(on: boolean): void;
   /** Holds the next call of `method` (whose arguments match `only`): 'before' Slack acts on it,
    *  or 'after' it acted (the message exists) but before the answer is sent. Token checks and
    *  injected failures come first. close() and reset() release what is still held. */
@@ -160,6 +164,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   const notInChannel = new Set<string>();
   let down = false;
   let loseReplies = 0;
+  let sharesLag = false;
   const grantedScopes = [...MANIFEST_SCOPES];
   // Slack's answer to reading a conversation without its type's history scope
   // (https://api.slack.com/methods/conversations.history: channels:history, groups:history, im:history).
@@ -252,7 +257,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
         const up = uploads.find((x) => x.fileId === String(args.file));
         if (up) {
           // A file the bot uploaded: shared once its upload was completed into a channel.
-          const share = up.completed && up.channel ? { [up.channel]: [{ ts: up.shareTs ?? '', ...(up.threadTs ? { thread_ts: up.threadTs } : {}) }] } : null;
+          const share = up.completed && up.channel && !sharesLag ? { [up.channel]: [{ ts: up.shareTs ?? '', ...(up.threadTs ? { thread_ts: up.threadTs } : {}) }] } : null;
           return { ok: true, file: { id: up.fileId, name: up.filename, title: up.title ?? up.filename, size: up.content.length, user: botUserId, shares: share ? (up.channel!.startsWith('C') ? { public: share } : { private: share }) : {} } };
         }
         const f = sharedFiles.find((x) => x.id === String(args.file));
@@ -508,6 +513,9 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     loseNextPostReplies(n) {
       loseReplies = n;
     },
+    lagShares(on) {
+      sharesLag = on;
+    },
     hold(method, when, only) {
       let reach!: (c: SlackCall) => void;
       const reached = new Promise<SlackCall>((r) => (reach = r));
@@ -563,6 +571,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
       notInChannel.clear();
       down = false;
       loseReplies = 0;
+      sharesLag = false;
       for (const x of holds.splice(0)) x.release();
     },
     close: () =>
