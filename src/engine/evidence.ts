@@ -243,6 +243,42 @@ function lockHolders(g: StackGroup, snap: Snapshot): number {
   return n >= locks ? n : 0;
 }
 
+/** Whether a goroutine outside the pile runs its locking code (the function that called Lock, or another
+ *  method of its type, which may take the same lock, is on its stack) in a wait that ends by itself: the
+ *  lock's likely holder, moving. True when the locking code is unknown. A lock whose taker returned
+ *  without unlocking has no holder at all, and a lock-order deadlock's holders are parked on another
+ *  lock; a convoy's holder is inside that code, working, sleeping or doing I/O. */
+function movingInLockCode(g: StackGroup, snap: Snapshot): boolean {
+  const caller = callerOfLock(g);
+  if (caller === null) return true;
+  const owner = methodOwner(caller);
+  const inCode = (func: string) => func === caller || (owner !== null && methodOwner(func) === owner);
+  return snap.groups.some((h) => h !== g && MOVING.has(h.kind) && h.frames.some((f) => inCode(f.func)));
+}
+
+/** `pkg.(*T)` for a method `pkg.(*T).M` or `pkg.T.M` (and the literals in it, `pkg.T.M.func1`); null
+ *  for a plain function and its literals. Go's symbol names: the import path, then `.`-separated parts
+ *  of which `(…)` and `[…]` (type arguments, printed `[...]`) are whole. */
+export function methodOwner(func: string): string | null {
+  const slash = func.lastIndexOf('/');
+  const parts: string[] = [];
+  let depth = 0;
+  let from = slash + 1;
+  for (let i = from; i < func.length; i++) {
+    const c = func[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === '.' && depth === 0) {
+      parts.push(func.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(func.slice(from));
+  while (parts.length > 2 && /^(func|gowrap)?\d+$/.test(parts[parts.length - 1]!)) parts.pop();
+  // package, type, method: a plain function's literals were popped down to package and function.
+  return parts.length === 3 ? func.slice(0, slash + 1) + parts[0] + '.' + parts[1] : null;
+}
+
 /** Every row of the evidence table this series shows, strongest first. Pure. */
 export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext): Evidence {
   const g = s.group;
@@ -353,6 +389,12 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   ) {
     const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('creator-returned', `no goroutine is inside ${g.createdBy.func}, which started them: every call of it has returned, ${how}`));
+  }
+  const stillLock = holders === 0 && (g.kind === 'mutex' || g.kind === 'rwmutex') && g.count >= 3 && !movingInLockCode(g, ctx.series[s.lastSeen]!);
+  if (stillLock) {
+    const caller = callerOfLock(g)!;
+    const owner = methodOwner(caller);
+    items.push(item('no-holder', `no goroutine inside ${caller}${owner ? ` or another method of ${owner}` : ''}, the code that takes this lock, is running, asleep or waiting on I/O: nobody in sight can release it`));
   }
   if (holders > 0) {
     items.push(item('holder-busy', `${holders} goroutines inside ${callerOfLock(g)}, the code that takes these locks, are waiting on I/O, asleep or running: a slow peer or slow I/O holds the locks, which change hands when it returns`));

@@ -260,6 +260,7 @@ export type SignalId =
   | 'young-kept'
   | 'cond-signalled'
   | 'holder-busy'
+  | 'no-holder'
   | 'outlived-call'
   | 'creator-returned'
   | 'one-live-creator'

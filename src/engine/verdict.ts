@@ -104,6 +104,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       'parked at one line, each on a lock of its own (as many lock addresses as goroutines): not a convoy, whose waiters share one lock and move on as its holder releases it',
     needs: 'debug=2 (Mutex.Lock, whose address Go prints)',
   },
+  'no-holder': {
+    points: 2,
+    meaning:
+      "3+ parked on a Mutex or RWMutex while no goroutine inside the locking code (the function that called Lock, or another method of its type) is running, asleep or waiting on I/O: nobody in sight can release it — the call that took it returned without unlocking, or its holders are parked themselves (a lock-order deadlock). A convoy's holder is inside that code and moving",
+    needs: 'any',
+  },
   'kept-and-added-batch': {
     points: 1,
     meaning: 'kept all and grew by one batch started together, where the pile already was one (or its live manager, still in the loop that starts them, grows it in bursts): a pool resizing looks like this, and so does a leak that adds a batch at a time (it keeps adding: grew-every-step)',

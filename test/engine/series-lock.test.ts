@@ -17,7 +17,8 @@ test('a lock pile that kept every goroutine stays a finding when a third snapsho
   const pair = lock(compare([t1!, t2!]));
   const series = lock(compare([t1!, t2!, t3!]));
   assert.ok(pair && series, 'reserve()\'s Mutex.Lock (main.go:81) is a finding in the pair and in the series');
-  assert.equal(pair.confidence, 'medium');
+  // Kept all and added (+4), and nobody in sight can release the lock (no-holder, +2: reserve() returned holding it).
+  assert.equal(pair.confidence, 'high');
   assert.equal(series.confidence, pair.confidence, 'more evidence did not weaken the claim');
   assert.ok(series.evidence?.some((e) => e.signal === 'kept-and-added'));
 });
