@@ -47,7 +47,7 @@ import { TargetResolver } from './capture/targets/index.js';
 import { ProcessorRegistry } from './queue/processors.js';
 import { JobQueue } from './queue/queue.js';
 import { startWorker, type RunningWorker } from './queue/worker.js';
-import { watchFinalFailures } from './queue/final-failure.js';
+import { FinalFailureRegistry, watchFinalFailures } from './queue/final-failure.js';
 import { ActionRegistry } from './slack/actions.js';
 import { createBolt, SLACK_EVENTS_PATH } from './slack/bolt.js';
 import { Poster, createSlackClient } from './slack/poster.js';
@@ -136,6 +136,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
     processors: new ProcessorRegistry(),
     actions: new ActionRegistry(),
     parents: new ParentRegistry(),
+    failures: new FinalFailureRegistry(),
     commands,
   };
   try {
@@ -216,6 +217,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         prefix,
         log: log.child({ component: 'final-failures' }),
         closeParent: (p) => closeAbandonedParent(ctx, p),
+        handlers: ctx.failures,
       });
       log.info({ kinds: ctx.processors.kinds() }, 'worker started');
     },

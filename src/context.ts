@@ -8,6 +8,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { CaptureCoordinator } from './capture/coordinator.js';
 import type { ProcessorRegistry } from './queue/processors.js';
+import type { FinalFailureRegistry } from './queue/final-failure.js';
 import type { JobQueue } from './queue/queue.js';
 import type { ActionRegistry } from './slack/actions.js';
 import type { Poster } from './slack/poster.js';
@@ -71,6 +72,8 @@ export interface LeakbotContext {
   actions: ActionRegistry;
   /** Renderers of thread parents that modules draw (alert threads). */
   parents: ParentRegistry;
+  /** What a job kind closes when its job fails for good (src/queue/final-failure.ts). */
+  failures: FinalFailureRegistry;
   commands: CommandRegistry;
 }
 

@@ -2,6 +2,7 @@ import { renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
+import { failureWhy, type FailedJob } from '../queue/final-failure.js';
 import { actionsBlock, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { SlackPostError } from '../slack/poster.js';
@@ -595,4 +596,39 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
   // Post, then mark done: a crash in between makes the retry update the same message (same key).
   await post(d, `${actionId(a)}.reply`, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
   await ledger.markDone(a, done);
+}
+
+// ---- final failure ------------------------------------------------------------------------------
+
+/** What each action job was doing, for the sentence its final failure posts. */
+const GAVE_UP_ON: Record<AlertAction['kind'] | 'recapture', string> = {
+  capture: 'the capture for this alert',
+  recapture: 'the second capture for this alert (the growth rate)',
+  resolve: 'the final capture after this alert resolved',
+};
+
+/**
+ * An alert action's job failed for good (its last attempt threw, or BullMQ gave up on it after its
+ * workers died: src/queue/final-failure.ts, which calls this once per job). Says so once in the
+ * alert thread (keyed post `<action>.fatal`), with the reason in plain words and what to do instead;
+ * a capture that posted nothing yet also records the failure on the thread, so the parent stops
+ * promising findings (ctx.parents redraws it). Nothing when the episode or its thread is gone.
+ * Throws SlackPostError / Redis errors (the caller logs them).
+ */
+export async function closeFailedAction(d: AlertDeps, job: FailedJob): Promise<void> {
+  const { ctx, ledger } = d;
+  const a = (job.data as Partial<ActionJob> | undefined)?.action;
+  if (!a) return;
+  const ep = await ledger.episode(a.episode);
+  const ts = ep ? (await ledger.threads(ep.id))[a.channel] : undefined;
+  if (!ep || !ts) return;
+  const thread = { channel: a.channel, ts };
+  const what = GAVE_UP_ON[job.kind === 'alert.recapture' ? 'recapture' : a.kind];
+  const service = esc(a.service);
+  const text = `:x: leakbot gave up on ${what} of *${service}*: ${failureWhy(job.reason)}. Nothing more will be posted for it; run \`/leak snapshot ${service}\` for findings now.`;
+  await post(d, `${actionId(a)}.${job.kind === 'alert.recapture' ? 'recapture-' : ''}fatal`, thread.channel, { threadTs: thread.ts, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+  if (job.kind !== 'alert.capture') return; // the first findings (or the resolution) stand on the parent
+  // Findings or the capture's own failure already posted: the parent shows them, not this.
+  if (await ctx.poster.recover(`${actionId(a)}.findings`, { channel: thread.channel, threadTs: thread.ts })) return;
+  await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'leakbot gave up on the alert capture' } });
 }

@@ -20,13 +20,46 @@ interface JobShape {
 
 const STALLED = /stalled more than allowable limit|started more than allowable limit/;
 
+/** Why a job failed for good, in words a user reads (BullMQ's `failedReason`; never a stack trace):
+ *  the stalled-job limit said plainly, anything else quoted and cut at 200 characters. */
+export function failureWhy(reason: string): string {
+  return STALLED.test(reason) ? 'the worker running it stopped several times before it finished (killed, or out of memory)' : quoteOutside(reason, 200);
+}
+
 /** The words a user reads for a job's final failure reason (never a stack trace). */
 export function finalFailureText(kind: string, service: string | undefined, reason: string): string {
   const what = `this ${kind}${service ? ` of *${service}*` : ''}`;
-  const why = STALLED.test(reason)
-    ? 'the worker running it stopped several times before it finished (killed, or out of memory)'
-    : quoteOutside(reason, 200);
-  return `:x: leakbot gave up on ${what}: ${why}. Nothing more will be posted for it; ask again if you still need it.`;
+  return `:x: leakbot gave up on ${what}: ${failureWhy(reason)}. Nothing more will be posted for it; ask again if you still need it.`;
+}
+
+/** A job that failed for good, as a kind's own handler gets it. */
+export interface FailedJob {
+  id: string;
+  kind: string;
+  /** The job's data as it was left (checkpoints included). */
+  data: unknown;
+  /** BullMQ's failedReason (may hold internal words: use failureWhy for users). */
+  reason: string;
+}
+
+/** Closes what a job of one kind left open when it failed for good (its thread, its parent), for
+ *  kinds whose data has no `requester`/`thread` the generic answer can use (the alert jobs).
+ *  Called at most once per job (see notifyFinalFailure); Slack errors propagate and are logged. */
+export type FinalFailureHandler = (job: FailedJob) => Promise<void>;
+
+/** Job kind → its FinalFailureHandler. Modules register theirs at startup (ctx.failures). */
+export class FinalFailureRegistry {
+  private readonly byKind = new Map<string, FinalFailureHandler>();
+
+  /** Throws when the kind already has a handler (two modules answering one failure). */
+  register(kind: string, fn: FinalFailureHandler): void {
+    if (this.byKind.has(kind)) throw new Error(`a final-failure handler for '${kind}' jobs is already registered`);
+    this.byKind.set(kind, fn);
+  }
+
+  get(kind: string): FinalFailureHandler | undefined {
+    return this.byKind.get(kind);
+  }
 }
 
 /** The job's first message (its `job:<id>:parent` key) as a job left it: a thread parent or, when
@@ -53,6 +86,8 @@ export interface FinalFailureDeps {
   log: Logger;
   /** Rewrites a parent or status line the job left saying "capturing…" (src/flows/thread.ts). */
   closeParent?: (p: AbandonedParent) => Promise<void>;
+  /** Kinds that close their own threads (the alert jobs: src/alerts/jobs.ts). */
+  handlers?: FinalFailureRegistry;
 }
 
 /** Listens for jobs that failed for good and answers their requesters. close() stops it. */
@@ -72,7 +107,9 @@ export function watchFinalFailures(d: FinalFailureDeps): { close(): Promise<void
   };
 }
 
-/** Answers the requester of job `jobId` if it is in the failed set and nobody answered yet. */
+/** Answers the requester of job `jobId` if it is in the failed set and nobody answered yet (a Redis
+ *  SET NX per job: once across processes): the kind's own handler first, then the job's thread,
+ *  abandoned parent and response_url when its data names them. True when this call answered. */
 export async function notifyFinalFailure(d: Omit<FinalFailureDeps, 'connection'>, jobId: string, reason: string): Promise<boolean> {
   const job = await Job.fromId(d.queue, jobId);
   if (!job || (await job.getState()) !== 'failed') return false;
@@ -80,6 +117,10 @@ export async function notifyFinalFailure(d: Omit<FinalFailureDeps, 'connection'>
   const data = (job.data ?? {}) as JobShape;
   const text = finalFailureText(job.name, data.service, reason);
   d.log.error({ jobId, kind: job.name, reason }, 'job failed for good; telling the requester');
+  const own = d.handlers?.get(job.name);
+  if (own) {
+    await own({ id: jobId, kind: job.name, data: job.data, reason }).catch((err: Error) => d.log.warn({ jobId, kind: job.name, err: err.message }, 'could not close what the failed job left open'));
+  }
   // In the job's thread, unless the job already said so there itself (same key: at most once).
   const key = `job:${jobId}`;
   // A worker that died right after Slack took the parent never stored its ts: look for it.
