@@ -561,6 +561,34 @@ function movedIn(s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
   );
 }
 
+/** Without ids: the entry function of goroutines that waited in a receive at the last snapshot but one
+ *  and, at the last, fewer of them wait there while more of them run, sleep or do I/O (a consumer loop
+ *  that took an item and went to work on it); null when there is none (or only `except`). */
+function busyConsumer(series: readonly Snapshot[], except: string | null): string | null {
+  if (series.length < 2) return null;
+  const [before, after] = [perEntryWaits(series[series.length - 2]!), perEntryWaits(series[series.length - 1]!)];
+  for (const [entry, b] of before) {
+    if (entry === except || b.recv === 0) continue;
+    const a = after.get(entry) ?? { recv: 0, moving: 0 };
+    if (a.recv < b.recv && a.moving > b.moving) return entry;
+  }
+  return null;
+}
+
+/** Per entry function, how many goroutines wait in a receive and how many run, sleep or do I/O. */
+const perEntryWaits = perSnapshot((snap) => {
+  const out = new Map<string, { recv: number; moving: number }>();
+  for (const g of snap.groups) {
+    const e = entryOf(g);
+    if (e === null || (g.kind !== 'chan-recv' && !MOVING.has(g.kind))) continue;
+    const w = out.get(e) ?? { recv: 0, moving: 0 };
+    if (g.kind === 'chan-recv') w.recv += g.count;
+    else w.moving += g.count;
+    out.set(e, w);
+  }
+  return out;
+});
+
 /** Goroutines of a snapshot whose outermost frame is `func`. Totals memoised per snapshot. */
 const entryTotals = perSnapshot((snap) => {
   const totals = new Map<string, number>();
@@ -640,6 +668,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
   // count wanders by a few between captures), so it does not count as growth.
   if (ctx.n >= 3 && steps.every((d) => d >= ctx.minDelta)) return [item('grew-every-step', `grew by ${ctx.minDelta} or more at every snapshot: ${c.join(' → ')}`)];
   if (ctx.n >= 3 && (steps[steps.length - 1] ?? 0) <= 0) return [item('plateau', `grew ${c.join(' → ')}, then stopped growing`)];
+  // A send pile that appeared while a loop that was waiting to receive went off to work: senders
+  // queueing behind a busy consumer.
+  const consumer = s.group.kind === 'chan-send' && c[c.length - 2] === 0 ? busyConsumer(ctx.series, entryOf(s.group)) : null;
+  if (consumer !== null) {
+    return [item('consumer-busy', `appeared ${c.join(' → ')} while ${consumer}, which waited in a receive at the snapshot before, is now running, asleep or doing I/O: senders queueing behind a busy consumer until it comes back`)];
+  }
   // Without ids a rising count may be a surge; on a lock, a send or a WaitGroup it is less likely to
   // be a pool filling up.
   if (!poolWait) return [item('grew-wait', `grew ${s.before} → ${s.after} (+${s.delta}) on a wait pools do not rest in`)];

@@ -250,6 +250,7 @@ export type SignalId =
   | 'grew-wait'
   | 'kept-all'
   | 'moved-in'
+  | 'consumer-busy'
   | 'plateau'
   | 'turned-over'
   | 'drained'

@@ -172,6 +172,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       'without ids: the pile grew, but the goroutines running its function (its outermost frame) did not grow by --min-delta at any step, so it grew by goroutines of that function moving in from its other stacks (a keep-alive connection going from waiting for a request to serving one), not by new goroutines; replaces the growth rows, as debug=2 does not count goroutines that only moved in from another stack as newcomers',
     needs: 'debug=1 / proto, 2+ snapshots',
   },
+  'consumer-busy': {
+    points: 0,
+    meaning:
+      'without ids: a send pile that appeared between the last two snapshots while goroutines of a loop that waited in a receive at the earlier one now run, sleep or do I/O instead (a consumer that took an item and went to work on it): senders queueing behind a busy consumer, a bounded queue backing up; replaces the growth rows until a later capture shows the pile kept growing',
+    needs: 'debug=1 / proto, 2+ snapshots',
+  },
   plateau: {
     points: 0,
     meaning: 'grew, then stopped growing at the last step (a pool that grew once looks like this); with ids, only on a wait pools rest in (receive, select): a lock, send or WaitGroup pile that kept every goroutine keeps kept-and-added',

@@ -5,7 +5,7 @@
 // test/fixtures/dumps/goker (README there).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compare, parseDump, type Finding } from '../../src/engine/index.js';
 import { enclosingFunc } from '../../src/engine/aggregated.js';
@@ -161,3 +161,39 @@ for (const fmt of ['debug1', 'proto'] as const) {
     assert.ok(literals >= 6, `piles running function literals are there to judge (${literals})`);
   });
 }
+
+test('without ids, publishers that appeared on a send while the queue\'s consumer went from its receive to work are not claimed; a send leak beside them, there before, still is', () => {
+  let checked = 0;
+  for (const toolchain of ['go1.19', 'go1.26']) {
+    const dir = join(root, 'eval', 'subset', 'noise', toolchain);
+    for (const fmt of ['debug1', 'proto'] as const) {
+      for (const name of ['backpressure', 'hidden-backpressure']) {
+        const a = pair(dir, name, fmt);
+        const publishers = a.findings.find((f) => entry(f) === 'main.publish');
+        if (!publishers || !signals(publishers).includes('consumer-busy')) continue;
+        // The consumer (main.ingestConsumer) waited in `<-ingestQueue` at t1 and sleeps in its hiccup at t2.
+        assert.ok(!strong(publishers), `${toolchain} ${fmt} ${name}: publishers ${publishers.confidence} ${signals(publishers)}`);
+        assert.ok(!signals(publishers).includes('grew-wait'), `${toolchain} ${fmt} ${name}: ${signals(publishers)}`);
+        if (name === 'hidden-backpressure') {
+          const leak = a.findings.find((f) => entry(f) === 'main.leakSend');
+          assert.ok(leak && strong(leak), `${toolchain} ${fmt}: the send leak (there at t1 too) stays a claim: ${leak?.confidence} ${leak && signals(leak)}`);
+          assert.ok(!signals(leak).includes('consumer-busy'));
+        }
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked >= 4, `pairs where the consumer went to work while publishers appeared: ${checked}`);
+});
+
+test('no pile of Go\'s leak scenarios takes consumer-busy (eval subset, debug=1 and proto, t1 → t2 and t0 → t2)', () => {
+  for (const toolchain of ['go1.19', 'go1.26']) {
+    const dir = join(root, 'eval', 'subset', 'goker', toolchain);
+    const scenarios = readdirSync(dir).filter((f) => f.endsWith('.meta.json')).map((f) => f.replace('.meta.json', ''));
+    assert.ok(scenarios.length > 20);
+    for (const s of scenarios)
+      for (const fmt of ['debug1', 'proto'] as const)
+        for (const moments of [['t1', 't2'], ['t0', 't2']])
+          for (const f of pair(dir, s, fmt, moments).findings) assert.ok(!signals(f).includes('consumer-busy'), `${toolchain} ${s} ${fmt} ${moments}: ${entry(f)}`);
+  }
+});
