@@ -14,8 +14,9 @@
 // - A per-key posting lease (intent → post → stored ts) makes two attempts of one job (a worker BullMQ
 //   thought dead) take turns instead of both posting; it is extended just before the post or share, so
 //   an attempt whose lookup or upload outlasted it does not post beside the one that took over.
-// - Uploads remember the file id before the share and ask files.info on a retry; response_url
-//   pointers go out once per key and person (tell).
+// - Uploads remember the file id before the share and ask files.info on a retry (waiting while
+//   Slack may still be sharing it); response_url pointers go out once per key and person (tell),
+//   under the same lease, recorded after the POST: a crash before Slack took it is sent by the retry.
 // Windows and their tests: test/e2e/crash-windows.test.ts, test/slack/poster.test.ts,
 // test/store/posts-failover.test.ts (Sentinel), test/e2e/slack-errors.test.ts.
 //
@@ -296,21 +297,39 @@ export class Poster {
   /**
    * Tells the person behind `responseUrl` once per `key` (e.g. "the findings are in the thread"):
    * a retried job does not repeat it. 'sent', 'already' (an earlier attempt did), or 'refused' (no
-   * URL, not a Slack URL, or Slack refused it — expired: retrying cannot help). When Slack could not
-   * be reached (network, 5xx, 429) the mark is taken back and SlackPostError (unavailable) is thrown,
-   * so the job waits for Slack and tells them then instead of never. A crash between the mark and
-   * the POST loses this one ephemeral line (response_url has no idempotency key to look for).
+   * URL, not a Slack URL, or Slack refused it — expired: retrying cannot help). Like post(): two
+   * attempts of one job take turns under the key's posting lease, and the outcome is recorded only
+   * after the POST, so a worker that dies before it (or before Slack has it) leaves the retry to
+   * send it — never lost. A response_url message has no id or metadata to look for, so a worker
+   * dying between Slack taking the POST and the record makes the retry send it again (logged; the
+   * one remaining double, seen by that person only). When Slack could not be reached (network, 5xx,
+   * 429) SlackPostError (unavailable) is thrown, so the job waits for Slack and tells them then.
+   * Message format: https://api.slack.com/interactivity/handling#message_responses.
    */
   async tell(key: string, responseUrl: string | undefined, body: ResponseBody): Promise<'sent' | 'already' | 'refused'> {
     if (!responseUrl) return 'refused';
     const mark = `${key}:told:${createHash('sha256').update(responseUrl).digest('hex').slice(0, 16)}`;
-    if (!(await this.memory.markOnce(mark))) return 'already';
-    const out = await this.sendResponse(responseUrl, body);
-    if (out === 'unreachable') {
-      await this.memory.clearOnce(mark).catch(() => {});
-      throw new SlackPostError('response_url_unreachable', 'Slack is not answering right now; I will keep trying.', true, true, true);
+    const turn = randomUUID();
+    for (let logged = false; ; ) {
+      if (await this.memory.isOnce(mark)) return 'already';
+      if (await this.memory.startPosting(mark, turn, POSTING_LEASE_MS)) break;
+      if (!logged) this.log.info({ key }, 'another attempt is telling the requester; waiting for it');
+      logged = true;
+      await sleep(100);
     }
-    return out === 'sent' ? 'sent' : 'refused';
+    try {
+      // The other attempt may have finished between our check and the lease.
+      if (await this.memory.isOnce(mark)) return 'already';
+      if (!(await this.memory.markIntent(mark))) this.log.warn({ key }, 'an earlier attempt was telling the requester and never recorded it (it died); telling them again, which may repeat the line');
+      const out = await this.sendResponse(responseUrl, body);
+      if (out === 'unreachable') throw new SlackPostError('response_url_unreachable', 'Slack is not answering right now; I will keep trying.', true, true, true);
+      // Sent, or refused for good (expired URL): either way no retry should send it again.
+      await this.memory.markOnce(mark);
+      await this.memory.clearIntent(mark).catch(() => {});
+      return out === 'sent' ? 'sent' : 'refused';
+    } finally {
+      await this.memory.endPosting(mark, turn).catch(() => {});
+    }
   }
 
   /** One POST to a response_url; never throws. 'unreachable': network error, 5xx or 429. */

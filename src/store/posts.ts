@@ -134,9 +134,9 @@ export class PostMemory {
     return (await this.redis.set(this.k(`${key}:once`), '1', 'EX', TTL_SECONDS, 'NX')) === 'OK';
   }
 
-  /** Takes a markOnce back (what it guarded certainly did not happen). */
-  async clearOnce(key: string): Promise<void> {
-    await this.redis.del(this.k(`${key}:once`));
+  /** True when `key` was marked done-once (markOnce). */
+  async isOnce(key: string): Promise<boolean> {
+    return (await this.redis.exists(this.k(`${key}:once`))) === 1;
   }
 
   /** Forgets the marker: the post certainly did not happen, so a retry may post without looking. */

@@ -9,6 +9,8 @@
 // 4. The findings are posted and on the incident timeline, the worker dies before the job completes
 //    (at the parent's final update): the retry must not put a second 'findings' event on the
 //    timeline (the postmortem draft lists each one).
+// 5. The worker dies as it sends the requester "the findings are in the thread" (response_url),
+//    before Slack got it: the new worker must still send it, once.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HeldCall } from '../support/slack-stub.js';
@@ -36,9 +38,9 @@ describe('worker killed at each posting window', { timeout: 300_000 }, () => {
 
   /** Runs `/leak snapshot svc-order` in `channel`, kills the worker once `hold` is reached, lets a
    *  new worker finish the job, and returns the finished thread. */
-  async function crashAt(channel: string, hold: HeldCall): Promise<Thread> {
+  async function crashAt(channel: string, hold: HeldCall, responseUrl?: string): Promise<Thread> {
     const w = await liveWorker();
-    const ack = await s.h.command({ text: 'snapshot svc-order', channel });
+    const ack = await s.h.command({ text: 'snapshot svc-order', channel, ...(responseUrl ? { responseUrl } : {}) });
     assert.match(String(ack.json?.text), /Capturing goroutines/);
     await hold.reached;
     assert.equal(await w.kill('SIGKILL'), null, 'killed by signal');
@@ -94,5 +96,16 @@ describe('worker killed at each posting window', { timeout: 300_000 }, () => {
     const findings = events.filter((e) => e.type === 'findings' && e.thread?.ts === t.parent.ts);
     assert.equal(findings.length, 1, `one findings event (got ${findings.length})`);
     assert.equal(events.filter((e) => e.type === 'snapshot' && e.thread?.ts === t.parent.ts).length, 1, 'one snapshot event');
+  });
+
+  it('the requester\'s pointer: worker killed as it sends it, before Slack got it: the new worker sends it, once', async () => {
+    const ch = 'C0CRASHTELL';
+    const url = s.slack.responseUrl();
+    const id = url.slice(url.lastIndexOf('/') + 1);
+    const pointer = (text: unknown) => /are in <[^>]+\|the thread>|are in the thread/.test(String(text));
+    const t = await crashAt(ch, s.slack.hold('response_url', 'before', (a) => a.id === id && pointer(a.text)), url);
+    assert.match(t.parent.text, /goroutines/);
+    const told = await s.slack.waitFor('the pointer reached the requester', () => s.slack.responsesTo(url).filter((r) => pointer(r.body.text)).length > 0 && s.slack.responsesTo(url), 60_000);
+    assert.equal(told.filter((r) => pointer(r.body.text)).length, 1, 'told once');
   });
 });

@@ -265,6 +265,23 @@ describe('Poster', () => {
     assert.equal(slack.parents('C2')[0]!.text, 'from b', 'the later attempt updated it');
   });
 
+  it('two attempts telling one requester at once take turns: one line; a later attempt says already', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } });
+    const client = createSlackClient(slack.token, slack.apiUrl, log);
+    const [a, b] = [new Poster(client, memory, log), new Poster(client, memory, log)];
+    const url = slack.responseUrl();
+    const held = slack.hold('response_url', 'before');
+    const first = a.tell('k40', url, { text: 'findings are in the thread' });
+    await held.reached; // a holds the lease; Slack has not taken the POST yet
+    const second = b.tell('k40', url, { text: 'findings are in the thread' });
+    await slack.waitFor('b waits for a, or sends', () => lines.some((l) => /another attempt is telling the requester/.test(l)) || slack.responsesTo(url).length > 0, 10_000);
+    held.release();
+    assert.deepEqual((await Promise.all([first, second])).sort(), ['already', 'sent']);
+    assert.equal(slack.responsesTo(url).length, 1, 'told once');
+    assert.equal(await poster.tell('k40', url, { text: 'findings are in the thread' }), 'already');
+  });
+
   it('an attempt whose lease lapsed during its lookup (Slack slow) does not post beside the attempt that took over', async () => {
     const log = createLogger({ level: 'silent' });
     const client = createSlackClient(slack.token, slack.apiUrl, log);

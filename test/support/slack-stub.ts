@@ -124,7 +124,8 @@ export interface SlackStub {
   lagShares(on: boolean): void;
   /** Holds the next call of `method` (whose arguments match `only`): 'before' Slack acts on it,
    *  or 'after' it acted (the message exists) but before the answer is sent. Token checks and
-   *  injected failures come first. close() and reset() release what is still held. */
+   *  injected failures come first. close() and reset() release what is still held. `method`
+   *  'response_url' holds a POST to a response URL (arguments: { id, ...body }). */
   hold(method: string, when: 'before' | 'after', only?: (args: Record<string, unknown>) => boolean): HeldCall;
   /** Polls until fn returns a truthy value (or throws after timeoutMs with `what`). */
   waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
@@ -355,7 +356,21 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
         // failNext('response_url', n, { status }) refuses the next response_url POSTs unrecorded.
         const refusal = failures.get('response_url')?.shift()?.failure;
         if (refusal && 'status' in refusal) return reply(refusal.status, { ok: false });
-        responses.push({ id, body: safeJson(raw.toString('utf8')) as Record<string, unknown>, at: Date.now() });
+        const body = safeJson(raw.toString('utf8')) as Record<string, unknown>;
+        // hold('response_url', …) sees { id, ...body }; 'before': the POST is not recorded until released.
+        const args = { id, ...body };
+        const held = holds.findIndex((x) => x.method === 'response_url' && (!x.only || x.only(args)));
+        const hold = held >= 0 ? holds.splice(held, 1)[0] : undefined;
+        const call: SlackCall = { method: 'response_url', args, at: Date.now(), token: null };
+        if (hold?.when === 'before') {
+          hold.reach(call);
+          if ((await hold.released) === 'drop' || req.socket.destroyed) return void req.socket.destroy();
+        }
+        responses.push({ id, body, at: Date.now() });
+        if (hold?.when === 'after') {
+          hold.reach(call);
+          if ((await hold.released) === 'drop' || req.socket.destroyed) return void req.socket.destroy();
+        }
         return reply(200, { ok: true });
       }
       if (url.pathname.startsWith('/upload/')) {
