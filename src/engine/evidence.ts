@@ -252,9 +252,26 @@ function movingInLockCode(g: StackGroup, snap: Snapshot): boolean {
   const caller = callerOfLock(g);
   if (caller === null) return true;
   const owner = methodOwner(caller);
-  const inCode = (func: string) => func === caller || (owner !== null && methodOwner(func) === owner);
-  return snap.groups.some((h) => h !== g && MOVING.has(h.kind) && h.frames.some((f) => inCode(f.func)));
+  const moving = movingCode(snap);
+  return moving.funcs.has(caller) || (owner !== null && moving.owners.has(owner));
 }
+
+/** Functions on the stacks of goroutines that run, sleep or do I/O, and the types of those that are
+ *  methods. Memoised per snapshot (one pass, however many lock piles ask). */
+const movingCode = perSnapshot((snap) => {
+  const funcs = new Set<string>();
+  const owners = new Set<string>();
+  for (const h of snap.groups) {
+    if (!MOVING.has(h.kind)) continue;
+    for (const f of h.frames) {
+      if (funcs.has(f.func)) continue;
+      funcs.add(f.func);
+      const o = methodOwner(f.func);
+      if (o !== null) owners.add(o);
+    }
+  }
+  return { funcs, owners };
+});
 
 /** `pkg.(*T)` for a method `pkg.(*T).M` or `pkg.T.M` (and the literals in it, `pkg.T.M.func1`); null
  *  for a plain function and its literals. Go's symbol names: the import path, then `.`-separated parts
