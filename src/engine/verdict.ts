@@ -5,7 +5,7 @@
 // so what the code weighs and what the user reads cannot drift apart.
 //
 // Monotone by construction: a second snapshot can only add rows. The rows it adds are positive (kept
-// and added, grew) or zero (kept all, moved in, plateau, young-kept), except `turned-over` and `drained`, which say
+// and added, grew) or zero (kept all, moved in, consumer busy, plateau, young-kept), except `turned-over` and `drained`, which say
 // the pile is emptying, and `young`, which says all of it arrived since the snapshot before while the
 // process's other goroutines came and went; each is named in the finding. Identity outweighs shape: a pile that kept all and added
 // more loses its pool rows, so debug=2 never scores below debug=1 / proto of the same moments
