@@ -2,7 +2,7 @@ import { renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
-import { failureWhy, type FailedJob } from '../queue/final-failure.js';
+import { failureWhy, forgetFinalFailure, type FailedJob } from '../queue/final-failure.js';
 import { actionsBlock, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { SlackPostError } from '../slack/poster.js';
@@ -173,7 +173,11 @@ async function enqueueActions(d: AlertDeps, ep: Episode): Promise<void> {
     // An action whose job ran out of retries (Slack or the service down for a while) is still
     // pending in the ledger: the next re-send of the alert revives it instead of leaving it lost.
     const job = await d.ctx.jobs.queue.getJob(jobId);
-    if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    if (job && (await job.isFailed())) {
+      // Revived: if it fails for good again, its thread is told again (the same keyed reply, updated).
+      await forgetFinalFailure(d.ctx.redis, d.ctx.prefix, jobId);
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    }
   }
 }
 

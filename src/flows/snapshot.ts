@@ -157,8 +157,9 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     }
     if (isSlackUnavailable(err)) {
       // The worker parks the job until Slack answers again; say so on the parent if Slack takes it.
-      // (Not when only the response_url failed: the parent already shows the outcome.)
-      if (parentRef && (err as SlackPostError).code !== 'response_url_unreachable') await ctx.poster.update(parentRef, { text: parentText(service, requesters.map((r) => r.user), 'waiting for Slack…') }).catch(() => {});
+      // (Not when only the response_url failed: the parent already shows the outcome; nor while a
+      // report's file share is still being processed: Slack answers, it is only slow to show it.)
+      if (parentRef && !['response_url_unreachable', 'share_pending'].includes((err as SlackPostError).code)) await ctx.poster.update(parentRef, { text: parentText(service, requesters.map((r) => r.user), 'waiting for Slack…') }).catch(() => {});
       throw err;
     }
     if (isWorthWaiting(err)) throw err; // parked by the worker, not a failed attempt

@@ -178,6 +178,8 @@ export class Timeline {
     return Number(added) === 1;
   }
 
+  /** The service's events in time order (ms bounds inclusive), optionally only those of one thread
+   *  (plus the events that belong to no thread). Throws Redis errors. */
   async list(service: string, opts: { since?: number; until?: number; thread?: { channel: string; ts: string } } = {}): Promise<TimelineEvent[]> {
     const raw = await this.redis.zrangebyscore(this.key(service), opts.since ?? '-inf', opts.until ?? '+inf');
     const events = raw.map((m) => {

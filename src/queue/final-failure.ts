@@ -57,6 +57,7 @@ export class FinalFailureRegistry {
     this.byKind.set(kind, fn);
   }
 
+  /** The handler registered for `kind`, if any. */
   get(kind: string): FinalFailureHandler | undefined {
     return this.byKind.get(kind);
   }
@@ -107,13 +108,23 @@ export function watchFinalFailures(d: FinalFailureDeps): { close(): Promise<void
   };
 }
 
+function notifiedKey(prefix: string, jobId: string): string {
+  return `${prefix}:final-notified:${jobId}`;
+}
+
+/** Forgets that job `jobId`'s final failure was answered: call it when the failed job is revived
+ *  (Job.retry), so a second final failure is answered too (its keyed posts update the first). */
+export async function forgetFinalFailure(redis: Redis, prefix: string, jobId: string): Promise<void> {
+  await redis.del(notifiedKey(prefix, jobId));
+}
+
 /** Answers the requester of job `jobId` if it is in the failed set and nobody answered yet (a Redis
  *  SET NX per job: once across processes): the kind's own handler first, then the job's thread,
  *  abandoned parent and response_url when its data names them. True when this call answered. */
 export async function notifyFinalFailure(d: Omit<FinalFailureDeps, 'connection'>, jobId: string, reason: string): Promise<boolean> {
   const job = await Job.fromId(d.queue, jobId);
   if (!job || (await job.getState()) !== 'failed') return false;
-  if ((await d.redis.set(`${d.prefix}:final-notified:${jobId}`, '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') return false;
+  if ((await d.redis.set(notifiedKey(d.prefix, jobId), '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') return false;
   const data = (job.data ?? {}) as JobShape;
   const text = finalFailureText(job.name, data.service, reason);
   d.log.error({ jobId, kind: job.name, reason }, 'job failed for good; telling the requester');
