@@ -117,7 +117,8 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     writeFileSync(missing, `services:\n  svc-order:\n    url: ${go.url}\ntemplates: { checklist: ./no-such-checklist.yml }\n`);
     const r = await doctor({ LEAKBOT_CONFIG: missing, REDIS_URL: redis.url, PORT: '0' });
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /^FAIL +templates +.*no-such-checklist\.yml: cannot read template: ENOENT \(config "templates:" paths are relative to the config file's folder\)$/m);
+    // Refused with the config, naming the key and where a relative path was looked for.
+    assert.match(r.stdout, /^FAIL +config +.*missing-template\.yml: templates\.checklist: \.\/no-such-checklist\.yml: no such file \(looked for .*\/no-such-checklist\.yml: relative paths start at the config file's folder\)$/m);
     assert.match(r.stdout, /1 problem to fix/);
 
     copyFileSync(join(repoRoot, 'templates', 'checklist.yml'), join(dir, 'team-checklist.yml'));

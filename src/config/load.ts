@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { describeIssues } from './issues.js';
 import { configSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -35,7 +37,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   if (raw === null || raw === undefined) raw = {};
   const result = configSchema.safeParse(expandEnv(raw, env));
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    const lines = describeIssues(configSchema, result.error.issues, raw).map((l) => `  ${l}`);
     throw new ConfigError(`${source}: invalid configuration\n${lines.join('\n')}`);
   }
   for (const [name, svc] of Object.entries(result.data.services)) {
@@ -58,9 +60,35 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory, not a file' : (code ?? (err as Error).message);
-    throw new ConfigError(`cannot read LEAKBOT_CONFIG ${path}: ${why}`);
+    throw new ConfigError(`cannot read LEAKBOT_CONFIG ${path}: ${fileProblem(err)}`);
   }
-  return parseConfig(text, env, path);
+  const config = parseConfig(text, env, path);
+  checkTemplatePaths(config, path);
+  return config;
+}
+
+/** A file system error in words (an errno code means nothing to the person editing the config). */
+function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory, not a file' : (code ?? (err as Error).message);
+}
+
+/** Template overrides are read at start (src/incident/templates.ts); a path that names no file is
+ *  said here with its key and where a relative path was looked for (the config file's folder). */
+function checkTemplatePaths(config: Config, configPath: string): void {
+  for (const key of ['checklist', 'postmortem'] as const) {
+    const given = config.templates[key];
+    if (!given) continue;
+    const full = isAbsolute(given) ? given : resolve(dirname(configPath), given);
+    let why: string | undefined;
+    try {
+      if (!statSync(full).isFile()) why = fileProblem({ code: 'EISDIR' });
+    } catch (err) {
+      why = fileProblem(err);
+    }
+    if (why) {
+      const at = full === given ? '' : ` (looked for ${full}: relative paths start at the config file's folder)`;
+      throw new ConfigError(`${configPath}: templates.${key}: ${given}: ${why}${at}`);
+    }
+  }
 }
