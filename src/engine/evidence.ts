@@ -578,16 +578,22 @@ function movedIn(s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
   );
 }
 
+/** Goroutines a consumer loop runs at most (busyConsumer): more is a pool. */
+const CONSUMER_MAX = 4;
+
 /** Without ids: the entry function of goroutines that waited in a receive at the last snapshot but one
- *  and, at the last, fewer of them wait there while more of them run, sleep or do I/O (a consumer loop
- *  that took an item and went to work on it); null when there is none (or only `except`). */
+ *  and, at the last, none of them wait there while more of them run, sleep or do I/O (a consumer loop of
+ *  at most CONSUMER_MAX goroutines that took an item and went to work on it); null when there is none (or only `except`). */
 function busyConsumer(series: readonly Snapshot[], except: string | null): string | null {
   if (series.length < 2) return null;
   const [before, after] = [perEntryWaits(series[series.length - 2]!), perEntryWaits(series[series.length - 1]!)];
   for (const [entry, b] of before) {
     if (entry === except || b.recv === 0) continue;
     const a = after.get(entry) ?? { recv: 0, moving: 0 };
-    if (a.recv < b.recv && a.moving > b.moving) return entry;
+    // A consumer loop (one goroutine, or a few) that left its receive altogether: a busy pool's
+    // workers shift between receiving and working at every capture, which says nothing about a
+    // send pile elsewhere, so a pool's partial shift is not taken for the consumer going away.
+    if (b.recv <= CONSUMER_MAX && a.recv === 0 && a.moving > b.moving) return entry;
   }
   return null;
 }

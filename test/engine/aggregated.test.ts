@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { compare, parseDump, type Finding } from '../../src/engine/index.js';
 import { enclosingFunc } from '../../src/engine/aggregated.js';
 
@@ -184,6 +185,26 @@ test('without ids, publishers that appeared on a send while the queue\'s consume
     }
   }
   assert.ok(checked >= 4, `pairs where the consumer went to work while publishers appeared: ${checked}`);
+});
+
+test('consumer-busy needs a consumer loop that left its receive, not a pool whose workers shift between receiving and working', () => {
+  const dir = join(root, 'eval', 'subset', 'noise', 'go1.26');
+  const text = (m: string) => gunzipSync(readFileSync(file(dir, 'backpressure', m, 'debug1'))).toString();
+  const recv = /^1 (@ [^\n]+\n#\t\S+\tmain\.ingestConsumer\+0x33\t[^\n]+\n)/m;
+  const [t1, t2] = [text('t1'), text('t2')];
+  const recvRecord = recv.exec(t1);
+  assert.ok(recvRecord, 'the consumer waits in its receive at t1');
+  // The same service, but its consumer is a pool of 16: all receiving at t1; at t2 ten still receive
+  // and six sleep in the hiccup, as a busy pool's workers come and go between captures.
+  const poolT1 = t1.replace(recv, '16 $1');
+  const poolT2 = t2.replace(/^1 (@ [^\n]+\n#\t\S+\ttime\.Sleep[^\n]+\n#\t\S+\tmain\.ingestConsumer\+)/m, `6 $1`) + `\n10 ${recvRecord[1]}`;
+  const a = compare([poolT1, poolT2].map((t, i) => parseDump(Buffer.from(t), { capturedAt: 1_000 * (i + 1) })), { maxFindings: 1000 });
+  const publishers = a.findings.find((f) => entry(f) === 'main.publish');
+  assert.ok(publishers, 'the publishers are listed');
+  assert.ok(!signals(publishers).includes('consumer-busy'), `a pool's partial shift is no consumer going to work: ${signals(publishers)}`);
+  // The real pair (one consumer, gone from its receive to its sleep) still takes the row.
+  const real = compare([t1, t2].map((t, i) => parseDump(Buffer.from(t), { capturedAt: 1_000 * (i + 1) })), { maxFindings: 1000 });
+  assert.ok(signals(real.findings.find((f) => entry(f) === 'main.publish')!).includes('consumer-busy'));
 });
 
 test('no pile of Go\'s leak scenarios takes consumer-busy (eval subset, debug=1 and proto, t1 → t2 and t0 → t2)', () => {
