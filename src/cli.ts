@@ -35,6 +35,8 @@ interface DiffOptions extends OutputOptions {
   interval: number;
   /** ms a live capture may take (--timeout). */
   timeout: number;
+  /** bytes a live capture may deliver (--max-bytes). */
+  maxBytes: number;
   header?: string[];
   instance?: RegExp;
 }
@@ -66,6 +68,19 @@ export function parseInterval(v: string): number {
     throw new InvalidArgumentError('expected a duration such as 30s, 2m or 500ms (at most 1h)');
   }
   return ms;
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+/** Largest --max-bytes: a text dump past ~512 MiB no longer fits one JavaScript string. */
+const MAX_CAPTURE_BYTES = 512 * 1024 ** 2;
+
+/** `64MiB`, `200MB`, `500kB`, `1048576` → bytes (1 to 512 MiB). */
+export function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(v.trim());
+  const unit = m ? SIZE_UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+  const bytes = m && unit ? Math.floor(Number(m[1]) * unit) : 0;
+  if (bytes < 1 || bytes > MAX_CAPTURE_BYTES) throw new InvalidArgumentError('expected a size such as 64MiB, 200MB or 500kB (at most 512MiB)');
+  return bytes;
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -153,7 +168,7 @@ function parseHeader(v: string): string {
 }
 
 /** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses. */
-async function captureSeries(url: string, interval: number, headerLines: string[], timeoutMs: number): Promise<Snapshot[]> {
+async function captureSeries(url: string, interval: number, headerLines: string[], timeoutMs: number, maxBytes: number): Promise<Snapshot[]> {
   // Loaded only here so the offline commands never load undici.
   const { captureSnapshot, CaptureError } = await import('./capture/index.js');
   const target: CaptureTarget = {
@@ -162,7 +177,8 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     headers: Object.fromEntries(headerLines.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()])),
     timeoutSeconds: timeoutMs / 1000,
     timeoutSetting: '--timeout',
-    maxBytes: 64 * 1024 * 1024,
+    maxBytes,
+    sizeSetting: '--max-bytes',
     debug2MaxGoroutines: 20_000,
   };
   const once = async (): Promise<Snapshot> => {
@@ -247,6 +263,7 @@ export function buildProgram(): Command {
   )
     .addOption(new Option('--interval <duration>', 'with a URL: time between the two captures').argParser(parseInterval).default(30_000, '30s'))
     .addOption(new Option('--timeout <duration>', 'with a URL: how long each capture may take').argParser(parseInterval).default(30_000, '30s'))
+    .addOption(new Option('--max-bytes <size>', 'with a URL: largest profile a capture may deliver (the bot\'s maxBytes)').argParser(parseSize).default(64 * 1024 ** 2, '64MiB'))
     .option('-H, --header <header>', 'with a URL: request header for the pprof endpoint, "Name: value" (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), parseHeader(v)])
     .addOption(
       new Option(
@@ -260,7 +277,7 @@ export function buildProgram(): Command {
       let snaps: Snapshot[];
       if (isUrl(before)) {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
-        snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout);
+        snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes);
       } else {
         if (after.length === 0) {
           if (isHostPort(before)) throw new InputError(`${before} is not a URL: ${schemeHint(before)}`);

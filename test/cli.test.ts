@@ -269,6 +269,22 @@ describe('leakbot diff <url> against a live Go service', { timeout: 600_000 }, (
     }
   });
 
+  it('a profile over --max-bytes is a one-line error naming --max-bytes, not the config keys; a bad size is refused', async () => {
+    await svc.huge();
+    try {
+      const huge = await leakbot(['diff', svc.url, '--interval', '1s', '--max-bytes', '2MiB']);
+      assert.equal(huge.code, 2, huge.stderr);
+      assert.equal(huge.stderr.trim().split('\n').length, 1, huge.stderr);
+      assert.match(huge.stderr, /larger than the 2 MiB limit .*the capture was stopped\. Raise --max-bytes\.$/m);
+      assert.doesNotMatch(huge.stderr, /maxBytes|debug2MaxGoroutines/);
+    } finally {
+      await svc.reset();
+    }
+    const bad = await leakbot(['diff', svc.url, '--max-bytes', '64 potatoes']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /'--max-bytes <size>' argument '64 potatoes' is invalid\. expected a size such as 64MiB/);
+  });
+
   it('a service that is down or not pprof is a one-line error with exit 2', async () => {
     const down = await leakbot(['diff', 'http://127.0.0.1:1', '--interval', '1s']);
     assert.equal(down.code, 2, down.stderr);
@@ -282,5 +298,16 @@ describe('leakbot diff <url> against a live Go service', { timeout: 600_000 }, (
     } finally {
       await svc.reset();
     }
+  });
+
+  // Last: the goroutines it parks stay for the service's life.
+  it('--max-bytes bounds a real debug=2 dump: refused under it, analysed with the default', async () => {
+    await svc.bulk(3000, 30);
+    const small = await leakbot(['diff', svc.url, '--interval', '1s', '--max-bytes', '100kB']);
+    assert.equal(small.code, 2, small.stderr);
+    assert.match(small.stderr, /goroutine\?debug=2\); the capture was stopped\. Raise --max-bytes\.$/m);
+    const ok = await leakbot(['diff', svc.url, '--interval', '1s', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok((JSON.parse(ok.stdout) as { goroutines: number }).goroutines >= 3000);
   });
 });

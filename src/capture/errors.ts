@@ -77,10 +77,17 @@ export const explain = {
       `${name} does not serve Go's goroutine leak profile (${url} answered ${status}). It needs Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile.`,
       { status },
     ),
-  tooLarge: (name: string, url: string, maxBytes: number) =>
+  /** `setting` names what raises the limit (default: the config key). Lowering debug2MaxGoroutines
+   *  is offered only for a debug=2 dump: the compact formats are what it would fall back to. */
+  tooLarge: (name: string, url: string, maxBytes: number, setting?: string) =>
     new CaptureError(
       'too-large',
-      `The goroutine profile of ${name} is larger than the ${mib(maxBytes)} limit (${url}); the capture was stopped. Raise maxBytes for ${name}, or lower debug2MaxGoroutines so the compact format is used.`,
+      `The goroutine profile of ${name} is larger than the ${mib(maxBytes)} limit (${url}); the capture was stopped. ` +
+        (setting
+          ? `Raise ${setting}.`
+          : /[?&]debug=2(&|$)/.test(url)
+            ? `Raise maxBytes for ${name}, or lower debug2MaxGoroutines so the compact format is used.`
+            : `Raise maxBytes for ${name}.`),
     ),
   /** Decode limits (src/capture/limits.ts): inflated size, records, worker heap or time. */
   overLimit: (name: string, url: string, why: string) =>

@@ -14,6 +14,8 @@ export interface FetchContext {
   timeoutMs: number;
   /** What raises the timeout, for a timeout's message (CaptureTarget.timeoutSetting). */
   timeoutSetting: string;
+  /** What raises maxBytes (CaptureTarget.sizeSetting); undefined: the config's keys. */
+  sizeSetting: string | undefined;
   /** Date.now() by which the service must have answered (our own decoding in between does not
    *  count: src/capture/budget.ts). */
   readonly deadline: number;
@@ -68,7 +70,7 @@ export class CappedBody implements AsyncIterable<Uint8Array> {
     this.bytes += chunk.length;
     if (this.bytes > this.ctx.maxBytes) {
       this.close();
-      throw explain.tooLarge(this.ctx.name, this.url, this.ctx.maxBytes);
+      throw explain.tooLarge(this.ctx.name, this.url, this.ctx.maxBytes, this.ctx.sizeSetting);
     }
     this.chunks.push(chunk);
     return chunk;

@@ -29,6 +29,9 @@ export interface CaptureTarget {
    *  (`timeoutSeconds for it`); the CLI passes its `--timeout`. */
   timeoutSetting?: string;
   maxBytes: number;
+  /** What raises maxBytes, named when a profile is over it: by default the config key (and, for
+   *  a debug=2 dump, debug2MaxGoroutines); the CLI passes its `--max-bytes`. */
+  sizeSetting?: string;
   debug2MaxGoroutines: number;
 }
 
@@ -108,6 +111,7 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
     maxBytes: target.maxBytes,
     timeoutMs,
     timeoutSetting: target.timeoutSetting ?? 'timeoutSeconds for it',
+    sizeSetting: target.sizeSetting,
     get deadline() {
       return budget.deadline;
     },

@@ -183,6 +183,11 @@ describe('captureSnapshot against leaksvc (Go 1.26)', { timeout: 600_000 }, () =
     // The body never ends: only the cap can have stopped it. RSS may grow by the capped buffer and
     // parser state, not by an unbounded download.
     assert.ok(process.memoryUsage().rss - rssBefore < 256 << 20);
+    // A debug=2 dump could fall back to the compact format; the compact one itself cannot.
+    assert.match(err.userMessage, /Raise maxBytes for svc-order, or lower debug2MaxGoroutines so the compact format is used\.$/);
+    const proto = await captureError(captureSnapshot(target(svc, { maxBytes }), { format: 'proto' }));
+    assert.equal(proto.code, 'too-large');
+    assert.match(proto.userMessage, /goroutine\?debug=0\); the capture was stopped\. Raise maxBytes for svc-order\.$/);
   });
 
   it('reports cancellation', async () => {
