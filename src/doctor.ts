@@ -6,7 +6,8 @@
 // and every Slack variable, placeholders included) is checked only when SLACK_BOT_TOKEN is set.
 import { createServer } from 'node:net';
 import type { Config } from './config/schema.js';
-import { readConfig, readEnv, StartupError } from './env.js';
+import { readConfig, readEnv, slackApiUrlOf, StartupError } from './env.js';
+import { tokenRejectedHint } from './slack/connect.js';
 
 /** One line of the report. `skip` is neither a failure nor a pass (e.g. Slack not configured). */
 export interface DoctorCheck {
@@ -77,22 +78,41 @@ async function checkSlack(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   if (!token) {
     return { name: 'slack', status: 'skip', detail: 'SLACK_BOT_TOKEN is not set: fine for doctor; `leakbot start` needs it (README "Install in Slack")' };
   }
-  let apiUrl: string;
+  // Other variables' problems (a missing signing secret) are reported and do not stop the token's
+  // own check: a first run fixes both at once.
+  const problems: string[] = [];
   try {
-    apiUrl = readEnv(env, 'all').slackApiUrl;
+    readEnv(env, 'all');
   } catch (err) {
     if (!(err instanceof StartupError)) throw err;
-    const problems = err.message.split('\n').slice(1).map((l) => l.replace(/^\s*-\s*/, ''));
+    problems.push(...err.message.split('\n').slice(1).map((l) => l.replace(/^\s*-\s*/, '')));
+  }
+  const fail = (detail: string): DoctorCheck => ({ name: 'slack', status: 'fail', detail: [...problems, detail].join('; ') });
+  let apiUrl: string;
+  try {
+    apiUrl = slackApiUrlOf(env);
+  } catch {
     return { name: 'slack', status: 'fail', detail: problems.join('; ') };
   }
+  if (problems.some((p) => p.startsWith('SLACK_BOT_TOKEN'))) return { name: 'slack', status: 'fail', detail: problems.join('; ') };
+  let res: Response;
   try {
-    const res = await fetch(`${apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
-    const body = (await res.json()) as { ok?: boolean; error?: string; team?: string; user?: string };
-    if (!body.ok) return { name: 'slack', status: 'fail', detail: `Slack rejected SLACK_BOT_TOKEN (auth.test): ${body.error ?? `HTTP ${res.status}`}` };
-    return { name: 'slack', status: 'ok', detail: `SLACK_BOT_TOKEN works (auth.test: @${body.user ?? '?'} in ${body.team ?? '?'})${historyNote(res.headers.get('x-oauth-scopes'))}` };
+    res = await fetch(`${apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
   } catch (err) {
-    return { name: 'slack', status: 'fail', detail: `cannot reach the Slack Web API at ${apiUrl}: ${(err as Error).message}` };
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a timeout) is its cause.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = (err as Error).name === 'TimeoutError' ? 'no answer within 5 s' : (cause?.code ?? cause?.message ?? (err as Error).message);
+    return fail(`cannot reach the Slack Web API at ${apiUrl} (${why})${env.SLACK_API_URL?.trim() ? ': check SLACK_API_URL' : ''}`);
   }
+  let body: { ok?: boolean; error?: string; team?: string; user?: string };
+  try {
+    body = (await res.json()) as typeof body;
+  } catch {
+    return fail(`${apiUrl}auth.test answered HTTP ${res.status} without Slack's JSON: is ${env.SLACK_API_URL?.trim() ? 'SLACK_API_URL' : 'a proxy'} in the way?`);
+  }
+  if (!body.ok) return fail(`Slack rejected SLACK_BOT_TOKEN (auth.test): ${body.error ? `${body.error}${tokenRejectedHint('SLACK_BOT_TOKEN', body.error)}` : `HTTP ${res.status}`}`);
+  const ok = `SLACK_BOT_TOKEN works (auth.test: @${body.user ?? '?'} in ${body.team ?? '?'})${historyNote(res.headers.get('x-oauth-scopes'))}`;
+  return problems.length ? fail(ok) : { name: 'slack', status: 'ok', detail: ok };
 }
 
 /** The checklist and postmortem templates, loaded and validated exactly as `leakbot start` does

@@ -63,13 +63,10 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
   let slackApiUrl = 'https://slack.com/api/';
-  if (env.SLACK_API_URL?.trim()) {
-    try {
-      const href = new URL(env.SLACK_API_URL.trim()).href;
-      slackApiUrl = href.endsWith('/') ? href : `${href}/`;
-    } catch {
-      problems.push('SLACK_API_URL must be a URL such as https://slack.com/api/');
-    }
+  try {
+    slackApiUrl = slackApiUrlOf(env);
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   const int = (name: string): number | undefined => {
     const v = env[name];
@@ -104,6 +101,20 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
     ...(maxStalled !== undefined ? { maxStalledCount: maxStalled } : {}),
     ...(env.LEAKBOT_REDIS_PREFIX ? { prefix: env.LEAKBOT_REDIS_PREFIX } : {}),
   };
+}
+
+/** SLACK_API_URL normalised to end with '/' (default https://slack.com/api/). Throws Error with a
+ *  sentence when it is no URL. */
+export function slackApiUrlOf(env: NodeJS.ProcessEnv): string {
+  const raw = env.SLACK_API_URL?.trim();
+  if (!raw) return 'https://slack.com/api/';
+  let href: string;
+  try {
+    href = new URL(raw).href;
+  } catch {
+    throw new Error('SLACK_API_URL must be a URL such as https://slack.com/api/');
+  }
+  return href.endsWith('/') ? href : `${href}/`;
 }
 
 /** Loads and validates the YAML at LEAKBOT_CONFIG; throws StartupError naming the file and bad keys. */

@@ -91,6 +91,27 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     }
   });
 
+  it('a refused token says what to do; a missing signing secret does not stop the token check; an unreachable SLACK_API_URL names its cause', async () => {
+    const cfg = join(dir, 'slack.yml');
+    writeFileSync(cfg, `services:\n  svc-order:\n    url: ${go.url}\n`);
+    const base = { LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0', SLACK_API_URL: slack.apiUrl };
+    const wrong = await doctor({ ...base, SLACK_BOT_TOKEN: 'xoxb-not-the-right-one', SLACK_SIGNING_SECRET: 'a-real-looking-secret' });
+    assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
+    assert.match(wrong.stdout, /^FAIL +slack +Slack rejected SLACK_BOT_TOKEN \(auth\.test\): invalid_auth: the token is mistyped or belongs to no installed app; copy the Bot User OAuth Token \(xoxb-…\) again from the app's OAuth & Permissions page$/m);
+    assert.doesNotMatch(wrong.stdout + wrong.stderr, /not-the-right-one/, 'the token is never printed');
+
+    // Only the signing secret missing: both facts in one run (the token was checked by Slack).
+    const calls = slack.callsTo('auth.test').length;
+    const noSecret = await doctor({ ...base, SLACK_BOT_TOKEN: slack.token });
+    assert.equal(noSecret.code, 1, noSecret.stdout + noSecret.stderr);
+    assert.match(noSecret.stdout, /^FAIL +slack +SLACK_SIGNING_SECRET is not set \(.*\); SLACK_BOT_TOKEN works \(auth\.test: @leakbot in [^)]*\)$/m);
+    assert.equal(slack.callsTo('auth.test').length, calls + 1);
+
+    const down = await doctor({ ...base, SLACK_BOT_TOKEN: slack.token, SLACK_SIGNING_SECRET: 'a-real-looking-secret', SLACK_API_URL: `http://127.0.0.1:${await freePort()}/api/` });
+    assert.equal(down.code, 1, down.stdout + down.stderr);
+    assert.match(down.stdout, /^FAIL +slack +cannot reach the Slack Web API at http:\/\/127\.0\.0\.1:\d+\/api\/ \(ECONNREFUSED\): check SLACK_API_URL$/m);
+  });
+
   it('first run without Slack, with Redis down, dead targets (one of a fleet) and PORT taken: names each, exit 1', async () => {
     const dead = await freePort();
     const cfg = join(dir, 'dead.yml');

@@ -16,8 +16,33 @@ export class SlackTokenRejectedError extends Error {
     readonly token: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' = 'SLACK_BOT_TOKEN',
     method = 'auth.test',
   ) {
-    super(`Slack rejected ${token} (${method}): ${apiError}`);
+    super(`Slack rejected ${token} (${method}): ${apiError}${tokenRejectedHint(token, apiError)}`);
     this.name = 'SlackTokenRejectedError';
+  }
+}
+
+/** What to do about a token Slack refused, as `: <advice>` (empty for an error code with no
+ *  standard remedy). Codes: https://api.slack.com/methods/auth.test and
+ *  https://api.slack.com/methods/apps.connections.open ("Errors"). */
+export function tokenRejectedHint(token: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN', apiError: string): string {
+  const copy =
+    token === 'SLACK_BOT_TOKEN'
+      ? "copy the Bot User OAuth Token (xoxb-…) again from the app's OAuth & Permissions page"
+      : "copy the app-level token (xapp-…) again from the app's Basic Information page, App-Level Tokens";
+  switch (apiError) {
+    case 'invalid_auth':
+    case 'not_authed':
+      return `: the token is mistyped or belongs to no installed app; ${copy}`;
+    case 'token_revoked':
+    case 'token_expired':
+    case 'account_inactive':
+      return `: the token no longer works (the app was uninstalled, or the token revoked or rotated); reinstall the app to the workspace and ${copy}`;
+    case 'not_allowed_token_type':
+      return token === 'SLACK_BOT_TOKEN' ? `: this is not a bot token; ${copy}` : `: this is not an app-level token; ${copy}`;
+    case 'missing_scope':
+      return token === 'SLACK_APP_TOKEN' ? ': the app-level token needs the connections:write scope' : '';
+    default:
+      return '';
   }
 }
 
