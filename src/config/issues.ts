@@ -3,6 +3,7 @@
 // to write instead — the known key a typo was meant to be, what `services:` looks like, a plain
 // number where a unit was appended.
 import type { z } from 'zod';
+import { didYouMean } from '../slack/suggest.js';
 
 /** Internals of a zod 4 schema that this module reads to find the keys valid at a path. */
 interface SchemaDef {
@@ -35,32 +36,6 @@ export function knownKeys(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): 
   return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
 }
 
-/** Levenshtein distance, case-insensitive (a key typed `TimeoutSeconds` is one letter off). */
-function distance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[y.length]!;
-}
-
-/** The known key `key` most likely stands for: at most 2 edits away (3 for long keys), or one is
- *  the other with a suffix (`timeout` for `timeoutSeconds`); undefined when none is close. */
-export function closestKey(key: string, known: readonly string[]): string | undefined {
-  let best: { k: string; d: number } | undefined;
-  for (const k of known) {
-    const d = distance(key, k);
-    const limit = Math.max(key.length, k.length) >= 12 ? 3 : 2;
-    const prefix = key.length >= 4 && k.toLowerCase().startsWith(key.toLowerCase());
-    if ((d <= limit || prefix) && (!best || d < best.d)) best = { k, d };
-  }
-  return best?.k;
-}
-
 const SERVICES_EXAMPLE = 'services:\n      svc-order:\n        url: http://10.0.3.7:6060   (see examples/leakbot.yml)';
 
 function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -85,7 +60,7 @@ export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIs
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeys(schema, issue.path);
       for (const key of issue.keys) {
-        const near = closestKey(key, known);
+        const near = didYouMean(key, known);
         lines.push(
           `${where}: unknown key "${key}"` +
             (near ? ` (did you mean "${near}"?)` : known.length ? ` (known here: ${known.join(', ')})` : ''),
