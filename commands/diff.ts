@@ -3,7 +3,7 @@ import { HELD_TEXT } from '../src/flows/index.js';
 import { resolveDiff } from '../src/flows/diff.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { hasPair, takeNewFlag, threadFor, threadWords } from '../src/flows/thread.js';
-import { UsageError, type CommandModule } from './types.js';
+import { noUnknownOptions, UsageError, type CommandModule } from './types.js';
 
 function seqArg(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -20,6 +20,7 @@ export const command: CommandModule = {
   examples: ['/leak diff svc-order', '/leak diff svc-order 3 7', '/leak diff svc-order baseline'],
   async handler(inv, ctx) {
     const { args, fresh } = takeNewFlag(inv.args);
+    noUnknownOptions(args);
     const service = requireService(ctx, args[0]);
     const rest = args.slice(1);
     const against = rest[0]?.toLowerCase() === 'baseline' ? ('baseline' as const) : ('previous' as const);

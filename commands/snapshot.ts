@@ -5,7 +5,7 @@ import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { isRedisUnavailable } from '../src/store/redis.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
-import { atMost, UsageError, type CommandModule } from './types.js';
+import { atMost, noUnknownOptions, UsageError, type CommandModule } from './types.js';
 import { own } from '../src/own.js';
 import { takeNewFlag, threadFor, threadWords } from '../src/flows/thread.js';
 import { selectInstance } from '../src/capture/targets/index.js';
@@ -19,6 +19,7 @@ export const command: CommandModule = {
   examples: ['/leak snapshot svc-order', '/leak snapshot svc-order pod=svc-order-7f9c4-x2k4q'],
   async handler(inv, ctx) {
     const { args, fresh } = takeNewFlag(inv.args);
+    noUnknownOptions(args);
     const service = requireService(ctx, args[0]);
     const svc = own(ctx.config.services, service)!;
     // pod=/instance= picks one discovered instance; the worker resolves it (discovery may be slow)

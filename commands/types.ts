@@ -1,6 +1,7 @@
 // The contract of a /leak verb module. Every file in commands/ (except index.ts and types.ts)
 // exporting `command: CommandModule` is picked up by commands/index.ts, so `/leak help` lists it.
 import type { LeakbotContext } from '../src/context.js';
+import { didYouMean } from '../src/slack/suggest.js';
 
 export interface CommandInvocation {
   verb: string;
@@ -50,6 +51,23 @@ export function atMost(args: string[], max: number): string[] {
   return args;
 }
 
-/** The name help examples use for a service: the first registered one (sorted), so examples can
- *  be pasted as they are. */
+/** The service name written in modules' examples; exampleFor puts a registered one in its place. */
 export const EXAMPLE_SERVICE = 'svc-order';
+
+/** Example `e` naming a service that exists here, so it works when pasted: `typed` when it is a
+ *  registered service, else the first registered one (sorted); `e` as written when none is. */
+export function exampleFor(e: string, services: Record<string, unknown>, typed?: string): string {
+  const name = typed !== undefined && Object.hasOwn(services, typed) ? typed : Object.keys(services).sort()[0];
+  return name ? e.replaceAll(EXAMPLE_SERVICE, name) : e;
+}
+
+/** Refuses an option other than the ones `known` (after takeNewFlag: `--new` is gone by then):
+ *  `--neww` must not be read as a pod selector or a snapshot number. Returns `args`. */
+export function noUnknownOptions(args: string[], known: readonly string[] = ['--new']): string[] {
+  const opt = args.find((a) => /^[-–—]/.test(a));
+  if (opt) {
+    const near = didYouMean(opt.replace(/^[-–—]+/, '--'), known);
+    throw new UsageError(`Unknown option \`${opt.slice(0, 40)}\`.${near ? ` Did you mean \`${near}\`?` : ''}`);
+  }
+  return args;
+}

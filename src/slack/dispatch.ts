@@ -3,6 +3,7 @@
 import type { LeakbotContext } from '../context.js';
 import { isRedisUnavailable } from '../store/redis.js';
 import { UsageError, type CommandInvocation, type CommandModule, type CommandReply } from '../../commands/index.js';
+import { exampleFor } from '../../commands/types.js';
 import { didYouMean } from './suggest.js';
 import { escapeMrkdwn } from './text.js';
 import { own } from '../own.js';
@@ -55,7 +56,8 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
   } catch (err) {
     if (err instanceof UsageError) {
       ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'usage' });
-      return { text: `${err.message}\nUsage: \`/leak ${mod.usage}\`${mod.examples[0] ? ` — e.g. \`${mod.examples[0]}\`` : ''}` };
+      const example = mod.examples[0] ? exampleFor(mod.examples[0], ctx.config.services, args[0]) : undefined;
+      return { text: `${err.message}\nUsage: \`/leak ${mod.usage}\`${example ? ` — e.g. \`${example}\`` : ''}` };
     }
     if (isRedisUnavailable(err)) {
       ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'redis_down' });

@@ -53,6 +53,26 @@ describe('/leak commands over signed HTTP', () => {
         const r = String((await h2.command({ text })).json?.text);
         assert.match(r, /Which service\? Registered: `billing-api`, `ledger`/, `${text}: ${r}`);
       }
+      // A usage error's example names the service typed when it exists, else a registered one:
+      // never the modules' placeholder svc-order, which a new team pastes and gets "Unknown service".
+      const unknown = String((await h2.command({ text: 'snapshot svc-order' })).json?.text);
+      assert.match(unknown, /Unknown service `svc-order`\..*\nUsage: `\/leak snapshot <service> .*` — e\.g\. `\/leak snapshot billing-api`$/s);
+      const extra = String((await h2.command({ text: 'history ledger please' })).json?.text);
+      assert.match(extra, /— e\.g\. `\/leak history ledger`$/);
+      const queued = await h2.bot.ctx.jobs.queue.count();
+      // An option that is not --new is refused with a did-you-mean (an em dash is what a phone's
+      // autocorrect makes of --), never read as a pod selector or a snapshot number.
+      for (const [text, opt] of [
+        ['snapshot billing-api --neww', '--neww'],
+        ['snapshot billing-api —new', '—new'],
+        ['diff ledger -new', '-new'],
+      ] as const) {
+        const r = String((await h2.command({ text })).json?.text);
+        assert.ok(r.startsWith(`Unknown option \`${opt}\`. Did you mean \`--new\`?\nUsage: \`/leak `), `${text}: ${r}`);
+      }
+      const other = String((await h2.command({ text: 'diff ledger --all' })).json?.text);
+      assert.ok(other.startsWith('Unknown option `--all`.\nUsage: `/leak diff <service>'), other);
+      assert.equal(await h2.bot.ctx.jobs.queue.count(), queued, 'nothing was queued');
     } finally {
       await h2.close();
     }
