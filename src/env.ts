@@ -120,7 +120,7 @@ export function slackApiUrlOf(env: NodeJS.ProcessEnv): string {
 /** Loads and validates the YAML at LEAKBOT_CONFIG; throws StartupError naming the file and bad keys. */
 export function readConfig(env: NodeJS.ProcessEnv): Config {
   const path = env.LEAKBOT_CONFIG?.trim();
-  if (!path) throw new StartupError('leakbot cannot start:\n  - LEAKBOT_CONFIG is not set (path to the YAML config listing your services)');
+  if (!path) throw new StartupError('leakbot cannot start:\n  - LEAKBOT_CONFIG is not set (path to the YAML config listing your services: copy examples/leakbot.yml out of the checkout, edit it, and point LEAKBOT_CONFIG at the copy)');
   if (isPlaceholder(path)) throw new StartupError(`leakbot cannot start:\n  - LEAKBOT_CONFIG holds a placeholder (${path}): replace the placeholder with the path of your config file`);
   try {
     return loadConfig(path, env);

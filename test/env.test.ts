@@ -2,7 +2,7 @@
 // value says where to find it, and the placeholder check still names the variable.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readEnv, StartupError } from '../src/env.js';
+import { readConfig, readEnv, StartupError } from '../src/env.js';
 import { scrubSecrets } from '../src/log.js';
 
 function problems(env: NodeJS.ProcessEnv, role: 'all' | 'worker' = 'all'): string {
@@ -31,4 +31,11 @@ test("the README's placeholders are still named as such", () => {
   assert.match(msg, /SLACK_BOT_TOKEN holds the README's placeholder .*replace the placeholder/);
   assert.match(msg, /SLACK_SIGNING_SECRET holds the README's placeholder "<your-signing-secret>"/);
   assert.doesNotMatch(msg, /is not set/);
+});
+
+test('a missing LEAKBOT_CONFIG says where a first config comes from', () => {
+  assert.throws(
+    () => readConfig({}),
+    (e: Error) => e instanceof StartupError && /LEAKBOT_CONFIG is not set \(path to the YAML config listing your services: copy examples\/leakbot\.yml out of the checkout, edit it, and point LEAKBOT_CONFIG at the copy\)$/.test(e.message),
+  );
 });
