@@ -6,7 +6,8 @@
 // and every Slack variable, placeholders included) is checked only when SLACK_BOT_TOKEN is set.
 import { createServer } from 'node:net';
 import type { Config } from './config/schema.js';
-import { readConfig, readEnv, slackApiUrlOf, StartupError } from './env.js';
+import { MIN_TOKEN_LENGTH } from './alerts/auth.js';
+import { isPlaceholder, readConfig, readEnv, slackApiUrlOf, StartupError } from './env.js';
 import { tokenRejectedHint } from './slack/connect.js';
 
 /** One line of the report. `skip` is neither a failure nor a pass (e.g. Slack not configured). */
@@ -115,6 +116,21 @@ async function checkSlack(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   return problems.length ? fail(ok) : { name: 'slack', status: 'ok', detail: ok };
 }
 
+/** LEAKBOT_WEBHOOK_TOKEN as `leakbot start` will treat it (src/alerts/auth.ts): unset disables the
+ *  Alertmanager webhook (every notification refused with 503, which Alertmanager retries for ever),
+ *  so a first run learns it here rather than from alerts that never arrive. The token is never shown. */
+function checkWebhook(env: NodeJS.ProcessEnv): DoctorCheck {
+  const token = env.LEAKBOT_WEBHOOK_TOKEN?.trim();
+  if (!token) {
+    return { name: 'webhook', status: 'skip', detail: 'LEAKBOT_WEBHOOK_TOKEN is not set: fine without alerts; POST /webhooks/alertmanager refuses every notification until it is (deploy/README.md)' };
+  }
+  if (isPlaceholder(token)) return { name: 'webhook', status: 'fail', detail: "LEAKBOT_WEBHOOK_TOKEN holds the README's placeholder: replace it with a long random value (openssl rand -hex 32)" };
+  if (token.length < MIN_TOKEN_LENGTH) {
+    return { name: 'webhook', status: 'skip', detail: `LEAKBOT_WEBHOOK_TOKEN is set but shorter than ${MIN_TOKEN_LENGTH} characters: use a long random value (openssl rand -hex 32)` };
+  }
+  return { name: 'webhook', status: 'ok', detail: 'LEAKBOT_WEBHOOK_TOKEN is set: Alertmanager sends it as a bearer token to POST /webhooks/alertmanager (deploy/README.md)' };
+}
+
 /** The checklist and postmortem templates, loaded and validated exactly as `leakbot start` does
  *  (src/incident/templates.ts): a missing or broken override stops start, so doctor must say so. */
 async function checkTemplates(config: Config, configPath: string | undefined): Promise<DoctorCheck> {
@@ -201,6 +217,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
   }
   if (config) report.checks.push(await checkTemplates(config, path));
   report.checks.push(await checkSlack(env));
+  report.checks.push(checkWebhook(env));
   report.checks.push(await checkRedis(env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379'));
   const port = Number(env.PORT ?? 3000);
   if (Number.isInteger(port) && port >= 0 && port <= 65535) report.checks.push(await checkPort(port));
@@ -215,8 +232,10 @@ export function formatDoctorReport(r: DoctorReport): string {
   const mark = { ok: 'ok  ', fail: 'FAIL', skip: '--  ' } as const;
   const lines = ['leakbot doctor: what `leakbot start` needs, checked without posting anything', ''];
   for (const c of r.checks) {
-    const [first = '', ...more] = c.detail.split('\n').map((l) => l.trim());
-    lines.push(`${mark[c.status]}  ${c.name.padEnd(14)} ${first}`, ...more.map((l) => `${' '.repeat(21)}${l}`));
+    const [first = '', ...more] = c.detail.split('\n');
+    // Continuation lines keep their indentation relative to each other (a config error's YAML example).
+    const indent = Math.min(...more.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
+    lines.push(`${mark[c.status]}  ${c.name.padEnd(14)} ${first.trim()}`, ...more.map((l) => `${' '.repeat(21)}${l.slice(indent).trimEnd()}`));
   }
   for (const p of r.previews) {
     lines.push('', `── /leak snapshot ${p.service} would post this in the thread${p.channel ? ` (alerts go to ${p.channel})` : ''}:`, '');

@@ -112,6 +112,39 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     assert.match(down.stdout, /^FAIL +slack +cannot reach the Slack Web API at http:\/\/127\.0\.0\.1:\d+\/api\/ \(ECONNREFUSED\): check SLACK_API_URL$/m);
   });
 
+  it('a config typo is shown with its fix, the YAML example indented as YAML; the webhook token is checked without being shown', async () => {
+    const typo = join(dir, 'typo.yml');
+    writeFileSync(typo, `servces:\n  svc-order:\n    url: ${go.url}\n`);
+    const r = await doctor({ LEAKBOT_CONFIG: typo, REDIS_URL: redis.url, PORT: '0', LEAKBOT_WEBHOOK_TOKEN: 'tok-0123' });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.ok(
+      r.stdout.includes(
+        [
+          '                     (root): unknown key "servces" (did you mean "services"?)',
+          '                     services: missing. List the services leakbot may capture, each with its pprof address:',
+          '                       services:',
+          '                         svc-order:',
+          '                           url: http://10.0.3.7:6060   (see examples/leakbot.yml)',
+        ].join('\n'),
+      ),
+      r.stdout,
+    );
+    assert.match(r.stdout, /^-- +webhook +LEAKBOT_WEBHOOK_TOKEN is set but shorter than 16 characters: use a long random value/m);
+    assert.doesNotMatch(r.stdout + r.stderr, /tok-0123/);
+
+    const cfg = join(dir, 'webhook.yml');
+    writeFileSync(cfg, `services:\n  svc-order:\n    url: ${go.url}\n`);
+    const unset = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0' });
+    assert.equal(unset.code, 0, unset.stdout + unset.stderr);
+    assert.match(unset.stdout, /^-- +webhook +LEAKBOT_WEBHOOK_TOKEN is not set: fine without alerts; POST \/webhooks\/alertmanager refuses every notification until it is/m);
+    const set = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0', LEAKBOT_WEBHOOK_TOKEN: 'c0ffee'.repeat(8) });
+    assert.match(set.stdout, /^ok +webhook +LEAKBOT_WEBHOOK_TOKEN is set/m);
+    assert.doesNotMatch(set.stdout, /c0ffee/);
+    const placeholder = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0', LEAKBOT_WEBHOOK_TOKEN: '<a long random value>' });
+    assert.equal(placeholder.code, 1);
+    assert.match(placeholder.stdout, /^FAIL +webhook +LEAKBOT_WEBHOOK_TOKEN holds the README's placeholder/m);
+  });
+
   it('first run without Slack, with Redis down, dead targets (one of a fleet) and PORT taken: names each, exit 1', async () => {
     const dead = await freePort();
     const cfg = join(dir, 'dead.yml');

@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 export type AuthResult = { ok: true; scheme: 'bearer' | 'basic' } | { ok: false; reason: string };
 export type AuthCheck = (authorization: string | undefined) => AuthResult;
 
-const MIN_TOKEN_LENGTH = 16;
+/** Shorter tokens are accepted with a warning (at start, and by `leakbot doctor`). */
+export const MIN_TOKEN_LENGTH = 16;
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();

@@ -55,7 +55,9 @@ function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
  */
 export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], raw: unknown): string[] {
   const lines: string[] = [];
-  for (const issue of issues) {
+  // An unknown key first: it is usually the cause of what follows (`servces:` → services missing).
+  const ordered = [...issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+  for (const issue of ordered) {
     const where = issue.path.join('.') || '(root)';
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeys(schema, issue.path);
