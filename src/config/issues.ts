@@ -79,6 +79,10 @@ export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIs
       );
       continue;
     }
+    if (issue.code === 'invalid_type' && issue.expected === 'array' && (typeof value === 'string' || typeof value === 'number')) {
+      lines.push(`${where}: must be a list: write the value in [brackets] (several are separated by commas)`);
+      continue;
+    }
     if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof value === 'string') {
       // Echoed only when it is a number with a unit: any other text might be an expanded ${VAR}.
       const m = /^\s*(-?\d+(?:\.\d+)?)\s*([A-Za-z]{1,5})\s*$/.exec(value);

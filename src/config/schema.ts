@@ -5,7 +5,14 @@ import { z } from 'zod';
 /** An http(s) URL; the message says what a bare `host:port` (the usual slip) lacks. */
 const httpUrl = () => z.url({ protocol: /^https?$/, error: 'not an http(s) URL: write it with its scheme, e.g. http://10.0.3.7:6060' });
 
-const slackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123ABCD');
+// Slack ids, not names: a name (`#incidents`, `@alice`) never matches what Slack sends, so the channel
+// would get nothing and nobody would be an admin. The messages say where Slack shows the id.
+const slackChannel = z
+  .string()
+  .regex(/^[CGD][A-Z0-9]{2,}$/, "a Slack channel id such as C0123ABCD, not the channel's name (Slack shows the id at the bottom of the channel's About tab)");
+const slackUser = z
+  .string()
+  .regex(/^[UW][A-Z0-9]{2,}$/, "a Slack member id such as U0123ABCD, not a name (in Slack: the person's profile → ⋮ → Copy member ID)");
 
 /** `host:port` (A/AAAA records, every address an instance) or `host:portname` (SRV records of
  *  `_portname._tcp.host`, each target:port an instance). Kubernetes headless Services publish both. */
@@ -79,7 +86,7 @@ export const configSchema = z
   .object({
     services: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'a service name'), serviceSchema),
     /** Slack user ids allowed to run admin-only verbs (baseline); empty = everyone. */
-    admins: z.array(z.string()).default([]),
+    admins: z.array(slackUser).default([]),
     /** Channels where /leak may be used; empty = anywhere. */
     allowedChannels: z.array(slackChannel).default([]),
     defaultChannel: slackChannel.optional(),

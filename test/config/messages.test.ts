@@ -110,3 +110,16 @@ test('a template override that names no file is refused with its key and where i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a channel or person written by name is refused with where Slack shows the id; a single value where a list goes says to bracket it', () => {
+  const msg = configMessage('defaultChannel: "#incidents"\nadmins: ["@alice", U0123ADMIN]\nservices:\n  svc-a:\n    url: http://127.0.0.1:6060\n    channel: incidents-orders\n    ignore: "^mycorp/pool\\\\.worker$"\n');
+  assert.match(msg, /defaultChannel: a Slack channel id such as C0123ABCD, not the channel's name \(Slack shows the id at the bottom of the channel's About tab\)/);
+  assert.match(msg, /services\.svc-a\.channel: a Slack channel id such as C0123ABCD, not the channel's name/);
+  // A name never matches the ids Slack sends: nobody would be an admin and baselines refused to all.
+  assert.match(msg, /admins\.0: a Slack member id such as U0123ABCD, not a name \(in Slack: the person's profile → ⋮ → Copy member ID\)/);
+  assert.doesNotMatch(msg, /admins\.1/, 'a member id is accepted');
+  assert.match(msg, /services\.svc-a\.ignore: must be a list: write the value in \[brackets\]/);
+  // Ids as Slack writes them pass (Enterprise Grid members are W…).
+  const ok = parseConfig('defaultChannel: C0INCIDENTS\nadmins: [U0123ADMIN, W0456ADMIN]\nservices:\n  svc-a:\n    url: http://127.0.0.1:6060\n    channel: G0PRIVATE\n', {});
+  assert.deepEqual(ok.admins, ['U0123ADMIN', 'W0456ADMIN']);
+});
