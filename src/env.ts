@@ -14,6 +14,17 @@ export class StartupError extends Error {
 /** Which side of the bot a process runs: web and worker together ('all'), or one of them. */
 export type Role = LeakbotContext['role'];
 
+/** pino's levels, the values LOG_LEVEL may take (any case). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** LOG_LEVEL lower-cased when it is one of LOG_LEVELS, else `info` (readEnv reports the bad value:
+ *  the logger exists before the start-up checks, and pino would throw "default level:verbose must
+ *  be included in custom levels" instead). */
+export function logLevelOf(env: NodeJS.ProcessEnv): (typeof LOG_LEVELS)[number] {
+  const v = env.LOG_LEVEL?.trim().toLowerCase();
+  return (LOG_LEVELS as readonly string[]).includes(v ?? '') ? (v as (typeof LOG_LEVELS)[number]) : 'info';
+}
+
 /** Variables whose value the README shows as a placeholder; a pasted placeholder is named. */
 const SECRET_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'LEAKBOT_WEBHOOK_TOKEN'] as const;
 
@@ -60,6 +71,8 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
   } catch (err) {
     problems.push((err as Error).message);
   }
+  const level = env.LOG_LEVEL?.trim();
+  if (level && logLevelOf(env) !== level.toLowerCase()) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level.slice(0, 20))}`);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
   let slackApiUrl = 'https://slack.com/api/';

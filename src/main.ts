@@ -1,7 +1,7 @@
 // Process entry points used by `leakbot start|web|worker` (src/cli.ts): read and check the
 // environment, load the config, compose, and shut down gracefully on SIGTERM/SIGINT.
 import { createLeakbot, type Leakbot } from './app.js';
-import { readStartup, StartupError, type Role } from './env.js';
+import { logLevelOf, readStartup, StartupError, type Role } from './env.js';
 import { createLogger, scrubSecrets, type Logger } from './log.js';
 
 export { readConfig, readEnv, readStartup, StartupError } from './env.js';
@@ -24,7 +24,7 @@ export interface Running {
 
 /** Starts a process of the given role; on bad env/config prints the reason and exits 1. */
 export async function run(role: Role, env: NodeJS.ProcessEnv = process.env, opts: { exitOnError?: boolean; signals?: boolean } = {}): Promise<Running> {
-  const log = createLogger({ level: env.LOG_LEVEL ?? 'info' });
+  const log = createLogger({ level: logLevelOf(env) });
   let leakbot: Leakbot;
   let port: number;
   try {

@@ -2,6 +2,8 @@
 // value says where to find it, and the placeholder check still names the variable.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { execFile } from 'node:child_process';
+import { leakbotCommand, repoRoot } from './support/leakbot-cli.js';
 import { readConfig, readEnv, StartupError } from '../src/env.js';
 import { scrubSecrets } from '../src/log.js';
 
@@ -38,4 +40,21 @@ test('a missing LEAKBOT_CONFIG says where a first config comes from', () => {
     () => readConfig({}),
     (e: Error) => e instanceof StartupError && /LEAKBOT_CONFIG is not set \(path to the YAML config listing your services: copy examples\/leakbot\.yml out of the checkout, edit it, and point LEAKBOT_CONFIG at the copy\)$/.test(e.message),
   );
+});
+
+test('a LOG_LEVEL pino does not know stops the start with the levels it takes; any case of a known one is fine', async () => {
+  // The process as `npm start` runs it: the logger exists before the start-up checks, and pino used
+  // to end it with "default level:verbose must be included in custom levels".
+  const [cmd, args] = leakbotCommand(['start']);
+  const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    execFile(cmd, args, { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'verbose' }, timeout: 60_000 }, (err, _stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+    );
+  });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /^leakbot cannot start:\n/);
+  assert.match(run.stderr, /  - LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"/);
+  assert.match(run.stderr, /  - SLACK_BOT_TOKEN is not set/, 'listed with the other problems');
+  assert.doesNotMatch(run.stderr, /custom levels/);
+  assert.doesNotMatch(problems({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'f00d', LOG_LEVEL: 'DEBUG' }), /LOG_LEVEL/);
 });
