@@ -289,6 +289,10 @@ describe('leakbot diff <url> against a live Go service', { timeout: 600_000 }, (
     const down = await leakbot(['diff', 'http://127.0.0.1:1', '--interval', '1s']);
     assert.equal(down.code, 2, down.stderr);
     assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr);
+    // https:// typed for a plain-HTTP pprof port: said so, not "network error".
+    const tls = await leakbot(['diff', svc.url.replace(/^http:/, 'https:'), '--interval', '1s']);
+    assert.equal(tls.code, 2, tls.stderr);
+    assert.match(tls.stderr, /\(TLS handshake failed: the port speaks plain HTTP, so its URL starts with http:\/\/\)/);
     await svc.notPprof();
     try {
       const html = await leakbot(['diff', svc.url, '--interval', '1s']);

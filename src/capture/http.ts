@@ -168,6 +168,8 @@ const UNREACHABLE: Record<string, string> = {
   EPIPE: 'connection closed',
   UND_ERR_SOCKET: 'connection closed by the service',
   UND_ERR_CLOSED: 'connection closed',
+  // OpenSSL's answer to a plain-HTTP reply to its ClientHello: an https:// URL for an http port.
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed: the port speaks plain HTTP, so its URL starts with http://',
 };
 
 function codeOf(err: unknown): string {
