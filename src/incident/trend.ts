@@ -136,7 +136,7 @@ export function renderWatchMessage(view: WatchView, samples: WatchSample[], labe
   const every = minutes(view.everyMs);
   const span = minutes(view.everyMs * (view.ticks - 1));
   const head = done
-    ? `${VERDICT_ICON[t.verdict]} *Watch of ${view.service} ${view.endReason === 'stopped' ? `stopped${view.stoppedBy ? ` by <@${view.stoppedBy}>` : ''}` : 'ended'}: ${t.verdict}*`
+    ? `${VERDICT_ICON[t.verdict]} *Watch of ${view.service} ${view.endReason === 'stopped' ? `stopped${view.stoppedBy ? ` by <@${view.stoppedBy}>` : ''}` : view.endReason === 'failed' ? 'ended early (a capture failed for good)' : 'ended'}: ${t.verdict}*`
     : `👀 *Watching ${view.service}* every ${every} for ${span} · started by <@${view.startedBy}>`;
   const blocks: Array<Record<string, unknown>> = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
 

@@ -223,6 +223,14 @@ export class WatchRunner {
     this.ctx.processors.register('watch.tick', (job) => this.tick(job));
     this.ctx.processors.register('watch.finish', (job) => this.finish(job.data.watchId));
     this.ctx.processors.register('watch.chart', (job) => this.chart(job.data.watchId, job.data.requestedBy));
+    // A tick that fails for good (src/queue/final-failure.ts) breaks the chain of ticks: the watch
+    // ends there, saying so, instead of showing "Watching…" for ever.
+    this.ctx.failures.register('watch.tick', async (job) => {
+      const id = (job.data as Partial<WatchTickJob> | undefined)?.watchId;
+      if (!id || (await this.store.get(id))?.status !== 'running') return;
+      await this.store.setEndReason(id, 'failed');
+      await this.ctx.jobs.enqueue('watch.finish', { watchId: id }, { jobId: finishJobId(id), onUnavailable: 'throw' });
+    });
   }
 
   /** Renders the message from the stored state and posts or updates it (idempotent per watch). */
@@ -326,7 +334,8 @@ export class WatchRunner {
     const labels = await this.store.labels(id);
     const trend = watchTrend(samples, labels);
     const span = samples.length > 1 ? samples[samples.length - 1]!.at - samples[0]!.at : 0;
-    const sentence = verdictSentence(w.service, trend, span);
+    const early = w.endReason === 'failed' ? `:x: leakbot gave up on a capture of this watch, so it ends early. ` : '';
+    const sentence = `${early}${verdictSentence(w.service, trend, span)}`;
     if (w.ref) await this.ctx.poster.post(`watch-${id}-summary`, { channel: w.ref.channel, threadTs: w.ref.ts, text: sentence });
     const data: WatchEventData = { watchId: id, phase: 'end', verdict: trend.verdict, ...(trend.captured > 0 ? { total: trend.total.last } : {}) };
     await this.ctx.timeline

@@ -148,7 +148,7 @@ describe('/leak watch across a worker crash', () => {
 
   function startWorker(): ChildProcess {
     const p = spawn(process.execPath, ['--import', 'tsx', cli, 'worker'], {
-      env: { ...process.env, ...h.env, LEAKBOT_JOB_LOCK_MS: '2000', LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...h.env, PORT: '0', LEAKBOT_JOB_LOCK_MS: '2000', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     return p;

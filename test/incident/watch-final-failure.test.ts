@@ -1,0 +1,49 @@
+// A watch whose tick job fails for good ends there and says so, instead of showing "Watching…" for
+// ever (the chain of ticks is broken: each tick queues the next). Real parts: an in-process web
+// leakbot taking the signed `/leak watch`, `leakbot worker` processes on a real Redis, a real Go
+// service whose profile hangs, the Slack stand-in. The tick fails for good the way BullMQ fails a
+// job without running our code: its worker is killed mid-capture (an event: the service has the
+// profile request) with LEAKBOT_MAX_STALLED=0, and the next worker's stalled-job check gives up.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { WatchStore } from '../../src/incident/watch.js';
+import { messageText, withServiceHarness } from '../e2e/helpers.js';
+import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
+
+const CH = 'C0WATCHFATAL';
+
+describe('a watch whose tick fails for good', { timeout: 300_000 }, () => {
+  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n    channel: ${CH}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\nwatch:\n  minIntervalSeconds: 1\n`, { role: 'web' });
+  const procs: LeakbotProcess[] = [];
+  after(() => Promise.all(procs.map((p) => p.kill('SIGKILL'))));
+
+  it('ends the watch with a message saying why, once', async () => {
+    const env = { ...s.h.env, LEAKBOT_JOB_LOCK_MS: '2000', LEAKBOT_MAX_STALLED: '0' };
+    const first = spawnLeakbot('worker', env);
+    procs.push(first);
+    await first.waitLog((l) => l.msg === 'worker started', 90_000);
+    await s.go.slow(60_000); // the first capture hangs, so the worker is mid-tick when it is killed
+    const ack = await s.h.command({ text: 'watch svc-order every 2s for 6s', channel: CH, user: 'U0ALICE' });
+    assert.equal(ack.status, 200);
+    for (let i = 0; !(await s.go.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')); i++) {
+      if (i > 600) throw new Error('the worker never asked the service for its profile');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await first.kill('SIGKILL');
+    await s.go.reset();
+
+    const second = spawnLeakbot('worker', env);
+    procs.push(second);
+    const watch = () => s.slack.parents(CH)[0];
+    const ended = await s.slack.waitFor('the watch message says it ended', () => {
+      const m = watch();
+      return m && /ended early/.test(messageText(m)) && m;
+    }, 120_000);
+    assert.match(messageText(ended), /a capture failed for good/);
+    const summary = await s.slack.waitFor('the summary in its thread', () => s.slack.replies(CH, ended.ts).find((r) => /gave up on a capture of this watch/.test(r.text)), 30_000);
+    assert.match(summary.text, /ends early/);
+    assert.equal(s.slack.replies(CH, ended.ts).filter((r) => /gave up/.test(r.text)).length, 1, 'said once');
+    assert.equal(s.slack.parents(CH).length, 1, 'no second watch message');
+    assert.equal(await new WatchStore(s.h.bot.ctx.redis, s.h.bot.ctx.prefix).active('svc-order'), null, 'the service can be watched again');
+  });
+});
