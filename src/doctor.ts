@@ -41,7 +41,11 @@ async function checkRedis(url: string): Promise<DoctorCheck> {
     if (maj < MIN_REDIS[0]! || (maj === MIN_REDIS[0] && min < MIN_REDIS[1]!)) {
       return { name: 'redis', status: 'fail', detail: `${where} answers, but Redis ${version} is older than the 6.2 leakbot needs` };
     }
-    return { name: 'redis', status: 'ok', detail: `${where} answers (Redis ${version})` };
+    // Without the append-only file a Redis restart loses what was queued since its last snapshot
+    // (held requests, delayed recaptures, watches): Debian's packaged service runs that way.
+    const aof = /aof_enabled:(\d)/.exec(await r.info('persistence'))?.[1];
+    const note = aof === '0' ? '; appendonly is off: jobs and watches queued since its last snapshot are lost if Redis restarts (`redis-cli config set appendonly yes && redis-cli config rewrite`)' : '';
+    return { name: 'redis', status: 'ok', detail: `${where} answers (Redis ${version})${note}` };
   } catch (err) {
     const why = (cause || (err as Error).message).replace(/\.+$/, '');
     return { name: 'redis', status: 'fail', detail: `cannot reach ${where} (${why}): start Redis (README "The two commands") or set REDIS_URL` };

@@ -61,6 +61,7 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^ok +config +.*ok\.yml: 1 service \(svc-order\)$/m);
     assert.match(r.stdout, /^ok +slack +SLACK_BOT_TOKEN works \(auth\.test: [^)]*\)$/m, 'the manifest\'s scopes: no warning');
+    assert.match(r.stdout, /^ok +redis +redis:\/\/127\.0\.0\.1:\d+ answers \(Redis [\d.]+\)$/m, 'appendonly on: no note');
     assert.match(r.stdout, /^ok +redis +redis:\/\/127\.0\.0\.1:\d+ answers \(Redis \d+\.\d+/m);
     assert.match(r.stdout, /^ok +target svc-order +http:\/\/127\.0\.0\.1:\d+.*: \d+ goroutines/m);
     // The message the thread would get, with the leak the service really has.
@@ -88,6 +89,21 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
       assert.match(r.stdout, /^ok +slack +SLACK_BOT_TOKEN works \(auth\.test.*without channels:history and groups:history a message whose id a crash lost may be posted twice/m);
     } finally {
       slack.scopes.splice(at, 0, ...removed);
+    }
+  });
+
+  it('a Redis without appendonly (Debian\'s packaged service) passes with a note saying what a restart loses', async () => {
+    const cfg = join(dir, 'aof.yml');
+    writeFileSync(cfg, `services:\n  svc-order:\n    url: ${go.url}\n`);
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('SET', 'appendonly', 'no');
+      const r = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0' });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^ok +redis +redis:\/\/127\.0\.0\.1:\d+ answers \(Redis [\d.]+\); appendonly is off: jobs and watches queued since its last snapshot are lost if Redis restarts \(`redis-cli config set appendonly yes && redis-cli config rewrite`\)$/m);
+    } finally {
+      await admin.config('SET', 'appendonly', 'yes');
+      admin.disconnect();
     }
   });
 
