@@ -64,7 +64,8 @@ export function exampleFor(e: string, services: Record<string, unknown>, typed?:
 /** Refuses an option other than the ones `known` (after takeNewFlag: `--new` is gone by then):
  *  `--neww` must not be read as a pod selector or a snapshot number. Returns `args`. */
 export function noUnknownOptions(args: string[], known: readonly string[] = ['--new']): string[] {
-  const opt = args.find((a) => /^[-–—]/.test(a));
+  // `-3` is a (bad) snapshot number, left to the verb to refuse as one.
+  const opt = args.find((a) => /^[-–—]/.test(a) && !/^-\d/.test(a));
   if (opt) {
     const near = didYouMean(opt.replace(/^[-–—]+/, '--'), known);
     throw new UsageError(`Unknown option \`${opt.slice(0, 40)}\`.${near ? ` Did you mean \`${near}\`?` : ''}`);

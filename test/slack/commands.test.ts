@@ -70,6 +70,8 @@ describe('/leak commands over signed HTTP', () => {
         const r = String((await h2.command({ text })).json?.text);
         assert.ok(r.startsWith(`Unknown option \`${opt}\`. Did you mean \`--new\`?\nUsage: \`/leak `), `${text}: ${r}`);
       }
+      const negative = String((await h2.command({ text: 'diff ledger -1 3' })).json?.text);
+      assert.ok(negative.startsWith('`-1` is not a snapshot number'), negative);
       const other = String((await h2.command({ text: 'diff ledger --all' })).json?.text);
       assert.ok(other.startsWith('Unknown option `--all`.\nUsage: `/leak diff <service>'), other);
       assert.equal(await h2.bot.ctx.jobs.queue.count(), queued, 'nothing was queued');
