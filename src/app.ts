@@ -218,6 +218,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         log: log.child({ component: 'final-failures' }),
         closeParent: (p) => closeAbandonedParent(ctx, p),
         handlers: ctx.failures,
+        ...(env.jobLockMs ? { leaseMs: env.jobLockMs } : {}),
       });
       log.info({ kinds: ctx.processors.kinds() }, 'worker started');
     },

@@ -167,7 +167,9 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       // Last attempt: say so where the user is looking, then let BullMQ record the failure.
       const msg = `:x: leakbot failed to finish this snapshot of ${service} after ${job.maxAttempts} attempts (${quoteOutside((err as Error).message, 200)}). Try \`/leak snapshot ${service}\` again.`;
       if (parent) await ctx.poster.post(`${key}:fatal`, { channel: parent.channel, threadTs: parent.ts, text: msg }).catch(() => {});
-      else await ctx.poster.respond(d.requester.responseUrl, { text: msg });
+      // The final-failure watcher tells the requester under the same key (src/queue/final-failure.ts):
+      // one line, whichever comes first; if Slack is down now, the watcher tells them later.
+      else await ctx.poster.tell(`${key}:final`, d.requester.responseUrl, { text: msg }).catch(() => {});
     }
     throw err;
   }

@@ -2,14 +2,19 @@
 // failed set in two ways: their last attempt threw (the processor may have said so itself), or
 // BullMQ gave up on them without running our code at all — "job stalled more than allowable limit",
 // when the workers that took it kept dying (killed, out of memory) before it finished. Both raise a
-// 'failed' event on the queue's event stream, which QueueEvents reads in every worker process; a
-// Redis SET NX makes sure exactly one process answers, once.
+// 'failed' event on the queue's event stream, which QueueEvents reads in every worker process. One
+// process at a time answers a job (a claim with a lease); the answer is recorded done only once it
+// was given, and every process sweeps the recent failed jobs now and then, so an answer is not lost
+// when the process giving it dies or Slack is down meanwhile (the sweep gives it later). Every post
+// of the answer is keyed, so a second try updates or skips what the first one did.
+import { randomUUID } from 'node:crypto';
 import { Job, QueueEvents, type Queue } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { Poster } from '../slack/poster.js';
 import type { PostMemory, PostedRef } from '../store/posts.js';
 import type { Redis } from '../store/redis.js';
 import { QUEUE_NAME } from './jobs.js';
+import { isWorthWaiting } from './transient.js';
 import { quoteOutside } from '../slack/text.js';
 
 interface JobShape {
@@ -89,18 +94,44 @@ export interface FinalFailureDeps {
   closeParent?: (p: AbandonedParent) => Promise<void>;
   /** Kinds that close their own threads (the alert jobs: src/alerts/jobs.ts). */
   handlers?: FinalFailureRegistry;
+  /** How long one process may hold a job's answer before another takes it over, and how often the
+   *  failed jobs are swept for answers not given yet (ms; default 30 s: BullMQ's job lock). */
+  leaseMs?: number;
 }
 
-/** Listens for jobs that failed for good and answers their requesters. close() stops it. */
+/** The sweep looks at this many of the newest failed jobs, failed at most this long ago. */
+const SWEEP_JOBS = 50;
+const SWEEP_WINDOW_MS = 24 * 3600_000;
+
+/** Listens for jobs that failed for good and answers their requesters; sweeps the recent failed
+ *  jobs at start and every `leaseMs` for answers not given yet. close() stops both. */
 export function watchFinalFailures(d: FinalFailureDeps): { close(): Promise<void> } {
+  const notify = (jobId: string, reason: string) =>
+    notifyFinalFailure(d, jobId, reason).catch((err: Error) => d.log.warn({ jobId, err: err.message }, 'could not tell the requester about a failed job (the sweep tries again)'));
   // Read from now on (not from '$' at the first XREAD): a failure raised while we connect still counts.
   const events = new QueueEvents(QUEUE_NAME, { connection: d.connection, prefix: `${d.prefix}:bull`, lastEventId: `${Date.now()}-0` });
   events.on('error', (err) => d.log.debug({ err: err.message }, 'queue events connection error'));
-  events.on('failed', ({ jobId, failedReason }) => {
-    void notifyFinalFailure(d, jobId, failedReason).catch((err: Error) => d.log.warn({ jobId, err: err.message }, 'could not tell the requester about a failed job'));
-  });
+  events.on('failed', ({ jobId, failedReason }) => void notify(jobId, failedReason));
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (const job of await d.queue.getFailed(0, SWEEP_JOBS - 1)) {
+        if (job?.id && job.finishedOn && Date.now() - job.finishedOn < SWEEP_WINDOW_MS) await notify(job.id, job.failedReason);
+      }
+    } catch (err) {
+      d.log.debug({ err: (err as Error).message }, 'failed-job sweep skipped (Redis unavailable?)');
+    } finally {
+      sweeping = false;
+    }
+  };
+  void sweep();
+  const timer = setInterval(() => void sweep(), d.leaseMs ?? 30_000);
+  timer.unref();
   return {
     async close() {
+      clearInterval(timer);
       // Bounded: with Redis unreachable the close would wait on the blocking connection.
       await Promise.race([events.close().catch(() => {}), new Promise((r) => setTimeout(r, 2000).unref())]);
       d.connection.disconnect();
@@ -118,19 +149,46 @@ export async function forgetFinalFailure(redis: Redis, prefix: string, jobId: st
   await redis.del(notifiedKey(prefix, jobId));
 }
 
-/** Answers the requester of job `jobId` if it is in the failed set and nobody answered yet (a Redis
- *  SET NX per job: once across processes): the kind's own handler first, then the job's thread,
- *  abandoned parent and response_url when its data names them. True when this call answered. */
+/**
+ * Answers the requester of job `jobId` if it is in the failed set and nobody answered yet: the
+ * kind's own handler first, then the job's thread, abandoned parent and response_url when its data
+ * names them. One process at a time (a claim, `leaseMs`); recorded done once answered. True when
+ * this call answered. Throws when Slack is unavailable (or a Redis replica lags) part-way: nothing
+ * is recorded, and the next sweep (or event) answers, its keyed posts not doubling what was said.
+ */
 export async function notifyFinalFailure(d: Omit<FinalFailureDeps, 'connection'>, jobId: string, reason: string): Promise<boolean> {
   const job = await Job.fromId(d.queue, jobId);
   if (!job || (await job.getState()) !== 'failed') return false;
-  if ((await d.redis.set(notifiedKey(d.prefix, jobId), '1', 'EX', 7 * 86_400, 'NX')) !== 'OK') return false;
+  const done = notifiedKey(d.prefix, jobId);
+  if ((await d.redis.exists(done)) === 1) return false;
+  const claim = `${d.prefix}:final-claim:${jobId}`;
+  const token = randomUUID();
+  if ((await d.redis.set(claim, token, 'PX', d.leaseMs ?? 30_000, 'NX')) !== 'OK') return false;
+  try {
+    await answer(d, job, jobId, reason);
+    await d.redis.set(done, '1', 'EX', 7 * 86_400);
+    return true;
+  } finally {
+    await d.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, claim, token).catch(() => undefined);
+  }
+}
+
+/** A step of the answer that failed: a passing outage is thrown (the answer is tried again later),
+ *  anything else only logged (retrying cannot help: a refusal, a channel gone). */
+function skipUnlessPassing(d: Pick<FinalFailureDeps, 'log'>, what: string): (err: Error) => void {
+  return (err) => {
+    if (isWorthWaiting(err)) throw err;
+    d.log.warn({ err: err.message }, what);
+  };
+}
+
+async function answer(d: Omit<FinalFailureDeps, 'connection'>, job: Job, jobId: string, reason: string): Promise<void> {
   const data = (job.data ?? {}) as JobShape;
   const text = finalFailureText(job.name, data.service, reason);
   d.log.error({ jobId, kind: job.name, reason }, 'job failed for good; telling the requester');
   const own = d.handlers?.get(job.name);
   if (own) {
-    await own({ id: jobId, kind: job.name, data: job.data, reason }).catch((err: Error) => d.log.warn({ jobId, kind: job.name, err: err.message }, 'could not close what the failed job left open'));
+    await own({ id: jobId, kind: job.name, data: job.data, reason }).catch(skipUnlessPassing(d, `could not close what the failed ${job.name} job left open`));
   }
   // In the job's thread, unless the job already said so there itself (same key: at most once).
   const key = `job:${jobId}`;
@@ -139,14 +197,14 @@ export async function notifyFinalFailure(d: Omit<FinalFailureDeps, 'connection'>
   const parent = where ? await d.poster.recover(`${key}:parent`, { channel: where.channel, ...('ts' in where ? { threadTs: where.ts } : {}) }) : null;
   const thread = data.thread ?? (parent ? { channel: parent.channel, ts: parent.ts } : null);
   if (thread && !(await d.memory.get(`${key}:fatal`))) {
-    await d.poster.post(`${key}:fatal`, { channel: thread.channel, threadTs: thread.ts, text }).catch((err: Error) => d.log.warn({ err: err.message }, 'final failure not posted in the thread'));
+    await d.poster.post(`${key}:fatal`, { channel: thread.channel, threadTs: thread.ts, text }).catch(skipUnlessPassing(d, 'final failure not posted in the thread'));
   }
   // The parent (or status line) still says "capturing…": nothing will ever finish it.
   if (parent && thread && d.closeParent) {
     await d
       .closeParent({ ref: parent, thread, inThread: !!data.thread, kind: job.name, ...(data.service ? { service: data.service } : {}), text })
-      .catch((err: Error) => d.log.warn({ err: err.message }, 'the abandoned parent message was not updated'));
+      .catch(skipUnlessPassing(d, 'the abandoned parent message was not updated'));
   }
-  await d.poster.respond(data.requester?.responseUrl, { text });
-  return true;
+  // Once per job and person, even when this answer is tried again (Poster.tell).
+  await d.poster.tell(`${key}:final`, data.requester?.responseUrl, { text });
 }

@@ -14,7 +14,9 @@ describe('jobs that fail for good', () => {
   const procs: LeakbotProcess[] = [];
   before(async () => {
     go = await startGoService();
-    h = await startHarness({ role: 'web', configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\n` });
+    // svc-answer: the same process under another name, so its capture does not wait on the lock a
+    // killed worker's capture of svc-order left behind (held until its TTL).
+    h = await startHarness({ role: 'web', configYaml: `services:\n  svc-order:\n    url: ${go.url}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\n  svc-answer:\n    url: ${go.url}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\n` });
   });
   after(async () => {
     await Promise.all(procs.map((p) => p.kill('SIGKILL')));
@@ -80,5 +82,42 @@ describe('jobs that fail for good', () => {
     assert.match(closed.text, /gave up/);
     assert.equal(h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === ch).length, 2, 'the parent and the failure reply, each once');
     await second.kill('SIGKILL');
+  });
+
+  it('the worker answering a failed job dies as it posts the answer: another worker gives it, once', async () => {
+    const env = { ...h.env, LEAKBOT_JOB_LOCK_MS: '2000', LEAKBOT_MAX_STALLED: '0' };
+    const first = spawnLeakbot('worker', env);
+    procs.push(first);
+    await first.waitLog((l) => l.msg === 'worker started', 90_000);
+    const ch = 'C0STALLANSWER';
+    const responseUrl = h.slack.responseUrl();
+    await go.reset();
+    await go.slow(60_000);
+    await h.command({ text: 'snapshot svc-answer', channel: ch, responseUrl });
+    const parent = await h.slack.waitFor('parent posted', () => h.slack.parents(ch)[0], 60_000);
+    for (let i = 0; !(await go.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')); i++) {
+      if (i > 600) throw new Error('the worker never asked the service for its profile');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The next worker gives up on the job and starts answering; it dies before Slack has the reply.
+    const held = h.slack.hold('chat.postMessage', 'before', (a) => a.channel === ch && /gave up/.test(String(a.text)));
+    await first.kill('SIGKILL');
+    const second = spawnLeakbot('worker', env);
+    procs.push(second);
+    await held.reached;
+    await second.kill('SIGKILL');
+    held.release(); // its connection died with the worker: the stand-in drops it
+    await go.reset();
+
+    const third = spawnLeakbot('worker', env);
+    procs.push(third);
+    const gaveUp = () => h.slack.replies(ch, parent.ts).filter((m) => /gave up/.test(m.text));
+    await h.slack.waitFor('the failure in the thread', () => gaveUp()[0], 120_000);
+    await h.slack.waitFor('the requester is told', () => h.slack.responsesTo(responseUrl).find((r) => /gave up/.test(String(r.body.text))), 60_000);
+    const closed = await h.slack.waitFor('the parent no longer says capturing', () => !/capturing…/.test(h.slack.parents(ch)[0]!.text) && h.slack.parents(ch)[0], 30_000);
+    assert.match(closed.text, /gave up/);
+    assert.equal(gaveUp().length, 1, 'one failure reply');
+    assert.equal(h.slack.responsesTo(responseUrl).filter((r) => /gave up/.test(String(r.body.text))).length, 1, 'told once');
+    await third.kill('SIGKILL');
   });
 });
