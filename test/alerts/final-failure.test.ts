@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
-import { messageText, withServiceHarness } from '../e2e/helpers.js';
+import { messageText, profileRequested, withServiceHarness } from '../e2e/helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
 
 const TOKEN = 'e2e-alert-final-failure-token-5e6f7a8b';
@@ -39,10 +39,7 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
     await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', severity: 'page' }, startsAt: new Date() }]);
     const parent = await s.slack.waitFor('alert parent', () => s.slack.parents(CH)[0], 60_000);
     assert.match(messageText(parent), /findings follow in this thread/);
-    for (let i = 0; !(await s.go.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')); i++) {
-      if (i > 600) throw new Error('the worker never asked the service for its profile');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await profileRequested(s.go);
     await first.kill('SIGKILL');
 
     const second = spawnLeakbot('worker', env);

@@ -58,6 +58,15 @@ export async function queueIdle(h: Harness, timeoutMs = 60_000): Promise<void> {
   }
 }
 
+/** Resolves once `go` has received a goroutine-profile request (a worker is mid-capture: the event
+ *  a crash test kills it on); polls the service's request log, at most `timeoutMs`. */
+export async function profileRequested(go: GoService, timeoutMs = 60_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await go.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')); ) {
+    if (Date.now() >= deadline) throw new Error('the worker never asked the service for its profile');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export function basename(p: string): string {
   return p.split('/').pop() ?? p;
 }

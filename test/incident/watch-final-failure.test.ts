@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WatchStore } from '../../src/incident/watch.js';
-import { messageText, withServiceHarness } from '../e2e/helpers.js';
+import { messageText, profileRequested, withServiceHarness } from '../e2e/helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
 
 const CH = 'C0WATCHFATAL';
@@ -25,10 +25,7 @@ describe('a watch whose tick fails for good', { timeout: 300_000 }, () => {
     await s.go.slow(60_000); // the first capture hangs, so the worker is mid-tick when it is killed
     const ack = await s.h.command({ text: 'watch svc-order every 2s for 6s', channel: CH, user: 'U0ALICE' });
     assert.equal(ack.status, 200);
-    for (let i = 0; !(await s.go.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')); i++) {
-      if (i > 600) throw new Error('the worker never asked the service for its profile');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await profileRequested(s.go);
     await first.kill('SIGKILL');
     await s.go.reset();
 

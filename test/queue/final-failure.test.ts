@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startGoService, type GoService } from '../support/go-service.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
 import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
+import { profileRequested } from '../e2e/helpers.js';
 
 describe('jobs that fail for good', () => {
   let go: GoService;
@@ -38,10 +39,7 @@ describe('jobs that fail for good', () => {
     // Killed mid-capture, not mid-post: the stand-in records the parent before the worker has its
     // ts (and stores it), so a kill right then leaves no thread to answer in. The capture starts
     // after the parent's ts is stored: wait until the service has the profile request.
-    for (let i = 0; !(await go.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')); i++) {
-      if (i > 600) throw new Error('the worker never asked the service for its profile');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await profileRequested(go);
     await first.kill('SIGKILL');
 
     const second = spawnLeakbot('worker', env);
@@ -95,10 +93,7 @@ describe('jobs that fail for good', () => {
     await go.slow(60_000);
     await h.command({ text: 'snapshot svc-answer', channel: ch, responseUrl });
     const parent = await h.slack.waitFor('parent posted', () => h.slack.parents(ch)[0], 60_000);
-    for (let i = 0; !(await go.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')); i++) {
-      if (i > 600) throw new Error('the worker never asked the service for its profile');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await profileRequested(go);
     // The next worker gives up on the job and starts answering; it dies before Slack has the reply.
     const held = h.slack.hold('chat.postMessage', 'before', (a) => a.channel === ch && /gave up/.test(String(a.text)));
     await first.kill('SIGKILL');
