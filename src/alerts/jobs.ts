@@ -372,7 +372,10 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   );
 
   // A fleet: the instance the alert names is captured first, alone; the rest follows (below).
-  const fleet = isFleet(ctx.config.services[a.service]!);
+  // A service the config no longer lists (the bot restarted on a new config while this job waited)
+  // is not a fleet: the capture below then fails with 'not a registered service', said in the thread.
+  const svc = own(ctx.config.services, a.service);
+  const fleet = svc !== undefined && isFleet(svc);
   const named = fleet ? await alertedInstance(d, ep, a.service) : null;
   // No label names a pod: the last fleet round's top suspect is the best first guess.
   const lastTop = fleet && !named ? (await lastSuspects(ctx, a.service))[0] : undefined;
