@@ -214,7 +214,8 @@ function buildTimeline(events: TimelineEvent[]): { entries: TimelineEntry[]; tot
   return { entries, totals };
 }
 
-/** Candidates from the fresh analysis first, then from recorded findings (newest first), one per site. */
+/** Candidates from the fresh analysis first, then from recorded findings (newest first), one per site;
+ *  high and medium ones only, unless there are none. */
 function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
   const recorded = events
     .filter((e) => e.type === 'findings')
@@ -231,7 +232,11 @@ function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
   }
   // Stable sort keeps the engine's own order within a confidence level.
   unique.sort((a, b) => CONFIDENCE_RANK[a.confidence] - CONFIDENCE_RANK[b.confidence]);
-  return unique.slice(0, MAX_ROOT_CAUSES).map((f) => {
+  // A low finding is a pile worth a look (often a pool at rest), not a cause: beside a high or medium
+  // one it would put a wrong site and a wrong action item into the postmortem. Alone, lows are all
+  // there is to look at, and say so (their confidence is printed, their action items are P2).
+  const strong = unique.filter((f) => f.confidence !== 'low');
+  return (strong.length > 0 ? strong : unique).slice(0, MAX_ROOT_CAUSES).map((f) => {
     // The engine's own reasons when recorded; else what the counts say.
     const rate = f.growthPerMinute !== null && f.delta > 0 ? `, +${f.growthPerMinute >= 10 ? f.growthPerMinute.toFixed(0) : f.growthPerMinute.toFixed(1)}/min` : '';
     const evidence = f.signals.length > 0 ? [...f.signals] : [`${count(f.before)} → ${count(f.after)} goroutines (${signed(f.delta)}${rate})`, `blocked in ${f.state}`];

@@ -92,11 +92,16 @@ test('candidates rank by confidence, and a site seen fresh and recorded appears 
     site: { func: 'main.fetch', file: '/src/app/client.go', line: 88 }, stdSite: { func: 'net/http.(*persistConn).readLoop', file: '/go/src/net/http/transport.go', line: 2205 } });
   const low = finding({ pattern: 'blocked-other', patternTitle: 'Blocked', confidence: 'low', site: { func: 'main.x', file: '/src/app/x.go', line: 1 } });
   const d = draftPostmortem({ service: 'svc-order', events: events(), findings: [low, body, finding()], now: T0 + 60 * min });
-  assert.deepEqual(d.rootCauses.map((c) => c.pattern), ['chan-send-no-receiver', 'unclosed-http-body', 'blocked-other']);
+  // The low pile is no cause beside two strong ones: no candidate, no action item of its own.
+  assert.deepEqual(d.rootCauses.map((c) => c.pattern), ['chan-send-no-receiver', 'unclosed-http-body']);
   assert.ok(d.rootCauses[1]!.evidence.some((e) => e.includes('net/http/transport.go:2205')));
   assert.ok(d.factors.find((f) => f.id === 'unclosed-body')!.checked);
   assert.ok(d.actionItems.some((a) => /bodyclose/.test(a.text)));
-  assert.equal(d.actionItems.find((a) => a.text.includes('app/x.go:1'))?.priority, 'P2');
+  assert.ok(!d.actionItems.some((a) => a.text.includes('app/x.go:1')));
+  // With nothing stronger, the low pile is what there is to look at: listed as low, its actions P2.
+  const onlyLow = draftPostmortem({ service: 'svc-order', events: events().filter((e) => e.type !== 'findings'), findings: [low], now: T0 + 60 * min });
+  assert.deepEqual(onlyLow.rootCauses.map((c) => [c.pattern, c.confidence]), [['blocked-other', 'low']]);
+  assert.equal(onlyLow.actionItems.find((a) => a.text.includes('app/x.go:1'))?.priority, 'P2');
 });
 
 test('manual detection without findings: blanks to fill, alert and baseline action items', () => {
