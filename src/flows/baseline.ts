@@ -47,7 +47,9 @@ export async function baselineWarning(ctx: LeakbotContext, service: string, meta
   if (!v || v.high + v.medium === 0) return null;
   const parts = [v.high ? `${v.high} high` : '', v.medium ? `${v.medium} medium` : ''].filter(Boolean).join(' and ');
   return (
-    `:warning: Snapshot #${meta.seq} of *${service}* has ${parts}-confidence suspected leak site${v.high + v.medium === 1 ? '' : 's'} (${v.summary}). ` +
+    // The recorded summary is a sentence of its own (counts, then the top site): quoted after a colon,
+    // not nested in parentheses inside this one.
+    `:warning: Snapshot #${meta.seq} of *${service}* has ${parts}-confidence suspected leak site${v.high + v.medium === 1 ? '' : 's'}. Its verdict: ${v.summary.replace(/\.?$/, '.')} ` +
     'A baseline is what *healthy* looks like: taken during a leak, it counts the leaked goroutines as normal and later comparisons stop showing them. Set it anyway?'
   );
 }

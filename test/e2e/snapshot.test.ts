@@ -138,6 +138,7 @@ snapshot:
     await h.action({ actionId: 'leak_set_baseline', value: leakyValue, channel: ch, messageTs: leakyFindings.ts, threadTs: leaky.ts, responseUrl: askUrl });
     const ask = await h.slack.waitFor('baseline warning', () => h.slack.responsesTo(askUrl).find((r) => /A baseline is what \*healthy\* looks like/.test(String(r.body.text))));
     assert.match(String(ask.body.text), /(high|medium)-confidence suspected leak site/);
+    assert.match(String(ask.body.text), /\. Its verdict: \d+ suspected leak sites? \(/, 'the recorded verdict is quoted as a sentence, not nested in parentheses');
     const confirm = (ask.body.blocks as Array<{ elements?: Button[] }>).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'leak_baseline_confirm');
     assert.ok(confirm, 'a confirm button');
     assert.equal(await h.bot.ctx.snapshots.baselineSeq('svc-order'), baselineBefore, 'nothing set before the confirmation');
