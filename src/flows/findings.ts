@@ -3,7 +3,8 @@
 import { escapeMrkdwn, renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
-import { actionsBlock, comparisonNote, findingsSummary, shortFile, type ButtonValue } from '../slack/messages.js';
+import { actionsBlock, comparisonNote, findingsSummary, type ButtonValue } from '../slack/messages.js';
+import { shortFile } from '../engine/render/format.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { isFleet } from '../capture/targets/index.js';

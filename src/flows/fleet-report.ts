@@ -3,6 +3,7 @@
 // analysis. The same site on several pods is one line with each pod's figures.
 import { escapeMrkdwn, type Analysis, type Finding } from '../engine/index.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
+import { shortFile } from '../engine/render/format.js';
 
 /** One instance's part of a fleet round. */
 export interface InstanceReport {
@@ -50,10 +51,6 @@ export interface FleetReport {
 const MAX_ROWS = 40;
 const MAX_SITES = 3;
 const RANK: Record<Finding['confidence'], number> = { high: 3, medium: 2, low: 1 };
-
-function shortFile(file: string): string {
-  return file.split('/').slice(-2).join('/');
-}
 
 function siteOf(f: Finding): string {
   const s = f.site ?? f.stdSite;

@@ -1,4 +1,6 @@
 import type { Frame } from '../engine/model.js';
+// The engine's wording of a file, so a site reads the same in the thread, the parent and the postmortem.
+import { shortFile } from '../engine/render/format.js';
 
 // Small formatting helpers shared by the checklist, postmortem and watch messages.
 
@@ -8,11 +10,6 @@ export interface SlackMessage {
   blocks: Array<Record<string, unknown>>;
 }
 
-/** `internal/order/fanout.go:42` from an absolute Go path: the last three segments are what people grep. */
-export function shortFile(file: string): string {
-  const parts = file.split('/').filter(Boolean);
-  return parts.slice(-3).join('/') || file;
-}
 
 /** `pool.(*Pool).worker.func1` from `github.com/acme/svc/internal/pool.(*Pool).worker.func1` (same
  *  wording as the engine's renderers). */

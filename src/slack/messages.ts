@@ -1,7 +1,7 @@
 // Words and buttons of leakbot's own messages (the findings themselves come from the engine's
 // renderBlocks). Kept here so every flow speaks the same way.
 import type { Analysis } from '../engine/index.js';
-import { verdictLine } from '../engine/render/format.js';
+import { shortFile, verdictLine } from '../engine/render/format.js';
 import type { ThreadState } from '../store/threads.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import { escapeMrkdwn } from './text.js';
@@ -109,10 +109,6 @@ export function threadStatus(s: ThreadState, analyses: number): string {
   return `${total}${summary} (snapshot #${s.seq ?? '?'}, ${fmtTime(s.at)})${count}. Details in the thread.`;
 }
 
-export function shortFile(file: string): string {
-  const parts = file.split('/');
-  return parts.slice(-2).join('/');
-}
 
 export function comparisonNote(ref: SnapshotMeta | null, refKind: 'baseline' | 'previous' | null, service: string, suffix = ''): string {
   if (!ref || !refKind) {

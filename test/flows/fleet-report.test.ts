@@ -35,12 +35,12 @@ test('the same site on several pods is one line with per-pod figures; clean and 
     12,
   );
   assert.equal(r.sites.length, 1);
-  assert.match(r.summary, /^Leak at `order\/price\.go:88` on 2 of 12 pods: pod-a 40,112 goroutines \(\+38k\/h\), pod-b 12,000 goroutines \(\+6\.0k\/h\)/);
+  assert.match(r.summary, /^Leak at `src\/order\/price\.go:88` on 2 of 12 pods: pod-a 40,112 goroutines \(\+38k\/h\), pod-b 12,000 goroutines \(\+6\.0k\/h\)/);
   assert.match(r.summary, /9 pods clean/, 'a low-confidence finding alone leaves a pod clean');
   assert.match(r.summary, /1 not captured: pod-z \(svc-order \(pod-z\) did not deliver/);
   assert.equal(r.strongest, 'pod-a:6060');
   assert.match(r.table, /pod-z +— +not captured/);
-  assert.match(r.table, /pod-a +40,500 +\+40,410 vs #1 +order\/price\.go:88 \(high\)/);
+  assert.match(r.table, /pod-a +40,500 +\+40,410 vs #1 +src\/order\/price\.go:88 \(high\)/);
 });
 
 test('a restarted pod is said so and shows no change; nothing suspected says so plainly', () => {
