@@ -56,11 +56,11 @@ export function createRedis(url: string, role: 'command' | 'worker', log: Logger
   }
   let down = false;
   r.on('error', (err: Error) => {
-    if (!down) log.warn({ role, err: err.message }, 'redis connection error');
+    if (!down) log.warn({ connection: role, err: err.message }, 'redis connection error');
     down = true;
   });
   r.on('ready', () => {
-    if (down) log.info({ role }, 'redis connection restored');
+    if (down) log.info({ connection: role }, 'redis connection restored');
     down = false;
   });
   return r;
