@@ -11,10 +11,13 @@
 //    timeline (the postmortem draft lists each one).
 // 5. The worker dies as it sends the requester "the findings are in the thread" (response_url),
 //    before Slack got it: the new worker must still send it, once.
+// 6. A postmortem draft's file: Slack shared it, the worker died before it learnt so, and files.info
+//    does not show the share yet (Slack shares asynchronously): the new worker waits for Slack
+//    instead of sharing a second file.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HeldCall } from '../support/slack-stub.js';
-import { waitThread, withServiceHarness, type Thread } from './helpers.js';
+import { queueIdle, waitThread, withServiceHarness, type Thread } from './helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from './processes.js';
 
 describe('worker killed at each posting window', { timeout: 300_000 }, () => {
@@ -107,5 +110,25 @@ describe('worker killed at each posting window', { timeout: 300_000 }, () => {
     assert.match(t.parent.text, /goroutines/);
     const told = await s.slack.waitFor('the pointer reached the requester', () => s.slack.responsesTo(url).filter((r) => pointer(r.body.text)).length > 0 && s.slack.responsesTo(url), 60_000);
     assert.equal(told.filter((r) => pointer(r.body.text)).length, 1, 'told once');
+  });
+
+  it('a file Slack shared while files.info lags behind, worker killed before it learnt so: shared once', async () => {
+    const ch = 'C0CRASHSHARE';
+    let w = await liveWorker();
+    const held = s.slack.hold('files.completeUploadExternal', 'after', (a) => a.channel_id === ch);
+    const ack = await s.h.command({ text: 'postmortem svc-order', channel: ch });
+    assert.equal(ack.status, 200);
+    await held.reached;
+    assert.equal(await w.kill('SIGKILL'), null, 'killed by signal');
+    worker = undefined;
+    s.slack.lagShares(true);
+    held.release();
+    w = await liveWorker();
+    await w.waitLog((l) => /earlier file share yet: the job waits/.test(String(l.msg)), 90_000);
+    s.slack.lagShares(false);
+    await queueIdle(s.h, 120_000);
+    const shares = s.slack.callsTo('files.completeUploadExternal').filter((c) => c.args.channel_id === ch);
+    assert.equal(shares.length, 1, 'shared once');
+    assert.equal(s.slack.uploads.filter((u) => u.channel === ch && u.completed).length, 1, 'one file in the thread');
   });
 });
