@@ -95,3 +95,42 @@ export const explain = {
   notGoroutineProfile: (name: string, url: string, why: string) =>
     new CaptureError('not-goroutine-profile', `${url} did not return a goroutine profile for ${name}: ${why}`),
 };
+
+/**
+ * A few words for a failed capture, where a line lists several (the fleet summary and its table):
+ * `unreachable: connection refused`, `no profile within 3 s`, `HTTP 503`. `code` is a CaptureErrorCode
+ * or a coordinator code (busy, gone, discovery); `message` is the userMessage the builders above
+ * wrote, so the figures are read from their wording (errors.test.ts keeps the two in step). Any
+ * other message gives its first clause, at most 60 characters. Never throws.
+ */
+export function captureBrief(code: string | undefined, message: string): string {
+  const grab = (re: RegExp): string | undefined => re.exec(message)?.[1];
+  switch (code) {
+    case 'timeout': {
+      const s = grab(/within (\d+) s\b/) ?? '?';
+      return message.startsWith('Could not connect') ? `no connection within ${s} s` : `no profile within ${s} s`;
+    }
+    case 'unreachable':
+      return `unreachable: ${grab(/ \(([^()]+)\)\. Is the service/) ?? 'network error'}`;
+    case 'http-status':
+      return message.includes("goroutine leak profile") ? 'no goroutine leak profile' : `HTTP ${grab(/(?:HTTP |\()(\d{3})\b/) ?? 'error'}`;
+    case 'not-pprof':
+      return message.includes('(404)') ? 'no pprof endpoint (404)' : 'a web page, not pprof';
+    case 'redirect':
+      return 'redirect refused';
+    case 'too-large': {
+      const cap = grab(/larger than the ([\d.]+ MiB) limit/);
+      return cap ? `profile over ${cap}` : 'over the decode limits';
+    }
+    case 'not-goroutine-profile':
+      return 'not a goroutine profile';
+    case 'aborted':
+      return 'cancelled';
+    case 'busy':
+      return 'another capture still running';
+    case 'gone':
+      return 'no longer discovered';
+  }
+  const first = message.split(/[.;](?:\s|$)/)[0]!.trim();
+  return first.length > 60 ? `${first.slice(0, 59)}…` : first || 'not captured';
+}

@@ -4,6 +4,7 @@
 import { escapeMrkdwn, type Analysis, type Finding } from '../engine/index.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import { shortFile } from '../engine/render/format.js';
+import { captureBrief } from '../capture/errors.js';
 
 /** One instance's part of a fleet round. */
 export interface InstanceReport {
@@ -15,8 +16,10 @@ export interface InstanceReport {
   /** Its reference (baseline or previous snapshot of the same process and life), if any. */
   ref?: SnapshotMeta | null;
   analysis?: Analysis;
-  /** Why it could not be captured (for the pod list). */
+  /** Why it could not be captured: the capture's message for people, said once in the thread. */
   error?: string;
+  /** The capture's failure code (src/capture/errors.ts), for the few words of the summary and table. */
+  code?: string;
 }
 
 /** A suspected leak site across the fleet. */
@@ -38,7 +41,8 @@ export interface FleetReport {
   sites: FleetSite[];
   /** Captured, no medium or high confidence finding. */
   clean: string[];
-  failed: Array<{ name: string; error: string }>;
+  /** `brief`: a few words for the summary and table; `error`: the full message, said once below them. */
+  failed: Array<{ name: string; error: string; brief: string }>;
   restarted: Array<{ name: string; reason: string }>;
   /** Id of the instance whose findings are shown in full: the strongest suspect, else the largest. */
   strongest: string | null;
@@ -84,7 +88,8 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
   let analysed = 0;
   for (const inst of instances) {
     if (!inst.analysis || !inst.cur) {
-      failed.push({ name: inst.name, error: inst.error ?? 'not captured' });
+      const error = inst.error ?? 'not captured';
+      failed.push({ name: inst.name, error, brief: captureBrief(inst.code, error) });
       continue;
     }
     analysed++;
@@ -145,7 +150,7 @@ function summaryText(r: FleetReport): string {
     tail.push(
       `${r.failed.length} not captured: ${r.failed
         .slice(0, 5)
-        .map((f) => `${escapeMrkdwn(f.name)} (${escapeMrkdwn(f.error.length > 140 ? `${f.error.slice(0, 139)}…` : f.error)})`)
+        .map((f) => `${escapeMrkdwn(f.name)} (${escapeMrkdwn(f.brief)})`)
         .join(', ')}${r.failed.length > 5 ? ', …' : ''}`,
     );
   if (r.restarted.length)
@@ -159,7 +164,7 @@ function tableText(instances: readonly InstanceReport[]): string {
   const rows: string[][] = [['pod', 'goroutines', 'change', 'top suspect']];
   for (const inst of instances.slice(0, MAX_ROWS)) {
     if (!inst.cur || !inst.analysis) {
-      rows.push([inst.name, '—', 'not captured', (inst.error ?? '').split(/[.(]/)[0]!.slice(0, 40)]);
+      rows.push([inst.name, '—', 'not captured', captureBrief(inst.code, inst.error ?? 'not captured')]);
       continue;
     }
     const top = suspects(inst.analysis)[0];

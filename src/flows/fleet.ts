@@ -16,7 +16,8 @@ import { analyzePair, pickReference, postFindings } from './findings.js';
 /** What the fleet capture of a snapshot job left on the job, so a retry does not capture again. */
 export interface FleetCheckpoint {
   discovered: number;
-  instances: Array<{ id: string; name: string; seq?: number; error?: string }>;
+  /** `error`/`code`: the failed capture's message and code (CaptureOutcome). */
+  instances: Array<{ id: string; name: string; seq?: number; error?: string; code?: string }>;
 }
 
 export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null } | { ok: false; message: string };
@@ -52,7 +53,7 @@ export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh:
     discovered: out.discovery.found,
     instances: out.results.map(({ instance, outcome }) => {
       if (outcome.ok && outcome.snapshot) fresh.set(outcome.meta.seq, outcome.snapshot);
-      return outcome.ok ? { id: instance.id, name: instance.name, seq: outcome.meta.seq } : { id: instance.id, name: instance.name, error: outcome.message };
+      return outcome.ok ? { id: instance.id, name: instance.name, seq: outcome.meta.seq } : { id: instance.id, name: instance.name, error: outcome.message, code: outcome.code };
     }),
   };
 }
@@ -62,7 +63,7 @@ export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh:
 export async function analyseFleet(ctx: LeakbotContext, service: string, cp: FleetCheckpoint, fresh: Map<number, Snapshot>): Promise<{ report: FleetReport; reports: InstanceReport[] }> {
   const verdicts = new VerdictStore(ctx.redis, ctx.prefix);
   const one = async (i: FleetCheckpoint['instances'][number]): Promise<InstanceReport> => {
-    if (i.seq === undefined) return { id: i.id, name: i.name, error: i.error ?? 'not captured' };
+    if (i.seq === undefined) return { id: i.id, name: i.name, error: i.error ?? 'not captured', ...(i.code ? { code: i.code } : {}) };
     const cur = await ctx.snapshots.get(service, i.seq);
     if (!cur) return { id: i.id, name: i.name, error: `snapshot #${i.seq} is no longer stored` };
     const { ref, refKind } = await pickReference(ctx, service, cur);
@@ -94,6 +95,13 @@ export function fleetMessage(service: string, report: FleetReport, fullFindingsO
     { type: 'section', text: { type: 'mrkdwn', text: `*Fleet of ${service}*\n${report.summary}`.slice(0, 3000) } },
     { type: 'section', text: { type: 'mrkdwn', text: report.table.length <= 3000 ? report.table : `${report.table.slice(0, 2990)}\n…\`\`\`` } },
   ];
+  // Each pod not captured is said once in full (what to do about it), under the summary's few words.
+  const why = report.failed.filter((f) => f.error !== f.brief);
+  if (why.length) {
+    const lines = why.slice(0, 5).map((f) => `• ${escapeMrkdwn(f.error)}`);
+    if (why.length > 5) lines.push(`…and ${why.length - 5} more not captured.`);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) }] });
+  }
   if (fullFindingsOf)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Findings of ${escapeMrkdwn(fullFindingsOf)} in full below; each pod is compared only with its own earlier snapshots.` }] });
   return { text: `Fleet of ${service}: ${report.summary}`, blocks };
@@ -157,7 +165,7 @@ export async function runFleetSnapshot(
         instances: planned.map((i) => {
           const o = done.get(i.id);
           if (o?.ok && o.snapshot) fresh.set(o.meta.seq, o.snapshot);
-          return o ? (o.ok ? { id: i.id, name: i.name, seq: o.meta.seq } : { id: i.id, name: i.name, error: o.message }) : { id: i.id, name: i.name, error: `still capturing after ${Math.round((Date.now() - t0) / 1000)} s; this summary is updated when it answers or times out` };
+          return o ? (o.ok ? { id: i.id, name: i.name, seq: o.meta.seq } : { id: i.id, name: i.name, error: o.message, code: o.code }) : { id: i.id, name: i.name, error: `still capturing after ${Math.round((Date.now() - t0) / 1000)} s; this summary is updated when it answers or times out` };
         }),
       };
       try {

@@ -30,16 +30,20 @@ test('the same site on several pods is one line with per-pod figures; clean and 
       pod('pod-b', [finding('/src/order/price.go', 88, 12_000, 100, 'medium', 50)], 12_400),
       pod('pod-c', [finding('/src/order/price.go', 88, 900, 2, 'low', 5)]),
       ...['d', 'e', 'f', 'g', 'h', 'i', 'j', 'k'].map((x) => pod(`pod-${x}`, [])),
-      { id: 'pod-z:6060', name: 'pod-z', error: 'svc-order (pod-z) did not deliver its goroutine profile within 4 s' },
+      { id: 'pod-z:6060', name: 'pod-z', code: 'timeout', error: 'svc-order (pod-z) did not deliver its goroutine profile within 4 s (http://10.0.0.9:6060/debug/pprof/goroutine?debug=0). A very busy or very large service can take longer: raise timeoutSeconds for it, or try again.' },
     ],
     12,
   );
   assert.equal(r.sites.length, 1);
   assert.match(r.summary, /^Leak at `src\/order\/price\.go:88` on 2 of 12 pods: pod-a 40,112 goroutines \(\+38k\/h\), pod-b 12,000 goroutines \(\+6\.0k\/h\)/);
   assert.match(r.summary, /9 pods clean/, 'a low-confidence finding alone leaves a pod clean');
-  assert.match(r.summary, /1 not captured: pod-z \(svc-order \(pod-z\) did not deliver/);
+  // A few words in the summary (it is the parent message too) and the table; the full message is
+  // said once, in the fleet message (r.failed), not cut mid-word here.
+  assert.match(r.summary, /; 1 not captured: pod-z \(no profile within 4 s\)\.$/);
+  assert.doesNotMatch(r.summary, /did not deliver|…/);
+  assert.match(r.failed[0]!.error, /raise timeoutSeconds for it, or try again\.$/);
   assert.equal(r.strongest, 'pod-a:6060');
-  assert.match(r.table, /pod-z +— +not captured/);
+  assert.match(r.table, /pod-z +— +not captured +no profile within 4 s\n/);
   assert.match(r.table, /pod-a +40,500 +\+40,410 vs #1 +src\/order\/price\.go:88 \(high\)/);
 });
 

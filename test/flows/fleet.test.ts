@@ -166,7 +166,14 @@ services:
       assert.match(early.text, new RegExp(`1 not captured: ${hung} \\(still capturing after`));
       assert.match(early.text, /Likely leak at|Leak at|pods clean|No suspected leaks/, 'the five that answered are in it');
       const sum = messageText(final);
-      assert.match(sum, new RegExp(`1 not captured: ${hung} \\(svc-hang \\(${hung}\\) did not deliver its goroutine profile within 20 s`), sum);
+      assert.match(sum, new RegExp(`1 not captured: ${hung} \\(no profile within 20 s\\)`), sum);
+      assert.match(sum, new RegExp(`${hung} +— +not captured +no profile within 20 s`), 'the table says why in a few words');
+      // Said once in full (what to do), not cut mid-sentence in the summary, the table and the parent.
+      const full = `svc-hang (${podAt(5)}) did not deliver its goroutine profile within 20 s`;
+      assert.equal(sum.split(full).length - 1, 1, `the full reason once:\n${sum}`);
+      assert.match(sum, /raise timeoutSeconds for it, or try again\./);
+      const parent = await h.slack.waitFor('the parent with the hung pod', () => h.slack.parents(t.parent.channel).find((p) => p.text.includes('no profile within 20 s')) ?? null, 30_000);
+      assert.doesNotMatch(parent.text, /did not deliver|…/, parent.text);
       assert.equal(h.slack.replies(t.parent.channel, t.parent.ts).filter((r) => /^Fleet of /.test(r.text)).length, 1, 'completed in place, not posted twice');
     } finally {
       await pods[5]!.reset();
