@@ -253,14 +253,19 @@ function movingInLockCode(g: StackGroup, snap: Snapshot): boolean {
   if (caller === null) return true;
   const owner = methodOwner(caller);
   const moving = movingCode(snap);
-  return moving.funcs.has(caller) || (owner !== null && moving.owners.has(owner));
+  if (moving.funcs.has(caller)) return true;
+  // A method's lock is usually its receiver's field; a plain function's is usually a package-level
+  // variable, which any function of its package may hold (Get waits while refresh holds it over I/O).
+  return owner !== null ? moving.owners.has(owner) : moving.packages.has(packageOf(caller));
 }
 
-/** Functions on the stacks of goroutines that run, sleep or do I/O, and the types of those that are
- *  methods. Memoised per snapshot (one pass, however many lock piles ask). */
+/** Functions on the stacks of goroutines that run, sleep or do I/O, the types of those that are
+ *  methods and the packages of those that are not. Memoised per snapshot (one pass, however many lock
+ *  piles ask). */
 const movingCode = perSnapshot((snap) => {
   const funcs = new Set<string>();
   const owners = new Set<string>();
+  const packages = new Set<string>();
   for (const h of snap.groups) {
     if (!MOVING.has(h.kind)) continue;
     for (const f of h.frames) {
@@ -268,10 +273,19 @@ const movingCode = perSnapshot((snap) => {
       funcs.add(f.func);
       const o = methodOwner(f.func);
       if (o !== null) owners.add(o);
+      else packages.add(packageOf(f.func));
     }
   }
-  return { funcs, owners };
+  return { funcs, owners, packages };
 });
+
+/** `example.com/shop/prices` for `example.com/shop/prices.Get` (and `prices.Get.func1`): the import
+ *  path, up to the first `.` after the last `/` (Go's symbol names). */
+function packageOf(func: string): string {
+  const slash = func.lastIndexOf('/');
+  const dot = func.indexOf('.', slash + 1);
+  return dot < 0 ? func : func.slice(0, dot);
+}
 
 /** `pkg.(*T)` for a method `pkg.(*T).M` or `pkg.T.M` (and the literals in it, `pkg.T.M.func1`); null
  *  for a plain function and its literals. Go's symbol names: the import path, then `.`-separated parts
@@ -411,7 +425,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (stillLock) {
     const caller = callerOfLock(g)!;
     const owner = methodOwner(caller);
-    items.push(item('no-holder', `no goroutine inside ${caller}${owner ? ` or another method of ${owner}` : ''}, the code that takes this lock, is running, asleep or waiting on I/O: nobody in sight can release it`));
+    items.push(item('no-holder', `no goroutine inside ${caller}${owner ? ` or another method of ${owner}` : ` or another function of ${packageOf(caller)}`}, the code that takes this lock, is running, asleep or waiting on I/O: nobody in sight can release it`));
   }
   if (holders > 0) {
     items.push(item('holder-busy', `${holders} goroutines inside ${callerOfLock(g)}, the code that takes these locks, are waiting on I/O, asleep or running: a slow peer or slow I/O holds the locks, which change hands when it returns`));

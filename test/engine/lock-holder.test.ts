@@ -44,3 +44,40 @@ test('the locking code of a method is its type: the type of pkg.(*T).M, pkg.T.M 
   assert.equal(methodOwner('example.com/fixtures/internal/leaks.(*Stage[...]).forward'), 'example.com/fixtures/internal/leaks.(*Stage[...])');
   for (const plain of ['main.F', 'main.F.func1', 'main.F.func1.2', 'main.F.gowrap1', 'example.com/x/leaks.updateShared']) assert.equal(methodOwner(plain), null, plain);
 });
+
+/** A debug=2 dump of a package-level mutex: `waiters` goroutines in prices.Get's Lock, and (when
+ *  `holder`) prices.refresh holding it over a network read, as a cache package's refresh loop does. */
+function packageLockDump(waiters: number, holder: boolean): string {
+  const out = ['goroutine 1 [select, 30 minutes]:\nmain.main()\n\t/src/shop/cmd/shop/main.go:20 +0x1d\n'];
+  if (holder) {
+    out.push(
+      'goroutine 7 [IO wait]:\ninternal/poll.runtime_pollWait(0x7f2c, 0x72)\n\t/usr/local/go/src/runtime/netpoll.go:351 +0x85\n' +
+        'internal/poll.(*pollDesc).wait(0xc0001a0000?, 0xc0001b0000?, 0x0)\n\t/usr/local/go/src/internal/poll/fd_poll_runtime.go:84 +0x27\n' +
+        'net.(*conn).Read(0xc000012345, {0xc0001b0000?, 0x1000?, 0x1000?})\n\t/usr/local/go/src/net/net.go:196 +0x44\n' +
+        'example.com/shop/internal/prices.refresh()\n\t/src/shop/internal/prices/prices.go:40 +0x55\n' +
+        'example.com/shop/internal/prices.loop()\n\t/src/shop/internal/prices/prices.go:30 +0x22\n' +
+        'created by example.com/shop/internal/prices.Start in goroutine 1\n\t/src/shop/internal/prices/prices.go:25 +0x1a\n',
+    );
+  }
+  for (let i = 0; i < waiters; i++) {
+    const id = 4990 + i;
+    out.push(
+      `goroutine ${id} [sync.Mutex.Lock]:\ninternal/sync.runtime_SemacquireMutex(0xc000100008?, 0x0?, 0x0?)\n\t/usr/local/go/src/runtime/sema.go:95 +0x25\n` +
+        'internal/sync.(*Mutex).lockSlow(0xc000100008)\n\t/usr/local/go/src/internal/sync/mutex.go:149 +0x15d\n' +
+        'sync.(*Mutex).Lock(...)\n\t/usr/local/go/src/sync/mutex.go:46\n' +
+        `example.com/shop/internal/prices.Get(0x${id.toString(16)})\n\t/src/shop/internal/prices/prices.go:50 +0x2e\n` +
+        'example.com/shop/internal/orders.(*Checkout).price(0xc000123000)\n\t/src/shop/internal/orders/checkout.go:77 +0x40\n' +
+        'created by example.com/shop/internal/orders.(*Checkout).Run in goroutine 1\n\t/src/shop/internal/orders/checkout.go:60 +0x33\n',
+    );
+  }
+  return out.join('\n');
+}
+
+test("a package-level lock's holder is any function of its package: Get's waiters while refresh holds it over I/O are not claimed; with nobody of the package moving they are", () => {
+  const pile = (dump: string) => analyze(parseDump(Buffer.from(dump))).findings.find((f) => f.site?.func === 'example.com/shop/internal/prices.Get');
+  const convoy = pile(packageLockDump(12, true));
+  assert.ok(!signals(convoy).includes('no-holder'), `${signals(convoy)}`);
+  assert.ok(!convoy || convoy.confidence === 'low', `${convoy?.confidence}: ${convoy?.signals.join('; ')}`);
+  const kept = pile(packageLockDump(12, false));
+  assert.ok(signals(kept).includes('no-holder'), `${signals(kept)}`);
+});
