@@ -13,9 +13,11 @@ import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
 
 const TOKEN = 'e2e-alert-final-failure-token-5e6f7a8b';
 const CH = 'C0ALERTFATAL';
+const CH2 = 'C0ALERTFATAL2';
 
 describe('an alert job that fails for good', { timeout: 300_000 }, () => {
-  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n    channel: ${CH}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\nalerts:\n  recaptureAfterSeconds: 0\n`, {
+  // svc-pay: the same process under another name and channel (its own capture lock and thread).
+  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n    channel: ${CH}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\n  svc-pay:\n    url: ${url}\n    channel: ${CH2}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\nalerts:\n  recaptureAfterSeconds: 1\n`, {
     role: 'web',
     webhookToken: TOKEN,
   });
@@ -29,12 +31,17 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
     await Promise.all(procs.map((p) => p.kill('SIGKILL')));
     await am?.close();
   });
+  // A job lock of 2 s and no stall allowed: a worker killed mid-job fails it for good at once.
+  const env = () => ({ ...s.h.env, LEAKBOT_JOB_LOCK_MS: '2000', LEAKBOT_MAX_STALLED: '0' });
+  async function worker(): Promise<LeakbotProcess> {
+    const p = spawnLeakbot('worker', env());
+    procs.push(p);
+    await p.waitLog((l) => l.msg === 'worker started', 90_000);
+    return p;
+  }
 
   it('the capture job stalled past the limit: one failure reply in the alert thread, and the parent shows it', async () => {
-    const env = { ...s.h.env, LEAKBOT_JOB_LOCK_MS: '2000', LEAKBOT_MAX_STALLED: '0' };
-    const first = spawnLeakbot('worker', env);
-    procs.push(first);
-    await first.waitLog((l) => l.msg === 'worker started', 90_000);
+    const first = await worker();
     await s.go.slow(60_000); // the capture hangs, so the worker is mid-job when it is killed
     await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', severity: 'page' }, startsAt: new Date() }]);
     const parent = await s.slack.waitFor('alert parent', () => s.slack.parents(CH)[0], 60_000);
@@ -42,8 +49,7 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
     await profileRequested(s.go);
     await first.kill('SIGKILL');
 
-    const second = spawnLeakbot('worker', env);
-    procs.push(second);
+    const second = await worker();
     const gaveUp = () => s.slack.replies(CH, parent.ts).filter((m) => /gave up/.test(messageText(m)));
     const fatal = await s.slack.waitFor('the failure in the alert thread', () => gaveUp()[0], 120_000);
     assert.match(messageText(fatal), /svc-order/);
@@ -58,5 +64,31 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
     assert.equal(s.slack.parents(CH).length, 1, 'no second parent');
     assert.equal(gaveUp().length, 1, 'said once');
     await s.go.reset();
+    await second.kill('SIGKILL'); // idle: the next test brings its own workers
+  });
+
+  it('the growth-rate recapture stalled past the limit: one failure reply, and the parent keeps the first findings', async () => {
+    const first = await worker();
+    // The capture job schedules the recapture after its findings are in: held there, the service is
+    // made to hang before the recapture can ask it.
+    const findings = s.slack.hold('chat.update', 'before', (a) => a.channel === CH2 && Array.isArray(a.blocks) && /Goroutine leak suspects/.test(JSON.stringify(a.blocks)));
+    await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-pay', severity: 'page' }, startsAt: new Date() }]);
+    await findings.reached;
+    await s.go.reset();
+    await s.go.slow(60_000);
+    findings.release();
+    const parent = await s.slack.waitFor('alert parent', () => s.slack.parents(CH2)[0], 60_000);
+    await profileRequested(s.go); // the recapture hangs: the worker is mid-recapture when it is killed
+    await first.kill('SIGKILL');
+
+    const second = await worker();
+    const gaveUp = () => s.slack.replies(CH2, parent.ts).filter((m) => /gave up/.test(messageText(m)));
+    const fatal = await s.slack.waitFor('the failure in the alert thread', () => gaveUp()[0], 120_000);
+    assert.match(messageText(fatal), /gave up on the second capture for this alert \(the growth rate\) of \*svc-pay\*/);
+    await second.waitLog((l) => l.msg === 'job failed for good; telling the requester', 30_000);
+    assert.doesNotMatch(messageText(s.slack.parents(CH2)[0]!), /gave up/, 'the parent keeps the first findings');
+    assert.equal(gaveUp().length, 1, 'said once');
+    await s.go.reset();
+    await second.kill('SIGKILL');
   });
 });
