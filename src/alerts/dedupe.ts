@@ -275,18 +275,6 @@ export class AlertLedger {
     return this.redis.hget(this.doneKey(action.episode), actionId(action));
   }
 
-  /** True for exactly one caller per (episode, name): guards side effects such as timeline events.
-   *  `release` gives the claim back when the side effect failed, so a retry can do it. */
-  async claimOnce(episode: string, name: string): Promise<boolean> {
-    const k = this.doneKey(episode);
-    const [[, won] = [null, 0]] = (await this.redis.multi().hsetnx(k, `once.${name}`, '1').expire(k, this.ttlSeconds).exec()) ?? [];
-    return won === 1;
-  }
-
-  async release(episode: string, name: string): Promise<void> {
-    await this.redis.hdel(this.doneKey(episode), `once.${name}`);
-  }
-
   /** Plain done-markers for steps that are not ledger actions (the recapture). */
   async mark(episode: string, name: string): Promise<void> {
     const k = this.doneKey(episode);
