@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
-import { messageText, profileRequested, withServiceHarness } from '../e2e/helpers.js';
+import { built, messageText, profileRequested, withServiceHarness } from '../e2e/helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
 
 const TOKEN = 'e2e-alert-final-failure-token-5e6f7a8b';
@@ -44,7 +44,7 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
     const first = await worker();
     await s.go.slow(60_000); // the capture hangs, so the worker is mid-job when it is killed
     await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', severity: 'page' }, startsAt: new Date() }]);
-    const parent = await s.slack.waitFor('alert parent', () => s.slack.parents(CH)[0], 60_000);
+    const parent = await s.slack.waitFor('alert parent', () => built(s.slack.parents(CH)[0]), 60_000);
     assert.match(messageText(parent), /findings follow in this thread/);
     await profileRequested(s.go);
     await first.kill('SIGKILL');
