@@ -41,16 +41,21 @@ export function minutes(ms: number): string {
 const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, SECTION_MAX) } });
 const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, 1900) }] });
 
-/** Labels that tell alerts of one group apart (those not common to all of them). */
-function distinguishing(alerts: AlertRecord[]): (a: AlertRecord) => string {
+/** Labels that tell alerts of one group apart (those not common to all of them), at most three: the
+ *  configured instanceLabels first (the pod is what on-call acts on: kubectl -n <namespace> … <pod>),
+ *  then namespace, then the rest by name. */
+function distinguishing(alerts: AlertRecord[], config: Pick<Config, 'alerts'>): (a: AlertRecord) => string {
   const skip = new Set(['alertname', 'severity']);
+  const preferred = [...config.alerts.instanceLabels, 'namespace', 'kubernetes_namespace'];
+  const rank = (k: string): number => (preferred.includes(k) ? preferred.indexOf(k) : preferred.length);
+  const order = (ks: string[]): string[] => ks.sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0));
   const first = alerts[0]?.labels ?? {};
   const varying = new Set<string>();
   for (const a of alerts) for (const [k, v] of Object.entries(a.labels)) if (first[k] !== v) varying.add(k);
   for (const k of Object.keys(first)) if (alerts.some((a) => a.labels[k] !== first[k])) varying.add(k);
-  const keys = [...varying].filter((k) => !skip.has(k)).sort();
+  const keys = order([...varying].filter((k) => !skip.has(k)));
   return (a) => {
-    const ks = keys.length ? keys : Object.keys(a.labels).filter((k) => !skip.has(k)).sort();
+    const ks = keys.length ? keys : order(Object.keys(a.labels).filter((k) => !skip.has(k)));
     return ks.slice(0, 3).map((k) => `${k}=${a.labels[k] ?? ''}`).join(', ') || a.fingerprint;
   };
 }
@@ -81,7 +86,7 @@ export function parentMessage(ep: Episode, channel: string, config: Pick<Config,
     : `:rotating_light: *${esc(ep.title)}* firing for ${who} since ${slackTime(since)} (${minutes(now - since)} ago)`;
   const summary = here.map((a) => a.summary).find((s) => s) ?? '';
 
-  const label = distinguishing(here);
+  const label = distinguishing(here, config);
   const listed = [...here].sort((a, b) => Number(b.status === 'firing') - Number(a.status === 'firing') || a.startsAt - b.startsAt);
   const lines = listed.slice(0, MAX_LISTED).map((a) => {
     const state = a.status === 'firing' ? ':red_circle:' : ':white_check_mark:';

@@ -45,6 +45,18 @@ test('a storm: a few alerts listed, every alert counted, one capture per service
   assert.match(s, /pod=svc-a-/, 'alerts told apart by the label that differs');
 });
 
+test('an alert is named by its pod and namespace first (what kubectl needs), not the first labels by name', () => {
+  // The labels a real Prometheus rule carries for a Kubernetes target: sorted by name, the first three
+  // were instance, job, namespace and the pod was left out.
+  const labels = { alertname: 'GoroutineCountHigh', instance: '10.0.3.7:9100', job: 'svc-a', namespace: 'prod', pod: 'svc-a-5d8f-1', service: 'svc-a', severity: 'critical' };
+  const one = all(parentMessage(episode([rec(0, { labels })]), 'C0A', config, T0));
+  assert.match(one, /`pod=svc-a-5d8f-1, instance=10\.0\.3\.7:9100, namespace=prod`/, one);
+  // Several pods: the varying labels, the pod first.
+  const many = [0, 1, 2].map((i) => rec(i, { labels: { ...labels, instance: `10.0.3.${i}:9100`, pod: `svc-a-5d8f-${i}`, node: `node-${i}`, kubernetes_node_name: `node-${i}` } }));
+  const s = all(parentMessage(episode(many), 'C0A', config, T0));
+  for (const i of [0, 1, 2]) assert.ok(s.includes(`pod=svc-a-5d8f-${i}, instance=10.0.3.${i}:9100`), s);
+});
+
 test('unknown services get the one short note; resolved parents turn green with the duration', () => {
   const unknown = rec(1, { service: null, matchedBy: null, labels: { alertname: 'X', service: 'svc-zzz' } });
   const s = all(parentMessage(episode([unknown], { services: {} }), 'C0A', config));
