@@ -523,6 +523,19 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
     await ledger.mark(a.episode, name);
     return;
   }
+  // The process restarted between the two captures (on-call restarted the pod, or it crashed): the
+  // second capture is a new life. Compared across it, the emptied pile reads as "no suspected leaks"
+  // and would overwrite the alert capture's findings, the only ones that name the leak site.
+  if (firstMeta && (second.life ?? 1) !== (firstMeta.life ?? 1)) {
+    const pod = second.instanceName ?? second.instance;
+    const who = pod && pod !== a.service ? `${a.service} (${pod})` : a.service;
+    const text =
+      `Second capture (#${second.seq}): ${esc(who)} restarted since the alert capture (#${firstSeq})${second.restart ? ` — ${esc(second.restart.reason)}` : ''}, so there is no growth rate to measure. ` +
+      `The findings above, from the alert capture, stand: a restart empties the pile, it does not fix the leak.`;
+    await post(d, `${actionId(a)}.recapture-restarted`, thread.channel, { threadTs: thread.ts, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }, job.signal);
+    await ledger.mark(a.episode, name);
+    return;
+  }
   const series = refSnap ? [refSnap, firstSnap, secondSnap] : [firstSnap, secondSnap];
   const analysis = await ctx.analysis.analyze(series, analyzeOptions(ctx, a.service));
   const growth = recentGrowth(analysis, firstSnap, secondSnap);

@@ -26,7 +26,18 @@ export interface TestPrometheus {
   close(): Promise<void>;
 }
 
-export async function startPrometheus(opts: { job: string; targets: SdTarget[] }): Promise<TestPrometheus> {
+export interface PrometheusOptions {
+  job: string;
+  targets: SdTarget[];
+  /** A rule file's YAML (`groups:` …), loaded with rule_files and evaluated every second. */
+  rules?: string;
+  /** Alertmanager base URL (http://127.0.0.1:port) the firing rules are sent to. */
+  alertmanagerUrl?: string;
+  /** Listen on this loopback port (from freePort(): a config naming Prometheus is written before it starts). */
+  port?: number;
+}
+
+export async function startPrometheus(opts: PrometheusOptions): Promise<TestPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'leakbot-prom-'));
   const sdFile = join(dir, 'targets.json');
   const writeSd = (targets: SdTarget[]) => {
@@ -36,12 +47,22 @@ export async function startPrometheus(opts: { job: string; targets: SdTarget[] }
   };
   writeSd(opts.targets);
   const configFile = join(dir, 'prometheus.yml');
+  let alerting = '';
+  if (opts.rules !== undefined) {
+    writeFileSync(join(dir, 'rules.yml'), opts.rules);
+    alerting += `rule_files: [${JSON.stringify(join(dir, 'rules.yml'))}]\n`;
+  }
+  if (opts.alertmanagerUrl) {
+    const am = new URL(opts.alertmanagerUrl);
+    alerting += `alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [${JSON.stringify(am.host)}]\n`;
+  }
   writeFileSync(
     configFile,
     `global:
   scrape_interval: 1s
   scrape_timeout: 1s
-scrape_configs:
+  evaluation_interval: 1s
+${alerting}scrape_configs:
   - job_name: ${JSON.stringify(opts.job)}
     metrics_path: /metrics
     file_sd_configs:
@@ -49,7 +70,7 @@ scrape_configs:
         refresh_interval: 1s
 `,
   );
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const d = spawnDaemon('prometheus', prometheusBin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
   const poll = (what: string, ok: () => Promise<boolean>) => d.until(`${what} on ${url}`, ok, { timeoutMs: 60_000 });
