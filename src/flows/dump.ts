@@ -34,8 +34,8 @@ export interface DumpJob {
   /** The thread to answer in; for a file event it is found from the file's shares. */
   threadTs?: string;
   requester: Requester;
-  /** File events: act only in a leakbot thread or a DM, and stay silent about non-dumps. The
-   *  shortcut is an explicit request: always answered. */
+  /** File events: act only in a leakbot thread or a DM, and stay silent about non-dumps (by type,
+   *  and files that never mention a goroutine). The shortcut is an explicit request: always answered. */
   passive: boolean;
 }
 
@@ -106,6 +106,10 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
     if (err instanceof SlackFileError) return answer(ctx, d, threadTs, `:x: ${quoteOutside(err.message)}`, job.id);
     throw err;
   }
+  if (d.passive && !mayBeGoroutineDump(bytes)) {
+    job.log.debug({ channel: d.channel }, 'file in a leakbot thread that is no goroutine dump: left alone');
+    return;
+  }
   let analysis: Analysis;
   try {
     analysis = await ctx.analysis.analyzeProfile(bytes, { capturedAt: Date.now(), maxBytes: DUMP_MAX_BYTES }, { ignore: ctx.config.ignore });
@@ -131,6 +135,14 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
   job.log.info({ goroutines: analysis.snapshots[0]?.goroutines, findings: analysis.findings.length, bytes: bytes.length }, 'dump analysed and posted');
 }
 
+/** Whether a file dropped without asking (passive) may be a dump worth an answer: compressed, or
+ *  text or profile.proto that says "goroutine" somewhere (every dump shape does: stack headers, the
+ *  debug=1 total line, the proto's sample type, `go tool pprof -top`'s "Type: goroutine"). Someone's
+ *  notes or an app log in an incident thread is not addressed to leakbot: no ":x: could not read". */
+export function mayBeGoroutineDump(bytes: Buffer): boolean {
+  return (bytes[0] === 0x1f && bytes[1] === 0x8b) || bytes.includes('goroutine');
+}
+
 /** Says something in the dump's thread, or to the requester when there is no thread. */
 async function answer(ctx: LeakbotContext, d: DumpJob, threadTs: string | null, text: string, jobId: string): Promise<void> {
   if (threadTs) await ctx.poster.post(`dump:${jobId}:error`, { channel: d.channel, threadTs, text });
@@ -138,9 +150,11 @@ async function answer(ctx: LeakbotContext, d: DumpJob, threadTs: string | null, 
 }
 
 /** Enqueues a dump for analysis; the same file in the same conversation is analysed once
- *  (file_shared and the message event both announce it). Redis I/O only: safe inside Slack's 3 s. */
+ *  (file_shared and the message event both announce it). A shortcut on the file is a request of
+ *  its own (keyed by its request id): the file dropped earlier and left alone, or analysed, must not
+ *  swallow it. Redis I/O only: safe inside Slack's 3 s. */
 export async function enqueueDump(ctx: LeakbotContext, d: DumpJob): Promise<'queued' | 'held'> {
-  const jobId = d.fileId ? `dump-${d.fileId}-${d.channel}` : undefined;
+  const jobId = d.fileId ? `dump-${d.fileId}-${d.channel}${d.passive ? '' : `-asked-${d.requester.requestId ?? 'x'}`}` : undefined;
   const r = await ctx.jobs.enqueue('dump.analyze', d, jobId ? { jobId } : {});
   return r.status;
 }

@@ -132,7 +132,7 @@ describe('dumps handed to the bot in Slack', () => {
   it('a hostile file name or content is never echoed as markup', async () => {
     const name = '<!channel> <https://evil.example|re-login>.txt';
     const good = h.slack.shareFile({ name, content: dump, channel: 'C0INC', threadTs: thread.ts });
-    const bad = h.slack.shareFile({ name, content: 'Error <!channel> <https://evil.example/login|re-login here>\n', channel: 'C0INC', threadTs: thread.ts });
+    const bad = h.slack.shareFile({ name, content: 'goroutine dump lost <!channel> <https://evil.example/login|re-login here>\n', channel: 'C0INC', threadTs: thread.ts });
     for (const f of [good, bad]) await event({ type: 'file_shared', file_id: f.file.id, user_id: 'U0ALICE', channel_id: 'C0INC' });
     await finished(good.file.id, 'C0INC');
     await finished(bad.file.id, 'C0INC');
@@ -144,6 +144,21 @@ describe('dumps handed to the bot in Slack', () => {
       assert.ok(!/<!channel>|<https:\/\/evil/.test(all), `inert: ${all}`);
     }
     assert.ok(said.some((m) => /could not read .* as a goroutine dump/.test(m.text)));
+  });
+
+  it('a teammate’s notes or log dropped in a leakbot thread get no reply; asked by the shortcut, they are answered', async () => {
+    const before = h.slack.replies('C0INC', thread.ts).length;
+    const notes = h.slack.shareFile({ name: 'notes.txt', content: 'Restarted svc-order-5d8f-1 at 10:02, p99 back to normal.\n', channel: 'C0INC', threadTs: thread.ts });
+    const log = h.slack.shareFile({ name: 'app.log', content: Buffer.from('level=info msg="GET /checkout 200"\n'.repeat(500)), channel: 'C0INC', threadTs: thread.ts });
+    for (const f of [notes, log]) await event({ type: 'message', subtype: 'file_share', channel: 'C0INC', channel_type: 'channel', user: 'U0ALICE', ts: f.message.ts, thread_ts: thread.ts, text: '', files: [{ id: f.file.id }] });
+    await finished(notes.file.id, 'C0INC');
+    await finished(log.file.id, 'C0INC');
+    const bot = (m: StubMessage) => m.user === h.slack.botUserId || /could not read|Goroutine dump/.test(m.text);
+    assert.deepEqual(h.slack.replies('C0INC', thread.ts).slice(before).filter(bot).map((m) => m.text), [], 'no reply to files nobody handed to leakbot');
+    // The same notes handed over on purpose: the person is told what leakbot expected.
+    await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0INC', message: { ts: notes.message.ts, thread_ts: thread.ts, files: [{ id: notes.file.id }] } }));
+    const said = await h.slack.waitFor('the answer to the shortcut', () => h.slack.replies('C0INC', thread.ts).find((m) => /could not read notes\.txt as a goroutine dump/.test(m.text)));
+    assert.match(said.text, /line 1 is "Restarted svc-order/);
   });
 
   it('the shortcut where leakbot is not a member: the person who asked is told why', async () => {
