@@ -1,7 +1,7 @@
 // `/leak checklist [svc]`: post the goroutine-leak response checklist in the channel. Ticking a box
 // updates the message and records who and when on the service's timeline (for the postmortem).
 import { ChecklistFlow } from '../src/incident/checklist-flow.js';
-import { incidentTemplates, serviceForChannel } from '../src/incident/runtime.js';
+import { incidentTemplates, requesterOf, serviceForChannel } from '../src/incident/runtime.js';
 import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import type { LeakbotContext } from '../src/context.js';
@@ -24,7 +24,7 @@ export const command: CommandModule = {
     atMost(inv.args, 1);
     const service = inv.args[0] ? requireService(ctx, inv.args[0]) : serviceForChannel(ctx, inv.channel);
     const flow = flows.get(ctx) ?? new ChecklistFlow(ctx);
-    const r = await flow.create(service, inv.channel, inv.user);
+    const r = await flow.create(service, inv.channel, inv.user, requesterOf(inv));
     if (r.status === 'held') return { text: HELD_TEXT };
     return { text: `Posting the response checklist${service ? ` for *${service}*` : ''} in this channel…` };
   },

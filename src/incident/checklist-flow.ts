@@ -10,6 +10,9 @@ import type { ChecklistTickEventData } from './timeline.js';
 
 export interface ChecklistPostJob {
   checklistId: string;
+  /** Who asked (from `/leak checklist`): a post that fails for good is told to them through the
+   *  generic final-failure answer (src/queue/final-failure.ts), which reads `requester`. */
+  requester?: { user: string; channel: string; requestId: string; responseUrl?: string };
 }
 
 declare module '../queue/jobs.js' {
@@ -32,11 +35,12 @@ export class ChecklistFlow {
     this.ctx.actions.register(CHECKLIST_ACTION_ID, (inv) => this.tick(inv), { verb: 'checklist' });
   }
 
-  /** Records a new checklist and queues its message (Redis only: fits in Slack's 3 s). */
-  async create(service: string | null, channel: string, user: string): Promise<{ id: string; status: 'queued' | 'held' }> {
+  /** Records a new checklist and queues its message (Redis only: fits in Slack's 3 s). `requester`
+   *  is told if the message cannot be posted at all. */
+  async create(service: string | null, channel: string, user: string, requester?: ChecklistPostJob['requester']): Promise<{ id: string; status: 'queued' | 'held' }> {
     const id = newChecklistId();
     await this.store.create({ id, service, channel, ts: null, createdBy: user, createdAt: Date.now(), ...instantiate(incidentTemplates(this.ctx).checklist, service) });
-    const r = await this.ctx.jobs.enqueue('checklist.post', { checklistId: id }, { jobId: `checklist-post-${id}` });
+    const r = await this.ctx.jobs.enqueue('checklist.post', { checklistId: id, ...(requester ? { requester } : {}) }, { jobId: `checklist-post-${id}` });
     return { id, status: r.status };
   }
 

@@ -16,6 +16,7 @@ import type { Redis } from '../store/redis.js';
 import { QUEUE_NAME } from './jobs.js';
 import { isWorthWaiting } from './transient.js';
 import { quoteOutside } from '../slack/text.js';
+import { ACCESS_ERRORS } from '../slack/errors.js';
 
 interface JobShape {
   service?: string;
@@ -26,14 +27,30 @@ interface JobShape {
 const STALLED = /stalled more than allowable limit|started more than allowable limit/;
 
 /** Why a job failed for good, in words a user reads (BullMQ's `failedReason`; never a stack trace):
- *  the stalled-job limit said plainly, anything else quoted and cut at 200 characters. */
+ *  the stalled-job limit said plainly, a Slack refusal a person must fix (ACCESS_ERRORS) with what to
+ *  do, anything else quoted and cut at 200 characters. */
 export function failureWhy(reason: string): string {
-  return STALLED.test(reason) ? 'the worker running it stopped several times before it finished (killed, or out of memory)' : quoteOutside(reason, 200);
+  if (STALLED.test(reason)) return 'the worker running it stopped several times before it finished (killed, or out of memory)';
+  // A refusal a person must fix (invite the bot, a scope, the token): what to do, not only the code.
+  const code = /\bslack: ([a-z_]+)/.exec(reason)?.[1];
+  const fix = code !== undefined ? ACCESS_ERRORS[code] : undefined;
+  if (fix !== undefined) return `Slack refused to post it (${code}). ${fix.replace(/\.$/, '')}`;
+  return quoteOutside(reason, 200);
 }
+
+/** Job kinds as a user names what they asked for; others read with their dots as spaces. */
+const KIND_WORDS: Record<string, string> = {
+  'checklist.post': 'checklist',
+  'postmortem.draft': 'postmortem draft',
+  'dump.analyze': 'dump analysis',
+  'watch.tick': 'watch',
+  'watch.finish': 'watch',
+  'watch.chart': 'watch chart',
+};
 
 /** The words a user reads for a job's final failure reason (never a stack trace). */
 export function finalFailureText(kind: string, service: string | undefined, reason: string): string {
-  const what = `this ${kind}${service ? ` of *${service}*` : ''}`;
+  const what = `this ${KIND_WORDS[kind] ?? kind.replaceAll('.', ' ')}${service ? ` of *${service}*` : ''}`;
   return `:x: leakbot gave up on ${what}: ${failureWhy(reason)}. Nothing more will be posted for it; ask again if you still need it.`;
 }
 

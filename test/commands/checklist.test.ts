@@ -10,7 +10,7 @@ import { startRedis } from '../support/redis.js';
 import { startSlackStub } from '../support/slack-stub.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { built } from '../e2e/helpers.js';
+import { built, queueIdle } from '../e2e/helpers.js';
 
 const CH = 'C0CHECKLIST';
 
@@ -77,6 +77,19 @@ describe('/leak checklist end to end', () => {
       ],
     );
     assert.deepEqual(ticks[0]!.thread, { channel: CH, ts: msg.ts });
+  });
+
+  it('a checklist Slack refuses to post (the bot is not in the channel) is told to the person who asked, once', async () => {
+    const ch = 'C0NOBOT';
+    h.slack.notInChannel.add(ch);
+    const responseUrl = h.slack.responseUrl();
+    const ack = await h.command({ text: 'checklist svc-order', channel: ch, user: 'U0ALICE', responseUrl });
+    assert.equal(ack.status, 200);
+    const told = await h.slack.waitFor('the requester is told', () => h.slack.responsesTo(responseUrl).find((r) => /gave up/.test(String(r.body.text))), 60_000);
+    assert.match(String(told.body.text), /gave up on this checklist: Slack refused to post it \(not_in_channel\)\. I am not a member of that channel\. Invite me with `\/invite @leakbot` and try again\. Nothing more/);
+    await queueIdle(h);
+    assert.equal(h.slack.responsesTo(responseUrl).filter((r) => /gave up/.test(String(r.body.text))).length, 1, 'told once');
+    assert.equal(h.slack.messages(ch).length, 0);
   });
 
   it('without a service in a service’s channel it uses that service; a foreign block is refused politely', async () => {
