@@ -4,6 +4,8 @@ import { resolveDiff } from '../src/flows/diff.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { hasPair, takeNewFlag, threadFor, threadWords } from '../src/flows/thread.js';
 import { noUnknownOptions, UsageError, type CommandModule } from './types.js';
+import { escapeMrkdwn } from '../src/engine/index.js';
+import { processName } from '../src/flows/findings.js';
 
 function seqArg(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -46,6 +48,8 @@ export const command: CommandModule = {
       ...(open ? { thread: { channel: open.channel, ts: open.ts } } : {}),
     });
     if (res.status === 'held') return { text: HELD_TEXT };
-    return { text: `Comparing *${service}* #${r.ref.seq} → #${r.cur.seq}… the findings will appear in ${open ? threadWords(open) : 'a thread in this channel'}.` };
+    // A fleet's process is named: the ack says which pod is compared (the suspect of the last round).
+    const who = processName(ctx, service, r.cur);
+    return { text: `Comparing *${service}*${who !== service ? ` (${escapeMrkdwn(r.cur.instanceName!)})` : ''} #${r.ref.seq} → #${r.cur.seq}… the findings will appear in ${open ? threadWords(open) : 'a thread in this channel'}.` };
   },
 };

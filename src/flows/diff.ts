@@ -6,6 +6,7 @@ import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { JobInfo } from '../queue/processors.js';
 import { analyzePair, postFindings } from './findings.js';
+import { lastSuspects } from './fleet.js';
 import { hasPair, recordOutcome } from './thread.js';
 
 export async function resolveDiff(
@@ -13,7 +14,7 @@ export async function resolveDiff(
   service: string,
   d: { fromSeq?: number; toSeq?: number; against?: 'previous' | 'baseline' },
 ): Promise<{ ref: SnapshotMeta; cur: SnapshotMeta; refKind: 'baseline' | 'previous' } | { error: string }> {
-  const cur = d.toSeq !== undefined ? await ctx.snapshots.get(service, d.toSeq) : await ctx.snapshots.latest(service);
+  const cur = d.toSeq !== undefined ? await ctx.snapshots.get(service, d.toSeq) : await latestToCompare(ctx, service);
   if (!cur) return { error: d.toSeq !== undefined ? `Snapshot #${d.toSeq} of ${service} is not stored (see \`/leak history ${service}\`).` : `No snapshots of ${service} yet. Run \`/leak snapshot ${service}\` first.` };
   let ref: SnapshotMeta | null;
   if (d.fromSeq !== undefined) {
@@ -38,6 +39,18 @@ export async function resolveDiff(
   if (ref.seq === cur.seq) return { error: `That compares snapshot #${cur.seq} of ${service} with itself; take a new one with \`/leak snapshot ${service}\`.` };
   const [a, b] = ref.seq < cur.seq ? [ref, cur] : [cur, ref];
   return { ref: a, cur: b, refKind: d.against === 'baseline' ? 'baseline' : 'previous' };
+}
+
+/** The snapshot a diff without numbers compares: the latest of the pod the last fleet round
+ *  suspected most (src/flows/fleet.ts rememberSuspects), else the service's latest. The service's
+ *  latest alone is whichever pod a fleet round captured last — often a clean one — and reading
+ *  "no suspected leaks" from it hides the pod that leaks. */
+async function latestToCompare(ctx: LeakbotContext, service: string): Promise<SnapshotMeta | null> {
+  for (const id of await lastSuspects(ctx, service)) {
+    const m = await ctx.snapshots.latestOf(service, id);
+    if (m) return m;
+  }
+  return ctx.snapshots.latest(service);
 }
 
 export async function processDiff(ctx: LeakbotContext, job: JobInfo<'diff'>): Promise<void> {

@@ -136,6 +136,22 @@ services:
     assert.match(hist, new RegExp(`#\\d+  ${podAt(2).replaceAll('.', '\\.')} .*\\*3\\d\\d\\*\\s?\\(\\+3\\d\\d\\) goroutines`), hist);
   });
 
+  it('/leak diff on a fleet compares the pod the last round suspected, not whichever pod was captured last, and says which', async () => {
+    // A healthy pod captured on its own, twice, after the round: the service's latest snapshots are its.
+    await run(`snapshot svc-order instance=${podAt(4)}`, 1);
+    await run(`snapshot svc-order instance=${podAt(4)}`, 1);
+    assert.equal((await h.bot.ctx.snapshots.latest('svc-order'))?.instance, podAt(4));
+    const ch = 'C0FLEETDIFF';
+    const ack = String((await h.command({ text: 'diff svc-order', channel: ch, user: 'U0ONCALL' })).json?.text);
+    const pod2 = podAt(2).replaceAll('.', '\\.');
+    assert.match(ack, new RegExp(`^Comparing \\*svc-order\\* \\(${pod2}\\) #\\d+ → #\\d+`), ack);
+    const site = (await pods[2]!.patterns()).chansend;
+    const t = await waitThread(h.slack, ch, 0, 1);
+    const found = t.replies.map(messageText).find((x) => x.startsWith('Goroutines of svc-order ('));
+    assert.match(found ?? '', new RegExp(`^Goroutines of svc-order \\(${pod2}\\): #\\d+ → #\\d+`), found);
+    assert.ok(found!.includes(`${basename(site.file)}:${site.line}`), `the leaking pod's site:\n${found}`);
+  });
+
   it('a large fleet is sampled: suspects from the last round first, then the least recently captured', async () => {
     const captured = (t: Thread) => IPS.map((_, i) => i).filter((i) => messageText(fleetReply(t)!).includes(podAt(i)));
     const r1 = await run('snapshot svc-sample', 1);
