@@ -260,7 +260,7 @@ function movingInLockCode(g: StackGroup, snap: Snapshot): boolean {
 }
 
 /** Functions on the stacks of goroutines that run, sleep or do I/O, the types of those that are
- *  methods and the packages of those that are not. Memoised per snapshot (one pass, however many lock
+ *  methods and the packages of all of them. Memoised per snapshot (one pass, however many lock
  *  piles ask). */
 const movingCode = perSnapshot((snap) => {
   const funcs = new Set<string>();
@@ -273,7 +273,8 @@ const movingCode = perSnapshot((snap) => {
       funcs.add(f.func);
       const o = methodOwner(f.func);
       if (o !== null) owners.add(o);
-      else packages.add(packageOf(f.func));
+      // A package-level lock may be held by a method of its package as well as by a plain function.
+      packages.add(packageOf(f.func));
     }
   }
   return { funcs, owners, packages };

@@ -46,16 +46,18 @@ test('the locking code of a method is its type: the type of pkg.(*T).M, pkg.T.M 
 });
 
 /** A debug=2 dump of a package-level mutex: `waiters` goroutines in prices.Get's Lock, and (when
- *  `holder`) prices.refresh holding it over a network read, as a cache package's refresh loop does. */
-function packageLockDump(waiters: number, holder: boolean): string {
+ *  `holder`) prices.refresh holding it over a network read, as a cache package's refresh loop does
+ *  (`holder` 'method': the refresh loop is a method of a type of package prices). */
+function packageLockDump(waiters: number, holder: boolean | 'method'): string {
+  const fn = holder === 'method' ? 'prices.(*Loader).' : 'prices.';
   const out = ['goroutine 1 [select, 30 minutes]:\nmain.main()\n\t/src/shop/cmd/shop/main.go:20 +0x1d\n'];
   if (holder) {
     out.push(
       'goroutine 7 [IO wait]:\ninternal/poll.runtime_pollWait(0x7f2c, 0x72)\n\t/usr/local/go/src/runtime/netpoll.go:351 +0x85\n' +
         'internal/poll.(*pollDesc).wait(0xc0001a0000?, 0xc0001b0000?, 0x0)\n\t/usr/local/go/src/internal/poll/fd_poll_runtime.go:84 +0x27\n' +
         'net.(*conn).Read(0xc000012345, {0xc0001b0000?, 0x1000?, 0x1000?})\n\t/usr/local/go/src/net/net.go:196 +0x44\n' +
-        'example.com/shop/internal/prices.refresh()\n\t/src/shop/internal/prices/prices.go:40 +0x55\n' +
-        'example.com/shop/internal/prices.loop()\n\t/src/shop/internal/prices/prices.go:30 +0x22\n' +
+        `example.com/shop/internal/${fn}refresh()\n\t/src/shop/internal/prices/prices.go:40 +0x55\n` +
+        `example.com/shop/internal/${fn}loop()\n\t/src/shop/internal/prices/prices.go:30 +0x22\n` +
         'created by example.com/shop/internal/prices.Start in goroutine 1\n\t/src/shop/internal/prices/prices.go:25 +0x1a\n',
     );
   }
@@ -80,4 +82,10 @@ test("a package-level lock's holder is any function of its package: Get's waiter
   assert.ok(!convoy || convoy.confidence === 'low', `${convoy?.confidence}: ${convoy?.signals.join('; ')}`);
   const kept = pile(packageLockDump(12, false));
   assert.ok(signals(kept).includes('no-holder'), `${signals(kept)}`);
+});
+
+test("a package-level lock's holder may be a method of its package: Get's waiters while (*Loader).refresh holds it over I/O are not claimed", () => {
+  const convoy = analyze(parseDump(Buffer.from(packageLockDump(12, 'method')))).findings.find((f) => f.site?.func === 'example.com/shop/internal/prices.Get');
+  assert.ok(!signals(convoy).includes('no-holder'), `${signals(convoy)}`);
+  assert.ok(!convoy || convoy.confidence === 'low', `${convoy?.confidence}: ${convoy?.signals.join('; ')}`);
 });
