@@ -598,12 +598,17 @@ const CONSUMER_MAX = 4;
 
 /** Without ids: the entry function of goroutines that waited in a receive at the last snapshot but one
  *  and, at the last, none of them wait there while more of them run, sleep or do I/O (a consumer loop of
- *  at most CONSUMER_MAX goroutines that took an item and went to work on it); null when there is none (or only `except`). */
-function busyConsumer(series: readonly Snapshot[], except: string | null): string | null {
+ *  at most CONSUMER_MAX goroutines that took an item and went to work on it); null when there is none (or
+ *  only `except`). The loop must belong to a package on the send pile's stack (`pile`): a queue's
+ *  channel is shared within its package, while a service runs many small receive loops (flushers,
+ *  batchers) of other packages, one of which is at work at any capture. */
+function busyConsumer(series: readonly Snapshot[], pile: StackGroup): string | null {
   if (series.length < 2) return null;
+  const except = entryOf(pile);
+  const packages = new Set(pile.frames.filter((f) => !LOCK_IMPL.test(f.func)).map((f) => packageOf(f.func)));
   const [before, after] = [perEntryWaits(series[series.length - 2]!), perEntryWaits(series[series.length - 1]!)];
   for (const [entry, b] of before) {
-    if (entry === except || b.recv === 0) continue;
+    if (entry === except || b.recv === 0 || !packages.has(packageOf(entry))) continue;
     const a = after.get(entry) ?? { recv: 0, moving: 0 };
     // A consumer loop (one goroutine, or a few) that left its receive altogether: a busy pool's
     // workers shift between receiving and working at every capture, which says nothing about a
@@ -708,7 +713,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
   if (ctx.n >= 3 && (steps[steps.length - 1] ?? 0) <= 0) return [item('plateau', `grew ${c.join(' → ')}, then stopped growing`)];
   // A send pile that appeared while a loop that was waiting to receive went off to work: senders
   // queueing behind a busy consumer.
-  const consumer = s.group.kind === 'chan-send' && c[c.length - 2] === 0 ? busyConsumer(ctx.series, entryOf(s.group)) : null;
+  const consumer = s.group.kind === 'chan-send' && c[c.length - 2] === 0 ? busyConsumer(ctx.series, s.group) : null;
   if (consumer !== null) {
     return [item('consumer-busy', `appeared ${c.join(' → ')} while ${consumer}, which waited in a receive at the snapshot before, is now running, asleep or doing I/O: senders queueing behind a busy consumer until it comes back`)];
   }

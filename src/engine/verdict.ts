@@ -175,7 +175,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'consumer-busy': {
     points: 0,
     meaning:
-      'without ids: a send pile that appeared between the last two snapshots while every goroutine of a loop of 1–4 that waited in a receive at the earlier one now runs, sleeps or does I/O instead (a consumer that took an item and went to work on it; a pool whose workers shift between receiving and working does not count): senders queueing behind a busy consumer, a bounded queue backing up; replaces the growth rows until a later capture shows the pile kept growing',
+      'without ids: a send pile that appeared between the last two snapshots while every goroutine of a loop of 1–4 that waited in a receive at the earlier one, run by a package on the send pile\'s stack, now runs, sleeps or does I/O instead (a consumer that took an item and went to work on it; a pool whose workers shift between receiving and working does not count): senders queueing behind a busy consumer, a bounded queue backing up; replaces the growth rows until a later capture shows the pile kept growing',
     needs: 'debug=1 / proto, 2+ snapshots',
   },
   plateau: {

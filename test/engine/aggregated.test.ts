@@ -207,6 +207,19 @@ test('consumer-busy needs a consumer loop that left its receive, not a pool whos
   assert.ok(signals(real.findings.find((f) => entry(f) === 'main.publish')!).includes('consumer-busy'));
 });
 
+test('consumer-busy needs the consumer loop in a package of the send pile: a send leak of another package that appeared while the queue\'s consumer went to work keeps its growth row', () => {
+  const dir = join(root, 'eval', 'subset', 'noise', 'go1.26');
+  const text = (m: string) => gunzipSync(readFileSync(file(dir, 'backpressure', m, 'debug1'))).toString();
+  // A notifier started per order whose reader gave up: 40 goroutines on a send, new at t2, in package orders.
+  const leak = '\n40 @ 0x48656e 0x417a7c 0x417677 0x7c4cd1 0x48df21\n#\t0x7c4cd0\texample.com/shop/orders.notifyLoop+0x30\t/src/shop/orders/notify.go:88\n';
+  const a = compare([text('t1'), text('t2') + leak].map((t, i) => parseDump(Buffer.from(t), { capturedAt: 1_000 * (i + 1) })), { maxFindings: 1000 });
+  const notifier = a.findings.find((f) => entry(f) === 'example.com/shop/orders.notifyLoop');
+  assert.ok(notifier, 'the notifier pile is listed');
+  assert.ok(!signals(notifier).includes('consumer-busy') && signals(notifier).includes('grew-wait'), `${signals(notifier)}`);
+  // main.publish, whose consumer main.ingestConsumer went from its receive to its sleep, still takes it.
+  assert.ok(signals(a.findings.find((f) => entry(f) === 'main.publish')!).includes('consumer-busy'));
+});
+
 test('no pile of Go\'s leak scenarios takes consumer-busy (eval subset, debug=1 and proto, t1 → t2 and t0 → t2)', () => {
   for (const toolchain of ['go1.19', 'go1.26']) {
     const dir = join(root, 'eval', 'subset', 'goker', toolchain);
