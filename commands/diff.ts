@@ -6,6 +6,7 @@ import { hasPair, takeNewFlag, threadFor, threadWords } from '../src/flows/threa
 import { noUnknownOptions, UsageError, type CommandModule } from './types.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
 import { processName } from '../src/flows/findings.js';
+import { selectInstance, type Instance } from '../src/capture/targets/index.js';
 
 function seqArg(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -14,24 +15,46 @@ function seqArg(s: string | undefined): number | undefined {
   return n;
 }
 
+/** The id of the process `pick` (`pod=…`/`instance=…`) names among the service's stored snapshots
+ *  (their instance, pod name and labels, as capture recorded them; src/capture/targets selectInstance
+ *  rules). Throws UsageError listing the processes that have snapshots when none or several match. */
+async function storedInstance(ctx: Parameters<CommandModule['handler']>[1], service: string, pick: string): Promise<string> {
+  const [key, value] = [pick.slice(0, pick.indexOf('=')) as 'pod' | 'instance', pick.slice(pick.indexOf('=') + 1).slice(0, 253)];
+  const seen = new Map<string, Instance>();
+  for (const m of await ctx.snapshots.list(service, 200))
+    if (m.instance !== undefined && !seen.has(m.instance)) seen.set(m.instance, { id: m.instance, name: m.instanceName ?? m.instance, url: '', labels: m.instanceLabels ?? {} });
+  const hit = selectInstance([...seen.values()], { key, value });
+  if (hit) return hit.id;
+  const names = [...seen.values()].slice(0, 10).map((i) => `\`${escapeMrkdwn(i.name)}\``).join(', ');
+  throw new UsageError(
+    `No snapshot of *${service}* is of \`${escapeMrkdwn(value.slice(0, 80))}\`. ${seen.size ? `Processes with snapshots: ${names}${seen.size > 10 ? `, and ${seen.size - 10} more` : ''}.` : `Run \`/leak snapshot ${service}\` first.`}`,
+  );
+}
+
 export const command: CommandModule = {
   verb: 'diff',
   aliases: ['compare'],
-  usage: 'diff <service> [<from#> <to#> | baseline] [--new]',
+  usage: 'diff <service> [pod=<name> | instance=<host:port>] [<from#> <to#> | baseline] [--new]',
   summary: 'Compare the last two snapshots of a service (or two numbered ones, or the baseline with the latest).',
-  examples: ['/leak diff svc-order', '/leak diff svc-order 3 7', '/leak diff svc-order baseline'],
+  examples: ['/leak diff svc-order', '/leak diff svc-order 3 7', '/leak diff svc-order baseline', '/leak diff svc-order pod=svc-order-7f9c4-x2k4q'],
   async handler(inv, ctx) {
     const { args, fresh } = takeNewFlag(inv.args);
     noUnknownOptions(args);
     const service = requireService(ctx, args[0]);
-    const rest = args.slice(1);
+    // pod=/instance= (as /leak snapshot takes them): the last two snapshots of that process.
+    const picks = args.slice(1).filter((a) => /^(pod|instance)=/.test(a));
+    const rest = args.slice(1).filter((a) => !picks.includes(a));
+    if (picks.length > 1) throw new UsageError('Name one process: `pod=<name>` or `instance=<host:port>`.');
+    const instance = picks[0] ? await storedInstance(ctx, service, picks[0]) : undefined;
+    if (instance !== undefined && rest.some((a) => a.toLowerCase() !== 'baseline'))
+      throw new UsageError('Snapshot numbers already name their process: give `pod=…` or two numbers, not both.');
     const against = rest[0]?.toLowerCase() === 'baseline' ? ('baseline' as const) : ('previous' as const);
     const nums = against === 'baseline' ? [] : rest;
     if (against === 'baseline' && rest.length > 1) throw new UsageError(`Too many arguments: \`${rest.slice(1).join(' ')}\`.`);
     if (nums.length === 1 || nums.length > 2) throw new UsageError('Give two snapshot numbers, or none for the last two.');
     const fromSeq = seqArg(nums[0]);
     const toSeq = seqArg(nums[1]);
-    const d = { against, ...(fromSeq !== undefined ? { fromSeq } : {}), ...(toSeq !== undefined ? { toSeq } : {}) };
+    const d = { against, ...(fromSeq !== undefined ? { fromSeq } : {}), ...(toSeq !== undefined ? { toSeq } : {}), ...(instance !== undefined ? { instance } : {}) };
     // Validate against Redis now so mistakes are answered at once.
     const r = await resolveDiff(ctx, service, d);
     if ('error' in r) return { text: r.error };

@@ -12,9 +12,10 @@ import { hasPair, recordOutcome } from './thread.js';
 export async function resolveDiff(
   ctx: LeakbotContext,
   service: string,
-  d: { fromSeq?: number; toSeq?: number; against?: 'previous' | 'baseline' },
+  d: { fromSeq?: number; toSeq?: number; against?: 'previous' | 'baseline'; instance?: string },
 ): Promise<{ ref: SnapshotMeta; cur: SnapshotMeta; refKind: 'baseline' | 'previous' } | { error: string }> {
-  const cur = d.toSeq !== undefined ? await ctx.snapshots.get(service, d.toSeq) : await latestToCompare(ctx, service);
+  const cur =
+    d.toSeq !== undefined ? await ctx.snapshots.get(service, d.toSeq) : d.instance !== undefined ? await ctx.snapshots.latestOf(service, d.instance) : await latestToCompare(ctx, service);
   if (!cur) return { error: d.toSeq !== undefined ? `Snapshot #${d.toSeq} of ${service} is not stored (see \`/leak history ${service}\`).` : `No snapshots of ${service} yet. Run \`/leak snapshot ${service}\` first.` };
   let ref: SnapshotMeta | null;
   if (d.fromSeq !== undefined) {

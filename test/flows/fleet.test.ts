@@ -150,6 +150,12 @@ services:
     const found = t.replies.map(messageText).find((x) => x.startsWith('Goroutines of svc-order ('));
     assert.match(found ?? '', new RegExp(`^Goroutines of svc-order \\(${pod2}\\): #\\d+ → #\\d+`), found);
     assert.ok(found!.includes(`${basename(site.file)}:${site.line}`), `the leaking pod's site:\n${found}`);
+    // pod=/instance= as /leak snapshot takes them: that process's last two snapshots.
+    const [p4b, p4a] = (await h.bot.ctx.snapshots.list('svc-order', 50)).filter((m) => m.instance === podAt(4));
+    const one = String((await h.command({ text: `diff svc-order instance=${podAt(4)} --new`, channel: ch, user: 'U0ONCALL' })).json?.text);
+    assert.match(one, new RegExp(`^Comparing \\*svc-order\\* \\(${podAt(4).replaceAll('.', '\\.')}\\) #${p4a!.seq} → #${p4b!.seq}…`), one);
+    const none = String((await h.command({ text: 'diff svc-order pod=svc-order-nope', channel: ch, user: 'U0ONCALL' })).json?.text);
+    assert.match(none, new RegExp(`^No snapshot of \\*svc-order\\* is of \`svc-order-nope\`\\. Processes with snapshots: .*\`${pod2}\``), none);
   });
 
   it('a large fleet is sampled: suspects from the last round first, then the least recently captured', async () => {
