@@ -46,6 +46,8 @@ export interface FleetReport {
   restarted: Array<{ name: string; reason: string }>;
   /** Id of the instance whose findings are shown in full: the strongest suspect, else the largest. */
   strongest: string | null;
+  /** Discovery failed and an earlier answer was used: the failure, for the fleet message's details. */
+  staleWhy?: string;
   /** One or two lines for the parent message and the top of the thread (mrkdwn). */
   summary: string;
   /** Compact per-pod table (a code block), at most MAX_ROWS rows. */
@@ -78,8 +80,9 @@ function suspects(a: Analysis | undefined): Finding[] {
 }
 
 /** Builds the fleet summary from each instance's outcome. `discovered` counts every instance found
- *  (sampling may leave some out). */
-export function buildFleetReport(service: string, instances: readonly InstanceReport[], discovered: number): FleetReport {
+ *  (sampling may leave some out). `stale`: discovery failed and its answer from `ageMs` ago was
+ *  used (pods started since are missing): said in the summary, `why` in the details. */
+export function buildFleetReport(service: string, instances: readonly InstanceReport[], discovered: number, stale?: { why: string; ageMs: number }): FleetReport {
   const bySite = new Map<string, FleetSite>();
   const clean: string[] = [];
   const failed: FleetReport['failed'] = [];
@@ -121,8 +124,8 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
   const sites = [...bySite.values()];
   for (const s of sites) s.pods.sort((a, b) => b.after - a.after);
   sites.sort((a, b) => RANK[b.confidence] - RANK[a.confidence] || b.pods.length - a.pods.length || b.pods[0]!.after - a.pods[0]!.after);
-  const report: FleetReport = { service, analysed, discovered, sites, clean, failed, restarted, strongest: strongest?.id ?? null, summary: '', table: '' };
-  report.summary = summaryText(report);
+  const report: FleetReport = { service, analysed, discovered, sites, clean, failed, restarted, strongest: strongest?.id ?? null, ...(stale ? { staleWhy: stale.why } : {}), summary: '', table: '' };
+  report.summary = summaryText(report, stale?.ageMs);
   report.table = tableText(instances);
   return report;
 }
@@ -131,7 +134,13 @@ function podWord(k: number): string {
   return k === 1 ? 'pod' : 'pods';
 }
 
-function summaryText(r: FleetReport): string {
+/** `41 s`, `3 min`: how old a reused discovery answer is. */
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 90 ? `${s} s` : `${Math.round(s / 60)} min`;
+}
+
+function summaryText(r: FleetReport, staleAgeMs?: number): string {
   const lines: string[] = [];
   const of = r.analysed + r.failed.length;
   for (const s of r.sites.slice(0, MAX_SITES)) {
@@ -156,6 +165,7 @@ function summaryText(r: FleetReport): string {
   if (r.restarted.length)
     tail.push(`${r.restarted.map((x) => escapeMrkdwn(x.name)).slice(0, 5).join(', ')} restarted since the last capture: comparison starts over`);
   if (r.discovered > of) tail.push(`sampled ${of} of ${r.discovered} pods`);
+  if (r.staleWhy !== undefined) tail.push(`discovery failed, so these are the pods found ${age(staleAgeMs ?? 0)} ago (pods started since are missing)`);
   if (tail.length) lines.push(`${tail.join('; ')}.`);
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@
 import type { LeakbotContext } from '../context.js';
 import { escapeMrkdwn, type Snapshot } from '../engine/index.js';
 import type { CaptureOutcome, FleetOutcome } from '../capture/coordinator.js';
-import type { Instance } from '../capture/targets/index.js';
+import type { Discovery, Instance } from '../capture/targets/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { findingsSummary } from '../slack/messages.js';
@@ -18,6 +18,9 @@ export interface FleetCheckpoint {
   discovered: number;
   /** `error`/`code`: the failed capture's message and code (CaptureOutcome). */
   instances: Array<{ id: string; name: string; seq?: number; error?: string; code?: string }>;
+  /** Discovery failed and the instances are an earlier answer (Discovery.stale): why, and when that
+   *  answer was obtained (ms since epoch). */
+  stale?: { why: string; at: number };
 }
 
 export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null } | { ok: false; message: string };
@@ -47,10 +50,15 @@ export async function lastSuspects(ctx: LeakbotContext, service: string): Promis
     .catch(() => []);
 }
 
+function staleOf(d: Discovery): Pick<FleetCheckpoint, 'stale'> {
+  return d.stale ? { stale: { why: d.stale, at: d.at } } : {};
+}
+
 /** Turns a fleet capture's outcome into the checkpoint a job keeps (and the snapshots it parsed). */
 export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh: Map<number, Snapshot>): FleetCheckpoint {
   return {
     discovered: out.discovery.found,
+    ...staleOf(out.discovery),
     instances: out.results.map(({ instance, outcome }) => {
       if (outcome.ok && outcome.snapshot) fresh.set(outcome.meta.seq, outcome.snapshot);
       return outcome.ok ? { id: instance.id, name: instance.name, seq: outcome.meta.seq } : { id: instance.id, name: instance.name, error: outcome.message, code: outcome.code };
@@ -86,7 +94,8 @@ export async function analyseFleet(ctx: LeakbotContext, service: string, cp: Fle
       }
     }),
   );
-  return { report: buildFleetReport(service, reports, cp.discovered), reports };
+  const stale = cp.stale ? { why: cp.stale.why, ageMs: Date.now() - cp.stale.at } : undefined;
+  return { report: buildFleetReport(service, reports, cp.discovered, stale), reports };
 }
 
 /** The fleet summary message: summary lines, the per-pod table, and where the full findings are. */
@@ -97,9 +106,10 @@ export function fleetMessage(service: string, report: FleetReport, fullFindingsO
   ];
   // Each pod not captured is said once in full (what to do about it), under the summary's few words.
   const why = report.failed.filter((f) => f.error !== f.brief);
-  if (why.length) {
+  if (why.length || report.staleWhy) {
     const lines = why.slice(0, 5).map((f) => `• ${escapeMrkdwn(f.error)}`);
     if (why.length > 5) lines.push(`…and ${why.length - 5} more not captured.`);
+    if (report.staleWhy) lines.unshift(`• Discovery: ${escapeMrkdwn(report.staleWhy)}`);
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: lines.join('\n').slice(0, 3000) }] });
   }
   if (fullFindingsOf)
@@ -138,6 +148,7 @@ export async function runFleetSnapshot(
     const prefer = await lastSuspects(ctx, service);
     let planned: Instance[] = [];
     let found = 0;
+    let staleAnswer: Pick<FleetCheckpoint, 'stale'> = {};
     const done = new Map<string, CaptureOutcome>();
     let lastDoneAt = t0;
     const all = ctx.captures.obtainFleet(service, {
@@ -151,6 +162,7 @@ export async function runFleetSnapshot(
       onPlan: (chosen, discovery) => {
         planned = chosen;
         found = discovery.found;
+        staleAnswer = staleOf(discovery);
       },
       onResult: (instance, outcome) => {
         done.set(instance.id, outcome);
@@ -162,6 +174,7 @@ export async function runFleetSnapshot(
       // Post what is in; the summary is completed in place when the stragglers answer or time out.
       const partial: FleetCheckpoint = {
         discovered: found,
+        ...staleAnswer,
         instances: planned.map((i) => {
           const o = done.get(i.id);
           if (o?.ok && o.snapshot) fresh.set(o.meta.seq, o.snapshot);
