@@ -1,5 +1,6 @@
 // Reading leakbot's conversation back from the Slack stand-in, and the usual end-to-end set-up.
 import { after, before } from 'node:test';
+import type { Job } from 'bullmq';
 import { startGoService, type GoService } from '../support/go-service.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { startSlackStub, type SlackStub, type StubMessage } from '../support/slack-stub.js';
@@ -55,6 +56,18 @@ export async function queueIdle(h: Harness, timeoutMs = 60_000): Promise<void> {
     if (Object.values(c).every((n) => n === 0)) return;
     if (Date.now() >= deadline) throw new Error(`jobs still pending: ${JSON.stringify(c)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The delayed job of `h`'s queue that `match` picks, once one is there (polls the delayed set, at
+ *  most `timeoutMs`): a job enqueued at the end of another job's run (a recapture) may not be
+ *  scheduled yet when that job's first messages show in Slack. */
+export async function delayedJob(h: Harness, what: string, match: (j: Job) => boolean, timeoutMs = 60_000): Promise<Job> {
+  for (const deadline = Date.now() + timeoutMs; ; ) {
+    const job = (await h.bot.ctx.jobs.queue.getDelayed()).find(match);
+    if (job) return job;
+    if (Date.now() >= deadline) throw new Error(`${what} was never scheduled`);
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StubMessage } from '../support/slack-stub.js';
 import { freePort } from '../support/redis.js';
-import { basename, built, messageText, waitThread, withServiceHarness } from './helpers.js';
+import { basename, built, delayedJob, messageText, waitThread, withServiceHarness } from './helpers.js';
 
 describe('/leak snapshot end to end', () => {
   const s = withServiceHarness(
@@ -43,16 +43,9 @@ snapshot:
   /** The automatic second capture waits in BullMQ as a delayed job; run it now (the delay itself is
    *  BullMQ's): the test decides when the leak happens, not a timer. Returns the job's delay (ms). */
   async function promoteAutoRecapture(service: string): Promise<number> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const job = (await s.h.bot.ctx.jobs.queue.getDelayed()).find((j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === service);
-      if (job) {
-        await job.promote();
-        return job.opts.delay ?? 0;
-      }
-      if (Date.now() > deadline) throw new Error('no automatic recapture was scheduled');
-      await new Promise((r) => setTimeout(r, 25)); // polls Redis for the job's existence
-    }
+    const job = await delayedJob(s.h, 'an automatic recapture', (j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === service);
+    await job.promote();
+    return job.opts.delay ?? 0;
   }
 
   it('a first snapshot posts the single-snapshot view at once, captures again by itself and updates the findings with the 2-snapshot verdict', async () => {
