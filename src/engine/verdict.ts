@@ -35,7 +35,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'kept-and-added': {
     points: 4,
-    meaning: 'every goroutine of the earlier snapshot is still there (same id, same stack, same call: the arguments its frame prints) and new ones arrived one by one',
+    meaning: 'every goroutine of the earlier snapshot is still there (same id, same stack, same call: the arguments its frame prints) and new ones arrived: one by one, at every snapshot, or as one batch that a pool resizing does not explain (on a lock, send or WaitGroup, one per request or from a returned creator, or beside goroutines not started together; else kept-and-added-batch)',
     needs: 'debug=2, 2+ snapshots',
   },
   'grew-every-step': {
