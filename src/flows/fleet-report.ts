@@ -46,6 +46,9 @@ export interface FleetReport {
   restarted: Array<{ name: string; reason: string }>;
   /** Id of the instance whose findings are shown in full: the strongest suspect, else the largest. */
   strongest: string | null;
+  /** The Kubernetes namespace every captured pod is in (Prometheus's namespace label), when they
+   *  share one: pod names alone do not reach a pod with kubectl. */
+  namespace?: string;
   /** Discovery failed and an earlier answer was used: the failure, for the fleet message's details. */
   staleWhy?: string;
   /** One or two lines for the parent message and the top of the thread (mrkdwn). */
@@ -121,10 +124,11 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
     if (!strongest || cand.rank > strongest.rank || (cand.rank === strongest.rank && (cand.score > strongest.score || (cand.score === strongest.score && cand.total > strongest.total))))
       strongest = cand;
   }
+  const namespaces = new Set(instances.map((i) => i.cur?.instanceLabels?.namespace).filter((x): x is string => !!x));
   const sites = [...bySite.values()];
   for (const s of sites) s.pods.sort((a, b) => b.after - a.after);
   sites.sort((a, b) => RANK[b.confidence] - RANK[a.confidence] || b.pods.length - a.pods.length || b.pods[0]!.after - a.pods[0]!.after);
-  const report: FleetReport = { service, analysed, discovered, sites, clean, failed, restarted, strongest: strongest?.id ?? null, ...(stale ? { staleWhy: stale.why } : {}), summary: '', table: '' };
+  const report: FleetReport = { service, analysed, discovered, sites, clean, failed, restarted, strongest: strongest?.id ?? null, ...(namespaces.size === 1 ? { namespace: [...namespaces][0]! } : {}), ...(stale ? { staleWhy: stale.why } : {}), summary: '', table: '' };
   report.summary = summaryText(report, stale?.ageMs);
   report.table = tableText(instances);
   return report;

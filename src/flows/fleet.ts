@@ -101,7 +101,7 @@ export async function analyseFleet(ctx: LeakbotContext, service: string, cp: Fle
 /** The fleet summary message: summary lines, the per-pod table, and where the full findings are. */
 export function fleetMessage(service: string, report: FleetReport, fullFindingsOf: string | null): { text: string; blocks: object[] } {
   const blocks: object[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*Fleet of ${service}*\n${report.summary}`.slice(0, 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Fleet of ${service}*${report.namespace ? ` (namespace \`${escapeMrkdwn(report.namespace)}\`)` : ''}\n${report.summary}`.slice(0, 3000) } },
     { type: 'section', text: { type: 'mrkdwn', text: report.table.length <= 3000 ? report.table : `${report.table.slice(0, 2990)}\n…\`\`\`` } },
   ];
   // Each pod not captured is said once in full (what to do about it), under the summary's few words.

@@ -87,6 +87,7 @@ services:
     const sum1 = fleetReply(first);
     assert.ok(sum1, `a fleet summary in the thread:\n${first.replies.map((r) => r.text).join('\n')}`);
     assert.match(messageText(sum1), /No suspected leaks on any of 6 captured pods/);
+    assert.doesNotMatch(messageText(sum1), /namespace/, 'DNS knows no namespace');
     for (const i of IPS.keys()) assert.ok(messageText(sum1).includes(podAt(i)), `the table lists ${podAt(i)}`);
 
     const site = (await pods[2]!.patterns()).chansend;
@@ -274,6 +275,8 @@ services:
     const t = await run('snapshot svc-prom', 1);
     const sum = messageText(fleetReply(t)!);
     for (const i of IPS.keys()) assert.ok(sum.includes(`svc-order-5d8f-${i}`), `pod svc-order-5d8f-${i} in the table:\n${sum}`);
+    // kubectl needs the namespace beside the pod name: Prometheus's namespace label, shared by all.
+    assert.match(sum, /\*Fleet of svc-prom\* \(namespace `prod`\)\n/, sum);
     const one = await run('snapshot svc-prom pod=svc-order-5d8f-2', 1);
     assert.match(messageText(one.replies[0]!), /Goroutines of svc-prom \(svc-order-5d8f-2\)/);
   });
