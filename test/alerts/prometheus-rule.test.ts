@@ -13,7 +13,7 @@ import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { delayedJob, messageText } from '../e2e/helpers.js';
+import { built, delayedJob, messageText } from '../e2e/helpers.js';
 
 const IPS = ['127.0.0.42', '127.0.0.43', '127.0.0.44'];
 const TOKEN = 'rule-test-token-0123456789abcdef0123';
@@ -89,7 +89,8 @@ alerts:
     const slack = h!.slack;
     await pods[1]!.leak('chansend', 200);
     const parent = () => slack.parents(CH)[0];
-    const findings = () => (parent() ? slack.replies(CH, parent()!.ts).find((m) => /^Goroutine leak suspects/.test(m.text)) : undefined);
+    // Placeholder-first (text, then blocks by chat.update): the note naming the pod is in the blocks.
+    const findings = () => built(parent() ? slack.replies(CH, parent()!.ts).find((m) => /^Goroutine leak suspects/.test(m.text)) : undefined);
     const where = `${site.file.split('/').pop()}:${site.line}`;
     await slack.waitFor('the findings of the alerting pod', () => (findings() && messageText(findings()!).includes(where) ? 1 : null), 120_000);
     assert.match(messageText(findings()!), new RegExp(`This is ${podName(1)}, the instance the alert names`));
