@@ -629,7 +629,8 @@ const GAVE_UP_ON: Record<AlertAction['kind'] | 'recapture', string> = {
 
 /**
  * An alert action's job failed for good (its last attempt threw, or BullMQ gave up on it after its
- * workers died: src/queue/final-failure.ts, which calls this once per job). Says so once in the
+ * workers died: src/queue/final-failure.ts, which calls this again only when an earlier answer
+ * stopped part-way). Says so once in the
  * alert thread (keyed post `<action>.fatal`), with the reason in plain words and what to do instead;
  * a capture that posted nothing yet also records the failure on the thread, so the parent stops
  * promising findings (ctx.parents redraws it). Nothing when the episode or its thread is gone.

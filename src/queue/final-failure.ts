@@ -66,7 +66,9 @@ export interface FailedJob {
 
 /** Closes what a job of one kind left open when it failed for good (its thread, its parent), for
  *  kinds whose data has no `requester`/`thread` the generic answer can use (the alert jobs).
- *  Called at most once per job (see notifyFinalFailure); Slack errors propagate and are logged. */
+ *  Called by one process at a time, and again when an earlier answer stopped part-way (its process
+ *  died, or Slack was unavailable: see notifyFinalFailure), so it must be idempotent (keyed posts).
+ *  A passing outage it throws makes the answer be tried again; other errors are logged. */
 export type FinalFailureHandler = (job: FailedJob) => Promise<void>;
 
 /** Job kind → its FinalFailureHandler. Modules register theirs at startup (ctx.failures). */
