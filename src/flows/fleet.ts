@@ -23,7 +23,9 @@ export interface FleetCheckpoint {
   stale?: { why: string; at: number };
 }
 
-export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null } | { ok: false; message: string };
+/** `strongestSeq`/`strongestRefSeq`: the pair whose findings the thread shows in full (ref null: a
+ *  single-snapshot analysis), so a later diff of the same pair points at them instead. */
+export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null } | { ok: false; message: string };
 
 const SUSPECTS_TTL_SECONDS = 24 * 3600;
 /** Stragglers get at least this long after the last other instance answered. */
@@ -205,7 +207,7 @@ export async function runFleetSnapshot(
     { service, instances: cp.instances.length, failed: report.failed.length, sites: report.sites.length, early: !!early, captureMs: t1 - t0, analyseMs, postMs: Date.now() - t1 - analyseMs },
     'fleet snapshot analysed and posted',
   );
-  return { ok: true, report, strongestSeq };
+  return { ok: true, report, strongestSeq, strongestRefSeq: strongest?.ref?.seq ?? null };
 }
 
 /** One timeline event per fleet round (the captures themselves record none): the postmortem's

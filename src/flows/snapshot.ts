@@ -88,7 +88,13 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       if (!run.ok) return await failed(run.message);
       requesters = await claim(ctx, d, job.id, requesters);
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'fleet summary below.') });
-      await recordOutcome(ctx, thread, { service, users: requesters.map((r) => r.user), state: { outcome: 'findings', summary: run.report.summary, ...(typeof run.strongestSeq === 'number' ? { seq: run.strongestSeq } : {}) } });
+      await recordOutcome(ctx, thread, {
+        service,
+        users: requesters.map((r) => r.user),
+        state: { outcome: 'findings', summary: run.report.summary, ...(typeof run.strongestSeq === 'number' ? { seq: run.strongestSeq } : {}) },
+        // The strongest pod's findings are in the thread: Compare / `/leak diff` of that pair points at them.
+        ...(typeof run.strongestSeq === 'number' ? { pair: { refSeq: run.strongestRefSeq, curSeq: run.strongestSeq } } : {}),
+      });
       const link = await permalink(ctx, parent);
       await notify(ctx, key, requesters, `The fleet summary of ${service} is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
       return { seq: run.strongestSeq };

@@ -105,6 +105,10 @@ services:
     assert.ok(full, 'the leaking pod\'s findings are posted in full');
     assert.match(messageText(full), new RegExp(`Goroutines of svc-order \\(${podAt(2).replaceAll('.', '\\.')}\\): #\\d+ → #\\d+`));
     assert.match(second.parent.text, /on 1 of 6 pods/, 'the parent carries the summary');
+    // Those findings are in the thread: a diff of the same pair (the suspect pod's last two) points
+    // at them instead of posting them a second time.
+    const again = String((await h.command({ text: 'diff svc-order', channel: second.parent.channel, user: 'U0ONCALL' })).json?.text);
+    assert.match(again, /^The findings of \*svc-order\* #\d+ → #\d+ are already in/, again);
     // Every snapshot belongs to its instance; the series of pod 2 holds only pod 2.
     const metas = await h.bot.ctx.snapshots.list('svc-order', 12);
     assert.equal(metas.length, 12);
