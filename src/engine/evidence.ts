@@ -84,21 +84,27 @@ export function shapeOf(g: Pick<StackGroup, 'ids'>, processMaxId: number | undef
  *  gap between almost every two ids; a pile started in several bursts (ten runs of a loop that starts
  *  1,000 goroutines and leaves 100) has blocks with wide gaps between them, where the other goroutines
  *  of each run went. A batch is ids 16k+1 … 16k+16 (goidgen grows by 16 from 0), so the cache jumps
- *  only after a multiple of 16; a jump anywhere else means the same P started other goroutines in
- *  between: the starter stopped (descheduled, or done with one call). One such stop per start is
+ *  only after a multiple of 16, or after 16k+1 in a program linked with cgo (a service built natively
+ *  with CGO_ENABLED=1, the default where a C compiler is found) or built for Windows: their runtime
+ *  gives its extra M's goroutine one id after main's batch (mstartm0 → oneNewExtraM: goidgen.Add(1)).
+ *  A jump anywhere else means the same P started other goroutines in between: the starter stopped (descheduled, or done with one call). One such stop per start is
  *  allowed, and one more per MID_BATCH_PER ids (a long loop is preempted now and then); more say the
  *  pile was started in several goes, even when a quiet process left only a few ids between them. */
 export function bunched(ids: readonly number[]): boolean {
   if (ids.length < 3) return false;
   let gaps = 0;
   let wide = 0;
-  let midBatch = 0;
+  // Jumps not at a batch end, for batches ending at 16k, and (cgo, Windows) at 16 then 16k+1.
+  let mid0 = 0;
+  let mid1 = 0;
   for (let i = 1; i < ids.length; i++) {
     const jump = ids[i]! - ids[i - 1]! - 1;
     if (jump > 0) gaps++;
     if (jump > WIDE_JUMP) wide++;
-    if (jump > 0 && ids[i - 1]! % GOID_BATCH !== 0) midBatch++;
+    if (jump > 0 && ids[i - 1]! % GOID_BATCH !== 0) mid0++;
+    if (jump > 0 && ids[i - 1]! !== GOID_BATCH && ids[i - 1]! % GOID_BATCH !== 1) mid1++;
   }
+  const midBatch = Math.min(mid0, mid1);
   const batches = Math.ceil(ids.length / GOID_BATCH);
   // Each jump skips at most about one other P's batch; piles started at different moments skip more.
   const span = ids[ids.length - 1]! - ids[0]! + 1;
