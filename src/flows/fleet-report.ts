@@ -78,6 +78,13 @@ export function perHour(perMinute: number | null): string {
   return `${sign}${v}/h`;
 }
 
+/** A per-hour rate only from a minute of evidence or more (|delta| ≥ |rate per minute|): from two
+ *  captures seconds apart (Capture again at once) it extrapolates a burst into '+1446k/h'; the
+ *  count added says what was seen. */
+function hourly(p: { delta: number; growthPerMinute: number | null }): boolean {
+  return p.growthPerMinute !== null && (p.growthPerMinute === 0 || Math.abs(p.delta) >= Math.abs(p.growthPerMinute));
+}
+
 function suspects(a: Analysis | undefined): Finding[] {
   return (a?.findings ?? []).filter((f) => f.confidence !== 'low');
 }
@@ -150,7 +157,7 @@ function summaryText(r: FleetReport, staleAgeMs?: number): string {
   for (const s of r.sites.slice(0, MAX_SITES)) {
     const pods = s.pods
       .slice(0, 4)
-      .map((p) => `${escapeMrkdwn(p.name)} ${n(p.after)} goroutines${p.growthPerMinute !== null ? ` (${perHour(p.growthPerMinute)})` : p.delta ? ` (${p.delta > 0 ? '+' : ''}${n(p.delta)})` : ''}`)
+      .map((p) => `${escapeMrkdwn(p.name)} ${n(p.after)} goroutines${hourly(p) ? ` (${perHour(p.growthPerMinute)})` : p.delta ? ` (${p.delta > 0 ? '+' : ''}${n(p.delta)})` : ''}`)
       .join(', ');
     const more = s.pods.length > 4 ? `, and ${s.pods.length - 4} more` : '';
     lines.push(`${s.confidence === 'high' ? 'Leak' : 'Likely leak'} at \`${escapeMrkdwn(s.where)}\` on ${s.pods.length} of ${of} ${podWord(of)}: ${pods}${more}`);

@@ -60,6 +60,14 @@ test('names from discovery are escaped for Slack', () => {
   assert.match(r.summary, /&lt;!channel&gt; \(a &amp; b\)/);
 });
 
+test('growth from captures seconds apart is the count added, not a per-hour rate', () => {
+  // +400 in about 3 s: 7,734/min. Per hour that reads '+464k/h', from one burst.
+  const burst = { ...finding('/src/order/price.go', 88, 500, 7734, 'high', 90), delta: 400 } as Finding;
+  const r = buildFleetReport('svc', [pod('pod-a', [burst]), pod('pod-b', [finding('/src/order/price.go', 88, 40_112, 633, 'high', 80)])], 2);
+  assert.match(r.summary, /pod-a 500 goroutines \(\+400\)/, r.summary);
+  assert.match(r.summary, /pod-b 40,112 goroutines \(\+38k\/h\)/, 'a rate seen over a long window stays per hour');
+});
+
 test('perHour is compact', () => {
   assert.equal(perHour(633), '+38k/h');
   assert.equal(perHour(2), '+120/h');
