@@ -221,8 +221,10 @@ function besideConnections(g: StackGroup, snap: Snapshot): number | null {
 }
 
 /** Waits that end by themselves: the network or a file answers or fails (deadlines), a sleep ends, a
- *  running goroutine moves on. */
-const MOVING = new Set<BlockKind>(['net-io', 'file-io', 'syscall', 'sleep', 'running', 'runnable']);
+ *  running goroutine moves on, and so does one the runtime holds for a moment ('runtime': GC assist
+ *  wait/marking, copystack…, which a goroutine allocating while it holds a lock shows under memory
+ *  pressure; the runtime's own goroutines in those states run no user code). */
+const MOVING = new Set<BlockKind>(['net-io', 'file-io', 'syscall', 'sleep', 'running', 'runnable', 'runtime']);
 /** Frames of the lock implementation and the runtime below the code that took a lock. */
 const LOCK_IMPL = /^(runtime\.|sync\.|internal\/sync\.|sync\/)/;
 

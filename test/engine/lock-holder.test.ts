@@ -47,11 +47,23 @@ test('the locking code of a method is its type: the type of pkg.(*T).M, pkg.T.M 
 
 /** A debug=2 dump of a package-level mutex: `waiters` goroutines in prices.Get's Lock, and (when
  *  `holder`) prices.refresh holding it over a network read, as a cache package's refresh loop does
- *  (`holder` 'method': the refresh loop is a method of a type of package prices). */
-function packageLockDump(waiters: number, holder: boolean | 'method'): string {
+ *  (`holder` 'method': the refresh loop is a method of a type of package prices; 'gc-assist': refresh
+ *  is held by the runtime for a GC assist as it allocates). */
+function packageLockDump(waiters: number, holder: boolean | 'method' | 'gc-assist'): string {
   const fn = holder === 'method' ? 'prices.(*Loader).' : 'prices.';
   const out = ['goroutine 1 [select, 30 minutes]:\nmain.main()\n\t/src/shop/cmd/shop/main.go:20 +0x1d\n'];
-  if (holder) {
+  if (holder === 'gc-assist') {
+    // refresh holds the lock while it allocates, and the GC makes it assist (memory pressure).
+    out.push(
+      'goroutine 7 [GC assist wait]:\nruntime.gcParkAssist()\n\t/usr/local/go/src/runtime/mgcmark.go:717 +0xd5\n' +
+        'runtime.gcAssistAlloc(0xc000102a80)\n\t/usr/local/go/src/runtime/mgcmark.go:612 +0x1b3\n' +
+        'runtime.mallocgc(0x8000, 0x0, 0x0)\n\t/usr/local/go/src/runtime/malloc.go:1091 +0x75\n' +
+        'runtime.makeslice(0x0?, 0x0?, 0x0?)\n\t/usr/local/go/src/runtime/slice.go:116 +0x49\n' +
+        'example.com/shop/internal/prices.refresh()\n\t/src/shop/internal/prices/prices.go:41 +0x55\n' +
+        'example.com/shop/internal/prices.loop()\n\t/src/shop/internal/prices/prices.go:30 +0x22\n' +
+        'created by example.com/shop/internal/prices.Start in goroutine 1\n\t/src/shop/internal/prices/prices.go:25 +0x1a\n',
+    );
+  } else if (holder) {
     out.push(
       'goroutine 7 [IO wait]:\ninternal/poll.runtime_pollWait(0x7f2c, 0x72)\n\t/usr/local/go/src/runtime/netpoll.go:351 +0x85\n' +
         'internal/poll.(*pollDesc).wait(0xc0001a0000?, 0xc0001b0000?, 0x0)\n\t/usr/local/go/src/internal/poll/fd_poll_runtime.go:84 +0x27\n' +
@@ -86,6 +98,12 @@ test("a package-level lock's holder is any function of its package: Get's waiter
 
 test("a package-level lock's holder may be a method of its package: Get's waiters while (*Loader).refresh holds it over I/O are not claimed", () => {
   const convoy = analyze(parseDump(Buffer.from(packageLockDump(12, 'method')))).findings.find((f) => f.site?.func === 'example.com/shop/internal/prices.Get');
+  assert.ok(!signals(convoy).includes('no-holder'), `${signals(convoy)}`);
+  assert.ok(!convoy || convoy.confidence === 'low', `${convoy?.confidence}: ${convoy?.signals.join('; ')}`);
+});
+
+test("a holder the runtime holds for a moment (GC assist as it allocates under the lock) is in sight: the waiters are not claimed", () => {
+  const convoy = analyze(parseDump(Buffer.from(packageLockDump(12, 'gc-assist')))).findings.find((f) => f.site?.func === 'example.com/shop/internal/prices.Get');
   assert.ok(!signals(convoy).includes('no-holder'), `${signals(convoy)}`);
   assert.ok(!convoy || convoy.confidence === 'low', `${convoy?.confidence}: ${convoy?.signals.join('; ')}`);
 });
