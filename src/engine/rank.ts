@@ -7,6 +7,7 @@ import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore } from './benign.js';
 import { chainEntries, evidenceOf, leakedIn, type Evidence } from './evidence.js';
 import { findHangs } from './hang.js';
+import { growthText } from './count.js';
 import { orderUntimed } from './order.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary } from './model.js';
 import { isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
@@ -285,14 +286,14 @@ function scoreOf(s: GroupSeries, points: number, c: Confidence): number {
   return band.floor + Math.round(band.width * Math.max(0, Math.min(1, strength)));
 }
 
-const fmtRate = (r: number) => (Math.abs(r) >= 10 ? r.toFixed(0) : r.toFixed(1));
 
 /** The finding's reasons in words: each applied evidence row with its points, then the plain facts. */
 function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context): string[] {
   const g = s.group;
   const out: string[] = [];
   if (ctx.n >= 2) {
-    const rate = s.growthPerMinute !== null && s.delta > 0 ? ` (+${fmtRate(s.growthPerMinute)}/min)` : '';
+    const growth = growthText(s.delta, s.growthPerMinute);
+    const rate = growth === null ? '' : ` (${growth})`;
     const c = s.counts;
     const monotone = ctx.n >= 3 && c.slice(1).every((v, i) => v > c[i]!);
     // The grew-every-step row says the same words: print them once, with its points.

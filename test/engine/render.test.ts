@@ -70,6 +70,17 @@ test('JSON contract: diff prints before/after goroutine totals and findings; [] 
   assert.deepEqual(quiet.findings, []);
 });
 
+test('captures seconds apart: the growth reads as the time it took, not a per-minute rate nobody watched', () => {
+  const [before, after] = kept([10, 130], chanSendLeak, gone);
+  const a = compare([snap(before!, t0), snap(after!, t0 + 3_000)]);
+  const plain = renderText(a, { color: false });
+  assert.match(plain, /2 snapshots over 3\.0 s/);
+  assert.match(plain, /\+120 in 3\.0 s/);
+  assert.doesNotMatch(plain, /\/min/);
+  // Half a second apart is not "over 0 s" either.
+  assert.match(renderText(compare([snap(before!, t0), snap(after!, t0 + 500)]), { color: false }), /over 0\.5 s/);
+});
+
 test('text: the site as file:line with the function, colour only when asked', () => {
   const { a } = leakDiff();
   const plain = renderText(a, { color: false });

@@ -1,6 +1,8 @@
 // Wording every renderer shares, so the terminal, Markdown and Slack say the same thing the same way.
 import type { Analysis, Crash, Finding, Frame, Hang } from '../model.js';
-import { formatCount } from '../count.js';
+import { formatCount, formatDuration, growthText } from '../count.js';
+
+export { formatDuration };
 
 /** `internal/leaks/leaks.go:171`: the last path segments, enough to find the file in a repo. */
 export function shortFile(file: string, segments = 3): string {
@@ -25,16 +27,13 @@ export function primarySite(f: Finding): Frame | null {
 
 export const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
-/** "140 goroutines (+120, +60/min)" or "40 goroutines". */
+/** "140 goroutines (+120, +60/min)", "140 goroutines (+120 in 3.0 s)" or "40 goroutines". */
 export function countLine(f: Finding, mode: Analysis['mode']): string {
   let s = plural(f.after, 'goroutine');
   if (mode === 'diff') {
-    const parts = [`${f.delta >= 0 ? '+' : ''}${f.delta}`];
-    if (f.growthPerMinute !== null && f.delta > 0) {
-      const r = f.growthPerMinute;
-      parts.push(`+${Math.abs(r) >= 10 ? r.toFixed(0) : r.toFixed(1)}/min`);
-    }
-    s += ` (${parts.join(', ')})`;
+    const delta = `${f.delta >= 0 ? '+' : ''}${f.delta}`;
+    const rate = growthText(f.delta, f.growthPerMinute);
+    s += ` (${rate === null ? delta : rate.startsWith('in ') ? `${delta} ${rate}` : `${delta}, ${rate}`})`;
   }
   return `${s} in ${f.state}`;
 }
@@ -51,13 +50,6 @@ export function summaryLine(a: Analysis): string {
       ? ` over ${formatDuration(last.capturedAt - first.capturedAt)}`
       : '';
   return `${snaps.length} snapshots${span}: ${snaps.map((s) => formatCount(s.goroutines)).join(' → ')} goroutines`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = ms / 1000;
-  if (s < 90) return `${Math.round(s)} s`;
-  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
 }
 
 /** Findings per confidence, counted before --max-findings cut the list (older Analyses: from the list). */
