@@ -262,10 +262,16 @@ function movingInLockCode(g: StackGroup, snap: Snapshot): boolean {
   const owner = methodOwner(caller);
   const moving = movingCode(snap);
   if (moving.funcs.has(caller)) return true;
+  // Inside that very function but parked on a channel (an RPC reply awaited with the lock held): the
+  // holder is in sight, waiting; "nobody can release it" would point at the Lock, not at that wait.
+  if (snap.groups.some((h) => h !== g && CHANNEL_WAITS.has(h.kind) && h.frames.some((f) => f.func === caller))) return true;
   // A method's lock is usually its receiver's field; a plain function's is usually a package-level
   // variable, which any function of its package may hold (Get waits while refresh holds it over I/O).
   return owner !== null ? moving.owners.has(owner) : moving.packages.has(packageOf(caller));
 }
+
+/** Waits on a channel: a lock's holder parked there may be woken by a reply. */
+const CHANNEL_WAITS = new Set<BlockKind>(['chan-send', 'chan-recv', 'select']);
 
 /** Functions on the stacks of goroutines that run, sleep or do I/O, the types of those that are
  *  methods and the packages of all of them. Memoised per snapshot (one pass, however many lock

@@ -107,7 +107,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'no-holder': {
     points: 2,
     meaning:
-      "3+ parked on a Mutex or RWMutex while no goroutine inside the locking code (the function that called Lock, or another method of its type; for a plain function, which usually locks a package-level variable, any function of its package) is running, asleep or waiting on I/O: nobody in sight can release it — the call that took it returned without unlocking, or its holders are parked themselves (a lock-order deadlock). A convoy's holder is inside that code and moving",
+      "3+ parked on a Mutex or RWMutex while no goroutine inside the locking code (the function that called Lock, or another method of its type; for a plain function, which usually locks a package-level variable, any function of its package) is running, asleep or waiting on I/O, and none inside the very function that called Lock waits on a channel (a reply awaited under the lock): nobody in sight can release it — the call that took it returned without unlocking, or its holders are parked on another lock (a lock-order deadlock). A convoy's holder is inside that code and moving",
     needs: 'any',
   },
   'kept-and-added-batch': {

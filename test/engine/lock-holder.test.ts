@@ -107,3 +107,15 @@ test("a holder the runtime holds for a moment (GC assist as it allocates under t
   assert.ok(!signals(convoy).includes('no-holder'), `${signals(convoy)}`);
   assert.ok(!convoy || convoy.confidence === 'low', `${convoy?.confidence}: ${convoy?.signals.join('; ')}`);
 });
+
+test('a holder in sight inside the locking function, parked on a channel (an RPC reply awaited under the lock), is not "nobody can release it"', () => {
+  // Get's waiters on the package lock, and one more Get that holds it while it waits for a reply.
+  const holder =
+    'goroutine 4000 [chan receive]:\nexample.com/shop/internal/prices.fetchRemote(0xc000200000)\n\t/src/shop/internal/prices/remote.go:18 +0x45\n' +
+    'example.com/shop/internal/prices.Get(0xfa0)\n\t/src/shop/internal/prices/prices.go:52 +0x6e\n' +
+    'example.com/shop/internal/orders.(*Checkout).price(0xc000123000)\n\t/src/shop/internal/orders/checkout.go:77 +0x40\n' +
+    'created by example.com/shop/internal/orders.(*Checkout).Run in goroutine 1\n\t/src/shop/internal/orders/checkout.go:60 +0x33\n';
+  const pile = analyze(parseDump(Buffer.from(`${packageLockDump(12, false)}\n${holder}`))).findings.find((f) => f.site?.func === 'example.com/shop/internal/prices.Get' && f.kind === 'mutex');
+  assert.ok(pile, 'the waiters are listed');
+  assert.ok(!signals(pile).includes('no-holder'), `${signals(pile)}`);
+});
