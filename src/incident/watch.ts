@@ -3,6 +3,7 @@ import type { LeakbotContext } from '../context.js';
 import { type Finding, type Snapshot } from '../engine/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import { SlackPostError } from '../slack/poster.js';
+import { failureWhy } from '../queue/final-failure.js';
 import type { Redis } from '../store/redis.js';
 import { renderTrendChart } from './chart.js';
 import { frameRef, minutes } from './format.js';
@@ -230,6 +231,27 @@ export class WatchRunner {
       if (!id || (await this.store.get(id))?.status !== 'running') return;
       await this.store.setEndReason(id, 'failed');
       await this.ctx.jobs.enqueue('watch.finish', { watchId: id }, { jobId: finishJobId(id), onUnavailable: 'throw' });
+    });
+    // A finish that fails for good (Slack down past every retry, its workers killed): the watch still
+    // ends and frees its service, and its thread says what is missing instead of going quiet. Runs
+    // again until it is answered (the final-failure sweep), so every step is idempotent.
+    this.ctx.failures.register('watch.finish', async (job) => {
+      const id = (job.data as Partial<WatchFinishJob> | undefined)?.watchId;
+      const w = id ? await this.store.get(id) : null;
+      if (!id || !w) return;
+      if (w.status !== 'done') {
+        await this.store.transition(id, 'done', ['running', 'stopping']);
+        await this.store.release(w.service, id);
+        await this.refresh(id);
+      }
+      if (!w.ref) return;
+      const where = { channel: w.ref.channel, threadTs: w.ref.ts };
+      // The summary may be there already (the chart was what failed): then only the chart is missing.
+      const summary = await this.ctx.poster.recover(`watch-${id}-summary`, where);
+      const text = summary
+        ? `I could not upload the trend chart: ${failureWhy(job.reason)}.`
+        : `:x: leakbot could not write this watch's summary: ${failureWhy(job.reason)}. Its captures are kept: \`/leak history ${w.service}\` lists them.`;
+      await this.ctx.poster.post(`watch-${id}-finish-failed`, { ...where, text });
     });
   }
 

@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WatchStore } from '../../src/incident/watch.js';
-import { messageText, profileRequested, withServiceHarness } from '../e2e/helpers.js';
+import { messageText, profileRequested, queueIdle, withServiceHarness } from '../e2e/helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
 
 const CH = 'C0WATCHFATAL';
@@ -42,5 +42,32 @@ describe('a watch whose tick fails for good', { timeout: 300_000 }, () => {
     assert.equal(s.slack.replies(CH, ended.ts).filter((r) => /gave up/.test(r.text)).length, 1, 'said once');
     assert.equal(s.slack.parents(CH).length, 1, 'no second watch message');
     assert.equal(await new WatchStore(s.h.bot.ctx.redis, s.h.bot.ctx.prefix).active('svc-order'), null, 'the service can be watched again');
+  });
+  it('a finish that fails for good still ends the watch, and its thread says the summary is missing, once', async () => {
+    const ch = 'C0WATCHFIN';
+    // The first case's workers would take the finish job too: only the one killed below may run it.
+    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+    const env = { ...s.h.env, LEAKBOT_JOB_LOCK_MS: '2000', LEAKBOT_MAX_STALLED: '0' };
+    const first = spawnLeakbot('worker', env);
+    procs.push(first);
+    await first.waitLog((l) => l.msg === 'worker started', 90_000);
+    // The summary is the watch's only text reply in its thread: hold it, and kill the worker meanwhile.
+    const held = s.slack.hold('chat.postMessage', 'before', (a) => a.channel === ch && !!a.thread_ts);
+    const ack = await s.h.command({ text: 'watch svc-order every 1s for 2s', channel: ch, user: 'U0ALICE' });
+    assert.equal(ack.status, 200);
+    await held.reached;
+    await first.kill('SIGKILL');
+    held.drop();
+
+    const second = spawnLeakbot('worker', env);
+    procs.push(second);
+    const parent = await s.slack.waitFor('the watch message', () => s.slack.parents(ch)[0], 30_000);
+    const said = await s.slack.waitFor('the thread says the summary is missing', () => s.slack.replies(ch, parent.ts).find((r) => /could not write this watch's summary/.test(r.text)), 120_000);
+    assert.match(said.text, /the worker running it stopped several times/);
+    assert.match(said.text, /`\/leak history svc-order`/);
+    await queueIdle(s.h);
+    assert.equal(s.slack.replies(ch, parent.ts).filter((r) => /could not write/.test(r.text)).length, 1, 'said once');
+    assert.equal(await new WatchStore(s.h.bot.ctx.redis, s.h.bot.ctx.prefix).active('svc-order'), null, 'the service can be watched again');
+    await second.kill('SIGKILL');
   });
 });
