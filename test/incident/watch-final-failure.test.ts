@@ -13,7 +13,12 @@ import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
 const CH = 'C0WATCHFATAL';
 
 describe('a watch whose tick fails for good', { timeout: 300_000 }, () => {
-  const s = withServiceHarness((url) => `services:\n  svc-order:\n    url: ${url}\n    channel: ${CH}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\nwatch:\n  minIntervalSeconds: 1\n`, { role: 'web' });
+  // svc-finish: the second case's own service, so the first case's killed capture (whose gate keeps
+  // svc-order from being asked again until it times out) does not hold up its ticks.
+  const s = withServiceHarness(
+    (url) => `services:\n  svc-order:\n    url: ${url}\n    channel: ${CH}\n    timeoutSeconds: 60\n    minIntervalSeconds: 0\n  svc-finish:\n    url: ${url}\n    minIntervalSeconds: 0\nwatch:\n  minIntervalSeconds: 1\n`,
+    { role: 'web' },
+  );
   const procs: LeakbotProcess[] = [];
   after(() => Promise.all(procs.map((p) => p.kill('SIGKILL'))));
 
@@ -53,7 +58,7 @@ describe('a watch whose tick fails for good', { timeout: 300_000 }, () => {
     await first.waitLog((l) => l.msg === 'worker started', 90_000);
     // The summary is the watch's only text reply in its thread: hold it, and kill the worker meanwhile.
     const held = s.slack.hold('chat.postMessage', 'before', (a) => a.channel === ch && !!a.thread_ts);
-    const ack = await s.h.command({ text: 'watch svc-order every 1s for 2s', channel: ch, user: 'U0ALICE' });
+    const ack = await s.h.command({ text: 'watch svc-finish every 1s for 2s', channel: ch, user: 'U0ALICE' });
     assert.equal(ack.status, 200);
     await held.reached;
     await first.kill('SIGKILL');
@@ -64,10 +69,10 @@ describe('a watch whose tick fails for good', { timeout: 300_000 }, () => {
     const parent = await s.slack.waitFor('the watch message', () => s.slack.parents(ch)[0], 30_000);
     const said = await s.slack.waitFor('the thread says the summary is missing', () => s.slack.replies(ch, parent.ts).find((r) => /could not write this watch's summary/.test(r.text)), 120_000);
     assert.match(said.text, /the worker running it stopped several times/);
-    assert.match(said.text, /`\/leak history svc-order`/);
+    assert.match(said.text, /`\/leak history svc-finish`/);
     await queueIdle(s.h);
     assert.equal(s.slack.replies(ch, parent.ts).filter((r) => /could not write/.test(r.text)).length, 1, 'said once');
-    assert.equal(await new WatchStore(s.h.bot.ctx.redis, s.h.bot.ctx.prefix).active('svc-order'), null, 'the service can be watched again');
+    assert.equal(await new WatchStore(s.h.bot.ctx.redis, s.h.bot.ctx.prefix).active('svc-finish'), null, 'the service can be watched again');
     await second.kill('SIGKILL');
   });
 });
