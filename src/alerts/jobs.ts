@@ -2,7 +2,7 @@ import { renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
-import { failureWhy, forgetFinalFailure, type FailedJob } from '../queue/final-failure.js';
+import { forgetFinalFailure, gaveUpText, type FailedJob } from '../queue/final-failure.js';
 import { actionsBlock, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { SlackPostError } from '../slack/poster.js';
@@ -646,7 +646,7 @@ export async function closeFailedAction(d: AlertDeps, job: FailedJob): Promise<v
   const thread = { channel: a.channel, ts };
   const what = GAVE_UP_ON[job.kind === 'alert.recapture' ? 'recapture' : a.kind];
   const service = esc(a.service);
-  const text = `:x: leakbot gave up on ${what} of *${service}*: ${failureWhy(job.reason)}. Nothing more will be posted for it; run \`/leak snapshot ${service}\` for findings now.`;
+  const text = gaveUpText(`${what} of *${service}*`, job.reason, `run \`/leak snapshot ${service}\` for findings now`);
   await post(d, `${actionId(a)}.${job.kind === 'alert.recapture' ? 'recapture-' : ''}fatal`, thread.channel, { threadTs: thread.ts, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
   if (job.kind !== 'alert.capture') return; // the first findings (or the resolution) stand on the parent
   // Findings or the capture's own failure already posted: the parent shows them, not this.

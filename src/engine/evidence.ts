@@ -8,7 +8,7 @@
 // up over time.
 import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
-import { isRequestScoped, type Reading } from './patterns.js';
+import { isRequestScoped, packageOf, type Reading } from './patterns.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
 import { perSnapshot } from './memo.js';
@@ -293,14 +293,6 @@ const movingCode = perSnapshot((snap) => {
   }
   return { funcs, owners, packages };
 });
-
-/** `example.com/shop/prices` for `example.com/shop/prices.Get` (and `prices.Get.func1`): the import
- *  path, up to the first `.` after the last `/` (Go's symbol names). */
-function packageOf(func: string): string {
-  const slash = func.lastIndexOf('/');
-  const dot = func.indexOf('.', slash + 1);
-  return dot < 0 ? func : func.slice(0, dot);
-}
 
 /** `pkg.(*T)` for a method `pkg.(*T).M` or `pkg.T.M` (and the literals in it, `pkg.T.M.func1`); null
  *  for a plain function and its literals. Go's symbol names: the import path, then `.`-separated parts

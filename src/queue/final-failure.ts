@@ -48,10 +48,15 @@ const KIND_WORDS: Record<string, string> = {
   'watch.chart': 'watch chart',
 };
 
+/** The sentence every final failure is told in: what was given up on (mrkdwn, escaped by the caller),
+ *  why (failureWhy of BullMQ's `reason`), and the way on (default: ask again). */
+export function gaveUpText(what: string, reason: string, wayOn = 'ask again if you still need it'): string {
+  return `:x: leakbot gave up on ${what}: ${failureWhy(reason)}. Nothing more will be posted for it; ${wayOn}.`;
+}
+
 /** The words a user reads for a job's final failure reason (never a stack trace). */
 export function finalFailureText(kind: string, service: string | undefined, reason: string): string {
-  const what = `this ${KIND_WORDS[kind] ?? kind.replaceAll('.', ' ')}${service ? ` of *${service}*` : ''}`;
-  return `:x: leakbot gave up on ${what}: ${failureWhy(reason)}. Nothing more will be posted for it; ask again if you still need it.`;
+  return gaveUpText(`this ${KIND_WORDS[kind] ?? kind.replaceAll('.', ' ')}${service ? ` of *${service}*` : ''}`, reason);
 }
 
 /** A job that failed for good, as a kind's own handler gets it. */

@@ -124,7 +124,7 @@ export class Poster {
   async post(key: string, msg: OutMessage): Promise<PostedRef> {
     const turn = randomUUID();
     for (;;) {
-      const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
+      const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn, () => this.memory.get(key)));
       if (known) {
         await this.update(known, msg);
         return known;
@@ -147,21 +147,22 @@ export class Poster {
   /**
    * Waits until no other attempt is between its intent and its stored ts for `key` (a job BullMQ
    * handed to a second worker while the first, only slow, still runs it), then holds that lease
-   * itself under `turn`. Returns the message the other attempt posted meanwhile (no lease taken),
-   * or null once the lease is ours. A dead holder's lease lapses after POSTING_LEASE_MS.
+   * itself under `turn`. Returns what the other attempt did meanwhile (`done`: the message it
+   * posted, or that it told the requester; no lease taken), or null once the lease is ours. A dead
+   * holder's lease lapses after POSTING_LEASE_MS. `doing` names the wait in the log.
    */
-  private async takeTurn(key: string, turn: string): Promise<PostedRef | null> {
+  private async takeTurn<T>(key: string, turn: string, done: () => Promise<T | null>, doing = 'posting this message'): Promise<T | null> {
     for (let logged = false; ; ) {
       if (await this.memory.startPosting(key, turn, POSTING_LEASE_MS)) {
-        const known = await this.memory.get(key);
-        if (known) await this.memory.endPosting(key, turn);
+        const known = await done();
+        if (known !== null) await this.memory.endPosting(key, turn);
         return known;
       }
-      if (!logged) this.log.info({ key }, 'another attempt is posting this message; waiting for it');
+      if (!logged) this.log.info({ key }, `another attempt is ${doing}; waiting for it`);
       logged = true;
       await sleep(100);
-      const known = await this.memory.get(key);
-      if (known) return known;
+      const known = await done();
+      if (known !== null) return known;
     }
   }
 
@@ -265,7 +266,7 @@ export class Poster {
     const turn = randomUUID();
     const keepTurn = () => this.memory.keepPosting(key, turn, POSTING_LEASE_MS);
     for (;;) {
-      const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn));
+      const known = (await this.memory.get(key)) ?? (await this.takeTurn(key, turn, () => this.memory.get(key)));
       if (known) return known;
       try {
         const deps = { client: this.client, postClient: this.postClient, memory: this.memory, log: this.log, translate: (m: string, e: unknown) => this.translate(m, e), keepTurn, shareSettleMs: this.opts.shareSettleMs ?? SHARE_SETTLE_MS };
@@ -310,16 +311,9 @@ export class Poster {
     if (!responseUrl) return 'refused';
     const mark = `${key}:told:${createHash('sha256').update(responseUrl).digest('hex').slice(0, 16)}`;
     const turn = randomUUID();
-    for (let logged = false; ; ) {
-      if (await this.memory.isOnce(mark)) return 'already';
-      if (await this.memory.startPosting(mark, turn, POSTING_LEASE_MS)) break;
-      if (!logged) this.log.info({ key }, 'another attempt is telling the requester; waiting for it');
-      logged = true;
-      await sleep(100);
-    }
+    const told = async () => ((await this.memory.isOnce(mark)) ? true : null);
+    if ((await told()) || (await this.takeTurn(mark, turn, told, 'telling the requester'))) return 'already';
     try {
-      // The other attempt may have finished between our check and the lease.
-      if (await this.memory.isOnce(mark)) return 'already';
       if (!(await this.memory.markIntent(mark))) this.log.warn({ key }, 'an earlier attempt was telling the requester and never recorded it (it died); telling them again, which may repeat the line');
       const out = await this.sendResponse(responseUrl, body);
       if (out === 'unreachable') throw new SlackPostError('response_url_unreachable', 'Slack is not answering right now; I will keep trying.', true, true, true);
