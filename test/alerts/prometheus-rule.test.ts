@@ -108,13 +108,13 @@ alerts:
     // Scheduled at the end of the capture job, after the fleet round that follows the findings.
     const recapture = await delayedJob(h!, 'the recapture', (j) => j.name === 'alert.recapture', 120_000);
     await recapture.promote();
-    const note = await slack.waitFor('the restart note', () => slack.replies(CH, parent()!.ts).find((m) => /restarted since the alert capture/.test(m.text)), 120_000);
+    const note = await slack.waitFor('the restart note', () => built(slack.replies(CH, parent()!.ts).find((m) => /restarted since the alert capture/.test(m.text))), 120_000);
     assert.match(note.text, new RegExp(`svc-order \\(${podName(1)}\\) restarted since the alert capture \\(#\\d+\\) — goroutine ids started over`), note.text);
     assert.match(note.text, /The findings above, from the alert capture, stand/);
     const kept = messageText(findings()!);
     assert.ok(kept.includes(where) && !/No suspected goroutine leaks/.test(kept), `the alert capture's findings are not overwritten by a comparison across the restart:\n${kept}`);
 
-    const resolved = await slack.waitFor('the resolution', () => slack.replies(CH, parent()!.ts).find((m) => /resolved for svc-order/.test(m.text)), 120_000);
+    const resolved = await slack.waitFor('the resolution', () => built(slack.replies(CH, parent()!.ts).find((m) => /resolved for svc-order/.test(m.text))), 120_000);
     assert.match(messageText(resolved), /Hidden by a restart/);
     assert.match(messageText(parent()!), new RegExp(`${where.replace('.', '\\.')}`), 'the parent still names the leak site');
   });
