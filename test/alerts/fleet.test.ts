@@ -51,7 +51,7 @@ describe('alert naming one instance of a fleet', () => {
     const findings = await h.slack.waitFor('second alert thread with the suspect\'s findings', () => {
       const parent = h.slack.parents(CH).find((p) => /GoroutinesHigh/.test(messageText(p)));
       if (!parent) return null;
-      return h.slack.replies(CH, parent.ts).find((r) => /a suspect in the last fleet round/.test(messageText(r))) ?? null;
+      return built(h.slack.replies(CH, parent.ts).find((r) => /a suspect in the last fleet round/.test(messageText(r)))) ?? null;
     }, 120_000);
     assert.match(messageText(findings), new RegExp(`This is ${podAt(2).replaceAll('.', '\\.')}, a suspect in the last fleet round; the alert names no discovered instance`));
   });

@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WatchStore } from '../../src/incident/watch.js';
-import { messageText, profileRequested, queueIdle, withServiceHarness } from '../e2e/helpers.js';
+import { built, messageText, profileRequested, queueIdle, withServiceHarness } from '../e2e/helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
 
 const CH = 'C0WATCHFATAL';
@@ -38,7 +38,7 @@ describe('a watch whose tick fails for good', { timeout: 300_000 }, () => {
     procs.push(second);
     const watch = () => s.slack.parents(CH)[0];
     const ended = await s.slack.waitFor('the watch message says it ended', () => {
-      const m = watch();
+      const m = built(watch());
       return m && /ended early/.test(messageText(m)) && m;
     }, 120_000);
     assert.match(messageText(ended), /a capture failed for good/);
