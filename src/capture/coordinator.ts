@@ -16,6 +16,7 @@ import type { SnapshotMeta, SnapshotStore } from '../store/snapshots.js';
 import { detectRestart, maxGoroutineId } from './restart.js';
 import { DiscoveryError, selectInstance, type Discovery, type Instance, type InstanceSelector, type TargetResolver } from './targets/index.js';
 import { own } from '../own.js';
+import { captureBrief, COORDINATOR_BRIEF } from './errors.js';
 
 export type CaptureOutcome =
   | {
@@ -27,7 +28,9 @@ export type CaptureOutcome =
       snapshot?: Snapshot;
       instance?: Instance;
     }
-  | { ok: false; code: string; message: string; shared: boolean; instance?: Instance };
+  /** `message`: the full sentence for people; `brief`: its few words for a line listing several
+   *  failures (CaptureError.brief, or COORDINATOR_BRIEF for the coordinator's own codes). */
+  | { ok: false; code: string; message: string; brief: string; shared: boolean; instance?: Instance };
 
 /** One fleet capture: every chosen instance's outcome, in the order they were chosen. */
 export type FleetOutcome =
@@ -168,7 +171,7 @@ export class CaptureCoordinator {
    *  `known` saves a discovery lookup when the caller already holds the instance. */
   async obtain(service: string, opts: ObtainOptions = {}, known?: Instance): Promise<CaptureOutcome> {
     const svc = own(this.config.services, service);
-    if (!svc) return { ok: false, code: 'unknown_service', message: `${service} is not a registered service.`, shared: false };
+    if (!svc) return { ok: false, code: 'unknown_service', message: `${service} is not a registered service.`, brief: COORDINATOR_BRIEF.unknown_service, shared: false };
     let instance = known;
     if (!instance && this.targets) {
       try {
@@ -176,9 +179,9 @@ export class CaptureCoordinator {
         instance = opts.instance !== undefined ? d.instances.find((i) => i.id === opts.instance) : d.instances[0];
       } catch (err) {
         if (!(err instanceof DiscoveryError)) throw err;
-        return { ok: false, code: 'discovery', message: err.userMessage, shared: false };
+        return { ok: false, code: 'discovery', message: err.userMessage, brief: COORDINATOR_BRIEF.discovery, shared: false };
       }
-      if (!instance) return { ok: false, code: 'gone', message: `Instance ${opts.instance} of ${service} is no longer discovered.`, shared: false };
+      if (!instance) return { ok: false, code: 'gone', message: `Instance ${opts.instance} of ${service} is no longer discovered.`, brief: COORDINATOR_BRIEF.gone, shared: false };
     }
     const key = instance ? `${service}@${instance.id}` : service;
     const minMs = svc.minIntervalSeconds * 1000;
@@ -205,7 +208,7 @@ export class CaptureCoordinator {
       await this.gate.waitUnlocked(key, lockTtl, opts.signal);
     }
     const who = instance && instance.id !== service ? `${service} (${instance.name})` : service;
-    return { ok: false, code: 'busy', message: `Another capture of ${who} is taking too long; try again in a minute.`, shared: false, ...(instance ? { instance } : {}) };
+    return { ok: false, code: 'busy', message: `Another capture of ${who} is taking too long; try again in a minute.`, brief: COORDINATOR_BRIEF.busy, shared: false, ...(instance ? { instance } : {}) };
   }
 
   private async recent(service: string, key: string, instance: Instance | undefined, maxAge: number, minMs: number, askedAt: number): Promise<CaptureOutcome | null> {
@@ -219,7 +222,7 @@ export class CaptureCoordinator {
     const fail = await this.gate.recentFailure(key);
     if (fail && (now - fail.at < minMs || fail.at >= askedAt) && (!latest || fail.at > latest.capturedAt)) {
       this.metrics?.capturesShared.inc({ service });
-      return { ok: false, code: fail.code, message: fail.message, shared: true, ...inst };
+      return { ok: false, code: fail.code, message: fail.message, brief: captureBrief(fail), shared: true, ...inst };
     }
     return null;
   }
@@ -298,11 +301,11 @@ export class CaptureCoordinator {
       this.metrics?.captures.inc({ service, outcome: 'failed' });
       this.metrics?.captureFailures.inc({ service, code: err.code });
       log.warn({ code: err.code, err: err.message }, 'capture failed');
-      await this.gate.recordFailure(key, { at: Date.now(), code: err.code, message: err.userMessage }, svc.minIntervalSeconds * 1000);
+      await this.gate.recordFailure(key, { at: Date.now(), code: err.code, message: err.userMessage, brief: err.brief }, svc.minIntervalSeconds * 1000);
       await this.timeline
-        .append({ at: Date.now(), service, type: 'error', actor: opts.requestedBy ?? 'leakbot', text: `Capture failed: ${err.userMessage}`, ...(opts.thread ? { thread: opts.thread } : {}), data: { code: err.code, ...(instance ? { instance: instance.id } : {}) } })
+        .append({ at: Date.now(), service, type: 'error', actor: opts.requestedBy ?? 'leakbot', text: `Capture failed: ${err.userMessage}`, ...(opts.thread ? { thread: opts.thread } : {}), data: { code: err.code, brief: err.brief, ...(instance ? { instance: instance.id } : {}) } })
         .catch(() => {});
-      return { ok: false, code: err.code, message: err.userMessage, shared: false, ...inst };
+      return { ok: false, code: err.code, message: err.userMessage, brief: err.brief, shared: false, ...inst };
     }
   }
 }

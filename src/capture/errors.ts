@@ -1,6 +1,8 @@
 // Why a capture failed, in words an on-call engineer can act on from Slack. Messages name the
 // service and the pprof URL (never header values, never a stack trace); `code` is for metrics and
-// for callers that react differently (e.g. retry on timeout, not on not-pprof).
+// for callers that react differently (e.g. retry on timeout, not on not-pprof); `brief` is the few
+// words a line listing several failures shows, built from the same figures as the message (never
+// read back out of its English, so rewording a message cannot change or break it).
 
 export type CaptureErrorCode =
   | 'unreachable'
@@ -12,19 +14,53 @@ export type CaptureErrorCode =
   | 'redirect'
   | 'aborted';
 
+/** Few words per code, for a failure that carries no figures of its own: a CaptureError built
+ *  without a brief, or a failure stored before briefs were (see captureBrief). */
+const GENERIC: Record<CaptureErrorCode, string> = {
+  unreachable: 'unreachable',
+  timeout: 'timed out',
+  'http-status': 'HTTP error',
+  'not-pprof': 'not pprof',
+  'too-large': 'profile too large',
+  'not-goroutine-profile': 'not a goroutine profile',
+  redirect: 'redirect refused',
+  aborted: 'cancelled',
+};
+
+/** Briefs of the coordinator's own failure codes (src/capture/coordinator.ts), which are not
+ *  CaptureErrors: set where those failures are produced, and the fallback for stored ones. */
+export const COORDINATOR_BRIEF = {
+  busy: 'another capture still running',
+  gone: 'no longer discovered',
+  discovery: 'discovery failed',
+  unknown_service: 'not a registered service',
+} as const;
+
+const BY_CODE: Readonly<Record<string, string>> = { ...GENERIC, ...COORDINATOR_BRIEF };
+
+function genericBrief(code: CaptureErrorCode, status: number | undefined): string {
+  return code === 'http-status' && status !== undefined ? `HTTP ${status}` : GENERIC[code];
+}
+
 export class CaptureError extends Error {
   override name = 'CaptureError';
   readonly code: CaptureErrorCode;
   /** One or two plain sentences for Slack. */
   readonly userMessage: string;
+  /** A few words (at most ~40 characters, no trailing period) for a line that lists several failed
+   *  captures (the fleet summary and its table): `no profile within 3 s`, `HTTP 503`. Given by the
+   *  builder from the figures it words the message with; without one, a phrase for the code (and
+   *  `HTTP <status>` for an http-status with a status). */
+  readonly brief: string;
   /** HTTP status when the service answered one. */
   readonly status: number | undefined;
 
-  constructor(code: CaptureErrorCode, userMessage: string, opts: { status?: number; cause?: unknown } = {}) {
+  constructor(code: CaptureErrorCode, userMessage: string, opts: { status?: number; cause?: unknown; brief?: string } = {}) {
     super(userMessage, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
     this.userMessage = userMessage;
     this.status = opts.status;
+    this.brief = opts.brief ?? genericBrief(code, opts.status);
   }
 
   /** Worth trying again later (the service may come back or be less busy). */
@@ -35,32 +71,42 @@ export class CaptureError extends Error {
 
 const mib = (n: number): string => `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
 
-/** Message builders, so every path words the same failure the same way. */
+/** Message builders, so every path words the same failure the same way; each sets the brief from
+ *  the same figures (seconds, status, size, network reason) it puts in the sentence. */
 export const explain = {
+  /** `why`: a short network reason (`connection refused`, `ENOTFOUND`), never the raw error text. */
   unreachable: (name: string, url: string, why: string) =>
-    new CaptureError('unreachable', `Could not reach ${name} at ${url} (${why}). Is the service running, and is its pprof port reachable from leakbot?`),
+    new CaptureError('unreachable', `Could not reach ${name} at ${url} (${why}). Is the service running, and is its pprof port reachable from leakbot?`, {
+      brief: `unreachable: ${why}`,
+    }),
   connectTimeout: (name: string, url: string, seconds: number) =>
-    new CaptureError('timeout', `Could not connect to ${name} at ${url} within ${seconds} s. The host may be down or a firewall may drop the traffic.`),
+    new CaptureError('timeout', `Could not connect to ${name} at ${url} within ${seconds} s. The host may be down or a firewall may drop the traffic.`, {
+      brief: `no connection within ${seconds} s`,
+    }),
   timeout: (name: string, url: string, seconds: number, setting = 'timeoutSeconds for it') =>
     new CaptureError(
       'timeout',
       `${name} did not deliver its goroutine profile within ${seconds} s (${url}). A very busy or very large service can take longer: raise ${setting}, or try again.`,
+      { brief: `no profile within ${seconds} s` },
     ),
-  aborted: (name: string) => new CaptureError('aborted', `The capture of ${name} was cancelled.`),
+  aborted: (name: string) => new CaptureError('aborted', `The capture of ${name} was cancelled.`, { brief: 'cancelled' }),
   redirect: (name: string, url: string, status: number) =>
     new CaptureError(
       'redirect',
       `${name} answered ${url} with a redirect (${status}); leakbot does not follow redirects. Register the address where net/http/pprof is served directly.`,
-      { status },
+      { status, brief: 'redirect refused' },
     ),
   noPprof: (name: string, url: string, status?: number) =>
-    new CaptureError(
-      'not-pprof',
-      status === 404
-        ? `${name} has no pprof endpoint at ${url} (404). Check the registered URL and that the service imports net/http/pprof on that port.`
-        : `${url} answered with a web page, not a pprof profile. Check that the registered URL of ${name} points at the port where net/http/pprof is served.`,
-      status === undefined ? {} : { status },
-    ),
+    status === 404
+      ? new CaptureError('not-pprof', `${name} has no pprof endpoint at ${url} (404). Check the registered URL and that the service imports net/http/pprof on that port.`, {
+          status,
+          brief: 'no pprof endpoint (404)',
+        })
+      : new CaptureError(
+          'not-pprof',
+          `${url} answered with a web page, not a pprof profile. Check that the registered URL of ${name} points at the port where net/http/pprof is served.`,
+          { ...(status === undefined ? {} : { status }), brief: 'a web page, not pprof' },
+        ),
   status: (name: string, url: string, status: number) =>
     new CaptureError(
       'http-status',
@@ -69,68 +115,48 @@ export const explain = {
         : status >= 500
           ? `${name} failed to produce its goroutine profile (HTTP ${status}) at ${url}. Try again in a moment.`
           : `${name} answered ${url} with HTTP ${status} instead of a goroutine profile.`,
-      { status },
+      { status, brief: `HTTP ${status}` },
     ),
   noLeakProfile: (name: string, url: string, status: number) =>
     new CaptureError(
       'http-status',
       `${name} does not serve Go's goroutine leak profile (${url} answered ${status}). It needs Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile.`,
-      { status },
+      { status, brief: 'no goroutine leak profile' },
     ),
   /** `setting` names what raises the limit (default: the config key). Lowering debug2MaxGoroutines
    *  is offered only for a debug=2 dump: the compact formats are what it would fall back to. */
-  tooLarge: (name: string, url: string, maxBytes: number, setting?: string) =>
-    new CaptureError(
+  tooLarge: (name: string, url: string, maxBytes: number, setting?: string) => {
+    const cap = mib(maxBytes);
+    return new CaptureError(
       'too-large',
-      `The goroutine profile of ${name} is larger than the ${mib(maxBytes)} limit (${url}); the capture was stopped. ` +
+      `The goroutine profile of ${name} is larger than the ${cap} limit (${url}); the capture was stopped. ` +
         (setting
           ? `Raise ${setting}.`
           : /[?&]debug=2(&|$)/.test(url)
             ? `Raise maxBytes for ${name}, or lower debug2MaxGoroutines so the compact format is used.`
             : `Raise maxBytes for ${name}.`),
-    ),
+      { brief: `profile over ${cap}` },
+    );
+  },
   /** Decode limits (src/capture/limits.ts): inflated size, records, worker heap or time. */
   overLimit: (name: string, url: string, why: string) =>
-    new CaptureError('too-large', `The goroutine profile of ${name} was refused (${url}): ${why}`),
+    new CaptureError('too-large', `The goroutine profile of ${name} was refused (${url}): ${why}`, { brief: 'over the decode limits' }),
   notGoroutineProfile: (name: string, url: string, why: string) =>
-    new CaptureError('not-goroutine-profile', `${url} did not return a goroutine profile for ${name}: ${why}`),
+    new CaptureError('not-goroutine-profile', `${url} did not return a goroutine profile for ${name}: ${why}`, { brief: 'not a goroutine profile' }),
 };
 
 /**
- * A few words for a failed capture, where a line lists several (the fleet summary and its table):
- * `unreachable: connection refused`, `no profile within 3 s`, `HTTP 503`. `code` is a CaptureErrorCode
- * or a coordinator code (busy, gone, discovery); `message` is the userMessage the builders above
- * wrote, so the figures are read from their wording (errors.test.ts keeps the two in step). Any
- * other message gives its first clause, at most 60 characters. Never throws.
+ * The few words shown for a failed capture where a line lists several (the fleet summary and its
+ * table). `f` is what was recorded for it: `brief` (CaptureError.brief, or the coordinator's or the
+ * fleet flow's own), `code` (a CaptureErrorCode or a coordinator code: busy, gone, discovery,
+ * unknown_service) and `message` (the full sentence for people). The brief is used when present;
+ * records stored before briefs were (a fleet checkpoint on a job or a capture failure in Redis from
+ * an older version) get a phrase for their code, else the message's first clause (at most 60
+ * characters), else `not captured`. Figures are never parsed out of the message's English. Never throws.
  */
-export function captureBrief(code: string | undefined, message: string): string {
-  const grab = (re: RegExp): string | undefined => re.exec(message)?.[1];
-  switch (code) {
-    case 'timeout': {
-      const s = grab(/within (\d+) s\b/) ?? '?';
-      return message.startsWith('Could not connect') ? `no connection within ${s} s` : `no profile within ${s} s`;
-    }
-    case 'unreachable':
-      return `unreachable: ${grab(/ \(([^()]+)\)\. Is the service/) ?? 'network error'}`;
-    case 'http-status':
-      return message.includes("goroutine leak profile") ? 'no goroutine leak profile' : `HTTP ${grab(/(?:HTTP |\()(\d{3})\b/) ?? 'error'}`;
-    case 'not-pprof':
-      return message.includes('(404)') ? 'no pprof endpoint (404)' : 'a web page, not pprof';
-    case 'redirect':
-      return 'redirect refused';
-    case 'too-large': {
-      const cap = grab(/larger than the ([\d.]+ MiB) limit/);
-      return cap ? `profile over ${cap}` : 'over the decode limits';
-    }
-    case 'not-goroutine-profile':
-      return 'not a goroutine profile';
-    case 'aborted':
-      return 'cancelled';
-    case 'busy':
-      return 'another capture still running';
-    case 'gone':
-      return 'no longer discovered';
-  }
-  const first = message.split(/[.;](?:\s|$)/)[0]!.trim();
+export function captureBrief(f: { brief?: string | undefined; code?: string | undefined; message?: string | undefined }): string {
+  if (f.brief) return f.brief;
+  if (f.code !== undefined && Object.hasOwn(BY_CODE, f.code)) return BY_CODE[f.code]!;
+  const first = (f.message ?? '').split(/[.;](?:\s|$)/)[0]!.trim();
   return first.length > 60 ? `${first.slice(0, 59)}…` : first || 'not captured';
 }

@@ -191,12 +191,12 @@ export function translate(err: unknown, ctx: FetchContext, url: string): Capture
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT')
     return withCause(explain.timeout(ctx.name, url, seconds, ctx.timeoutSetting), err);
   if (code === 'UND_ERR_INVALID_ARG')
-    return withCause(new CaptureError('unreachable', `The request to ${ctx.name} could not be built: check its registered URL and headers.`), err);
+    return withCause(new CaptureError('unreachable', `The request to ${ctx.name} could not be built: check its registered URL and headers.`, { brief: 'request could not be built' }), err);
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code.startsWith('HPE_'))
     return withCause(explain.notGoroutineProfile(ctx.name, url, 'the service sent a malformed HTTP response.'), err);
   return withCause(explain.unreachable(ctx.name, url, UNREACHABLE[code] ?? 'network error'), err);
 }
 
 function withCause(e: CaptureError, cause: unknown): CaptureError {
-  return new CaptureError(e.code, e.userMessage, { ...(e.status === undefined ? {} : { status: e.status }), cause });
+  return new CaptureError(e.code, e.userMessage, { ...(e.status === undefined ? {} : { status: e.status }), cause, brief: e.brief });
 }

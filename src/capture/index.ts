@@ -75,7 +75,7 @@ export function captureTarget(
   instance?: Pick<Instance, 'url' | 'name'>,
 ): CaptureTarget {
   const url = instance?.url ?? svc.url;
-  if (url === undefined) throw new CaptureError('unreachable', `${name} lists several instances; name one (pod=… or instance=…).`);
+  if (url === undefined) throw new CaptureError('unreachable', `${name} lists several instances; name one (pod=… or instance=…).`, { brief: 'several instances: name one' });
   const label = instance && svc.url === undefined ? `${name} (${instance.name})` : name;
   return { name: label, url, headers: svc.headers, timeoutSeconds: svc.timeoutSeconds, maxBytes: svc.maxBytes, debug2MaxGoroutines: svc.debug2MaxGoroutines };
 }
@@ -187,7 +187,7 @@ async function parse(body: CappedBody, ctx: FetchContext, budget: ServiceTimeBud
     if (err instanceof ProfileLimitError) throw explain.overLimit(ctx.name, body.url, err.message);
     if (err instanceof DumpFormatError) throw explain.notGoroutineProfile(ctx.name, body.url, err.message);
     if (ctx.signal.aborted) throw translate(err, ctx, body.url);
-    throw new CaptureError('not-goroutine-profile', `The goroutine profile of ${ctx.name} could not be read (${body.url}).`, { cause: err });
+    throw new CaptureError('not-goroutine-profile', `The goroutine profile of ${ctx.name} could not be read (${body.url}).`, { cause: err, brief: 'unreadable profile' });
   } finally {
     body.close();
   }
@@ -201,10 +201,10 @@ function pprofBase(target: CaptureTarget): { base: string; headers: Record<strin
   try {
     u = new URL(target.url);
   } catch {
-    throw new CaptureError('unreachable', `The registered URL of ${target.name} is not a valid URL.`);
+    throw new CaptureError('unreachable', `The registered URL of ${target.name} is not a valid URL.`, { brief: 'invalid registered URL' });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new CaptureError('unreachable', `The registered URL of ${target.name} must be http or https.`);
+    throw new CaptureError('unreachable', `The registered URL of ${target.name} must be http or https.`, { brief: 'registered URL not http(s)' });
   const headers = { ...target.headers };
   if ((u.username || u.password) && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
     const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;

@@ -18,8 +18,11 @@ export interface InstanceReport {
   analysis?: Analysis;
   /** Why it could not be captured: the capture's message for people, said once in the thread. */
   error?: string;
-  /** The capture's failure code (src/capture/errors.ts), for the few words of the summary and table. */
+  /** The capture's failure code (CaptureErrorCode or a coordinator code, src/capture/errors.ts). */
   code?: string;
+  /** A few words for the summary and table (CaptureError.brief, or the fleet flow's own); missing
+   *  in checkpoints stored before briefs were, which captureBrief words from `code`. */
+  brief?: string;
 }
 
 /** A suspected leak site across the fleet. */
@@ -41,7 +44,8 @@ export interface FleetReport {
   sites: FleetSite[];
   /** Captured, no medium or high confidence finding. */
   clean: string[];
-  /** `brief`: a few words for the summary and table; `error`: the full message, said once below them. */
+  /** `brief`: a few words for the summary and table (InstanceReport.brief, else captureBrief's
+   *  fallback); `error`: the full message, said once below them. */
   failed: Array<{ name: string; error: string; brief: string }>;
   restarted: Array<{ name: string; reason: string }>;
   /** Id of the instance whose findings are shown in full: the strongest suspect, else the largest. */
@@ -85,6 +89,10 @@ function hourly(p: { delta: number; growthPerMinute: number | null }): boolean {
   return p.growthPerMinute !== null && (p.growthPerMinute === 0 || Math.abs(p.delta) >= Math.abs(p.growthPerMinute));
 }
 
+function briefOf(inst: InstanceReport): string {
+  return captureBrief({ brief: inst.brief, code: inst.code, message: inst.error });
+}
+
 function suspects(a: Analysis | undefined): Finding[] {
   return (a?.findings ?? []).filter((f) => f.confidence !== 'low');
 }
@@ -102,7 +110,7 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
   for (const inst of instances) {
     if (!inst.analysis || !inst.cur) {
       const error = inst.error ?? 'not captured';
-      failed.push({ name: inst.name, error, brief: captureBrief(inst.code, error) });
+      failed.push({ name: inst.name, error, brief: briefOf(inst) });
       continue;
     }
     analysed++;
@@ -185,7 +193,7 @@ function tableText(instances: readonly InstanceReport[]): string {
   const rows: string[][] = [['pod', 'goroutines', 'change', 'top suspect']];
   for (const inst of instances.slice(0, MAX_ROWS)) {
     if (!inst.cur || !inst.analysis) {
-      rows.push([inst.name, '—', 'not captured', captureBrief(inst.code, inst.error ?? 'not captured')]);
+      rows.push([inst.name, '—', 'not captured', briefOf(inst)]);
       continue;
     }
     const top = suspects(inst.analysis)[0];

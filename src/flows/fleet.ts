@@ -16,8 +16,10 @@ import { analyzePair, pickReference, postFindings } from './findings.js';
 /** What the fleet capture of a snapshot job left on the job, so a retry does not capture again. */
 export interface FleetCheckpoint {
   discovered: number;
-  /** `error`/`code`: the failed capture's message and code (CaptureOutcome). */
-  instances: Array<{ id: string; name: string; seq?: number; error?: string; code?: string }>;
+  /** `seq`: the snapshot captured; else `error`/`code`/`brief`: the failed capture's message, code
+   *  and few words (CaptureOutcome). Checkpoints written before briefs were have no `brief`
+   *  (captureBrief words those from the code). */
+  instances: Array<{ id: string; name: string; seq?: number; error?: string; code?: string; brief?: string }>;
   /** Discovery failed and the instances are an earlier answer (Discovery.stale): why, and when that
    *  answer was obtained (ms since epoch). */
   stale?: { why: string; at: number };
@@ -56,6 +58,10 @@ function staleOf(d: Discovery): Pick<FleetCheckpoint, 'stale'> {
   return d.stale ? { stale: { why: d.stale, at: d.at } } : {};
 }
 
+function failedEntry(instance: Instance, o: Extract<CaptureOutcome, { ok: false }>): FleetCheckpoint['instances'][number] {
+  return { id: instance.id, name: instance.name, error: o.message, code: o.code, brief: o.brief };
+}
+
 /** Turns a fleet capture's outcome into the checkpoint a job keeps (and the snapshots it parsed). */
 export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh: Map<number, Snapshot>): FleetCheckpoint {
   return {
@@ -63,7 +69,7 @@ export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh:
     ...staleOf(out.discovery),
     instances: out.results.map(({ instance, outcome }) => {
       if (outcome.ok && outcome.snapshot) fresh.set(outcome.meta.seq, outcome.snapshot);
-      return outcome.ok ? { id: instance.id, name: instance.name, seq: outcome.meta.seq } : { id: instance.id, name: instance.name, error: outcome.message, code: outcome.code };
+      return outcome.ok ? { id: instance.id, name: instance.name, seq: outcome.meta.seq } : failedEntry(instance, outcome);
     }),
   };
 }
@@ -73,9 +79,9 @@ export function fleetCheckpoint(out: Extract<FleetOutcome, { ok: true }>, fresh:
 export async function analyseFleet(ctx: LeakbotContext, service: string, cp: FleetCheckpoint, fresh: Map<number, Snapshot>): Promise<{ report: FleetReport; reports: InstanceReport[] }> {
   const verdicts = new VerdictStore(ctx.redis, ctx.prefix);
   const one = async (i: FleetCheckpoint['instances'][number]): Promise<InstanceReport> => {
-    if (i.seq === undefined) return { id: i.id, name: i.name, error: i.error ?? 'not captured', ...(i.code ? { code: i.code } : {}) };
+    if (i.seq === undefined) return { id: i.id, name: i.name, error: i.error ?? 'not captured', ...(i.code ? { code: i.code } : {}), ...(i.brief ? { brief: i.brief } : {}) };
     const cur = await ctx.snapshots.get(service, i.seq);
-    if (!cur) return { id: i.id, name: i.name, error: `snapshot #${i.seq} is no longer stored` };
+    if (!cur) return { id: i.id, name: i.name, error: `snapshot #${i.seq} is no longer stored`, brief: `snapshot #${i.seq} no longer stored` };
     const { ref, refKind } = await pickReference(ctx, service, cur);
     const r = await analyzePair(ctx, service, ref, refKind, cur, fresh.get(cur.seq));
     // Every pod's verdict is kept, not only the one shown in full: a later baseline of a pod that
@@ -180,7 +186,9 @@ export async function runFleetSnapshot(
         instances: planned.map((i) => {
           const o = done.get(i.id);
           if (o?.ok && o.snapshot) fresh.set(o.meta.seq, o.snapshot);
-          return o ? (o.ok ? { id: i.id, name: i.name, seq: o.meta.seq } : { id: i.id, name: i.name, error: o.message, code: o.code }) : { id: i.id, name: i.name, error: `still capturing after ${Math.round((Date.now() - t0) / 1000)} s; this summary is updated when it answers or times out` };
+          if (o) return o.ok ? { id: i.id, name: i.name, seq: o.meta.seq } : failedEntry(i, o);
+          const s = Math.round((Date.now() - t0) / 1000);
+          return { id: i.id, name: i.name, error: `still capturing after ${s} s; this summary is updated when it answers or times out`, brief: `still capturing after ${s} s` };
         }),
       };
       try {

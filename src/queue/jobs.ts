@@ -43,7 +43,7 @@ export interface SnapshotJob {
   /** Capture this instance first, then the rest of the fleet (an alert named it). */
   first?: { key: 'pod' | 'instance'; value: string };
   /** Set by a fleet capture: each instance's snapshot seq or error (src/flows/fleet.ts). */
-  fleetCheckpoint?: { discovered: number; instances: Array<{ id: string; name: string; seq?: number; error?: string }> };
+  fleetCheckpoint?: { discovered: number; instances: Array<{ id: string; name: string; seq?: number; error?: string; code?: string; brief?: string }> };
 }
 
 export interface DiffJob {

@@ -10,10 +10,14 @@ if cur == false or cur == ARGV[1] then redis.call('set', KEYS[1], ARGV[1], 'PX',
 return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/** A failed capture, remembered for the requests that wait on it. `at`: ms since epoch; `code`,
+ *  `message`, `brief`: as in CaptureOutcome (`brief` is missing from records an older version
+ *  stored: captureBrief in src/capture/errors.ts words those). */
 export interface CaptureFailureRecord {
   at: number;
   code: string;
   message: string;
+  brief?: string;
 }
 
 export class CaptureGate {

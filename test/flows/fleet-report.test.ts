@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { buildFleetReport, perHour, type InstanceReport } from '../../src/flows/fleet-report.js';
 import type { Analysis, Finding } from '../../src/engine/index.js';
 import type { SnapshotMeta } from '../../src/store/snapshots.js';
+import { explain, type CaptureError } from '../../src/capture/errors.js';
 
 function meta(seq: number, total: number, extra: Partial<SnapshotMeta> = {}): SnapshotMeta {
   return { service: 'svc-order', seq, capturedAt: 0, savedAt: 0, total, groups: 3, format: 'debug2', leakProfile: false, truncated: false, bytes: 1, durationMs: 1, ...extra };
@@ -14,6 +15,8 @@ function finding(file: string, line: number, after: number, perMin: number | nul
 function analysis(findings: Finding[]): Analysis {
   return { mode: 'diff', snapshots: [], findings, suppressed: 0 };
 }
+/** A pod whose capture failed, as the fleet checkpoint records it (CaptureOutcome). */
+const failedPod = (name: string, err: CaptureError): InstanceReport => ({ id: `${name}:6060`, name, code: err.code, error: err.userMessage, brief: err.brief });
 const pod = (name: string, findings: Finding[], total = 100, ref = true): InstanceReport => ({
   id: `${name}:6060`,
   name,
@@ -30,7 +33,7 @@ test('the same site on several pods is one line with per-pod figures; clean and 
       pod('pod-b', [finding('/src/order/price.go', 88, 12_000, 100, 'medium', 50)], 12_400),
       pod('pod-c', [finding('/src/order/price.go', 88, 900, 2, 'low', 5)]),
       ...['d', 'e', 'f', 'g', 'h', 'i', 'j', 'k'].map((x) => pod(`pod-${x}`, [])),
-      { id: 'pod-z:6060', name: 'pod-z', code: 'timeout', error: 'svc-order (pod-z) did not deliver its goroutine profile within 4 s (http://10.0.0.9:6060/debug/pprof/goroutine?debug=0). A very busy or very large service can take longer: raise timeoutSeconds for it, or try again.' },
+      failedPod('pod-z', explain.timeout('svc-order (pod-z)', 'http://10.0.0.9:6060/debug/pprof/goroutine?debug=0', 4)),
     ],
     12,
   );
@@ -45,6 +48,36 @@ test('the same site on several pods is one line with per-pod figures; clean and 
   assert.equal(r.strongest, 'pod-a:6060');
   assert.match(r.table, /pod-z +— +not captured +no profile within 4 s\n/);
   assert.match(r.table, /pod-a +40,500 +\+40,410 vs #1 +src\/order\/price\.go:88 \(high\)/);
+});
+
+test('the few words come from the recorded brief: a reworded message changes nothing in the summary or table', () => {
+  const err = explain.status('svc-order (pod-y)', 'http://10.0.0.8:6060/debug/pprof/goroutine?debug=0', 503);
+  // The same failure after its message was reworded (one whose English no longer carries the figure,
+  // and one that carries other figures): the brief recorded beside it is what shows.
+  for (const error of ['pod-y is having a bad day; ask again shortly.', 'Could not connect within 9 s (HTTP 401); larger than the 2 MiB limit.']) {
+    const r = buildFleetReport('svc-order', [pod('pod-a', []), { ...failedPod('pod-y', err), error }], 2);
+    assert.match(r.summary, /; 1 not captured: pod-y \(HTTP 503\)\.$/, r.summary);
+    assert.match(r.table, /pod-y +— +not captured +HTTP 503\n/, r.table);
+    assert.deepEqual(r.failed, [{ name: 'pod-y', error, brief: 'HTTP 503' }], 'the full (reworded) message is still said once below');
+  }
+});
+
+test('a checkpoint stored by an older version (code and message, no brief) still renders', () => {
+  // As a retried job reads it back from Redis after an upgrade: JSON without `brief`.
+  const old = JSON.parse(
+    JSON.stringify([
+      { id: 'pod-z:6060', name: 'pod-z', code: 'timeout', error: 'svc-order (pod-z) did not deliver its goroutine profile within 4 s (http://10.0.0.9:6060/debug/pprof/goroutine?debug=0). Raise timeoutSeconds for it, or try again.' },
+      { id: 'pod-w:6060', name: 'pod-w', code: 'busy', error: 'Another capture of svc-order (pod-w) is taking too long; try again in a minute.' },
+      { id: 'pod-v:6060', name: 'pod-v', error: 'snapshot #4 is no longer stored' },
+    ]),
+  ) as InstanceReport[];
+  const r = buildFleetReport('svc-order', [pod('pod-a', []), ...old], 4);
+  // A phrase for the code (the figure stays in the full message, said below), never a figure read
+  // out of the English; with no code, the message's first clause.
+  assert.match(r.summary, /; 3 not captured: pod-z \(timed out\), pod-w \(another capture still running\), pod-v \(snapshot #4 is no longer stored\)\.$/, r.summary);
+  assert.match(r.table, /pod-z +— +not captured +timed out\n/, r.table);
+  assert.match(r.table, /pod-w +— +not captured +another capture still running\n/, r.table);
+  assert.equal(r.failed[0]!.error, old[0]!.error, 'the full message is kept for the thread');
 });
 
 test('a restarted pod is said so and shows no change; nothing suspected says so plainly', () => {

@@ -11,7 +11,7 @@ import { startDnsmasq, type TestDnsmasq } from '../support/dnsmasq.js';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { basename, messageText, queueIdle, waitThread, type Thread } from '../e2e/helpers.js';
+import { basename, built, messageText, queueIdle, waitThread, type Thread } from '../e2e/helpers.js';
 
 const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'];
 
@@ -229,6 +229,32 @@ services:
     } finally {
       await pods[5]!.reset();
     }
+  });
+
+  it('a job checkpointed by an older version (code and message, no brief) is posted from its checkpoint', async () => {
+    // A fleet job retried across an upgrade: its checkpoint in Redis was written before briefs were.
+    const kept = await h.bot.ctx.snapshots.latestOf('svc-order', podAt(1));
+    assert.ok(kept, 'an earlier round captured pod 1');
+    const slow = `svc-order (${podAt(3)}) did not deliver its goroutine profile within 4 s (http://${podAt(3)}/debug/pprof/goroutine?debug=0). A very busy or very large service can take longer: raise timeoutSeconds for it, or try again.`;
+    const fleetCheckpoint = {
+      discovered: 6,
+      instances: [
+        { id: podAt(1), name: podAt(1), seq: kept.seq },
+        { id: podAt(3), name: podAt(3), code: 'timeout', error: slow },
+        { id: podAt(4), name: podAt(4), code: 'busy', error: `Another capture of svc-order (${podAt(4)}) is taking too long; try again in a minute.` },
+      ],
+    };
+    const before = await Promise.all(pods.map((p) => p.requests()));
+    const ch = 'C0FLEETOLD';
+    await h.bot.ctx.jobs.enqueue('snapshot', { service: 'svc-order', requester: { user: 'U0ONCALL', channel: ch }, reason: 'command', fleetCheckpoint });
+    const t = await waitThread(h.slack, ch, 0, 1);
+    // Posted placeholder-first: its blocks (the table, the full reasons) come by an update.
+    const sum = messageText(await h.slack.waitFor('the fleet summary with its blocks', () => built(h.slack.replies(ch, t.parent.ts).find((r) => /^Fleet of /.test(r.text)))));
+    const [p3, p4] = [podAt(3), podAt(4)].map((x) => x.replaceAll('.', '\\.'));
+    assert.match(sum, new RegExp(`2 not captured: ${p3} \\(timed out\\), ${p4} \\(another capture still running\\)`), sum);
+    assert.match(sum, new RegExp(`${p3} +— +not captured +timed out`), sum);
+    assert.equal(sum.split(slow).length - 1, 1, `the full reason once:\n${sum}`);
+    assert.deepEqual(await Promise.all(pods.map((p) => p.requests())), before, 'posted from the checkpoint: no pod asked again');
   });
 
   it('a replica killed and restarted between captures: restart detected, no diff across its lives', async () => {
