@@ -7,7 +7,7 @@
 // and a pile whose ids are bunched was started at once (a pool), one whose ids spread with gaps piled
 // up over time.
 import type { GroupSeries } from './diff.js';
-import type { BlockKind, EvidenceItem, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
+import type { BlockKind, EvidenceItem, Frame, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
 import { isRequestScoped, packageOf, type Reading } from './patterns.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
@@ -246,7 +246,7 @@ function lockHolders(g: StackGroup, snap: Snapshot): number {
   const caller = callerOfLock(g);
   if (caller === null) return 0;
   let n = 0;
-  for (const h of snap.groups) if (h !== g && MOVING.has(h.kind) && h.frames.some((f) => f.func === caller)) n += h.count;
+  for (const h of snap.groups) if (h !== g && MOVING.has(h.kind) && h.frames.some((f) => f.func === caller && mayHoldIn(f, snap))) n += h.count;
   const locks = snap.format === 'debug2' ? (g.waitObjects?.distinct ?? 1) : g.count;
   return n >= locks ? n : 0;
 }
@@ -264,10 +264,36 @@ function movingInLockCode(g: StackGroup, snap: Snapshot): boolean {
   if (moving.funcs.has(caller)) return true;
   // Inside that very function but parked on a channel (an RPC reply awaited with the lock held): the
   // holder is in sight, waiting; "nobody can release it" would point at the Lock, not at that wait.
-  if (snap.groups.some((h) => h !== g && CHANNEL_WAITS.has(h.kind) && h.frames.some((f) => f.func === caller))) return true;
+  if (snap.groups.some((h) => h !== g && CHANNEL_WAITS.has(h.kind) && h.frames.some((f) => f.func === caller && mayHoldIn(f, snap)))) return true;
   // A method's lock is usually its receiver's field; a plain function's is usually a package-level
   // variable, which any function of its package may hold (Get waits while refresh holds it over I/O).
   return owner !== null ? moving.owners.has(owner) : moving.packages.has(packageOf(caller));
+}
+
+/** Per function that called Lock in a snapshot, the first line where one of its goroutines waits to
+ *  take a lock (that function's frame line in a Mutex/RWMutex pile). Memoised per snapshot. */
+const firstLockLine = perSnapshot((snap) => {
+  const lines = new Map<string, number>();
+  for (const g of snap.groups) {
+    if (g.kind !== 'mutex' && g.kind !== 'rwmutex') continue;
+    const f = g.frames.find((fr) => !LOCK_IMPL.test(fr.func));
+    if (f === undefined || f.line <= 0) continue;
+    const was = lines.get(f.func);
+    if (was === undefined || f.line < was) lines.set(f.func, f.line);
+  }
+  return lines;
+});
+
+/** Whether a goroutine whose stack holds frame `f` may hold a lock that f's function takes: false only
+ *  when f stands before the first line where the snapshot's goroutines wait to take one in that
+ *  function. Such a goroutine has not reached the Lock yet (GoKer's Grpc3017: timer callbacks
+ *  runnable in the runtime.Gosched right above their Lock); calling it the holder would excuse a
+ *  lock whose taker returned without unlocking. At or past that line, or with no line, it may hold it.
+ *  A Lock earlier in the function that nobody waits on is not seen: a goroutine between the two may
+ *  hold that one, which is why only the first known line counts. */
+function mayHoldIn(f: Frame, snap: Snapshot): boolean {
+  const first = firstLockLine(snap).get(f.func);
+  return first === undefined || f.line <= 0 || f.line >= first;
 }
 
 /** Waits on a channel: a lock's holder parked there may be woken by a reply. */
@@ -283,7 +309,7 @@ const movingCode = perSnapshot((snap) => {
   for (const h of snap.groups) {
     if (!MOVING.has(h.kind)) continue;
     for (const f of h.frames) {
-      if (funcs.has(f.func)) continue;
+      if (funcs.has(f.func) || !mayHoldIn(f, snap)) continue;
       funcs.add(f.func);
       const o = methodOwner(f.func);
       if (o !== null) owners.add(o);

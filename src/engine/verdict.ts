@@ -231,7 +231,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'holder-busy': {
     points: -3,
     meaning:
-      "parked on locks whose holders are in sight and moving: at least as many goroutines running the same locking code (the function that called Lock is on their stacks) wait on the network or a file, sleep or run — a slow peer holds the lock (a stream's writer blocked on a slow client while its heartbeat waits), and it changes hands when that returns; own-locks does not apply",
+      "parked on locks whose holders are in sight and moving: at least as many goroutines running the same locking code (the function that called Lock is on their stacks, at or past the first line where the pile waits to lock: a call still above its Lock, backing off or yielding, holds nothing) wait on the network or a file, sleep or run — a slow peer holds the lock (a stream's writer blocked on a slow client while its heartbeat waits), and it changes hands when that returns; own-locks does not apply",
     needs: 'any (debug=1 / proto print no lock addresses: as many moving goroutines as waiters)',
   },
   'turned-over': {

@@ -214,3 +214,23 @@ test('more evidence never weakens a claim: on every example, the diff is at leas
   }
   assert.ok(compared > 10);
 });
+
+test("calls backing off above a lock's Lock line hold nothing: a lock an error path left locked stays a finding (holder-busy needs a goroutine at or past the Lock)", () => {
+  // test/fixtures/go/cmd/issue8 -case lock-backoff: 6 → 12 waiters on a Mutex an error path returned
+  // holding, while as many calls of the same function sleep in their backoff on the line above the Lock.
+  for (const tc of TOOLCHAINS) {
+    for (const fmt of ['debug2', 'debug1']) {
+      const snaps = pair(tc, 'lock-backoff', fmt);
+      const sleepers = snaps[1]!.groups.filter((g) => g.kind === 'sleep' && g.frames.some((f) => f.func === 'main.retryLocked'));
+      assert.equal(sleepers.reduce((n, g) => n + g.count, 0), 12, `${tc} ${fmt}: the backing-off calls are in the dump`);
+      const single = at(analyze(snaps[1]!, { maxFindings: 100 }), 'main.retryLocked');
+      const diff = at(compare(snaps, { maxFindings: 100 }), 'main.retryLocked');
+      for (const f of [single, diff]) assert.ok(f && !f.evidence?.some((e) => e.signal === 'holder-busy'), `${tc} ${fmt}: ${show(f)}`);
+      // debug=2 reads the spread-out arrivals in one snapshot and the kept-and-added pile in two.
+      if (fmt === 'debug2') {
+        assert.equal(single!.confidence, 'medium', `${tc} single: ${show(single)}`);
+        assert.equal(diff!.confidence, 'high', `${tc} diff: ${show(diff)}`);
+      } else assert.notEqual(diff!.confidence, 'low', `${tc} debug1 diff: ${show(diff)}`);
+    }
+  }
+});
