@@ -1,7 +1,10 @@
 // A real DNS server (Debian's dnsmasq) on a loopback port for tests of `dns:` services: answers only
-// from the records the test gives (A/AAAA from a hosts file, SRV from the command line), nothing
-// upstream. `setHosts` rewrites the hosts file and reloads it (SIGHUP), as a headless Service's
-// records change when pods come and go. Killed when the test process exits.
+// from the records the test gives (A/AAAA from a hosts file, which also answers their PTR; A records
+// without PTR, PTR records and SRV from the command line), nothing upstream unless a test forwards a
+// zone (to a silentDns(), say). `setHosts` rewrites the hosts file and reloads it (SIGHUP), as a
+// headless Service's records change when pods come and go. Killed when the test process exits.
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,17 @@ export interface DnsmasqOptions {
   hosts: Record<string, string[]>;
   /** SRV records: `_pprof._tcp.svc.fleet.test` → targets. */
   srv?: Record<string, Array<{ target: string; port: number }>>;
+  /** name → IPv4 addresses answered for A with no PTR record behind them (dnsmasq --address). */
+  aOnly?: Record<string, string[]>;
+  /** IPv4 address → the name its PTR record gives (dnsmasq --ptr-record; wins over the hosts file). */
+  ptr?: Record<string, string>;
+  /** zone → upstream (`127.0.0.1#port`) that dnsmasq forwards its questions to (dnsmasq --server). */
+  forward?: Record<string, string>;
+}
+
+/** `4.3.2.1.in-addr.arpa` for 1.2.3.4 (RFC 1035 3.5). */
+export function reverseName(ip: string): string {
+  return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
 }
 
 export interface TestDnsmasq {
@@ -48,6 +62,11 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<TestDnsmasq> {
   write(opts.hosts);
   const port = await freePort();
   const srv = Object.entries(opts.srv ?? {}).flatMap(([name, targets]) => targets.map((t) => `--srv-host=${name},${t.target},${t.port}`));
+  const records = [
+    ...Object.entries(opts.aOnly ?? {}).flatMap(([name, ips]) => ips.map((ip) => `--address=/${name}/${ip}`)),
+    ...Object.entries(opts.ptr ?? {}).map(([ip, name]) => `--ptr-record=${reverseName(ip)},${name}`),
+    ...Object.entries(opts.forward ?? {}).map(([zone, upstream]) => `--server=/${zone}/${upstream}`),
+  ];
   const d = spawnDaemon(
     'dnsmasq',
     dnsmasqBin,
@@ -66,6 +85,7 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<TestDnsmasq> {
       '--log-queries',
       '--log-facility=-',
       ...srv,
+      ...records,
     ],
   );
   const server = `127.0.0.1:${port}`;
@@ -93,4 +113,50 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<TestDnsmasq> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A DNS upstream that never answers (a dead or overloaded server behind the one leakbot asks). */
+export interface SilentDns {
+  /** `127.0.0.1#port`, as dnsmasq's --server takes it. */
+  upstream: string;
+  /** The distinct question names it has received. */
+  asked: Set<string>;
+  /** Resolves once `name` has been asked. */
+  waitAsked(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Listens for DNS questions on a loopback UDP port, records their names and answers none. */
+export async function silentDns(): Promise<SilentDns> {
+  const sock = createSocket('udp4');
+  const asked = new Set<string>();
+  const waiting = new Map<string, Array<() => void>>();
+  sock.on('message', (msg) => {
+    const name = questionName(msg);
+    if (name === null) return;
+    asked.add(name);
+    for (const w of waiting.get(name) ?? []) w();
+    waiting.delete(name);
+  });
+  sock.bind(0, '127.0.0.1');
+  await once(sock, 'listening');
+  return {
+    upstream: `127.0.0.1#${sock.address().port}`,
+    asked,
+    waitAsked: (name) => (asked.has(name) ? Promise.resolve() : new Promise((r) => waiting.set(name, [...(waiting.get(name) ?? []), r]))),
+    close: () => new Promise((r) => sock.close(() => r())),
+  };
+}
+
+/** The first question's name of a DNS message (RFC 1035 4.1.1-4.1.2: a 12-byte header, then labels). */
+function questionName(msg: Buffer): string | null {
+  const labels: string[] = [];
+  for (let at = 12; at < msg.length; ) {
+    const len = msg[at]!;
+    if (len === 0) return labels.join('.').toLowerCase();
+    if (len > 63) return null;
+    labels.push(msg.subarray(at + 1, at + 1 + len).toString('latin1'));
+    at += 1 + len;
+  }
+  return null;
 }

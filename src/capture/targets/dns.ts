@@ -2,7 +2,10 @@
 // (`host:pprof`) the SRV records of `_pprof._tcp.host` are, each target's addresses at the SRV port.
 // Kubernetes headless Services publish exactly these (one record per ready pod):
 // https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#srv-records
+// Each instance keeps `ip:port` as its id (snapshots, baselines and locks are keyed by it) and is
+// named for people by its SRV target or PTR record when that names the pod (./ptr.ts).
 import { Resolver } from 'node:dns/promises';
+import { instanceLabel, reverseNames } from './ptr.js';
 import { baseUrl, DiscoveryError, type Instance } from './types.js';
 
 export interface DnsOptions {
@@ -11,6 +14,8 @@ export interface DnsOptions {
   timeoutMs: number;
   scheme: 'http' | 'https';
   basePath: string;
+  /** Only the first this many instances (by id, the ones discovery keeps) are named from DNS. */
+  nameAtMost?: number;
 }
 
 // No records of that type is an empty answer, not a failure (a v4-only Service has no AAAA).
@@ -37,18 +42,21 @@ async function addresses(r: Resolver, host: string): Promise<{ ips: string[]; er
   return { ips: [...v4, ...v6], errors };
 }
 
-/** Resolves a `dns:` setting into instances (id `ip:port`, sorted). Throws DiscoveryError when the
- *  name has no records or the server cannot be asked. */
+/** Resolves a `dns:` setting into instances (id `ip:port`, sorted by id), each named by its SRV
+ *  target's or PTR record's first label when that names one process (ptr.ts instanceLabel), else by
+ *  its id. PTR questions go to the same server with the same time cap as the forward lookup; their
+ *  failure only leaves the id as the name. Throws DiscoveryError when the name has no records or the
+ *  server cannot be asked. */
 export async function dnsInstances(spec: string, opts: DnsOptions): Promise<Instance[]> {
   const colon = spec.lastIndexOf(':');
   const host = spec.slice(0, colon).replace(/\.$/, '');
   const port = spec.slice(colon + 1);
   const r = resolver(opts);
-  const out: Instance[] = [];
+  const found: Found[] = [];
   if (/^\d+$/.test(port)) {
     const { ips, errors } = await addresses(r, host);
     if (ips.length === 0) throw noRecords(spec, errors);
-    for (const ip of ips) out.push(instance(ip, Number(port), opts, {}));
+    for (const ip of ips) found.push({ ip, port: Number(port) });
   } else {
     const srvName = `_${port}._tcp.${host}`;
     let srv;
@@ -61,18 +69,62 @@ export async function dnsInstances(spec: string, opts: DnsOptions): Promise<Inst
     for (const rec of srv) {
       const got = await addresses(r, rec.name);
       errors.push(...got.errors);
-      const target = rec.name.split('.')[0] ?? rec.name;
-      for (const ip of got.ips) out.push(instance(ip, rec.port, opts, { target: rec.name }, target));
+      for (const ip of got.ips) found.push({ ip, port: rec.port, target: rec.name });
     }
-    if (out.length === 0) throw noRecords(srvName, errors);
+    if (found.length === 0) throw noRecords(srvName, errors);
   }
-  const byId = new Map(out.map((i) => [i.id, i]));
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const byId = new Map(found.map((f) => [idOf(f), f]));
+  const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = await instanceNames(ids.slice(0, opts.nameAtMost ?? ids.length).map((id) => byId.get(id)!), host, opts);
+  return ids.map((id) => {
+    const f = byId.get(id)!;
+    const named = names.get(id);
+    const labels: Record<string, string> = { instance: id, ...(f.target ? { target: f.target } : {}), ...(named?.host && named.host !== f.target ? { host: named.host } : {}) };
+    return { id, name: named?.name ?? id, url: baseUrl(opts.scheme, f.ip, f.port, opts.basePath), labels };
+  });
 }
 
-function instance(ip: string, port: number, opts: DnsOptions, labels: Record<string, string>, name?: string): Instance {
-  const id = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-  return { id, name: name ?? id, url: baseUrl(opts.scheme, ip, port, opts.basePath), labels: { instance: id, ...labels } };
+/** One address found for the service, with the SRV target that gave it. */
+interface Found {
+  ip: string;
+  port: number;
+  target?: string;
+}
+
+function idOf(f: Found): string {
+  return f.ip.includes(':') ? `[${f.ip}]:${f.port}` : `${f.ip}:${f.port}`;
+}
+
+/** id → display name and the DNS name it came from, for the instances DNS names (SRV target first,
+ *  else PTR). A name two instances would share is told apart by the port, or dropped when the port
+ *  does not tell them apart either: a name must pick out one process (`pod=`). */
+async function instanceNames(found: Found[], service: string, opts: DnsOptions): Promise<Map<string, { name: string; host: string }>> {
+  const named = new Map<string, { name: string; host: string }>();
+  const ask: Found[] = [];
+  for (const f of found) {
+    const label = f.target ? instanceLabel(f.target, service) : null;
+    if (label) named.set(idOf(f), { name: label, host: f.target!.replace(/\.$/, '') });
+    else ask.push(f);
+  }
+  const ptr = await reverseNames(resolver(opts), [...new Set(ask.map((f) => f.ip))], opts.timeoutMs);
+  for (const f of ask) {
+    const host = (ptr.get(f.ip) ?? []).find((h) => instanceLabel(h, service));
+    if (host) named.set(idOf(f), { name: instanceLabel(host, service)!, host: host.replace(/\.$/, '') });
+  }
+  const count = (key: (id: string) => string) => {
+    const n = new Map<string, number>();
+    for (const id of named.keys()) n.set(key(id), (n.get(key(id)) ?? 0) + 1);
+    return n;
+  };
+  const portOf = (id: string) => id.slice(id.lastIndexOf(':') + 1);
+  const byName = count((id) => named.get(id)!.name);
+  const withPort = count((id) => `${named.get(id)!.name}:${portOf(id)}`);
+  for (const [id, n] of [...named]) {
+    if (byName.get(n.name) === 1) continue;
+    if (withPort.get(`${n.name}:${portOf(id)}`) === 1) named.set(id, { ...n, name: `${n.name}:${portOf(id)}` });
+    else named.delete(id);
+  }
+  return named;
 }
 
 function noRecords(name: string, errors: string[], cause?: unknown): DiscoveryError {

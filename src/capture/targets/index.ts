@@ -62,7 +62,13 @@ export class TargetResolver {
       if (svc.url !== undefined) found = staticInstances([svc.url]);
       else if (svc.targets) found = staticInstances(svc.targets);
       else if (svc.dns !== undefined)
-        found = await dnsInstances(svc.dns, { ...(this.opts.dnsServer ? { server: this.opts.dnsServer } : {}), timeoutMs: DISCOVERY_TIMEOUT_MS, scheme: svc.scheme, basePath: svc.basePath });
+        found = await dnsInstances(svc.dns, {
+          ...(this.opts.dnsServer ? { server: this.opts.dnsServer } : {}),
+          timeoutMs: DISCOVERY_TIMEOUT_MS,
+          scheme: svc.scheme,
+          basePath: svc.basePath,
+          nameAtMost: svc.fleet.maxInstances,
+        });
       else found = await prometheusInstances(svc.prometheus!, { timeoutMs: DISCOVERY_TIMEOUT_MS, scheme: svc.scheme, basePath: svc.basePath });
     } catch (err) {
       const last = this.cache.get(service);
@@ -90,13 +96,13 @@ export interface InstanceSelector {
   value: string;
 }
 
-/** The discovered instance a selector names: exact id, name or label first, then a unique prefix of
- *  the name (pod names are long). Null when none or several match. Never turns the value into an
+/** The discovered instance a selector names: exact id, name or label (for `pod=` also the full DNS
+ *  name a `dns:` instance was named from), then a unique prefix of the name (pod names are long). Null when none or several match. Never turns the value into an
  *  address: only instances already discovered can come back. */
 export function selectInstance(instances: readonly Instance[], sel: InstanceSelector): Instance | null {
   const v = sel.value.trim();
   if (!v) return null;
-  const labelKeys = sel.key === 'pod' ? ['pod', 'target'] : ['instance'];
+  const labelKeys = sel.key === 'pod' ? ['pod', 'target', 'host'] : ['instance'];
   const exact = instances.filter((i) => i.id === v || i.name === v || labelKeys.some((k) => i.labels[k] === v));
   if (exact.length === 1) return exact[0]!;
   if (exact.length > 1) return null;

@@ -6,12 +6,14 @@ export interface Instance {
   /** Stable within the service: `host:port` of the pprof endpoint, or Prometheus's `instance` label.
    *  Snapshots, series, baselines and capture locks are keyed by it. */
   id: string;
-  /** For people: the pod name when known, else the id. */
+  /** For people: the pod name when known (Prometheus's pod label; for `dns:` the SRV target's or PTR
+   *  name's first label), else the id. May change between discoveries: nothing is stored under it. */
   name: string;
   /** pprof base URL (origin + optional path prefix), from the config or from discovery, never from a
    *  Slack user or an alert. */
   url: string;
-  /** Display labels kept from discovery: instance, pod, namespace, node, target (SRV). */
+  /** Display labels kept from discovery: instance, pod, namespace, node, target (SRV), host (the PTR
+   *  name a `dns:` instance is named from). */
   labels: Record<string, string>;
   /** Process start (ms since epoch), when Prometheus reports process_start_time_seconds for it. */
   startTime?: number;
