@@ -17,13 +17,16 @@ function seqArg(s: string | undefined): number | undefined {
 
 /** The id of the process `pick` (`pod=…`/`instance=…`) names among the service's stored snapshots
  *  (their instance, pod name and labels, as capture recorded them; src/capture/targets selectInstance
- *  rules). Throws UsageError listing the processes that have snapshots when none or several match. */
+ *  rules; a name several processes had picks the newest). Throws UsageError listing the processes that have snapshots when none or several match. */
 async function storedInstance(ctx: Parameters<CommandModule['handler']>[1], service: string, pick: string): Promise<string> {
   const [key, value] = [pick.slice(0, pick.indexOf('=')) as 'pod' | 'instance', pick.slice(pick.indexOf('=') + 1).slice(0, 253)];
   const seen = new Map<string, Instance>();
   for (const m of await ctx.snapshots.list(service, 200))
     if (m.instance !== undefined && !seen.has(m.instance)) seen.set(m.instance, { id: m.instance, name: m.instanceName ?? m.instance, url: '', labels: m.instanceLabels ?? {} });
-  const hit = selectInstance([...seen.values()], { key, value });
+  // A pod that was moved (a StatefulSet's svc-order-0 on a new address) is a new process under the
+  // old name: when the name alone is ambiguous, it means the newest process of that name.
+  const newest = [...new Map([...seen.values()].reverse().map((i) => [i.name, i])).values()];
+  const hit = selectInstance([...seen.values()], { key, value }) ?? selectInstance(newest, { key, value });
   if (hit) return hit.id;
   const names = [...seen.values()].slice(0, 10).map((i) => `\`${escapeMrkdwn(i.name)}\``).join(', ');
   throw new UsageError(

@@ -4,49 +4,27 @@
 // answer would be missing from a summary that otherwise reads like the whole fleet.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startDnsmasq, type TestDnsmasq } from '../support/dnsmasq.js';
-import { freePort } from '../support/redis.js';
-import { startHarness, type Harness } from '../e2e/harness.js';
+import { startDnsFleet, type DnsFleet } from '../support/dns-fleet.js';
 import { messageText, waitThread } from '../e2e/helpers.js';
 
-const IPS = ['127.0.0.72', '127.0.0.73'];
-
 describe('fleet discovery that fails between rounds', () => {
-  let pods: GoService[] = [];
-  let dns: TestDnsmasq | undefined;
-  let h: Harness | undefined;
+  let f: DnsFleet | undefined;
   before(async () => {
-    const port = await freePort();
-    pods = await Promise.all(IPS.map((ip) => startGoService({ args: ['-addr', `${ip}:${port}`] })));
-    dns = await startDnsmasq({ hosts: { 'order.fleet.test': IPS } });
-    h = await startHarness({
-      configYaml: `
-dnsServer: "${dns.server}"
-services:
-  svc-order:
-    dns: "order.fleet.test:${port}"
-    minIntervalSeconds: 0
-    fleet: { discoveryTtlSeconds: 0 }
-`,
-    });
+    f = await startDnsFleet({ svc: 'svc-order', name: 'order.fleet.test', ips: ['127.0.0.72', '127.0.0.73'] });
   });
   after(async () => {
-    await h?.close();
-    await dns?.close();
-    await Promise.all(pods.map((p) => p.stop()));
+    await f?.close();
   });
 
   it('the round on the earlier answer says discovery failed, how old the pods list is, and why', async () => {
     const fleet = async (ch: string) => {
-      await h!.command({ text: 'snapshot svc-order', channel: ch });
-      const t = await waitThread(h!.slack, ch, 0, 1);
+      await f!.h.command({ text: 'snapshot svc-order', channel: ch });
+      const t = await waitThread(f!.h.slack, ch, 0, 1);
       return { parent: t.parent.text, fleet: messageText(t.replies.find((r) => /^Fleet of /.test(r.text))!) };
     };
     const first = await fleet('C0DISC1');
     assert.doesNotMatch(first.fleet, /discovery failed/i);
-    await dns!.close();
-    dns = undefined;
+    await f!.dns.close();
     const second = await fleet('C0DISC2');
     assert.match(second.fleet, /No suspected leaks on any of 2 captured pods; discovery failed, so these are the pods found \d+ s ago \(pods started since are missing\)\./, second.fleet);
     assert.match(second.parent, /discovery failed, so these are the pods found/, 'the parent says it too');
