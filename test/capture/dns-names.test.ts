@@ -26,12 +26,15 @@ before(async () => {
       // 127.0.1.3 has no PTR of its own: the hosts file answers with the Service's name.
       '127.0.5.1': 'twin.other.fleet.test',
       '127.0.5.2': 'twin.other.fleet.test',
+      'fd00::5': 'pod-6.v6.fleet.test',
+      'fd00::6': 'fd00--6.v6.fleet.test',
     },
     aOnly: {
       'bare.fleet.test': ['127.0.2.1', '127.0.2.2'],
       'twins.fleet.test': ['127.0.5.1', '127.0.5.2'],
       'slow.fleet.test': SLOW,
       'mixed.fleet.test': ['127.0.1.1', '127.0.3.200'],
+      'v6.fleet.test': ['fd00::5', 'fd00::6'],
     },
     srv: {
       '_pprof._tcp.web.fleet.test': [
@@ -80,6 +83,14 @@ test('pod= takes the PTR name, its full DNS name, or ip:port as before', async (
 test('no PTR record at all: ip:port, and discovery succeeds', async () => {
   const d = await discover('bare.fleet.test:6060');
   assert.deepEqual(d.instances.map((i) => [i.id, i.name]), [['127.0.2.1:6060', '127.0.2.1:6060'], ['127.0.2.2:6060', '127.0.2.2:6060']]);
+});
+
+test('IPv6: the ip6.arpa PTR record names the pod; a dashed IPv6 address leaves [ip]:port', async () => {
+  const d = await discover('v6.fleet.test:6060');
+  assert.deepEqual(d.instances.map((i) => [i.id, i.name, i.url]), [
+    ['[fd00::5]:6060', 'pod-6', 'http://[fd00::5]:6060'],
+    ['[fd00::6]:6060', '[fd00::6]:6060', 'http://[fd00::6]:6060'],
+  ]);
 });
 
 test('two addresses whose PTR records give the same name keep ip:port: a name must pick out one process', async () => {

@@ -21,17 +21,22 @@ export interface DnsmasqOptions {
   hosts: Record<string, string[]>;
   /** SRV records: `_pprof._tcp.svc.fleet.test` → targets. */
   srv?: Record<string, Array<{ target: string; port: number }>>;
-  /** name → IPv4 addresses answered for A with no PTR record behind them (dnsmasq --address). */
+  /** name → addresses answered for A/AAAA with no PTR record behind them (dnsmasq --address). */
   aOnly?: Record<string, string[]>;
-  /** IPv4 address → the name its PTR record gives (dnsmasq --ptr-record; wins over the hosts file). */
+  /** address → the name its PTR record gives (dnsmasq --ptr-record; wins over the hosts file). */
   ptr?: Record<string, string>;
   /** zone → upstream (`127.0.0.1#port`) that dnsmasq forwards its questions to (dnsmasq --server). */
   forward?: Record<string, string>;
 }
 
-/** `4.3.2.1.in-addr.arpa` for 1.2.3.4 (RFC 1035 3.5). */
+/** The PTR question's name for an address: `4.3.2.1.in-addr.arpa` for 1.2.3.4 (RFC 1035 3.5),
+ *  32 reversed nibbles under ip6.arpa for IPv6 (RFC 3596 2.5). */
 export function reverseName(ip: string): string {
-  return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+  if (!ip.includes(':')) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+  const [head, tail] = ip.split('::') as [string, string | undefined];
+  const groups = (x: string | undefined) => (x ? x.split(':') : []);
+  const all = [...groups(head), ...Array(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
+  return `${[...all.map((g) => g.padStart(4, '0')).join('')].reverse().join('.')}.ip6.arpa`;
 }
 
 export interface TestDnsmasq {
