@@ -110,7 +110,16 @@ export function scrubSecrets(text: string): string {
     .replace(/xapp-[A-Za-z0-9-]+/g, 'xapp-[redacted]')
     .replace(/v0=[0-9a-f]{64}/g, 'v0=[redacted]')
     .replace(/\b(cookie|set-cookie|x-slack-signature|authorization)(["']?\s*[:=]\s*["']?)[^"'\r\n,;}]+/gi, '$1$2[redacted]')
-    .replace(/(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]');
+    .replace(/\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)/gi, (all, scheme: string, space: string, word: string) => (isCredential(word) ? `${scheme}${space}[redacted]` : all));
+}
+
+/** Whether the word after `Bearer`/`Basic` is a credential (RFC 6750 b64token, RFC 7617 base64)
+ *  rather than prose ("a basic setup", "Bearer tokens"): 8+ characters with a digit or one of
+ *  `._~+/=-`, or with an uppercase letter after the first, or 20+ characters. A lowercase word is
+ *  prose; base64 of even a letters-only `user:pass` mixes cases. */
+function isCredential(word: string): boolean {
+  if (word.length < 8) return false;
+  return word.length >= 20 || /[0-9._~+/=-]/.test(word) || /[A-Z]/.test(word.slice(1));
 }
 
 /** Adapts pino to the @slack/logger interface Bolt and the WebClient expect. */

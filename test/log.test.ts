@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { slackLogger } from '../src/log.js';
+import { scrubSecrets, slackLogger } from '../src/log.js';
 
 function capture(): { log: pino.Logger; lines: () => Array<{ level: number; msg: string }> } {
   const out: string[] = [];
@@ -28,4 +28,17 @@ test("the WebClient's 'http request failed' per attempt is debug; its other warn
     [40, 'The top-level `text` argument is missing in the request payload for a chat.postMessage call'],
     [50, 'token xox?-[redacted] refused'],
   ]);
+});
+
+test('Bearer and Basic credentials are scrubbed from free text, the words after them in prose are not', () => {
+  const secret = [
+    'Authorization failed for Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+    'basic dXNlcjpwYXNz rejected', // base64 of user:pass: letters only, mixed case
+    'header BEARER abcdefgh12',
+    'Bearer sk_live_abcdefghijklmnop',
+  ];
+  for (const t of secret) assert.match(scrubSecrets(t), /(bearer|basic) \[redacted\]/i, t);
+  for (const t of secret) assert.doesNotMatch(scrubSecrets(t), /eyJ|dXNl|abcdefgh12|sk_live/, t);
+  const prose = ['a basic setup works', 'Bearer tokens go in the header', 'use basic authentication here', 'bearer token'];
+  for (const t of prose) assert.equal(scrubSecrets(t), t);
 });
