@@ -114,12 +114,13 @@ export function scrubSecrets(text: string): string {
 }
 
 /** Whether the word after `Bearer`/`Basic` is a credential (RFC 6750 b64token, RFC 7617 base64)
- *  rather than prose ("a basic setup", "Bearer tokens"): 8+ characters with a digit or one of
- *  `._~+/=-`, or with an uppercase letter after the first, or 20+ characters. A lowercase word is
- *  prose; base64 of even a letters-only `user:pass` mixes cases. */
+ *  rather than prose ("a basic setup", "Bearer tokens."): any digit or one of `._~+/=-` (a trailing
+ *  full stop aside), or, letters only, an uppercase letter after the first with 8+ characters
+ *  (base64 of even a letters-only `user:pass` mixes cases), or 20+ characters. */
 function isCredential(word: string): boolean {
-  if (word.length < 8) return false;
-  return word.length >= 20 || /[0-9._~+/=-]/.test(word) || /[A-Z]/.test(word.slice(1));
+  const w = word.replace(/\.+$/, '');
+  if (/[0-9._~+/=-]/.test(w)) return true;
+  return w.length >= 20 || (w.length >= 8 && /[A-Z]/.test(w.slice(1)));
 }
 
 /** Adapts pino to the @slack/logger interface Bolt and the WebClient expect. */

@@ -39,6 +39,7 @@ test('Bearer and Basic credentials are scrubbed from free text, the words after 
   ];
   for (const t of secret) assert.match(scrubSecrets(t), /(bearer|basic) \[redacted\]/i, t);
   for (const t of secret) assert.doesNotMatch(scrubSecrets(t), /eyJ|dXNl|abcdefgh12|sk_live/, t);
-  const prose = ['a basic setup works', 'Bearer tokens go in the header', 'use basic authentication here', 'bearer token'];
+  assert.equal(scrubSecrets('with Bearer q.w.e'), 'with Bearer [redacted]');
+  const prose = ['a basic setup works', 'Bearer tokens go in the header', 'use basic authentication here.', 'send a bearer token.'];
   for (const t of prose) assert.equal(scrubSecrets(t), t);
 });
