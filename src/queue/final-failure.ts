@@ -167,6 +167,11 @@ function notifiedKey(prefix: string, jobId: string): string {
   return `${prefix}:final-notified:${jobId}`;
 }
 
+/** True once job `jobId`'s final failure was answered (notifyFinalFailure recorded it done). */
+export async function finalFailureAnswered(redis: Redis, prefix: string, jobId: string): Promise<boolean> {
+  return (await redis.exists(notifiedKey(prefix, jobId))) === 1;
+}
+
 /** Forgets that job `jobId`'s final failure was answered: call it when the failed job is revived
  *  (Job.retry), so a second final failure is answered too (its keyed posts update the first). */
 export async function forgetFinalFailure(redis: Redis, prefix: string, jobId: string): Promise<void> {

@@ -8,7 +8,7 @@ import { startGoService, type GoService } from '../support/go-service.js';
 import { freePort } from '../support/redis.js';
 import type { StubMessage } from '../support/slack-stub.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { basename, built, messageText } from '../e2e/helpers.js';
+import { basename, built, messageText, settled } from '../e2e/helpers.js';
 import { QueueEvents } from 'bullmq';
 import { AlertLedger } from '../../src/alerts/dedupe.js';
 import { QUEUE_NAME } from '../../src/queue/jobs.js';
@@ -136,6 +136,7 @@ alerts:
     const n = notified(parent);
     await am.postAlerts([leakAlert]);
     await h.slack.waitFor('fresh Alertmanager delivered', () => notified(parent) > n, 60_000);
+    await settled(h);
 
     assert.equal(parentsIn(ORDERS).length, 1, 'one thread');
     assert.equal(repliesTo(parent).length, 1, 'one findings reply');
@@ -164,6 +165,7 @@ alerts:
       if (Date.now() > deadline) throw new Error(`only ${await resolutions()} resolution deliveries seen`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    await settled(h);
     assert.equal(repliesTo(parent).filter((m) => /resolved for/.test(m.text)).length, 1);
     assert.equal((await h.bot.ctx.threads.get(ORDERS, parent.ts))?.open, false, 'a resolved alert no longer holds its thread open');
     assert.equal(parentsIn(ORDERS).length, 1);
@@ -266,6 +268,7 @@ alerts:
     await am.postAlerts([{ labels: { alertname: 'SlackOutage', service: 'svc-order', instance: 'order-2' } }]);
     const parent = await h.slack.waitFor('thread after Slack recovered', () => parentsIn(ORDERS).find((m) => /SlackOutage/.test(m.text)), 90_000);
     await h.slack.waitFor('findings after Slack recovered', () => repliesTo(parent)[0], 60_000);
+    await settled(h);
     assert.ok(h.slack.callsTo('chat.postMessage').length - failedBefore >= 7, 'the five refusals were really hit');
     assert.equal(parentsIn(ORDERS).filter((m) => /SlackOutage/.test(m.text)).length, 1);
     assert.equal(repliesTo(parent).length, 1);
@@ -318,6 +321,7 @@ alerts:
     }
     const parent = parentsIn(PAYMENTS).find((m) => /Revive/.test(m.text))!;
     await h.slack.waitFor('findings after the revival', () => repliesTo(parent)[0], 60_000);
+    await settled(h);
     assert.equal(repliesTo(parent).length, 1);
   });
 
@@ -335,6 +339,8 @@ alerts:
     assert.match(text(parent), /svc-pay: 200 alerts → one capture/);
     // recapture included: at most two captures for the whole storm
     await h.slack.waitFor('storm recapture', () => /Captured when the alert fired \(#\d+\) and again/.test(text(repliesTo(parent)[0]!)), 60_000);
+    // The capture jobs run to their end (Alertmanager's 3 s re-sends keep notification jobs coming).
+    await settled(h, 90_000, (j) => j.name !== 'alert.notify');
     // Count the captures made for this thread, not all of svc-pay's: the earlier tests' alerts
     // (still firing) have recaptures of their own that may land during the storm.
     const captures = (await h.bot.ctx.timeline.list('svc-pay', { thread: { channel: PAYMENTS, ts: parent.ts } })).filter((e) => e.type === 'snapshot' && e.thread?.ts === parent.ts);

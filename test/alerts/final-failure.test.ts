@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
-import { built, messageText, profileRequested, withServiceHarness } from '../e2e/helpers.js';
+import { built, messageText, profileRequested, settled, withServiceHarness } from '../e2e/helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
 
 const TOKEN = 'e2e-alert-final-failure-token-5e6f7a8b';
@@ -61,6 +61,7 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
       return !/findings follow in this thread/.test(messageText(p)) && p;
     }, 30_000);
     assert.match(messageText(closed), /gave up|failed/i);
+    await settled(s.h);
     assert.equal(s.slack.parents(CH).length, 1, 'no second parent');
     assert.equal(gaveUp().length, 1, 'said once');
     await s.go.reset();
@@ -86,6 +87,7 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
     const fatal = await s.slack.waitFor('the failure in the alert thread', () => gaveUp()[0], 120_000);
     assert.match(messageText(fatal), /gave up on the second capture for this alert \(the growth rate\) of \*svc-pay\*/);
     await second.waitLog((l) => l.msg === 'job failed for good; telling the requester', 30_000);
+    await settled(s.h);
     assert.doesNotMatch(messageText(s.slack.parents(CH2)[0]!), /gave up/, 'the parent keeps the first findings');
     assert.equal(gaveUp().length, 1, 'said once');
     await s.go.reset();

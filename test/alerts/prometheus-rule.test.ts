@@ -13,7 +13,7 @@ import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { built, delayedJob, messageText } from '../e2e/helpers.js';
+import { built, delayedJob, messageText, settled } from '../e2e/helpers.js';
 
 const IPS = ['127.0.0.42', '127.0.0.43', '127.0.0.44'];
 const TOKEN = 'rule-test-token-0123456789abcdef0123';
@@ -99,6 +99,7 @@ alerts:
 
     // Re-sends (repeat_interval) refresh the parent; never a second thread or capture.
     await slack.waitFor('a re-send', () => (/notified [2-9]\d*×/.test(messageText(parent()!)) ? 1 : null), 120_000);
+    await settled(h!, 120_000); // the capture job and the re-send's notify have run to their end
     assert.equal(slack.parents(CH).length, 1);
     assert.equal(slack.replies(CH, parent()!.ts).filter((m) => /^Goroutine leak suspects/.test(m.text)).length, 1);
 

@@ -3,7 +3,7 @@
 // duplicate posts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitThread, withServiceHarness } from './helpers.js';
+import { settled, waitThread, withServiceHarness } from './helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from './processes.js';
 
 describe('20 simultaneous snapshots', () => {
@@ -34,6 +34,8 @@ describe('20 simultaneous snapshots', () => {
     const b = await waitThread(h.slack, 'C0TEAMB', 0);
     // every requester gets an answer pointing at the findings
     await h.slack.waitFor('20 response_url answers', () => urls.every((u) => h.slack.responsesTo(u).some((r) => /Findings for svc-order/.test(String(r.body.text)))), 60_000);
+    // Every job run to its end before counting: a retry's double comes after the first answers.
+    await settled(h);
     // one capture for all of them
     assert.equal(await h.bot.ctx.snapshots.count('svc-order'), 1);
     // no duplicate posts: one parent and one findings reply per channel

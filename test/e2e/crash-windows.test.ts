@@ -17,7 +17,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HeldCall } from '../support/slack-stub.js';
-import { queueIdle, waitThread, withServiceHarness, type Thread } from './helpers.js';
+import { queueIdle, settled, waitThread, withServiceHarness, type Thread } from './helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from './processes.js';
 
 describe('worker killed at each posting window', { timeout: 300_000 }, () => {
@@ -50,7 +50,9 @@ describe('worker killed at each posting window', { timeout: 300_000 }, () => {
     worker = undefined;
     hold.release(); // its connection died with the worker: the stand-in drops it
     await liveWorker();
-    return waitThread(s.slack, channel, 0, 1, 120_000);
+    const t = await waitThread(s.slack, channel, 0, 1, 120_000);
+    await settled(s.h, 120_000); // the retried job has run to its end: a double would show now
+    return t;
   }
 
   const postsIn = (channel: string, threadTs?: string) =>

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { orderService, waitThread, withServiceHarness } from './helpers.js';
+import { orderService, settled, waitThread, withServiceHarness } from './helpers.js';
 
 describe('requests held while Redis is down', () => {
   const spoolDir = mkdtempSync(join(tmpdir(), 'leakbot-spool-test-'));
@@ -30,6 +30,7 @@ describe('requests held while Redis is down', () => {
     assert.match(t.parent.text, /svc-order/);
     const told = await slack.waitFor('the held requester is answered', () => slack.responsesTo(responseUrl).find((r) => /Findings for svc-order/.test(String(r.body.text))), 30_000);
     assert.ok(told);
+    await settled(s.h);
     assert.equal(slack.parents(ch).length, 1, 'run once');
     await slack.waitFor('spool emptied', () => readdirSync(spoolDir).length === 0, 10_000);
   });

@@ -5,6 +5,7 @@ import { startGoService, type GoService } from '../support/go-service.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { startSlackStub, type SlackStub, type StubMessage } from '../support/slack-stub.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+import { finalFailureAnswered } from '../../src/queue/final-failure.js';
 
 export interface Thread {
   parent: StubMessage;
@@ -55,6 +56,38 @@ export async function queueIdle(h: Harness, timeoutMs = 60_000): Promise<void> {
     const c = await h.bot.ctx.jobs.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     if (Object.values(c).every((n) => n === 0)) return;
     if (Date.now() >= deadline) throw new Error(`jobs still pending: ${JSON.stringify(c)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A delayed job that never started: planned for later (an automatic recapture, a growth-rate
+ *  recapture, a watch's next tick), not a retry's backoff or a wait for Slack. */
+function planned(j: Job): boolean {
+  return j.attemptsMade === 0 && (j.attemptsStarted ?? 0) === 0 && !(j.data as { slackWait?: unknown } | undefined)?.slackWait;
+}
+
+/**
+ * Resolves once everything leakbot started has said what it will say (polls, at most `timeoutMs`):
+ * no job waiting, running, retrying or parked for Slack (delayed jobs planned for later do not
+ * count, see planned()), and every failed job's final-failure answer given (src/queue/final-failure.ts
+ * records it after the answer). Wait for this before counting messages "said once": a retry, a
+ * stalled job's second run or a second answer comes after the first message shows in Slack.
+ * `only` limits the wait to the jobs it picks (a suite whose Alertmanager re-sends every few
+ * seconds is never without a notification job).
+ */
+export async function settled(h: Harness, timeoutMs = 90_000, only: (j: Job) => boolean = () => true): Promise<void> {
+  const { redis, prefix } = h.bot.ctx;
+  const q = h.bot.ctx.jobs.queue;
+  for (const deadline = Date.now() + timeoutMs; ; ) {
+    const running = (await q.getJobs(['waiting', 'active', 'prioritized'])).filter((j) => j && only(j));
+    const parked = (await q.getDelayed()).filter((j) => j && only(j) && !planned(j));
+    const unanswered: string[] = [];
+    for (const j of await q.getFailed()) if (j?.id && only(j) && !(await finalFailureAnswered(redis, prefix, j.id))) unanswered.push(j.id);
+    if (running.length === 0 && parked.length === 0 && unanswered.length === 0) return;
+    if (Date.now() >= deadline) {
+      const ids = (js: Job[]) => js.map((j) => j.id).join(', ') || 'none';
+      throw new Error(`not settled: running or waiting ${ids(running)}; parked ${ids(parked)}; failures not answered ${unanswered.join(', ') || 'none'}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

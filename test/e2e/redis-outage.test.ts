@@ -3,7 +3,7 @@
 // turns 503, and everything recovers without a restart of leakbot.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { orderService, waitThread, withServiceHarness } from './helpers.js';
+import { orderService, settled, waitThread, withServiceHarness } from './helpers.js';
 
 describe('Redis outage', () => {
   const s = withServiceHarness(orderService);
@@ -43,6 +43,7 @@ describe('Redis outage', () => {
     assert.equal(status, 200);
     const hist2 = await h.command({ text: 'history svc-order', channel: 'C0OUTAGE' });
     assert.match(String(hist2.json?.text), /#2 /, 'both snapshots are in the history');
+    await settled(h);
     assert.equal(h.slack.parents('C0OUTAGE').length, 1, 'the held request posted exactly once');
   });
 });

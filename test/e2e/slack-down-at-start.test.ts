@@ -10,7 +10,7 @@ import { startGoService, type GoService } from '../support/go-service.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { startSlackStub, type SlackStub } from '../support/slack-stub.js';
 import { startHarness, type Harness } from './harness.js';
-import { messageText } from './helpers.js';
+import { messageText, settled } from './helpers.js';
 
 const TOKEN = 'slack-down-webhook-token-0123456789';
 const CH = 'C0DOWNSTART';
@@ -81,6 +81,7 @@ describe('Slack unreachable when the process starts', { timeout: 240_000 }, () =
     const ack = await h.command({ text: 'snapshot svc-order', channel: CH });
     assert.equal(ack.status, 200, 'commands are served once the token has been checked');
     assert.match(String(ack.json?.text), /Capturing goroutines|thread/i);
+    await settled(h); // the alert's jobs and the command's have run to their end
     assert.equal(slack.parents(CH).length, 1, 'the alert and the command share one thread; nothing was posted twice');
   });
 

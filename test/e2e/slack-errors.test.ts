@@ -10,7 +10,7 @@
 //   once Slack answers, instead of never.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { built, orderService, queueIdle, waitThread, withServiceHarness } from './helpers.js';
+import { built, orderService, settled, waitThread, withServiceHarness } from './helpers.js';
 
 describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
   // No automatic second capture: the tests wait for the queue to be idle.
@@ -30,9 +30,9 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     const t = await waitThread(s.slack, ch, 0, 1, 120_000);
     await s.slack.waitFor('findings complete', () => built(s.slack.replies(ch, t.parent.ts)[0]), 60_000);
     await s.slack.waitFor('requester told', () => toldFindings(responseUrl)[0], 60_000);
+    await settled(s.h);
     assert.equal(s.slack.parents(ch).length, 1, 'one parent');
     assert.equal(s.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply');
-    await queueIdle(s.h);
     assert.equal(toldFindings(responseUrl).length, 1, 'the requester is told once');
   }
 
@@ -77,7 +77,7 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     const url = await snapshot(ch);
     const told = await s.slack.waitFor('requester told why', () => s.slack.responsesTo(url).find((r) => /archived/.test(String(r.body.text))), 120_000);
     assert.match(String(told.body.text), /could not post the snapshot of svc-order: That channel is archived/);
-    await queueIdle(s.h);
+    await settled(s.h);
     assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => inThread(ch)(c.args)).length, 1, 'not retried');
     assert.equal(s.slack.responsesTo(url).filter((r) => /archived/.test(String(r.body.text))).length, 1, 'told once');
   });

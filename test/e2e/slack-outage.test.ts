@@ -3,7 +3,7 @@
 // when Slack answers again, and every message exists once — parent, findings, the requester's reply.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { messageText, orderService, withServiceHarness } from './helpers.js';
+import { messageText, orderService, settled, withServiceHarness } from './helpers.js';
 
 describe('Slack outage', () => {
   const s = withServiceHarness(orderService, { env: { slackRetryMaxDelayMs: 300 }, prepare: ([go]) => go!.leak('chansend', 60), startLeakbot: false });
@@ -42,6 +42,7 @@ describe('Slack outage', () => {
     await slack.waitFor('parent updated with the outcome', () => !/capturing…|waiting for Slack/.test(slack.parents(ch)[0]!.text), 30_000);
     const told = await slack.waitFor('requester told', () => slack.responsesTo(responseUrl).find((r) => /Findings for svc-order/.test(String(r.body.text))), 30_000);
     assert.ok(told);
+    await settled(s.h);
     assert.equal(slack.parents(ch).length, 1, 'one parent');
     assert.equal(slack.replies(ch, parent.ts).length, 1, 'one findings reply, nothing doubled');
     assert.equal(slack.responsesTo(responseUrl).filter((r) => /Findings for/.test(String(r.body.text))).length, 1);

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StubMessage } from '../support/slack-stub.js';
 import { freePort } from '../support/redis.js';
-import { basename, built, delayedJob, messageText, waitThread, withServiceHarness } from './helpers.js';
+import { basename, built, delayedJob, messageText, settled, waitThread, withServiceHarness } from './helpers.js';
 
 describe('/leak snapshot end to end', () => {
   const s = withServiceHarness(
@@ -71,6 +71,7 @@ snapshot:
     const f2 = messageText(updated);
     assert.match(f2, /\(captured again automatically\)/);
     assert.ok(f2.includes(`${basename(site.file)}:${site.line}`), `the 2-snapshot verdict names the leak site ${basename(site.file)}:${site.line}:\n${f2}`);
+    await settled(h);
     assert.equal(h.slack.replies(ch, first.parent.ts).length, 1, 'the findings were updated in place');
     // The parent shows the same summary the findings open with, and when.
     const verdict = /\*([^*]*suspected leak site[^*]*)\*/.exec(f2)?.[1] ?? /(\d+ suspected leak sites? \([^)]*\)\.)/.exec(f2)?.[1];
@@ -221,6 +222,7 @@ snapshot:
     await h.slack.waitFor('parent shows the failure', () => /Capture failed at .* details in the thread/.test(t.parent.text));
     assert.ok(!/Could not reach/.test(t.parent.text), `the parent does not repeat the error: ${t.parent.text}`);
     assert.match(t.replies[0]!.text, /Could not capture \*svc-down\*: Could not reach svc-down/);
+    await settled(h);
     assert.equal(h.slack.replies(ch, t.parent.ts).filter((m) => /Could not reach/.test(m.text)).length, 1, 'said once');
     const pointer = await h.slack.waitFor('pointer', () => h.slack.responsesTo(url).find((r) => /the thread/.test(String(r.body.text))));
     assert.match(String(pointer.body.text), /The capture of svc-down failed; the reason is in <https?:[^|]+\|the thread>/);

@@ -2,7 +2,7 @@
 // completes (BullMQ returns the stalled job) and the thread has no double post.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitThread, withServiceHarness } from './helpers.js';
+import { settled, waitThread, withServiceHarness } from './helpers.js';
 import { spawnLeakbot, type LeakbotProcess } from './processes.js';
 
 describe('worker killed mid-job', () => {
@@ -32,6 +32,7 @@ describe('worker killed mid-job', () => {
     procs.push(second);
     const t = await waitThread(h.slack, ch, 0, 1, 120_000);
     assert.ok(second.logs.some((l) => l.msg === 'job started'), 'the new worker ran the returned job');
+    await settled(h, 120_000);
     assert.equal(h.slack.parents(ch).length, 1, 'one parent message');
     assert.equal(h.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply');
     assert.match(t.parent.text, /goroutines/);

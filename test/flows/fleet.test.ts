@@ -11,7 +11,7 @@ import { startDnsmasq, type TestDnsmasq } from '../support/dnsmasq.js';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
-import { basename, built, messageText, queueIdle, waitThread, type Thread } from '../e2e/helpers.js';
+import { basename, built, messageText, queueIdle, settled, waitThread, type Thread } from '../e2e/helpers.js';
 
 const IPS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'];
 
@@ -201,6 +201,7 @@ services:
       assert.match(sum, /raise timeoutSeconds for it, or try again\./);
       const parent = await h.slack.waitFor('the parent with the hung pod', () => h.slack.parents(t.parent.channel).find((p) => p.text.includes('no profile within 20 s')) ?? null, 30_000);
       assert.doesNotMatch(parent.text, /did not deliver|…/, parent.text);
+      await settled(h, 90_000);
       assert.equal(h.slack.replies(t.parent.channel, t.parent.ts).filter((r) => /^Fleet of /.test(r.text)).length, 1, 'completed in place, not posted twice');
     } finally {
       await pods[5]!.reset();
