@@ -281,6 +281,11 @@ export class AlertLedger {
     await this.redis.multi().hset(k, `mark.${name}`, '1').expire(k, this.ttlSeconds).exec();
   }
 
+  /** Removes a plain done-marker (mark); nothing when it is not set. */
+  async unmark(episode: string, name: string): Promise<void> {
+    await this.redis.hdel(this.doneKey(episode), `mark.${name}`);
+  }
+
   async isMarked(episode: string, name: string): Promise<boolean> {
     return (await this.redis.hexists(this.doneKey(episode), `mark.${name}`)) === 1;
   }

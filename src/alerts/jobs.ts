@@ -98,6 +98,24 @@ async function post(d: AlertDeps, key: string, channel: string, msg: { text: str
   return d.ctx.poster.post(key, { channel, ...msg });
 }
 
+/** The message that answers action `a` in its thread: a capture's findings (or its failure), a
+ *  resolve's "resolved after N min". One per action: a final failure of the action's job is told
+ *  in it too (closeFailedAction), and a revived job's answer then takes the failure's place. */
+function answerKey(a: AlertAction): string {
+  return `${actionId(a)}.${a.kind === 'capture' ? 'findings' : 'reply'}`;
+}
+
+/** The ledger marker that `a`'s answer is a final failure (set by closeFailedAction before it posts). */
+function gaveUpMark(a: AlertAction): string {
+  return `gave-up.${actionId(a)}`;
+}
+
+/** Posts (or updates) `a`'s answer (answerKey) and forgets that it was a final failure. */
+async function answer(d: AlertDeps, a: AlertAction, channel: string, msg: { text: string; blocks: object[]; threadTs: string }, signal?: AbortSignal): Promise<void> {
+  await post(d, answerKey(a), channel, msg, signal);
+  await d.ledger.unmark(a.episode, gaveUpMark(a));
+}
+
 // ---- alert.notify -------------------------------------------------------------------------------
 
 export async function processNotify(d: AlertDeps, job: JobInfo<'alert.notify'>): Promise<void> {
@@ -267,6 +285,9 @@ async function captureOnce<K extends 'alert.capture' | 'alert.recapture' | 'aler
         reason: 'alert',
         thread,
         signal,
+        // A retry of this job whose worker died (or a revived one) takes over its own capture lock
+        // instead of waiting out the dead capture's lease (as the snapshot flow does).
+        owner: job.id,
         ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
         ...(instance !== undefined ? { instance } : {}),
       }),
@@ -301,7 +322,7 @@ async function postFindings(
     actionsBlock({ s: a.service, ch: thread.channel, ts: thread.ts, c: cur.seq, r: ref?.seq ?? null }, { hasBaseline }),
   ];
   const blocks = [...rendered.blocks.slice(0, 50 - tail.length), ...tail];
-  await post(d, `${actionId(a)}.findings`, thread.channel, { threadTs: thread.ts, text: rendered.text, blocks }, signal);
+  await answer(d, a, thread.channel, { threadTs: thread.ts, text: rendered.text, blocks }, signal);
   if (rendered.overflowMarkdown) {
     await d.pacer.wait(thread.channel, signal);
     await ctx.poster.upload(`${actionId(a)}.report.${cur.seq}`, {
@@ -383,7 +404,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   const suspect = found && 'instance' in found ? found.instance.id : undefined;
   const outcome = await captureOnce(d, job, a.service, thread, undefined, named?.instance.id ?? suspect);
   if (!outcome.ok) {
-    await post(d, `${actionId(a)}.findings`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'when the alert fired', outcome.message) }, job.signal);
+    await answer(d, a, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'when the alert fired', outcome.message) }, job.signal);
     await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'The alert capture failed' } });
     if (fleet) await followFleet(d, job, thread, named?.instance.id);
     await ledger.markDone(a, JSON.stringify({ seq: null, refSeq: null, refKind: null, capturedAt: null } satisfies CaptureResult));
@@ -459,6 +480,7 @@ async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: 
           reason: 'alert',
           thread,
           signal,
+          owner: job.id,
           maxAgeMs: FLEET_SHARE_MS,
           ...(first !== undefined ? { first: { key: 'instance' as const, value: first } } : {}),
         }),
@@ -587,7 +609,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
   const outcome = await captureOnce(d, job, a.service, thread, 1000, firing?.instance);
   if (!outcome.ok) {
     const msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: Date.now(), resolution: null, fallback: `The final capture failed: ${outcome.message}` });
-    await post(d, `${actionId(a)}.reply`, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
+    await answer(d, a, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
     await ledger.markDone(a, JSON.stringify({ seq: null, kind: 'capture-failed' }));
     return;
   }
@@ -614,7 +636,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
     done = JSON.stringify({ seq: final.seq, kind: 'no-firing-capture' });
   }
   // Post, then mark done: a crash in between makes the retry update the same message (same key).
-  await post(d, `${actionId(a)}.reply`, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
+  await answer(d, a, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
   await ledger.markDone(a, done);
 }
 
@@ -624,17 +646,23 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
 const GAVE_UP_ON: Record<AlertAction['kind'] | 'recapture', string> = {
   capture: 'the capture for this alert',
   recapture: 'the second capture for this alert (the growth rate)',
-  resolve: 'the final capture after this alert resolved',
+  resolve: 'the final capture',
 };
 
 /**
  * An alert action's job failed for good (its last attempt threw, or BullMQ gave up on it after its
  * workers died: src/queue/final-failure.ts, which calls this again only when an earlier answer
- * stopped part-way). Says so once in the
- * alert thread (keyed post `<action>.fatal`), with the reason in plain words and what to do instead;
- * a capture that posted nothing yet also records the failure on the thread, so the parent stops
- * promising findings (ctx.parents redraws it). Nothing when the episode or its thread is gone.
- * Throws SlackPostError / Redis errors (the caller logs them).
+ * stopped part-way, or after a re-send revived the job and it failed again). Says so once in the
+ * alert thread, with the reason in plain words and what to do instead:
+ * - a capture or resolve that had not answered yet says it in its answer's place (answerKey: the
+ *   findings, the "resolved after N min" reply), so a revived job that then succeeds replaces the
+ *   failure instead of posting beside it, and a second failure updates the first; a failed capture
+ *   also records the failure on the thread, so the parent stops promising findings (ctx.parents
+ *   redraws it);
+ * - a capture whose findings are in, and the growth-rate recapture, reply `<action>.fatal` /
+ *   `.recapture-fatal` (the findings stand); a resolve whose reply is in says nothing more.
+ * Nothing when the episode or its thread is gone. Throws SlackPostError / Redis errors (the caller
+ * logs them, or tries again later when Slack is unavailable).
  */
 export async function closeFailedAction(d: AlertDeps, job: FailedJob): Promise<void> {
   const { ctx, ledger } = d;
@@ -644,12 +672,29 @@ export async function closeFailedAction(d: AlertDeps, job: FailedJob): Promise<v
   const ts = ep ? (await ledger.threads(ep.id))[a.channel] : undefined;
   if (!ep || !ts) return;
   const thread = { channel: a.channel, ts };
-  const what = GAVE_UP_ON[job.kind === 'alert.recapture' ? 'recapture' : a.kind];
   const service = esc(a.service);
-  const text = gaveUpText(`${what} of *${service}*`, job.reason, `run \`/leak snapshot ${service}\` for findings now`);
-  await post(d, `${actionId(a)}.${job.kind === 'alert.recapture' ? 'recapture-' : ''}fatal`, thread.channel, { threadTs: thread.ts, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
-  if (job.kind !== 'alert.capture') return; // the first findings (or the resolution) stand on the parent
-  // Findings or the capture's own failure already posted: the parent shows them, not this.
-  if (await ctx.poster.recover(`${actionId(a)}.findings`, { channel: thread.channel, threadTs: thread.ts })) return;
+  const say = (key: string, text: string) => post(d, key, thread.channel, { threadTs: thread.ts, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+  const wayOn = `run \`/leak snapshot ${service}\` for findings now`;
+  if (job.kind === 'alert.recapture') {
+    await say(`${actionId(a)}.recapture-fatal`, gaveUpText(`${GAVE_UP_ON.recapture} of *${service}*`, job.reason, wayOn));
+    return;
+  }
+  // Answered already (not by an earlier final failure): that answer stands.
+  const answered = !(await ledger.isMarked(a.episode, gaveUpMark(a))) && (await ctx.poster.recover(answerKey(a), thread)) !== null;
+  if (answered) {
+    if (a.kind === 'capture') await say(`${actionId(a)}.fatal`, gaveUpText(`${GAVE_UP_ON.capture} of *${service}*`, job.reason, wayOn));
+    return;
+  }
+  // Marked before the post: an answer cut short after Slack took it still reads as a failure when tried again.
+  await ledger.mark(a.episode, gaveUpMark(a));
+  if (a.kind === 'resolve') {
+    const round = own(ep.services, a.service);
+    const msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: round?.since ?? ep.openedAt, resolvedAt: round?.resolvedAt ?? Date.now(), firingCapturedAt: null, finalCapturedAt: Date.now(), resolution: null });
+    const gaveUp = gaveUpText(GAVE_UP_ON.resolve, job.reason, `run \`/leak snapshot ${service}\` to see where it stands now`);
+    await post(d, answerKey(a), thread.channel, { threadTs: thread.ts, text: `${msg.text}; ${gaveUp}`, blocks: [...msg.blocks, { type: 'section', text: { type: 'mrkdwn', text: gaveUp } }] });
+    return;
+  }
+  await say(answerKey(a), gaveUpText(`${GAVE_UP_ON.capture} of *${service}*`, job.reason, wayOn));
   await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'leakbot gave up on the alert capture' } });
 }
+

@@ -5,11 +5,10 @@
 // fails for good the way BullMQ fails it without running our code: its worker is killed mid-capture
 // with LEAKBOT_MAX_STALLED=0 (an event: the service has the profile request), and the next worker's
 // stalled-job check gives up on it.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
 import { built, messageText, profileRequested, settled, withServiceHarness } from '../e2e/helpers.js';
-import { spawnLeakbot, type LeakbotProcess } from '../e2e/processes.js';
+import { withStallingWorkers } from './stalling-workers.js';
 
 const TOKEN = 'e2e-alert-final-failure-token-5e6f7a8b';
 const CH = 'C0ALERTFATAL';
@@ -21,29 +20,14 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
     role: 'web',
     webhookToken: TOKEN,
   });
-  let am: TestAlertmanager;
-  const procs: LeakbotProcess[] = [];
-  before(async () => {
-    // One notification, no re-send during the test (a re-send revives a failed action's job).
-    am = await startAlertmanager({ webhookUrl: `${s.h.baseUrl}/webhooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '1h', repeatInterval: '4h' });
-  });
-  after(async () => {
-    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
-    await am?.close();
-  });
-  // A job lock of 2 s and no stall allowed: a worker killed mid-job fails it for good at once.
-  const env = () => ({ ...s.h.env, LEAKBOT_JOB_LOCK_MS: '2000', LEAKBOT_MAX_STALLED: '0' });
-  async function worker(): Promise<LeakbotProcess> {
-    const p = spawnLeakbot('worker', env());
-    procs.push(p);
-    await p.waitLog((l) => l.msg === 'worker started', 90_000);
-    return p;
-  }
+  // One notification, no re-send during the test (a re-send revives a failed action's job).
+  const stall = withStallingWorkers(s, TOKEN, { groupWait: '1s', groupInterval: '1h', repeatInterval: '4h' });
+  const worker = () => stall.worker();
 
   it('the capture job stalled past the limit: one failure reply in the alert thread, and the parent shows it', async () => {
     const first = await worker();
     await s.go.slow(60_000); // the capture hangs, so the worker is mid-job when it is killed
-    await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', severity: 'page' }, startsAt: new Date() }]);
+    await stall.am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', severity: 'page' }, startsAt: new Date() }]);
     const parent = await s.slack.waitFor('alert parent', () => built(s.slack.parents(CH)[0]), 60_000);
     assert.match(messageText(parent), /findings follow in this thread/);
     await profileRequested(s.go);
@@ -73,7 +57,7 @@ describe('an alert job that fails for good', { timeout: 300_000 }, () => {
     // The capture job schedules the recapture after its findings are in: held there, the service is
     // made to hang before the recapture can ask it.
     const findings = s.slack.hold('chat.update', 'before', (a) => a.channel === CH2 && Array.isArray(a.blocks) && /Goroutine leak suspects/.test(JSON.stringify(a.blocks)));
-    await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-pay', severity: 'page' }, startsAt: new Date() }]);
+    await stall.am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-pay', severity: 'page' }, startsAt: new Date() }]);
     await findings.reached;
     await s.go.reset();
     await s.go.slow(60_000);
