@@ -333,7 +333,7 @@ export function actionId(a: Pick<AlertAction, 'kind' | 'episode' | 'service' | '
 
 /** The alert name; Grafana's title ("[FIRING:2] Name (labels)") only when no alertname is given,
  *  since it changes with the state and counts. */
-function titleOf(n: AlertNotification): string {
+export function titleOf(n: AlertNotification): string {
   return n.groupLabels.alertname || n.commonLabels.alertname || n.alerts[0]?.labels.alertname || n.title || 'alert';
 }
 

@@ -7,7 +7,7 @@ import { QueueUnavailableError } from '../queue/queue.js';
 import { isRedisUnavailable } from '../store/redis.js';
 import { webhookAuth } from './auth.js';
 import { AlertLedger } from './dedupe.js';
-import { closeFailedAction, processCapture, processNotify, processRecapture, processResolve, redrawParent, type AlertDeps } from './jobs.js';
+import { closeFailedAction, closeFailedNotify, processCapture, processNotify, processRecapture, processResolve, redrawParent, type AlertDeps } from './jobs.js';
 import { ChannelPacer, RedisSemaphore } from './limits.js';
 import { webhookRoute } from './webhook.js';
 
@@ -54,5 +54,7 @@ export const alertsModule: LeakbotModule = {
     ctx.processors.register('alert.resolve', (job) => processResolve(deps, job));
     // A capture, recapture or resolve job that fails for good says so in its alert thread.
     for (const kind of ['alert.capture', 'alert.recapture', 'alert.resolve'] as const) ctx.failures.register(kind, (job) => closeFailedAction(deps, job));
+    // A notification whose job fails for good is applied once more, then told to its channels.
+    ctx.failures.register('alert.notify', (job) => closeFailedNotify(deps, job));
   },
 };

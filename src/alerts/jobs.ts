@@ -2,14 +2,14 @@ import { renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
-import { forgetFinalFailure, gaveUpText, type FailedJob } from '../queue/final-failure.js';
+import { failureWhy, forgetFinalFailure, gaveUpText, type FailedJob } from '../queue/final-failure.js';
 import { actionsBlock, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { ThreadRecord } from '../store/threads.js';
 import { recordOutcome } from '../flows/thread.js';
-import { actionId, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
+import { actionId, titleOf, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
 import { isFleet, type Instance } from '../capture/targets/index.js';
@@ -33,6 +33,9 @@ export interface NotifyJob {
   receivedAt: number;
   /** Log correlation with the webhook request (the worker logs requester.requestId). */
   requester: { requestId: string };
+  /** Set on the job that applies the notification once more after job `jobId` failed for good
+   *  with it (closeFailedNotify); its own final failure is told to the channels instead. */
+  again?: { jobId: string };
 }
 export interface ActionJob {
   action: AlertAction;
@@ -698,3 +701,42 @@ export async function closeFailedAction(d: AlertDeps, job: FailedJob): Promise<v
   await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'leakbot gave up on the alert capture' } });
 }
 
+/**
+ * An alert.notify job failed for good (its attempts spent, or its workers died: see
+ * src/queue/final-failure.ts). Its work is idempotent: the ledger counts a delivery applied again
+ * as a repeat, parents are keyed posts, actions have deterministic job ids. So a fresh job applies
+ * the notification once more (job id `<id>.again`): the re-send Alertmanager would make, which for
+ * a resolution never comes (Alertmanager sends a resolution once; the thread would show the alert
+ * firing for good) and for a firing comes only after repeat_interval (hours). When that job fails
+ * for good too, each channel the notification routes to is told once (keyed post
+ * `alert.notify-failed.<first job id>.<channel>`), in plain words, with what comes back by itself
+ * and what to do. Throws when the queue or Slack is unavailable (the failed-job sweep tries again).
+ */
+export async function closeFailedNotify(d: AlertDeps, job: FailedJob): Promise<void> {
+  const data = job.data as Partial<NotifyJob> & { slackWait?: unknown };
+  const n = data?.notification;
+  if (!n || !data.requester || data.receivedAt === undefined) return;
+  if (!data.again) {
+    // A fresh wait budget for Slack (slackWait): the first job may have spent its own.
+    const again: NotifyJob = { notification: n, receivedAt: data.receivedAt, requester: data.requester, again: { jobId: job.id } };
+    await d.ctx.jobs.enqueue('alert.notify', again, { jobId: `${job.id}.again`, onUnavailable: 'throw' });
+    return;
+  }
+  const routed = routeAlerts(n.alerts, d.ctx.config);
+  for (const channel of new Set(routed.map((r) => r.channel).filter((c): c is string => c !== null))) {
+    const here = routed.filter((r) => r.channel === channel);
+    const services = [...new Set(here.map((r) => r.match?.service).filter((x): x is string => !!x))].sort();
+    const firing = here.filter((r) => r.alert.status === 'firing').length;
+    const resolved = here.length - firing;
+    const counts = [firing ? `${firing} firing` : '', resolved ? `${resolved} resolved` : ''].filter(Boolean).join(', ');
+    const text = [
+      `:x: leakbot could not handle Alertmanager's notification about *${esc(titleOf(n))}*${services.length ? ` for ${services.map((x) => `*${esc(x)}*`).join(', ')}` : ''} (${counts}), tried twice: ${failureWhy(job.reason)}.`,
+      resolved ? 'A resolution is sent only once, so its alert thread may still show it firing.' : '',
+      firing ? "Alertmanager sends firing alerts again after its repeat_interval; leakbot tries again then." : '',
+      services.length ? `For findings now: ${services.map((x) => `\`/leak snapshot ${esc(x)}\``).join(', ')}.` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    await post(d, `alert.notify-failed.${data.again.jobId}.${channel}`, channel, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+  }
+}
