@@ -10,6 +10,7 @@ import { WatchStore } from '../../src/incident/watch.js';
 import { startGoService, type GoService } from '../support/go-service.js';
 import type { StubMessage, StubUpload } from '../support/slack-stub.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
+import { settled } from '../e2e/helpers.js';
 import { assertPng } from '../incident/png.js';
 
 const textOf = (m: StubMessage): string => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
@@ -98,6 +99,11 @@ describe('/leak watch in one process', () => {
       assertPng(u.content, { minBytes: 5_000, maxBytes: 1_000_000 });
     }
     assert.ok(pngs.some((u) => /so far/.test(u.initialComment ?? '')), 'the chart asked for mid-watch was uploaded');
+    // Counted once every job has run to its end: a retried finish would post its summary or chart again.
+    await settled(h);
+    assert.equal(h.slack.parents(CH).length, 1, 'still one message for the whole watch');
+    assert.equal(h.slack.replies(CH, done.ts).filter((m) => /svc-order is growing/.test(m.text)).length, 1, 'one summary');
+    assert.equal(h.slack.uploads.filter((u) => u.threadTs === done.ts && /over/.test(u.initialComment ?? '')).length, 1, 'one final chart');
 
     const samples = await store.samples(id);
     assert.deepEqual(samples.map((s) => s.index), [0, 1, 2, 3]);
@@ -114,6 +120,7 @@ describe('/leak watch in one process', () => {
     const snap = await h.command({ text: 'snapshot svc-order', channel: CH, user: 'U0CAROL' });
     assert.match(String(snap.json?.text), /the open watch thread of \*svc-order\*/);
     await h.slack.waitFor('snapshot findings in the watch thread', () => h.slack.replies(CH, done.ts).find((m) => /Compared with/.test(textOf(m))), 60_000);
+    await settled(h);
     assert.equal(h.slack.parents(CH).length, 1, 'still one message in the channel');
     assert.equal(textOf(done).includes('Watch of svc-order ended'), true, 'the watch message stays the watch\'s');
   });
@@ -193,10 +200,13 @@ describe('/leak watch across a worker crash', () => {
     const ticks = (await h.bot.ctx.timeline.list('svc-order')).filter((e) => e.type === 'watch' && e.data?.phase === 'tick');
     assert.deepEqual(ticks.map((e) => e.data?.tick).sort(), [0, 1, 2, 3, 4], 'no capture recorded twice');
     assert.match(textOf(done), /5\/5 captures/);
-    assert.equal(h.slack.parents(CH).length, 1, 'still one message');
-    await h.slack.waitFor('one summary', () => h.slack.replies(CH, done.ts).filter((m) => /svc-order is/.test(m.text)).length === 1 || null, 60_000);
+    await h.slack.waitFor('the summary', () => h.slack.replies(CH, done.ts).find((m) => /svc-order is/.test(m.text)), 60_000);
     const png = await h.slack.waitFor('chart', () => h.slack.uploads.find((u) => u.threadTs === done.ts && u.filename.endsWith('.png') && u.completed), 60_000);
     assertPng(png.content);
+    // Counted once the jobs the new worker took over have run to their end (a double comes later).
+    await settled(h, 120_000);
+    assert.equal(h.slack.parents(CH).length, 1, 'still one message');
+    assert.equal(h.slack.replies(CH, done.ts).filter((m) => /svc-order is/.test(m.text)).length, 1, 'one summary');
     assert.equal(h.slack.uploads.filter((u) => u.threadTs === done.ts && u.filename.endsWith('.png')).length, 1, 'one chart');
   });
 });
