@@ -5,7 +5,8 @@
 //   re-send revives it and it succeeds: one reply in the thread throughout (the failure, then the
 //   findings in its place).
 // - The resolve job fails for good: one reply says the alert resolved and that the final capture
-//   was given up; the parent shows the resolution.
+//   was given up; the parent shows the resolution. The second Alertmanager of an HA pair then
+//   delivers the resolution, which revives the job: the same reply gets the comparison.
 // Real parts: a real Alertmanager (restarted without its notification log to re-send a firing, as a
 // new HA replica does) posting to the webhook of an in-process web leakbot, `leakbot worker`
 // processes on a real Redis, a real Go service whose profile hangs, the Slack stand-in. A job fails
@@ -14,7 +15,7 @@
 // stalled-job check gives up on it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PostableAlert } from '../support/alertmanager.js';
+import { startAlertmanager, type PostableAlert } from '../support/alertmanager.js';
 import { built, messageText, settled, withServiceHarness } from '../e2e/helpers.js';
 import type { LeakbotProcess } from '../e2e/processes.js';
 import { withStallingWorkers } from './stalling-workers.js';
@@ -91,10 +92,15 @@ describe('alert jobs failing for good again, and after the resolution', { timeou
     await w.kill('SIGKILL'); // idle: the next test brings its own workers
   });
 
-  it('a resolve job that fails for good: one reply says the alert resolved and the final capture was given up', async () => {
+  it('a resolve job that fails for good: one reply says the alert resolved and the final capture was given up; the HA replica\'s resolution revives it and the same reply gets the comparison', async (t) => {
     const alert: PostableAlert = { labels: { alertname: 'GoroutineLeak', service: 'svc-pay', severity: 'page' }, startsAt: new Date() };
+    // The second Alertmanager of an HA pair, sending on its own (not clustered): it saw the firing,
+    // and is told of the resolution later than the first.
+    const replica = await startAlertmanager({ webhookUrl: `${s.h.baseUrl}/webhooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '2s', repeatInterval: '4h' });
+    t.after(() => replica.close());
     let w = await worker();
     await stall.am.postAlerts([alert]);
+    await replica.postAlerts([alert]);
     const parent = await s.slack.waitFor('alert parent', () => built(s.slack.parents(CH2)[0]), 60_000);
     await s.slack.waitFor('the firing findings', () => built(s.slack.replies(CH2, parent.ts).find((m) => /Goroutine leak suspects/.test(m.text))), 90_000);
     await settled(s.h);
@@ -111,7 +117,15 @@ describe('alert jobs failing for good again, and after the resolution', { timeou
     assert.equal(replies.length, 2, `the findings and the resolution, nothing else:\n${replies.map(messageText).join('\n---\n')}`);
     assert.match(messageText(s.slack.parents(CH2)[0]!), /:white_check_mark:.*resolved/, 'the parent shows the resolution');
     assert.equal(s.slack.parents(CH2).length, 1, 'one thread');
+
+    // The replica's resolution revives the resolve job; the service answers now.
     await s.go.reset();
+    await replica.resolve([alert]);
+    const compared = await s.slack.waitFor('the resolution with the comparison', () => resolution[0]!.blocks && /Final capture/.test(messageText(resolution[0]!)) && resolution[0]!, 120_000);
+    await settled(s.h);
+    assert.doesNotMatch(messageText(compared), /gave up/, 'the failure is replaced, not left beside the answer');
+    assert.equal(s.slack.replies(CH2, parent.ts).filter((m) => /resolved for \*?svc-pay/.test(messageText(m))).length, 1, 'still one reply tells the resolution');
+    assert.equal(s.slack.replies(CH2, parent.ts).length, 2, 'the findings and the resolution, nothing else');
     await w.kill('SIGKILL');
   });
 });
