@@ -697,7 +697,8 @@ export async function closeFailedAction(d: AlertDeps, job: FailedJob): Promise<v
     await post(d, answerKey(a), thread.channel, { threadTs: thread.ts, text: `${msg.text}; ${gaveUp}`, blocks: [...msg.blocks, { type: 'section', text: { type: 'mrkdwn', text: gaveUp } }] });
     return;
   }
-  await say(answerKey(a), gaveUpText(`${GAVE_UP_ON.capture} of *${service}*`, job.reason, wayOn));
+  // A re-send of the alert revives the job (enqueueActions): said, since this message then turns into the findings.
+  await say(answerKey(a), gaveUpText(`${GAVE_UP_ON.capture} of *${service}*`, job.reason, wayOn, 'It is tried again when Alertmanager re-sends the alert, and this message then shows the findings'));
   await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'leakbot gave up on the alert capture' } });
 }
 

@@ -49,9 +49,10 @@ const KIND_WORDS: Record<string, string> = {
 };
 
 /** The sentence every final failure is told in: what was given up on (mrkdwn, escaped by the caller),
- *  why (failureWhy of BullMQ's `reason`), and the way on (default: ask again). */
-export function gaveUpText(what: string, reason: string, wayOn = 'ask again if you still need it'): string {
-  return `:x: leakbot gave up on ${what}: ${failureWhy(reason)}. Nothing more will be posted for it; ${wayOn}.`;
+ *  why (failureWhy of BullMQ's `reason`), what comes next (default: nothing), and the way on
+ *  (default: ask again). */
+export function gaveUpText(what: string, reason: string, wayOn = 'ask again if you still need it', next = 'Nothing more will be posted for it'): string {
+  return `:x: leakbot gave up on ${what}: ${failureWhy(reason)}. ${next}; ${wayOn}.`;
 }
 
 /** The words a user reads for a job's final failure reason (never a stack trace). */

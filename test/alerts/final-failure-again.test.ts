@@ -70,6 +70,7 @@ describe('alert jobs failing for good again, and after the resolution', { timeou
     w = await failForGood(w, 0);
     assert.equal(gaveUp(parent.ts).length, 1, 'the first final failure is told');
     assert.match(messageText(gaveUp(parent.ts)[0]!), /gave up on the capture for this alert of \*svc-order\*: the worker running it stopped several times/);
+    assert.match(messageText(gaveUp(parent.ts)[0]!), /tried again when Alertmanager re-sends the alert/, 'what comes next');
 
     // Revived by a re-send, and killed mid-capture again: failed for good a second time.
     const asked = await profileRequests();
