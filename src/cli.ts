@@ -141,9 +141,13 @@ async function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): Prom
         ? renderMarkdown(a)
         : renderText(a, { color });
   process.stdout.write(out);
-  // Counted before --max-findings cut the list: presentation never changes the exit code.
-  const actionable = a.counts ? a.counts.high + a.counts.medium : a.findings.filter((f) => f.confidence !== 'low').length;
-  if (o.failOnLeak && actionable > 0) process.exitCode = EXIT.leak;
+  if (o.failOnLeak && actionable(a) > 0) process.exitCode = EXIT.leak;
+}
+
+/** High and medium findings of `a`, counted before --max-findings cut the list: presentation never
+ *  changes the exit code (the verdict line and JSON `counts` use the same numbers). */
+function actionable(a: Analysis): number {
+  return a.counts ? a.counts.high + a.counts.medium : a.findings.filter((f) => f.confidence !== 'low').length;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -221,7 +225,7 @@ async function diffByInstance(groups: Array<{ instance: string; files: string[] 
     const snaps = all.slice(life.from);
     const files = g.files.slice(life.from);
     const a = snaps.length > 1 ? eng.compare(snaps, analyzeOptions(o)) : eng.analyze(snaps[0]!, analyzeOptions(o));
-    leak ||= a.findings.some((f) => f.confidence !== 'low');
+    leak ||= actionable(a) > 0;
     if (format === 'json') reports.push({ instance: g.instance, files, ...(life.restarts.length ? { restartedBefore: g.files[life.from] } : {}), ...eng.toJsonReport(a, snaps) });
     else {
       const head = `${format === 'markdown' ? '## ' : '== '}${g.instance} (${files.length} dump${files.length === 1 ? '' : 's'}: ${files.join(', ')})${format === 'markdown' ? '' : ' =='}`;

@@ -1,0 +1,56 @@
+// `leakbot … --fail-on-leak` as a CI job wires it: the exit code is the gate, whatever the listing
+// shows. Dumps of the real Go programs in test/fixtures/go (test/fixtures/capture.sh made them).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { leakbotCommand, repoRoot } from './support/leakbot-cli.js';
+
+const run = promisify(execFile);
+const dumps = join(repoRoot, 'test', 'fixtures', 'dumps', 'go1.26');
+
+async function leakbot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [cmd, argv] = leakbotCommand(args);
+  try {
+    const r = await run(cmd, argv, { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 });
+    return { code: 0, ...r };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('the CI gate', () => {
+  let dir: string;
+  let pods: string[];
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'leakbot-cli-gate-'));
+    // Two pods as a CI job saves them: pod-a leaks (chan send), pod-b runs a healthy pool.
+    const save = (from: string, name: string) => {
+      copyFileSync(join(dumps, from), join(dir, name));
+      return join(dir, name);
+    };
+    pods = [
+      save('leak-chansend.t0.debug2.txt', 'pod-a-1.txt'),
+      save('hidden-pool.t0.debug2.txt', 'pod-b-1.txt'),
+      save('leak-chansend.t1.debug2.txt', 'pod-a-2.txt'),
+      save('hidden-pool.t1.debug2.txt', 'pod-b-2.txt'),
+    ];
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('dumps of several pods: --max-findings shortens the listing but never opens the gate', async () => {
+    const listed = await leakbot(['diff', ...pods, '--fail-on-leak', '--json']);
+    assert.equal(listed.code, 3, listed.stderr);
+    const out = JSON.parse(listed.stdout) as { instances: Array<{ instance: string; counts: { high: number; medium: number } }> };
+    const a = out.instances.find((i) => i.instance === 'pod-a');
+    assert.ok(a && a.counts.high + a.counts.medium > 0, `pod-a has a high or medium finding: ${listed.stdout.slice(0, 400)}`);
+
+    const none = await leakbot(['diff', ...pods, '--fail-on-leak', '--max-findings', '0']);
+    assert.match(none.stdout, /== pod-a [^\n]*\n1 suspected leak site \(1 high\)\. None listed \(--max-findings\)/);
+    assert.equal(none.code, 3, 'the verdict line says 1 high: the gate trips as it does for one process');
+  });
+});
