@@ -2,26 +2,14 @@
 // shows. Dumps of the real Go programs in test/fixtures/go (test/fixtures/capture.sh made them).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { leakbotCommand, repoRoot } from './support/leakbot-cli.js';
+import { repoRoot, runLeakbot } from './support/leakbot-cli.js';
 
-const run = promisify(execFile);
 const dumps = join(repoRoot, 'test', 'fixtures', 'dumps', 'go1.26');
 
-async function leakbot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [cmd, argv] = leakbotCommand(args);
-  try {
-    const r = await run(cmd, argv, { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 });
-    return { code: 0, ...r };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const leakbot = runLeakbot;
 
 describe('the CI gate', () => {
   let dir: string;

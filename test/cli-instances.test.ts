@@ -3,27 +3,14 @@
 // and a pod restarted between two dumps never diffed across its lives.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startGoService, type GoService } from './support/go-service.js';
-import { leakbotCommand, repoRoot } from './support/leakbot-cli.js';
+import { repoRoot, runLeakbot } from './support/leakbot-cli.js';
 import { groupFiles, instanceOfFile } from '../src/dump-series.js';
 
-const run = promisify(execFile);
-
-async function leakbot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [cmd, argv] = leakbotCommand(args);
-  try {
-    const r = await run(cmd, argv, { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 });
-    return { code: 0, ...r };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const leakbot = runLeakbot;
 
 describe('leakbot diff over several pods', () => {
   let a: GoService;
