@@ -1,5 +1,6 @@
 // `/leak help`: every verb (including ones other modules add) with usage and examples.
 import { atMost, exampleFor, type CommandModule } from './types.js';
+import type { ServiceConfig } from '../src/config/schema.js';
 
 export const command: CommandModule = {
   verb: 'help',
@@ -9,10 +10,24 @@ export const command: CommandModule = {
   async handler(inv, ctx) {
     atMost(inv.args, 0);
     const services = Object.keys(ctx.config.services).sort();
-    const example = (e: string): string => exampleFor(e, ctx.config.services);
-    const lines = ctx.commands.list().map((m) => `• \`/leak ${m.usage}\` — ${m.summary}${m.examples.length ? `\n    e.g. ${m.examples.map((e) => `\`${example(e)}\``).join(', ')}` : ''}`);
+    const lines = ctx.commands.list().map((m) => {
+      const examples = m.examples.flatMap((e) => runnableExample(e, ctx.config.services));
+      return `• \`/leak ${m.usage}\` — ${m.summary}${examples.length ? `\n    e.g. ${examples.map((e) => `\`${e}\``).join(', ')}` : ''}`;
+    });
     return {
       text: `*leakbot* finds goroutine leaks in Go services.\n${lines.join('\n')}\nRegistered services: ${services.map((s) => `\`${s}\``).join(', ') || '(none)'}`,
     };
   },
 };
+
+/** Example `e` as help shows it: naming a registered service, so it works when pasted. One that picks
+ *  a pod (`pod=…`) names a service whose instances are discovered pods (`dns`, `prometheus`): a
+ *  one-process service (`url`) refuses `pod=`, and `targets` are named by address; [] when there is
+ *  no such service. */
+function runnableExample(e: string, services: Record<string, ServiceConfig>): string[] {
+  if (!/\bpod=/.test(e)) return [exampleFor(e, services)];
+  const fleet = Object.keys(services)
+    .sort()
+    .find((n) => services[n]!.dns !== undefined || services[n]!.prometheus !== undefined);
+  return fleet ? [exampleFor(e, services, fleet)] : [];
+}

@@ -11,7 +11,7 @@ export { UsageError } from './types.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const SKIP = new Set(['index', 'types']);
 /** Order of verbs in help; unknown verbs follow alphabetically. */
-const ORDER = ['snapshot', 'diff', 'baseline', 'history', 'services', 'watch', 'checklist', 'postmortem', 'help'];
+const ORDER = ['snapshot', 'diff', 'baseline', 'history', 'services', 'watch', 'checklist', 'postmortem', 'analyze', 'help'];
 
 export class CommandRegistry {
   private readonly byName = new Map<string, CommandModule>();
