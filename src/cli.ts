@@ -44,6 +44,7 @@ interface DiffOptions extends OutputOptions {
 const EXIT_HELP = `
 Exit codes:
   0  analysed (findings may still be listed)
+  1  leakbot itself failed (LEAKBOT_DEBUG=1 prints the stack)
   2  bad input: unreadable file, not a goroutine profile, bad option
   3  with --fail-on-leak: at least one high or medium confidence finding
 `;
