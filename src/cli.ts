@@ -107,8 +107,9 @@ async function load(path: string): Promise<Snapshot> {
 /** Every dump in the file, oldest first (a paste may hold several one after another). */
 async function loadAll(path: string): Promise<Snapshot[]> {
   if (isUrl(path)) {
+    const shown = shownUrl(path);
     throw new InputError(
-      `${path}: analyze reads a dump file, not a URL. For a live service run \`leakbot diff ${path}\` (two captures, compared), ` +
+      `${shown}: analyze reads a dump file, not a URL. For a live service run \`leakbot diff ${shown}\` (two captures, compared), ` +
         `or fetch one first: curl -o dump.txt '${goroutineUrl(path)}' && leakbot analyze dump.txt`,
     );
   }
@@ -159,6 +160,18 @@ function goroutineUrl(typed: string): string {
     return `${pprofBaseOf(new URL(typed))}/debug/pprof/goroutine?debug=2`;
   } catch {
     return `${typed.replace(/\/+$/, '')}/debug/pprof/goroutine?debug=2`;
+  }
+}
+
+/** A typed URL as messages may repeat it (stderr ends up in CI logs): its pprof base with the password
+ *  shown as `***` (the user name kept, so the hint still reads as theirs) and the query dropped. */
+function shownUrl(typed: string): string {
+  try {
+    const u = new URL(typed);
+    const base = pprofBaseOf(u);
+    return u.username || u.password ? base.replace('//', `//${u.username}${u.password ? ':***' : ''}@`) : base;
+  } catch {
+    return typed.replace(/\/\/[^/@]*@/, '//***@').replace(/[?#].*$/, '');
   }
 }
 

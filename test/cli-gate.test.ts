@@ -41,4 +41,12 @@ describe('the CI gate', () => {
     assert.match(none.stdout, /== pod-a [^\n]*\n1 suspected leak site \(1 high\)\. None listed \(--max-findings\)/);
     assert.equal(none.code, 3, 'the verdict line says 1 high: the gate trips as it does for one process');
   });
+
+  it('a URL with credentials given to analyze: refused with a hint that does not print them (stderr lands in CI logs)', async () => {
+    const r = await leakbot(['analyze', 'http://ci:s3cret-pw@127.0.0.1:9/debug/pprof/goroutine?debug=2&token=t0ken']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.ok(!/s3cret-pw|t0ken/.test(r.stderr), r.stderr);
+    assert.match(r.stderr, /^leakbot: http:\/\/ci:\*\*\*@127\.0\.0\.1:9: analyze reads a dump file, not a URL\. For a live service run `leakbot diff http:\/\/ci:\*\*\*@127\.0\.0\.1:9`/);
+  });
 });
