@@ -2,7 +2,7 @@
 // two compact number arrays (every goroutine id; creator ids still to check), never the goroutines.
 import { createHash } from 'node:crypto';
 import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, RecvForm, Snapshot, StackGroup } from './model.js';
-import { IdSet } from './parse/ids.js';
+import { LiveIds } from './parse/ids.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -251,32 +251,46 @@ export class SnapshotBuilder {
     if (this.creators.length === 0) return;
     // Every id as a bitmap (ids are dense: a process numbers goroutines from 1); whether one came twice
     // (no reader adds one twice to a builder today; if one did, a group's own ids are looked up as before).
-    const live = new IdSet();
-    let repeated = false;
-    const all = this.ids.view();
-    for (let i = 0; i < all.length; i++) {
-      if (live.has(all[i]!)) repeated = true;
-      live.add(all[i]!);
-    }
+    // These loops run once per dump, over every goroutine, mostly before V8 has optimised them: the
+    // bit arithmetic is written out in them, as a call per id costs more than the work there.
+    const live = LiveIds.of(this.ids.view(), this.maxId);
     const creators = this.creators.view();
-    for (let i = 0; i < creators.length; i++) {
-      if (!live.has(creators[i]!)) this.creatorGroups[i]!.orphans++;
-    }
     // Each live creator's own group, to see whether it is still inside the function that started
     // the goroutines: ids of creators first, then one pass over every group's ids.
-    const wanted = new Set<number>();
-    for (let i = 0; i < creators.length; i++) if (live.has(creators[i]!)) wanted.add(creators[i]!);
+    const wanted = new LiveIds(this.maxId);
+    let anyWanted = false;
+    for (let i = 0; i < creators.length; i++) {
+      const c = creators[i]!;
+      if (live.has(c)) {
+        wanted.add(c);
+        anyWanted = true;
+      } else this.creatorGroups[i]!.orphans++;
+    }
     const groupOf = new Map<number, Acc>();
-    if (wanted.size > 0) for (const acc of this.groups.values()) for (const id of acc.ids ?? []) if (wanted.has(id)) groupOf.set(id, acc);
+    if (anyWanted) {
+      for (const acc of this.groups.values()) {
+        const ids = acc.ids;
+        if (ids) for (let i = 0; i < ids.length; i++) if (wanted.has(ids[i]!)) groupOf.set(ids[i]!, acc);
+      }
+    }
     for (const acc of this.groups.values()) {
       if (!acc.creatorIds) continue;
       // With ids unique, a creator is in this group exactly when the group it was found in is this one.
-      const own = repeated && acc.ids ? new Set(acc.ids) : null;
+      const own = live.repeated && acc.ids ? new Set(acc.ids) : null;
+      // Creators come in runs from one group (a pool's manager, a server's accept loop): ask once per run.
+      let last: Acc | undefined;
+      let lastInCall = false;
       for (const c of acc.creatorIds) {
         const creator = groupOf.get(c);
         if (live.has(c)) acc.liveCreators++;
         if (own !== null ? own.has(c) : creator === acc) acc.selfCreators++;
-        if (creator && inCall(creator, acc.createdBy)) acc.creatorsInCall++;
+        if (creator !== undefined) {
+          if (creator !== last) {
+            last = creator;
+            lastInCall = inCall(creator, acc.createdBy);
+          }
+          if (lastInCall) acc.creatorsInCall++;
+        }
       }
     }
   }
