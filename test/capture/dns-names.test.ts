@@ -125,6 +125,24 @@ test('PTR questions to a DNS that never answers: discovery returns within the ti
   // timeoutMs after the (local, instant) forward lookup. The margin is for a busy machine.
   assert.ok(took < timeoutMs + 2000, `discovery took ${Math.round(took)} ms with a ${timeoutMs} ms cap`);
 
+  // The unanswered ones are not asked again for a while: the next discoveries (a refresh every 15 s)
+  // ask only those the cap cut off before asking, a round at a time, until none is left to ask.
+  const slowNames = new Set(SLOW.map(reverseName));
+  const questionsSince = (from: number) => silent.received.slice(from).filter((n) => slowNames.has(n));
+  for (let round = 0; round <= SLOW.length / PTR_CONCURRENCY; round++) {
+    const asked = new Set(silent.asked);
+    const from = silent.received.length;
+    const again = await dnsInstances('slow.fleet.test:6060', { server: dns.server, timeoutMs, scheme: 'http', basePath: '' });
+    assert.ok(again.every((i) => i.name === i.id));
+    const repeated = questionsSince(from).filter((n) => asked.has(n));
+    assert.deepEqual(repeated, [], 'an address left unanswered is not asked again');
+    if (SLOW.every((ip) => silent.asked.has(reverseName(ip)))) break;
+  }
+  assert.ok(SLOW.every((ip) => silent.asked.has(reverseName(ip))), 'every address was asked once in the end');
+  const from = silent.received.length;
+  await dnsInstances('slow.fleet.test:6060', { server: dns.server, timeoutMs, scheme: 'http', basePath: '' });
+  assert.deepEqual(questionsSince(from), [], 'once every address went unanswered, no PTR question is asked (nothing waits out the cap)');
+
   const mixed = await dnsInstances('mixed.fleet.test:6060', { server: dns.server, timeoutMs, scheme: 'http', basePath: '' });
   assert.deepEqual(mixed.map((i) => [i.id, i.name]), [['127.0.1.1:6060', 'web-0'], ['127.0.3.200:6060', '127.0.3.200:6060']]);
 });

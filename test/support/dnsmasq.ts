@@ -126,6 +126,8 @@ export interface SilentDns {
   upstream: string;
   /** The distinct question names it has received. */
   asked: Set<string>;
+  /** Every question name it has received, repeats included, in order. */
+  received: string[];
   /** Resolves once `name` has been asked. */
   waitAsked(name: string): Promise<void>;
   close(): Promise<void>;
@@ -135,11 +137,13 @@ export interface SilentDns {
 export async function silentDns(): Promise<SilentDns> {
   const sock = createSocket('udp4');
   const asked = new Set<string>();
+  const received: string[] = [];
   const waiting = new Map<string, Array<() => void>>();
   sock.on('message', (msg) => {
     const name = questionName(msg);
     if (name === null) return;
     asked.add(name);
+    received.push(name);
     for (const w of waiting.get(name) ?? []) w();
     waiting.delete(name);
   });
@@ -148,6 +152,7 @@ export async function silentDns(): Promise<SilentDns> {
   return {
     upstream: `127.0.0.1#${sock.address().port}`,
     asked,
+    received,
     waitAsked: (name) => (asked.has(name) ? Promise.resolve() : new Promise((r) => waiting.set(name, [...(waiting.get(name) ?? []), r]))),
     close: () => new Promise((r) => sock.close(() => r())),
   };

@@ -27,12 +27,37 @@ export function instanceLabel(host: string, service: string): string | null {
   return label;
 }
 
+/** How long an address whose PTR question went unanswered (timed out, or cut off by the time cap) is
+ *  not asked again (ms): a reverse zone that drops questions would otherwise hold up every discovery
+ *  refresh (every 15 s by default) by the whole cap. Answers, "no such name" included, are never
+ *  remembered: an address may pass to another pod, and a pod may get its record later. */
+export const UNANSWERED_RETRY_MS = 5 * 60_000;
+
+/** Per DNS server list and address, when an unanswered PTR question may be asked again (ms since
+ *  the epoch). Pruned as it is read; at most one entry per address discovery keeps. */
+const unanswered = new Map<string, number>();
+
+/** DNS error codes (node:dns) that mean the question got no answer in time, not a negative answer. */
+const NO_ANSWER = new Set(['ETIMEOUT', 'ECANCELLED', 'ECONNREFUSED']);
+
 /** The PTR names of each address (address → names as DNS gave them; absent when DNS had none, failed,
  *  or had not answered in time). Asks `resolver` at most PTR_CONCURRENCY at a time and gives up on
  *  everything still unanswered after `timeoutMs` (cancelling those questions), so the whole call takes
- *  at most about `timeoutMs`. Never throws. `resolver` must be one of its own: it is cancelled. */
-export async function reverseNames(resolver: Resolver, addresses: readonly string[], timeoutMs: number): Promise<Map<string, string[]>> {
+ *  at most about `timeoutMs`. An address left unanswered is not asked again for UNANSWERED_RETRY_MS
+ *  (`now`: the clock, ms). Never throws. `resolver` must be one of its own: it is cancelled. */
+export async function reverseNames(resolver: Resolver, addresses: readonly string[], timeoutMs: number, now: () => number = Date.now): Promise<Map<string, string[]>> {
   const names = new Map<string, string[]>();
+  const servers = resolver.getServers().join(',');
+  const keyOf = (ip: string) => `${servers}|${ip}`;
+  const start = now();
+  const todo = addresses.filter((ip) => {
+    const until = unanswered.get(keyOf(ip));
+    if (until === undefined) return true;
+    if (until > start) return false;
+    unanswered.delete(keyOf(ip));
+    return true;
+  });
+  const missed = (ip: string) => unanswered.set(keyOf(ip), now() + UNANSWERED_RETRY_MS);
   let next = 0;
   let overdue = false;
   const timer = setTimeout(() => {
@@ -40,20 +65,23 @@ export async function reverseNames(resolver: Resolver, addresses: readonly strin
     resolver.cancel();
   }, timeoutMs);
   const worker = async (): Promise<void> => {
-    while (!overdue && next < addresses.length) {
-      const ip = addresses[next++]!;
+    while (!overdue && next < todo.length) {
+      const ip = todo[next++]!;
       try {
         const got = await resolver.reverse(ip);
         if (got.length) names.set(ip, got);
-      } catch {
-        // No PTR record, a refusal, a timeout or the cancel above: the address stays the name.
+      } catch (err) {
+        // No PTR record or a refusal: the address stays the name. No answer at all: not asked again for a while.
+        if (overdue || NO_ANSWER.has((err as NodeJS.ErrnoException).code ?? '')) missed(ip);
       }
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(PTR_CONCURRENCY, addresses.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(PTR_CONCURRENCY, todo.length) }, worker));
   } finally {
     clearTimeout(timer);
   }
+  // Those never asked because the cap came first are asked at the next discovery, ahead of the ones
+  // remembered above: a zone that drops questions costs the cap a few times, then no more.
   return names;
 }
