@@ -683,7 +683,7 @@ export async function closeFailedAction(d: AlertDeps, job: FailedJob): Promise<v
     return;
   }
   // Answered already (not by an earlier final failure): that answer stands.
-  const answered = !(await ledger.isMarked(a.episode, gaveUpMark(a))) && (await ctx.poster.recover(answerKey(a), thread)) !== null;
+  const answered = !(await ledger.isMarked(a.episode, gaveUpMark(a))) && (await ctx.poster.recover(answerKey(a), { channel: thread.channel, threadTs: thread.ts })) !== null;
   if (answered) {
     if (a.kind === 'capture') await say(`${actionId(a)}.fatal`, gaveUpText(`${GAVE_UP_ON.capture} of *${service}*`, job.reason, wayOn));
     return;
