@@ -5,19 +5,26 @@ import { isRedisUnavailable } from '../store/redis.js';
 import { UsageError, type CommandInvocation, type CommandModule, type CommandReply } from '../../commands/index.js';
 import { exampleFor } from '../../commands/types.js';
 import { didYouMean } from './suggest.js';
-import { escapeMrkdwn } from './text.js';
+import { escapeMrkdwn, unescapeSlack } from './text.js';
 import { own } from '../own.js';
 
 export const REDIS_DOWN_TEXT =
   ':warning: leakbot cannot reach its Redis store right now, so I could not read or record anything. Please try again in a minute; an admin can check `GET /healthz`.';
 
 /**
- * Splits `/leak <verb> <args…>`. The words are escaped for Slack mrkdwn (& < >) here, at the door:
- * they are only ever names, numbers and durations, and every reply that echoes one (unknown
- * service, bad number…) then cannot carry `<!channel>` or a disguised link.
+ * Splits `/leak <verb> <args…>` as Slack sends it (escaped: `<svc>` arrives as `&lt;svc&gt;`).
+ * Slack's escapes are decoded first, then a word wholly in angle brackets is unwrapped when what
+ * is inside looks like a name (`<svc-order>`, copied from usage text's placeholders; not Slack's
+ * own `<@U…>`, `<!channel>` or links). The words are then escaped for Slack mrkdwn (& < >) here, at
+ * the door: they are only ever names, numbers and durations, and every reply that echoes one
+ * (unknown service, bad number…) then cannot carry `<!channel>` or a disguised link.
  */
 export function parseCommandText(text: string): { verb: string; args: string[] } {
-  const words = text.trim().split(/\s+/).filter(Boolean).map(escapeMrkdwn);
+  const words = unescapeSlack(text)
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => escapeMrkdwn(/^<[\w.:=-]+>$/.test(w) ? w.slice(1, -1) : w));
   return { verb: (words[0] ?? 'help').toLowerCase(), args: words.slice(1) };
 }
 

@@ -10,6 +10,15 @@ export function escapeMrkdwn(s: string): string {
 }
 
 /**
+ * Reverses Slack's escaping of what a user typed (slash-command text arrives with & < > as
+ * &amp; &lt; &gt;, https://api.slack.com/reference/surfaces/formatting#escaping). `&amp;` is
+ * decoded last, so a typed `&lt;` (sent as `&amp;lt;`) stays `&lt;`. Re-escape before echoing.
+ */
+export function unescapeSlack(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/**
  * Outside text ready to quote in a message: escaped, whitespace runs (newlines included) folded to
  * one space so it cannot open a quote or code block, and clipped to `max` characters (…).
  */

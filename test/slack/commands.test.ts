@@ -103,6 +103,18 @@ describe('/leak commands over signed HTTP', () => {
     assert.equal(h.slack.callsTo('chat.postMessage').length, 0);
   });
 
+  it('Slack-escaped text is decoded; a service in angle brackets (copied from usage) is accepted', async () => {
+    // Slack sends what the user typed with & < > escaped (formatting#escaping): `<svc-payment>`
+    // arrives as `&lt;svc-payment&gt;`.
+    const hist = String((await h.command({ text: 'history &lt;svc-payment&gt;' })).json?.text);
+    assert.match(hist, /No snapshots of svc-payment yet/);
+    const typo = String((await h.command({ text: 'history &lt;svc-ordr&gt;' })).json?.text);
+    assert.match(typo, /^Unknown service `svc-ordr`\. Did you mean `svc-order`\?/);
+    // Echoed words are escaped once, not twice: a typed `a&b` shows as `a&amp;b`, never `a&amp;amp;b`.
+    const amp = String((await h.command({ text: 'history svc-payment a&amp;b' })).json?.text);
+    assert.ok(amp.startsWith('Too many arguments: `a&amp;b`.'), amp);
+  });
+
   it('missing service argument names the usage', async () => {
     const r = await h.command({ text: 'history' });
     assert.match(String(r.json?.text), /Which service\?/);
