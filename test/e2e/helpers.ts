@@ -1,6 +1,7 @@
 // Reading leakbot's conversation back from the Slack stand-in, and the usual end-to-end set-up.
 import { after, before } from 'node:test';
-import type { Job } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { startGoService, type GoService } from '../support/go-service.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { startSlackStub, type SlackStub, type StubMessage } from '../support/slack-stub.js';
@@ -79,17 +80,34 @@ export async function settled(h: Harness, timeoutMs = 90_000, only: (j: Job) => 
   const { redis, prefix } = h.bot.ctx;
   const q = h.bot.ctx.jobs.queue;
   for (const deadline = Date.now() + timeoutMs; ; ) {
-    const running = (await q.getJobs(['waiting', 'active', 'prioritized'])).filter((j) => j && only(j));
-    const parked = (await q.getDelayed()).filter((j) => j && only(j) && !planned(j));
+    const ids = await jobIdsByState(redis, q);
+    const jobs = async (list: string[]) => (await Promise.all(list.map((id) => Job.fromId(q, id)))).filter((j): j is Job => j !== undefined && only(j));
+    const running = await jobs(ids.running);
+    const parked = (await jobs(ids.delayed)).filter((j) => !planned(j));
     const unanswered: string[] = [];
-    for (const j of await q.getFailed()) if (j?.id && only(j) && !(await finalFailureAnswered(redis, prefix, j.id))) unanswered.push(j.id);
+    for (const j of await jobs(ids.failed)) if (j.id && !(await finalFailureAnswered(redis, prefix, j.id))) unanswered.push(j.id);
     if (running.length === 0 && parked.length === 0 && unanswered.length === 0) return;
     if (Date.now() >= deadline) {
-      const ids = (js: Job[]) => js.map((j) => j.id).join(', ') || 'none';
-      throw new Error(`not settled: running or waiting ${ids(running)}; parked ${ids(parked)}; failures not answered ${unanswered.join(', ') || 'none'}`);
+      const list = (js: Job[]) => js.map((j) => j.id).join(', ') || 'none';
+      throw new Error(`not settled: running or waiting ${list(running)}; parked ${list(parked)}; failures not answered ${unanswered.join(', ') || 'none'}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The ids of `q`'s jobs that are waiting, paused, prioritized or active (`running`), delayed and
+ *  failed, read in one MULTI: read one state after another, a job that moves between two reads (a
+ *  retry's backoff ending: delayed → waiting; a revived job: failed → waiting) is in neither.
+ *  `redis`: a client of the queue's Redis (leakbot's own). */
+async function jobIdsByState(redis: Redis, q: Queue): Promise<{ running: string[]; delayed: string[]; failed: string[] }> {
+  const k = q.keys;
+  const res = await redis.multi().lrange(k.wait!, 0, -1).lrange(k.paused!, 0, -1).zrange(k.prioritized!, '0', '-1').lrange(k.active!, 0, -1).zrange(k.delayed!, '0', '-1').zrange(k.failed!, '0', '-1').exec();
+  if (!res) throw new Error('settled: the MULTI reading the queue was aborted');
+  const [wait, paused, prioritized, active, delayed, failed] = res.map(([err, v]: [Error | null, unknown]) => {
+    if (err) throw err;
+    return v as string[];
+  });
+  return { running: [...new Set([...wait!, ...paused!, ...prioritized!, ...active!])], delayed: delayed!, failed: failed! };
 }
 
 /** The delayed job of `h`'s queue that `match` picks, once one is there (polls the delayed set, at
