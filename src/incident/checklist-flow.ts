@@ -35,11 +35,19 @@ export class ChecklistFlow {
     this.ctx.actions.register(CHECKLIST_ACTION_ID, (inv) => this.tick(inv), { verb: 'checklist' });
   }
 
-  /** Records a new checklist and queues its message (Redis only: fits in Slack's 3 s). `requester`
-   *  is told if the message cannot be posted at all. */
-  async create(service: string | null, channel: string, user: string, requester?: ChecklistPostJob['requester']): Promise<{ id: string; status: 'queued' | 'held' }> {
+  /** Records a new checklist and queues its message (Redis only: fits in Slack's 3 s), as a reply in
+   *  `thread` (the service's open incident thread) when given. `requester` is told if the message
+   *  cannot be posted at all. */
+  async create(
+    service: string | null,
+    channel: string,
+    user: string,
+    requester?: ChecklistPostJob['requester'],
+    thread?: { channel: string; ts: string },
+  ): Promise<{ id: string; status: 'queued' | 'held' }> {
     const id = newChecklistId();
-    await this.store.create({ id, service, channel, ts: null, createdBy: user, createdAt: Date.now(), ...instantiate(incidentTemplates(this.ctx).checklist, service) });
+    const tpl = instantiate(incidentTemplates(this.ctx).checklist, service, Object.keys(this.ctx.config.services).sort());
+    await this.store.create({ id, service, channel: thread?.channel ?? channel, ts: null, ...(thread ? { thread } : {}), createdBy: user, createdAt: Date.now(), ...tpl });
     const r = await this.ctx.jobs.enqueue('checklist.post', { checklistId: id, ...(requester ? { requester } : {}) }, { jobId: `checklist-post-${id}` });
     return { id, status: r.status };
   }
@@ -54,7 +62,7 @@ export class ChecklistFlow {
         const msg = renderChecklist(state);
         if (state.ts) await this.ctx.poster.update({ channel: state.channel, ts: state.ts }, msg);
         else {
-          const ref = await this.ctx.poster.post(messageKey(id), { channel: state.channel, text: msg.text, blocks: msg.blocks });
+          const ref = await this.ctx.poster.post(messageKey(id), { channel: state.channel, ...(state.thread ? { threadTs: state.thread.ts } : {}), text: msg.text, blocks: msg.blocks });
           await this.store.setMessage(id, ref.channel, ref.ts);
         }
       },
@@ -84,7 +92,7 @@ export class ChecklistFlow {
       for (const c of applied) {
         const data: ChecklistTickEventData = { checklistId: state.id, step: c.step, item: c.item, checked: c.checked };
         await this.ctx.timeline
-          .append({ at, service: state.service, type: 'checklist.tick', actor: inv.user, text: c.text, ...(state.ts ? { thread: { channel: state.channel, ts: state.ts } } : {}), data: { ...data } })
+          .append({ at, service: state.service, type: 'checklist.tick', actor: inv.user, text: c.text, ...(state.thread ? { thread: state.thread } : state.ts ? { thread: { channel: state.channel, ts: state.ts } } : {}), data: { ...data } })
           .catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'timeline append failed'));
       }
     }

@@ -21,6 +21,9 @@ export interface ChecklistState {
   service: string | null;
   channel: string;
   ts: string | null;
+  /** The service's open incident thread the checklist was posted into (one thread per service);
+   *  absent: a message of its own in `channel`. */
+  thread?: { channel: string; ts: string };
   createdBy: string;
   createdAt: number;
   /** Title, intro and steps with placeholders filled, frozen at creation so a template change on a
@@ -44,20 +47,34 @@ export function newChecklistId(): string {
   return randomBytes(6).toString('hex');
 }
 
-/** The template resolved for one service (or generic when there is none). */
-export function instantiate(tpl: ChecklistTemplate, service: string | null): Pick<ChecklistState, 'title' | 'intro' | 'steps'> {
-  const values = { service: service ?? 'the service' };
-  const f = (s: string): string => fillPlaceholders(s, values);
+/**
+ * The template resolved for one service. Without one (`service` null: several registered, none
+ * named), prose says "the service" but hints — mrkdwn, where the commands to paste are — say
+ * `<service>`, and the intro says which names go there (`registered`, sorted), so no hint reads
+ * `/leak snapshot the service`, which fails when pasted.
+ */
+export function instantiate(tpl: ChecklistTemplate, service: string | null, registered: readonly string[] = []): Pick<ChecklistState, 'title' | 'intro' | 'steps'> {
+  const f = (s: string): string => fillPlaceholders(s, { service: service ?? 'the service' });
+  const hint = (s: string): string => fillPlaceholders(s, { service: service ?? '&lt;service&gt;' });
+  const intro = [tpl.intro !== undefined ? f(tpl.intro) : undefined, service === null ? placeholderNote(registered) : undefined].filter((x) => x !== undefined).join('\n');
   return {
     title: f(tpl.title),
-    ...(tpl.intro !== undefined ? { intro: f(tpl.intro) } : {}),
+    ...(intro ? { intro } : {}),
     steps: tpl.steps.map((s) => ({
       id: s.id,
       title: f(s.title),
-      ...(s.hint !== undefined ? { hint: f(s.hint) } : {}),
+      ...(s.hint !== undefined ? { hint: hint(s.hint) } : {}),
       items: s.items.map((it) => ({ id: it.id, text: f(it.text) })),
     })),
   };
+}
+
+/** What `<service>` in the hints stands for (mrkdwn), naming up to 8 registered services. */
+function placeholderNote(registered: readonly string[]): string {
+  if (registered.length === 0) return '`&lt;service&gt;` below stands for a service registered in leakbot\'s config.';
+  const shown = registered.slice(0, 8).map((n) => `\`${escapeMrkdwn(n)}\``).join(', ');
+  const more = registered.length > 8 ? ` and ${registered.length - 8} more (\`/leak services\`)` : '';
+  return `\`&lt;service&gt;\` below stands for one of ${shown}${more}; \`/leak checklist ${escapeMrkdwn(registered[0]!)}\` posts this list with the name filled in.`;
 }
 
 // ---------- rendering (pure) ----------

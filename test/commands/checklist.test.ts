@@ -16,9 +16,9 @@ const CH = 'C0CHECKLIST';
 
 /** The block_actions payload Slack sends when a user changes a checkbox group: the element's new
  *  selection plus the message as the user's client showed it. */
-function tickPayload(msg: StubMessage, blocks: unknown[], step: string, selected: string[], user: string): Record<string, unknown> {
+function tickPayload(msg: StubMessage, blocks: unknown[], step: string, selected: string[], user: string, channel = CH): Record<string, unknown> {
   const block = (blocks as Array<{ block_id?: string }>).find((b) => b.block_id?.endsWith(`|${step}`))!;
-  const base = blockActionsPayload({ actionId: 'checklist_tick', value: '', user, channel: CH, messageTs: msg.ts });
+  const base = blockActionsPayload({ actionId: 'checklist_tick', value: '', user, channel, messageTs: msg.ts });
   return {
     ...base,
     message: { ...(base.message as object), blocks },
@@ -101,6 +101,34 @@ describe('/leak checklist end to end', () => {
     await h.slack.waitFor('polite refusal', () => h.slack.responsesTo(url).find((p) => /no longer stored/.test(String(p.body.text))), 30_000);
     const unknown = await h.command({ text: 'checklist svc-ordr', channel: CH });
     assert.match(String(unknown.json?.text), /Did you mean `svc-order`/);
+  });
+
+  it('without a service it shows `<service>` and names the registered ones, never "snapshot the service"', async () => {
+    const ch = 'C0NOOWNER'; // no service's channel, two services: which one is ambiguous
+    await h.command({ text: 'checklist', channel: ch, user: 'U0ALICE' });
+    const msg = await h.slack.waitFor('generic checklist', () => built(h.slack.parents(ch).find((m) => /Goroutine leak response/.test(m.text))), 60_000);
+    const text = JSON.stringify(msg.blocks);
+    assert.doesNotMatch(text, /\/leak \w+ the service/, 'no hint pastes as a command that fails');
+    assert.match(text, /`\/leak snapshot &lt;service&gt;`/);
+    assert.match(text, /`&lt;service&gt;` below stands for one of `svc-order`, `svc-pay`; `\/leak checklist svc-order` posts this list/);
+  });
+
+  it('with a service whose incident thread is open here, it is posted into that thread', async () => {
+    const ch = 'C0INCIDENT';
+    // A snapshot opens the service's thread (the service is down here: the thread says the capture failed).
+    await h.command({ text: 'snapshot svc-order', channel: ch, user: 'U0ALICE' });
+    await settled(h);
+    const parents = h.slack.parents(ch);
+    assert.equal(parents.length, 1, 'the snapshot opened one thread');
+    const ack = String((await h.command({ text: 'checklist svc-order', channel: ch, user: 'U0BOB' })).json?.text);
+    assert.match(ack, /Posting the response checklist for \*svc-order\* in the open thread of \*svc-order\* in this channel/);
+    const msg = await h.slack.waitFor('checklist in the thread', () => built(h.slack.replies(ch, parents[0]!.ts).find((m) => /Goroutine leak response: svc-order/.test(m.text))), 60_000);
+    assert.equal(h.slack.parents(ch).length, 1, 'no new message in the channel');
+    // Ticks still work on the threaded message and land on the timeline with the incident thread.
+    await h.action(tickPayload(msg, msg.blocks!, 'mitigate', ['restart'], 'U0DAN', ch) as never);
+    await h.slack.waitFor('restart ticked', () => selection(msg.blocks, 'mitigate').includes('restart'), 30_000);
+    const tick = (await h.bot.ctx.timeline.list('svc-order')).find((e) => e.type === 'checklist.tick' && e.actor === 'U0DAN');
+    assert.deepEqual(tick?.thread, { channel: ch, ts: parents[0]!.ts });
   });
 });
 
