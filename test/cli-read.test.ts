@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { leakbotCommand, repoRoot, runLeakbot } from './support/leakbot-cli.js';
 
@@ -80,6 +81,11 @@ describe('leakbot analyze: a file larger than --max-bytes', { timeout: 120_000 }
     assert.deepEqual(cap, ['read the first 1 MiB of 572.2 MiB (--max-bytes): leakbot stopped reading there and analysed the dump truncated at that point; raise --max-bytes to read the rest']);
     assert.ok(!w.some((x) => /input ends|cut off|byte limit|\d-byte|no file:line/.test(x)), w.join(' | '));
     assert.ok(r.report!.goroutines > 0);
+    // Gzip'd, the file's size is not the dump's: the warning gives no total rather than a wrong one.
+    const gz = join(dir, 'big.txt.gz');
+    writeFileSync(gz, gzipSync(readFileSync(path).subarray(0, 3 << 20)));
+    const z = await analyzeFile(gz, '--max-bytes', '1MiB');
+    assert.deepEqual(warningsOf(z.report!).filter((x) => /max-bytes/.test(x)), [cap[0]!.replace(' of 572.2 MiB', '')]);
     // The text report says it once, too.
     const text = await runLeakbot(['analyze', path, '--max-bytes', '1MiB']);
     assert.equal(text.stdout.split('\n').filter((l) => /truncated|read the first/.test(l)).length, 1, text.stdout);

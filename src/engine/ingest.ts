@@ -196,6 +196,12 @@ export function sizeText(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** `opts` without inputBytes, once the bytes read are no longer the input's (gunzipped, decoded). */
+function unsized(opts: IngestOptions): IngestOptions {
+  const { inputBytes: _size, ...rest } = opts;
+  return rest;
+}
+
 function maxOf(opts: IngestOptions): number {
   const m = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   return Number.isFinite(m) && m > 0 ? m : DEFAULT_MAX_BYTES;
@@ -208,12 +214,12 @@ function refuse(head: Uint8Array, d: ReturnType<typeof detect>, gzipError: strin
 }
 
 /** Gunzip in memory. A stream cut short yields what it holds, and says so in `cut`. */
-function gunzipWhole(bytes: Uint8Array, max: number): { out: Buffer; cut: string | null } {
+function gunzipWhole(bytes: Uint8Array, max: number, setting: string | undefined): { out: Buffer; cut: string | null } {
   try {
     return { out: gunzipSync(bytes, { maxOutputLength: max }), cut: null };
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw new DumpFormatError(`decompressed dump exceeds the ${sizeText(max)} limit`);
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new DumpFormatError(`decompressed dump exceeds the ${sizeText(max)} limit${setting === undefined ? '' : ` (${setting})`}`);
     try {
       // Z_SYNC_FLUSH: a cut gzip stream yields what it holds instead of failing.
       const out = gunzipSync(bytes, { maxOutputLength: max, finishFlush: zc.Z_SYNC_FLUSH });
@@ -240,7 +246,10 @@ export function parseDumps(input: Uint8Array | string, opts: IngestOptions = {})
   // A byte-order mark is read as nothing (UTF-16 decoded), in front of the text or inside the gzip.
   const unmarked = (b: Uint8Array): Uint8Array => {
     const u = unmark(b);
-    if (u.warning !== null) notes.push(u.warning);
+    if (u.warning !== null) {
+      notes.push(u.warning);
+      opts = unsized(opts);
+    }
     return u.bytes;
   };
   let bytes: Uint8Array = unmarked(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
@@ -248,8 +257,9 @@ export function parseDumps(input: Uint8Array | string, opts: IngestOptions = {})
   let gzipCut: string | null = null;
   let format = detect(bytes.subarray(0, MAX_PREAMBLE), true);
   if (format === 'gzip') {
-    const g = gunzipWhole(bytes, max);
+    const g = gunzipWhole(bytes, max, opts.maxBytesSetting);
     bytes = unmarked(g.out);
+    opts = unsized(opts);
     gzipCut = g.cut;
     format = detect(bytes.subarray(0, MAX_PREAMBLE), true);
     if (format === 'gzip') throw new DumpFormatError(`gzip inside gzip: ${EXPECTED}`);
@@ -290,11 +300,15 @@ export async function readSnapshots(
   const notes: string[] = [];
   for (;;) {
     const u = await unmarkStream(stream);
-    if (u.warning !== null) notes.push(u.warning);
+    if (u.warning !== null) {
+      notes.push(u.warning);
+      opts = unsized(opts);
+    }
     const { format, head, rest } = await sniff(u.stream);
     if (format === 'gzip') {
       if (gzipped) throw new DumpFormatError(`gzip inside gzip: ${EXPECTED}`);
       gzipped = true;
+      opts = unsized(opts);
       stream = gunzipStream(prepend(head, rest), (m) => (gzipError = m));
       continue;
     }
