@@ -49,4 +49,17 @@ describe('the CI gate', () => {
     assert.ok(!/s3cret-pw|t0ken/.test(r.stderr), r.stderr);
     assert.match(r.stderr, /^leakbot: http:\/\/ci:\*\*\*@127\.0\.0\.1:9: analyze reads a dump file, not a URL\. For a live service run `leakbot diff http:\/\/ci:\*\*\*@127\.0\.0\.1:9`/);
   });
+  it("a dump saved from main's run against this run's: compared by counts as of two processes, and the grown leak trips the gate", async () => {
+    // test/fixtures/capture-cross-process.sh: one program run twice, leaking 10 then 25 goroutines.
+    const cross = join(repoRoot, 'test', 'fixtures', 'dumps', 'cross-process');
+    for (const tc of ['go1.19', 'go1.26']) {
+      const files = [10, 25].map((n) => join(cross, `${tc}.run-n${n}.debug2.txt.gz`));
+      const r = await leakbot(['diff', ...files, '--fail-on-leak', '--json']);
+      assert.equal(r.code, 3, `${tc}: ${r.stdout.slice(0, 400)} ${r.stderr}`);
+      const out = JSON.parse(r.stdout) as { separateProcesses: boolean; notes: string[]; findings: Array<{ series: number[] }> };
+      assert.equal(out.separateProcesses, true);
+      assert.ok(out.notes.some((n) => /different processes/.test(n)), out.notes.join('; '));
+      assert.deepEqual(out.findings[0]?.series, [10, 25]);
+    }
+  });
 });

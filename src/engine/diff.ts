@@ -44,7 +44,10 @@ interface Building {
   calls: number[][];
 }
 
-export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
+/** Lines the snapshots' stack groups up into series, oldest first. `identity` (default true): split
+ *  each series into survivors, newcomers and departures by goroutine id where every snapshot is
+ *  debug=2; false for dumps of different processes, whose ids say nothing about each other. Pure. */
+export function matchSeries(snaps: readonly Snapshot[], opts: { identity?: boolean } = {}): GroupSeries[] {
   const n = snaps.length;
   const all: Building[] = [];
   const byKey = new Map<string, Building>();
@@ -85,7 +88,7 @@ export function matchSeries(snaps: readonly Snapshot[]): GroupSeries[] {
     }
   });
 
-  return finish(all, snaps);
+  return finish(all, snaps, opts.identity ?? true);
 }
 
 function listAt<K, V>(m: Map<K, V[]>, k: K): V[] {
@@ -101,13 +104,13 @@ function free(candidates: Building[] | undefined, i: number): Building | undefin
   return best;
 }
 
-function finish(all: Building[], snaps: readonly Snapshot[]): GroupSeries[] {
+function finish(all: Building[], snaps: readonly Snapshot[], identity: boolean): GroupSeries[] {
   const n = snaps.length;
   const first = snaps[0]?.capturedAt ?? null;
   const last = snaps[n - 1]?.capturedAt ?? null;
   const minutes = first !== null && last !== null && last > first ? (last - first) / 60_000 : null;
   // Ids mean identity only when every snapshot carries them (debug=2 of one process).
-  const withIds = n >= 2 && snaps.every((sn) => sn.format === 'debug2' && (sn.maxId ?? 0) > 0);
+  const withIds = identity && n >= 2 && snaps.every((sn) => sn.format === 'debug2' && (sn.maxId ?? 0) > 0);
   // Every goroutine of the snapshot before the latest: a newcomer absent from all of it was started
   // since (ids are not comparable by size: each P hands out its own batch of 16).
   const previous = withIds ? new Set(snaps[n - 2]!.groups.flatMap((g) => g.ids ?? [])) : null;

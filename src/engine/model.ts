@@ -362,4 +362,7 @@ export interface Analysis {
   hangs?: Hang[];
   /** Notes on the series as a whole (dumps given out of order, ids that fit no single process). */
   notes?: string[];
+  /** The snapshots were compared as dumps of different processes (AnalyzeOptions.separateProcesses,
+   *  or detected): by goroutine counts per stack, without identity. */
+  separateProcesses?: true;
 }

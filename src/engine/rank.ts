@@ -9,6 +9,7 @@ import { chainEntries, evidenceOf, leakedIn, type Evidence } from './evidence.js
 import { findHangs } from './hang.js';
 import { growthText } from './count.js';
 import { orderUntimed } from './order.js';
+import { otherProcess } from './process.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary } from './model.js';
 import { isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 import { confidenceOf, pointsOf } from './verdict.js';
@@ -21,6 +22,10 @@ export interface AnalyzeOptions {
   minDelta?: number;
   /** Cap on findings returned, best first (default 25). */
   maxFindings?: number;
+  /** The snapshots are of different processes (a baseline from another run): compare goroutine counts
+   *  per stack, never goroutine ids. Detected by itself where Go gives each process its own heap
+   *  addresses (process.ts, Go ≥ 1.26). */
+  separateProcesses?: boolean;
 }
 
 const DEFAULT_MIN_DELTA = 5;
@@ -63,8 +68,16 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
   if (input.length === 0) throw new RangeError('compare needs at least one snapshot');
   // Oldest first is the contract; when every capture time is known, hold callers to it.
   const timed = input.every((s) => s.capturedAt !== null);
+  // Dumps of different processes: their ids neither order them nor tell survivors from newcomers.
+  const detected = !opts.separateProcesses && input.some((s, i) => i > 0 && otherProcess(input[i - 1]!, s));
+  const separate = opts.separateProcesses === true || detected;
   // Without times, goroutine ids still tell which dump came first (order.ts).
-  const order = timed ? { series: [...input].sort((a, b) => a.capturedAt! - b.capturedAt!), note: null } : orderUntimed(input);
+  const order = timed
+    ? { series: [...input].sort((a, b) => a.capturedAt! - b.capturedAt!), note: null }
+    : separate
+      ? { series: input, note: null }
+      : orderUntimed(input);
+  const notes = [order.note, separate && input.length > 1 ? (detected ? SEPARATE_DETECTED : SEPARATE_GIVEN) : null].filter((x): x is string => x !== null);
   const series = order.series;
   const ctx: Context = {
     n: series.length,
@@ -78,7 +91,7 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     writeLoops: 0,
     chainEntries: chainEntries(series[series.length - 1]!),
   };
-  const all = matchSeries(series);
+  const all = matchSeries(series, { identity: !separate });
   // Each connection with an unread body holds a writeLoop too: fold those into the readLoop finding.
   const unclosedBody = all.some((s) => !s.vanished && readGroup(s.group).pattern === 'unclosed-http-body');
   if (unclosedBody) for (const s of all) if (isWriteLoop(s)) ctx.writeLoops += s.after;
@@ -105,9 +118,14 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     ...(ignored > 0 ? { ignored } : {}),
     counts: { high: by('high'), medium: by('medium'), low: by('low'), total: findings.length },
     hangs: findHangs(ctx.latest),
-    ...(order.note ? { notes: [order.note] } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
+    ...(separate && series.length > 1 ? { separateProcesses: true } : {}),
   };
 }
+
+const SEPARATE_DETECTED =
+  'the dumps are of different processes: every goroutine both list under one id and stack was in another call (its arguments differ), so goroutine ids are not compared: growth is read from goroutine counts per stack, as against a baseline, in the order given (oldest first)';
+const SEPARATE_GIVEN = 'compared as dumps of different processes (--separate-processes): growth is read from goroutine counts per stack, not from goroutine ids, in the order given (oldest first)';
 
 interface Context {
   n: number;

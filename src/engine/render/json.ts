@@ -37,6 +37,8 @@ interface Common {
   snapshots: Analysis['snapshots'];
   /** Notes on the series as a whole (e.g. dumps compared in another order than given); [] when none. */
   notes: string[];
+  /** The dumps were compared as of different processes (counts per stack, no goroutine ids). */
+  separateProcesses: boolean;
 }
 
 export type JsonReport =
@@ -57,6 +59,7 @@ export function toJsonReport(a: Analysis, snapshots?: Snapshot[]): JsonReport {
     ignored: a.ignored ?? 0,
     snapshots: a.snapshots,
     notes: a.notes ?? [],
+    separateProcesses: a.separateProcesses === true,
   };
   const first = a.snapshots[0];
   const last = a.snapshots[a.snapshots.length - 1];
