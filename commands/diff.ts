@@ -36,6 +36,7 @@ async function storedInstance(ctx: Parameters<CommandModule['handler']>[1], serv
 
 export const command: CommandModule = {
   verb: 'diff',
+  readOnly: true,
   aliases: ['compare'],
   usage: 'diff <service> [pod=<name> | instance=<host:port>] [<from#> <to#> | baseline] [--new]',
   summary: 'Compare the last two snapshots of a service (or two numbered ones, or the baseline with the latest).',

@@ -6,6 +6,7 @@ import { atMost, type CommandModule } from './types.js';
 
 export const command: CommandModule = {
   verb: 'history',
+  readOnly: true,
   usage: 'history <service>',
   summary: 'Recent snapshots of a service with goroutine totals (numbers usable with diff and baseline).',
   examples: ['/leak history svc-order'],

@@ -12,6 +12,7 @@ import { clickThread } from '../src/slack/actions.js';
 
 export const command: CommandModule = {
   verb: 'postmortem',
+  readOnly: true,
   aliases: ['pm'],
   usage: 'postmortem [service]',
   summary: 'Draft a postmortem from the incident’s alerts, snapshots, findings and checklist ticks.',

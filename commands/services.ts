@@ -5,6 +5,7 @@ import { atMost, type CommandModule } from './types.js';
 
 export const command: CommandModule = {
   verb: 'services',
+  readOnly: true,
   aliases: ['list'],
   usage: 'services',
   summary: 'List the registered services with their last snapshot and baseline.',

@@ -32,6 +32,11 @@ export interface CommandModule {
   usage: string;
   summary: string;
   examples: string[];
+  /** Answers from what leakbot stored and changes nothing (history, diff, postmortem): its use is
+   *  not put on the service's timeline, where "ran /leak history" (often answered "No snapshots
+   *  yet") is noise and must never read as how an incident was detected. What such a verb finds
+   *  is recorded by its flow (a diff's findings). */
+  readOnly?: boolean;
   /** Only config.admins may run it (when admins is non-empty). */
   adminOnly?: boolean;
   /** Runs inside Slack's 3 s: only Redis I/O allowed (enqueue a job for anything slower). */

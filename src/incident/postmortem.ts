@@ -201,6 +201,8 @@ function buildTimeline(events: TimelineEvent[]): { entries: TimelineEntry[]; tot
       if (t !== null) totals.push({ at: e.at, total: t });
       continue;
     }
+    // Read-only commands recorded by older versions: noise ("ran /leak history"), their results are events of their own.
+    if (e.type === 'command' && READ_ONLY.test(e.text)) continue;
     entries.push({ at: e.at, type: e.type, ...(e.actor ? { actor: e.actor } : {}), text: timelineText(e, prevTotal) });
     if (e.type === 'snapshot') {
       const t = snapshotData(e).total;
@@ -254,6 +256,10 @@ function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
   });
 }
 
+/** Command events of verbs that only read (commands/ modules marked readOnly), as older versions
+ *  recorded them: `/leak history …`, `/leak diff …`, `/leak postmortem …`, `/leak services`. */
+const READ_ONLY = /^\/leak\s+(history|diff|postmortem|pm|services|list|help)\b/i;
+
 function detection(events: TimelineEvent[]): Detection {
   const alert = events.find((e) => e.type === 'alert.firing');
   if (alert) {
@@ -267,15 +273,24 @@ function detection(events: TimelineEvent[]): Detection {
       ...(link ? { link } : {}),
     };
   }
-  const first = events.find((e) => e.type === 'command' || e.type === 'snapshot');
-  if (first) {
+  // No alert: the first capture or analysis, and the command that asked for it (the person's last
+  // command before it). Commands that found nothing (a history or diff answered "No snapshots
+  // yet", recorded by older versions) are not how anything was detected.
+  const found = events.find((e) => e.type === 'snapshot' || e.type === 'findings');
+  if (found) {
+    const person = found.actor && found.actor !== 'leakbot' ? found.actor : undefined;
+    const cmd = [...events].reverse().find((e) => e.type === 'command' && e.at <= found.at && (person === undefined || e.actor === person) && !READ_ONLY.test(e.text));
+    const actor = cmd?.actor ?? person;
+    const what = found.type === 'snapshot' ? 'captured a snapshot' : 'compared snapshots';
     return {
       kind: 'command',
-      at: first.at,
-      ...(first.actor ? { actor: first.actor } : {}),
-      text: first.type === 'command' ? `${who(first.actor)} ran \`${first.text}\` — no alert fired.` : `${who(first.actor)} captured a snapshot — no alert fired.`,
+      at: cmd?.at ?? found.at,
+      ...(actor ? { actor } : {}),
+      text: cmd ? `${who(cmd.actor)} ran \`${cmd.text}\` — no alert fired.` : `${actor ? who(actor) : 'leakbot'} ${what} — no alert fired.`,
     };
   }
+  const first = events.find((e) => e.type === 'command' && !READ_ONLY.test(e.text));
+  if (first) return { kind: 'command', at: first.at, ...(first.actor ? { actor: first.actor } : {}), text: `${who(first.actor)} ran \`${first.text}\` — no alert fired.` };
   return { kind: 'unknown', at: null, text: 'leakbot has no record of how this was detected: fill in.' };
 }
 

@@ -53,10 +53,10 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
     ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'ok' });
     log.info('command handled');
     const service = args[0];
-    if (service && own(ctx.config.services, service)) {
+    if (service && !mod.readOnly && own(ctx.config.services, service)) {
       // Not awaited: the ack must not wait on a slow Redis for a record.
       void ctx.timeline
-        .append({ at: Date.now(), service, type: 'command', actor: base.user, text: `/leak ${base.text.trim()}`, data: { channel: base.channel } })
+        .append({ at: Date.now(), service, type: 'command', actor: base.user, text: `/leak ${base.text.trim()}`, data: { channel: base.channel, verb: mod.verb } })
         .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
     }
     return reply;

@@ -126,6 +126,30 @@ test('manual detection without findings: blanks to fill, alert and baseline acti
   assert.doesNotMatch(md, /\{\{/);
 });
 
+test('detection names the command that captured, never a read-only one that found nothing; those leave the timeline', () => {
+  const svc = 'svc-pay';
+  const d = draftPostmortem({
+    service: svc,
+    events: [
+      // As older versions recorded them: history and diff answered "No snapshots yet".
+      { at: T0, service: svc, type: 'command', actor: 'U0CAROL', text: '/leak history svc-pay', data: { channel: 'C0A' } },
+      { at: T0 + 1000, service: svc, type: 'command', actor: 'U0CAROL', text: '/leak diff svc-pay', data: { channel: 'C0A' } },
+      { at: T0 + 2000, service: svc, type: 'command', actor: 'U0CAROL', text: '/leak snapshot svc-pay', data: { channel: 'C0A', verb: 'snapshot' } },
+      // Someone else's command meanwhile is not what captured Carol's snapshot.
+      { at: T0 + 2500, service: svc, type: 'command', actor: 'U0DAN', text: '/leak checklist svc-pay', data: { channel: 'C0A', verb: 'checklist' } },
+      { at: T0 + 3000, service: svc, type: 'snapshot', actor: 'U0CAROL', text: '', data: { total: 90 } },
+    ],
+    now: T0 + 10 * min,
+  });
+  assert.equal(d.detection.kind, 'command');
+  assert.equal(d.detection.at, T0 + 2000);
+  assert.equal(d.detection.text, '<@U0CAROL> ran `/leak snapshot svc-pay` — no alert fired.');
+  assert.ok(!d.timeline.some((e) => /\/leak (history|diff)/.test(e.text)), JSON.stringify(d.timeline));
+  // Only read-only commands and no capture: nothing says how it was detected.
+  const none = draftPostmortem({ service: svc, events: [{ at: T0, service: svc, type: 'command', actor: 'U0CAROL', text: '/leak history svc-pay' }], now: T0 + min });
+  assert.equal(none.detection.kind, 'unknown');
+});
+
 test('Markdown, canvas and Slack summary from the default template', () => {
   const d = draftPostmortem({ service: 'svc-order', events: events(), now: T0 + 60 * min, requestedBy: 'U0BOB' });
   const tpl = loadTemplates().postmortem;
