@@ -34,8 +34,9 @@ export interface DumpJob {
   /** The thread to answer in; for a file event it is found from the file's shares. */
   threadTs?: string;
   requester: Requester;
-  /** File events: act only in a leakbot thread or a DM, and stay silent about non-dumps (by type,
-   *  and files that never mention a goroutine). The shortcut is an explicit request: always answered. */
+  /** File events: act only in a leakbot thread or a DM; in a thread stay silent about non-dumps (by
+   *  type, and files that never mention a goroutine: people share other files there), in a DM say
+   *  once why the file is no dump and what to send. The shortcut is an explicit request: always answered. */
   passive: boolean;
 }
 
@@ -75,19 +76,21 @@ export async function processDump(ctx: LeakbotContext, job: JobInfo<'dump.analyz
 async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): Promise<void> {
   const d = job.data;
   const client = createSlackClient(ctx.env.slackBotToken, ctx.env.slackApiUrl, job.log);
+  // A file dropped in a DM with the bot is handed to it: it always gets an answer.
+  const quiet = d.passive && !isDirectMessage(d.channel);
   let file: SlackFile | null = null;
   let threadTs = d.threadTs ?? null;
   if (d.fileId) {
     try {
       file = await fileInfo(client, d.fileId);
     } catch (err) {
-      if (err instanceof SlackFileError && d.passive) return;
+      if (err instanceof SlackFileError && quiet) return;
       if (err instanceof SlackFileError) return answer(ctx, d, threadTs, `:x: ${quoteOutside(err.message)}`, job.id);
       throw err;
     }
     threadTs ??= shareThread(file, d.channel);
     if (isClearlyNotADump(file)) {
-      if (!d.passive) await answer(ctx, d, threadTs, `:x: ${quoteOutside(file.name, 120)} is not a goroutine dump (${quoteOutside(file.mimetype || file.filetype, 60)}).`, job.id);
+      if (!quiet) await answer(ctx, d, threadTs, `:x: ${quoteOutside(file.name, 120)} is not a goroutine dump (${quoteOutside(file.mimetype || file.filetype, 60)}). ${SEND_INSTEAD}`, job.id);
       return;
     }
   }
@@ -107,8 +110,11 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
     throw err;
   }
   if (d.passive && !mayBeGoroutineDump(bytes)) {
-    job.log.debug({ channel: d.channel }, 'file in a leakbot thread that is no goroutine dump: left alone');
-    return;
+    if (quiet) {
+      job.log.debug({ channel: d.channel }, 'file in a leakbot thread that is no goroutine dump: left alone');
+      return;
+    }
+    return answer(ctx, d, threadTs, `:x: I could not read ${quoteOutside(name, 120)} as a goroutine dump: ${notADumpReason(bytes)}. ${SEND_INSTEAD}`, job.id);
   }
   let analysis: Analysis;
   try {
@@ -141,6 +147,31 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
  *  notes or an app log in an incident thread is not addressed to leakbot: no ":x: could not read". */
 export function mayBeGoroutineDump(bytes: Buffer): boolean {
   return (bytes[0] === 0x1f && bytes[1] === 0x8b) || bytes.includes('goroutine');
+}
+
+/** What to hand leakbot instead of a file it could not read (mrkdwn). */
+export const SEND_INSTEAD =
+  'Send the text of `/debug/pprof/goroutine?debug=2` (e.g. `curl -s http://&lt;pod&gt;:&lt;port&gt;/debug/pprof/goroutine?debug=2 &gt; goroutines.txt`) or a crash/SIGQUIT log as a file, or run `/leak snapshot &lt;service&gt;` and I capture it myself.';
+
+/**
+ * Why bytes that mayBeGoroutineDump refused are no goroutine dump, in a few words: empty, binary,
+ * another pprof profile (the text headers Go's runtime/pprof writes with debug=1: `heap profile:`,
+ * `threadcreate profile:`, `--- mutex:`, `--- contention:`; `go tool pprof -top`'s `Type:` line),
+ * or text that never mentions a goroutine.
+ */
+export function notADumpReason(bytes: Buffer): string {
+  const head = bytes.subarray(0, 4096);
+  if (head.toString('latin1').trim() === '') return 'the file is empty';
+  const text = head.toString('latin1');
+  const profile = /^(heap|threadcreate) profile:|^--- (mutex|contention):|^Type: (\S+)/m.exec(text);
+  if (profile) {
+    const kind = profile[1] ?? (profile[2] === 'mutex' ? 'mutex' : profile[2] ? 'block' : `${profile[3]} (\`go tool pprof -top\` output)`);
+    return `it is a ${quoteOutside(kind, 60)} profile, not a goroutine profile`;
+  }
+  let odd = 0;
+  for (const b of head) if (b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) odd++;
+  if (odd > 0) return 'it is binary data, not text';
+  return 'it is text that never mentions a goroutine (notes or a log?)';
 }
 
 /** Says something in the dump's thread, or to the requester when there is no thread. */

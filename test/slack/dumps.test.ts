@@ -89,6 +89,36 @@ describe('dumps handed to the bot in Slack', () => {
     assert.match(messageText(reply), new RegExp(`:${site.line}`));
   });
 
+  it('a file in a DM that is no goroutine dump: answered once, with why and what to send instead', async () => {
+    const ch = 'D0NOTADUMP';
+    // A real heap profile from the same Go service: the wrong pprof endpoint is the usual mistake.
+    const heap = await (await fetch(`${go.url}/debug/pprof/heap?debug=1`)).text();
+    const files = [
+      { name: 'empty.txt', content: '', why: /empty\.txt as a goroutine dump: the file is empty\./ },
+      { name: 'core.bin', content: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00]), why: /core\.bin as a goroutine dump: it is binary data, not text\./ },
+      { name: 'heap.txt', content: heap, why: /heap\.txt as a goroutine dump: it is a heap profile, not a goroutine profile\./ },
+      { name: 'notes.txt', content: 'Restarted svc-order-5d8f-1 at 10:02, p99 back to normal.\n', why: /notes\.txt as a goroutine dump: it is text that never mentions a goroutine/ },
+      { name: 'graph.png', content: Buffer.from([0x89, 0x50, 0x4e, 0x47]), mimetype: 'image/png', filetype: 'png', why: /graph\.png is not a goroutine dump \(image\/png\)\./ },
+    ];
+    for (const f of files) {
+      const { file, message } = h.slack.shareFile({ channel: ch, ...f });
+      // Slack announces a dropped file twice (file_shared, then the message): one answer.
+      await event({ type: 'file_shared', file_id: file.id, user_id: 'U0ALICE', channel_id: ch });
+      await event({ type: 'message', subtype: 'file_share', channel: ch, channel_type: 'im', user: 'U0ALICE', ts: message.ts, text: '', files: [{ id: file.id }] });
+      await finished(file.id, ch);
+      const said = h.slack.replies(ch, message.ts);
+      assert.equal(said.length, 1, `${f.name}: one answer, got ${JSON.stringify(said.map((m) => m.text))}`);
+      assert.match(said[0]!.text, f.why, f.name);
+      assert.match(said[0]!.text, /Send the text of `\/debug\/pprof\/goroutine\?debug=2`/, `${f.name}: what to send instead`);
+    }
+    // The same heap profile dropped in a leakbot thread in a channel: left alone (people share files there).
+    const before = h.slack.replies('C0INC', thread.ts).length;
+    const inThread = h.slack.shareFile({ name: 'heap.txt', content: heap, channel: 'C0INC', threadTs: thread.ts });
+    await event({ type: 'file_shared', file_id: inThread.file.id, user_id: 'U0ALICE', channel_id: 'C0INC' });
+    await finished(inThread.file.id, 'C0INC');
+    assert.equal(h.slack.replies('C0INC', thread.ts).length, before + 1, 'only the shared file itself, no answer');
+  });
+
   it('a file outside leakbot threads, or the bot’s own upload, is left alone', async () => {
     const { file } = h.slack.shareFile({ name: 'other.txt', content: dump, channel: 'C0INC' });
     await event({ type: 'file_shared', file_id: file.id, user_id: 'U0ALICE', channel_id: 'C0INC' });
