@@ -54,9 +54,11 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
     log.info('command handled');
     const service = args[0];
     if (service && !mod.readOnly && own(ctx.config.services, service)) {
-      // Not awaited: the ack must not wait on a slow Redis for a record.
+      // Not awaited: the ack must not wait on a slow Redis for a record. Recorded as parsed (verb
+      // unaliased, `<svc>` unwrapped) and as plain text: the postmortem's renderers escape it.
+      const command = ['/leak', mod.verb, ...args].map(unescapeSlack).join(' ');
       void ctx.timeline
-        .append({ at: Date.now(), service, type: 'command', actor: base.user, text: `/leak ${base.text.trim()}`, data: { channel: base.channel, verb: mod.verb } })
+        .append({ at: Date.now(), service, type: 'command', actor: base.user, text: command, data: { channel: base.channel, verb: mod.verb } })
         .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
     }
     return reply;

@@ -18,7 +18,8 @@ describe('postmortem detection after read-only commands', () => {
       const r = String((await h.command({ text, channel: CH, user: 'U0ALICE' })).json?.text);
       assert.match(r, /No snapshots of svc-order yet/, `${text}: ${r}`);
     }
-    await h.command({ text: 'snapshot svc-order', channel: CH, user: 'U0ALICE' });
+    // Typed as `/leak snap <svc-order>` (placeholder brackets copied from help; Slack escapes them).
+    await h.command({ text: 'snap &lt;svc-order&gt;', channel: CH, user: 'U0ALICE' });
     const { parent, findings } = await h.slack.waitFor('findings with the postmortem button', () => {
       const p = h.slack.parents(CH)[0];
       const f = p && built(h.slack.replies(CH, p.ts).find((m) => JSON.stringify(m.blocks ?? []).includes('postmortem_draft')));
