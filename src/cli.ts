@@ -5,7 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Analysis, AnalyzeOptions, Snapshot } from './engine/index.js';
 import { packageVersion } from './package.js';
 import { loadEngine, type Engine } from './load-engine.js';
-import { readDumpFile } from './read-dump.js';
+import { readDumpFile, withSize } from './read-dump.js';
 import { pprofBaseOf } from './capture/pprof-url.js';
 import type { CaptureTarget } from './capture/index.js';
 
@@ -29,14 +29,14 @@ interface OutputOptions {
   ignore?: string[];
   minDelta?: number;
   maxFindings?: number;
+  /** bytes read of a dump file or stdin (--max-bytes; default the engine's 256 MiB). */
+  maxBytes?: number;
 }
 
 interface DiffOptions extends OutputOptions {
   interval: number;
   /** ms a live capture may take (--timeout). */
   timeout: number;
-  /** bytes a live capture may deliver (--max-bytes). */
-  maxBytes: number;
   header?: string[];
   instance?: RegExp;
   /** --separate-processes: the files are dumps of different processes (a baseline from another run). */
@@ -45,7 +45,7 @@ interface DiffOptions extends OutputOptions {
 
 const EXIT_HELP = `
 Exit codes:
-  0  analysed (findings may still be listed)
+  0  analysed (findings may still be listed; a dump over --max-bytes is analysed up to it, with a warning)
   1  leakbot itself failed (LEAKBOT_DEBUG=1 prints the stack)
   2  bad input: unreadable file, not a goroutine profile, bad option
   3  with --fail-on-leak: at least one high or medium confidence finding
@@ -95,19 +95,26 @@ function outputOptions(cmd: Command): Command {
     .option('--fail-on-leak', 'exit with code 3 when any high or medium confidence finding is found (for CI)')
     .option('--ignore <regex>', 'ignore stacks with a function matching this regex (repeatable)', collect)
     .option('--min-delta <n>', 'growth (in goroutines) below which a group counts as steady (default 5)', nonNegativeInt)
-    .option('--max-findings <n>', 'list at most this many findings (default 25)', nonNegativeInt);
+    .option('--max-findings <n>', 'list at most this many findings (default 25)', nonNegativeInt)
+    .addOption(
+      new Option('--max-bytes <size>', `largest input read: of a dump file or stdin (default 256MiB; beyond it the report says what was left unread), or of a profile a live capture may deliver (default 64MiB, the bot's maxBytes)`).argParser(parseSize),
+    );
 }
+
+/** A live capture's --max-bytes when none is given: the bot's default maxBytes (src/config/schema.ts). */
+const CAPTURE_MAX_BYTES = 64 * 1024 ** 2;
 
 function analyzeOptions(o: OutputOptions & { separateProcesses?: boolean }): AnalyzeOptions {
   return { ignore: o.ignore ?? [], minDelta: o.minDelta, maxFindings: o.maxFindings, ...(o.separateProcesses ? { separateProcesses: true } : {}) };
 }
 
-async function load(path: string): Promise<Snapshot> {
-  return (await loadAll(path)).at(-1)!;
+async function load(path: string, maxBytes?: number): Promise<Snapshot> {
+  return (await loadAll(path, maxBytes)).at(-1)!;
 }
 
-/** Every dump in the file, oldest first (a paste may hold several one after another). */
-async function loadAll(path: string): Promise<Snapshot[]> {
+/** Every dump in the file, oldest first (a paste may hold several one after another). `maxBytes`:
+ *  --max-bytes (the engine's default cap when not given). */
+async function loadAll(path: string, maxBytes?: number): Promise<Snapshot[]> {
   if (isUrl(path)) {
     const shown = shownUrl(path);
     throw new InputError(
@@ -119,7 +126,8 @@ async function loadAll(path: string): Promise<Snapshot[]> {
   const { DumpFormatError } = eng;
   const label = path === '-' ? 'stdin' : path;
   try {
-    return path === '-' ? await eng.readSnapshots(process.stdin) : await readDumpFile(path, eng);
+    const opts = { ...(maxBytes === undefined ? {} : { maxBytes }), maxBytesSetting: '--max-bytes' };
+    return path === '-' ? await eng.readSnapshots(process.stdin, withSize(0, opts)) : await readDumpFile(path, eng, opts);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err instanceof DumpFormatError) throw new InputError(`${label}: ${err.message}`);
@@ -199,6 +207,7 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     timeoutSetting: '--timeout',
     maxBytes,
     sizeSetting: '--max-bytes',
+    urlSource: 'typed',
     debug2MaxGoroutines: 20_000,
   };
   const once = async (): Promise<Snapshot> => {
@@ -234,7 +243,7 @@ async function diffByInstance(groups: Array<{ instance: string; files: string[] 
   let leak = false;
   for (const g of groups) {
     const all: Snapshot[] = [];
-    for (const f of g.files) all.push(await load(f));
+    for (const f of g.files) all.push(await load(f, o.maxBytes));
     const life = currentLife(all);
     for (const r of life.restarts)
       process.stderr.write(`${g.instance}: restarted before ${g.files[r.at]} (${r.reason}); earlier dumps of it are not compared with later ones\n`);
@@ -267,7 +276,7 @@ export function buildProgram(): Command {
   )
     .addHelpText('after', EXIT_HELP)
     .action(async (file: string, o: OutputOptions) => {
-      const snap = await load(file);
+      const snap = await load(file, o.maxBytes);
       await print((await engine()).analyze(snap, analyzeOptions(o)), [snap], o);
     });
 
@@ -283,7 +292,6 @@ export function buildProgram(): Command {
   )
     .addOption(new Option('--interval <duration>', 'with a URL: time between the two captures').argParser(parseInterval).default(30_000, '30s'))
     .addOption(new Option('--timeout <duration>', 'with a URL: how long each capture may take').argParser(parseInterval).default(30_000, '30s'))
-    .addOption(new Option('--max-bytes <size>', 'with a URL: largest profile a capture may deliver (the bot\'s maxBytes)').argParser(parseSize).default(64 * 1024 ** 2, '64MiB'))
     .option('-H, --header <header>', 'with a URL: request header for the pprof endpoint, "Name: value" (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), parseHeader(v)])
     .addOption(
       new Option(
@@ -301,12 +309,12 @@ export function buildProgram(): Command {
       let snaps: Snapshot[];
       if (isUrl(before)) {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
-        snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes);
+        snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes ?? CAPTURE_MAX_BYTES);
       } else {
         if (after.length === 0) {
           if (isHostPort(before)) throw new InputError(`${before} is not a URL: ${schemeHint(before)}`);
           // One file holding several dumps one after another (a pasted series) compares them.
-          snaps = await loadAll(before);
+          snaps = await loadAll(before, o.maxBytes);
           if (snaps.length < 2) throw new InputError('diff needs at least two dump files (or one URL, or one file holding several dumps)');
           return print((await engine()).compare(snaps, analyzeOptions(o)), snaps, o);
         }
@@ -319,7 +327,7 @@ export function buildProgram(): Command {
         }
         if (groups.length > 1 || o.instance) return diffByInstance(groups, o);
         snaps = [];
-        for (const p of [before, ...after]) snaps.push(await load(p));
+        for (const p of [before, ...after]) snaps.push(await load(p, o.maxBytes));
       }
       await print((await engine()).compare(snaps, analyzeOptions(o)), snaps, o);
     });

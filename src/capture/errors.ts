@@ -71,6 +71,16 @@ export class CaptureError extends Error {
 
 const mib = (n: number): string => `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
 
+/** A timeout for people: `3 s`, `2.5 s` (to a tenth), under a second in ms (`1 ms`, `250 ms`): a
+ *  `--timeout 1ms` is not "within 0 s". */
+export function durationText(seconds: number): string {
+  return seconds < 1 ? `${Math.max(1, Math.round(seconds * 1000))} ms` : `${Math.round(seconds * 10) / 10} s`;
+}
+
+/** Where the URL came from, for what a message asks the user to check: one registered in the
+ *  config (the bot), or one the user typed (the CLI's `leakbot diff <url>`). */
+export type UrlSource = 'registered' | 'typed';
+
 /** Message builders, so every path words the same failure the same way; each sets the brief from
  *  the same figures (seconds, status, size, network reason) it puts in the sentence. */
 export const explain = {
@@ -80,31 +90,31 @@ export const explain = {
       brief: `unreachable: ${why}`,
     }),
   connectTimeout: (name: string, url: string, seconds: number) =>
-    new CaptureError('timeout', `Could not connect to ${name} at ${url} within ${seconds} s. The host may be down or a firewall may drop the traffic.`, {
-      brief: `no connection within ${seconds} s`,
+    new CaptureError('timeout', `Could not connect to ${name} at ${url} within ${durationText(seconds)}. The host may be down or a firewall may drop the traffic.`, {
+      brief: `no connection within ${durationText(seconds)}`,
     }),
   timeout: (name: string, url: string, seconds: number, setting = 'timeoutSeconds for it') =>
     new CaptureError(
       'timeout',
-      `${name} did not deliver its goroutine profile within ${seconds} s (${url}). A very busy or very large service can take longer: raise ${setting}, or try again.`,
-      { brief: `no profile within ${seconds} s` },
+      `${name} did not deliver its goroutine profile within ${durationText(seconds)} (${url}). A very busy or very large service can take longer: raise ${setting}, or try again.`,
+      { brief: `no profile within ${durationText(seconds)}` },
     ),
   aborted: (name: string) => new CaptureError('aborted', `The capture of ${name} was cancelled.`, { brief: 'cancelled' }),
-  redirect: (name: string, url: string, status: number) =>
+  redirect: (name: string, url: string, status: number, source: UrlSource = 'registered') =>
     new CaptureError(
       'redirect',
-      `${name} answered ${url} with a redirect (${status}); leakbot does not follow redirects. Register the address where net/http/pprof is served directly.`,
+      `${name} answered ${url} with a redirect (${status}); leakbot does not follow redirects. ${source === 'typed' ? 'Give' : 'Register'} the address where net/http/pprof is served directly.`,
       { status, brief: 'redirect refused' },
     ),
-  noPprof: (name: string, url: string, status?: number) =>
+  noPprof: (name: string, url: string, status?: number, source: UrlSource = 'registered') =>
     status === 404
-      ? new CaptureError('not-pprof', `${name} has no pprof endpoint at ${url} (404). Check the registered URL and that the service imports net/http/pprof on that port.`, {
+      ? new CaptureError('not-pprof', `${name} has no pprof endpoint at ${url} (404). Check ${source === 'typed' ? 'the' : 'the registered'} URL and that the service imports net/http/pprof on that port.`, {
           status,
           brief: 'no pprof endpoint (404)',
         })
       : new CaptureError(
           'not-pprof',
-          `${url} answered with a web page, not a pprof profile. Check that the registered URL of ${name} points at the port where net/http/pprof is served.`,
+          `${url} answered with a web page, not a pprof profile. Check that ${source === 'typed' ? 'the URL' : `the registered URL of ${name}`} points at the port where net/http/pprof is served.`,
           { ...(status === undefined ? {} : { status }), brief: 'a web page, not pprof' },
         ),
   status: (name: string, url: string, status: number) =>

@@ -2,7 +2,7 @@
 // body timeouts, one overall deadline, no redirects, and a size cap enforced while the body streams
 // (the response is never buffered past maxBytes).
 import { Agent, request } from 'undici';
-import { CaptureError, explain } from './errors.js';
+import { CaptureError, explain, type UrlSource } from './errors.js';
 
 /** Everything one capture needs to know about where it fetches and within which limits. */
 export interface FetchContext {
@@ -16,6 +16,8 @@ export interface FetchContext {
   timeoutSetting: string;
   /** What raises maxBytes (CaptureTarget.sizeSetting); undefined: the config's keys. */
   sizeSetting: string | undefined;
+  /** Where the URL came from (CaptureTarget.urlSource), for what a message asks to check. */
+  urlSource?: UrlSource;
   /** Date.now() by which the service must have answered (our own decoding in between does not
    *  count: src/capture/budget.ts). */
   readonly deadline: number;
@@ -138,15 +140,15 @@ export async function openProfile(ctx: FetchContext, req: ProfileRequest, missin
   const contentType = String(res.headers['content-type'] ?? '');
   if (status !== 200) {
     discard(res.body);
-    if (status >= 300 && status < 400) throw explain.redirect(ctx.name, url, status);
+    if (status >= 300 && status < 400) throw explain.redirect(ctx.name, url, status, ctx.urlSource);
     if (status === 404 && missingOk) return null;
-    if (status === 404) throw explain.noPprof(ctx.name, url, 404);
+    if (status === 404) throw explain.noPprof(ctx.name, url, 404, ctx.urlSource);
     throw explain.status(ctx.name, url, status);
   }
   const body = new CappedBody(res.body, ctx, url, contentType);
   if (/^text\/html/i.test(contentType)) {
     body.close();
-    throw explain.noPprof(ctx.name, url);
+    throw explain.noPprof(ctx.name, url, undefined, ctx.urlSource);
   }
   return body;
 }
@@ -183,7 +185,7 @@ function codeOf(err: unknown): string {
  *  message: it can carry request details. */
 export function translate(err: unknown, ctx: FetchContext, url: string): CaptureError {
   if (err instanceof CaptureError) return err;
-  const seconds = Math.round(ctx.timeoutMs / 100) / 10;
+  const seconds = ctx.timeoutMs / 1000; // worded by durationText
   if (ctx.userSignal?.aborted) return withCause(explain.aborted(ctx.name), err);
   if (ctx.signal.aborted) return withCause(explain.timeout(ctx.name, url, seconds, ctx.timeoutSetting), err);
   const code = codeOf(err);
@@ -191,7 +193,7 @@ export function translate(err: unknown, ctx: FetchContext, url: string): Capture
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT')
     return withCause(explain.timeout(ctx.name, url, seconds, ctx.timeoutSetting), err);
   if (code === 'UND_ERR_INVALID_ARG')
-    return withCause(new CaptureError('unreachable', `The request to ${ctx.name} could not be built: check its registered URL and headers.`, { brief: 'request could not be built' }), err);
+    return withCause(new CaptureError('unreachable', `The request to ${ctx.name} could not be built: check ${ctx.urlSource === 'typed' ? 'the URL and headers given' : 'its registered URL and headers'}.`, { brief: 'request could not be built' }), err);
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code.startsWith('HPE_'))
     return withCause(explain.notGoroutineProfile(ctx.name, url, 'the service sent a malformed HTTP response.'), err);
   return withCause(explain.unreachable(ctx.name, url, UNREACHABLE[code] ?? 'network error'), err);

@@ -9,7 +9,7 @@
 import { DumpFormatError } from '../engine/index.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Snapshot } from '../engine/model.js';
-import { CaptureError, explain } from './errors.js';
+import { CaptureError, explain, type UrlSource } from './errors.js';
 import { ServiceTimeBudget } from './budget.js';
 import { openProfile, translate, type CappedBody, type FetchContext, type ProfileRequest } from './http.js';
 import { decodeProfile, ProfileLimitError, type DecodeOptions } from './limits.js';
@@ -32,6 +32,9 @@ export interface CaptureTarget {
   /** What raises maxBytes, named when a profile is over it: by default the config key (and, for
    *  a debug=2 dump, debug2MaxGoroutines); the CLI passes its `--max-bytes`. */
   sizeSetting?: string;
+  /** Where url came from, for what a failure asks to check: `registered` (default: the config)
+   *  or `typed` (the CLI's `leakbot diff <url>`: "Check the URL", not "the registered URL"). */
+  urlSource?: UrlSource;
   debug2MaxGoroutines: number;
 }
 
@@ -112,6 +115,7 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
     timeoutMs,
     timeoutSetting: target.timeoutSetting ?? 'timeoutSeconds for it',
     sizeSetting: target.sizeSetting,
+    ...(target.urlSource ? { urlSource: target.urlSource } : {}),
     get deadline() {
       return budget.deadline;
     },
@@ -176,7 +180,7 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
 async function parse(body: CappedBody, ctx: FetchContext, budget: ServiceTimeBudget, capturedAt: number, decode: CaptureOptions['decode'] = decodeProfile, leakProfile = false): Promise<Snapshot> {
   try {
     const first = await body.firstLine();
-    if (/^\s*</.test(first)) throw explain.noPprof(ctx.name, body.url); // an HTML page sent as text/plain
+    if (/^\s*</.test(first)) throw explain.noPprof(ctx.name, body.url, undefined, ctx.urlSource); // an HTML page sent as text/plain
     // The body is read whole (it is kept as the raw dump anyway, within maxBytes), then decoded
     // within the decode limits — by the caller's worker thread when it passes one.
     for await (const _ of body);

@@ -10,6 +10,7 @@ import { FrameTable } from './intern.js';
 import { Debug1Parser } from './parse/debug1.js';
 import { Debug2Parser, GO_DEBUG2_CAP } from './parse/debug2.js';
 import { describe, detect, EXPECTED, isKind, MAX_PREAMBLE, type TextFormat, type TextKind } from './parse/detect.js';
+import { unmark, unmarkStream } from './parse/encoding.js';
 import { DumpFormatError } from './parse/errors.js';
 import { LineSplitter } from './parse/lines.js';
 import { PastePrefix } from './parse/paste.js';
@@ -24,6 +25,11 @@ export interface IngestOptions {
   capturedAt?: number;
   /** Cap on (decompressed) input bytes; beyond it the dump is analysed as truncated. */
   maxBytes?: number;
+  /** Size of the whole input in bytes when the caller knows it (a file's size): the warning of a
+   *  dump cut at maxBytes says how much was left unread. */
+  inputBytes?: number;
+  /** What raises maxBytes, named in that warning (`--max-bytes`, the config key `maxBytes`). */
+  maxBytesSetting?: string;
 }
 
 export const DEFAULT_MAX_BYTES = 256 << 20;
@@ -45,7 +51,11 @@ class TextIngest {
   private held: Goroutine | null = null;
   bytes = 0;
 
-  constructor(private readonly kind: TextKind) {
+  /** `notes`: warnings about the bytes before any reader saw them (a UTF-16 input decoded). */
+  constructor(
+    private readonly kind: TextKind,
+    private readonly notes: readonly string[] = [],
+  ) {
     this.format = kind.format;
     // The goroutine read last is held back one step: a repeated id shows a second dump only at its
     // own header, after the second dump's first goroutine (the one that wrote it) was read.
@@ -75,13 +85,19 @@ class TextIngest {
   }
 
   /** Every dump in the input, oldest first; the last carries the warnings about the input. */
-  finish(opts: IngestOptions, cut: string | null): Snapshot[] {
+  /** `cut`: why the input ended early, if it did; `capped`: leakbot stopped reading at the cap. */
+  finish(opts: IngestOptions, cut: string | null, capped = false): Snapshot[] {
     this.splitter.end();
     const p = this.parser;
-    const report: ParseReport = p instanceof Debug2Parser ? p.end(this.splitter.endedMidLine, this.bytes) : p instanceof Debug1Parser ? p.end(this.splitter.endedMidLine) : p.end();
+    // Cut at the byte cap, the input did not end: leakbot stopped reading, so no reader blames the input.
+    const stopped = cut !== null && capped;
+    const report: ParseReport =
+      p instanceof Debug2Parser ? p.end(this.splitter.endedMidLine, this.bytes, stopped)
+      : p instanceof Debug1Parser ? p.end(this.splitter.endedMidLine, stopped)
+      : p.end();
     if (this.held) this.builder.add(this.held);
     this.held = null;
-    const warnings: string[] = [];
+    const warnings: string[] = [...this.notes];
     let truncated = report.truncated;
     if (this.dumps > 1) {
       warnings.push(`input holds ${this.dumps} dumps one after another (${this.firstRepeat}): \`leakbot diff\` on this input compares them, \`analyze\` reads the last one`);
@@ -104,6 +120,8 @@ class TextIngest {
       warnings.push(cut);
     }
     if (this.builder.goroutines === 0 && !report.headerSeen) {
+      // Nothing read before the cap: the input may be fine, the cap is what to raise.
+      if (stopped) throw new DumpFormatError(`${capRead(maxOf(opts), opts)} and no whole goroutine was in it (the text from line ${this.kind.line} on); raise ${settingOf(opts)}`);
       throw new DumpFormatError(
         `no goroutine could be read from the ${FORMAT_NAMES[this.format]} text that starts at line ${this.kind.line}` +
           (report.warnings.length > 0 ? ` (${report.warnings.join('; ')})` : '') + `: ${EXPECTED}`,
@@ -157,8 +175,40 @@ function parseProtoBytes(bytes: Uint8Array, opts: IngestOptions, cut: string | n
   return snapshot(b, 'proto', report, why !== null, warnings, opts);
 }
 
-function capMessage(max: number): string {
-  return `input exceeds the ${max}-byte limit: analysed up to it`;
+/** The warning of an input cut at the byte cap: leakbot stopped reading, the input itself may be whole. */
+function capMessage(max: number, opts: IngestOptions): string {
+  const setting = settingOf(opts);
+  return `${capRead(max, opts)}: leakbot stopped reading there and analysed the dump truncated at that point; raise ${setting} to read the rest`;
+}
+
+/** `read the first 256 MiB of 572.2 MiB (--max-bytes)`: how much of how much (when known). */
+function capRead(max: number, opts: IngestOptions): string {
+  const total = opts.inputBytes !== undefined && opts.inputBytes > max ? ` of ${sizeText(opts.inputBytes)}` : '';
+  return `read the first ${sizeText(max)}${total} (${settingOf(opts)})`;
+}
+
+const settingOf = (opts: IngestOptions): string => opts.maxBytesSetting ?? 'the size limit';
+
+/** `b` cut to at most `max` bytes, after its last complete line when it has one: a reader stopped at
+ *  the cap sees whole lines, not half a function name. */
+function cutAtLine(b: Uint8Array, max: number): Uint8Array {
+  if (max <= 0) return b.subarray(0, 0); // (lastIndexOf would count a negative start from the end)
+  const nl = b.lastIndexOf(10, max - 1);
+  return b.subarray(0, nl >= 0 ? nl + 1 : max);
+}
+
+/** Bytes for people: `256 MiB`, `572.2 MiB`, `1000 bytes` (binary units, as Go's 64 MiB limit). */
+export function sizeText(bytes: number): string {
+  const fixed = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+  if (bytes >= 1 << 20) return `${fixed(bytes / (1 << 20))} MiB`;
+  if (bytes >= 1 << 10) return `${fixed(bytes / (1 << 10))} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** `opts` without inputBytes, once the bytes read are no longer the input's (gunzipped, decoded). */
+function unsized(opts: IngestOptions): IngestOptions {
+  const { inputBytes: _size, ...rest } = opts;
+  return rest;
 }
 
 function maxOf(opts: IngestOptions): number {
@@ -173,12 +223,12 @@ function refuse(head: Uint8Array, d: ReturnType<typeof detect>, gzipError: strin
 }
 
 /** Gunzip in memory. A stream cut short yields what it holds, and says so in `cut`. */
-function gunzipWhole(bytes: Uint8Array, max: number): { out: Buffer; cut: string | null } {
+function gunzipWhole(bytes: Uint8Array, max: number, setting: string | undefined): { out: Buffer; cut: string | null } {
   try {
     return { out: gunzipSync(bytes, { maxOutputLength: max }), cut: null };
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw new DumpFormatError(`decompressed dump exceeds the ${max}-byte limit`);
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new DumpFormatError(`decompressed dump exceeds the ${sizeText(max)} limit${setting === undefined ? '' : ` (${setting})`}`);
     try {
       // Z_SYNC_FLUSH: a cut gzip stream yields what it holds instead of failing.
       const out = gunzipSync(bytes, { maxOutputLength: max, finishFlush: zc.Z_SYNC_FLUSH });
@@ -201,33 +251,39 @@ export function parseDump(input: Uint8Array | string, opts: IngestOptions = {}):
  *  second debug=1 header), oldest first; one element for an ordinary dump. Throws as parseDump. */
 export function parseDumps(input: Uint8Array | string, opts: IngestOptions = {}): Snapshot[] {
   const max = maxOf(opts);
-  let bytes: Uint8Array = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const notes: string[] = [];
+  // A byte-order mark is read as nothing (UTF-16 decoded), in front of the text or inside the gzip.
+  const unmarked = (b: Uint8Array): Uint8Array => {
+    const u = unmark(b);
+    if (u.warning !== null) {
+      notes.push(u.warning);
+      opts = unsized(opts);
+    }
+    return u.bytes;
+  };
+  let bytes: Uint8Array = unmarked(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
   let cut: string | null = null;
   let gzipCut: string | null = null;
   let format = detect(bytes.subarray(0, MAX_PREAMBLE), true);
   if (format === 'gzip') {
-    const g = gunzipWhole(bytes, max);
-    bytes = g.out;
+    const g = gunzipWhole(bytes, max, opts.maxBytesSetting);
+    bytes = unmarked(g.out);
+    opts = unsized(opts);
     gzipCut = g.cut;
     format = detect(bytes.subarray(0, MAX_PREAMBLE), true);
     if (format === 'gzip') throw new DumpFormatError(`gzip inside gzip: ${EXPECTED}`);
   }
-  if (format === 'proto') {
-    if (bytes.length > max) {
-      bytes = bytes.subarray(0, max);
-      cut = capMessage(max);
-    }
-    return [parseProtoBytes(bytes, opts, cut, gzipCut)];
-  }
-  if (!isKind(format)) refuse(bytes, format);
   if (bytes.length > max) {
-    bytes = bytes.subarray(0, max);
-    cut = capMessage(max);
+    bytes = format === 'proto' ? bytes.subarray(0, max) : cutAtLine(bytes, max);
+    cut = capMessage(max, opts);
   }
+  if (format === 'proto') return [parseProtoBytes(bytes, opts, cut, gzipCut)];
+  if (!isKind(format)) refuse(bytes, format);
+  const capped = cut !== null;
   if (gzipCut !== null && cut === null) cut = `gzip stream ended early (${gzipCut}): analysed as far as it goes`;
-  const t = new TextIngest(format);
+  const t = new TextIngest(format, notes);
   t.push(bytes);
-  return t.finish(opts, cut);
+  return t.finish(opts, cut, capped);
 }
 
 /** Stream a dump (any format, gzip or not) into a Snapshot. Text formats are parsed as the bytes
@@ -250,11 +306,18 @@ export async function readSnapshots(
   let stream: AsyncIterable<Uint8Array> = source;
   let gzipped = false;
   let gzipError: string | null = null;
+  const notes: string[] = [];
   for (;;) {
-    const { format, head, rest } = await sniff(stream);
+    const u = await unmarkStream(stream);
+    if (u.warning !== null) {
+      notes.push(u.warning);
+      opts = unsized(opts);
+    }
+    const { format, head, rest } = await sniff(u.stream);
     if (format === 'gzip') {
       if (gzipped) throw new DumpFormatError(`gzip inside gzip: ${EXPECTED}`);
       gzipped = true;
+      opts = unsized(opts);
       stream = gunzipStream(prepend(head, rest), (m) => (gzipError = m));
       continue;
     }
@@ -263,9 +326,9 @@ export async function readSnapshots(
       refuse(head, format, format === null ? gzipError : null);
     }
     if (format !== 'proto') {
-      const text = new CappedText(format, max);
+      const text = new CappedText(format, opts, notes);
       for await (const chunk of prepend(head, rest)) if (!text.push(chunk)) break;
-      return text.finish(opts, gzipError);
+      return text.finish(gzipError);
     }
     let cut: string | null = null;
     let seen = 0;
@@ -274,7 +337,7 @@ export async function readSnapshots(
       let c = chunk;
       if (seen + c.length > max) {
         c = c.subarray(0, max - seen);
-        cut = capMessage(max);
+        cut = capMessage(max, opts);
       }
       seen += c.length;
       parts.push(c);
@@ -287,11 +350,13 @@ export async function readSnapshots(
 /** A text dump read up to the byte cap (IngestOptions.maxBytes). */
 class CappedText {
   private readonly text: TextIngest;
+  private readonly max: number;
   private seen = 0;
   private cut: string | null = null;
 
-  constructor(kind: TextKind, private readonly max: number) {
-    this.text = new TextIngest(kind);
+  constructor(kind: TextKind, private readonly opts: IngestOptions, notes: readonly string[] = []) {
+    this.text = new TextIngest(kind, notes);
+    this.max = maxOf(opts);
   }
 
   /** Reads a chunk (not kept after the call); false once the cap is reached: read no more. */
@@ -299,8 +364,8 @@ class CappedText {
     if (this.cut !== null) return false;
     let c = chunk;
     if (this.seen + c.length > this.max) {
-      c = c.subarray(0, this.max - this.seen);
-      this.cut = capMessage(this.max);
+      c = cutAtLine(c, this.max - this.seen);
+      this.cut = capMessage(this.max, this.opts);
     }
     this.seen += c.length;
     this.text.push(c);
@@ -308,10 +373,10 @@ class CappedText {
   }
 
   /** `gzipError`: why the gzip stream around the text ended early, if it did. */
-  finish(opts: IngestOptions, gzipError: string | null = null): Snapshot[] {
+  finish(gzipError: string | null = null): Snapshot[] {
     let cut = this.cut;
     if (gzipError && !cut) cut = `gzip stream ended early (${gzipError}): analysed as far as it goes`;
-    return this.text.finish(opts, cut);
+    return this.text.finish(this.opts, cut, this.cut !== null);
   }
 }
 
@@ -331,14 +396,18 @@ export interface DumpFeed {
  *  profile.proto or no dump, or is too short to tell: readSnapshots reads (or refuses) those. The
  *  result is readSnapshots' on the same bytes however they are cut. */
 export function textFeed(head: Uint8Array, complete: boolean, opts: IngestOptions = {}): DumpFeed | null {
+  const u = unmark(head);
+  // A UTF-8 mark is read as nothing here too; UTF-16 is decoded by readSnapshots' stream.
+  if (u.warning !== null) return null;
+  head = u.bytes;
   if (head.length < 2) return null;
   // As sniff looks: a prefix first, the whole input once it has ended.
   let format = detect(head.subarray(0, MAX_PREAMBLE), false);
   if (format === 'more' && complete) format = detect(head, true);
   if (!isKind(format)) return null;
-  const text = new CappedText(format, maxOf(opts));
+  const text = new CappedText(format, opts);
   text.push(head);
-  return { push: (c) => text.push(c), finish: () => text.finish(opts) };
+  return { push: (c) => text.push(c), finish: () => text.finish() };
 }
 
 /** Read just enough of a stream to tell its format; hands back the bytes read and the rest.

@@ -89,3 +89,28 @@ test('an old record without a brief: a phrase for its code, never figures parsed
   assert.equal(captureBrief({}), 'not captured');
   assert.equal(old(undefined, 'x'.repeat(200)).length, 60);
 });
+
+test('a timeout under a second is worded in ms (--timeout 1ms is not "within 0 s"), in the message and its brief', () => {
+  const ctx = (timeoutMs: number) => {
+    const ac = new AbortController();
+    ac.abort();
+    return { name, timeoutMs, signal: ac.signal, userSignal: undefined, timeoutSetting: '--timeout' } as unknown as Parameters<typeof translate>[1];
+  };
+  for (const [ms, words] of [[1, '1 ms'], [250, '250 ms'], [1000, '1 s'], [2500, '2.5 s'], [30_000, '30 s']] as const) {
+    const e = translate(new Error('aborted'), ctx(ms), url);
+    assert.match(e.userMessage, new RegExp(`within ${words} \\(`), `${ms} ms`);
+    assert.equal(e.brief, `no profile within ${words}`);
+  }
+  assert.match(explain.connectTimeout(name, url, 0.05).userMessage, /within 50 ms\./);
+});
+
+test('a URL the user typed (the CLI) is "the URL"; the bot keeps "the registered URL"', () => {
+  for (const status of [404, undefined]) {
+    assert.match(explain.noPprof(name, url, status).userMessage, /the registered URL/);
+    const typed = explain.noPprof(name, url, status, 'typed').userMessage;
+    assert.match(typed, /Check (that )?the URL /);
+    assert.doesNotMatch(typed, /registered/);
+  }
+  assert.match(explain.redirect(name, url, 302).userMessage, /Register the address/);
+  assert.doesNotMatch(explain.redirect(name, url, 302, 'typed').userMessage, /Regist/);
+});

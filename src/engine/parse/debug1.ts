@@ -185,14 +185,17 @@ export class Debug1Parser implements LineSink {
     this.pendingSelects = [];
   }
 
-  end(endedMidLine: boolean): ParseReport {
+  /** Call at end of input. `endedMidLine`: the last line had no newline. `stopped`: the caller
+   *  stopped reading (a byte cap) and says so itself: no warning blames the input for the cut. */
+  end(endedMidLine: boolean, stopped = false): ParseReport {
     const open = this.inRecord;
     const lastComplete = this.lastComplete;
     this.finish();
     this.flushOps();
     const warnings: string[] = [];
     let truncated = false;
-    if (this.declaredTotal !== null && this.seenTotal < this.declaredTotal) {
+    if (stopped) truncated = true;
+    else if (this.declaredTotal !== null && this.seenTotal < this.declaredTotal) {
       truncated = true;
       warnings.push(`profile declares ${this.declaredTotal} goroutines but only ${this.seenTotal} were read (truncated): analysed as far as it goes`);
     } else if (open && endedMidLine && !lastComplete) {

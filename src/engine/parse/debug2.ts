@@ -587,8 +587,10 @@ export class Debug2Parser implements LineSink {
   }
 
   /** Call at end of input. `endedMidLine`: the last line had no newline. `bytes`: input size, so a
-   *  cut near Go's 64 MiB debug=2 limit can be told from a cut paste. */
-  end(endedMidLine: boolean, bytes: number): Debug2Report {
+   *  cut near Go's 64 MiB debug=2 limit can be told from a cut paste. `stopped`: the caller stopped
+   *  reading (a byte cap) and says so itself: a cut is still reported as truncated, without a
+   *  warning that blames the input. */
+  end(endedMidLine: boolean, bytes: number, stopped = false): Debug2Report {
     const h = this.header;
     // A goroutine is complete once it has a frame whose file line carries its +0x offset (an
     // inlined frame's file line has none and is never last); a missing final newline alone is no cut.
@@ -605,11 +607,13 @@ export class Debug2Parser implements LineSink {
     const cutId = h === null ? undefined : this.headerId;
     const cutLine = this.lineNo;
     if (cut && this.frameCount() === 0) this.unavailable = true; // said by the cut warning, not as header-only
-    const unavailable = this.n.unavailable;
+    const { unavailable, noFile } = this.n;
     this.finish();
     if (cut) this.n.unavailable = unavailable;
+    // The caller's warning says the last goroutine was cut short: its missing file line is no repair.
+    if (cut && stopped) this.n.noFile = noFile;
     const w: string[] = [];
-    if (cut) {
+    if (cut && !stopped) {
       const near = bytes >= GO_DEBUG2_CAP - (1 << 20) && bytes <= GO_DEBUG2_CAP;
       w.push(
         near

@@ -6,7 +6,9 @@
 //   debug=1    `goroutine profile: total N`, or a record line `3 @ 0x43a056 0x406dec …`
 //   traces     `go tool pprof -traces`: records between `-----------+------…` separators
 // Some texts are recognised only to be refused with a sentence that says what they are:
-// `go tool pprof -top` tables and race-detector reports.
+// `go tool pprof -top` tables, race-detector reports, and the debug=1 text of the other profiles
+// (heap and allocs, block, mutex, threadcreate: runtime/pprof/pprof.go writeHeapInternal,
+// printCountCycleProfile, printCountProfile).
 
 export type TextFormat = 'debug1' | 'debug2' | 'traces';
 
@@ -44,6 +46,19 @@ const TRACES_SEPARATOR = /-{5,}\+-{5,}\s*$/;
 const TOP_HEADER = /^\s*flat\s+flat%\s+sum%\s+cum\s+cum%/;
 const PROFILE_TYPE = /^\s*Type:\s*(\S+)/;
 const RACE = /WARNING: DATA RACE/;
+/** First lines of the other profiles' debug=1 text (runtime/pprof/pprof.go). */
+const OTHER_TEXT: ReadonlyArray<[RegExp, string]> = [
+  [/^\s*heap profile: \d+: \d+ \[\d+: \d+\] @ heap\/\d+\s*$/, 'a heap profile (/debug/pprof/heap or /debug/pprof/allocs) in its debug=1 text'],
+  [/^\s*--- contention:\s*$/, 'a block profile (/debug/pprof/block) in its debug=1 text'],
+  [/^\s*--- mutex:\s*$/, 'a mutex profile (/debug/pprof/mutex) in its debug=1 text'],
+  [/^\s*threadcreate profile: total \d+\s*$/, 'a threadcreate profile (/debug/pprof/threadcreate) in its debug=1 text'],
+];
+
+/** The refusal of a profile that is not of goroutines, `what` naming it: it has no goroutine
+ *  stacks, and which URL to fetch instead. */
+export function notGoroutines(what: string): string {
+  return `this is ${what}, not a goroutine profile: it holds no goroutine stacks, so no leak can be found in it. Fetch /debug/pprof/goroutine?debug=2 from the service instead`;
+}
 
 export function isKind(d: Detected | 'more' | null): d is TextKind {
   return typeof d === 'object' && d !== null && 'format' in d;
@@ -103,6 +118,8 @@ export function detectText(text: string, final: boolean): TextKind | Refusal | '
       }
       return { format: 'traces', prefix: line.slice(0, m.index), line: n };
     }
+    const other = OTHER_TEXT.find(([re]) => re.test(line));
+    if (other) return { refuse: notGoroutines(other[1]) };
     if (TOP_HEADER.test(line)) {
       const what = type === null ? 'a profile' : type === 'goroutine' ? 'the goroutine profile' : `a ${type} profile (a CPU/heap summary)`;
       return {

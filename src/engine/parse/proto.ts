@@ -6,6 +6,7 @@ import type { Profile } from 'pprof-format';
 import type { Frame } from '../model.js';
 import { classify } from '../classify.js';
 import type { FrameTable } from '../intern.js';
+import { notGoroutines } from './detect.js';
 import { DumpFormatError } from './errors.js';
 import { aggregated, type Emit, type ParseReport } from './types.js';
 
@@ -32,9 +33,9 @@ export function parseProto(bytes: Uint8Array, table: FrameTable, emit: Emit): Pa
   const valueIndex = types.findIndex((t) => t === 'goroutine' || t === 'goroutineleak');
   if (valueIndex < 0) {
     const named = types.filter((t) => t !== '');
+    if (named.length > 0) throw new DumpFormatError(notGoroutines(profileName(named, str(p.defaultSampleType))));
     const what =
-      named.length > 0 ? `a profile of ${named.join(', ')}`
-      : types.length > 0 ? 'a profile whose sample types have no names (its string table is missing: a cut or corrupt profile.proto?)'
+      types.length > 0 ? 'a profile whose sample types have no names (its string table is missing: a cut or corrupt profile.proto?)'
       : 'a profile with no sample type (an empty, cut or corrupt profile.proto?)';
     throw new DumpFormatError(`got ${what}: ${EXPECTED}`);
   }
@@ -85,6 +86,21 @@ export function parseProto(bytes: Uint8Array, table: FrameTable, emit: Emit): Pa
   }
   if (missing > 0) warnings.push(`${missing} sample location(s) missing from the profile`);
   return { truncated: false, warnings, leakProfile };
+}
+
+/** Which pprof profile a profile.proto is, from its sample types (and default sample type), as
+ *  runtime/pprof writes them (pprof.go, protomem.go) and net/http/pprof serves them: e.g.
+ *  `a CPU profile (/debug/pprof/profile; sample types samples, cpu)`. Block and mutex profiles have
+ *  the same types, so they are named together. */
+export function profileName(types: readonly string[], defaultType: string): string {
+  const has = (t: string) => types.includes(t);
+  const [name, served] =
+    has('cpu') ? ['a CPU profile', '/debug/pprof/profile']
+    : has('inuse_space') || has('alloc_space') ? (defaultType === 'alloc_space' ? ['an allocs profile', '/debug/pprof/allocs'] : ['a heap profile', '/debug/pprof/heap'])
+    : has('contentions') && has('delay') ? ['a block or mutex profile', '/debug/pprof/block, /debug/pprof/mutex']
+    : has('threadcreate') ? ['a threadcreate profile', '/debug/pprof/threadcreate']
+    : ['a profile', null];
+  return `${name} (${served === null ? '' : `${served}; `}sample types ${types.join(', ')})`;
 }
 
 /** Proto names carry instantiated type arguments (`Pool[go.shape.string]`) where the text formats

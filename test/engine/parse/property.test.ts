@@ -124,11 +124,14 @@ const pasteOp = fc.oneof(
   fc.record({ op: fc.constant('indent' as const), n: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ op: fc.constant('tabs' as const), width: fc.integer({ min: 0, max: 8 }) }),
   fc.record({ op: fc.constantFrom('quote' as const, 'ci' as const, 'args' as const, 'nonewline' as const, 'trailer' as const, 'crlf' as const, 'hash' as const, 'stars' as const) }),
+  // How the paste was saved: a byte-order mark in front (Notepad's UTF-8, PowerShell's UTF-16LE).
+  fc.record({ op: fc.constantFrom('bom' as const, 'utf16le' as const) }),
 );
 type PasteOp = typeof pasteOp extends fc.Arbitrary<infer T> ? T : never;
 
-function paste(t: string, ops: PasteOp[], debug1: boolean): { text: string; repaired: boolean } {
+function paste(t: string, ops: PasteOp[], debug1: boolean): { text: string | Buffer; repaired: boolean } {
   let repaired = false;
+  let saved: 'bom' | 'utf16le' | null = null;
   for (const o of ops) {
     switch (o.op) {
       case 'indent': t = reindent(t, o.n); repaired = true; break;
@@ -141,12 +144,16 @@ function paste(t: string, ops: PasteOp[], debug1: boolean): { text: string; repa
       case 'crlf': t = crlf(t); break;
       case 'stars': repaired ||= t.includes('(*'); t = eatStars(t); break; // Markdown eats `*…*` pairs
       case 'hash': if (debug1) { t = stripHash(t); repaired = true; } break; // Markdown eats debug=1's '#'
+      case 'bom': case 'utf16le': saved = o.op; break; // the file is saved once, after the edits
     }
   }
+  if (saved === 'bom') return { text: `\uFEFF${t}`, repaired };
+  // Decoding UTF-16 is said.
+  if (saved === 'utf16le') return { text: Buffer.from(`\uFEFF${t}`, 'utf16le'), repaired: true };
   return { text: t, repaired };
 }
 
-test('pasted real dumps (re-indent, tabs→spaces, quote, CI prefix, # eaten, (...) args, no final newline, exit trailer, CRLF) read as the original', { timeout: 300_000 }, () => {
+test('pasted real dumps (re-indent, tabs→spaces, quote, CI prefix, # eaten, (...) args, no final newline, exit trailer, CRLF, byte-order mark, UTF-16) read as the original', { timeout: 300_000 }, () => {
   for (const [seeds, debug1] of [[PASTE_SEEDS_D2, false], [PASTE_SEEDS_D1, true]] as const) {
     fc.assert(
       fc.property(fc.constantFrom(...seeds), fc.array(pasteOp, { minLength: 1, maxLength: 5 }), (seed, ops) => {
