@@ -113,14 +113,19 @@ export function scrubSecrets(text: string): string {
     .replace(/\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)/gi, (all, scheme: string, space: string, word: string) => (isCredential(word) ? `${scheme}${space}[redacted]` : all));
 }
 
-/** Whether the word after `Bearer`/`Basic` is a credential (RFC 6750 b64token, RFC 7617 base64)
- *  rather than prose ("a basic setup", "Bearer tokens."): any digit or one of `._~+/=-` (a trailing
- *  full stop aside), or, letters only, an uppercase letter after the first with 8+ characters
- *  (base64 of even a letters-only `user:pass` mixes cases), or 20+ characters. */
+/** Words that follow `Bearer`/`Basic` in prose ("a basic setup", "Bearer tokens go in the header",
+ *  `Basic realm="…"`) rather than a credential. */
+const PROSE_AFTER_SCHEME = new Set([
+  'a', 'an', 'and', 'or', 'the', 'to', 'is', 'are', 'was', 'with', 'for', 'in', 'of', 'on', 'not', 'no',
+  'auth', 'authentication', 'authorization', 'credential', 'credentials', 'token', 'tokens', 'header',
+  'headers', 'scheme', 'setup', 'realm', 'access', 'http', 'https', 'login', 'password', 'passwords',
+]);
+
+/** Whether the word after `Bearer`/`Basic` is a credential (RFC 6750 b64token, RFC 7617 base64):
+ *  anything but a known prose word, so a short lowercase token (`Bearer supersecret`) is redacted
+ *  too; over-redacting a log line costs little, a token in it costs much. */
 function isCredential(word: string): boolean {
-  const w = word.replace(/\.+$/, '');
-  if (/[0-9._~+/=-]/.test(w)) return true;
-  return w.length >= 20 || (w.length >= 8 && /[A-Z]/.test(w.slice(1)));
+  return !PROSE_AFTER_SCHEME.has(word.replace(/[=.,;:!?]+$/, '').toLowerCase());
 }
 
 /** Adapts pino to the @slack/logger interface Bolt and the WebClient expect. */

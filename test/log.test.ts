@@ -36,10 +36,11 @@ test('Bearer and Basic credentials are scrubbed from free text, the words after 
     'basic dXNlcjpwYXNz rejected', // base64 of user:pass: letters only, mixed case
     'header BEARER abcdefgh12',
     'Bearer sk_live_abcdefghijklmnop',
+    'Authorization failed for Bearer supersecret', // letters only, lowercase, short
   ];
   for (const t of secret) assert.match(scrubSecrets(t), /(bearer|basic) \[redacted\]/i, t);
-  for (const t of secret) assert.doesNotMatch(scrubSecrets(t), /eyJ|dXNl|abcdefgh12|sk_live/, t);
+  for (const t of secret) assert.doesNotMatch(scrubSecrets(t), /eyJ|dXNl|abcdefgh12|sk_live|supersecret/, t);
   assert.equal(scrubSecrets('with Bearer q.w.e'), 'with Bearer [redacted]');
-  const prose = ['a basic setup works', 'Bearer tokens go in the header', 'use basic authentication here.', 'send a bearer token.'];
+  const prose = ['a basic setup works', 'Bearer tokens go in the header', 'use basic authentication here.', 'send a bearer token.', 'WWW-Authenticate: Basic realm="pprof"'];
   for (const t of prose) assert.equal(scrubSecrets(t), t);
 });

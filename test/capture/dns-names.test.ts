@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
 import { selectInstance, TargetResolver } from '../../src/capture/targets/index.js';
 import { dnsInstances } from '../../src/capture/targets/dns.js';
-import { instanceLabel, PTR_CONCURRENCY } from '../../src/capture/targets/ptr.js';
+import { Resolver } from 'node:dns/promises';
+import { instanceLabel, PTR_CONCURRENCY, reverseNames, UNANSWERED_RETRY_MS } from '../../src/capture/targets/ptr.js';
 import { reverseName, silentDns, startDnsmasq, type SilentDns, type TestDnsmasq } from '../support/dnsmasq.js';
 
 let dns: TestDnsmasq;
@@ -145,6 +146,28 @@ test('PTR questions to a DNS that never answers: discovery returns within the ti
 
   const mixed = await dnsInstances('mixed.fleet.test:6060', { server: dns.server, timeoutMs, scheme: 'http', basePath: '' });
   assert.deepEqual(mixed.map((i) => [i.id, i.name]), [['127.0.1.1:6060', 'web-0'], ['127.0.3.200:6060', '127.0.3.200:6060']]);
+});
+
+test('an unanswered address is asked again once UNANSWERED_RETRY_MS has passed, and not before', async () => {
+  const ip = '127.0.3.250'; // in the reverse zone forwarded to the silent upstream; no other test asks it
+  // leakbot's own PTR questions, counted on the resolver (dnsmasq folds a repeat of a question it is
+  // still forwarding into the first, so the upstream cannot count them).
+  const ask = async (now: number) => {
+    const r = new Resolver({ timeout: 200, tries: 1 });
+    r.setServers([dns.server]);
+    let asked = 0;
+    const reverse = r.reverse.bind(r);
+    r.reverse = (addr: string) => {
+      asked++;
+      return reverse(addr);
+    };
+    const names = await reverseNames(r, [ip], 500, () => now);
+    assert.equal(names.size, 0);
+    return asked;
+  };
+  assert.equal(await ask(1_000), 1, 'asked the first time');
+  assert.equal(await ask(1_000 + UNANSWERED_RETRY_MS - 1), 0, 'not asked again within the retry time');
+  assert.equal(await ask(1_000 + UNANSWERED_RETRY_MS + 1), 1, 'asked again after it');
 });
 
 test('instanceLabel: a pod hostname yes; dashed IPv4/IPv6 addresses, kube-dns hashes, the service itself, junk no', () => {

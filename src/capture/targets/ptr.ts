@@ -34,7 +34,8 @@ export function instanceLabel(host: string, service: string): string | null {
 export const UNANSWERED_RETRY_MS = 5 * 60_000;
 
 /** Per DNS server list and address, when an unanswered PTR question may be asked again (ms since
- *  the epoch). Pruned as it is read; at most one entry per address discovery keeps. */
+ *  the epoch). Expired entries are dropped at every lookup, so it holds only addresses that went
+ *  unanswered in the last UNANSWERED_RETRY_MS (departed pods' included, until then). */
 const unanswered = new Map<string, number>();
 
 /** DNS error codes (node:dns) that mean the question got no answer in time, not a negative answer. */
@@ -50,13 +51,8 @@ export async function reverseNames(resolver: Resolver, addresses: readonly strin
   const servers = resolver.getServers().join(',');
   const keyOf = (ip: string) => `${servers}|${ip}`;
   const start = now();
-  const todo = addresses.filter((ip) => {
-    const until = unanswered.get(keyOf(ip));
-    if (until === undefined) return true;
-    if (until > start) return false;
-    unanswered.delete(keyOf(ip));
-    return true;
-  });
+  for (const [key, until] of unanswered) if (until <= start) unanswered.delete(key);
+  const todo = addresses.filter((ip) => !unanswered.has(keyOf(ip)));
   const missed = (ip: string) => unanswered.set(keyOf(ip), now() + UNANSWERED_RETRY_MS);
   let next = 0;
   let overdue = false;
@@ -67,12 +63,16 @@ export async function reverseNames(resolver: Resolver, addresses: readonly strin
   const worker = async (): Promise<void> => {
     while (!overdue && next < todo.length) {
       const ip = todo[next++]!;
+      const asked = performance.now();
       try {
         const got = await resolver.reverse(ip);
         if (got.length) names.set(ip, got);
       } catch (err) {
-        // No PTR record or a refusal: the address stays the name. No answer at all: not asked again for a while.
-        if (overdue || NO_ANSWER.has((err as NodeJS.ErrnoException).code ?? '')) missed(ip);
+        // No PTR record or a refusal: the address stays the name. No answer at all (timed out, cut off
+        // by the cap, or a failure only after half the cap: c-ares reports a question its server left
+        // unanswered upstream as ENOTFOUND once its own timeout ends): not asked again for a while.
+        const slow = performance.now() - asked >= timeoutMs / 2;
+        if (overdue || slow || NO_ANSWER.has((err as NodeJS.ErrnoException).code ?? '')) missed(ip);
       }
     }
   };
