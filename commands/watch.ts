@@ -4,7 +4,7 @@ import type { LeakbotContext } from '../src/context.js';
 import { minutes } from '../src/incident/format.js';
 import { requesterOf } from '../src/incident/runtime.js';
 import { WATCH_CHART_ACTION, WATCH_STOP_ACTION } from '../src/incident/trend.js';
-import { captureCount, parseWatchArgs, WatchArgsError, type WatchRequest } from '../src/incident/watch-args.js';
+import { captureCount, defaultEvery, parseWatchArgs, typedDuration, WatchArgsError, type WatchRequest } from '../src/incident/watch-args.js';
 import { newWatchId, tickJobId, WatchRunner } from '../src/incident/watch.js';
 import type { WatchEventData } from '../src/incident/timeline.js';
 import { HELD_TEXT } from '../src/flows/index.js';
@@ -76,8 +76,10 @@ export const command: CommandModule = {
     }
 
     const limits = ctx.config.watch;
+    const maxFor = limits.maxDurationMinutes * 60_000;
+    if (req.forMs > maxFor) throw new UsageError(`A watch lasts at most ${typedDuration(maxFor)} here (\`watch.maxDurationMinutes\` in the config): try \`/leak watch ${service} for ${typedDuration(maxFor)}\`.`);
+    if (!req.everyGiven) req.everyMs = Math.max(defaultEvery(req.forMs, limits.maxCaptures), limits.minIntervalSeconds * 1000);
     if (req.everyMs < limits.minIntervalSeconds * 1000) throw new UsageError(`Capture at most every ${minutes(limits.minIntervalSeconds * 1000)} (\`every ${limits.minIntervalSeconds}s\` or more).`);
-    if (req.forMs > limits.maxDurationMinutes * 60_000) throw new UsageError(`A watch lasts at most ${minutes(limits.maxDurationMinutes * 60_000)}.`);
     if (req.forMs < req.everyMs) throw new UsageError('`for` must be at least one `every` interval.');
     const ticks = captureCount(req.everyMs, req.forMs);
     if (ticks > limits.maxCaptures) throw new UsageError(`That is ${ticks} captures; at most ${limits.maxCaptures} per watch. Capture less often or for less time.`);

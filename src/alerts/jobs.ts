@@ -3,7 +3,7 @@ import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
 import { failureWhy, forgetFinalFailure, gaveUpText, type FailedJob } from '../queue/final-failure.js';
-import { actionsBlock, findingsSummary } from '../slack/messages.js';
+import { actionsBlock, autoRecaptureWarning, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
@@ -316,9 +316,11 @@ async function postFindings(
   ref: SnapshotMeta | null,
   note: string,
   signal: AbortSignal,
+  /** BlocksOptions.recapture: a second capture is already planned. */
+  recaptureLine?: string,
 ): Promise<void> {
   const { ctx } = d;
-  const rendered = renderBlocks(analysis, { title: 'Goroutine leak suspects', service: a.service });
+  const rendered = renderBlocks(analysis, { title: 'Goroutine leak suspects', service: a.service, ...(recaptureLine ? { recapture: recaptureLine } : {}) });
   const hasBaseline = (await ctx.snapshots.baselineSeq(a.service)) !== null;
   const tail: object[] = [
     { type: 'context', elements: [{ type: 'mrkdwn', text: note.slice(0, 2900) }] },
@@ -431,7 +433,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   ]
     .filter(Boolean)
     .join(' ');
-  await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal);
+  await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal, recapture > 0 ? autoRecaptureWarning(recapture * 1000) : undefined);
   await appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`, eventKey(ep.id, `findings.${a.service}.${a.round}.1`));
 
   if (fleet) await followFleet(d, job, thread, cur.instance);

@@ -67,9 +67,11 @@ export function restartNote(who: string, cur: SnapshotMeta): string {
   return `:arrows_counterclockwise: ${escapeMrkdwn(who)} restarted since snapshot #${r.previousSeq} (${escapeMrkdwn(r.reason)}). A process is never compared with its previous life: this is a single-snapshot analysis and the comparison starts over from here.`;
 }
 
-/** Options of postFindings: `note` replaces the comparison note; `suffix` is added to it. */
+/** Options of postFindings: `note` replaces the comparison note; `suffix` is added to it;
+ *  `recapture` replaces the findings' "take a second snapshot" line (BlocksOptions.recapture). */
 export interface PostFindingsOptions {
   note?: string;
+  recapture?: string;
   suffix?: string;
   /** The thread follows this pod alone: its buttons capture it again, not the fleet. */
   pinInstance?: boolean;
@@ -81,7 +83,7 @@ export interface PostFindingsOptions {
 export async function postFindings(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, r: AnalysisResult, actor: string, opts: PostFindingsOptions = {}): Promise<void> {
   const who = processName(ctx, service, r.cur);
   const title = r.ref ? `Goroutines of ${who}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${who}: snapshot #${r.cur.seq}`;
-  const rendered = renderBlocks(r.analysis, { title, service });
+  const rendered = renderBlocks(r.analysis, { title, service, ...(opts.recapture !== undefined ? { recapture: opts.recapture } : {}) });
   const hasBaseline = (await ctx.snapshots.baselineSeq(service)) !== null;
   const value: ButtonValue = { s: service, ch: thread.channel, ts: thread.ts, c: r.cur.seq, r: r.ref?.seq ?? null, ...(opts.pinInstance && r.cur.instance !== undefined ? { i: r.cur.instance } : {}) };
   const tail: object[] = [

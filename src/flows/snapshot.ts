@@ -5,7 +5,7 @@
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
-import { autoRecaptureNote, captureFailedText, findingsSummary, parentText, snapDesc } from '../slack/messages.js';
+import { autoRecaptureNote, autoRecaptureWarning, captureFailedText, findingsSummary, parentText, snapDesc } from '../slack/messages.js';
 import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
@@ -129,7 +129,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     // Nothing to compare with: say so, and capture again by itself after a short delay.
     const againMs = !auto && !result.ref ? autoRecaptureDelayMs(ctx, service) : 0;
     await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {
-      ...(againMs > 0 ? { note: autoRecaptureNote(service, againMs) } : {}),
+      ...(againMs > 0 ? { note: autoRecaptureNote(service, againMs), recapture: autoRecaptureWarning(againMs) } : {}),
       ...(auto && d.followUp ? { suffix: ' (captured again automatically)' } : {}),
       ...(d.select ? { pinInstance: true } : {}),
     });

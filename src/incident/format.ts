@@ -41,7 +41,7 @@ export function minutes(ms: number): string {
   const m = ms / 60_000;
   if (m < 1) return `${Math.round(ms / 1000)} s`;
   if (m < 120) return `${Math.round(m)} min`;
-  return `${(m / 60).toFixed(1)} h`;
+  return `${(m / 60).toFixed(1).replace(/\.0$/, '')} h`;
 }
 
 export function signed(n: number): string {

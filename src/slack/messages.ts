@@ -121,6 +121,12 @@ export function captureFailedText(service: string, message: string, what?: strin
   return `:x: Could not capture *${escapeMrkdwn(service)}*${what ? ` ${what}` : ''}: ${escapeMrkdwn(message)}`;
 }
 
+/** The findings' single-snapshot warning when leakbot captures again by itself in `delayMs`: the
+ *  engine's default asks the reader to take a second snapshot by hand. */
+export function autoRecaptureWarning(delayMs: number): string {
+  return `single snapshot: growth is not measured yet; leakbot captures again by itself in ${Math.round(delayMs / 1000)} s and updates these findings (no need to run it by hand)`;
+}
+
 /** The single-snapshot note when leakbot captures again by itself (issue 8's stronger mode). */
 export function autoRecaptureNote(service: string, delayMs: number): string {
   return `:information_source: Single snapshot — no baseline or earlier snapshot of ${service} yet, so growth cannot be measured. I will capture again in ${Math.round(delayMs / 1000)} s and update this message with the comparison; set \`/leak baseline ${service}\` while the service is healthy.`;

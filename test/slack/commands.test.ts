@@ -115,6 +115,14 @@ describe('/leak commands over signed HTTP', () => {
     assert.ok(amp.startsWith('Too many arguments: `a&amp;b`.'), amp);
   });
 
+  it('watch takes days up to the maximum, and over it says the maximum', async () => {
+    const over = String((await h.command({ text: 'watch svc-payment for 2d', channel: 'C0INCIDENT' })).json?.text);
+    assert.ok(over.startsWith('A watch lasts at most 1d here (`watch.maxDurationMinutes` in the config): try `/leak watch svc-payment for 1d`.'), over);
+    // Without `every`, a day-long watch captures as often as the capture cap allows (500: every 3 min).
+    const day = String((await h.command({ text: 'watch svc-payment for 1d', channel: 'C0INCIDENT' })).json?.text);
+    assert.match(day, /^Watching \*svc-payment\* every 3 min for 24 h \(481 captures\)/);
+  });
+
   it('missing service argument names the usage', async () => {
     const r = await h.command({ text: 'history' });
     assert.match(String(r.json?.text), /Which service\?/);

@@ -8,6 +8,9 @@ import { renderMarkdown } from './markdown.js';
 export interface BlocksOptions {
   title: string;
   service?: string;
+  /** The single-snapshot line when the caller captures again by itself (the bot's automatic second
+   *  capture), e.g. "single snapshot: leakbot captures again in 30 s…"; default: take one by hand. */
+  recapture?: string;
 }
 
 /** A Slack message: Block Kit blocks, fallback text (notifications, screen readers), and the Markdown
@@ -49,7 +52,7 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
     { type: 'header', text: { type: 'plain_text', text: title, emoji: true } },
     section(`*${escapeMrkdwn(verdictLine(a))}* ${escapeMrkdwn(summaryLine(a))}`),
   ];
-  const warnings = warningsOf(a);
+  const warnings = warningsOf(a, opts.recapture);
   if (warnings.length) head.push(context(warnings.map((w) => `:warning: ${escapeMrkdwn(w)}`).join('\n')));
   for (const h of (a.hangs ?? []).slice(0, 3)) {
     const site = h.site ? ` \`${escapeMrkdwn(fileLine(h.site))}\`` : '';
@@ -79,7 +82,7 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
   return {
     blocks,
     text: fallbackText(a, opts),
-    overflowMarkdown: overflow ? renderMarkdown(a, { title: withService(opts, ': ') }) : null,
+    overflowMarkdown: overflow ? renderMarkdown(a, { title: withService(opts, ': '), ...(opts.recapture !== undefined ? { recapture: opts.recapture } : {}) }) : null,
   };
 }
 

@@ -141,8 +141,9 @@ function healthyLine(n: number): string {
     : `${n} other piles were judged healthy (pools, surges, runtime) and are not listed.`;
 }
 
-/** Warnings worth showing next to the result: truncated input, parser notes. */
-export function warningsOf(a: Analysis): string[] {
+/** Warnings worth showing next to the result: truncated input, parser notes. `recapture`: said
+ *  instead of asking for a second snapshot by hand, when the caller captures again by itself. */
+export function warningsOf(a: Analysis, recapture?: string): string[] {
   const out: string[] = [];
   a.snapshots.forEach((s, i) => {
     const which = a.snapshots.length > 1 ? `snapshot ${i + 1}: ` : '';
@@ -157,7 +158,7 @@ export function warningsOf(a: Analysis): string[] {
   if (crash && !(a.hangs ?? []).some((h) => h.crash)) out.push(crashLine(crash));
   // Go's leak marker needs no second look; everything else does.
   if (a.mode === 'single' && a.findings.some((f) => f.leaked === 0)) {
-    out.push('single snapshot: take a second one in a minute and compare to see what keeps growing');
+    out.push(recapture ?? 'single snapshot: take a second one in a minute and compare to see what keeps growing');
   }
   return out;
 }

@@ -5,11 +5,13 @@ import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, sho
 
 export interface MarkdownOptions {
   title?: string;
+  /** As BlocksOptions.recapture. */
+  recapture?: string;
 }
 
 export function renderMarkdown(a: Analysis, opts: MarkdownOptions = {}): string {
   const out: string[] = [`# ${opts.title ?? 'Goroutine leak report'}`, '', `**${verdictLine(a)}** ${summaryLine(a)}`];
-  const warnings = warningsOf(a);
+  const warnings = warningsOf(a, opts.recapture);
   if (warnings.length) out.push('', ...warnings.map((w) => `> ⚠ ${w}`));
   for (const h of a.hangs ?? []) {
     out.push('', `## Hang: ${h.title}`, '', ...hangLines(h).map((l) => `- ${l}`), '', h.advice, '', '```', ...h.frames.slice(0, 20).map((fr) => `${fr.func}\n    ${fr.file}${fr.line > 0 ? `:${fr.line}` : ''}`), '```');

@@ -1,0 +1,27 @@
+// A first snapshot's findings, when leakbot will capture again by itself: the message says the
+// second capture is coming and when, and never asks the reader to take one by hand (the CLI's
+// "take a second one in a minute" is right for the CLI, wrong next to a promised recapture).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { built, delayedJob, messageText, orderService, waitThread, withServiceHarness } from '../e2e/helpers.js';
+
+describe('single-snapshot findings in Slack', () => {
+  const s = withServiceHarness((url) => `${orderService(url)}snapshot:\n  autoRecaptureSeconds: 600\n`, {
+    // A pile to report before the first capture: the single-snapshot line comes with findings.
+    prepare: async ([go]) => go!.leak('chansend', 300),
+  });
+
+  it('say the automatic recapture is coming and when, not to take one by hand', async () => {
+    const { h } = s;
+    await h.command({ text: 'snapshot svc-order', channel: 'C0WORDING', user: 'U0ALICE' });
+    const t = await waitThread(h.slack, 'C0WORDING', 0);
+    const findings = await h.slack.waitFor('findings built', () => built(t.replies[0]));
+    const text = messageText(findings);
+    assert.match(text, /suspected leak site/, `the leak is reported:\n${text}`);
+    assert.doesNotMatch(text, /take a second one/);
+    assert.match(text, /single snapshot: growth is not measured yet; leakbot captures again by itself in 600 s and updates these findings/);
+    // …and the promise is real: the recapture is scheduled 600 s out.
+    const job = await delayedJob(h, 'the automatic recapture', (j) => j.name === 'snapshot' && (j.data as { reason?: string }).reason === 'auto');
+    assert.equal(job.opts.delay, 600_000);
+  });
+});
