@@ -7,7 +7,7 @@
 // and a pile whose ids are bunched was started at once (a pool), one whose ids spread with gaps piled
 // up over time.
 import type { GroupSeries } from './diff.js';
-import type { BlockKind, EvidenceItem, Frame, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
+import type { BlockKind, EvidenceItem, Frame, Identity, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
 import { isRequestScoped, packageOf, type Reading } from './patterns.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
@@ -510,6 +510,20 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   return { items, shape, leaked, perRequest, poolShaped, requestScoped };
 }
 
+/** What a pile kept, for the identity rows: the goroutines of the first snapshot, or, for a pile the
+ *  first snapshot did not hold (`counts[0]` 0), every goroutine since it appeared. */
+function keptSince(survivors: number, counts: readonly number[]): string {
+  if (counts[0] === 0) return 'kept every goroutine since it appeared (same ids)';
+  return `kept ${survivors === 1 ? 'the goroutine' : `all ${survivors} goroutines`} of the first snapshot (same ids)`;
+}
+
+/** keptSince and how many it added: since the first snapshot (`newcomers`), or since it appeared. */
+function keptAndAdded(id: Identity, counts: readonly number[]): string {
+  const appeared = counts.find((n) => n > 0) ?? 0;
+  const added = counts[0] === 0 ? counts[counts.length - 1]! - appeared : id.newcomers;
+  return `${keptSince(id.survivors, counts)} and added ${added}: ${counts.join(' → ')}`;
+}
+
 /** Share of the process's id history a young pile (youngPile) was started within. */
 const YOUNG_SHARE = 0.1;
 
@@ -697,7 +711,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     const added = adds(last) && fresh >= 2 && s.delta >= ctx.minNewcomers;
     if (steps.length > 0 && added) {
       const newIds = s.lastNewcomerIds ?? [];
-      const kept = `kept ${id.survivors === 1 ? 'the goroutine' : `all ${id.survivors} goroutines`} of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}`;
+      const kept = keptAndAdded(id, c);
       // Added at every step since the pile appeared: a pool resizes once, a leak keeps adding.
       const everyStep = steps.length >= 2 && steps.every(adds);
       // A pool already standing at the earlier snapshot (started together) that grew by one more batch
@@ -718,12 +732,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       // Kept every goroutine, added some, then none came (traffic stopped): on a wait pools rest in
       // that is a pool grown once; on a lock, a send or a WaitGroup nothing left, so the claim the
       // earlier pair made stands (a third snapshot must not drop it).
-      if (!poolWait) return [item('kept-and-added', `kept ${id.survivors === 1 ? 'the goroutine' : `all ${id.survivors} goroutines`} of the first snapshot (same ids) and added ${id.newcomers}: ${c.join(' → ')}; none left and none came at the last step`)];
+      if (!poolWait) return [item('kept-and-added', `${keptAndAdded(id, c)}; none left and none came at the last step`)];
       return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
     }
     if (steps.length > 0) {
       const small = s.delta > 0 ? `; grew by ${s.delta}, below ${ctx.minNewcomers}` : ', none new';
-      return [item('kept-all', `kept ${id.survivors === 1 ? 'the goroutine' : `all ${id.survivors} goroutines`} of the first snapshot (same ids)${small}`)];
+      return [item('kept-all', `${keptSince(id.survivors, c)}${small}`)];
     }
     if (s.delta >= ctx.minDelta && !bunched(s.lastNewcomerIds ?? [])) return [item('grew', `appeared: ${c.join(' → ')}`)];
     return [];

@@ -113,3 +113,15 @@ test('a debug=2 baseline lines up with debug=1 and proto captures of the same re
   }
   assert.ok(checked > 0, 'hidden-pool captured on some toolchain');
 });
+
+test('a pile the first snapshot did not hold is said to have kept every goroutine since it appeared, not "all 0 of the first snapshot"', () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'eval', 'subset', 'goker', 'go1.26');
+  const series = ['t0', 't1', 't2'].map((m, i) => parseDump(readFileSync(join(dir, `ChanSend.${m}.debug2.txt.gz`)), { capturedAt: 1_000 * (i + 1) }));
+  const f = compare(series).findings.find((x) => x.series?.[0] === 0 && (x.series[1] ?? 0) > 0);
+  assert.ok(f, 'a pile that appeared after the first snapshot');
+  const kept = f.evidence?.find((e) => e.signal === 'kept-and-added');
+  assert.ok(kept, JSON.stringify(f.evidence));
+  const [, first, last] = f.series!;
+  assert.equal(kept.text, `kept every goroutine since it appeared (same ids) and added ${last! - first!}: ${f.series!.join(' → ')}`);
+  assert.doesNotMatch(f.evidence!.map((e) => e.text).join('\n'), /all 0 goroutines/);
+});
