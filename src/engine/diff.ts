@@ -52,10 +52,13 @@ export function matchSeries(snaps: readonly Snapshot[], opts: { identity?: boole
   const all: Building[] = [];
   const byKey = new Map<string, Building>();
   const byCoarse = new Map<string, Building[]>();
+  // Ids are only read for identity (finish: two or more debug=2 snapshots of one process); copying
+  // them for one snapshot would walk every goroutine once more for nothing.
+  const collectIds = (opts.identity ?? true) && n >= 2;
   const attach = (s: Building, i: number, g: StackGroup) => {
     s.counts[i] = (s.counts[i] ?? 0) + g.count;
-    if (g.ids) for (const id of g.ids) s.ids[i]!.push(id);
-    if (g.calls) for (const c of g.calls) s.calls[i]!.push(c);
+    if (collectIds && g.ids) for (let k = 0; k < g.ids.length; k++) s.ids[i]!.push(g.ids[k]!);
+    if (collectIds && g.calls) for (let k = 0; k < g.calls.length; k++) s.calls[i]!.push(g.calls[k]!);
     if (s.lastSeen !== i || g.count > s.group.count) s.group = g;
     s.lastSeen = i;
     byKey.set(g.key, s);

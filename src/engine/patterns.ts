@@ -156,10 +156,19 @@ export function packageOf(func: string): string {
   return dot < 0 ? func : func.slice(0, dot);
 }
 
+/** isStdFrame's answers per frame: frames are shared (interned) per dump and asked about many times
+ *  over (site, call paths, hangs, evidence); weak, so a dump's frames go with it. */
+const stdFrames = new WeakMap<Frame, boolean>();
+
 export function isStdFrame(f: Frame): boolean {
-  const pkg = packageOf(f.func);
-  const root = pkg.split('/')[0] ?? pkg;
-  return STD_ROOTS.has(root);
+  let std = stdFrames.get(f);
+  if (std === undefined) {
+    const pkg = packageOf(f.func);
+    const slash = pkg.indexOf('/');
+    std = STD_ROOTS.has(slash < 0 ? pkg : pkg.slice(0, slash));
+    stdFrames.set(f, std);
+  }
+  return std;
 }
 
 function isRuntimeFrame(f: Frame): boolean {
