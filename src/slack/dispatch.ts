@@ -13,8 +13,8 @@ export const REDIS_DOWN_TEXT =
 
 /**
  * Splits `/leak <verb> <args…>` as Slack sends it (escaped: `<svc>` arrives as `&lt;svc&gt;`).
- * Slack's escapes are decoded first, then a word wholly in angle brackets is unwrapped when what
- * is inside looks like a name (`<svc-order>`, copied from usage text's placeholders; not Slack's
+ * Slack's escapes are decoded first, then a word (or an option's value, `pod=<web-0>`) wholly in angle
+ * brackets is unwrapped when what is inside looks like a name (`<svc-order>`, copied from usage text's placeholders; not Slack's
  * own `<@U…>`, `<!channel>` or links). The words are then escaped for Slack mrkdwn (& < >) here, at
  * the door: they are only ever names, numbers and durations, and every reply that echoes one
  * (unknown service, bad number…) then cannot carry `<!channel>` or a disguised link.
@@ -24,8 +24,15 @@ export function parseCommandText(text: string): { verb: string; args: string[] }
     .trim()
     .split(/\s+/)
     .filter(Boolean)
-    .map((w) => escapeMrkdwn(/^<[\w.:=-]+>$/.test(w) ? w.slice(1, -1) : w));
+    .map((w) => escapeMrkdwn(unwrapPlaceholder(w)));
   return { verb: (words[0] ?? 'help').toLowerCase(), args: words.slice(1) };
+}
+
+/** `<svc-order>` → `svc-order`, `pod=<web-0>` → `pod=web-0`: a name wholly in angle brackets, alone
+ *  or as an option's value; anything else (Slack's `<@U…>`, `<!channel>`, links) as it is. */
+function unwrapPlaceholder(w: string): string {
+  const m = /^([\w-]+=)?<([\w.:=-]+)>$/.exec(w);
+  return m ? `${m[1] ?? ''}${m[2]}` : w;
 }
 
 export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInvocation, 'verb' | 'args'>): Promise<CommandReply> {
