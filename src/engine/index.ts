@@ -4,6 +4,7 @@
 
 export type * from './model.js';
 export { readSnapshot, readSnapshots, parseDump, parseDumps, textFeed, DumpFormatError } from './ingest.js';
+export { otherProfileText } from './parse/detect.js';
 export type { DumpFeed, IngestOptions } from './ingest.js';
 export type { AnalyzeOptions } from './rank.js';
 export { analyze, compare } from './rank.js';

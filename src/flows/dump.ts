@@ -4,7 +4,7 @@
 // Slack, reads it with the same decode limits and worker threads as a capture, and posts the
 // findings into the thread the dump came from.
 import type { LeakbotContext } from '../context.js';
-import { DumpFormatError, renderBlocks, type Analysis } from '../engine/index.js';
+import { DumpFormatError, otherProfileText, renderBlocks, type Analysis } from '../engine/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { Requester } from '../queue/jobs.js';
 import { ProfileLimitError } from '../capture/limits.js';
@@ -155,19 +155,18 @@ export const SEND_INSTEAD =
 
 /**
  * Why bytes that mayBeGoroutineDump refused are no goroutine dump, in a few words: empty, binary,
- * another pprof profile (the text headers Go's runtime/pprof writes with debug=1: `heap profile:`,
- * `threadcreate profile:`, `--- mutex:`, `--- contention:`; `go tool pprof -top`'s `Type:` line),
+ * another pprof profile (the debug=1 first lines the engine's detection names, otherProfileText;
+ * `go tool pprof -top`'s `Type:` line),
  * or text that never mentions a goroutine.
  */
 export function notADumpReason(bytes: Buffer): string {
   const head = bytes.subarray(0, 4096);
   if (head.toString('latin1').trim() === '') return 'the file is empty';
   const text = head.toString('latin1');
-  const profile = /^(heap|threadcreate) profile:|^--- (mutex|contention):|^Type: (\S+)/m.exec(text);
-  if (profile) {
-    const kind = profile[1] ?? (profile[2] === 'mutex' ? 'mutex' : profile[2] ? 'block' : `${profile[3]} (\`go tool pprof -top\` output)`);
-    return `it is a ${quoteOutside(kind, 60)} profile, not a goroutine profile`;
-  }
+  const other = text.split('\n').map(otherProfileText).find((o) => o !== null);
+  if (other) return `it is ${other.name}, not a goroutine profile`;
+  const top = /^Type: (\S+)/m.exec(text);
+  if (top) return `it is a ${quoteOutside(`${top[1]} (\`go tool pprof -top\` output)`, 60)} profile, not a goroutine profile`;
   let odd = 0;
   for (const b of head) if (b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) odd++;
   if (odd > 0) return 'it is binary data, not text';

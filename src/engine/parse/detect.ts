@@ -46,13 +46,19 @@ const TRACES_SEPARATOR = /-{5,}\+-{5,}\s*$/;
 const TOP_HEADER = /^\s*flat\s+flat%\s+sum%\s+cum\s+cum%/;
 const PROFILE_TYPE = /^\s*Type:\s*(\S+)/;
 const RACE = /WARNING: DATA RACE/;
-/** First lines of the other profiles' debug=1 text (runtime/pprof/pprof.go). */
-const OTHER_TEXT: ReadonlyArray<[RegExp, string]> = [
-  [/^\s*heap profile: \d+: \d+ \[\d+: \d+\] @ heap\/\d+\s*$/, 'a heap profile (/debug/pprof/heap or /debug/pprof/allocs) in its debug=1 text'],
-  [/^\s*--- contention:\s*$/, 'a block profile (/debug/pprof/block) in its debug=1 text'],
-  [/^\s*--- mutex:\s*$/, 'a mutex profile (/debug/pprof/mutex) in its debug=1 text'],
-  [/^\s*threadcreate profile: total \d+\s*$/, 'a threadcreate profile (/debug/pprof/threadcreate) in its debug=1 text'],
+/** First lines of the other profiles' debug=1 text (runtime/pprof/pprof.go): what each is, and its URL. */
+const OTHER_TEXT: ReadonlyArray<{ re: RegExp; name: string; url: string }> = [
+  { re: /^\s*heap profile: \d+: \d+ \[\d+: \d+\] @ heap\/\d+\s*$/, name: 'a heap profile', url: '/debug/pprof/heap or /debug/pprof/allocs' },
+  { re: /^\s*--- contention:\s*$/, name: 'a block profile', url: '/debug/pprof/block' },
+  { re: /^\s*--- mutex:\s*$/, name: 'a mutex profile', url: '/debug/pprof/mutex' },
+  { re: /^\s*threadcreate profile: total \d+\s*$/, name: 'a threadcreate profile', url: '/debug/pprof/threadcreate' },
 ];
+
+/** The profile other than goroutines whose debug=1 text `line` starts (`heap profile: …`,
+ *  `--- mutex:`…): `name` ("a heap profile") and the `url` it is served at; null for any other line. */
+export function otherProfileText(line: string): { name: string; url: string } | null {
+  return OTHER_TEXT.find((o) => o.re.test(line)) ?? null;
+}
 
 /** The refusal of a profile that is not of goroutines, `what` naming it: it has no goroutine
  *  stacks, and which URL to fetch instead. */
@@ -118,8 +124,8 @@ export function detectText(text: string, final: boolean): TextKind | Refusal | '
       }
       return { format: 'traces', prefix: line.slice(0, m.index), line: n };
     }
-    const other = OTHER_TEXT.find(([re]) => re.test(line));
-    if (other) return { refuse: notGoroutines(other[1]) };
+    const other = otherProfileText(line);
+    if (other) return { refuse: notGoroutines(`${other.name} (${other.url}) in its debug=1 text`) };
     if (TOP_HEADER.test(line)) {
       const what = type === null ? 'a profile' : type === 'goroutine' ? 'the goroutine profile' : `a ${type} profile (a CPU/heap summary)`;
       return {
