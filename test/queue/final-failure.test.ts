@@ -101,7 +101,7 @@ describe('jobs that fail for good', () => {
     procs.push(second);
     await held.reached;
     await second.kill('SIGKILL');
-    held.release(); // its connection died with the worker: the stand-in drops it
+    held.drop(); // its connection died with the worker: Slack never got the post
     await go.reset();
 
     const third = spawnLeakbot('worker', env);
