@@ -8,7 +8,7 @@
 // up over time.
 import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Frame, Identity, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
-import { isRequestScoped, packageOf, type Reading } from './patterns.js';
+import { isRequestScoped, isRoundTripWait, packageOf, type Reading } from './patterns.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
 import { perSnapshot } from './memo.js';
@@ -753,6 +753,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
   if (s.delta < ctx.minDelta) return [];
   const moved = movedIn(s, ctx);
   if (moved !== null) return [moved];
+  // Outbound calls waiting for their responses rise and fall with traffic and the backend's latency;
+  // a count that rose three times is a slowing backend as often as calls that never end (no client
+  // timeout), and only ids tell them apart.
+  if (s.group.kind === 'select' && isRoundTripWait(s.group)) {
+    return [item('grew', `grew ${c.join(' → ')}: outbound HTTP calls waiting for their responses, which rise and fall with traffic and the backend's latency; counts cannot tell calls that never end (no client timeout) from a slow backend: a debug=2 capture's ids can`)];
+  }
   // Without ids a step below --min-delta is within the noise of in-flight work (a busy handler's
   // count wanders by a few between captures), so it does not count as growth.
   if (ctx.n >= 3 && steps.every((d) => d >= ctx.minDelta)) return [item('grew-every-step', `grew by ${ctx.minDelta} or more at every snapshot: ${c.join(' → ')}`)];

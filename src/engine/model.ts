@@ -186,6 +186,7 @@ export type PatternId =
   | 'cond-never-signalled'
   | 'unclosed-http-body'
   | 'net-read-no-deadline'
+  | 'http-call-no-timeout'
   | 'sleep-loop'
   | 'blocked-other';
 

@@ -99,6 +99,15 @@ const catalogue: PatternInfo[] = [
       'and enable TCP keep-alives.',
   },
   {
+    id: 'http-call-no-timeout',
+    title: 'HTTP call waiting for its response',
+    advice:
+      'These goroutines are inside an HTTP client call (net/http\'s round trip), waiting for the ' +
+      'response: a pile of them is a backend that answers slowly or not at all, and a client without a ' +
+      'timeout waits as long as the backend does. Give every call a deadline (http.Client{Timeout: …} or ' +
+      'a request context from context.WithTimeout), and look at the backend the call at this line reaches.',
+  },
+  {
     id: 'sleep-loop',
     title: 'sleep/poll loop that never exits',
     advice:
@@ -237,6 +246,21 @@ export function isUnclosedBodyLoop(g: Pick<StackGroup, 'frames' | 'kind'>): bool
   return g.kind === 'select' && hasFunc(g.frames, READ_LOOP);
 }
 
+/** Where an HTTP client call waits for its response: the select of net/http's round trip (HTTP/1,
+ *  net/http/transport.go persistConn.roundTrip) and of the HTTP/2 client (bundled in net/http, or
+ *  golang.org/x/net/http2). */
+const ROUND_TRIP_WAITS = new Set([
+  'net/http.(*persistConn).roundTrip',
+  'net/http.(*http2ClientConn).RoundTrip',
+  'golang.org/x/net/http2.(*ClientConn).RoundTrip',
+]);
+
+/** An outbound HTTP call in flight: the first frame outside the runtime is a client round trip's wait. */
+export function isRoundTripWait(g: Pick<StackGroup, 'frames'>): boolean {
+  const top = g.frames.find((f) => !f.func.startsWith('runtime.'));
+  return top !== undefined && ROUND_TRIP_WAITS.has(top.func);
+}
+
 export interface Reading {
   pattern: PatternId;
   info: PatternInfo;
@@ -268,6 +292,7 @@ export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy' | 
   }
   const site = userSite(g.frames);
   let pattern = KIND_PATTERN[g.kind] ?? 'blocked-other';
+  if (isRoundTripWait(g)) pattern = 'http-call-no-timeout';
   // Go 1.19 and the aggregated formats say "semacquire"; the frames tell which primitive it was.
   if (g.kind === 'semaphore' || g.kind === 'sync-other') {
     if (hasFunc(g.frames, /^sync\.\(\*(RW)?Mutex\)\.R?Lock$/)) pattern = 'lock-never-released';

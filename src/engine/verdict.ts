@@ -40,7 +40,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'grew-every-step': {
     points: 4,
-    meaning: 'the count grew at every step of 3+ snapshots and never went down (without ids: by --min-delta or more at each step; in-flight work wanders by a few between captures)',
+    meaning: 'the count grew at every step of 3+ snapshots and never went down (without ids: by --min-delta or more at each step; in-flight work wanders by a few between captures, and outbound HTTP calls waiting for their responses rise with a slow backend: theirs is grew)',
     needs: '3+ snapshots, any format (with ids: kept all and added at every step)',
   },
   'never-wakes': {

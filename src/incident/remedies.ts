@@ -40,6 +40,7 @@ export const PATTERN_FACTORS: Record<PatternId, FactorId[]> = {
   'cond-never-signalled': ['lock-discipline'],
   'unclosed-http-body': ['unclosed-body'],
   'net-read-no-deadline': ['no-cancellation'],
+  'http-call-no-timeout': ['no-cancellation'],
   'sleep-loop': ['timer-not-stopped', 'no-cancellation'],
   'blocked-other': [],
 };
@@ -64,6 +65,7 @@ export const PATTERN_ACTIONS: Record<PatternId, string[]> = {
     'Enable the bodyclose linter (golangci-lint) in CI',
   ],
   'net-read-no-deadline': ['Set read/write deadlines (or a context-aware client timeout) on the connection read at {site}'],
+  'http-call-no-timeout': ['Give the HTTP call made at {site} a deadline (http.Client Timeout or a request context with a timeout), and check the latency of the backend it reaches'],
   'sleep-loop': ['Stop the timer/ticker behind {site} (defer t.Stop()) and exit the loop on ctx.Done()'],
   'blocked-other': ['Find who should wake the goroutines blocked at {site} and add a cancellation path'],
 };

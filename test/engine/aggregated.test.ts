@@ -66,6 +66,21 @@ for (const fmt of ['debug1', 'proto'] as const) {
     for (const f of helpers) assert.ok(!signals(f).includes('literal-returned') && !strong(f), `${f.confidence} ${signals(f)}`);
   });
 
+  test(`${fmt}: outbound HTTP calls in flight that rose by 5+ at every step stay low, named as HTTP calls`, () => {
+    const dir = join(root, 'test', 'fixtures', 'dumps', 'fanin-rising');
+    const a = compare(
+      ['t0', 't1', 't2'].map((m, i) => parseDump(readFileSync(join(dir, `fanin.${m}.${FILE[fmt]}`)), { capturedAt: 1_000 * (i + 1) })),
+      { maxFindings: 1000 },
+    );
+    const calls = a.findings.find((f) => f.frames[0]?.func === 'net/http.(*persistConn).roundTrip');
+    assert.ok(calls, 'the calls are listed');
+    // debug=1 counted 18 → 28 → 37, the proto captured beside it 17 → 28 → 36.
+    assert.ok(calls.series.length === 3 && calls.series.every((v, i) => i === 0 || v - calls.series[i - 1]! >= 5), `${calls.series}`);
+    assert.equal(calls.pattern, 'http-call-no-timeout');
+    assert.ok(signals(calls).includes('grew') && !signals(calls).includes('grew-every-step'), `${signals(calls)}`);
+    assert.ok(!a.findings.some(strong), `${a.findings.filter(strong).map((f) => `${entry(f)} ${f.confidence} ${signals(f)}`)}`);
+  });
+
   test(`${fmt}: DaisyChain's chain waits for its sleeping tail: not listed, though it grew by 9,000`, () => {
     const a = pair(join(root, 'test', 'fixtures', 'dumps', 'goker', 'go1.26'), 'DaisyChain', fmt);
     assert.ok(!a.findings.some(strong), `${a.findings.filter(strong).map((f) => `${entry(f)} ${f.confidence} ${signals(f)}`)}`);
