@@ -8,7 +8,8 @@
 // up over time.
 import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Frame, Identity, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
-import { isRequestScoped, isRoundTripWait, packageOf, type Reading } from './patterns.js';
+import { isRequestScoped, isRoundTripWait, isStdFrame, packageOf, type Reading } from './patterns.js';
+import { dependencyModule } from './modules.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
 import { perSnapshot } from './memo.js';
@@ -437,7 +438,12 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // Connections' ids spread by design (see below), so for them spread ids say nothing.
   const connections = g.kind === 'net-io' || requestScoped || perConnection;
   const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections;
-  if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
+  // A library that starts a helper per call of its caller (grpc's per-stream context watcher) leaves it
+  // running while the caller is still in that library's code using what it opened.
+  const libraryCall = libraryHelpers(g);
+  if (libraryCall !== null) {
+    items.push(item('in-library-call', `each of the ${g.count} was started by ${g.createdBy!.func} for a goroutine of its own that still runs inside ${libraryCall}: helpers of calls still in progress (an open stream, a subscription)`));
+  } else if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
     const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;
     const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('outlived-call', `${who} but ${creators === 1 ? 'has' : 'have'} returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
@@ -474,7 +480,11 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // Both say something wakes them; the GC's check is the stronger one, so they are not added up.
   const signalled = leaked === 0 && !reachable ? condSignalled(g, ctx.series[s.lastSeen]!) : null;
   if (signalled !== null) {
-    items.push(item('cond-signalled', `all ${g.count} wait on one sync.Cond with tickets from ${signalled} up, and no goroutine holds a lower one: ${signalled} earlier waits on it were woken (Signal/Broadcast wake tickets in order), more than wait now`));
+    const text =
+      g.condTickets!.object === null
+        ? `each of the ${g.count} waits on a sync.Cond of its own, holding ticket ${signalled} or higher: at least ${signalled} earlier waits on each were woken (Signal/Broadcast wake tickets in order)`
+        : `all ${g.count} wait on one sync.Cond with tickets from ${signalled} up, and no goroutine holds a lower one: ${signalled} earlier waits on it were woken (Signal/Broadcast wake tickets in order), more than wait now`;
+    items.push(item('cond-signalled', text));
   }
   if (reachable) {
     items.push(item('gc-reachable', `Go's leak profile listed these ${g.count} goroutines and marked none (leaked): the GC found what they wait on reachable`));
@@ -508,6 +518,16 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
 
   items.sort((a, b) => b.points - a.points);
   return { items, shape, leaked, perRequest, poolShaped, requestScoped };
+}
+
+/** The dependency module (modules.ts) whose calls a pile helps, or null: every frame is the standard
+ *  library's or a dependency's, the creator is in a dependency module, and each goroutine has a creator
+ *  of its own that is still running inside that module. */
+function libraryHelpers(g: StackGroup): string | null {
+  const module = g.createdBy === null ? null : dependencyModule(g.createdBy.file);
+  if (module === null || g.count < 2 || g.distinctCreators !== g.count) return null;
+  if (g.liveCreators !== g.count || g.creatorsInModule !== g.count || (g.selfCreators ?? 0) > 0) return null;
+  return g.frames.every((f) => isStdFrame(f) || dependencyModule(f.file) !== null) ? module : null;
 }
 
 /** What a pile kept, for the identity rows: the goroutines of the first snapshot, or, for a pile the
@@ -596,17 +616,31 @@ function liveSince(snap: Snapshot, minId: number): number {
   return ids.length - lo;
 }
 
-/** For a pile of Cond waiters (debug=2) that all wait on one Cond: the lowest ticket among them, when
- *  it is at least the pile's size and no goroutine of the snapshot waits on that Cond with a lower one;
- *  else null. Cond.Wait draws tickets in order and Signal/Broadcast wake them in order (runtime/sema.go
- *  notifyListAdd, notifyListNotifyAll/One), so every lower ticket was drawn by a wait that has been
- *  woken: the Cond is signalled, more often than it holds waiters now (long-poll waiters between two
- *  events). A Cond nobody signals holds every ticket it ever gave out, from 0. */
+/** For a pile of Cond waiters (debug=2): the lowest ticket among them when it shows their Cond was
+ *  signalled, else null. All on one Cond: when that ticket is at least the pile's size and no goroutine
+ *  of the snapshot waits on that Cond with a lower one. Each on a Cond of its own (a subscription's or
+ *  a connection's): when every ticket is 1 or more and no other stack waits on those Conds. Cond.Wait
+ *  draws tickets in order and Signal/Broadcast wake them in order (runtime/sema.go notifyListAdd,
+ *  notifyListNotifyAll/One), so every lower ticket was drawn by a wait that has been woken: the Cond is
+ *  signalled (long-poll waiters between two events, a delivery loop between two messages). A Cond
+ *  nobody signals holds every ticket it ever gave out, from 0. */
 function condSignalled(g: StackGroup, snap: Snapshot): number | null {
   const t = g.condTickets;
-  if (g.kind !== 'cond' || !t || t.object === null || t.goroutines !== g.count || t.min < g.count) return null;
+  if (g.kind !== 'cond' || !t || t.goroutines !== g.count) return null;
+  if (t.object === null) return t.objects !== undefined && t.min >= 1 && !sharesCond(t.objects, g, snap) ? t.min : null;
+  if (t.min < g.count) return null;
   for (const h of snap.groups) if (h !== g && h.condTickets?.object === t.object && h.condTickets.min < t.min) return null;
   return t.min;
+}
+
+/** Whether another group of the snapshot waits on one of these Conds (its tickets there are unknown). */
+function sharesCond(objects: readonly number[], g: StackGroup, snap: Snapshot): boolean {
+  const own = new Set(objects);
+  for (const h of snap.groups) {
+    const t = h === g ? undefined : h.condTickets;
+    if (t && ((t.object !== null && own.has(t.object)) || (t.objects ?? []).some((o) => own.has(o)))) return true;
+  }
+  return false;
 }
 
 /** The growth row of a young pile (youngPile) that appeared since the earlier capture: no goroutine of
@@ -689,6 +723,22 @@ const entryTotals = perSnapshot((snap) => {
 });
 const entryTotal = (snap: Snapshot, func: string): number => entryTotals(snap).get(func) ?? 0;
 
+/** Most of a pile that may leave at a step while the rest still counts as kept (mixedPile). */
+const MIXED_SHARE = 0.25;
+
+/** With ids: the `kept-most-and-added` row when, at every step, no more than MIXED_SHARE of the pile
+ *  left while it grew by --min-delta or more: goroutines of one stack that come and go (a stream
+ *  re-opened, a request's helper) beside ones that stay and keep coming (the same helper of calls
+ *  that never end), which turned-over alone would excuse. Null otherwise. */
+function mixedPile(steps: readonly { survivors: number; newcomers: number; departures: number }[], s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
+  if (s.delta < ctx.minDelta) return null;
+  for (const st of steps) {
+    if (st.departures > MIXED_SHARE * (st.survivors + st.departures) || st.newcomers - st.departures < ctx.minNewcomers) return null;
+  }
+  const last = steps[steps.length - 1]!;
+  return item('kept-most-and-added', `kept ${last.survivors} of ${last.survivors + last.departures} (${last.departures} left) and added ${last.newcomers}: most stay while more arrive, a leak beside goroutines of the same stack that come and go`);
+}
+
 /** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */
 function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, managedPool: boolean, ctx: SeriesContext): EvidenceItem[] {
   const c = s.counts;
@@ -701,6 +751,9 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     const steps = id.steps.filter((st) => st.survivors + st.departures > 0);
     const left = steps.find((st) => st.departures > KEPT_SHARE * (st.survivors + st.departures));
     if (left) {
+      // A pool its live manager grows and shrinks in bursts (an autoscaler) keeps most and adds too.
+      const mixed = managedPool ? null : mixedPile(steps, s, ctx);
+      if (mixed !== null) return [mixed];
       return [item('turned-over', `${left.departures} of ${left.survivors + left.departures} goroutines left between snapshots: they are not stuck`)];
     }
     const adds = (st: { newcomers: number; departures: number }) => st.newcomers >= 2 && st.newcomers > st.departures;

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, RecvForm, Snapshot, StackGroup } from './model.js';
 import { LiveIds } from './parse/ids.js';
+import { dependencyModule, inModule } from './modules.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -42,6 +43,8 @@ interface Acc {
   selfCreators: number;
   /** Live creators still inside the function that started this group (see StackGroup.creatorsInCall). */
   creatorsInCall: number;
+  /** Live creators running code of the dependency module that started this group (StackGroup.creatorsInModule). */
+  creatorsInModule: number;
   /** Goroutines started by the function they run (see StackGroup.selfStarted). */
   selfStarted: number;
   /** Lock addresses the group's goroutines wait for, and how many goroutines printed one (StackGroup.waitObjects). */
@@ -173,6 +176,7 @@ export class SnapshotBuilder {
         liveCreators: 0,
         selfCreators: 0,
         creatorsInCall: 0,
+        creatorsInModule: 0,
         selfStarted: 0,
         waitObjects: null,
         waitObjectGoroutines: 0,
@@ -280,6 +284,8 @@ export class SnapshotBuilder {
       // Creators come in runs from one group (a pool's manager, a server's accept loop): ask once per run.
       let last: Acc | undefined;
       let lastInCall = false;
+      let lastInModule = false;
+      const module = acc.createdBy === null ? null : dependencyModule(acc.createdBy.file);
       for (const c of acc.creatorIds) {
         const creator = groupOf.get(c);
         if (live.has(c)) acc.liveCreators++;
@@ -288,8 +294,10 @@ export class SnapshotBuilder {
           if (creator !== last) {
             last = creator;
             lastInCall = inCall(creator, acc.createdBy);
+            lastInModule = module !== null && inModule(creator.frames, module);
           }
           if (lastInCall) acc.creatorsInCall++;
+          if (lastInModule) acc.creatorsInModule++;
         }
       }
     }
@@ -343,17 +351,28 @@ function toGroup(acc: Acc): StackGroup {
     leaked: acc.leaked,
     lockedToThread: acc.lockedToThread,
     ...(acc.creatorIds
-      ? { distinctCreators: acc.creatorIds.size, creatorIds: [...acc.creatorIds].sort((a, b) => a - b), liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall }
+      ? { distinctCreators: acc.creatorIds.size, creatorIds: [...acc.creatorIds].sort((a, b) => a - b), liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall, creatorsInModule: acc.creatorsInModule }
       : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
     ...(acc.calls ? { calls: acc.calls } : {}),
     ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),
     ...(acc.waitObjects ? { waitObjects: { goroutines: acc.waitObjectGoroutines, distinct: acc.waitObjects.size } } : {}),
     ...(acc.ticketGoroutines > 0
-      ? { condTickets: { min: acc.ticketMin, goroutines: acc.ticketGoroutines, object: acc.waitObjects?.size === 1 ? [...acc.waitObjects][0]! : null } }
+      ? { condTickets: { min: acc.ticketMin, goroutines: acc.ticketGoroutines, object: acc.waitObjects?.size === 1 ? [...acc.waitObjects][0]! : null, ...condObjects(acc) } }
       : {}),
     ...(acc.recv ? { recv: acc.recv } : {}),
   };
+}
+
+/** Most Cond addresses kept per group (StackGroup.condTickets.objects): enough for one Cond per
+ *  subscription or connection of a service, bounded for a pile of thousands. */
+const MAX_COND_OBJECTS = 256;
+
+/** The Conds of a group whose waiters each wait on a Cond of their own. */
+function condObjects(acc: Acc): { objects: number[] } | Record<string, never> {
+  const o = acc.waitObjects;
+  if (!o || o.size < 2 || o.size > MAX_COND_OBJECTS || o.size !== acc.count || acc.waitObjectGoroutines !== acc.count) return {};
+  return { objects: [...o].sort((a, b) => a - b) };
 }
 
 /** The call hash of a goroutine that printed no arguments (outside the 20 bits of Goroutine.callArgs). */

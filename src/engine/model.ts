@@ -114,6 +114,10 @@ export interface StackGroup {
    *  goroutines (it is on their stack, or their stack is elided). A creator that has returned from it
    *  and runs on elsewhere left these goroutines behind, as a finished request leaves its orphans. */
   creatorsInCall?: number;
+  /** Live creators whose stack runs code of the dependency module (modules.ts) that holds the
+   *  function that started these goroutines: still using the library that started them on their
+   *  behalf (reading the stream it opened, waiting on the subscription). 0 when a creator is not. */
+  creatorsInModule?: number;
   /** Goroutines started by the very function they run (`created by F` under a stack whose entry is F):
    *  a chain or tree of goroutines, told without creator ids (Go ≤ 1.20). Absent when none. */
   selfStarted?: number;
@@ -121,9 +125,10 @@ export interface StackGroup {
    *  convoy is many waiters on one lock; N goroutines on N locks are each stuck on their own. */
   waitObjects?: { goroutines: number; distinct: number };
   /** Cond waiters' tickets (Goroutine.waitTicket): the lowest, how many goroutines printed one, and the
-   *  Cond's address when they all wait on one (else null). A lowest ticket of N on one Cond means N
-   *  earlier waits on it drew lower tickets. */
-  condTickets?: { min: number; goroutines: number; object: number | null };
+   *  Cond's address when they all wait on one (else null), or every Cond's address (ascending, at most
+   *  256) when each waits on a Cond of its own. A lowest ticket of N on one Cond means N earlier waits
+   *  on it drew lower tickets. */
+  condTickets?: { min: number; goroutines: number; object: number | null; objects?: number[] };
   /** The receive form its goroutines parked through (see Goroutine.recv); absent when unknown. */
   recv?: RecvForm;
   /** Goroutine ids of the group, ascending (debug=2 only): identity across snapshots and the pile's
@@ -266,6 +271,8 @@ export type SignalId =
   | 'outlived-call'
   | 'creator-returned'
   | 'one-live-creator'
+  | 'in-library-call'
+  | 'kept-most-and-added'
   | 'started-together'
   | 'accumulated'
   | 'accumulated-wait'

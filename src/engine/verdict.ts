@@ -214,13 +214,25 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'cond-signalled': {
     points: -3,
     meaning:
-      "Cond waiters all on one sync.Cond whose lowest ticket (notifyListWait's second argument) is at least their number and lower than any other waiter's on it: Cond.Wait draws tickets in order and Signal/Broadcast wake them in order, so that many earlier waits were woken — the Cond is signalled, these wait for the next one; refutes intrinsic's 'never signalled', as gc-reachable does (not added to it where both apply)",
+      "Cond waiters all on one sync.Cond whose lowest ticket (notifyListWait's second argument) is at least their number and lower than any other waiter's on it, or each on a Cond of its own (a subscription's) holding ticket 1 or more with no other stack on those Conds: Cond.Wait draws tickets in order and Signal/Broadcast wake them in order, so that many earlier waits were woken — the Cond is signalled, these wait for the next one; refutes intrinsic's 'never signalled', as gc-reachable does (not added to it where both apply)",
     needs: 'debug=2',
   },
   'started-together': {
     points: -2,
     meaning: 'ids consecutive but for Go\'s id-cache jumps: started at once, like a pool (no live creator to confirm it: Go 1.19, or a starter that returned); not for a pile that kept all and added more, which is not at rest',
     needs: 'debug=2',
+  },
+  'kept-most-and-added': {
+    points: 2,
+    meaning:
+      'at every step no more than a quarter of the pile left (same ids gone) while it grew by --min-delta or more: goroutines that stay and keep coming beside ones of the same stack that come and go (a leaked stream beside streams re-opened), where turned-over alone would call the pile busy; not for a pool whose live manager grows and shrinks it (one-live-creator\'s managed pool)',
+    needs: 'debug=2, 2+ snapshots',
+  },
+  'in-library-call': {
+    points: -2,
+    meaning:
+      "all of them run a dependency's code (a module-cache path, module@version; no frame of the service's own), each started by that library for a goroutine of its own that is still running inside the same module (a stream's context watcher while its caller reads the stream, a subscription's delivery loop): helpers of calls still in progress, not left behind; a leaked stream's caller has moved on, which this does not excuse; replaces outlived-call",
+    needs: 'debug=2, Go ≥ 1.21',
   },
   'one-live-creator': {
     points: -2,
