@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, RecvForm, Snapshot, StackGroup } from './model.js';
 import { LiveIds } from './parse/ids.js';
 import { dependencyModule, inModule } from './modules.js';
+import { isStdFrame } from './patterns.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -45,6 +46,12 @@ interface Acc {
   creatorsInCall: number;
   /** Live creators running code of the dependency module that started this group (StackGroup.creatorsInModule). */
   creatorsInModule: number;
+  /** Own-code frames of live creators, for a group that runs only library code (StackGroup.startedFrom). */
+  creatorFrames: Map<Frame, { goroutines: number; creators: number }> | null;
+  /** Whether the group runs only library code and a dependency started it (isLibraryOnly); unset until asked. */
+  libraryOnly?: boolean;
+  /** Goroutines per live creator id, for a library-only group. */
+  startedBy?: Map<number, number>;
   /** Goroutines started by the function they run (see StackGroup.selfStarted). */
   selfStarted: number;
   /** Lock addresses the group's goroutines wait for, and how many goroutines printed one (StackGroup.waitObjects). */
@@ -177,6 +184,7 @@ export class SnapshotBuilder {
         selfCreators: 0,
         creatorsInCall: 0,
         creatorsInModule: 0,
+        creatorFrames: null,
         selfStarted: 0,
         waitObjects: null,
         waitObjectGoroutines: 0,
@@ -268,6 +276,9 @@ export class SnapshotBuilder {
       if (live.has(c)) {
         wanted.add(c);
         anyWanted = true;
+        // Library-only piles weigh their starters by goroutines started (startedFrom); rare, so a Map.
+        const acc = this.creatorGroups[i]!;
+        if (acc.libraryOnly ??= isLibraryOnly(acc)) (acc.startedBy ??= new Map()).set(c, (acc.startedBy.get(c) ?? 0) + 1);
       } else this.creatorGroups[i]!.orphans++;
     }
     const groupOf = new Map<number, Acc>();
@@ -285,6 +296,7 @@ export class SnapshotBuilder {
       let last: Acc | undefined;
       let lastInCall = false;
       let lastInModule = false;
+      let lastOwn: Frame | null = null;
       const module = acc.createdBy === null ? null : dependencyModule(acc.createdBy.file);
       for (const c of acc.creatorIds) {
         const creator = groupOf.get(c);
@@ -295,9 +307,16 @@ export class SnapshotBuilder {
             last = creator;
             lastInCall = inCall(creator, acc.createdBy);
             lastInModule = module !== null && inModule(creator.frames, module);
+            lastOwn = acc.startedBy ? (creator.frames.find(isOwnFrame) ?? null) : null;
           }
           if (lastInCall) acc.creatorsInCall++;
           if (lastInModule) acc.creatorsInModule++;
+          if (lastOwn !== null) {
+            const at = (acc.creatorFrames ??= new Map()).get(lastOwn) ?? { goroutines: 0, creators: 0 };
+            at.goroutines += acc.startedBy!.get(c) ?? 0;
+            at.creators++;
+            acc.creatorFrames.set(lastOwn, at);
+          }
         }
       }
     }
@@ -353,6 +372,7 @@ function toGroup(acc: Acc): StackGroup {
     ...(acc.creatorIds
       ? { distinctCreators: acc.creatorIds.size, creatorIds: [...acc.creatorIds].sort((a, b) => a - b), liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall, creatorsInModule: acc.creatorsInModule }
       : {}),
+    ...(acc.creatorFrames ? { startedFrom: mostCommon(acc.creatorFrames) } : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
     ...(acc.calls ? { calls: acc.calls } : {}),
     ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),
@@ -362,6 +382,22 @@ function toGroup(acc: Acc): StackGroup {
       : {}),
     ...(acc.recv ? { recv: acc.recv } : {}),
   };
+}
+
+/** A frame of the service's own code: neither the standard library's nor a dependency's (modules.ts). */
+const isOwnFrame = (f: Frame) => !isStdFrame(f) && dependencyModule(f.file) === null;
+
+/** A group of library code only (the standard library's or a dependency's) that a dependency's
+ *  function started: a stream's watcher, a subscription's loop. */
+function isLibraryOnly(acc: Acc): boolean {
+  return acc.createdBy !== null && dependencyModule(acc.createdBy.file) !== null && !acc.frames.some(isOwnFrame);
+}
+
+/** The frame whose creators started the most goroutines of the group. */
+function mostCommon(frames: Map<Frame, { goroutines: number; creators: number }>): { frame: Frame; goroutines: number; creators: number } {
+  let best: { frame: Frame; goroutines: number; creators: number } | null = null;
+  for (const [frame, n] of frames) if (best === null || n.goroutines > best.goroutines) best = { frame, ...n };
+  return best!;
 }
 
 /** Most Cond addresses kept per group (StackGroup.condTickets.objects): enough for one Cond per

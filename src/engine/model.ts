@@ -118,6 +118,12 @@ export interface StackGroup {
    *  function that started these goroutines: still using the library that started them on their
    *  behalf (reading the stream it opened, waiting on the subscription). 0 when a creator is not. */
   creatorsInModule?: number;
+  /** For a group whose frames are all library code (the standard library's or a dependency's) and
+   *  whose creator is a dependency's function: the innermost frame of the service's own code on the
+   *  stacks of the live goroutines that started it: the frame whose creators started the most of its
+   *  goroutines, how many goroutines (of `count`) and creators that is (e.g. the loop that opened the
+   *  gRPC streams these watch). Absent when no live creator shows one. */
+  startedFrom?: { frame: Frame; goroutines: number; creators: number };
   /** Goroutines started by the very function they run (`created by F` under a stack whose entry is F):
    *  a chain or tree of goroutines, told without creator ids (Go ≤ 1.20). Absent when none. */
   selfStarted?: number;
@@ -207,11 +213,16 @@ export interface Finding {
   series: number[];
   growthPerMinute: number | null;
   frames: Frame[];
-  /** The blocking frame in the service's own code. */
+  /** The blocking frame in the service's own code (outside the standard library and its dependencies;
+   *  a dependency's frame when the goroutine runs nothing else: patterns.ts userSite). */
   site: Frame | null;
-  /** The standard-library frame that explains the wait (e.g. net/http.(*persistConn).readLoop). */
+  /** The library frame (standard library or dependency) that explains the wait: the call the site
+   *  made (e.g. grpc's RecvMsg), or net/http.(*persistConn).readLoop for an unclosed body. */
   stdSite: Frame | null;
   createdBy: Frame | null;
+  /** StackGroup.startedFrom: where in the service's code the live creators of a library-only pile
+   *  are (the code that asked the library for them). */
+  startedFrom?: { frame: Frame; goroutines: number; creators: number };
   waitMinutes: { min: number; max: number } | null;
   orphans: number;
   leaked: number;

@@ -1,6 +1,7 @@
 // The leak pattern catalogue (names and the usual fix) and how a group's frames are read to find the
 // pattern, the blocking line in the service's own code and the standard-library call that explains it.
 import type { BlockKind, Frame, PatternId, StackGroup } from './model.js';
+import { dependencyModule } from './modules.js';
 
 export interface PatternInfo {
   id: PatternId;
@@ -185,9 +186,30 @@ function isRuntimeFrame(f: Frame): boolean {
   return pkg === 'runtime' || pkg.startsWith('internal/') || pkg.startsWith('runtime/internal');
 }
 
-/** The blocking frame in the service's own code: the innermost frame outside the standard library. */
+/** Frames of a dependency (a module-cache path, modules.ts), cached per interned frame as isStdFrame's. */
+const dependencyFrames = new WeakMap<Frame, boolean>();
+
+function isDependencyFrame(f: Frame): boolean {
+  let dep = dependencyFrames.get(f);
+  if (dep === undefined) {
+    dep = dependencyModule(f.file) !== null;
+    dependencyFrames.set(f, dep);
+  }
+  return dep;
+}
+
+/** The blocking frame in the service's own code: the innermost frame outside the standard library and
+ *  the service's dependencies (the line that called into grpc, a driver, a client library: the one the
+ *  user can change); for a goroutine that runs only library code, the innermost frame outside the
+ *  standard library. Null when every frame is the standard library's. */
 export function userSite(frames: Frame[]): Frame | null {
-  return frames.find((f) => !isStdFrame(f)) ?? null;
+  let library: Frame | null = null;
+  for (const f of frames) {
+    if (isStdFrame(f)) continue;
+    if (!isDependencyFrame(f)) return f;
+    library ??= f;
+  }
+  return library;
 }
 
 /** Helpers that start goroutines on the caller's behalf (and the closures they run). */

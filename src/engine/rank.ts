@@ -186,6 +186,11 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     advice = 'Shaped like a pool at rest (started together' + (ev.items.some((e) => e.signal === 'one-live-creator') ? ' by one goroutine that is still running' : '') + '): if it is one, there is nothing to fix. If not: ' + advice;
   }
   if (reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, reading);
+  else if (g.startedFrom) {
+    // The library's goroutine waits on what the service handed it; the fix is at the service's call.
+    const from = g.startedFrom.frame;
+    advice = `These goroutines run only library code, started for ${from.func} (${from.file}${from.line > 0 ? `:${from.line}` : ''}): the library ends them when the caller closes or cancels what it opened there (cancel the context passed to the call, close the stream, response or subscription, or read it to the end). ${advice}`;
+  }
   return {
     state: g.state,
     kind: g.kind,
@@ -198,6 +203,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     site: reading.site,
     stdSite: reading.stdSite,
     createdBy: reading.createdBy,
+    ...(g.startedFrom ? { startedFrom: g.startedFrom } : {}),
     waitMinutes: g.waitMinutes,
     orphans: g.orphans,
     leaked: ev.leaked,

@@ -52,4 +52,19 @@ test('leak: watchers of streams opened and never cancelled are found beside the 
   // One goroutine opened every leaked stream and no longer runs grpc code for each: not a library's helpers.
   const single = analyze(t2!, { maxFindings: 1000 }).findings.find((f) => f.frames.some((fr) => fr.func === WATCHER));
   assert.ok(single && strong(single) && !signals(single).includes('in-library-call'), `${single?.confidence} ${single && signals(single)}`);
+  // Every frame of the pile is grpc's: the service's line is where the goroutine that opened the
+  // leaked streams runs (main.go's leak loop), which started more of them than the 20 healthy callers.
+  assert.equal(single.startedFrom?.frame.func, 'main.main.func4');
+  assert.equal(single.startedFrom?.creators, 1);
+  assert.ok(single.startedFrom!.goroutines > single.after / 2, `${single.startedFrom!.goroutines} of ${single.after}`);
+  assert.match(single.advice, /^These goroutines run only library code, started for main\.main\.func4 /);
+});
+
+test('a goroutine blocked inside a library call points at the service line that made the call', () => {
+  const a = analyze(load('healthy.t2'), { maxFindings: 1000 });
+  const readers = a.findings.find((f) => f.frames[0]?.func === 'google.golang.org/grpc/internal/transport.(*recvBufferReader).readMessageHeaderClient');
+  assert.ok(readers, 'the stream readers are listed');
+  assert.equal(readers.site?.func, 'main.main.func3');
+  assert.match(readers.site!.file, /main\.go$/);
+  assert.match(readers.stdSite?.func ?? '', /^google\.golang\.org\/grpc\.\(\*GenericClientStream\[\.\.\.\]\)\.Recv$/);
 });

@@ -2,7 +2,7 @@
 // 3000 characters per section text, ~13k characters per message), leaving room for the caller's own
 // action buttons. Whatever does not fit goes into `overflowMarkdown`, the full report for a file upload.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
 export interface BlocksOptions {
@@ -96,6 +96,8 @@ function findingBlocks(f: Finding, n: number, mode: Analysis['mode']): Block[] {
   ];
   if (f.site && f.stdSite) lines.push(`via \`${escapeMrkdwn(f.stdSite.func)}\``);
   if (f.createdBy) lines.push(`created by \`${escapeMrkdwn(shortFunc(f.createdBy.func))}\` at \`${escapeMrkdwn(fileLine(f.createdBy))}\``);
+  const from = startedFromLine(f);
+  if (from) lines.push(escapeMrkdwn(from));
   const paths = pathsLine(f);
   if (paths) lines.push(`call paths: ${escapeMrkdwn(paths)}`);
   const labels = labelsLine(f.labels);

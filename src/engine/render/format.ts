@@ -170,6 +170,16 @@ export function labelsLine(labels: Record<string, string[]>, max = 6): string {
   return shown.join(', ') + (entries.length > max ? ', …' : '');
 }
 
+/** "started from F at file:line, where …": the service's code that asked a library for a pile of
+ *  library-only goroutines (Finding.startedFrom), plain text; null when the finding has none. */
+export function startedFromLine(f: Finding): string | null {
+  const s = f.startedFrom;
+  if (!s) return null;
+  const them = s.goroutines >= f.after ? 'them' : `${s.goroutines} of them`;
+  const who = s.creators === 1 ? `the goroutine that started ${them} runs now` : `the ${s.creators} goroutines that started ${them} run now`;
+  return `started from ${shortFunc(s.frame.func)} at ${fileLine(s.frame)}, where ${who}`;
+}
+
 /** Frames worth printing: the innermost `max`, with a note of how many more there are. */
 export function stackLines(f: Finding, max = 12): string[] {
   const lines = f.frames.slice(0, max).map((fr) => `${fr.func}\n    ${fr.file}${fr.line > 0 ? `:${fr.line}` : ''}`);

@@ -1,7 +1,7 @@
 // Markdown report: what the bot uploads as a file when Block Kit runs out of room, and what
 // postmortem drafts quote. Code locations in backticks, full stacks in fenced blocks.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, startedFromLine, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface MarkdownOptions {
   title?: string;
@@ -30,6 +30,8 @@ export function findingMarkdown(f: Finding, n: number, mode: Analysis['mode']): 
   if (mode === 'diff') out.push(`- **Series:** ${f.series.join(' → ')}`);
   if (f.site && f.stdSite) out.push(`- **Via:** \`${f.stdSite.func}\` (\`${fileLine(f.stdSite)}\`)`);
   if (f.createdBy) out.push(`- **Created by:** \`${f.createdBy.func}\` at \`${fileLine(f.createdBy)}\``);
+  const from = startedFromLine(f);
+  if (from) out.push(`- **Started from:** ${from.replace(/^started from /, '')}`);
   const paths = pathsLine(f);
   if (paths) out.push(`- **Call paths:** ${paths}`);
   if (f.exampleId !== null) out.push(`- **Example goroutine:** ${f.exampleId}`);

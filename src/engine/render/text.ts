@@ -1,6 +1,6 @@
 // Terminal output: one block per finding, the site first. Colour only when the caller says so (a TTY).
 import type { Analysis, Confidence, Finding } from '../model.js';
-import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, startedFromLine, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface TextOptions {
   /** ANSI colour; the CLI passes true only on a TTY. */
@@ -35,6 +35,8 @@ function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Pain
   if (f.site && f.stdSite) lines.push(`   via ${f.stdSite.func} (${fileLine(f.stdSite)})`);
   lines.push(`   ${countLine(f, mode)}`);
   if (f.createdBy) lines.push(`   created by ${shortFunc(f.createdBy.func)} at ${fileLine(f.createdBy)}`);
+  const from = startedFromLine(f);
+  if (from) lines.push(`   ${from}`);
   const paths = pathsLine(f);
   if (paths) lines.push(`   call paths: ${paths}`);
   const labels = labelsLine(f.labels);
