@@ -331,7 +331,10 @@ function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context)
     else if (s.delta === 0) out.push(`steady at ${s.after} across ${ctx.n} snapshots`);
     if (s.isNew) out.push('not present in the first snapshot');
   } else {
-    out.push(`${g.count} goroutines on one operation (single snapshot: capture again to see growth)`);
+    // A crash output or goleak report is the last moment of a process or test that has ended: there is
+    // nothing to capture again.
+    const ended = ctx.latest.crash !== undefined || ctx.latest.goleak === true;
+    out.push(`${g.count} goroutine${g.count === 1 ? '' : 's'} on one operation${ended ? '' : ' (single snapshot: capture again to see growth)'}`);
   }
   for (const e of ev.items) out.push(`${e.text} [${e.points >= 0 ? '+' : ''}${e.points}]`);
   out.push(`blocked in ${g.state}${g.stateInferred ? ' (inferred from the frames)' : ''}`);

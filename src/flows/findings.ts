@@ -117,7 +117,7 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
       text:
         top.length === 0
           ? `No suspected leaks in snapshot #${r.cur.seq} (${r.cur.total} goroutines)`
-          : `${r.analysis.findings.length} finding(s) in #${r.cur.seq}; top: ${top[0]!.patternTitle}${top[0]!.site ? ` at ${shortFile(top[0]!.site.file)}:${top[0]!.site.line}` : ''} (${top[0]!.before} → ${top[0]!.after})`,
+          : `${r.analysis.findings.length} finding(s) in #${r.cur.seq}; top: ${top[0]!.patternTitle}${top[0]!.site ? (top[0]!.site.file ? ` at ${shortFile(top[0]!.site.file)}:${top[0]!.site.line}` : ` in ${top[0]!.site.func}`) : ''} (${top[0]!.before} → ${top[0]!.after})`,
       data: {
         refSeq: r.ref?.seq ?? null,
         curSeq: r.cur.seq,

@@ -67,6 +67,7 @@ const RANK: Record<Finding['confidence'], number> = { high: 3, medium: 2, low: 1
 
 function siteOf(f: Finding): string {
   const s = f.site ?? f.stdSite;
+  if (s && !s.file) return s.func; // pprof -traces: function names only
   return s ? `${shortFile(s.file)}:${s.line}` : f.patternTitle;
 }
 

@@ -19,6 +19,7 @@ export function shortFunc(func: string): string {
 
 export function frameRef(f: Frame | null | undefined): string {
   if (!f) return 'unknown site';
+  if (!f.file) return shortFunc(f.func); // pprof -traces: function names only
   const where = f.line > 0 ? `${shortFile(f.file)}:${f.line}` : shortFile(f.file);
   return `${where} (${shortFunc(f.func)})`;
 }

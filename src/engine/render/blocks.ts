@@ -2,7 +2,7 @@
 // 3000 characters per section text, ~13k characters per message), leaving room for the caller's own
 // action buttons. Whatever does not fit goes into `overflowMarkdown`, the full report for a file upload.
 import type { Analysis, Finding } from '../model.js';
-import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { atFileLine, countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
 export interface BlocksOptions {
@@ -55,7 +55,7 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
   const warnings = warningsOf(a, opts.recapture);
   if (warnings.length) head.push(context(warnings.map((w) => `:warning: ${escapeMrkdwn(w)}`).join('\n')));
   for (const h of (a.hangs ?? []).slice(0, 3)) {
-    const site = h.site ? ` \`${escapeMrkdwn(fileLine(h.site))}\`` : '';
+    const site = h.site?.file ? ` \`${escapeMrkdwn(fileLine(h.site))}\`` : '';
     head.push(section([`:octagonal_sign: *Hang: ${escapeMrkdwn(h.title)}*${site}`, ...hangLines(h).map((l) => escapeMrkdwn(l))].join('\n')), context(escapeMrkdwn(h.advice)));
   }
 
@@ -88,14 +88,14 @@ export function renderBlocks(a: Analysis, opts: BlocksOptions): BlocksMessage {
 
 function findingBlocks(f: Finding, n: number, mode: Analysis['mode']): Block[] {
   const site = primarySite(f);
-  const where = site ? `\`${escapeMrkdwn(fileLine(site))}\` in \`${escapeMrkdwn(shortFunc(site.func))}\`` : 'unknown site';
+  const where = site ? siteText(site, (s) => `\`${escapeMrkdwn(s)}\``) : 'unknown site';
   const lines = [
     `${ICON[f.confidence]} *${n}. ${escapeMrkdwn(f.patternTitle)}* — ${f.confidence} (score ${f.score})`,
     `at ${where}`,
     escapeMrkdwn(countLine(f, mode)),
   ];
   if (f.site && f.stdSite) lines.push(`via \`${escapeMrkdwn(f.stdSite.func)}\``);
-  if (f.createdBy) lines.push(`created by \`${escapeMrkdwn(shortFunc(f.createdBy.func))}\` at \`${escapeMrkdwn(fileLine(f.createdBy))}\``);
+  if (f.createdBy) lines.push(`created by \`${escapeMrkdwn(shortFunc(f.createdBy.func))}\`${atFileLine(f.createdBy, (s) => `\`${escapeMrkdwn(s)}\``)}`);
   const from = startedFromLine(f);
   if (from) lines.push(escapeMrkdwn(from));
   const paths = pathsLine(f);
@@ -125,5 +125,5 @@ function fallbackText(a: Analysis, opts: BlocksOptions): string {
   const top = a.findings[0];
   if (!top) return escapeMrkdwn(`${head}: ${a.hangs?.length || a.counts?.total ? verdictLine(a) : 'no suspected goroutine leaks.'}`);
   const site = primarySite(top);
-  return escapeMrkdwn(`${head}: ${verdictLine(a)} Top: ${top.patternTitle}${site ? ` at ${fileLine(site)}` : ''}.`);
+  return escapeMrkdwn(`${head}: ${verdictLine(a)} Top: ${top.patternTitle}${site ? ` at ${siteText(site)}` : ''}.`);
 }

@@ -20,6 +20,18 @@ export function fileLine(f: Frame): string {
   return f.line > 0 ? `${shortFile(f.file)}:${f.line}` : shortFile(f.file);
 }
 
+/** `leaks.go:171 in leaks.fetchResult`, or `leaks.fetchResult` alone when the input named no file
+ *  (`go tool pprof -traces` prints function names only). `loc` and `fn` dress the file:line and the
+ *  function (bold in a terminal, backticks in Markdown). */
+export function siteText(f: Frame, loc = (s: string) => s, fn = loc): string {
+  return f.file ? `${loc(fileLine(f))} in ${fn(shortFunc(f.func))}` : fn(shortFunc(f.func));
+}
+
+/** ` at leaks.go:171`, or '' when the input named no file: for "created by F at …" and the like. */
+export function atFileLine(f: Frame, loc = (s: string) => s): string {
+  return f.file ? ` at ${loc(fileLine(f))}` : '';
+}
+
 /** Where the finding points: the service's own blocking line, else the standard-library frame. */
 export function primarySite(f: Finding): Frame | null {
   return f.site ?? f.stdSite ?? f.frames[0] ?? null;
@@ -78,9 +90,9 @@ export function verdictLine(a: Analysis): string {
 export function hangLines(h: Hang): string[] {
   const out: string[] = h.crash ? [crashLine(h.crash)] : [];
   const who = h.goroutineId !== null ? `goroutine ${h.goroutineId}` : 'a goroutine';
-  out.push(`${who} [${h.state}${h.waitMinutes !== null ? `, ${h.waitMinutes} minutes` : ''}]${h.site ? ` at ${fileLine(h.site)} in ${shortFunc(h.site.func)}` : ''}`);
-  if (h.waitsOn) out.push(`waits in ${h.waitsOn.func} (${fileLine(h.waitsOn)})`);
-  if (h.holder?.site) out.push(`likely held by goroutine ${h.holder.goroutineId ?? '?'} [${h.holder.state}] at ${fileLine(h.holder.site)} in ${shortFunc(h.holder.site.func)}`);
+  out.push(`${who} [${h.state}${h.waitMinutes !== null ? `, ${h.waitMinutes} minutes` : ''}]${h.site ? ` at ${siteText(h.site)}` : ''}`);
+  if (h.waitsOn) out.push(`waits in ${h.waitsOn.func}${h.waitsOn.file ? ` (${fileLine(h.waitsOn)})` : ''}`);
+  if (h.holder?.site) out.push(`likely held by goroutine ${h.holder.goroutineId ?? '?'} [${h.holder.state}] at ${siteText(h.holder.site)}`);
   if (h.others > 0) out.push(`${plural(h.others, 'other goroutine')} ${h.reason === 'lock-held' ? 'waiting on it too' : 'asleep with it'}`);
   return out;
 }
@@ -93,7 +105,7 @@ export function crashLine(c: Crash): string {
   const said = (c.kind === 'fatal' ? `fatal error: ${c.message}` : `panic: ${c.message}`).replace(/\n/g, ' / ');
   const extra = [
     c.signal ? `signal ${c.signal}` : '',
-    c.goroutineId !== null ? `in goroutine ${c.goroutineId}${c.at ? ` at ${fileLine(c.at)} in ${shortFunc(c.at.func)}` : ''}` : '',
+    c.goroutineId !== null ? `in goroutine ${c.goroutineId}${c.at ? ` at ${siteText(c.at)}` : ''}` : '',
     c.tests?.length ? `running ${c.tests.slice(0, 5).join(', ')}${c.tests.length > 5 ? ', …' : ''}` : '',
   ].filter(Boolean);
   return `Go stopped it: ${said}${extra.length ? ` (${extra.join('; ')})` : ''}`;
@@ -117,7 +129,7 @@ export function pathsLine(f: Finding): string | null {
   const shown = named.slice(0, MAX_PATHS_SHOWN);
   const rest = paths.length - shown.length;
   const restCount = paths.reduce((n, p) => n + p.count, 0) - shown.reduce((n, p) => n + p.count, 0);
-  const parts = shown.map((p) => `${shortFunc(p.distinct!.func)} at ${fileLine(p.distinct!)} (${p.count})`);
+  const parts = shown.map((p) => `${shortFunc(p.distinct!.func)}${atFileLine(p.distinct!)} (${p.count})`);
   if (rest > 0) {
     const unnamed = shown.length === 0 ? ' (no single frame tells them apart: they combine the same functions differently)' : '';
     parts.push(`${shown.length ? '… ' : ''}${rest} ${shown.length ? 'more ' : ''}path${rest === 1 ? '' : 's'} (${formatCount(restCount)})${unnamed}`);
@@ -156,8 +168,9 @@ export function warningsOf(a: Analysis, recapture?: string): string[] {
   // A crash output without a hang to carry its preamble (a panic, a SIGQUIT of a healthy process).
   const crash = a.snapshots[a.snapshots.length - 1]?.crash;
   if (crash && !(a.hangs ?? []).some((h) => h.crash)) out.push(crashLine(crash));
-  // Go's leak marker needs no second look; everything else does.
-  if (a.mode === 'single' && a.findings.some((f) => f.leaked === 0)) {
+  // Go's leak marker needs no second look; everything else does, unless the dump is a crash output
+  // (panic, fatal error, test timeout, SIGQUIT): that process has ended, so there is no second one.
+  if (a.mode === 'single' && !crash && a.findings.some((f) => f.leaked === 0)) {
     out.push(recapture ?? 'single snapshot: take a second one in a minute and compare to see what keeps growing');
   }
   return out;
@@ -182,8 +195,10 @@ export function startedFromLine(f: Finding): string | null {
 
 /** Frames worth printing: the innermost `max`, with a note of how many more there are. */
 export function stackLines(f: Finding, max = 12): string[] {
-  const lines = f.frames.slice(0, max).map((fr) => `${fr.func}\n    ${fr.file}${fr.line > 0 ? `:${fr.line}` : ''}`);
+  // A frame without a file (pprof -traces) is its function alone, not an empty line under it.
+  const at = (fr: Frame) => (fr.file ? `\n    ${fr.file}${fr.line > 0 ? `:${fr.line}` : ''}` : '');
+  const lines = f.frames.slice(0, max).map((fr) => `${fr.func}${at(fr)}`);
   if (f.frames.length > max) lines.push(`… ${f.frames.length - max} more frames`);
-  if (f.createdBy) lines.push(`created by ${f.createdBy.func}\n    ${f.createdBy.file}${f.createdBy.line > 0 ? `:${f.createdBy.line}` : ''}`);
+  if (f.createdBy) lines.push(`created by ${f.createdBy.func}${at(f.createdBy)}`);
   return lines;
 }

@@ -51,7 +51,8 @@ export function toJsonReport(a: Analysis, snapshots?: Snapshot[]): JsonReport {
     mode: a.mode,
     findings: a.findings.map((f) => {
       const site = primarySite(f);
-      return { ...f, location: site ? `${site.file}:${site.line}` : null };
+      // No file (pprof -traces names functions only): no location, rather than ":0".
+      return { ...f, location: site?.file ? `${site.file}:${site.line}` : null };
     }),
     counts: countsOf(a),
     hangs: a.hangs ?? [],

@@ -1,6 +1,6 @@
 // Terminal output: one block per finding, the site first. Colour only when the caller says so (a TTY).
 import type { Analysis, Confidence, Finding } from '../model.js';
-import { countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, startedFromLine, stackLines, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { atFileLine, countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, stackLines, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface TextOptions {
   /** ANSI colour; the CLI passes true only on a TTY. */
@@ -27,14 +27,14 @@ export function renderText(a: Analysis, opts: TextOptions): string {
 
 function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Paint): string[] {
   const site = primarySite(f);
-  const where = site ? `${paint('1', fileLine(site))} in ${shortFunc(site.func)}` : 'unknown site';
+  const where = site ? siteText(site, (s) => paint('1', s), (s) => s) : 'unknown site';
   const lines = [
     `${n}. ${paint(CONFIDENCE_COLOR[f.confidence], f.confidence.toUpperCase())} ${paint('1', f.patternTitle)} (score ${f.score})`,
     `   at ${where}`,
   ];
-  if (f.site && f.stdSite) lines.push(`   via ${f.stdSite.func} (${fileLine(f.stdSite)})`);
+  if (f.site && f.stdSite) lines.push(`   via ${f.stdSite.func}${f.stdSite.file ? ` (${fileLine(f.stdSite)})` : ''}`);
   lines.push(`   ${countLine(f, mode)}`);
-  if (f.createdBy) lines.push(`   created by ${shortFunc(f.createdBy.func)} at ${fileLine(f.createdBy)}`);
+  if (f.createdBy) lines.push(`   created by ${shortFunc(f.createdBy.func)}${atFileLine(f.createdBy)}`);
   const from = startedFromLine(f);
   if (from) lines.push(`   ${from}`);
   const paths = pathsLine(f);

@@ -1,0 +1,101 @@
+// What a new team trips over on its first day with the CLI (the trial on a fresh clone), each on the
+// output of a real Go program: `go tool pprof -traces` of a live leaking service and a `go test` timeout.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { analyze, parseDump, renderBlocks } from '../src/engine/index.js';
+import { startGoService, type GoService } from './support/go-service.js';
+import { repoRoot, runLeakbot } from './support/leakbot-cli.js';
+
+const run = promisify(execFile);
+const shortFunc = (f: string) => f.slice(f.lastIndexOf('/') + 1);
+
+interface JsonFinding {
+  location: string | null;
+  site: { func: string; file: string; line: number } | null;
+  confidence: string;
+}
+
+describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
+  let dir: string;
+  let svc: GoService;
+  const file = (name: string) => join(dir, name);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'leakbot-trial-'));
+    svc = await startGoService();
+    await svc.leak('chansend', 12);
+    await svc.leak('mutex', 8);
+    for (const debug of [0, 2]) {
+      const res = await fetch(`${svc.url}/debug/pprof/goroutine?debug=${debug}`);
+      assert.equal(res.status, 200);
+      writeFileSync(file(`live.debug${debug}`), Buffer.from(await res.arrayBuffer()));
+    }
+    // What people paste when they only have the profile: pprof's own text view of it.
+    const { stdout } = await run('go', ['tool', 'pprof', '-traces', file('live.debug0')], { maxBuffer: 16 << 20 });
+    writeFileSync(file('traces.txt'), stdout);
+  });
+  after(async () => {
+    await svc?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pprof -traces (function names only) names each site by its function, with no empty file:line', async () => {
+    const sites = await svc.patterns();
+    const text = await runLeakbot(['analyze', file('traces.txt')]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /pprof -traces/);
+    for (const p of ['chansend', 'mutex'] as const) {
+      assert.ok(text.stdout.includes(`   at ${shortFunc(sites[p].func)}\n`), `${p}: the finding is at ${sites[p].func}:\n${text.stdout}`);
+    }
+    assert.doesNotMatch(text.stdout, /\bat +in\b|\(\)\n|at \n/, 'no empty file:line before "in", in "via (…)" or after "at"');
+    assert.doesNotMatch(text.stdout, /\n\s+\n\s+\S/, 'the stack lists no blank file line under a function');
+
+    const md = await runLeakbot(['analyze', '--format', 'markdown', file('traces.txt')]);
+    assert.equal(md.code, 0, md.stderr);
+    assert.doesNotMatch(md.stdout, /(?<!`)``(?!`)/, 'no empty code span');
+    assert.match(md.stdout, new RegExp(`— \`${shortFunc(sites.chansend.func).replace(/[.*()[\]]/g, '\\$&')}\``));
+
+    const json = await runLeakbot(['analyze', '--json', file('traces.txt')]);
+    const findings = (JSON.parse(json.stdout) as { findings: JsonFinding[] }).findings;
+    assert.ok(findings.length >= 2);
+    for (const f of findings) {
+      assert.equal(f.location, null, 'no ":0" location for a site without a file');
+      assert.ok(f.site && f.site.func.length > 0);
+    }
+
+    // The Slack message of the same input (a dump file dropped in a thread) has no empty code span either.
+    const a = analyze(parseDump(readFileSync(file('traces.txt'), 'utf8')));
+    const slack = JSON.stringify(renderBlocks(a, { title: 'Goroutine dump', service: 'svc-order' }));
+    assert.doesNotMatch(slack, /(?<!`)``(?!`)/);
+    assert.ok(slack.includes(shortFunc(sites.mutex.func)));
+
+    // The same moments in debug=2 still print file:line.
+    const d2 = await runLeakbot(['analyze', file('live.debug2')]);
+    assert.ok(d2.stdout.includes(`at ${sites.chansend.file.split('/').slice(-3).join('/')}:${sites.chansend.line} in ${shortFunc(sites.chansend.func)}`), d2.stdout);
+  });
+
+  it('a go test timeout dump does not ask for a second capture of a process that has ended', async () => {
+    // Go prints the dump and exits 2 (the test failed): the output is the result, not an error.
+    const out = await run('go', ['test', '-count=1', '-timeout', '3s', '.'], { cwd: join(repoRoot, 'test/fixtures/trial/locktimeout') }).then(
+      () => assert.fail('the test was expected to time out'),
+      (e: { stdout: string; stderr: string }) => e.stdout + e.stderr,
+    );
+    assert.match(out, /panic: test timed out after 3s/);
+    writeFileSync(file('timeout.txt'), out);
+    const r = await runLeakbot(['analyze', file('timeout.txt')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /HANG test timed out: locktimeout\.TestFetchAll is stuck in sync\.\(\*WaitGroup\)\.Wait/);
+    assert.match(r.stdout, /lock never released[^\n]*\n\s+at trial\/locktimeout\/cache\.go:14 in locktimeout\.\(\*Cache\)\.Get/);
+    assert.match(r.stdout, /- 3 goroutines on one operation\n/);
+    assert.doesNotMatch(r.stdout, /take a second one|capture again/);
+    // A dump of a running service still asks for one.
+    const live = await runLeakbot(['analyze', file('live.debug2')]);
+    assert.match(live.stdout, /take a second one in a minute/);
+    assert.match(live.stdout, /on one operation \(single snapshot: capture again to see growth\)/);
+  });
+});
