@@ -142,6 +142,22 @@ async function loadAll(path: string, maxBytes?: number): Promise<Snapshot[]> {
   }
 }
 
+/** `a` with the CLI's own notes (files given twice, see repeated-dumps.ts) after the engine's. */
+function withNotes(a: Analysis, notes: string[]): Analysis {
+  return notes.length ? { ...a, notes: [...(a.notes ?? []), ...notes] } : a;
+}
+
+/** Notes on dump files named twice or holding the same bytes; a file named twice is bad input. */
+async function repeatedNotes(paths: string[]): Promise<string[]> {
+  const { repeatedDumps, RepeatedDumpError } = await import('./repeated-dumps.js');
+  try {
+    return await repeatedDumps(paths);
+  } catch (e) {
+    if (e instanceof RepeatedDumpError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
 async function print(a: Analysis, snapshots: Snapshot[], o: OutputOptions): Promise<void> {
   const { renderJson, renderMarkdown, renderText } = await engine();
   const format: Format = o.json ? 'json' : o.format;
@@ -242,6 +258,7 @@ async function diffByInstance(groups: Array<{ instance: string; files: string[] 
   const texts: string[] = [];
   let leak = false;
   for (const g of groups) {
+    const notes = await repeatedNotes(g.files);
     const all: Snapshot[] = [];
     for (const f of g.files) all.push(await load(f, o.maxBytes));
     const life = currentLife(all);
@@ -249,7 +266,7 @@ async function diffByInstance(groups: Array<{ instance: string; files: string[] 
       process.stderr.write(`${g.instance}: restarted before ${g.files[r.at]} (${r.reason}); earlier dumps of it are not compared with later ones\n`);
     const snaps = all.slice(life.from);
     const files = g.files.slice(life.from);
-    const a = snaps.length > 1 ? eng.compare(snaps, analyzeOptions(o)) : eng.analyze(snaps[0]!, analyzeOptions(o));
+    const a = withNotes(snaps.length > 1 ? eng.compare(snaps, analyzeOptions(o)) : eng.analyze(snaps[0]!, analyzeOptions(o)), notes);
     leak ||= actionable(a) > 0;
     if (format === 'json') reports.push({ instance: g.instance, files, ...(life.restarts.length ? { restartedBefore: g.files[life.from] } : {}), ...eng.toJsonReport(a, snaps) });
     else {
@@ -307,6 +324,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .action(async (before: string, after: string[], o: DiffOptions) => {
       let snaps: Snapshot[];
+      let notes: string[] = [];
       if (isUrl(before)) {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
         snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes ?? CAPTURE_MAX_BYTES);
@@ -326,10 +344,11 @@ export function buildProgram(): Command {
           throw new InputError((e as Error).message);
         }
         if (groups.length > 1 || o.instance) return diffByInstance(groups, o);
+        notes = await repeatedNotes([before, ...after]);
         snaps = [];
         for (const p of [before, ...after]) snaps.push(await load(p, o.maxBytes));
       }
-      await print((await engine()).compare(snaps, analyzeOptions(o)), snaps, o);
+      await print(withNotes((await engine()).compare(snaps, analyzeOptions(o)), notes), snaps, o);
     });
 
   program

@@ -1,9 +1,10 @@
 // What a new team trips over on its first day with the CLI (the trial on a fresh clone), each on the
-// output of a real Go program: `go tool pprof -traces` of a live leaking service and a `go test` timeout.
+// output of a real Go program: `go tool pprof -traces` of a live leaking service, a `go test` timeout,
+// and one dump passed to `leakbot diff` twice.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,5 +98,29 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     const live = await runLeakbot(['analyze', file('live.debug2')]);
     assert.match(live.stdout, /take a second one in a minute/);
     assert.match(live.stdout, /on one operation \(single snapshot: capture again to see growth\)/);
+  });
+
+  it('diff refuses one file named twice and says when two files hold the same bytes', async () => {
+    const twice = await runLeakbot(['diff', file('live.debug2'), file('live.debug2')]);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /live\.debug2 is named twice: diff compares dumps taken at different moments.*leakbot analyze/);
+    symlinkSync(file('live.debug2'), file('link.debug2'));
+    const other = await runLeakbot(['diff', file('live.debug2'), file('link.debug2')]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /is the same file as/);
+
+    copyFileSync(file('live.debug2'), file('copy.debug2'));
+    const copy = await runLeakbot(['diff', '--json', file('live.debug2'), file('copy.debug2')]);
+    assert.equal(copy.code, 0, copy.stderr);
+    const notes = (JSON.parse(copy.stdout) as { notes?: string[] }).notes ?? [];
+    assert.ok(notes.some((n) => /copy\.debug2 holds the same bytes as .*live\.debug2: a copy is one moment, not two/.test(n)), notes.join(' | '));
+
+    // Two real captures: no note.
+    await svc.leak('chansend', 3);
+    const res = await fetch(`${svc.url}/debug/pprof/goroutine?debug=2`);
+    writeFileSync(file('later.debug2'), await res.text());
+    const real = await runLeakbot(['diff', '--json', file('live.debug2'), file('later.debug2')]);
+    assert.equal(real.code, 0, real.stderr);
+    assert.ok(!((JSON.parse(real.stdout) as { notes?: string[] }).notes ?? []).some((n) => /same bytes/.test(n)));
   });
 });

@@ -46,6 +46,7 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), 'leakbot-cli-'));
     const base = [main1, acceptLoop, ...many(20, poolWorker, () => 1)];
     writeFileSync(file('healthy.txt'), debug2(base));
+    writeFileSync(file('healthy-later.txt'), debug2(base)); // a second capture of an idle process: same bytes
     // The leak keeps its goroutines (same ids) and adds more, as a real one does.
     const [leak0, leak1] = kept([10, 90], chanSendLeak, gone);
     writeFileSync(file('before.txt'), debug2([...base, ...leak0!]));
@@ -110,7 +111,7 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
   });
 
   it('--fail-on-leak exits 0 when nothing is suspicious, and --ignore can silence a site', async () => {
-    const quiet = await leakbot(['diff', '--fail-on-leak', file('healthy.txt'), file('healthy.txt')]);
+    const quiet = await leakbot(['diff', '--fail-on-leak', file('healthy.txt'), file('healthy-later.txt')]);
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.match(quiet.stdout, /No suspected goroutine leaks/);
     const ignored = await leakbot(['diff', '--json', '--fail-on-leak', '--ignore', 'orders\\.fetchResult', file('before.txt'), file('after.txt')]);
