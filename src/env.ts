@@ -48,7 +48,10 @@ export function readEnv(env: NodeJS.ProcessEnv, role: Role): LeakbotEnv {
     const v = env[name]?.trim();
     if (!v || !isPlaceholder(v)) continue;
     placeholder.add(name);
-    problems.push(`${name} holds the README's placeholder ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}: replace the placeholder with your own value`);
+    // Start-up errors are scrubbed of token-shaped text before they are printed (main.ts), which turned
+    // the README's "<xoxb-your-bot-token>" into "<xox?-[redacted]>": quote a token placeholder by its prefix.
+    const shown = v.replace(/\b(xox[a-z]|xapp)-[^>\s]*/g, '$1-…');
+    problems.push(`${name} holds the README's placeholder ${JSON.stringify(shown.length > 40 ? `${shown.slice(0, 40)}…` : shown)}: replace the placeholder with your own value`);
   }
   // `where` says where a first-time installer finds the value (README "Install in Slack").
   const need = (name: string, where: string): string => {

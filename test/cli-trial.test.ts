@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { analyze, parseDump, renderBlocks } from '../src/engine/index.js';
 import { startGoService, type GoService } from './support/go-service.js';
-import { repoRoot, runLeakbot } from './support/leakbot-cli.js';
+import { leakbotCommand, repoRoot, runLeakbot } from './support/leakbot-cli.js';
 
 const run = promisify(execFile);
 const shortFunc = (f: string) => f.slice(f.lastIndexOf('/') + 1);
@@ -122,5 +122,22 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     const real = await runLeakbot(['diff', '--json', file('live.debug2'), file('later.debug2')]);
     assert.equal(real.code, 0, real.stderr);
     assert.ok(!((JSON.parse(real.stdout) as { notes?: string[] }).notes ?? []).some((n) => /same bytes/.test(n)));
+  });
+
+  it("README's main command, pasted with its placeholders, stops naming them as written (no '[redacted]')", async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const value = (name: string) => new RegExp(`${name}='([^']*)'`).exec(readme)?.[1];
+    const [token, secret] = [value('SLACK_BOT_TOKEN'), value('SLACK_SIGNING_SECRET')];
+    assert.ok(token && secret, 'the README command sets both');
+    const [cmd, argv] = leakbotCommand(['start']);
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, LEAKBOT_CONFIG: 'examples/leakbot.yml', SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: secret };
+    const r = await run(cmd, argv, { cwd: repoRoot, env }).then(
+      () => assert.fail('start with placeholders must not run'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /SLACK_BOT_TOKEN holds the README's placeholder "<xoxb-…>": replace the placeholder/);
+    assert.ok(r.stderr.includes(`SLACK_SIGNING_SECRET holds the README's placeholder "${secret}"`), r.stderr);
+    assert.doesNotMatch(r.stderr, /redacted/);
   });
 });
