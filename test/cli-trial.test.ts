@@ -97,7 +97,7 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     // A dump of a running service still asks for one.
     const live = await runLeakbot(['analyze', file('live.debug2')]);
     assert.match(live.stdout, /take a second one in a minute/);
-    assert.match(live.stdout, /on one operation \(single snapshot: capture again to see growth\)/);
+    assert.match(live.stdout, /on one operation \(single snapshot: growth not measured yet\)/);
   });
 
   it('diff refuses one file named twice and says when two files hold the same bytes', async () => {

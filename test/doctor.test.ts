@@ -68,6 +68,11 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     assert.match(r.stdout, /\/leak snapshot svc-order would post this in the thread \(alerts go to C0INCIDENTS\)/);
     assert.match(r.stdout, /Goroutines of svc-order/);
     assert.match(r.stdout, /leaks\.go:\d+/, 'the preview names a line of the leaking code');
+    // What /leak snapshot really posts for a first snapshot: the automatic recapture (30 s by default),
+    // not the CLI's "take a second one in a minute".
+    assert.match(r.stdout, /single snapshot: growth is not measured yet; leakbot captures again by itself in 30 s/);
+    assert.match(r.stdout, /I will capture again in 30 s and update this message/);
+    assert.doesNotMatch(r.stdout, /take a second one|capture again to see growth/);
     assert.match(r.stdout, /All checks passed/);
     assert.deepEqual(slack.calls.map((c) => c.method).filter((m) => m !== 'auth.test'), [], 'doctor calls nothing but auth.test');
     const client = new Redis(redis.url);
@@ -197,6 +202,15 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     const ok = await doctor({ LEAKBOT_CONFIG: own, REDIS_URL: redis.url, PORT: '0' });
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /^ok +templates +\.\/team-checklist\.yml$/m);
+  });
+
+  it('with the automatic recapture off, the preview asks for a second snapshot by hand, as the bot would', async () => {
+    const cfg = join(dir, 'norecapture.yml');
+    writeFileSync(cfg, `snapshot: { autoRecaptureSeconds: 0 }\nservices:\n  svc-order:\n    url: ${go.url}\n`);
+    const r = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0' });
+    assert.match(r.stdout, /would post this/, r.stdout + r.stderr);
+    assert.match(r.stdout, /single snapshot: take a second one in a minute/);
+    assert.doesNotMatch(r.stdout, /captures again by itself|I will capture again/);
   });
 
   it('a placeholder token and a bad config are reported, not thrown', async () => {

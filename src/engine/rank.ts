@@ -334,7 +334,7 @@ function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context)
     // A crash output or goleak report is the last moment of a process or test that has ended: there is
     // nothing to capture again.
     const ended = ctx.latest.crash !== undefined || ctx.latest.goleak === true;
-    out.push(`${g.count} goroutine${g.count === 1 ? '' : 's'} on one operation${ended ? '' : ' (single snapshot: capture again to see growth)'}`);
+    out.push(`${g.count} goroutine${g.count === 1 ? '' : 's'} on one operation${ended ? '' : ' (single snapshot: growth not measured yet)'}`);
   }
   for (const e of ev.items) out.push(`${e.text} [${e.points >= 0 ? '+' : ''}${e.points}]`);
   out.push(`blocked in ${g.state}${g.stateInferred ? ' (inferred from the frames)' : ''}`);

@@ -2,6 +2,7 @@
 // thread → parent updated with the outcome → everyone who asked gets a pointer. Each step is
 // idempotent (poster keys, checkpointed snapshot seq), so a retry or a restarted worker resumes
 // without a second post or a second capture.
+import { recaptureDelayMs } from './recapture-delay.js';
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
@@ -184,10 +185,9 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
 /** The delay before the automatic second capture (ms): `snapshot.autoRecaptureSeconds`, never
  *  less than the service's minIntervalSeconds; 0 when turned off. */
 export function autoRecaptureDelayMs(ctx: LeakbotContext, service: string): number {
-  const s = ctx.config.snapshot.autoRecaptureSeconds;
-  if (s <= 0) return 0;
-  return Math.max(s, own(ctx.config.services, service)?.minIntervalSeconds ?? 0) * 1000;
+  return recaptureDelayMs(ctx.config, service);
 }
+
 
 async function claim(ctx: LeakbotContext, d: SnapshotJob, jobId: string, fallback: PendingRequester[]): Promise<PendingRequester[]> {
   if (!d.pendingScope) return fallback;
