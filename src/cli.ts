@@ -178,6 +178,17 @@ function actionable(a: Analysis): number {
   return a.counts ? a.counts.high + a.counts.medium : a.findings.filter((f) => f.confidence !== 'low').length;
 }
 
+/** '-' when no dump was named and something is piped in (`kubectl exec … curl … | leakbot analyze`,
+ *  as people type it at 3 a.m.); on a terminal, an error that says how to give one. */
+function pipedStdin(verb: 'analyze' | 'diff'): string {
+  if (!process.stdin.isTTY) return '-';
+  throw new InputError(
+    verb === 'analyze'
+      ? 'analyze needs a goroutine dump: a file, or - for stdin (curl -s http://127.0.0.1:6060/debug/pprof/goroutine?debug=2 | leakbot analyze -)'
+      : 'diff needs dumps, oldest first (leakbot diff before.txt after.txt), or a live service (leakbot diff http://127.0.0.1:6060)',
+  );
+}
+
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 /** The debug=2 goroutine profile URL of a service typed as its base URL or as a pprof URL someone
  *  copied (`…/debug/pprof`, `…/debug/pprof/goroutine?debug=1`): the same suffix capture strips. */
@@ -289,11 +300,11 @@ export function buildProgram(): Command {
     program
       .command('analyze')
       .description('analyse one goroutine dump (debug=0 proto, debug=1 or debug=2 text; gzip ok)')
-      .argument('<file>', 'dump file, or - for stdin'),
+      .argument('[file]', 'dump file, or - for stdin (the default when input is piped: go test 2>&1 | leakbot analyze)'),
   )
     .addHelpText('after', EXIT_HELP)
-    .action(async (file: string, o: OutputOptions) => {
-      const snap = await load(file, o.maxBytes);
+    .action(async (file: string | undefined, o: OutputOptions) => {
+      const snap = await load(file ?? pipedStdin('analyze'), o.maxBytes);
       await print((await engine()).analyze(snap, analyzeOptions(o)), [snap], o);
     });
 
@@ -304,7 +315,7 @@ export function buildProgram(): Command {
         'compare snapshots of one service, oldest first (a leak keeps growing, a surge rises and falls); ' +
           'or capture two from a live pprof endpoint: leakbot diff http://host:6060 --interval 30s',
       )
-      .argument('<before>', 'oldest dump file, or the base URL of a service serving net/http/pprof')
+      .argument('[before]', 'oldest dump file, or the base URL of a service serving net/http/pprof, or - for stdin (the default when input is piped: a paste of several dumps)')
       .argument('[after...]', 'later dump files, oldest first'),
   )
     .addOption(new Option('--interval <duration>', 'with a URL: time between the two captures').argParser(parseInterval).default(30_000, '30s'))
@@ -322,7 +333,8 @@ export function buildProgram(): Command {
       'the dumps are of different processes (a dump saved from another run, e.g. main\'s CI run): compare goroutine counts per stack, not goroutine ids (found by itself on Go >= 1.26)',
     )
     .addHelpText('after', EXIT_HELP)
-    .action(async (before: string, after: string[], o: DiffOptions) => {
+    .action(async (given: string | undefined, after: string[], o: DiffOptions) => {
+      const before = given ?? pipedStdin('diff');
       let snaps: Snapshot[];
       let notes: string[] = [];
       if (isUrl(before)) {

@@ -3,7 +3,7 @@
 // and one dump passed to `leakbot diff` twice.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,4 +140,38 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     assert.ok(r.stderr.includes(`SLACK_SIGNING_SECRET holds the README's placeholder "${secret}"`), r.stderr);
     assert.doesNotMatch(r.stderr, /redacted/);
   });
+
+  it('a dump piped in without "-" is read from stdin, as people type it at 3 a.m.', async () => {
+    const dump = readFileSync(file('live.debug2'));
+    const piped = await pipe(['analyze', '--json'], dump);
+    const dashed = await pipe(['analyze', '--json', '-'], dump);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.deepEqual(JSON.parse(piped.stdout), JSON.parse(dashed.stdout));
+    assert.ok((JSON.parse(piped.stdout) as { findings: JsonFinding[] }).findings.some((f) => f.confidence === 'medium'));
+    // A paste holding two dumps, piped into diff: compared in order.
+    await svc.leak('chansend', 2);
+    const later = Buffer.from(await (await fetch(`${svc.url}/debug/pprof/goroutine?debug=2`)).arrayBuffer());
+    const series = await pipe(['diff', '--json'], Buffer.concat([dump, Buffer.from('\n'), later]));
+    assert.equal(series.code, 0, series.stderr);
+    assert.equal((JSON.parse(series.stdout) as { mode: string }).mode, 'diff');
+    // Nothing piped (stdin at its end at once): the one-line bad-input answer, exit 2.
+    const none = await pipe(['analyze'], Buffer.alloc(0));
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^leakbot: stdin: .*got empty input\n$/);
+  });
 });
+
+/** Runs leakbot with `input` on its stdin (a pipe, as in `curl … | leakbot analyze`). */
+function pipe(args: string[], input: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const [cmd, argv] = leakbotCommand(args);
+    const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
