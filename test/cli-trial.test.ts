@@ -3,14 +3,17 @@
 // and one dump passed to `leakbot diff` twice.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { analyze, parseDump, renderBlocks } from '../src/engine/index.js';
 import { startGoService, type GoService } from './support/go-service.js';
-import { leakbotCommand, repoRoot, runLeakbot } from './support/leakbot-cli.js';
+import { leakbotCommand, repoRoot, runLeakbot, spawnLeakbot } from './support/leakbot-cli.js';
+
+/** leakbot with a dump on its stdin, as in `curl … | leakbot analyze`. */
+const pipe = spawnLeakbot;
 
 const run = promisify(execFile);
 const shortFunc = (f: string) => f.slice(f.lastIndexOf('/') + 1);
@@ -160,18 +163,3 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     assert.match(none.stderr, /^leakbot: stdin: .*got empty input\n$/);
   });
 });
-
-/** Runs leakbot with `input` on its stdin (a pipe, as in `curl … | leakbot analyze`). */
-function pipe(args: string[], input: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const [cmd, argv] = leakbotCommand(args);
-    const child = spawn(cmd, argv, { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}

@@ -10,32 +10,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { acceptLoop, chanSendLeak, debug2, kept, main1, many, poolWorker } from './engine/dumps.js';
 import { startGoService, type GoService } from './support/go-service.js';
-import { leakbotCommand, repoRoot as root } from './support/leakbot-cli.js';
+import { leakbotCommand, repoRoot as root, spawnLeakbot } from './support/leakbot-cli.js';
 
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs leakbot; `onStderr` sees stderr as it grows (to act between the two live captures). */
-function leakbot(args: string[], stdin?: string | Buffer, onStderr?: (all: string) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const [cmd, argv] = leakbotCommand(args);
-    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      onStderr?.(stderr);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const leakbot = spawnLeakbot;
 
 const gone = (i: number) => 50_000 + i;
 
