@@ -39,6 +39,8 @@ interface DiffOptions extends OutputOptions {
   timeout: number;
   header?: string[];
   instance?: RegExp;
+  /** --debug2-max: goroutines up to which a live capture takes debug=2 (the bot's debug2MaxGoroutines). */
+  debug2Max: number;
   /** --separate-processes: the files are dumps of different processes (a baseline from another run). */
   separateProcesses?: boolean;
 }
@@ -100,6 +102,9 @@ function outputOptions(cmd: Command): Command {
       new Option('--max-bytes <size>', `largest input read: of a dump file or stdin (default 256MiB; beyond it the report says what was left unread), or of a profile a live capture may deliver (default 64MiB, the bot's maxBytes)`).argParser(parseSize),
     );
 }
+
+/** A live capture's --debug2-max when none is given: the bot's default debug2MaxGoroutines (src/config/schema.ts). */
+const DEBUG2_MAX_GOROUTINES = 20_000;
 
 /** A live capture's --max-bytes when none is given: the bot's default maxBytes (src/config/schema.ts). */
 const CAPTURE_MAX_BYTES = 64 * 1024 ** 2;
@@ -222,8 +227,10 @@ function parseHeader(v: string): string {
   return v;
 }
 
-/** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses. */
-async function captureSeries(url: string, interval: number, headerLines: string[], timeoutMs: number, maxBytes: number): Promise<Snapshot[]> {
+/** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses, and the
+ *  notes the report needs about how they were taken. `debug2Max`: the goroutine count up to which the
+ *  detailed debug=2 dump is taken (above it, the proto profile alone, as the bot's debug2MaxGoroutines). */
+async function captureSeries(url: string, interval: number, headerLines: string[], timeoutMs: number, maxBytes: number, debug2Max: number): Promise<{ snaps: Snapshot[]; notes: string[] }> {
   // Loaded only here so the offline commands never load undici.
   const { captureSnapshot, CaptureError } = await import('./capture/index.js');
   const target: CaptureTarget = {
@@ -235,7 +242,7 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     maxBytes,
     sizeSetting: '--max-bytes',
     urlSource: 'typed',
-    debug2MaxGoroutines: 20_000,
+    debug2MaxGoroutines: debug2Max,
   };
   const once = async (): Promise<Snapshot> => {
     try {
@@ -246,9 +253,19 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     }
   };
   const first = await once();
-  process.stderr.write(`captured ${first.total} goroutines; capturing again in ${interval / 1000} s…\n`);
+  // Over the limit the capture is the proto profile alone: no ids or creators, so the verdict rests on
+  // counts. Say so where the user looks, with the option that changes it.
+  const big = first.format === 'proto' && first.total > debug2Max;
+  const how = big ? ` (profile.proto only: more than --debug2-max ${debug2Max.toLocaleString('en-US')})` : '';
+  process.stderr.write(`captured ${first.total} goroutines${how}; capturing again in ${interval / 1000} s…\n`);
   await new Promise((r) => setTimeout(r, interval));
-  return [first, await once()];
+  const snaps = [first, await once()];
+  const notes = snaps.some((s) => s.format === 'proto' && s.total > debug2Max)
+    ? [
+        `captured as profile.proto only: more than ${debug2Max.toLocaleString('en-US')} goroutines, above which leakbot does not take the debug=2 dump (Go stops the world while it writes one), so there are no goroutine ids or creators and growth is read from counts; --debug2-max raises the limit`,
+      ]
+    : [];
+  return { snaps, notes };
 }
 
 function parseRegex(v: string): RegExp {
@@ -320,6 +337,11 @@ export function buildProgram(): Command {
   )
     .addOption(new Option('--interval <duration>', 'with a URL: time between the two captures').argParser(parseInterval).default(30_000, '30s'))
     .addOption(new Option('--timeout <duration>', 'with a URL: how long each capture may take').argParser(parseInterval).default(30_000, '30s'))
+    .addOption(
+      new Option('--debug2-max <n>', 'with a URL: take the detailed debug=2 dump (goroutine ids, creators) up to this many goroutines; above it, the proto profile alone (debug=2 stops the world while Go writes it)')
+        .argParser(nonNegativeInt)
+        .default(DEBUG2_MAX_GOROUTINES, DEBUG2_MAX_GOROUTINES.toLocaleString('en-US')),
+    )
     .option('-H, --header <header>', 'with a URL: request header for the pprof endpoint, "Name: value" (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), parseHeader(v)])
     .addOption(
       new Option(
@@ -339,7 +361,7 @@ export function buildProgram(): Command {
       let notes: string[] = [];
       if (isUrl(before)) {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
-        snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes ?? CAPTURE_MAX_BYTES);
+        ({ snaps, notes } = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes ?? CAPTURE_MAX_BYTES, o.debug2Max));
       } else {
         if (after.length === 0) {
           if (isHostPort(before)) throw new InputError(`${before} is not a URL: ${schemeHint(before)}`);

@@ -162,4 +162,19 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^leakbot: stdin: .*got empty input\n$/);
   });
+
+  it('a live capture over the debug=2 limit says it read the proto profile alone, and --debug2-max raises the limit', async () => {
+    const total = await svc.count();
+    const small = await spawnLeakbot(['diff', svc.url, '--interval', '200ms', '--json', '--debug2-max', String(total - 5)]);
+    assert.equal(small.code, 0, small.stderr);
+    assert.match(small.stderr, new RegExp(`^captured \\d+ goroutines \\(profile\\.proto only: more than --debug2-max ${total - 5}\\)`));
+    const a = JSON.parse(small.stdout) as { snapshots: { format: string }[]; notes: string[] };
+    assert.deepEqual(a.snapshots.map((x) => x.format), ['proto', 'proto']);
+    assert.ok(a.notes.some((n) => /^captured as profile\.proto only: more than [\d,]+ goroutines.*no goroutine ids or creators.*--debug2-max raises the limit$/.test(n)), a.notes.join(' | '));
+    const full = await spawnLeakbot(['diff', svc.url, '--interval', '200ms', '--json', '--debug2-max', String(total + 1000)]);
+    const b = JSON.parse(full.stdout) as { snapshots: { format: string }[]; notes: string[] };
+    assert.deepEqual(b.snapshots.map((x) => x.format), ['debug2', 'debug2']);
+    assert.ok(!b.notes.some((n) => /profile\.proto only/.test(n)));
+    assert.match(full.stderr, /^captured \d+ goroutines; capturing again/);
+  });
 });
