@@ -121,6 +121,9 @@ test('item 4: debug=1 as pasted — no total line, "#" eaten by Markdown, spaces
       ['# eaten', stripHash(t), /lost their leading "#"/],
       ['# eaten, no total', stripHash(noTotal), /lost their leading "#"/],
       ['tabs→spaces', tabsToSpaces(t, 4), /tabs had become spaces/],
+      // Fields run together (`#0x6748c6main.f+0x46/src/main.go:38`): split with the record's own PCs.
+      ['tabs removed', tabsToSpaces(t, 0), /tabs had become spaces \(or were removed\)/],
+      ['# eaten, tabs removed', stripHash(tabsToSpaces(t, 0)), /tabs had become spaces \(or were removed\)/],
       ['indented, quoted', quote(reindent(t, 2)), /quote marks/],
     ];
     for (const [how, pasted, warning] of cases) {
@@ -128,6 +131,17 @@ test('item 4: debug=1 as pasted — no total line, "#" eaten by Markdown, spaces
       assert.deepEqual(body(s), want, `${name}: ${how}`);
       assert.ok(said(s, warning), `${name}: ${how}: ${s.warnings.join(' | ')}`);
     }
+  }
+});
+
+test('item 4: a debug=1 frame line that cannot be read is said, with the line as pasted, never dropped silently', () => {
+  for (const [name, t] of Object.entries(DEBUG1)) {
+    // A frame whose file lost its line number and whose tabs were removed: no form of a frame matches.
+    const first = /^#\t0x[0-9a-f]+\t(\S+)\+0x[0-9a-f]+\t+\S+:\d+$/m.exec(t)!;
+    const cut = tabsToSpaces(t.replace(first[0], first[0].replace(/:\d+$/, '')), 0);
+    const s = parseDump(cut);
+    assert.equal(s.total, parseDump(t).total, name);
+    assert.ok(said(s, new RegExp(`1 frame line\\(s\\) could not be read .*the first: "#0x[0-9a-f]+${first[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\+0x`)), `${name}: ${s.warnings.join(' | ')}`);
   }
 });
 
