@@ -256,8 +256,8 @@ async function captureSeries(url: string, interval: number, headerLines: string[
   // Over the limit the capture is the proto profile alone: no ids or creators, so the verdict rests on
   // counts. Say so where the user looks, with the option that changes it.
   const big = first.format === 'proto' && first.total > debug2Max;
-  const how = big ? ` (profile.proto only: more than --debug2-max ${debug2Max.toLocaleString('en-US')})` : '';
-  process.stderr.write(`captured ${first.total} goroutines${how}; capturing again in ${interval / 1000} s…\n`);
+  const how = big ? ` (profile.proto only: more than --debug2-max ${debug2Max})` : '';
+  process.stderr.write(`captured ${first.total.toLocaleString('en-US')} goroutines${how}; capturing again in ${interval / 1000} s…\n`);
   await new Promise((r) => setTimeout(r, interval));
   const snaps = [first, await once()];
   const notes = snaps.some((s) => s.format === 'proto' && s.total > debug2Max)

@@ -167,7 +167,7 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     const total = await svc.count();
     const small = await spawnLeakbot(['diff', svc.url, '--interval', '200ms', '--json', '--debug2-max', String(total - 5)]);
     assert.equal(small.code, 0, small.stderr);
-    assert.match(small.stderr, new RegExp(`^captured \\d+ goroutines \\(profile\\.proto only: more than --debug2-max ${total - 5}\\)`));
+    assert.match(small.stderr, new RegExp(`^captured [\\d,]+ goroutines \\(profile\\.proto only: more than --debug2-max ${total - 5}\\)`));
     const a = JSON.parse(small.stdout) as { snapshots: { format: string }[]; notes: string[] };
     assert.deepEqual(a.snapshots.map((x) => x.format), ['proto', 'proto']);
     assert.ok(a.notes.some((n) => /^captured as profile\.proto only: more than [\d,]+ goroutines.*no goroutine ids or creators.*--debug2-max raises the limit$/.test(n)), a.notes.join(' | '));
@@ -175,6 +175,6 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     const b = JSON.parse(full.stdout) as { snapshots: { format: string }[]; notes: string[] };
     assert.deepEqual(b.snapshots.map((x) => x.format), ['debug2', 'debug2']);
     assert.ok(!b.notes.some((n) => /profile\.proto only/.test(n)));
-    assert.match(full.stderr, /^captured \d+ goroutines; capturing again/);
+    assert.match(full.stderr, /^captured [\d,]+ goroutines; capturing again/);
   });
 });
