@@ -191,7 +191,11 @@ async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: Doct
       try {
         const r = await captureSnapshot(target);
         const kb = (r.bytes / 1024).toFixed(0);
-        report.checks.push({ name: `target ${target.name}`, status: 'ok', detail: `${r.url}: ${r.snapshot.total} goroutines (${r.format}, ${kb} kB in ${r.durationMs} ms)` });
+        // Over debug2MaxGoroutines the capture is the proto profile alone: findings then rest on counts.
+        const protoOnly = r.format === 'proto' && r.snapshot.total > target.debug2MaxGoroutines
+          ? `; proto only: more than debug2MaxGoroutines ${target.debug2MaxGoroutines}, so no goroutine ids or creators`
+          : '';
+        report.checks.push({ name: `target ${target.name}`, status: 'ok', detail: `${r.url}: ${r.snapshot.total.toLocaleString('en-US')} goroutines (${r.format}, ${kb} kB in ${r.durationMs} ms${protoOnly})` });
         if (previewed) continue;
         previewed = true;
         const analysis = analyze(r.snapshot, { ignore: [...config.ignore, ...svc.ignore] });

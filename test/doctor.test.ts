@@ -213,6 +213,17 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     assert.doesNotMatch(r.stdout, /captures again by itself|I will capture again/);
   });
 
+  it('a service over debug2MaxGoroutines is said to be read from the proto profile alone', async () => {
+    const cfg = join(dir, 'proto.yml');
+    writeFileSync(cfg, `services:\n  svc-order:\n    url: ${go.url}\n    debug2MaxGoroutines: 5\n`);
+    const r = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0' });
+    assert.match(r.stdout, /^ok +target svc-order +\S+debug=0: [\d,]+ goroutines \(proto, .*; proto only: more than debug2MaxGoroutines 5, so no goroutine ids or creators\)$/m, r.stdout);
+    writeFileSync(cfg, `services:\n  svc-order:\n    url: ${go.url}\n`);
+    const all = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0' });
+    assert.match(all.stdout, /^ok +target svc-order +\S+debug=2: /m, all.stdout);
+    assert.doesNotMatch(all.stdout, /proto only/);
+  });
+
   it('a placeholder token and a bad config are reported, not thrown', async () => {
     const bad = join(dir, 'bad.yml');
     writeFileSync(bad, 'services:\n  svc-order:\n    url: not-a-url\n');
