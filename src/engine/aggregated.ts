@@ -10,6 +10,7 @@ import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Snapshot, StackGroup } from './model.js';
 import { item } from './verdict.js';
 import { perSnapshot } from './memo.js';
+import { entryFrame } from './patterns.js';
 
 /** The function a function literal is written in: `pkg.F` for `pkg.F.func2`, `pkg.F.func2` for
  *  `pkg.F.func2.1`, `pkg.F` for `pkg.F.gowrap1`; null for a named function or method. Type arguments
@@ -37,9 +38,9 @@ export const funcsOnStacks = perSnapshot((snap): Set<string> | null => {
   return funcs;
 });
 
-/** Entry function (outermost frame) of a group, or null when its stack was cut (Go prints
+/** Entry function (outermost frame, inside an errgroup or WaitGroup.Go wrapper) of a group, or null when its stack was cut (Go prints
  *  `...additional frames elided...`: the last frame shown is not where the goroutine started). */
-export const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : g.frames[g.frames.length - 1]!.func);
+export const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : entryFrame(g.frames)!.func);
 
 /** Functions whose literals sleep in a snapshot: `F` for a pile asleep in `F.func1`. Memoised. */
 const parentsOfSleepers = perSnapshot((snap) => {

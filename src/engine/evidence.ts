@@ -667,6 +667,9 @@ function movedIn(s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
   if (entry === null || ctx.series.some((snap) => snap.groups.some((g) => g.framesElided))) return null;
   const totals = ctx.series.map((snap) => entryTotal(snap, entry));
   if (totals.some((t, i) => i > 0 && t - totals[i - 1]! >= ctx.minDelta)) return null;
+  // Growth spread over steps each below --min-delta is growth too: goroutines that moved in leave the
+  // function's total where it was, new ones raise it about as much as the pile grew.
+  if (2 * (totals[totals.length - 1]! - totals[0]!) >= s.delta) return null;
   return item(
     'moved-in',
     `grew ${s.counts.join(' → ')}, but the goroutines running ${entry} numbered ${totals.join(' → ')}: goroutines of it moving in from its other stacks, not new ones`,
@@ -751,8 +754,9 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     const steps = id.steps.filter((st) => st.survivors + st.departures > 0);
     const left = steps.find((st) => st.departures > KEPT_SHARE * (st.survivors + st.departures));
     if (left) {
-      // A pool its live manager grows and shrinks in bursts (an autoscaler) keeps most and adds too.
-      const mixed = managedPool ? null : mixedPile(steps, s, ctx);
+      // A pool its live manager grows and shrinks (an autoscaler) may keep most and add at one step; a
+      // leak under a live manager (a watch stream's substreams) does so at every step of a series.
+      const mixed = managedPool && steps.length < 2 ? null : mixedPile(steps, s, ctx);
       if (mixed !== null) return [mixed];
       return [item('turned-over', `${left.departures} of ${left.survivors + left.departures} goroutines left between snapshots: they are not stuck`)];
     }

@@ -387,10 +387,10 @@ function toGroup(acc: Acc): StackGroup {
 /** A frame of the service's own code: neither the standard library's nor a dependency's (modules.ts). */
 const isOwnFrame = (f: Frame) => !isStdFrame(f) && dependencyModule(f.file) === null;
 
-/** A group of library code only (the standard library's or a dependency's) that a dependency's
- *  function started: a stream's watcher, a subscription's loop. */
+/** A group of library code only (the standard library's or a dependency's) that a library function
+ *  started: a stream's watcher, a subscription's loop, database/sql's watcher of an open Rows. */
 function isLibraryOnly(acc: Acc): boolean {
-  return acc.createdBy !== null && dependencyModule(acc.createdBy.file) !== null && !acc.frames.some(isOwnFrame);
+  return acc.createdBy !== null && !isOwnFrame(acc.createdBy) && !acc.frames.some(isOwnFrame);
 }
 
 /** The frame whose creators started the most goroutines of the group. */

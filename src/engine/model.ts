@@ -119,7 +119,7 @@ export interface StackGroup {
    *  behalf (reading the stream it opened, waiting on the subscription). 0 when a creator is not. */
   creatorsInModule?: number;
   /** For a group whose frames are all library code (the standard library's or a dependency's) and
-   *  whose creator is a dependency's function: the innermost frame of the service's own code on the
+   *  whose creator is a library function too: the innermost frame of the service's own code on the
    *  stacks of the live goroutines that started it: the frame whose creators started the most of its
    *  goroutines, how many goroutines (of `count`) and creators that is (e.g. the loop that opened the
    *  gRPC streams these watch). Absent when no live creator shows one. */

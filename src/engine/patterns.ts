@@ -216,6 +216,13 @@ export function userSite(frames: Frame[]): Frame | null {
 const SPAWN_WRAPPERS = [/^sync\.\(\*WaitGroup\)\.Go(\.func\d+)?$/, /^golang\.org\/x\/sync\/errgroup\.\(\*Group\)\.(Try)?Go(\.func\d+)?$/];
 const isSpawnWrapper = (f: Frame) => SPAWN_WRAPPERS.some((re) => re.test(f.func));
 
+/** The function a goroutine was started to run: its outermost frame, or, under errgroup's or
+ *  WaitGroup.Go's wrapper, the function handed to Go (the frame inside the wrapper). */
+export function entryFrame(frames: readonly Frame[]): Frame | null {
+  for (let i = frames.length - 1; i >= 0; i--) if (!isSpawnWrapper(frames[i]!)) return frames[i]!;
+  return frames[frames.length - 1] ?? null;
+}
+
 /** The outermost frame of the service's own code (where the goroutine's work starts). */
 function outermostUserFrame(frames: Frame[]): Frame | null {
   for (let i = frames.length - 1; i >= 0; i--) {

@@ -11,7 +11,7 @@ import { growthText } from './count.js';
 import { orderUntimed } from './order.js';
 import { otherProcess } from './process.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary } from './model.js';
-import { isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
+import { isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 import { confidenceOf, pointsOf } from './verdict.js';
 
 /** Knobs the CLI, the bot and the config pass to analyze/compare. */
@@ -162,11 +162,25 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
   if (s.vanished) return false;
   const benign = benignReason(s.group, ctx.ignore);
   const leaked = leakedIn(s, ctx.series);
-  if (benign === 'ignored' || (benign === 'benign' && leaked === 0)) return false;
+  if (benign === 'ignored') return false;
+  // A library's machinery the service's code asked for (a Rows' watcher, a tracer provider's batch
+  // loop) that keeps its goroutines and adds more is the service's leak, however healthy one is.
+  if (leaked === 0 && libraryPileGrowing(s, ctx)) return true;
+  if (benign === 'benign' && leaked === 0) return false;
   // Stacks without a line of the service's code are the runtime's and the standard library's own
   // machinery (accept loops, keep-alive connections, signal handling): not the service's leak.
   const { site, pattern } = readGroup(s.group);
   return site !== null || pattern === 'unclosed-http-body' || leaked > 0;
+}
+
+/** A pile of library code only, started for live goroutines of the service's code (startedFrom),
+ *  that kept at least three quarters of its goroutines at every step and grew by --min-delta or more
+ *  with ids (debug=2): not a network wait nor request serving, whose growth is the peers' doing. */
+function libraryPileGrowing(s: GroupSeries, ctx: Context): boolean {
+  const g = s.group;
+  if (!g.startedFrom || !s.identity || s.delta < ctx.minNewcomers || g.kind === 'net-io' || isRequestScoped(g)) return false;
+  const steps = s.identity.steps.filter((st) => st.survivors + st.departures > 0);
+  return steps.length > 0 && steps.every((st) => st.departures <= 0.25 * (st.survivors + st.departures) && st.newcomers - st.departures >= ctx.minNewcomers);
 }
 
 function judge(s: GroupSeries, ctx: Context): Finding | null {
@@ -189,7 +203,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
   else if (g.startedFrom) {
     // The library's goroutine waits on what the service handed it; the fix is at the service's call.
     const from = g.startedFrom.frame;
-    advice = `These goroutines run only library code, started for ${from.func} (${from.file}${from.line > 0 ? `:${from.line}` : ''}): the library ends them when the caller closes or cancels what it opened there (cancel the context passed to the call, close the stream, response or subscription, or read it to the end). ${advice}`;
+    advice = `These goroutines run only library code, started for ${from.func} (${from.file}${from.line > 0 ? `:${from.line}` : ''}): the library ends them when the caller closes or cancels what it opened there (cancel the context passed to the call; close the stream, rows, response, subscription or provider; or read it to the end). ${advice}`;
   }
   return {
     state: g.state,

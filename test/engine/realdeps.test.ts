@@ -1,0 +1,69 @@
+// Seven services built from real dependencies (HTTP/2, websockets, errgroup, database/sql, OpenTelemetry,
+// memberlist, embedded etcd), each healthy and with one leak typical of its library
+// (test/fixtures/dumps/realdeps, README there): healthy runs stay quiet and the leaks are found where
+// the README's "How it decides" says they are. Only verdicts the README claims are asserted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { compare, parseDump, type Finding } from '../../src/engine/index.js';
+
+const root = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'realdeps');
+const services = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const FILE = { debug2: 'debug2.txt.gz', debug1: 'debug1.txt.gz', proto: 'pb.gz' } as const;
+type Fmt = keyof typeof FILE;
+const MODES = { single: [2], pair: [0, 1], series: [0, 1, 2] } as const;
+type Mode = keyof typeof MODES;
+const strong = (f: Finding) => f.confidence === 'high' || f.confidence === 'medium';
+
+function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
+  const snaps = MODES[mode].map((t) => parseDump(readFileSync(join(root, svc, `${kind}.t${t}.${FILE[fmt]}`)), { capturedAt: 1_000 * (t + 1) }));
+  return compare(snaps, { maxFindings: 1000 }).findings;
+}
+
+/** Where each leak is claimed found (high or medium on its stack). Count-only formats (debug=1, proto)
+ *  see growth only above --min-delta per step and no ids; etcd's substreams grow by 4 per second. */
+const FOUND: Record<Fmt, Record<Mode, string[]>> = {
+  debug2: { single: ['errg', 'h2', 'mlist', 'ws'], pair: ['errg', 'h2', 'mlist', 'otel', 'sql', 'ws'], series: services },
+  debug1: { single: [], pair: ['errg', 'ws'], series: ['errg', 'h2', 'ws'] },
+  proto: { single: [], pair: ['errg', 'ws'], series: ['errg', 'h2', 'ws'] },
+};
+
+test('the realdeps fixtures hold the seven services', () => {
+  assert.deepEqual(services, ['errg', 'etcd', 'h2', 'mlist', 'otel', 'sql', 'ws']);
+});
+
+for (const svc of services) {
+  const leakStack = new RegExp(readFileSync(join(root, svc, 'leakre.txt'), 'utf8').trim());
+  const onLeak = (f: Finding) => f.frames.some((fr) => leakStack.test(fr.func)) || (f.createdBy !== null && leakStack.test(f.createdBy.func));
+  test(`${svc}: healthy runs raise no high or medium finding`, () => {
+    for (const fmt of Object.keys(FILE) as Fmt[]) {
+      for (const mode of Object.keys(MODES) as Mode[]) {
+        // memberlist's per-node goroutines (5 nodes started by main at boot, one by the restart loop)
+        // read as spread ids in one debug=2 snapshot: a known false alarm (README), cleared by a pair.
+        if (svc === 'mlist' && fmt === 'debug2' && mode === 'single') continue;
+        const loud = run(svc, 'healthy', fmt, mode).filter(strong);
+        assert.equal(loud.length, 0, `${fmt} ${mode}: ${loud.map((f) => `${f.confidence} ${f.frames[0]?.func}`).join('; ')}`);
+      }
+    }
+  });
+  test(`${svc}: the leak is found where the README says`, () => {
+    for (const fmt of Object.keys(FILE) as Fmt[]) {
+      for (const mode of Object.keys(MODES) as Mode[]) {
+        if (!FOUND[fmt][mode].includes(svc)) continue;
+        const found = run(svc, 'leak', fmt, mode).filter((f) => strong(f) && onLeak(f));
+        assert.ok(found.length > 0, `${fmt} ${mode}: the leak's stack ${leakStack} is not high or medium`);
+      }
+    }
+  });
+}
+
+test('library machinery started for the service that keeps growing is a finding, pointed at the code that started it', () => {
+  for (const [svc, func] of [['sql', 'main.main.func2'], ['otel', 'main.main.func3']] as const) {
+    // database/sql's Rows watcher runs only standard-library code, the batch span processor only OpenTelemetry's.
+    const f = run(svc, 'leak', 'debug2', 'pair').find((f) => strong(f) && f.startedFrom !== undefined);
+    assert.ok(f, `${svc}: a finding of library code only`);
+    assert.equal(f.startedFrom?.frame.func, func, svc);
+    assert.ok(f.evidence?.some((e) => e.signal === 'kept-and-added'), `${svc}: ${f.evidence?.map((e) => e.signal)}`);
+  }
+});
