@@ -152,6 +152,39 @@ function withNotes(a: Analysis, notes: string[]): Analysis {
   return notes.length ? { ...a, notes: [...(a.notes ?? []), ...notes] } : a;
 }
 
+/** Dump files carry no capture time of their own except profile.proto, which Go stamps (time_nanos):
+ *  adopt it, so the engine compares them oldest first (it sorts by capture time when every snapshot
+ *  has one) even when a glob or a slip gave them in another order. Returns a note when the order
+ *  given was not the profiles' own. `names`: one per snapshot, as the user gave them. */
+function adoptProfileTimes(snaps: Snapshot[], names: string[]): string[] {
+  for (const s of snaps) if (s.capturedAt === null && s.profileTime !== undefined) s.capturedAt = s.profileTime;
+  if (!snaps.every((s) => s.capturedAt !== null)) return [];
+  const order = snaps.map((_, i) => i).sort((a, b) => snaps[a]!.capturedAt! - snaps[b]!.capturedAt!);
+  if (order.every((v, i) => v === i)) return [];
+  return [`compared oldest first by the time each profile.proto says it was taken: ${order.map((i) => names[i]).join(', ')} (not the order given)`];
+}
+
+/** Dumps with neither a capture time nor goroutine ids (debug=1 text) are compared in the order given,
+ *  and a leak read backwards looks like a pile draining. Their files' modification times are no proof
+ *  of order (a copy or a checkout rewrites them), so they are not used to reorder; but when they
+ *  contradict the order given by a second or more, say so. `paths`: one per snapshot. */
+async function mtimeNotes(snaps: Snapshot[], paths: string[]): Promise<string[]> {
+  if (snaps.some((s) => s.capturedAt !== null) || snaps.every((s) => s.maxId !== undefined)) return [];
+  const { stat } = await import('node:fs/promises');
+  const times: number[] = [];
+  for (const p of paths) {
+    if (p === '-') return [];
+    const st = await stat(p).catch(() => null);
+    if (!st?.isFile()) return [];
+    times.push(st.mtimeMs);
+  }
+  const i = times.findIndex((t, k) => k > 0 && t < times[k - 1]! - 1000);
+  if (i < 0) return [];
+  return [
+    `${paths[i]} was saved ${Math.round((times[i - 1]! - times[i]!) / 1000)} s before ${paths[i - 1]} but is given after it: without capture times or goroutine ids, diff trusts the order given (oldest first), and a leak read backwards looks like a pile draining`,
+  ];
+}
+
 /** Notes on dump files named twice or holding the same bytes; a file named twice is bad input. */
 async function repeatedNotes(paths: string[]): Promise<string[]> {
   const { repeatedDumps, RepeatedDumpError } = await import('./repeated-dumps.js');
@@ -294,6 +327,7 @@ async function diffByInstance(groups: Array<{ instance: string; files: string[] 
       process.stderr.write(`${g.instance}: restarted before ${g.files[r.at]} (${r.reason}); earlier dumps of it are not compared with later ones\n`);
     const snaps = all.slice(life.from);
     const files = g.files.slice(life.from);
+    notes.push(...adoptProfileTimes(snaps, files), ...(await mtimeNotes(snaps, files)));
     const a = withNotes(snaps.length > 1 ? eng.compare(snaps, analyzeOptions(o)) : eng.analyze(snaps[0]!, analyzeOptions(o)), notes);
     leak ||= actionable(a) > 0;
     if (format === 'json') reports.push({ instance: g.instance, files, ...(life.restarts.length ? { restartedBefore: g.files[life.from] } : {}), ...eng.toJsonReport(a, snaps) });
@@ -381,6 +415,7 @@ export function buildProgram(): Command {
         notes = await repeatedNotes([before, ...after]);
         snaps = [];
         for (const p of [before, ...after]) snaps.push(await load(p, o.maxBytes));
+        notes.push(...adoptProfileTimes(snaps, [before, ...after]), ...(await mtimeNotes(snaps, [before, ...after])));
       }
       await print(withNotes((await engine()).compare(snaps, analyzeOptions(o)), notes), snaps, o);
     });

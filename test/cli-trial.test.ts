@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -176,5 +176,35 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     assert.deepEqual(b.snapshots.map((x) => x.format), ['debug2', 'debug2']);
     assert.ok(!b.notes.some((n) => /profile\.proto only/.test(n)));
     assert.match(full.stderr, /^captured [\d,]+ goroutines; capturing again/);
+  });
+
+  it('dumps given newest first: proto files are put in the order of their own timestamps; debug=1 files get a note from their save times', async () => {
+    const grab = async (name: string, debug: number) =>
+      writeFileSync(file(name), Buffer.from(await (await fetch(`${svc.url}/debug/pprof/goroutine?debug=${debug}`)).arrayBuffer()));
+    await grab('early.pb.gz', 0);
+    await grab('early.d1', 1);
+    await svc.leak('chansend', 10);
+    await grab('late.pb.gz', 0);
+    await grab('late.d1', 1);
+
+    type Report = { snapshots: { goroutines: number }[]; notes: string[]; findings: { pattern: string; series: number[] }[] };
+    const reversed = await spawnLeakbot(['diff', '--json', file('late.pb.gz'), file('early.pb.gz')]);
+    assert.equal(reversed.code, 0, reversed.stderr);
+    const r = JSON.parse(reversed.stdout) as Report;
+    assert.ok(r.snapshots[0]!.goroutines < r.snapshots[1]!.goroutines, 'oldest first');
+    assert.ok(r.notes.some((n) => /^compared oldest first by the time each profile\.proto says it was taken: .*early\.pb\.gz, .*late\.pb\.gz \(not the order given\)$/.test(n)), r.notes.join(' | '));
+    const send = r.findings.find((f) => f.pattern === 'chan-send-no-receiver')!;
+    assert.ok(send.series[1]! > send.series[0]!, `the send pile grows: ${send.series}`);
+    const inOrder = JSON.parse((await spawnLeakbot(['diff', '--json', file('early.pb.gz'), file('late.pb.gz')])).stdout) as Report;
+    assert.deepEqual(inOrder.findings.map((f) => [f.pattern, f.series]), r.findings.map((f) => [f.pattern, f.series]));
+    assert.ok(!inOrder.notes.some((n) => /not the order given/.test(n)));
+
+    // debug=1 carries no time: saved a minute apart, given newest first.
+    const now = Date.now() / 1000;
+    utimesSync(file('early.d1'), now - 60, now - 60);
+    const backwards = JSON.parse((await spawnLeakbot(['diff', '--json', file('late.d1'), file('early.d1')])).stdout) as Report;
+    assert.ok(backwards.notes.some((n) => /early\.d1 was saved (59|60|61) s before .*late\.d1 but is given after it: .*a leak read backwards looks like a pile draining$/.test(n)), backwards.notes.join(' | '));
+    const forwards = JSON.parse((await spawnLeakbot(['diff', '--json', file('early.d1'), file('late.d1')])).stdout) as Report;
+    assert.ok(!forwards.notes.some((n) => /was saved/.test(n)));
   });
 });

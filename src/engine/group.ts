@@ -18,6 +18,8 @@ export interface SnapshotMeta {
   truncated?: boolean;
   warnings?: string[];
   crash?: Crash | null;
+  /** See Snapshot.profileTime. */
+  profileTime?: number;
 }
 
 interface Acc {
@@ -250,6 +252,7 @@ export class SnapshotBuilder {
       ...(meta.goleak ? { goleak: true } : {}),
       ...(meta.crash ? { crash: meta.crash } : {}),
       capturedAt: meta.capturedAt ?? null,
+      ...(meta.profileTime !== undefined ? { profileTime: meta.profileTime } : {}),
       total: this.total,
       groups,
       truncated: meta.truncated ?? false,

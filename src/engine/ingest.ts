@@ -151,7 +151,7 @@ function snapshot(
   warnings: string[],
   opts: IngestOptions,
 ): Snapshot {
-  return b.finish({ format, leakProfile: report.leakProfile, goleak: report.goleak ?? false, capturedAt: opts.capturedAt ?? null, truncated, warnings, crash: report.crash ?? null });
+  return b.finish({ format, leakProfile: report.leakProfile, goleak: report.goleak ?? false, capturedAt: opts.capturedAt ?? null, truncated, warnings, crash: report.crash ?? null, ...(report.profileTime !== undefined ? { profileTime: report.profileTime } : {}) });
 }
 
 /** `gzipCut`: why the gzip stream around the profile ended early, if it did. */

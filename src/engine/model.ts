@@ -175,6 +175,10 @@ export interface Snapshot {
   goleak?: boolean;
   /** Milliseconds since epoch, when the capturer knows it; the engine never reads a clock. */
   capturedAt: number | null;
+  /** When the input itself says it was taken, ms since epoch: profile.proto's time_nanos (Go stamps
+   *  every profile it writes). Never used as capturedAt by the engine; a caller that has no capture
+   *  time of its own (the CLI reading files) may adopt it. */
+  profileTime?: number;
   total: number;
   groups: StackGroup[];
   /** Input ended mid-goroutine or hit Go's 64 MiB debug=2 cap: analysed as far as it goes. */

@@ -85,7 +85,9 @@ export function parseProto(bytes: Uint8Array, table: FrameTable, emit: Emit): Pa
     emit(g);
   }
   if (missing > 0) warnings.push(`${missing} sample location(s) missing from the profile`);
-  return { truncated: false, warnings, leakProfile };
+  // Go's profile builder stamps the time it started writing (runtime/pprof/proto.go, time_nanos).
+  const ms = Number(p.timeNanos ?? 0) / 1e6;
+  return { truncated: false, warnings, leakProfile, ...(ms > 0 && Number.isFinite(ms) ? { profileTime: Math.round(ms) } : {}) };
 }
 
 /** Which pprof profile a profile.proto is, from its sample types (and default sample type), as

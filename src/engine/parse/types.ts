@@ -16,6 +16,8 @@ export interface ParseReport {
   crash?: Crash;
   /** The format's own header was read (`goroutine profile: total 0` is a valid, empty profile). */
   headerSeen?: boolean;
+  /** When the profile says it was taken: profile.proto's time_nanos, in ms since epoch (unset when 0). */
+  profileTime?: number;
 }
 
 /** One aggregated record (debug=1, pprof -traces): `count` goroutines sharing a stack, with no ids,
