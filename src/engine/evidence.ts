@@ -729,15 +729,20 @@ const entryTotal = (snap: Snapshot, func: string): number => entryTotals(snap).g
 /** Most of a pile that may leave at a step while the rest still counts as kept (mixedPile). */
 const MIXED_SHARE = 0.25;
 
+type IdentityStep = Identity['steps'][number];
+
+/** Every step (of those with a pile to keep, at least one) lost no more than MIXED_SHARE of the pile
+ *  and grew by `minGrowth` goroutines or more, net. */
+export function keptMostAndAdded(steps: readonly IdentityStep[], minGrowth: number): boolean {
+  return steps.length > 0 && steps.every((st) => st.departures <= MIXED_SHARE * (st.survivors + st.departures) && st.newcomers - st.departures >= minGrowth);
+}
+
 /** With ids: the `kept-most-and-added` row when, at every step, no more than MIXED_SHARE of the pile
  *  left while it grew by --min-delta or more: goroutines of one stack that come and go (a stream
  *  re-opened, a request's helper) beside ones that stay and keep coming (the same helper of calls
  *  that never end), which turned-over alone would excuse. Null otherwise. */
-function mixedPile(steps: readonly { survivors: number; newcomers: number; departures: number }[], s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
-  if (s.delta < ctx.minDelta) return null;
-  for (const st of steps) {
-    if (st.departures > MIXED_SHARE * (st.survivors + st.departures) || st.newcomers - st.departures < ctx.minNewcomers) return null;
-  }
+function mixedPile(steps: readonly IdentityStep[], s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
+  if (s.delta < ctx.minDelta || !keptMostAndAdded(steps, ctx.minNewcomers)) return null;
   const last = steps[steps.length - 1]!;
   return item('kept-most-and-added', `kept ${last.survivors} of ${last.survivors + last.departures} (${last.departures} left) and added ${last.newcomers}: most stay while more arrive, a leak beside goroutines of the same stack that come and go`);
 }

@@ -50,7 +50,7 @@ interface Acc {
   creatorsInModule: number;
   /** Own-code frames of live creators, for a group that runs only library code (StackGroup.startedFrom). */
   creatorFrames: Map<Frame, { goroutines: number; creators: number }> | null;
-  /** Whether the group runs only library code and a dependency started it (isLibraryOnly); unset until asked. */
+  /** Whether the group runs only library code and a library function started it (isLibraryOnly); unset until asked. */
   libraryOnly?: boolean;
   /** Goroutines per live creator id, for a library-only group. */
   startedBy?: Map<number, number>;

@@ -5,7 +5,7 @@
 // (hang.ts) are reported beside the findings, never as leaks.
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore } from './benign.js';
-import { chainEntries, evidenceOf, leakedIn, type Evidence } from './evidence.js';
+import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, type Evidence } from './evidence.js';
 import { findHangs } from './hang.js';
 import { growthText } from './count.js';
 import { orderUntimed } from './order.js';
@@ -179,8 +179,7 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
 function libraryPileGrowing(s: GroupSeries, ctx: Context): boolean {
   const g = s.group;
   if (!g.startedFrom || !s.identity || s.delta < ctx.minNewcomers || g.kind === 'net-io' || isRequestScoped(g)) return false;
-  const steps = s.identity.steps.filter((st) => st.survivors + st.departures > 0);
-  return steps.length > 0 && steps.every((st) => st.departures <= 0.25 * (st.survivors + st.departures) && st.newcomers - st.departures >= ctx.minNewcomers);
+  return keptMostAndAdded(s.identity.steps.filter((st) => st.survivors + st.departures > 0), ctx.minNewcomers);
 }
 
 function judge(s: GroupSeries, ctx: Context): Finding | null {
