@@ -3,7 +3,7 @@
 //
 //   npm run eval                      # generate if needed (a few minutes), score, print
 //   npm run eval -- --regen           # regenerate every dump first
-//   npm run eval -- --only goker      # one corpus (goker, noise, hangs)
+//   npm run eval -- --only goker      # one corpus (goker, noise, hangs, realdeps)
 //   npm run eval -- --verbose         # list every miss and false finding
 //   npm run eval -- --evidence        # each evidence row: on how many real leaks, on how many non-leaks
 //   npm run eval -- --export-subset   # refresh eval/subset (the CI subset) and its floors
@@ -23,6 +23,7 @@ import { generateNoise, NOISE_SCENARIOS, NOISE_SOURCES } from './noise-gen.js';
 import type { NoiseOutcome } from './noise-score.js';
 import { renderEvidence, renderTable, renderTargets, type Row } from './summary.js';
 import { exportSubset } from './subset.js';
+import { scoreRealdeps } from './realdeps.js';
 import { goroot, toolchains, type Toolchain } from './toolchains.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,7 +31,7 @@ const cache = join(here, '.cache');
 const args = process.argv.slice(2);
 const flag = (f: string) => args.includes(f);
 const onlyAt = args.indexOf('--only');
-const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : ['goker', 'noise', 'hangs'];
+const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : ['goker', 'noise', 'hangs', 'realdeps'];
 const log = (s: string) => process.stderr.write(`eval: ${s}\n`);
 
 function hashFiles(paths: string[]): string {
@@ -118,6 +119,12 @@ async function main(): Promise<void> {
   console.log(renderTargets(rows));
   console.log('');
   if (rows.some((r) => r.corpus === 'goker')) console.log(`GoKer: Go's goroutine leak scenarios (${versions}), each with an HTTP server + ${4} keep-alive connections, 8 idle workers, a ticker and a signal loop; t1 after one run, t2 after ${K} more.`);
+  if (only.includes('realdeps')) {
+    console.log('');
+    for (const line of scoreRealdeps(join(here, '..', 'test', 'fixtures', 'dumps', 'realdeps'))) console.log(line);
+    console.log("realdeps: services built from real dependencies (gRPC, HTTP/2, websockets, errgroup, database/sql, OpenTelemetry, memberlist, etcd), healthy and with their library's typical leak, captured once on Go 1.26.8 (test/fixtures/dumps/realdeps); diff = t0+t1, series = t0..t2, single = t2; no target is set for them");
+    console.log('');
+  }
   console.log('recall: observed expected leaks with a high/medium finding in the top n+2; false: high/medium findings on harness goroutines, no-leak scenarios or healthy services (noise rows: summed over simulated ages 0, 2 h, 1 day for debug2/leak).');
   for (const n of report.notes) console.log(`note: ${n}`);
   console.log(`load average while scoring: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores)`);

@@ -1,5 +1,5 @@
 // A healthy service built from real dependencies (gRPC, go-redis, NATS) and the same service leaking
-// gRPC streams (test/fixtures/dumps/libraries, README there): the helpers libraries start per stream or
+// gRPC streams (test/fixtures/dumps/realdeps/grpc, README of realdeps): the helpers libraries start per stream or
 // subscription read as what they are, and a leak among them is still found.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { evidenceOf } from '../../src/engine/evidence.js';
 import { readGroup } from '../../src/engine/patterns.js';
 import { dependencyModule } from '../../src/engine/modules.js';
 
-const dir = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'libraries');
+const dir = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'realdeps', 'grpc');
 const load = (name: string, i = 0): Snapshot => parseDump(readFileSync(join(dir, `${name}.debug2.txt.gz`)), { capturedAt: 1_000 * (i + 1) });
 const signals = (f: Finding) => (f.evidence ?? []).map((e) => e.signal);
 const strong = (f: Finding) => f.confidence === 'high' || f.confidence === 'medium';

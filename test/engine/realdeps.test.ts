@@ -1,5 +1,5 @@
-// Seven services built from real dependencies (HTTP/2, websockets, errgroup, database/sql, OpenTelemetry,
-// memberlist, embedded etcd), each healthy and with one leak typical of its library
+// Eight services built from real dependencies (gRPC, HTTP/2, websockets, errgroup, database/sql,
+// OpenTelemetry, memberlist, embedded etcd), each healthy and with one leak typical of its library
 // (test/fixtures/dumps/realdeps, README there): healthy runs stay quiet and the leaks are found where
 // the README's "How it decides" says they are. Only verdicts the README claims are asserted.
 import { test } from 'node:test';
@@ -24,13 +24,13 @@ function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
 /** Where each leak is claimed found (high or medium on its stack). Count-only formats (debug=1, proto)
  *  see growth only above --min-delta per step and no ids; etcd's substreams grow by 4 per second. */
 const FOUND: Record<Fmt, Record<Mode, string[]>> = {
-  debug2: { single: ['errg', 'h2', 'mlist', 'ws'], pair: ['errg', 'h2', 'mlist', 'otel', 'sql', 'ws'], series: services },
-  debug1: { single: [], pair: ['errg', 'ws'], series: ['errg', 'h2', 'ws'] },
-  proto: { single: [], pair: ['errg', 'ws'], series: ['errg', 'h2', 'ws'] },
+  debug2: { single: ['errg', 'grpc', 'h2', 'mlist', 'ws'], pair: ['errg', 'grpc', 'h2', 'mlist', 'otel', 'sql', 'ws'], series: services },
+  debug1: { single: [], pair: ['errg', 'grpc', 'ws'], series: ['errg', 'grpc', 'h2', 'ws'] },
+  proto: { single: [], pair: ['errg', 'grpc', 'ws'], series: ['errg', 'grpc', 'h2', 'ws'] },
 };
 
-test('the realdeps fixtures hold the seven services', () => {
-  assert.deepEqual(services, ['errg', 'etcd', 'h2', 'mlist', 'otel', 'sql', 'ws']);
+test('the realdeps fixtures hold the eight services', () => {
+  assert.deepEqual(services, ['errg', 'etcd', 'grpc', 'h2', 'mlist', 'otel', 'sql', 'ws']);
 });
 
 for (const svc of services) {
