@@ -184,5 +184,17 @@ export function describe(prefix: Uint8Array): string {
   const g = lines.findIndex((l) => /goroutine/i.test(l));
   if (g >= 0 && g !== first) out += `, and line ${g + 1} ${quote(lines[g]!.replace(/\r$/, ''))} is no goroutine header like "goroutine 1 [running]:"`;
   else if (g === first) out += ', which is no goroutine header like "goroutine 1 [running]:"';
+  if (g >= 0) out += wrappedHint(lines[g]!);
   return out;
+}
+
+/** A dump that is there but wrapped so no line starts with its header: say how to unwrap it. */
+function wrappedHint(line: string): string {
+  // A structured log's field or a quoted string: line breaks and tabs written as \n and \t.
+  if (/goroutine \d+ \[[^\]]*\]:\\n/.test(line)) {
+    return ": the dump is inside an escaped string (\\n for its line breaks, as a JSON log field holds it); unescape it first, e.g. jq -r '.stack' log.json | leakbot analyze -";
+  }
+  // Colour codes of a terminal or log viewer around the text.
+  if (/\u001b\[[0-9;]*m/.test(line)) return ": the text carries terminal colour codes (ESC[…m); strip them first, e.g. sed 's/\\x1b\\[[0-9;]*m//g' dump.txt | leakbot analyze -";
+  return '';
 }

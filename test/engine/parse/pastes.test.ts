@@ -296,3 +296,17 @@ test('issue 11: a truncated .pb.gz names the problem', async () => {
     }
   }
 });
+
+test('a dump wrapped so that no line starts with its header (a JSON log field, colour codes) is refused with how to unwrap it, and the unwrapped text reads as the original', () => {
+  for (const [name, t] of Object.entries(DEBUG2)) {
+    const want = body(parseDump(t));
+    // A structured log line holding the dump as a string, as zap or slog write it.
+    const logged = `${JSON.stringify({ level: 'error', msg: 'goroutine dump', stack: t })}\n`;
+    assert.throws(() => parseDump(logged), (e: Error) => e instanceof DumpFormatError && /inside an escaped string .*jq -r '\.stack'/.test(e.message), name);
+    assert.deepEqual(body(parseDump((JSON.parse(logged) as { stack: string }).stack)), want, `${name}: unescaped`);
+    // A log viewer's colours around every line (docker compose --ansi always, stern).
+    const coloured = t.split('\n').map((l) => (l ? `\u001b[36mweb-0  | \u001b[0m${l}` : l)).join('\n');
+    assert.throws(() => parseDump(coloured), (e: Error) => e instanceof DumpFormatError && /terminal colour codes .*sed 's\/\\x1b\\\[\[0-9;\]\*m\/\/g'/.test(e.message), name);
+    assert.deepEqual(body(parseDump(coloured.replace(/\x1b\[[0-9;]*m/g, ''))), want, `${name}: colours stripped`);
+  }
+});
