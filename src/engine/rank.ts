@@ -10,6 +10,7 @@ import { findHangs } from './hang.js';
 import { growthText } from './count.js';
 import { orderUntimed } from './order.js';
 import { otherProcess } from './process.js';
+import { perSnapshot } from './memo.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary } from './model.js';
 import { isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 import { confidenceOf, pointsOf } from './verdict.js';
@@ -170,8 +171,21 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
   // Stacks without a line of the service's code are the runtime's and the standard library's own
   // machinery (accept loops, keep-alive connections, signal handling): not the service's leak.
   const { site, pattern } = readGroup(s.group);
+  // A connection waits for its response body to be read while a stream is being consumed too: when as
+  // many goroutines are reading response bodies right now, no body is left unread.
+  if (pattern === 'unclosed-http-body' && leaked === 0 && bodyReaders(ctx.latest) >= s.group.count) return false;
   return site !== null || pattern === 'unclosed-http-body' || leaked > 0;
 }
+
+/** Goroutines reading an HTTP/1 client response body right now (net/http.(*bodyEOFSignal).Read on
+ *  their stack, net/http/transport.go): streams and downloads in progress, one per connection whose
+ *  readLoop waits for its body to be read. */
+const bodyReaders = perSnapshot((snap) => {
+  let n = 0;
+  for (const g of snap.groups) if (g.frames.some((f) => f.func === BODY_READ)) n += g.count;
+  return n;
+});
+const BODY_READ = 'net/http.(*bodyEOFSignal).Read';
 
 /** A pile of library code only, started for live goroutines of the service's code (startedFrom),
  *  that kept at least three quarters of its goroutines at every step and grew by --min-delta or more

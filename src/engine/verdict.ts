@@ -84,7 +84,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'literal-returned': {
     points: 1,
     meaning:
-      "they run a function literal of F (Go names a `go func(){…}()` after the function it is written in: F.func1), yet no goroutine is inside F: the calls that started them returned and left them behind (creator-returned without creator frames), when they wait where healthy code does not pile up, or were there at the first snapshot and grew on a channel operation of their own code (later calls left more). Not for a pile that appeared between the snapshots (a surge in flight) nor a receive inside a library call (an HTTP round trip)",
+      "they run a function literal of F (Go names a `go func(){…}()` after the function it is written in: F.func1), yet no goroutine is inside F: the calls that started them returned and left them behind (creator-returned without creator frames), when they wait where healthy code does not pile up, or were there at the first snapshot and grew on a channel operation of their own code (later calls left more). Not for a pile that appeared between the snapshots (a surge in flight) nor a receive inside a library call (an HTTP round trip); for a literal of library code (standard library or a dependency), whose constructors return and leave their goroutines by design, only the growth form",
     needs: 'debug=1 / proto (growth: 2+ snapshots)',
   },
   'one-shot-receive': {
