@@ -48,7 +48,8 @@ async function checkRedis(url: string): Promise<DoctorCheck> {
     return { name: 'redis', status: 'ok', detail: `${where} answers (Redis ${version})${note}` };
   } catch (err) {
     const why = (cause || (err as Error).message).replace(/\.+$/, '');
-    return { name: 'redis', status: 'fail', detail: `cannot reach ${where} (${why}): start Redis (README "The two commands") or set REDIS_URL` };
+    // The command README's main one runs, so a first run without Slack need not run that one first.
+    return { name: 'redis', status: 'fail', detail: `cannot reach ${where} (${why}): start Redis (\`redis-server --daemonize yes --bind 127.0.0.1 --appendonly yes\`, installed by README's main command) or set REDIS_URL` };
   } finally {
     r.disconnect();
   }

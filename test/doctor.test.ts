@@ -175,6 +175,7 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^-- +slack +SLACK_BOT_TOKEN is not set: fine for doctor/m);
     assert.match(r.stdout, /^FAIL +redis +cannot reach redis:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED/m);
+    assert.match(r.stdout, /^FAIL +redis +.*: start Redis \(`redis-server --daemonize yes --bind 127\.0\.0\.1 --appendonly yes`/m, 'says how to start one');
     assert.match(r.stdout, new RegExp(`^FAIL +port +PORT ${redis.port} is already in use`, 'm'));
     assert.match(r.stdout, /^FAIL +target svc-dead +http:\/\/127\.0\.0\.1:\d+: .*connection refused/m);
     // A fleet: every instance is tried, each reported under its own name.
