@@ -189,10 +189,12 @@ const BODY_READ = 'net/http.(*bodyEOFSignal).Read';
 
 /** A pile of library code only, started for live goroutines of the service's code (startedFrom),
  *  that kept at least three quarters of its goroutines at every step and grew by --min-delta or more
- *  with ids (debug=2): not a network wait nor request serving, whose growth is the peers' doing. */
+ *  with ids (debug=2): not a network wait, request serving or a connection's writeLoop, whose growth
+ *  is the peers' doing or told by the connection's readLoop. */
 function libraryPileGrowing(s: GroupSeries, ctx: Context): boolean {
   const g = s.group;
-  if (!g.startedFrom || !s.identity || s.delta < ctx.minNewcomers || g.kind === 'net-io' || isRequestScoped(g)) return false;
+  // A connection's writeLoop grows with its readLoop, which speaks for the connection (unclosed-http-body).
+  if (!g.startedFrom || !s.identity || s.delta < ctx.minNewcomers || g.kind === 'net-io' || isRequestScoped(g) || isWriteLoop(s)) return false;
   return keptMostAndAdded(s.identity.steps.filter((st) => st.survivors + st.departures > 0), ctx.minNewcomers);
 }
 
