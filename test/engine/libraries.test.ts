@@ -9,6 +9,7 @@ import { analyze, compare, matchSeries, parseDump, type Finding, type Snapshot }
 import { evidenceOf } from '../../src/engine/evidence.js';
 import { readGroup } from '../../src/engine/patterns.js';
 import { dependencyModule } from '../../src/engine/modules.js';
+import { renderBlocks } from '../../src/engine/render/blocks.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'realdeps', 'grpc');
 const load = (name: string, i = 0): Snapshot => parseDump(readFileSync(join(dir, `${name}.debug2.txt.gz`)), { capturedAt: 1_000 * (i + 1) });
@@ -58,6 +59,9 @@ test('leak: watchers of streams opened and never cancelled are found beside the 
   assert.equal(single.startedFrom?.creators, 1);
   assert.ok(single.startedFrom!.goroutines > single.after / 2, `${single.startedFrom!.goroutines} of ${single.after}`);
   assert.match(single.advice, /^These goroutines run only library code, started for main\.main\.func4 /);
+  // The thread shows it too, as code like every other site.
+  const section = JSON.stringify(renderBlocks(analyze(t2!), { title: 'Goroutine snapshot', service: 'svc-order' }).blocks);
+  assert.match(section, /started from `main\.main\.func4` at `[^`]*main\.go:\d+`, where the goroutine that started \d+ of them runs now/);
 });
 
 test('a goroutine blocked inside a library call points at the service line that made the call', () => {

@@ -96,8 +96,8 @@ function findingBlocks(f: Finding, n: number, mode: Analysis['mode']): Block[] {
   ];
   if (f.site && f.stdSite) lines.push(`via \`${escapeMrkdwn(f.stdSite.func)}\``);
   if (f.createdBy) lines.push(`created by \`${escapeMrkdwn(shortFunc(f.createdBy.func))}\`${atFileLine(f.createdBy, (s) => `\`${escapeMrkdwn(s)}\``)}`);
-  const from = startedFromLine(f);
-  if (from) lines.push(escapeMrkdwn(from));
+  const from = startedFromLine(f, (s) => `\`${escapeMrkdwn(s)}\``);
+  if (from) lines.push(from);
   const paths = pathsLine(f);
   if (paths) lines.push(`call paths: ${escapeMrkdwn(paths)}`);
   const labels = labelsLine(f.labels);

@@ -184,13 +184,14 @@ export function labelsLine(labels: Record<string, string[]>, max = 6): string {
 }
 
 /** "started from F at file:line, where …": the service's code that asked a library for a pile of
- *  library-only goroutines (Finding.startedFrom), plain text; null when the finding has none. */
-export function startedFromLine(f: Finding): string | null {
+ *  library-only goroutines (Finding.startedFrom); `code` dresses the function and the file:line (backticks
+ *  in Slack); null when the finding has none. */
+export function startedFromLine(f: Finding, code = (s: string) => s): string | null {
   const s = f.startedFrom;
   if (!s) return null;
   const them = s.goroutines >= f.after ? 'them' : `${s.goroutines} of them`;
   const who = s.creators === 1 ? `the goroutine that started ${them} runs now` : `the ${s.creators} goroutines that started ${them} run now`;
-  return `started from ${shortFunc(s.frame.func)} at ${fileLine(s.frame)}, where ${who}`;
+  return `started from ${code(shortFunc(s.frame.func))} at ${code(fileLine(s.frame))}, where ${who}`;
 }
 
 /** Frames worth printing: the innermost `max`, with a note of how many more there are. */
