@@ -103,6 +103,21 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     assert.match(live.stdout, /on one operation \(single snapshot: growth not measured yet\)/);
   });
 
+  it("a deadlock names the goroutine asleep on the lock beside main, with its line", async () => {
+    const out = await run('go', ['run', '.'], { cwd: join(repoRoot, 'test/fixtures/trial/lockdeadlock') }).then(
+      () => assert.fail('the program was expected to deadlock'),
+      (e: { stdout: string; stderr: string }) => e.stdout + e.stderr,
+    );
+    assert.match(out, /fatal error: all goroutines are asleep - deadlock!/);
+    writeFileSync(file('deadlock.txt'), out);
+    const r = await runLeakbot(['analyze', file('deadlock.txt')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /HANG all goroutines are asleep \(deadlock\): main is stuck in chan receive/);
+    assert.match(r.stdout, /asleep with it: goroutine \d+ \[sync\.Mutex\.Lock\] at trial\/lockdeadlock\/main\.go:11 in main\.main\.func1/);
+    const json = JSON.parse((await runLeakbot(['analyze', '--json', file('deadlock.txt')])).stdout) as { hangs: Array<{ asleepWith?: Array<{ state: string; site: { line: number } }> }> };
+    assert.deepEqual(json.hangs[0]?.asleepWith?.map((a) => [a.state, a.site.line]), [['sync.Mutex.Lock', 11]]);
+  });
+
   it('diff refuses one file named twice and says when two files hold the same bytes', async () => {
     const twice = await runLeakbot(['diff', file('live.debug2'), file('live.debug2')]);
     assert.equal(twice.code, 2);

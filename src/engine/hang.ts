@@ -46,7 +46,10 @@ export function findHangs(snap: Snapshot): Hang[] {
   } else if (snap.format === 'debug2' && !snap.leakProfile && (crash ? saysDeadlock(crash) && mainOf(groups) !== undefined : isDeadlock(groups))) {
     const main = mainOf(groups)!;
     const others = groups.reduce((n, g) => n + (PARKED.has(g.kind) ? g.count : 0), 0) - 1;
-    out.push(hang(main, 'deadlock', `all goroutines are asleep (deadlock): main is stuck in ${waitName(main)}`, Math.max(0, others)));
+    const h = hang(main, 'deadlock', `all goroutines are asleep (deadlock): main is stuck in ${waitName(main)}`, Math.max(0, others));
+    const asleep = asleepWith(main, groups);
+    if (asleep.length > 0) h.asleepWith = asleep;
+    out.push(h);
   }
   const stopped = crash?.kind === 'signal';
   // Goroutines parked at one lock site, whatever called it, are one hang; main speaks for them when it is
@@ -83,6 +86,19 @@ export function findHangs(snap: Snapshot): Hang[] {
   }
   if (crash) for (const h of out) h.crash = crash;
   return out;
+}
+
+/** Most stacks named beside main in a deadlock (Hang.asleepWith). */
+const MAX_ASLEEP_WITH = 3;
+
+/** The other parked stacks of a deadlock that run the service's code: locks first (a goroutine parked on
+ *  a Lock is the usual reason the rest cannot go on), then the bigger piles. */
+function asleepWith(main: StackGroup, groups: StackGroup[]): NonNullable<Hang['asleepWith']> {
+  return groups
+    .filter((g) => g !== main && PARKED.has(g.kind) && readGroup(g).site !== null)
+    .sort((a, b) => Number(LOCKS.has(b.kind)) - Number(LOCKS.has(a.kind)) || b.count - a.count)
+    .slice(0, MAX_ASLEEP_WITH)
+    .map((g) => ({ goroutineId: g.exampleId, count: g.count, state: g.state, site: readGroup(g).site! }));
 }
 
 /** The main goroutine's group: goroutine 1, else the one running main.main. */

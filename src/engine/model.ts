@@ -351,6 +351,10 @@ export interface Hang {
   frames: Frame[];
   /** Other goroutines asleep with it (deadlock) or waiting on the same lock, or 0. */
   others: number;
+  /** Deadlock: the other stacks asleep with it that run the service's code, locks first, at most 3:
+   *  one goroutine of each (its id), how many share the stack, their state and the line they wait at.
+   *  The cause is usually among them (the Lock main's goroutine waits behind, the send nobody takes). */
+  asleepWith?: Array<{ goroutineId: number | null; count: number; state: string; site: Frame }>;
   /** For a lock: the goroutine that likely holds it (parked in a method of the same type), when one is seen. */
   holder?: { goroutineId: number | null; state: string; site: Frame | null };
   /** What Go printed when it stopped the process (`fatal error: all goroutines are asleep - deadlock!`). */

@@ -93,7 +93,13 @@ export function hangLines(h: Hang): string[] {
   out.push(`${who} [${h.state}${h.waitMinutes !== null ? `, ${h.waitMinutes} minutes` : ''}]${h.site ? ` at ${siteText(h.site)}` : ''}`);
   if (h.waitsOn) out.push(`waits in ${h.waitsOn.func}${h.waitsOn.file ? ` (${fileLine(h.waitsOn)})` : ''}`);
   if (h.holder?.site) out.push(`likely held by goroutine ${h.holder.goroutineId ?? '?'} [${h.holder.state}] at ${siteText(h.holder.site)}`);
-  if (h.others > 0) out.push(`${plural(h.others, 'other goroutine')} ${h.reason === 'lock-held' ? 'waiting on it too' : 'asleep with it'}`);
+  const named = h.asleepWith ?? [];
+  for (const a of named) {
+    const who = a.goroutineId !== null ? `goroutine ${a.goroutineId}` : 'a goroutine';
+    out.push(`asleep with it: ${who}${a.count > 1 ? ` (and ${a.count - 1} more on this stack)` : ''} [${a.state}] at ${siteText(a.site)}`);
+  }
+  const rest = h.others - named.reduce((n, a) => n + a.count, 0);
+  if (rest > 0) out.push(`${named.length > 0 ? `${formatCount(rest)} more` : plural(rest, 'other goroutine')} ${h.reason === 'lock-held' ? 'waiting on it too' : 'asleep with it'}`);
   return out;
 }
 
