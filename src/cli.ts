@@ -260,10 +260,11 @@ function parseHeader(v: string): string {
   return v;
 }
 
-/** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses, and the
- *  notes the report needs about how they were taken. `debug2Max`: the goroutine count up to which the
- *  detailed debug=2 dump is taken (above it, the proto profile alone, as the bot's debug2MaxGoroutines). */
-async function captureSeries(url: string, interval: number, headerLines: string[], timeoutMs: number, maxBytes: number, debug2Max: number): Promise<{ snaps: Snapshot[]; notes: string[] }> {
+/** Two captures of a live pprof endpoint, `interval` apart, with the capture code the bot uses (a
+ *  capture over the limit warns so itself: capture/index.ts protoOnlyWarning). `debug2Max`: the
+ *  goroutine count up to which the detailed debug=2 dump is taken (above it, the proto profile alone,
+ *  as the bot's debug2MaxGoroutines). */
+async function captureSeries(url: string, interval: number, headerLines: string[], timeoutMs: number, maxBytes: number, debug2Max: number): Promise<Snapshot[]> {
   // Loaded only here so the offline commands never load undici.
   const { captureSnapshot, CaptureError } = await import('./capture/index.js');
   const target: CaptureTarget = {
@@ -276,6 +277,7 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     sizeSetting: '--max-bytes',
     urlSource: 'typed',
     debug2MaxGoroutines: debug2Max,
+    debug2Setting: '--debug2-max',
   };
   const once = async (): Promise<Snapshot> => {
     try {
@@ -292,13 +294,7 @@ async function captureSeries(url: string, interval: number, headerLines: string[
   const how = big ? ` (profile.proto only: more than --debug2-max ${debug2Max})` : '';
   process.stderr.write(`captured ${first.total.toLocaleString('en-US')} goroutines${how}; capturing again in ${interval / 1000} s…\n`);
   await new Promise((r) => setTimeout(r, interval));
-  const snaps = [first, await once()];
-  const notes = snaps.some((s) => s.format === 'proto' && s.total > debug2Max)
-    ? [
-        `captured as profile.proto only: more than ${debug2Max.toLocaleString('en-US')} goroutines, above which leakbot does not take the debug=2 dump (Go stops the world while it writes one), so there are no goroutine ids or creators and growth is read from counts; --debug2-max raises the limit`,
-      ]
-    : [];
-  return { snaps, notes };
+  return [first, await once()];
 }
 
 function parseRegex(v: string): RegExp {
@@ -395,7 +391,7 @@ export function buildProgram(): Command {
       let notes: string[] = [];
       if (isUrl(before)) {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
-        ({ snaps, notes } = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes ?? CAPTURE_MAX_BYTES, o.debug2Max));
+        snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes ?? CAPTURE_MAX_BYTES, o.debug2Max);
       } else {
         if (after.length === 0) {
           if (isHostPort(before)) throw new InputError(`${before} is not a URL: ${schemeHint(before)}`);

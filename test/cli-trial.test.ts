@@ -183,13 +183,17 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     const small = await spawnLeakbot(['diff', svc.url, '--interval', '200ms', '--json', '--debug2-max', String(total - 5)]);
     assert.equal(small.code, 0, small.stderr);
     assert.match(small.stderr, new RegExp(`^captured [\\d,]+ goroutines \\(profile\\.proto only: more than --debug2-max ${total - 5}\\)`));
-    const a = JSON.parse(small.stdout) as { snapshots: { format: string }[]; notes: string[] };
+    const a = JSON.parse(small.stdout) as { snapshots: { format: string; warnings: string[] }[] };
     assert.deepEqual(a.snapshots.map((x) => x.format), ['proto', 'proto']);
-    assert.ok(a.notes.some((n) => /^captured as profile\.proto only: more than [\d,]+ goroutines.*no goroutine ids or creators.*--debug2-max raises the limit$/.test(n)), a.notes.join(' | '));
+    const said = /^captured as profile\.proto only: more than [\d,]+ goroutines.*no goroutine ids or creators.*--debug2-max raises the limit$/;
+    for (const s of a.snapshots) assert.ok(s.warnings.some((w) => said.test(w)), s.warnings.join(' | '));
+    // Both captures say it in the same words: the report says it once.
+    const text = await spawnLeakbot(['diff', svc.url, '--interval', '200ms', '--debug2-max', String(total - 5)]);
+    assert.equal(text.stdout.match(/captured as profile\.proto only/g)?.length, 1, text.stdout);
     const full = await spawnLeakbot(['diff', svc.url, '--interval', '200ms', '--json', '--debug2-max', String(total + 1000)]);
-    const b = JSON.parse(full.stdout) as { snapshots: { format: string }[]; notes: string[] };
+    const b = JSON.parse(full.stdout) as { snapshots: { format: string; warnings: string[] }[] };
     assert.deepEqual(b.snapshots.map((x) => x.format), ['debug2', 'debug2']);
-    assert.ok(!b.notes.some((n) => /profile\.proto only/.test(n)));
+    assert.ok(!b.snapshots.some((s) => s.warnings.some((w) => /profile\.proto only/.test(w))));
     assert.match(full.stderr, /^captured [\d,]+ goroutines; capturing again/);
   });
 

@@ -36,6 +36,9 @@ export interface CaptureTarget {
    *  or `typed` (the CLI's `leakbot diff <url>`: "Check the URL", not "the registered URL"). */
   urlSource?: UrlSource;
   debug2MaxGoroutines: number;
+  /** What raises debug2MaxGoroutines, named when a capture is the proto profile alone: the config key
+   *  by default; the CLI passes its `--debug2-max`. */
+  debug2Setting?: string;
 }
 
 export type CaptureFormat = 'auto' | 'debug1' | 'debug2' | 'proto' | 'leak';
@@ -160,7 +163,8 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
       }
     } else {
       body = countBody!;
-      snapshot = counted;
+      // Said in the thread like any reader's warning: the verdict rests on counts, not identity.
+      snapshot = { ...counted, warnings: [...counted.warnings, protoOnlyWarning(target.debug2MaxGoroutines, target.debug2Setting ?? 'debug2MaxGoroutines')] };
     }
   }
 
@@ -175,6 +179,13 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
     bytes: body.bytes,
     durationMs: Date.now() - started,
   };
+}
+
+/** Why a capture is the proto profile alone: above debug2MaxGoroutines (`limit`) the debug=2 dump
+ *  (which stops the world while Go writes it) is not taken, so no goroutine ids or creators come with
+ *  it; `setting` is what raises the limit. The same words for every capture, so a series says it once. */
+export function protoOnlyWarning(limit: number, setting: string): string {
+  return `captured as profile.proto only: more than ${limit.toLocaleString('en-US')} goroutines, above which leakbot does not take the debug=2 dump (Go stops the world while it writes one), so there are no goroutine ids or creators and growth is read from counts; ${setting} raises the limit`;
 }
 
 async function parse(body: CappedBody, ctx: FetchContext, budget: ServiceTimeBudget, capturedAt: number, decode: CaptureOptions['decode'] = decodeProfile, leakProfile = false): Promise<Snapshot> {

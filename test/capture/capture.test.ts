@@ -80,6 +80,10 @@ describe('captureSnapshot against leaksvc (Go 1.26)', { timeout: 600_000 }, () =
     const big = await captureSnapshot(target(svc, { debug2MaxGoroutines: 10 }));
     assert.equal(big.format, 'proto');
     assert.ok(big.snapshot.total > 10);
+    // The thread says why there are no ids, and which setting changes it.
+    assert.deepEqual(big.snapshot.warnings.filter((w) => /profile\.proto only/.test(w)), [
+      'captured as profile.proto only: more than 10 goroutines, above which leakbot does not take the debug=2 dump (Go stops the world while it writes one), so there are no goroutine ids or creators and growth is read from counts; debug2MaxGoroutines raises the limit',
+    ]);
     assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=0']);
     // The proto keeps the runtime frames, so a channel send is still named as one.
     await svc.leak('chansend', 30);

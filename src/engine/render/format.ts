@@ -163,12 +163,15 @@ function healthyLine(n: number): string {
  *  instead of asking for a second snapshot by hand, when the caller captures again by itself. */
 export function warningsOf(a: Analysis, recapture?: string): string[] {
   const out: string[] = [];
+  // A warning every snapshot of a series carries (how each was captured) is said once.
+  const shared = a.snapshots.length > 1 ? a.snapshots[0]!.warnings.filter((w) => a.snapshots.every((s) => s.warnings.includes(w))) : [];
+  out.push(...shared);
   a.snapshots.forEach((s, i) => {
     const which = a.snapshots.length > 1 ? `snapshot ${i + 1}: ` : '';
     // Readers that cut a dump say where and why in a warning that says "truncated"; the generic line
     // is only for a snapshot flagged without one, so a cut paste is not announced twice.
     if (s.truncated && !s.warnings.some((w) => w.includes('truncated'))) out.push(`${which}the dump was truncated; analysed as far as it goes`);
-    for (const w of s.warnings) out.push(which + w);
+    for (const w of s.warnings) if (!shared.includes(w)) out.push(which + w);
   });
   out.push(...(a.notes ?? []));
   // A crash output without a hang to carry its preamble (a panic, a SIGQUIT of a healthy process).
