@@ -726,8 +726,9 @@ const entryTotals = perSnapshot((snap) => {
 });
 const entryTotal = (snap: Snapshot, func: string): number => entryTotals(snap).get(func) ?? 0;
 
-/** Most of a pile that may leave at a step while the rest still counts as kept (mixedPile). */
-const MIXED_SHARE = 0.25;
+/** Most of a pile that may leave at a step while the rest still counts as kept (mixedPile): no more
+ *  than stayed. */
+const MIXED_SHARE = 0.5;
 
 type IdentityStep = Identity['steps'][number];
 
@@ -738,7 +739,7 @@ export function keptMostAndAdded(steps: readonly IdentityStep[], minGrowth: numb
 }
 
 /** With ids: the `kept-most-and-added` row when, at every step, no more than MIXED_SHARE of the pile
- *  left while it grew by --min-delta or more: goroutines of one stack that come and go (a stream
+ *  left (no more than stayed) while it grew by --min-delta or more: goroutines of one stack that come and go (a stream
  *  re-opened, a request's helper) beside ones that stay and keep coming (the same helper of calls
  *  that never end), which turned-over alone would excuse. Null otherwise. */
 function mixedPile(steps: readonly IdentityStep[], s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
