@@ -10,9 +10,7 @@ import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Snapshot, StackGroup } from './model.js';
 import { item } from './verdict.js';
 import { perSnapshot } from './memo.js';
-import { entryFrame, isStdFrame } from './patterns.js';
-import { dependencyModule } from './modules.js';
-import type { Frame } from './model.js';
+import { entryFrame, isLibraryFrame } from './patterns.js';
 
 /** The function a function literal is written in: `pkg.F` for `pkg.F.func2`, `pkg.F.func2` for
  *  `pkg.F.func2.1`, `pkg.F` for `pkg.F.gowrap1`; null for a named function or method. Type arguments
@@ -98,7 +96,7 @@ export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], { g
   const leftMore = grewNow && s.before > 0 && ownWait && CHANNEL_WAITS.has(g.kind);
   // A library's constructor or Run returns and leaves its object's goroutines running by design (an
   // informer's queue, a client's watcher): for a literal of library code only growth says calls left more.
-  const library = libraryFrame(entryFrame(g.frames)!);
+  const library = isLibraryFrame(entryFrame(g.frames)!);
   if ((leftMore || (intrinsic && g.count >= 2 && !library)) && parent !== null && funcs !== null && !funcs.has(parent)) {
     items.push(item('literal-returned', `no goroutine is inside ${parent}, whose function literal ${entry} they run: the calls that started them returned and left them behind`));
   }
@@ -110,9 +108,6 @@ export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], { g
   }
   return items;
 }
-
-/** A frame of the standard library or of a dependency (a module-cache path: modules.ts). */
-const libraryFrame = (f: Frame) => isStdFrame(f) || dependencyModule(f.file) !== null;
 
 /** Growth, as a share of the earlier count, beyond the wander of in-flight work. */
 const GREW_SHARE = 0.1;

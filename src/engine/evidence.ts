@@ -8,7 +8,7 @@
 // up over time.
 import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Frame, Identity, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
-import { isRequestScoped, isRoundTripWait, isStdFrame, packageOf, type Reading } from './patterns.js';
+import { isLibraryFrame, isRequestScoped, isRoundTripWait, packageOf, type Reading } from './patterns.js';
 import { dependencyModule } from './modules.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
@@ -367,7 +367,10 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // Without creator ids the same tie shows in ids: started back to back with a connection's reader.
   const besideConn = besideConnections(g, ctx.series[s.lastSeen]!);
   const perConnection = (orphaned && (g.kind === 'net-io' || boundToConnections(g, ctx.series[s.lastSeen]!))) || besideConn !== null;
-  const perRequest = orphaned && !perConnection;
+  // A library's own short-lived goroutine (a client's dialer) that starts its connection's reader and
+  // exits is no request: for library code started by library code, a gone creator says nothing.
+  const libraryStarted = g.createdBy !== null && isLibraryFrame(g.createdBy) && g.frames.every(isLibraryFrame);
+  const perRequest = orphaned && !perConnection && !libraryStarted;
   const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
   // creator is gone (Go ≥ 1.21 says so) or they are per-request.
@@ -527,7 +530,7 @@ function libraryHelpers(g: StackGroup): string | null {
   const module = g.createdBy === null ? null : dependencyModule(g.createdBy.file);
   if (module === null || g.count < 2 || g.distinctCreators !== g.count) return null;
   if (g.liveCreators !== g.count || g.creatorsInModule !== g.count || (g.selfCreators ?? 0) > 0) return null;
-  return g.frames.every((f) => isStdFrame(f) || dependencyModule(f.file) !== null) ? module : null;
+  return g.frames.every(isLibraryFrame) ? module : null;
 }
 
 /** What a pile kept, for the identity rows: the goroutines of the first snapshot, or, for a pile the

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, RecvForm, Snapshot, StackGroup } from './model.js';
 import { LiveIds } from './parse/ids.js';
 import { dependencyModule, inModule } from './modules.js';
-import { isStdFrame } from './patterns.js';
+import { isLibraryFrame } from './patterns.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -388,7 +388,7 @@ function toGroup(acc: Acc): StackGroup {
 }
 
 /** A frame of the service's own code: neither the standard library's nor a dependency's (modules.ts). */
-const isOwnFrame = (f: Frame) => !isStdFrame(f) && dependencyModule(f.file) === null;
+const isOwnFrame = (f: Frame) => !isLibraryFrame(f);
 
 /** A group of library code only (the standard library's or a dependency's) that a library function
  *  started: a stream's watcher, a subscription's loop, database/sql's watcher of an open Rows. */

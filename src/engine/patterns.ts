@@ -198,6 +198,10 @@ function isDependencyFrame(f: Frame): boolean {
   return dep;
 }
 
+/** A frame of the standard library or of a dependency (a module-cache path, modules.ts): not the
+ *  service's own code. */
+export const isLibraryFrame = (f: Frame): boolean => isStdFrame(f) || isDependencyFrame(f);
+
 /** The blocking frame in the service's own code: the innermost frame outside the standard library and
  *  the service's dependencies (the line that called into grpc, a driver, a client library: the one the
  *  user can change); for a goroutine that runs only library code, the innermost frame outside the

@@ -60,7 +60,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'per-request': {
     points: 2,
-    meaning: '2+ distinct creators and most of them gone: goroutines that outlived the requests that started them',
+    meaning: "2+ distinct creators and most of them gone: goroutines that outlived the requests that started them; not for library code started by library code (a client's dialer that starts its connection's reader and exits), whose creators are the library's own short-lived goroutines",
     needs: 'debug=2, Go ≥ 1.21',
   },
   'per-connection': {

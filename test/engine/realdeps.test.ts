@@ -44,13 +44,11 @@ const FOUND: Record<Fmt, Record<Mode, string[]>> = {
 /** The false alarms README "How it decides" reports, not asserted quiet: memberlist's per-node goroutines
  *  (5 nodes started by main at boot, one by the restart loop) and fsnotify's watchers (one at boot, two
  *  per request) read as spread ids in one snapshot; ants' pool grew on demand between two captures
- *  1 s apart (its idle workers expire after 2 s, which the third capture shows); sarama's connection
- *  readers outlive the dial goroutines that started them by design (per-request). */
+ *  1 s apart (its idle workers expire after 2 s, which the third capture shows). */
 const KNOWN_FALSE: Record<string, string[]> = {
   mlist: ['debug2 single'],
   fsn: ['debug2 single'],
   ants: ['debug2 single', 'debug2 pair', 'debug1 pair', 'proto pair'],
-  sarama: ['debug2 single', 'debug2 pair'],
 };
 
 test('the realdeps fixtures hold the twenty-five services', () => {
