@@ -735,8 +735,8 @@ const MIXED_SHARE = 0.5;
 
 type IdentityStep = Identity['steps'][number];
 
-/** Every step (of those with a pile to keep, at least one) lost no more than MIXED_SHARE of the pile
- *  and grew by `minGrowth` goroutines or more, net. */
+/** Every step (of those with a pile to keep, at least one) lost no more goroutines than it kept
+ *  (MIXED_SHARE of the pile) and grew by `minGrowth` goroutines or more, net. */
 export function keptMostAndAdded(steps: readonly IdentityStep[], minGrowth: number): boolean {
   return steps.length > 0 && steps.every((st) => st.departures <= MIXED_SHARE * (st.survivors + st.departures) && st.newcomers - st.departures >= minGrowth);
 }

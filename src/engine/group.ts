@@ -50,10 +50,10 @@ interface Acc {
   creatorsInModule: number;
   /** Own-code frames of live creators, for a group that runs only library code (StackGroup.startedFrom). */
   creatorFrames: Map<Frame, { goroutines: number; creators: number }> | null;
-  /** Whether the group runs only library code and a library function started it (isLibraryOnly); unset until asked. */
-  libraryOnly?: boolean;
+  /** Whether the group runs only library code and a library function started it (isLibraryOnly); null until asked. */
+  libraryOnly: boolean | null;
   /** Goroutines per live creator id, for a library-only group. */
-  startedBy?: Map<number, number>;
+  startedBy: Map<number, number> | null;
   /** Goroutines started by the function they run (see StackGroup.selfStarted). */
   selfStarted: number;
   /** Lock addresses the group's goroutines wait for, and how many goroutines printed one (StackGroup.waitObjects). */
@@ -187,6 +187,8 @@ export class SnapshotBuilder {
         creatorsInCall: 0,
         creatorsInModule: 0,
         creatorFrames: null,
+        libraryOnly: null,
+        startedBy: null,
         selfStarted: 0,
         waitObjects: null,
         waitObjectGoroutines: 0,

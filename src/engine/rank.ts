@@ -188,7 +188,8 @@ const bodyReaders = perSnapshot((snap) => {
 const BODY_READ = 'net/http.(*bodyEOFSignal).Read';
 
 /** A pile of library code only, started for live goroutines of the service's code (startedFrom),
- *  that kept at least half of its goroutines at every step and grew by --min-delta or more
+ *  where no more left than stayed at every step and 2 or more were added net at each (--min-delta when
+ *  set: with ids two that arrived and stayed are growth, as for kept-and-added)
  *  with ids (debug=2): not a network wait, request serving or a connection's writeLoop, whose growth
  *  is the peers' doing or told by the connection's readLoop. */
 function libraryPileGrowing(s: GroupSeries, ctx: Context): boolean {

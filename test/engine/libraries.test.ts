@@ -25,6 +25,9 @@ test('a dependency module is read from module-cache and -trimpath paths, never f
   assert.equal(dependencyModule('/src/app/internal/orders/orders.go'), null);
   assert.equal(dependencyModule('/usr/local/go/src/net/http/server.go'), null);
   assert.equal(dependencyModule('/src/app/vendor/google.golang.org/grpc/stream.go'), null);
+  // Go itself fetched through GOTOOLCHAIN sits in the module cache: still the standard library.
+  assert.equal(dependencyModule('/root/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.27.4.linux-amd64/src/net/http/server.go'), null);
+  assert.equal(dependencyModule('/home/x/svc@v/main.go'), null, 'a directory named like a version without one');
 });
 
 test('healthy: per-stream and per-subscription helpers of real libraries are not called leaks in one snapshot', () => {

@@ -45,12 +45,12 @@ const FOUND: Record<Fmt, Record<Mode, string[]>> = {
  *  arrival spans the id history without piling up (memberlist's per-node piles, fsnotify's watchers,
  *  franz-go's clients and kfake's connections, melody's hubs), and ants' pool grew on demand between
  *  two captures 1 s apart (its idle workers expire after 2 s). */
-const KNOWN_FALSE: Record<string, string[]> = {
-  ants: ['debug2 single', 'debug2 pair', 'debug1 pair', 'proto pair'],
-  franz: ['debug2 single', 'debug2 pair', 'debug2 series'],
-  fsn: ['debug2 single'],
-  melody: ['debug2 single'],
-  mlist: ['debug2 single'],
+const KNOWN_FALSE: Record<string, Record<string, number>> = {
+  ants: { 'debug2 single': 1, 'debug2 pair': 1, 'debug1 pair': 1, 'proto pair': 1 },
+  franz: { 'debug2 single': 4, 'debug2 pair': 2, 'debug2 series': 4 },
+  fsn: { 'debug2 single': 1 },
+  melody: { 'debug2 single': 1 },
+  mlist: { 'debug2 single': 6 },
 };
 
 test('the realdeps fixtures hold the thirty-three services', () => {
@@ -60,12 +60,13 @@ test('the realdeps fixtures hold the thirty-three services', () => {
 for (const svc of services) {
   const leakStack = new RegExp(readFileSync(join(root, svc, 'leakre.txt'), 'utf8').trim());
   const onLeak = (f: Finding) => f.frames.some((fr) => leakStack.test(fr.func)) || (f.createdBy !== null && leakStack.test(f.createdBy.func));
-  test(`${svc}: healthy runs raise no high or medium finding`, () => {
+  test(`${svc}: healthy runs raise no high or medium finding beyond the documented ones`, () => {
     for (const fmt of Object.keys(FILE) as Fmt[]) {
       for (const mode of Object.keys(MODES) as Mode[]) {
-        if (KNOWN_FALSE[svc]?.includes(`${fmt} ${mode}`)) continue;
+        // The documented false alarms may not grow.
+        const known = KNOWN_FALSE[svc]?.[`${fmt} ${mode}`] ?? 0;
         const loud = run(svc, 'healthy', fmt, mode).filter(strong);
-        assert.equal(loud.length, 0, `${fmt} ${mode}: ${loud.map((f) => `${f.confidence} ${f.frames[0]?.func}`).join('; ')}`);
+        assert.ok(loud.length <= known, `${fmt} ${mode}: ${loud.map((f) => `${f.confidence} ${f.frames[0]?.func}`).join('; ')}`);
       }
     }
   });
