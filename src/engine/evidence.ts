@@ -8,7 +8,7 @@
 // up over time.
 import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Frame, Identity, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
-import { isLibraryFrame, isRequestScoped, isRoundTripWait, packageOf, type Reading } from './patterns.js';
+import { isLibraryPile, isRequestScoped, isRoundTripWait, packageOf, type Reading } from './patterns.js';
 import { dependencyModule } from './modules.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
@@ -369,7 +369,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const perConnection = (orphaned && (g.kind === 'net-io' || boundToConnections(g, ctx.series[s.lastSeen]!))) || besideConn !== null;
   // A library's own short-lived goroutine (a client's dialer) that starts its connection's reader and
   // exits is no request: for library code started by library code, a gone creator says nothing.
-  const libraryStarted = g.createdBy !== null && isLibraryFrame(g.createdBy) && g.frames.every(isLibraryFrame);
+  const libraryStarted = isLibraryPile(g);
   const perRequest = orphaned && !perConnection && !libraryStarted;
   const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
@@ -530,7 +530,7 @@ function libraryHelpers(g: StackGroup): string | null {
   const module = g.createdBy === null ? null : dependencyModule(g.createdBy.file);
   if (module === null || g.count < 2 || g.distinctCreators !== g.count) return null;
   if (g.liveCreators !== g.count || g.creatorsInModule !== g.count || (g.selfCreators ?? 0) > 0) return null;
-  return g.frames.every(isLibraryFrame) ? module : null;
+  return isLibraryPile(g) ? module : null;
 }
 
 /** What a pile kept, for the identity rows: the goroutines of the first snapshot, or, for a pile the

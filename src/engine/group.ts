@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, RecvForm, Snapshot, StackGroup } from './model.js';
 import { LiveIds } from './parse/ids.js';
 import { dependencyModule, inModule } from './modules.js';
-import { isLibraryFrame } from './patterns.js';
+import { isLibraryFrame, isLibraryPile } from './patterns.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -50,7 +50,7 @@ interface Acc {
   creatorsInModule: number;
   /** Own-code frames of live creators, for a group that runs only library code (StackGroup.startedFrom). */
   creatorFrames: Map<Frame, { goroutines: number; creators: number }> | null;
-  /** Whether the group runs only library code and a library function started it (isLibraryOnly); null until asked. */
+  /** Whether the group runs only library code and a library function started it (isLibraryPile); null until asked. */
   libraryOnly: boolean | null;
   /** Goroutines per live creator id, for a library-only group. */
   startedBy: Map<number, number> | null;
@@ -283,7 +283,7 @@ export class SnapshotBuilder {
         anyWanted = true;
         // Library-only piles weigh their starters by goroutines started (startedFrom); rare, so a Map.
         const acc = this.creatorGroups[i]!;
-        if (acc.libraryOnly ??= isLibraryOnly(acc)) (acc.startedBy ??= new Map()).set(c, (acc.startedBy.get(c) ?? 0) + 1);
+        if (acc.libraryOnly ??= isLibraryPile(acc)) (acc.startedBy ??= new Map()).set(c, (acc.startedBy.get(c) ?? 0) + 1);
       } else this.creatorGroups[i]!.orphans++;
     }
     const groupOf = new Map<number, Acc>();
@@ -392,11 +392,6 @@ function toGroup(acc: Acc): StackGroup {
 /** A frame of the service's own code: neither the standard library's nor a dependency's (modules.ts). */
 const isOwnFrame = (f: Frame) => !isLibraryFrame(f);
 
-/** A group of library code only (the standard library's or a dependency's) that a library function
- *  started: a stream's watcher, a subscription's loop, database/sql's watcher of an open Rows. */
-function isLibraryOnly(acc: Acc): boolean {
-  return acc.createdBy !== null && !isOwnFrame(acc.createdBy) && !acc.frames.some(isOwnFrame);
-}
 
 /** The frame whose creators started the most goroutines of the group. */
 function mostCommon(frames: Map<Frame, { goroutines: number; creators: number }>): { frame: Frame; goroutines: number; creators: number } {

@@ -202,6 +202,11 @@ function isDependencyFrame(f: Frame): boolean {
  *  service's own code. */
 export const isLibraryFrame = (f: Frame): boolean => isStdFrame(f) || isDependencyFrame(f);
 
+/** A pile of library code only that a library function started (a stream's watcher, a connection's
+ *  reader, a Rows' watcher): no frame, creator included, is the service's own. */
+export const isLibraryPile = (g: Pick<StackGroup, 'frames' | 'createdBy'>): boolean =>
+  g.createdBy !== null && isLibraryFrame(g.createdBy) && g.frames.every(isLibraryFrame);
+
 /** The blocking frame in the service's own code: the innermost frame outside the standard library and
  *  the service's dependencies (the line that called into grpc, a driver, a client library: the one the
  *  user can change); for a goroutine that runs only library code, the innermost frame outside the
