@@ -279,9 +279,9 @@ async function captureSeries(url: string, interval: number, headerLines: string[
     debug2MaxGoroutines: debug2Max,
     debug2Setting: '--debug2-max',
   };
-  const once = async (): Promise<Snapshot> => {
+  const once = async () => {
     try {
-      return (await captureSnapshot(target)).snapshot;
+      return await captureSnapshot(target);
     } catch (e) {
       if (e instanceof CaptureError) throw new InputError(e.userMessage);
       throw e;
@@ -290,11 +290,10 @@ async function captureSeries(url: string, interval: number, headerLines: string[
   const first = await once();
   // Over the limit the capture is the proto profile alone: no ids or creators, so the verdict rests on
   // counts. Say so where the user looks, with the option that changes it.
-  const big = first.format === 'proto' && first.total > debug2Max;
-  const how = big ? ` (profile.proto only: more than --debug2-max ${debug2Max})` : '';
-  process.stderr.write(`captured ${first.total.toLocaleString('en-US')} goroutines${how}; capturing again in ${interval / 1000} s…\n`);
+  const how = first.overLimit ? ` (profile.proto only: more than --debug2-max ${debug2Max})` : '';
+  process.stderr.write(`captured ${first.snapshot.total.toLocaleString('en-US')} goroutines${how}; capturing again in ${interval / 1000} s…\n`);
   await new Promise((r) => setTimeout(r, interval));
-  return [first, await once()];
+  return [first.snapshot, (await once()).snapshot];
 }
 
 function parseRegex(v: string): RegExp {

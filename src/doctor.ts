@@ -193,7 +193,7 @@ async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: Doct
         const r = await captureSnapshot(target);
         const kb = (r.bytes / 1024).toFixed(0);
         // Over debug2MaxGoroutines the capture is the proto profile alone: findings then rest on counts.
-        const protoOnly = r.format === 'proto' && r.snapshot.total > target.debug2MaxGoroutines
+        const protoOnly = r.overLimit
           ? `; proto only: more than debug2MaxGoroutines ${target.debug2MaxGoroutines}, so no goroutine ids or creators`
           : '';
         report.checks.push({ name: `target ${target.name}`, status: 'ok', detail: `${r.url}: ${r.snapshot.total.toLocaleString('en-US')} goroutines (${r.format}, ${kb} kB in ${r.durationMs} ms${protoOnly})` });

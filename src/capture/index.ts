@@ -70,6 +70,9 @@ export interface CaptureResult {
   url: string;
   bytes: number;
   durationMs: number;
+  /** The proto profile alone because the service had more than debug2MaxGoroutines (format 'auto'):
+   *  no goroutine ids or creators; the snapshot carries protoOnlyWarning. */
+  overLimit: boolean;
 }
 
 /** The capture target for a configured service, or for one of its instances (src/capture/targets):
@@ -131,6 +134,7 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
   let body: CappedBody;
   let leak = false;
   let snapshot: Snapshot | null = null;
+  let overLimit = false;
   if (format === 'debug1') body = (await openProfile(ctx, { profile: 'goroutine', debug: 1 }))!;
   else if (format === 'proto') body = (await openProfile(ctx, { profile: 'goroutine', debug: 0 }))!;
   else if (format === 'leak') {
@@ -164,6 +168,7 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
     } else {
       body = countBody!;
       // Said in the thread like any reader's warning: the verdict rests on counts, not identity.
+      overLimit = true;
       snapshot = { ...counted, warnings: [...counted.warnings, protoOnlyWarning(target.debug2MaxGoroutines, target.debug2Setting ?? 'debug2MaxGoroutines')] };
     }
   }
@@ -178,6 +183,7 @@ async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget
     url: body.url,
     bytes: body.bytes,
     durationMs: Date.now() - started,
+    overLimit,
   };
 }
 
