@@ -79,6 +79,23 @@ export function shapeOf(g: Pick<StackGroup, 'ids'>, processMaxId: number | undef
   return { minId, maxId, processMaxId, spread: (maxId - minId) / processMaxId, density: ids.length / (maxId - minId + 1) };
 }
 
+/** Share of the process's id history that an empty stretch inside a pile must cover for the pile to
+ *  read as two ends (setupPlusRecent). */
+const EMPTY_STRETCH = 0.4;
+
+/** True when the pile's ids (ascending) sit at two ends of the process's history with nothing in
+ *  between: no goroutine of the pile was started during one stretch covering EMPTY_STRETCH or more of
+ *  the id history (processMaxId ids). A set started early on plus a few started lately (a library's
+ *  per-object goroutines: 5 gossip nodes made at boot and one restarted since; two long-lived clients
+ *  and the one a request holds now) spreads its ids that wide without piling up; goroutines a leak
+ *  leaves behind call after call fill the history between. Needs 3+ ids. Applied to library piles
+ *  (evidence.ts: patterns.ts isLibraryPile); measured on test/fixtures/dumps/realdeps. */
+export function twoEnds(ids: readonly number[], processMaxId: number): boolean {
+  if (ids.length < 3 || processMaxId <= 0) return false;
+  for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! >= EMPTY_STRETCH * processMaxId) return true;
+  return false;
+}
+
 /** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
  *  makes (runtime/proc.go newproc1: a P takes 16 ids at a time, so one jump per 16 ids at most, and a P
  *  may start with what is left of a batch it took long ago). Goroutines started one per request have a
@@ -440,7 +457,11 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const liveOnly = creators > 0 && (g.liveCreators ?? 0) === creators && (g.selfCreators ?? 0) === 0;
   // Connections' ids spread by design (see below), so for them spread ids say nothing.
   const connections = g.kind === 'net-io' || requestScoped || perConnection;
-  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections;
+  // A library's goroutines are per object (a client, connection, watcher, gossip node), and objects
+  // made at setup live as long as the process. The service's own code at two ends is as likely a leak
+  // that struck twice (test/fixtures/go/cmd/issue8 -case lock-backoff), which a second capture tells.
+  const atTwoEnds = libraryStarted && g.ids !== undefined && shape !== null && twoEnds(g.ids, shape.processMaxId);
+  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections && !atTwoEnds;
   // A library that starts a helper per call of its caller (grpc's per-stream context watcher) leaves it
   // running while the caller is still in that library's code using what it opened.
   const libraryCall = libraryHelpers(g);
@@ -499,7 +520,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // handlers of keep-alive connections), not a pile-up. A pool its live manager grows in bursts
   // spreads too, by design.
   const managedPool = poolWait && managed;
-  if (shape && !poolShaped && !managedPool && !connections && !isBunched && g.count >= 3 && shape.spread >= SPREAD_MIN) {
+  if (shape && !poolShaped && !managedPool && !connections && !isBunched && !atTwoEnds && g.count >= 3 && shape.spread >= SPREAD_MIN) {
     const where = `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId})`;
     // A pool a live goroutine grows over time spreads too; a lock, send or WaitGroup crowd does not:
     // its healthy form (a convoy, backpressure) is made of recent arrivals.

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { analyze, compare, parseDump, type Finding, type Snapshot } from '../../src/engine/index.js';
-import { bunched } from '../../src/engine/evidence.js';
+import { bunched, twoEnds } from '../../src/engine/evidence.js';
 
 const subset = join(import.meta.dirname, '..', '..', 'eval', 'subset', 'goker', 'go1.26');
 const load = (scenario: string, moment: string): Snapshot =>
@@ -193,4 +193,18 @@ test('without creator ids, goroutines whose starting function no goroutine is in
   // With creator ids (Go ≥ 1.21) outlived-call and per-request say it; the id-less row never applies.
   const withIds = analyze(read('go1.26', 'hidden-busypool', 't2')).findings;
   assert.ok(withIds.every((f) => !signals(f).includes('creator-returned')));
+});
+
+test('a set started early plus a few started lately sits at two ends of the id history; a leak fills the history between', () => {
+  // memberlist's packet listeners in a healthy 6-second-old process (142 ids): five nodes made at boot,
+  // one restarted since (test/fixtures/dumps/realdeps/mlist).
+  assert.equal(twoEnds([8, 25, 33, 50, 60, 134], 142), true);
+  // fsnotify: one long-lived watcher and two a request holds now.
+  assert.equal(twoEnds([21, 326, 327], 333), true);
+  // The same listener leaking a node per 300 ms: no stretch of 40 % is empty.
+  assert.equal(twoEnds(Array.from({ length: 27 }, (_, i) => 8 + i * 13), 368), false);
+  // Go's leak scenarios run once and then three more times: gaps far below 40 % of the history.
+  assert.equal(twoEnds([40, 41, 70, 95, 120], 140), false);
+  // Too few ids to tell.
+  assert.equal(twoEnds([1, 100], 100), false);
 });
