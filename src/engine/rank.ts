@@ -390,6 +390,11 @@ function httpClientHint(latest: Snapshot, reading: Reading): string {
   }
   const created = reading.createdBy;
   const by = created ? `The connections were opened by ${created.func}` : 'The connections were opened by http.Transport';
-  const lead = callers.size > 0 ? ` Client calls in flight when the dump was taken: ${[...callers].slice(0, 3).join(', ')}.` : '';
+  // A lead only: the call that dropped its body has returned by the time of the dump, and these
+  // may close theirs (realdeps5's retryablehttp service named its healthy caller loop here).
+  const lead =
+    callers.size > 0
+      ? ` Calls inside http.Client when the dump was taken (they may close their bodies: the call that drops one has usually returned): ${[...callers].slice(0, 3).join(', ')}.`
+      : '';
   return `${by}: look for a client.Do/Get/Post whose resp.Body is dropped.${lead}`;
 }

@@ -102,3 +102,10 @@ test('library machinery started for the service that keeps growing is a finding,
     assert.ok(f.evidence?.some((e) => e.signal === 'kept-and-added'), `${svc}: ${f.evidence?.map((e) => e.signal)}`);
   }
 });
+
+test('an unclosed body names the calls inside http.Client only as a lead: the call that drops a body has usually returned', () => {
+  // connect's leak: a stream read once, never closed (main.firstTick), beside healthy callers in flight.
+  const f = run('connect', 'leak', 'debug2', 'single').find((f) => f.pattern === 'unclosed-http-body');
+  assert.ok(f, 'an unclosed-body finding');
+  assert.match(f.advice, /Calls inside http\.Client when the dump was taken \(they may close their bodies: the call that drops one has usually returned\): main\.main\.func3 /);
+});
