@@ -202,6 +202,7 @@ export type PatternId =
   | 'unclosed-http-body'
   | 'net-read-no-deadline'
   | 'http-call-no-timeout'
+  | 'pool-exhausted'
   | 'sleep-loop'
   | 'blocked-other';
 

@@ -109,6 +109,17 @@ const catalogue: PatternInfo[] = [
       'a request context from context.WithTimeout), and look at the backend the call at this line reaches.',
   },
   {
+    id: 'pool-exhausted',
+    title: 'waiting for a pool slot that is never given back',
+    advice:
+      'These goroutines wait to take a connection or slot from a pool (database/sql, a semaphore, ' +
+      'pgxpool/puddle, go-redis, redigo) that stays exhausted: the slots are held by code that never gives ' +
+      'them back. Look for the path that acquires and returns early without releasing: rows or a Tx not ' +
+      'closed (`defer rows.Close()`, Commit or Rollback on every path), a Release/Close or semaphore ' +
+      'Release skipped on an error, a slot held across a call that never returns. Give the acquire a ' +
+      'context with a deadline so callers fail fast instead of piling up.',
+  },
+  {
     id: 'sleep-loop',
     title: 'sleep/poll loop that never exits',
     advice:
@@ -299,6 +310,23 @@ export function isRoundTripWait(g: Pick<StackGroup, 'frames'>): boolean {
   return top !== undefined && ROUND_TRIP_WAITS.has(top.func);
 }
 
+/** Where a goroutine waits for a pool to hand out a connection or slot: database/sql's DB.conn (its
+ *  select on a connRequest, database/sql/sql.go), x/sync's semaphore.Weighted.Acquire (under puddle and
+ *  pgxpool too), go-redis's ConnPool.waitTurn, redigo's Pool.waitVacantConn. */
+const POOL_ACQUIRES = [
+  /^database\/sql\.\(\*DB\)\.conn$/,
+  /^golang\.org\/x\/sync\/semaphore\.\(\*Weighted\)\.Acquire$/,
+  /^github\.com\/jackc\/puddle(\/v2)?\.\(\*Pool\)\.[aA]cquire$/,
+  /\/internal\/pool\.\(\*ConnPool\)\.waitTurn$/,
+  /^github\.com\/gomodule\/redigo\/redis\.\(\*Pool\)\.waitVacantConn$/,
+];
+
+/** Parked in a pool's acquire: the first frame outside the runtime is one of POOL_ACQUIRES. */
+export function isPoolAcquireWait(g: Pick<StackGroup, 'frames'>): boolean {
+  const top = g.frames.find((f) => !f.func.startsWith('runtime.'));
+  return top !== undefined && POOL_ACQUIRES.some((re) => re.test(top.func));
+}
+
 export interface Reading {
   pattern: PatternId;
   info: PatternInfo;
@@ -331,6 +359,7 @@ export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy' | 
   const site = userSite(g.frames);
   let pattern = KIND_PATTERN[g.kind] ?? 'blocked-other';
   if (isRoundTripWait(g)) pattern = 'http-call-no-timeout';
+  else if (isPoolAcquireWait(g)) pattern = 'pool-exhausted';
   // Go 1.19 and the aggregated formats say "semacquire"; the frames tell which primitive it was.
   if (g.kind === 'semaphore' || g.kind === 'sync-other') {
     if (hasFunc(g.frames, /^sync\.\(\*(RW)?Mutex\)\.R?Lock$/)) pattern = 'lock-never-released';

@@ -7,6 +7,7 @@ import type { PatternId } from '../engine/model.js';
 export type FactorId =
   | 'no-cancellation'
   | 'unclosed-body'
+  | 'resource-not-released'
   | 'timer-not-stopped'
   | 'waitgroup-misuse'
   | 'lock-discipline'
@@ -19,6 +20,7 @@ export type FactorId =
 export const FACTORS: Array<{ id: FactorId; text: string }> = [
   { id: 'no-cancellation', text: 'Missing context cancellation or timeout on a blocking operation' },
   { id: 'unclosed-body', text: 'HTTP response body not closed on every path' },
+  { id: 'resource-not-released', text: 'Pooled connection, rows, Tx or semaphore slot not released on every path' },
   { id: 'timer-not-stopped', text: 'Timer or ticker not stopped' },
   { id: 'waitgroup-misuse', text: 'WaitGroup misuse (Add/Done mismatch, Done skipped on an early return)' },
   { id: 'lock-discipline', text: 'Lock not released (or Cond not signalled) on every path' },
@@ -41,6 +43,7 @@ export const PATTERN_FACTORS: Record<PatternId, FactorId[]> = {
   'unclosed-http-body': ['unclosed-body'],
   'net-read-no-deadline': ['no-cancellation'],
   'http-call-no-timeout': ['no-cancellation'],
+  'pool-exhausted': ['resource-not-released', 'no-cancellation'],
   'sleep-loop': ['timer-not-stopped', 'no-cancellation'],
   'blocked-other': [],
 };
@@ -66,6 +69,9 @@ export const PATTERN_ACTIONS: Record<PatternId, string[]> = {
   ],
   'net-read-no-deadline': ['Set read/write deadlines (or a context-aware client timeout) on the connection read at {site}'],
   'http-call-no-timeout': ['Give the HTTP call made at {site} a deadline (http.Client Timeout or a request context with a timeout), and check the latency of the backend it reaches'],
+  'pool-exhausted': [
+    'Release what the code behind {site} acquires on every path (defer rows.Close(), Commit/Rollback, Release), and give the acquire a deadline',
+  ],
   'sleep-loop': ['Stop the timer/ticker behind {site} (defer t.Stop()) and exit the loop on ctx.Done()'],
   'blocked-other': ['Find who should wake the goroutines blocked at {site} and add a cancellation path'],
 };
