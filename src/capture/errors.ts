@@ -69,7 +69,14 @@ export class CaptureError extends Error {
   }
 }
 
-const mib = (n: number): string => `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
+/** A size for people, to a tenth: `64 MiB`, `1.5 MiB`, `2 KiB`, `512 bytes`. A cap under 1 MiB
+ *  is not "0 MiB" (a `maxBytes: 2000` service read "inflates to more than 0 MiB"). */
+export function sizeText(bytes: number): string {
+  const tenth = (x: number): number => Math.round(x * 10) / 10;
+  if (bytes >= 1024 * 1024) return `${tenth(bytes / (1024 * 1024))} MiB`;
+  if (bytes >= 1024) return `${tenth(bytes / 1024)} KiB`;
+  return `${bytes} bytes`;
+}
 
 /** A timeout for people: `3 s`, `2.5 s` (to a tenth), under a second in ms (`1 ms`, `250 ms`): a
  *  `--timeout 1ms` is not "within 0 s". */
@@ -136,7 +143,7 @@ export const explain = {
   /** `setting` names what raises the limit (default: the config key). Lowering debug2MaxGoroutines
    *  is offered only for a debug=2 dump: the compact formats are what it would fall back to. */
   tooLarge: (name: string, url: string, maxBytes: number, setting?: string) => {
-    const cap = mib(maxBytes);
+    const cap = sizeText(maxBytes);
     return new CaptureError(
       'too-large',
       `The goroutine profile of ${name} is larger than the ${cap} limit (${url}); the capture was stopped. ` +

@@ -9,6 +9,7 @@
 // have seen, 1,000,000 goroutines) is a quarter of the sample cap below.
 import { constants as zc, gunzipSync } from 'node:zlib';
 import { parseDump, type Snapshot } from '../engine/index.js';
+import { sizeText } from './errors.js';
 
 /** Caps for one profile. Units: bytes and record counts. */
 export interface DecodeLimits {
@@ -39,7 +40,6 @@ export class ProfileLimitError extends Error {
   }
 }
 
-const mib = (n: number): string => `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
 
 /** Gunzips `bytes` unless the output would exceed `maxBytes`. A cut stream yields what it holds
  *  (Z_SYNC_FLUSH), as the engine does. Throws ProfileLimitError('inflated') past the cap, Error on
@@ -53,7 +53,7 @@ export function inflateCapped(bytes: Uint8Array, maxBytes: number): Buffer {
       throw new ProfileLimitError(
         'inflated',
         maxBytes,
-        `the ${mib(bytes.length)} gzip'd profile inflates to more than ${mib(maxBytes)} (the service's maxBytes); it was not decoded. A goroutine profile that large is more likely a decompression bomb than a real service.`,
+        `the ${sizeText(bytes.length)} gzip'd profile inflates to more than ${sizeText(maxBytes)} (the service's maxBytes); it was not decoded. If the service really has that many distinct stacks, raise maxBytes for it; otherwise the profile may be a decompression bomb.`,
       );
     }
     throw e;
