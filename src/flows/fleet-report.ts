@@ -44,6 +44,9 @@ export interface FleetReport {
   sites: FleetSite[];
   /** Captured, no medium or high confidence finding. */
   clean: string[];
+  /** Captured and analysed on its own: no baseline or earlier snapshot of that process to compare
+   *  with (a first capture, or the first since a restart). */
+  unreferenced: number;
   /** `brief`: a few words for the summary and table (InstanceReport.brief, else captureBrief's
    *  fallback); `error`: the full message, said once below them. */
   failed: Array<{ name: string; error: string; brief: string }>;
@@ -108,6 +111,7 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
   const restarted: FleetReport['restarted'] = [];
   let strongest: { id: string; rank: number; score: number; total: number } | null = null;
   let analysed = 0;
+  let unreferenced = 0;
   for (const inst of instances) {
     if (!inst.analysis || !inst.cur) {
       const error = inst.error ?? 'not captured';
@@ -115,6 +119,7 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
       continue;
     }
     analysed++;
+    if (!inst.ref) unreferenced++;
     if (inst.cur.restart && !inst.ref) restarted.push({ name: inst.name, reason: inst.cur.restart.reason });
     const sus = suspects(inst.analysis);
     if (sus.length === 0) clean.push(inst.name);
@@ -144,7 +149,7 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
   const sites = [...bySite.values()];
   for (const s of sites) s.pods.sort((a, b) => b.after - a.after);
   sites.sort((a, b) => RANK[b.confidence] - RANK[a.confidence] || b.pods.length - a.pods.length || b.pods[0]!.after - a.pods[0]!.after);
-  const report: FleetReport = { service, analysed, discovered, sites, clean, failed, restarted, strongest: strongest?.id ?? null, ...(namespaces.size === 1 ? { namespace: [...namespaces][0]! } : {}), ...(stale ? { staleWhy: stale.why } : {}), summary: '', table: '' };
+  const report: FleetReport = { service, analysed, discovered, sites, clean, unreferenced, failed, restarted, strongest: strongest?.id ?? null, ...(namespaces.size === 1 ? { namespace: [...namespaces][0]! } : {}), ...(stale ? { staleWhy: stale.why } : {}), summary: '', table: '' };
   report.summary = summaryText(report, stale?.ageMs);
   report.table = tableText(instances);
   return report;

@@ -8,10 +8,10 @@ import type { CaptureOutcome, FleetOutcome } from '../capture/coordinator.js';
 import type { Discovery, Instance } from '../capture/targets/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
-import { findingsSummary } from '../slack/messages.js';
+import { autoRecaptureNote, autoRecaptureWarning, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { buildFleetReport, type FleetReport, type InstanceReport } from './fleet-report.js';
-import { analyzePair, pickReference, postFindings } from './findings.js';
+import { analyzePair, pickReference, postFindings, type PostFindingsOptions } from './findings.js';
 
 /** What the fleet capture of a snapshot job left on the job, so a retry does not capture again. */
 export interface FleetCheckpoint {
@@ -26,8 +26,20 @@ export interface FleetCheckpoint {
 }
 
 /** `strongestSeq`/`strongestRefSeq`: the pair whose findings the thread shows in full (ref null: a
- *  single-snapshot analysis), so a later diff of the same pair points at them instead. */
-export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null } | { ok: false; message: string };
+ *  single-snapshot analysis), so a later diff of the same pair points at them instead.
+ *  `unreferenced`: captured pods analysed on their own (no baseline or earlier snapshot of that
+ *  process), which a second round would compare. */
+export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null; unreferenced: number } | { ok: false; message: string };
+
+/** How a round is posted. `postKey`: the poster key of the summary and findings (default the job's
+ *  own, `job:<id>`; the automatic second round passes the first round's, so both messages are
+ *  updated in place). `againMs` > 0: this round will be followed by an automatic one after that
+ *  many ms, said where pods had nothing to compare with. `auto`: this is that second round. */
+export interface FleetRoundOptions {
+  postKey?: string;
+  againMs?: number;
+  auto?: boolean;
+}
 
 const SUSPECTS_TTL_SECONDS = 24 * 3600;
 /** Stragglers get at least this long after the last other instance answered. */
@@ -107,7 +119,7 @@ export async function analyseFleet(ctx: LeakbotContext, service: string, cp: Fle
 }
 
 /** The fleet summary message: summary lines, the per-pod table, and where the full findings are. */
-export function fleetMessage(service: string, report: FleetReport, fullFindingsOf: string | null): { text: string; blocks: object[] } {
+export function fleetMessage(service: string, report: FleetReport, fullFindingsOf: string | null, round: { againMs?: number; auto?: boolean } = {}): { text: string; blocks: object[] } {
   const blocks: object[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*Fleet of ${service}*${report.namespace ? ` (namespace \`${escapeMrkdwn(report.namespace)}\`)` : ''}\n${report.summary}`.slice(0, 3000) } },
     { type: 'section', text: { type: 'mrkdwn', text: report.table.length <= 3000 ? report.table : `${report.table.slice(0, 2990)}\n…\`\`\`` } },
@@ -122,6 +134,13 @@ export function fleetMessage(service: string, report: FleetReport, fullFindingsO
   }
   if (fullFindingsOf)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Findings of ${escapeMrkdwn(fullFindingsOf)} in full below; each pod is compared only with its own earlier snapshots.` }] });
+  const first = report.unreferenced;
+  if (round.againMs && first > 0)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:information_source: ${first === report.analysed ? (first === 1 ? 'The pod has no' : `None of the ${first} pods has an`) : `${first} of ${report.analysed} pods have no`} earlier snapshot to compare with, so growth is not measured yet: I will capture the fleet again in ${Math.round(round.againMs / 1000)} s and update this summary and the findings below.` }],
+    });
+  else if (round.auto) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Captured again automatically, to compare each pod with its first snapshot.' }] });
   return { text: `Fleet of ${service}: ${report.summary}`, blocks };
 }
 
@@ -138,10 +157,11 @@ export async function runFleetSnapshot(
   thread: SlackThreadRef,
   /** Called when a summary goes out before stragglers answered (e.g. to update the parent). */
   onEarly?: (report: FleetReport) => Promise<unknown>,
+  round: FleetRoundOptions = {},
 ): Promise<FleetRun> {
   const d = job.data;
   const service = d.service;
-  const key = `job:${job.id}`;
+  const key = round.postKey ?? `job:${job.id}`;
   let cp = d.fleetCheckpoint;
   const fresh = new Map<number, Snapshot>();
   const t0 = Date.now();
@@ -192,7 +212,7 @@ export async function runFleetSnapshot(
         }),
       };
       try {
-        const p = await publish(ctx, key, service, thread, partial, fresh, d.requester.user, null);
+        const p = await publish(ctx, key, service, thread, partial, fresh, d.requester.user, null, round);
         early = p;
         await onEarly?.(p.report);
       } catch (err) {
@@ -208,14 +228,15 @@ export async function runFleetSnapshot(
     cp = await keep(out);
   }
   const t1 = Date.now();
-  const { report, strongestSeq, analyseMs, strongest } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early);
-  await recordRound(ctx, key, service, thread, d.requester.user, report, strongest);
+  const { report, strongestSeq, analyseMs, strongest } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early, round);
+  // Once per job, not per post key: the automatic second round is a round of its own.
+  await recordRound(ctx, `job:${job.id}`, service, thread, d.requester.user, report, strongest);
   await rememberSuspects(ctx, service, report);
   job.log.info(
     { service, instances: cp.instances.length, failed: report.failed.length, sites: report.sites.length, early: !!early, captureMs: t1 - t0, analyseMs, postMs: Date.now() - t1 - analyseMs },
     'fleet snapshot analysed and posted',
   );
-  return { ok: true, report, strongestSeq, strongestRefSeq: strongest?.ref?.seq ?? null };
+  return { ok: true, report, strongestSeq, strongestRefSeq: strongest?.ref?.seq ?? null, unreferenced: report.unreferenced };
 }
 
 /** One timeline event per fleet round (the captures themselves record none): the postmortem's
@@ -274,15 +295,22 @@ async function publish(
   fresh: Map<number, Snapshot>,
   actor: string,
   early: { strongestId: string | null } | null,
+  round: FleetRoundOptions,
 ): Promise<{ report: FleetReport; strongestSeq: number | null; strongestId: string | null; strongest: InstanceReport | undefined; analyseMs: number }> {
   const t = Date.now();
   const { report, reports } = await analyseFleet(ctx, service, cp, fresh);
   const analyseMs = Date.now() - t;
   const strongest = early ? reports.find((r) => r.id === early.strongestId && r.cur && r.analysis) : reports.find((r) => r.id === report.strongest && r.cur && r.analysis);
-  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null) });
+  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null, round) });
   if (!early && strongest?.cur && strongest.analysis) {
     const refKind = strongest.ref ? (strongest.ref.seq === (await ctx.snapshots.baselineFor(strongest.cur)).meta?.seq ? 'baseline' : 'previous') : null;
-    await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur }, actor);
+    const opts: PostFindingsOptions =
+      !strongest.ref && round.againMs
+        ? { note: autoRecaptureNote(service, round.againMs), recapture: autoRecaptureWarning(round.againMs) }
+        : round.auto
+          ? { suffix: ' (captured again automatically)' }
+          : {};
+    await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur }, actor, opts);
   }
   return { report, strongestSeq: strongest?.cur?.seq ?? null, strongestId: strongest?.id ?? null, strongest, analyseMs };
 }

@@ -82,22 +82,34 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     if (isFleet(own(ctx.config.services, service)!) && !d.select && d.checkpoint === undefined) {
       // A summary posted before the last pods answered shows on the parent at once (the thread
       // record gets the final outcome only, so it counts one analysis).
-      const run = await runFleetSnapshot(ctx, job, thread, async (early) => {
-        const rec = d.thread ? null : await ctx.threads.get(thread.channel, thread.ts);
-        if (rec) await ctx.poster.update(thread, { text: threadParentText(rec, `${early.summary} (completed in place as the last pods answer)`) });
-      });
+      // Pods with nothing to compare with are compared by a second round after a short delay, as a
+      // single process is (issue 8's stronger mode): both messages are updated in place.
+      const againMs = auto ? 0 : autoRecaptureDelayMs(ctx, service);
+      const run = await runFleetSnapshot(
+        ctx,
+        job,
+        thread,
+        async (early) => {
+          const rec = d.thread ? null : await ctx.threads.get(thread.channel, thread.ts);
+          if (rec) await ctx.poster.update(thread, { text: threadParentText(rec, `${early.summary} (completed in place as the last pods answer)`) });
+        },
+        { ...(auto && d.followUp ? { postKey: d.followUp.postKey, auto: true } : {}), againMs },
+      );
       if (!run.ok) return await failed(run.message);
       requesters = await claim(ctx, d, job.id, requesters);
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'fleet summary below.') });
       await recordOutcome(ctx, thread, {
         service,
-        users: requesters.map((r) => r.user),
+        users: auto ? [] : requesters.map((r) => r.user),
         state: { outcome: 'findings', summary: run.report.summary, ...(typeof run.strongestSeq === 'number' ? { seq: run.strongestSeq } : {}) },
         // The strongest pod's findings are in the thread: Compare / `/leak diff` of that pair points at them.
         ...(typeof run.strongestSeq === 'number' ? { pair: { refSeq: run.strongestRefSeq, curSeq: run.strongestSeq } } : {}),
       });
-      const link = await permalink(ctx, parent);
-      await notify(ctx, key, requesters, `The fleet summary of ${service} is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
+      if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);
+      if (!auto) {
+        const link = await permalink(ctx, parent);
+        await notify(ctx, key, requesters, `The fleet summary of ${service} is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
+      }
       return { seq: run.strongestSeq };
     }
     // `pod=…` / `instance=…`: one discovered instance, never an address.
@@ -143,14 +155,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: cur.seq, total: cur.total },
       pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
     });
-    if (againMs > 0) {
-      // Deterministic id: a retried job does not schedule its follow-up twice.
-      await ctx.jobs.enqueue(
-        'snapshot',
-        { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}) },
-        { jobId: `auto-${job.id}`, delayMs: againMs },
-      );
-    }
+    if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);
     if (!auto) {
       const link = await permalink(ctx, thread);
       await notify(ctx, key, requesters, `Findings for ${service} ${snapDesc(cur)} are in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
@@ -188,6 +193,17 @@ export function autoRecaptureDelayMs(ctx: LeakbotContext, service: string): numb
   return recaptureDelayMs(ctx.config, service);
 }
 
+
+/** Enqueues the automatic second capture of a first snapshot (one process, or a fleet round),
+ *  which updates the messages posted under `key` in place. The job id is derived from this job's,
+ *  so a retried job does not schedule its follow-up twice. */
+async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, service: string, d: SnapshotJob, thread: SlackThreadRef, delayMs: number): Promise<void> {
+  await ctx.jobs.enqueue(
+    'snapshot',
+    { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}) },
+    { jobId: `auto-${jobId}`, delayMs },
+  );
+}
 
 async function claim(ctx: LeakbotContext, d: SnapshotJob, jobId: string, fallback: PendingRequester[]): Promise<PendingRequester[]> {
   if (!d.pendingScope) return fallback;

@@ -73,6 +73,9 @@ services:
     prometheus: { url: "${prom.url}", job: order, port: ${port} }
     minIntervalSeconds: 0
     fleet: { discoveryTtlSeconds: 0 }
+# Rounds happen when a test asks (sampling and diffs count them): no automatic second round,
+# which test/flows/fleet-recapture.test.ts covers.
+snapshot: { autoRecaptureSeconds: 0 }
 `,
     });
   });

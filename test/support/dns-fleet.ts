@@ -32,6 +32,8 @@ services:
     dns: "${o.name}:${port}"
     minIntervalSeconds: 0
     fleet: { discoveryTtlSeconds: 0 }
+# Rounds happen when a test asks: no automatic second round (test/flows/fleet-recapture.test.ts).
+snapshot: { autoRecaptureSeconds: 0 }
 `,
   });
   return {

@@ -1,0 +1,60 @@
+// A first `/leak snapshot` of a multi-instance service compares itself, as one process does (issue 8's
+// stronger mode): the fleet summary and the strongest pod's findings say the fleet is captured again
+// by itself, the automatic round runs (its delay is BullMQ's; the test promotes it once the leak has
+// grown) and updates both messages in place with each pod compared with its own first snapshot.
+// trial5 found fleets told to "run /leak snapshot again in a few minutes" and never recaptured.
+// Real parts: two leaking Go services (targets), Redis, signed slash commands; Slack is the stand-in.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { basename, built, delayedJob, messageText, settled, waitThread, withServiceHarness } from '../e2e/helpers.js';
+
+describe('fleet: the automatic second round', () => {
+  const s = withServiceHarness(
+    (a, b) => `
+services:
+  svc-pair:
+    targets: [${a}, ${b}]
+    minIntervalSeconds: 0
+snapshot:
+  autoRecaptureSeconds: 600
+`,
+    { services: 2 },
+  );
+
+  it('a first fleet snapshot says it will capture again, does, and updates the summary and findings in place', async () => {
+    const { h, services } = s;
+    const ch = 'C0FLEETAUTO';
+    const leaky = services[0]!;
+    const site = (await leaky.patterns()).chansend;
+    await leaky.leak('chansend', 30);
+    const url = h.slack.responseUrl();
+    await h.command({ text: 'snapshot svc-pair', channel: ch, responseUrl: url });
+    const t = await waitThread(h.slack, ch, 0, 2);
+    const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
+    assert.match(messageText(fleet), /None of the 2 pods has an earlier snapshot to compare with, so growth is not measured yet: I will capture the fleet again in 600 s/);
+    const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => /^Goroutines of svc-pair/.test(r.text))));
+    assert.match(messageText(findings), /I will capture again in 600 s and update this message/);
+    assert.doesNotMatch(messageText(findings), /Run `\/leak snapshot svc-pair` again/, 'not told to do by hand what leakbot does by itself');
+    await h.slack.waitFor('the requester is pointed at the thread', () => h.slack.responsesTo(url).find((r) => /fleet summary of svc-pair/.test(String(r.body.text))));
+
+    // The leak grows before the scheduled round runs; the test, not a timer, decides when.
+    await leaky.leak('chansend', 40);
+    const job = await delayedJob(h, 'the automatic fleet round', (j) => j.name === 'snapshot' && (j.data as { reason?: string }).reason === 'auto');
+    assert.equal(job.opts.delay, 600_000);
+    await job.promote();
+    const updated = await h.slack.waitFor('findings updated with the comparison', () => (/Compared with the previous snapshot/.test(messageText(findings)) ? findings : null));
+    const f = messageText(updated);
+    assert.match(f, /\(captured again automatically\)/);
+    assert.ok(f.includes(`${basename(site.file)}:${site.line}`), `the comparison names the leak site:\n${f}`);
+    assert.match(f, /kept all 30 goroutines of the first snapshot/);
+    const sum = await h.slack.waitFor('summary updated: each pod against its first snapshot', () => (/vs #\d+/.test(messageText(fleet)) ? messageText(fleet) : null));
+    assert.match(sum, /Captured again automatically/);
+    assert.doesNotMatch(sum, /I will capture the fleet again/);
+    await settled(h);
+    assert.equal(h.slack.parents(ch).length, 1, 'one thread');
+    assert.equal(h.slack.replies(ch, t.parent.ts).length, 2, 'the summary and the findings were updated, nothing posted twice');
+    assert.equal(h.slack.responsesTo(url).filter((r) => /svc-pair/.test(String(r.body.text))).length, 1, 'the requester is told once');
+    assert.match(t.parent.text, /2 analyses in this thread/);
+    assert.equal((await h.bot.ctx.jobs.queue.getDelayed()).filter((j) => j.name === 'snapshot').length, 0, 'the automatic round schedules no third');
+  });
+});
