@@ -8,7 +8,7 @@
 // up over time.
 import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Frame, Identity, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
-import { isLibraryPile, isRequestScoped, isRoundTripWait, packageOf, type Reading } from './patterns.js';
+import { entryFrame, isLibraryFrame, isLibraryPile, isRequestScoped, isRoundTripWait, packageOf, type Reading } from './patterns.js';
 import { dependencyModule } from './modules.js';
 import { item } from './verdict.js';
 import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
@@ -94,6 +94,15 @@ export function twoEnds(ids: readonly number[], processMaxId: number): boolean {
   if (ids.length < 3 || processMaxId <= 0) return false;
   for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! >= EMPTY_STRETCH * processMaxId) return true;
   return false;
+}
+
+/** Whether the goroutines run the service's code called from a library's worker loop: their entry
+ *  (outermost frame) is a library's (standard library or dependency), and a frame of the service's own
+ *  code lies above it (alitto/pond's worker → executeTask → the submitted task). */
+function inLibraryWorker(g: Pick<StackGroup, 'frames' | 'framesElided'>): boolean {
+  if (g.framesElided) return false;
+  const entry = entryFrame(g.frames);
+  return entry !== null && isLibraryFrame(entry) && g.frames.some((f) => !isLibraryFrame(f));
 }
 
 /** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
@@ -461,7 +470,10 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // made at setup live as long as the process. The service's own code at two ends is as likely a leak
   // that struck twice (test/fixtures/go/cmd/issue8 -case lock-backoff), which a second capture tells.
   const atTwoEnds = libraryStarted && g.ids !== undefined && shape !== null && twoEnds(g.ids, shape.processMaxId);
-  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections && !atTwoEnds;
+  // Asleep in the service's code inside a task a library's worker loop runs (a worker pool's task
+  // backing off): the worker outlives its tasks by design, and the sleep ends by itself.
+  const taskSleep = g.kind === 'sleep' && inLibraryWorker(g);
+  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections && !atTwoEnds && !taskSleep;
   // A library that starts a helper per call of its caller (grpc's per-stream context watcher) leaves it
   // running while the caller is still in that library's code using what it opened.
   const libraryCall = libraryHelpers(g);
@@ -520,7 +532,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // handlers of keep-alive connections), not a pile-up. A pool its live manager grows in bursts
   // spreads too, by design.
   const managedPool = poolWait && managed;
-  if (shape && !poolShaped && !managedPool && !connections && !isBunched && !atTwoEnds && g.count >= 3 && shape.spread >= SPREAD_MIN) {
+  if (shape && !poolShaped && !managedPool && !connections && !isBunched && !atTwoEnds && !taskSleep && g.count >= 3 && shape.spread >= SPREAD_MIN) {
     const where = `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId})`;
     // A pool a live goroutine grows over time spreads too; a lock, send or WaitGroup crowd does not:
     // its healthy form (a convoy, backpressure) is made of recent arrivals.
@@ -826,7 +838,13 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       const small = s.delta > 0 ? `; grew by ${s.delta}, below ${ctx.minNewcomers}` : ', none new';
       return [item('kept-all', `${keptSince(id.survivors, c)}${small}`)];
     }
-    if (s.delta >= ctx.minDelta && !bunched(s.lastNewcomerIds ?? [])) return [item('grew', `appeared: ${c.join(' → ')}`)];
+    // The pile appeared, but its goroutines were in the process before, on other stacks (a pool's
+    // workers going from a task to their idle wait): it gained no goroutine.
+    const freshIds = s.lastNewcomerIds ?? [];
+    if (s.delta >= ctx.minDelta && freshIds.length < ctx.minDelta) {
+      return [item('moved-in', `appeared ${c.join(' → ')}, but ${s.after - freshIds.length} of its ${s.after} goroutines were in the process at the snapshot before, on other stacks: moved in, not new (${freshIds.length} new)`)];
+    }
+    if (s.delta >= ctx.minDelta && !bunched(freshIds)) return [item('grew', `appeared: ${c.join(' → ')}`)];
     return [];
   }
 

@@ -169,8 +169,8 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'moved-in': {
     points: 0,
     meaning:
-      'without ids: the pile grew, but the goroutines running its function (its outermost frame) did not grow by --min-delta at any step, so it grew by goroutines of that function moving in from its other stacks (a keep-alive connection going from waiting for a request to serving one), not by new goroutines; replaces the growth rows, as debug=2 does not count goroutines that only moved in from another stack as newcomers',
-    needs: 'debug=1 / proto, 2+ snapshots',
+      'without ids: the pile grew, but the goroutines running its function (its outermost frame) did not grow by --min-delta at any step, so it grew by goroutines of that function moving in from its other stacks (a keep-alive connection going from waiting for a request to serving one), not by new goroutines; replaces the growth rows, as debug=2 does not count goroutines that only moved in from another stack as newcomers. With ids: a pile that appeared whose goroutines, all but fewer than --min-delta, were in the process at the snapshot before on other stacks (a pool\'s workers going from a task to their idle wait)',
+    needs: 'any, 2+ snapshots',
   },
   'consumer-busy': {
     points: 0,
