@@ -18,6 +18,10 @@ test('sparkline spans the range', () => {
   assert.equal(sparkline([0, 7, 14]), '▁▅█');
   assert.equal(sparkline([3, 3]), '▄▄');
   assert.equal(sparkline([]), '');
+  // A change of a goroutine or two on a flat watch is a small step, not a collapse (trial5: `█▁▁`).
+  assert.equal(sparkline([74, 73, 73]), '▅▄▄');
+  assert.equal(sparkline([100, 110, 120]), '▁▅█', 'a rise of a fifth spans every bar');
+  assert.equal(sparkline([70, 140, 210]), '▁▅█', 'a real trend still spans every bar');
 });
 
 const labels: SuspectLabel[] = [
