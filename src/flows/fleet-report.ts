@@ -202,7 +202,9 @@ function tableText(instances: readonly InstanceReport[]): string {
       rows.push([inst.name, '—', 'not captured', briefOf(inst)]);
       continue;
     }
-    const top = suspects(inst.analysis)[0];
+    // A pod with a low-confidence pile only is no suspect, but not "clean" either: its own findings
+    // (posted beside this table when it is the alerted or strongest pod) say "1 pile worth a look".
+    const top = suspects(inst.analysis)[0] ?? inst.analysis.findings[0];
     const change = inst.cur.restart && !inst.ref ? 'restarted' : inst.ref ? `${inst.cur.total - inst.ref.total >= 0 ? '+' : ''}${n(inst.cur.total - inst.ref.total)} vs #${inst.ref.seq}` : 'first';
     rows.push([inst.name, n(inst.cur.total), change, top ? `${siteOf(top)} (${top.confidence})` : 'clean']);
   }

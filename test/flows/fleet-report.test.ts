@@ -48,6 +48,10 @@ test('the same site on several pods is one line with per-pod figures; clean and 
   assert.equal(r.strongest, 'pod-a:6060');
   assert.match(r.table, /pod-z +— +not captured +no profile within 4 s\n/);
   assert.match(r.table, /pod-a +40,500 +\+40,410 vs #1 +src\/order\/price\.go:88 \(high\)/);
+  // trial5: an alerted pod whose findings said "1 pile worth a look (low)" read "clean" in the table
+  // posted under them. Counted among the clean in the summary (no suspect), named in the table.
+  assert.match(r.table, /pod-c +\S+ +\S+ vs #1 +src\/order\/price\.go:88 \(low\)/, r.table);
+  assert.match(r.table, /pod-d +\S+ +\S+ vs #1 +clean/, r.table);
 });
 
 test('the few words come from the recorded brief: a reworded message changes nothing in the summary or table', () => {
