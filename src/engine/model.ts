@@ -252,6 +252,9 @@ export interface Finding {
   shape?: PileShape | null;
   /** Every call path merged into this finding, with the frame that tells it apart (length 1 when not merged). */
   paths?: CallPath[];
+  /** Piles of the same library objects folded into this finding (companions.ts): more goroutines
+   *  the objects it speaks for run (a client's workers beside its controller). Absent when none. */
+  companions?: { func: string; state: string; count: number; confidence: Confidence }[];
 }
 
 /** One applied row of the evidence table. */

@@ -11,7 +11,8 @@ import { growthText } from './count.js';
 import { orderUntimed } from './order.js';
 import { otherProcess } from './process.js';
 import { perSnapshot } from './memo.js';
-import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary } from './model.js';
+import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary, StackGroup } from './model.js';
+import { foldCompanions } from './companions.js';
 import { isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 import { confidenceOf, pointsOf } from './verdict.js';
 
@@ -100,16 +101,18 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
   let suppressed = 0;
   let ignored = 0;
   const found: Finding[] = [];
+  const groups = new Map<string, StackGroup>();
   for (const s of all) {
     const f = admissible(s, ctx) && !(unclosedBody && isWriteLoop(s)) ? judge(s, ctx) : null;
-    if (f) found.push(f);
-    else if (!noteworthy(s, ctx)) continue;
+    if (f) {
+      found.push(f);
+      groups.set(f.groupKey, s.group);
+    } else if (!noteworthy(s, ctx)) continue;
     // The user's --ignore hid it: not a pile the engine judged healthy.
     else if (!s.vanished && benignReason(s.group, ctx.ignore) === 'ignored') ignored++;
     else suppressed++;
   }
-  const findings = mergeBySite(found);
-  findings.sort(better);
+  const findings = foldCompanions(mergeBySite(found).sort(better), (f) => groups.get(f.groupKey)!);
   const by = (c: Confidence) => findings.filter((f) => f.confidence === c).length;
   return {
     mode: series.length === 1 ? 'single' : 'diff',

@@ -138,3 +138,17 @@ test("a pool's workers going from their tasks to their idle wait moved in: they 
   // A task's sleep inside the library's worker loop ends by itself: no pile-up claimed from its ids.
   assert.deepEqual(run('pond', 'healthy', 'debug2', 'single').filter(strong).map((f) => f.frames[0]?.func), []);
 });
+
+test('one library object, one finding: the piles its goroutines make fold into the strongest, which names them', () => {
+  // badger's leak opens a DB per call: its seven background loops started for main.main.func5 read as
+  // one finding per module (badger's, and ristretto's caches under it), each listing the rest.
+  for (const mode of ['single', 'pair'] as const) {
+    const strongOnes = run('badger', 'leak', 'debug2', mode).filter(strong);
+    const modules = strongOnes.map((f) => /\/(badger|ristretto)\//.exec(f.createdBy?.file ?? '')?.[1]);
+    assert.deepEqual([...new Set(modules)].length, modules.length, `${mode}: ${strongOnes.map((f) => f.frames[0]?.func)}`);
+    const host = strongOnes.find((f) => (f.companions?.length ?? 0) >= 2);
+    assert.ok(host, mode);
+    assert.ok(host.signals.some((s) => /^plus \d+ goroutines the same objects run: /.test(s)), mode);
+    assert.ok(host.companions!.every((c) => c.count > 0 && c.func.includes('/')), mode);
+  }
+});
