@@ -105,6 +105,17 @@ function inLibraryWorker(g: Pick<StackGroup, 'frames' | 'framesElided'>): boolea
   return entry !== null && isLibraryFrame(entry) && g.frames.some((f) => !isLibraryFrame(f));
 }
 
+/** A daemon the built-in list calls one per process (benign.ts: a tracer's batch loop, a logger's
+ *  flusher) found many times over, started for the service's code (StackGroup.startedFrom) at moments
+ *  spread over the process's history: 3+ of them, ids over a quarter or more of it, neither started
+ *  together nor a set at two ends of it. Then the service makes them again and again (a provider or a
+ *  logger per job), which is the leak the list would hide. */
+export function multipliedDaemon(g: StackGroup, processMaxId: number | undefined): boolean {
+  const shape = shapeOf(g, processMaxId);
+  if (!g.startedFrom || !g.ids || g.count < 3 || shape === null || shape.spread < SPREAD_MIN) return false;
+  return !bunched(g.ids) && !twoEnds(g.ids, shape.processMaxId);
+}
+
 /** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
  *  makes (runtime/proc.go newproc1: a P takes 16 ids at a time, so one jump per 16 ids at most, and a P
  *  may start with what is left of a batch it took long ago). Goroutines started one per request have a

@@ -5,7 +5,7 @@
 // (hang.ts) are reported beside the findings, never as leaks.
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore } from './benign.js';
-import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, type Evidence } from './evidence.js';
+import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, multipliedDaemon, type Evidence } from './evidence.js';
 import { findHangs } from './hang.js';
 import { growthText } from './count.js';
 import { orderUntimed } from './order.js';
@@ -170,7 +170,7 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
   // A library's machinery the service's code asked for (a Rows' watcher, a tracer provider's batch
   // loop) that keeps its goroutines and adds more is the service's leak, however healthy one is.
   if (leaked === 0 && libraryPileGrowing(s, ctx)) return true;
-  if (benign === 'benign' && leaked === 0) return false;
+  if (benign === 'benign' && leaked === 0 && !multipliedDaemon(s.group, ctx.latest.maxId)) return false;
   // Stacks without a line of the service's code are the runtime's and the standard library's own
   // machinery (accept loops, keep-alive connections, signal handling): not the service's leak.
   const { site, pattern } = readGroup(s.group);
