@@ -231,6 +231,24 @@ function boundToConnections(g: StackGroup, snap: Snapshot): boolean {
   return g.creatorIds.filter((id) => conn.has(id)).length * 2 >= g.creatorIds.length;
 }
 
+/** Ids of the goroutines waiting on the network in a snapshot (a connection's reader, a handler in its
+ *  read). Memoised per snapshot. */
+const networkWaiters = perSnapshot((snap) => {
+  const ids = new Set<number>();
+  for (const g of snap.groups) if (g.kind === 'net-io') for (const id of g.ids ?? []) ids.add(id);
+  return ids;
+});
+
+/** Every one of a pile's (2+) creators is alive and waiting on the network: each started its helper (a
+ *  connection's writer, a heartbeat) and went on to read its connection, which is still open, so the
+ *  helper lives as long as that connection (x/net/websocket: the handler reads, its writer waits for
+ *  messages). Not for goroutines that wait on the network themselves (they are the connections). */
+function helpersOfOpenConnections(g: StackGroup, snap: Snapshot): boolean {
+  if (g.kind === 'net-io' || !g.creatorIds || g.creatorIds.length < 2) return false;
+  const net = networkWaiters(snap);
+  return g.creatorIds.every((id) => net.has(id));
+}
+
 /** Ids apart that two goroutines one call started back to back may be (a P's id cache hands out
  *  consecutive ids; a stream handler starts its writer, heartbeat and reader in a row). */
 const BESIDE_IDS = 2;
@@ -403,7 +421,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // connection by design (websocket hubs, hijacked streams, gRPC transports).
   // Without creator ids the same tie shows in ids: started back to back with a connection's reader.
   const besideConn = besideConnections(g, ctx.series[s.lastSeen]!);
-  const perConnection = (orphaned && (g.kind === 'net-io' || boundToConnections(g, ctx.series[s.lastSeen]!))) || besideConn !== null;
+  const liveConns = helpersOfOpenConnections(g, ctx.series[s.lastSeen]!);
+  const perConnection = (orphaned && (g.kind === 'net-io' || boundToConnections(g, ctx.series[s.lastSeen]!))) || besideConn !== null || liveConns;
   // A library's own short-lived goroutine (a client's dialer) that starts its connection's reader and
   // exits is no request: for library code started by library code, a gone creator says nothing.
   const libraryStarted = isLibraryPile(g);
@@ -448,6 +467,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   }
   if (besideConn !== null) {
     items.push(item('per-connection', `${besideConn} of ${g.count} were started by ${g.createdBy!.func}, which has returned, right beside (within ${BESIDE_IDS} ids) a goroutine it started that waits on the network: one per connection`));
+  } else if (liveConns) {
+    items.push(item('per-connection', `each of the ${creators} goroutines that started these ${g.count} is alive and waiting on the network: helpers of connections still open, one per connection`));
   } else if (perConnection) {
     const how = g.kind === 'net-io' ? 'waiting on the network' : 'started beside goroutines of theirs waiting on the network';
     items.push(item('per-connection', `${g.orphans} of ${g.count} outlived the handler that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone), ${how}: one per connection`));
