@@ -165,6 +165,7 @@ async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal, log: 
       // threads; its captures wait (no thread) and the next re-send tries again.
       if (err instanceof SlackPostError && !err.retryable) {
         log.error({ channel, code: err.code, episode: ep.id }, `alert thread not posted: ${err.userMessage}`);
+        await tellUnpostable(d, ep, channel, err, signal, log);
         continue;
       }
       throw err;
@@ -172,6 +173,7 @@ async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal, log: 
     // While an alert fires here, /leak verbs about its service in this channel join this thread.
     const firing = Object.values(ep.alerts).some((a) => a.channel === channel && a.status === 'firing');
     if (known[channel] !== ref.ts) {
+      await closeUnpostable(d, ep, channel, ref, signal);
       await d.ledger.setThread(ep.id, channel, ref.ts);
       const service = Object.values(ep.alerts).find((a) => a.channel === channel && a.service)?.service;
       if (service) {
@@ -181,6 +183,39 @@ async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal, log: 
       await d.ctx.threads.update(channel, ref.ts, { open: firing });
     }
   }
+}
+
+/** An alert whose channel refuses leakbot (not invited, a wrong id, archived) is said in
+ *  defaultChannel, once per episode and channel (keyed: a re-send updates it), so the on-call team
+ *  learns of the alert and of what to fix instead of finding it in the log only. Nothing is said
+ *  when defaultChannel is unset, is that channel, or refuses too (logged). */
+async function tellUnpostable(d: AlertDeps, ep: Episode, channel: string, err: SlackPostError, signal: AbortSignal, log: JobInfo<'alert.notify'>['log']): Promise<void> {
+  const fallback = d.ctx.config.defaultChannel;
+  if (!fallback || fallback === channel) return;
+  const services = [...new Set(Object.values(ep.alerts).filter((a) => a.channel === channel && a.service).map((a) => a.service!))];
+  const firing = Object.values(ep.alerts).filter((a) => a.channel === channel && a.status === 'firing').length;
+  const what = `*${esc(ep.title)}*${services.length ? ` for ${services.map((s) => `*${esc(s)}*`).join(', ')}` : ''}`;
+  const text =
+    `:warning: ${what} (${firing} firing) should have opened a thread in <#${channel}>, but Slack refused my post there: ${err.userMessage} ` +
+    `Nothing was captured yet; once I can post in <#${channel}>, Alertmanager's next re-send of this alert opens the thread and captures the service.`;
+  try {
+    await post(d, `alert.unpostable.${ep.id}.${channel}`, fallback, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }] }, signal);
+  } catch (e) {
+    log.error({ channel: fallback, code: e instanceof SlackPostError ? e.code : undefined, episode: ep.id }, 'defaultChannel refused the note about an alert thread not posted either');
+  }
+}
+
+/** The thread could be posted after all: a note tellUnpostable left in defaultChannel now points
+ *  at it (never throws: the note is a courtesy, the thread is what matters). */
+async function closeUnpostable(d: AlertDeps, ep: Episode, channel: string, ref: { channel: string; ts: string }, signal: AbortSignal): Promise<void> {
+  const fallback = d.ctx.config.defaultChannel;
+  if (!fallback || fallback === channel) return;
+  const key = `alert.unpostable.${ep.id}.${channel}`;
+  const note = await d.ctx.poster.recover(key, { channel: fallback });
+  if (!note) return;
+  const link = await d.ctx.poster.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts }).then((r) => (typeof r.permalink === 'string' ? r.permalink : null), () => null);
+  const text = `:white_check_mark: *${esc(ep.title)}*: its thread is now open in <#${channel}>${link ? ` (<${link}|here>)` : ''}; the findings follow there.`;
+  await post(d, key, fallback, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }, signal).catch(() => undefined);
 }
 
 async function enqueueActions(d: AlertDeps, ep: Episode): Promise<void> {

@@ -226,6 +226,8 @@ alerts:
       assert.match(text(parent), /Grafana notified 1×/);
       await h.slack.waitFor('findings for svc-order', () => repliesTo(parent)[0], 60_000);
       assert.ok(!parentsIn(PAYMENTS).some((m) => /GoroutineGrowth/.test(m.text)));
+      // …and the channel it could not post in is said where people look (test/alerts/unpostable-channel.test.ts).
+      await h.slack.waitFor('the note in the default channel', () => parentsIn(DEFAULT).find((m) => m.blocks && /\*GoroutineGrowth\* for \*svc-pay\* \(1 firing\) should have opened a thread in <#C0PAYMENTS>/.test(text(m))), 60_000);
     } finally {
       h.slack.notInChannel.delete(PAYMENTS);
     }
@@ -233,7 +235,7 @@ alerts:
 
   it('an alert for an unknown service gets one short note in the default channel', { timeout: SLOW }, async () => {
     await both.post([{ labels: { alertname: 'GoroutineLeak', service: 'svc-mystery' } }]);
-    const note = await h.slack.waitFor('note in the default channel', () => built(parentsIn(DEFAULT)[0]), 60_000);
+    const note = await h.slack.waitFor('note in the default channel', () => parentsIn(DEFAULT).find((m) => m.blocks && /svc-mystery/.test(text(m))), 60_000);
     assert.match(text(note), /service leakbot does not know \(service=svc-mystery/);
     assert.equal(repliesTo(note).length, 0, 'no capture for an unregistered service');
   });
