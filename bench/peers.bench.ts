@@ -69,17 +69,15 @@ function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ 
 
 // A fresh Node process that does what `leakbot analyze` does, timing each step: load the compiled
 // engine as the CLI does (src/load-engine.ts: the one-module bundle), read the file as the CLI does
-// (src/read-dump.ts: on two threads when the file is big and a core is free; the worker starts
-// there, not early as bin/leakbot.js starts it), analyse, render text; then the same read again in
-// that process (warm). Times are ms; \`startMs\` is Node's own start, up to the first line.
+// (src/read-dump.ts), analyse, render text; then the same read again in that process (warm). Times
+// are ms; \`startMs\` is Node's own start, up to the first line.
 const PARSE_CHILD = `
 const startMs = performance.now();
 const eng = await (await import(process.env.LEAKBOT_BENCH_LOADER)).loadEngine();
 const { readDumpFile } = await import(process.env.LEAKBOT_BENCH_READ);
 const file = process.env.LEAKBOT_BENCH_FILE;
 const t0 = performance.now();
-let threads = 'one thread';
-const s = await readDumpFile(file, eng, {}, { onTwoThreads: (adopted) => (threads = adopted ? 'two threads' : 'two threads, part read again on the main thread') });
+const s = await readDumpFile(file, eng);
 const t1 = performance.now();
 const a = eng.analyze(s.at(-1), {});
 const t2 = performance.now();
@@ -87,13 +85,11 @@ eng.renderText(a, { color: false });
 const t3 = performance.now();
 await readDumpFile(file, eng);
 const warmMs = performance.now() - t3;
-process.stdout.write(JSON.stringify({ startMs, importMs: t0 - startMs, parseMs: t1 - t0, analyzeMs: t2 - t1, renderMs: t3 - t2, warmMs, goroutines: s.at(-1).total, threads }));
+process.stdout.write(JSON.stringify({ startMs, importMs: t0 - startMs, parseMs: t1 - t0, analyzeMs: t2 - t1, renderMs: t3 - t2, warmMs, goroutines: s.at(-1).total }));
 `;
 
 /** Where one in-process run of leakbot spent its time (ms), see PARSE_CHILD. */
 interface Steps {
-  /** How readDumpFile read the file (one thread, two threads). */
-  threads: string;
   startMs: number;
   importMs: number;
   analyzeMs: number;
@@ -204,7 +200,7 @@ export async function run(): Promise<void> {
     const lr = runs.get('leakbot')! as Array<Measure & { steps: Steps }>;
     const warm = median(lr.map((x) => x.warmMs!));
     console.log(`  leakbot parse, second run in the same process: ${ms(warm)} (${(mb / (warm / 1000)).toFixed(0)} MB/s): what its first parse spent on V8 warm-up, at least (tiering and re-optimising go on into the second run)`);
-    const step = (k: Exclude<keyof Steps, 'threads'>): number => median(lr.map((x) => x.steps[k]));
+    const step = (k: keyof Steps): number => median(lr.map((x) => x.steps[k]));
     const st = { start: step('startMs'), imp: step('importMs'), analyze: step('analyzeMs'), render: step('renderMs') };
     const rest = l.e2e - st.start - st.imp - l.parse - st.analyze - st.render;
     const c = (x: number): string => `${x.toFixed(0)} ms`;
@@ -212,11 +208,6 @@ export async function run(): Promise<void> {
       `  leakbot end to end, where it goes (medians): node start ${c(st.start)}, engine import ${c(st.imp)}, ` +
         `read + parse + group ${c(l.parse)} (the same again in that process: ${c(warm)}), analyze ${c(st.analyze)}, render ${c(st.render)}, ` +
         `the rest (the CLI's modules and commander, exit, spawning) ${c(rest)}`,
-    );
-    const modes = new Map<string, number>();
-    for (const x of lr) modes.set(x.steps.threads, (modes.get(x.steps.threads) ?? 0) + 1);
-    console.log(
-      `  leakbot's read in those runs: ${[...modes].map(([m, k]) => `${m} ×${k}`).join(', ')} (two threads from 24 MiB when a core is free by the load average, src/read-dump.ts)`,
     );
     if (p) {
       console.log(`  leakbot end to end / panicparse end to end: ${ratio(l.e2e, p.e2e)} (cpu ${ratio(l.cpu, p.cpu)})`);

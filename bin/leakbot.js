@@ -18,7 +18,4 @@ const entry = statSync(bundle, { throwIfNoEntry: false })?.mtimeMs >= statSync(c
 // Node >= 22.1 keeps V8's compiled code of our modules on disk between runs (the Docker image's Node
 // 26 does); on Node 20 this is absent and a no-op.
 module.enableCompileCache?.();
-// A big dump given to `leakbot analyze` starts its second reading thread now, so the thread's own
-// start-up overlaps the loading of the CLI's modules (dist/src/read-dump.js: prestartPart).
-(await import(new URL('../dist/src/read-dump.js', import.meta.url).href)).prestartPart(process.argv.slice(2));
 await import(entry.href);

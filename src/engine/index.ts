@@ -6,9 +6,6 @@ export type * from './model.js';
 export { readSnapshot, readSnapshots, parseDump, parseDumps, textFeed, DumpFormatError } from './ingest.js';
 export { otherProfileText } from './parse/detect.js';
 export type { DumpFeed, IngestOptions } from './ingest.js';
-// A big debug=2 dump read in two parts at once (the CLI's threads): see parse/part.ts.
-export { PartReader, partStart } from './parse/part.js';
-export type { DumpPart } from './parse/part.js';
 export type { AnalyzeOptions } from './rank.js';
 export { analyze, compare } from './rank.js';
 export { PATTERNS, patternInfo } from './patterns.js';

@@ -14,7 +14,6 @@ import { unmark, unmarkStream } from './parse/encoding.js';
 import { DumpFormatError } from './parse/errors.js';
 import { LineSplitter } from './parse/lines.js';
 import { PastePrefix } from './parse/paste.js';
-import { partIds, unpackPart, type DumpPart } from './parse/part.js';
 import { parseProto } from './parse/proto.js';
 import { TracesParser } from './parse/traces.js';
 import type { ParseReport } from './parse/types.js';
@@ -83,19 +82,6 @@ class TextIngest {
   push(chunk: Uint8Array): void {
     this.bytes += chunk.length;
     this.splitter.push(chunk);
-  }
-
-  /** Takes the goroutines of `part`, the input's next bytes read apart (parse/part.ts), when that
-   *  equals reading them here: a debug=2 reader without a paste prefix, between goroutines, none of
-   *  whose ids the part repeats. False (nothing taken) otherwise: then push the part's bytes. */
-  adopt(part: DumpPart): boolean {
-    const p = this.parser;
-    if (part.refused !== null || !(p instanceof Debug2Parser) || this.prefix !== null || !this.splitter.atLineStart || !p.adoptable) return false;
-    const ids = partIds(part);
-    for (let i = 0; i < ids.length; i++) if (p.hasId(ids[i]!)) return false;
-    this.bytes += part.bytes;
-    unpackPart(part, this.table, (g) => p.adopt(g, part.leakProfile));
-    return true;
   }
 
   /** Every dump in the input, oldest first; the last carries the warnings about the input. */
@@ -386,13 +372,6 @@ class CappedText {
     return this.cut === null;
   }
 
-  /** TextIngest.adopt, within the byte cap: false when the part would pass it. */
-  adopt(part: DumpPart): boolean {
-    if (this.cut !== null || this.seen + part.bytes > this.max || !this.text.adopt(part)) return false;
-    this.seen += part.bytes;
-    return true;
-  }
-
   /** `gzipError`: why the gzip stream around the text ended early, if it did. */
   finish(gzipError: string | null = null): Snapshot[] {
     let cut = this.cut;
@@ -406,11 +385,6 @@ export interface DumpFeed {
   /** Reads the next chunk; the bytes are not kept after the call, so the caller may reuse its
    *  buffer. False once IngestOptions.maxBytes is reached: push no more. */
   push(chunk: Uint8Array): boolean;
-  /** Takes the goroutines of the input's next bytes, read apart by a PartReader (in another
-   *  thread), exactly as reading those bytes with push would; false when it cannot (the part is
-   *  not plain goroutines, this is no debug=2 text, an id repeats, the cap would cut it): then push
-   *  the part's bytes. Call it where the part starts (see partStart). */
-  adopt(part: DumpPart): boolean;
   /** Every dump in the input, oldest first, as readSnapshots gives them. Throws DumpFormatError
    *  when no goroutine could be read. */
   finish(): Snapshot[];
@@ -433,7 +407,7 @@ export function textFeed(head: Uint8Array, complete: boolean, opts: IngestOption
   if (!isKind(format)) return null;
   const text = new CappedText(format, opts);
   text.push(head);
-  return { push: (c) => text.push(c), adopt: (p) => text.adopt(p), finish: () => text.finish() };
+  return { push: (c) => text.push(c), finish: () => text.finish() };
 }
 
 /** Read just enough of a stream to tell its format; hands back the bytes read and the rest.

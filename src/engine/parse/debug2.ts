@@ -132,10 +132,6 @@ export class Debug2Parser implements LineSink {
   };
   private firstStray = '';
   private firstBadHeader = '';
-  /** Lines between goroutines that were neither blank nor a goroutine header (a crash preamble, a
-   *  race report, text around the dump): a part read apart from the rest (adopt) must have none,
-   *  since how they read depends on the lines before them. */
-  textOutside = 0;
 
   /** `onNewDump(line, id)`: a goroutine id came again, so a second dump starts at this line. */
   constructor(
@@ -319,7 +315,6 @@ export class Debug2Parser implements LineSink {
       this.start(b, s, i, e);
       return;
     }
-    this.textOutside++;
     if (c === 87 /* W */ && startsWith(b, i, e, RACE)) {
       this.n.races++;
       return;
@@ -644,32 +639,6 @@ export class Debug2Parser implements LineSink {
 
   get count(): number {
     return this.goroutines;
-  }
-
-  /** Whether goroutines read apart from this parser (a later part of the same input, see part.ts)
-   *  can be taken as if this parser had read their lines next: it is between goroutines, with no
-   *  crash preamble waiting for its first goroutine. */
-  get adoptable(): boolean {
-    return this.at === At.Outside && this.header === null && !this.crash.pending;
-  }
-
-  /** Whether goroutine `id` was read in this dump (a part holding it starts another dump). */
-  hasId(id: number): boolean {
-    return this.ids.has(id);
-  }
-
-  /** Takes goroutine `g` read apart (see adoptable) with what reading its lines would have done
-   *  besides building it: its id noted, counted, the crashed goroutine's stack kept (a preamble
-   *  read earlier may name it), emitted.
-   *  `leakProfile`: the part showed the leak profile's writer. */
-  adopt(g: Goroutine, leakProfile: boolean): void {
-    const id = g.id!;
-    // (crash.header only looks for the first goroutine after a preamble; adoptable says none waits.)
-    this.ids.add(id);
-    this.goroutines++;
-    if (leakProfile) this.leakProfile = true;
-    if (this.crash.crash?.goroutineId === id) this.crash.stack(g.frames);
-    this.emit(g);
   }
 }
 

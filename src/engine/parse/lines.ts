@@ -67,11 +67,6 @@ export class LineSplitter {
     if (start < b.length) this.append(b, start, b.length);
   }
 
-  /** Whether the bytes pushed so far ended with a whole line (nothing carried over). */
-  get atLineStart(): boolean {
-    return this.carryLen === 0 && !this.skipping;
-  }
-
   private append(b: Buffer, start: number, end: number): void {
     if (this.skipping) return;
     const n = end - start;
