@@ -867,7 +867,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
     }
     if (steps.length > 0) {
-      const small = s.delta > 0 ? `; grew by ${s.delta}, below ${ctx.minNewcomers}` : ', none new';
+      const small =
+        s.delta <= 0
+          ? ', none new'
+          : s.delta < ctx.minNewcomers
+            ? `; grew by ${s.delta}, below ${ctx.minNewcomers}`
+            : `; grew by ${s.delta} in all, but ${last.newcomers} new at the last snapshot`;
       return [item('kept-all', `${keptSince(id.survivors, c)}${small}`)];
     }
     // The pile appeared, but its goroutines were in the process before, on other stacks (a pool's

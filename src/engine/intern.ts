@@ -27,10 +27,17 @@ export interface FuncEntry {
   /** A method of a sync primitive whose receiver (first argument) names the object a goroutine is
    *  parked on: `sync.(*Mutex).lockSlow(0xc0000140e8)` (see isWaitObjectFunc). */
   readonly waitObject: boolean;
-  /** In package runtime: its arguments describe the park, not the call the goroutine is in (see
-   *  Goroutine.callArgs). */
+  /** In package runtime, or sync's hooks into it (parksArgs): its arguments describe the park, not the
+   *  call the goroutine is in (see Goroutine.callArgs). */
   readonly runtime: boolean;
 }
+
+/** Functions whose arguments describe the park rather than the call: package runtime's, and sync's
+ *  linknamed hooks into it (runtime/sema.go), whose arguments are a wait's ticket or queueing flags
+ *  that change each time a goroutine is woken and waits again (`sync.runtime_notifyListWait(0xc0001,
+ *  0x5)`: a subscription's delivery loop woken by each message waits on the same Cond with the next
+ *  ticket, in the same call). */
+const parksArgs = (name: string) => name.startsWith('runtime.') || name.startsWith('sync.runtime_') || name.startsWith('internal/sync.runtime_');
 
 /** Frames whose first argument is the address of the lock a goroutine waits for (Go prints it when it
  *  is exact; a value ending in `?` may be stale and is not used). Mutex.lockSlow: RWMutex's read
@@ -190,7 +197,7 @@ export class FrameTable {
       const key = this.funcs.set(h, b, start, end, null as unknown as FuncEntry);
       // A fresh flat string, held once per distinct name bytes: no interning needed.
       const name = this.restored(b.toString('utf8', start, end));
-      fn = { name, key, locs: new ByteTable<Frame>(this.arena), next: null, lastLoc: null, lastFrame: null, waitObject: isWaitObjectFunc(name), runtime: name.startsWith('runtime.') };
+      fn = { name, key, locs: new ByteTable<Frame>(this.arena), next: null, lastLoc: null, lastFrame: null, waitObject: isWaitObjectFunc(name), runtime: parksArgs(name) };
       this.funcs.replace(h, key, fn);
     }
     return fn;
@@ -340,14 +347,25 @@ export function hashBytes(v: DataView, start: number, end: number): number {
   return h;
 }
 
-/** A 20-bit hash of every byte of b[start, end) (a frame's argument list, Goroutine.callArgs); -1 for
- *  `(...)`, what Go prints for an inlined frame (runtime/traceback.go): it says nothing of the call,
- *  the next frame out is asked instead. */
+/** A 20-bit hash of every byte of b[start, end) (a frame's argument list, Goroutine.callArgs); -1 when
+ *  every value is one Go marks `?` and for `(...)`. Go marks a register argument read from a spill slot
+ *  that may be stale (runtime/traceback.go printArgs), so a frame that prints nothing else can print
+ *  different values in one call (`sync.(*Cond).Wait(0xc00045a850?)` then `(0xc00037a770?)`: a
+ *  subscription's loop waiting on its own Cond); `(...)` is what Go prints for an inlined frame. Neither
+ *  says anything of the call, so the next frame out is asked instead. A frame with one certain value
+ *  keeps its uncertain ones, which are right far more often than not (`Client.Get(0xc…, {0xc…?, 0x34?})`
+ *  tells two requests apart by its URL's). */
 export function hashArgs(b: Uint8Array, start: number, end: number): number {
   if (end - start === 5 && b[start + 1] === 46 && b[start + 2] === 46 && b[start + 3] === 46) return -1;
   let h = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return (h ^ (h >>> 20)) & 0xfffff;
+  let certain = false;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    h = Math.imul(h ^ c, 0x01000193);
+    // A value ends at ',' ')' '}'; it is certain unless its last byte is '?'.
+    if ((c === 44 || c === 41 || c === 125) && i > start && b[i - 1] !== 63 && b[i - 1] !== 125 && b[i - 1] !== 40) certain = true;
+  }
+  return certain ? (h ^ (h >>> 20)) & 0xfffff : -1;
 }
 
 /** Exact comparison of a key with v[start, end), four bytes at a time from the end (names share

@@ -174,3 +174,16 @@ test("a helper started by a handler that still reads its connection lives as lon
   // The probe's never-closed connections keep theirs and add more: a pair still finds them.
   assert.ok(run('xws', 'leak', 'debug2', 'pair').some((f) => strong(f) && f.frames.some((fr) => fr.func === 'main.(*hub).serve.func1')));
 });
+
+test("a subscription's delivery loop woken by each message is the same goroutine in the same call: a KV watcher never stopped keeps its loop", () => {
+  // natskv, client side only (a real service's nats-server is another process): 20 → 22 → 23
+  // (*Conn).waitForMsgs, 21 of them started for the request loop's Watch calls. Go prints the Cond's
+  // address as `sync.(*Cond).Wait(0x…?)`, a value it marks uncertain and that changed between captures,
+  // and the wait's ticket changes at each message: neither is the call, so the ids survive.
+  for (const mode of ['pair', 'series'] as const) {
+    const snaps = MODES[mode].map((t) => parseDump(readFileSync(join(root, 'natskv', `leak.t${t}.debug2.txt.gz`)), { capturedAt: 1_000 * (t + 1) }));
+    const loops = compare(snaps, { maxFindings: 100, ignore: ['nats-server/v2'] }).findings.find((f) => f.frames.some((fr) => fr.func.endsWith('(*Conn).waitForMsgs')));
+    assert.ok(loops && strong(loops), mode);
+    assert.ok(loops.evidence?.some((e) => e.signal === 'kept-and-added'), `${mode}: ${loops.evidence?.map((e) => e.signal)}`);
+  }
+});
