@@ -72,7 +72,9 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
   } catch (err) {
     if (err instanceof UsageError) {
       ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'usage' });
-      const example = mod.examples[0] ? exampleFor(mod.examples[0], ctx.config.services, args[0]) : undefined;
+      // The example names the service meant: the one typed, or the one a typo was closest to.
+      const meant = args[0] !== undefined && !own(ctx.config.services, args[0]) ? (didYouMean(args[0], Object.keys(ctx.config.services)) ?? args[0]) : args[0];
+      const example = mod.examples[0] ? exampleFor(mod.examples[0], ctx.config.services, meant) : undefined;
       return { text: `${err.message}\nUsage: \`/leak ${mod.usage}\`${example ? ` — e.g. \`${example}\`` : ''}` };
     }
     if (isRedisUnavailable(err)) {

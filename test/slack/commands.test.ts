@@ -101,6 +101,10 @@ describe('/leak commands over signed HTTP', () => {
     assert.match(text, /svc-payment/);
     assert.equal(r.json?.response_type, 'ephemeral');
     assert.equal(h.slack.callsTo('chat.postMessage').length, 0);
+    // The usage example names the service meant, not the first registered one (trial5 read
+    // "Did you mean `svc-payment`? … e.g. `/leak snapshot svc-order`").
+    const pay = String((await h.command({ text: 'snapshot svc-paymnt' })).json?.text);
+    assert.match(pay, /Did you mean `svc-payment`\?[^]*e\.g\. `\/leak snapshot svc-payment`$/, pay);
   });
 
   it('Slack-escaped text is decoded; a service in angle brackets (copied from usage) is accepted', async () => {
