@@ -79,7 +79,7 @@ export const command: CommandModule = {
     const maxFor = limits.maxDurationMinutes * 60_000;
     if (req.forMs > maxFor) throw new UsageError(`A watch lasts at most ${typedDuration(maxFor)} here (\`watch.maxDurationMinutes\` in the config): try \`/leak watch ${service} for ${typedDuration(maxFor)}\`.`);
     if (!req.everyGiven) req.everyMs = Math.max(defaultEvery(req.forMs, limits.maxCaptures), limits.minIntervalSeconds * 1000);
-    if (req.everyMs < limits.minIntervalSeconds * 1000) throw new UsageError(`Capture at most every ${minutes(limits.minIntervalSeconds * 1000)} (\`every ${limits.minIntervalSeconds}s\` or more).`);
+    if (req.everyMs < limits.minIntervalSeconds * 1000) throw new UsageError(`A watch captures at most once every ${minutes(limits.minIntervalSeconds * 1000)} here (\`watch.minIntervalSeconds\` in the config): try \`/leak watch ${service} every ${typedDuration(limits.minIntervalSeconds * 1000)}\`.`);
     if (req.forMs < req.everyMs) throw new UsageError('`for` must be at least one `every` interval.');
     const ticks = captureCount(req.everyMs, req.forMs);
     if (ticks > limits.maxCaptures) throw new UsageError(`That is ${ticks} captures; at most ${limits.maxCaptures} per watch. Capture less often or for less time.`);

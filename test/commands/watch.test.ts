@@ -141,7 +141,7 @@ describe('/leak watch in one process', () => {
     const none = await h.command({ text: 'watch stop svc-order', channel: CH, user: 'U0BOB' });
     assert.match(String(none.json?.text), /No watch of svc-order is running/);
     const bad = await h.command({ text: 'watch svc-order every 10ms', channel: CH });
-    assert.match(String(bad.json?.text), /needs a duration with a unit|at most every/);
+    assert.match(String(bad.json?.text), /needs a duration with a unit|at most once every/);
   });
 });
 

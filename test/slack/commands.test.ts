@@ -125,6 +125,10 @@ describe('/leak commands over signed HTTP', () => {
     // Without `every`, a day-long watch captures as often as the capture cap allows (500: every 3 min).
     const day = String((await h.command({ text: 'watch svc-payment for 1d', channel: 'C0INCIDENT' })).json?.text);
     assert.match(day, /^Watching \*svc-payment\* every 3 min for 24 h \(481 captures\)/);
+    // Too often: said like the maximum, with the setting and a command that works (trial5 read
+    // "Capture at most every 30 s", which says the opposite of a minimum interval).
+    const often = String((await h.command({ text: 'watch svc-payment every 10s for 5m', channel: 'C0INCIDENT' })).json?.text);
+    assert.ok(often.startsWith('A watch captures at most once every 30 s here (`watch.minIntervalSeconds` in the config): try `/leak watch svc-payment every 30s`.'), often);
   });
 
   it('missing service argument names the usage', async () => {
