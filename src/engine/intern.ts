@@ -101,6 +101,12 @@ export interface StackNode {
   readonly nameTail: number;
   readonly locLen: number;
   readonly locTail: number;
+  /** For the debug=2 reader: the whole file line its frame was last read from after the tab
+   *  (`/src/a.go:12 +0x1d`), kept once it ended in nothing to trim, and whether it carries the
+   *  ` +0x…` offset: the next goroutine down this path usually has that very line, which is then
+   *  matched in one comparison, without looking for its end. */
+  line: Key | null;
+  lineOffset: boolean;
 }
 
 /** The last four bytes of v[start, end) as a number (0 when shorter): a quick first comparison. */
@@ -118,7 +124,7 @@ export class FrameTable {
   constructor(private readonly maxStackNodes = MAX_STACK_NODES) {}
 
   /** The empty stack. */
-  readonly root: StackNode = { frame: null, parent: null, depth: 0, kids: null, kidMap: null, frames: Object.freeze([]), fn: null, loc: null, nameLen: -1, nameTail: 0, locLen: -1, locTail: 0 };
+  readonly root: StackNode = { frame: null, parent: null, depth: 0, kids: null, kidMap: null, frames: Object.freeze([]), fn: null, loc: null, nameLen: -1, nameTail: 0, locLen: -1, locTail: 0, line: null, lineOffset: false };
   private stackNodes = 0;
 
   private readonly strings = new Map<string, string>();
@@ -237,11 +243,18 @@ export class FrameTable {
       nameTail: named ? tailOf(fn.key.view, fn.key.off, fn.key.off + fn.key.len) : 0,
       locLen: named ? loc.len : -1,
       locTail: named ? tailOf(loc.view, loc.off, loc.off + loc.len) : 0,
+      line: null,
+      lineOffset: false,
     };
     if (kids === null) node.kids = [c];
     else if (kids.length < FEW_KIDS) kids.push(c);
     else (node.kidMap ??= new Map()).set(f, c);
     return c;
+  }
+
+  /** A copy of b[start, end) in the table's key slabs (kept as long as the table). */
+  keep(b: Uint8Array, start: number, end: number): Key {
+    return this.arena.copy(b, start, end);
   }
 
   /** The frames of a node's stack, top first: one frozen array per node, made on first use. */

@@ -14,7 +14,7 @@
 // Fed line by line; emits one Goroutine per block and forgets it.
 import type { BlockKind, Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
-import { ByteTable, NOTIFY_LIST_WAIT, hashArgs, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type ParsedLocation, type StackNode } from '../intern.js';
+import { ByteTable, NOTIFY_LIST_WAIT, hashArgs, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type Key, type ParsedLocation, type StackNode } from '../intern.js';
 import { CrashPreamble } from './crash.js';
 import { parseHeader, type Debug2Header } from './header.js';
 import { IdSet } from './ids.js';
@@ -208,6 +208,13 @@ export class Debug2Parser implements LineSink {
         // Its file line, read here too, so the pair is matched against the trie at once.
         const i = nl + 1;
         if (i + 1 < len && b[i] === 9 && b[i + 1] !== 9 && b[i + 1] !== 32) {
+          // Most often it is the line this path's kid was last read from (StackNode.line).
+          const known = this.knownLine(b, p, paren, i + 1);
+          if (known !== null) {
+            this.takePair(known, b, paren, e, known.lineOffset);
+            p = i + 2 + known.line!.len;
+            continue;
+          }
           const nl2 = b.indexOf(10, i + 1);
           if (nl2 >= 0 && nl2 - i <= MAX_RUN_LINE) {
             let e2 = nl2;
@@ -215,14 +222,12 @@ export class Debug2Parser implements LineSink {
             const le = locationEnd(b, i + 1, e2);
             const kid = le < 0 ? null : this.kidAt(b, p, paren, i + 1, le);
             if (kid !== null) {
-              if (kid.fn!.waitObject && this.waitObject < 0) this.noteWaitObject(kid.fn!, b, paren, e);
-              if (this.callArgs < 0 && !kid.fn!.runtime) this.callArgs = hashArgs(b, paren, e);
-              this.stepFunc(kid.fn!);
-              this.node = kid;
-              this.lastOffset = this.lastComplete = hasOffset(b, le, e2);
-              this.lineNo += 2;
-              this.rawEmpty = false;
-              this.lastInBlock = true;
+              const offset = hasOffset(b, le, e2);
+              if (kid.line === null && e2 === nl2) {
+                kid.line = this.table.keep(b, i + 1, nl2);
+                kid.lineOffset = offset;
+              }
+              this.takePair(kid, b, paren, e, offset);
               p = nl2 + 1;
               continue;
             }
@@ -271,6 +276,37 @@ export class Debug2Parser implements LineSink {
         p = nl + 1;
       } else return p;
     }
+  }
+
+  /** Takes a function line and its file line matched to trie node `kid` (the function line's
+   *  argument list at b[paren, e); `offset`: its file line carries ` +0x…`). */
+  private takePair(kid: StackNode, b: Buffer, paren: number, e: number, offset: boolean): void {
+    const fn = kid.fn!;
+    if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
+    if (this.callArgs < 0 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
+    this.stepFunc(fn);
+    this.node = kid;
+    this.lastOffset = this.lastComplete = offset;
+    this.lineNo += 2;
+    this.rawEmpty = false;
+    this.lastInBlock = true;
+  }
+
+  /** The kid of the current trie node whose last file line (StackNode.line) is the one at b[i…],
+   *  ended by a newline, and whose function is b[p, paren); else null. */
+  private knownLine(b: Buffer, p: number, paren: number, i: number): StackNode | null {
+    const kids = this.node?.kids;
+    if (kids == null) return null;
+    const v = this.table.viewOf(b);
+    const nameLen = paren - p;
+    for (let k = 0; k < kids.length; k++) {
+      const kid: StackNode = kids[k]!;
+      const line: Key | null = kid.line;
+      if (line === null || kid.nameLen !== nameLen) continue;
+      const end = i + line.len;
+      if (b[end] === 10 && sameBytes(line, v, i, end) && sameBytes(kid.fn!.key, v, p, paren)) return kid;
+    }
+    return null;
   }
 
   /** The kid of the current trie node read from function name b[p, paren) at location b[i, le),

@@ -104,6 +104,27 @@ test('the fast path reads pasted and mangled dumps exactly as line by line', { t
   );
 });
 
+test('a repeated stack whose file lines differ after the location reads as line by line', () => {
+  // The fast path matches a file line whole against the one its trie node was last read from
+  // (StackNode.line): a later copy whose lines carry GOTRACEBACK=system's fp/sp/pc, another
+  // offset, trailing blanks, no offset (inlined) or a longer line must still read as line by line.
+  const variants: Array<(line: string, k: number) => string> = [
+    (l, k) => `${l} fp=0x${k.toString(16)} sp=0x${(k + 1).toString(16)} pc=0x4a`,
+    (l) => l.replace(/\+0x[0-9a-f]+$/, '+0x7'),
+    (l) => `${l}  `,
+    (l) => l.replace(/ \+0x[0-9a-f]+$/, ''),
+    (l) => `${l}0`,
+  ];
+  for (const seed of SEEDS.slice(0, 3)) {
+    for (const v of variants) {
+      let k = 0;
+      const changed = seed.replace(/^\t.*$/gm, (l) => (k++ % 2 === 0 ? v(l, k) : l));
+      const buf = Buffer.from(seed + '\n' + changed + '\n' + seed);
+      for (const chunk of [buf.length, 1, 97, 4096]) same(buf, chunk);
+    }
+  }
+});
+
 test('goroutines with one stack share one frozen frames array; others do not', () => {
   const dump = 'goroutine 1 [select]:\nmain.a(0x1)\n\t/x.go:1 +0x1\nmain.main()\n\t/x.go:9 +0x2\n\n' +
     'goroutine 2 [select]:\nmain.a(0x2)\n\t/x.go:1 +0x1\nmain.main()\n\t/x.go:9 +0x2\n\n' +
