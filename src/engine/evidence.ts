@@ -116,6 +116,16 @@ export function multipliedDaemon(g: StackGroup, processMaxId: number | undefined
   return !bunched(g.ids) && !twoEnds(g.ids, shape.processMaxId);
 }
 
+/** Whether the goroutines rest in a wait of the function they were started to run (its own loop's
+ *  receive or select: a worker's idle wait), rather than in a wait inside work they call into. The
+ *  runtime's and sync's frames above it do not count. */
+function restingWait(g: Pick<StackGroup, 'frames' | 'framesElided'>): boolean {
+  if (g.framesElided) return false;
+  const entry = entryFrame(g.frames);
+  const top = g.frames.find((f) => !LOCK_IMPL.test(f.func));
+  return entry !== null && top !== undefined && top === entry;
+}
+
 /** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
  *  makes (runtime/proc.go newproc1: a P takes 16 ids at a time, so one jump per 16 ids at most, and a P
  *  may start with what is left of a batch it took long ago). Goroutines started one per request have a
@@ -837,9 +847,16 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     const adds = (st: { newcomers: number; departures: number }) => st.newcomers >= 2 && st.newcomers > st.departures;
     const last = id.steps[id.steps.length - 1]!;
     // Newcomers the process started since the earlier snapshot: a busy pool's workers moving between
-    // their idle and their working stacks are not new goroutines.
-    const fresh = s.lastNewcomerIds?.length ?? last.newcomers;
-    const added = adds(last) && fresh >= 2 && s.delta >= ctx.minNewcomers;
+    // their idle and their working stacks are not new goroutines. But a goroutine that went from its
+    // loop into a wait inside the work it was given (a pool's task blocked on a reply) and stayed there
+    // is added to that pile as surely as a new one (a capped pool's workers get stuck one by one);
+    // not into a sleep, I/O or running: that is the work itself, which ends by itself.
+    const intoWork = !MOVING.has(s.group.kind) && !isLibraryPile(s.group) && !restingWait(s.group);
+    const fresh = intoWork ? last.newcomers : (s.lastNewcomerIds?.length ?? last.newcomers);
+    // A library's pool grows its idle workers on demand; a few new ones beside workers back from their
+    // tasks are the pool resizing, not a pile-up.
+    const libraryPool = !intoWork && isLibraryPile(s.group) && last.newcomers - fresh > fresh;
+    const added = adds(last) && fresh >= (libraryPool ? ctx.minDelta : 2) && s.delta >= ctx.minNewcomers;
     if (steps.length > 0 && added) {
       const newIds = s.lastNewcomerIds ?? [];
       const kept = keptAndAdded(id, c);
@@ -872,7 +889,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
           ? ', none new'
           : s.delta < ctx.minNewcomers
             ? `; grew by ${s.delta}, below ${ctx.minNewcomers}`
-            : `; grew by ${s.delta} in all, but ${last.newcomers} new at the last snapshot`;
+            : `; grew by ${s.delta}, but ${last.newcomers - fresh} of the ${last.newcomers} that came at the last step were in the process before, on other stacks (${fresh} new)`;
       return [item('kept-all', `${keptSince(id.survivors, c)}${small}`)];
     }
     // The pile appeared, but its goroutines were in the process before, on other stacks (a pool's
