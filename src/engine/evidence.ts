@@ -249,12 +249,18 @@ const networkWaiters = perSnapshot((snap) => {
   return ids;
 });
 
-/** Every one of a pile's (2+) creators is alive and waiting on the network: each started its helper (a
+const HELPERS_PER_CONNECTION = 2;
+
+/** Every one of a pile's (2+) creators is alive and waiting on the network, and it holds at most
+ *  HELPERS_PER_CONNECTION per creator: each started its helper (a
  *  connection's writer, a heartbeat) and went on to read its connection, which is still open, so the
  *  helper lives as long as that connection (x/net/websocket: the handler reads, its writer waits for
  *  messages). Not for goroutines that wait on the network themselves (they are the connections). */
 function helpersOfOpenConnections(g: StackGroup, snap: Snapshot): boolean {
   if (g.kind === 'net-io' || !g.creatorIds || g.creatorIds.length < 2) return false;
+  // A connection's helpers are one or two (a writer, a heartbeat); a handler that left 16 behind on
+  // one keep-alive connection leaks one per request it served.
+  if (g.count > HELPERS_PER_CONNECTION * g.creatorIds.length) return false;
   const net = networkWaiters(snap);
   return g.creatorIds.every((id) => net.has(id));
 }

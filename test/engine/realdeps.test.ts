@@ -25,7 +25,7 @@ function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
  *  see growth only above --min-delta per step and no ids; etcd's substreams grow by 4 per second. */
 const FOUND: Record<Fmt, Record<Mode, string[]>> = {
   debug2: {
-    single: ['ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bunt', 'conc', 'connect', 'cron', 'errg', 'fhttp', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'logrus', 'lru', 'melody', 'mlist', 'natskv', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sqlopen', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zstd'],
+    single: ['ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bunt', 'conc', 'connect', 'cron', 'errg', 'fhttp', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'logrus', 'lru', 'melody', 'mlist', 'muxbusy', 'natskv', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sqlopen', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zstd'],
     pair: ['ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'fhttp', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd'],
     // resty's leak (a client per call) leaves idle keep-alive connections, which a series reads as a
     // connection pool (README "How it decides").
@@ -177,6 +177,10 @@ test("a helper started by a handler that still reads its connection lives as lon
   // clients stay, 3 reconnect a second, so the writers' ids spread. Was medium in one snapshot.
   const writers = run('xws', 'healthy', 'debug2', 'single').find((f) => f.frames.some((fr) => fr.func === 'main.(*hub).serve.func1'));
   assert.ok(!writers || !strong(writers), `${writers?.confidence}`);
+  // A handler that left 16 heartbeats behind on its keep-alive connection is no connection's helper
+  // (muxbusy: 32 from 2 connections, one per request that returned early): found in one snapshot.
+  const beats = run('muxbusy', 'leak', 'debug2', 'single').find((f) => f.frames.some((fr) => fr.func === 'main.heartbeat'));
+  assert.ok(beats && strong(beats) && !beats.evidence?.some((e) => e.signal === 'per-connection'), `${beats?.evidence?.map((e) => e.signal)}`);
   // The probe's never-closed connections keep theirs and add more: a pair still finds them.
   assert.ok(run('xws', 'leak', 'debug2', 'pair').some((f) => strong(f) && f.frames.some((fr) => fr.func === 'main.(*hub).serve.func1')));
 });
