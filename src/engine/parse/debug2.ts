@@ -244,7 +244,8 @@ export class Debug2Parser implements LineSink {
         this.lastComplete = false;
         p = nl + 1;
       } else if ((this.at === At.File && this.loose === null) || this.at === At.CreatorFile) {
-        if (b[p] !== 9) return p;
+        // (Every read stays inside b: one past its end deoptimises this loop, costing a recompile.)
+        if (b[p] !== 9 || p + 1 >= len) return p;
         const i = p + 1;
         const c = b[i];
         if (c === 9 || c === 32) return p;
@@ -304,7 +305,7 @@ export class Debug2Parser implements LineSink {
       const line: Key | null = kid.line;
       if (line === null || kid.nameLen !== nameLen) continue;
       const end = i + line.len;
-      if (b[end] === 10 && sameBytes(line, v, i, end) && sameBytes(kid.fn!.key, v, p, paren)) return kid;
+      if (end < b.length && b[end] === 10 && sameBytes(line, v, i, end) && sameBytes(kid.fn!.key, v, p, paren)) return kid;
     }
     return null;
   }

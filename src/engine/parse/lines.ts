@@ -43,7 +43,7 @@ export class LineSplitter {
   push(chunk: Uint8Array): void {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
-    let nl = b.indexOf(10);
+    let nl = b.indexOf(10, 0); // (an offset given: without one Node's indexOf deoptimises on its first call)
     if (this.carryLen > 0 || this.skipping) {
       if (nl < 0) {
         this.append(b, 0, b.length);
