@@ -7,7 +7,7 @@ import type { SnapshotMeta } from '../store/snapshots.js';
 import type { JobInfo } from '../queue/processors.js';
 import { analyzePair, postFindings } from './findings.js';
 import { lastSuspects } from './fleet.js';
-import { hasPair, recordOutcome } from './thread.js';
+import { hasPair, recordOutcome, refusalText } from './thread.js';
 
 export async function resolveDiff(
   ctx: LeakbotContext,
@@ -96,7 +96,7 @@ export async function processDiff(ctx: LeakbotContext, job: JobInfo<'diff'>): Pr
     });
   } catch (err) {
     if (err instanceof SlackPostError && !err.retryable) {
-      await ctx.poster.respond(d.requester.responseUrl, { text: `I could not post the diff of ${service}: ${err.userMessage}` });
+      await ctx.poster.respond(d.requester.responseUrl, { text: `I could not post the diff of ${service}: ${await refusalText(ctx, d.thread, err, `/leak diff ${service}`)}` });
       return;
     }
     throw err;

@@ -2,6 +2,7 @@
 import { renderMarkdown } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import { SlackPostError } from '../slack/poster.js';
+import { refusalText } from './thread.js';
 import type { JobInfo } from '../queue/processors.js';
 import { analyzePair } from './findings.js';
 
@@ -27,7 +28,7 @@ export async function processReport(ctx: LeakbotContext, job: JobInfo<'report'>)
     });
   } catch (err) {
     if (err instanceof SlackPostError && !err.retryable) {
-      await ctx.poster.respond(d.requester.responseUrl, { text: `I could not upload the report: ${err.userMessage}` });
+      await ctx.poster.respond(d.requester.responseUrl, { text: `I could not upload the report: ${await refusalText(ctx, d.thread, err)}` });
       return;
     }
     throw err;

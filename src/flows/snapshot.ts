@@ -16,7 +16,7 @@ import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
 import { isWorthWaiting } from '../queue/transient.js';
-import { parentText as threadParentText, recordOutcome } from './thread.js';
+import { parentText as threadParentText, recordOutcome, refusalText } from './thread.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
   const d = job.data;
@@ -164,7 +164,12 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
   } catch (err) {
     // A Slack refusal the user must fix (not in channel, missing scope): tell them, don't retry.
     if (err instanceof SlackPostError && !err.retryable) {
-      await ctx.poster.respond(d.requester.responseUrl, { text: `I could not post the snapshot of ${service}: ${err.userMessage}` });
+      const text = `I could not post the snapshot of ${service}: ${await refusalText(ctx, parent, err, `/leak snapshot ${service}`)}`;
+      // The joining window closes with this job: a retry after the fix (an invite) must start a new
+      // capture, not join this ended one and wait for findings that never come. Everyone who
+      // joined is told the same.
+      const urls = await everyoneToTell(ctx, d, job.id, requesters).catch(() => [d.requester.responseUrl]);
+      for (const url of urls) await ctx.poster.respond(url, { text });
       return { seq: null };
     }
     if (isSlackUnavailable(err)) {
@@ -182,6 +187,10 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       // The final-failure watcher tells the requester under the same key (src/queue/final-failure.ts):
       // one line, whichever comes first; if Slack is down now, the watcher tells them later.
       else await ctx.poster.tell(`${key}:final`, d.requester.responseUrl, { text: msg }).catch(() => {});
+      // Those who joined are told here (the watcher knows only the first requester), and the
+      // window closes: a new request starts a new capture.
+      const joiners = (await everyoneToTell(ctx, d, job.id, requesters).catch(() => [])).filter((u) => u !== d.requester.responseUrl);
+      for (const url of joiners) await ctx.poster.tell(`${key}:final`, url, { text: msg }).catch(() => {});
     }
     throw err;
   }
@@ -203,6 +212,13 @@ async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, ser
     { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}) },
     { jobId: `auto-${jobId}`, delayMs },
   );
+}
+
+/** Closes the job's joining window (when it has one) and returns the distinct response_urls of
+ *  everyone who asked: the first requester and those who joined. */
+async function everyoneToTell(ctx: LeakbotContext, d: SnapshotJob, jobId: string, known: PendingRequester[]): Promise<string[]> {
+  const all = await claim(ctx, d, jobId, known);
+  return [...new Set([d.requester.responseUrl, ...all.map((r) => r.responseUrl)].filter((u): u is string => !!u))];
 }
 
 async function claim(ctx: LeakbotContext, d: SnapshotJob, jobId: string, fallback: PendingRequester[]): Promise<PendingRequester[]> {

@@ -16,7 +16,7 @@ import type { Redis } from '../store/redis.js';
 import { QUEUE_NAME } from './jobs.js';
 import { isWorthWaiting } from './transient.js';
 import { quoteOutside } from '../slack/text.js';
-import { ACCESS_ERRORS } from '../slack/errors.js';
+import { ACCESS_ERRORS, GONE_ERRORS } from '../slack/errors.js';
 
 interface JobShape {
   service?: string;
@@ -35,6 +35,8 @@ export function failureWhy(reason: string): string {
   const code = /\bslack: ([a-z_]+)/.exec(reason)?.[1];
   const fix = code !== undefined ? ACCESS_ERRORS[code] : undefined;
   if (fix !== undefined) return `Slack refused to post it (${code}). ${fix.replace(/\.$/, '')}`;
+  const gone = code !== undefined ? GONE_ERRORS[code] : undefined;
+  if (gone !== undefined) return gone.replace(/\.$/, '');
   return quoteOutside(reason, 200);
 }
 

@@ -44,6 +44,13 @@ export const ACCESS_ERRORS: Record<string, string> = {
   token_revoked: 'leakbot’s Slack token was revoked; an admin must reinstall the app.',
 };
 
+/** Refusals because the conversation leakbot answers in is gone, by code → words; never retried.
+ *  thread_not_found: the thread's messages were deleted (by a person or a retention policy) while
+ *  leakbot still meant to answer there (slackapi/bolt-js#2307). The caller forgets that thread. */
+export const GONE_ERRORS: Record<string, string> = {
+  thread_not_found: 'the thread I was answering in is gone (its messages were deleted in Slack).',
+};
+
 /**
  * The SlackPostError for an error the SDK threw (or a SlackPostError, returned as is). `code` is
  * Slack's error (ok:false), 'ratelimited', 'request_failed' (no answer), 'http_error', or the SDK's.
@@ -60,6 +67,8 @@ export function slackPostError(err: unknown): SlackPostError {
   const notSent = (e.data?.error !== undefined && !OUTCOME_UNKNOWN.has(e.data.error)) || rateLimited || e.original?.code === 'ECONNREFUSED' || (e.statusCode !== undefined && e.statusCode < 500);
   const access = ACCESS_ERRORS[code];
   if (access) return new SlackPostError(code, access, false, false, notSent);
+  const gone = GONE_ERRORS[code];
+  if (gone) return new SlackPostError(code, gone, false, false, notSent);
   if (BLOCK_ERRORS.has(code)) return new SlackPostError(code, 'Slack rejected the formatted message.', false, false, notSent);
   const unavailable = UNAVAILABLE_CODES.has(code) || (e.statusCode ?? 0) >= 500;
   return new SlackPostError(code, unavailable ? `Slack is not answering right now (${code}); I will keep trying.` : `Slack did not accept the message (${code}); I will retry.`, true, unavailable, notSent);

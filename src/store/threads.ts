@@ -42,6 +42,8 @@ export interface ThreadRecord {
   /** "ref→cur" pairs whose findings are already in the thread (diff does not post them again). */
   pairs?: string[];
   data?: Record<string, unknown>;
+  /** Its messages were deleted in Slack (a post into it answered thread_not_found): never open. */
+  gone?: boolean;
 }
 
 const TTL_SECONDS = 30 * 24 * 3600;
@@ -108,8 +110,9 @@ export class ThreadStore {
   }
 }
 
-/** Open = an alert still firing, or activity within the window. */
+/** Open = an alert still firing, or activity within the window; never a thread that is gone. */
 export function isOpen(r: ThreadRecord, now: number, windowMs: number): boolean {
+  if (r.gone) return false;
   if (r.open === true) return true;
   return now - (r.lastActivityAt ?? r.createdAt) <= windowMs;
 }

@@ -140,6 +140,10 @@ export interface SlackStub {
   /** Socket Mode: delivers an envelope (e.g. type 'slash_commands' with a command payload) and
    *  resolves with the client's ack payload (for commands: the ephemeral reply). */
   sendEnvelope(type: string, payload: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Deletes a message and every reply in its thread, as a person deleting a whole thread or a
+   *  retention policy does: posts into that thread then answer thread_not_found, updates of its
+   *  messages message_not_found. */
+  deleteThread(channel: string, ts: string): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -484,6 +488,10 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     calls,
     callsTo: (m) => calls.filter((c) => c.method === m),
     messages: (channel) => (channel ? (store.get(channel) ?? []) : all()),
+    deleteThread(channel, ts) {
+      const list = store.get(channel);
+      if (list) store.set(channel, list.filter((m) => m.ts !== ts && m.thread_ts !== ts));
+    },
     parents: (channel) => (store.get(channel) ?? []).filter((m) => !m.thread_ts || m.thread_ts === m.ts),
     replies: (channel, threadTs) => (store.get(channel) ?? []).filter((m) => m.thread_ts === threadTs && m.ts !== threadTs),
     uploads,
