@@ -889,6 +889,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       if (!poolWait) return [item('kept-and-added', `${keptAndAdded(id, c)}; none left and none came at the last step`)];
       return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
     }
+    // Every goroutine stayed and none came, across 2+ intervals: a set built once (a cache per tenant,
+    // a pool grown to its size), not a pile growing now.
+    // Only where healthy code rests: a pile stuck where nothing wakes it is a bug at any size.
+    if (poolWait && steps.length >= 2 && id.steps.every((st) => st.newcomers === 0 && st.departures === 0)) {
+      return [item('held-still', `${keptSince(id.survivors, c)}, none new across ${c.length} snapshots: not growing now`)];
+    }
     if (steps.length > 0) {
       const small =
         s.delta <= 0
@@ -915,6 +921,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
   if (fell >= 0) {
     return [item('turned-over', `the count fell ${c[fell]} → ${c[fell + 1]} between two snapshots: at least ${c[fell]! - c[fell + 1]!} goroutines left, they are not stuck`)];
   }
+  if (poolWait && ctx.n >= 3 && c.every((v) => v === c[0])) return [item('held-still', `steady at ${c[0]} across ${c.length} snapshots: not growing now`)];
   if (s.delta < ctx.minDelta) return [];
   const moved = movedIn(s, ctx);
   if (moved !== null) return [moved];

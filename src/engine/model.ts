@@ -277,6 +277,7 @@ export type SignalId =
   | 'moved-in'
   | 'consumer-busy'
   | 'plateau'
+  | 'held-still'
   | 'turned-over'
   | 'drained'
   | 'per-request'

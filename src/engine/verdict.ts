@@ -6,8 +6,9 @@
 //
 // Monotone by construction: a second snapshot can only add rows. The rows it adds are positive (kept
 // and added, grew) or zero (kept all, moved in, consumer busy, plateau, young-kept), except `turned-over` and `drained`, which say
-// the pile is emptying, and `young`, which says all of it arrived since the snapshot before while the
-// process's other goroutines came and went; each is named in the finding. Identity outweighs shape: a pile that kept all and added
+// the pile is emptying, `young`, which says all of it arrived since the snapshot before while the
+// process's other goroutines came and went, and `held-still`, which says 3+ snapshots saw a resting
+// pile neither grow nor change (the leak this tool looks for keeps its goroutines and adds more); each is named in the finding. Identity outweighs shape: a pile that kept all and added
 // more loses its pool rows, so debug=2 never scores below debug=1 / proto of the same moments
 // (test/engine/formats.test.ts).
 import type { Confidence, EvidenceItem, SignalId } from './model.js';
@@ -250,6 +251,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     points: -4,
     meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck. Without ids, a count that fell by more than 10 % (2+) at some step says at least that many left: a leak never loses any',
     needs: '2+ snapshots, any format (debug=2: departures by id)',
+  },
+  'held-still': {
+    points: -2,
+    meaning:
+      'across 3+ snapshots a pile in a wait where healthy code rests (a receive, a select, a Cond, a sleep; not a send, a lock or a WaitGroup) held still: every goroutine stayed and none came (with ids), or the count never moved (without ids): a set built once (a cache per tenant, a pool grown to its size) or a leak that has stopped for now, not a pile growing; it weighs against the shape rows of one snapshot, and a later capture that shows growth outweighs it',
+    needs: '3+ snapshots, any format',
   },
   drained: {
     points: -6,
