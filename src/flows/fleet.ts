@@ -29,7 +29,7 @@ export interface FleetCheckpoint {
  *  single-snapshot analysis), so a later diff of the same pair points at them instead.
  *  `unreferenced`: captured pods analysed on their own (no baseline or earlier snapshot of that
  *  process), which a second round would compare. */
-export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null; unreferenced: number } | { ok: false; message: string };
+export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null; unreferenced: number; captured: string[] } | { ok: false; message: string };
 
 /** How a round is posted. `postKey`: the poster key of the summary and findings (default the job's
  *  own, `job:<id>`; the automatic second round passes the first round's, so both messages are
@@ -173,7 +173,7 @@ export async function runFleetSnapshot(
     return kept;
   };
   if (!cp) {
-    const prefer = await lastSuspects(ctx, service);
+    const prefer = [...new Set([...(d.prefer ?? []), ...(await lastSuspects(ctx, service))])];
     let planned: Instance[] = [];
     let found = 0;
     let staleAnswer: Pick<FleetCheckpoint, 'stale'> = {};
@@ -236,7 +236,8 @@ export async function runFleetSnapshot(
     { service, instances: cp.instances.length, failed: report.failed.length, sites: report.sites.length, early: !!early, captureMs: t1 - t0, analyseMs, postMs: Date.now() - t1 - analyseMs },
     'fleet snapshot analysed and posted',
   );
-  return { ok: true, report, strongestSeq, strongestRefSeq: strongest?.ref?.seq ?? null, unreferenced: report.unreferenced };
+  const captured = cp.instances.filter((i) => i.seq !== undefined).map((i) => i.id);
+  return { ok: true, report, strongestSeq, strongestRefSeq: strongest?.ref?.seq ?? null, unreferenced: report.unreferenced, captured };
 }
 
 /** One timeline event per fleet round (the captures themselves record none): the postmortem's

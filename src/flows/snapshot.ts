@@ -105,7 +105,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
         // The strongest pod's findings are in the thread: Compare / `/leak diff` of that pair points at them.
         ...(typeof run.strongestSeq === 'number' ? { pair: { refSeq: run.strongestRefSeq, curSeq: run.strongestSeq } } : {}),
       });
-      if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);
+      if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured);
       if (!auto) {
         const link = await permalink(ctx, parent);
         await notify(ctx, key, requesters, `The fleet summary of ${service} is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
@@ -205,11 +205,12 @@ export function autoRecaptureDelayMs(ctx: LeakbotContext, service: string): numb
 
 /** Enqueues the automatic second capture of a first snapshot (one process, or a fleet round),
  *  which updates the messages posted under `key` in place. The job id is derived from this job's,
- *  so a retried job does not schedule its follow-up twice. */
-async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, service: string, d: SnapshotJob, thread: SlackThreadRef, delayMs: number): Promise<void> {
+ *  so a retried job does not schedule its follow-up twice. `prefer`: a fleet's captured pods, taken
+ *  again first. */
+async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, service: string, d: SnapshotJob, thread: SlackThreadRef, delayMs: number, prefer?: string[]): Promise<void> {
   await ctx.jobs.enqueue(
     'snapshot',
-    { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}) },
+    { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}), ...(prefer?.length ? { prefer } : {}) },
     { jobId: `auto-${jobId}`, delayMs },
   );
 }

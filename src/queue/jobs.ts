@@ -42,6 +42,9 @@ export interface SnapshotJob {
   select?: { key: 'pod' | 'instance'; value: string };
   /** Capture this instance first, then the rest of the fleet (an alert named it). */
   first?: { key: 'pod' | 'instance'; value: string };
+  /** Instance ids a fleet round samples before any other: the automatic second round takes the
+   *  pods the first one captured, so each is compared with its own first snapshot. */
+  prefer?: string[];
   /** Set by a fleet capture: each instance's snapshot seq or error (src/flows/fleet.ts). */
   fleetCheckpoint?: { discovered: number; instances: Array<{ id: string; name: string; seq?: number; error?: string; code?: string; brief?: string }> };
 }

@@ -10,15 +10,19 @@ import { basename, built, delayedJob, messageText, settled, waitThread, withServ
 
 describe('fleet: the automatic second round', () => {
   const s = withServiceHarness(
-    (a, b) => `
+    (a, b, c) => `
 services:
   svc-pair:
     targets: [${a}, ${b}]
     minIntervalSeconds: 0
+  svc-sampled:
+    targets: [${a}, ${b}, ${c}]
+    minIntervalSeconds: 0
+    fleet: { sample: 2 }
 snapshot:
   autoRecaptureSeconds: 600
 `,
-    { services: 2 },
+    { services: 3 },
   );
 
   it('a first fleet snapshot says it will capture again, does, and updates the summary and findings in place', async () => {
@@ -56,5 +60,25 @@ snapshot:
     assert.equal(h.slack.responsesTo(url).filter((r) => /svc-pair/.test(String(r.body.text))).length, 1, 'the requester is told once');
     assert.match(t.parent.text, /2 analyses in this thread/);
     assert.equal((await h.bot.ctx.jobs.queue.getDelayed()).filter((j) => j.name === 'snapshot').length, 0, 'the automatic round schedules no third');
+  });
+
+  it('a sampled fleet: the automatic round takes the pods the first round captured, so each is compared', async () => {
+    const { h, services } = s;
+    const ch = 'C0FLEETSAMPLE';
+    await h.command({ text: 'snapshot svc-sampled', channel: ch });
+    const t = await waitThread(h.slack, ch, 0, 2);
+    const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
+    assert.match(messageText(fleet), /None of the 2 pods has an earlier snapshot/);
+    assert.match(messageText(fleet), /sampled 2 of 3 pods/);
+    // Which pod the first round left out (a sample rotates: that one would be taken next).
+    const table = messageText(fleet);
+    const left = services.find((g) => !table.includes(new URL(g.url).host))!;
+    await left.reset();
+    const job = await delayedJob(h, 'the automatic round', (j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === 'svc-sampled');
+    await job.promote();
+    const sum = await h.slack.waitFor('each pod compared', () => (/Captured again automatically/.test(messageText(fleet)) ? messageText(fleet) : null));
+    assert.equal((sum.match(/vs #\d+/g) ?? []).length, 2, `both pods against their first snapshots:\n${sum}`);
+    assert.doesNotMatch(sum, /no earlier snapshot/);
+    assert.ok(!(await left.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')), 'the pod the first round left out was not taken instead');
   });
 });
