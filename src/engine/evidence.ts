@@ -80,7 +80,7 @@ export function shapeOf(g: Pick<StackGroup, 'ids'>, processMaxId: number | undef
 }
 
 /** Share of the process's id history that an empty stretch inside a pile must cover for the pile to
- *  read as two ends (setupPlusRecent). */
+ *  read as two ends (twoEnds). */
 const EMPTY_STRETCH = 0.4;
 
 /** True when the pile's ids (ascending) sit at two ends of the process's history with nothing in
@@ -484,7 +484,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (besideConn !== null) {
     items.push(item('per-connection', `${besideConn} of ${g.count} were started by ${g.createdBy!.func}, which has returned, right beside (within ${BESIDE_IDS} ids) a goroutine it started that waits on the network: one per connection`));
   } else if (liveConns) {
-    items.push(item('per-connection', `each of the ${creators} goroutines that started these ${g.count} is alive and waiting on the network: helpers of connections still open, one per connection`));
+    items.push(item('per-connection', `each of the ${creators} goroutines that started these ${g.count} is alive and waiting on the network: helpers of connections still open, at most ${HELPERS_PER_CONNECTION} per connection`));
   } else if (perConnection) {
     const how = g.kind === 'net-io' ? 'waiting on the network' : 'started beside goroutines of theirs waiting on the network';
     items.push(item('per-connection', `${g.orphans} of ${g.count} outlived the handler that started them (${creators} distinct creators, ${creators - (g.liveCreators ?? 0)} gone), ${how}: one per connection`));
@@ -907,7 +907,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     // The pile appeared, but its goroutines were in the process before, on other stacks (a pool's
     // workers going from a task to their idle wait): it gained no goroutine.
     const freshIds = s.lastNewcomerIds ?? [];
-    if (s.delta >= ctx.minDelta && freshIds.length < ctx.minDelta) {
+    if (s.delta >= ctx.minDelta && !intoWork && freshIds.length < ctx.minDelta) {
       return [item('moved-in', `appeared ${c.join(' → ')}, but ${s.after - freshIds.length} of its ${s.after} goroutines were in the process at the snapshot before, on other stacks: moved in, not new (${freshIds.length} new)`)];
     }
     if (s.delta >= ctx.minDelta && !bunched(freshIds)) return [item('grew', `appeared: ${c.join(' → ')}`)];
