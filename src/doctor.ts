@@ -168,7 +168,7 @@ async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: Doct
   const { captureSnapshot, captureTarget, CaptureError } = await import('./capture/index.js');
   const { TargetResolver, DiscoveryError } = await import('./capture/targets/index.js');
   const { analyze, renderBlocks } = await import('./engine/index.js');
-  const { autoRecaptureNote, autoRecaptureWarning } = await import('./slack/messages.js');
+  const { autoRecaptureWarning, firstSnapshotNote } = await import('./slack/messages.js');
   const { recaptureDelayMs } = await import('./flows/recapture-delay.js');
   const dnsServer = env.LEAKBOT_DNS_SERVER ?? config.dnsServer;
   const resolver = new TargetResolver(config.services, dnsServer ? { dnsServer } : {});
@@ -204,7 +204,7 @@ async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: Doct
         // says that it captures again by itself, instead of asking for a second snapshot by hand.
         const againMs = recaptureDelayMs(config, service);
         const rendered = renderBlocks(analysis, { title: `Goroutines of ${target.name}: first snapshot`, service, ...(againMs > 0 ? { recapture: autoRecaptureWarning(againMs) } : {}) });
-        const note = againMs > 0 ? `\n${autoRecaptureNote(service, againMs)}` : '';
+        const note = againMs > 0 ? `\n${firstSnapshotNote(analysis, service, againMs)}` : '';
         report.previews.push({ service, channel: svc.channel ?? config.defaultChannel ?? null, text: blocksText(rendered.blocks) + note });
       } catch (err) {
         const detail = err instanceof CaptureError ? err.userMessage : (err as Error).message;

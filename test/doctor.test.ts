@@ -71,7 +71,10 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     // What /leak snapshot really posts for a first snapshot: the automatic recapture (30 s by default),
     // not the CLI's "take a second one in a minute".
     assert.match(r.stdout, /single snapshot: growth is not measured yet; leakbot captures again by itself in 30 s/);
-    assert.match(r.stdout, /I will capture again in 30 s and update this message/);
+    // The recapture is said once, as /leak snapshot says it beside findings (trial5).
+    assert.match(r.stdout, /leakbot captures again by itself in 30 s and updates these findings/);
+    assert.equal(r.stdout.match(/again (by itself )?in 30 s/g)?.length, 1, r.stdout);
+    assert.match(r.stdout, /No baseline or earlier snapshot of svc-order yet; set `\/leak baseline svc-order`/);
     assert.doesNotMatch(r.stdout, /take a second one|capture again to see growth/);
     assert.match(r.stdout, /All checks passed/);
     assert.deepEqual(slack.calls.map((c) => c.method).filter((m) => m !== 'auth.test'), [], 'doctor calls nothing but auth.test');

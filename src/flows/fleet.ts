@@ -8,7 +8,7 @@ import type { CaptureOutcome, FleetOutcome } from '../capture/coordinator.js';
 import type { Discovery, Instance } from '../capture/targets/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
-import { autoRecaptureNote, autoRecaptureWarning, findingsSummary } from '../slack/messages.js';
+import { autoRecaptureWarning, firstSnapshotNote, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { buildFleetReport, type FleetReport, type InstanceReport } from './fleet-report.js';
 import { analyzePair, pickReference, postFindings, type PostFindingsOptions } from './findings.js';
@@ -307,7 +307,7 @@ async function publish(
     const refKind = strongest.ref ? (strongest.ref.seq === (await ctx.snapshots.baselineFor(strongest.cur)).meta?.seq ? 'baseline' : 'previous') : null;
     const opts: PostFindingsOptions =
       !strongest.ref && round.againMs
-        ? { note: autoRecaptureNote(service, round.againMs), recapture: autoRecaptureWarning(round.againMs) }
+        ? { note: firstSnapshotNote(strongest.analysis, service, round.againMs), recapture: autoRecaptureWarning(round.againMs) }
         : round.auto
           ? { suffix: ' (captured again automatically)' }
           : {};

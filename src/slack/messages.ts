@@ -1,7 +1,7 @@
 // Words and buttons of leakbot's own messages (the findings themselves come from the engine's
 // renderBlocks). Kept here so every flow speaks the same way.
 import type { Analysis } from '../engine/index.js';
-import { shortFile, verdictLine } from '../engine/render/format.js';
+import { shortFile, verdictLine, warningsOf } from '../engine/render/format.js';
 import type { ThreadState } from '../store/threads.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import { escapeMrkdwn } from './text.js';
@@ -125,6 +125,20 @@ export function captureFailedText(service: string, message: string, what?: strin
  *  engine's default asks the reader to take a second snapshot by hand. */
 export function autoRecaptureWarning(delayMs: number): string {
   return `single snapshot: growth is not measured yet; leakbot captures again by itself in ${Math.round(delayMs / 1000)} s and updates these findings (no need to run it by hand)`;
+}
+
+/** The single-snapshot note beside findings that already carry autoRecaptureWarning: the
+ *  recapture is said once (trial5 read it twice in one message). */
+export function baselineHint(service: string): string {
+  return `:information_source: No baseline or earlier snapshot of ${service} yet; set \`/leak baseline ${service}\` while the service is healthy.`;
+}
+
+/** The note under a first snapshot's findings when leakbot captures again after `delayMs`: the
+ *  recapture note, or — when the findings already say so (the autoRecaptureWarning line that
+ *  warningsOf adds beside findings) — only the baseline hint. */
+export function firstSnapshotNote(a: Analysis, service: string, delayMs: number): string {
+  const warning = autoRecaptureWarning(delayMs);
+  return warningsOf(a, warning).includes(warning) ? baselineHint(service) : autoRecaptureNote(service, delayMs);
 }
 
 /** The single-snapshot note when leakbot captures again by itself (issue 8's stronger mode). */

@@ -37,7 +37,8 @@ snapshot:
     const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
     assert.match(messageText(fleet), /None of the 2 pods has an earlier snapshot to compare with, so growth is not measured yet: I will capture the fleet again in 600 s/);
     const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => /^Goroutines of svc-pair/.test(r.text))));
-    assert.match(messageText(findings), /I will capture again in 600 s and update this message/);
+    assert.match(messageText(findings), /leakbot captures again by itself in 600 s and updates these findings/);
+    assert.equal(messageText(findings).match(/again (by itself )?in 600 s/g)?.length, 1, 'the recapture is said once');
     assert.doesNotMatch(messageText(findings), /Run `\/leak snapshot svc-pair` again/, 'not told to do by hand what leakbot does by itself');
     await h.slack.waitFor('the requester is pointed at the thread', () => h.slack.responsesTo(url).find((r) => /fleet summary of svc-pair/.test(String(r.body.text))));
 

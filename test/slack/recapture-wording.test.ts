@@ -20,6 +20,9 @@ describe('single-snapshot findings in Slack', () => {
     assert.match(text, /suspected leak site/, `the leak is reported:\n${text}`);
     assert.doesNotMatch(text, /take a second one|capture again to see growth/);
     assert.match(text, /single snapshot: growth is not measured yet; leakbot captures again by itself in 600 s and updates these findings/);
+    // …said once: the note under the findings no longer repeats it (trial5 read it twice).
+    assert.equal(text.match(/again (by itself )?in 600 s/g)?.length, 1, text);
+    assert.match(text, /No baseline or earlier snapshot of svc-order yet; set `\/leak baseline svc-order` while the service is healthy/);
     // …and the promise is real: the recapture is scheduled 600 s out.
     const job = await delayedJob(h, 'the automatic recapture', (j) => j.name === 'snapshot' && (j.data as { reason?: string }).reason === 'auto');
     assert.equal(job.opts.delay, 600_000);
