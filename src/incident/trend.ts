@@ -15,6 +15,8 @@ export interface WatchSample {
   error?: string;
   /** Goroutines per group key (coarse signature) at this tick. */
   counts: Record<string, number>;
+  /** The pod a fleet's watch follows (its name), so the message says which process it shows. */
+  instanceName?: string;
 }
 
 export interface SuspectLabel {
@@ -140,12 +142,19 @@ export function renderWatchMessage(view: WatchView, samples: WatchSample[], labe
   const t = watchTrend(samples, labels);
   const sorted = [...samples].sort((a, b) => a.index - b.index);
   const done = view.status === 'done';
+  // A fleet's watch follows one pod: say which (trial5 read a healthy pod's flat total under the
+  // service's name while another pod leaked).
+  const pod = sorted.find((s) => s.instanceName)?.instanceName;
+  const who = pod ? `${view.service} (${escapeMrkdwn(pod)})` : view.service;
+  // One capture tells no trend: not "flat" (the sentence below says why).
+  const outcome = t.captured < 2 ? 'too few captures for a trend' : t.verdict;
+  const icon = t.captured < 2 ? '❔' : VERDICT_ICON[t.verdict];
   const lastAt = sorted[sorted.length - 1]?.at ?? view.startedAt;
   const every = minutes(view.everyMs);
   const span = minutes(view.everyMs * (view.ticks - 1));
   const head = done
-    ? `${VERDICT_ICON[t.verdict]} *Watch of ${view.service} ${view.endReason === 'stopped' ? `stopped${view.stoppedBy ? ` by <@${view.stoppedBy}>` : ''}` : view.endReason === 'failed' ? 'ended early (a capture failed for good)' : 'ended'}: ${t.verdict}*`
-    : `👀 *Watching ${view.service}* every ${every} for ${span} · started by <@${view.startedBy}>`;
+    ? `${icon} *Watch of ${who} ${view.endReason === 'stopped' ? `stopped${view.stoppedBy ? ` by <@${view.stoppedBy}>` : ''}` : view.endReason === 'failed' ? 'ended early (a capture failed for good)' : 'ended'}: ${outcome}*`
+    : `👀 *Watching ${who}* every ${every} for ${span} · started by <@${view.startedBy}>`;
   const blocks: Array<Record<string, unknown>> = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
 
   if (t.captured > 0) {
@@ -163,7 +172,7 @@ export function renderWatchMessage(view: WatchView, samples: WatchSample[], labe
   } else if (t.captured > 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '*Suspects*\nnone so far: no group is growing like a leak.' } });
   }
-  if (done) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(verdictSentence(view.service, t, lastAt - (sorted[0]?.at ?? lastAt))), 3000) } });
+  if (done) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(verdictSentence(pod ? `${view.service} (${pod})` : view.service, t, lastAt - (sorted[0]?.at ?? lastAt))), 3000) } });
 
   const errors = sorted.filter((s) => s.error).slice(-3).map((s) => `capture ${s.index + 1} failed: ${escapeMrkdwn(s.error!)}`);
   const progress = `${sorted.length}/${view.ticks} captures${t.failed ? ` (${t.failed} failed)` : ''}`;
@@ -183,6 +192,6 @@ export function renderWatchMessage(view: WatchView, samples: WatchSample[], labe
       ],
     });
   }
-  const text = done ? `Watch of ${view.service} ended: ${t.verdict}` : `Watching ${view.service}: ${t.captured > 0 ? `${count(t.total.last)} goroutines` : 'first capture…'}`;
+  const text = done ? `Watch of ${who} ended: ${outcome}` : `Watching ${who}: ${t.captured > 0 ? `${count(t.total.last)} goroutines` : 'first capture…'}`;
   return { text, blocks };
 }

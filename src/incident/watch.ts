@@ -11,6 +11,8 @@ import { updateUntilSettled } from './live-message.js';
 import type { WatchEventData } from './timeline.js';
 import { renderWatchMessage, verdictSentence, watchTrend, type SuspectLabel, type WatchSample, type WatchView } from './trend.js';
 import { own } from '../own.js';
+import { isFleet } from '../capture/targets/index.js';
+import { lastSuspects } from '../flows/fleet.js';
 
 // /leak watch: periodic captures of one service, one Slack message updated in place with the trend,
 // a summary and a chart at the end.
@@ -317,11 +319,13 @@ export class WatchRunner {
     // the one the first capture picked), and compares only captures of the same life of it.
     const earlier = (await this.store.samples(w.id)).filter((s) => s.seq !== undefined && s.index < index);
     const firstMeta = earlier[0] ? await this.ctx.snapshots.get(w.service, earlier[0].seq!) : null;
-    const instance = firstMeta?.instance;
+    // A fleet's first capture takes the pod the last fleet round suspected (else discovery's first).
+    const instance = firstMeta?.instance ?? (svc && isFleet(svc) ? (await lastSuspects(this.ctx, w.service))[0] : undefined);
     const out = await this.ctx.captures.obtain(w.service, { requestedBy: w.startedBy, reason: 'watch', maxAgeMs, signal, ...(thread ? { thread } : {}), ...(instance !== undefined ? { instance } : {}) });
     if (!out.ok) return { index, at: Date.now(), total: null, error: out.message, counts: {} };
     const snap = await this.ctx.snapshots.load(w.service, out.meta.seq);
-    if (!snap) return { index, at: out.meta.capturedAt, seq: out.meta.seq, total: out.meta.total, counts: {} };
+    const pod = svc && isFleet(svc) && out.meta.instanceName ? { instanceName: out.meta.instanceName } : {};
+    if (!snap) return { index, at: out.meta.capturedAt, seq: out.meta.seq, total: out.meta.total, counts: {}, ...pod };
 
     // Suspects: the engine's findings against the watch's first capture (a series once there are
     // three, so steady growth counts as evidence), else the single snapshot's. After a restart only
@@ -339,7 +343,7 @@ export class WatchRunner {
     const labels = analysis.findings.slice(0, MAX_SUSPECTS).map(suspectLabel);
     await this.store.addLabels(w.id, labels);
     const known = (await this.store.labels(w.id)).map((l) => l.key);
-    return { index, at: out.meta.capturedAt, seq: out.meta.seq, total: out.meta.total, counts: groupCounts(snap, known) };
+    return { index, at: out.meta.capturedAt, seq: out.meta.seq, total: out.meta.total, counts: groupCounts(snap, known), ...pod };
   }
 
   /** Ends a watch (last tick done, or a stop request): final message, summary, chart, timeline.
@@ -357,7 +361,8 @@ export class WatchRunner {
     const trend = watchTrend(samples, labels);
     const span = samples.length > 1 ? samples[samples.length - 1]!.at - samples[0]!.at : 0;
     const early = w.endReason === 'failed' ? `:x: leakbot gave up on a capture of this watch, so it ends early. ` : '';
-    const sentence = `${early}${verdictSentence(w.service, trend, span)}`;
+    const pod = samples.find((x) => x.instanceName)?.instanceName;
+    const sentence = `${early}${verdictSentence(pod ? `${w.service} (${pod})` : w.service, trend, span)}`;
     if (w.ref) await this.ctx.poster.post(`watch-${id}-summary`, { channel: w.ref.channel, threadTs: w.ref.ts, text: sentence });
     const data: WatchEventData = { watchId: id, phase: 'end', verdict: trend.verdict, ...(trend.captured > 0 ? { total: trend.total.last } : {}) };
     await this.ctx.timeline

@@ -61,6 +61,19 @@ test('running message: trend, suspects, progress and buttons; final message: ver
   assert.match(stopped, /stopped by <@U0BOB>: flat/);
 });
 
+test('a watch stopped after one capture says too few captures, not flat; a fleet watch names its pod (trial5)', () => {
+  const v: WatchView = { watchId: 'w2', service: 'svc-order', everyMs: 30_000, ticks: 21, startedAt: T0, startedBy: 'U0ALICE', status: 'done', endReason: 'stopped', stoppedBy: 'U0ALICE' };
+  const one = renderWatchMessage(v, samples(1), labels);
+  assert.match(JSON.stringify(one.blocks), /Watch of svc-order stopped by <@U0ALICE>: too few captures for a trend\*/);
+  assert.doesNotMatch(JSON.stringify(one.blocks), /: flat/);
+  assert.match(JSON.stringify(one.blocks), /Not enough captures of svc-order to tell a trend/);
+  const pod = samples(3).map((x) => ({ ...x, instanceName: 'svc-order-1' }));
+  const running = renderWatchMessage({ ...v, status: 'running' }, pod, labels);
+  assert.match(JSON.stringify(running.blocks), /Watching svc-order \(svc-order-1\)\* every 30 s/);
+  assert.equal(running.text, 'Watching svc-order (svc-order-1): 700 goroutines');
+  assert.match(JSON.stringify(renderWatchMessage({ ...v, endReason: 'completed' }, pod, labels).blocks), /svc-order \(svc-order-1\) is growing: 500 → 700/);
+});
+
 test('verdict sentences', () => {
   assert.match(verdictSentence('s', watchTrend(samples(1), labels), 0), /Not enough captures/);
   const drain = samples(4, (i) => -100 * i).map((x) => ({ ...x, counts: { 'k-leak': 0 } }));
