@@ -196,7 +196,7 @@ async function tellUnpostable(d: AlertDeps, ep: Episode, channel: string, err: S
   const firing = Object.values(ep.alerts).filter((a) => a.channel === channel && a.status === 'firing').length;
   const what = `*${esc(ep.title)}*${services.length ? ` for ${services.map((s) => `*${esc(s)}*`).join(', ')}` : ''}`;
   const text =
-    `:warning: ${what} (${firing} firing) should have opened a thread in <#${channel}>, but Slack refused my post there: ${err.userMessage} ` +
+    `:warning: ${what} (${firing} firing) should have opened a thread in <#${channel}>, but Slack refused my post there: ${err.userMessage.replace(/ and try again\.$/, '.')} ` +
     `Nothing was captured yet; once I can post in <#${channel}>, Alertmanager's next re-send of this alert opens the thread and captures the service.`;
   try {
     await post(d, `alert.unpostable.${ep.id}.${channel}`, fallback, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }] }, signal);
