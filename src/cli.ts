@@ -171,19 +171,34 @@ function adoptProfileTimes(snaps: Snapshot[], names: string[]): string[] {
  *  contradict the order given by a second or more, say so. `paths`: one per snapshot. */
 async function mtimeNotes(snaps: Snapshot[], paths: string[]): Promise<string[]> {
   if (snaps.some((s) => s.capturedAt !== null) || snaps.every((s) => s.maxId !== undefined)) return [];
-  const { stat } = await import('node:fs/promises');
-  const times: number[] = [];
-  for (const p of paths) {
-    if (p === '-') return [];
-    const st = await stat(p).catch(() => null);
-    if (!st?.isFile()) return [];
-    times.push(st.mtimeMs);
-  }
+  const times = await fileTimes(paths);
+  if (times === null) return [];
   const i = times.findIndex((t, k) => k > 0 && t < times[k - 1]! - 1000);
   if (i < 0) return [];
   return [
     `${paths[i]} was saved ${Math.round((times[i - 1]! - times[i]!) / 1000)} s before ${paths[i - 1]} but is given after it: without capture times or goroutine ids, diff trusts the order given (oldest first), and a leak read backwards looks like a pile draining`,
   ];
+}
+
+/** Modification times (ms) of dump files, one per path; null when one is stdin or not a file. */
+async function fileTimes(paths: string[]): Promise<number[] | null> {
+  const { stat } = await import('node:fs/promises');
+  const times: number[] = [];
+  for (const p of paths) {
+    if (p === '-') return null;
+    const st = await stat(p).catch(() => null);
+    if (!st?.isFile()) return null;
+    times.push(st.mtimeMs);
+  }
+  return times;
+}
+
+/** Whether the files were saved in the order given, each later than the one before: evidence of the
+ *  order that goroutine ids alone may read backwards (AnalyzeOptions.givenInOrder). A copy or a
+ *  checkout rewrites modification times, so this only keeps an order the ids do not rule out. */
+async function savedInOrder(paths: string[]): Promise<boolean> {
+  const times = await fileTimes(paths);
+  return times !== null && times.every((t, i) => i === 0 || t > times[i - 1]!);
 }
 
 /** Notes on dump files named twice or holding the same bytes; a file named twice is bad input. */
@@ -324,7 +339,8 @@ async function diffByInstance(groups: Array<{ instance: string; files: string[] 
     const snaps = all.slice(life.from);
     const files = g.files.slice(life.from);
     notes.push(...adoptProfileTimes(snaps, files), ...(await mtimeNotes(snaps, files)));
-    const a = withNotes(snaps.length > 1 ? eng.compare(snaps, analyzeOptions(o)) : eng.analyze(snaps[0]!, analyzeOptions(o)), notes);
+    const opts = { ...analyzeOptions(o), givenInOrder: await savedInOrder(files) };
+    const a = withNotes(snaps.length > 1 ? eng.compare(snaps, opts) : eng.analyze(snaps[0]!, opts), notes);
     leak ||= actionable(a) > 0;
     if (format === 'json') reports.push({ instance: g.instance, files, ...(life.restarts.length ? { restartedBefore: g.files[life.from] } : {}), ...eng.toJsonReport(a, snaps) });
     else {
@@ -389,6 +405,7 @@ export function buildProgram(): Command {
       const before = given ?? pipedStdin('diff');
       let snaps: Snapshot[];
       let notes: string[] = [];
+      let givenInOrder = false;
       if (isUrl(before)) {
         if (after.length > 0) throw new InputError('diff <url> takes no files; use --interval to space the captures');
         snaps = await captureSeries(before, o.interval, o.header ?? [], o.timeout, o.maxBytes ?? CAPTURE_MAX_BYTES, o.debug2Max);
@@ -412,8 +429,9 @@ export function buildProgram(): Command {
         snaps = [];
         for (const p of [before, ...after]) snaps.push(await load(p, o.maxBytes));
         notes.push(...adoptProfileTimes(snaps, [before, ...after]), ...(await mtimeNotes(snaps, [before, ...after])));
+        givenInOrder = await savedInOrder([before, ...after]);
       }
-      await print(withNotes((await engine()).compare(snaps, analyzeOptions(o)), notes), snaps, o);
+      await print(withNotes((await engine()).compare(snaps, { ...analyzeOptions(o), givenInOrder }), notes), snaps, o);
     });
 
   program

@@ -70,10 +70,11 @@ function permutations<T>(xs: T[]): T[][] {
  * with a note, when exactly one other order fits exactly, or when the ids rule the order given out
  * (then the order they strain least; on a tie, the order given reversed). A note and the order given
  * when ids fit no order or several. Input unchanged and no note when a snapshot has no ids, has a
- * capture time, or was truncated. Pure; throws nothing. Source: runtime/proc.go newproc1 and
+ * capture time, or was truncated. With `givenInOrder` (the caller's own evidence of the order), kept
+ * as given unless the ids rule it out. Pure; throws nothing. Source: runtime/proc.go newproc1 and
  * _GoidCacheBatch (goid allocation).
  */
-export function orderUntimed(input: Snapshot[]): SeriesOrder {
+export function orderUntimed(input: Snapshot[], opts: { givenInOrder?: boolean } = {}): SeriesOrder {
   const usable = input.length >= 2 && input.every((s) => s.capturedAt === null && s.format === 'debug2' && !s.truncated && (s.maxId ?? 0) > 0);
   if (!usable) return { series: input, note: null };
   const ids = new Map(input.map((s) => [s, idsOf(s)]));
@@ -88,6 +89,12 @@ export function orderUntimed(input: Snapshot[]): SeriesOrder {
   const others = candidates.filter((c) => !asGiven(c) && possible(c));
   const exact = others.filter(fits);
   let fitting: Snapshot[][];
+  // The caller saw the order given elsewhere too (files saved in that order): a strain Go's per-P id
+  // batches explain does not outweigh it. A surge that drained between two captures leaves the later
+  // dump almost nothing new (its 2 new goroutines took ids a P had cached since before the surge,
+  // below the surge's exited ones), and read backwards that drained surge fits exactly: a leak that
+  // kept all and added 224 (realdeps5's errgroup batch, saved oldest first).
+  if (opts.givenInOrder && possible(input)) return { series: input, note: null };
   if (possible(input)) {
     // The ids strain the order given a little (batches explain it): reorder only when exactly one
     // other order fits them exactly; otherwise the strain is noise and the order given stands.

@@ -28,6 +28,10 @@ export interface AnalyzeOptions {
    *  per stack, never goroutine ids. Detected by itself where Go gives each process its own heap
    *  addresses (process.ts, Go ≥ 1.26). */
   separateProcesses?: boolean;
+  /** The caller has its own evidence that untimed snapshots were given oldest first (the CLI: the
+   *  dump files' modification times rise in the order given). Goroutine ids then reorder them only
+   *  when they rule the order given out, not when another order merely fits them better. */
+  givenInOrder?: boolean;
 }
 
 const DEFAULT_MIN_DELTA = 5;
@@ -78,7 +82,7 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     ? { series: [...input].sort((a, b) => a.capturedAt! - b.capturedAt!), note: null }
     : separate
       ? { series: input, note: null }
-      : orderUntimed(input);
+      : orderUntimed(input, { givenInOrder: opts.givenInOrder === true });
   const notes = [order.note, separate && input.length > 1 ? (detected ? SEPARATE_DETECTED : SEPARATE_GIVEN) : null].filter((x): x is string => x !== null);
   const series = order.series;
   const ctx: Context = {

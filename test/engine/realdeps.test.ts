@@ -25,8 +25,8 @@ function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
  *  see growth only above --min-delta per step and no ids; etcd's substreams grow by 4 per second. */
 const FOUND: Record<Fmt, Record<Mode, string[]>> = {
   debug2: {
-    single: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'conc', 'connect', 'cron', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'logrus', 'lru', 'melody', 'mlist', 'muxbusy', 'natskv', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sqlopen', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zstd'],
-    pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd'],
+    single: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'conc', 'connect', 'cron', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'logrus', 'lru', 'melody', 'mlist', 'muxbusy', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sqlopen', 'ssh', 'surge', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zstd'],
+    pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'hang', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd'],
     // resty's leak (a client per call) leaves idle keep-alive connections, which a series reads as a
     // connection pool (README "How it decides").
     series: services.filter((s) => s !== 'resty'),
@@ -34,12 +34,12 @@ const FOUND: Record<Fmt, Record<Mode, string[]>> = {
   debug1: {
     single: ['afterfn', 'bolt'],
     pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'mqtt', 'pebble', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
-    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'natskv', 'otel', 'pebble', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
+    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'natskv', 'natssub', 'otel', 'pebble', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
   },
   proto: {
-    single: ['afterfn', 'bolt'],
-    pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'lru', 'mqtt', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
-    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'natskv', 'otel', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
+    single: ['afterfn', 'bolt', 'nilchan'],
+    pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'lru', 'mqtt', 'nilchan', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
+    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'natskv', 'natssub', 'nilchan', 'otel', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
   },
 };
 
@@ -63,7 +63,7 @@ const KNOWN_FALSE: Record<string, Record<string, number>> = {
 };
 
 test('the realdeps fixtures hold every service README lists', () => {
-  assert.deepEqual(services, ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'etcd', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'otel', 'otelm', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'resty', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd']);
+  assert.deepEqual(services, ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'etcd', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'hang', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'resty', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd']);
 });
 
 for (const svc of services) {
