@@ -204,10 +204,24 @@ function coveredByLeakProfile(g: StackGroup, snap: Snapshot): boolean {
  *  Source: runtime/mgc.go (goroutine leak detection, Go 1.26 GOEXPERIMENT=goroutineleakprofile). */
 const GC_JUDGED = new Set<BlockKind>(['chan-send', 'chan-recv', 'nil-chan', 'select', 'select-nocases', 'waitgroup', 'mutex', 'rwmutex', 'cond', 'semaphore']);
 
+/** The program's main goroutine on its own: one goroutine whose outermost frame is main.main (under
+ *  runtime.main where the format prints it). A
+ *  server's main parks for good by design once it has started everything (`select {}`, a receive on
+ *  a channel nobody closes), and Go's leak profile marks it leaked (nothing reachable can wake it):
+ *  every healthy service ending in `select {}` read HIGH "empty select". Its mark says nothing; a main
+ *  that can never finish in a test or a batch job is a hang (hang.ts), not a leak. */
+function isMainGoroutine(g: StackGroup): boolean {
+  if (g.count !== 1 || g.framesElided) return false;
+  // debug=1 and proto print the runtime's frames too: runtime.main calls main.main.
+  const frames = g.frames[g.frames.length - 1]?.func === 'runtime.main' ? g.frames.slice(0, -1) : g.frames;
+  return frames[frames.length - 1]?.func === 'main.main';
+}
+
 /** Goroutines Go's leak profile reported as leaked. Its debug=2 form marks them `(leaked)`; its debug=1
  *  and proto forms list only leaked goroutines, so every goroutine there counts, as in goleak's failure
  *  report (every goroutine it prints outlived the test). */
 export function leakedIn(s: GroupSeries, series: readonly Snapshot[]): number {
+  if (isMainGoroutine(s.group)) return 0;
   const snap = series[s.lastSeen]!;
   if (snap.goleak) return s.group.count;
   if (s.group.leaked > 0 || !snap.leakProfile || snap.format === 'debug2') return s.group.leaked;

@@ -236,3 +236,17 @@ test('a resting pile that held still across three snapshots is no pile growing n
   const leak = run('tenantc', 'leak', 'debug2', 'series').find((f) => f.frames[0]?.func.includes('newBigCache'));
   assert.equal(leak?.confidence, 'high');
 });
+
+test("Go's leak profile marks main's own `select {}` leaked: not a finding; the service's real leak still is", () => {
+  const dir = join(root, '..', 'realdeps-leakprofile', 'chi');
+  for (const f of ['healthy.glp.debug2.txt.gz', 'healthy.glp.debug1.txt.gz', 'healthy.glp.pb.gz']) {
+    const a = compare([parseDump(readFileSync(join(dir, f)))], { maxFindings: 100 });
+    assert.deepEqual(a.findings.filter(strong).map((x) => `${x.confidence} ${x.site?.func}`), [], f);
+  }
+  for (const f of ['leak.glp.debug2.txt.gz', 'leak.glp.debug1.txt.gz']) {
+    const a = compare([parseDump(readFileSync(join(dir, f)))], { maxFindings: 100 });
+    const top = a.findings[0];
+    assert.equal(top?.confidence, 'high', f);
+    assert.equal(top?.site?.func, 'main.export', f);
+  }
+});
