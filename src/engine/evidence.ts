@@ -557,6 +557,14 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   ) {
     const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('creator-returned', `no goroutine is inside ${g.createdBy.func}, which started them: every call of it has returned, ${how}`));
+  } else if (
+    // With creator ids, a single creator that has exited (per-request needs two or more): the one
+    // request or job that started them is over (Go 1.19 reads the same dump as creator-returned too).
+    creators === 1 && (g.liveCreators ?? 0) === 0 && !perRequest && !perConnection && g.createdBy !== null && g.count >= 2 && g.kind !== 'sleep' && !chain &&
+    (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))
+  ) {
+    const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
+    items.push(item('creator-returned', `the goroutine that started them in ${g.createdBy.func} has exited: the call that started them returned, ${how}`));
   }
   const stillLock = holders === 0 && (g.kind === 'mutex' || g.kind === 'rwmutex') && g.count >= 3 && !movingInLockCode(g, ctx.series[s.lastSeen]!);
   if (stillLock) {

@@ -79,8 +79,8 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'creator-returned': {
     points: 1,
     meaning:
-      "no goroutine's stack holds the function that started them (the dump prints no creator ids, so outlived-call cannot be told): every call that started them has returned, and either several calls left goroutines behind (ids spread, not bunched), or they wait where healthy code does not pile up or each on a lock of its own (not for sleepers, which wake by themselves)",
-    needs: 'debug=2, Go ≤ 1.20',
+      "no goroutine's stack holds the function that started them (the dump prints no creator ids, so outlived-call cannot be told), or (with creator ids) the one goroutine that started them has exited, which per-request (2+ creators) does not cover: every call that started them has returned, and either several calls left goroutines behind (ids spread, not bunched), or they wait where healthy code does not pile up or each on a lock of its own (not for sleepers, which wake by themselves)",
+    needs: 'debug=2',
   },
   'literal-returned': {
     points: 1,

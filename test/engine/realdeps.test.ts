@@ -250,3 +250,13 @@ test("Go's leak profile marks main's own `select {}` leaked: not a finding; the 
     assert.equal(top?.site?.func, 'main.export', f);
   }
 });
+
+test('one request that left 30 senders behind and exited: creator-returned with creator ids too', () => {
+  // trial5's service on Go 1.26: one creator (so not per-request, which needs two), gone. Go 1.19
+  // read the same program as medium (creator-returned without ids); Go 1.26 read low.
+  const dump = join(root, '..', 'trial5', 'send-one-request.debug2.txt.gz');
+  const f = compare([parseDump(readFileSync(dump))]).findings[0];
+  assert.equal(f?.site?.func, 'main.fetchWithTimeout.func1');
+  assert.equal(f?.confidence, 'medium');
+  assert.ok(f?.evidence?.some((e) => e.signal === 'creator-returned' && /has exited/.test(e.text)));
+});
