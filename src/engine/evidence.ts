@@ -88,21 +88,17 @@ const EMPTY_STRETCH = 0.4;
  *  the id history (processMaxId ids). A set started early on plus a few started lately (a library's
  *  per-object goroutines: 5 gossip nodes made at boot and one restarted since; two long-lived clients
  *  and the one a request holds now) spreads its ids that wide without piling up; goroutines a leak
- *  leaves behind call after call fill the history between. Needs 3+ ids. Applied to library piles
+ *  leaves behind call after call fill the history between. The ids after the empty stretch must span
+ *  less than a quarter of the history (a few latecomers, not a pile growing since). Needs 3+ ids.
+ *  Applied to library piles
  *  (evidence.ts: patterns.ts isLibraryPile); measured on test/fixtures/dumps/realdeps. */
 export function twoEnds(ids: readonly number[], processMaxId: number): boolean {
   if (ids.length < 3 || processMaxId <= 0) return false;
-  for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! >= EMPTY_STRETCH * processMaxId) return true;
+  const last = ids[ids.length - 1]!;
+  // The late end is a few recent ones: a pile that began mid-life and spread from there is a pile-up
+  // with one early goroutine beside it, not a set plus latecomers.
+  for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! >= EMPTY_STRETCH * processMaxId && last - ids[i]! < SPREAD_MIN * processMaxId) return true;
   return false;
-}
-
-/** Whether the goroutines run the service's code called from a library's worker loop: their entry
- *  (outermost frame) is a library's (standard library or dependency), and a frame of the service's own
- *  code lies above it (alitto/pond's worker → executeTask → the submitted task). */
-function inLibraryWorker(g: Pick<StackGroup, 'frames' | 'framesElided'>): boolean {
-  if (g.framesElided) return false;
-  const entry = entryFrame(g.frames);
-  return entry !== null && isLibraryFrame(entry) && g.frames.some((f) => !isLibraryFrame(f));
 }
 
 /** A daemon the built-in list calls one per process (benign.ts: a tracer's batch loop, a logger's
@@ -124,6 +120,22 @@ function restingWait(g: Pick<StackGroup, 'frames' | 'framesElided'>): boolean {
   const entry = entryFrame(g.frames);
   const top = g.frames.find((f) => !LOCK_IMPL.test(f.func));
   return entry !== null && top !== undefined && top === entry;
+}
+
+/** Whether the goroutines' wait is in the loop that calls their work: in the snapshot `before`, a
+ *  goroutine with the same entry had the waiting function on its stack below a frame of the service's
+ *  own code (a worker loop `worker()` that was calling `process()` then and waits for the next job
+ *  now), when the entry itself is a wrapper (`go func() { p.worker() }()`) that restingWait cannot see
+ *  through. A task stuck in a wait of its own (a pool's task blocked on a reply) has no such frame
+ *  above it when busy: its function calls only the library's and the runtime's code (a sleep). */
+function loopWait(g: StackGroup, before: Snapshot | undefined): boolean {
+  if (!before || g.framesElided) return false;
+  const top = g.frames.find((f) => !LOCK_IMPL.test(f.func));
+  const entry = entryFrame(g.frames);
+  if (!top || !entry) return false;
+  return before.groups.some(
+    (h) => h.key !== g.key && entryFrame(h.frames)?.func === entry.func && h.frames.some((f, i) => f.func === top.func && h.frames.slice(0, i).some((x) => !isLibraryFrame(x))),
+  );
 }
 
 /** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
@@ -451,7 +463,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // connection by design (websocket hubs, hijacked streams, gRPC transports).
   // Without creator ids the same tie shows in ids: started back to back with a connection's reader.
   const besideConn = besideConnections(g, ctx.series[s.lastSeen]!);
-  const liveConns = helpersOfOpenConnections(g, ctx.series[s.lastSeen]!);
+  // A helper waits for its connection's messages or ticks; one stuck where nothing wakes it (a send
+  // nobody receives) is stuck whatever its connection does.
+  const liveConns = !INTRINSIC.has(reading.pattern) && helpersOfOpenConnections(g, ctx.series[s.lastSeen]!);
   const perConnection = (orphaned && (g.kind === 'net-io' || boundToConnections(g, ctx.series[s.lastSeen]!))) || besideConn !== null || liveConns;
   // A library's own short-lived goroutine (a client's dialer) that starts its connection's reader and
   // exits is no request: for library code started by library code, a gone creator says nothing.
@@ -470,7 +484,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     (creators === 1 && (g.liveCreators ?? 0) === 1 && (g.creatorsInCall ?? 0) === 1) ||
     (g.distinctCreators === undefined && g.createdBy !== null && g.ids !== undefined && inBatches(g.ids) && onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!));
   const young = youngPile(g, shape, poolWait, s, ctx);
-  const series = ctx.n >= 2 ? youngSeries(seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, ctx), s, young !== null) : [];
+  // Where a pile may rest: a pool's wait, not per-request orphans, not callers of an exhausted pool.
+  const canRest = poolWait && !perRequest && reading.pattern !== 'pool-exhausted';
+  const series = ctx.n >= 2 ? youngSeries(seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, canRest, ctx), s, young !== null) : [];
   // A pile that kept every goroutine and added more is not at rest, whoever started it: identity
   // outweighs the pool shape (a consumer that spawns a goroutine per event that never returns has one
   // live creator too). Pool rows are for piles that hold still.
@@ -532,10 +548,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // made at setup live as long as the process. The service's own code at two ends is as likely a leak
   // that struck twice (test/fixtures/go/cmd/issue8 -case lock-backoff), which a second capture tells.
   const atTwoEnds = libraryStarted && g.ids !== undefined && shape !== null && twoEnds(g.ids, shape.processMaxId);
-  // Asleep in the service's code inside a task a library's worker loop runs (a worker pool's task
-  // backing off): the worker outlives its tasks by design, and the sleep ends by itself.
-  const taskSleep = g.kind === 'sleep' && inLibraryWorker(g);
-  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections && !atTwoEnds && !taskSleep;
+  const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections && !atTwoEnds;
   // A library that starts a helper per call of its caller (grpc's per-stream context watcher) leaves it
   // running while the caller is still in that library's code using what it opened.
   const libraryCall = libraryHelpers(g);
@@ -602,7 +615,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // handlers of keep-alive connections), not a pile-up. A pool its live manager grows in bursts
   // spreads too, by design.
   const managedPool = poolWait && managed;
-  if (shape && !poolShaped && !managedPool && !connections && !isBunched && !atTwoEnds && !taskSleep && g.count >= 3 && shape.spread >= SPREAD_MIN) {
+  if (shape && !poolShaped && !managedPool && !connections && !isBunched && !atTwoEnds && g.count >= 3 && shape.spread >= SPREAD_MIN) {
     const where = `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId})`;
     // A pool a live goroutine grows over time spreads too; a lock, send or WaitGroup crowd does not:
     // its healthy form (a convoy, backpressure) is made of recent arrivals.
@@ -855,7 +868,7 @@ function mixedPile(steps: readonly IdentityStep[], s: GroupSeries, ctx: SeriesCo
 }
 
 /** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */
-function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, managedPool: boolean, ctx: SeriesContext): EvidenceItem[] {
+function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, managedPool: boolean, canRest: boolean, ctx: SeriesContext): EvidenceItem[] {
   const c = s.counts;
   const drained = s.peak - s.after >= Math.max(ctx.minDelta, DRAIN_SHARE * s.peak);
   if (drained) return [item('drained', `fell from ${s.peak} to ${s.after}: the pile is draining`)];
@@ -879,7 +892,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     // loop into a wait inside the work it was given (a pool's task blocked on a reply) and stayed there
     // is added to that pile as surely as a new one (a capped pool's workers get stuck one by one);
     // not into a sleep, I/O or running: that is the work itself, which ends by itself.
-    const intoWork = !MOVING.has(s.group.kind) && !isLibraryPile(s.group) && !restingWait(s.group);
+    const intoWork = !MOVING.has(s.group.kind) && !isLibraryPile(s.group) && !restingWait(s.group) && !loopWait(s.group, ctx.series[ctx.series.length - 2]);
     const fresh = intoWork ? last.newcomers : (s.lastNewcomerIds?.length ?? last.newcomers);
     // A library's pool grows its idle workers on demand; a few new ones beside workers back from their
     // tasks are the pool resizing, not a pile-up.
@@ -911,11 +924,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       if (!poolWait) return [item('kept-and-added', `${keptAndAdded(id, c)}; none left and none came at the last step`)];
       return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
     }
-    // Every goroutine stayed and none came, across 2+ intervals: a set built once (a cache per tenant,
-    // a pool grown to its size), not a pile growing now.
-    // Only where healthy code rests: a pile stuck where nothing wakes it is a bug at any size.
-    if (poolWait && steps.length >= 2 && id.steps.every((st) => st.newcomers === 0 && st.departures === 0)) {
-      return [item('held-still', `${keptSince(id.survivors, c)}, none new across ${c.length} snapshots: not growing now`)];
+    // None came across 2+ intervals (some may have left): a set built once (a cache per tenant, a pool
+    // grown to its size), not a pile growing now. Only where healthy code rests: a pile stuck where
+    // nothing wakes it is a bug at any size.
+    if (canRest && steps.length >= 2 && id.steps.every((st) => st.newcomers === 0)) {
+      const left = id.departures > 0 ? `; ${id.departures} left` : '';
+      return [item('held-still', `${keptSince(id.survivors, c)}${left}, none new across ${c.length} snapshots: not growing now`)];
     }
     if (steps.length > 0) {
       const small =
@@ -923,7 +937,9 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
           ? ', none new'
           : s.delta < ctx.minNewcomers
             ? `; grew by ${s.delta}, below ${ctx.minNewcomers}`
-            : `; grew by ${s.delta}, but ${last.newcomers - fresh} of the ${last.newcomers} that came at the last step were in the process before, on other stacks (${fresh} new)`;
+            : last.newcomers > fresh
+              ? `; grew by ${s.delta}, but ${last.newcomers - fresh} of the ${last.newcomers} that came at the last step were in the process before, on other stacks (${fresh} new)`
+              : `; grew by ${s.delta}, ${last.newcomers} at the last step (fewer than 2)`;
       return [item('kept-all', `${keptSince(id.survivors, c)}${small}`)];
     }
     // The pile appeared, but its goroutines were in the process before, on other stacks (a pool's
@@ -943,7 +959,9 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
   if (fell >= 0) {
     return [item('turned-over', `the count fell ${c[fell]} → ${c[fell + 1]} between two snapshots: at least ${c[fell]! - c[fell + 1]!} goroutines left, they are not stuck`)];
   }
-  if (poolWait && ctx.n >= 3 && c.every((v) => v === c[0])) return [item('held-still', `steady at ${c[0]} across ${c.length} snapshots: not growing now`)];
+  if (canRest && ctx.n >= 3 && c.every((v, i) => i === 0 || v <= c[i - 1]!)) {
+    return [item('held-still', `${c.join(' → ')} across ${c.length} snapshots, never rising: not growing now`)];
+  }
   if (s.delta < ctx.minDelta) return [];
   const moved = movedIn(s, ctx);
   if (moved !== null) return [moved];

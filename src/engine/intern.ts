@@ -361,7 +361,7 @@ export function hashBytes(v: DataView, start: number, end: number): number {
 }
 
 /** A 20-bit hash of every byte of b[start, end) (a frame's argument list, Goroutine.callArgs); -1 when
- *  every value is one Go marks `?` and for `(...)`. Go marks a register argument read from a spill slot
+ *  every value is one Go marks `?` (or `...`, or there is none: `()`) and for `(...)`. Go marks a register argument read from a spill slot
  *  that may be stale (runtime/traceback.go printArgs), so a frame that prints nothing else can print
  *  different values in one call (`sync.(*Cond).Wait(0xc00045a850?)` then `(0xc00037a770?)`: a
  *  subscription's loop waiting on its own Cond); `(...)` is what Go prints for an inlined frame. Neither
@@ -376,7 +376,8 @@ export function hashArgs(b: Uint8Array, start: number, end: number): number {
     const c = b[i]!;
     h = Math.imul(h ^ c, 0x01000193);
     // A value ends at ',' ')' '}'; it is certain unless its last byte is '?'.
-    if ((c === 44 || c === 41 || c === 125) && i > start && b[i - 1] !== 63 && b[i - 1] !== 125 && b[i - 1] !== 40) certain = true;
+    // `...` (more values than Go prints) and an empty `()` or `{}` are no value either.
+    if ((c === 44 || c === 41 || c === 125) && i > start && b[i - 1] !== 63 && b[i - 1] !== 125 && b[i - 1] !== 40 && b[i - 1] !== 123 && b[i - 1] !== 46) certain = true;
   }
   return certain ? (h ^ (h >>> 20)) & 0xfffff : -1;
 }

@@ -63,8 +63,9 @@ export interface Goroutine {
    *  Signal and Broadcast wake them in order (runtime/sema.go). Absent unless printed exactly. */
   waitTicket?: number;
   /** A 20-bit hash of the argument list debug=2 prints for the goroutine's innermost frame outside
-   *  package runtime that prints one (`main.pollHandler({0x7f…, 0xc000128000}, 0xc00012e000)`; an
-   *  inlined frame prints `(...)` and is passed over). A goroutine parked
+   *  package runtime and sync's park hooks that prints a value Go does not mark uncertain
+   *  (`main.pollHandler({0x7f…, 0xc000128000}, 0xc00012e000)`; an inlined frame's `(...)`, a frame
+   *  whose every value ends in `?` and one with no arguments are passed over: intern.ts hashArgs). A goroutine parked
    *  in one call keeps its arguments; one that returned and parked again at the same line (a
    *  keep-alive connection's goroutine serving its next request) shows the next call's. Absent
    *  outside debug=2. */

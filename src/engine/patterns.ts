@@ -316,7 +316,7 @@ export function isRoundTripWait(g: Pick<StackGroup, 'frames'>): boolean {
 const POOL_ACQUIRES = [
   /^database\/sql\.\(\*DB\)\.conn$/,
   /^golang\.org\/x\/sync\/semaphore\.\(\*Weighted\)\.Acquire$/,
-  /^github\.com\/jackc\/puddle(\/v2)?\.\(\*Pool\)\.[aA]cquire$/,
+  /^github\.com\/jackc\/puddle(\/v2)?\.\(\*Pool(\[\.\.\.\])?\)\.[aA]cquire$/,
   /\/internal\/pool\.\(\*ConnPool\)\.waitTurn$/,
   /^github\.com\/gomodule\/redigo\/redis\.\(\*Pool\)\.waitVacantConn$/,
 ];

@@ -4,10 +4,10 @@
 // is filtered before that: benign stacks and stacks made only of standard-library frames. Hangs
 // (hang.ts) are reported beside the findings, never as leaks.
 import { matchSeries, type GroupSeries } from './diff.js';
-import { benignReason, compileIgnore } from './benign.js';
+import { benignReason, compileIgnore, isObjectDaemon } from './benign.js';
 import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, multipliedDaemon, type Evidence } from './evidence.js';
 import { findHangs } from './hang.js';
-import { growthText } from './count.js';
+import { formatCount, growthText } from './count.js';
 import { orderUntimed } from './order.js';
 import { otherProcess } from './process.js';
 import { perSnapshot } from './memo.js';
@@ -174,7 +174,7 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
   // A library's machinery the service's code asked for (a Rows' watcher, a tracer provider's batch
   // loop) that keeps its goroutines and adds more is the service's leak, however healthy one is.
   if (leaked === 0 && libraryPileGrowing(s, ctx)) return true;
-  if (benign === 'benign' && leaked === 0 && !multipliedDaemon(s.group, ctx.latest.maxId) && !daemonGrowing(s, ctx)) return false;
+  if (benign === 'benign' && leaked === 0 && !(isObjectDaemon(s.group) && (multipliedDaemon(s.group, ctx.latest.maxId) || daemonGrowing(s, ctx)))) return false;
   // Stacks without a line of the service's code are the runtime's and the standard library's own
   // machinery (accept loops, keep-alive connections, signal handling): not the service's leak.
   const { site, pattern } = readGroup(s.group);
@@ -373,13 +373,13 @@ function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context)
     else if (s.delta > 0 && ev.items.some((e) => e.signal === 'grew' || e.signal === 'grew-wait')) {
       if (rate) out.push(`growing${rate}`);
     } else if (s.delta > 0) out.push(`grew ${s.before} → ${s.after} (+${s.delta})${rate}`);
-    else if (s.delta === 0) out.push(`steady at ${s.after} across ${ctx.n} snapshots`);
+    else if (s.delta === 0 && !ev.items.some((e) => e.signal === 'held-still')) out.push(`steady at ${s.after} across ${ctx.n} snapshots`);
     if (s.isNew) out.push('not present in the first snapshot');
   } else {
     // A crash output or goleak report is the last moment of a process or test that has ended: there is
     // nothing to capture again.
     const ended = ctx.latest.crash !== undefined || ctx.latest.goleak === true;
-    out.push(`${g.count} goroutine${g.count === 1 ? '' : 's'} on one operation${ended ? '' : ' (single snapshot: growth not measured yet)'}`);
+    out.push(`${formatCount(g.count)} goroutine${g.count === 1 ? '' : 's'} on one operation${ended ? '' : ' (single snapshot: growth not measured yet)'}`);
   }
   for (const e of ev.items) out.push(`${e.text} [${e.points >= 0 ? '+' : ''}${e.points}]`);
   out.push(`blocked in ${g.state}${g.stateInferred ? ' (inferred from the frames)' : ''}`);

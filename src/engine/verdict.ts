@@ -36,7 +36,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'kept-and-added': {
     points: 4,
-    meaning: 'every goroutine of the earlier snapshot is still there (same id, same stack, same call: the arguments its frame prints) and new ones arrived: one by one, at every snapshot, or as one batch that a pool resizing does not explain (on a lock, send or WaitGroup, one per request or from a returned creator, or beside goroutines not started together; else kept-and-added-batch)',
+    meaning: 'every goroutine of the earlier snapshot is still there (same id, same stack, same call: the arguments its innermost frame prints that Go does not mark uncertain) and new ones arrived: one by one, at every snapshot, or as one batch that a pool resizing does not explain (on a lock, send or WaitGroup, one per request or from a returned creator, or beside goroutines not started together; else kept-and-added-batch). Goroutines that were in the process before on other stacks count as arrivals when they went into a wait inside their work (a pool\'s task stuck on a reply), not when they went back to their loop\'s idle wait; a library pool\'s idle pile needs --min-delta goroutines new to the process',
     needs: 'debug=2, 2+ snapshots',
   },
   'grew-every-step': {
@@ -255,7 +255,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'held-still': {
     points: -2,
     meaning:
-      'across 3+ snapshots a pile in a wait where healthy code rests (a receive, a select, a Cond, a sleep; not a send, a lock or a WaitGroup) held still: every goroutine stayed and none came (with ids), or the count never moved (without ids): a set built once (a cache per tenant, a pool grown to its size) or a leak that has stopped for now, not a pile growing; it weighs against the shape rows of one snapshot, and a later capture that shows growth outweighs it',
+      'across 3+ snapshots a pile in a wait where healthy code rests (a receive, a select, a sleep, a network wait; not a send, a lock, a WaitGroup or a Cond, not per-request orphans nor callers of an exhausted pool) held still: none came at any step, though some may have left (with ids), or the count never rose (without ids): a set built once (a cache per tenant, a pool grown to its size) or a leak that has stopped for now, not a pile growing; it weighs against the shape rows of one snapshot, and a later capture that shows growth outweighs it',
     needs: '3+ snapshots, any format',
   },
   drained: {
