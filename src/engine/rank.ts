@@ -13,6 +13,7 @@ import { otherProcess } from './process.js';
 import { perSnapshot } from './memo.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary, StackGroup } from './model.js';
 import { foldCompanions } from './companions.js';
+import { dependencyModule } from './modules.js';
 import { isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 import { confidenceOf, pointsOf } from './verdict.js';
 
@@ -229,6 +230,15 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
   let advice = info.advice;
   if (ev.poolShaped) {
     advice = 'Shaped like a pool at rest (started together' + (ev.items.some((e) => e.signal === 'one-live-creator') ? ' by one goroutine that is still running' : '') + '): if it is one, there is nothing to fix. If not: ' + advice;
+  }
+  if (reading.pattern === 'lock-never-released') {
+    // The lock is a dependency's (its Lock is called from the library's code): the service holds no
+    // mutex at its line; what it left open is the library's (a transaction, a handle, an iterator).
+    const locker = g.frames.find((f) => !/^(runtime\.|sync\.|internal\/sync\.)/.test(f.func));
+    const module = locker ? dependencyModule(locker.file) : null;
+    if (module !== null) {
+      advice = `The lock these goroutines wait for is ${module.replace(/@.*$/, '')}'s (taken in ${locker!.func}), not one in your code: something holds it and never lets go — usually a transaction, handle, iterator or session of that library opened and never closed or rolled back on some path (look for a Begin/Open/View without its Rollback/Close), or a call into it that never returns. Find the code that opened it; the goroutines here are waiting behind it.`;
+    }
   }
   if (reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, reading);
   else if (g.startedFrom) {

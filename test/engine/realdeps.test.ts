@@ -286,3 +286,12 @@ test("a service's own pool whose workers went back to their loop's wait from a t
     assert.ok(!idle || !strong(idle), `${idle?.confidence} ${idle?.evidence?.map((e) => e.text)}`);
   }
 });
+
+test("waiters on a dependency's own lock are told to find what of that library was left open, not to add defer Unlock", () => {
+  // bolt: a read transaction never rolled back holds bbolt's mmap lock; every View and Update waits
+  // at the service's db.View/db.Update line, where the service holds no mutex.
+  const f = run('bolt', 'leak', 'debug2', 'series').find((f) => f.pattern === 'lock-never-released');
+  assert.ok(f && strong(f));
+  assert.match(f.advice, /^The lock these goroutines wait for is go\.etcd\.io\/bbolt's \(taken in go\.etcd\.io\/bbolt\./);
+  assert.doesNotMatch(f.advice, /defer mu\.Unlock/);
+});
