@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CaptureGate } from '../store/capture-gate.js';
 import type { SnapshotMeta, SnapshotStore } from '../store/snapshots.js';
-import { detectRestart, maxGoroutineId } from './restart.js';
+import { detectRestart, maxGoroutineId, restartFromDumps, type RestartVerdict } from './restart.js';
 import { DiscoveryError, selectInstance, type Discovery, type Instance, type InstanceSelector, type TargetResolver } from './targets/index.js';
 import { own } from '../own.js';
 import { captureBrief, COORDINATOR_BRIEF } from './errors.js';
@@ -227,6 +227,13 @@ export class CaptureCoordinator {
     return null;
   }
 
+  /** restartFromDumps against stored snapshot `prevSeq`; no restart when it is gone or unreadable
+   *  (as before: the marks said none). */
+  private async fromDumps(service: string, prevSeq: number, cur: Snapshot): Promise<RestartVerdict> {
+    const before = await this.snapshots.load(service, prevSeq).catch(() => null);
+    return before ? restartFromDumps(before, cur) : { restarted: false, reason: '' };
+  }
+
   private async capture(service: string, key: string, instance: Instance | undefined, opts: ObtainOptions): Promise<CaptureOutcome> {
     const svc = own(this.config.services, service)!;
     const started = Date.now();
@@ -251,8 +258,11 @@ export class CaptureCoordinator {
             { maxGoroutineId: prev.maxGoroutineId ?? null, total: prev.total, capturedAt: prev.capturedAt, ...(prev.startTime !== undefined ? { startTime: prev.startTime } : {}) },
             { maxGoroutineId: maxId, total: res.snapshot.total, capturedAt, ...(instance.startTime !== undefined ? { startTime: instance.startTime } : {}) },
           );
-          life = (prev.life ?? 1) + (v.restarted ? 1 : 0);
-          if (v.restarted) restart = { previousSeq: prev.seq, reason: v.reason };
+          // Ids that fell only a little (a small process restarting) leave the marks unsure: the dumps
+          // themselves tell (the previous one is loaded only then, and only when both carry ids).
+          const verdict = !v.restarted && prev.format === 'debug2' && res.snapshot.format === 'debug2' ? await this.fromDumps(service, prev.seq, res.snapshot) : v;
+          life = (prev.life ?? 1) + (verdict.restarted ? 1 : 0);
+          if (verdict.restarted) restart = { previousSeq: prev.seq, reason: verdict.reason };
         }
       }
       const meta = await this.snapshots.save(service, {

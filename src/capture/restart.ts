@@ -2,6 +2,7 @@
 // makes a bogus diff (every pile "new", every goroutine a different one), so a restart starts the
 // series over. Pure: the caller hands in what it knows about both captures.
 import type { Snapshot } from '../engine/index.js';
+import { otherProcess } from '../engine/process.js';
 
 /** What one capture tells about the process's identity. */
 export interface ProcessMarks {
@@ -66,4 +67,21 @@ export function detectRestart(prev: ProcessMarks, cur: ProcessMarks): RestartVer
   if (cur.total < prev.total * FAR_FEWER && prev.total - cur.total >= FEW)
     return { restarted: true, reason: `far fewer goroutines (${fmt(prev.total)} → ${fmt(cur.total)}) and no goroutine ids to tell otherwise` };
   return { restarted: false, reason: '' };
+}
+
+/**
+ * Decides from the dumps themselves whether `cur` is a new life of the process `prev` was captured
+ * from, when detectRestart's marks could not tell: a small process that restarts (a crash loop)
+ * hands out nearly the same ids again, so its highest id falls by less than a per-P batch would
+ * explain. The engine's separate-process test (src/engine/process.ts otherProcess) reads what a new
+ * life shows: every goroutine listed under the same id and stack in both dumps prints other call
+ * arguments (heap and stack addresses differ per process; a goroutine still parked in one call keeps
+ * them). Debug=2 dumps only; false (no restart) when either has no ids or nothing to compare — on Go
+ * before 1.26 two runs that start exactly alike may print the same arguments, and then it cannot tell.
+ * Pure.
+ */
+export function restartFromDumps(prev: Snapshot, cur: Snapshot): RestartVerdict {
+  if (!otherProcess(prev, cur)) return { restarted: false, reason: '' };
+  const ids = prev.maxId !== undefined && cur.maxId !== undefined ? `; highest id ${prev.maxId.toLocaleString('en-US')} → ${cur.maxId.toLocaleString('en-US')}` : '';
+  return { restarted: true, reason: `a new process: the goroutines listed under the same ids and stacks as before all show other call arguments${ids}` };
 }

@@ -3,7 +3,7 @@
 import { escapeMrkdwn, renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
 import type { LeakbotContext } from '../context.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
-import { actionsBlock, comparisonNote, findingsSummary, type ButtonValue } from '../slack/messages.js';
+import { actionsBlock, comparisonNote, findingsSummary, snapDesc, type ButtonValue } from '../slack/messages.js';
 import { shortFile } from '../engine/render/format.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
@@ -67,6 +67,13 @@ export function restartNote(who: string, cur: SnapshotMeta): string {
   return `:arrows_counterclockwise: ${escapeMrkdwn(who)} restarted since snapshot #${r.previousSeq} (${escapeMrkdwn(r.reason)}). A process is never compared with its previous life: this is a single-snapshot analysis and the comparison starts over from here.`;
 }
 
+/** What the thread says when the engine found the reference to be another process's dump (its
+ *  goroutines under the same ids print other arguments: a restart the capture did not see): not
+ *  "compared with the previous snapshot" as if one process grew, but what was compared instead. */
+export function otherLifeNote(who: string, ref: SnapshotMeta, refKind: AnalysisResult['refKind'], suffix = ''): string {
+  return `:arrows_counterclockwise: ${escapeMrkdwn(who)} is not the process of ${refKind === 'baseline' ? 'the baseline' : 'the previous snapshot'} ${snapDesc(ref)}${suffix}: it restarted in between (the goroutines both list under one id show other call arguments). Growth is read from goroutine counts per stack of the two processes, older first, not from goroutine ids.`;
+}
+
 /** Options of postFindings: `note` replaces the comparison note; `suffix` is added to it;
  *  `recapture` replaces the findings' "take a second snapshot" line (BlocksOptions.recapture). */
 export interface PostFindingsOptions {
@@ -87,7 +94,7 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
   const hasBaseline = (await ctx.snapshots.baselineSeq(service)) !== null;
   const value: ButtonValue = { s: service, ch: thread.channel, ts: thread.ts, c: r.cur.seq, r: r.ref?.seq ?? null, ...(opts.pinInstance && r.cur.instance !== undefined ? { i: r.cur.instance } : {}) };
   const tail: object[] = [
-    { type: 'context', elements: [{ type: 'mrkdwn', text: (!r.ref && r.cur.restart ? restartNote(who, r.cur) : (opts.note ?? comparisonNote(r.ref, r.refKind, service, opts.suffix))).slice(0, 2900) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: (!r.ref && r.cur.restart ? restartNote(who, r.cur) : r.ref && r.analysis.separateProcesses ? otherLifeNote(who, r.ref, r.refKind, opts.suffix) : (opts.note ?? comparisonNote(r.ref, r.refKind, service, opts.suffix))).slice(0, 2900) }] },
     actionsBlock(value, { hasBaseline }),
   ];
   let blocks = [...rendered.blocks];
