@@ -395,6 +395,12 @@ export async function redrawParent(d: AlertDeps, rec: ThreadRecord): Promise<voi
   await post(d, `alert.parent.${ep.id}.${rec.channel}`, rec.channel, parentMessage(ep, rec.channel, d.ctx.config, Date.now(), rec));
 }
 
+/** `{ instanceName }` for a fleet's pod (the postmortem names it beside its figures), else nothing. */
+function fleetPod(d: AlertDeps, service: string, cur: SnapshotMeta): { instanceName?: string } {
+  const svc = own(d.ctx.config.services, service);
+  return svc && isFleet(svc) && cur.instanceName ? { instanceName: cur.instanceName } : {};
+}
+
 async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], analysis: Analysis, cur: SnapshotMeta, what: string, key: { once: string }): Promise<void> {
   const top = analysis.findings[0];
   await d.ctx.timeline.append({
@@ -406,7 +412,7 @@ async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope[
     text: top
       ? `${what}: ${analysis.findings.length} suspect(s); top: ${top.patternTitle}${top.site ? ` at ${top.site.file.split('/').pop()}:${top.site.line}` : ''} (${top.before} → ${top.after})`
       : `${what}: no suspected leaks (${cur.total} goroutines)`,
-    data: { ...findingsEventData(analysis.findings, `${a.service}#${cur.seq}`), curSeq: cur.seq },
+    data: { ...findingsEventData(analysis.findings, `${a.service}#${cur.seq}`), curSeq: cur.seq, ...(fleetPod(d, a.service, cur)) },
   }, key);
 }
 

@@ -301,7 +301,7 @@ export class CaptureCoordinator {
             actor: opts.requestedBy ?? 'leakbot',
             text: `Snapshot #${meta.seq}${on}: ${meta.total} goroutines (${meta.format}${meta.leakProfile ? ', leak profile' : ''})${restart ? `; the process restarted since #${restart.previousSeq} (${restart.reason})` : ''}`,
             ...(opts.thread ? { thread: opts.thread } : {}),
-            data: { seq: meta.seq, total: meta.total, groups: meta.groups, format: meta.format, ...(instance ? { instance: instance.id, life } : {}), ...(restart ? { restart } : {}) },
+            data: { seq: meta.seq, total: meta.total, groups: meta.groups, format: meta.format, ...(instance ? { instance: instance.id, life } : {}), ...(on ? { instanceName: instance!.name } : {}), ...(restart ? { restart } : {}) },
           }, { once: `snapshot:${meta.seq}` })
           .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
       }

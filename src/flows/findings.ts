@@ -129,7 +129,8 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
         refSeq: r.ref?.seq ?? null,
         curSeq: r.cur.seq,
         total: r.cur.total,
-        findings: top.map((f) => ({ pattern: f.pattern, title: f.patternTitle, site: f.site, createdBy: f.createdBy, state: f.state, before: f.before, after: f.after, delta: f.delta, growthPerMinute: f.growthPerMinute, confidence: f.confidence })),
+        ...(who !== service && r.cur.instanceName ? { instanceName: r.cur.instanceName } : {}),
+        findings: top.map((f) => ({ pattern: f.pattern, title: f.patternTitle, site: f.site, createdBy: f.createdBy, state: f.state, before: f.before, after: f.after, delta: f.delta, growthPerMinute: f.growthPerMinute, confidence: f.confidence, ...(r.ref ? {} : { single: true }) })),
       },
     }, { once: `${key}:findings:${r.ref?.seq ?? '-'}:${r.cur.seq}` })
     .catch((err: Error) => ctx.log.warn({ err: err.message }, 'timeline append failed'));

@@ -258,6 +258,7 @@ async function recordRound(ctx: LeakbotContext, key: string, service: string, th
         seq: cur.seq,
         total: cur.total,
         instance: strongest.id,
+        ...(cur.instanceName ? { instanceName: cur.instanceName } : {}),
         comparedWith: ref ? (ref.seq === (await ctx.snapshots.baselineFor(cur)).meta?.seq ? 'baseline' : 'previous') : null,
         previousTotal: ref?.total ?? null,
         delta: ref ? cur.total - ref.total : null,

@@ -8,6 +8,7 @@ import { mentionedUsers, UserNames } from './people.js';
 import { incidentTemplates } from './runtime.js';
 import { incidentAround } from './timeline.js';
 import { own } from '../own.js';
+import { isFleet } from '../capture/targets/index.js';
 
 // `/leak postmortem` and the "Draft postmortem" button: a job gathers the incident's timeline and
 // the freshest findings, drafts, and posts a summary, the Markdown file and (when configured and
@@ -65,6 +66,13 @@ export class PostmortemFlow {
     return (await this.ctx.analysis.analyze(ref ? [ref, cur] : [cur], opts)).findings; // worker thread
   }
 
+  /** The pod snapshot `seq` was taken from when the service is a fleet (its findings are that pod's). */
+  private async podOf(service: string, seq: number): Promise<string | undefined> {
+    const svc = own(this.ctx.config.services, service);
+    if (!svc || !isFleet(svc)) return undefined;
+    return (await this.ctx.snapshots.get(service, seq).catch(() => null))?.instanceName;
+  }
+
   private async draft(job: JobInfo<'postmortem.draft'>): Promise<string> {
     const d = job.data;
     // The incident around the thread the button was in (its latest event), else around the request.
@@ -81,7 +89,8 @@ export class PostmortemFlow {
       job.log.warn({ err: err.message }, 'could not recompute findings; drafting from the timeline');
       return [];
     });
-    const draft = draftPostmortem({ service: d.service, events, findings, requestedBy: d.requester.user, now: Date.now() });
+    const pod = findings.length > 0 && seqs.cur !== null ? await this.podOf(d.service, seqs.cur) : undefined;
+    const draft = draftPostmortem({ service: d.service, events, findings, ...(pod ? { findingsPod: pod } : {}), requestedBy: d.requester.user, now: Date.now() });
 
     // Where: the button's thread; else the incident's latest thread in the asking channel; else a
     // new message in that channel, whose thread then holds the draft.

@@ -49,6 +49,7 @@ function sections(d: PostmortemDraft, medium: Medium, names: Names): Record<Post
             `### ${i + 1}. ${capitalize(c.patternTitle)} at \`${c.site}\``,
             '',
             `- **Confidence:** ${c.confidence} · **pattern:** \`${c.pattern}\` · **state:** ${c.state}`,
+            ...(c.pod ? [`- **Found on pod:** ${c.pod}`] : []),
             ...(c.createdBy ? [`- **Started by:** \`${c.createdBy}\``] : []),
             `- **Evidence:** ${c.evidence.map(md).join('; ')}`,
             ...(c.advice ? [`- **Usual fix:** ${md(c.advice)}`] : []),

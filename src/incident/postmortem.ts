@@ -21,6 +21,8 @@ export interface DraftInput {
   events: TimelineEvent[];
   /** The freshest analysis, best first, when the caller has one; otherwise findings events are used. */
   findings?: Finding[];
+  /** The fleet pod `findings` were read from (a fleet's findings are one pod's). */
+  findingsPod?: string;
   /** Who asked for the draft, and when (ms). */
   requestedBy?: string;
   now: number;
@@ -42,6 +44,8 @@ export interface RootCause {
   evidence: string[];
   advice: string;
   createdBy: string | null;
+  /** The fleet pod it was found on, when the service is a fleet. */
+  pod?: string;
 }
 
 export interface Factor {
@@ -80,8 +84,9 @@ export interface PostmortemDraft {
   factors: Factor[];
   actionItems: ActionItem[];
   lessons: Array<{ heading: string; points: string[] }>;
-  /** Goroutine totals seen, oldest first (for the summary). */
-  totals: Array<{ at: number; total: number }>;
+  /** Goroutine totals seen, oldest first (for the summary); `pod` names a fleet's pod (totals of
+   *  different pods are never compared with each other). */
+  totals: Array<{ at: number; total: number; pod?: string }>;
 }
 
 const CONFIDENCE_RANK: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
@@ -96,6 +101,9 @@ function snapshotData(e: TimelineEvent): { total: number | null; delta: number |
   const d = (e.data ?? {}) as Partial<SnapshotEventData> & { goroutines?: unknown };
   return { total: num(d.total) ?? num(d.goroutines), delta: num(d.delta), comparedWith: str(d.comparedWith) };
 }
+
+/** The fleet pod an event is about (its figures are that pod's, not the service's), or null. */
+const podOf = (e: TimelineEvent): string | null => str((e.data as { instanceName?: unknown } | undefined)?.instanceName);
 
 const frame = (v: unknown): FindingDigest['site'] => {
   const f = v as FindingDigest['site'];
@@ -125,6 +133,8 @@ function findingsData(e: TimelineEvent): FindingDigest[] {
       growthPerMinute: num(raw.growthPerMinute),
       signals: Array.isArray(raw.signals) ? raw.signals.filter((s): s is string => typeof s === 'string') : [],
       advice: str(raw.advice) ?? '',
+      // One snapshot read: its before and after are one count. Older events say so by refSeq null.
+      ...(raw.single === true || (e.data as Partial<FindingsEventData>).refSeq === null ? { single: true } : {}),
     });
   }
   return out;
@@ -148,7 +158,11 @@ const who = (actor: string | undefined): string => (actor ? (/^[UW][A-Z0-9]{2,}$
 
 // ---- sections ----
 
+/** "90 → 124" for a comparison; "90 in one snapshot" for a single-snapshot read (no growth seen). */
+const counts = (f: FindingDigest): string => (f.single ? `${count(f.after)} in one snapshot` : `${count(f.before)} → ${count(f.after)}`);
+
 function timelineText(e: TimelineEvent, prevTotal: number | null): string {
+  const pod = podOf(e);
   switch (e.type) {
     case 'alert.firing': {
       const d = e.data as Partial<AlertEventData> | undefined;
@@ -161,14 +175,14 @@ function timelineText(e: TimelineEvent, prevTotal: number | null): string {
       if (s.total === null) return `Snapshot captured${e.text ? `: ${e.text}` : ''}`;
       const delta = s.delta ?? (prevTotal !== null ? s.total - prevTotal : null);
       const vs = s.delta !== null && s.comparedWith ? ` vs ${s.comparedWith}` : s.delta === null && prevTotal !== null ? ' vs previous' : '';
-      return `Snapshot: ${count(s.total)} goroutines${delta !== null ? ` (${signed(delta)}${vs})` : ''}`;
+      return `Snapshot${pod ? ` of ${pod}` : ''}: ${count(s.total)} goroutines${delta !== null ? ` (${signed(delta)}${vs})` : ''}`;
     }
     case 'findings': {
       const list = findingsData(e);
       const top = list[0];
       if (!top) return e.text || 'Analysis: no suspected leak sites';
       const more = list.length > 1 ? ` (+${list.length - 1} more)` : '';
-      return `Findings: ${top.patternTitle} at ${frameRef(top.site)}, ${count(top.before)} → ${count(top.after)}, ${top.confidence} confidence${more}`;
+      return `Findings${pod ? ` on ${pod}` : ''}: ${top.patternTitle} at ${frameRef(top.site)}, ${counts(top)}, ${top.confidence} confidence${more}`;
     }
     case 'checklist.tick': {
       const d = e.data as Partial<ChecklistTickEventData> | undefined;
@@ -190,25 +204,30 @@ function timelineText(e: TimelineEvent, prevTotal: number | null): string {
   }
 }
 
-function buildTimeline(events: TimelineEvent[]): { entries: TimelineEntry[]; totals: Array<{ at: number; total: number }> } {
+function buildTimeline(events: TimelineEvent[]): { entries: TimelineEntry[]; totals: PostmortemDraft['totals'] } {
   const entries: TimelineEntry[] = [];
-  const totals: Array<{ at: number; total: number }> = [];
-  let prevTotal: number | null = null;
+  const totals: PostmortemDraft['totals'] = [];
+  // Per pod: a fleet's rounds may follow different pods, whose totals say nothing of each other.
+  const prevTotal = new Map<string, number>();
+  const at = (e: TimelineEvent, total: number): PostmortemDraft['totals'][number] => {
+    const pod = podOf(e);
+    return { at: e.at, total, ...(pod ? { pod } : {}) };
+  };
   for (const e of events) {
     // A watch's individual ticks are summarised by its start and end; listing each would drown the rest.
     if (e.type === 'watch' && (e.data as Partial<WatchEventData> | undefined)?.phase === 'tick') {
       const t = num((e.data as Partial<WatchEventData>).total);
-      if (t !== null) totals.push({ at: e.at, total: t });
+      if (t !== null) totals.push(at(e, t));
       continue;
     }
     // Read-only commands recorded by older versions: noise ("ran /leak history"), their results are events of their own.
     if (e.type === 'command' && READ_ONLY.test(e.text)) continue;
-    entries.push({ at: e.at, type: e.type, ...(e.actor ? { actor: e.actor } : {}), text: timelineText(e, prevTotal) });
+    entries.push({ at: e.at, type: e.type, ...(e.actor ? { actor: e.actor } : {}), text: timelineText(e, prevTotal.get(podOf(e) ?? '') ?? null) });
     if (e.type === 'snapshot') {
       const t = snapshotData(e).total;
       if (t !== null) {
-        totals.push({ at: e.at, total: t });
-        prevTotal = t;
+        totals.push(at(e, t));
+        prevTotal.set(podOf(e) ?? '', t);
       }
     }
   }
@@ -222,10 +241,14 @@ function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
   const recorded = events
     .filter((e) => e.type === 'findings')
     .reverse()
-    .flatMap(findingsData);
-  const all = [...(input.findings ?? []).map(digestFinding), ...recorded];
+    .flatMap((e) => {
+      const pod = podOf(e);
+      return findingsData(e).map((f) => ({ ...f, ...(pod ? { pod } : {}) }));
+    });
+  const fresh = (input.findings ?? []).map((f) => ({ ...digestFinding(f), ...(input.findingsPod ? { pod: input.findingsPod } : {}) }));
+  const all: Array<FindingDigest & { pod?: string }> = [...fresh, ...recorded];
   const seen = new Set<string>();
-  const unique: FindingDigest[] = [];
+  const unique: typeof all = [];
   for (const f of all) {
     const key = `${f.pattern}|${frameRef(f.site)}`;
     if (seen.has(key)) continue;
@@ -241,7 +264,7 @@ function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
   return (strong.length > 0 ? strong : unique).slice(0, MAX_ROOT_CAUSES).map((f) => {
     // The engine's own reasons when recorded; else what the counts say.
     const rate = f.growthPerMinute !== null && f.delta > 0 ? `, +${f.growthPerMinute >= 10 ? f.growthPerMinute.toFixed(0) : f.growthPerMinute.toFixed(1)}/min` : '';
-    const evidence = f.signals.length > 0 ? [...f.signals] : [`${count(f.before)} → ${count(f.after)} goroutines (${signed(f.delta)}${rate})`, `blocked in ${f.state}`];
+    const evidence = f.signals.length > 0 ? [...f.signals] : [f.single ? `${count(f.after)} goroutines in one snapshot (growth not measured)` : `${count(f.before)} → ${count(f.after)} goroutines (${signed(f.delta)}${rate})`, `blocked in ${f.state}`];
     if (f.stdSite) evidence.push(`standard-library frame ${frameRef(f.stdSite)}`);
     return {
       site: frameRef(f.site),
@@ -252,6 +275,7 @@ function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
       evidence,
       advice: f.advice,
       createdBy: f.createdBy ? frameRef(f.createdBy) : null,
+      ...(f.pod ? { pod: f.pod } : {}),
     };
   });
 }
@@ -343,6 +367,21 @@ function mitigations(events: TimelineEvent[]): string[] {
   return [...ticked.values()].map((e) => e.text.toLowerCase());
 }
 
+/** The largest rise from a process's first total to its later peak, per pod (totals without a pod
+ *  are one series): a fleet's figures of two pods are never read as one service's growth. Null when
+ *  no series rose. */
+function largestRise(totals: PostmortemDraft['totals']): { pod?: string; first: PostmortemDraft['totals'][number]; peak: PostmortemDraft['totals'][number] } | null {
+  const series = new Map<string, PostmortemDraft['totals']>();
+  for (const t of totals) series.set(t.pod ?? '', [...(series.get(t.pod ?? '') ?? []), t]);
+  let best: ReturnType<typeof largestRise> = null;
+  for (const [pod, list] of series) {
+    const first = list[0]!;
+    const peak = list.reduce((m, t) => (t.total > m.total ? t : m), first);
+    if (peak.total > first.total && (!best || peak.total - first.total > best.peak.total - best.first.total)) best = { ...(pod ? { pod } : {}), first, peak };
+  }
+  return best;
+}
+
 export function draftPostmortem(input: DraftInput): PostmortemDraft {
   const events = [...input.events].sort((a, b) => a.at - b.at);
   const { entries, totals } = buildTimeline(events);
@@ -359,14 +398,14 @@ export function draftPostmortem(input: DraftInput): PostmortemDraft {
 
   const summary: string[] = [];
   if (top) {
-    summary.push(`${input.service} leaked goroutines at \`${top.site}\`: ${top.patternTitle.toLowerCase()} (${top.confidence} confidence).`);
+    summary.push(`${input.service}${top.pod ? ` (${top.pod})` : ''} leaked goroutines at \`${top.site}\`: ${top.patternTitle.toLowerCase()} (${top.confidence} confidence).`);
   } else {
     summary.push(`leakbot recorded this incident on ${input.service} but no leak site was named with confidence.`);
   }
-  const first = totals[0];
-  const peak = totals.reduce<{ at: number; total: number } | null>((m, t) => (!m || t.total > m.total ? t : m), null);
-  if (first && peak && peak.total > first.total) {
-    summary.push(`Goroutines went from ${count(first.total)} to ${count(peak.total)}${peak.at - first.at >= 1000 ? ` over ${minutes(peak.at - first.at)}` : ''}.`);
+  const rise = largestRise(totals);
+  if (rise) {
+    const of = rise.pod ? ` of ${input.service} (${rise.pod})` : '';
+    summary.push(`Goroutines${of} went from ${count(rise.first.total)} to ${count(rise.peak.total)}${rise.peak.at - rise.first.at >= 1000 ? ` over ${minutes(rise.peak.at - rise.first.at)}` : ''}.`);
   }
   summary.push(det.kind === 'alert' ? `Detected by an alert (${alertName(firing!)}).` : det.kind === 'command' ? 'Detected by a person, not an alert.' : '');
   const mit = mitigations(events);

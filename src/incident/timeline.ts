@@ -45,6 +45,8 @@ export interface SnapshotEventData {
   comparedWith?: 'baseline' | 'previous' | null;
   previousTotal?: number | null;
   delta?: number | null;
+  /** The pod (instance name) of a fleet's snapshot: a fleet's figures are one pod's, never the service's. */
+  instanceName?: string;
 }
 
 /** A finding reduced to what a postmortem needs; small enough to keep a handful per event. */
@@ -62,12 +64,19 @@ export interface FindingDigest {
   growthPerMinute: number | null;
   signals: string[];
   advice: string;
+  /** Read from one snapshot (nothing to compare with): before and after are the same count and
+   *  say nothing of growth. */
+  single?: boolean;
 }
 
 /** 'findings': the suspects of one analysis, best first (at most MAX_DIGESTS). */
 export interface FindingsEventData {
   snapshotId?: string;
   findings: FindingDigest[];
+  /** The pod the findings are about, for a fleet (as SnapshotEventData.instanceName). */
+  instanceName?: string;
+  /** The compared snapshot's seq; null when the analysis read one snapshot. */
+  refSeq?: number | null;
 }
 
 /** 'alert.firing' / 'alert.resolved'. */
@@ -96,6 +105,8 @@ export interface WatchEventData {
   tick?: number;
   total?: number;
   verdict?: 'growing' | 'flat' | 'draining';
+  /** The pod a fleet's watch follows (as SnapshotEventData.instanceName). */
+  instanceName?: string;
 }
 
 export const MAX_DIGESTS = 5;
@@ -115,6 +126,7 @@ export function digestFinding(f: Finding): FindingDigest {
     growthPerMinute: f.growthPerMinute,
     signals: f.signals.slice(0, 6),
     advice: f.advice,
+    ...(Array.isArray(f.series) && f.series.length < 2 ? { single: true } : {}),
   };
 }
 

@@ -292,7 +292,7 @@ export class WatchRunner {
     }
     if (sample) {
       // Keyed by tick: a retry whose earlier attempt stored the sample (and maybe the event) adds none.
-      const data: WatchEventData = { watchId: id, phase: 'tick', tick: index, ...(sample.total !== null ? { total: sample.total } : {}) };
+      const data: WatchEventData = { watchId: id, phase: 'tick', tick: index, ...(sample.total !== null ? { total: sample.total } : {}), ...(sample.instanceName ? { instanceName: sample.instanceName } : {}) };
       await this.ctx.timeline
         .append({ at: sample.at, service: w.service, type: 'watch', actor: 'leakbot', text: sample.error ? `capture ${index + 1} failed: ${sample.error}` : `capture ${index + 1}/${w.ticks}: ${sample.total} goroutines`, ...(thread ? { thread } : {}), data: { ...data } }, { once: `watch:${id}:tick:${index}` })
         .catch((err: Error) => job.log.warn({ err: err.message }, 'timeline append failed'));

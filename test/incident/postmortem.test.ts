@@ -209,3 +209,24 @@ test('findings recorded by other writers (title instead of patternTitle, no sign
   const md = renderPostmortemMarkdown(d, loadTemplates().postmortem);
   assert.doesNotMatch(md, /undefined|null|NaN/);
 });
+
+test("a fleet's figures stay each pod's: lines name the pod, growth only within one pod, a single snapshot is no before/after", () => {
+  const svc = 'svc-fleet';
+  const snap = (at: number, pod: string, total: number): TimelineEvent => ({ at, service: svc, type: 'snapshot', actor: 'leakbot', text: '', data: { total, instanceName: pod } });
+  const found = (at: number, pod: string, n: number, refSeq: number | null): TimelineEvent => ({
+    at, service: svc, type: 'findings', actor: 'leakbot', text: '',
+    data: { refSeq, instanceName: pod, findings: [{ pattern: 'chan-send-no-receiver', title: 'Send nobody receives', site: { func: 'main.f', file: '/src/main.go', line: 22 }, state: 'chan send', before: refSeq === null ? n : 4, after: n, delta: refSeq === null ? 0 : n - 4, growthPerMinute: null, confidence: 'medium' }] },
+  });
+  const across = draftPostmortem({ service: svc, now: T0 + 10 * min, events: [snap(T0, 'pod-a', 94), found(T0 + 1, 'pod-a', 90, null), snap(T0 + 2 * min, 'pod-b', 124), found(T0 + 2 * min + 1, 'pod-b', 120, 7)] });
+  assert.doesNotMatch(across.summary, /went from/, across.summary);
+  assert.match(across.summary, /^svc-fleet \(pod-b\) leaked goroutines at/);
+  const texts = across.timeline.map((e) => e.text);
+  assert.ok(texts.includes('Snapshot of pod-a: 94 goroutines') && texts.includes('Snapshot of pod-b: 124 goroutines'), texts.join('\n'));
+  assert.ok(texts.some((t) => /^Findings on pod-a: .*, 90 in one snapshot, medium/.test(t)), texts.join('\n'));
+  assert.ok(texts.some((t) => /^Findings on pod-b: .*, 4 → 120, medium/.test(t)), texts.join('\n'));
+  const md = renderPostmortemMarkdown(across, loadTemplates().postmortem);
+  assert.match(md, /\*\*Found on pod:\*\* pod-b/);
+  const within = draftPostmortem({ service: svc, now: T0 + 10 * min, events: [snap(T0, 'pod-a', 94), snap(T0 + min, 'pod-b', 30), snap(T0 + 3 * min, 'pod-a', 150)] });
+  assert.match(within.summary, /Goroutines of svc-fleet \(pod-a\) went from 94 to 150 over 3 min/, within.summary);
+  assert.ok(within.timeline.some((e) => e.text === 'Snapshot of pod-a: 150 goroutines (+56 vs previous)'), within.timeline.map((e) => e.text).join('\n'));
+});

@@ -1,0 +1,65 @@
+// A postmortem of a fleet names the pod behind every figure and invents no growth. trial5's draft for
+// a two-pod service listed "Snapshot: 94 goroutines" and "Findings: … 90 → 90" without saying which
+// pod, and its summary said the service "went from 94 to 124" — the first round's strongest pod's
+// total beside the second round's other pod's. Real parts: two Go services (a fleet's targets), Redis,
+// signed slash commands; the automatic second round is BullMQ's delayed job, promoted by the test.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { built, delayedJob, messageText, settled, waitThread, withServiceHarness } from '../e2e/helpers.js';
+
+describe('postmortem draft of a fleet', () => {
+  const s = withServiceHarness(
+    (a, b) => `
+services:
+  svc-pair:
+    targets: [${a}, ${b}]
+    minIntervalSeconds: 0
+snapshot:
+  autoRecaptureSeconds: 600
+`,
+    { services: 2 },
+  );
+
+  it('timeline lines name the pod; a single-snapshot finding says one snapshot; no growth across two pods', async () => {
+    const { h, services } = s;
+    const ch = 'C0FLEETPM';
+    const [a, b] = services as [(typeof services)[0], (typeof services)[0]];
+    const podA = new URL(a.url).host;
+    const podB = new URL(b.url).host;
+    // Round 1: only pod A holds a pile.
+    await a.leak('chansend', 30);
+    await h.command({ text: 'snapshot svc-pair', channel: ch });
+    const t = await waitThread(h.slack, ch, 0, 2);
+    const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => /^Goroutines of svc-pair/.test(r.text))));
+    assert.match(messageText(findings), new RegExp(`Goroutines of svc-pair \\(${podA}\\)`));
+    // Round 2 (the automatic one): pod B leaks far more and becomes the strongest pod.
+    await b.leak('chansend', 120);
+    const job = await delayedJob(h, 'the automatic fleet round', (j) => j.name === 'snapshot' && (j.data as { reason?: string }).reason === 'auto');
+    await job.promote();
+    await h.slack.waitFor('findings moved to pod B', () => (new RegExp(`Goroutines of svc-pair \\(${podB}\\)`).test(messageText(findings)) ? true : null));
+    await settled(h);
+
+    await h.command({ text: 'postmortem svc-pair', channel: ch, user: 'U0ALICE' });
+    const upload = await h.slack.waitFor('postmortem file', () => h.slack.uploads.find((u) => u.filename.startsWith('postmortem-svc-pair-') && u.completed), 120_000);
+    const md = upload.content.toString('utf8');
+    const timeline = md.slice(md.indexOf('## Timeline'), md.indexOf('##', md.indexOf('## Timeline') + 5));
+    const lines = timeline.split('\n').filter((l) => /^- /.test(l));
+    const snapLines = lines.filter((l) => /Snapshot/.test(l));
+    const findLines = lines.filter((l) => /Findings/.test(l));
+    assert.ok(snapLines.length >= 2 && findLines.length >= 2, timeline);
+    for (const l of [...snapLines.filter((x) => /goroutines/.test(x) && !/Fleet snapshot/.test(x)), ...findLines]) assert.match(l, new RegExp(`${podA}|${podB}`), `names its pod: ${l}`);
+    assert.ok(snapLines.some((l) => l.includes(`Snapshot of ${podA}:`)) && snapLines.some((l) => l.includes(`Snapshot of ${podB}:`)), timeline);
+    // Pod A's first-round finding read one snapshot: no "30 → 30".
+    const first = findLines.find((l) => l.includes(`Findings on ${podA}:`));
+    assert.ok(first, timeline);
+    assert.match(first, /\d+ in one snapshot/);
+    assert.doesNotMatch(first, /(\d+) → \1\b/, 'a single snapshot invents no before/after');
+    // Pod B's figure is compared with pod B's own first snapshot, never with pod A's.
+    assert.match(findLines.find((l) => l.includes(`Findings on ${podB}:`)) ?? '', /\d+ → \d+/);
+    const summary = md.slice(md.indexOf('## Summary'), md.indexOf('##', md.indexOf('## Summary') + 5));
+    assert.ok(summary.length > 20, md.slice(0, 600));
+    // Each pod was the strongest in one round only: no pod has two totals of its own to grow between.
+    assert.doesNotMatch(summary, /went from/, `no growth from two pods' figures:\n${summary}`);
+    assert.match(summary, new RegExp(`svc-pair \\(${podB}\\) leaked goroutines at`), summary);
+  });
+});
