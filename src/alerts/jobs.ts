@@ -53,6 +53,9 @@ export interface RecaptureJob {
   firstSeq: number;
   refSeq: number | null;
   refKind: RefKind;
+  /** The fleet round that followed the first capture: the recapture updates its summary with the
+   *  alerted pod's second capture (the other pods as they were captured then). */
+  fleet?: FleetCheckpoint;
 }
 
 declare module '../queue/jobs.js' {
@@ -477,7 +480,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal, recapture > 0 ? autoRecaptureWarning(recapture * 1000) : undefined);
   await appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`, eventKey(ep.id, `findings.${a.service}.${a.round}.1`));
 
-  if (fleet) await followFleet(d, job, thread, cur.instance);
+  const round = fleet ? await followFleet(d, job, thread, cur.instance) : null;
 
   const result: CaptureResult = {
     seq: cur.seq,
@@ -489,7 +492,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   if (recapture > 0) {
     await ctx.jobs.enqueue(
       'alert.recapture',
-      { action: a, ...(result.instance !== undefined ? { instance: result.instance } : {}), firstSeq: cur.seq, refSeq: result.refSeq, refKind: result.refKind },
+      { action: a, ...(result.instance !== undefined ? { instance: result.instance } : {}), firstSeq: cur.seq, refSeq: result.refSeq, refKind: result.refKind, ...(round ? { fleet: round } : {}) },
       { jobId: `re${actionId(a)}`, delayMs: recapture * 1000, onUnavailable: 'throw' },
     );
   }
@@ -511,8 +514,9 @@ async function alertedInstance(d: AlertDeps, ep: Episode, service: string): Prom
 
 /** After the alerted instance: the rest of the fleet (recent snapshots shared, the alerted one's
  *  included), summarised in one message of the alert thread. The round's outcome is checkpointed on
- *  the job before it is posted (see ActionJob.fleet). */
-async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: ActionScope['thread'], first: string | undefined): Promise<void> {
+ *  the job before it is posted (see ActionJob.fleet). Resolves with the round's checkpoint, or
+ *  null when discovery failed. */
+async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: ActionScope['thread'], first: string | undefined): Promise<FleetCheckpoint | null> {
   const { ctx } = d;
   const { action: a } = job.data;
   const { signal } = job;
@@ -537,11 +541,28 @@ async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: 
   }
   if ('failure' in cp) {
     await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'across its fleet', cp.failure) }, signal);
-    return;
+    return null;
   }
   const { report } = await analyseFleet(ctx, a.service, cp, fresh);
   await rememberSuspects(ctx, a.service, report);
   await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...fleetMessage(a.service, report, null) }, signal);
+  return cp;
+}
+
+/** After the recapture of the alerted pod: the fleet summary (same message) is analysed again with
+ *  that pod's second capture in place of its first, so its row and the summary show the growth (or
+ *  the restart) the findings above now show; the other pods stay as the fleet round captured them.
+ *  trial5's alert thread kept a summary calling the pod 'first' under findings that had compared it. */
+async function refreshFleet(d: AlertDeps, job: JobInfo<'alert.recapture'>, thread: ActionScope['thread'], second: SnapshotMeta, secondSnap: Snapshot): Promise<void> {
+  const { action: a, fleet: cp } = job.data;
+  if (!cp || second.instance === undefined || !cp.instances.some((i) => i.id === second.instance)) return;
+  const again: FleetCheckpoint = { ...cp, instances: cp.instances.map((i) => (i.id === second.instance ? { id: i.id, name: i.name, seq: second.seq } : i)) };
+  const { report } = await analyseFleet(d.ctx, a.service, again, new Map([[second.seq, secondSnap]]));
+  await rememberSuspects(d.ctx, a.service, report);
+  const msg = fleetMessage(a.service, report, null);
+  const pod = esc(second.instanceName ?? second.instance);
+  const note = `Updated with the second capture of ${pod} (#${second.seq}); the other pods as the fleet round captured them.`;
+  await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, text: msg.text, blocks: [...msg.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }] }, job.signal);
 }
 
 /** A fleet follow-up reuses snapshots of an instance taken this recently (the alerted one's). */
@@ -601,6 +622,7 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
       `Second capture (#${second.seq}): ${esc(who)} restarted since the alert capture (#${firstSeq})${second.restart ? ` — ${esc(second.restart.reason)}` : ''}, so there is no growth rate to measure. ` +
       `The findings above, from the alert capture, stand: a restart empties the pile, it does not fix the leak.`;
     await post(d, `${actionId(a)}.recapture-restarted`, thread.channel, { threadTs: thread.ts, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }, job.signal);
+    await refreshFleet(d, job, thread, second, secondSnap);
     await ledger.mark(a.episode, name);
     return;
   }
@@ -616,6 +638,7 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
     .join('\n');
   await postFindings(d, a, thread, analysis, second, refSnap ? refMeta : firstMeta, note, job.signal);
   await appendFindings(d, a, thread, analysis, second, `Alert recapture #${second.seq}`, eventKey(a.episode, `findings.${name}`));
+  await refreshFleet(d, job, thread, second, secondSnap);
   await ledger.mark(a.episode, name);
 }
 

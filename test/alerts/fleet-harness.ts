@@ -16,11 +16,12 @@ export interface AlertFleet {
 
 /**
  * Registers the suite's before/after hooks: one leaksvc per address in `ips` (then `prepare`),
- * leakbot with `svc-order` (those targets, `channel`, minIntervalSeconds 0, no alert recapture),
+ * leakbot with `svc-order` (those targets, `channel`, minIntervalSeconds 0, no alert recapture
+ * unless `recaptureAfterSeconds`),
  * and an Alertmanager sending to its webhook with `token`. Closed in reverse order after the suite.
  * Call it inside describe(); the fields are set once the before hook has run.
  */
-export function withAlertFleet(o: { ips: string[]; token: string; channel: string; env?: HarnessOptions['env']; prepare?: (pods: GoService[]) => Promise<unknown> }): AlertFleet {
+export function withAlertFleet(o: { ips: string[]; token: string; channel: string; env?: HarnessOptions['env']; prepare?: (pods: GoService[]) => Promise<unknown>; recaptureAfterSeconds?: number }): AlertFleet {
   let port = 0;
   let pods: GoService[] = [];
   let h: Harness | undefined;
@@ -39,7 +40,7 @@ services:
     channel: ${o.channel}
     minIntervalSeconds: 0
 alerts:
-  recaptureAfterSeconds: 0
+  recaptureAfterSeconds: ${o.recaptureAfterSeconds ?? 0}
 `,
     });
     am = await startAlertmanager({ webhookUrl: `${h.baseUrl}/webhooks/alertmanager`, token: o.token, groupWait: '1s', groupInterval: '2s', repeatInterval: '1h' });
