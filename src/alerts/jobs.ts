@@ -694,7 +694,10 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
     // The suspects as they were when the alert fired (vs its reference), followed into the final capture.
     const refSnap = await loadSnap(ctx, a.service, cap?.refSeq ?? null);
     const suspects = (await ctx.analysis.analyze(refSnap ? [refSnap, firingSnap] : [firingSnap], opts)).findings;
-    const resolution = assessResolution(firingSnap, finalSnap, suspects);
+    // A new life the captures recorded (start time, or a restart a capture in between saw) counts too.
+    const firingMeta = cap?.seq != null ? await ctx.snapshots.get(a.service, cap.seq) : null;
+    const newLife = firingMeta?.instance !== undefined && firingMeta.instance === final.instance && (firingMeta.life ?? 1) !== (final.life ?? 1);
+    const resolution = assessResolution(firingSnap, finalSnap, suspects, 5, newLife);
     msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: cap?.capturedAt ?? null, finalCapturedAt: final.capturedAt, resolution });
     done = JSON.stringify({ seq: final.seq, kind: resolution.kind });
   } else {

@@ -1,13 +1,16 @@
 import type { Finding, Frame, Snapshot } from '../engine/index.js';
+import { detectRestart as restartByMarks, maxGoroutineId as highestId, restartFromDumps } from '../capture/restart.js';
 
 // When an alert resolves: did the pile drain, or did a restart only hide it? Pure: snapshots in,
 // verdict out. The final capture is compared with the capture taken when the alert fired, site by
 // site for the suspects found then (by coarse key, so a redeploy's shifted line numbers still match).
 //
-// Restart detection: Go never reuses goroutine ids within a process and every capture is served by a
-// fresh goroutine, so in the same process the largest id only grows. A final capture whose largest
-// id is below the firing capture's comes from a new process. Formats without ids (debug=1, proto)
-// cannot tell, and the verdict says so.
+// Restart detection is the capture's (src/capture/restart.ts): ids that started over (fell to under
+// half, by 64 or more), or the engine's separate-process test on the two dumps (every goroutine under
+// one id and stack prints other arguments), or a new life the capture layer already recorded between
+// the two snapshots (a start time, a restart seen by a capture in between). A highest id a little
+// lower is no restart: ids come in per-P batches, so within one life it wobbles. Formats without ids
+// (debug=1, proto) cannot tell, and the verdict says so.
 
 export type ResolutionKind = 'drained' | 'restarted' | 'still-there' | 'unclear';
 
@@ -33,17 +36,14 @@ export interface Resolution {
 /** A site counts as drained below this share of its firing-time size. */
 const DRAINED_SHARE = 0.2;
 
-export function maxGoroutineId(s: Snapshot): number | null {
-  let max: number | null = null;
-  for (const g of s.groups) if (g.exampleId !== null && (max === null || g.exampleId > max)) max = g.exampleId;
-  return max;
-}
-
+/** Whether `after` is of a new life of `before`'s process: true or false from goroutine ids (see
+ *  above), null when either dump has none. Pure. */
 export function detectRestart(before: Snapshot, after: Snapshot): boolean | null {
-  const a = maxGoroutineId(before);
-  const b = maxGoroutineId(after);
+  const a = highestId(before);
+  const b = highestId(after);
   if (a === null || b === null) return null;
-  return b < a;
+  const marks = (s: Snapshot, max: number) => ({ maxGoroutineId: max, total: s.total, capturedAt: s.capturedAt ?? 0 });
+  return restartByMarks(marks(before, a), marks(after, b)).restarted || restartFromDumps(before, after).restarted;
 }
 
 function countByCoarseKey(s: Snapshot, key: string): number {
@@ -53,8 +53,15 @@ function countByCoarseKey(s: Snapshot, key: string): number {
 }
 
 /** `suspects`: the findings of the firing-time analysis (best first); only high/medium/low alike. */
-export function assessResolution(firing: Snapshot, final: Snapshot, suspects: Finding[], maxSites = 5): Resolution {
-  const restarted = detectRestart(firing, final);
+export function assessResolution(
+  firing: Snapshot,
+  final: Snapshot,
+  suspects: Finding[],
+  maxSites = 5,
+  /** The capture layer recorded a new life of the process between the two snapshots (SnapshotMeta.life). */
+  newLife = false,
+): Resolution {
+  const restarted = newLife || detectRestart(firing, final);
   const sites: SiteChange[] = suspects.slice(0, maxSites).map((f) => ({
     site: f.site ?? f.stdSite ?? f.frames[0] ?? null,
     patternTitle: f.patternTitle,

@@ -58,3 +58,18 @@ test('no suspects at firing time → unclear, with totals', () => {
   assert.equal(r.kind, 'unclear');
   assert.match(r.verdict, /902 → 2/);
 });
+
+test('a highest id a little lower in one process (per-P id batches) is no restart: the pile drained', () => {
+  // The firing capture's handler took id 5000 from one P's batch; the final capture's came from another
+  // P's older batch (4,990). Before, any lower id read as a restart and called a real drain 'hidden'.
+  const final = snap([group('main', 1, 1), group('handler', 1, 4990)]);
+  assert.equal(detectRestart(firing, final), false);
+  assert.equal(assessResolution(firing, final, [suspect]).kind, 'drained');
+});
+
+test('a new life the captures recorded (start time, a restart seen in between) is a restart whatever the ids', () => {
+  const final = snap([group('main', 1, 1), group('handler', 1, 5100)]);
+  const r = assessResolution(firing, final, [suspect], 5, true);
+  assert.equal(r.restarted, true);
+  assert.equal(r.kind, 'restarted');
+});
