@@ -115,7 +115,7 @@ export function postmortemSummaryBlocks(draft: PostmortemDraft, opts: { fileName
   ];
   blocks.push({ type: 'section', fields });
   if (draft.rootCauses.length > 0) {
-    const lines = draft.rootCauses.map((c, i) => `${i + 1}. *${escapeMrkdwn(capitalize(c.patternTitle))}* at \`${escapeMrkdwn(c.site)}\` (${c.confidence})`);
+    const lines = draft.rootCauses.map((c, i) => `${i + 1}. *${escapeMrkdwn(capitalize(c.patternTitle))}* at \`${escapeMrkdwn(c.site)}\`${c.pod ? ` on ${escapeMrkdwn(c.pod)}` : ''} (${c.confidence})`);
     blocks.push({ type: 'section', text: mr(`*Root-cause candidates*\n${lines.join('\n')}`) });
   }
   const p1 = draft.actionItems.filter((a) => a.priority === 'P1').slice(0, 5);

@@ -226,6 +226,7 @@ test("a fleet's figures stay each pod's: lines name the pod, growth only within 
   assert.ok(texts.some((t) => /^Findings on pod-b: .*, 4 → 120, medium/.test(t)), texts.join('\n'));
   const md = renderPostmortemMarkdown(across, loadTemplates().postmortem);
   assert.match(md, /\*\*Found on pod:\*\* pod-b/);
+  assert.match(JSON.stringify(postmortemSummaryBlocks(across).blocks), /at `src\/main.go:22 \(main.f\)` on pod-b \(medium\)/);
   const within = draftPostmortem({ service: svc, now: T0 + 10 * min, events: [snap(T0, 'pod-a', 94), snap(T0 + min, 'pod-b', 30), snap(T0 + 3 * min, 'pod-a', 150)] });
   assert.match(within.summary, /Goroutines of svc-fleet \(pod-a\) went from 94 to 150 over 3 min/, within.summary);
   assert.ok(within.timeline.some((e) => e.text === 'Snapshot of pod-a: 150 goroutines (+56 vs previous)'), within.timeline.map((e) => e.text).join('\n'));
