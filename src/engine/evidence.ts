@@ -112,29 +112,22 @@ export function multipliedDaemon(g: StackGroup, processMaxId: number | undefined
   return !bunched(g.ids) && !twoEnds(g.ids, shape.processMaxId);
 }
 
-/** Whether the goroutines rest in a wait of the function they were started to run (its own loop's
- *  receive or select: a worker's idle wait), rather than in a wait inside work they call into. The
- *  runtime's and sync's frames above it do not count. */
-function restingWait(g: Pick<StackGroup, 'frames' | 'framesElided'>): boolean {
+/** Whether the goroutines rest in the loop that calls their work (a worker's idle wait) rather than in
+ *  a wait inside work they were given: the waiting function (runtime's and sync's frames skipped) is
+ *  the one they were started to run, or, when that is a wrapper (`go func() { p.worker() }()`), in
+ *  the snapshot `before` a goroutine with the same entry had the waiting function on its stack below
+ *  a frame of the service's own code (`worker()` calling `process()` then, waiting for the next job
+ *  now). A task stuck in a wait of its own (a pool's task blocked on a reply) has no such frame above
+ *  it when busy: its function calls only the library's and the runtime's code (a sleep). */
+function restsInItsLoop(g: StackGroup, before: Snapshot | undefined): boolean {
   if (g.framesElided) return false;
-  const entry = entryFrame(g.frames);
-  const top = g.frames.find((f) => !LOCK_IMPL.test(f.func));
-  return entry !== null && top !== undefined && top === entry;
-}
-
-/** Whether the goroutines' wait is in the loop that calls their work: in the snapshot `before`, a
- *  goroutine with the same entry had the waiting function on its stack below a frame of the service's
- *  own code (a worker loop `worker()` that was calling `process()` then and waits for the next job
- *  now), when the entry itself is a wrapper (`go func() { p.worker() }()`) that restingWait cannot see
- *  through. A task stuck in a wait of its own (a pool's task blocked on a reply) has no such frame
- *  above it when busy: its function calls only the library's and the runtime's code (a sleep). */
-function loopWait(g: StackGroup, before: Snapshot | undefined): boolean {
-  if (!before || g.framesElided) return false;
   const top = g.frames.find((f) => !LOCK_IMPL.test(f.func));
   const entry = entryFrame(g.frames);
   if (!top || !entry) return false;
-  return before.groups.some(
-    (h) => h.key !== g.key && entryFrame(h.frames)?.func === entry.func && h.frames.some((f, i) => f.func === top.func && h.frames.slice(0, i).some((x) => !isLibraryFrame(x))),
+  if (top === entry) return true;
+  return (
+    before !== undefined &&
+    before.groups.some((h) => h.key !== g.key && entryFrame(h.frames)?.func === entry.func && h.frames.some((f, i) => f.func === top.func && h.frames.slice(0, i).some((x) => !isLibraryFrame(x))))
   );
 }
 
@@ -327,8 +320,14 @@ const MOVING = new Set<BlockKind>(['net-io', 'file-io', 'syscall', 'sleep', 'run
 const LOCK_IMPL = /^(runtime\.|sync\.|internal\/sync\.|sync\/)/;
 
 /** The function that called Lock (innermost frame outside the runtime and package sync); null when none. */
+/** The frame that called into the lock implementation (the function that called Lock); null when
+ *  every frame is the runtime's or sync's. */
+export function lockCaller(g: Pick<StackGroup, 'frames'>): Frame | null {
+  return g.frames.find((f) => !LOCK_IMPL.test(f.func)) ?? null;
+}
+
 function callerOfLock(g: StackGroup): string | null {
-  return g.frames.find((f) => !LOCK_IMPL.test(f.func))?.func ?? null;
+  return lockCaller(g)?.func ?? null;
 }
 
 /** For a pile parked on a Mutex/RWMutex: how many goroutines elsewhere in the snapshot run the same
@@ -552,11 +551,14 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // A library that starts a helper per call of its caller (grpc's per-stream context watcher) leaves it
   // running while the caller is still in that library's code using what it opened.
   const libraryCall = libraryHelpers(g);
+  // The shape a finished call's leftovers have, for outlived-call and creator-returned: several calls'
+  // worth (spread ids), each on a lock of its own, or a wait healthy code does not pile up in.
+  const leftBehind = spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind));
+  const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
   if (libraryCall !== null) {
     items.push(item('in-library-call', `each of the ${g.count} was started by ${g.createdBy!.func} for a goroutine of its own that still runs inside ${libraryCall}: helpers of calls still in progress (an open stream, a subscription)`));
-  } else if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))) {
+  } else if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && leftBehind) {
     const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;
-    const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('outlived-call', `${who} but ${creators === 1 ? 'has' : 'have'} returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
   }
   // Without creator ids (Go ≤ 1.20) the function that started them still tells the same thing: when no
@@ -565,18 +567,16 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // and a sleeper wakes by itself (clients looping with a pause between calls sleep in such a pile).
   if (
     g.distinctCreators === undefined && g.ids !== undefined && g.createdBy !== null && g.count >= 2 && g.kind !== 'sleep' && !chain &&
-    (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind))) &&
+    leftBehind &&
     !onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!)
   ) {
-    const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('creator-returned', `no goroutine is inside ${g.createdBy.func}, which started them: every call of it has returned, ${how}`));
   } else if (
     // With creator ids, a single creator that has exited (per-request needs two or more): the one
     // request or job that started them is over (Go 1.19 reads the same dump as creator-returned too).
     creators === 1 && (g.liveCreators ?? 0) === 0 && !perRequest && !perConnection && g.createdBy !== null && g.count >= 2 && g.kind !== 'sleep' && !chain &&
-    (spreadIds || ownLocks || (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind)))
+    leftBehind
   ) {
-    const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
     items.push(item('creator-returned', `the goroutine that started them in ${g.createdBy.func} has exited: the call that started them returned, ${how}`));
   }
   const stillLock = holders === 0 && (g.kind === 'mutex' || g.kind === 'rwmutex') && g.count >= 3 && !movingInLockCode(g, ctx.series[s.lastSeen]!);
@@ -892,11 +892,12 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     // loop into a wait inside the work it was given (a pool's task blocked on a reply) and stayed there
     // is added to that pile as surely as a new one (a capped pool's workers get stuck one by one);
     // not into a sleep, I/O or running: that is the work itself, which ends by itself.
-    const intoWork = !MOVING.has(s.group.kind) && !isLibraryPile(s.group) && !restingWait(s.group) && !loopWait(s.group, ctx.series[ctx.series.length - 2]);
+    const library = isLibraryPile(s.group);
+    const intoWork = !MOVING.has(s.group.kind) && !library && !restsInItsLoop(s.group, ctx.series[ctx.series.length - 2]);
     const fresh = intoWork ? last.newcomers : (s.lastNewcomerIds?.length ?? last.newcomers);
     // A library's pool grows its idle workers on demand; a few new ones beside workers back from their
     // tasks are the pool resizing, not a pile-up.
-    const libraryPool = !intoWork && isLibraryPile(s.group) && last.newcomers - fresh > fresh;
+    const libraryPool = library && last.newcomers - fresh > fresh;
     const added = adds(last) && fresh >= (libraryPool ? ctx.minDelta : 2) && s.delta >= ctx.minNewcomers;
     if (steps.length > 0 && added) {
       const newIds = s.lastNewcomerIds ?? [];

@@ -304,9 +304,12 @@ const ROUND_TRIP_WAITS = new Set([
   'golang.org/x/net/http2.(*ClientConn).RoundTrip',
 ]);
 
+/** The first frame outside package runtime: where the goroutine's own code (or a library's) waits. */
+const waitFrame = (g: Pick<StackGroup, 'frames'>): Frame | undefined => g.frames.find((f) => !f.func.startsWith('runtime.'));
+
 /** An outbound HTTP call in flight: the first frame outside the runtime is a client round trip's wait. */
 export function isRoundTripWait(g: Pick<StackGroup, 'frames'>): boolean {
-  const top = g.frames.find((f) => !f.func.startsWith('runtime.'));
+  const top = waitFrame(g);
   return top !== undefined && ROUND_TRIP_WAITS.has(top.func);
 }
 
@@ -323,7 +326,7 @@ const POOL_ACQUIRES = [
 
 /** Parked in a pool's acquire: the first frame outside the runtime is one of POOL_ACQUIRES. */
 export function isPoolAcquireWait(g: Pick<StackGroup, 'frames'>): boolean {
-  const top = g.frames.find((f) => !f.func.startsWith('runtime.'));
+  const top = waitFrame(g);
   return top !== undefined && POOL_ACQUIRES.some((re) => re.test(top.func));
 }
 

@@ -5,7 +5,7 @@
 // (hang.ts) are reported beside the findings, never as leaks.
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore, isObjectDaemon } from './benign.js';
-import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, multipliedDaemon, type Evidence } from './evidence.js';
+import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, lockCaller, multipliedDaemon, type Evidence } from './evidence.js';
 import { findHangs } from './hang.js';
 import { formatCount, growthText } from './count.js';
 import { orderUntimed } from './order.js';
@@ -234,7 +234,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
   if (reading.pattern === 'lock-never-released') {
     // The lock is a dependency's (its Lock is called from the library's code): the service holds no
     // mutex at its line; what it left open is the library's (a transaction, a handle, an iterator).
-    const locker = g.frames.find((f) => !/^(runtime\.|sync\.|internal\/sync\.)/.test(f.func));
+    const locker = lockCaller(g);
     const module = locker ? dependencyModule(locker.file) : null;
     if (module !== null) {
       advice = `The lock these goroutines wait for is ${module.replace(/@.*$/, '')}'s (taken in ${locker!.func}), not one in your code: something holds it and never lets go — usually a transaction, handle, iterator or session of that library opened and never closed or rolled back on some path (look for a Begin/Open/View without its Rollback/Close), or a call into it that never returns. Find the code that opened it; the goroutines here are waiting behind it.`;
