@@ -26,8 +26,12 @@ snapshot:
     const [a, b] = services as [(typeof services)[0], (typeof services)[0]];
     const podA = new URL(a.url).host;
     const podB = new URL(b.url).host;
-    // Round 1: only pod A holds a pile.
+    // Round 1: pod A holds the pile; pod B a few of the same goroutines. Without them, pod B's 120 of
+    // round 2 would be a pile that appeared since, which the engine may read as a young burst (capture
+    // again) and rank below pod A's steady 30, depending on what else the loaded machine's process
+    // started in between; with them, pod B kept its goroutines and added more.
     await a.leak('chansend', 30);
+    await b.leak('chansend', 5);
     await h.command({ text: 'snapshot svc-pair', channel: ch });
     const t = await waitThread(h.slack, ch, 0, 2);
     const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => /^Goroutines of svc-pair/.test(r.text))));
