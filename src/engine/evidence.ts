@@ -101,6 +101,21 @@ export function twoEnds(ids: readonly number[], processMaxId: number): boolean {
   return false;
 }
 
+/** Chance under which a pile still growing would have left the newest stretch of the history empty. */
+const SETTLED_CHANCE = 0.01;
+
+/** The newest share of the process's id history (processMaxId ids) that the pile's ids (ascending,
+ *  3+) leave empty, when it is wide enough to say the pile stopped growing; null otherwise. n ids
+ *  started evenly over the history leave the newest share g empty with chance (1 − g)^n, so the share
+ *  must be 1 − SETTLED_CHANCE^(1/n) or more (37 % for 10 ids, 11 % for 40), and a quarter at least. A
+ *  set of per-object goroutines made while the service warmed up (a cache per tenant, a node per
+ *  peer) stops there; a leak still happening keeps adding among the newest ids. */
+export function settledShare(ids: readonly number[], processMaxId: number): number | null {
+  if (ids.length < 3 || processMaxId <= 0) return null;
+  const empty = (processMaxId - ids[ids.length - 1]!) / processMaxId;
+  return empty >= Math.max(SPREAD_MIN, 1 - SETTLED_CHANCE ** (1 / ids.length)) ? empty : null;
+}
+
 /** A daemon the built-in list calls one per process (benign.ts: a tracer's batch loop, a logger's
  *  flusher) found many times over, started for the service's code (StackGroup.startedFrom) at moments
  *  spread over the process's history: 3+ of them, ids over a quarter or more of it, neither started
@@ -557,7 +572,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const how = spreadIds ? 'and their ids are spread: several calls each left goroutines behind' : ownLocks ? 'and each waits on a lock of its own' : 'and they wait where healthy code does not pile up';
   if (libraryCall !== null) {
     items.push(item('in-library-call', `each of the ${g.count} was started by ${g.createdBy!.func} for a goroutine of its own that still runs inside ${libraryCall}: helpers of calls still in progress (an open stream, a subscription)`));
-  } else if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && leftBehind) {
+  } else if (liveOnly && g.creatorsInCall === 0 && g.count >= 2 && g.kind !== 'sleep' && leftBehind) {
     const who = creators === 1 ? 'their creator still runs' : `their ${creators} creators still run`;
     items.push(item('outlived-call', `${who} but ${creators === 1 ? 'has' : 'have'} returned from ${g.createdBy?.func ?? 'the function that started them'}, ${how}`));
   }
@@ -607,6 +622,12 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   }
   if (reachable) {
     items.push(item('gc-reachable', `Go's leak profile listed these ${g.count} goroutines and marked none (leaked): the GC found what they wait on reachable`));
+  }
+  // A library's per-object goroutines resting in their loop, none started lately: a set built while
+  // the service warmed up. Its spread ids say it piled up once, not that it piles up now.
+  const settled = libraryStarted && canRest && !keptAdding && g.ids !== undefined && shape !== null ? settledShare(g.ids, shape.processMaxId) : null;
+  if (settled !== null) {
+    items.push(item('settled', `none of the ${g.count} is among the newest ${pct(settled)} of the process's goroutine history (ids up to ${shape!.maxId} of ${shape!.processMaxId}): a set that stopped growing, like a library's per-object goroutines made while the service warmed up; a later capture tells whether it grows`));
   }
   if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
   if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));

@@ -279,6 +279,7 @@ export type SignalId =
   | 'consumer-busy'
   | 'plateau'
   | 'held-still'
+  | 'settled'
   | 'turned-over'
   | 'drained'
   | 'per-request'

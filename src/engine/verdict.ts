@@ -7,7 +7,8 @@
 // Monotone by construction: a second snapshot can only add rows. The rows it adds are positive (kept
 // and added, grew) or zero (kept all, moved in, consumer busy, plateau, young-kept), except `turned-over` and `drained`, which say
 // the pile is emptying, `young`, which says all of it arrived since the snapshot before while the
-// process's other goroutines came and went, and `held-still`, which says 3+ snapshots saw a resting
+// process's other goroutines came and went, `settled`, which says a library's resting pile has none
+// among the newest ids a pile still growing would have reached, and `held-still`, which says 3+ snapshots saw a resting
 // pile neither grow nor change (the leak this tool looks for keeps its goroutines and adds more); each is named in the finding. Identity outweighs shape: a pile that kept all and added
 // more loses its pool rows, so debug=2 never scores below debug=1 / proto of the same moments
 // (test/engine/formats.test.ts).
@@ -73,7 +74,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'outlived-call': {
     points: 1,
     meaning:
-      "their creator still runs but has returned from the function that started them (it is no longer on the creator's stack), and either several calls left goroutines behind (ids spread, not bunched), or they wait where healthy code does not pile up or each on a lock of its own: left behind like a finished request's goroutines",
+      "their creator still runs but has returned from the function that started them (it is no longer on the creator's stack), and either several calls left goroutines behind (ids spread, not bunched), or they wait where healthy code does not pile up or each on a lock of its own: left behind like a finished request's goroutines (not for sleepers, which wake by themselves)",
     needs: 'debug=2, Go ≥ 1.21',
   },
   'creator-returned': {
@@ -257,6 +258,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning:
       'across 3+ snapshots a pile in a wait where healthy code rests (a receive, a select, a sleep, a network wait; not a send, a lock, a WaitGroup or a Cond, not per-request orphans nor callers of an exhausted pool) held still: none came at any step, though some may have left (with ids), or the count never rose (without ids): a set built once (a cache per tenant, a pool grown to its size) or a leak that has stopped for now, not a pile growing; it weighs against the shape rows of one snapshot, and a later capture that shows growth outweighs it',
     needs: '3+ snapshots, any format',
+  },
+  settled: {
+    points: -2,
+    meaning:
+      "a library's pile resting in a wait where healthy code rests (a receive, a select, a sleep; not per-request orphans nor callers of an exhausted pool), none of whose goroutines is among the newest stretch of the process's id history that a pile still growing would have reached: a quarter of it at least, wider for a small pile (n ids started evenly leave the newest share g empty with chance (1 − g)^n ≤ 1 %: 37 % for 10 goroutines). A set that stopped growing, like per-object goroutines made while the service warmed up (a cache per tenant, a node per peer); it weighs against the shape rows of one snapshot, and a capture that shows growth outweighs it (not for a pile that kept all and added more)",
+    needs: 'debug=2',
   },
   drained: {
     points: -6,
