@@ -13,7 +13,7 @@ import {
   type Snapshot,
 } from '../../src/engine/index.js';
 import { blockChars } from '../../src/engine/render/blocks.js';
-import { warningsOf } from '../../src/engine/render/format.js';
+import { shortFunc, warningsOf } from '../../src/engine/render/format.js';
 import { acceptLoop, chanSendLeak, debug2, kept, main1, many, poolWorker, type G } from './dumps.js';
 
 const gone = (i: number) => 50_000 + i;
@@ -218,4 +218,12 @@ test('pprof labels are shown with the finding, escaped for Slack', () => {
   assert.match(renderText(a, { color: false }), /labels: handler=\/orders\|\/quote, tenant=a<b>/);
   assert.match(renderMarkdown(a), /\*\*Labels:\*\* `handler=\/orders\|\/quote, tenant=a<b>`/);
   assert.match(JSON.stringify(renderBlocks(a, { title: 't' }).blocks), /labels `handler=\/orders\|\/quote, tenant=a&lt;b&gt;`/);
+});
+
+test('function names read as the import path: Go escapes dots in a package path element as %2e in symbols', () => {
+  // nats.go and paho.mqtt.golang, as Go 1.26 prints them in a traceback.
+  assert.equal(shortFunc('github.com/nats-io/nats%2ego.(*Conn).waitForMsgs'), 'nats.go.(*Conn).waitForMsgs');
+  assert.equal(shortFunc('github.com/eclipse/paho%2emqtt%2egolang.startComms.func3'), 'paho.mqtt.golang.startComms.func3');
+  assert.equal(shortFunc('example.com/a%0ab.f'), 'a%0ab.f');
+  assert.equal(shortFunc('main.main.func1'), 'main.main.func1');
 });

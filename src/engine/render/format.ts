@@ -10,9 +10,14 @@ export function shortFile(file: string, segments = 3): string {
   return parts.slice(-segments).join('/') || file;
 }
 
-/** `leaks.fetchResult` for `example.com/fixtures/internal/leaks.fetchResult`. */
+/** `leaks.fetchResult` for `example.com/fixtures/internal/leaks.fetchResult`; `nats.go.(*Conn).run`
+ *  for `github.com/nats-io/nats%2ego.(*Conn).run`: Go escapes a '.' (and '%', '"', control bytes) in
+ *  the last element of a package path as %xx in symbol names (cmd/internal/objabi PathToPrefix), and
+ *  the user knows the package by its import path. The stack lines keep Go's text. */
 export function shortFunc(func: string): string {
-  return func.slice(func.lastIndexOf('/') + 1);
+  const short = func.slice(func.lastIndexOf('/') + 1);
+  // Control bytes stay escaped: a name is no place for them.
+  return short.includes('%') ? short.replace(/%(2[0-9a-fA-F]|[3-6][0-9a-fA-F]|7[0-9a-eA-E])/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : short;
 }
 
 /** `leaks.go:171` when the line is known. */
