@@ -1,7 +1,7 @@
 // `leakbot diff` over dumps from several processes: which file belongs to which process, and where a
 // process restarted between two of its dumps. Pure (file names and parsed snapshots in, groups out).
 import { basename } from 'node:path';
-import { detectRestart, maxGoroutineId } from './capture/restart.js';
+import { detectRestart, maxGoroutineId, restartFromDumps } from './capture/restart.js';
 import type { Snapshot } from './engine/index.js';
 
 /** Extensions a dump file commonly carries, stripped before naming its process. */
@@ -45,15 +45,18 @@ export function groupFiles(files: readonly string[], pattern?: RegExp): Instance
 }
 
 /** The part of one process's series to compare: from its last restart on. `restarts` says where
- *  earlier dumps were left out and why. */
+ *  earlier dumps were left out and why. The same rule as the bot's (capture/coordinator.ts): the marks
+ *  first (ids started over, far fewer goroutines), then the dumps themselves (restartFromDumps: a
+ *  small process that restarted hands out nearly the same ids again). */
 export function currentLife(snaps: readonly Snapshot[]): { from: number; restarts: Array<{ at: number; reason: string }> } {
   const restarts: Array<{ at: number; reason: string }> = [];
   for (let i = 1; i < snaps.length; i++) {
     const [p, c] = [snaps[i - 1]!, snaps[i]!];
-    const v = detectRestart(
+    const marks = detectRestart(
       { maxGoroutineId: maxGoroutineId(p), total: p.total, capturedAt: p.capturedAt ?? 0 },
       { maxGoroutineId: maxGoroutineId(c), total: c.total, capturedAt: c.capturedAt ?? 0 },
     );
+    const v = marks.restarted ? marks : restartFromDumps(p, c);
     if (v.restarted) restarts.push({ at: i, reason: v.reason });
   }
   return { from: restarts.at(-1)?.at ?? 0, restarts };

@@ -69,4 +69,18 @@ describe('leakbot diff over several pods', () => {
     assert.equal(out.instances[0]!.files.length, 1);
     assert.equal(out.instances[0]!.mode, 'single', 'no diff across the restart');
   });
+
+  it('a small pod that restarted hands out nearly the same ids again: told by the dumps, as the bot does', async () => {
+    await b.leak('chansend', 30);
+    const f1 = await dump(b, 'node-c-1.txt');
+    await b.kill();
+    b = await startGoService();
+    await b.leak('chansend', 25);
+    const f2 = await dump(b, 'node-c-2.txt');
+    const r = await leakbot(['diff', f1, f2, '--instance', '(node-c)', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /node-c: restarted before .*node-c-2\.txt \(a new process: the goroutines listed under the same ids and stacks as before all show other call arguments/);
+    const out = JSON.parse(r.stdout) as { instances: Array<{ files: string[]; mode: string }> };
+    assert.deepEqual([out.instances[0]!.files.length, out.instances[0]!.mode], [1, 'single']);
+  });
 });
