@@ -29,8 +29,10 @@ export const UNAVAILABLE_CODES = new Set(['request_failed', 'ratelimited', 'inte
 /** ok:false answers after which Slack may have acted anyway (chat.postMessage's docs: "It's possible
  *  some aspect of the operation succeeded before the error was raised"). */
 export const OUTCOME_UNKNOWN = new Set(['fatal_error', 'internal_error', 'service_unavailable']);
-/** Refusals of the message's blocks or size: the poster sends the plain text instead. */
-export const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'too_many_blocks', 'invalid_attachments']);
+/** Refusals of the message's blocks or size: the poster sends the plain text instead. Slack refuses
+ *  blocks of ~13k characters in all with msg_blocks_too_long, below its documented limits
+ *  (slackapi/bolt-js#2509), and does so on every try: it is no reason to retry. */
+export const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'msg_blocks_too_long', 'too_many_blocks', 'invalid_attachments']);
 /** Refusals a person must fix (invite, scope, token), by code → what to tell them; never retried. */
 export const ACCESS_ERRORS: Record<string, string> = {
   not_in_channel: 'I am not a member of that channel. Invite me with `/invite @leakbot` and try again.',

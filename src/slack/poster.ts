@@ -360,7 +360,7 @@ export class Poster {
       if (msg.blocks && BLOCK_ERRORS.has(e.code)) {
         this.log.warn({ method, code: e.code }, 'slack rejected the blocks; sending plain text');
         try {
-          return await call({ ...msg, blocks: undefined as never, text: msg.text.slice(0, 3900) });
+          return await call({ ...msg, blocks: undefined as never, text: blocksAsText(msg.text, msg.blocks, PLACEHOLDER_CHARS) });
         } catch (err2) {
           throw this.translate(method, err2);
         }
@@ -399,6 +399,24 @@ export class Poster {
     this.log.warn({ method, code: e.code, err: scrubSecrets((err as Error)?.message ?? String(err)) }, 'slack api call failed');
     return e;
   }
+}
+
+/**
+ * The plain-text stand-in for a message whose blocks Slack refused: its notification text, then the
+ * text of each header, section (text and fields) and context block, one per line — the findings
+ * the blocks held, readable as mrkdwn — clipped to `max` characters. Buttons and images are left
+ * out (they are no text). Block shapes: https://api.slack.com/reference/block-kit/blocks.
+ */
+export function blocksAsText(text: string, blocks: unknown[], max: number): string {
+  const texts = (v: unknown): string[] => {
+    const o = v as { type?: string; text?: unknown; fields?: unknown[]; elements?: unknown[] } | null;
+    if (!o || typeof o !== 'object' || o.type === 'actions' || o.type === 'image') return [];
+    if (typeof o.text === 'string') return [o.text];
+    return [...texts(o.text), ...(o.fields ?? []).flatMap(texts), ...(o.type === 'context' ? (o.elements ?? []).flatMap(texts) : [])];
+  };
+  const body = blocks.flatMap((b) => texts(b).join('\n')).filter((t) => t && t !== text);
+  const all = [text, ...body].join('\n');
+  return all.length <= max ? all : `${all.slice(0, max - 1)}…`;
 }
 
 function safeHost(u: string): string {

@@ -63,6 +63,21 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     assert.ok(s.slack.callsTo('chat.update').filter((c) => c.args.channel === ch).length >= 5, 'the refused update was tried again later');
   });
 
+  it('msg_blocks_too_long on every try of the findings blocks: the findings are posted as text, once, and the requester told', async () => {
+    const ch = 'C0ERRBLOCKS';
+    // Slack refuses these blocks every time (slackapi/bolt-js#2509); it takes plain text.
+    s.slack.failNext('chat.update', 20, { error: 'msg_blocks_too_long' }, (a) => a.channel === ch && Array.isArray(a.blocks) && a.blocks.length > 0);
+    const url = await snapshot(ch);
+    const t = await waitThread(s.slack, ch, 0, 1, 120_000);
+    const reply = await s.slack.waitFor('findings as text', () => s.slack.replies(ch, t.parent.ts).find((m) => /chan receive|receive/.test(m.text) && /\.go:\d+/.test(m.text)), 60_000);
+    await s.slack.waitFor('requester told', () => toldFindings(url)[0], 60_000);
+    await settled(s.h);
+    assert.equal(s.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply, no failure notice');
+    assert.match(reply.text, /created by|kept|goroutines/, 'the finding’s evidence, not only the one-line summary');
+    assert.doesNotMatch(s.slack.parents(ch)[0]!.text, /capturing…/, 'the parent shows the outcome');
+    assert.equal(toldFindings(url).length, 1);
+  });
+
   it('the response_url failing (503) when the job tells the requester: told later, once', async () => {
     const ch = 'C0ERRRESP';
     s.slack.failNext('response_url', 2, { status: 503 });

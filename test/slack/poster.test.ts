@@ -92,8 +92,28 @@ describe('Poster', () => {
     slack.failNext('chat.update', 1, { error: 'invalid_blocks' });
     await poster.post('k5', { channel: 'C1', text: 'fallback text', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x' } }] });
     const m = slack.parents('C1')[0]!;
-    assert.equal(m.text, 'fallback text');
+    assert.equal(m.text, 'fallback text\nx', 'the text, then what the blocks said');
     assert.equal(m.blocks, undefined);
+  });
+
+  it('msg_blocks_too_long (Slack refuses blocks of ~13k characters below its documented limits, slackapi/bolt-js#2509): the content goes out as text, not lost', async () => {
+    // Slack refuses these blocks on every try, as it does; plain text is accepted.
+    const withBlocks = (a: Record<string, unknown>) => Array.isArray(a.blocks) && a.blocks.length > 0;
+    slack.failNext('chat.update', 10, { error: 'msg_blocks_too_long' }, withBlocks);
+    const blocks = [
+      { type: 'header', text: { type: 'plain_text', text: 'Goroutines of svc-order' } },
+      { type: 'section', text: { type: 'mrkdwn', text: '*1. send nobody receives* — high\nat `leaks.go:136`' } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Close the channel or use a buffered one.' }] },
+      { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Capture again' }, action_id: 'again' }] },
+    ];
+    await poster.post('k5b', { channel: 'C1', text: 'svc-order: 1 suspected leak site', blocks });
+    const m = slack.parents('C1')[0]!;
+    assert.equal(m.blocks, undefined, 'sent without the refused blocks');
+    assert.match(m.text, /svc-order: 1 suspected leak site/);
+    assert.match(m.text, /send nobody receives\* — high\nat `leaks\.go:136`/, 'the findings the blocks held are in the text');
+    assert.match(m.text, /Close the channel/);
+    assert.doesNotMatch(m.text, /Capture again/, 'buttons are not text');
+    assert.equal(slack.parents('C1').length, 1);
   });
 
   it('not_in_channel becomes a non-retryable error with an instruction', async () => {
