@@ -9,6 +9,7 @@ import { ACTIONS, parseButtonValue } from '../src/slack/messages.js';
 import { atMost, type CommandModule } from './types.js';
 import { own } from '../src/own.js';
 import { clickThread } from '../src/slack/actions.js';
+import { clickScope, joinPending, SAME_CLICK_MS } from '../src/flows/join.js';
 
 export const command: CommandModule = {
   verb: 'postmortem',
@@ -23,10 +24,15 @@ export const command: CommandModule = {
     ctx.actions.register(ACTIONS.postmortemDraft, async (inv) => {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s)) return { text: 'This button is from an older leakbot message and can no longer be used.' };
+      const jobId = newJobId('postmortem');
+      // A double click (or two people at once) drafts it once.
+      if ((await joinPending(ctx, clickScope(inv.actionId, inv.channel, inv.messageTs), jobId, requesterOf(inv), SAME_CLICK_MS)).joined) {
+        return { text: `The postmortem draft for *${v.s}* was requested moments ago; it will appear in this thread.` };
+      }
       const r = await ctx.jobs.enqueue(
         'postmortem.draft',
         { service: v.s, requester: requesterOf(inv), thread: clickThread(inv), curSeq: v.c, refSeq: v.r, at: Date.now() },
-        { jobId: newJobId('postmortem') },
+        { jobId },
       );
       return r.status === 'held' ? { text: HELD_TEXT } : { text: `Drafting the postmortem for *${v.s}*; it will appear in this thread.` };
     }, { verb: 'postmortem' });

@@ -4,6 +4,7 @@ import { newJobId } from '../src/queue/queue.js';
 import { HELD_TEXT } from '../src/flows/index.js';
 import { requireService } from '../src/slack/dispatch.js';
 import { isRedisUnavailable } from '../src/store/redis.js';
+import { joinedSnapshotText, joinPending, snapshotWindow } from '../src/flows/join.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
 import { atMost, noUnknownOptions, UsageError, type CommandModule } from './types.js';
 import { own } from '../src/own.js';
@@ -49,20 +50,10 @@ export const command: CommandModule = {
     });
     const thread = open ? { channel: open.channel, ts: open.ts } : undefined;
     const requester = { user: inv.user, channel: inv.channel, requestId: inv.requestId, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) };
-    const scope = select ? `${service}:${select.key}=${select.value}:${inv.channel}` : `${service}:${inv.channel}`;
     const jobId = newJobId('snapshot');
-    let joined = false;
-    let pendingScope: string | undefined;
-    try {
-      // The window stays open as long as a capture could take, then closes by itself.
-      const ttl = svc.timeoutSeconds * 3000 + 60_000;
-      const r = await ctx.pending.joinOrCreate(scope, jobId, { user: inv.user, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}), at: Date.now() }, ttl);
-      joined = r.joined;
-      pendingScope = scope;
-    } catch (err) {
-      if (!isRedisUnavailable(err)) throw err;
-    }
-    if (joined) return { text: `A snapshot of *${service}* requested moments ago is in progress here; you are added to it and will get the findings in its thread.` };
+    const { scope, ttlMs } = snapshotWindow(ctx, service, inv.channel, select);
+    const { joined, pendingScope } = await joinPending(ctx, scope, jobId, { user: inv.user, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) }, ttlMs);
+    if (joined) return { text: joinedSnapshotText(service) };
     const res = await ctx.jobs.enqueue('snapshot', { service, requester, reason: 'command', ...(thread ? { thread } : {}), ...(pendingScope ? { pendingScope } : {}), ...(select ? { select } : {}) }, { jobId });
     if (res.status === 'held') return { text: HELD_TEXT };
     const what = select ? `${service}* (${select.key}=${escapeMrkdwn(select.value)})` : `${service}*`;

@@ -8,6 +8,7 @@ import { processDiff } from './diff.js';
 import { processReport } from './report.js';
 import { processSnapshot } from './snapshot.js';
 import { own } from '../own.js';
+import { clickScope, joinedSnapshotText, joinPending, SAME_CLICK_MS, snapshotWindow } from './join.js';
 
 const HELD_TEXT = ':hourglass: leakbot’s Redis is unreachable right now; I am holding this request and will run it as soon as Redis is back.';
 
@@ -24,13 +25,21 @@ export const snapshotFlowModule: LeakbotModule = {
     ctx.processors.register('baseline', (job) => processBaseline(ctx, job));
 
     const bad = { text: 'This button is from an older leakbot message and can no longer be used.' };
+    const joinSnapshot = (inv: ActionInvocation, service: string, jobId: string, select?: { key: string; value: string }) => {
+      const { scope, ttlMs } = snapshotWindow(ctx, service, inv.channel, select);
+      return joinPending(ctx, scope, jobId, requester(inv), ttlMs);
+    };
     ctx.actions.register(ACTIONS.captureAgain, async (inv) => {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s)) return bad;
       // A pod's own thread recaptures that pod (by the discovered id the button carries, resolved
       // again by the worker like any `instance=`); a fleet thread recaptures the fleet.
       const select = typeof v.i === 'string' ? { select: { key: 'instance' as const, value: v.i } } : {};
-      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), thread: clickThread(inv), reason: 'button', ...select }, { jobId: newJobId('snapshot') });
+      // A double click, two people, or a click and a typed /leak snapshot at once: one capture.
+      const jobId = newJobId('snapshot');
+      const { joined, pendingScope } = await joinSnapshot(inv, v.s, jobId, select.select);
+      if (joined) return { text: joinedSnapshotText(v.s) };
+      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), thread: clickThread(inv), reason: 'button', ...select, ...(pendingScope ? { pendingScope } : {}) }, { jobId });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
     }, { verb: 'snapshot' });
     ctx.actions.register(ACTIONS.compareBaseline, async (inv) => {
@@ -70,13 +79,20 @@ export const snapshotFlowModule: LeakbotModule = {
     ctx.actions.register(ACTIONS.newThread, async (inv) => {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s)) return bad;
-      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), reason: 'button' }, { jobId: newJobId('snapshot') });
+      const jobId = newJobId('snapshot');
+      const { joined, pendingScope } = await joinSnapshot(inv, v.s, jobId);
+      if (joined) return { text: joinedSnapshotText(v.s) };
+      const r = await ctx.jobs.enqueue('snapshot', { service: v.s, requester: requester(inv), reason: 'button', ...(pendingScope ? { pendingScope } : {}) }, { jobId });
       return { text: r.status === 'held' ? HELD_TEXT : `Capturing *${v.s}* into a new thread in this channel.` };
     }, { verb: 'snapshot' });
     ctx.actions.register(ACTIONS.fullReport, async (inv) => {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s) || v.c === null) return bad;
-      const r = await ctx.jobs.enqueue('report', { service: v.s, requester: requester(inv), thread: clickThread(inv), refSeq: v.r, curSeq: v.c });
+      const jobId = newJobId('report');
+      if ((await joinPending(ctx, clickScope(inv.actionId, inv.channel, inv.messageTs), jobId, requester(inv), SAME_CLICK_MS)).joined) {
+        return { text: `The full report of this was requested moments ago; it will appear in this thread.` };
+      }
+      const r = await ctx.jobs.enqueue('report', { service: v.s, requester: requester(inv), thread: clickThread(inv), refSeq: v.r, curSeq: v.c }, { jobId });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
     }, { verb: 'snapshot' });
   },
