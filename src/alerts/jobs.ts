@@ -6,6 +6,7 @@ import { failureWhy, forgetFinalFailure, gaveUpText, type FailedJob } from '../q
 import { actionsBlock, autoRecaptureWarning, findingsSummary } from '../slack/messages.js';
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { SlackPostError } from '../slack/poster.js';
+import { GONE_ERRORS } from '../slack/errors.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { ThreadRecord } from '../store/threads.js';
 import { recordOutcome } from '../flows/thread.js';
@@ -158,11 +159,20 @@ async function postParents(d: AlertDeps, ep: Episode, signal: AbortSignal, log: 
   const channels = [...new Set(Object.values(ep.alerts).map((a) => a.channel))].filter((c): c is string => c !== null);
   const known = await d.ledger.threads(ep.id);
   for (const channel of channels) {
+    const key = `alert.parent.${ep.id}.${channel}`;
     const rec = known[channel] ? await d.ctx.threads.get(channel, known[channel]!) : null;
-    const msg = parentMessage(ep, channel, d.ctx.config, Date.now(), rec);
     let ref;
     try {
-      ref = await post(d, `alert.parent.${ep.id}.${channel}`, channel, msg, signal);
+      ref = await post(d, key, channel, parentMessage(ep, channel, d.ctx.config, Date.now(), rec), signal).catch(async (err: unknown) => {
+        if (!(err instanceof SlackPostError && GONE_ERRORS[err.code] && known[channel])) throw err;
+        // The thread was deleted in Slack (by a person or a retention policy) while the alert
+        // fires: forget it and open a new one, where the rest of the episode is told. Retrying the
+        // gone parent only ended every later notification in a failure at the top of the channel.
+        log.warn({ channel, code: err.code, episode: ep.id }, 'alert thread deleted in Slack; opening a new one');
+        await d.ctx.threads.update(channel, known[channel]!, { gone: true, open: false });
+        await d.ctx.poster.forget(key);
+        return post(d, key, channel, parentMessage(ep, channel, d.ctx.config, Date.now(), null), signal);
+      });
     } catch (err) {
       // A channel we may not post in (not invited, archived) must not hold up the other channels'
       // threads; its captures wait (no thread) and the next re-send tries again.

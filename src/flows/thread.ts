@@ -7,7 +7,7 @@ import type { AbandonedParent } from '../queue/final-failure.js';
 import { WatchStore } from '../incident/watch.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { fmtTime, mentionList, threadStatus } from '../slack/messages.js';
-import type { SlackPostError } from '../slack/errors.js';
+import { GONE_ERRORS, type SlackPostError } from '../slack/errors.js';
 import { pairKey, type ThreadRecord, type ThreadState } from '../store/threads.js';
 
 /** Kinds whose parent leakbot writes from the thread record. Alert parents are drawn by the alerts
@@ -131,13 +131,14 @@ export async function closeAbandonedParent(ctx: LeakbotContext, p: AbandonedPare
 
 /**
  * Slack's refusal of a post into `thread`, told to the person who asked: its words, and when the
- * thread is gone (thread_not_found: its messages were deleted), the thread is marked gone so that
+ * thread is gone (GONE_ERRORS: thread_not_found, or message_not_found for its parent: its messages
+ * were deleted), the thread is marked gone so that
  * /leak verbs stop joining it, and `again` (a command) is offered, since it now starts a new thread.
  * Without this, every verb about the service in that channel joined the deleted thread and failed
  * until threads.windowHours had passed. Throws only what Redis throws.
  */
 export async function refusalText(ctx: LeakbotContext, thread: SlackThreadRef | null | undefined, err: SlackPostError, again?: string): Promise<string> {
-  if (err.code !== 'thread_not_found' || !thread) return err.userMessage;
+  if (!GONE_ERRORS[err.code] || !thread) return err.userMessage;
   await ctx.threads.update(thread.channel, thread.ts, { gone: true, open: false });
   return `${err.userMessage}${again ? ` Run \`${again}\` again: it starts a new thread.` : ''}`;
 }

@@ -51,6 +51,8 @@ export const ACCESS_ERRORS: Record<string, string> = {
  *  leakbot still meant to answer there (slackapi/bolt-js#2307). The caller forgets that thread. */
 export const GONE_ERRORS: Record<string, string> = {
   thread_not_found: 'the thread I was answering in is gone (its messages were deleted in Slack).',
+  // chat.update of a message deleted in Slack: it never comes back, so retrying cannot help.
+  message_not_found: 'the message I was updating is gone (it was deleted in Slack).',
 };
 
 /**

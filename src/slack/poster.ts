@@ -246,6 +246,12 @@ export class Poster {
     }
   }
 
+  /** Forgets the message posted under `key` (deleted in Slack: GONE_ERRORS); the next post(key)
+   *  posts a new message. */
+  async forget(key: string): Promise<void> {
+    await this.memory.forget(key);
+  }
+
   async update(ref: PostedRef, msg: Omit<OutMessage, 'channel' | 'threadTs'>): Promise<void> {
     await this.withFallback('chat.update', { ...msg, channel: ref.channel }, (m) =>
       this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : { blocks: [] }) }),

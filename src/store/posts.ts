@@ -139,6 +139,12 @@ export class PostMemory {
     return (await this.redis.exists(this.k(`${key}:once`))) === 1;
   }
 
+  /** Forgets the message posted under `key` (its ts and intent marker): it was deleted in Slack, so
+   *  the next post under the key posts a new one instead of updating the gone one. */
+  async forget(key: string): Promise<void> {
+    await this.redis.del(this.k(key), this.k(`${key}:intent`));
+  }
+
   /** Forgets the marker: the post certainly did not happen, so a retry may post without looking. */
   async clearIntent(key: string): Promise<void> {
     await this.redis.del(this.k(`${key}:intent`));

@@ -5,46 +5,33 @@
 // points at that thread.
 // Real parts: Debian's Alertmanager posting to the webhook with the bearer token, Redis, a real
 // leaking Go service; Slack is the stand-in.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager.js';
-import { startGoService, type GoService } from '../support/go-service.js';
-import { startHarness, type Harness } from '../e2e/harness.js';
 import { built, messageText, settled } from '../e2e/helpers.js';
+import { withAlertService } from './service-harness.js';
 
-const TOKEN = 'unpostable-alert-webhook-token-0a1b2c3d';
 const PRIVATE = 'C0PRIVORDERS';
 const DEFAULT = 'C0INCIDENTS';
 
 describe('an alert whose channel refuses leakbot', () => {
-  let go: GoService;
-  let h: Harness;
-  let am: TestAlertmanager;
-  before(async () => {
-    go = await startGoService();
-    h = await startHarness({
-      webhookToken: TOKEN,
-      configYaml: `
+  const s = withAlertService({
+    token: 'unpostable-alert-webhook-token-0a1b2c3d',
+    configYaml: (url) => `
 defaultChannel: ${DEFAULT}
 services:
   svc-order:
-    url: ${go.url}
+    url: ${url}
     channel: ${PRIVATE}
     minIntervalSeconds: 0
 alerts:
   recaptureAfterSeconds: 0
 `,
-    });
-    h.slack.notInChannel.add(PRIVATE);
-    am = await startAlertmanager({ webhookUrl: `${h.baseUrl}/webhooks/alertmanager`, token: TOKEN, groupWait: '1s', groupInterval: '2s', repeatInterval: '3s' });
-  });
-  after(async () => {
-    await am?.close();
-    await h?.close();
-    await go?.stop();
+    am: { groupWait: '1s', groupInterval: '2s', repeatInterval: '3s' },
+    ready: (h) => h.slack.notInChannel.add(PRIVATE),
   });
 
   it('is said in defaultChannel with what to fix, once; invited, the next re-send opens the thread', async () => {
+    const { go, h, am } = s;
     await go.leak('chansend', 40);
     await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', severity: 'warning' }, annotations: { summary: 'goroutines keep growing' }, startsAt: new Date() }]);
     const note = await h.slack.waitFor('the note in defaultChannel', () => built(h.slack.parents(DEFAULT)[0]));
