@@ -16,7 +16,7 @@ import type { SnapshotMeta, SnapshotStore } from '../store/snapshots.js';
 import { detectRestart, maxGoroutineId, restartFromDumps, type RestartVerdict } from './restart.js';
 import { DiscoveryError, selectInstance, type Discovery, type Instance, type InstanceSelector, type TargetResolver } from './targets/index.js';
 import { own } from '../own.js';
-import { captureBrief, COORDINATOR_BRIEF } from './errors.js';
+import { captureBrief, COORDINATOR_BRIEF, durationText } from './errors.js';
 
 export type CaptureOutcome =
   | {
@@ -222,7 +222,10 @@ export class CaptureCoordinator {
     const fail = await this.gate.recentFailure(key);
     if (fail && (now - fail.at < minMs || fail.at >= askedAt) && (!latest || fail.at > latest.capturedAt)) {
       this.metrics?.capturesShared.inc({ service });
-      return { ok: false, code: fail.code, message: fail.message, brief: captureBrief(fail), shared: true, ...inst };
+      // A failure from before this request was asked for is not a new try: say so, or the person
+      // reads the same sentence as if the service had just failed them again.
+      const message = fail.at < askedAt ? `${fail.message} ${reusedFailureNote(service, (now - fail.at) / 1000, minMs / 1000)}` : fail.message;
+      return { ok: false, code: fail.code, message, brief: captureBrief(fail), shared: true, ...inst };
     }
     return null;
   }
@@ -318,4 +321,10 @@ export class CaptureCoordinator {
       return { ok: false, code: err.code, message: err.userMessage, brief: err.brief, shared: false, ...inst };
     }
   }
+}
+
+/** Said after a failure answered from an earlier capture (within minIntervalSeconds of it): how long
+ *  ago it was and when leakbot asks the service again. `agoSeconds`, `intervalSeconds`: seconds. */
+export function reusedFailureNote(service: string, agoSeconds: number, intervalSeconds: number): string {
+  return `(This is the answer of a capture ${durationText(agoSeconds)} ago: leakbot asks ${service} again once ${durationText(intervalSeconds)} have passed since it failed, so that a struggling service is not asked over and over.)`;
 }

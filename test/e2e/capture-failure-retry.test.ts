@@ -10,7 +10,9 @@ import { queueIdle, withServiceHarness } from './helpers.js';
 describe('a failed capture across job retries', { timeout: 240_000 }, () => {
   // minIntervalSeconds 0: no cached failure hides a second capture (Slack's backoff can outlast any
   // min interval in production, so the job itself must not capture twice).
-  const s = withServiceHarness((url) => `services:\n  svc-refusing:\n    url: ${url}\n    minIntervalSeconds: 0\n`, { env: { slackRetryMaxDelayMs: 300 } });
+  // svc-guarded: the same service behind the default-like min interval (long enough that the test's
+  // second request always falls inside it).
+  const s = withServiceHarness((url) => `services:\n  svc-refusing:\n    url: ${url}\n    minIntervalSeconds: 0\n  svc-guarded:\n    url: ${url}\n    minIntervalSeconds: 600\n`, { env: { slackRetryMaxDelayMs: 300 } });
 
   const inThread = (ch: string) => (a: Record<string, unknown>) => a.channel === ch && !!a.thread_ts;
   const pprofRequests = async () => (await s.go.requests()).filter((r) => r.startsWith('/debug/pprof/'));
@@ -60,5 +62,23 @@ describe('a failed capture across job retries', { timeout: 240_000 }, () => {
     assert.equal(r.requests.length, 1, `one request to the service across the retries: ${r.requests.join(', ')}`);
     assert.equal(r.failures.length, 1, 'the failure is said once in the thread');
     assert.equal(r.pointers.length, 1, 'the requester is pointed at the thread once');
+  });
+
+  it('a request inside minIntervalSeconds of a failure gets that failure without a new request to the service, and is told it is the earlier capture’s', async () => {
+    await s.go.reset();
+    await s.go.requireHeader('X-Leakbot-Test', 'not-sent');
+    const failure = async (ch: string) => {
+      await s.h.command({ text: 'snapshot svc-guarded', channel: ch });
+      const parent = await s.slack.waitFor('parent', () => s.slack.parents(ch)[0]);
+      return s.slack.waitFor('the failure in the thread', () => s.slack.replies(ch, parent.ts).find((m) => /Could not capture \*svc-guarded\*/.test(m.text)), 120_000);
+    };
+    const first = await failure('C0GUARD1');
+    await queueIdle(s.h);
+    assert.doesNotMatch(first.text, /earlier capture/, 'the first failure is its own');
+    const second = await failure('C0GUARD2');
+    await queueIdle(s.h);
+    assert.equal((await pprofRequests()).length, 1, 'the struggling service was asked once');
+    assert.match(second.text, /401/, 'the same reason');
+    assert.match(second.text, /the answer of a capture \d+(\.\d)? m?s ago: leakbot asks svc-guarded again once 600 s have passed since it failed/, 'not told as if it had just been tried');
   });
 });
