@@ -485,7 +485,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // exits is no request: for library code started by library code, a gone creator says nothing.
   const libraryStarted = isLibraryPile(g);
   const perRequest = orphaned && !perConnection && !libraryStarted;
-  const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern);
+  // Callers of an exhausted pool wait for a slot, not for work: no pool rests there.
+  const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern) && reading.pattern !== 'pool-exhausted';
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their
   // creator is gone (Go ≥ 1.21 says so) or they are per-request.
   const creatorGone = creators > 0 && (g.liveCreators ?? 0) === 0;

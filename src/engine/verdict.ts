@@ -97,7 +97,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'grew-wait': {
     points: 2,
-    meaning: 'the count grew by --min-delta or more on a lock, a send, a WaitGroup or a Cond (no ids): pools do not fill up there',
+    meaning: 'the count grew by --min-delta or more on a lock, a send, a WaitGroup, a Cond or a pool slot (callers of an exhausted pool: database/sql, a semaphore, redigo) (no ids): pools do not fill up there',
     needs: 'debug=1 / proto, 2 snapshots',
   },
   'own-locks': {
@@ -125,7 +125,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'accumulated-wait': {
     points: 2,
     meaning:
-      "ids spread over a quarter or more of the id history with gaps, on a wait whose healthy crowds are recent arrivals (a convoy, a burst): piled up over time. Not for a library's pile at two ends of the history (a set started early plus a few lately, one stretch of 40 % or more of the ids empty between: per-object goroutines of clients and connections made at setup), nor for connections (goroutines waiting on the network, handlers of keep-alive HTTP/gRPC connections), whose ids spread by design",
+      "ids spread over a quarter or more of the id history with gaps, on a wait whose healthy crowds are recent arrivals (a convoy, a burst, callers waiting for a pool slot): piled up over time. Not for a library's pile at two ends of the history (a set started early plus a few lately, one stretch of 40 % or more of the ids empty between: per-object goroutines of clients and connections made at setup), nor for connections (goroutines waiting on the network, handlers of keep-alive HTTP/gRPC connections), whose ids spread by design",
     needs: 'debug=2',
   },
   accumulated: {

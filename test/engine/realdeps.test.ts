@@ -26,21 +26,21 @@ function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
  *  see growth only above --min-delta per step and no ids; etcd's substreams grow by 4 per second. */
 const FOUND: Record<Fmt, Record<Mode, string[]>> = {
   debug2: {
-    single: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'conc', 'connect', 'cron', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'logrus', 'lru', 'melody', 'mlist', 'muxbusy', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sqlopen', 'ssh', 'surge', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zstd'],
-    pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'hang', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd'],
+    single: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'conc', 'connect', 'cron', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'logrus', 'lru', 'melody', 'mlist', 'muxbusy', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sqlopen', 'ssh', 'surge', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zstd'],
+    pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'hang', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd'],
     // resty's leak (a client per call) leaves idle keep-alive connections, which a series reads as a
     // connection pool (README "How it decides").
     series: services.filter((s) => s !== 'resty'),
   },
   debug1: {
     single: ['afterfn', 'bolt'],
-    pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'mqtt', 'pebble', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
-    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'natskv', 'natssub', 'otel', 'pebble', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
+    pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'mqtt', 'pebble', 'puddle', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
+    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'mysql', 'natskv', 'natssub', 'otel', 'pebble', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
   },
   proto: {
     single: ['afterfn', 'bolt', 'nilchan'],
-    pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'lru', 'mqtt', 'nilchan', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
-    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'natskv', 'natssub', 'nilchan', 'otel', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
+    pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'lru', 'mqtt', 'nilchan', 'puddle', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
+    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
   },
 };
 
@@ -323,4 +323,14 @@ test('outlived-call is not for sleepers: busy pool workers asleep inside their t
   assert.ok(f, 'listed');
   assert.equal(f.confidence, 'low');
   assert.ok(!f.evidence?.some((e) => e.signal === 'outlived-call'));
+});
+
+test("callers of an exhausted pool wait for a slot, not for work: spread over the history or growing, they pile up like a lock's", () => {
+  // puddle: every handler waits in semaphore.Acquire for a slot an early return never gave back.
+  const f = run('puddle', 'leak', 'debug2', 'single').find((x) => x.pattern === 'pool-exhausted');
+  assert.ok(f && strong(f), `${f?.confidence} ${f?.evidence?.map((e) => e.signal)}`);
+  assert.ok(f.evidence?.some((e) => e.signal === 'accumulated-wait'));
+  // Without ids: the same pile grew between two captures, where no pool rests.
+  const g = run('puddle', 'leak', 'debug1', 'pair').find((x) => x.pattern === 'pool-exhausted');
+  assert.ok(g?.evidence?.some((e) => e.signal === 'grew-wait'), `${g?.evidence?.map((e) => e.signal)}`);
 });
