@@ -1,7 +1,7 @@
 // The realdeps corpus: services built from real dependencies, healthy and with one leak each, captured
 // once and kept in the repository (test/fixtures/dumps/realdeps, README there). No generation: scored
 // as they are, per format and mode, beside the generated corpora.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compare, parseDump, type Finding } from '../src/engine/index.js';
 
@@ -25,11 +25,14 @@ export function scoreRealdeps(dir: string): string[] {
             moments.map((t) => parseDump(readFileSync(join(dir, svc, `${kind}.t${t}.${file}`)), { capturedAt: 1_000 * (t + 1) })),
             { maxFindings: 1000 },
           ).findings.filter(strong);
-        if (run('leak').some((f) => f.frames.some((fr) => stack.test(fr.func)) || (f.createdBy !== null && stack.test(f.createdBy.func)))) found.push(svc);
+        // A probe has no leak run: a healthy program whose piles look like one (README there).
+        const probe = !existsSync(join(dir, svc, `leak.t0.${file}`));
+        if (!probe && run('leak').some((f) => f.frames.some((fr) => stack.test(fr.func)) || (f.createdBy !== null && stack.test(f.createdBy.func)))) found.push(svc);
         const loud = run('healthy').length;
         if (loud > 0) falses.push(`${svc} ${loud}`);
       }
-      lines.push(`realdeps ${fmt.padEnd(7)} ${mode.padEnd(7)} leaks found ${found.length}/${services.length} (${found.join(' ') || '-'}); false ${falses.length ? falses.join(', ') : 0}`);
+      const leaking = services.filter((svc) => existsSync(join(dir, svc, `leak.t0.${file}`))).length;
+      lines.push(`realdeps ${fmt.padEnd(7)} ${mode.padEnd(7)} leaks found ${found.length}/${leaking} (${found.join(' ') || '-'}); false ${falses.length ? falses.join(', ') : 0}`);
     }
   }
   return lines;

@@ -4,6 +4,7 @@
 // leave out the runtime frames a goroutine parks in (group.ts), so a debug=2 baseline also lines up
 // with a debug=1 or proto capture.
 import { callHash, callOf, idOfCall, NO_CALL } from './group.js';
+import { sameArgWords } from './intern.js';
 import type { Identity, Snapshot, StackGroup } from './model.js';
 
 export interface GroupSeries {
@@ -42,6 +43,8 @@ interface Building {
   ids: number[][];
   /** The same goroutines' id and call (StackGroup.calls) per snapshot. */
   calls: number[][];
+  /** Their argWords, beside calls (StackGroup.argWords). */
+  words: number[][];
 }
 
 /** Lines the snapshots' stack groups up into series, oldest first. `identity` (default true): split
@@ -58,7 +61,12 @@ export function matchSeries(snaps: readonly Snapshot[], opts: { identity?: boole
   const attach = (s: Building, i: number, g: StackGroup) => {
     s.counts[i] = (s.counts[i] ?? 0) + g.count;
     if (collectIds && g.ids) for (let k = 0; k < g.ids.length; k++) s.ids[i]!.push(g.ids[k]!);
-    if (collectIds && g.calls) for (let k = 0; k < g.calls.length; k++) s.calls[i]!.push(g.calls[k]!);
+    if (collectIds && g.calls) {
+      for (let k = 0; k < g.calls.length; k++) {
+        s.calls[i]!.push(g.calls[k]!);
+        s.words[i]!.push(g.argWords?.[k] ?? 0);
+      }
+    }
     if (s.lastSeen !== i || g.count > s.group.count) s.group = g;
     s.lastSeen = i;
     byKey.set(g.key, s);
@@ -82,6 +90,7 @@ export function matchSeries(snaps: readonly Snapshot[], opts: { identity?: boole
           lastSeen: i,
           ids: Array.from({ length: n }, () => []),
           calls: Array.from({ length: n }, () => []),
+          words: Array.from({ length: n }, () => []),
         };
         all.push(best);
         listAt(byCoarse, g.coarseKey).push(best);
@@ -133,7 +142,7 @@ function finish(all: Building[], snaps: readonly Snapshot[], identity: boolean):
       isNew: before === 0,
       vanished: after === 0,
       growthPerMinute: minutes === null ? null : (after - before) / minutes,
-      ...(withIds ? identityOf(s.ids, s.calls, previous!) : { identity: null, lastNewcomerIds: null, previousIds: null }),
+      ...(withIds ? identityOf(s.ids, s.calls, s.words, previous!) : { identity: null, lastNewcomerIds: null, previousIds: null }),
     };
   });
 }
@@ -141,22 +150,25 @@ function finish(all: Building[], snaps: readonly Snapshot[], identity: boolean):
 /** Same id in the same series at two snapshots = the same goroutine, still parked there — in the same
  *  call, where both snapshots printed its arguments (StackGroup.calls): a goroutine that returned and
  *  parked again at the same line (a keep-alive connection serving its next long poll) is a departure
- *  and a newcomer that moved in, not a survivor. */
-function identityOf(ids: number[][], calls: number[][], previous: ReadonlySet<number>): { identity: Identity; lastNewcomerIds: number[]; previousIds: number[] } {
-  const keys = calls.every((c, i) => c.length === ids[i]!.length) ? calls : ids.map((l) => l.map((id) => callOf(id, undefined)));
-  const sets = keys.map(callsById);
+ *  and a newcomer that moved in, not a survivor. Fewer than half of the call's values changed is the
+ *  same call (intern.ts sameArgWords: a parameter reassigned in a loop). */
+function identityOf(ids: number[][], calls: number[][], words: number[][], previous: ReadonlySet<number>): { identity: Identity; lastNewcomerIds: number[]; previousIds: number[] } {
+  const aligned = calls.every((c, i) => c.length === ids[i]!.length);
+  const keys = aligned ? calls : ids.map((l) => l.map((id) => callOf(id, undefined)));
+  const sets = keys.map((k, i) => callsById(k, aligned ? words[i]! : []));
   const steps: Identity['steps'] = [];
   let lastNew: number[] = [];
   for (let i = 1; i < keys.length; i++) {
     const prev = sets[i - 1]!;
-    const fresh = keys[i]!.filter((k) => !sameCall(prev, k)).map(idOfCall);
+    const mine = sets[i]!;
+    const fresh = keys[i]!.filter((k) => !sameCall(prev, k, mine)).map(idOfCall);
     const survivors = keys[i]!.length - fresh.length;
     steps.push({ survivors, newcomers: fresh.length, departures: prev.size - survivors });
     if (i === keys.length - 1) lastNew = fresh.filter((id) => !previous.has(id)).sort((a, b) => a - b);
   }
   const first = sets[0]!;
   const last = keys[keys.length - 1]!;
-  const survivors = last.filter((k) => sameCall(first, k)).length;
+  const survivors = last.filter((k) => sameCall(first, k, sets[sets.length - 1]!)).length;
   return {
     identity: { survivors, newcomers: last.length - survivors, departures: first.size - survivors, steps },
     lastNewcomerIds: lastNew,
@@ -164,18 +176,27 @@ function identityOf(ids: number[][], calls: number[][], previous: ReadonlySet<nu
   };
 }
 
-/** StackGroup.calls entries by goroutine id → their call hash. */
-function callsById(calls: readonly number[]): Map<number, number> {
-  const m = new Map<number, number>();
-  for (const c of calls) m.set(idOfCall(c), callHash(c));
+/** A goroutine's call: its hash (StackGroup.calls) and its values one by one (argWords, 0 unknown). */
+interface Call {
+  hash: number;
+  words: number;
+}
+
+/** StackGroup.calls entries (and their argWords, beside them when known) by goroutine id. */
+function callsById(calls: readonly number[], words: readonly number[]): Map<number, Call> {
+  const m = new Map<number, Call>();
+  for (let k = 0; k < calls.length; k++) m.set(idOfCall(calls[k]!), { hash: callHash(calls[k]!), words: words[k] ?? 0 });
   return m;
 }
 
-/** Whether goroutine `call` (id and call hash) was at `prev` in the same call; a side that printed no
- *  arguments (NO_CALL) matches on the id alone. */
-function sameCall(prev: ReadonlyMap<number, number>, call: number): boolean {
-  const h = prev.get(idOfCall(call));
-  if (h === undefined) return false;
+/** Whether goroutine `call` (id and call hash; `now` holds its argWords) was at `prev` in the same
+ *  call; a side that printed no arguments (NO_CALL) matches on the id alone. */
+function sameCall(prev: ReadonlyMap<number, Call>, call: number, now: ReadonlyMap<number, Call>): boolean {
+  const id = idOfCall(call);
+  const was = prev.get(id);
+  if (was === undefined) return false;
   const mine = callHash(call);
-  return h === mine || h === NO_CALL || mine === NO_CALL;
+  if (was.hash === mine || was.hash === NO_CALL || mine === NO_CALL) return true;
+  const words = now.get(id)?.words ?? 0;
+  return was.words !== 0 && words !== 0 && sameArgWords(was.words, words);
 }

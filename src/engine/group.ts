@@ -66,6 +66,8 @@ interface Acc {
   ids: number[] | null;
   /** Id and call of each goroutine (StackGroup.calls). */
   calls: number[] | null;
+  /** Each goroutine's argWords, beside calls. */
+  argWords: number[] | null;
 }
 
 /** The group a shared stack (one frozen frames array per distinct stack, see intern.ts StackNode)
@@ -148,6 +150,7 @@ export class SnapshotBuilder {
       this.ids.push(g.id);
       (acc.ids ??= []).push(g.id);
       (acc.calls ??= []).push(callOf(g.id, g.callArgs));
+      (acc.argWords ??= []).push(g.argWords ?? 0);
       if (g.id > this.maxId) this.maxId = g.id;
     }
     if (g.creatorId !== null) {
@@ -196,6 +199,7 @@ export class SnapshotBuilder {
         ticketGoroutines: 0,
         ids: null,
         calls: null,
+        argWords: null,
         ...(g.recv ? { recv: g.recv } : {}),
       };
       this.groups.set(idKey, acc);
@@ -379,7 +383,7 @@ function toGroup(acc: Acc): StackGroup {
       : {}),
     ...(acc.creatorFrames ? { startedFrom: mostCommon(acc.creatorFrames) } : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),
-    ...(acc.calls ? { calls: acc.calls } : {}),
+    ...(acc.calls ? { calls: acc.calls, argWords: acc.argWords! } : {}),
     ...(acc.selfStarted > 0 ? { selfStarted: acc.selfStarted } : {}),
     ...(acc.waitObjects ? { waitObjects: { goroutines: acc.waitObjectGoroutines, distinct: acc.waitObjects.size } } : {}),
     ...(acc.ticketGoroutines > 0

@@ -369,17 +369,85 @@ export function hashBytes(v: DataView, start: number, end: number): number {
  *  keeps its uncertain ones, which are right far more often than not (`Client.Get(0xc…, {0xc…?, 0x34?})`
  *  tells two requests apart by its URL's). */
 export function hashArgs(b: Uint8Array, start: number, end: number): number {
+  argWordsOfLast = 0;
   if (end - start === 5 && b[start + 1] === 46 && b[start + 2] === 46 && b[start + 3] === 46) return -1;
   let h = 0x811c9dc5 | 0;
   let certain = false;
+  // Each value's own hash too (argWords): values end where a certain one may (`,` `)` `}` after a
+  // byte of the value); separators, blanks and braces are no part of one.
+  let w = 0x811c9dc5 | 0;
+  let inValue = false;
+  let n = 0;
   for (let i = start; i < end; i++) {
     const c = b[i]!;
     h = Math.imul(h ^ c, 0x01000193);
     // A value ends at ',' ')' '}'; it is certain unless its last byte is '?'.
     // `...` (more values than Go prints) and an empty `()` or `{}` are no value either.
     if ((c === 44 || c === 41 || c === 125) && i > start && b[i - 1] !== 63 && b[i - 1] !== 125 && b[i - 1] !== 40 && b[i - 1] !== 123 && b[i - 1] !== 46) certain = true;
+    if (c === 44 || c === 41 || c === 125) {
+      if (inValue) {
+        const k = n < WORD_SLOTS ? n : WORD_SLOTS - 1;
+        wordSlots[k] = n < WORD_SLOTS ? w : Math.imul(wordSlots[k]! ^ w, 0x01000193);
+        n++;
+        inValue = false;
+        w = 0x811c9dc5 | 0;
+      }
+    } else if (c !== 32 && c !== 40 && c !== 123) {
+      w = Math.imul(w ^ c, 0x01000193);
+      inValue = true;
+    }
   }
-  return certain ? (h ^ (h >>> 20)) & 0xfffff : -1;
+  if (!certain) return -1;
+  argWordsOfLast = packWords(n);
+  return (h ^ (h >>> 20)) & 0xfffff;
+}
+
+/** Values of an argument list told apart one by one (argWords); later ones share the last slot. */
+const WORD_SLOTS = 7;
+const WORD_BITS = 27;
+const wordSlots = new Int32Array(WORD_SLOTS);
+let argWordsOfLast = 0;
+
+/** Its first WORD_SLOTS values' hashes, WORD_BITS / slots bits each, above the number of slots in
+ *  the low 3 bits: below 2^30, so V8 keeps it a small integer. */
+function packWords(n: number): number {
+  const slots = n < WORD_SLOTS ? n : WORD_SLOTS;
+  if (slots === 0) return 0;
+  const bits = Math.floor(WORD_BITS / slots);
+  const mask = (1 << bits) - 1;
+  let sig = 0;
+  for (let k = 0; k < slots; k++) {
+    const v = wordSlots[k]!;
+    sig = sig * (mask + 1) + ((v ^ (v >>> 16)) & mask);
+  }
+  return sig * 8 + slots;
+}
+
+/** The values of the argument list the last hashArgs call read, one by one (Goroutine.argWords): 0
+ *  when it returned -1. */
+export const lastArgWords = (): number => argWordsOfLast;
+
+/** Whether two argument lists of one frame (argWords of the same function at the same line) are the
+ *  same call: fewer than half of their values differ. A function that reassigns a parameter as it loops
+ *  prints the parameter's current value (vault's `LifetimeWatcher.doRenewWithOptions` renews a lease
+ *  in one long call and one of its eight words changes), where a new call (a keep-alive connection's
+ *  goroutine serving its next request: `pollHandler(w, r)`) prints new objects for most of them. The
+ *  first WORD_SLOTS − 1 values are compared one by one, the rest as one. */
+export function sameArgWords(a: number, b: number): boolean {
+  if (a === b) return true;
+  const slots = a & 7;
+  if (slots === 0 || slots !== (b & 7)) return false;
+  const bits = Math.floor(WORD_BITS / slots);
+  const mask = (1 << bits) - 1;
+  let x = Math.floor(a / 8);
+  let y = Math.floor(b / 8);
+  let differ = 0;
+  for (let k = 0; k < slots; k++) {
+    if ((x & mask) !== (y & mask)) differ++;
+    x = Math.floor(x / (mask + 1));
+    y = Math.floor(y / (mask + 1));
+  }
+  return differ * 2 < slots;
 }
 
 /** Exact comparison of a key with v[start, end), four bytes at a time from the end (names share

@@ -70,6 +70,9 @@ export interface Goroutine {
    *  keep-alive connection's goroutine serving its next request) shows the next call's. Absent
    *  outside debug=2. */
   callArgs?: number;
+  /** The same argument list's values one by one (intern.ts hashArgs, sameArgWords), beside callArgs:
+   *  a goroutine that changed fewer than half of them is still in the same call. */
+  argWords?: number;
   /** For a receive the aggregated formats name: `once` for a one-shot `<-ch` (runtime.chanrecv1),
    *  `loop` for `v, ok := <-ch` and `for range ch` (runtime.chanrecv2); absent when unknown (debug=2
    *  hides the runtime frames, debug=1 tells only when its PCs do: see parse/chanops.ts). */
@@ -145,6 +148,8 @@ export interface StackGroup {
    *  (2^20 + 0 without arguments), in the order read: the same id in the same call across snapshots is
    *  the same wait (debug=2 only). */
   calls?: number[];
+  /** Per entry of `calls`, the goroutine's argWords (0 without arguments). */
+  argWords?: number[];
 }
 
 /** What Go printed before the goroutines of a crash, fatal error, signal dump or test timeout: why the

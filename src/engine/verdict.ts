@@ -37,7 +37,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'kept-and-added': {
     points: 4,
-    meaning: 'every goroutine of the earlier snapshot is still there (same id, same stack, same call: the arguments its innermost frame prints that Go does not mark uncertain) and new ones arrived: one by one, at every snapshot, or as one batch that a pool resizing does not explain (on a lock, send or WaitGroup, one per request or from a returned creator, or beside goroutines not started together; else kept-and-added-batch). Goroutines that were in the process before on other stacks count as arrivals when they went into a wait inside their work (a pool\'s task stuck on a reply), not when they went back to their loop\'s idle wait; a library pool\'s idle pile needs --min-delta goroutines new to the process',
+    meaning: 'every goroutine of the earlier snapshot is still there (same id, same stack, same call: the arguments its innermost frame prints that Go does not mark uncertain, fewer than half of them changed, as a loop that reassigns a parameter changes one) and new ones arrived: one by one, at every snapshot, or as one batch that a pool resizing does not explain (on a lock, send or WaitGroup, one per request or from a returned creator, or beside goroutines not started together; else kept-and-added-batch). Goroutines that were in the process before on other stacks count as arrivals when they went into a wait inside their work (a pool\'s task stuck on a reply), not when they went back to their loop\'s idle wait; a library pool\'s idle pile needs --min-delta goroutines new to the process',
     needs: 'debug=2, 2+ snapshots',
   },
   'grew-every-step': {

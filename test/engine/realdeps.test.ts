@@ -4,13 +4,15 @@
 // the README's "How it decides" says they are. Only verdicts the README claims are asserted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compare, parseDump, type Finding } from '../../src/engine/index.js';
 import { settledShare } from '../../src/engine/evidence.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'realdeps');
 const services = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+/** Services with a leak run; the others are probes: healthy programs whose piles look like a leak's. */
+const leaking = services.filter((s) => existsSync(join(root, s, 'leak.t0.debug2.txt.gz')));
 const FILE = { debug2: 'debug2.txt.gz', debug1: 'debug1.txt.gz', proto: 'pb.gz' } as const;
 type Fmt = keyof typeof FILE;
 const MODES = { single: [2], pair: [0, 1], series: [0, 1, 2] } as const;
@@ -26,21 +28,21 @@ function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
  *  see growth only above --min-delta per step and no ids; etcd's substreams grow by 4 per second. */
 const FOUND: Record<Fmt, Record<Mode, string[]>> = {
   debug2: {
-    single: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'conc', 'connect', 'cron', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'logrus', 'lru', 'melody', 'mlist', 'muxbusy', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sqlopen', 'ssh', 'surge', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zstd'],
-    pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'hang', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd'],
+    single: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ddstatsd', 'errg', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gocache', 'gocron', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'kafkago', 'logrus', 'longpoll30', 'lru', 'melody', 'mlist', 'muxbusy', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pgxpool', 'pond', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'rcache', 'redigo', 'rhttp', 'rpubsub', 'sarama', 'sentry', 'sqlopen', 'ssh', 'surge', 'tenantc', 'vault', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zstd'],
+    pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'cws', 'ddstatsd', 'dns', 'echosse', 'errg', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gobwas', 'gocache', 'gocron', 'gokit', 'gplugin', 'grpc', 'grpccc', 'h2', 'hang', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'logrus', 'longpoll30', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pgxpool', 'pond', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'rcache', 'redigo', 'redisq', 'rhttp', 'rpubsub', 'rwdead', 'sarama', 'sentry', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'ticker', 'vault', 'viper', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd'],
     // resty's leak (a client per call) leaves idle keep-alive connections, which a series reads as a
     // connection pool (README "How it decides").
-    series: services.filter((s) => s !== 'resty'),
+    series: leaking.filter((s) => s !== 'resty'),
   },
   debug1: {
     single: ['afterfn', 'bolt'],
-    pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'mqtt', 'pebble', 'puddle', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
-    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'mysql', 'natskv', 'natssub', 'otel', 'pebble', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
+    pair: ['afterfn', 'bolt', 'conc', 'condbcast', 'connect', 'consul', 'ddstatsd', 'errg', 'fhttp', 'fiber', 'gobwas', 'grpc', 'jsnats', 'k8s', 'mqtt', 'pebble', 'puddle', 'quic', 'r3sse', 'redigo', 'rhttp', 'rpubsub', 'rwdead', 'sentry', 'sflight', 'sqlopen', 'ticker', 'wmill', 'ws'],
+    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'cws', 'ddstatsd', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'fx', 'gobwas', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'longpoll30', 'lru', 'melody', 'mqtt', 'mysql', 'natskv', 'natssub', 'otel', 'pebble', 'pgxpool', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'rcache', 'redigo', 'rhttp', 'rpubsub', 'rwdead', 'sarama', 'sentry', 'sflight', 'sqlpool', 'ssh', 'tenantc', 'ticker', 'viper', 'wmill', 'wpool', 'ws', 'yamux'],
   },
   proto: {
     single: ['afterfn', 'bolt', 'nilchan'],
-    pair: ['afterfn', 'bolt', 'conc', 'connect', 'errg', 'fhttp', 'fiber', 'grpc', 'jsnats', 'k8s', 'lru', 'mqtt', 'nilchan', 'puddle', 'quic', 'rhttp', 'rpubsub', 'sflight', 'sqlopen', 'wmill', 'ws'],
-    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'connect', 'cron', 'cws', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'grpc', 'grpccc', 'h2', 'jsnats', 'jwx', 'k8s', 'lru', 'melody', 'mqtt', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'wmill', 'wpool', 'ws', 'yamux'],
+    pair: ['afterfn', 'bolt', 'conc', 'condbcast', 'connect', 'consul', 'ddstatsd', 'errg', 'fhttp', 'fiber', 'gobwas', 'grpc', 'jsnats', 'k8s', 'lru', 'mqtt', 'nilchan', 'puddle', 'quic', 'r3sse', 'redigo', 'rhttp', 'rpubsub', 'rwdead', 'sentry', 'sflight', 'sqlopen', 'wmill', 'ws'],
+    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'cws', 'ddstatsd', 'echosse', 'errg', 'fhttp', 'fiber', 'franz', 'fx', 'gobwas', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'longpoll30', 'lru', 'melody', 'mqtt', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'pebble', 'pgxpool', 'pond', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'rcache', 'redigo', 'rhttp', 'rpubsub', 'rwdead', 'sarama', 'sentry', 'sflight', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'ticker', 'viper', 'wmill', 'wpool', 'ws', 'yamux'],
   },
 };
 
@@ -59,10 +61,18 @@ const KNOWN_FALSE: Record<string, Record<string, number>> = {
   // cannot tell them from 40 leaked caches (at the earlier one the newest 24.9 % of the ids hold none,
   // short of settled's quarter); one snapshot sees them settled, a series sees them hold still.
   tenantc: { 'debug2 pair': 1 },
+  // Probes (healthy only). Long polls with a 20 s timeout in a 6-second-old process: clients still
+  // connecting, each poll kept since it began (96 % of ids kept), which nothing in 6 s tells from a leak;
+  // at 30 s (longpoll30) the same program's healthy run is quiet.
+  longpoll: { 'debug2 pair': 2, 'debug2 series': 2, 'debug1 series': 1, 'proto series': 1 },
+  // 600 tenants' ttlcache loops made lazily as Zipf-distributed tenants first show up: still filling at
+  // 6 s and at 40 s (half of the 574 made in the first 16 % of the id history), read as a pile growing.
+  ttlwarm: { 'debug2 single': 1, 'debug2 pair': 1, 'debug2 series': 1, 'debug1 series': 1, 'proto series': 1 },
+  ttlwarm40: { 'debug2 single': 1, 'debug2 pair': 1, 'debug2 series': 1 },
 };
 
 test('the realdeps fixtures hold every service README lists', () => {
-  assert.deepEqual(services, ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'connect', 'cron', 'cws', 'dns', 'echosse', 'errg', 'etcd', 'fhttp', 'fiber', 'franz', 'fsn', 'gin', 'gocache', 'gocron', 'grpc', 'grpccc', 'h2', 'hang', 'jsnats', 'jwx', 'k8s', 'logrus', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pond', 'puddle', 'quic', 'raft', 'rcache', 'resty', 'rhttp', 'rpubsub', 'sarama', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd']);
+  assert.deepEqual(services, ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'bunt', 'chi', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'cws', 'ddstatsd', 'dns', 'echosse', 'errg', 'etcd', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gobwas', 'gocache', 'gocron', 'gokit', 'gplugin', 'grpc', 'grpccc', 'h2', 'hang', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'logrus', 'longpoll', 'longpoll30', 'lru', 'melody', 'memdb', 'mlist', 'mqtt', 'muxbusy', 'mysql', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pgxpool', 'pond', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'rcache', 'redigo', 'redisq', 'resty', 'rhttp', 'rpubsub', 'rwdead', 'sarama', 'sentry', 'sflight', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'ticker', 'ttlwarm', 'ttlwarm40', 'vault', 'viper', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zstd']);
 });
 
 for (const svc of services) {
@@ -78,6 +88,7 @@ for (const svc of services) {
       }
     }
   });
+  if (!leaking.includes(svc)) continue;
   test(`${svc}: the leak is found where the README says`, () => {
     for (const fmt of Object.keys(FILE) as Fmt[]) {
       for (const mode of Object.keys(MODES) as Mode[]) {

@@ -92,3 +92,32 @@ test('a frame whose every value Go marks uncertain (`?`) says nothing of the cal
   assert.notEqual(h('(0xc000100708)'), -1);
   assert.notEqual(h('({0x7f01, 0xc000128000}, 0x2)'), -1);
 });
+
+test('a call that reassigns a parameter as it loops is the same call: fewer than half of its values changed', async () => {
+  const { hashArgs, lastArgWords, sameArgWords } = await import('../../src/engine/intern.js');
+  const words = (args: string) => {
+    assert.notEqual(hashArgs(Buffer.from(args), 0, args.length), -1);
+    return lastArgWords();
+  };
+  // realdeps vault: one LifetimeWatcher renewing its lease in one long call, printed 1 s apart; the
+  // sixth of its eight words is the renewal it holds now.
+  const t0 = words('(0x2664f9addc00, 0x0, 0x0, 0x3, {0x2664f9993128, 0x15}, 0x2664f9a3df88, 0x2540be400)');
+  const t1 = words('(0x2664f9addc00, 0x0, 0x0, 0x3, {0x2664f9993128, 0x15}, 0x2664f9f18f88, 0x2540be400)');
+  assert.ok(sameArgWords(t0, t1), 'one value of eight changed: the same call');
+  // The checkout service's long poll served again on a keep-alive connection: a new response writer
+  // and request (the interface's type word alone stays): a new call.
+  assert.ok(!sameArgWords(words('({0x7f0a, 0xc000128000}, 0xc00012e000)'), words('({0x7f0a, 0xc000398000}, 0xc0003a2000)')));
+  // A handler method on a shared object serving a new request: half of the values changed is a new call.
+  assert.ok(!sameArgWords(words('(0xc000010000, {0x7f0a, 0xc000128000}, 0xc00012e000)'), words('(0xc000010000, {0x7f0a, 0xc000398000}, 0xc0003a2000)')));
+  assert.ok(!sameArgWords(words('(0xc000010000, 0xc000128000)'), words('(0xc000010000, 0xc000398000)')), 'one of two');
+  assert.ok(sameArgWords(words('(0x1, 0x2, 0x3)'), words('(0x1, 0x2, 0x3)')));
+  assert.ok(!sameArgWords(words('(0x1, 0x2)'), words('(0x1, 0x2, 0x3)')), 'another number of values');
+});
+
+test("realdeps vault: the watchers never stopped keep their ids and calls while they renew; read as kept and added, not as turned over", () => {
+  const root = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'realdeps', 'vault');
+  const snaps = [0, 1].map((t) => parseDump(gunzipSync(readFileSync(join(root, `leak.t${t}.debug2.txt.gz`))), { capturedAt: 1_000 * (t + 1) }));
+  const f = compare(snaps, { maxFindings: 100 }).findings.find((x) => x.frames[0]?.func.endsWith('(*LifetimeWatcher).doRenewWithOptions'));
+  assert.equal(f?.confidence, 'high', `${f?.evidence?.map((e) => `${e.signal}: ${e.text}`)}`);
+  assert.ok(f.evidence?.some((e) => e.signal === 'kept-and-added') && !f.evidence.some((e) => e.signal === 'turned-over'));
+});

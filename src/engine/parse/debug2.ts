@@ -14,7 +14,7 @@
 // Fed line by line; emits one Goroutine per block and forgets it.
 import type { BlockKind, Frame, Goroutine } from '../model.js';
 import { classify } from '../classify.js';
-import { ByteTable, NOTIFY_LIST_WAIT, hashArgs, hashBytes, sameBytes, tailOf, type FrameTable, type FuncEntry, type Key, type ParsedLocation, type StackNode } from '../intern.js';
+import { ByteTable, NOTIFY_LIST_WAIT, hashArgs, hashBytes, lastArgWords, sameBytes, tailOf, type FrameTable, type FuncEntry, type Key, type ParsedLocation, type StackNode } from '../intern.js';
 import { CrashPreamble } from './crash.js';
 import { parseHeader, type Debug2Header } from './header.js';
 import { IdSet } from './ids.js';
@@ -106,6 +106,8 @@ export class Debug2Parser implements LineSink {
   /** Hash of the arguments of the innermost non-runtime frame that prints them (Goroutine.callArgs);
    *  -1 until one does (an inlined frame prints `(...)`, runtime/traceback.go). */
   private callArgs = -1;
+  /** Its values one by one (Goroutine.argWords). */
+  private argWords = 0;
   private unavailable = false;
   private tabRepaired = false;
   private lastOffset = true;
@@ -235,7 +237,7 @@ export class Debug2Parser implements LineSink {
         }
         const fn = this.table.funcAt(b, p, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
         if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
-        if (this.callArgs < 0 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
+        if (this.callArgs < 0 && !fn.runtime) this.takeArgs(b, paren, e);
         this.stepFunc(fn);
         this.at = At.File;
         this.lineNo++;
@@ -279,12 +281,18 @@ export class Debug2Parser implements LineSink {
     }
   }
 
+  /** The goroutine's call: the argument list b[paren, e) of its innermost frame that prints one. */
+  private takeArgs(b: Buffer, paren: number, e: number): void {
+    this.callArgs = hashArgs(b, paren, e);
+    this.argWords = lastArgWords();
+  }
+
   /** Takes a function line and its file line matched to trie node `kid` (the function line's
    *  argument list at b[paren, e); `offset`: its file line carries ` +0x…`). */
   private takePair(kid: StackNode, b: Buffer, paren: number, e: number, offset: boolean): void {
     const fn = kid.fn!;
     if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
-    if (this.callArgs < 0 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
+    if (this.callArgs < 0 && !fn.runtime) this.takeArgs(b, paren, e);
     this.stepFunc(fn);
     this.node = kid;
     this.lastOffset = this.lastComplete = offset;
@@ -456,7 +464,7 @@ export class Debug2Parser implements LineSink {
       if (paren > i) {
         const fn = this.table.funcAt(b, i, paren, this.prevFn === null ? this.firstFn : this.prevFn.next);
         if (fn.waitObject && this.waitObject < 0) this.noteWaitObject(fn, b, paren, e);
-        if (this.callArgs < 0 && !fn.runtime) this.callArgs = hashArgs(b, paren, e);
+        if (this.callArgs < 0 && !fn.runtime) this.takeArgs(b, paren, e);
         this.stepFunc(fn);
         this.at = At.File;
         return;
@@ -600,7 +608,10 @@ export class Debug2Parser implements LineSink {
       };
       if (this.waitObject >= 0) g.waitObject = this.waitObject;
       if (this.waitTicket >= 0) g.waitTicket = this.waitTicket;
-      if (this.callArgs >= 0) g.callArgs = this.callArgs;
+      if (this.callArgs >= 0) {
+        g.callArgs = this.callArgs;
+        g.argWords = this.argWords;
+      }
       this.goroutines++;
       if (this.crash.crash?.goroutineId === this.headerId) this.crash.stack(frames);
       this.emit(g);
@@ -617,6 +628,7 @@ export class Debug2Parser implements LineSink {
     this.waitObject = -1;
     this.waitTicket = -1;
     this.callArgs = -1;
+    this.argWords = 0;
     this.unavailable = false;
     this.tabRepaired = false;
     this.lastOffset = true;
