@@ -62,6 +62,10 @@ export interface ObtainOptions {
   reason?: string;
   /** Reuse a snapshot at most this old (default: the service's minIntervalSeconds). */
   maxAgeMs?: number;
+  /** When the request was first made (ms since epoch; default now): a capture saved (or failed)
+   *  since answers it. A job retried after its worker died passes when it first asked, so what the
+   *  dead worker captured is not captured again. */
+  askedAt?: number;
   signal?: AbortSignal;
   thread?: { channel: string; ts: string };
   /** Lock owner; pass the job id so a retry of a job whose worker died takes over its lock. */
@@ -190,7 +194,7 @@ export class CaptureCoordinator {
     const deadline = Date.now() + lockTtl * 2;
     const owner = opts.owner ?? randomUUID();
     // Anything captured (or failed) after we asked answers us, whatever the min interval.
-    const askedAt = Date.now();
+    const askedAt = opts.askedAt ?? Date.now();
     while (Date.now() < deadline) {
       if (opts.signal?.aborted) throw new Error('worker shutting down');
       const shared = await this.recent(service, key, instance, maxAge, minMs, askedAt);

@@ -179,7 +179,12 @@ export async function runFleetSnapshot(
     let staleAnswer: Pick<FleetCheckpoint, 'stale'> = {};
     const done = new Map<string, CaptureOutcome>();
     let lastDoneAt = t0;
+    // The round's outcome is kept on the job only once every pod answered; a worker that dies before
+    // leaves the pods it captured in the store. The retry shares what was captured since the round
+    // began instead of capturing those pods again (each capture costs a struggling pod a dump).
+    if (d.fleetRoundStartedAt === undefined) await job.updateData({ ...job.data, fleetRoundStartedAt: t0 });
     const all = ctx.captures.obtainFleet(service, {
+      askedAt: d.fleetRoundStartedAt ?? t0,
       requestedBy: d.requester.user,
       reason: d.reason,
       signal: job.signal,

@@ -45,6 +45,9 @@ export interface SnapshotJob {
   /** Instance ids a fleet round samples before any other: the automatic second round takes the
    *  pods the first one captured, so each is compared with its own first snapshot. */
   prefer?: string[];
+  /** When the job's fleet round began (ms since epoch; src/flows/fleet.ts): a retry after its
+   *  worker died mid-round shares the pods captured since instead of capturing them again. */
+  fleetRoundStartedAt?: number;
   /** Set by a fleet capture: each instance's snapshot seq or error (src/flows/fleet.ts). */
   fleetCheckpoint?: { discovered: number; instances: Array<{ id: string; name: string; seq?: number; error?: string; code?: string; brief?: string }> };
 }
