@@ -9,8 +9,12 @@
 //   parked in the test's own code;
 // - a lock: a few goroutines parked on one for an hour or more, or — in a dump taken with SIGQUIT, which
 //   someone sends to a process that looks stuck — parked on one while a goroutine inside a method of
-//   the same type waits elsewhere (holding the lock across a wait), however short the wait so far.
-import type { BlockKind, Crash, Hang, Snapshot, StackGroup } from './model.js';
+//   the same type waits elsewhere (holding the lock across a wait), however short the wait so far;
+// - a recursive read lock (debug=2): a reader inside a method that took an RWMutex's read lock asks for
+//   it again while a writer waits in Lock. sync.RWMutex blocks new readers once a writer waits, so the
+//   second RLock waits for the writer, which waits for the first (src/sync/rwmutex.go: "this prohibits
+//   recursive read locking"), and every reader after it queues behind: no wait time needed.
+import type { BlockKind, Crash, Frame, Hang, Snapshot, StackGroup } from './model.js';
 import { isStdFrame, readGroup } from './patterns.js';
 
 /** Minutes a lone lock waiter must have waited to be named. */
@@ -51,6 +55,7 @@ export function findHangs(snap: Snapshot): Hang[] {
     if (asleep.length > 0) h.asleepWith = asleep;
     out.push(h);
   }
+  out.push(...readLockRecursions(snap));
   const stopped = crash?.kind === 'signal';
   // Goroutines parked at one lock site, whatever called it, are one hang; main speaks for them when it is
   // one of them (it is the goroutine that cannot proceed), else the longest waiter.
@@ -85,6 +90,57 @@ export function findHangs(snap: Snapshot): Hang[] {
     out.push(h);
   }
   if (crash) for (const h of out) h.crash = crash;
+  return out;
+}
+
+const RLOCK = /^sync\.\(\*RWMutex\)\.RLock$/;
+const WLOCK = /^sync\.\(\*RWMutex\)\.Lock$/;
+
+/** The frame that called the RWMutex method matching `op` (its next frame out), and its index; null
+ *  when the stack does not call it. */
+function callerOf(g: StackGroup, op: RegExp): { frame: Frame; at: number } | null {
+  const i = g.frames.findIndex((f) => op.test(f.func));
+  const frame = i >= 0 ? g.frames[i + 1] : undefined;
+  return frame ? { frame, at: i + 1 } : null;
+}
+
+/** Recursive read locks that a waiting writer turned into a deadlock (see the file comment): a group
+ *  parked in RLock called from a method of type T whose stack, further out, holds a method F of T at a
+ *  line past the one where other goroutines wait in F's own RLock (F took the read lock and is still
+ *  inside: `defer mu.RUnlock()`), while a goroutine waits in Lock called from a method of T and no
+ *  goroutine runs, sleeps or does I/O in a method of T (a reader still at work would make it a convoy).
+ *  A reader parked in RLock while it holds a read lock means a writer waits on its lock, which can
+ *  never be granted. debug=2 only (lines for every waiter). GoKer's Cockroach6181 is this bug. */
+function readLockRecursions(snap: Snapshot): Hang[] {
+  if (snap.format !== 'debug2') return [];
+  const groups = snap.groups;
+  const writers = groups.filter((g) => g.kind === 'rwmutex' && callerOf(g, WLOCK) !== null);
+  if (writers.length === 0) return [];
+  const readers = groups.filter((g) => g.kind === 'rwmutex' && callerOf(g, RLOCK) !== null);
+  // Where each function takes the read lock itself: function → the lines of its RLock calls.
+  const takes = new Map<string, number[]>();
+  for (const g of readers) {
+    const c = callerOf(g, RLOCK)!.frame;
+    takes.set(c.func, [...(takes.get(c.func) ?? []), c.line]);
+  }
+  const out: Hang[] = [];
+  for (const g of readers) {
+    const { frame: inner, at } = callerOf(g, RLOCK)!;
+    const type = receiverOf(inner.func);
+    if (type === null) continue;
+    // F further out, a method of the same type, stopped past a line where F takes the read lock.
+    const outer = g.frames.slice(at + 1).find((f) => receiverOf(f.func) === type && (takes.get(f.func) ?? []).some((line) => line > 0 && f.line > line));
+    const writer = outer && writers.find((w) => receiverOf(callerOf(w, WLOCK)!.frame.func) === type);
+    // A reader of the type still at work (running, asleep, in I/O) may be the one the writer waits
+    // for, and outer may have unlocked before its call: a convoy that clears, not a deadlock.
+    const moving = groups.some((o) => AWAKE.has(o.kind) && o.frames.some((f) => receiverOf(f.func) === type));
+    if (!outer || !writer || moving) continue;
+    const queued = readers.filter((r) => r !== g && receiverOf(callerOf(r, RLOCK)!.frame.func) === type).reduce((n, r) => n + r.count, 0);
+    const h = hang(g, 'read-lock-recursion', `deadlock: ${shortName(outer.func)} holds a read lock of ${shortName(type)} and asks for it again in ${shortName(inner.func)}, while ${shortName(callerOf(writer, WLOCK)!.frame.func)} waits in Lock: every RLock now waits (${queued} goroutine${queued === 1 ? '' : 's'})`, queued);
+    h.holder = { goroutineId: g.exampleId, state: g.state, site: outer };
+    h.writer = { goroutineId: writer.exampleId, site: callerOf(writer, WLOCK)!.frame };
+    out.push(h);
+  }
   return out;
 }
 
@@ -158,6 +214,11 @@ const ADVICE: Record<Hang['reason'], string> = {
     'The test waits for something that never happens: usually a WaitGroup whose Done is skipped on some ' +
     'path, a channel nobody closes, or a lock held by a goroutine that is itself stuck. The goroutine named ' +
     'here is where the test waits; look at what it waits for.',
+  'read-lock-recursion':
+    'sync.RWMutex prohibits recursive read locking: once a writer waits in Lock, new RLock calls wait for it, ' +
+    'including a second RLock by a goroutine that already holds a read lock, and the writer waits for that ' +
+    'goroutine. Do not take the lock again inside: split the inner method into a variant that expects the ' +
+    'lock held (resolveLocked), or take the lock once at the top. Restarting clears it until the next write.',
   'lock-held':
     'Goroutines wait on this lock and its holder has not released it: an early return between Lock and ' +
     'Unlock, or a lock held across a call that hangs (a channel wait, I/O). Find the goroutine inside the ' +

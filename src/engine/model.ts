@@ -346,7 +346,7 @@ export interface CallPath {
   confidence: Confidence;
 }
 
-export type HangReason = 'deadlock' | 'test-timeout' | 'lock-held';
+export type HangReason = 'deadlock' | 'test-timeout' | 'lock-held' | 'read-lock-recursion';
 
 /** A process (or test) that cannot proceed: not a leak, its own kind of finding. */
 export interface Hang {
@@ -367,8 +367,11 @@ export interface Hang {
    *  one goroutine of each (its id), how many share the stack, their state and the line they wait at.
    *  The cause is usually among them (the Lock main's goroutine waits behind, the send nobody takes). */
   asleepWith?: Array<{ goroutineId: number | null; count: number; state: string; site: Frame }>;
-  /** For a lock: the goroutine that likely holds it (parked in a method of the same type), when one is seen. */
+  /** For a lock: the goroutine that likely holds it (parked in a method of the same type), when one is seen;
+   *  for a recursive read lock, the reader that holds it and asks again. */
   holder?: { goroutineId: number | null; state: string; site: Frame | null };
+  /** A recursive read lock: the writer parked in Lock that makes every RLock wait. */
+  writer?: { goroutineId: number | null; site: Frame | null };
   /** What Go printed when it stopped the process (`fatal error: all goroutines are asleep - deadlock!`). */
   crash?: Crash;
   advice: string;

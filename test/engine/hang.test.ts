@@ -166,3 +166,38 @@ test('test timeout: the stuck test is named and the preamble lists the running t
   assert.equal(d.snapshots[1]!.crash?.kind, 'test-timeout');
   assert.equal(d.hangs?.[0]?.reason, 'test-timeout');
 });
+
+// A reader that holds an RWMutex's read lock and asks for it again while a writer waits: realdeps
+// rwdead (chi + sync.RWMutex, Go 1.26): (*registry).Get takes RLock at main.go:48 with a deferred
+// RUnlock and calls resolveAlias at :51, which takes RLock again at :38; Reload waits in Lock at :61.
+const rwBlock = (id: number, stack: string) => `goroutine ${id} [sync.RWMutex.RLock]:\nsync.runtime_SemacquireRWMutexR(0x0?, 0x0?, 0x0?)\n\t/usr/local/go/src/runtime/sema.go:100 +0x25\nsync.(*RWMutex).RLock(...)\n\t/usr/local/go/src/sync/rwmutex.go:74\n${stack}`;
+const getAt = (line: number) => `main.(*registry).Get(0xc000010000, {0xc000020000, 0x7})\n\t/app/main.go:${line} +0x99\nmain.handle()\n\t/app/main.go:80 +0x6f\ncreated by net/http.(*Server).Serve in goroutine 1\n\t/usr/local/go/src/net/http/server.go:3464 +0x485\n`;
+const recursion = rwBlock(15, `main.(*registry).resolveAlias(0xc000010000, {0xc000020000, 0x7})\n\t/app/main.go:38 +0x5d\n${getAt(51)}`);
+const queued = [20, 21, 22].map((id) => rwBlock(id, getAt(48))).join('\n');
+const writer = `goroutine 9 [sync.RWMutex.Lock]:\nsync.runtime_SemacquireRWMutex(0x0?, 0x0?, 0x0?)\n\t/usr/local/go/src/runtime/sema.go:105 +0x25\nsync.(*RWMutex).Lock(0x0?)\n\t/usr/local/go/src/sync/rwmutex.go:155 +0x6b\nmain.(*registry).Reload(0xc000010000)\n\t/app/main.go:61 +0x225\ncreated by main.main in goroutine 1\n\t/app/main.go:72 +0x12b\n`;
+const mainG = `goroutine 1 [IO wait]:\ninternal/poll.runtime_pollWait(0x7f, 0x72)\n\t/usr/local/go/src/runtime/netpoll.go:351 +0x85\nnet/http.(*Server).Serve(0xc000100000, {0x8, 0xc000110000})\n\t/usr/local/go/src/net/http/server.go:3434 +0x30b\nmain.main()\n\t/app/main.go:90 +0x1c9\n`;
+
+test('a recursive read lock with a writer waiting is a deadlock: named with the reader that holds it and the writer', () => {
+  const a = analyze(parseDump([mainG, writer, recursion, queued].join('\n')));
+  const h = a.hangs?.find((x) => x.reason === 'read-lock-recursion');
+  assert.ok(h, JSON.stringify(a.hangs));
+  assert.equal(h.goroutineId, 15);
+  assert.equal(h.holder?.site?.line, 51);
+  assert.equal(h.writer?.goroutineId, 9);
+  assert.equal(h.others, 3);
+  assert.match(renderText(a, { color: false }), /HANG deadlock: main\.\(\*registry\)\.Get holds a read lock of main\.\(\*registry\) and asks for it again in main\.\(\*registry\)\.resolveAlias/);
+  // No writer waiting: the second RLock would have been granted, so a reader parked there is something else.
+  assert.ok(!analyze(parseDump([mainG, recursion, queued].join('\n'))).hangs?.some((x) => x.reason === 'read-lock-recursion'));
+  // A reader of the type still at work (asleep inside Get) may be whom the writer waits for: a convoy.
+  const working = `goroutine 30 [sleep]:\ntime.Sleep(0x3b9aca00)\n\t/usr/local/go/src/runtime/time.go:363 +0x165\n${getAt(50)}`;
+  assert.ok(!analyze(parseDump([mainG, writer, recursion, queued, working].join('\n'))).hangs?.some((x) => x.reason === 'read-lock-recursion'));
+});
+
+test('realdeps rwdead: every snapshot of the deadlocked service names it; the healthy run does not', () => {
+  const dir = join(fixtures, 'realdeps', 'rwdead');
+  for (const t of [0, 1, 2]) {
+    const a = analyze(parseDump(gunzipSync(readFileSync(join(dir, `leak.t${t}.debug2.txt.gz`)))));
+    assert.ok(a.hangs?.some((h) => h.reason === 'read-lock-recursion' && h.writer?.site?.func === 'main.(*registry).Reload'), `t${t}`);
+    assert.equal(analyze(parseDump(gunzipSync(readFileSync(join(dir, `healthy.t${t}.debug2.txt.gz`))))).hangs?.length ?? 0, 0, `healthy t${t}`);
+  }
+});

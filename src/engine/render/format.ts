@@ -97,14 +97,16 @@ export function hangLines(h: Hang): string[] {
   const who = h.goroutineId !== null ? `goroutine ${h.goroutineId}` : 'a goroutine';
   out.push(`${who} [${h.state}${h.waitMinutes !== null ? `, ${h.waitMinutes} minutes` : ''}]${h.site ? ` at ${siteText(h.site)}` : ''}`);
   if (h.waitsOn) out.push(`waits in ${h.waitsOn.func}${h.waitsOn.file ? ` (${fileLine(h.waitsOn)})` : ''}`);
-  if (h.holder?.site) out.push(`likely held by goroutine ${h.holder.goroutineId ?? '?'} [${h.holder.state}] at ${siteText(h.holder.site)}`);
+  if (h.reason === 'read-lock-recursion' && h.holder?.site) out.push(`it holds the read lock since ${siteText(h.holder.site)}`);
+  else if (h.holder?.site) out.push(`likely held by goroutine ${h.holder.goroutineId ?? '?'} [${h.holder.state}] at ${siteText(h.holder.site)}`);
+  if (h.writer?.site) out.push(`the writer: goroutine ${h.writer.goroutineId ?? '?'} waits in Lock at ${siteText(h.writer.site)}`);
   const named = h.asleepWith ?? [];
   for (const a of named) {
     const who = a.goroutineId !== null ? `goroutine ${a.goroutineId}` : 'a goroutine';
     out.push(`asleep with it: ${who}${a.count > 1 ? ` (and ${a.count - 1} more on this stack)` : ''} [${a.state}] at ${siteText(a.site)}`);
   }
   const rest = h.others - named.reduce((n, a) => n + a.count, 0);
-  if (rest > 0) out.push(`${named.length > 0 ? `${formatCount(rest)} more` : plural(rest, 'other goroutine')} ${h.reason === 'lock-held' ? 'waiting on it too' : 'asleep with it'}`);
+  if (rest > 0) out.push(`${named.length > 0 ? `${formatCount(rest)} more` : plural(rest, 'other goroutine')} ${h.reason === 'lock-held' || h.reason === 'read-lock-recursion' ? 'waiting on it too' : 'asleep with it'}`);
   return out;
 }
 
