@@ -673,16 +673,18 @@ function libraryHelpers(g: StackGroup): string | null {
 
 /** What a pile kept, for the identity rows: the goroutines of the first snapshot, or, for a pile the
  *  first snapshot did not hold (`counts[0]` 0), every goroutine since it appeared. */
-function keptSince(survivors: number, counts: readonly number[]): string {
-  if (counts[0] === 0) return 'kept every goroutine since it appeared (same ids)';
-  return `kept ${survivors === 1 ? 'the goroutine' : `all ${survivors} goroutines`} of the first snapshot (same ids)`;
+function keptSince(id: Identity, counts: readonly number[]): string {
+  if (counts[0] === 0) return id.departures === 0 ? 'kept every goroutine since it appeared (same ids)' : `kept ${id.survivors} of its goroutines since it appeared (same ids)`;
+  // A few may have left (KEPT_SHARE): then say how many stayed of how many, never "all".
+  if (id.departures > 0) return `kept ${id.survivors} of the ${id.survivors + id.departures} goroutines of the first snapshot (same ids and calls; ${id.departures} left)`;
+  return `kept ${id.survivors === 1 ? 'the goroutine' : `all ${id.survivors} goroutines`} of the first snapshot (same ids)`;
 }
 
 /** keptSince and how many it added: since the first snapshot (`newcomers`), or since it appeared. */
 function keptAndAdded(id: Identity, counts: readonly number[]): string {
   const appeared = counts.find((n) => n > 0) ?? 0;
   const added = counts[0] === 0 ? counts[counts.length - 1]! - appeared : id.newcomers;
-  return `${keptSince(id.survivors, counts)} and added ${added}: ${counts.join(' → ')}`;
+  return `${keptSince(id, counts)} and added ${added}: ${counts.join(' → ')}`;
 }
 
 /** Share of the process's id history a young pile (youngPile) was started within. */
@@ -951,8 +953,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     // grown to its size), not a pile growing now. Only where healthy code rests: a pile stuck where
     // nothing wakes it is a bug at any size.
     if (canRest && steps.length >= 2 && id.steps.every((st) => st.newcomers === 0)) {
-      const left = id.departures > 0 ? `; ${id.departures} left` : '';
-      return [item('held-still', `${keptSince(id.survivors, c)}${left}, none new across ${c.length} snapshots: not growing now`)];
+      return [item('held-still', `${keptSince(id, c)}, none new across ${c.length} snapshots: not growing now`)];
     }
     if (steps.length > 0) {
       const small =
@@ -963,7 +964,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
             : last.newcomers > fresh
               ? `; grew by ${s.delta}, but ${last.newcomers - fresh} of the ${last.newcomers} that came at the last step were in the process before, on other stacks (${fresh} new)`
               : `; grew by ${s.delta}, ${last.newcomers} at the last step (fewer than 2)`;
-      return [item('kept-all', `${keptSince(id.survivors, c)}${small}`)];
+      return [item('kept-all', `${keptSince(id, c)}${small}`)];
     }
     // The pile appeared, but its goroutines were in the process before, on other stacks (a pool's
     // workers going from a task to their idle wait): it gained no goroutine.

@@ -345,3 +345,12 @@ test("callers of an exhausted pool wait for a slot, not for work: spread over th
   const g = run('puddle', 'leak', 'debug1', 'pair').find((x) => x.pattern === 'pool-exhausted');
   assert.ok(g?.evidence?.some((e) => e.signal === 'grew-wait'), `${g?.evidence?.map((e) => e.signal)}`);
 });
+
+test('kept-and-added says how many stayed when a few left: never "kept all" over departures', () => {
+  // longpoll30's long-poll handlers: of 371 at the first capture, 348 stayed in the same call, 20 served
+  // the next poll on the same connection and 3 exited (under a tenth: still kept-and-added).
+  const f = run('longpoll30', 'leak', 'debug2', 'pair').find((x) => x.frames[0]?.func === 'main.main.func2');
+  const kept = f?.evidence?.find((e) => e.signal === 'kept-and-added');
+  assert.ok(kept, `${f?.evidence?.map((e) => e.signal)}`);
+  assert.match(kept.text, /^kept 348 of the 371 goroutines of the first snapshot \(same ids and calls; 23 left\) and added 27/);
+});
