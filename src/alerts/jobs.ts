@@ -391,7 +391,7 @@ async function postFindings(
   await recordOutcome(ctx, thread, {
     service: a.service,
     users: [],
-    state: { outcome: 'findings', summary: findingsSummary(analysis), seq: cur.seq, total: cur.total },
+    state: { outcome: 'findings', summary: findingsSummary(analysis), seq: cur.seq, total: cur.total, capturedAt: cur.capturedAt },
     pair: { refSeq: ref?.seq ?? null, curSeq: cur.seq },
   });
 }

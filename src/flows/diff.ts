@@ -91,7 +91,7 @@ export async function processDiff(ctx: LeakbotContext, job: JobInfo<'diff'>): Pr
     await recordOutcome(ctx, thread, {
       service,
       users: [d.requester.user],
-      state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: r.cur.seq, total: r.cur.total },
+      state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: r.cur.seq, total: r.cur.total, capturedAt: r.cur.capturedAt },
       pair: { refSeq: result.ref?.seq ?? null, curSeq: r.cur.seq },
     });
   } catch (err) {

@@ -152,7 +152,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     await recordOutcome(ctx, thread, {
       service,
       users: auto ? [] : requesters.map((r) => r.user),
-      state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: cur.seq, total: cur.total },
+      state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: cur.seq, total: cur.total, capturedAt: cur.capturedAt },
       pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
     });
     if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);

@@ -14,7 +14,9 @@ export interface ThreadState {
   /** Snapshot seq and goroutine total of the latest analysis. */
   seq?: number;
   total?: number;
-  /** ms since epoch. */
+  /** When snapshot `seq` was captured (ms since epoch): the time the parent shows beside it. */
+  capturedAt?: number;
+  /** When this state was recorded (ms since epoch). */
   at: number;
   /** On a failure: the last findings state, still shown by the parent. */
   last?: ThreadState;

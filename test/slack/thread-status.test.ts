@@ -22,3 +22,12 @@ test('a healthy verdict after the goroutine total is not capitalised mid-sentenc
   assert.match(threadStatus({ outcome: 'findings', summary, seq: 1, at }, 1), /^No suspected goroutine leaks\. \(snapshot #1/);
   assert.match(threadStatus({ outcome: 'findings', summary: '3 suspected leak sites (3 high).', seq: 3, total: 1011, at }, 1), /^1,011 goroutines, 3 suspected leak sites/);
 });
+
+test('the parent shows the snapshot’s own capture time beside its number, not when the analysis was recorded', () => {
+  // A /leak diff an hour after snapshot #5 was captured is still about #5 as it was then.
+  const captured = at - 3600_000;
+  const status = threadStatus({ outcome: 'findings', summary: '1 suspected leak site (1 high).', seq: 5, total: 300, capturedAt: captured, at }, 2);
+  assert.match(status, /\(snapshot #5, 04:17:40 UTC\)/);
+  const failed = threadStatus({ outcome: 'failed', summary: 'Capture failed', at, last: { outcome: 'findings', summary: '1 suspected leak site (1 high).', seq: 5, capturedAt: captured, at: at - 60_000 } }, 2);
+  assert.match(failed, /^Capture failed at 05:17:40 UTC; details in the thread\. Last verdict \(snapshot #5, 04:17:40 UTC\)/);
+});
