@@ -31,6 +31,10 @@ interface Acc {
   frames: Frame[];
   framesElided: boolean;
   createdBy: Frame | null;
+  /** Goroutines started at createdBy; the other creator frames of the same stack and theirs, once a
+   *  second one shows (StackGroup.createdBySites). */
+  createdByCount: number;
+  otherCreatedBy: Map<string, { frame: Frame; count: number }> | null;
   count: number;
   waitMin: number;
   waitMax: number;
@@ -128,7 +132,16 @@ export class SnapshotBuilder {
     const n = g.count;
     acc.count += n;
     this.total += n;
-    if (acc.createdBy === null && g.createdBy !== null) acc.createdBy = g.createdBy;
+    if (g.createdBy !== null) {
+      if (acc.createdBy === null) acc.createdBy = g.createdBy;
+      if (sameFrame(g.createdBy, acc.createdBy)) acc.createdByCount += n;
+      else {
+        const k = `${g.createdBy.func} ${g.createdBy.file}:${g.createdBy.line}`;
+        const o = (acc.otherCreatedBy ??= new Map()).get(k);
+        if (o) o.count += n;
+        else acc.otherCreatedBy.set(k, { frame: g.createdBy, count: n });
+      }
+    }
     if (acc.exampleId === null && g.id !== null) acc.exampleId = g.id;
     if (g.waitMinutes !== null) {
       if (g.waitMinutes < acc.waitMin) acc.waitMin = g.waitMinutes;
@@ -176,6 +189,8 @@ export class SnapshotBuilder {
         frames,
         framesElided: g.framesElided,
         createdBy: g.createdBy,
+        createdByCount: 0,
+        otherCreatedBy: null,
         count: 0,
         waitMin: Infinity,
         waitMax: -Infinity,
@@ -247,6 +262,7 @@ export class SnapshotBuilder {
   }
 
   finish(meta: SnapshotMeta): Snapshot {
+    for (const acc of this.groups.values()) if (acc.otherCreatedBy) mostCommonCreatedBy(acc);
     this.countOrphans();
     const groups: StackGroup[] = [];
     for (const acc of this.groups.values()) groups.push(toGroup(acc));
@@ -372,6 +388,7 @@ function toGroup(acc: Acc): StackGroup {
     frames: acc.frames,
     framesElided: acc.framesElided,
     createdBy: acc.createdBy,
+    ...(acc.otherCreatedBy ? { createdBySites: createdBySites(acc) } : {}),
     waitMinutes: acc.waitMin === Infinity ? null : { min: acc.waitMin, max: acc.waitMax },
     labels,
     exampleId: acc.exampleId,
@@ -423,6 +440,28 @@ export const callOf = (id: number, callArgs: number | undefined): number => id *
 export const idOfCall = (call: number): number => Math.floor(call / 0x200000);
 /** The call hash of a StackGroup.calls entry (NO_CALL when none was printed). */
 export const callHash = (call: number): number => call - idOfCall(call) * 0x200000;
+
+const sameFrame = (a: Frame, b: Frame): boolean => a === b || (a.func === b.func && a.line === b.line && a.file === b.file);
+
+/** One stack started from several places (a watch plan run by main at boot and by a handler per
+ *  request): the group names the place most of its goroutines were started from, which is where a pile
+ *  that grows is usually started, not the first one read. */
+function mostCommonCreatedBy(acc: Acc): void {
+  let best = { frame: acc.createdBy!, count: acc.createdByCount };
+  for (const o of acc.otherCreatedBy!.values()) if (o.count > best.count) best = o;
+  if (best.frame === acc.createdBy) return;
+  const k = `${best.frame.func} ${best.frame.file}:${best.frame.line}`;
+  const old = acc.createdBy!;
+  acc.otherCreatedBy!.delete(k);
+  acc.otherCreatedBy!.set(`${old.func} ${old.file}:${old.line}`, { frame: old, count: acc.createdByCount });
+  acc.createdBy = best.frame;
+  acc.createdByCount = best.count;
+}
+
+/** StackGroup.createdBySites: every creator frame and its goroutines, most first. */
+function createdBySites(acc: Acc): Array<{ frame: Frame; count: number }> {
+  return [{ frame: acc.createdBy!, count: acc.createdByCount }, ...[...acc.otherCreatedBy!.values()].sort((a, b) => b.count - a.count)];
+}
 
 function frameText(f: Frame): string {
   return `${f.func} ${f.file}:${f.lineText ?? f.line}`;

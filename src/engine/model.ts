@@ -95,6 +95,9 @@ export interface StackGroup {
   frames: Frame[];
   framesElided: boolean;
   createdBy: Frame | null;
+  /** When goroutines of this stack were started from more than one place: each creator frame and how
+   *  many it started, most first (createdBy is the first). Absent when there is one. */
+  createdBySites?: Array<{ frame: Frame; count: number }>;
   waitMinutes: { min: number; max: number } | null;
   /** Label key → distinct values seen (capped). */
   labels: Record<string, string[]>;
@@ -231,6 +234,9 @@ export interface Finding {
    *  made (e.g. grpc's RecvMsg), or net/http.(*persistConn).readLoop for an unclosed body. */
   stdSite: Frame | null;
   createdBy: Frame | null;
+  /** StackGroup.createdBySites of the latest snapshot: every place this stack was started from, most
+   *  first, when there is more than one. */
+  createdBySites?: Array<{ frame: Frame; count: number }>;
   /** StackGroup.startedFrom: where in the service's code the live creators of a library-only pile
    *  are (the code that asked the library for them). */
   startedFrom?: { frame: Frame; goroutines: number; creators: number };

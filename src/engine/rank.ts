@@ -258,6 +258,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     site: reading.site,
     stdSite: reading.stdSite,
     createdBy: reading.createdBy,
+    ...(g.createdBySites && reading.createdBy === g.createdBy ? { createdBySites: g.createdBySites } : {}),
     ...(g.startedFrom ? { startedFrom: g.startedFrom } : {}),
     waitMinutes: g.waitMinutes,
     orphans: g.orphans,

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { compare, parseDump, type Finding } from '../../src/engine/index.js';
+import { compare, parseDump, renderText, type Finding } from '../../src/engine/index.js';
 import { settledShare } from '../../src/engine/evidence.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'realdeps');
@@ -353,4 +353,13 @@ test('kept-and-added says how many stayed when a few left: never "kept all" over
   const kept = f?.evidence?.find((e) => e.signal === 'kept-and-added');
   assert.ok(kept, `${f?.evidence?.map((e) => e.signal)}`);
   assert.match(kept.text, /^kept 348 of the 371 goroutines of the first snapshot \(same ids and calls; 23 left\) and added 27/);
+});
+
+test('one stack started from two places names the place most of it came from, and the other', () => {
+  // consul: 12 watch plans main started at boot and 40 a feature-flag handler started and never
+  // stopped, all blocking-querying in one HTTP round trip. The finding named main.go:106 (main's).
+  const f = run('consul', 'leak', 'debug2', 'series').find((x) => x.site?.func === 'github.com/hashicorp/consul/api.(*Client).doRequest');
+  assert.equal(f?.createdBy?.func, 'main.featureFlag');
+  assert.deepEqual(f.createdBySites?.map((x) => [x.frame.func, x.count]), [['main.featureFlag', 40], ['main.main', 12]]);
+  assert.match(renderText({ ...compare([parseDump(readFileSync(join(root, 'consul', 'leak.t2.debug2.txt.gz')))]), findings: [f] } as never, { color: false }), /created by main\.featureFlag at .*main\.go:150 \(40 of 52; 12 by main\.main at .*main\.go:106\)/);
 });

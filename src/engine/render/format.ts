@@ -37,6 +37,17 @@ export function atFileLine(f: Frame, loc = (s: string) => s): string {
   return f.file ? ` at ${loc(fileLine(f))}` : '';
 }
 
+/** ` (40 of 52; 12 by main.main at main.go:106)` after "created by …" when the stack was started
+ *  from more than one place (Finding.createdBySites), '' otherwise; at most two others are named. */
+export function createdByShare(f: Pick<Finding, 'createdBySites'>, code = (s: string) => s): string {
+  const sites = f.createdBySites;
+  if (!sites || sites.length < 2) return '';
+  const total = sites.reduce((n, x) => n + x.count, 0);
+  const others = sites.slice(1, 3).map((x) => `${x.count} by ${code(shortFunc(x.frame.func))}${atFileLine(x.frame, code)}`);
+  const more = sites.length > 3 ? `; ${sites.length - 3} more places` : '';
+  return ` (${sites[0]!.count} of ${total}; ${others.join('; ')}${more})`;
+}
+
 /** Where the finding points: the service's own blocking line, else the standard-library frame. */
 export function primarySite(f: Finding): Frame | null {
   return f.site ?? f.stdSite ?? f.frames[0] ?? null;

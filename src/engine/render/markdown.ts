@@ -1,7 +1,7 @@
 // Markdown report: what the bot uploads as a file when Block Kit runs out of room, and what
 // postmortem drafts quote. Code locations in backticks, full stacks in fenced blocks.
 import type { Analysis, Finding } from '../model.js';
-import { atFileLine, countLine, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, stackLines, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { atFileLine, countLine, createdByShare, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, stackLines, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface MarkdownOptions {
   title?: string;
@@ -29,7 +29,7 @@ export function findingMarkdown(f: Finding, n: number, mode: Analysis['mode']): 
   out.push(`- **Goroutines:** ${countLine(f, mode)}`);
   if (mode === 'diff') out.push(`- **Series:** ${f.series.join(' → ')}`);
   if (f.site && f.stdSite) out.push(`- **Via:** \`${f.stdSite.func}\`${f.stdSite.file ? ` (\`${fileLine(f.stdSite)}\`)` : ''}`);
-  if (f.createdBy) out.push(`- **Created by:** \`${f.createdBy.func}\`${atFileLine(f.createdBy, (s) => `\`${s}\``)}`);
+  if (f.createdBy) out.push(`- **Created by:** \`${f.createdBy.func}\`${atFileLine(f.createdBy, (s) => `\`${s}\``)}${createdByShare(f, (s) => `\`${s}\``)}`);
   const from = startedFromLine(f);
   if (from) out.push(`- **Started from:** ${from.replace(/^started from /, '')}`);
   const paths = pathsLine(f);
