@@ -68,7 +68,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'per-connection': {
     points: 0,
     meaning:
-      "2+ distinct creators, most of them gone, waiting on the network or started by the same gone handlers as goroutines that are (without creator ids: half or more started within 2 ids of a network-waiting goroutine by the same function, which is on no stack), or started by 2+ creators that are all alive and waiting on the network, at most 2 per creator (a handler that reads its connection beside the writer it started): each connection's reader, writer or heartbeat outlives the handler that accepted or upgraded it by design (websocket hubs, streams, gRPC transports) and ends with the connection; growth across snapshots still counts",
+      "2+ distinct creators, most of them gone, waiting on the network or started by the same gone handlers as goroutines that are (nine in ten of its creators or more: a writer whose connection's reader has exited is no connection's; without creator ids: half or more started within 2 ids of a network-waiting goroutine by the same function, which is on no stack), or started by 2+ creators that are all alive and waiting on the network, at most 2 per creator (a handler that reads its connection beside the writer it started): each connection's reader, writer or heartbeat outlives the handler that accepted or upgraded it by design (websocket hubs, streams, gRPC transports) and ends with the connection; growth across snapshots still counts",
     needs: 'debug=2',
   },
   'outlived-call': {
