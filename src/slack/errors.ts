@@ -39,6 +39,10 @@ export const ACCESS_ERRORS: Record<string, string> = {
   channel_not_found: 'I cannot see that channel. Invite me with `/invite @leakbot` (private channels need an invite) and try again.',
   is_archived: 'That channel is archived.',
   restricted_action: 'This workspace does not allow me to post in that channel.',
+  restricted_action_read_only_channel: 'That channel is read-only for me (a workspace admin restricted who may post there).',
+  restricted_action_thread_only_channel: 'That channel takes messages only inside threads, and I start each thread with a message of my own: use me in another channel.',
+  restricted_action_non_threadable_channel: 'That channel does not allow threads, and I answer in threads: use me in another channel.',
+  team_access_not_granted: 'This workspace has not granted me access to that channel (Slack Connect or Enterprise Grid): an admin must add the app to it.',
   missing_scope: 'The leakbot app is missing a Slack permission (scope); an admin must reinstall it from manifest.yml.',
   invalid_auth: 'leakbot’s Slack token is invalid; an admin must check SLACK_BOT_TOKEN.',
   not_authed: 'leakbot’s Slack token is missing; an admin must check SLACK_BOT_TOKEN.',
@@ -46,13 +50,18 @@ export const ACCESS_ERRORS: Record<string, string> = {
   token_revoked: 'leakbot’s Slack token was revoked; an admin must reinstall the app.',
 };
 
-/** Refusals because the conversation leakbot answers in is gone, by code → words; never retried.
+/** Refusals because the conversation leakbot answers in is gone (or closed to it), by code → words;
+ *  never retried. Codes: chat.postMessage's and chat.update's error tables.
  *  thread_not_found: the thread's messages were deleted (by a person or a retention policy) while
  *  leakbot still meant to answer there (slackapi/bolt-js#2307). The caller forgets that thread. */
 export const GONE_ERRORS: Record<string, string> = {
   thread_not_found: 'the thread I was answering in is gone (its messages were deleted in Slack).',
   // chat.update of a message deleted in Slack: it never comes back, so retrying cannot help.
   message_not_found: 'the message I was updating is gone (it was deleted in Slack).',
+  // A thread an admin locked, or a message that cannot have replies: the thread cannot be answered
+  // in again; forgotten, so the next verb starts a new one.
+  restricted_action_thread_locked: 'the thread I was answering in is locked (by a workspace admin).',
+  cannot_reply_to_message: 'the message I was answering under cannot have thread replies.',
 };
 
 /**

@@ -69,11 +69,13 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     s.slack.failNext('chat.update', 20, { error: 'msg_blocks_too_long' }, (a) => a.channel === ch && Array.isArray(a.blocks) && a.blocks.length > 0);
     const url = await snapshot(ch);
     const t = await waitThread(s.slack, ch, 0, 1, 120_000);
-    const reply = await s.slack.waitFor('findings as text', () => s.slack.replies(ch, t.parent.ts).find((m) => /chan receive|receive/.test(m.text) && /\.go:\d+/.test(m.text)), 60_000);
+    // Whatever the verdict (the suite's earlier snapshots are its reference), the text carries what
+    // the blocks said: the summary line, then the verdict and snapshot lines of the sections.
+    const reply = await s.slack.waitFor('findings as text', () => s.slack.replies(ch, t.parent.ts).find((m) => m.versions.length > 1 && !m.blocks?.length && m.text.split('\n').length > 2), 60_000);
     await s.slack.waitFor('requester told', () => toldFindings(url)[0], 60_000);
     await settled(s.h);
     assert.equal(s.slack.replies(ch, t.parent.ts).length, 1, 'one findings reply, no failure notice');
-    assert.match(reply.text, /created by|kept|goroutines/, 'the finding’s evidence, not only the one-line summary');
+    assert.match(reply.text.split('\n').slice(1).join('\n'), /\d+ goroutines/, 'the blocks’ content, not only the one-line summary');
     assert.doesNotMatch(s.slack.parents(ch)[0]!.text, /capturing…/, 'the parent shows the outcome');
     assert.equal(toldFindings(url).length, 1);
   });
@@ -95,5 +97,21 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     await settled(s.h);
     assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => inThread(ch)(c.args)).length, 1, 'not retried');
     assert.equal(s.slack.responsesTo(url).filter((r) => /archived/.test(String(r.body.text))).length, 1, 'told once');
+  });
+
+  it('a thread locked by an admin (restricted_action_thread_locked): told in plain words at once, not retried, and the next /leak snapshot starts a new thread', async () => {
+    const ch = 'C0ERRLOCKED';
+    s.slack.failNext('chat.postMessage', 1, { error: 'restricted_action_thread_locked' }, inThread(ch));
+    const url = await snapshot(ch);
+    const told = await s.slack.waitFor('requester told why', () => s.slack.responsesTo(url).find((r) => /could not post/.test(String(r.body.text))), 120_000);
+    assert.match(String(told.body.text), /I could not post the snapshot of svc-order: the thread I was answering in is locked \(by a workspace admin\)\. Run `\/leak snapshot svc-order` again: it starts a new thread\./);
+    await settled(s.h);
+    assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => inThread(ch)(c.args)).length, 1, 'not retried');
+    assert.equal(s.slack.responsesTo(url).length, 1, 'told once');
+    const again = s.slack.responseUrl();
+    const ack = await s.h.command({ text: 'snapshot svc-order', channel: ch, responseUrl: again });
+    assert.match(String(ack.json?.text), /a thread in this channel/, 'a new thread, not the locked one');
+    await s.slack.waitFor('findings in the new thread', () => toldFindings(again)[0], 120_000);
+    assert.equal(s.slack.parents(ch).length, 2);
   });
 });
