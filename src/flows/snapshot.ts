@@ -165,6 +165,9 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     // A Slack refusal the user must fix (not in channel, missing scope): tell them, don't retry.
     if (err instanceof SlackPostError && !err.retryable) {
       const text = `I could not post the snapshot of ${service}: ${await refusalText(ctx, parent, err, `/leak snapshot ${service}`)}`;
+      // Our own parent, when Slack took it, must not keep saying "capturing…" for a reply it refused
+      // (a locked thread, blocks refused twice); where the channel itself refuses us this fails too.
+      if (parentRef && !d.thread) await ctx.poster.update(parentRef, { text: parentText(service, requesters.map((r) => r.user), `could not post the findings: ${err.userMessage}`) }).catch(() => {});
       // The joining window closes with this job: a retry after the fix (an invite) must start a new
       // capture, not join this ended one and wait for findings that never come. Everyone who
       // joined is told the same.

@@ -108,6 +108,7 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     await settled(s.h);
     assert.equal(s.slack.callsTo('chat.postMessage').filter((c) => inThread(ch)(c.args)).length, 1, 'not retried');
     assert.equal(s.slack.responsesTo(url).length, 1, 'told once');
+    assert.match(s.slack.parents(ch)[0]!.text, /could not post the findings: the thread I was answering in is locked/, 'the parent no longer says "capturing…"');
     const again = s.slack.responseUrl();
     const ack = await s.h.command({ text: 'snapshot svc-order', channel: ch, responseUrl: again });
     assert.match(String(ack.json?.text), /a thread in this channel/, 'a new thread, not the locked one');
