@@ -34,7 +34,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   });
   return {
     registry,
-    captures: new Counter({ name: 'leakbot_captures_total', help: 'Goroutine profile captures by outcome (ok, failed, shared)', labelNames: ['service', 'outcome'] as const, registers: [registry] }),
+    captures: new Counter({ name: 'leakbot_captures_total', help: 'Goroutine profile captures leakbot made, by outcome (ok, failed); requests answered from another capture are leakbot_captures_shared_total', labelNames: ['service', 'outcome'] as const, registers: [registry] }),
     captureDuration: new Histogram({
       name: 'leakbot_capture_duration_seconds',
       help: 'Time to fetch and parse a goroutine profile',
