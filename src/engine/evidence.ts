@@ -615,8 +615,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (sleepingTail) items.push(item('sleeping-tail', `sleeping, started by ${g.createdBy!.func}, which a chain of goroutines runs: the chain's tail, which wakes by itself and lets the chain unwind`));
   // http.Transport keeps every connection it opened reachable, so the GC never marks an unread body's readLoop.
   const reachable = leaked === 0 && reading.pattern !== 'unclosed-http-body' && coveredByLeakProfile(g, ctx.series[s.lastSeen]!);
-  // Both say something wakes them; the GC's check is the stronger one, so they are not added up.
-  const signalled = leaked === 0 && !reachable ? condSignalled(g, ctx.series[s.lastSeen]!) : null;
+  // Both say something may wake them; only the tickets show wakes that happened (the GC's reachability
+  // holds for healthy and leaked waits alike on real libraries), so the tickets weigh and it does not.
+  const signalled = leaked === 0 ? condSignalled(g, ctx.series[s.lastSeen]!) : null;
   if (signalled !== null) {
     const text =
       g.condTickets!.object === null

@@ -1,6 +1,6 @@
 // Evidence → confidence, through one table. Each signal a series shows adds its points (negative
 // points only for signals that show goroutines leaving the pile, a pile shaped like a pool, or
-// something that can still wake it: a chain's tail, a reachable channel, a lock holder that moves); the sum
+// something that can still wake it: a chain's tail, a signalled Cond, a lock holder that moves); the sum
 // picks the confidence. The same table is printed in README "How it decides" (`evidenceTableMarkdown`),
 // so what the code weighs and what the user reads cannot drift apart.
 //
@@ -208,15 +208,15 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     needs: 'debug=1 / proto',
   },
   'gc-reachable': {
-    points: -3,
+    points: 0,
     meaning:
-      "Go's leak profile covered these goroutines, parked on a channel or a sync primitive, and did not mark them: the GC found what they wait on reachable, so something may still wake them (it misses leaks held from a global; network waits, sleeps and an HTTP connection's readLoop it never marks, so there silence counts for nothing)",
+      "Go's leak profile covered these goroutines, parked on a channel or a sync primitive, and did not mark them: the GC found what they wait on reachable, so something may still wake them. It takes intrinsic's 'nothing will end this wait' away and moves nothing else: Go cannot mark a loop with a ticker or timer in its select, a wait a goroutine reading the network may end, or anything a long-lived object holds (a pool, a map, a global, a service-wide context), so on Go 1.27.4 builds of the 69 realdeps services its silence fell on 46 of their leaks; weighed −3, it cost 38 of 57 leaks found in one snapshot and 5 in a pair to avoid 2 false alarms. Network waits, sleeps and an HTTP connection's readLoop it never marks: there it is not shown",
     needs: 'the leak profile (debug=2 form)',
   },
   'cond-signalled': {
     points: -3,
     meaning:
-      "Cond waiters all on one sync.Cond whose lowest ticket (notifyListWait's second argument) is at least their number and lower than any other waiter's on it, or each on a Cond of its own (a subscription's) holding ticket 1 or more with no other stack on those Conds: Cond.Wait draws tickets in order and Signal/Broadcast wake them in order, so that many earlier waits were woken — the Cond is signalled, these wait for the next one; refutes intrinsic's 'never signalled', as gc-reachable does (not added to it where both apply)",
+      "Cond waiters all on one sync.Cond whose lowest ticket (notifyListWait's second argument) is at least their number and lower than any other waiter's on it, or each on a Cond of its own (a subscription's) holding ticket 1 or more with no other stack on those Conds: Cond.Wait draws tickets in order and Signal/Broadcast wake them in order, so that many earlier waits were woken — the Cond is signalled, these wait for the next one; refutes intrinsic's 'never signalled' (and, unlike gc-reachable, weighs: tickets show wakes that happened)",
     needs: 'debug=2',
   },
   'started-together': {

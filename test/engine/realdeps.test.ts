@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { compare, parseDump, renderText, type Finding } from '../../src/engine/index.js';
 import { settledShare } from '../../src/engine/evidence.js';
 
@@ -373,4 +374,19 @@ test('writers of connections whose readers are gone are no connection set: more 
   // Healthy, every writer has its reader: still one per connection.
   const h = run('gobwas', 'healthy', 'debug2', 'single').find((x) => x.frames[0]?.func === 'main.main.func2.1');
   assert.ok(!h || !strong(h));
+});
+
+test("Go 1.27's leak profile (on by default): its silence on a library's leak takes only the 'never woken' claim; the pile's shape and growth stand", () => {
+  // Go 1.27.4 marked none of these leaks; gc-reachable weighed −3 and read them low: ants in one
+  // snapshot, memdb in a pair, hang's HTTP calls in a series. Their healthy runs stay quiet.
+  const dir = join(root, '..', 'realdeps-leakprofile', 'go1.27');
+  const cases = [['ants', [2]], ['memdb', [0, 1]], ['hang', [0, 1, 2]]] as const;
+  for (const [svc, moments] of cases) {
+    const re = new RegExp(readFileSync(join(dir, svc, 'leakre.txt'), 'utf8').trim());
+    const read = (kind: string) => compare(moments.map((t) => parseDump(gunzipSync(readFileSync(join(dir, svc, `${kind}.t${t}.glp.txt.gz`))), { capturedAt: 1_000 * (t + 1) })), { maxFindings: 100 }).findings;
+    const leak = read('leak').filter((f) => strong(f) && (f.frames.some((fr) => re.test(fr.func)) || (f.createdBy !== null && re.test(f.createdBy.func))));
+    assert.ok(leak.length > 0, svc);
+    assert.ok(leak.every((f) => f.leaked === 0 && f.evidence?.some((e) => e.signal === 'gc-reachable')), svc);
+    assert.deepEqual(read('healthy').filter(strong).map((f) => f.frames[0]?.func), [], svc);
+  }
 });

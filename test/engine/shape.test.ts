@@ -78,9 +78,14 @@ test("a chain's sleeping tail lets the chain unwind: DaisyChain is no claim in a
   assert.ok(own && !signals(own).includes('sleeping-tail'), `without the chain: ${signals(own)}`);
 });
 
-test("Go's leak profile: a channel pile it listed and did not mark was found reachable; an unread HTTP body it never marks", () => {
+test("Go's leak profile: a channel pile it listed and did not mark was found reachable, which takes the 'never woken' claim only; an unread HTTP body it never marks", () => {
   // Go's no-leak NoLeakGlobal: one goroutine per run parked on a channel a global holds. In plain debug=2
-  // it looks exactly like a leak that kept all and added more; the leak profile's own dump tells.
+  // it looks exactly like a leak that kept all and added more. The leak profile's silence says the GC
+  // found the channel reachable: that refutes 'nobody will ever send' (intrinsic), not the pile that
+  // keeps its goroutines and adds one per call. It used to weigh −3 and outvote that growth: on Go
+  // 1.27.4 builds of the realdeps services (leak profile by default) it cost 38 of 57 leaks found in
+  // one snapshot and 5 in a pair to avoid 2 false alarms; Go cannot mark a loop with a ticker in its
+  // select, a wait woken from a network reader, or anything a long-lived object holds.
   const dir = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'goker', 'go1.26-leakprofile');
   const read = (f: string) => parseDump(gunzipSync(readFileSync(join(dir, `NoLeakGlobal.${f}.txt.gz`))));
   const pile = (a: ReturnType<typeof compare>) => a.findings.find((f) => f.createdBy?.func === 'main.NoLeakGlobal');
@@ -90,9 +95,11 @@ test("Go's leak profile: a channel pile it listed and did not mark was found rea
   assert.ok(checked.snapshots.every((s) => s.leakProfile));
   const f = pile(checked);
   assert.ok(f, 'still listed');
-  assert.ok(signals(f).includes('kept-and-added') && signals(f).includes('gc-reachable'), `${signals(f)}`);
-  assert.equal(f.confidence, 'low');
-  assert.deepEqual(checked.findings.filter((x) => x.confidence !== 'low').map(entry), []);
+  assert.ok(signals(f).includes('kept-and-added') && signals(f).includes('gc-reachable') && !signals(f).includes('intrinsic'), `${signals(f)}`);
+  assert.equal(f.evidence?.find((e) => e.signal === 'gc-reachable')?.points, 0);
+  // One snapshot: the shape alone, without 'healthy code does not pile up here'.
+  const one = pile(compare([read('t2.leak')]));
+  assert.ok(one && !signals(one).includes('intrinsic') && signals(one).includes('gc-reachable'), `${signals(one)}`);
   // readLoop of an unread body sits in a select the Transport keeps reachable: silence proves nothing.
   const dumps = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'go1.26-leakprofile');
   const body = analyze(parseDump(readFileSync(join(dumps, 'leak-httpbody.t2.leak.txt')))).findings.find((x) => x.pattern === 'unclosed-http-body');
