@@ -136,7 +136,7 @@ export class SnapshotBuilder {
       if (acc.createdBy === null) acc.createdBy = g.createdBy;
       if (sameFrame(g.createdBy, acc.createdBy)) acc.createdByCount += n;
       else {
-        const k = `${g.createdBy.func} ${g.createdBy.file}:${g.createdBy.line}`;
+        const k = frameText(g.createdBy);
         const o = (acc.otherCreatedBy ??= new Map()).get(k);
         if (o) o.count += n;
         else acc.otherCreatedBy.set(k, { frame: g.createdBy, count: n });
@@ -450,10 +450,9 @@ function mostCommonCreatedBy(acc: Acc): void {
   let best = { frame: acc.createdBy!, count: acc.createdByCount };
   for (const o of acc.otherCreatedBy!.values()) if (o.count > best.count) best = o;
   if (best.frame === acc.createdBy) return;
-  const k = `${best.frame.func} ${best.frame.file}:${best.frame.line}`;
   const old = acc.createdBy!;
-  acc.otherCreatedBy!.delete(k);
-  acc.otherCreatedBy!.set(`${old.func} ${old.file}:${old.line}`, { frame: old, count: acc.createdByCount });
+  acc.otherCreatedBy!.delete(frameText(best.frame));
+  acc.otherCreatedBy!.set(frameText(old), { frame: old, count: acc.createdByCount });
   acc.createdBy = best.frame;
   acc.createdByCount = best.count;
 }

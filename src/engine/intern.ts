@@ -367,7 +367,8 @@ export function hashBytes(v: DataView, start: number, end: number): number {
  *  subscription's loop waiting on its own Cond); `(...)` is what Go prints for an inlined frame. Neither
  *  says anything of the call, so the next frame out is asked instead. A frame with one certain value
  *  keeps its uncertain ones, which are right far more often than not (`Client.Get(0xc…, {0xc…?, 0x34?})`
- *  tells two requests apart by its URL's). */
+ *  tells two requests apart by its URL's). Its values one by one go to lastArgWords, for identity
+ *  (sameArgWords). */
 export function hashArgs(b: Uint8Array, start: number, end: number): number {
   argWordsOfLast = 0;
   if (end - start === 5 && b[start + 1] === 46 && b[start + 2] === 46 && b[start + 3] === 46) return -1;
