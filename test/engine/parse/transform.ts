@@ -64,11 +64,11 @@ export function body(s: Snapshot): Omit<Snapshot, 'warnings'> {
 }
 
 /** body() without what is read from frame arguments (the lock and Cond addresses in StackGroup.waitObjects,
- *  the Cond tickets in condTickets, the calls' hashes in calls):
+ *  the Cond tickets in condTickets, the calls' hashes in calls and their values in argWords):
  *  a paste whose arguments became `(...)` reads the same but for those. */
 export function bodyWithoutArgs(s: Snapshot): Omit<Snapshot, 'warnings'> {
   const b = body(s);
-  return { ...b, groups: b.groups.map(({ waitObjects: _args, condTickets: _tickets, calls: _calls, ...g }) => g) };
+  return { ...b, groups: b.groups.map(({ waitObjects: _args, condTickets: _tickets, calls: _calls, argWords: _words, ...g }) => g) };
 }
 
 /** Whether one of the snapshot's warnings matches. */
