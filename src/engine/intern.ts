@@ -382,10 +382,11 @@ export function hashArgs(b: Uint8Array, start: number, end: number): number {
   for (let i = start; i < end; i++) {
     const c = b[i]!;
     h = Math.imul(h ^ c, 0x01000193);
-    // A value ends at ',' ')' '}'; it is certain unless its last byte is '?'.
-    // `...` (more values than Go prints) and an empty `()` or `{}` are no value either.
-    if ((c === 44 || c === 41 || c === 125) && i > start && b[i - 1] !== 63 && b[i - 1] !== 125 && b[i - 1] !== 40 && b[i - 1] !== 123 && b[i - 1] !== 46) certain = true;
     if (c === 44 || c === 41 || c === 125) {
+      // A value ends at ',' ')' '}'; it is certain unless its last byte is '?'.
+      // `...` (more values than Go prints) and an empty `()` or `{}` are no value either.
+      const p = b[i - 1];
+      if (i > start && p !== 63 && p !== 125 && p !== 40 && p !== 123 && p !== 46) certain = true;
       if (inValue) {
         const k = n < WORD_SLOTS ? n : WORD_SLOTS - 1;
         wordSlots[k] = n < WORD_SLOTS ? w : Math.imul(wordSlots[k]! ^ w, 0x01000193);
