@@ -200,7 +200,7 @@ function isRuntimeFrame(f: Frame): boolean {
 /** Frames of a dependency (a module-cache path, modules.ts), cached per interned frame as isStdFrame's. */
 const dependencyFrames = new WeakMap<Frame, boolean>();
 
-function isDependencyFrame(f: Frame): boolean {
+export function isDependencyFrame(f: Frame): boolean {
   let dep = dependencyFrames.get(f);
   if (dep === undefined) {
     dep = dependencyModule(f.file) !== null;

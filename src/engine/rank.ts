@@ -14,7 +14,7 @@ import { perSnapshot } from './memo.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary, StackGroup } from './model.js';
 import { foldCompanions } from './companions.js';
 import { dependencyModule } from './modules.js';
-import { isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
+import { isDependencyFrame, isLibraryFrame, isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 import { confidenceOf, pointsOf } from './verdict.js';
 
 /** Knobs the CLI, the bot and the config pass to analyze/compare. */
@@ -241,7 +241,12 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     }
   }
   if (reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, reading);
-  else if (g.startedFrom) {
+  else if (!g.startedFrom && g.createdBy !== null && !isLibraryFrame(g.createdBy) && g.frames.length > 0 && g.frames.every(isLibraryFrame) && isDependencyFrame(g.frames[g.frames.length - 1]!)) {
+    // The service started a library function itself: a call (`go client.Post(…)`) ends when it returns, a
+    // loop (`go plan.Run(…)`, `go cache.Start()`) when it is stopped, which is the service's to do.
+    const entry = g.frames[g.frames.length - 1]!;
+    advice = `These goroutines run only library code: ${entry.func}, which ${g.createdBy.func} started (${g.createdBy.file}${g.createdBy.line > 0 ? `:${g.createdBy.line}` : ''}), and they end when it returns. If it is a call, give it a deadline or cancel its context; if it is a loop or a watcher (a Run, Start or Watch), it runs until it is stopped: call its Stop, Close or Cancel when the code that started it is done. ${advice}`;
+  } else if (g.startedFrom) {
     // The library's goroutine waits on what the service handed it; the fix is at the service's call.
     const from = g.startedFrom.frame;
     advice = `These goroutines run only library code, started for ${from.func} (${from.file}${from.line > 0 ? `:${from.line}` : ''}): the library ends them when the caller closes or cancels what it opened there (cancel the context passed to the call; close the stream, rows, response, subscription or provider; or read it to the end). ${advice}`;

@@ -390,3 +390,16 @@ test("Go 1.27's leak profile (on by default): its silence on a library's leak ta
     assert.deepEqual(read('healthy').filter(strong).map((f) => f.frames[0]?.func), [], svc);
   }
 });
+
+test("a library's loop the service started itself is told to be stopped, whatever it waits on inside", () => {
+  // consul: `go plan.RunWithClientAndHclog(…)` per request, never stopped; the pile waits in an HTTP
+  // round trip, and 'give every call a deadline' alone pointed at the wrong fix.
+  const f = run('consul', 'leak', 'debug2', 'series').find((x) => x.createdBy?.func === 'main.featureFlag');
+  assert.match(f?.advice ?? '', /^These goroutines run only library code: github\.com\/hashicorp\/consul\/api\/watch\.\(\*Plan\)\.RunWithClientAndHclog, which main\.featureFlag started .*Stop, Close or Cancel/);
+  // `go client.R().Post(…)` started by main's loop is a call: the same words say to give it a deadline.
+  const hang = run('hang', 'leak', 'debug2', 'series').find((x) => x.pattern === 'http-call-no-timeout');
+  assert.match(hang?.advice ?? '', /run only library code: github\.com\/go-resty\/resty\/v2\.\(\*Request\)\.Post, .*If it is a call, give it a deadline/);
+  // A pile with a frame of the service's own keeps its pattern's advice alone.
+  const gin = run('gin', 'leak', 'debug2', 'series')[0];
+  assert.ok(gin && !/run only library code/.test(gin.advice), gin?.advice);
+});
