@@ -9,7 +9,7 @@ import { SlackPostError } from '../slack/poster.js';
 import { GONE_ERRORS } from '../slack/errors.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { ThreadRecord } from '../store/threads.js';
-import { recordOutcome } from '../flows/thread.js';
+import { findingsState, recordOutcome } from '../flows/thread.js';
 import { actionId, titleOf, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
@@ -391,7 +391,7 @@ async function postFindings(
   await recordOutcome(ctx, thread, {
     service: a.service,
     users: [],
-    state: { outcome: 'findings', summary: findingsSummary(analysis), seq: cur.seq, total: cur.total, capturedAt: cur.capturedAt },
+    state: findingsState(analysis, cur),
     pair: { refSeq: ref?.seq ?? null, curSeq: cur.seq },
   });
 }

@@ -130,15 +130,15 @@ function readLockRecursions(snap: Snapshot): Hang[] {
     if (type === null) continue;
     // F further out, a method of the same type, stopped past a line where F takes the read lock.
     const outer = g.frames.slice(at + 1).find((f) => receiverOf(f.func) === type && (takes.get(f.func) ?? []).some((line) => line > 0 && f.line > line));
-    const writer = outer && writers.find((w) => receiverOf(callerOf(w, WLOCK)!.frame.func) === type);
+    const writer = outer && writers.map((w) => ({ g: w, frame: callerOf(w, WLOCK)!.frame })).find((w) => receiverOf(w.frame.func) === type);
     // A reader of the type still at work (running, asleep, in I/O) may be the one the writer waits
     // for, and outer may have unlocked before its call: a convoy that clears, not a deadlock.
     const moving = groups.some((o) => AWAKE.has(o.kind) && o.frames.some((f) => receiverOf(f.func) === type));
     if (!outer || !writer || moving) continue;
     const queued = readers.filter((r) => r !== g && receiverOf(callerOf(r, RLOCK)!.frame.func) === type).reduce((n, r) => n + r.count, 0);
-    const h = hang(g, 'read-lock-recursion', `deadlock: ${shortName(outer.func)} holds a read lock of ${shortName(type)} and asks for it again in ${shortName(inner.func)}, while ${shortName(callerOf(writer, WLOCK)!.frame.func)} waits in Lock: every RLock now waits (${queued} goroutine${queued === 1 ? '' : 's'})`, queued);
+    const h = hang(g, 'read-lock-recursion', `deadlock: ${shortName(outer.func)} holds a read lock of ${shortName(type)} and asks for it again in ${shortName(inner.func)}, while ${shortName(writer.frame.func)} waits in Lock: every RLock now waits (${queued} goroutine${queued === 1 ? '' : 's'})`, queued);
     h.holder = { goroutineId: g.exampleId, state: g.state, site: outer };
-    h.writer = { goroutineId: writer.exampleId, site: callerOf(writer, WLOCK)!.frame };
+    h.writer = { goroutineId: writer.g.exampleId, site: writer.frame };
     out.push(h);
   }
   return out;

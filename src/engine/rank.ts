@@ -245,11 +245,11 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     // The service started a library function itself: a call (`go client.Post(…)`) ends when it returns, a
     // loop (`go plan.Run(…)`, `go cache.Start()`) when it is stopped, which is the service's to do.
     const entry = g.frames[g.frames.length - 1]!;
-    advice = `These goroutines run only library code: ${entry.func}, which ${g.createdBy.func} started (${g.createdBy.file}${g.createdBy.line > 0 ? `:${g.createdBy.line}` : ''}), and they end when it returns. If it is a call, give it a deadline or cancel its context; if it is a loop or a watcher (a Run, Start or Watch), it runs until it is stopped: call its Stop, Close or Cancel when the code that started it is done. ${advice}`;
+    advice = `These goroutines run only library code: ${entry.func}, which ${g.createdBy.func} started (${fileAndLine(g.createdBy)}), and they end when it returns. If it is a call, give it a deadline or cancel its context; if it is a loop or a watcher (a Run, Start or Watch), it runs until it is stopped: call its Stop, Close or Cancel when the code that started it is done. ${advice}`;
   } else if (g.startedFrom) {
     // The library's goroutine waits on what the service handed it; the fix is at the service's call.
     const from = g.startedFrom.frame;
-    advice = `These goroutines run only library code, started for ${from.func} (${from.file}${from.line > 0 ? `:${from.line}` : ''}): the library ends them when the caller closes or cancels what it opened there (cancel the context passed to the call; close the stream, rows, response, subscription or provider; or read it to the end). ${advice}`;
+    advice = `These goroutines run only library code, started for ${from.func} (${fileAndLine(from)}): the library ends them when the caller closes or cancels what it opened there (cancel the context passed to the call; close the stream, rows, response, subscription or provider; or read it to the end). ${advice}`;
   }
   return {
     state: g.state,
@@ -429,3 +429,6 @@ function httpClientHint(latest: Snapshot, reading: Reading): string {
       : '';
   return `${by}: look for a client.Do/Get/Post whose resp.Body is dropped.${lead}`;
 }
+
+/** `/src/app/main.go:42`, or the file alone when the line is unknown. */
+const fileAndLine = (f: Frame): string => `${f.file}${f.line > 0 ? `:${f.line}` : ''}`;

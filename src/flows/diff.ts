@@ -1,13 +1,13 @@
 // The `diff` job: compare two stored snapshots (explicit, last two, or baseline vs latest) and
 // post the findings — in a new thread, or in the thread whose button asked.
 import type { LeakbotContext } from '../context.js';
-import { findingsSummary, mentionList, snapDesc } from '../slack/messages.js';
+import { mentionList, snapDesc } from '../slack/messages.js';
 import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { JobInfo } from '../queue/processors.js';
 import { analyzePair, postFindings } from './findings.js';
 import { lastSuspects } from './fleet.js';
-import { hasPair, recordOutcome, refusalText } from './thread.js';
+import { findingsState, hasPair, recordOutcome, refusalText } from './thread.js';
 
 export async function resolveDiff(
   ctx: LeakbotContext,
@@ -91,7 +91,7 @@ export async function processDiff(ctx: LeakbotContext, job: JobInfo<'diff'>): Pr
     await recordOutcome(ctx, thread, {
       service,
       users: [d.requester.user],
-      state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: r.cur.seq, total: r.cur.total, capturedAt: r.cur.capturedAt },
+      state: findingsState(result.analysis, r.cur),
       pair: { refSeq: result.ref?.seq ?? null, curSeq: r.cur.seq },
     });
   } catch (err) {

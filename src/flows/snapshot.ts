@@ -6,7 +6,7 @@ import { recaptureDelayMs } from './recapture-delay.js';
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
-import { autoRecaptureWarning, firstSnapshotNote, captureFailedText, findingsSummary, parentText, snapDesc } from '../slack/messages.js';
+import { autoRecaptureWarning, firstSnapshotNote, captureFailedText, parentText, snapDesc } from '../slack/messages.js';
 import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
@@ -16,7 +16,7 @@ import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
 import { isWorthWaiting } from '../queue/transient.js';
-import { parentText as threadParentText, recordOutcome, refusalText } from './thread.js';
+import { findingsState, parentText as threadParentText, recordOutcome, refusalText } from './thread.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
   const d = job.data;
@@ -152,7 +152,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     await recordOutcome(ctx, thread, {
       service,
       users: auto ? [] : requesters.map((r) => r.user),
-      state: { outcome: 'findings', summary: findingsSummary(result.analysis), seq: cur.seq, total: cur.total, capturedAt: cur.capturedAt },
+      state: findingsState(result.analysis, cur),
       pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
     });
     if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);

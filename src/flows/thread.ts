@@ -6,7 +6,8 @@ import type { LeakbotContext } from '../context.js';
 import type { AbandonedParent } from '../queue/final-failure.js';
 import { WatchStore } from '../incident/watch.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
-import { fmtTime, mentionList, threadStatus } from '../slack/messages.js';
+import { findingsSummary, fmtTime, mentionList, threadStatus } from '../slack/messages.js';
+import type { Analysis } from '../engine/index.js';
 import { GONE_ERRORS, type SlackPostError } from '../slack/errors.js';
 import { pairKey, type ThreadRecord, type ThreadState } from '../store/threads.js';
 
@@ -48,6 +49,12 @@ export interface Outcome {
   state: Omit<ThreadState, 'at' | 'last'>;
   /** The pair whose findings were posted (diff does not post it again). */
   pair?: { refSeq: number | null; curSeq: number };
+}
+
+/** The state of a thread whose analysis of snapshot `cur` was posted: its verdict line, the
+ *  snapshot's seq, goroutine total and capture time (ms since epoch), which the parent shows. */
+export function findingsState(analysis: Analysis, cur: { seq: number; total: number; capturedAt: number }): Outcome['state'] {
+  return { outcome: 'findings', summary: findingsSummary(analysis), seq: cur.seq, total: cur.total, capturedAt: cur.capturedAt };
 }
 
 /**
