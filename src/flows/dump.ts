@@ -49,10 +49,16 @@ export function shareThread(file: Pick<SlackFile, 'shares'>, channel: string): s
 /** A direct message with the bot (Slack ids: D… for DMs). */
 export const isDirectMessage = (channel: string): boolean => channel.startsWith('D');
 
-/** Text of a Slack message holding a pasted dump → the dump: Slack's &amp; &lt; &gt; decoded and
- *  ``` fences removed (https://api.slack.com/reference/surfaces/formatting#escaping). */
+/** Text of a Slack message holding a pasted dump → the dump: Slack's links unwrapped to what was
+ *  pasted (`<http://github.com/x/y|github.com/x/y>` → `github.com/x/y`, `<url>` → `url`), its
+ *  &amp; &lt; &gt; decoded and ``` fences removed
+ *  (https://api.slack.com/reference/surfaces/formatting#escaping). */
 export function pastedDump(text: string): string {
   return text
+    // Slack links whatever looks like a domain, inside code blocks too (a Go package path), and
+    // sends a typed `<` as `&lt;`: a raw `<` in the text always opens its markup.
+    .replace(/<[^<>|]*\|([^<>]*)>/g, '$1')
+    .replace(/<([^<>|]*)>/g, '$1')
     .replace(/^\s*```\s*$/gm, '')
     .replace(/^```|```$/gm, '')
     .replace(/&lt;/g, '<')

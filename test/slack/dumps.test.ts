@@ -142,6 +142,20 @@ describe('dumps handed to the bot in Slack', () => {
     assert.match(String((await h.slack.waitFor('ack', () => h.slack.responsesTo(responseUrl)[0])).body.text), /Analysing/);
   });
 
+  it('the shortcut on a paste whose package paths Slack turned into links: read as pasted', async () => {
+    // Slack links anything shaped like a domain in a message's text, code blocks included
+    // (wee-slack#550, emacs-slack#329): `example.com/fixtures/internal/leaks.fetchResult(...)`
+    // arrives as `<http://example.com/…|example.com/…>(...)`; a typed `<` arrives as `&lt;`.
+    const escaped = dump.slice(0, 30_000).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const linked = escaped.replace(/\b(?:[a-z0-9-]+\.)+(?:com|org|io|dev)(?:\/[^\s()]*)?/g, (m) => `<http://${m}|${m}>`);
+    assert.match(linked, /<http:\/\/example\.com\/fixtures\/internal\/leaks\.fetchResult\|/, 'the paste carries Slack links');
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'C0LINKS' }).message.ts;
+    await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0LINKS', message: { ts, text: `\`\`\`${linked}\`\`\`` } }));
+    const text = messageText(await h.slack.waitFor('findings in the paste’s thread', () => built(dumpReplies('C0LINKS', ts)[0])));
+    assert.match(text, new RegExp(`at \`[^\`]*${site.file.split('/').pop()!.replace('.', '\\.')}:${site.line}\` in \`leaks\\.fetchResult\`\\n`), `the leaking function by its name: ${text}`);
+    assert.doesNotMatch(text, /http:\/\/example\.com|fetchResult&gt;|FetchWithTimeout&gt;/, 'no link markup left in the names');
+  });
+
   it('the shortcut on a file whose URL is not Slack’s: refused, that URL never fetched', async () => {
     const before = (await go.requests()).length;
     const { file, message } = h.slack.shareFile({ name: 'dump.txt', content: dump, channel: 'C0INC', threadTs: thread.ts, url: `${go.url}/debug/pprof/goroutine?debug=2` });
