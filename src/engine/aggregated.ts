@@ -38,6 +38,11 @@ export const funcsOnStacks = perSnapshot((snap): Set<string> | null => {
   return funcs;
 });
 
+/** Whether `func` is on some goroutine's stack in a snapshot (true when a stack was cut: the cut part may hold it). */
+export function onSomeStack(func: string, snap: Snapshot): boolean {
+  return funcsOnStacks(snap)?.has(func) ?? true;
+}
+
 /** Entry function (outermost frame, inside an errgroup or WaitGroup.Go wrapper) of a group, or null when its stack was cut (Go prints
  *  `...additional frames elided...`: the last frame shown is not where the goroutine started). */
 export const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : entryFrame(g.frames)!.func);

@@ -7,13 +7,16 @@
 // and a pile whose ids are bunched was started at once (a pool), one whose ids spread with gaps piled
 // up over time.
 import type { GroupSeries } from './diff.js';
-import type { BlockKind, EvidenceItem, Frame, Identity, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
+import type { BlockKind, EvidenceItem, Identity, PatternId, PileShape, Snapshot, StackGroup } from './model.js';
 import { entryFrame, isLibraryFrame, isLibraryPile, isRequestScoped, isRoundTripWait, packageOf, type Reading } from './patterns.js';
 import { dependencyModule } from './modules.js';
 import { item } from './verdict.js';
-import { aggregatedItems, entryOf, funcsOnStacks } from './aggregated.js';
+import { aggregatedItems, entryOf, onSomeStack } from './aggregated.js';
 import { perSnapshot } from './memo.js';
 import { formatCount } from './count.js';
+import { BESIDE_IDS, besideConnections, boundToConnections, HELPERS_PER_CONNECTION, helpersOfOpenConnections } from './connections.js';
+import { callerOfLock, lockHolders, LOCK_IMPL, methodOwner, MOVING, movingInLockCode } from './lock-holders.js';
+import { bunched, inBatches, settledShare, shapeOf, SPREAD_MIN, twoEnds } from './id-history.js';
 
 /** A wait this long (minutes, as Go printed it) is not a request in flight. */
 export const LONG_WAIT_MIN = 10;
@@ -21,10 +24,6 @@ export const LONG_WAIT_MIN = 10;
 export const CROWD = 1000;
 /** Orphans only mean "per-request" when they came from more than one creator (one creator = a pool). */
 const MIN_ORPHAN_CREATORS = 2;
-/** Goroutine ids a P takes from the global counter at once (runtime/proc.go _GoidCacheBatch). */
-const GOID_BATCH = 16;
-/** Share of the process's id history a pile must span to have piled up over time. */
-const SPREAD_MIN = 0.25;
 /** Share of a pile allowed to leave between snapshots while it still counts as kept (a goroutine
  *  that woke and parked again at the same line keeps its id, so a leak loses none). */
 const KEPT_SHARE = 0.1;
@@ -70,52 +69,6 @@ export interface Evidence {
   requestScoped: boolean;
 }
 
-/** Where a group's ids sit in its process's id history; null without ids. */
-export function shapeOf(g: Pick<StackGroup, 'ids'>, processMaxId: number | undefined): PileShape | null {
-  const ids = g.ids;
-  if (!ids || ids.length === 0 || !processMaxId) return null;
-  const minId = ids[0]!;
-  const maxId = ids[ids.length - 1]!;
-  return { minId, maxId, processMaxId, spread: (maxId - minId) / processMaxId, density: ids.length / (maxId - minId + 1) };
-}
-
-/** Share of the process's id history that an empty stretch inside a pile must cover for the pile to
- *  read as two ends (twoEnds). */
-const EMPTY_STRETCH = 0.4;
-
-/** True when the pile's ids (ascending) sit at two ends of the process's history with nothing in
- *  between: no goroutine of the pile was started during one stretch covering EMPTY_STRETCH or more of
- *  the id history (processMaxId ids). A set started early on plus a few started lately (a library's
- *  per-object goroutines: 5 gossip nodes made at boot and one restarted since; two long-lived clients
- *  and the one a request holds now) spreads its ids that wide without piling up; goroutines a leak
- *  leaves behind call after call fill the history between. The ids after the empty stretch must span
- *  less than a quarter of the history (a few latecomers, not a pile growing since). Needs 3+ ids.
- *  Applied to library piles
- *  (evidence.ts: patterns.ts isLibraryPile); measured on test/fixtures/dumps/realdeps. */
-export function twoEnds(ids: readonly number[], processMaxId: number): boolean {
-  if (ids.length < 3 || processMaxId <= 0) return false;
-  const last = ids[ids.length - 1]!;
-  // The late end is a few recent ones: a pile that began mid-life and spread from there is a pile-up
-  // with one early goroutine beside it, not a set plus latecomers.
-  for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! >= EMPTY_STRETCH * processMaxId && last - ids[i]! < SPREAD_MIN * processMaxId) return true;
-  return false;
-}
-
-/** Chance under which a pile still growing would have left the newest stretch of the history empty. */
-const SETTLED_CHANCE = 0.01;
-
-/** The newest share of the process's id history (processMaxId ids) that the pile's ids (ascending,
- *  3+) leave empty, when it is wide enough to say the pile stopped growing; null otherwise. n ids
- *  started evenly over the history leave the newest share g empty with chance (1 − g)^n, so the share
- *  must be 1 − SETTLED_CHANCE^(1/n) or more (37 % for 10 ids, 11 % for 40), and a quarter at least. A
- *  set of per-object goroutines made while the service warmed up (a cache per tenant, a node per
- *  peer) stops there; a leak still happening keeps adding among the newest ids. */
-export function settledShare(ids: readonly number[], processMaxId: number): number | null {
-  if (ids.length < 3 || processMaxId <= 0) return null;
-  const empty = (processMaxId - ids[ids.length - 1]!) / processMaxId;
-  return empty >= Math.max(SPREAD_MIN, 1 - SETTLED_CHANCE ** (1 / ids.length)) ? empty : null;
-}
-
 /** A daemon the built-in list calls one per process (benign.ts: a tracer's batch loop, a logger's
  *  flusher) found many times over, started for the service's code (StackGroup.startedFrom) at moments
  *  spread over the process's history: 3+ of them, ids over a quarter or more of it, neither started
@@ -145,55 +98,6 @@ function restsInItsLoop(g: StackGroup, before: Snapshot | undefined): boolean {
     before.groups.some((h) => h.key !== g.key && entryFrame(h.frames)?.func === entry.func && h.frames.some((f, i) => f.func === top.func && h.frames.slice(0, i).some((x) => !isLibraryFrame(x))))
   );
 }
-
-/** Ids (ascending) that were handed out together: consecutive but for the jumps Go's per-P id cache
- *  makes (runtime/proc.go newproc1: a P takes 16 ids at a time, so one jump per 16 ids at most, and a P
- *  may start with what is left of a batch it took long ago). Goroutines started one per request have a
- *  gap between almost every two ids; a pile started in several bursts (ten runs of a loop that starts
- *  1,000 goroutines and leaves 100) has blocks with wide gaps between them, where the other goroutines
- *  of each run went. A batch is ids 16k+1 … 16k+16 (goidgen grows by 16 from 0), so the cache jumps
- *  only after a multiple of 16, or after 16k+1 in a program linked with cgo (a service built natively
- *  with CGO_ENABLED=1, the default where a C compiler is found) or built for Windows: their runtime
- *  gives its extra M's goroutine one id after main's batch (mstartm0 → oneNewExtraM: goidgen.Add(1)).
- *  A jump anywhere else means the same P started other goroutines in between: the starter stopped (descheduled, or done with one call). One such stop per start is
- *  allowed, and one more per MID_BATCH_PER ids (a long loop is preempted now and then); more say the
- *  pile was started in several goes, even when a quiet process left only a few ids between them. */
-export function bunched(ids: readonly number[]): boolean {
-  if (ids.length < 3) return false;
-  let gaps = 0;
-  let wide = 0;
-  // Jumps not at a batch end, for batches ending at 16k, and (cgo, Windows) at 16 then 16k+1.
-  let mid0 = 0;
-  let mid1 = 0;
-  for (let i = 1; i < ids.length; i++) {
-    const jump = ids[i]! - ids[i - 1]! - 1;
-    if (jump > 0) gaps++;
-    if (jump > WIDE_JUMP) wide++;
-    if (jump > 0 && ids[i - 1]! % GOID_BATCH !== 0) mid0++;
-    if (jump > 0 && ids[i - 1]! !== GOID_BATCH && ids[i - 1]! % GOID_BATCH !== 1) mid1++;
-  }
-  const midBatch = Math.min(mid0, mid1);
-  const batches = Math.ceil(ids.length / GOID_BATCH);
-  // Each jump skips at most about one other P's batch; piles started at different moments skip more.
-  const span = ids[ids.length - 1]! - ids[0]! + 1;
-  return gaps <= batches && span <= ids.length + (GOID_BATCH + 2) * batches && wide < BURSTS && midBatch <= 1 + Math.floor(ids.length / MID_BATCH_PER);
-}
-/** Ids (ascending) that come in runs of consecutive ids (allowing a skipped id or two), BATCH_MIN or
- *  more per run on average: goroutines a loop started a batch at a time, each back to back from its
- *  P's id cache (runtime/proc.go, 16 ids at a time). */
-export function inBatches(ids: readonly number[]): boolean {
-  if (ids.length < BATCH_MIN) return false;
-  let runs = 1;
-  for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! > 2) runs++;
-  return ids.length >= BATCH_MIN * runs;
-}
-const BATCH_MIN = 6;
-/** A jump wider than two other Ps' batches, and how many of them make a pile several bursts: a leftover
- *  batch and a busy moment while a pool starts account for one or two. */
-const WIDE_JUMP = 2 * GOID_BATCH;
-const BURSTS = 3;
-/** Ids per extra mid-batch jump a single start may show: a pool of 2,000 started in one loop shows one. */
-const MID_BATCH_PER = 1000;
 
 /** Half or more of a pile's (3+) creators are in the pile itself: a chain or tree of goroutines each
  *  waiting on the one it started. Without creator ids (Go ≤ 1.20), half or more of them started by the
@@ -248,215 +152,7 @@ export function leakedIn(s: GroupSeries, series: readonly Snapshot[]): number {
   return s.group.count;
 }
 
-/** Whether `func` is on some goroutine's stack in a snapshot (true when a stack was cut: the cut part may hold it). */
-function onSomeStack(func: string, snap: Snapshot): boolean {
-  return funcsOnStacks(snap)?.has(func) ?? true;
-}
-
 const pct = (x: number) => `${Math.round(x * 100)} %`;
-
-/** Ids of the gone creators of goroutines waiting on the network in a snapshot: the handlers that
- *  accepted or upgraded a connection and left its reader/writer behind. Memoised per snapshot. */
-const connectionCreators = perSnapshot((snap) => {
-  const ids = new Set<number>();
-  for (const g of snap.groups) {
-    if (g.kind !== 'net-io' || g.orphans === 0 || !g.creatorIds) continue;
-    for (const id of g.creatorIds) ids.add(id);
-  }
-  if (ids.size > 0) for (const g of snap.groups) for (const id of g.ids ?? []) ids.delete(id); // live: not gone
-  return ids;
-});
-
-/** Nine in ten or more of a pile's creators also started goroutines now waiting on the network: the
- *  pile is part of those connections (a stream's heartbeat beside its reader and writer) and lives as
- *  long. A writer whose connection's reader has exited belongs to no open connection (gobwas/ws: a
- *  close path that skips the hub's remove left 74 of 374 writers without a reader), so more than a
- *  tenth of those is no connection's set; a tenth allows for connections closing as the dump is taken. */
-function boundToConnections(g: StackGroup, snap: Snapshot): boolean {
-  if (!g.creatorIds || g.creatorIds.length < 2) return false;
-  const conn = connectionCreators(snap);
-  return g.creatorIds.filter((id) => conn.has(id)).length >= 0.9 * g.creatorIds.length;
-}
-
-/** Ids of the goroutines waiting on the network in a snapshot (a connection's reader, a handler in its
- *  read). Memoised per snapshot. */
-const networkWaiters = perSnapshot((snap) => {
-  const ids = new Set<number>();
-  for (const g of snap.groups) if (g.kind === 'net-io') for (const id of g.ids ?? []) ids.add(id);
-  return ids;
-});
-
-const HELPERS_PER_CONNECTION = 2;
-
-/** Every one of a pile's (2+) creators is alive and waiting on the network, and it holds at most
- *  HELPERS_PER_CONNECTION per creator: each started its helper (a
- *  connection's writer, a heartbeat) and went on to read its connection, which is still open, so the
- *  helper lives as long as that connection (x/net/websocket: the handler reads, its writer waits for
- *  messages). Not for goroutines that wait on the network themselves (they are the connections). */
-function helpersOfOpenConnections(g: StackGroup, snap: Snapshot): boolean {
-  if (g.kind === 'net-io' || !g.creatorIds || g.creatorIds.length < 2) return false;
-  // A connection's helpers are one or two (a writer, a heartbeat); a handler that left 16 behind on
-  // one keep-alive connection leaks one per request it served.
-  if (g.count > HELPERS_PER_CONNECTION * g.creatorIds.length) return false;
-  const net = networkWaiters(snap);
-  return g.creatorIds.every((id) => net.has(id));
-}
-
-/** Ids apart that two goroutines one call started back to back may be (a P's id cache hands out
- *  consecutive ids; a stream handler starts its writer, heartbeat and reader in a row). */
-const BESIDE_IDS = 2;
-
-/** Without creator ids (Go ≤ 1.20), the id-less form of boundToConnections: how many of a pile's (2+)
- *  goroutines sit within BESIDE_IDS ids of a goroutine waiting on the network that the same function
- *  started, when that is half or more of them and the function is on no stack (every call of it
- *  returned, leaving the connection's goroutines behind); else null. Such a goroutine (a stream's
- *  heartbeat between two pings) was started by the same call as the connection's reader and lives as
- *  long as the connection. */
-function besideConnections(g: StackGroup, snap: Snapshot): number | null {
-  if (g.distinctCreators !== undefined || !g.ids || g.createdBy === null || g.count < 2 || g.kind === 'net-io') return null;
-  const f = g.createdBy.func;
-  const net: number[] = [];
-  // One by one: spreading a big pile's ids into push() overflows the stack (a server with 150k+ connections).
-  for (const h of snap.groups) if (h.kind === 'net-io' && h.createdBy?.func === f && h.ids) for (const id of h.ids) net.push(id);
-  if (net.length === 0) return null;
-  net.sort((a, b) => a - b);
-  let beside = 0;
-  let j = 0;
-  for (const id of g.ids) {
-    while (j < net.length && net[j]! < id - BESIDE_IDS) j++;
-    if (j < net.length && net[j]! <= id + BESIDE_IDS) beside++;
-  }
-  return beside * 2 >= g.count && !onSomeStack(f, snap) ? beside : null;
-}
-
-/** Waits that end by themselves: the network or a file answers or fails (deadlines), a sleep ends, a
- *  running goroutine moves on, and so does one the runtime holds for a moment ('runtime': GC assist
- *  wait/marking, copystack…, which a goroutine allocating while it holds a lock shows under memory
- *  pressure; the runtime's own goroutines in those states run no user code). */
-const MOVING = new Set<BlockKind>(['net-io', 'file-io', 'syscall', 'sleep', 'running', 'runnable', 'runtime']);
-/** Frames of the lock implementation and the runtime below the code that took a lock. */
-const LOCK_IMPL = /^(runtime\.|sync\.|internal\/sync\.|sync\/)/;
-
-/** The function that called Lock (innermost frame outside the runtime and package sync); null when none. */
-/** The frame that called into the lock implementation (the function that called Lock); null when
- *  every frame is the runtime's or sync's. */
-export function lockCaller(g: Pick<StackGroup, 'frames'>): Frame | null {
-  return g.frames.find((f) => !LOCK_IMPL.test(f.func)) ?? null;
-}
-
-function callerOfLock(g: StackGroup): string | null {
-  return lockCaller(g)?.func ?? null;
-}
-
-/** For a pile parked on a Mutex/RWMutex: how many goroutines elsewhere in the snapshot run the same
- *  locking code (the function that called Lock is on their stacks) and sit in a wait that ends by
- *  itself, when there are at least as many of them as locks waited on — each lock's holder is likely
- *  one of them, moving (a websocket hub's writer blocked in Write to a slow client while its heartbeat
- *  waits for the client's lock); else 0. A lock-order deadlock's holders wait on another lock, a lost
- *  unlock has no holder at all: neither counts. debug=2 prints the lock addresses; debug=1 and proto do
- *  not, so there every waiter may wait on a lock of its own and it takes as many moving goroutines as
- *  waiters. */
-function lockHolders(g: StackGroup, snap: Snapshot): number {
-  if (g.kind !== 'mutex' && g.kind !== 'rwmutex') return 0;
-  const caller = callerOfLock(g);
-  if (caller === null) return 0;
-  let n = 0;
-  for (const h of snap.groups) if (h !== g && MOVING.has(h.kind) && h.frames.some((f) => f.func === caller && mayHoldIn(f, snap))) n += h.count;
-  const locks = snap.format === 'debug2' ? (g.waitObjects?.distinct ?? 1) : g.count;
-  return n >= locks ? n : 0;
-}
-
-/** Whether a goroutine outside the pile runs its locking code (the function that called Lock, or another
- *  method of its type, which may take the same lock, is on its stack) in a wait that ends by itself: the
- *  lock's likely holder, moving. True when the locking code is unknown. A lock whose taker returned
- *  without unlocking has no holder at all, and a lock-order deadlock's holders are parked on another
- *  lock; a convoy's holder is inside that code, working, sleeping or doing I/O. */
-function movingInLockCode(g: StackGroup, snap: Snapshot): boolean {
-  const caller = callerOfLock(g);
-  if (caller === null) return true;
-  const owner = methodOwner(caller);
-  const moving = movingCode(snap);
-  if (moving.funcs.has(caller)) return true;
-  // Inside that very function but parked on a channel (an RPC reply awaited with the lock held): the
-  // holder is in sight, waiting; "nobody can release it" would point at the Lock, not at that wait.
-  if (snap.groups.some((h) => h !== g && CHANNEL_WAITS.has(h.kind) && h.frames.some((f) => f.func === caller && mayHoldIn(f, snap)))) return true;
-  // A method's lock is usually its receiver's field; a plain function's is usually a package-level
-  // variable, which any function of its package may hold (Get waits while refresh holds it over I/O).
-  return owner !== null ? moving.owners.has(owner) : moving.packages.has(packageOf(caller));
-}
-
-/** Per function that called Lock in a snapshot, the first line where one of its goroutines waits to
- *  take a lock (that function's frame line in a Mutex/RWMutex pile). Memoised per snapshot. */
-const firstLockLine = perSnapshot((snap) => {
-  const lines = new Map<string, number>();
-  for (const g of snap.groups) {
-    if (g.kind !== 'mutex' && g.kind !== 'rwmutex') continue;
-    const f = g.frames.find((fr) => !LOCK_IMPL.test(fr.func));
-    if (f === undefined || f.line <= 0) continue;
-    const was = lines.get(f.func);
-    if (was === undefined || f.line < was) lines.set(f.func, f.line);
-  }
-  return lines;
-});
-
-/** Whether a goroutine whose stack holds frame `f` may hold a lock that f's function takes: false only
- *  when f stands before the first line where the snapshot's goroutines wait to take one in that
- *  function. Such a goroutine has not reached the Lock yet (GoKer's Grpc3017: timer callbacks
- *  runnable in the runtime.Gosched right above their Lock); calling it the holder would excuse a
- *  lock whose taker returned without unlocking. At or past that line, or with no line, it may hold it.
- *  A Lock earlier in the function that nobody waits on is not seen: a goroutine between the two may
- *  hold that one, which is why only the first known line counts. */
-function mayHoldIn(f: Frame, snap: Snapshot): boolean {
-  const first = firstLockLine(snap).get(f.func);
-  return first === undefined || f.line <= 0 || f.line >= first;
-}
-
-/** Waits on a channel: a lock's holder parked there may be woken by a reply. */
-const CHANNEL_WAITS = new Set<BlockKind>(['chan-send', 'chan-recv', 'select']);
-
-/** Functions on the stacks of goroutines that run, sleep or do I/O, the types of those that are
- *  methods and the packages of all of them. Memoised per snapshot (one pass, however many lock
- *  piles ask). */
-const movingCode = perSnapshot((snap) => {
-  const funcs = new Set<string>();
-  const owners = new Set<string>();
-  const packages = new Set<string>();
-  for (const h of snap.groups) {
-    if (!MOVING.has(h.kind)) continue;
-    for (const f of h.frames) {
-      if (funcs.has(f.func) || !mayHoldIn(f, snap)) continue;
-      funcs.add(f.func);
-      const o = methodOwner(f.func);
-      if (o !== null) owners.add(o);
-      // A package-level lock may be held by a method of its package as well as by a plain function.
-      packages.add(packageOf(f.func));
-    }
-  }
-  return { funcs, owners, packages };
-});
-
-/** `pkg.(*T)` for a method `pkg.(*T).M` or `pkg.T.M` (and the literals in it, `pkg.T.M.func1`); null
- *  for a plain function and its literals. Go's symbol names: the import path, then `.`-separated parts
- *  of which `(…)` and `[…]` (type arguments, printed `[...]`) are whole. */
-export function methodOwner(func: string): string | null {
-  const slash = func.lastIndexOf('/');
-  const parts: string[] = [];
-  let depth = 0;
-  let from = slash + 1;
-  for (let i = from; i < func.length; i++) {
-    const c = func[i];
-    if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (c === '.' && depth === 0) {
-      parts.push(func.slice(from, i));
-      from = i + 1;
-    }
-  }
-  parts.push(func.slice(from));
-  while (parts.length > 2 && /^(func|gowrap)?\d+$/.test(parts[parts.length - 1]!)) parts.pop();
-  // package, type, method: a plain function's literals were popped down to package and function.
-  return parts.length === 3 ? func.slice(0, slash + 1) + parts[0] + '.' + parts[1] : null;
-}
 
 /** Every row of the evidence table this series shows, strongest first. Pure. */
 export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext): Evidence {

@@ -5,7 +5,8 @@
 // (hang.ts) are reported beside the findings, never as leaks.
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore, isObjectDaemon } from './benign.js';
-import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, lockCaller, multipliedDaemon, type Evidence } from './evidence.js';
+import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, multipliedDaemon, type Evidence } from './evidence.js';
+import { lockCaller } from './lock-holders.js';
 import { findHangs } from './hang.js';
 import { formatCount, growthText } from './count.js';
 import { orderUntimed } from './order.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, parseDump, type Finding } from '../../src/engine/index.js';
-import { methodOwner } from '../../src/engine/evidence.js';
+import { methodOwner } from '../../src/engine/lock-holders.js';
 
 const dumps = join(import.meta.dirname, '..', 'fixtures', 'dumps');
 const FORMATS = ['debug1.txt', 'pb.gz', 'debug2.txt'];

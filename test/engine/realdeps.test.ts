@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { compare, parseDump, renderText, type Finding } from '../../src/engine/index.js';
-import { settledShare } from '../../src/engine/evidence.js';
+import { settledShare } from '../../src/engine/id-history.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'realdeps');
 const services = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();

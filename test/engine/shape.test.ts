@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { analyze, compare, parseDump, type Finding, type Snapshot } from '../../src/engine/index.js';
-import { bunched, twoEnds } from '../../src/engine/evidence.js';
+import { bunched, twoEnds } from '../../src/engine/id-history.js';
 
 const subset = join(import.meta.dirname, '..', '..', 'eval', 'subset', 'goker', 'go1.26');
 const load = (scenario: string, moment: string): Snapshot =>
