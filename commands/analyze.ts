@@ -21,7 +21,7 @@ export const command: CommandModule = {
       text: [
         ...(url ? ['I do not fetch URLs given to me; upload the dump to Slack instead (below).', ''] : []),
         '*Hand me a goroutine dump* (debug=2 or debug=1 text, a profile.proto, gzip welcome; up to ' + `${mib} MiB):`,
-        '• *Drop the file* into one of my threads, or into a DM with me. Get one with',
+        '• *Drop the file* into one of my threads, or into a DM with me (a short dump may be pasted there as text). Get one with',
         '  `curl -s "localhost:6060/debug/pprof/goroutine?debug=2" > goroutines.txt` (or `kubectl exec <pod> -- curl …`).',
         '• *Pasted it already?* Open the message’s ⋯ menu → *Analyze goroutine dump*. It works on a file attached to a message too.',
         'The findings go into that thread. I only read files uploaded to Slack, with my own token.',

@@ -28,8 +28,10 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
 export interface DumpJob {
   /** A Slack file id (file events, or a file on the message a shortcut ran on). */
   fileId?: string;
-  /** A dump pasted in a message (shortcut), as Slack delivers the text. */
+  /** A dump pasted in a message (shortcut, or a DM's text), as Slack delivers the text. */
   text?: string;
+  /** ts of the DM whose text is the dump: Slack's re-delivery of that message is the same job. */
+  messageTs?: string;
   channel: string;
   /** The thread to answer in; for a file event it is found from the file's shares. */
   threadTs?: string;
@@ -44,6 +46,12 @@ export interface DumpJob {
 export function shareThread(file: Pick<SlackFile, 'shares'>, channel: string): string | null {
   const s = file.shares[channel]?.[0];
   return s ? (s.threadTs ?? s.ts) : null;
+}
+
+/** Whether a message's text shows a goroutine dump's marks (a stack header, a `.go:N` frame
+ *  line, a `created by` line): the text is worth reading as a pasted dump. */
+export function holdsDumpText(text: string): boolean {
+  return /goroutine|\.go:\d+|created by/.test(text);
 }
 
 /** A direct message with the bot (Slack ids: D… for DMs). */
@@ -186,11 +194,15 @@ async function answer(ctx: LeakbotContext, d: DumpJob, threadTs: string | null, 
 }
 
 /** Enqueues a dump for analysis; the same file in the same conversation is analysed once
- *  (file_shared and the message event both announce it). A shortcut on the file is a request of
+ *  (file_shared and the message event both announce it), and so is the same DM's text. A shortcut on the file is a request of
  *  its own (keyed by its request id): the file dropped earlier and left alone, or analysed, must not
  *  swallow it. Redis I/O only: safe inside Slack's 3 s. */
 export async function enqueueDump(ctx: LeakbotContext, d: DumpJob): Promise<'queued' | 'held'> {
-  const jobId = d.fileId ? `dump-${d.fileId}-${d.channel}${d.passive ? '' : `-asked-${d.requester.requestId ?? 'x'}`}` : undefined;
+  const jobId = d.fileId
+    ? `dump-${d.fileId}-${d.channel}${d.passive ? '' : `-asked-${d.requester.requestId ?? 'x'}`}`
+    : d.messageTs
+      ? `dump-msg-${d.channel}-${d.messageTs}`
+      : undefined;
   const r = await ctx.jobs.enqueue('dump.analyze', d, jobId ? { jobId } : {});
   return r.status;
 }

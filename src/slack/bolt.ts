@@ -8,7 +8,7 @@ import { slackLogger } from '../log.js';
 import { isRedisUnavailable } from '../store/redis.js';
 import { accessDenied, dispatchCommand, REDIS_DOWN_TEXT } from './dispatch.js';
 import type { ActionInvocation } from './actions.js';
-import { DUMP_SHORTCUT_ID, enqueueDump, isDirectMessage } from '../flows/dump.js';
+import { DUMP_SHORTCUT_ID, enqueueDump, holdsDumpText, isDirectMessage } from '../flows/dump.js';
 import { HELD_TEXT } from '../flows/index.js';
 
 export interface BoltParts {
@@ -145,8 +145,16 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
   });
 
   app.event('message', async ({ event, context }) => {
-    const m = event as unknown as { channel?: string; user?: string; bot_id?: string; ts?: string; thread_ts?: string; files?: Array<{ id?: string }> };
-    if (!m.files?.length || !m.channel || !m.user || !m.ts || m.bot_id || m.user === context.botUserId) return;
+    const m = event as unknown as { channel?: string; user?: string; bot_id?: string; ts?: string; thread_ts?: string; subtype?: string; text?: string; files?: Array<{ id?: string }> };
+    if (!m.channel || !m.user || !m.ts || m.bot_id || m.user === context.botUserId) return;
+    // A dump pasted as text in a DM is handed to leakbot as surely as a file is (a short crash or
+    // goleak output fits in a message); chatter there is left alone.
+    if (!m.files?.length && !m.subtype && isDirectMessage(m.channel) && m.text && holdsDumpText(m.text)) {
+      if (!allowedPassive(m.user, m.channel)) return;
+      await enqueueDump(ctx, { text: m.text, messageTs: m.ts, channel: m.channel, threadTs: m.thread_ts ?? m.ts, requester: { user: m.user, channel: m.channel }, passive: true });
+      return;
+    }
+    if (!m.files?.length) return;
     // In a channel only files inside a thread can be in a leakbot thread; the job checks which.
     if (!m.thread_ts && !isDirectMessage(m.channel)) return;
     if (!allowedPassive(m.user, m.channel)) return;
@@ -175,7 +183,7 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
     const base = { channel, threadTs: msg.thread_ts ?? msg.ts, requester: { user, channel, requestId, ...(s.response_url ? { responseUrl: s.response_url } : {}) }, passive: false };
     const files = (msg.files ?? []).filter((f) => f.id).slice(0, MAX_FILES_PER_MESSAGE);
     const text = msg.text ?? '';
-    if (files.length === 0 && !/goroutine|\.go:\d+|created by/.test(text)) {
+    if (files.length === 0 && !holdsDumpText(text)) {
       return void (await reply('This message holds no file and no goroutine dump I can see. Run the shortcut on a message with a pasted dump or an attached dump file.'));
     }
     let held = false;

@@ -54,12 +54,13 @@ describe('dumps handed to the bot in Slack', () => {
   // Waits read the findings once their blocks are in (posts are placeholder-first: text, then blocks).
   const dumpReplies = (channel: string, ts: string) => h.slack.replies(channel, ts).filter((m) => /Goroutine dump/.test(messageText(m)));
   /** Resolves when the dump job of this file has run, whatever it decided. */
-  const finished = async (fileId: string, channel: string): Promise<Job> => {
+  const finished = (fileId: string, channel: string): Promise<Job> => finishedJob(`dump-${fileId}-${channel}`);
+  const finishedJob = async (id: string): Promise<Job> => {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const j = await Job.fromId(queue, `dump-${fileId}-${channel}`);
+      const j = await Job.fromId(queue, id);
       if (j?.finishedOn) return j;
-      if (Date.now() > deadline) throw new Error(`dump job of ${fileId} did not finish`);
+      if (Date.now() > deadline) throw new Error(`dump job ${id} did not finish`);
       await sleep(50);
     }
   };
@@ -154,6 +155,18 @@ describe('dumps handed to the bot in Slack', () => {
     const text = messageText(await h.slack.waitFor('findings in the paste’s thread', () => built(dumpReplies('C0LINKS', ts)[0])));
     assert.match(text, new RegExp(`at \`[^\`]*${site.file.split('/').pop()!.replace('.', '\\.')}:${site.line}\` in \`leaks\\.fetchResult\`\\n`), `the leaking function by its name: ${text}`);
     assert.doesNotMatch(text, /http:\/\/example\.com|fetchResult&gt;|FetchWithTimeout&gt;/, 'no link markup left in the names');
+  });
+
+  it('a dump pasted as text in a DM: findings in the thread of that message, once for Slack’s retry', async () => {
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'D0PASTE' }).message.ts;
+    const text = `\`\`\`${dump.slice(0, 30_000).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}\`\`\``;
+    const message = { type: 'message', channel: 'D0PASTE', channel_type: 'im', user: 'U0ALICE', ts, text };
+    await event(message);
+    await event(message); // Slack re-delivers an event it saw no timely 200 for
+    const reply = await h.slack.waitFor('findings in the pasted message’s thread', () => built(dumpReplies('D0PASTE', ts)[0]));
+    assert.match(messageText(reply), new RegExp(`:${site.line}\``));
+    await finishedJob(`dump-msg-D0PASTE-${ts}`); // the paste is one job, keyed by its message
+    assert.equal(dumpReplies('D0PASTE', ts).length, 1, 'answered once');
   });
 
   it('the shortcut on a file whose URL is not Slack’s: refused, that URL never fetched', async () => {
