@@ -10,6 +10,7 @@ import { accessDenied, dispatchCommand, REDIS_DOWN_TEXT } from './dispatch.js';
 import type { ActionInvocation } from './actions.js';
 import { DUMP_SHORTCUT_ID, enqueueDump, holdsDumpText, isDirectMessage } from '../flows/dump.js';
 import { HELD_TEXT } from '../flows/index.js';
+import { escapePlaceholders } from './text.js';
 
 export interface BoltParts {
   app: App;
@@ -59,7 +60,7 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
       triggerId: command.trigger_id,
       requestId,
     });
-    await ack({ response_type: reply.visibility ?? 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+    await ack({ response_type: reply.visibility ?? 'ephemeral', text: escapePlaceholders(reply.text), ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
   });
 
   app.action(/.*/, async ({ ack, body, action, context }) => {

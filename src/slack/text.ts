@@ -26,3 +26,13 @@ export function quoteOutside(s: string, max = 300): string {
   const flat = s.replace(/\s+/g, ' ').trim();
   return escapeMrkdwn(flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`);
 }
+
+/**
+ * leakbot's own usage text with its `<service>`, `<from#>`, `<host:port>` placeholders escaped:
+ * Slack reads every `<…>` as markup (a link to `service`, `host:port` taken for a URL scheme), so
+ * the brackets would vanish from `/leak help` and every usage line. Slack's own sequences are kept:
+ * `<@U…>`, `<#C…>`, `<!…>`, links (`<https://…|label>`, `<mailto:…>`) and anything with a label.
+ */
+export function escapePlaceholders(s: string): string {
+  return s.replace(/<([^<>|]*)>/g, (all, inner: string) => (/^(?:[@#!]|[a-z][a-z0-9+.-]*:\/\/|mailto:)/i.test(inner) ? all : `&lt;${inner}&gt;`));
+}

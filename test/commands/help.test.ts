@@ -23,10 +23,19 @@ describe('/leak help examples', () => {
     const ex = examples(help);
     assert.ok(ex.includes('/leak snapshot billing-api'), help);
     assert.deepEqual(ex.filter((e) => e.includes('pod=')), [], 'no example picks a pod of a service that has none');
-    assert.match(help, /`\/leak snapshot <service> \[pod=<name> \| instance=<host:port>\] \[--new\]`/);
+    // Placeholders escaped: Slack reads a bare `<service>` as a link and `<host:port>` as a URL.
+    assert.match(help, /`\/leak snapshot &lt;service&gt; \[pod=&lt;name&gt; \| instance=&lt;host:port&gt;\] \[--new\]`/);
     // What the removed example would have answered: the refusal a pasted pod= example meets.
     const pasted = String((await h.command({ text: 'snapshot billing-api pod=billing-api-7f9c4-x2k4q' })).json?.text);
     assert.match(pasted, /one process .*drop `pod=…`/);
+  });
+
+  it('every `<` of help, analyze and a usage reply opens Slack markup (a mention, a channel, a link), never a bare placeholder', async () => {
+    for (const text of ['help', 'analyze', 'diff billing-api 1', 'snapsot billing-api', 'watch']) {
+      const reply = String((await h.command({ text })).json?.text);
+      const bare = [...reply.matchAll(/<([^<>]*)>/g)].map((m) => m[0]).filter((m) => !/^<(?:[@#!]|https?:\/\/)/.test(m));
+      assert.deepEqual(bare, [], `/leak ${text}: ${reply}`);
+    }
   });
 
   it('a service of discovered pods: the pod= examples name it; help itself comes last', async () => {

@@ -56,7 +56,7 @@ describe('/leak commands over signed HTTP', () => {
       // A usage error's example names the service typed when it exists, else a registered one:
       // never the modules' placeholder svc-order, which a new team pastes and gets "Unknown service".
       const unknown = String((await h2.command({ text: 'snapshot svc-order' })).json?.text);
-      assert.match(unknown, /Unknown service `svc-order`\..*\nUsage: `\/leak snapshot <service> .*` — e\.g\. `\/leak snapshot billing-api`$/s);
+      assert.match(unknown, /Unknown service `svc-order`\..*\nUsage: `\/leak snapshot &lt;service&gt; .*` — e\.g\. `\/leak snapshot billing-api`$/s);
       const extra = String((await h2.command({ text: 'history ledger please' })).json?.text);
       assert.match(extra, /— e\.g\. `\/leak history ledger`$/);
       const queued = await h2.bot.ctx.jobs.queue.count();
@@ -73,7 +73,7 @@ describe('/leak commands over signed HTTP', () => {
       const negative = String((await h2.command({ text: 'diff ledger -1 3' })).json?.text);
       assert.ok(negative.startsWith('`-1` is not a snapshot number'), negative);
       const other = String((await h2.command({ text: 'diff ledger --all' })).json?.text);
-      assert.ok(other.startsWith('Unknown option `--all`.\nUsage: `/leak diff <service>'), other);
+      assert.ok(other.startsWith('Unknown option `--all`.\nUsage: `/leak diff &lt;service&gt;'), other);
       assert.equal(await h2.bot.ctx.jobs.queue.count(), queued, 'nothing was queued');
     } finally {
       await h2.close();
@@ -134,7 +134,7 @@ describe('/leak commands over signed HTTP', () => {
   it('missing service argument names the usage', async () => {
     const r = await h.command({ text: 'history' });
     assert.match(String(r.json?.text), /Which service\?/);
-    assert.match(String(r.json?.text), /Usage: `\/leak history <service>`/);
+    assert.match(String(r.json?.text), /Usage: `\/leak history &lt;service&gt;`/);
   });
 
   it('bad signature → 401, nothing done', async () => {
