@@ -52,7 +52,9 @@ export function parseWatchArgs(args: string[]): WatchRequest {
       used = 3;
     }
     const ms = parseDuration(value);
-    if (ms === null) throw new WatchArgsError(`\`${key} ${value}\` needs a duration with a unit, such as \`${key === 'every' ? '1m\` or \`30s' : '15m\`, \`2h\` or \`1d'}\`.`);
+    const such = `such as \`${key === 'every' ? '1m\` or \`30s' : '15m\`, \`2h\` or \`1d'}\``;
+    if (ms === null && parseDuration(value.replace(/^0+(?:\.0*)?(?=\D)/, '1')) !== null) throw new WatchArgsError(`\`${key} ${value}\` is no time at all: give a duration above zero, ${such}.`);
+    if (ms === null) throw new WatchArgsError(`\`${key} ${value}\` needs a duration with a unit, ${such}.`);
     if (key === 'every') [everyMs, everyGiven] = [ms, true];
     else forMs = ms;
     i += used;

@@ -30,6 +30,9 @@ test('watch arguments in any order, with defaults; stop and chart', () => {
   assert.throws(() => parseWatchArgs(['svc', 'for']), /needs a duration/);
   assert.deepEqual(parseWatchArgs(['svc', 'for', '2d']), { kind: 'start', service: 'svc', everyMs: 60_000, everyGiven: false, forMs: 2 * 86_400_000 });
   assert.throws(() => parseWatchArgs(['svc', 'for', '2w']), /`for 2w` needs a duration with a unit, such as `15m`, `2h` or `1d`/);
+  // A zero has its unit: it is told what is wrong with it, not asked for a unit.
+  assert.throws(() => parseWatchArgs(['svc', 'for', '0m']), /^WatchArgsError: `for 0m` is no time at all: give a duration above zero, such as `15m`, `2h` or `1d`\.$/);
+  assert.throws(() => parseWatchArgs(['svc', 'every', '0s']), /`every 0s` is no time at all: give a duration above zero, such as `1m` or `30s`/);
 });
 
 test('a long watch without `every` captures less often to stay within maxCaptures; durations as typed', () => {
