@@ -41,6 +41,13 @@ export const command: CommandModule = {
     atMost(inv.args, 1);
     const service = inv.args[0] ? requireService(ctx, inv.args[0]) : serviceForChannel(ctx, inv.channel);
     if (!service) return { text: `Which service? \`/leak postmortem <service>\` (registered: ${Object.keys(ctx.config.services).sort().map((s) => `\`${s}\``).join(', ')}).` };
+    // Nothing recorded: a draft would claim a leak it has no evidence of and post an empty template
+    // in the channel. Redis unreachable: the job is held and drafts from what is there when it runs.
+    if (!(await ctx.timeline.any(service).catch(() => true))) {
+      return {
+        text: `I have recorded nothing about *${service}* yet (no alert, snapshot, watch or checklist), so there is nothing to draft a postmortem from. It is built from what I record during an incident: start with \`/leak snapshot ${service}\`.`,
+      };
+    }
     const r = await ctx.jobs.enqueue('postmortem.draft', { service, requester: requesterOf(inv), at: Date.now() }, { jobId: newJobId('postmortem') });
     if (r.status === 'held') return { text: HELD_TEXT };
     return { text: `Drafting the postmortem for *${service}* from what I recorded; it will appear in the incident thread.` };

@@ -190,6 +190,11 @@ export class Timeline {
     return Number(added) === 1;
   }
 
+  /** Whether anything is recorded for the service (an alert, a snapshot, a command…). Throws Redis errors. */
+  async any(service: string): Promise<boolean> {
+    return (await this.redis.zcard(this.key(service))) > 0;
+  }
+
   /** The service's events in time order (ms bounds inclusive), optionally only those of one thread
    *  (plus the events that belong to no thread). Throws Redis errors. */
   async list(service: string, opts: { since?: number; until?: number; thread?: { channel: string; ts: string } } = {}): Promise<TimelineEvent[]> {

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StubMessage } from '../support/slack-stub.js';
-import { withServiceHarness } from '../e2e/helpers.js';
+import { settled, withServiceHarness } from '../e2e/helpers.js';
 
 const CH = 'C0POSTMORTEM';
 const basename = (p: string): string => p.split('/').pop() ?? p;
@@ -18,6 +18,8 @@ services:
     url: ${url}
     channel: ${CH}
     minIntervalSeconds: 0
+  svc-quiet:
+    url: http://127.0.0.1:9/
 postmortem:
   canvas: true
 snapshot:
@@ -100,6 +102,15 @@ snapshot:
     const looked = h.slack.callsTo('users.info').map((c) => String(c.args.user));
     assert.ok(looked.includes('U0ALICE'));
     await h.slack.waitFor('button answered', () => h.slack.responsesTo(url).find((r) => /Drafting the postmortem/.test(String(r.body.text))), 30_000);
+  });
+
+  it('a service leakbot recorded nothing about gets no draft claiming a leak, only what to do first', async () => {
+    const { h } = s;
+    const ch = 'C0NOTHING';
+    const ack = await h.command({ text: 'postmortem svc-quiet', channel: ch, user: 'U0DAVE' });
+    assert.match(String(ack.json?.text), /recorded nothing about \*svc-quiet\*.*`\/leak snapshot svc-quiet`/);
+    await settled(h);
+    assert.deepEqual(h.slack.messages(ch), [], 'nothing posted in the channel');
   });
 
   it('/leak postmortem drafts into the incident thread and creates the canvas when allowed', async () => {
