@@ -26,6 +26,11 @@ export async function resolveDiff(
     ref = b.meta;
     if (!ref && b.fromOtherLife)
       return { error: `The baseline of ${service}${cur.instanceName ? ` (${cur.instanceName})` : ''} is from before the process restarted; a process is never compared with its previous life. Set a new baseline while it is healthy.` };
+    // A baseline that is this snapshot or came after it is there, just nothing to compare with it.
+    if (!ref && b.notBefore?.seq === cur.seq)
+      return { error: `The baseline of ${service} is its latest snapshot #${cur.seq}: nothing was captured after it yet. \`/leak snapshot ${service}\` captures one and compares it with the baseline.` };
+    if (!ref && b.notBefore)
+      return { error: `The baseline of ${service} is snapshot #${b.notBefore.seq}, taken after #${cur.seq}: a baseline is compared with later snapshots. \`/leak snapshot ${service}\` captures one and compares it with the baseline.` };
     if (!ref) return { error: `${service} has no baseline yet. Use \`/leak baseline ${service}\` while it is healthy.` };
   } else {
     ref = await ctx.snapshots.previous(service, cur.seq);

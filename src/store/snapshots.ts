@@ -238,11 +238,12 @@ export class SnapshotStore {
 
   /** The baseline to compare `cur` with: its process's own, taken earlier in the same life; for a
    *  snapshot naming no instance, the service's. `fromOtherLife` is set when the process has a
-   *  baseline but it predates a restart (so it is not used). */
-  async baselineFor(cur: SnapshotMeta): Promise<{ meta: SnapshotMeta | null; fromOtherLife: SnapshotMeta | null }> {
+   *  baseline but it predates a restart (so it is not used); `notBefore` when the baseline is `cur`
+   *  itself or was taken after it (nothing to compare with it yet). */
+  async baselineFor(cur: SnapshotMeta): Promise<{ meta: SnapshotMeta | null; fromOtherLife: SnapshotMeta | null; notBefore?: SnapshotMeta }> {
     if (cur.instance === undefined) {
       const b = await this.baseline(cur.service);
-      return { meta: b, fromOtherLife: null };
+      return b && b.seq >= cur.seq ? { meta: null, fromOtherLife: null, notBefore: b } : { meta: b, fromOtherLife: null };
     }
     const [own, shared] = await this.redis.mget(this.kb(cur.service, cur.instance), this.kb(cur.service));
     let b = own === null ? null : await this.get(cur.service, Number(own));
@@ -250,9 +251,10 @@ export class SnapshotStore {
       // A baseline stored before snapshots named their process (no instance): a single-url
       // service keeps it across the upgrade.
       const legacy = await this.get(cur.service, Number(shared));
-      if (legacy && legacy.instance === undefined) return legacy.seq < cur.seq ? { meta: legacy, fromOtherLife: null } : { meta: null, fromOtherLife: null };
+      if (legacy && legacy.instance === undefined) return legacy.seq < cur.seq ? { meta: legacy, fromOtherLife: null } : { meta: null, fromOtherLife: null, notBefore: legacy };
     }
-    if (!b || b.seq >= cur.seq) return { meta: null, fromOtherLife: null };
+    if (b && b.seq >= cur.seq) return { meta: null, fromOtherLife: null, notBefore: b };
+    if (!b) return { meta: null, fromOtherLife: null };
     return (b.life ?? 1) === (cur.life ?? 1) ? { meta: b, fromOtherLife: null } : { meta: null, fromOtherLife: b };
   }
 

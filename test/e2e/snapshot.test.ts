@@ -211,6 +211,23 @@ snapshot:
     await h.slack.waitFor('already in the thread', () => h.slack.responsesTo(url).find((r) => /already in the thread/.test(String(r.body.text))));
     assert.equal(h.slack.replies(ch, t.parent.ts).filter((m) => /Compared with the baseline/.test(messageText(m))).length, n);
     assert.equal(h.slack.parents(ch).length, 1);
+
+    // The baseline is the latest snapshot (set right after it was taken): there is a baseline, and
+    // nothing after it to compare yet. Said so, with what to do, not "no baseline yet".
+    const latest = (await h.bot.ctx.snapshots.list('svc-order', 1))[0]!;
+    await h.bot.ctx.snapshots.setBaseline('svc-order', latest.seq);
+    try {
+      const same = String((await h.command({ text: 'diff svc-order baseline', channel: ch })).json?.text);
+      assert.match(same, new RegExp(`The baseline of svc-order is its latest snapshot #${latest.seq}: nothing was captured after it yet\\. \`/leak snapshot svc-order\` captures one and compares it with the baseline\\.`), same);
+      // The button on an analysis of an older snapshot: the baseline was taken after it.
+      const value = JSON.stringify({ ...(JSON.parse(btn.value) as object), c: hist[2]!.seq });
+      const older = await h.action({ actionId: 'leak_compare_baseline', value, channel: ch, messageTs: t.replies[0]!.ts, threadTs: t.parent.ts, responseUrl: h.slack.responseUrl() });
+      assert.equal(older.status, 200);
+      const said = await h.slack.waitFor('the answer in the thread', () => h.slack.replies(ch, t.parent.ts).find((m) => new RegExp(`baseline of svc-order is snapshot #${latest.seq}, taken after #`).test(m.text)));
+      assert.doesNotMatch(said.text, /no baseline/);
+    } finally {
+      await h.bot.ctx.snapshots.setBaseline('svc-order', healthy.seq);
+    }
   });
 
   it('service down: said once in the thread, the parent shows the state, the requester is pointed at the thread', async () => {
