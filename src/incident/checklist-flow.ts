@@ -64,6 +64,12 @@ export class ChecklistFlow {
         else {
           const ref = await this.ctx.poster.post(messageKey(id), { channel: state.channel, ...(state.thread ? { threadTs: state.thread.ts } : {}), text: msg.text, blocks: msg.blocks });
           await this.store.setMessage(id, ref.channel, ref.ts);
+          // One thread per service per incident: a service's checklist posted in the channel is where
+          // its next verbs answer (src/flows/thread.ts threadFor). No parent renderer is registered
+          // for this kind, so their outcomes leave the checklist as it is.
+          if (state.service && !state.thread) {
+            await this.ctx.threads.put({ channel: ref.channel, ts: ref.ts, service: state.service, kind: 'checklist', createdAt: state.createdAt, lastActivityAt: Date.now(), requestedBy: [state.createdBy] });
+          }
         }
       },
     );

@@ -95,7 +95,9 @@ describe('/leak checklist end to end', () => {
   it('without a service in a service’s channel it uses that service; a foreign block is refused politely', async () => {
     const url = h.slack.responseUrl();
     await h.command({ text: 'checklist', channel: CH, user: 'U0ALICE' });
-    await h.slack.waitFor('second checklist', () => h.slack.parents(CH).filter((m) => /Goroutine leak response: svc-order/.test(m.text)).length === 2 || null, 60_000);
+    // The first one opened svc-order's thread here: the second answers in it (one thread per service).
+    await h.slack.waitFor('second checklist', () => h.slack.messages(CH).filter((m) => /Goroutine leak response: svc-order/.test(m.text)).length === 2 || null, 60_000);
+    assert.equal(h.slack.parents(CH).filter((m) => /Goroutine leak response: svc-order/.test(m.text)).length, 1);
     const payload = blockActionsPayload({ actionId: 'checklist_tick', value: '', channel: CH, messageTs: '1.000001', responseUrl: url });
     await h.action({ ...payload, actions: [{ type: 'checkboxes', action_id: 'checklist_tick', block_id: 'checklist|deadbeef|mitigate', selected_options: [] }] } as never);
     await h.slack.waitFor('polite refusal', () => h.slack.responsesTo(url).find((p) => /no longer stored/.test(String(p.body.text))), 30_000);
@@ -129,6 +131,18 @@ describe('/leak checklist end to end', () => {
     await h.slack.waitFor('restart ticked', () => selection(msg.blocks, 'mitigate').includes('restart'), 30_000);
     const tick = (await h.bot.ctx.timeline.list('svc-order')).find((e) => e.type === 'checklist.tick' && e.actor === 'U0DAN');
     assert.deepEqual(tick?.thread, { channel: ch, ts: parents[0]!.ts });
+  });
+
+  it('a checklist posted first opens the service’s thread: the snapshot that follows answers in it', async () => {
+    const ch = 'C0FIRSTLIST';
+    await h.command({ text: 'checklist svc-order', channel: ch, user: 'U0ALICE' });
+    const list = await h.slack.waitFor('the checklist', () => built(h.slack.parents(ch).find((m) => /Goroutine leak response: svc-order/.test(m.text))), 60_000);
+    const ack = String((await h.command({ text: 'snapshot svc-order', channel: ch, user: 'U0BOB' })).json?.text);
+    assert.match(ack, /the open thread of \*svc-order\* in this channel/);
+    await settled(h);
+    assert.deepEqual(h.slack.parents(ch).map((m) => m.ts), [list.ts], 'one place per service: no second message in the channel');
+    assert.ok(h.slack.replies(ch, list.ts).some((m) => /svc-order/.test(m.text)), 'the snapshot answered in the checklist’s thread');
+    assert.match(h.slack.messages(ch).find((m) => m.ts === list.ts)!.text, /Goroutine leak response: svc-order/, 'the checklist stays a checklist');
   });
 });
 
