@@ -82,7 +82,13 @@ export const command: CommandModule = {
     if (req.everyMs < limits.minIntervalSeconds * 1000) throw new UsageError(`A watch captures at most once every ${minutes(limits.minIntervalSeconds * 1000)} here (\`watch.minIntervalSeconds\` in the config): try \`/leak watch ${service} every ${typedDuration(limits.minIntervalSeconds * 1000)}\`.`);
     if (req.forMs < req.everyMs) throw new UsageError('`for` must be at least one `every` interval.');
     const ticks = captureCount(req.everyMs, req.forMs);
-    if (ticks > limits.maxCaptures) throw new UsageError(`That is ${ticks} captures; at most ${limits.maxCaptures} per watch. Capture less often or for less time.`);
+    if (ticks > limits.maxCaptures) {
+      // The shortest whole-second interval that fits the cap (and the minimum interval).
+      const fit = Math.max(Math.ceil(req.forMs / (limits.maxCaptures - 1) / 1000) * 1000, limits.minIntervalSeconds * 1000);
+      throw new UsageError(
+        `That is ${ticks} captures; a watch takes at most ${limits.maxCaptures} here (\`watch.maxCaptures\` in the config): try \`/leak watch ${service} every ${typedDuration(fit)} for ${typedDuration(req.forMs)}\`, or leave out \`every\` and leakbot picks it.`,
+      );
+    }
 
     const id = newWatchId();
     const meta = { id, service, channel: inv.channel, everyMs: req.everyMs, ticks, startedAt: Date.now(), startedBy: inv.user };

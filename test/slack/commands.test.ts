@@ -129,6 +129,12 @@ describe('/leak commands over signed HTTP', () => {
     // "Capture at most every 30 s", which says the opposite of a minimum interval).
     const often = String((await h.command({ text: 'watch svc-payment every 10s for 5m', channel: 'C0INCIDENT' })).json?.text);
     assert.ok(often.startsWith('A watch captures at most once every 30 s here (`watch.minIntervalSeconds` in the config): try `/leak watch svc-payment every 30s`.'), often);
+    // Too many captures: the command that fits, not only "capture less often".
+    const many = String((await h.command({ text: 'watch svc-order every 30s for 5h', channel: 'C0INCIDENT' })).json?.text);
+    assert.ok(many.startsWith('That is 601 captures; a watch takes at most 500 here (`watch.maxCaptures` in the config): try `/leak watch svc-order every 37s for 5h`, or leave out `every` and leakbot picks it.'), many);
+    const fits = String((await h.command({ text: 'watch svc-order every 37s for 5h', channel: 'C0INCIDENT' })).json?.text);
+    assert.match(fits, /^Watching \*svc-order\* every 37 s for 5 h \(487 captures\)/);
+    await h.command({ text: 'watch stop svc-order', channel: 'C0INCIDENT' });
   });
 
   it('missing service argument names the usage', async () => {
