@@ -148,20 +148,23 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
   app.event('message', async ({ event, context }) => {
     const m = event as unknown as { channel?: string; user?: string; bot_id?: string; ts?: string; thread_ts?: string; subtype?: string; text?: string; files?: Array<{ id?: string }> };
     if (!m.channel || !m.user || !m.ts || m.bot_id || m.user === context.botUserId) return;
+    const dm = isDirectMessage(m.channel);
     // A dump pasted as text in a DM is handed to leakbot as surely as a file is (a short crash or
     // goleak output fits in a message); chatter there is left alone.
-    if (!m.files?.length && !m.subtype && isDirectMessage(m.channel) && m.text && holdsDumpText(m.text)) {
-      if (!allowedPassive(m.user, m.channel)) return;
-      await enqueueDump(ctx, { text: m.text, messageTs: m.ts, channel: m.channel, threadTs: m.thread_ts ?? m.ts, requester: { user: m.user, channel: m.channel }, passive: true });
+    const pasted = !m.files?.length && !m.subtype && dm && !!m.text && holdsDumpText(m.text);
+    // In a channel only files inside a thread can be in a leakbot thread; the job checks which.
+    const files = m.files?.length && (m.thread_ts || dm) ? m.files.slice(0, MAX_FILES_PER_MESSAGE) : [];
+    if (!pasted && files.length === 0) return;
+    const denied = accessDenied(ctx, analyze(), m.user, m.channel);
+    if (denied) {
+      // A DM is addressed to leakbot: say why nothing comes (once per message; file_shared, which
+      // also announces a DM's file, stays silent). Elsewhere the file was not handed to it.
+      if (dm) await ctx.poster.post(`dm-refused:${m.channel}:${m.ts}`, { channel: m.channel, threadTs: m.thread_ts ?? m.ts, text: denied });
       return;
     }
-    if (!m.files?.length) return;
-    // In a channel only files inside a thread can be in a leakbot thread; the job checks which.
-    if (!m.thread_ts && !isDirectMessage(m.channel)) return;
-    if (!allowedPassive(m.user, m.channel)) return;
-    for (const f of m.files.slice(0, MAX_FILES_PER_MESSAGE)) {
-      if (f.id) await enqueueDump(ctx, { fileId: f.id, channel: m.channel, threadTs: m.thread_ts ?? m.ts, requester: { user: m.user, channel: m.channel }, passive: true });
-    }
+    const base = { channel: m.channel, threadTs: m.thread_ts ?? m.ts, requester: { user: m.user, channel: m.channel }, passive: true };
+    if (pasted) await enqueueDump(ctx, { ...base, text: m.text!, messageTs: m.ts });
+    for (const f of files) if (f.id) await enqueueDump(ctx, { ...base, fileId: f.id });
   });
 
   app.shortcut(DUMP_SHORTCUT_ID, async ({ ack, shortcut, context }) => {

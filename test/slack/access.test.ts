@@ -4,7 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGoService, type GoService } from '../support/go-service.js';
-import { startHarness, type Harness } from '../e2e/harness.js';
+import { SIGNING_SECRET, startHarness, type Harness } from '../e2e/harness.js';
+import { sendEvent } from '../support/slack-request.js';
 import { waitThread } from '../e2e/helpers.js';
 import { ACTIONS, parseButtonValue } from '../../src/slack/messages.js';
 import { WATCH_STOP_ACTION } from '../../src/incident/trend.js';
@@ -93,6 +94,18 @@ describe('buttons and names', () => {
       assert.equal(channelFor(name, config), 'C0DEFAULT');
     });
   }
+
+  it('a dump handed over in a DM outside allowedChannels: told once where leakbot works, nothing analysed', async () => {
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'D0ALICE' }).message.ts;
+    const text = '```goroutine 1 [chan receive]:\nmain.main()\n\t/src/main.go:12 +0x1d\n```';
+    const message = { type: 'message', channel: 'D0ALICE', channel_type: 'im', user: 'U0ALICE', ts, text };
+    await sendEvent(h.eventsUrl, SIGNING_SECRET, message);
+    await sendEvent(h.eventsUrl, SIGNING_SECRET, message); // Slack's re-delivery of the same message
+    const said = await h.slack.waitFor('the refusal in the DM', () => h.slack.replies('D0ALICE', ts).find((m) => /not enabled/.test(m.text)));
+    assert.match(said.text, /<#C0INCIDENT>/, 'names where leakbot works');
+    // The answer is keyed by the message: a second delivery updates it, never adds one.
+    assert.equal(h.slack.replies('D0ALICE', ts).length, 1, 'said once, nothing analysed');
+  });
 
   it('still one thread in the incident channel: refused clicks and names posted nothing', () => {
     assert.equal(h.slack.parents('C0INCIDENT').length, 1);
