@@ -259,9 +259,12 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // Connections' ids spread by design (see below), so for them spread ids say nothing.
   const connections = g.kind === 'net-io' || requestScoped || perConnection;
   // A library's goroutines are per object (a client, connection, watcher, gossip node), and objects
-  // made at setup live as long as the process. The service's own code at two ends is as likely a leak
-  // that struck twice (test/fixtures/go/cmd/issue8 -case lock-backoff), which a second capture tells.
-  const atTwoEnds = libraryStarted && g.ids !== undefined && shape !== null && twoEnds(g.ids, shape.processMaxId);
+  // made at setup live as long as the process; so are the service's own goroutines resting in a loop's
+  // wait (a writer per long-lived connection opened at start, plus the one a client opened lately).
+  // A lock, send or WaitGroup pile of its own at two ends is as likely a leak that struck twice
+  // (test/fixtures/go/cmd/issue8 -case lock-backoff; fiber's lost unlock over fasthttp's reused
+  // workers), which a second capture tells.
+  const atTwoEnds = (libraryStarted || poolWait) && g.ids !== undefined && shape !== null && twoEnds(g.ids, shape.processMaxId);
   const spreadIds = g.ids !== undefined && g.count >= 3 && !isBunched && !connections && !atTwoEnds;
   // A library that starts a helper per call of its caller (grpc's per-stream context watcher) leaves it
   // running while the caller is still in that library's code using what it opened.

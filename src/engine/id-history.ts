@@ -29,8 +29,8 @@ const EMPTY_STRETCH = 0.4;
  *  and the one a request holds now) spreads its ids that wide without piling up; goroutines a leak
  *  leaves behind call after call fill the history between. The ids after the empty stretch must span
  *  less than a quarter of the history (a few latecomers, not a pile growing since). Needs 3+ ids.
- *  Applied to library piles
- *  (evidence.ts: patterns.ts isLibraryPile); measured on test/fixtures/dumps/realdeps. */
+ *  Applied (evidence.ts) to library piles (patterns.ts isLibraryPile) and to piles resting in a wait
+ *  pools idle in (a receive, a select, a Cond, a sleep); measured on test/fixtures/dumps/realdeps. */
 export function twoEnds(ids: readonly number[], processMaxId: number): boolean {
   if (ids.length < 3 || processMaxId <= 0) return false;
   const last = ids[ids.length - 1]!;
