@@ -369,7 +369,8 @@ async function postFindings(
 ): Promise<void> {
   const { ctx } = d;
   const rendered = renderBlocks(analysis, { title: 'Goroutine leak suspects', service: a.service, ...(recaptureLine ? { recapture: recaptureLine } : {}) });
-  const hasBaseline = (await ctx.snapshots.baselineSeq(a.service)) !== null;
+  const baselineSeq = await ctx.snapshots.baselineSeq(a.service);
+  const hasBaseline = baselineSeq !== null && !(ref && ref.seq === baselineSeq); // as postFindings
   const tail: object[] = [
     { type: 'context', elements: [{ type: 'mrkdwn', text: note.slice(0, 2900) }] },
     actionsBlock({ s: a.service, ch: thread.channel, ts: thread.ts, c: cur.seq, r: ref?.seq ?? null }, { hasBaseline }),

@@ -91,7 +91,9 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
   const who = processName(ctx, service, r.cur);
   const title = r.ref ? `Goroutines of ${who}: #${r.ref.seq} → #${r.cur.seq}` : `Goroutines of ${who}: snapshot #${r.cur.seq}`;
   const rendered = renderBlocks(r.analysis, { title, service, ...(opts.recapture !== undefined ? { recapture: opts.recapture } : {}) });
-  const hasBaseline = (await ctx.snapshots.baselineSeq(service)) !== null;
+  // A comparison that already is against the baseline offers no button to compare with it again.
+  const baselineSeq = await ctx.snapshots.baselineSeq(service);
+  const hasBaseline = baselineSeq !== null && !(r.ref && r.ref.seq === baselineSeq);
   const value: ButtonValue = { s: service, ch: thread.channel, ts: thread.ts, c: r.cur.seq, r: r.ref?.seq ?? null, ...(opts.pinInstance && r.cur.instance !== undefined ? { i: r.cur.instance } : {}) };
   const tail: object[] = [
     { type: 'context', elements: [{ type: 'mrkdwn', text: (!r.ref && r.cur.restart ? restartNote(who, r.cur) : r.ref && r.analysis.separateProcesses ? otherLifeNote(who, r.ref, r.refKind, opts.suffix) : (opts.note ?? comparisonNote(r.ref, r.refKind, service, opts.suffix))).slice(0, 2900) }] },

@@ -199,7 +199,8 @@ snapshot:
     assert.equal(base.json?.response_type, 'in_channel', String(base.json?.text));
     assert.match(String(base.json?.text), new RegExp(`set #${healthy.seq} .* as the healthy baseline`));
     await h.command({ text: 'diff svc-order baseline', channel: ch });
-    await h.slack.waitFor('baseline diff in the thread', () => h.slack.replies(ch, t.parent.ts).find((m) => /Compared with the baseline/.test(messageText(m))));
+    const vsBase = await h.slack.waitFor('baseline diff in the thread', () => built(h.slack.replies(ch, t.parent.ts).find((m) => /Compared with the baseline/.test(messageText(m)))));
+    assert.ok(!buttons(vsBase).some((e) => e.action_id === 'leak_compare_baseline'), 'a comparison with the baseline offers no button to make it again');
 
     // the Compare with baseline button replies in the thread it sits in
     const btn = buttons(t.replies[0]!).find((e) => e.action_id === 'leak_compare_baseline');
