@@ -139,7 +139,9 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
     }
     throw err;
   }
-  const rendered = renderBlocks(analysis, { title: `Goroutine dump: ${name}` });
+  // "Take a second one and compare" would send people to hand over another dump, which is read on
+  // its own too: say where a comparison is made.
+  const rendered = renderBlocks(analysis, { title: `Goroutine dump: ${name}`, recapture: SINGLE_DUMP });
   const blocks = [...rendered.blocks.slice(0, 49), { type: 'context', elements: [{ type: 'mrkdwn', text: `Dump handed over by <@${d.requester.user}>; analysed on its own (no earlier snapshot to compare with).` }] }];
   await ctx.poster.post(`dump:${job.id}:findings`, { channel: d.channel, threadTs, text: rendered.text, blocks });
   if (rendered.overflowMarkdown) {
@@ -162,6 +164,10 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
 export function mayBeGoroutineDump(bytes: Buffer): boolean {
   return (bytes[0] === 0x1f && bytes[1] === 0x8b) || bytes.includes('goroutine');
 }
+
+/** The single-snapshot line of a dump handed over in Slack (plain text; the renderer escapes it). */
+export const SINGLE_DUMP =
+  'one dump: growth is not measured, and each dump handed over is read on its own. Compare two dumps of this process taken a minute apart with `leakbot diff first.txt second.txt`, or let leakbot capture a registered service twice: `/leak snapshot <service>`';
 
 /** What to hand leakbot instead of a file it could not read (mrkdwn). */
 export const SEND_INSTEAD =

@@ -165,6 +165,9 @@ describe('dumps handed to the bot in Slack', () => {
     await event(message); // Slack re-delivers an event it saw no timely 200 for
     const reply = await h.slack.waitFor('findings in the pasted message’s thread', () => built(dumpReplies('D0PASTE', ts)[0]));
     assert.match(messageText(reply), new RegExp(`:${site.line}\``));
+    // Another dump handed over is read on its own too: the reply says where a comparison is made.
+    assert.doesNotMatch(messageText(reply), /take a second one in a minute and compare/);
+    assert.match(messageText(reply), /each dump handed over is read on its own\. Compare two dumps .*`leakbot diff first\.txt second\.txt`.*`\/leak snapshot &lt;service&gt;`/);
     await finishedJob(`dump-msg-D0PASTE-${ts}`); // the paste is one job, keyed by its message
     assert.equal(dumpReplies('D0PASTE', ts).length, 1, 'answered once');
   });
