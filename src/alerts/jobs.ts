@@ -1,4 +1,5 @@
 import { renderBlocks, type Analysis, type Snapshot } from '../engine/index.js';
+import { warningsOf } from '../engine/render/format.js';
 import type { LeakbotContext } from '../context.js';
 import { findingsEventData } from '../incident/timeline.js';
 import type { JobInfo } from '../queue/processors.js';
@@ -477,6 +478,9 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   const opts = analyzeOptions(ctx, a.service);
   const analysis = await ctx.analysis.analyze(refSnap ? [refSnap, curSnap] : [curSnap], opts); // worker thread
   const recapture = ctx.config.alerts.recaptureAfterSeconds;
+  const recaptureLine = recapture > 0 ? autoRecaptureWarning(recapture * 1000) : undefined;
+  // Said once: findings of a single snapshot carry recaptureLine beside them (warningsOf).
+  const warned = recaptureLine !== undefined && warningsOf(analysis, recaptureLine).includes(recaptureLine);
   const note = [
     `Captured ${slackTime(cur.capturedAt)} because *${esc(ep.title)}* fired; compared with ${refLabel(refSnap ? ref : null, refSnap ? kind : null)}.`,
     fleet && cur.instanceName
@@ -484,11 +488,11 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
         ? `This is ${esc(cur.instanceName)}, the instance the alert names (${esc(named.label)}=${esc(named.value)}); the rest of the fleet follows.`
         : `This is ${esc(cur.instanceName)}${suspect === cur.instance ? ', a suspect in the last fleet round' : ''}; the alert names no discovered instance, so the rest of the fleet follows.`
       : '',
-    recapture > 0 ? `Capturing again in ${recapture} s to measure the growth rate; this message will update.` : '',
+    recapture > 0 && !warned ? `Capturing again in ${recapture} s to measure the growth rate; this message will update.` : '',
   ]
     .filter(Boolean)
     .join(' ');
-  await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal, recapture > 0 ? autoRecaptureWarning(recapture * 1000) : undefined);
+  await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal, recaptureLine);
   await appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`, eventKey(ep.id, `findings.${a.service}.${a.round}.1`));
 
   const round = fleet ? await followFleet(d, job, thread, cur.instance) : null;
