@@ -3,6 +3,7 @@ import type { ActionInvocation } from '../slack/actions.js';
 import { ChecklistStore, instantiate, newChecklistId, parseBlockId, renderChecklist, selectionChange, selectionInMessage, CHECKLIST_ACTION_ID } from './checklist.js';
 import { updateUntilSettled } from './live-message.js';
 import { incidentTemplates } from './runtime.js';
+import { touchThread } from '../flows/thread.js';
 import type { ChecklistTickEventData } from './timeline.js';
 
 // The checklist's Slack side: a job posts it (idempotent per checklist), a tick re-renders it in
@@ -94,6 +95,10 @@ export class ChecklistFlow {
     const before = selectionInMessage((inv.payload.message as { blocks?: unknown } | undefined)?.blocks, action!.block_id!);
     const at = Date.now();
     const applied = await this.store.apply(state.id, selectionChange(step, before, after.filter((v) => typeof v === 'string')), inv.user, at);
+    // Ticking is incident work: it keeps the thread the checklist lives in (or is) open for the
+    // service's next verbs (threads.windowHours counts from the last activity).
+    const home = state.thread ?? (state.ts ? { channel: state.channel, ts: state.ts } : null);
+    if (home && applied.length > 0) await touchThread(this.ctx, home).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'thread activity not recorded'));
     if (state.service) {
       for (const c of applied) {
         const data: ChecklistTickEventData = { checklistId: state.id, step: c.step, item: c.item, checked: c.checked };

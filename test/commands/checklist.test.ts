@@ -143,6 +143,16 @@ describe('/leak checklist end to end', () => {
     assert.deepEqual(h.slack.parents(ch).map((m) => m.ts), [list.ts], 'one place per service: no second message in the channel');
     assert.ok(h.slack.replies(ch, list.ts).some((m) => /svc-order/.test(m.text)), 'the snapshot answered in the checklist’s thread');
     assert.match(h.slack.messages(ch).find((m) => m.ts === list.ts)!.text, /Goroutine leak response: svc-order/, 'the checklist stays a checklist');
+
+    // Ticking is activity: a thread quiet for longer than threads.windowHours but ticked now stays open.
+    const stale = Date.now() - 5 * 3600_000;
+    await h.bot.ctx.threads.update(ch, list.ts, { lastActivityAt: stale });
+    const shown = h.slack.messages(ch).find((m) => m.ts === list.ts)!;
+    await h.action(tickPayload(shown, shown.blocks!, 'mitigate', ['restart'], 'U0DAN', ch) as never);
+    await h.slack.waitFor('restart ticked', () => selection(shown.blocks, 'mitigate').includes('restart'), 30_000);
+    assert.ok(((await h.bot.ctx.threads.get(ch, list.ts))?.lastActivityAt ?? 0) > stale, 'the tick counted as activity');
+    assert.match(String((await h.command({ text: 'snapshot svc-order', channel: ch, user: 'U0BOB' })).json?.text), /the open thread of \*svc-order\*/);
+    await settled(h);
   });
 });
 
