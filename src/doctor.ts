@@ -123,8 +123,11 @@ async function checkSlack(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
 
 /** LEAKBOT_WEBHOOK_TOKEN as `leakbot start` will treat it (src/alerts/auth.ts): unset disables the
  *  Alertmanager webhook (every notification refused with 503, which Alertmanager retries for ever),
- *  so a first run learns it here rather than from alerts that never arrive. The token is never shown. */
-function checkWebhook(env: NodeJS.ProcessEnv): DoctorCheck {
+ *  so a first run learns it here rather than from alerts that never arrive. With a token and the
+ *  config read, alerts also need a channel: a service without `channel` when no `defaultChannel` is set
+ *  has its alerts dropped with only a log line (src/alerts/jobs.ts processNotify), so that fails here.
+ *  The token is never shown. */
+function checkWebhook(env: NodeJS.ProcessEnv, config: Config | null): DoctorCheck {
   const token = env.LEAKBOT_WEBHOOK_TOKEN?.trim();
   if (!token) {
     return { name: 'webhook', status: 'skip', detail: 'LEAKBOT_WEBHOOK_TOKEN is not set: fine without alerts; POST /webhooks/alertmanager refuses every notification until it is (deploy/README.md)' };
@@ -132,6 +135,14 @@ function checkWebhook(env: NodeJS.ProcessEnv): DoctorCheck {
   if (isPlaceholder(token)) return { name: 'webhook', status: 'fail', detail: "LEAKBOT_WEBHOOK_TOKEN holds the README's placeholder: replace it with a long random value (openssl rand -hex 32)" };
   if (token.length < MIN_TOKEN_LENGTH) {
     return { name: 'webhook', status: 'skip', detail: `LEAKBOT_WEBHOOK_TOKEN is set but shorter than ${MIN_TOKEN_LENGTH} characters: use a long random value (openssl rand -hex 32)` };
+  }
+  const unrouted = config && !config.defaultChannel ? Object.entries(config.services).filter(([, svc]) => !svc.channel).map(([name]) => name) : [];
+  if (unrouted.length > 0) {
+    return {
+      name: 'webhook',
+      status: 'fail',
+      detail: `LEAKBOT_WEBHOOK_TOKEN is set, but alerts for ${unrouted.join(', ')} have no channel to go to and would be dropped: set defaultChannel (a channel id, for every service without one and for alerts naming no registered service) or services.<name>.channel`,
+    };
   }
   return { name: 'webhook', status: 'ok', detail: 'LEAKBOT_WEBHOOK_TOKEN is set: Alertmanager sends it as a bearer token to POST /webhooks/alertmanager (deploy/README.md)' };
 }
@@ -232,7 +243,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<D
   }
   if (config) report.checks.push(await checkTemplates(config, path));
   report.checks.push(await checkSlack(env));
-  report.checks.push(checkWebhook(env));
+  report.checks.push(checkWebhook(env, config));
   report.checks.push(await checkRedis(env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379'));
   const port = Number(env.PORT ?? 3000);
   if (Number.isInteger(port) && port >= 0 && port <= 65535) report.checks.push(await checkPort(port));

@@ -161,9 +161,15 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     const unset = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0' });
     assert.equal(unset.code, 0, unset.stdout + unset.stderr);
     assert.match(unset.stdout, /^-- +webhook +LEAKBOT_WEBHOOK_TOKEN is not set: fine without alerts; POST \/webhooks\/alertmanager refuses every notification until it is/m);
-    const set = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0', LEAKBOT_WEBHOOK_TOKEN: 'c0ffee'.repeat(8) });
+    // A token, but svc-order has no channel and there is no defaultChannel: its alerts would be dropped.
+    const nowhere = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0', LEAKBOT_WEBHOOK_TOKEN: 'c0ffee'.repeat(8) });
+    assert.equal(nowhere.code, 1, nowhere.stdout + nowhere.stderr);
+    assert.match(nowhere.stdout, /^FAIL +webhook +LEAKBOT_WEBHOOK_TOKEN is set, but alerts for svc-order have no channel to go to and would be dropped: set defaultChannel/m);
+    const routed = join(dir, 'webhook-routed.yml');
+    writeFileSync(routed, `defaultChannel: C0INCIDENTS\nservices:\n  svc-order:\n    url: ${go.url}\n`);
+    const set = await doctor({ LEAKBOT_CONFIG: routed, REDIS_URL: redis.url, PORT: '0', LEAKBOT_WEBHOOK_TOKEN: 'c0ffee'.repeat(8) });
     assert.match(set.stdout, /^ok +webhook +LEAKBOT_WEBHOOK_TOKEN is set/m);
-    assert.doesNotMatch(set.stdout, /c0ffee/);
+    assert.doesNotMatch(set.stdout + nowhere.stdout, /c0ffee/);
     const placeholder = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0', LEAKBOT_WEBHOOK_TOKEN: '<a long random value>' });
     assert.equal(placeholder.code, 1);
     assert.match(placeholder.stdout, /^FAIL +webhook +LEAKBOT_WEBHOOK_TOKEN holds the README's placeholder/m);
