@@ -153,18 +153,6 @@ function withNotes(a: Analysis, notes: string[]): Analysis {
   return notes.length ? { ...a, notes: [...(a.notes ?? []), ...notes] } : a;
 }
 
-/** Dump files carry no capture time of their own except profile.proto, which Go stamps (time_nanos):
- *  adopt it, so the engine compares them oldest first (it sorts by capture time when every snapshot
- *  has one) even when a glob or a slip gave them in another order. Returns a note when the order
- *  given was not the profiles' own. `names`: one per snapshot, as the user gave them. */
-function adoptProfileTimes(snaps: Snapshot[], names: string[]): string[] {
-  for (const s of snaps) if (s.capturedAt === null && s.profileTime !== undefined) s.capturedAt = s.profileTime;
-  if (!snaps.every((s) => s.capturedAt !== null)) return [];
-  const order = snaps.map((_, i) => i).sort((a, b) => snaps[a]!.capturedAt! - snaps[b]!.capturedAt!);
-  if (order.every((v, i) => v === i)) return [];
-  return [`compared oldest first by the time each profile.proto says it was taken: ${order.map((i) => names[i]).join(', ')} (not the order given)`];
-}
-
 /** Dumps with neither a capture time nor goroutine ids (debug=1 text) are compared in the order given,
  *  and a leak read backwards looks like a pile draining. Their files' modification times are no proof
  *  of order (a copy or a checkout rewrites them), so they are not used to reorder; but when they
@@ -324,7 +312,7 @@ function parseRegex(v: string): RegExp {
  *  its last restart on), one report per process; JSON is `{ instances: [{ instance, files, ...report }] }`. */
 async function diffByInstance(groups: Array<{ instance: string; files: string[] }>, o: DiffOptions): Promise<void> {
   const eng = await engine();
-  const { currentLife } = await import('./dump-series.js');
+  const { adoptProfileTimes, currentLife } = await import('./dump-series.js');
   const format: Format = o.json ? 'json' : o.format;
   const reports: object[] = [];
   const texts: string[] = [];
@@ -417,7 +405,7 @@ export function buildProgram(): Command {
           if (snaps.length < 2) throw new InputError('diff needs at least two dump files (or one URL, or one file holding several dumps)');
           return print((await engine()).compare(snaps, analyzeOptions(o)), snaps, o);
         }
-        const { groupFiles } = await import('./dump-series.js');
+        const { adoptProfileTimes, groupFiles } = await import('./dump-series.js');
         let groups;
         try {
           groups = groupFiles([before, ...after], o.instance);

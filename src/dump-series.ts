@@ -61,3 +61,15 @@ export function currentLife(snaps: readonly Snapshot[]): { from: number; restart
   }
   return { from: restarts.at(-1)?.at ?? 0, restarts };
 }
+
+/** Dump files carry no capture time of their own except profile.proto, which Go stamps (time_nanos):
+ *  adopt it, so the engine compares them oldest first (it sorts by capture time when every snapshot
+ *  has one) even when a glob or a slip gave them in another order. Returns a note when the order
+ *  given was not the profiles' own. `names`: one per snapshot, as the user gave them. */
+export function adoptProfileTimes(snaps: Snapshot[], names: string[]): string[] {
+  for (const s of snaps) if (s.capturedAt === null && s.profileTime !== undefined) s.capturedAt = s.profileTime;
+  if (!snaps.every((s) => s.capturedAt !== null)) return [];
+  const order = snaps.map((_, i) => i).sort((a, b) => snaps[a]!.capturedAt! - snaps[b]!.capturedAt!);
+  if (order.every((v, i) => v === i)) return [];
+  return [`compared oldest first by the time each profile.proto says it was taken: ${order.map((i) => names[i]).join(', ')} (not the order given)`];
+}

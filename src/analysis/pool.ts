@@ -13,6 +13,7 @@ import { ProfileLimitError, type DecodeOptions } from '../capture/limits.js';
 import type { Logger } from '../log.js';
 import { attachStoredForm, storedFormOf } from '../store/snapshot-data.js';
 import type { DecodeReply, TaskReply, TaskRequest } from './protocol.js';
+import type { DumpInput, SeriesOptions, SeriesResult } from './series.js';
 
 export interface AnalysisPoolOptions {
   /** Worker threads (default: 2, or 1 on a single-core machine). */
@@ -80,6 +81,15 @@ export class AnalysisPool {
   analyzeProfile(bytes: Uint8Array, opts: DecodeOptions, analyzeOpts: AnalyzeOptions = {}): Promise<Analysis> {
     const copy = ownCopy(bytes);
     return this.submit({ op: 'analyzeProfile', bytes: copy, opts, analyze: analyzeOpts }, [copy.buffer]) as Promise<Analysis>;
+  }
+
+  /** Reads several dump inputs (each may hold several dumps) and analyses them as one series, as
+   *  `leakbot diff` does (src/analysis/series.ts analyzeDumps): inputs that are no goroutine dump
+   *  or break a limit come back in `failed`. Rejects with ProfileLimitError when the worker runs out
+   *  of heap or time. The bytes are copied. */
+  analyzeDumps(inputs: DumpInput[], opts: SeriesOptions): Promise<SeriesResult> {
+    const copies = inputs.map((i) => ({ name: i.name, bytes: ownCopy(i.bytes) }));
+    return this.submit({ op: 'analyzeDumps', inputs: copies, opts }, copies.map((c) => c.bytes.buffer)) as Promise<SeriesResult>;
   }
 
   /** analyze() for one snapshot, compare() for a series (oldest first). Rejects with

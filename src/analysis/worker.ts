@@ -6,6 +6,7 @@ import { decodeProfile, ProfileLimitError } from '../capture/limits.js';
 import { analyze, compare } from '../engine/index.js';
 import { decodeSnapshotData, encodeSnapshotData } from '../store/snapshot-data.js';
 import type { DecodeReply, TaskReply, TaskRequest } from './protocol.js';
+import { analyzeDumps } from './series.js';
 
 /** The task's answer, and the buffers to transfer with it rather than copy. */
 function run(req: TaskRequest): { value: unknown; transfer: ArrayBuffer[] } {
@@ -16,6 +17,8 @@ function run(req: TaskRequest): { value: unknown; transfer: ArrayBuffer[] } {
       const data = new Uint8Array(encodeSnapshotData(snapshot)); // own ArrayBuffer, so it can be transferred
       return { value: { snapshot, data } satisfies DecodeReply, transfer: [data.buffer] };
     }
+    case 'analyzeDumps':
+      return { value: analyzeDumps(req.inputs, req.opts), transfer: [] };
     case 'analyzeProfile':
       return { value: analyze(decodeProfile(req.bytes, req.opts), req.analyze), transfer: [] };
     case 'analyze': {

@@ -8,7 +8,7 @@
 // Real goroutine profiles hold one sample per distinct stack: 250,000 distinct stacks (the biggest we
 // have seen, 1,000,000 goroutines) is a quarter of the sample cap below.
 import { constants as zc, gunzipSync } from 'node:zlib';
-import { parseDump, type Snapshot } from '../engine/index.js';
+import { parseDumps, type Snapshot } from '../engine/index.js';
 import { sizeText } from './errors.js';
 
 /** Caps for one profile. Units: bytes and record counts. */
@@ -120,12 +120,17 @@ export interface DecodeOptions {
  *  within the limits above. Throws ProfileLimitError, or the engine's DumpFormatError. CPU- and
  *  memory-heavy: the bot runs it in a worker thread (src/analysis/pool.ts). */
 export function decodeProfile(raw: Uint8Array, opts: DecodeOptions): Snapshot {
-  const s = decodeBytes(raw, opts);
+  const s = decodeProfiles(raw, opts).at(-1)!;
   if (opts.leakProfile) s.leakProfile = true;
   return s;
 }
 
-function decodeBytes(raw: Uint8Array, opts: DecodeOptions): Snapshot {
+/** Every dump in the bytes, oldest first (a file or paste may hold several one after another:
+ *  the engine's parseDumps), within the same limits as decodeProfile. Without `capturedAt` the
+ *  snapshots carry no capture time (dump files handed over: their order comes from the dumps, as
+ *  in `leakbot diff`). Throws as decodeProfile. */
+export function decodeProfiles(raw: Uint8Array, opts: Omit<DecodeOptions, 'capturedAt' | 'leakProfile'> & { capturedAt?: number }): Snapshot[] {
+  const ingest = { ...(opts.capturedAt === undefined ? {} : { capturedAt: opts.capturedAt }), maxBytes: opts.maxBytes };
   let bytes = raw;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
@@ -133,7 +138,7 @@ function decodeBytes(raw: Uint8Array, opts: DecodeOptions): Snapshot {
     } catch (e) {
       if (e instanceof ProfileLimitError) throw e;
       // Corrupt gzip: let the engine say so in its words (it sees the same bytes).
-      return parseDump(raw, { capturedAt: opts.capturedAt, maxBytes: opts.maxBytes });
+      return parseDumps(raw, ingest);
     }
   }
   // profile.proto opens with field 1 (sample_type, length-delimited): tag byte 0x0a. Text opens with
@@ -141,5 +146,5 @@ function decodeBytes(raw: Uint8Array, opts: DecodeOptions): Snapshot {
   if (bytes.length > 0 && bytes[0] === 0x0a) {
     protoCensus(bytes, { maxSamples: opts.maxSamples ?? DEFAULT_MAX_SAMPLES, maxLocations: opts.maxLocations ?? DEFAULT_MAX_LOCATIONS });
   }
-  return parseDump(bytes, { capturedAt: opts.capturedAt, maxBytes: opts.maxBytes });
+  return parseDumps(bytes, ingest);
 }

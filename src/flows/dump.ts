@@ -4,11 +4,11 @@
 // Slack, reads it with the same decode limits and worker threads as a capture, and posts the
 // findings into the thread the dump came from.
 import type { LeakbotContext } from '../context.js';
-import { DumpFormatError, otherProfileText, renderBlocks, type Analysis } from '../engine/index.js';
+import { otherProfileText, renderBlocks, type Analysis } from '../engine/index.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { Requester } from '../queue/jobs.js';
-import { ProfileLimitError } from '../capture/limits.js';
-import { downloadSlackFile, fileInfo, isClearlyNotADump, SlackFileError, type SlackFile } from '../slack/files.js';
+import { downloadSlackFile, fileInfo, isClearlyNotADump, messageFileIds, SlackFileError, type SlackFile } from '../slack/files.js';
+import type { DumpInput, SeriesResult } from '../analysis/series.js';
 import { createSlackClient, SlackPostError } from '../slack/poster.js';
 import { quoteOutside } from '../slack/text.js';
 
@@ -21,16 +21,24 @@ declare module '../queue/jobs.js' {
 /** callback_id of the message shortcut (manifest.yml). */
 export const DUMP_SHORTCUT_ID = 'analyze_goroutine_dump';
 
-/** Same cap as a capture's default maxBytes (src/config/schema.ts). */
+/** Files of one message read (the first ones; each is one dump, or several one after another). */
+export const MAX_FILES_PER_MESSAGE = 3;
+
+/** Same cap as a capture's default maxBytes (src/config/schema.ts): of one file, or of the files of
+ *  one message together. */
 export const DUMP_MAX_BYTES = 64 * 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 export interface DumpJob {
   /** A Slack file id (file events, or a file on the message a shortcut ran on). */
   fileId?: string;
+  /** The files of one message (two or more, in the message's order, at most MAX_FILES_PER_MESSAGE):
+   *  read as one series and answered once. `messageTs` is that message's ts. */
+  fileIds?: string[];
   /** A dump pasted in a message (shortcut, or a DM's text), as Slack delivers the text. */
   text?: string;
-  /** ts of the DM whose text is the dump: Slack's re-delivery of that message is the same job. */
+  /** ts of the DM whose text is the dump, or of the message holding `fileIds`: Slack's re-delivery
+   *  of that message (and every file_shared event of its files) is the same job. */
   messageTs?: string;
   channel: string;
   /** The thread to answer in; for a file event it is found from the file's shares. */
@@ -92,69 +100,152 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
   const client = createSlackClient(ctx.env.slackBotToken, ctx.env.slackApiUrl, job.log);
   // A file dropped in a DM with the bot is handed to it: it always gets an answer.
   const quiet = d.passive && !isDirectMessage(d.channel);
-  let file: SlackFile | null = null;
-  let threadTs = d.threadTs ?? null;
-  if (d.fileId) {
+  const ids = d.fileIds ?? (d.fileId ? [d.fileId] : []);
+  const several = ids.length > 1;
+  /** What is said about files left out (mrkdwn), in file order; `aside`: a file that is no dump,
+   *  which a thread is not told about unless dumps were read with it (people share other files there). */
+  const said: Array<{ text: string; aside?: true }> = [];
+  const files: SlackFile[] = [];
+  for (const id of ids) {
     try {
-      file = await fileInfo(client, d.fileId);
+      files.push(await fileInfo(client, id));
     } catch (err) {
-      if (err instanceof SlackFileError && quiet) return;
-      if (err instanceof SlackFileError) return answer(ctx, d, threadTs, `:x: ${quoteOutside(err.message)}`, job.id);
-      throw err;
+      if (!(err instanceof SlackFileError)) throw err;
+      said.push({ text: `:x: ${quoteOutside(err.message)}` });
     }
-    threadTs ??= shareThread(file, d.channel);
-    if (isClearlyNotADump(file)) {
-      if (!quiet) await answer(ctx, d, threadTs, `:x: ${quoteOutside(file.name, 120)} is not a goroutine dump (${quoteOutside(file.mimetype || file.filetype, 60)}). ${SEND_INSTEAD}`, job.id);
-      return;
-    }
+  }
+  const threadTs = d.threadTs ?? (files[0] ? shareThread(files[0], d.channel) : null);
+  if (ids.length > 0 && files.length === 0) {
+    if (!quiet) await answer(ctx, d, threadTs, said.map((x) => x.text).join('\n'), job.id);
+    return;
   }
   if (!threadTs) return;
   if (d.passive && !isDirectMessage(d.channel) && !(await ctx.threads.get(d.channel, threadTs))) {
     job.log.debug({ channel: d.channel }, 'file outside a leakbot thread: ignored');
     return;
   }
-  const name = file ? file.name : 'pasted dump';
-  let bytes: Buffer;
-  try {
-    bytes = file
-      ? await downloadSlackFile(file, { botToken: ctx.env.slackBotToken, apiUrl: ctx.env.slackApiUrl, maxBytes: DUMP_MAX_BYTES, timeoutMs: DOWNLOAD_TIMEOUT_MS, signal: job.signal })
-      : Buffer.from(pastedDump(d.text ?? ''), 'utf8');
-  } catch (err) {
-    if (err instanceof SlackFileError) return answer(ctx, d, threadTs, `:x: ${quoteOutside(err.message)}`, job.id);
-    throw err;
+  // A file announced alone (file_shared) that came with others in one message: the message's files
+  // are read together, as one series, in one job whatever event announced them first.
+  if (d.fileId && !d.fileIds && d.passive && (await handedOverWithOthers(ctx, client, d, files[0]!, threadTs, job))) return;
+  const inputs: Array<DumpInput & { bytes: Buffer }> = [];
+  /** A file was refused as no dump at all (not as unreadable): the answer says what to send. */
+  let notADump = false;
+  let readBytes = 0;
+  const deadline = Date.now() + DOWNLOAD_TIMEOUT_MS;
+  for (const file of files) {
+    const name = quoteOutside(file.name, 120);
+    if (isClearlyNotADump(file)) {
+      notADump = true;
+      said.push({ text: `:x: ${name} is not a goroutine dump (${quoteOutside(file.mimetype || file.filetype, 60)}).`, aside: true });
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await downloadSlackFile(file, {
+        botToken: ctx.env.slackBotToken,
+        apiUrl: ctx.env.slackApiUrl,
+        maxBytes: DUMP_MAX_BYTES,
+        readBefore: readBytes,
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        ...(job.signal ? { signal: job.signal } : {}),
+      });
+    } catch (err) {
+      if (err instanceof SlackFileError) {
+        said.push({ text: `:x: ${quoteOutside(err.message)}` });
+        continue;
+      }
+      // The files of one message share one download time cap (the cap one file had).
+      if ((err as Error).name === 'TimeoutError' && several && !job.signal?.aborted) {
+        said.push({ text: `:x: ${name} did not download within ${DOWNLOAD_TIMEOUT_MS / 1000} s (the files of one message share that time), so it was left out.` });
+        continue;
+      }
+      throw err;
+    }
+    readBytes += bytes.length;
+    inputs.push({ name: file.name, bytes });
   }
-  if (d.passive && !mayBeGoroutineDump(bytes)) {
-    if (quiet) {
-      job.log.debug({ channel: d.channel }, 'file in a leakbot thread that is no goroutine dump: left alone');
+  if (ids.length === 0) inputs.push({ name: 'pasted dump', bytes: Buffer.from(pastedDump(d.text ?? ''), 'utf8') });
+  // Dropped without asking, a file or paste must look like a dump to get an answer (see mayBeGoroutineDump).
+  for (const input of d.passive ? inputs.filter((i) => !mayBeGoroutineDump(i.bytes)) : []) {
+    inputs.splice(inputs.indexOf(input), 1);
+    notADump = true;
+    said.push({ text: `:x: I could not read ${quoteOutside(input.name, 120)} as a goroutine dump: ${notADumpReason(input.bytes)}.`, aside: true });
+  }
+  const r =
+    inputs.length > 0
+      ? await ctx.analysis.analyzeDumps(inputs, { maxBytes: DUMP_MAX_BYTES, capturedAt: Date.now(), analyze: { ignore: ctx.config.ignore } })
+      : { analysis: null, failed: [], read: [] };
+  for (const f of r.failed) said.push({ text: `:x: I could not read ${quoteOutside(f.name, 120)} as a goroutine dump: ${quoteOutside(f.message, 600)}` });
+  if (!r.analysis) {
+    const lines = said.filter((x) => !(quiet && x.aside)).map((x) => x.text);
+    if (lines.length === 0) {
+      job.log.debug({ channel: d.channel }, 'files in a leakbot thread that are no goroutine dumps: left alone');
       return;
     }
-    return answer(ctx, d, threadTs, `:x: I could not read ${quoteOutside(name, 120)} as a goroutine dump: ${notADumpReason(bytes)}. ${SEND_INSTEAD}`, job.id);
+    // One file, or none of several, could be read: say why, and what to send (a DM's or a shortcut's
+    // refusal of media or non-dump text; a parse error quotes the line it saw instead).
+    const sendInstead = notADump && r.failed.length === 0 ? ` ${SEND_INSTEAD}` : '';
+    return answer(ctx, d, threadTs, `${lines.join('\n')}${sendInstead}`, job.id);
   }
-  let analysis: Analysis;
+  await postFindings(ctx, d, threadTs, r.analysis, r.read, said.map((x) => x.text), job);
+}
+
+/** When the file of a file_shared event came with other files in one message (Slack sends one event
+ *  per file): enqueues that message's files as one series job (the job id of the message, so every
+ *  file's event and the message event land in the same job) and returns true. False when the file
+ *  came alone, or the message cannot be read (then the file is read alone, as before). */
+async function handedOverWithOthers(ctx: LeakbotContext, client: ReturnType<typeof createSlackClient>, d: DumpJob, file: SlackFile, threadTs: string, job: JobInfo<'dump.analyze'>): Promise<boolean> {
+  const share = file.shares[d.channel]?.[0];
+  if (!share) return false;
+  let ids: string[] | null;
   try {
-    analysis = await ctx.analysis.analyzeProfile(bytes, { capturedAt: Date.now(), maxBytes: DUMP_MAX_BYTES }, { ignore: ctx.config.ignore });
+    ids = await messageFileIds(client, d.channel, share);
   } catch (err) {
-    if (err instanceof DumpFormatError || err instanceof ProfileLimitError) {
-      return answer(ctx, d, threadTs, `:x: I could not read ${quoteOutside(name, 120)} as a goroutine dump: ${quoteOutside((err as Error).message, 600)}`, job.id);
-    }
-    throw err;
+    job.log.warn({ err: (err as Error).message }, 'could not read the message of a shared file; reading the file alone');
+    return false;
   }
-  // "Take a second one and compare" would send people to hand over another dump, which is read on
-  // its own too: say where a comparison is made.
-  const rendered = renderBlocks(analysis, { title: `Goroutine dump: ${name}`, recapture: SINGLE_DUMP });
-  const blocks = [...rendered.blocks.slice(0, 49), { type: 'context', elements: [{ type: 'mrkdwn', text: `Dump handed over by <@${d.requester.user}>; analysed on its own (no earlier snapshot to compare with).` }] }];
-  await ctx.poster.post(`dump:${job.id}:findings`, { channel: d.channel, threadTs, text: rendered.text, blocks });
+  if (!ids || ids.length < 2) return false;
+  const { fileId: _alone, ...rest } = d;
+  await enqueueDump(ctx, { ...rest, fileIds: ids.slice(0, MAX_FILES_PER_MESSAGE), messageTs: share.ts, threadTs });
+  job.log.debug({ files: ids.length }, 'file shared with others in one message: read with them');
+  return true;
+}
+
+/** Posts the findings of one dump, or of several compared as a series, into the dump's thread. */
+async function postFindings(ctx: LeakbotContext, d: DumpJob, threadTs: string, analysis: Analysis, read: SeriesResult['read'], leftOut: string[], job: JobInfo<'dump.analyze'>): Promise<void> {
+  const series = analysis.snapshots.length > 1;
+  const names = read.map((f) => f.name).join(', ');
+  const title = series ? `Goroutine dumps compared: ${names}` : `Goroutine dump: ${names}`;
+  // "Take a second one and compare" would send people to hand over another dump on its own: say
+  // how a comparison is made.
+  const rendered = renderBlocks(analysis, { title, recapture: SINGLE_DUMP });
+  const how = series ? seriesNote(analysis, read) : 'analysed on its own (no earlier snapshot to compare with).';
+  const context = [`Dump${read.length > 1 || series ? 's' : ''} handed over by <@${d.requester.user}>; ${how}`, ...leftOut].join('\n');
+  const blocks = [...rendered.blocks.slice(0, 49), { type: 'context', elements: [{ type: 'mrkdwn', text: context.slice(0, 3000) }] }];
+  const text = leftOut.length ? `${rendered.text}\n${leftOut.join('\n')}` : rendered.text;
+  await ctx.poster.post(`dump:${job.id}:findings`, { channel: d.channel, threadTs, text, blocks });
   if (rendered.overflowMarkdown) {
     await ctx.poster.upload(`dump:${job.id}:overflow`, {
       channel: d.channel,
       threadTs,
       filename: 'goroutine-dump-report.md',
-      title: `Full goroutine report: ${name}`,
+      title: `Full goroutine report: ${names}`,
       content: rendered.overflowMarkdown,
       initialComment: 'The findings did not fit in one Slack message; here is the full report.',
     });
   }
-  job.log.info({ goroutines: analysis.snapshots[0]?.goroutines, findings: analysis.findings.length, bytes: bytes.length }, 'dump analysed and posted');
+  job.log.info({ snapshots: analysis.snapshots.length, goroutines: analysis.snapshots.at(-1)?.goroutines, findings: analysis.findings.length, files: read.length, leftOut: leftOut.length }, 'dump analysed and posted');
+}
+
+/** How a series was read, for the findings' context line (mrkdwn): which dumps, compared as
+ *  `leakbot diff` compares them, and when they are not of one process, that the comparison fell
+ *  back to goroutine counts per stack (the engine's separate-process detection, src/engine/rank.ts). */
+export function seriesNote(a: Analysis, read: SeriesResult['read']): string {
+  const files = read.map((f) => (f.dumps > 1 ? `${quoteOutside(f.name, 80)} (${f.dumps} dumps one after another)` : quoteOutside(f.name, 80))).join(', ');
+  const base = `${a.snapshots.length} dumps compared oldest first, as \`leakbot diff\` compares them: ${files}.`;
+  return a.separateProcesses
+    ? `${base} They are not dumps of one process (a restart, or another replica): no goroutine is listed under the same id and stack with the same call arguments, so growth is read from goroutine counts per stack, not from goroutine ids.`
+    : base;
 }
 
 /** Whether a file dropped without asking (passive) may be a dump worth an answer: compressed, or
@@ -167,7 +258,7 @@ export function mayBeGoroutineDump(bytes: Buffer): boolean {
 
 /** The single-snapshot line of a dump handed over in Slack (plain text; the renderer escapes it). */
 export const SINGLE_DUMP =
-  'one dump: growth is not measured, and each dump handed over is read on its own. Compare two dumps of this process taken a minute apart with `leakbot diff first.txt second.txt`, or let leakbot capture a registered service twice: `/leak snapshot <service>`';
+  'one dump: growth is not measured. To compare, drop two dumps of this process taken a minute apart together in one message (or run `leakbot diff first.txt second.txt`), or let leakbot capture a registered service twice: `/leak snapshot <service>`';
 
 /** What to hand leakbot instead of a file it could not read (mrkdwn). */
 export const SEND_INSTEAD =
@@ -204,7 +295,9 @@ async function answer(ctx: LeakbotContext, d: DumpJob, threadTs: string | null, 
  *  its own (keyed by its request id): the file dropped earlier and left alone, or analysed, must not
  *  swallow it. Redis I/O only: safe inside Slack's 3 s. */
 export async function enqueueDump(ctx: LeakbotContext, d: DumpJob): Promise<'queued' | 'held'> {
-  const jobId = d.fileId
+  const jobId = d.fileIds?.length && d.messageTs
+    ? `dump-msg-${d.channel}-${d.messageTs}${d.passive ? '' : `-asked-${d.requester.requestId ?? 'x'}`}`
+    : d.fileId
     ? `dump-${d.fileId}-${d.channel}${d.passive ? '' : `-asked-${d.requester.requestId ?? 'x'}`}`
     : d.messageTs
       ? `dump-msg-${d.channel}-${d.messageTs}`

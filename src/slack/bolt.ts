@@ -8,7 +8,7 @@ import { slackLogger } from '../log.js';
 import { isRedisUnavailable } from '../store/redis.js';
 import { accessDenied, dispatchCommand, REDIS_DOWN_TEXT } from './dispatch.js';
 import type { ActionInvocation } from './actions.js';
-import { DUMP_SHORTCUT_ID, enqueueDump, holdsDumpText, isDirectMessage } from '../flows/dump.js';
+import { DUMP_SHORTCUT_ID, enqueueDump, holdsDumpText, isDirectMessage, MAX_FILES_PER_MESSAGE } from '../flows/dump.js';
 import { HELD_TEXT } from '../flows/index.js';
 import { escapePlaceholders } from './text.js';
 
@@ -126,9 +126,6 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
   return { app, http, socket };
 }
 
-/** Max files of one message analysed (each is one job). */
-const MAX_FILES_PER_MESSAGE = 3;
-
 /**
  * Dumps handed over in Slack (issue 9): file_shared and message events with files (a leakbot
  * thread or a DM; the job checks which), and the "Analyze goroutine dump" message shortcut. Each
@@ -164,7 +161,10 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
     }
     const base = { channel: m.channel, threadTs: m.thread_ts ?? m.ts, requester: { user: m.user, channel: m.channel }, passive: true };
     if (pasted) await enqueueDump(ctx, { ...base, text: m.text!, messageTs: m.ts });
-    for (const f of files) if (f.id) await enqueueDump(ctx, { ...base, fileId: f.id });
+    // Several dumps dropped together are compared as one series: one job for the message.
+    const ids = files.map((f) => f.id).filter((id): id is string => !!id);
+    if (ids.length > 1) await enqueueDump(ctx, { ...base, fileIds: ids, messageTs: m.ts });
+    else if (ids[0]) await enqueueDump(ctx, { ...base, fileId: ids[0] });
   });
 
   app.shortcut(DUMP_SHORTCUT_ID, async ({ ack, shortcut, context }) => {
@@ -192,7 +192,8 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
     }
     let held = false;
     try {
-      if (files.length) for (const f of files) held = (await enqueueDump(ctx, { ...base, fileId: f.id! })) === 'held' || held;
+      if (files.length > 1) held = (await enqueueDump(ctx, { ...base, fileIds: files.map((f) => f.id!), messageTs: msg.ts })) === 'held';
+      else if (files[0]) held = (await enqueueDump(ctx, { ...base, fileId: files[0].id! })) === 'held';
       else held = (await enqueueDump(ctx, { ...base, text })) === 'held';
     } catch (err) {
       ctx.log.child({ requestId }).warn({ err }, 'dump shortcut: could not enqueue');

@@ -5,6 +5,7 @@
 // https://api.slack.com/methods/files.info · https://api.slack.com/types/file#auth
 import type { WebClient } from '@slack/web-api';
 import { request } from 'undici';
+import { sizeText } from '../capture/errors.js';
 
 /** What leakbot needs of a Slack file object (https://api.slack.com/types/file). */
 export interface SlackFile {
@@ -85,6 +86,20 @@ export async function fileInfo(client: WebClient, fileId: string): Promise<Slack
   };
 }
 
+/**
+ * Ids of the files the message `share` names carries, in the message's order: Slack announces each
+ * file of a message in a file_shared event of its own, and channel messages are not delivered to
+ * leakbot (manifest.yml subscribes to message.im only), so the message itself tells which files came
+ * together. conversations.replies returns a thread's messages, and a top-level message as the parent
+ * of its own thread (https://api.slack.com/methods/conversations.replies; channels:history,
+ * groups:history or im:history). Null when the message is not found; Slack API errors are thrown.
+ */
+export async function messageFileIds(client: WebClient, channel: string, share: { ts: string; threadTs?: string }): Promise<string[] | null> {
+  const res = await client.conversations.replies({ channel, ts: share.threadTs ?? share.ts, oldest: share.ts, latest: share.ts, inclusive: true, limit: 2 });
+  const m = (res.messages ?? []).find((x) => x.ts === share.ts);
+  return m ? (m.files ?? []).map((f) => f.id).filter((id): id is string => typeof id === 'string') : null;
+}
+
 /** Media and documents are never goroutine dumps: skipped without a reply. */
 export function isClearlyNotADump(f: Pick<SlackFile, 'mimetype' | 'filetype'>): boolean {
   return /^(image|video|audio)\//.test(f.mimetype) || /^(pdf|docx?|xlsx?|pptx?|quip|canvas|spaces|post)$/.test(f.filetype) || f.mimetype === 'application/vnd.slack-docs';
@@ -93,7 +108,10 @@ export function isClearlyNotADump(f: Pick<SlackFile, 'mimetype' | 'filetype'>): 
 export interface DownloadOptions {
   botToken: string;
   apiUrl: string;
+  /** Cap on the bytes of this file, or of the files handed over together when `readBefore` is set. */
   maxBytes: number;
+  /** Bytes of the files of the same message already read: they count against maxBytes. */
+  readBefore?: number;
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -105,7 +123,9 @@ export interface DownloadOptions {
  */
 export async function downloadSlackFile(file: Pick<SlackFile, 'url' | 'size' | 'name'>, o: DownloadOptions): Promise<Buffer> {
   if (!file.url || !isSlackFileUrl(file.url, o.apiUrl)) throw new SlackFileError('not-slack-host', `${file.name} is not served by Slack's file host, so leakbot will not fetch it.`);
-  if (file.size > o.maxBytes) throw new SlackFileError('too-large', tooLarge(file.name, file.size, o.maxBytes));
+  const before = o.readBefore ?? 0;
+  const room = o.maxBytes - before;
+  if (file.size > room) throw new SlackFileError('too-large', tooLarge(file.name, file.size, o.maxBytes, before));
   const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
   const res = await request(file.url, { method: 'GET', headers: { authorization: `Bearer ${o.botToken}` }, signal: AbortSignal.any(signals) });
   if (res.statusCode !== 200) {
@@ -124,16 +144,18 @@ export async function downloadSlackFile(file: Pick<SlackFile, 'url' | 'size' | '
   let n = 0;
   for await (const c of res.body) {
     n += (c as Buffer).length;
-    if (n > o.maxBytes) {
+    if (n > room) {
       res.body.destroy();
-      throw new SlackFileError('too-large', tooLarge(file.name, n, o.maxBytes));
+      throw new SlackFileError('too-large', tooLarge(file.name, n, o.maxBytes, before));
     }
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
-function tooLarge(name: string, bytes: number, max: number): string {
+function tooLarge(name: string, bytes: number, max: number, before: number): string {
   const mib = (b: number) => `${Math.round((b / 1048576) * 10) / 10} MiB`;
-  return `${name} is ${bytes > max ? '' : 'at least '}${mib(bytes)}; leakbot reads dumps up to ${mib(max)} (the same cap as a capture).`;
+  const size = `${name} is ${bytes + before > max ? '' : 'at least '}${mib(bytes)}`;
+  if (before === 0) return `${size}; leakbot reads dumps up to ${mib(max)} (the same cap as a capture).`;
+  return `${size}; with the ${sizeText(before)} of the files before it in the same message that is over the ${mib(max)} leakbot reads at once (the same cap as a capture), so it was left out.`;
 }

@@ -4,6 +4,7 @@
 // (a file URL that is not Slack's, a file over the cap, a file outside leakbot's threads).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -167,7 +168,7 @@ describe('dumps handed to the bot in Slack', () => {
     assert.match(messageText(reply), new RegExp(`:${site.line}\``));
     // Another dump handed over is read on its own too: the reply says where a comparison is made.
     assert.doesNotMatch(messageText(reply), /take a second one in a minute and compare/);
-    assert.match(messageText(reply), /each dump handed over is read on its own\. Compare two dumps .*`leakbot diff first\.txt second\.txt`.*`\/leak snapshot &lt;service&gt;`/);
+    assert.match(messageText(reply), /To compare, drop two dumps of this process taken a minute apart together in one message \(or run `leakbot diff first\.txt second\.txt`\).*`\/leak snapshot &lt;service&gt;`/);
     await finishedJob(`dump-msg-D0PASTE-${ts}`); // the paste is one job, keyed by its message
     assert.equal(dumpReplies('D0PASTE', ts).length, 1, 'answered once');
   });
@@ -228,6 +229,93 @@ describe('dumps handed to the bot in Slack', () => {
     await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0CLOSED', message: { ts, text: dump.slice(0, 20_000) }, responseUrl }));
     const said = await h.slack.waitFor('the explanation', () => h.slack.responsesTo(responseUrl).find((r) => /could not post the findings/.test(String(r.body.text))));
     assert.match(String(said.body.text), /invite|not in|member/i);
+  });
+
+  // Several dumps handed over at once are compared as `leakbot diff` compares them (real dumps of a
+  // Go 1.26 service whose pile grew from 10 to 45 between three captures a minute apart).
+  const surge = (t: number) => readFileSync(new URL(`../fixtures/dumps/go1.26/hidden-surge.t${t}.debug2.txt`, import.meta.url));
+  const fileShared = (id: string, channel: string) => event({ type: 'file_shared', file_id: id, file: { id }, user_id: 'U0ALICE', channel_id: channel });
+
+  it('three dumps dropped together in a leakbot thread: one comparison for the series, once for every event', async () => {
+    const { files, message } = h.slack.shareFiles([0, 1, 2].map((t) => ({ name: `surge.t${t}.txt`, content: surge(t) })), { channel: 'C0INC', threadTs: thread.ts });
+    // A channel's message events are not delivered (manifest: message.im only): Slack announces
+    // each file in a file_shared event of its own, and re-delivers some.
+    for (const f of [...files, files[1]!, files[0]!]) assert.equal((await fileShared(f.id, 'C0INC')).status, 200);
+    for (const f of files) await finished(f.id, 'C0INC');
+    await finishedJob(`dump-msg-C0INC-${message.ts}`);
+    const said = dumpReplies('C0INC', thread.ts).filter((m) => /surge\.t/.test(messageText(m)));
+    assert.equal(said.length, 1, `one answer for the three files: ${said.map((m) => m.text).join(' | ')}`);
+    const text = messageText(await h.slack.waitFor('the findings', () => built(said[0])));
+    assert.match(text, /Goroutine dumps compared: surge\.t0\.txt, surge\.t1\.txt, surge\.t2\.txt/);
+    assert.match(text, /3 snapshots: 24 → 159 → 59 goroutines/);
+    assert.match(text, /high/i);
+    assert.match(text, /kept all 10 goroutines of the first snapshot \(same ids\) and added 35/);
+    assert.match(text, /3 dumps compared oldest first, as `leakbot diff` compares them/);
+    assert.doesNotMatch(text, /single snapshot|one dump: growth is not measured/);
+    for (const f of files) assert.deepEqual(h.slack.downloads.filter((d) => d.fileId === f.id).map((d) => d.token), [h.slack.token], `${f.name} downloaded once, with the bot token`);
+  });
+
+  it('two dumps dropped newest first in a DM: compared oldest first, as the ids order them, once for the message and its file events', async () => {
+    const { files, message } = h.slack.shareFiles([{ name: 'later.txt', content: surge(1) }, { name: 'earlier.txt', content: surge(0) }], { channel: 'D0SERIES' });
+    const msg = { type: 'message', subtype: 'file_share', channel: 'D0SERIES', channel_type: 'im', user: 'U0ALICE', ts: message.ts, text: '', files: files.map((f) => ({ id: f.id })) };
+    await Promise.all([event(msg), ...files.map((f) => fileShared(f.id, 'D0SERIES')), event(msg)]);
+    await finishedJob(`dump-msg-D0SERIES-${message.ts}`);
+    for (const f of files) await finished(f.id, 'D0SERIES');
+    const said = h.slack.replies('D0SERIES', message.ts);
+    assert.equal(said.length, 1, `one answer: ${said.map((m) => m.text).join(' | ')}`);
+    const text = messageText(await h.slack.waitFor('the findings', () => built(h.slack.replies('D0SERIES', message.ts)[0])));
+    assert.match(text, /2 snapshots: 24 → 159 goroutines/);
+    assert.match(text, /given out of order/);
+    assert.match(text, /kept all 10 goroutines of the first snapshot/);
+  });
+
+  it('one file holding three dumps one after another: compared as a series, not read as its last dump', async () => {
+    const { file, message } = h.slack.shareFile({ name: 'kubectl-session.log', content: Buffer.concat([surge(0), surge(1), surge(2)]), channel: 'D0CONCAT' });
+    await event({ type: 'message', subtype: 'file_share', channel: 'D0CONCAT', channel_type: 'im', user: 'U0ALICE', ts: message.ts, text: '', files: [{ id: file.id }] });
+    const text = messageText(await h.slack.waitFor('the findings', () => built(dumpReplies('D0CONCAT', message.ts)[0])));
+    assert.match(text, /3 snapshots: 24 → 159 → 59 goroutines/);
+    assert.match(text, /kept all 10 goroutines of the first snapshot \(same ids\) and added 35/);
+    assert.match(text, /kubectl-session\.log \(3 dumps one after another\)/);
+    assert.doesNotMatch(text, /reads the last one/);
+  });
+
+  it('dumps of two runs of a service dropped together: said to be of different processes, compared by counts per stack', async () => {
+    const run = (n: number) => readFileSync(new URL(`../fixtures/dumps/cross-process/go1.26.run-n${n}.debug2.txt.gz`, import.meta.url));
+    const { message } = h.slack.shareFiles([{ name: 'run-a.txt.gz', content: run(10), mimetype: 'application/gzip', filetype: 'gzip' }, { name: 'run-b.txt.gz', content: run(25), mimetype: 'application/gzip', filetype: 'gzip' }], { channel: 'C0INC', threadTs: thread.ts });
+    const shared = h.slack.sharedFiles.filter((f) => f.shares.C0INC?.[0]?.ts === message.ts);
+    for (const f of shared) await fileShared(f.id, 'C0INC');
+    await finishedJob(`dump-msg-C0INC-${message.ts}`);
+    const text = messageText(await h.slack.waitFor('the findings', () => built(dumpReplies('C0INC', thread.ts).find((m) => /run-a/.test(messageText(m))))));
+    assert.match(text, /2 snapshots: 13 → 28 goroutines/);
+    assert.match(text, /not dumps of one process/);
+    assert.match(text, /growth is read from goroutine counts per stack/);
+  });
+
+  it('a file of a series over the size cap or unreadable is named and left out; the others are still compared', async () => {
+    const big = Buffer.alloc(64 * 1024 * 1024 - 4096, 0x61);
+    const { files, message } = h.slack.shareFiles([{ name: 'a.txt', content: surge(0) }, { name: 'big.txt', content: big }, { name: 'b.txt', content: surge(1) }], { channel: 'C0INC', threadTs: thread.ts });
+    for (const f of files) await fileShared(f.id, 'C0INC');
+    await finishedJob(`dump-msg-C0INC-${message.ts}`);
+    const text = messageText(await h.slack.waitFor('the findings', () => built(dumpReplies('C0INC', thread.ts).find((m) => /a\.txt, b\.txt/.test(messageText(m))))));
+    assert.match(text, /2 snapshots: 24 → 159 goroutines/);
+    assert.match(text, /big\.txt is 64 MiB; with the 10\.9 KiB of the files before it in the same message that is over the 64 MiB leakbot reads at once/);
+    assert.equal(h.slack.downloads.filter((d) => d.fileId === files[1]!.id).length, 0, 'the file over the cap is not downloaded');
+    // In a DM, a file that is no dump beside one that is: the one is read alone, the other named.
+    const dm = h.slack.shareFiles([{ name: 'one.txt', content: surge(2) }, { name: 'broken.txt', content: 'the goroutine dump of web-1 was lost when its node restarted\n' }], { channel: 'D0MIXED' });
+    await event({ type: 'message', subtype: 'file_share', channel: 'D0MIXED', channel_type: 'im', user: 'U0ALICE', ts: dm.message.ts, text: '', files: dm.files.map((f) => ({ id: f.id })) });
+    const alone = messageText(await h.slack.waitFor('the findings of the one', () => built(dumpReplies('D0MIXED', dm.message.ts)[0])));
+    assert.match(alone, /Goroutine dump: one\.txt/);
+    assert.match(alone, /I could not read broken\.txt as a goroutine dump: .*line 1 is "the goroutine dump of web-1/);
+    assert.match(alone, /one dump: growth is not measured/);
+  });
+
+  it('the shortcut on a message holding two dumps: one comparison', async () => {
+    const { files, message } = h.slack.shareFiles([{ name: 'first.txt', content: surge(0) }, { name: 'second.txt', content: surge(2) }], { channel: 'C0SHORT' });
+    await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0SHORT', message: { ts: message.ts, files: files.map((f) => ({ id: f.id })) } }));
+    const text = messageText(await h.slack.waitFor('the findings', () => built(dumpReplies('C0SHORT', message.ts)[0])));
+    assert.match(text, /Goroutine dumps compared: first\.txt, second\.txt/);
+    assert.match(text, /2 snapshots: 24 → 59 goroutines/);
+    assert.equal(dumpReplies('C0SHORT', message.ts).length, 1);
   });
 
   it('/leak analyze explains how', async () => {

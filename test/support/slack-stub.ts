@@ -29,6 +29,8 @@ export interface StubMessage {
   /** Every text/blocks this message had, oldest first (post + updates). */
   versions: Array<{ text: string; blocks?: unknown[] }>;
   user: string;
+  /** Files the message carries (a user's file share), as conversations.history/replies list them. */
+  files?: Array<{ id: string; name: string }>;
 }
 
 export interface StubUpload {
@@ -104,6 +106,12 @@ export interface SlackStub {
    *  it and its url_private_download serves `content` to the bot token only. Returns the file and
    *  the message that carries it (posted in the channel, by `user`). */
   shareFile(f: { name: string; content: string | Buffer; channel: string; user?: string; threadTs?: string; mimetype?: string; filetype?: string; url?: string }): { file: StubSharedFile; message: StubMessage };
+  /** Shares several files in one message, as dropping them together does (the message lists them
+   *  in `files`, in this order; each file's share names that message). */
+  shareFiles(
+    files: Array<{ name: string; content: string | Buffer; mimetype?: string; filetype?: string; url?: string }>,
+    where: { channel: string; user?: string; threadTs?: string },
+  ): { files: StubSharedFile[]; message: StubMessage };
   sharedFiles: StubSharedFile[];
   /** The bot's downloads of shared files: path and the token presented. */
   downloads: Array<{ fileId: string; token: string | null; status: number }>;
@@ -316,7 +324,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
 
   /** Slack returns a message's metadata only to callers that ask with include_all_metadata. */
   function view(m: StubMessage, withMetadata: boolean): Record<string, unknown> {
-    return { type: 'message', user: m.user, ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) };
+    return { type: 'message', user: m.user, ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.files ? { files: m.files } : {}), ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) };
   }
 
   /** conversations.history/replies' `oldest`/`latest` (exclusive unless `inclusive`). */
@@ -480,7 +488,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
   const addr = server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 
-  return {
+  const stub: SlackStub = {
     apiUrl: `${base}/api/`,
     baseUrl: base,
     token,
@@ -504,20 +512,28 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
     sharedFiles,
     downloads,
     shareFile(f) {
-      idCounter += 1;
-      const id = `F0SHARED${idCounter}`;
-      const user = f.user ?? 'U0ALICE';
+      const { files, message } = stub.shareFiles([f], f);
+      // One file alone: its message lists no files, as before (conversations.replies then tells nothing).
+      delete message.files;
+      return { file: files[0]!, message };
+    },
+    shareFiles(list, where) {
+      const user = where.user ?? 'U0ALICE';
       const ts = nextTs();
-      const message: StubMessage = { channel: f.channel, ts, ...(f.threadTs ? { thread_ts: f.threadTs } : {}), text: '', versions: [{ text: '' }], user };
-      if (!store.has(f.channel)) store.set(f.channel, []);
-      store.get(f.channel)!.push(message);
-      const file: StubSharedFile = {
-        id, name: f.name, user, mimetype: f.mimetype ?? 'text/plain', filetype: f.filetype ?? 'text',
-        content: Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content), ...(f.url ? { url: f.url } : {}),
-        shares: { [f.channel]: [{ ts, ...(f.threadTs ? { thread_ts: f.threadTs } : {}) }] },
-      };
-      sharedFiles.push(file);
-      return { file, message };
+      const message: StubMessage = { channel: where.channel, ts, ...(where.threadTs ? { thread_ts: where.threadTs } : {}), text: '', versions: [{ text: '' }], user };
+      if (!store.has(where.channel)) store.set(where.channel, []);
+      store.get(where.channel)!.push(message);
+      const files = list.map((f): StubSharedFile => {
+        idCounter += 1;
+        return {
+          id: `F0SHARED${idCounter}`, name: f.name, user, mimetype: f.mimetype ?? 'text/plain', filetype: f.filetype ?? 'text',
+          content: Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content), ...(f.url ? { url: f.url } : {}),
+          shares: { [where.channel]: [{ ts, ...(where.threadTs ? { thread_ts: where.threadTs } : {}) }] },
+        };
+      });
+      sharedFiles.push(...files);
+      message.files = files.map((f) => ({ id: f.id, name: f.name }));
+      return { files, message };
     },
     failNext(method, n, failure, only) {
       const q = failures.get(method) ?? [];
@@ -605,6 +621,7 @@ export async function startSlackStub(opts: { token?: string } = {}): Promise<Sla
         server.closeAllConnections();
       }),
   };
+  return stub;
 }
 
 function frame(opcode: number, payload: Buffer): Buffer {
