@@ -24,6 +24,7 @@ export const command: CommandModule = {
         '• *Drop the file* into one of my threads, or into a DM with me (a short dump may be pasted there as text). Get one with',
         '  `curl -s "localhost:6060/debug/pprof/goroutine?debug=2" > goroutines.txt` (or `kubectl exec <pod> -- curl …`).',
         '• *Pasted it already?* Open the message’s ⋯ menu → *Analyze goroutine dump*. It works on a file attached to a message too.',
+        '• *Two or more dumps* of one process, a minute apart? Drop them together in one message: I compare them as `leakbot diff` does.',
         'The findings go into that thread. I only read files uploaded to Slack, with my own token.',
       ].join('\n'),
     };
