@@ -35,6 +35,8 @@ export interface DumpJob {
   /** The files of one message (two or more, in the message's order, at most MAX_FILES_PER_MESSAGE):
    *  read as one series and answered once. `messageTs` is that message's ts. */
   fileIds?: string[];
+  /** Files of that message beyond MAX_FILES_PER_MESSAGE: not read, and the answer says so. */
+  more?: number;
   /** A dump pasted in a message (shortcut, or a DM's text), as Slack delivers the text. */
   text?: string;
   /** ts of the DM whose text is the dump, or of the message holding `fileIds`: Slack's re-delivery
@@ -105,6 +107,7 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
   /** What is said about files left out (mrkdwn), in file order; `aside`: a file that is no dump,
    *  which a thread is not told about unless dumps were read with it (people share other files there). */
   const said: Array<{ text: string; aside?: true }> = [];
+  if (d.more) said.push({ text: `:information_source: ${d.more} more file${d.more === 1 ? '' : 's'} of this message ${d.more === 1 ? 'was' : 'were'} not read: leakbot compares the first ${MAX_FILES_PER_MESSAGE} files of a message.`, aside: true });
   const files: SlackFile[] = [];
   for (const id of ids) {
     try {
@@ -206,7 +209,8 @@ async function handedOverWithOthers(ctx: LeakbotContext, client: ReturnType<type
   }
   if (!ids || ids.length < 2) return false;
   const { fileId: _alone, ...rest } = d;
-  await enqueueDump(ctx, { ...rest, fileIds: ids.slice(0, MAX_FILES_PER_MESSAGE), messageTs: share.ts, threadTs });
+  const more = ids.length - MAX_FILES_PER_MESSAGE;
+  await enqueueDump(ctx, { ...rest, fileIds: ids.slice(0, MAX_FILES_PER_MESSAGE), messageTs: share.ts, threadTs, ...(more > 0 ? { more } : {}) });
   job.log.debug({ files: ids.length }, 'file shared with others in one message: read with them');
   return true;
 }

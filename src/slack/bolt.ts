@@ -163,7 +163,8 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
     if (pasted) await enqueueDump(ctx, { ...base, text: m.text!, messageTs: m.ts });
     // Several dumps dropped together are compared as one series: one job for the message.
     const ids = files.map((f) => f.id).filter((id): id is string => !!id);
-    if (ids.length > 1) await enqueueDump(ctx, { ...base, fileIds: ids, messageTs: m.ts });
+    const more = (m.files?.length ?? 0) - files.length;
+    if (ids.length > 1) await enqueueDump(ctx, { ...base, fileIds: ids, messageTs: m.ts, ...(more > 0 ? { more } : {}) });
     else if (ids[0]) await enqueueDump(ctx, { ...base, fileId: ids[0] });
   });
 
@@ -192,7 +193,8 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
     }
     let held = false;
     try {
-      if (files.length > 1) held = (await enqueueDump(ctx, { ...base, fileIds: files.map((f) => f.id!), messageTs: msg.ts })) === 'held';
+      const more = (msg.files ?? []).filter((f) => f.id).length - files.length;
+      if (files.length > 1) held = (await enqueueDump(ctx, { ...base, fileIds: files.map((f) => f.id!), messageTs: msg.ts, ...(more > 0 ? { more } : {}) })) === 'held';
       else if (files[0]) held = (await enqueueDump(ctx, { ...base, fileId: files[0].id! })) === 'held';
       else held = (await enqueueDump(ctx, { ...base, text })) === 'held';
     } catch (err) {

@@ -279,6 +279,29 @@ describe('dumps handed to the bot in Slack', () => {
     assert.doesNotMatch(text, /reads the last one/);
   });
 
+  it('a paste in a DM holding two dumps one after another: compared, not read as its last dump', async () => {
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'D0PASTE2' }).message.ts;
+    const both = Buffer.concat([surge(0), surge(2)]).toString('utf8');
+    const text = `\`\`\`${both.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}\`\`\``;
+    await event({ type: 'message', channel: 'D0PASTE2', channel_type: 'im', user: 'U0ALICE', ts, text });
+    const said = messageText(await h.slack.waitFor('the findings', () => built(dumpReplies('D0PASTE2', ts)[0])));
+    assert.match(said, /2 snapshots: 24 → 59 goroutines/);
+    assert.match(said, /pasted dump \(2 dumps one after another\)/);
+    assert.match(said, /kept all 10 goroutines of the first snapshot/);
+  });
+
+  it('four files dropped together in a thread: the first three compared, the fourth said to be left unread', async () => {
+    const { files, message } = h.slack.shareFiles([0, 1, 2, 0].map((t, i) => ({ name: `four-${i}.txt`, content: surge(t) })), { channel: 'C0INC', threadTs: thread.ts });
+    for (const f of files) await fileShared(f.id, 'C0INC');
+    await finishedJob(`dump-msg-C0INC-${message.ts}`);
+    const said = dumpReplies('C0INC', thread.ts).filter((m) => /four-/.test(messageText(m)));
+    assert.equal(said.length, 1);
+    const text = messageText(await h.slack.waitFor('the findings', () => built(said[0])));
+    assert.match(text, /Goroutine dumps compared: four-0\.txt, four-1\.txt, four-2\.txt/);
+    assert.match(text, /1 more file of this message was not read: leakbot compares the first 3 files of a message/);
+    assert.equal(h.slack.downloads.filter((d) => d.fileId === files[3]!.id).length, 0);
+  });
+
   it('dumps of two runs of a service dropped together: said to be of different processes, compared by counts per stack', async () => {
     const run = (n: number) => readFileSync(new URL(`../fixtures/dumps/cross-process/go1.26.run-n${n}.debug2.txt.gz`, import.meta.url));
     const { message } = h.slack.shareFiles([{ name: 'run-a.txt.gz', content: run(10), mimetype: 'application/gzip', filetype: 'gzip' }, { name: 'run-b.txt.gz', content: run(25), mimetype: 'application/gzip', filetype: 'gzip' }], { channel: 'C0INC', threadTs: thread.ts });
