@@ -114,7 +114,8 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
       files.push(await fileInfo(client, id));
     } catch (err) {
       if (!(err instanceof SlackFileError)) throw err;
-      said.push({ text: `:x: ${quoteOutside(err.message)}` });
+      // Of several files, say which one (Slack gave no name: its id).
+      said.push({ text: `:x: ${several ? `file ${quoteOutside(id, 40)}: ` : ''}${quoteOutside(err.message)}` });
     }
   }
   const threadTs = d.threadTs ?? (files[0] ? shareThread(files[0], d.channel) : null);

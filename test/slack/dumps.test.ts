@@ -341,6 +341,15 @@ describe('dumps handed to the bot in Slack', () => {
     assert.equal(dumpReplies('C0SHORT', message.ts).length, 1);
   });
 
+  it('the shortcut on three files, one deleted meanwhile: the other two compared, the gone one named', async () => {
+    const { files, message } = h.slack.shareFiles([{ name: 'one.txt', content: surge(0) }, { name: 'two.txt', content: surge(2) }], { channel: 'C0GONE' });
+    const listed = [files[0]!.id, 'F0DELETED', files[1]!.id].map((id) => ({ id }));
+    await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0GONE', message: { ts: message.ts, files: listed } }));
+    const text = messageText(await h.slack.waitFor('the findings', () => built(dumpReplies('C0GONE', message.ts)[0])));
+    assert.match(text, /Goroutine dumps compared: one\.txt, two\.txt/);
+    assert.match(text, /file F0DELETED: Slack no longer has this file\./);
+  });
+
   it('/leak analyze explains how', async () => {
     const r = await h.command({ text: 'analyze', channel: 'C0INC' });
     assert.match(String(r.json?.text), /Drop the file/);
