@@ -166,7 +166,7 @@ describe('dumps handed to the bot in Slack', () => {
     await event(message); // Slack re-delivers an event it saw no timely 200 for
     const reply = await h.slack.waitFor('findings in the pasted message’s thread', () => built(dumpReplies('D0PASTE', ts)[0]));
     assert.match(messageText(reply), new RegExp(`:${site.line}\``));
-    // Another dump handed over is read on its own too: the reply says where a comparison is made.
+    // A single dump cannot show growth: the reply says how to hand over two for a comparison.
     assert.doesNotMatch(messageText(reply), /take a second one in a minute and compare/);
     assert.match(messageText(reply), /To compare, drop two dumps of this process taken a minute apart together in one message \(or run `leakbot diff first\.txt second\.txt`\).*`\/leak snapshot &lt;service&gt;`/);
     await finishedJob(`dump-msg-D0PASTE-${ts}`); // the paste is one job, keyed by its message
