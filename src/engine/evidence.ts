@@ -327,9 +327,11 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (reachable) {
     items.push(item('gc-reachable', `Go's leak profile listed these ${g.count} goroutines and marked none (leaked): the GC found what they wait on reachable`));
   }
-  // A library's per-object goroutines resting in their loop, none started lately: a set built while
-  // the service warmed up. Its spread ids say it piled up once, not that it piles up now.
-  const settled = libraryStarted && canRest && !keptAdding && g.ids !== undefined && shape !== null ? settledShare(g.ids, shape.processMaxId) : null;
+  // Goroutines resting in a wait pools idle in, none started lately: a set built while the service
+  // warmed up (a library's per-object goroutines, the sessions a client opened at start). Their
+  // spread ids say they piled up once, not that they pile up now. Not for locks, sends, WaitGroups or
+  // callers of an exhausted pool, where a pile that stopped growing is still stuck.
+  const settled = POOL_WAITS.has(g.kind) && reading.pattern !== 'pool-exhausted' && !keptAdding && g.ids !== undefined && shape !== null ? settledShare(g.ids, shape.processMaxId) : null;
   if (settled !== null) {
     items.push(item('settled', `none of the ${g.count} is among the newest ${pct(settled)} of the process's goroutine history (ids up to ${shape!.maxId} of ${shape!.processMaxId}): a set that stopped growing, like a library's per-object goroutines made while the service warmed up; a later capture tells whether it grows`));
   }

@@ -262,7 +262,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   settled: {
     points: -2,
     meaning:
-      "a library's pile resting in a wait where healthy code rests (a receive, a select, a sleep; not per-request orphans nor callers of an exhausted pool), none of whose goroutines is among the newest stretch of the process's id history that a pile still growing would have reached: a quarter of it at least, wider for a small pile (n ids started evenly leave the newest share g empty with chance (1 − g)^n ≤ 1 %: 37 % for 10 goroutines). A set that stopped growing, like per-object goroutines made while the service warmed up (a cache per tenant, a node per peer); it weighs against the shape rows of one snapshot, and a capture that shows growth outweighs it (not for a pile that kept all and added more)",
+      "a pile resting in a wait where healthy code rests (a receive, a select, a Cond, a sleep, the network; not callers of an exhausted pool), none of whose goroutines is among the newest stretch of the process's id history that a pile still growing would have reached: a quarter of it at least, wider for a small pile (n ids started evenly leave the newest share g empty with chance (1 − g)^n ≤ 1 %: 37 % for 10 goroutines). A set that stopped growing, like per-object goroutines made while the service warmed up (a cache per tenant, a node per peer, the sessions a client opened at start); it weighs against the shape rows of one snapshot, and a capture that shows growth outweighs it (not for a pile that kept all and added more)",
     needs: 'debug=2',
   },
   drained: {

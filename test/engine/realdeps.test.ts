@@ -29,21 +29,23 @@ function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
  *  see growth only above --min-delta per step and no ids; etcd's substreams grow by 4 per second. */
 const FOUND: Record<Fmt, Record<Mode, string[]>> = {
   debug2: {
-    single: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ddstatsd', 'errg', 'esbulk', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'kafkago', 'ldap', 'logrus', 'longpoll30', 'lru', 'melody', 'miniopipe', 'mlist', 'mongo', 'muxbusy', 'natskv', 'natssub', 'nilchan', 'otel', 'otelm', 'pebble', 'pgxpool', 'pond', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'rcache', 'redcon', 'redigo', 'rhttp', 'ristretto', 'rpubsub', 'sarama', 'sentry', 'smux', 'sqlopen', 'ssh', 'surge', 'tenantc', 'vault', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zk', 'zstd'],
-    pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'chi', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'cws', 'ddstatsd', 'dns', 'echosse', 'errg', 'esbulk', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gplugin', 'grpc', 'grpccc', 'h2', 'hang', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'kcp', 'ldap', 'logrus', 'longpoll30', 'lru', 'melody', 'memdb', 'miniopipe', 'mlist', 'mongo', 'mqtt', 'muxbusy', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'otel', 'otelm', 'pebble', 'pgxpool', 'pond', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'redisq', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'sarama', 'semaphore', 'sentry', 'sflight', 'smux', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'ticker', 'vault', 'viper', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zk', 'zstd'],
+    single: ['afterfn', 'ants', 'antsbusy', 'asynq', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'cloudev', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ctxafter', 'ddstatsd', 'egpipe', 'errg', 'esbulk', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'kafkago', 'ldap', 'logrus', 'longpoll30', 'lru', 'melody', 'miniopipe', 'mlist', 'mongo', 'muxbusy', 'natskv', 'natssub', 'nilchan', 'oklogrun', 'otel', 'otelm', 'pebble', 'pgxpool', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'raft', 'rcache', 'redcon', 'redigo', 'rhttp', 'ristretto', 'rpubsub', 'sarama', 'scanpipe', 'sentry', 'sftp', 'sigreq', 'smux', 'sqlopen', 'ssh', 'surge', 'tenantc', 'vault', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zk', 'zstd'],
+    pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'chi', 'cloudev', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ctxafter', 'cws', 'ddstatsd', 'dns', 'echosse', 'egpipe', 'errg', 'esbulk', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gplugin', 'grpc', 'grpccc', 'h2', 'hang', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'kcp', 'ldap', 'logrus', 'longpoll30', 'lru', 'melody', 'memdb', 'miniopipe', 'mlist', 'mongo', 'mqtt', 'muxbusy', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'oklogrun', 'oncecfg', 'otel', 'otelm', 'pebble', 'pgxpool', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'redislock', 'redisq', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'rwnet', 'sarama', 'scanpipe', 'semaphore', 'sentry', 'sflight', 'sftp', 'sigreq', 'smux', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'ticker', 'vault', 'viper', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zk', 'zstd'],
     // resty's leak (a client per call) leaves idle keep-alive connections, which a series reads as a
-    // connection pool (README "How it decides").
-    series: leaking.filter((s) => s !== 'resty'),
+    // connection pool (README "How it decides"). reload's accept loops (an http.Server per config
+    // reload, never shut down) and tlshs's stalled TLS handshakes wait on the network, whose piles
+    // are never findings (README); at 30 s (reload30, tlshs30) too.
+    series: leaking.filter((s) => !['resty', 'reload', 'reload30', 'tlshs', 'tlshs30'].includes(s)),
   },
   debug1: {
     single: ['afterfn', 'bolt'],
-    pair: ['afterfn', 'bolt', 'breaker', 'conc', 'condbcast', 'connect', 'consul', 'ddstatsd', 'errg', 'esbulk', 'fhttp', 'fiber', 'gnet', 'gobwas', 'grpc', 'jsnats', 'k8s', 'mongo', 'mqtt', 'pebble', 'puddle', 'quic', 'r3sse', 'redigo', 'rhttp', 'rpubsub', 'rueidis', 'rwdead', 'sentry', 'sflight', 'sqlopen', 'ticker', 'wmill', 'ws', 'zk'],
-    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'breaker', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'cws', 'ddstatsd', 'echosse', 'errg', 'esbulk', 'fhttp', 'fiber', 'franz', 'fx', 'gnet', 'gobwas', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'longpoll30', 'lru', 'melody', 'miniopipe', 'mongo', 'mqtt', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'otel', 'pebble', 'pgxpool', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'sarama', 'semaphore', 'sentry', 'sflight', 'smux', 'sqlpool', 'ssh', 'tenantc', 'ticker', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zk'],
+    pair: ['afterfn', 'bolt', 'breaker', 'conc', 'condbcast', 'connect', 'consul', 'ctxafter', 'ddstatsd', 'errg', 'esbulk', 'fhttp', 'fiber', 'gnet', 'gobwas', 'grpc', 'jsnats', 'k8s', 'mongo', 'mqtt', 'pebble', 'pipeline', 'puddle', 'quartz', 'quic', 'r3sse', 'redigo', 'rhttp', 'rpubsub', 'rueidis', 'rwdead', 'sentry', 'sflight', 'sftp', 'sqlopen', 'ticker', 'wmill', 'ws', 'zk'],
+    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'breaker', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ctxafter', 'cws', 'ddstatsd', 'echosse', 'errg', 'esbulk', 'fhttp', 'fiber', 'franz', 'fx', 'gnet', 'gobwas', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'longpoll30', 'lru', 'melody', 'miniopipe', 'mongo', 'mqtt', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'oklogrun', 'oncecfg', 'otel', 'pebble', 'pgxpool', 'pipeline', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'rwnet', 'sarama', 'scanpipe', 'semaphore', 'sentry', 'sflight', 'sftp', 'sigreq', 'smtp', 'smux', 'sqlpool', 'ssh', 'tenantc', 'ticker', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zk'],
   },
   proto: {
-    single: ['afterfn', 'bolt', 'breaker', 'nilchan'],
-    pair: ['afterfn', 'bolt', 'breaker', 'conc', 'condbcast', 'connect', 'consul', 'ddstatsd', 'errg', 'esbulk', 'fhttp', 'fiber', 'gnet', 'gobwas', 'grpc', 'jsnats', 'k8s', 'lru', 'mongo', 'mqtt', 'nilchan', 'puddle', 'quic', 'r3sse', 'redigo', 'rhttp', 'rpubsub', 'rueidis', 'rwdead', 'sentry', 'sflight', 'sqlopen', 'wmill', 'ws', 'zk'],
-    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'breaker', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'cws', 'ddstatsd', 'echosse', 'errg', 'esbulk', 'fhttp', 'fiber', 'franz', 'fx', 'gnet', 'gobwas', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'longpoll30', 'lru', 'melody', 'miniopipe', 'mongo', 'mqtt', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'otel', 'pebble', 'pgxpool', 'pond', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'sarama', 'semaphore', 'sentry', 'sflight', 'smux', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'ticker', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zk'],
+    single: ['afterfn', 'bolt', 'breaker', 'ctxafter', 'nilchan', 'pipeline'],
+    pair: ['afterfn', 'bolt', 'breaker', 'conc', 'condbcast', 'connect', 'consul', 'ctxafter', 'ddstatsd', 'errg', 'esbulk', 'fhttp', 'fiber', 'gnet', 'gobwas', 'grpc', 'jsnats', 'k8s', 'lru', 'mongo', 'mqtt', 'nilchan', 'pipeline', 'puddle', 'quartz', 'quic', 'r3sse', 'redigo', 'rhttp', 'rpubsub', 'rueidis', 'rwdead', 'sentry', 'sflight', 'sftp', 'sqlopen', 'wmill', 'ws', 'zk'],
+    series: ['afterfn', 'ants', 'antsbusy', 'badger', 'bigcache', 'bolt', 'breaker', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ctxafter', 'cws', 'ddstatsd', 'echosse', 'errg', 'esbulk', 'fhttp', 'fiber', 'franz', 'fx', 'gnet', 'gobwas', 'gokit', 'grpc', 'grpccc', 'h2', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'longpoll30', 'lru', 'melody', 'miniopipe', 'mongo', 'mqtt', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'oklogrun', 'oncecfg', 'otel', 'pebble', 'pgxpool', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'rwnet', 'sarama', 'scanpipe', 'semaphore', 'sentry', 'sflight', 'sftp', 'sigreq', 'smtp', 'smux', 'sqlopen', 'sqlpool', 'ssh', 'tenantc', 'ticker', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zk'],
   },
 };
 
@@ -76,10 +78,18 @@ const KNOWN_FALSE: Record<string, Record<string, number>> = {
   // net/rpc long-poll watchers bounded by a timer, in an 8-second-old process: the pile still fills
   // (count-only formats see it grow at every step); at 25 s (netrpc25) the healthy run is quiet.
   netrpc: { 'debug1 series': 1, 'proto series': 1 },
+  // pkg/sftp over x/crypto/ssh: 20 long-lived sessions opened at start while a burst of dials used a
+  // third of the ids; their client-side Cond waiters (never signalled: no request in flight) read as
+  // piled up over that third. The sessions' server-side receive loops are settled (none among the
+  // newest two thirds of the ids).
+  sftp: { 'debug2 single': 2, 'debug2 pair': 2, 'debug2 series': 2 },
+  // go-quartz's workers 164 → 172 in 1 s: the newcomers belong to requests still in flight (their
+  // creators are alive in the handler); a third capture sees them gone.
+  quartz: { 'debug2 pair': 1, 'debug1 pair': 1, 'proto pair': 1 },
 };
 
 test('the realdeps fixtures hold every service README lists', () => {
-  assert.deepEqual(services, ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'chi', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'cws', 'ddstatsd', 'dns', 'echosse', 'errg', 'esbulk', 'etcd', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gplugin', 'grpc', 'grpccc', 'h2', 'hang', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'kcp', 'ldap', 'logrus', 'longpoll', 'longpoll30', 'lru', 'melody', 'memdb', 'miniopipe', 'mlist', 'mongo', 'mqtt', 'muxbusy', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'otel', 'otelm', 'pebble', 'pgxpool', 'pond', 'pqlisten', 'puddle', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'redisq', 'resty', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'sarama', 'semaphore', 'sentry', 'sflight', 'smux', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'ticker', 'ttlwarm', 'ttlwarm40', 'vault', 'viper', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zk', 'zstd']);
+  assert.deepEqual(services, ['afterfn', 'ants', 'antsbusy', 'asynq', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'chi', 'cloudev', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ctxafter', 'cws', 'ddstatsd', 'dns', 'echosse', 'egpipe', 'errg', 'esbulk', 'etcd', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gplugin', 'grpc', 'grpccc', 'h2', 'hang', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'kcp', 'ldap', 'logrus', 'longpoll', 'longpoll30', 'lru', 'melody', 'memdb', 'miniopipe', 'mlist', 'mongo', 'mqtt', 'muxbusy', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'oklogrun', 'oncecfg', 'otel', 'otelm', 'pebble', 'pgxpool', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'redislock', 'redisq', 'reload', 'reload30', 'resty', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'rwnet', 'sarama', 'scanpipe', 'semaphore', 'sentry', 'sflight', 'sftp', 'sigreq', 'smtp', 'smux', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tenantc', 'ticker', 'tlshs', 'tlshs30', 'ttlwarm', 'ttlwarm40', 'vault', 'viper', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zk', 'zstd']);
 });
 
 for (const svc of services) {
@@ -120,6 +130,19 @@ test('a set started at boot plus a few started lately is no pile-up: the ids bet
     const ids = run(svc, 'leak', 'debug2', 'single').filter(strong);
     assert.ok(ids.some((f) => f.evidence?.some((e) => e.signal === 'accumulated-wait' || e.signal === 'accumulated')), svc);
   }
+});
+
+test("a set of the service's own that stopped growing is settled, as a library's is", () => {
+  // sftp's 20 long-lived sessions, opened at start while a burst of dials took a third of the ids:
+  // the server side's receive loops (ids up to 550 of 1,649) read medium in one snapshot before.
+  for (const func of ['golang.org/x/crypto/ssh.DiscardRequests', 'main.serve.func1.1']) {
+    const f = run('sftp', 'healthy', 'debug2', 'single').find((x) => x.frames[0]?.func === func);
+    assert.ok(f, func);
+    assert.equal(f.confidence, 'low', `${func}: ${f.evidence?.map((e) => `${e.signal}${e.points}`)}`);
+    assert.ok(f.evidence?.some((e) => e.signal === 'settled'), func);
+  }
+  // The leak run's pile of the same receive loops keeps growing into the newest ids: found.
+  assert.ok(run('sftp', 'leak', 'debug2', 'single').some((f) => strong(f) && f.frames[0]?.func === 'main.serve.func1.1'));
 });
 
 test("the service's own goroutines resting at two ends of the history are a set too; a lock pile there is not", () => {
