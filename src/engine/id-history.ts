@@ -30,7 +30,7 @@ const EMPTY_STRETCH = 0.4;
  *  leaves behind call after call fill the history between. The ids after the empty stretch must span
  *  less than a quarter of the history (a few latecomers, not a pile growing since). Needs 3+ ids.
  *  Applied (evidence.ts) to library piles (patterns.ts isLibraryPile) and to piles resting in a wait
- *  pools idle in (a receive, a select, a Cond, a sleep); measured on test/fixtures/dumps/realdeps. */
+ *  pools idle in (a receive, a select, a sleep; not a Cond wait nobody signalled); measured on test/fixtures/dumps/realdeps. */
 export function twoEnds(ids: readonly number[], processMaxId: number): boolean {
   if (ids.length < 3 || processMaxId <= 0) return false;
   const last = ids[ids.length - 1]!;
