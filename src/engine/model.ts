@@ -210,6 +210,7 @@ export type PatternId =
   | 'cond-never-signalled'
   | 'unclosed-http-body'
   | 'net-read-no-deadline'
+  | 'listener-never-closed'
   | 'http-call-no-timeout'
   | 'pool-exhausted'
   | 'sleep-loop'

@@ -100,6 +100,16 @@ const catalogue: PatternInfo[] = [
       'and enable TCP keep-alives.',
   },
   {
+    id: 'listener-never-closed',
+    title: 'server started and never shut down',
+    advice:
+      'Each of these is the accept loop of a listener the service opened (http.Server.Serve, ' +
+      'ListenAndServe, a Listener.Accept loop) that nobody closes: a server started per config reload, ' +
+      'per tenant or per test and never stopped keeps its loop, its listener and its port. Keep one ' +
+      'server, or stop the old one where the new one starts (srv.Shutdown(ctx) or srv.Close(); ' +
+      'ln.Close() for a bare Listener ends its Accept).',
+  },
+  {
     id: 'http-call-no-timeout',
     title: 'HTTP call waiting for its response',
     advice:
@@ -289,6 +299,13 @@ export function isRequestScoped(g: Pick<StackGroup, 'frames' | 'createdBy'>): bo
   return REQUEST_SCOPED.some((re) => hasFunc(g.frames, re) || (g.createdBy !== null && re.test(g.createdBy.func)));
 }
 
+/** A listener's accept loop: waiting in net's Accept (internal/poll.(*FD).Accept, under
+ *  net.(*TCPListener).Accept, net/http.(*Server).Serve and every other Accept loop; Go's net/fd_unix.go).
+ *  The service opened that listener, so more of them is servers it started, not peers connecting. */
+export function isAcceptLoop(g: Pick<StackGroup, 'frames'>): boolean {
+  return g.frames.some((f) => f.func === 'internal/poll.(*FD).Accept');
+}
+
 /** An HTTP client connection waiting for its response body to be read or closed (select in readLoop);
  *  an idle keep-alive connection waits in a network read instead. */
 export function isUnclosedBodyLoop(g: Pick<StackGroup, 'frames' | 'kind'>): boolean {
@@ -362,6 +379,7 @@ export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy' | 
   const site = userSite(g.frames);
   let pattern = KIND_PATTERN[g.kind] ?? 'blocked-other';
   if (isRoundTripWait(g)) pattern = 'http-call-no-timeout';
+  else if (isAcceptLoop(g)) pattern = 'listener-never-closed';
   else if (isPoolAcquireWait(g)) pattern = 'pool-exhausted';
   // Go 1.19 and the aggregated formats say "semacquire"; the frames tell which primitive it was.
   if (g.kind === 'semaphore' || g.kind === 'sync-other') {

@@ -183,7 +183,10 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
   // A connection waits for its response body to be read while a stream is being consumed too: when as
   // many goroutines are reading response bodies right now, no body is left unread.
   if (pattern === 'unclosed-http-body' && leaked === 0 && bodyReaders(ctx.latest) >= s.group.count) return false;
-  return site !== null || pattern === 'unclosed-http-body' || leaked > 0;
+  // A listener's accept loop the service's own code started (`go srv.Serve(ln)`) is judged like its
+  // code: the line that started it is the one to change.
+  const ownListener = pattern === 'listener-never-closed' && s.group.createdBy !== null && !isLibraryFrame(s.group.createdBy);
+  return site !== null || pattern === 'unclosed-http-body' || leaked > 0 || ownListener;
 }
 
 /** Goroutines reading an HTTP/1 client response body right now (net/http.(*bodyEOFSignal).Read on

@@ -42,6 +42,7 @@ export const PATTERN_FACTORS: Record<PatternId, FactorId[]> = {
   'cond-never-signalled': ['lock-discipline'],
   'unclosed-http-body': ['unclosed-body'],
   'net-read-no-deadline': ['no-cancellation'],
+  'listener-never-closed': ['resource-not-released'],
   'http-call-no-timeout': ['no-cancellation'],
   'pool-exhausted': ['resource-not-released', 'no-cancellation'],
   'sleep-loop': ['timer-not-stopped', 'no-cancellation'],
@@ -68,6 +69,7 @@ export const PATTERN_ACTIONS: Record<PatternId, string[]> = {
     'Enable the bodyclose linter (golangci-lint) in CI',
   ],
   'net-read-no-deadline': ['Set read/write deadlines (or a context-aware client timeout) on the connection read at {site}'],
+  'listener-never-closed': ['Shut down the old server (srv.Shutdown or Close, ln.Close for a bare listener) where the code at {site} starts a new one, or keep one server'],
   'http-call-no-timeout': ['Give the HTTP call made at {site} a deadline (http.Client Timeout or a request context with a timeout), and check the latency of the backend it reaches'],
   'pool-exhausted': [
     'Release what the code behind {site} acquires on every path (defer rows.Close(), Commit/Rollback, Release), and give the acquire a deadline',
