@@ -211,6 +211,7 @@ export type PatternId =
   | 'unclosed-http-body'
   | 'net-read-no-deadline'
   | 'listener-never-closed'
+  | 'tls-handshake-no-deadline'
   | 'http-call-no-timeout'
   | 'pool-exhausted'
   | 'sleep-loop'

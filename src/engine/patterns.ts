@@ -110,6 +110,17 @@ const catalogue: PatternInfo[] = [
       'ln.Close() for a bare Listener ends its Accept).',
   },
   {
+    id: 'tls-handshake-no-deadline',
+    title: 'TLS handshake without deadline',
+    advice:
+      'These goroutines wait in a TLS handshake for a peer that connected and never finished it (a ' +
+      'stalled or malicious client, a load balancer probing with bare TCP): a handshake takes ' +
+      'milliseconds, and without a deadline each stalled one keeps its goroutine and socket. On an ' +
+      'http.Server set ReadHeaderTimeout (net/http bounds the handshake by it, or by ReadTimeout and ' +
+      'WriteTimeout); around tls.Server or tls.Client, SetDeadline before Handshake or use ' +
+      'HandshakeContext with a context that times out.',
+  },
+  {
     id: 'http-call-no-timeout',
     title: 'HTTP call waiting for its response',
     advice:
@@ -299,6 +310,10 @@ export function isRequestScoped(g: Pick<StackGroup, 'frames' | 'createdBy'>): bo
   return REQUEST_SCOPED.some((re) => hasFunc(g.frames, re) || (g.createdBy !== null && re.test(g.createdBy.func)));
 }
 
+/** The TLS handshake (crypto/tls/conn.go: Handshake, HandshakeContext and, since Go 1.17, the
+ *  handshakeContext both call). */
+const TLS_HANDSHAKE = /^crypto\/tls\.\(\*Conn\)\.(handshakeContext|HandshakeContext|Handshake)$/;
+
 /** A listener's accept loop: waiting in net's Accept (internal/poll.(*FD).Accept, under
  *  net.(*TCPListener).Accept, net/http.(*Server).Serve and every other Accept loop; Go's net/fd_unix.go).
  *  The service opened that listener, so more of them is servers it started, not peers connecting. */
@@ -380,6 +395,7 @@ export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy' | 
   let pattern = KIND_PATTERN[g.kind] ?? 'blocked-other';
   if (isRoundTripWait(g)) pattern = 'http-call-no-timeout';
   else if (isAcceptLoop(g)) pattern = 'listener-never-closed';
+  else if (g.kind === 'net-io' && hasFunc(g.frames, TLS_HANDSHAKE)) pattern = 'tls-handshake-no-deadline';
   else if (isPoolAcquireWait(g)) pattern = 'pool-exhausted';
   // Go 1.19 and the aggregated formats say "semacquire"; the frames tell which primitive it was.
   if (g.kind === 'semaphore' || g.kind === 'sync-other') {

@@ -186,7 +186,8 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
   // A listener's accept loop the service's own code started (`go srv.Serve(ln)`) is judged like its
   // code: the line that started it is the one to change.
   const ownListener = pattern === 'listener-never-closed' && s.group.createdBy !== null && !isLibraryFrame(s.group.createdBy);
-  return site !== null || pattern === 'unclosed-http-body' || leaked > 0 || ownListener;
+  // A handshake nobody finishes is a server's or client's missing deadline, wherever net/http starts it.
+  return site !== null || pattern === 'unclosed-http-body' || pattern === 'tls-handshake-no-deadline' || leaked > 0 || ownListener;
 }
 
 /** Goroutines reading an HTTP/1 client response body right now (net/http.(*bodyEOFSignal).Read on
