@@ -45,8 +45,9 @@ export class Debug1Parser implements LineSink {
   private recordRepair = { noHash: false, spaces: false, indented: false };
   /** Channel operations whose direction only the whole dump tells (chanops.ts): emitted at its end. */
   private pendingOps: { g: Goroutine; op: HiddenChanOp }[] = [];
-  /** Selects told only by their two hidden PCs: `select {}` or not, the whole dump tells (blockPark). */
-  private pendingSelects: { g: Goroutine; park: number }[] = [];
+  /** Selects told only by their two hidden PCs: `select {}` or not, the whole dump tells (blockPark).
+   *  `gopark`: the first hidden PC, gopark's return address when the goroutine is parked. */
+  private pendingSelects: { g: Goroutine; park: number; gopark: number }[] = [];
   /** Kinds the visible frames gave to hidden PC pairs in this dump. */
   private knownPairs = new Map<string, ChanOp>();
 
@@ -177,7 +178,7 @@ export class Debug1Parser implements LineSink {
     if (r.indented) this.n.indented += this.count;
     this.seenTotal += this.count;
     if (op) this.pendingOps.push({ g, op });
-    else if (Number.isFinite(selectPark)) this.pendingSelects.push({ g, park: selectPark });
+    else if (Number.isFinite(selectPark)) this.pendingSelects.push({ g, park: selectPark, gopark: parseInt(this.pcs[0]!, 16) });
     else this.emit(g);
     this.frames = [];
     this.labels = {};
@@ -201,9 +202,14 @@ export class Debug1Parser implements LineSink {
     });
     this.pendingOps = [];
     this.knownPairs = new Map();
-    const block = blockPark(this.pendingSelects.map((p) => p.park));
+    // Only parked goroutines show a park site: one caught running inside selectgo (woken, not yet
+    // returned) shows another address of selectgo, which beside the real park site would read as
+    // block's. Parked ones share gopark's return address: the most common first PC.
+    const gopark = mostCommon(this.pendingSelects.map((p) => p.gopark));
+    const parked = this.pendingSelects.filter((p) => p.gopark === gopark);
+    const block = blockPark(parked.map((p) => p.park));
     for (const p of this.pendingSelects) {
-      if (p.park === block) {
+      if (p.gopark === gopark && p.park === block) {
         p.g.kind = 'select-nocases';
         p.g.state = 'select (no cases)';
       }
@@ -240,6 +246,18 @@ export class Debug1Parser implements LineSink {
     }
     return { truncated, warnings, leakProfile: this.leakProfile, headerSeen: this.declaredTotal !== null };
   }
+}
+
+/** The value that occurs most often (the first of equals); NaN for none. */
+function mostCommon(xs: readonly number[]): number {
+  const n = new Map<number, number>();
+  let best = NaN;
+  for (const x of xs) {
+    const c = (n.get(x) ?? 0) + 1;
+    n.set(x, c);
+    if (Number.isNaN(best) || c > n.get(best)!) best = x;
+  }
+  return best;
 }
 
 /** PCs listed on the `@` line before the first printed frame: the runtime frames Go hid. A

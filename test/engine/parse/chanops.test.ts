@@ -50,3 +50,17 @@ test('PCs of other runtime waits are never taken for a channel operation; one wr
   const known = new Map([[`${timer.park}:${timer.wrapper}`, { kind: 'mutex' as const, state: 'sync.Mutex.Lock' }]]);
   assert.equal(chanOps([timer, recv1], known)[0]?.kind, 'mutex');
 });
+
+test("a goroutine caught running inside selectgo is not taken for a select {}'s park site", () => {
+  // Go 1.19 debug=1 of a healthy fan-out (test/fixtures/dumps/noise-go1.19, README there): 100
+  // goroutines in selects with cases, and one running in selectgo whose second hidden PC is another
+  // address of selectgo. Read as two park sites, the lower (selectgo's) was taken for block's.
+  const dir = join(dumps, 'noise-go1.19');
+  const debug1 = parseDump(readFileSync(join(dir, 'fanin.t0.debug1.txt.gz')));
+  assert.deepEqual(debug1.groups.filter((g) => g.kind === 'select-nocases').map((g) => g.frames[0]?.func), []);
+  assert.equal(debug1.groups.filter((g) => g.kind === 'select').reduce((n, g) => n + g.count, 0), 101);
+  // The proto profile of the same moment names runtime.selectgo under each of them.
+  const proto = new Map(parseDump(readFileSync(join(dir, 'fanin.t0.pb.gz'))).groups.map((g) => [g.key, g.kind]));
+  for (const g of debug1.groups.filter((x) => x.kind === 'select')) assert.equal(proto.get(g.key.replace(/~.*/, '')), 'select', g.frames[0]?.func);
+});
+
