@@ -113,9 +113,9 @@ describe('CLI on a new team’s first inputs', { timeout: 300_000 }, () => {
     const r = await runLeakbot(['analyze', file('deadlock.txt')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /HANG all goroutines are asleep \(deadlock\): main is stuck in chan receive/);
-    assert.match(r.stdout, /asleep with it: goroutine \d+ \[sync\.Mutex\.Lock\] at trial\/lockdeadlock\/main\.go:11 in main\.main\.func1/);
+    assert.match(r.stdout, /asleep with it: goroutine \d+ \[sync\.Mutex\.Lock\] at trial\/lockdeadlock\/main\.go:13 in main\.main\.func1/);
     const json = JSON.parse((await runLeakbot(['analyze', '--json', file('deadlock.txt')])).stdout) as { hangs: Array<{ asleepWith?: Array<{ state: string; site: { line: number } }> }> };
-    assert.deepEqual(json.hangs[0]?.asleepWith?.map((a) => [a.state, a.site.line]), [['sync.Mutex.Lock', 11]]);
+    assert.deepEqual(json.hangs[0]?.asleepWith?.map((a) => [a.state, a.site.line]), [['sync.Mutex.Lock', 13]]);
   });
 
   it('diff refuses one file named twice and says when two files hold the same bytes', async () => {
