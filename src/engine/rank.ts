@@ -12,7 +12,7 @@ import { formatCount, growthText } from './count.js';
 import { orderUntimed } from './order.js';
 import { otherProcess } from './process.js';
 import { perSnapshot } from './memo.js';
-import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, Snapshot, SnapshotSummary, StackGroup } from './model.js';
+import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, PatternId, Snapshot, SnapshotSummary, StackGroup } from './model.js';
 import { foldCompanions } from './companions.js';
 import { dependencyModule } from './modules.js';
 import { isDependencyFrame, isLibraryFrame, isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
@@ -186,9 +186,13 @@ function admissible(s: GroupSeries, ctx: Context): boolean {
   // A listener's accept loop the service's own code started (`go srv.Serve(ln)`) is judged like its
   // code: the line that started it is the one to change.
   const ownListener = pattern === 'listener-never-closed' && s.group.createdBy !== null && !isLibraryFrame(s.group.createdBy);
-  // A handshake nobody finishes is a server's or client's missing deadline, wherever net/http starts it.
-  return site !== null || pattern === 'unclosed-http-body' || pattern === 'tls-handshake-no-deadline' || leaked > 0 || ownListener;
+  return site !== null || STD_CAUSED.has(pattern) || leaked > 0 || ownListener;
 }
+
+/** Patterns whose cause is named by the standard library's frames alone (no line of the service's
+ *  code on the stack): an HTTP body nobody closes (net/http's readLoop), a TLS handshake nobody
+ *  finishes (a server's or client's missing deadline, wherever net/http starts it). */
+const STD_CAUSED = new Set<PatternId>(['unclosed-http-body', 'tls-handshake-no-deadline']);
 
 /** Goroutines reading an HTTP/1 client response body right now (net/http.(*bodyEOFSignal).Read on
  *  their stack, net/http/transport.go): streams and downloads in progress, one per connection whose
