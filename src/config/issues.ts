@@ -79,6 +79,19 @@ export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIs
       );
       continue;
     }
+    if (issue.code === 'invalid_key' && issue.path.length === 2 && issue.path[0] === 'services') {
+      // zod says only "Invalid key in record": say what a name may hold (Slack users type it).
+      lines.push(`${where}: not a service name: use letters, digits, '.', '_' or '-' (no spaces or '/'), starting with a letter or digit, at most 63 characters, e.g. svc-order`);
+      continue;
+    }
+    if (issue.code === 'invalid_type' && issue.path.length === 2 && issue.path[0] === 'services' && (value === null || value === undefined)) {
+      lines.push(`${where}: has no settings: give it where its pprof endpoint is, e.g.\n      url: http://10.0.3.7:6060   (or targets, dns, prometheus: see README "Services with several instances")`);
+      continue;
+    }
+    if (issue.code === 'too_small' && issue.origin === 'number' && typeof value === 'number') {
+      lines.push(`${where}: must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}`);
+      continue;
+    }
     if (issue.code === 'invalid_type' && issue.expected === 'array' && (typeof value === 'string' || typeof value === 'number')) {
       lines.push(`${where}: must be a list: write the value in [brackets] (several are separated by commas)`);
       continue;

@@ -123,3 +123,16 @@ test('a channel or person written by name is refused with where Slack shows the 
   const ok = parseConfig('defaultChannel: C0INCIDENTS\nadmins: [U0123ADMIN, W0456ADMIN]\nservices:\n  svc-a:\n    url: http://127.0.0.1:6060\n    channel: G0PRIVATE\n', {});
   assert.deepEqual(ok.admins, ['U0123ADMIN', 'W0456ADMIN']);
 });
+
+test('a service name Slack cannot carry, a service with no settings and a number below its floor say what to write', () => {
+  const badName = configMessage('services:\n  "svc a/b":\n    url: http://127.0.0.1:6060\n');
+  assert.match(badName, /services\.svc a\/b: not a service name: use letters, digits, '\.', '_' or '-'/);
+  assert.doesNotMatch(badName, /Invalid key in record/);
+  const empty = configMessage('services:\n  svc-a:\n');
+  assert.match(empty, /services\.svc-a: has no settings: give it where its pprof endpoint is, e\.g\.\n\s+url: http:\/\/10\.0\.3\.7:6060/);
+  assert.doesNotMatch(empty, /received null/);
+  const negative = configMessage('services:\n  svc-a:\n    url: http://127.0.0.1:6060\n    timeoutSeconds: -5\n    minIntervalSeconds: -1\n');
+  assert.match(negative, /services\.svc-a\.timeoutSeconds: must be more than 0/);
+  assert.match(negative, /services\.svc-a\.minIntervalSeconds: must be at least 0/);
+  assert.doesNotMatch(negative, /Too small/);
+});
