@@ -492,7 +492,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   ]
     .filter(Boolean)
     .join(' ');
-  await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal, recaptureLine);
+  if (!(await superseded(d, a))) await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal, recaptureLine);
   await appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`, eventKey(ep.id, `findings.${a.service}.${a.round}.1`));
 
   const round = fleet ? await followFleet(d, job, thread, cur.instance) : null;
@@ -558,10 +558,25 @@ async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: 
     await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'across its fleet', cp.failure) }, signal);
     return null;
   }
+  if (await superseded(d, a)) return cp;
   const { report } = await analyseFleet(ctx, a.service, cp, fresh);
   await rememberSuspects(ctx, a.service, report);
-  await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...fleetMessage(a.service, report, null) }, signal);
+  if (!(await superseded(d, a))) await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...fleetMessage(a.service, report, null) }, signal);
   return cp;
+}
+
+/** The ledger mark of capture action `a`'s growth-rate recapture, set once it is done. */
+function recaptureMark(a: AlertAction): string {
+  return `recapture.${actionId(a)}`;
+}
+
+/** The recapture of capture action `a` has its second capture and posts from it: the capture job,
+ *  run again after that (BullMQ hands a job whose worker was only slow to another worker, which finds
+ *  the action not marked done yet), must not post the alert capture's findings and the round's
+ *  summary back over the recapture's. Checked again right before each post, which leaves only a post
+ *  already under way as the recapture starts (the recapture's own posts then usually land after it). */
+function superseded(d: AlertDeps, a: AlertAction): Promise<boolean> {
+  return d.ledger.isMarked(a.episode, `${recaptureMark(a)}.posting`);
 }
 
 /** After the recapture of the alerted pod: the fleet summary (same message) is analysed again with
@@ -602,13 +617,20 @@ function recentGrowth(analysis: Analysis, first: Snapshot, second: Snapshot): st
 export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recapture'>): Promise<void> {
   const { ctx, ledger } = d;
   const { action: a, firstSeq, refSeq, refKind, instance } = job.data;
-  const name = `recapture.${actionId(a)}`;
+  const name = recaptureMark(a);
   const s = await scope(d, a, { skipDone: false });
   // Marked only at the end: a worker killed mid-way leaves it unmarked and the retry redoes it
   // (the findings message is keyed, so it is updated, not posted twice).
   if (!s || (await ledger.isMarked(a.episode, name))) return;
   const { thread } = s;
-  const outcome = await captureOnce(d, job, a.service, thread, 1000, instance);
+  let outcome = await captureOnce(d, job, a.service, thread, 1000, instance);
+  if (outcome.ok && outcome.meta.seq === firstSeq) {
+    // Shared with the alert capture itself (taken within the second): nothing to compare, and the
+    // job ended in silence under findings that said 'this message will update'. Capture anew.
+    const { captured: _same, ...rest } = job.data;
+    await job.updateData(rest);
+    outcome = await captureOnce(d, job, a.service, thread, 0, instance);
+  }
   if (!outcome.ok) {
     await post(d, `${actionId(a)}.recapture-failed`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'a second time (for the growth rate)', outcome.message) }, job.signal);
     await ledger.mark(a.episode, name);
@@ -622,8 +644,14 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
     refSeq === null ? null : ctx.snapshots.get(a.service, refSeq),
     ctx.snapshots.get(a.service, firstSeq),
   ]);
-  if (!firstSnap || !secondSnap || second.seq === firstSeq) {
-    job.log.warn({ firstSeq, secondSeq: second.seq }, 'recapture: nothing new to compare; keeping the first findings');
+  if (!secondSnap) throw new Error(`snapshot #${second.seq} of ${a.service} vanished`);
+  await ledger.mark(a.episode, `${name}.posting`); // see superseded
+  if (!firstSnap || second.seq === firstSeq) {
+    // The alert capture is no longer stored (pruned): said, and the summary still shows the pod anew.
+    job.log.warn({ firstSeq, secondSeq: second.seq }, 'recapture: nothing to compare with; keeping the first findings');
+    const text = `Second capture (#${second.seq}) of ${esc(a.service)}: the alert capture (#${firstSeq}) is no longer stored, so there is no growth rate to measure. The findings above, from the alert capture, stand.`;
+    await post(d, `${actionId(a)}.recapture-restarted`, thread.channel, { threadTs: thread.ts, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }, job.signal);
+    await refreshFleet(d, job, thread, second, secondSnap);
     await ledger.mark(a.episode, name);
     return;
   }

@@ -5,6 +5,8 @@ import { startAlertmanager, type TestAlertmanager } from '../support/alertmanage
 import { startGoService, type GoService } from '../support/go-service.js';
 import { freePort } from '../support/redis.js';
 import { startHarness, type Harness, type HarnessOptions } from '../e2e/harness.js';
+import { built } from '../e2e/helpers.js';
+import type { StubMessage } from '../support/slack-stub.js';
 
 export interface AlertFleet {
   readonly pods: GoService[];
@@ -12,6 +14,9 @@ export interface AlertFleet {
   readonly am: TestAlertmanager;
   /** `ip:port` of pod i: its instance id, and the `instance` label an alert names it by. */
   podAt(i: number): string;
+  /** Fires GoroutineLeak naming pod i through the Alertmanager; resolves with the alert thread's
+   *  parent in `channel` and its fleet summary once both are posted. */
+  alertOn(i: number): Promise<{ parent: StubMessage; fleet: StubMessage }>;
 }
 
 /**
@@ -61,5 +66,13 @@ alerts:
       return am!;
     },
     podAt: (i) => `${o.ips[i]}:${port}`,
+    async alertOn(i) {
+      await am!.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', instance: `${o.ips[i]}:${port}`, severity: 'page' }, startsAt: new Date() }]);
+      return h!.slack.waitFor('alert thread with the fleet summary', () => {
+        const p = h!.slack.parents(o.channel)[0];
+        const s = p && built(h!.slack.replies(o.channel, p.ts).find((r) => /^Fleet of svc-order/.test(r.text)));
+        return p && s ? { parent: p, fleet: s } : null;
+      }, 120_000);
+    },
   };
 }

@@ -5,7 +5,7 @@
 // promoted by the test once the leak has grown (the delay is BullMQ's, not a timer of the test).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { built, delayedJob, messageText, settled } from '../e2e/helpers.js';
+import { delayedJob, messageText, settled } from '../e2e/helpers.js';
 import { withAlertFleet } from './fleet-harness.js';
 
 const CH = 'C0FLEETRE';
@@ -15,17 +15,12 @@ describe('alert on a fleet: the recapture', () => {
   const f = withAlertFleet({ ips: IPS, token: 'fleet-recapture-webhook-token-9f8e7d6c', channel: CH, recaptureAfterSeconds: 600 });
 
   it('updates the fleet summary with the alerted pod compared with its alert capture', async () => {
-    const { h, am, pods } = f;
+    const { h, pods } = f;
     const pod = f.podAt(1);
     const other = f.podAt(0);
     const row = (text: string, p: string) => text.split('\n').find((l) => l.startsWith(`${p} `)) ?? '';
     await pods[1]!.leak('chansend', 40);
-    await am.postAlerts([{ labels: { alertname: 'GoroutineLeak', service: 'svc-order', instance: pod, severity: 'page' }, startsAt: new Date() }]);
-    const { parent, fleet } = await h.slack.waitFor('alert thread with the fleet summary', () => {
-      const p = h.slack.parents(CH)[0];
-      const s = p && built(h.slack.replies(CH, p.ts).find((r) => /^Fleet of svc-order/.test(r.text)));
-      return p && s ? { parent: p, fleet: s } : null;
-    }, 120_000);
+    const { parent, fleet } = await f.alertOn(1);
     assert.match(row(messageText(fleet), pod), /first/, messageText(fleet));
 
     await pods[1]!.leak('chansend', 60);
