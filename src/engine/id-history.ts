@@ -89,14 +89,16 @@ export function bunched(ids: readonly number[]): boolean {
 }
 /** Ids (ascending) that come in runs of consecutive ids (allowing a skipped id or two), BATCH_MIN or
  *  more per run on average: goroutines a loop started a batch at a time, each back to back from its
- *  P's id cache (runtime/proc.go, 16 ids at a time). */
+ *  P's id cache (runtime/proc.go, 16 ids at a time). A finished call's leftovers come 1–3 at a time
+ *  (GoKer's leaks on Go 1.19); an autoscaler's batches in a busy process, with request goroutines
+ *  started in between, average 5.6–7 per run (eval/noise resize, test/fixtures/dumps/noise-fresh). */
 export function inBatches(ids: readonly number[]): boolean {
   if (ids.length < BATCH_MIN) return false;
   let runs = 1;
   for (let i = 1; i < ids.length; i++) if (ids[i]! - ids[i - 1]! > 2) runs++;
   return ids.length >= BATCH_MIN * runs;
 }
-const BATCH_MIN = 6;
+const BATCH_MIN = 5;
 /** A jump wider than two other Ps' batches, and how many of them make a pile several bursts: a leftover
  *  batch and a busy moment while a pool starts account for one or two. */
 const WIDE_JUMP = 2 * GOID_BATCH;
