@@ -131,7 +131,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   accumulated: {
     points: 1,
     meaning:
-      "ids spread over a quarter or more of the process's id history, with gaps, in a pile one live goroutine may have grown as a pool, or asleep: piled up over time (not for a library's pile, or one resting in a wait pools idle in (a receive, a select, a sleep), at two ends of the history, a set started early plus a few lately with one stretch of 40 % or more of the ids empty between; not for a pool whose live manager, still in the loop that starts them, grows it in bursts; without creator ids: a goroutine is still in the function that started them, and their ids come in batches of 6+ consecutive ids on average)",
+      "ids spread over a quarter or more of the process's id history, with gaps, in a pile one live goroutine may have grown as a pool, or asleep: piled up over time (not for a library's pile, or one resting in a wait pools idle in (a receive, a select, a sleep), at two ends of the history, a set started early plus a few lately with one stretch of 40 % or more of the ids empty between; not for a pool whose live manager, still in the loop that starts them, grows it in bursts; without creator ids: a goroutine is still in the function that started them, and their ids come in batches of 5+ consecutive ids on average)",
     needs: 'debug=2',
   },
   'long-wait': {
