@@ -8,6 +8,7 @@ import { processDiff } from './diff.js';
 import { processReport } from './report.js';
 import { processSnapshot } from './snapshot.js';
 import { own } from '../own.js';
+import { clickRunsAutoRecapture } from './recapture-delay.js';
 import { clickScope, joinedSnapshotText, joinPending, SAME_CLICK_MS, snapshotWindow } from './join.js';
 
 const HELD_TEXT = ':hourglass: leakbot’s Redis is unreachable right now; I am holding this request and will run it as soon as Redis is back.';
@@ -35,6 +36,8 @@ export const snapshotFlowModule: LeakbotModule = {
       // A pod's own thread recaptures that pod (by the discovered id the button carries, resolved
       // again by the worker like any `instance=`); a fleet thread recaptures the fleet.
       const select = typeof v.i === 'string' ? { select: { key: 'instance' as const, value: v.i } } : {};
+      const auto = await clickRunsAutoRecapture(ctx, clickThread(inv), v.s, select.select);
+      if (auto) return { text: auto };
       // A double click, two people, or a click and a typed /leak snapshot at once: one capture.
       const jobId = newJobId('snapshot');
       const { joined, pendingScope } = await joinSnapshot(inv, v.s, jobId, select.select);

@@ -1,6 +1,8 @@
 // When a first snapshot captures itself again (issue 8's stronger mode), from the config alone, so
 // `leakbot doctor` previews the same message /leak snapshot posts.
 import type { Config } from '../config/schema.js';
+import type { LeakbotContext } from '../context.js';
+import type { SnapshotJob } from '../queue/jobs.js';
 import { own } from '../own.js';
 
 /** Milliseconds until the automatic second capture of `service`: snapshot.autoRecaptureSeconds, never
@@ -10,4 +12,37 @@ export function recaptureDelayMs(config: Pick<Config, 'snapshot' | 'services'>, 
   const s = config.snapshot.autoRecaptureSeconds;
   if (s <= 0) return 0;
   return Math.max(s, own(config.services, service)?.minIntervalSeconds ?? 0) * 1000;
+}
+
+/**
+ * Capture again clicked in a thread whose first snapshot's automatic second capture is still due
+ * (its findings promise 'leakbot captures again by itself… this message will update'): the click
+ * is that capture. Runs it now (promoted out of BullMQ's delayed set) instead of a capture and a
+ * findings message of the click's own beside it; a second click (a double click, two people at
+ * once) finds it already running. Resolves with the reply for the clicker, or null when no such
+ * capture is pending for `service` in `thread` (the click then captures as usual). A pod's thread
+ * follows one pod (`select`: `pod=` typed, the discovered id on its button), a fleet's the fleet.
+ * A click in the moment between the first findings and the scheduling of their second capture is
+ * not seen here: it captures, and the second capture follows as scheduled.
+ */
+export async function clickRunsAutoRecapture(
+  ctx: Pick<LeakbotContext, 'jobs'>,
+  thread: { channel: string; ts: string },
+  service: string,
+  select?: { key: string; value: string },
+): Promise<string | null> {
+  const jobs = await ctx.jobs.queue.getJobs(['delayed', 'waiting', 'prioritized', 'active']);
+  const auto = jobs.find((j) => {
+    const d = j?.name === 'snapshot' ? (j.data as SnapshotJob) : undefined;
+    return d?.reason === 'auto' && d.service === service && d.thread?.channel === thread.channel && d.thread.ts === thread.ts && !d.select === !select;
+  });
+  if (!auto) return null;
+  const dueInS = Math.max(0, Math.round((auto.timestamp + (auto.delay ?? 0) - Date.now()) / 1000));
+  const promoted = await auto.promote().then(
+    () => true,
+    () => false, // no longer delayed: another click, or its time, started it
+  );
+  return promoted
+    ? `The automatic second capture of *${service}* was due in ${dueInS} s; it runs now and updates the findings above in place.`
+    : `The automatic second capture of *${service}* is running now; it updates the findings above in place.`;
 }

@@ -6,25 +6,34 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StubMessage } from '../support/slack-stub.js';
-import { built, orderService, settled, waitThread, withServiceHarness } from './helpers.js';
+import type { Harness } from './harness.js';
+import { built, delayedJob, messageText, orderService, settled, waitThread, withServiceHarness, type Thread } from './helpers.js';
+
+type Button = { action_id: string; value: string };
+const button = (m: StubMessage, id: string): Button => {
+  const b = ((m.blocks ?? []) as Array<{ type: string; elements?: Button[] }>).filter((x) => x.type === 'actions').flatMap((x) => x.elements ?? []).find((e) => e.action_id === id);
+  assert.ok(b, `button ${id} on the message`);
+  return b;
+};
+
+/** A leaking svc-order whose first snapshots capture again by themselves after `autoSeconds` (0: never). */
+const orderLeaking = (autoSeconds: number) => withServiceHarness((url) => `${orderService(url)}snapshot:\n  autoRecaptureSeconds: ${autoSeconds}\n`, { prepare: ([go]) => go!.leak('chansend', 20) });
+
+/** `/leak snapshot svc-order` in `ch`: its thread and first findings (blocks in). */
+async function firstFindings(s: { h: Harness }, ch: string): Promise<{ h: Harness; t: Thread; findings: StubMessage }> {
+  const { h } = s;
+  await h.command({ text: 'snapshot svc-order', channel: ch });
+  const t = await waitThread(h.slack, ch, 0, 1, 120_000);
+  return { h, t, findings: await h.slack.waitFor('findings built', () => built(h.slack.replies(ch, t.parent.ts)[0]), 60_000) };
+}
 
 describe('the same button pressed twice at once', { timeout: 240_000 }, () => {
   // No automatic second capture: the test waits for the queue to be idle.
-  const s = withServiceHarness((url) => `${orderService(url)}snapshot:\n  autoRecaptureSeconds: 0\n`, { prepare: ([go]) => go!.leak('chansend', 20) });
-
-  type Button = { action_id: string; value: string };
-  const button = (m: StubMessage, id: string): Button => {
-    const b = ((m.blocks ?? []) as Array<{ type: string; elements?: Button[] }>).filter((x) => x.type === 'actions').flatMap((x) => x.elements ?? []).find((e) => e.action_id === id);
-    assert.ok(b, `button ${id} on the message`);
-    return b;
-  };
+  const s = orderLeaking(0);
 
   it('Capture again, Full report and Draft postmortem, each clicked twice at once, answer once; both clickers are told', async () => {
-    const { h } = s;
     const ch = 'C0DOUBLE';
-    await h.command({ text: 'snapshot svc-order', channel: ch });
-    const t = await waitThread(h.slack, ch, 0, 1, 120_000);
-    const findings = await h.slack.waitFor('findings built', () => built(h.slack.replies(ch, t.parent.ts)[0]), 60_000);
+    const { h, t, findings } = await firstFindings(s, ch);
     await settled(h);
     const captures = () => h.bot.ctx.snapshots.latest('svc-order').then((m) => m?.seq ?? 0);
     const seqBefore = await captures();
@@ -54,5 +63,33 @@ describe('the same button pressed twice at once', { timeout: 240_000 }, () => {
     // The window closed with the answer: Capture again now captures again.
     const [again] = await click('leak_capture_again');
     await h.slack.waitFor('a new capture', () => h.slack.responsesTo(again!).find((r) => new RegExp(`Findings for svc-order #${seqBefore + 2} `).test(String(r.body.text))), 60_000);
+  });
+});
+
+// A first snapshot promises its own second capture ('leakbot captures again by itself in N s… this
+// message will update'). Capture again clicked meanwhile — twice at once — is that second capture:
+// it runs now, once, and updates the promised message, instead of a capture and findings message of
+// its own beside an automatic one still due.
+describe('Capture again while the automatic second capture is pending', { timeout: 240_000 }, () => {
+  const s = orderLeaking(600);
+
+  it('two clicks run the pending second capture once, now; both clickers are told', async () => {
+    const ch = 'C0DOUBLEAUTO';
+    const { h, t, findings } = await firstFindings(s, ch);
+    const isAuto = (j: { name: string; data: unknown }) => j.name === 'snapshot' && (j.data as { reason?: string }).reason === 'auto';
+    await delayedJob(h, 'the automatic second capture', isAuto);
+    await settled(h);
+    const seqBefore = (await h.bot.ctx.snapshots.latest('svc-order'))!.seq;
+
+    const { value } = button(findings, 'leak_capture_again');
+    const urls = [h.slack.responseUrl(), h.slack.responseUrl()];
+    await Promise.all(urls.map((responseUrl, i) => h.action({ actionId: 'leak_capture_again', value, channel: ch, messageTs: findings.ts, threadTs: t.parent.ts, responseUrl, user: i ? 'U0BOB' : 'U0ALICE' })));
+    for (const url of urls) await h.slack.waitFor('each clicker told', () => h.slack.responsesTo(url).find((r) => /automatic second capture/.test(String(r.body.text))), 60_000);
+    await h.slack.waitFor('the promised message updated', () => (/captured again automatically/.test(messageText(findings)) ? findings : null), 60_000);
+    await settled(h);
+
+    assert.equal((await h.bot.ctx.snapshots.latest('svc-order'))!.seq, seqBefore + 1, 'one capture');
+    assert.deepEqual((await h.bot.ctx.jobs.queue.getDelayed()).filter(isAuto), [], 'no automatic capture left pending');
+    assert.equal(h.slack.replies(ch, t.parent.ts).filter((m) => /^Goroutines of svc-order/.test(m.text)).length, 1, 'one findings message, updated in place');
   });
 });
