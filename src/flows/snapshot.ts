@@ -6,7 +6,7 @@ import { recaptureDelayMs } from './recapture-delay.js';
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
-import { autoRecaptureWarning, firstSnapshotNote, captureFailedText, parentText, snapDesc } from '../slack/messages.js';
+import { autoRecaptureWarning, firstSnapshotNote, captureFailedText, fmtTime, parentText, snapDesc } from '../slack/messages.js';
 import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
@@ -16,7 +16,7 @@ import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
 import { isWorthWaiting } from '../queue/transient.js';
-import { findingsState, parentText as threadParentText, recordOutcome, refusalText } from './thread.js';
+import { findingsState, hasPair, parentText as threadParentText, recordOutcome, refusalText, touchThread } from './thread.js';
 
 export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<{ seq: number | null }> {
   const d = job.data;
@@ -139,6 +139,25 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     const t1 = Date.now();
     const result = await analyzePair(ctx, service, refMeta, refKind, cur, fresh);
     const t2 = Date.now();
+    // *Capture again* (or /leak snapshot in the thread) within minIntervalSeconds of the capture the
+    // thread already compared shares that capture: posting the same comparison again doubled the
+    // findings message. Say which snapshot it is and when leakbot asks the service again instead.
+    // Decided once, before anything is posted, so a retry of a job that did post keeps posting.
+    let held = d.checkpoint?.held;
+    if (held === undefined) {
+      held = shared && !auto && !!d.thread && hasPair(await ctx.threads.get(thread.channel, thread.ts), result.ref?.seq ?? null, cur.seq);
+      await job.updateData({ ...d, checkpoint: { curSeq: cur.seq, shared, held } });
+    }
+    if (held) {
+      requesters = await claim(ctx, d, job.id, requesters);
+      const next = cur.capturedAt + own(ctx.config.services, service)!.minIntervalSeconds * 1000;
+      const already = `the findings of ${result.ref ? `#${result.ref.seq} → ` : ''}#${cur.seq} above are the latest: ${service} was captured at ${fmtTime(cur.capturedAt)} and leakbot asks it at most every ${own(ctx.config.services, service)!.minIntervalSeconds} s (capture again after ${fmtTime(next)}).`;
+      if (inThread) await ctx.poster.update(inThread, { text: parentText(service, requesters.map((r) => r.user), already) });
+      await touchThread(ctx, thread);
+      const link = await permalink(ctx, thread);
+      await notify(ctx, key, requesters, `No new capture of ${service} yet: ${already.replace(' above', ` in ${link ? `<${link}|the thread>` : 'the thread'}`)}`);
+      return { seq: cur.seq };
+    }
     // Nothing to compare with: say so, and capture again by itself after a short delay.
     const againMs = !auto && !result.ref ? autoRecaptureDelayMs(ctx, service) : 0;
     await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {

@@ -33,7 +33,8 @@ export interface SnapshotJob {
    *  posted under this poster key (its findings) instead of posting new ones. */
   followUp?: { postKey: string };
   /** Set by the job once it has a snapshot, so a retry analyses the same one. */
-  checkpoint?: { curSeq: number; shared: boolean };
+  /** `held`: the thread already held this capture's comparison when the job shared it (said, not re-posted). */
+  checkpoint?: { curSeq: number; shared: boolean; held?: boolean };
   /** Set by the job once its capture failed (the user-facing reason, as posted; never a secret):
    *  a retry (Slack was down when the failure was posted, the response_url answered 5xx) reports
    *  this failure again instead of asking the struggling service once more. */

@@ -27,6 +27,9 @@ services:
     url: ${url}
   svc-pair:
     targets: [${url}, http://127.0.0.1:${await freePort()}]
+  svc-paced:
+    url: ${url}
+    minIntervalSeconds: 600
 snapshot:
   autoRecaptureSeconds: 600
 `,
@@ -296,6 +299,26 @@ snapshot:
     const queued = await h.bot.ctx.jobs.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
     assert.deepEqual(queued.filter((j) => ['svc-pair'].includes((j.data as { service?: string }).service ?? '') || (j.data as { requester?: { channel?: string } }).requester?.channel === 'C0TYPO'), [], 'nothing queued');
     assert.deepEqual(h.slack.calls.filter((c) => c.args.channel === 'C0TYPO'), [], 'nothing posted');
+  });
+
+  it('Capture again within minIntervalSeconds says the findings above are the latest instead of posting them a second time', async () => {
+    const { h } = s;
+    const ch = 'C0PACED';
+    await h.command({ text: 'snapshot svc-paced', channel: ch });
+    const thread = await waitThread(h.slack, ch, 0);
+    const findings = (await h.slack.waitFor('findings built', () => built(thread.replies[0])))!;
+    const value = button(findings, 'leak_capture_again').value;
+    const url = h.slack.responseUrl();
+    await h.action({ actionId: 'leak_capture_again', value, channel: ch, messageTs: findings.ts, threadTs: thread.parent.ts, user: 'U0BOB', responseUrl: url });
+    // The service is not asked again within its 600 s: the clicker learns which snapshot is the latest and when.
+    const told = await h.slack.waitFor('the clicker is told', () => h.slack.responsesTo(url).find((r) => /No new capture of svc-paced yet/.test(String(r.body.text))));
+    assert.match(String(told.body.text), /the findings of #\d+ in <[^>]+\|the thread> are the latest: svc-paced was captured at \d\d:\d\d:\d\d UTC and leakbot asks it at most every 600 s \(capture again after \d\d:\d\d:\d\d UTC\)/);
+    await settled(h);
+    const replies = h.slack.replies(ch, thread.parent.ts);
+    assert.equal(replies.filter((m) => buttons(m).length > 0).length, 1, `one findings message, not the same comparison twice: ${replies.map((m) => m.text).join(' | ')}`);
+    const status = replies.find((m) => /requested by <@U0BOB>/.test(m.text));
+    assert.ok(status, 'a status line in the thread');
+    assert.match(status.text, /the findings of #\d+ above are the latest/);
   });
 
   it('/metrics counts captures, failures, durations and queue depth', async () => {
