@@ -674,7 +674,12 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
   const growth = recentGrowth(analysis, firstSnap, secondSnap);
   const gap = firstMeta ? second.capturedAt - firstMeta.capturedAt : null;
   const note = [
-    `Captured when the alert fired (#${firstSeq}) and again${gap !== null ? ` ${gap < 90_000 ? `${Math.round(gap / 1000)} s` : minutes(gap)} later` : ''} (#${second.seq}); compared with ${refLabel(refSnap ? refMeta : null, refSnap ? refKind : null)}.`,
+    // Without an earlier snapshot the two captures are still compared with each other: refLabel's
+    // "no earlier snapshot (single-snapshot analysis…)" under a 2-snapshot verdict contradicted it.
+    `Captured when the alert fired (#${firstSeq}) and again${gap !== null ? ` ${gap < 90_000 ? `${Math.round(gap / 1000)} s` : minutes(gap)} later` : ''} (#${second.seq}); ` +
+      (refSnap
+        ? `compared with ${refLabel(refMeta, refKind)} and each other.`
+        : `compared with each other (no snapshot from before the alert: set a baseline with \`/leak baseline\` while healthy).`),
     growth.length ? `Growth since the alert capture: ${growth.join(' · ')}` : '',
   ]
     .filter(Boolean)
