@@ -16,7 +16,7 @@ import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
 import { isFleet, type Instance } from '../capture/targets/index.js';
 import { analyseFleet, fleetCheckpoint, fleetMessage, lastSuspects, rememberSuspects, type FleetCheckpoint } from '../flows/fleet.js';
-import { captureFailedMessage, esc, minutes, parentMessage, resolvedMessage, slackTime } from './messages.js';
+import { captureFailedMessage, esc, firedFor, minutes, parentMessage, resolvedMessage, slackTime } from './messages.js';
 import type { AlertNotification } from './payload.js';
 import { assessResolution } from './resolution.js';
 import { own } from '../own.js';
@@ -350,6 +350,28 @@ async function captureOnce<K extends 'alert.capture' | 'alert.recapture' | 'aler
   return out.ok ? { ok: true, meta: out.meta } : { ok: false, message: out.message };
 }
 
+/**
+ * captureOnce for a capture that must come after capture `earlierSeq` (the recapture's growth rate,
+ * a resolve's final capture): one within the second of it shares it, and that capture itself
+ * compares nothing. The recapture then ended in silence under findings that said 'this message will
+ * update'; an alert resolved moments after it fired was told 'There is no capture from when it fired
+ * to compare with'. Such a capture (or checkpoint) is dropped and the service captured anew.
+ */
+async function captureAfter<K extends 'alert.recapture' | 'alert.resolve'>(
+  d: AlertDeps,
+  job: JobInfo<K>,
+  service: string,
+  thread: ActionScope['thread'],
+  earlierSeq: number | null,
+  instance?: string,
+): ReturnType<typeof captureOnce> {
+  const out = await captureOnce(d, job, service, thread, 1000, instance);
+  if (!out.ok || out.meta.seq !== earlierSeq) return out;
+  const { captured: _same, ...rest } = job.data;
+  await job.updateData(rest as JobInfo<K>['data']);
+  return captureOnce(d, job, service, thread, 0, instance);
+}
+
 function refLabel(ref: SnapshotMeta | null, kind: RefKind): string {
   if (!ref) return 'no earlier snapshot (single-snapshot analysis; set a baseline with `/leak baseline` while healthy)';
   const what = kind === 'baseline' ? 'the baseline' : kind === 'before-alert' ? 'the last snapshot before the alert' : 'the previous snapshot';
@@ -623,14 +645,7 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
   // (the findings message is keyed, so it is updated, not posted twice).
   if (!s || (await ledger.isMarked(a.episode, name))) return;
   const { thread } = s;
-  let outcome = await captureOnce(d, job, a.service, thread, 1000, instance);
-  if (outcome.ok && outcome.meta.seq === firstSeq) {
-    // Shared with the alert capture itself (taken within the second): nothing to compare, and the
-    // job ended in silence under findings that said 'this message will update'. Capture anew.
-    const { captured: _same, ...rest } = job.data;
-    await job.updateData(rest);
-    outcome = await captureOnce(d, job, a.service, thread, 0, instance);
-  }
+  const outcome = await captureAfter(d, job, a.service, thread, firstSeq, instance);
   if (!outcome.ok) {
     await post(d, `${actionId(a)}.recapture-failed`, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'a second time (for the growth rate)', outcome.message) }, job.signal);
     await ledger.mark(a.episode, name);
@@ -716,14 +731,14 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
       type: 'alert.resolved',
       actor: ep.source,
       thread,
-      text: `${ep.title} resolved for ${a.service} after ${minutes(resolvedAt - since)}`,
+      text: `${ep.title} resolved for ${a.service} after ${firedFor(resolvedAt - since)}`,
       data: alertEventData(ep, a.service),
     },
     eventKey(ep.id, `resolved.${a.service}.${a.round}`),
   );
 
   const firing = capRaw ? (JSON.parse(capRaw) as CaptureResult) : null;
-  const outcome = await captureOnce(d, job, a.service, thread, 1000, firing?.instance);
+  const outcome = await captureAfter(d, job, a.service, thread, firing?.seq ?? null, firing?.instance);
   if (!outcome.ok) {
     const msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: Date.now(), resolution: null, fallback: `The final capture failed: ${outcome.message}` });
     await answer(d, a, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);

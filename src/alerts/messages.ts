@@ -38,6 +38,13 @@ export function minutes(ms: number): string {
   return m < 90 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
 }
 
+/** How long an alert fired: seconds under a minute (an alert that flapped for 3 s read 'less than a
+ *  minute'), else as minutes() says. */
+export function firedFor(ms: number): string {
+  if (ms < 1000) return 'less than a second';
+  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : minutes(ms);
+}
+
 const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, SECTION_MAX) } });
 const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, 1900) }] });
 
@@ -161,7 +168,7 @@ export interface ResolvedInput {
 const RESOLUTION_WORDS: Record<Resolution['kind'], string> = { drained: 'Drained', restarted: 'Hidden by a restart', 'still-there': 'Still there', unclear: 'Unclear' };
 
 export function resolvedMessage(r: ResolvedInput): ParentMessage {
-  const after = minutes(r.resolvedAt - r.firedAt);
+  const after = firedFor(r.resolvedAt - r.firedAt);
   const head = `:white_check_mark: *${esc(r.title)}* resolved for *${esc(r.service)}* after ${after}.`;
   const lines = [head];
   if (r.resolution && r.firingCapturedAt !== null) {

@@ -10,33 +10,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { built, messageText, settled } from '../e2e/helpers.js';
-import { withAlertService } from './service-harness.js';
+import { fireAndSettle, withOrderAlerts } from './service-harness.js';
 
 const CH = 'C0ORDERSALERTS';
 
 describe('an alert thread deleted in Slack while the alert fires', () => {
-  const s = withAlertService({
-    token: 'deleted-thread-alert-webhook-token-9f8e7d6c',
-    configYaml: (url) => `
-services:
-  svc-order:
-    url: ${url}
-    channel: ${CH}
-    minIntervalSeconds: 0
-alerts:
-  recaptureAfterSeconds: 0
-`,
-    am: { groupWait: '1s', groupInterval: '2s', repeatInterval: '1h' },
-  });
+  const s = withOrderAlerts('deleted-thread-alert-webhook-token-9f8e7d6c', CH, '2s');
 
   it('the next notification opens a new thread, and the resolution is told there; nothing fails at the top of the channel', async () => {
-    const { go, h, am } = s;
-    await go.leak('chansend', 40);
+    const { h, am } = s;
     const first = { labels: { alertname: 'GoroutineLeak', service: 'svc-order', pod: 'a' }, annotations: { summary: 'goroutines keep growing' }, startsAt: new Date() };
-    await am.postAlerts([first]);
-    const parent = await h.slack.waitFor('the alert thread', () => h.slack.parents(CH)[0], 60_000);
-    await h.slack.waitFor('its findings', () => h.slack.replies(CH, parent.ts).find((m) => built(m) && /suspected leak|pile worth a look/.test(messageText(m))), 90_000);
-    await settled(h);
+    const parent = await fireAndSettle(s, CH, first);
 
     h.slack.deleteThread(CH, parent.ts);
     // A second alert of the group fires: Alertmanager notifies after group_interval.

@@ -151,7 +151,7 @@ alerts:
     await both.resolve([leakAlert]);
     const reply = await h.slack.waitFor('resolved reply', () => built(repliesTo(parent).find((m) => /resolved for/.test(m.text))), 60_000);
     const r = text(reply);
-    assert.match(r, /resolved for \*svc-order\* after (\d+ min|less than a minute)/);
+    assert.match(r, /resolved for \*svc-order\* after (\d+ (s|min)|less than a second)/);
     assert.match(r, /Hidden by a restart/, r);
     assert.match(r, /→ 0/, 'the leak site went to zero');
     await h.slack.waitFor('parent turned resolved', () => /:white_check_mark:/.test(text(parent)), 60_000);

@@ -1,9 +1,11 @@
 // The set-up of the alert tests on one process: a real leaksvc, leakbot (its webhook with `token`,
 // the suite's config from `configYaml(url)`), and a real Alertmanager posting to it.
 import { after, before } from 'node:test';
-import { startAlertmanager, type AlertmanagerOptions, type TestAlertmanager } from '../support/alertmanager.js';
+import { startAlertmanager, type AlertmanagerOptions, type PostableAlert, type TestAlertmanager } from '../support/alertmanager.js';
 import { startGoService, type GoService } from '../support/go-service.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
+import { built, messageText, settled } from '../e2e/helpers.js';
+import type { StubMessage } from '../support/slack-stub.js';
 
 export interface AlertService {
   readonly go: GoService;
@@ -42,4 +44,30 @@ export function withAlertService(o: { token: string; configYaml: (url: string) =
       return am!;
     },
   };
+}
+
+/** withAlertService for svc-order alerting into `channel` (minIntervalSeconds 0, no growth-rate
+ *  recapture), Alertmanager grouping after 1 s and notifying again after `groupInterval`. */
+export function withOrderAlerts(token: string, channel: string, groupInterval: string): AlertService {
+  return withAlertService({
+    token,
+    configYaml: (url) => `services:\n  svc-order:\n    url: ${url}\n    channel: ${channel}\n    minIntervalSeconds: 0\nalerts:\n  recaptureAfterSeconds: 0\n`,
+    am: { groupWait: '1s', groupInterval, repeatInterval: '1h' },
+  });
+}
+
+/** Leaks 40 goroutines, fires `alert` through the Alertmanager, and resolves with the alert thread's
+ *  parent in `channel` once its findings are in and every job has settled. */
+export async function fireAndSettle(
+  s: AlertService,
+  channel: string,
+  alert: PostableAlert,
+): Promise<StubMessage> {
+  const { go, h, am } = s;
+  await go.leak('chansend', 40);
+  await am.postAlerts([alert]);
+  const parent = await h.slack.waitFor('the alert thread', () => h.slack.parents(channel)[0], 60_000);
+  await h.slack.waitFor('its findings', () => h.slack.replies(channel, parent.ts).find((m) => built(m) && /suspected leak|pile worth a look/.test(messageText(m))), 90_000);
+  await settled(h);
+  return parent;
 }
