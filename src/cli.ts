@@ -7,7 +7,7 @@ import { formatCount } from './engine/count.js';
 import { packageVersion } from './package.js';
 import { loadEngine, type Engine } from './load-engine.js';
 import { readDumpFile, withSize } from './read-dump.js';
-import { pprofBaseOf } from './capture/pprof-url.js';
+import { pprofBaseOf, shownUrl } from './capture/pprof-url.js';
 import type { CaptureTarget } from './capture/index.js';
 
 export const EXIT = { ok: 0, failure: 1, badInput: 2, leak: 3 } as const;
@@ -242,17 +242,6 @@ function goroutineUrl(typed: string): string {
   }
 }
 
-/** A typed URL as messages may repeat it (stderr ends up in CI logs): its pprof base with the password
- *  shown as `***` (the user name kept, so the hint still reads as theirs) and the query dropped. */
-function shownUrl(typed: string): string {
-  try {
-    const u = new URL(typed);
-    const base = pprofBaseOf(u);
-    return u.username || u.password ? base.replace('//', `//${u.username}${u.password ? ':***' : ''}@`) : base;
-  } catch {
-    return typed.replace(/\/\/[^/@]*@/, '//***@').replace(/[?#].*$/, '');
-  }
-}
 
 /** `host:6060` or `10.0.0.7:6060/debug/pprof`: a live service typed without its scheme. */
 const isHostPort = (s: string) => /^[\w.-]+:\d{1,5}(\/\S*)?$/.test(s);

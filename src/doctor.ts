@@ -177,6 +177,7 @@ function blocksText(blocks: readonly object[]): string {
  *  captured once; the first reachable instance of each service gives the preview. */
 async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: DoctorReport): Promise<void> {
   const { captureSnapshot, captureTarget, CaptureError } = await import('./capture/index.js');
+  const { shownUrl } = await import('./capture/pprof-url.js');
   const { TargetResolver, DiscoveryError } = await import('./capture/targets/index.js');
   const { analyze, renderBlocks } = await import('./engine/index.js');
   const { autoRecaptureWarning, firstSnapshotNote } = await import('./slack/messages.js');
@@ -219,7 +220,7 @@ async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: Doct
         report.previews.push({ service, channel: svc.channel ?? config.defaultChannel ?? null, text: blocksText(rendered.blocks) + note });
       } catch (err) {
         const detail = err instanceof CaptureError ? err.userMessage : (err as Error).message;
-        report.checks.push({ name: `target ${target.name}`, status: 'fail', detail: `${instance.url}: ${detail}` });
+        report.checks.push({ name: `target ${target.name}`, status: 'fail', detail: `${shownUrl(instance.url)}: ${detail}` });
       }
     }
   }

@@ -179,7 +179,9 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     const dead = await freePort();
     const cfg = join(dir, 'dead.yml');
     const fleet = `  svc-fleet:\n    targets: [${go.url}, http://127.0.0.1:${dead}]\n    timeoutSeconds: 5\n`;
-    writeFileSync(cfg, `services:\n  svc-dead:\n    url: http://127.0.0.1:${dead}\n    timeoutSeconds: 5\n${fleet}`);
+    // A password or a token in a url is never printed (doctor's report lands in deploy logs).
+    const creds = `  svc-cred:\n    url: http://ops:hunter2@127.0.0.1:${dead}/?token=hunter3\n    timeoutSeconds: 5\n  svc-cred-up:\n    url: ${go.url.replace('//', '//ops:hunter4@')}\n`;
+    writeFileSync(cfg, `services:\n  svc-dead:\n    url: http://127.0.0.1:${dead}\n    timeoutSeconds: 5\n${fleet}${creds}`);
     const r = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PORT: String(redis.port) });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^-- +slack +SLACK_BOT_TOKEN is not set: fine for doctor/m);
@@ -192,7 +194,10 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     assert.match(r.stdout, /^ok +target svc-fleet \(127\.0\.0\.1:\d+\) +http:\/\/127\.0\.0\.1:\d+.*: \d+ goroutines/m);
     assert.match(r.stdout, new RegExp(`^FAIL +target svc-fleet \\(127\\.0\\.0\\.1:${dead}\\) +http://127\\.0\\.0\\.1:${dead}: .*connection refused`, 'm'));
     assert.match(r.stdout, /\/leak snapshot svc-fleet would post this/, 'the reachable instance gives the preview');
-    assert.match(r.stdout, /4 problems to fix/);
+    assert.match(r.stdout, new RegExp(`^FAIL +target svc-cred +http://ops:\\*\\*\\*@127\\.0\\.0\\.1:${dead}: .*connection refused`, 'm'));
+    assert.match(r.stdout, /^ok +target svc-cred-up +http:\/\/127\.0\.0\.1:\d+.*: \d+ goroutines/m);
+    assert.doesNotMatch(r.stdout + r.stderr, /hunter[234]/, 'no password or query token');
+    assert.match(r.stdout, /5 problems to fix/);
     assert.doesNotMatch(r.stdout + r.stderr, /^\s+at .*:\d+:\d+\)?$/m, 'no stack trace');
   });
 
