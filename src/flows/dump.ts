@@ -180,6 +180,7 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
       ? await ctx.analysis.analyzeDumps(inputs, { maxBytes: DUMP_MAX_BYTES, capturedAt: Date.now(), analyze: { ignore: ctx.config.ignore } })
       : { analysis: null, failed: [], read: [] };
   for (const f of r.failed) said.push({ text: `:x: I could not read ${quoteOutside(f.name, 120)} as a goroutine dump: ${quoteOutside(f.message, 600)}` });
+  if (r.otherProcess?.length) said.push({ text: otherProcessLine(r.otherProcess) });
   if (!r.analysis) {
     const lines = said.filter((x) => !(quiet && x.aside)).map((x) => x.text);
     if (lines.length === 0) {
@@ -251,6 +252,12 @@ export function seriesNote(a: Analysis, read: SeriesResult['read']): string {
   return a.separateProcesses
     ? `${base} They are not dumps of one process (a restart, or another replica): no goroutine is listed under the same id and stack with the same call arguments, so growth is read from goroutine counts per stack, not from goroutine ids.`
     : base;
+}
+
+/** Dumps left out of a comparison as another process's (SeriesResult.otherProcess), in one line. */
+export function otherProcessLine(names: string[]): string {
+  const one = names.length === 1;
+  return `:information_source: ${names.map((n) => quoteOutside(n, 80)).join(', ')} ${one ? 'is' : 'are'} of another process than the dumps compared (a restart, or another replica: the goroutines listed under the same id and stack show other call arguments), so ${one ? 'it was' : 'they were'} left out: growth is measured within one process. Hand ${one ? 'it' : 'them'} over with other dumps of ${one ? 'its' : 'their'} own process to compare ${one ? 'it' : 'them'}.`;
 }
 
 /** Whether a file dropped without asking (passive) may be a dump worth an answer: compressed, or

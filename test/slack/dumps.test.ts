@@ -350,6 +350,23 @@ describe('dumps handed to the bot in Slack', () => {
     assert.match(text, /file F0DELETED: Slack no longer has this file\./);
   });
 
+  it('two dumps of one process and one of another dropped together: the two compared by ids, the other named as left out', async () => {
+    const debug2 = async (svc: GoService) => Buffer.from(await (await fetch(`${svc.url}/debug/pprof/goroutine?debug=2`)).arrayBuffer());
+    const a = await debug2(go);
+    await go.leak('chansend', 10);
+    const b = await debug2(go);
+    const replica = await startGoService();
+    const c = await debug2(replica).finally(() => replica.stop());
+    const { files, message } = h.slack.shareFiles([{ name: 'pod-b.txt', content: b }, { name: 'other-pod.txt', content: c }, { name: 'pod-a.txt', content: a }], { channel: 'C0INC', threadTs: thread.ts });
+    for (const f of files) await fileShared(f.id, 'C0INC');
+    await finishedJob(`dump-msg-C0INC-${message.ts}`);
+    const text = messageText(await h.slack.waitFor('the findings', () => built(dumpReplies('C0INC', thread.ts).find((m) => /pod-a/.test(messageText(m))))));
+    assert.match(text, /Goroutine dumps compared: pod-b\.txt, pod-a\.txt/);
+    assert.match(text, /other-pod\.txt is of another process than the dumps compared/);
+    assert.doesNotMatch(text, /not dumps of one process/);
+    assert.match(text, /kept all \d+ goroutines of the first snapshot \(same ids\) and added 10/);
+  });
+
   it('/leak analyze explains how', async () => {
     const r = await h.command({ text: 'analyze', channel: 'C0INC' });
     assert.match(String(r.json?.text), /Drop the file/);
