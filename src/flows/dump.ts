@@ -35,6 +35,9 @@ export interface DumpJob {
   /** The files of one message (two or more, in the message's order, at most MAX_FILES_PER_MESSAGE):
    *  read as one series and answered once. `messageTs` is that message's ts. */
   fileIds?: string[];
+  /** Set with `fileId` by the message event that listed it as its message's only file: the job need
+   *  not ask Slack which files came with it (conversations.replies). A file_shared event cannot tell. */
+  alone?: true;
   /** Files of that message beyond MAX_FILES_PER_MESSAGE: not read, and the answer says so. */
   more?: number;
   /** A dump pasted in a message (shortcut, or a DM's text), as Slack delivers the text. */
@@ -130,7 +133,7 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
   }
   // A file announced alone (file_shared) that came with others in one message: the message's files
   // are read together, as one series, in one job whatever event announced them first.
-  if (d.fileId && !d.fileIds && d.passive && (await handedOverWithOthers(ctx, client, d, files[0]!, threadTs, job))) return;
+  if (d.fileId && !d.fileIds && !d.alone && d.passive && (await handedOverWithOthers(ctx, client, d, files[0]!, threadTs, job))) return;
   const inputs: Array<DumpInput & { bytes: Buffer }> = [];
   /** A file was refused as no dump at all (not as unreadable): the answer says what to send. */
   let notADump = false;

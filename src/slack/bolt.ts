@@ -165,7 +165,7 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
     const ids = files.map((f) => f.id).filter((id): id is string => !!id);
     const more = (m.files?.length ?? 0) - files.length;
     if (ids.length > 1) await enqueueDump(ctx, { ...base, fileIds: ids, messageTs: m.ts, ...(more > 0 ? { more } : {}) });
-    else if (ids[0]) await enqueueDump(ctx, { ...base, fileId: ids[0] });
+    else if (ids[0]) await enqueueDump(ctx, { ...base, fileId: ids[0], ...(m.files?.length === 1 ? { alone: true as const } : {}) });
   });
 
   app.shortcut(DUMP_SHORTCUT_ID, async ({ ack, shortcut, context }) => {

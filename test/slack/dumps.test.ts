@@ -269,10 +269,12 @@ describe('dumps handed to the bot in Slack', () => {
     assert.match(text, /kept all 10 goroutines of the first snapshot/);
   });
 
-  it('one file holding three dumps one after another: compared as a series, not read as its last dump', async () => {
+  it('one file holding three dumps one after another: compared as a series, not read as its last dump; the message event alone says it is one file', async () => {
     const { file, message } = h.slack.shareFile({ name: 'kubectl-session.log', content: Buffer.concat([surge(0), surge(1), surge(2)]), channel: 'D0CONCAT' });
     await event({ type: 'message', subtype: 'file_share', channel: 'D0CONCAT', channel_type: 'im', user: 'U0ALICE', ts: message.ts, text: '', files: [{ id: file.id }] });
     const text = messageText(await h.slack.waitFor('the findings', () => built(dumpReplies('D0CONCAT', message.ts)[0])));
+    await finished(file.id, 'D0CONCAT');
+    assert.deepEqual(h.slack.callsTo('conversations.replies').filter((c) => c.args.channel === 'D0CONCAT'), [], 'Slack not asked for the message’s files');
     assert.match(text, /3 snapshots: 24 → 159 → 59 goroutines/);
     assert.match(text, /kept all 10 goroutines of the first snapshot \(same ids\) and added 35/);
     assert.match(text, /kubectl-session\.log \(3 dumps one after another\)/);
