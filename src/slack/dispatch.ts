@@ -35,8 +35,33 @@ function unwrapPlaceholder(w: string): string {
   return m ? `${m[1] ?? ''}${m[2]}` : w;
 }
 
+/** A word as it may name a service once the ways people type or paste it are undone: Slack's
+ *  formatting around it (`` `svc-order` ``, `*svc-order*`, `_…_`, `~…~`), a typographic dash
+ *  (‐ ‑ ‒ – — −, from copied docs) and letter case. */
+function looseName(w: string): string {
+  return w
+    .replace(/^([`*_~])+(.*?)\1+$/, '$2')
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .toLowerCase();
+}
+
+/** Each word that names exactly one registered service once loosened (looseName) but is not one as
+ *  typed (`SVC-ORDER`, `` `svc-order` ``) is replaced by that service's name: the verbs, their
+ *  "Unknown service" answer and the timeline then all see the service meant. */
+export function canonicalServiceArgs(args: string[], services: Record<string, unknown>): string[] {
+  const names = Object.keys(services);
+  return args.map((a) => {
+    if (own(services, a)) return a;
+    const loose = looseName(a);
+    const hits = names.filter((n) => n.toLowerCase() === loose);
+    return hits.length === 1 ? hits[0]! : a;
+  });
+}
+
 export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInvocation, 'verb' | 'args'>): Promise<CommandReply> {
-  const { verb, args } = parseCommandText(base.text);
+  const parsed = parseCommandText(base.text);
+  const verb = parsed.verb;
+  const args = canonicalServiceArgs(parsed.args, ctx.config.services);
   const log = ctx.log.child({ requestId: base.requestId, verb, user: base.user, channel: base.channel });
   const mod = ctx.commands.get(verb);
   if (!mod) {

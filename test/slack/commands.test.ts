@@ -119,6 +119,17 @@ describe('/leak commands over signed HTTP', () => {
     assert.ok(amp.startsWith('Too many arguments: `a&amp;b`.'), amp);
   });
 
+  it('a service name typed in capitals, in Slack formatting or with a typographic dash names the service', async () => {
+    // `SVC-PAYMENT`, a name in backticks copied from help's examples, bold, or with the dash a
+    // document turned into U+2011: each was "Unknown service" (the backticks echoed as ``svc-payment``).
+    for (const typed of ['SVC-PAYMENT', '`svc-payment`', '*svc-payment*', 'svc\u2011payment', 'Svc-Payment']) {
+      const r = String((await h.command({ text: `history ${typed}` })).json?.text);
+      assert.match(r, /^No snapshots of svc-payment yet/, `${typed}: ${r}`);
+    }
+    // Only an exact match once loosened: a typo still gets "Did you mean".
+    assert.match(String((await h.command({ text: 'history `svc-paymnt`' })).json?.text), /^Unknown service/);
+  });
+
   it('watch takes days up to the maximum, and over it says the maximum', async () => {
     const over = String((await h.command({ text: 'watch svc-payment for 2d', channel: 'C0INCIDENT' })).json?.text);
     assert.ok(over.startsWith('A watch lasts at most 1d here (`watch.maxDurationMinutes` in the config): try `/leak watch svc-payment for 1d`.'), over);
