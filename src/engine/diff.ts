@@ -163,7 +163,16 @@ function identityOf(ids: number[][], calls: number[][], words: number[][], previ
     const mine = sets[i]!;
     const fresh = keys[i]!.filter((k) => !sameCall(prev, k, mine)).map(idOfCall);
     const survivors = keys[i]!.length - fresh.length;
-    steps.push({ survivors, newcomers: fresh.length, departures: prev.size - survivors });
+    const departures = prev.size - survivors;
+    const step: Identity['steps'][number] = { survivors, newcomers: fresh.length, departures };
+    if (departures > 0 && survivors > 0) {
+      let oldestLeft = Infinity;
+      for (const k of keys[i - 1]!) if (!sameCall(mine, k, prev)) oldestLeft = Math.min(oldestLeft, idOfCall(k));
+      let newestStayed = 0;
+      for (const k of keys[i]!) if (sameCall(prev, k, mine)) newestStayed = Math.max(newestStayed, idOfCall(k));
+      if (oldestLeft > newestStayed) step.newestLeft = true;
+    }
+    steps.push(step);
     if (i === keys.length - 1) lastNew = fresh.filter((id) => !previous.has(id)).sort((a, b) => a - b);
   }
   const first = sets[0]!;

@@ -623,7 +623,11 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
   if (id) {
     // Steps where there was a pile to keep.
     const steps = id.steps.filter((st) => st.survivors + st.departures > 0);
-    const left = steps.find((st) => st.departures > KEPT_SHARE * (st.survivors + st.departures));
+    // Only the newest leaving while every older goroutine stays is calls in flight finishing beside a
+    // core that does not (hystrix's timed-out calls, realdeps README): the core is kept. Not on the
+    // network, where long-lived connections beside short ones look the same (a streaming hub).
+    const coreKept = (st: IdentityStep) => st.newestLeft === true && st.departures < st.survivors && s.group.kind !== 'net-io';
+    const left = steps.find((st) => st.departures > KEPT_SHARE * (st.survivors + st.departures) && !coreKept(st));
     if (left) {
       // A pool its live manager grows and shrinks (an autoscaler) may keep most and add at one step; a
       // leak under a live manager (a watch stream's substreams) does so at every step of a series.
@@ -656,6 +660,16 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       const poolBefore = managedPool || bunched(s.previousIds ?? []);
       if (!notBatch && !everyStep && poolBefore && bunched(newIds)) {
         return [item('kept-and-added-batch', `${kept}, started together (ids ${newIds[0]}–${newIds[newIds.length - 1]})`)];
+      }
+      // Connections each opened by a goroutine of its own that is still alive (a session mid-login, a
+      // watcher holding its IDLE connection) end when their opener closes them: a batch of them is
+      // traffic in flight. A leaked connection's opener has gone; an accept loop or a dialing loop
+      // opens many (imap's healthy sessions, realdeps README).
+      const g = s.group;
+      const creators = g.distinctCreators ?? 0;
+      const openersAlive = g.kind === 'net-io' && creators >= 2 && g.liveCreators === creators && g.count <= HELPERS_PER_CONNECTION * creators;
+      if (!everyStep && openersAlive) {
+        return [item('in-flight', `${kept}, but each was opened by a goroutine of its own that is still running (${creators} openers, all alive): connections in use`)];
       }
       if (!everyStep) return [item('kept-and-added', kept)];
       // The count rose at every step too: the row any format scores (README: grew-every-step), so a

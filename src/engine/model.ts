@@ -288,6 +288,7 @@ export type SignalId =
   | 'grew'
   | 'grew-wait'
   | 'kept-all'
+  | 'in-flight'
   | 'moved-in'
   | 'consumer-busy'
   | 'plateau'
@@ -331,7 +332,9 @@ export interface Identity {
   survivors: number;
   newcomers: number;
   departures: number;
-  steps: { survivors: number; newcomers: number; departures: number }[];
+  /** Per step; `newestLeft`: every goroutine that left was younger (a higher id) than every one that
+   *  stayed (calls in flight finishing beside a core that stays). */
+  steps: { survivors: number; newcomers: number; departures: number; newestLeft?: boolean }[];
 }
 
 /** A pile's place in the id history: `spread` = (max id − min id) / the process's max id, `density` =

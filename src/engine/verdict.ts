@@ -37,7 +37,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'kept-and-added': {
     points: 4,
-    meaning: 'every goroutine of the earlier snapshot is still there, or all but fewer than a tenth (same id, same stack, same call: the arguments its innermost frame prints that Go does not mark uncertain, fewer than half of them changed, as a loop that reassigns a parameter changes one) and new ones arrived: one by one, at every snapshot, or as one batch that a pool resizing does not explain (on a lock, send or WaitGroup, one per request or from a returned creator, or beside goroutines not started together; else kept-and-added-batch). Goroutines that were in the process before on other stacks count as arrivals when they went into a wait inside their work (a pool\'s task stuck on a reply), not when they went back to their loop\'s idle wait; a library pool\'s idle pile needs --min-delta goroutines new to the process',
+    meaning: 'every goroutine of the earlier snapshot is still there, or all but fewer than a tenth, or all but its newest (fewer left than stayed, every one younger than every one that stayed: calls in flight finishing beside a core that stays; not on the network, where long-lived connections beside short ones look the same) (same id, same stack, same call: the arguments its innermost frame prints that Go does not mark uncertain, fewer than half of them changed, as a loop that reassigns a parameter changes one) and new ones arrived: one by one, at every snapshot, or as one batch that a pool resizing does not explain (on a lock, send or WaitGroup, one per request or from a returned creator, or beside goroutines not started together; else kept-and-added-batch). Goroutines that were in the process before on other stacks count as arrivals when they went into a wait inside their work (a pool\'s task stuck on a reply), not when they went back to their loop\'s idle wait; a library pool\'s idle pile needs --min-delta goroutines new to the process',
     needs: 'debug=2, 2+ snapshots',
   },
   'grew-every-step': {
@@ -168,6 +168,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: 'kept all its goroutines and added none (traffic stopped, or a steady pool): the verdict stays where the shape puts it',
     needs: 'debug=2, 2+ snapshots',
   },
+  'in-flight': {
+    points: 0,
+    meaning:
+      'with ids: a pile waiting on the network that kept its goroutines and added some, but not at every step, each started by a goroutine of its own (2+ creators, at most 2 goroutines each) and every one of those still running (a session mid-login, a watcher holding its connection): connections their openers still hold, which end when they close them; replaces kept-and-added until a later capture shows growth at every step. A leaked connection\'s opener has gone, and an accept or dialing loop opens many',
+    needs: 'debug=2, Go ≥ 1.21, 2+ snapshots',
+  },
   'moved-in': {
     points: 0,
     meaning:
@@ -250,7 +256,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'turned-over': {
     points: -4,
-    meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck. Without ids, a count that fell by more than 10 % (2+) at some step says at least that many left: a leak never loses any',
+    meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck (not when only its newest left and every older one stayed, off the network: see kept-and-added). Without ids, a count that fell by more than 10 % (2+) at some step says at least that many left: a leak never loses any',
     needs: '2+ snapshots, any format (debug=2: departures by id)',
   },
   'held-still': {
