@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { RouteRegistry, RouteResponse } from './routes.js';
-import { verifySlackSignature, type ReplayGuard } from './slack-verify.js';
+import { refusalHint, verifySlackSignature, type ReplayGuard } from './slack-verify.js';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 /** Slack's own payloads are small; a message shortcut carries at most a 40,000-char message. */
@@ -75,7 +75,8 @@ export function createHttpServer(routes: RouteRegistry, slack: SlackEndpoint | n
       if (!isSslCheck(req, rawBody)) {
         const v = verifySlackSignature(req.headers, rawBody, s.signingSecret, now);
         if (!v.ok) {
-          slog.warn({ reason: v.reason }, 'slack request refused');
+          const hint = refusalHint(v.reason);
+          slog.warn({ reason: v.reason, ...(hint ? { hint } : {}) }, `slack request refused: ${v.reason}`);
           return send(res, { status: 401, body: { error: 'invalid request signature' } }, requestId);
         }
         // Before the replay guard: Slack's retry of this request must not be refused as a replay.

@@ -42,6 +42,21 @@ export function verifySlackSignature(headers: IncomingHttpHeaders, rawBody: Buff
 }
 
 /**
+ * What to check when every request from Slack is refused for `reason` (Slack then shows the person
+ * "dispatch_failed" and leakbot's log is the only place that can say why): a wrong
+ * SLACK_SIGNING_SECRET (a new team's usual mistake: the Client Secret or the Verification Token sit
+ * beside it) or a host clock off by more than Slack's window. Undefined for reasons a single stray
+ * request explains (no headers, malformed values).
+ */
+export function refusalHint(reason: string): string | undefined {
+  if (reason === 'signature mismatch')
+    return "if every request from Slack is refused so, SLACK_SIGNING_SECRET is not this Slack app's Signing Secret (api.slack.com/apps → the app → Basic Information → App Credentials → Signing Secret; not the Client Secret or the Verification Token), or a proxy in front of leakbot changes the request body";
+  if (reason === 'timestamp too old' || reason === 'timestamp in the future')
+    return "if every request from Slack is refused so, this host's clock is more than 5 minutes off (check its NTP sync): Slack's requests are refused outside that window";
+  return undefined;
+}
+
+/**
  * Remembers accepted (timestamp, signature) pairs for the signature window so a replayed request
  * is dropped. Shared in Redis (SET NX with a TTL) so every web process agrees.
  *

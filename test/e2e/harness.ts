@@ -43,6 +43,8 @@ export interface HarnessOptions {
   socketMode?: boolean;
   /** Further process settings (e.g. slackRetryMaxDelayMs, redisUrl of a Sentinel set). */
   env?: Partial<LeakbotEnv>;
+  /** Where the bot's JSON log lines go (with logLevel; default: stdout). */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
@@ -63,7 +65,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     ...(o.webhookToken ? { webhookToken: o.webhookToken } : {}),
     ...o.env,
   };
-  const logger = createLogger({ level: o.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = createLogger({ level: o.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent', ...(o.logDestination ? { destination: o.logDestination } : {}) });
   // On a failed start, release what this harness started so the test process can exit.
   const cleanup = async (bot?: Leakbot) => {
     await bot?.stop({ graceMs: 1000 }).catch(() => {});

@@ -8,6 +8,7 @@ import { commandBody, postRaw, signedHeaders } from '../support/slack-request.js
 import { SIGNING_SECRET, startHarness, type Harness } from '../e2e/harness.js';
 import { waitThread } from '../e2e/helpers.js';
 import { verifySlackSignature } from '../../src/web/slack-verify.js';
+import { Writable } from 'node:stream';
 
 describe('Slack request signatures', () => {
   let go: GoService;
@@ -83,6 +84,27 @@ describe('Slack request signatures', () => {
       await a.redis.start();
       // Let both processes reconnect before the suite stops them.
       for (const x of [a, b]) while ((await fetch(`${x.baseUrl}/healthz`)).status !== 200);
+    }
+  });
+
+  it('a request signed with another secret, or stamped outside the window, is logged with what to check', async () => {
+    // A new team that pasted the Client Secret as SLACK_SIGNING_SECRET sees "dispatch_failed" in
+    // Slack; the log line was only {"reason":"signature mismatch"}.
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
+    const w = await startHarness({ configYaml: 'services:\n  svc-order:\n    url: http://127.0.0.1:9/\n', role: 'web', redis: a.redis, slack: a.slack, logLevel: 'warn', logDestination: destination });
+    try {
+      const body = commandBody({ text: 'help', responseUrl: a.slack.responseUrl() });
+      assert.equal((await postRaw(w.eventsUrl, signedHeaders('the-client-secret-not-the-signing-one', body), body)).status, 401);
+      assert.equal((await postRaw(w.eventsUrl, signedHeaders(SIGNING_SECRET, body, { staleSeconds: 900 }), body)).status, 401);
+      const refused = lines.map((l) => JSON.parse(l) as { msg: string; hint?: string }).filter((l) => /slack request refused/.test(l.msg));
+      const mismatch = refused.find((l) => /signature mismatch/.test(l.msg));
+      assert.match(String(mismatch?.hint), /SLACK_SIGNING_SECRET is not this Slack app's Signing Secret .*Basic Information → App Credentials → Signing Secret; not the Client Secret/, JSON.stringify(refused));
+      const stale = refused.find((l) => /timestamp too old/.test(l.msg));
+      assert.match(String(stale?.hint), /this host's clock is more than 5 minutes off/, JSON.stringify(refused));
+      assert.ok(!lines.join('').includes('the-client-secret-not-the-signing-one'));
+    } finally {
+      await w.close();
     }
   });
 
