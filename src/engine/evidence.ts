@@ -14,6 +14,7 @@ import { item } from './verdict.js';
 import { aggregatedItems, entryOf, onSomeStack } from './aggregated.js';
 import { perSnapshot } from './memo.js';
 import { formatCount } from './count.js';
+import { handlersWithoutClients } from './clients.js';
 import { BESIDE_IDS, besideConnections, boundToConnections, HELPERS_PER_CONNECTION, helpersOfOpenConnections } from './connections.js';
 import { callerOfLock, lockHolders, LOCK_IMPL, methodOwner, MOVING, movingInLockCode } from './lock-holders.js';
 import { bunched, inBatches, settledShare, shapeOf, SPREAD_MIN, twoEnds } from './id-history.js';
@@ -361,6 +362,10 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // what it waits on reachable, which is the opposite claim, and the GC's is the one that was checked.
   else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind) && !reachable && signalled === null) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
+  const abandoned = handlersWithoutClients(g, ctx.series[s.lastSeen]!);
+  if (abandoned !== null && abandoned.gone >= ctx.minDelta && abandoned.gone * 2 >= g.count) {
+    items.push(item('clients-gone', `at least ${abandoned.gone} of these ${g.count} handlers have no client left (the process reads only ${abandoned.reading} handlers' connections in the background, which ends when a client hangs up and cancels its request's context): they still wait, ignoring their request's context`));
+  }
 
   items.sort((a, b) => b.points - a.points);
   return { items, shape, leaked, perRequest, poolShaped, requestScoped };

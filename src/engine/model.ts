@@ -324,7 +324,8 @@ export type SignalId =
   | 'never-wakes'
   | 'crowd'
   | 'crowd-idle'
-  | 'request-scoped';
+  | 'request-scoped'
+  | 'clients-gone';
 
 /** Survivors (same id, same group in both), newcomers and departures between the first and the last
  *  snapshot, plus per step of the series. */

@@ -191,6 +191,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     meaning: 'grew, then stopped growing at the last step (a pool that grew once looks like this); with ids, only on a wait pools rest in (receive, select): a lock, send or WaitGroup pile that kept every goroutine keeps kept-and-added',
     needs: '3+ snapshots',
   },
+  'clients-gone': {
+    points: 3,
+    meaning:
+      "HTTP/1 handlers, most of them (and 5 or more) with no client left: net/http reads each running handler's connection in the background and that read ends when the client hangs up, cancelling the request's context, so handlers beyond the process's background reads (counting every one as theirs) wait for clients that have left: they ignore their request's context, and each abandoned request keeps its goroutine and connection. Handlers that started a goroutine waiting on the network (a hijacked connection: a websocket) are left out",
+    needs: 'debug=2, Go ≥ 1.21',
+  },
   'request-scoped': {
     points: -1,
     meaning: 'goroutines serving HTTP/gRPC requests: in-flight handlers come and go with traffic',

@@ -4,6 +4,7 @@ import { analyze, compare, parseDump, type Analysis } from '../../src/engine/ind
 import { pathsLine } from '../../src/engine/render/format.js';
 import {
   acceptLoop,
+  backgroundRead,
   chanRecvLeak,
   chanSendLeak,
   convoyWaiter,
@@ -49,8 +50,17 @@ test('single snapshot: per-request goroutines that outlived many creators are a 
 });
 
 test('single snapshot: a big idle pool and requests in flight are never high or medium', () => {
-  const a = analyze(snap([...many(500, poolWorker, () => 1), ...many(300, handlerInFlight, () => 8), ...many(80, convoyWaiter, () => 8)]));
+  // Each handler in flight has its client: net/http reads its connection in the background.
+  const a = analyze(snap([...many(500, poolWorker, () => 1), ...many(300, handlerInFlight, () => 8), ...many(80, convoyWaiter, () => 8), ...many(380, backgroundRead, () => 8)]));
   assert.deepEqual(actionable(a), []);
+});
+
+test('single snapshot: handlers waiting on a lock after their clients hung up are medium (clients-gone)', () => {
+  // 80 handlers on one lock, 10 background reads in the process: 70 clients have left.
+  const a = analyze(snap([...many(80, convoyWaiter, () => 8), ...many(10, backgroundRead, () => 8)]));
+  const f = a.findings.find((x) => x.kind === 'mutex');
+  assert.ok(f && f.confidence === 'medium', `${f?.confidence} ${f?.signals.join('; ')}`);
+  assert.ok(f.evidence?.some((e) => e.signal === 'clients-gone' && /at least 70 of these 80/.test(e.text)), `${f.evidence?.map((e) => e.text)}`);
 });
 
 test('single snapshot: a crowd of 1000+ parked on one send is medium even without orphans; a pool that size is not', () => {

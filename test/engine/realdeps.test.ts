@@ -19,6 +19,11 @@ type Fmt = keyof typeof FILE;
 const MODES = { single: [2], pair: [0, 1], series: [0, 1, 2] } as const;
 type Mode = keyof typeof MODES;
 const strong = (f: Finding) => f.confidence === 'high' || f.confidence === 'medium';
+/** Whether a finding shows a service's leaking stack (its leakre.txt). */
+function onLeakOf(svc: string, f: Finding): boolean {
+  const re = new RegExp(readFileSync(join(root, svc, 'leakre.txt'), 'utf8').trim());
+  return f.frames.some((fr) => re.test(fr.func)) || (f.createdBy !== null && re.test(f.createdBy.func));
+}
 
 function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
   const snaps = MODES[mode].map((t) => parseDump(readFileSync(join(root, svc, `${kind}.t${t}.${FILE[fmt]}`)), { capturedAt: 1_000 * (t + 1) }));
@@ -29,7 +34,7 @@ function run(svc: string, kind: 'healthy' | 'leak', fmt: Fmt, mode: Mode) {
  *  see growth only above --min-delta per step and no ids; etcd's substreams grow by 4 per second. */
 const FOUND: Record<Fmt, Record<Mode, string[]>> = {
   debug2: {
-    single: ['afterfn', 'ants', 'antsbusy', 'asynq', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'centri', 'chanx', 'cloudev', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ctxafter', 'ddstatsd', 'ebus', 'egpipe', 'errg', 'esbulk', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'glimit', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gossh', 'gozero', 'gql', 'grpc', 'grpccc', 'h2', 'hystrix', 'influx', 'jsnats', 'jwx', 'kafkago', 'ldap', 'logrus', 'longpoll30', 'lru', 'lumber', 'melody', 'miniopipe', 'mlist', 'mongo', 'muxbusy', 'natskv', 'natssub', 'nilchan', 'oklogrun', 'otel', 'otelm', 'pebble', 'pgxpool', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'raft', 'rcache', 'redcon', 'redigo', 'resil', 'rhttp', 'ristretto', 'rpubsub', 'sarama', 'scanpipe', 'sentry', 'sftp', 'sigreq', 'smux', 'sqlopen', 'ssh', 'surge', 'tally', 'tenantc', 'vault', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zk', 'zstd'],
+    single: ['afterfn', 'ants', 'antsbusy', 'asynq', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'centri', 'chanx', 'chi', 'cloudev', 'conc', 'condbcast', 'connect', 'consul', 'cron', 'ctxafter', 'ddstatsd', 'ebus', 'echosse', 'egpipe', 'errg', 'esbulk', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'glimit', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gossh', 'gozero', 'gql', 'groupc', 'grpc', 'grpccc', 'h2', 'hystrix', 'influx', 'jsnats', 'jwx', 'kafkago', 'ldap', 'locker', 'logrus', 'longpoll30', 'lru', 'lumber', 'melody', 'miniopipe', 'mlist', 'mongo', 'muxbusy', 'muxwg', 'natskv', 'natssub', 'nilchan', 'oklogrun', 'otel', 'otelm', 'pebble', 'pgxpool', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'raft', 'rcache', 'redcon', 'redigo', 'resil', 'rhttp', 'ristretto', 'rpubsub', 'rwdead', 'sarama', 'scanpipe', 'sentry', 'sftp', 'sigreq', 'smux', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tally', 'tenantc', 'vault', 'viper', 'wmill', 'wpool', 'ws', 'yamux', 'zap', 'zk', 'zstd'],
     pair: ['afterfn', 'ants', 'antsbusy', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'centri', 'chanx', 'chi', 'cloudev', 'conc', 'condbcast', 'connect', 'consul', 'cpubsub', 'cron', 'ctxafter', 'cws', 'ddstatsd', 'diode', 'dns', 'ebus', 'echosse', 'egpipe', 'errg', 'esbulk', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gin', 'glimit', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gossh', 'gozero', 'gplugin', 'gql', 'groupc', 'grpc', 'grpccc', 'h2', 'hang', 'hystrix', 'imap', 'influx', 'jsnats', 'jwx', 'k8s', 'kafkago', 'kcp', 'ldap', 'locker', 'logrus', 'longpoll30', 'lru', 'lumber', 'melody', 'memdb', 'miniopipe', 'mlist', 'mongo', 'mqtt', 'muxbusy', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'oklogrun', 'oncecfg', 'otel', 'otelm', 'pebble', 'pgxpool', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'raft', 'ratemutex', 'rcache', 'redcon', 'redigo', 'redislock', 'redisq', 'reload', 'reload30', 'resil', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'rwnet', 'sarama', 'scanpipe', 'semaphore', 'sentry', 'sflight', 'sftp', 'sigreq', 'smux', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tally', 'tenantc', 'ticker', 'tlshs', 'tlshs30', 'vault', 'viper', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zk', 'zstd'],
     // resty's leak (a client per call) leaves idle keep-alive connections, which a series reads as a
     // connection pool (README "How it decides").
@@ -151,6 +156,27 @@ test('a pile whose newest goroutines finished while every older one stayed kept 
   assert.ok(signals.includes('kept-and-added') && !signals.includes('turned-over'), `${signals}`);
   const single = run('hystrix', 'leak', 'debug2', 'single').find((f) => f.frames.some((fr) => fr.func === 'main.fetchStockLegacy'));
   assert.ok(single && strong(single), `${single?.confidence}`);
+});
+
+test('HTTP/1 handlers that outlived their clients are a finding in one snapshot; websockets and handlers whose clients wait are not', () => {
+  // net/http reads a running handler's connection in the background until the client hangs up; these
+  // services' clients time out (1 s) while their handlers keep waiting: locker's 45 on a keyed mutex
+  // with 6 background reads in the process, groupcache's 51 behind a singleflight with 10.
+  for (const svc of ['locker', 'groupc', 'chi', 'muxwg', 'sqlpool', 'echosse', 'rwdead']) {
+    const f = run(svc, 'leak', 'debug2', 'single').find((x) => strong(x) && x.evidence?.some((e) => e.signal === 'clients-gone'));
+    assert.ok(f, svc);
+    assert.ok(onLeakOf(svc, f), `${svc}: ${f.frames[0]?.func}`);
+  }
+  // Clients that wait for their answer (oncecfg's: no timeout) keep their background reads: the row
+  // stays out, whatever else the pile shows.
+  assert.ok(!run('oncecfg', 'leak', 'debug2', 'single').some((x) => x.evidence?.some((e) => e.signal === 'clients-gone')));
+  // Hijacked connections (websockets) have no background read; their handlers serve the client through
+  // the reader or writer they started, so they are not counted.
+  for (const svc of ['xws', 'cws', 'melody', 'ws', 'gobwas', 'locker', 'groupc', 'chi']) {
+    for (const mode of ['single', 'pair', 'series'] as const) {
+      assert.ok(!run(svc, 'healthy', 'debug2', mode).some((x) => x.evidence?.some((e) => e.signal === 'clients-gone')), `${svc} ${mode}`);
+    }
+  }
 });
 
 test('accept loops of servers the service started and never shut down are a finding, pointed at the line that started them', () => {
