@@ -126,7 +126,10 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     let fresh: Snapshot | undefined;
     const t0 = Date.now();
     if (curSeq === undefined) {
-      const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent, owner: job.id, ...(instance !== undefined ? { instance } : {}) });
+      // The automatic second capture exists to compare with the first: it never shares it. Run early
+      // by a Capture again click (clickRunsAutoRecapture) within minIntervalSeconds of the first, it
+      // shared the first capture and 'updated' the findings with the same single snapshot.
+      const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent, owner: job.id, ...(instance !== undefined ? { instance } : {}), ...(auto ? { maxAgeMs: 0 } : {}) });
       if (!outcome.ok) return await failed(outcome.message);
       curSeq = outcome.meta.seq;
       shared = outcome.shared;

@@ -301,24 +301,31 @@ snapshot:
     assert.deepEqual(h.slack.calls.filter((c) => c.args.channel === 'C0TYPO'), [], 'nothing posted');
   });
 
-  it('Capture again within minIntervalSeconds says the findings above are the latest instead of posting them a second time', async () => {
+  it('Capture again within minIntervalSeconds: a first click runs the due second capture (a new one, compared); a second says the findings above are the latest instead of posting them again', async () => {
     const { h } = s;
     const ch = 'C0PACED';
     await h.command({ text: 'snapshot svc-paced', channel: ch });
     const thread = await waitThread(h.slack, ch, 0);
     const findings = (await h.slack.waitFor('findings built', () => built(thread.replies[0])))!;
     const value = button(findings, 'leak_capture_again').value;
+    // The first snapshot's second capture is due in 600 s (minIntervalSeconds): the click runs it
+    // now, and it captures anew instead of sharing the first (which left a single snapshot in place).
+    const first = h.slack.responseUrl();
+    await h.action({ actionId: 'leak_capture_again', value, channel: ch, messageTs: findings.ts, threadTs: thread.parent.ts, responseUrl: first });
+    await h.slack.waitFor('the first clicker is told it runs now', () => h.slack.responsesTo(first).find((r) => /runs now and updates the findings above in place/.test(String(r.body.text))));
+    await h.slack.waitFor('the findings compared in place', () => /#(\d+) → #\d+/.test(messageText(findings)) && findings, 60_000);
+    await settled(h);
     const url = h.slack.responseUrl();
     await h.action({ actionId: 'leak_capture_again', value, channel: ch, messageTs: findings.ts, threadTs: thread.parent.ts, user: 'U0BOB', responseUrl: url });
     // The service is not asked again within its 600 s: the clicker learns which snapshot is the latest and when.
     const told = await h.slack.waitFor('the clicker is told', () => h.slack.responsesTo(url).find((r) => /No new capture of svc-paced yet/.test(String(r.body.text))));
-    assert.match(String(told.body.text), /the findings of #\d+ in <[^>]+\|the thread> are the latest: svc-paced was captured at \d\d:\d\d:\d\d UTC and leakbot asks it at most every 600 s \(capture again after \d\d:\d\d:\d\d UTC\)/);
+    assert.match(String(told.body.text), /the findings of #\d+ → #\d+ in <[^>]+\|the thread> are the latest: svc-paced was captured at \d\d:\d\d:\d\d UTC and leakbot asks it at most every 600 s \(capture again after \d\d:\d\d:\d\d UTC\)/);
     await settled(h);
     const replies = h.slack.replies(ch, thread.parent.ts);
     assert.equal(replies.filter((m) => buttons(m).length > 0).length, 1, `one findings message, not the same comparison twice: ${replies.map((m) => m.text).join(' | ')}`);
     const status = replies.find((m) => /requested by <@U0BOB>/.test(m.text));
     assert.ok(status, 'a status line in the thread');
-    assert.match(status.text, /the findings of #\d+ above are the latest/);
+    assert.match(status.text, /the findings of #\d+ → #\d+ above are the latest/);
   });
 
   it('/metrics counts captures, failures, durations and queue depth', async () => {
