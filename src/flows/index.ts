@@ -26,6 +26,15 @@ export const snapshotFlowModule: LeakbotModule = {
     ctx.processors.register('baseline', (job) => processBaseline(ctx, job));
 
     const bad = { text: 'This button is from an older leakbot message and can no longer be used.' };
+    // A double click of *Set as baseline* or *Set as baseline anyway* (or two people setting the same
+    // snapshot at once) sets it once and says so once: each click posted its own "set … as the
+    // healthy baseline" line in the thread.
+    // Returns the new job's id, or null when an equal click is pending.
+    const baselineClick = async (inv: ActionInvocation, service: string, seq: number): Promise<string | null> => {
+      const jobId = newJobId('baseline');
+      return (await joinPending(ctx, clickScope('baseline', inv.channel, `${service}#${seq}`), jobId, requester(inv), SAME_CLICK_MS)).joined ? null : jobId;
+    };
+    const baselineJoined = (service: string, seq: number) => ({ text: `Snapshot #${seq} of *${service}* is already being set as the baseline by a click moments ago; the thread says so once it is.` });
     const joinSnapshot = (inv: ActionInvocation, service: string, jobId: string, select?: { key: string; value: string }) => {
       const { scope, ttlMs } = snapshotWindow(ctx, service, inv.channel, select);
       return joinPending(ctx, scope, jobId, requester(inv), ttlMs);
@@ -63,7 +72,9 @@ export const snapshotFlowModule: LeakbotModule = {
         await ctx.poster.respond(inv.responseUrl, { ...confirmBaselineMessage(warning, { s: v.s, seq: v.c, ch: here.channel, ts: here.ts }), response_type: 'ephemeral', replace_original: false });
         return;
       }
-      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), thread: here, seq: v.c });
+      const jobId = await baselineClick(inv, v.s, v.c);
+      if (!jobId) return baselineJoined(v.s, v.c);
+      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), thread: here, seq: v.c }, { jobId });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
     }, { verb: 'baseline' });
     // The answer to a baseline warning (from the button above or from `/leak baseline`). It answers
@@ -72,7 +83,9 @@ export const snapshotFlowModule: LeakbotModule = {
       const v = parseConfirmValue(inv.value);
       if (!v || !own(ctx.config.services, v.s)) return bad;
       const thread = v.ch === inv.channel && v.ts ? { channel: v.ch, ts: v.ts } : undefined;
-      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), seq: v.seq, ...(thread ? { thread } : {}) });
+      const jobId = await baselineClick(inv, v.s, v.seq);
+      if (!jobId) return baselineJoined(v.s, v.seq);
+      const r = await ctx.jobs.enqueue('baseline', { service: v.s, requester: requester(inv), seq: v.seq, ...(thread ? { thread } : {}) }, { jobId });
       return { text: r.status === 'held' ? HELD_TEXT : `Setting snapshot #${v.seq} as the baseline of *${v.s}* as you confirmed.` };
     }, { verb: 'baseline' });
     ctx.actions.register(ACTIONS.cancelBaseline, async (inv) => {
