@@ -99,16 +99,21 @@ export const convoyWaiter: Omit<G, 'id'> = {
   createdBy: 'net/http.(*Server).Serve /usr/local/go/src/net/http/server.go:3464',
 };
 
+/** A read on a TCP connection, innermost first, as every connection's reader shows it. */
+const connRead = [
+  'internal/poll.runtime_pollWait /usr/local/go/src/runtime/netpoll.go:351',
+  'internal/poll.(*pollDesc).wait /usr/local/go/src/internal/poll/fd_poll_runtime.go:84',
+  'internal/poll.(*FD).Read /usr/local/go/src/internal/poll/fd_unix.go:165',
+  'net.(*netFD).Read /usr/local/go/src/net/fd_posix.go:68',
+  'net.(*conn).Read /usr/local/go/src/net/net.go:196',
+];
+
 /** net/http's background read of a running handler's connection (one per handler whose client is
  *  still there; it ends when the client hangs up). Started by the handler's conn.serve goroutine. */
 export const backgroundRead: Omit<G, 'id'> = {
   state: 'IO wait',
   frames: [
-    'internal/poll.runtime_pollWait /usr/local/go/src/runtime/netpoll.go:351',
-    'internal/poll.(*pollDesc).wait /usr/local/go/src/internal/poll/fd_poll_runtime.go:84',
-    'internal/poll.(*FD).Read /usr/local/go/src/internal/poll/fd_unix.go:165',
-    'net.(*netFD).Read /usr/local/go/src/net/fd_posix.go:68',
-    'net.(*conn).Read /usr/local/go/src/net/net.go:196',
+    ...connRead,
     'net/http.(*connReader).backgroundRead /usr/local/go/src/net/http/server.go:702',
   ],
   createdBy: 'net/http.(*connReader).startBackgroundRead /usr/local/go/src/net/http/server.go:698',
@@ -143,11 +148,7 @@ export const signalLoop: G = {
 export const keepAliveConn: Omit<G, 'id'> = {
   state: 'IO wait',
   frames: [
-    'internal/poll.runtime_pollWait /usr/local/go/src/runtime/netpoll.go:351',
-    'internal/poll.(*pollDesc).wait /usr/local/go/src/internal/poll/fd_poll_runtime.go:84',
-    'internal/poll.(*FD).Read /usr/local/go/src/internal/poll/fd_unix.go:165',
-    'net.(*netFD).Read /usr/local/go/src/net/fd_posix.go:68',
-    'net.(*conn).Read /usr/local/go/src/net/net.go:196',
+    ...connRead,
     'net/http.(*connReader).Read /usr/local/go/src/net/http/server.go:812',
     'bufio.(*Reader).fill /usr/local/go/src/bufio/bufio.go:113',
     'bufio.(*Reader).Peek /usr/local/go/src/bufio/bufio.go:152',
