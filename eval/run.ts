@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   if (only.includes('realdeps')) {
     console.log('');
     for (const line of scoreRealdeps(join(here, '..', 'test', 'fixtures', 'dumps', 'realdeps'))) console.log(line);
-    console.log("realdeps: services built from real dependencies (gRPC, HTTP/2, fasthttp, quic-go, websockets, errgroup, singleflight, database/sql, badger, pebble, OpenTelemetry, memberlist, raft, etcd, client-go, MQTT, JetStream, sarama, franz-go, worker pools, caches, loggers, …; the table in its README), healthy and with their library's typical leak, captured once on Go 1.26.8 (test/fixtures/dumps/realdeps; longpoll, ttlwarm and ttlwarm40 are healthy-only probes); diff = t0+t1, series = t0..t2, single = t2; no target is set for them");
+    console.log("realdeps: services built from real dependencies (gRPC, HTTP/2, fasthttp, quic-go, websockets, errgroup, singleflight, database/sql, badger, pebble, OpenTelemetry, memberlist, raft, etcd, client-go, MQTT, JetStream, sarama, franz-go, worker pools, caches, loggers, …; the table in its README), healthy and with their library's typical leak, captured once on Go 1.26.8 (test/fixtures/dumps/realdeps; longpoll, ttlwarm, ttlwarm40, diodet and imapidle are healthy-only probes); diff = t0+t1, series = t0..t2, single = t2; no target is set for them");
     console.log('');
   }
   console.log('recall: observed expected leaks with a high/medium finding in the top n+2; false: high/medium findings on harness goroutines, no-leak scenarios or healthy services (noise rows: summed over simulated ages 0, 2 h, 1 day for debug2/leak).');
