@@ -64,11 +64,18 @@ export const GONE_ERRORS: Record<string, string> = {
   cannot_reply_to_message: 'the message I was answering under cannot have thread replies.',
 };
 
+/** channel_not_found / not_in_channel in a direct message (a D… id): a person's DM with someone
+ *  else, or with themselves, where no app can be invited; ACCESS_ERRORS' "Invite me with /invite"
+ *  cannot be done there. */
+const DM_CLOSED =
+  'I cannot post in this direct message: a DM between people (or with yourself) is closed to apps, and `/invite` does not work there. Use `/leak` in a channel I am in, or in a DM with me (Apps → leakbot).';
+
 /**
  * The SlackPostError for an error the SDK threw (or a SlackPostError, returned as is). `code` is
  * Slack's error (ok:false), 'ratelimited', 'request_failed' (no answer), 'http_error', or the SDK's.
+ * `channel`: where the call posted, to word a refusal in a direct message.
  */
-export function slackPostError(err: unknown): SlackPostError {
+export function slackPostError(err: unknown, channel?: string): SlackPostError {
   if (err instanceof SlackPostError) return err;
   const e = err as { code?: string; data?: { error?: string }; message?: string; statusCode?: number; original?: { code?: string } };
   const rateLimited = e.code === 'slack_webapi_rate_limited_error' || /rate limit was exceeded/i.test(e.message ?? '');
@@ -79,6 +86,7 @@ export function slackPostError(err: unknown): SlackPostError {
   // Certainly not acted on: Slack answered with a refusal, or the connection was never made.
   const notSent = (e.data?.error !== undefined && !OUTCOME_UNKNOWN.has(e.data.error)) || rateLimited || e.original?.code === 'ECONNREFUSED' || (e.statusCode !== undefined && e.statusCode < 500);
   const access = ACCESS_ERRORS[code];
+  if (access && (code === 'channel_not_found' || code === 'not_in_channel') && channel?.startsWith('D')) return new SlackPostError(code, DM_CLOSED, false, false, notSent);
   if (access) return new SlackPostError(code, access, false, false, notSent);
   const gone = GONE_ERRORS[code];
   if (gone) return new SlackPostError(code, gone, false, false, notSent);

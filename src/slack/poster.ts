@@ -194,7 +194,7 @@ export class Poster {
       ref = await this.postPlaceholder(key, turn, { ...msg, text: short });
     } catch (err) {
       if (err instanceof PostingLeaseLostError) throw err;
-      const e = this.translate('chat.postMessage', err);
+      const e = this.translate('chat.postMessage', err, msg.channel);
       if (e.notSent) await this.memory.clearIntent(key).catch(() => {});
       throw e;
     }
@@ -362,13 +362,13 @@ export class Poster {
     try {
       return await call(msg);
     } catch (err) {
-      const e = this.translate(method, err);
+      const e = this.translate(method, err, msg.channel);
       if (msg.blocks && BLOCK_ERRORS.has(e.code)) {
         this.log.warn({ method, code: e.code }, 'slack rejected the blocks; sending plain text');
         try {
           return await call({ ...msg, blocks: undefined as never, text: blocksAsText(msg.text, msg.blocks, PLACEHOLDER_CHARS) });
         } catch (err2) {
-          throw this.translate(method, err2);
+          throw this.translate(method, err2, msg.channel);
         }
       }
       throw e;
@@ -398,9 +398,9 @@ export class Poster {
   }
 
   /** slackPostError(err), counted in leakbot_slack_errors_total and logged (secrets scrubbed). */
-  translate(method: string, err: unknown): SlackPostError {
+  translate(method: string, err: unknown, channel?: string): SlackPostError {
     if (err instanceof SlackPostError) return err;
-    const e = slackPostError(err);
+    const e = slackPostError(err, channel);
     this.metrics?.slackErrors.inc({ method, error: e.code });
     this.log.warn({ method, code: e.code, err: scrubSecrets((err as Error)?.message ?? String(err)) }, 'slack api call failed');
     return e;

@@ -99,6 +99,18 @@ describe('Slack errors mid-flow', { timeout: 240_000 }, () => {
     assert.equal(s.slack.responsesTo(url).filter((r) => /archived/.test(String(r.body.text))).length, 1, 'told once');
   });
 
+  it('/leak snapshot in a DM leakbot is not part of: told that a DM is closed to apps, not to /invite it there', async () => {
+    // A newcomer tries /leak in their own DM (or one with a colleague): Slack answers channel_not_found,
+    // and 'Invite me with /invite @leakbot' cannot be done in a DM.
+    const ch = 'D0SELFNOTES';
+    s.slack.failNext('chat.postMessage', 1, { error: 'channel_not_found' }, (a) => a.channel === ch);
+    const url = await snapshot(ch);
+    const told = await s.slack.waitFor('requester told why', () => s.slack.responsesTo(url).find((r) => /could not post/.test(String(r.body.text))), 120_000);
+    assert.match(String(told.body.text), /could not post the snapshot of svc-order: I cannot post in this direct message: a DM between people \(or with yourself\) is closed to apps, and `\/invite` does not work there\. Use `\/leak` in a channel I am in, or in a DM with me/);
+    assert.doesNotMatch(String(told.body.text), /Invite me with/);
+    await settled(s.h);
+  });
+
   it('a thread locked by an admin (restricted_action_thread_locked): told in plain words at once, not retried, and the next /leak snapshot starts a new thread', async () => {
     const ch = 'C0ERRLOCKED';
     s.slack.failNext('chat.postMessage', 1, { error: 'restricted_action_thread_locked' }, inThread(ch));
