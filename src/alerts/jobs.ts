@@ -489,7 +489,14 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
   if (!outcome.ok) {
     await answer(d, a, thread.channel, { threadTs: thread.ts, ...captureFailedMessage(a.service, 'when the alert fired', outcome.message) }, job.signal);
     await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'The alert capture failed' } });
-    if (fleet) await followFleet(d, job, thread, named?.instance.id);
+    if (fleet) {
+      // The alerted pod may be the one a leak already brought down (OOM-killed): the rest of the
+      // fleet is what can be captured, and its summary, not the one pod's failure, is the thread's
+      // latest verdict (the parent said only 'The alert capture failed' above a summary naming a leak).
+      const seen: { summary?: string } = {};
+      await followFleet(d, job, thread, named?.instance.id, seen);
+      if (seen.summary) await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'findings', summary: seen.summary } });
+    }
     await ledger.markDone(a, JSON.stringify({ seq: null, refSeq: null, refKind: null, capturedAt: null } satisfies CaptureResult));
     return;
   }
@@ -553,7 +560,7 @@ async function alertedInstance(d: AlertDeps, ep: Episode, service: string): Prom
  *  included), summarised in one message of the alert thread. The round's outcome is checkpointed on
  *  the job before it is posted (see ActionJob.fleet). Resolves with the round's checkpoint, or
  *  null when discovery failed. */
-async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: ActionScope['thread'], first: string | undefined): Promise<FleetCheckpoint | null> {
+async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: ActionScope['thread'], first: string | undefined, seen?: { summary?: string }): Promise<FleetCheckpoint | null> {
   const { ctx } = d;
   const { action: a } = job.data;
   const { signal } = job;
@@ -583,7 +590,10 @@ async function followFleet(d: AlertDeps, job: JobInfo<'alert.capture'>, thread: 
   if (await superseded(d, a)) return cp;
   const { report } = await analyseFleet(ctx, a.service, cp, fresh);
   await rememberSuspects(ctx, a.service, report);
-  if (!(await superseded(d, a))) await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...fleetMessage(a.service, report, null) }, signal);
+  if (!(await superseded(d, a))) {
+    await post(d, `${actionId(a)}.fleet`, thread.channel, { threadTs: thread.ts, ...fleetMessage(a.service, report, null) }, signal);
+    if (seen) seen.summary = report.summary;
+  }
   return cp;
 }
 
