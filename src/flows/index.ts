@@ -39,6 +39,9 @@ export const snapshotFlowModule: LeakbotModule = {
       const { scope, ttlMs } = snapshotWindow(ctx, service, inv.channel, select);
       return joinPending(ctx, scope, jobId, requester(inv), ttlMs);
     };
+    /** A second click of this button on this message moments after the first (a double click, two
+     *  people at once), asking the same (`what`): the first click's job answers it. */
+    const sameClick = async (inv: ActionInvocation, jobId: string, what = '') => (await joinPending(ctx, `${clickScope(inv.actionId, inv.channel, inv.messageTs)}${what}`, jobId, requester(inv), SAME_CLICK_MS)).joined;
     ctx.actions.register(ACTIONS.captureAgain, async (inv) => {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s)) return bad;
@@ -58,7 +61,9 @@ export const snapshotFlowModule: LeakbotModule = {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s)) return bad;
       if ((await ctx.snapshots.baselineSeq(v.s)) === null) return { text: `${v.s} has no baseline yet. Use *Set as baseline* on a snapshot taken while it was healthy.` };
-      const r = await ctx.jobs.enqueue('diff', { service: v.s, requester: requester(inv), thread: clickThread(inv), against: 'baseline', ...(v.c !== null ? { toSeq: v.c } : {}) });
+      const jobId = newJobId('diff');
+      if (await sameClick(inv, jobId, `:${v.s}:${v.c}`)) return { text: 'The same comparison with the baseline was requested from this button moments ago; its findings (or why there are none) are, or will shortly be, in this thread.' };
+      const r = await ctx.jobs.enqueue('diff', { service: v.s, requester: requester(inv), thread: clickThread(inv), against: 'baseline', ...(v.c !== null ? { toSeq: v.c } : {}) }, { jobId });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
     }, { verb: 'diff' });
     ctx.actions.register(ACTIONS.setBaseline, async (inv) => {
@@ -105,9 +110,7 @@ export const snapshotFlowModule: LeakbotModule = {
       const v = parseButtonValue(inv.value);
       if (!v || !own(ctx.config.services, v.s) || v.c === null) return bad;
       const jobId = newJobId('report');
-      if ((await joinPending(ctx, clickScope(inv.actionId, inv.channel, inv.messageTs), jobId, requester(inv), SAME_CLICK_MS)).joined) {
-        return { text: `The full report of this was requested moments ago; it will appear in this thread.` };
-      }
+      if (await sameClick(inv, jobId)) return { text: `The full report of this was requested moments ago; it will appear in this thread.` };
       const r = await ctx.jobs.enqueue('report', { service: v.s, requester: requester(inv), thread: clickThread(inv), refSeq: v.r, curSeq: v.c }, { jobId });
       return r.status === 'held' ? { text: HELD_TEXT } : undefined;
     }, { verb: 'snapshot' });

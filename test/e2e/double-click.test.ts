@@ -93,3 +93,39 @@ describe('Capture again while the automatic second capture is pending', { timeou
     assert.equal(h.slack.replies(ch, t.parent.ts).filter((m) => /^Goroutines of svc-order/.test(m.text)).length, 1, 'one findings message, updated in place');
   });
 });
+
+// Set as baseline and Compare with baseline each start a job per click: a double click (or two
+// people at once) set the baseline twice with two confirmations, and posted the same comparison
+// twice (each diff job checked the thread for the pair before either had recorded it).
+describe('Set as baseline and Compare with baseline pressed twice at once', { timeout: 240_000 }, () => {
+  const s = withServiceHarness((url) => `${orderService(url)}snapshot:\n  autoRecaptureSeconds: 0\n`);
+
+  it('each acts and posts once; the second clicker is told', async () => {
+    const ch = 'C0DOUBLEBASE';
+    const { h, t, findings } = await firstFindings(s, ch);
+    await settled(h);
+    /** Clicks `actionId` on `m` twice at once; resolves once the work is posted (`done`) and a clicker
+     *  was told it was asked moments ago (`told`; Bolt acks a click before its handler runs). */
+    const twice = async (m: StubMessage, actionId: string, done: RegExp, told: RegExp) => {
+      const urls = [h.slack.responseUrl(), h.slack.responseUrl()];
+      const { value } = button(m, actionId);
+      const threadTs = m.thread_ts ?? m.ts;
+      await Promise.all(urls.map((responseUrl, i) => h.action({ actionId, value, channel: ch, messageTs: m.ts, threadTs, responseUrl, user: i ? 'U0BOB' : 'U0ALICE' })));
+      await h.slack.waitFor('the work posted', () => h.slack.replies(ch, threadTs).find((r) => r.ts > m.ts && done.test(r.text)), 60_000);
+      await settled(h);
+      const posted = h.slack.replies(ch, threadTs).filter((r) => r.ts > m.ts && done.test(r.text)).length;
+      await h.slack.waitFor('the second clicker told', () => posted === 1 && urls.some((u) => h.slack.responsesTo(u).some((r) => told.test(String(r.body.text)))), 60_000).catch(() => undefined);
+      return { posted, told: urls.some((u) => h.slack.responsesTo(u).some((r) => told.test(String(r.body.text)))) };
+    };
+    assert.deepEqual(await twice(findings, 'leak_set_baseline', /as the healthy baseline/, /already being set as the baseline by a click moments ago/), { posted: 1, told: true }, 'the baseline set once; the second clicker told');
+
+    // #2 → #3 in a thread of its own offers Compare with baseline (#1 → #3, not in that thread yet).
+    for (const text of ['snapshot svc-order', 'snapshot svc-order', 'diff svc-order 2 3 --new']) {
+      await h.command({ text, channel: ch });
+      await settled(h);
+    }
+    const diff = h.slack.messages(ch).find((m) => built(m) && m.thread_ts !== t.parent.ts && JSON.stringify(m.blocks).includes('leak_compare_baseline'))!;
+    assert.ok(diff, 'the diff offers Compare with baseline');
+    assert.deepEqual(await twice(diff, 'leak_compare_baseline', /^Goroutines of svc-order: #1 → #3/, /requested from this button moments ago/), { posted: 1, told: true }, 'one comparison; the second clicker told');
+  });
+});
