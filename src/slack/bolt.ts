@@ -35,7 +35,11 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
       signingSecret: ctx.env.slackSigningSecret,
       endpoints: SLACK_EVENTS_PATH,
       logger,
-      processBeforeResponse: false,
+      // An event is answered 200 only once its listener has run (for a dump: queued in Redis). Acked
+      // first, an event whose process died in the moment before the job was queued (a SIGKILL, an
+      // OOM kill) was lost for good: Slack does not send an acknowledged event again. Listeners only
+      // queue (Slack's 3 s); interactions are acked first and handled after (detached below).
+      processBeforeResponse: true,
       customPropertiesExtractor: (req) => ({ requestId: (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID() }),
     });
   }
@@ -65,6 +69,12 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
 
   app.action(/.*/, async ({ ack, body, action, context }) => {
     await ack();
+    // Acked at once (processBeforeResponse holds the response until this listener returns): the
+    // handler runs detached, so a slow Slack answering its response_url never delays the ack.
+    void handleAction(body, action, context).catch((err: unknown) => ctx.log.error({ err }, 'action handling failed'));
+  });
+
+  const handleAction = async (body: unknown, action: unknown, context: unknown): Promise<void> => {
     const requestId = (context as { requestId?: string }).requestId ?? randomUUID();
     const p = body as unknown as Record<string, unknown> & {
       user?: { id?: string; username?: string; name?: string };
@@ -116,7 +126,7 @@ export function createBolt(ctx: LeakbotContext): BoltParts {
       }
     }
     if (text) await ctx.poster.respond(inv.responseUrl, { text, response_type: 'ephemeral', replace_original: false });
-  });
+  };
 
   registerDumpListeners(ctx, app);
 
@@ -181,15 +191,16 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
     const user = s.user?.id ?? '';
     const channel = s.channel?.id ?? '';
     const msg = s.message;
-    const reply = (text: string) => ctx.poster.respond(s.response_url, { text, response_type: 'ephemeral', replace_original: false });
-    if (s.type !== 'message_action' || !channel || !msg?.ts) return void (await reply('Run *Analyze goroutine dump* from the ⋯ menu of a message that holds a dump.'));
+    // Detached: the shortcut's response waits for this listener (processBeforeResponse), not for Slack.
+    const reply = (text: string): void => void ctx.poster.respond(s.response_url, { text, response_type: 'ephemeral', replace_original: false });
+    if (s.type !== 'message_action' || !channel || !msg?.ts) return reply('Run *Analyze goroutine dump* from the ⋯ menu of a message that holds a dump.');
     const denied = accessDenied(ctx, analyze(), user, channel);
-    if (denied) return void (await reply(denied));
+    if (denied) return reply(denied);
     const base = { channel, threadTs: msg.thread_ts ?? msg.ts, requester: { user, channel, requestId, ...(s.response_url ? { responseUrl: s.response_url } : {}) }, passive: false };
     const files = (msg.files ?? []).filter((f) => f.id).slice(0, MAX_FILES_PER_MESSAGE);
     const text = msg.text ?? '';
     if (files.length === 0 && !holdsDumpText(text)) {
-      return void (await reply('This message holds no file and no goroutine dump I can see. Run the shortcut on a message with a pasted dump or an attached dump file.'));
+      return reply('This message holds no file and no goroutine dump I can see. Run the shortcut on a message with a pasted dump or an attached dump file.');
     }
     let held = false;
     try {
@@ -199,8 +210,8 @@ function registerDumpListeners(ctx: LeakbotContext, app: App): void {
       else held = (await enqueueDump(ctx, { ...base, text })) === 'held';
     } catch (err) {
       ctx.log.child({ requestId }).warn({ err }, 'dump shortcut: could not enqueue');
-      return void (await reply(isRedisUnavailable(err) ? REDIS_DOWN_TEXT : `Sorry, that failed unexpectedly (request ${requestId}).`));
+      return reply(isRedisUnavailable(err) ? REDIS_DOWN_TEXT : `Sorry, that failed unexpectedly (request ${requestId}).`);
     }
-    await reply(held ? HELD_TEXT : 'Analysing the dump; the findings will appear in the thread of that message.');
+    reply(held ? HELD_TEXT : 'Analysing the dump; the findings will appear in the thread of that message.');
   });
 }
