@@ -770,7 +770,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
     // A new life the captures recorded (start time, or a restart a capture in between saw) counts too.
     const firingMeta = cap?.seq != null ? await ctx.snapshots.get(a.service, cap.seq) : null;
     const newLife = firingMeta?.instance !== undefined && firingMeta.instance === final.instance && (firingMeta.life ?? 1) !== (final.life ?? 1);
-    const resolution = assessResolution(firingSnap, finalSnap, suspects, 5, newLife);
+    const resolution = assessResolution(firingSnap, finalSnap, suspects, 5, newLife, resolvedAt - since);
     msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: cap?.capturedAt ?? null, finalCapturedAt: final.capturedAt, resolution });
     done = JSON.stringify({ seq: final.seq, kind: resolution.kind });
   } else {

@@ -33,6 +33,9 @@ export interface Resolution {
   verdict: string;
 }
 
+/** An alert resolved within this long of firing, its pile still there, flapped (ms). */
+const FLAP_MS = 60_000;
+
 /** A site counts as drained below this share of its firing-time size. */
 const DRAINED_SHARE = 0.2;
 
@@ -60,6 +63,8 @@ export function assessResolution(
   maxSites = 5,
   /** The capture layer recorded a new life of the process between the two snapshots (SnapshotMeta.life). */
   newLife = false,
+  /** How long the alert fired (ms), when known: a pile still there after seconds is a flap, not a pause. */
+  firedForMs?: number,
 ): Resolution {
   const restarted = newLife || detectRestart(firing, final);
   const sites: SiteChange[] = suspects.slice(0, maxSites).map((f) => ({
@@ -89,10 +94,15 @@ export function assessResolution(
     };
   }
   if (stillThere.length > 0) {
+    const held = `${stillThere.length} of ${sites.length} suspect site${sites.length === 1 ? '' : 's'} still ${stillThere.length === 1 ? 'holds' : 'hold'} most of ${stillThere.length === 1 ? 'its' : 'their'} goroutines`;
+    // Seconds after it fired nothing could have drained or paused: the alert's condition flapped.
+    const flap = firedForMs !== undefined && firedForMs < FLAP_MS;
     return {
       ...base,
       kind: 'still-there',
-      verdict: `The alert resolved but the pile did not drain (${stillThere.length} of ${sites.length} suspect site${sites.length === 1 ? '' : 's'} still ${stillThere.length === 1 ? 'holds' : 'hold'} most of ${stillThere.length === 1 ? 'its' : 'their'} goroutines): the growth may just have paused. Keep the thread open.`,
+      verdict: flap
+        ? `The alert resolved ${Math.max(0, Math.round(firedForMs / 1000))} s after it fired and the pile did not drain (${held}): its condition flapped across the threshold, the leak did not stop. Expect the alert back while ${stillThere.length === 1 ? 'that site keeps' : 'those sites keep'} growing.`
+        : `The alert resolved but the pile did not drain (${held}): the growth may just have paused. Keep the thread open.`,
     };
   }
   if (restarted === null) {

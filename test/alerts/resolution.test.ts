@@ -41,6 +41,12 @@ test('goroutine ids started over → hidden by a restart, even though the site i
 test('site still holds most of its goroutines → still there', () => {
   const final = snap([group('main', 1, 1), group('leak', 880, 40), group('handler', 1, 5200)]);
   assert.equal(assessResolution(firing, final, [suspect]).kind, 'still-there');
+  assert.match(assessResolution(firing, final, [suspect], 5, false, 20 * 60_000).verdict, /may just have paused/);
+  // Resolved a second after it fired: nothing could drain or pause in that time.
+  const flap = assessResolution(firing, final, [suspect], 5, false, 1200);
+  assert.equal(flap.kind, 'still-there');
+  assert.match(flap.verdict, /resolved 1 s after it fired .*flapped across the threshold, the leak did not stop/);
+  assert.doesNotMatch(flap.verdict, /paused/);
 });
 
 test('formats without goroutine ids cannot tell a restart from a drain', () => {

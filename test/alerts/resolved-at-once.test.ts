@@ -32,6 +32,7 @@ describe('an alert resolved moments after it fired', () => {
     assert.doesNotMatch(text, /no capture from when it fired/, text);
     assert.match(text, /Final capture \(.*\) vs the one taken when it fired/, text);
     assert.match(text, /resolved for \*svc-order\* after (\d+ s|less than a second)\./, text);
+    assert.match(text, /\*Still there\.\* The alert resolved \d+ s after it fired .*flapped across the threshold/, text);
     const final = (await h.bot.ctx.snapshots.latest('svc-order'))!;
     assert.ok(final.seq > firingSeq, 'a final capture of its own');
   });
