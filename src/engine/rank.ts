@@ -224,6 +224,21 @@ function libraryPileGrowing(s: GroupSeries, ctx: Context): boolean {
   return keptMostAndAdded(s.identity.steps.filter((st) => st.survivors + st.departures > 0), ctx.minNewcomers);
 }
 
+/** For a pile waiting on a dependency's lock: the service's call of that library's own Lock (a method
+ *  or function named Lock, RLock or TryLock, e.g. github.com/moby/locker.(*Locker).Lock) and the
+ *  service's frame that called it, when the stack shows one (innermost first); else null. The service
+ *  takes such a lock itself, so a lost Unlock is its own, not a transaction left open. */
+function lockWrapperCall(frames: readonly Frame[], module: string): { lib: Frame; own: Frame } | null {
+  for (let i = 0; i + 1 < frames.length; i++) {
+    const f = frames[i]!;
+    if (!LOCK_METHOD.test(f.func) || dependencyModule(f.file) !== module) continue;
+    const caller = frames[i + 1]!;
+    if (!isLibraryFrame(caller)) return { lib: f, own: caller };
+  }
+  return null;
+}
+const LOCK_METHOD = /[.)](Lock|RLock|TryLock)$/;
+
 function judge(s: GroupSeries, ctx: Context): Finding | null {
   const g = s.group;
   const reading = readGroup(g);
@@ -245,7 +260,11 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     // mutex at its line; what it left open is the library's (a transaction, a handle, an iterator).
     const locker = lockCaller(g);
     const module = locker ? dependencyModule(locker.file) : null;
-    if (module !== null) {
+    const wrapper = module !== null ? lockWrapperCall(g.frames, module) : null;
+    if (wrapper !== null) {
+      // A keyed or named lock (moby/locker, a lock per tenant): the service takes and releases it.
+      advice = `These goroutines wait in ${wrapper.lib.func}, a lock your code takes itself at ${wrapper.own.func} (${fileAndLine(wrapper.own)}): some path that takes it never releases it — an early return or error branch between the Lock and its Unlock, or a panic without a deferred Unlock. Put \`defer …Unlock(…)\` right after the Lock, and look at every return between them.`;
+    } else if (module !== null) {
       advice = `The lock these goroutines wait for is ${module.replace(/@.*$/, '')}'s (taken in ${locker!.func}), not one in your code: something holds it and never lets go — usually a transaction, handle, iterator or session of that library opened and never closed or rolled back on some path (look for a Begin/Open/View without its Rollback/Close), or a call into it that never returns. Find the code that opened it; the goroutines here are waiting behind it.`;
     }
   }

@@ -179,6 +179,18 @@ test('HTTP/1 handlers that outlived their clients are a finding in one snapshot;
   }
 });
 
+test("a library's lock the service takes itself (a keyed mutex) is advised as the service's lost Unlock; a library's internal lock as what it left open", () => {
+  // moby/locker: the service calls Locker.Lock(image) and returns before Unlock on the 404 branch.
+  const keyed = run('locker', 'leak', 'debug2', 'pair').find((f) => f.pattern === 'lock-never-released');
+  assert.ok(keyed, 'locker');
+  assert.match(keyed.advice, /github\.com\/moby\/locker\.\(\*Locker\)\.Lock, a lock your code takes itself at main\.pullImage/);
+  assert.match(keyed.advice, /defer …Unlock/);
+  // bbolt's mmap lock, taken inside Begin: a read transaction left open holds it.
+  const tx = run('bolt', 'leak', 'debug2', 'pair').find((f) => f.pattern === 'lock-never-released' && /bbolt/.test(f.advice));
+  assert.ok(tx, 'bolt');
+  assert.match(tx.advice, /not one in your code/);
+});
+
 test('accept loops of servers the service started and never shut down are a finding, pointed at the line that started them', () => {
   // reload: every config reload starts a new http.Server on a fresh listener and never shuts the old
   // one down. Its accept loops wait on the network, whose piles were never findings before.
