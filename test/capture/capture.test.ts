@@ -162,6 +162,23 @@ describe('captureSnapshot against leaksvc (Go 1.26)', { timeout: 600_000 }, () =
     assert.ok(err.retryable);
   });
 
+  it('a service too slow for the detailed dump within the timeout is captured from the proto profile it did deliver', async () => {
+    // Each pprof answer takes 2 s; the capture's 3 s cover the count (proto) but not the leak-profile
+    // probe and the debug=2 dump after it. Before, the capture failed: 'did not deliver its goroutine
+    // profile within 3 s (…/goroutineleak?debug=2)'.
+    await svc.slow(2_000);
+    const res = await captureSnapshot(target(svc, { timeoutSeconds: 3 }));
+    assert.equal(res.format, 'proto');
+    assert.ok(res.snapshot.total > 30, `the goroutines are there: ${res.snapshot.total}`);
+    assert.ok(
+      res.snapshot.warnings.some((w) => /^captured as profile\.proto only: the service answered it but not the detailed debug=2 dump within 3 s/.test(w)),
+      res.snapshot.warnings.join(' | '),
+    );
+    // Slower than the timeout for the proto profile too: still a timeout.
+    await svc.slow(10_000);
+    assert.equal((await captureError(captureSnapshot(target(svc, { timeoutSeconds: 1 })))).code, 'timeout');
+  });
+
   it("gives the service its timeout for itself: our own decoding in between is not charged to it", async () => {
     // The first decode of a process also starts the analysis pool's thread, seconds on a busy
     // machine; before, that made a healthy service "not deliver within N s". Here the count
