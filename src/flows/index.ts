@@ -8,6 +8,7 @@ import { processDiff } from './diff.js';
 import { processReport } from './report.js';
 import { processSnapshot } from './snapshot.js';
 import { own } from '../own.js';
+import { escapeMrkdwn } from '../engine/index.js';
 import { clickRunsAutoRecapture } from './recapture-delay.js';
 import { clickScope, joinedSnapshotText, joinPending, SAME_CLICK_MS, snapshotWindow } from './join.js';
 
@@ -26,6 +27,13 @@ export const snapshotFlowModule: LeakbotModule = {
     ctx.processors.register('baseline', (job) => processBaseline(ctx, job));
 
     const bad = { text: 'This button is from an older leakbot message and can no longer be used.' };
+    // A button whose service left the config (renamed or removed, and leakbot restarted) says so:
+    // "from an older leakbot message" sent people looking for a newer message that would work no better.
+    const refuse = (v: { s: string } | null): { text: string } => {
+      if (!v || own(ctx.config.services, v.s)) return bad;
+      const names = Object.keys(ctx.config.services).sort().map((n) => `\`${n}\``).join(', ');
+      return { text: `*${escapeMrkdwn(v.s.slice(0, 80))}* is no longer a registered service: it left leakbot's config (LEAKBOT_CONFIG) after this message was posted. Registered now: ${names || '(none)'}.` };
+    };
     // A double click of *Set as baseline* or *Set as baseline anyway* (or two people setting the same
     // snapshot at once) sets it once and says so once: each click posted its own "set … as the
     // healthy baseline" line in the thread.
@@ -44,7 +52,7 @@ export const snapshotFlowModule: LeakbotModule = {
     const sameClick = async (inv: ActionInvocation, jobId: string, what = '') => (await joinPending(ctx, `${clickScope(inv.actionId, inv.channel, inv.messageTs)}${what}`, jobId, requester(inv), SAME_CLICK_MS)).joined;
     ctx.actions.register(ACTIONS.captureAgain, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !own(ctx.config.services, v.s)) return bad;
+      if (!v || !own(ctx.config.services, v.s)) return refuse(v);
       // A pod's own thread recaptures that pod (by the discovered id the button carries, resolved
       // again by the worker like any `instance=`); a fleet thread recaptures the fleet.
       const select = typeof v.i === 'string' ? { select: { key: 'instance' as const, value: v.i } } : {};
@@ -59,7 +67,7 @@ export const snapshotFlowModule: LeakbotModule = {
     }, { verb: 'snapshot' });
     ctx.actions.register(ACTIONS.compareBaseline, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !own(ctx.config.services, v.s)) return bad;
+      if (!v || !own(ctx.config.services, v.s)) return refuse(v);
       if ((await ctx.snapshots.baselineSeq(v.s)) === null) return { text: `${v.s} has no baseline yet. Use *Set as baseline* on a snapshot taken while it was healthy.` };
       const jobId = newJobId('diff');
       if (await sameClick(inv, jobId, `:${v.s}:${v.c}`)) return { text: 'The same comparison with the baseline was requested from this button moments ago; its findings (or why there are none) are, or will shortly be, in this thread.' };
@@ -68,7 +76,7 @@ export const snapshotFlowModule: LeakbotModule = {
     }, { verb: 'diff' });
     ctx.actions.register(ACTIONS.setBaseline, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !own(ctx.config.services, v.s) || v.c === null) return bad;
+      if (!v || !own(ctx.config.services, v.s) || v.c === null) return refuse(v);
       const meta = await ctx.snapshots.get(v.s, v.c);
       if (!meta) return { text: `Snapshot #${v.c} of ${v.s} is no longer stored.` };
       const here = clickThread(inv);
@@ -86,7 +94,7 @@ export const snapshotFlowModule: LeakbotModule = {
     // in the thread the question came from, and only when that is where the click happened.
     ctx.actions.register(ACTIONS.confirmBaseline, async (inv) => {
       const v = parseConfirmValue(inv.value);
-      if (!v || !own(ctx.config.services, v.s)) return bad;
+      if (!v || !own(ctx.config.services, v.s)) return refuse(v);
       const thread = v.ch === inv.channel && v.ts ? { channel: v.ch, ts: v.ts } : undefined;
       const jobId = await baselineClick(inv, v.s, v.seq);
       if (!jobId) return baselineJoined(v.s, v.seq);
@@ -99,7 +107,7 @@ export const snapshotFlowModule: LeakbotModule = {
     // A fresh thread for the service (the button form of `--new`).
     ctx.actions.register(ACTIONS.newThread, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !own(ctx.config.services, v.s)) return bad;
+      if (!v || !own(ctx.config.services, v.s)) return refuse(v);
       const jobId = newJobId('snapshot');
       const { joined, pendingScope } = await joinSnapshot(inv, v.s, jobId);
       if (joined) return { text: joinedSnapshotText(v.s) };
@@ -108,7 +116,7 @@ export const snapshotFlowModule: LeakbotModule = {
     }, { verb: 'snapshot' });
     ctx.actions.register(ACTIONS.fullReport, async (inv) => {
       const v = parseButtonValue(inv.value);
-      if (!v || !own(ctx.config.services, v.s) || v.c === null) return bad;
+      if (!v || !own(ctx.config.services, v.s) || v.c === null) return refuse(v);
       const jobId = newJobId('report');
       if (await sameClick(inv, jobId)) return { text: `The full report of this was requested moments ago; it will appear in this thread.` };
       const r = await ctx.jobs.enqueue('report', { service: v.s, requester: requester(inv), thread: clickThread(inv), refSeq: v.r, curSeq: v.c }, { jobId });

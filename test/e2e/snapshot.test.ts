@@ -328,6 +328,20 @@ snapshot:
     assert.match(status.text, /the findings of #\d+ → #\d+ above are the latest/);
   });
 
+  it('a button of a service that left the config says so, not that the message is old', async () => {
+    const { h } = s;
+    // A findings message of svc-order, its service since renamed in the config (leakbot restarted on it).
+    const ch = 'C0LEAKTEST';
+    const findings = h.slack.replies(ch, h.slack.parents(ch)[0]!.ts).find((m) => buttons(m).length > 0)!;
+    for (const id of ['leak_capture_again', 'leak_full_report', 'leak_new_thread']) {
+      const value = JSON.stringify({ ...(JSON.parse(button(findings, id).value) as Record<string, unknown>), s: 'svc-renamed' });
+      const url = h.slack.responseUrl();
+      await h.action({ actionId: id, value, channel: ch, messageTs: findings.ts, threadTs: findings.thread_ts!, responseUrl: url });
+      const told = await h.slack.waitFor(`${id} answered`, () => h.slack.responsesTo(url)[0]);
+      assert.match(String(told.body.text), /^\*svc-renamed\* is no longer a registered service: it left leakbot's config \(LEAKBOT_CONFIG\) after this message was posted\. Registered now: `svc-down`, `svc-html`/, id);
+    }
+  });
+
   it('/metrics counts captures, failures, durations and queue depth', async () => {
     const { h } = s;
     const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
