@@ -125,11 +125,27 @@ export function watchTrend(samples: WatchSample[], labels: SuspectLabel[]): Watc
 const rate = (t: SeriesTrend): string => (t.perMinute === null ? '' : `, ${t.perMinute >= 0 ? '+' : ''}${Math.abs(t.perMinute) >= 10 ? t.perMinute.toFixed(0) : t.perMinute.toFixed(1)}/min`);
 const VERDICT_ICON: Record<Verdict, string> = { growing: '📈', flat: '➖', draining: '📉' };
 
+/** The index of the sample after which `values` rose no more, when that is the latter half of the
+ *  samples (at least 3 unchanged or lower captures since), else null. */
+function heldSince(values: number[]): number | null {
+  let lastRise = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[i - 1]!) lastRise = i;
+  const after = values.length - 1 - lastRise;
+  return after >= 3 && after * 2 >= values.length - 1 ? lastRise : null;
+}
+
 export function verdictSentence(service: string, t: WatchTrend, spanMs: number): string {
   if (t.captured < 2) return `Not enough captures of ${service} to tell a trend (${t.captured} succeeded).`;
   const top = t.suspects.find((s) => s.trend.verdict === 'growing');
   const base = `${service} is ${t.verdict}: ${count(t.total.first)} → ${count(t.total.last)} goroutines over ${minutes(spanMs)} (${signed(t.total.change)}${rate(t.total)})`;
-  if (t.verdict === 'growing' && top) return `${base}; ${top.site} keeps growing (${signed(top.trend.change)}${rate(top.trend)}).`;
+  if (t.verdict === 'growing' && top) {
+    // A pile that rose and then held for the latter half of the watch (a burst of leaked goroutines,
+    // then nothing) does not "keep growing": a rate drawn through one step claims growth the last
+    // captures did not see (4 → 23 at capture 4, then 23 for 8 captures read "+68/min").
+    const held = heldSince(top.trend.values);
+    if (held !== null) return `${base}; ${top.site} rose ${signed(top.trend.change)} by capture ${held + 1} and has held at ${count(top.trend.last)} for the ${top.trend.values.length - 1 - held} captures since: it may have stopped for now (keep watching, or capture again later).`;
+    return `${base}; ${top.site} keeps growing (${signed(top.trend.change)}${rate(top.trend)}).`;
+  }
   if (t.verdict === 'draining') return `${base}; the pile is shrinking.`;
   if (t.verdict === 'flat') return `${base}; no growth to speak of.`;
   return `${base}.`;

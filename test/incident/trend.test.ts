@@ -79,3 +79,12 @@ test('verdict sentences', () => {
   const drain = samples(4, (i) => -100 * i).map((x) => ({ ...x, counts: { 'k-leak': 0 } }));
   assert.match(verdictSentence('s', watchTrend(drain, labels), 180_000), /s is draining: 500 → 200 goroutines over 3 min \(-300, -100\/min\); the pile is shrinking/);
 });
+
+test('a suspect that rose once and then held is not said to keep growing (trial8: 4 → 23 at capture 4, then 23 for 8 captures)', () => {
+  const step = samples(11, (i) => (i < 3 ? 0 : 20));
+  const sentence = verdictSentence('svc-order', watchTrend(step, labels), 600_000);
+  assert.match(sentence, /internal\/order\/fanout\.go:42 \(order\.collect\) rose \+20 by capture 4 and has held at 20 for the 7 captures since: it may have stopped for now/, sentence);
+  assert.doesNotMatch(sentence, /keeps growing/);
+  // Still rising at the end: keeps growing, with its rate.
+  assert.match(verdictSentence('svc-order', watchTrend(samples(6), labels), 300_000), /fanout\.go:42 \(order\.collect\) keeps growing \(\+500, \+100\/min\)/);
+});
