@@ -198,7 +198,10 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   const managed =
     (creators === 1 && (g.liveCreators ?? 0) === 1 && (g.creatorsInCall ?? 0) === 1) ||
     (g.distinctCreators === undefined && g.createdBy !== null && g.ids !== undefined && inBatches(g.ids) && onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!));
-  const young = youngPile(g, shape, poolWait, s, ctx);
+  // Handlers whose clients have given up on them are no burst that drains in seconds: they waited past
+  // their clients' patience and still wait (clients-gone, below).
+  const abandoned = clientsGone(g, ctx.series[s.lastSeen]!, ctx.minDelta);
+  const young = abandoned === null ? youngPile(g, shape, poolWait, s, ctx) : null;
   // Where a pile may rest: a pool's wait, not per-request orphans, not callers of an exhausted pool.
   const canRest = poolWait && !perRequest && reading.pattern !== 'pool-exhausted';
   const series = ctx.n >= 2 ? youngSeries(seriesItems(s, perRequest || creatorGone || !poolWait, poolWait, poolWait && managed, canRest, ctx), s, young !== null) : [];
@@ -362,8 +365,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // what it waits on reachable, which is the opposite claim, and the GC's is the one that was checked.
   else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind) && !reachable && signalled === null) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
-  const abandoned = handlersWithoutClients(g, ctx.series[s.lastSeen]!);
-  if (abandoned !== null && abandoned.gone >= ctx.minDelta && abandoned.gone * 2 >= g.count) {
+  if (abandoned !== null) {
     items.push(item('clients-gone', `at least ${abandoned.gone} of these ${g.count} handlers have no client left (the process reads only ${abandoned.reading} handlers' connections in the background, which ends when a client hangs up and cancels its request's context): they still wait, ignoring their request's context`));
   }
 
@@ -395,6 +397,13 @@ function keptAndAdded(id: Identity, counts: readonly number[]): string {
   const appeared = counts.find((n) => n > 0) ?? 0;
   const added = counts[0] === 0 ? counts[counts.length - 1]! - appeared : id.newcomers;
   return `${keptSince(id, counts)} and added ${added}: ${counts.join(' → ')}`;
+}
+
+/** handlersWithoutClients when most of the pile, and `min` goroutines or more, have no client left
+ *  (the clients-gone row); else null. */
+function clientsGone(g: StackGroup, snap: Snapshot, min: number): { gone: number; reading: number } | null {
+  const r = handlersWithoutClients(g, snap);
+  return r !== null && r.gone >= min && r.gone * 2 >= g.count ? r : null;
 }
 
 /** Share of the process's id history a young pile (youngPile) was started within. */
