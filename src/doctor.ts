@@ -180,7 +180,7 @@ async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: Doct
   const { shownUrl } = await import('./capture/pprof-url.js');
   const { TargetResolver, DiscoveryError } = await import('./capture/targets/index.js');
   const { analyze, renderBlocks } = await import('./engine/index.js');
-  const { autoRecaptureWarning, firstSnapshotNote } = await import('./slack/messages.js');
+  const { autoRecaptureWarning, firstSnapshotNote, manualRecaptureWarning, manualSnapshotNote } = await import('./slack/messages.js');
   const { recaptureDelayMs } = await import('./flows/recapture-delay.js');
   const dnsServer = env.LEAKBOT_DNS_SERVER ?? config.dnsServer;
   const resolver = new TargetResolver(config.services, dnsServer ? { dnsServer } : {});
@@ -215,8 +215,8 @@ async function checkTargets(config: Config, env: NodeJS.ProcessEnv, report: Doct
         // As /leak snapshot posts a first snapshot (flows/snapshot.ts): with nothing to compare with, it
         // says that it captures again by itself, instead of asking for a second snapshot by hand.
         const againMs = recaptureDelayMs(config, service);
-        const rendered = renderBlocks(analysis, { title: `Goroutines of ${target.name}: first snapshot`, service, ...(againMs > 0 ? { recapture: autoRecaptureWarning(againMs) } : {}) });
-        const note = againMs > 0 ? `\n${firstSnapshotNote(analysis, service, againMs)}` : '';
+        const rendered = renderBlocks(analysis, { title: `Goroutines of ${target.name}: first snapshot`, service, recapture: againMs > 0 ? autoRecaptureWarning(againMs) : manualRecaptureWarning(service) });
+        const note = `\n${againMs > 0 ? firstSnapshotNote(analysis, service, againMs) : manualSnapshotNote(analysis, service)}`;
         report.previews.push({ service, channel: svc.channel ?? config.defaultChannel ?? null, text: blocksText(rendered.blocks) + note });
       } catch (err) {
         const detail = err instanceof CaptureError ? err.userMessage : (err as Error).message;

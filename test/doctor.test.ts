@@ -224,7 +224,8 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     writeFileSync(cfg, `snapshot: { autoRecaptureSeconds: 0 }\nservices:\n  svc-order:\n    url: ${go.url}\n`);
     const r = await doctor({ LEAKBOT_CONFIG: cfg, REDIS_URL: redis.url, PORT: '0' });
     assert.match(r.stdout, /would post this/, r.stdout + r.stderr);
-    assert.match(r.stdout, /single snapshot: take a second one in a minute/);
+    assert.match(r.stdout, /single snapshot: growth is not measured yet; run `\/leak snapshot svc-order` again in a minute \(or press Capture again\)/);
+    assert.doesNotMatch(r.stdout, /take a second one in a minute/);
     assert.doesNotMatch(r.stdout, /captures again by itself|I will capture again/);
   });
 

@@ -6,7 +6,7 @@ import { recaptureDelayMs } from './recapture-delay.js';
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
-import { autoRecaptureWarning, firstSnapshotNote, captureFailedText, fmtTime, parentText, snapDesc } from '../slack/messages.js';
+import { autoRecaptureWarning, firstSnapshotNote, captureFailedText, fmtTime, manualRecaptureWarning, manualSnapshotNote, parentText, snapDesc } from '../slack/messages.js';
 import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
@@ -164,7 +164,11 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     // Nothing to compare with: say so, and capture again by itself after a short delay.
     const againMs = !auto && !result.ref ? autoRecaptureDelayMs(ctx, service) : 0;
     await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {
-      ...(againMs > 0 ? { note: firstSnapshotNote(result.analysis, service, againMs), recapture: autoRecaptureWarning(againMs) } : {}),
+      ...(againMs > 0
+        ? { note: firstSnapshotNote(result.analysis, service, againMs), recapture: autoRecaptureWarning(againMs) }
+        : !auto && !result.ref
+          ? { note: manualSnapshotNote(result.analysis, service), recapture: manualRecaptureWarning(service) }
+          : {}),
       ...(auto && d.followUp ? { suffix: ' (captured again automatically)' } : {}),
       ...(d.select ? { pinInstance: true } : {}),
     });

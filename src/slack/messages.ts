@@ -128,6 +128,21 @@ export function autoRecaptureWarning(delayMs: number): string {
   return `single snapshot: growth is not measured yet; leakbot captures again by itself in ${Math.round(delayMs / 1000)} s and updates these findings (no need to run it by hand)`;
 }
 
+/** The findings' single-snapshot warning when leakbot does not capture again by itself
+ *  (snapshot.autoRecaptureSeconds 0): the engine's default ('take a second one in a minute') sat
+ *  above a note saying 'Run /leak snapshot … again in a few minutes': the same ask twice, timed
+ *  differently. Said once, here, with the verb and the button that do it. */
+export function manualRecaptureWarning(service: string): string {
+  return `single snapshot: growth is not measured yet; run \`/leak snapshot ${service}\` again in a minute (or press Capture again) and the two are compared`;
+}
+
+/** The note under a first snapshot's findings when leakbot does not capture again by itself: only
+ *  the baseline hint when the findings carry manualRecaptureWarning, else the comparison note. */
+export function manualSnapshotNote(a: Analysis, service: string): string {
+  const warning = manualRecaptureWarning(service);
+  return warningsOf(a, warning).includes(warning) ? baselineHint(service) : comparisonNote(null, null, service);
+}
+
 /** The single-snapshot note beside findings that already carry autoRecaptureWarning: the
  *  recapture is said once (trial5 read it twice in one message). */
 export function baselineHint(service: string): string {

@@ -28,3 +28,19 @@ describe('single-snapshot findings in Slack', () => {
     assert.equal(job.opts.delay, 600_000);
   });
 });
+
+describe('single-snapshot findings in Slack with the automatic recapture off', () => {
+  const s = withServiceHarness((url) => `${orderService(url)}snapshot:\n  autoRecaptureSeconds: 0\n`, { prepare: async ([go]) => go!.leak('chansend', 300) });
+
+  it('ask for the second capture once, with the verb that makes it', async () => {
+    const { h } = s;
+    await h.command({ text: 'snapshot svc-order', channel: 'C0MANUAL', user: 'U0ALICE' });
+    const t = await waitThread(h.slack, 'C0MANUAL', 0);
+    const text = messageText((await h.slack.waitFor('findings built', () => built(t.replies[0])))!);
+    assert.match(text, /suspected leak site/, `the leak is reported:\n${text}`);
+    // Before: 'take a second one in a minute and compare' above 'Run /leak snapshot svc-order again in a few minutes'.
+    assert.match(text, /single snapshot: growth is not measured yet; run `\/leak snapshot svc-order` again in a minute \(or press Capture again\) and the two are compared/);
+    assert.doesNotMatch(text, /take a second one|again in a few minutes/, text);
+    assert.match(text, /No baseline or earlier snapshot of svc-order yet; set `\/leak baseline svc-order` while the service is healthy/);
+  });
+});
