@@ -135,7 +135,9 @@ export function requireService(ctx: LeakbotContext, name: string | undefined): s
   if (!name) throw new UsageError(`Which service? Registered: ${names.map((n) => `\`${n}\``).join(', ') || '(none)'}.`);
   if (own(ctx.config.services, name)) return name;
   const guess = didYouMean(name, names);
+  // No near name: perhaps one just added to LEAKBOT_CONFIG, which leakbot reads only at start.
+  const added = guess ? '' : ' A service added to the config since leakbot started needs a restart of leakbot (the config is read at start).';
   throw new UsageError(
-    `Unknown service \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Registered services: ${names.map((n) => `\`${n}\``).join(', ') || '(none — add them to the config)'}.`,
+    `Unknown service \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Registered services: ${names.map((n) => `\`${n}\``).join(', ') || '(none — add them to the config)'}.${added}`,
   );
 }

@@ -126,6 +126,9 @@ describe('/leak commands over signed HTTP', () => {
       const r = String((await h.command({ text: `history ${typed}` })).json?.text);
       assert.match(r, /^No snapshots of svc-payment yet/, `${typed}: ${r}`);
     }
+    // A name near none: perhaps added to the config since the start, which only a restart reads.
+    const added = String((await h.command({ text: 'history svc-inventory' })).json?.text);
+    assert.match(added, /^Unknown service `svc-inventory`\. Registered services: `svc-order`, `svc-payment`\. A service added to the config since leakbot started needs a restart of leakbot \(the config is read at start\)\./, added);
     // Only an exact match once loosened: a typo still gets "Did you mean".
     assert.match(String((await h.command({ text: 'history `svc-paymnt`' })).json?.text), /^Unknown service/);
   });
