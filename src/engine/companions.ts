@@ -9,12 +9,12 @@ const frameText = (f: { func: string; file: string; line: number }) => `${f.func
 
 /** Whether `b` is more goroutines of the objects `a` speaks for: both started by one dependency
  *  module's code (their creator frames lie in it), and either for the same line of the service's code
- *  (`startedFrom`: the call that made the objects) or by goroutines of `a`'s own pile (a scheduler
+ *  (StackGroup.startedFrom: where the goroutines that made the objects run) or by goroutines of `a`'s own pile (a scheduler
  *  loop that starts its executor). Needs creator and goroutine ids (debug=2, Go ≥ 1.21) for the second. */
 function companionOf(a: Finding, ga: StackGroup, b: Finding, gb: StackGroup): boolean {
   const module = a.createdBy ? dependencyModule(a.createdBy.file) : null;
   if (module === null || !b.createdBy || dependencyModule(b.createdBy.file) !== module) return false;
-  if (a.startedFrom && b.startedFrom && frameText(a.startedFrom.frame) === frameText(b.startedFrom.frame)) return true;
+  if (ga.startedFrom && gb.startedFrom && frameText(ga.startedFrom.frame) === frameText(gb.startedFrom.frame)) return true;
   const creators = gb.creatorIds ?? [];
   if (creators.length === 0 || !ga.ids) return false;
   const pile = new Set(ga.ids);

@@ -268,16 +268,24 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
       advice = `The lock these goroutines wait for is ${module.replace(/@.*$/, '')}'s (taken in ${locker!.func}), not one in your code: something holds it and never lets go — usually a transaction, handle, iterator or session of that library opened and never closed or rolled back on some path (look for a Begin/Open/View without its Rollback/Close), or a call into it that never returns. Find the code that opened it; the goroutines here are waiting behind it.`;
     }
   }
+  // Where live creators run now speaks for the pile only when they started most of it: jaeger's 436
+  // reconnect loops, one of them made by main's shared tracer, the rest by handlers long gone.
+  const startedFrom = g.startedFrom && g.startedFrom.goroutines * 2 >= s.after ? g.startedFrom : null;
+  const libraryOnly = g.frames.length > 0 && g.frames.every(isLibraryFrame) && g.createdBy !== null && isLibraryFrame(g.createdBy);
   if (reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, reading);
   else if (!g.startedFrom && g.createdBy !== null && !isLibraryFrame(g.createdBy) && g.frames.length > 0 && g.frames.every(isLibraryFrame) && isDependencyFrame(g.frames[g.frames.length - 1]!)) {
     // The service started a library function itself: a call (`go client.Post(…)`) ends when it returns, a
     // loop (`go plan.Run(…)`, `go cache.Start()`) when it is stopped, which is the service's to do.
     const entry = g.frames[g.frames.length - 1]!;
     advice = `These goroutines run only library code: ${entry.func}, which ${g.createdBy.func} started (${fileAndLine(g.createdBy)}), and they end when it returns. If it is a call, give it a deadline or cancel its context; if it is a loop or a watcher (a Run, Start or Watch), it runs until it is stopped: call its Stop, Close or Cancel when the code that started it is done. ${advice}`;
-  } else if (g.startedFrom) {
+  } else if (startedFrom) {
     // The library's goroutine waits on what the service handed it; the fix is at the service's call.
-    const from = g.startedFrom.frame;
+    const from = startedFrom.frame;
     advice = `These goroutines run only library code, started for ${from.func} (${fileAndLine(from)}): the library ends them when the caller closes or cancels what it opened there (cancel the context passed to the call; close the stream, rows, response, subscription or provider; or read it to the end). ${advice}`;
+  } else if (libraryOnly && g.orphans * 2 >= g.count) {
+    // Started by the library for goroutines of the service that have exited (requests, jobs): each made
+    // one of the library's objects and left it open.
+    advice = `These goroutines run only library code, and ${g.orphans} of the ${g.count} were started for goroutines that have exited (requests or jobs done): each left behind an object of that library it made (a client, tracer, pool, watcher, connection) without closing it. Find where your code makes it per request or job (a New…, Open or Dial) and Close or Stop it on every path, or make one and share it. ${advice}`;
   }
   return {
     state: g.state,
@@ -292,7 +300,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     stdSite: reading.stdSite,
     createdBy: reading.createdBy,
     ...(g.createdBySites && reading.createdBy === g.createdBy ? { createdBySites: g.createdBySites } : {}),
-    ...(g.startedFrom ? { startedFrom: g.startedFrom } : {}),
+    ...(startedFrom ? { startedFrom } : {}),
     waitMinutes: g.waitMinutes,
     orphans: g.orphans,
     leaked: ev.leaked,
