@@ -63,7 +63,11 @@ function distinguishing(alerts: AlertRecord[], config: Pick<Config, 'alerts'>): 
   const keys = order([...varying].filter((k) => !skip.has(k)));
   return (a) => {
     const ks = keys.length ? keys : order(Object.keys(a.labels).filter((k) => !skip.has(k)));
-    return ks.slice(0, 3).map((k) => `${k}=${a.labels[k] ?? ''}`).join(', ') || a.fingerprint;
+    const told = ks.slice(0, 3).map((k) => `${k}=${a.labels[k] ?? ''}`).join(', ');
+    if (told) return told;
+    // Only alertname and severity: those, or the summary, say more than Alertmanager's fingerprint.
+    const plain = [...skip].filter((k) => a.labels[k]).map((k) => `${k}=${a.labels[k]}`).join(', ');
+    return plain || a.summary || a.fingerprint;
   };
 }
 

@@ -57,6 +57,13 @@ test('an alert is named by its pod and namespace first (what kubectl needs), not
   for (const i of [0, 1, 2]) assert.ok(s.includes(`pod=svc-a-5d8f-${i}, instance=10.0.3.${i}:9100`), s);
 });
 
+test('an alert with no label but alertname and severity is listed by those, not by its fingerprint', () => {
+  const labels = { alertname: 'GoroutineLeak', severity: 'page' };
+  const s = all(parentMessage(episode([rec(0, { labels, service: null, fingerprint: 'fpf93858b96a72d' })]), 'C0A', config, T0));
+  assert.match(s, /`alertname=GoroutineLeak, severity=page` \(unknown service\)/, s);
+  assert.ok(!s.includes('fpf93858b96a72d'), s);
+});
+
 test('unknown services get the one short note; resolved parents turn green with the duration', () => {
   const unknown = rec(1, { service: null, matchedBy: null, labels: { alertname: 'X', service: 'svc-zzz' } });
   const s = all(parentMessage(episode([unknown], { services: {} }), 'C0A', config));
