@@ -70,6 +70,13 @@ export function holdsDumpText(text: string): boolean {
 /** A direct message with the bot (Slack ids: D… for DMs). */
 export const isDirectMessage = (channel: string): boolean => channel.startsWith('D');
 
+/** The name a pasted dump goes by among the files of a message (headers, notes). */
+const PASTED = 'pasted dump';
+/** How a message names an input: a file by its (quoted) name, the paste as what it is. */
+function inputName(name: string): string {
+  return name === PASTED ? 'the pasted text' : quoteOutside(name, 120);
+}
+
 /** Text of a Slack message holding a pasted dump → the dump: Slack's links unwrapped to what was
  *  pasted (`<http://github.com/x/y|github.com/x/y>` → `github.com/x/y`, `<url>` → `url`), its
  *  &amp; &lt; &gt; decoded and ``` fences removed
@@ -171,18 +178,18 @@ async function analyseDump(ctx: LeakbotContext, job: JobInfo<'dump.analyze'>): P
     readBytes += bytes.length;
     inputs.push({ name: file.name, bytes });
   }
-  if (ids.length === 0) inputs.push({ name: 'pasted dump', bytes: Buffer.from(pastedDump(d.text ?? ''), 'utf8') });
+  if (ids.length === 0) inputs.push({ name: PASTED, bytes: Buffer.from(pastedDump(d.text ?? ''), 'utf8') });
   // Dropped without asking, a file or paste must look like a dump to get an answer (see mayBeGoroutineDump).
   for (const input of d.passive ? inputs.filter((i) => !mayBeGoroutineDump(i.bytes)) : []) {
     inputs.splice(inputs.indexOf(input), 1);
     notADump = true;
-    said.push({ text: `:x: I could not read ${quoteOutside(input.name, 120)} as a goroutine dump: ${notADumpReason(input.bytes)}.`, aside: true });
+    said.push({ text: `:x: I could not read ${inputName(input.name)} as a goroutine dump: ${notADumpReason(input.bytes)}.`, aside: true });
   }
   const r =
     inputs.length > 0
       ? await ctx.analysis.analyzeDumps(inputs, { maxBytes: DUMP_MAX_BYTES, capturedAt: Date.now(), analyze: { ignore: ctx.config.ignore } })
       : { analysis: null, failed: [], read: [] };
-  for (const f of r.failed) said.push({ text: `:x: I could not read ${quoteOutside(f.name, 120)} as a goroutine dump: ${quoteOutside(f.message, 600)}` });
+  for (const f of r.failed) said.push({ text: `:x: I could not read ${inputName(f.name)} as a goroutine dump: ${quoteOutside(f.message, 600)}` });
   if (r.otherProcess?.length) said.push({ text: otherProcessLine(r.otherProcess) });
   if (!r.analysis) {
     const lines = said.filter((x) => !(quiet && x.aside)).map((x) => x.text);

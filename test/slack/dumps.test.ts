@@ -173,6 +173,15 @@ describe('dumps handed to the bot in Slack', () => {
     assert.equal(dumpReplies('D0PASTE', ts).length, 1, 'answered once');
   });
 
+  it('chatter in a DM that mentions a stack: refused in words that call it the pasted text', async () => {
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'D0PASTE' }).message.ts;
+    const text = 'hey, anyone seen the goroutine count on svc-order? it says created by something at main.go:30';
+    await event({ type: 'message', channel: 'D0PASTE', channel_type: 'im', user: 'U0ALICE', ts, text });
+    const reply = await h.slack.waitFor('the refusal', () => h.slack.replies('D0PASTE', ts).find((m) => /could not read/.test(m.text)));
+    assert.match(reply.text, /I could not read the pasted text as a goroutine dump/);
+    assert.doesNotMatch(reply.text, /pasted dump/);
+  });
+
   it('the shortcut on a file whose URL is not Slack’s: refused, that URL never fetched', async () => {
     const before = (await go.requests()).length;
     const { file, message } = h.slack.shareFile({ name: 'dump.txt', content: dump, channel: 'C0INC', threadTs: thread.ts, url: `${go.url}/debug/pprof/goroutine?debug=2` });
