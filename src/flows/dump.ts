@@ -258,7 +258,9 @@ async function postFindings(ctx: LeakbotContext, d: DumpJob, threadTs: string, a
  *  back to goroutine counts per stack (the engine's separate-process detection, src/engine/rank.ts). */
 export function seriesNote(a: Analysis, read: SeriesResult['read']): string {
   const files = read.map((f) => (f.dumps > 1 ? `${quoteOutside(f.name, 80)} (${f.dumps} dumps one after another)` : quoteOutside(f.name, 80))).join(', ');
-  const base = `${a.snapshots.length} dumps compared oldest first, as \`leakbot diff\` compares them: ${files}.`;
+  // The files are listed as handed over; the engine orders the dumps by their goroutine ids (a
+  // warning says so when that is not the order given), so the list is not called oldest first.
+  const base = `${a.snapshots.length} dumps compared oldest first, as \`leakbot diff\` compares them (handed over as ${files}).`;
   return a.separateProcesses
     ? `${base} They are not dumps of one process (a restart, or another replica): no goroutine is listed under the same id and stack with the same call arguments, so growth is read from goroutine counts per stack, not from goroutine ids.`
     : base;

@@ -276,6 +276,8 @@ describe('dumps handed to the bot in Slack', () => {
     assert.match(text, /2 snapshots: 24 → 159 goroutines/);
     assert.match(text, /given out of order/);
     assert.match(text, /kept all 10 goroutines of the first snapshot/);
+    // The footer lists the files as handed over, not as the order compared.
+    assert.match(text, /2 dumps compared oldest first, as `leakbot diff` compares them \(handed over as later\.txt, earlier\.txt\)/);
   });
 
   it('one file holding three dumps one after another: compared as a series, not read as its last dump; the message event alone says it is one file', async () => {
