@@ -446,6 +446,9 @@ function onOutputError(e: NodeJS.ErrnoException): void {
   throw e;
 }
 
+/** The /leak verbs that exist only in Slack. */
+const SLACK_VERBS = new Set(['snapshot', 'baseline', 'history', 'services', 'watch', 'checklist', 'postmortem']);
+
 export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', onOutputError);
   const program = buildProgram().exitOverride();
@@ -455,7 +458,11 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // Commander already printed the message (or the help).
+      // Commander already printed the message (or the help). A /leak verb typed here (a newcomer's
+      // `leakbot snapshot svc-order`) is Slack's: say what does it on the command line.
+      if (e.code === 'commander.unknownCommand' && SLACK_VERBS.has(argv[0] ?? '')) {
+        process.stderr.write(`leakbot: \`${argv[0]}\` is a Slack command (/leak ${argv[0]} in Slack). On the command line, capture a live service twice and compare with \`leakbot diff http://<host>:6060 --interval 30s\`, or read a saved dump with \`leakbot analyze dump.txt\`.\n`);
+      }
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (e instanceof InputError || e instanceof SyntaxError || (loadedEngine && e instanceof loadedEngine.DumpFormatError)) {

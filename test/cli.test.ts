@@ -145,6 +145,8 @@ describe('leakbot CLI', { timeout: 300_000 }, () => {
       [['analyze', '--min-delta', 'lots', file('before.txt')], /min-delta/],
       [['analyze', '--format', 'yaml', file('before.txt')], /format/],
       [['frobnicate'], /unknown command/],
+      // A /leak verb typed at the command line: what does it here.
+      [['snapshot', 'svc-order'], /unknown command 'snapshot'[^]*`snapshot` is a Slack command \(\/leak snapshot in Slack\)\. On the command line, capture a live service twice and compare with `leakbot diff http:\/\/<host>:6060 --interval 30s`/],
       // A URL or host:port where a file was expected: say what to run instead.
       [['analyze', 'http://10.0.0.7:6060'], /run `leakbot diff http:\/\/10\.0\.0\.7:6060`.*curl -o dump\.txt 'http:\/\/10\.0\.0\.7:6060\/debug\/pprof\/goroutine\?debug=2'/],
       // A pprof URL copied from a browser: the hint does not append the path a second time.
