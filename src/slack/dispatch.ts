@@ -68,7 +68,8 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
     ctx.metrics.commands.inc({ verb: 'unknown', outcome: 'usage' });
     const guess = didYouMean(verb, ctx.commands.verbs());
     return {
-      text: `Unknown command \`${verb}\`.${guess ? ` Did you mean \`/leak ${guess}\`?` : ''}\nCommands: ${ctx.commands
+      // Clipped: a paste that went to /leak by mistake (a whole dump, a log line) was echoed whole.
+      text: `Unknown command \`${verb.length > 40 ? `${verb.slice(0, 40)}…` : verb}\`.${guess ? ` Did you mean \`/leak ${guess}\`?` : ''}\nCommands: ${ctx.commands
         .list()
         .map((m) => `\`${m.usage}\``)
         .join(', ')}. Try \`/leak help\`.`,

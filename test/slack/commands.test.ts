@@ -91,6 +91,10 @@ describe('/leak commands over signed HTTP', () => {
     assert.match(String(r.json?.text), /Unknown command `snapshto`/);
     assert.match(String(r.json?.text), /Did you mean `\/leak snapshot`/);
     assert.equal(r.json?.response_type, 'ephemeral');
+    // A long paste sent to /leak by mistake is not echoed whole.
+    const long = String((await h.command({ text: `goroutine${'x'.repeat(3000)} [running]:` })).json?.text);
+    assert.match(long, /^Unknown command `goroutinex{31}…`\./, long.slice(0, 200));
+    assert.ok(long.length < 1500, `${long.length} characters`);
   });
 
   it('unknown service: registered names and did-you-mean, ephemeral', async () => {
