@@ -59,6 +59,9 @@ export interface SeriesContext {
   /** Entry functions (outermost frame) of the chains in the latest snapshot: piles half of whose
    *  creators are in the pile itself (see chainEntries). */
   chainEntries?: ReadonlySet<string>;
+  /** The snapshots are of different processes (a restart between them): a count that fell says the
+   *  earlier process's goroutines died with it, not that this one's pile drains. */
+  separate?: boolean;
 }
 
 export interface Evidence {
@@ -630,7 +633,8 @@ function mixedPile(steps: readonly IdentityStep[], s: GroupSeries, ctx: SeriesCo
 /** Rows only a series shows: identity when every snapshot has ids, the count otherwise. */
 function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, managedPool: boolean, canRest: boolean, ctx: SeriesContext): EvidenceItem[] {
   const c = s.counts;
-  const drained = s.peak - s.after >= Math.max(ctx.minDelta, DRAIN_SHARE * s.peak);
+  // Across a restart every goroutine of the earlier process is gone: a fall tells nothing of this one.
+  const drained = !ctx.separate && s.peak - s.after >= Math.max(ctx.minDelta, DRAIN_SHARE * s.peak);
   if (drained) return [item('drained', `fell from ${s.peak} to ${s.after}: the pile is draining`)];
 
   const id = s.identity;
@@ -729,7 +733,7 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
   const steps = c.slice(1).map((v, i) => v - c[i]!);
   // Without ids a fall of the count is a lower bound on the goroutines that left: a leak never loses
   // any, so a pile that lost more than KEPT_SHARE at some step turned over, as ids would show.
-  const fell = steps.findIndex((d, i) => -d >= 2 && -d > KEPT_SHARE * c[i]!);
+  const fell = ctx.separate ? -1 : steps.findIndex((d, i) => -d >= 2 && -d > KEPT_SHARE * c[i]!);
   if (fell >= 0) {
     return [item('turned-over', `the count fell ${c[fell]} → ${c[fell + 1]} between two snapshots: at least ${c[fell]! - c[fell + 1]!} goroutines left, they are not stuck`)];
   }

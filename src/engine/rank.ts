@@ -12,7 +12,7 @@ import { formatCount, growthText } from './count.js';
 import { orderUntimed } from './order.js';
 import { otherProcess } from './process.js';
 import { perSnapshot } from './memo.js';
-import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, PatternId, Snapshot, SnapshotSummary, StackGroup } from './model.js';
+import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, PatternId, SignalId, Snapshot, SnapshotSummary, StackGroup } from './model.js';
 import { foldCompanions } from './companions.js';
 import { dependencyModule } from './modules.js';
 import { isDependencyFrame, isLibraryFrame, isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
@@ -98,6 +98,7 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     latest: series[series.length - 1]!,
     writeLoops: 0,
     chainEntries: chainEntries(series[series.length - 1]!),
+    ...(separate ? { separate: true } : {}),
   };
   const all = matchSeries(series, { identity: !separate });
   // Each connection with an unread body holds a writeLoop too: fold those into the readLoop finding.
@@ -146,6 +147,8 @@ interface Context {
   latest: Snapshot;
   writeLoops: number;
   chainEntries: ReadonlySet<string>;
+  /** Snapshots of different processes (SeriesContext.separate). */
+  separate?: boolean;
 }
 
 const isWriteLoop = (s: GroupSeries) => s.group.frames.some((f) => WRITE_LOOP.test(f.func));
@@ -239,13 +242,18 @@ function lockWrapperCall(frames: readonly Frame[], module: string): { lib: Frame
 }
 const LOCK_METHOD = /[.)](Lock|RLock|TryLock)$/;
 
+/** Rows that show a pile growing across snapshots. */
+const GROWTH_ROWS = new Set<SignalId>(['grew', 'grew-wait', 'grew-every-step', 'kept-and-added', 'kept-and-added-batch', 'kept-most-and-added']);
+
 function judge(s: GroupSeries, ctx: Context): Finding | null {
   const g = s.group;
   const reading = readGroup(g);
   const ev = evidenceOf(s, reading, ctx);
   if (ev.leaked === 0 && !BLOCKED.has(g.kind) && reading.pattern !== 'unclosed-http-body') return null;
   const points = pointsOf(ev.items);
-  const confidence = confidenceOf(points, { single: ctx.n === 1, leakMark: ev.leaked > 0 });
+  // Across a restart with no growth to show, the latest process's dump speaks alone: one snapshot's cap.
+  const alone = ctx.n === 1 || (ctx.separate === true && !ev.items.some((e) => GROWTH_ROWS.has(e.signal)));
+  const confidence = confidenceOf(points, { single: alone, leakMark: ev.leaked > 0 });
   if (!confidence) return null;
   // A low finding needs a pile; medium and high stand on their evidence (a GoKer leak is a few goroutines).
   if (confidence === 'low' && s.after < MIN_PILE) return null;

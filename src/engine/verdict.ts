@@ -262,7 +262,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'turned-over': {
     points: -4,
-    meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck (not when only its newest left and every older one stayed, off the network: see kept-and-added). Without ids, a count that fell by more than 10 % (2+) at some step says at least that many left: a leak never loses any',
+    meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck (not when only its newest left and every older one stayed, off the network: see kept-and-added). Without ids, a count that fell by more than 10 % (2+) at some step says at least that many left: a leak never loses any. Not across a restart (dumps of different processes): the earlier process\'s goroutines died with it, and with no growth to show the later dump is judged as one snapshot',
     needs: '2+ snapshots, any format (debug=2: departures by id)',
   },
   'held-still': {
@@ -279,7 +279,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   drained: {
     points: -6,
-    meaning: 'the count fell 30 % or more from its peak: the pile is draining',
+    meaning: 'the count fell 30 % or more from its peak: the pile is draining (not across a restart, which empties every pile)',
     needs: '2+ snapshots, any format',
   },
 };

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { compare, parseDump, toJsonReport, type Snapshot } from '../../src/engine/index.js';
+import { analyze, compare, parseDump, toJsonReport, type Snapshot } from '../../src/engine/index.js';
 import { otherProcess } from '../../src/engine/process.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -73,4 +73,19 @@ test("Go 1.26: dumps of different runs of the eval's GoKer harness (one binary, 
   // A pair that lists no goroutine both hold in one call with arguments cannot be told apart (3 of 83
   // in the full corpus, all 3 in this subset: 57 of 60 when this was written).
   assert.ok(apart.length >= 0.9 * (names.length - 1), `${apart.length} of ${names.length - 1} told apart`);
+});
+
+test('a restart between two dumps empties the pile; the fall is not read as draining, and the later life speaks as it would alone (test/fixtures/dumps/restart)', () => {
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'restart');
+  const [a, b] = ['restart-a.txt', 'restart-b.txt'].map((f) => parseDump(readFileSync(join(dir, f), 'utf8')));
+  const alone = analyze(b!).findings.find((f) => f.frames[0]?.func === 'main.quote.func1');
+  assert.ok(alone && alone.confidence === 'medium', `alone: ${alone?.confidence}`);
+  const pair = compare([a!, b!]);
+  assert.equal(pair.separateProcesses, true);
+  const f = pair.findings.find((x) => x.frames[0]?.func === 'main.quote.func1');
+  assert.ok(f, 'the leak is still listed across the restart');
+  assert.equal(f.confidence, alone.confidence, 'no weaker, and with no growth to show, no stronger than the later dump alone');
+  assert.equal(f.before, 30);
+  assert.equal(f.after, 10);
+  assert.ok(!f.evidence?.some((e) => e.signal === 'turned-over' || e.signal === 'drained'), `${f.evidence?.map((e) => e.signal)}`);
 });
