@@ -1,19 +1,26 @@
-// `/leak help`: every verb (including ones other modules add) with usage and examples.
-import { atMost, exampleFor, type CommandModule } from './types.js';
+// `/leak help`: every verb (including ones other modules add) with usage and examples; `/leak help
+// <verb>`: that verb's.
+import { atMost, exampleFor, UsageError, type CommandModule } from './types.js';
 import type { ServiceConfig } from '../src/config/schema.js';
 
 export const command: CommandModule = {
   verb: 'help',
-  usage: 'help',
-  summary: 'This list.',
-  examples: ['/leak help'],
+  usage: 'help [verb]',
+  summary: 'This list, or one verb\'s usage and examples.',
+  examples: ['/leak help', '/leak help snapshot'],
   async handler(inv, ctx) {
-    atMost(inv.args, 0);
+    const [word] = atMost(inv.args, 1);
     const services = Object.keys(ctx.config.services).sort();
-    const lines = ctx.commands.list().map((m) => {
+    const line = (m: CommandModule) => {
       const examples = m.examples.flatMap((e) => runnableExample(e, ctx.config.services));
       return `• \`/leak ${m.usage}\` — ${m.summary}${examples.length ? `\n    e.g. ${examples.map((e) => `\`${e}\``).join(', ')}` : ''}`;
-    });
+    };
+    if (word !== undefined) {
+      const m = ctx.commands.get(word.replace(/^\/?leak\s*/i, ''));
+      if (!m) throw new UsageError(`\`${word.slice(0, 40)}\` is no /leak verb; the verbs: ${ctx.commands.list().map((x) => `\`${x.verb}\``).join(', ')}.`);
+      return { text: line(m) };
+    }
+    const lines = ctx.commands.list().map(line);
     return {
       text: `*leakbot* finds goroutine leaks in Go services.\n${lines.join('\n')}\nRegistered services: ${services.map((s) => `\`${s}\``).join(', ') || '(none)'}`,
     };

@@ -41,7 +41,6 @@ describe('/leak commands over signed HTTP', () => {
       for (const [text, extra] of [
         ['history billing-api please', 'please'],
         ['services now', 'now'],
-        ['help me', 'me'],
         ['baseline billing-api 3 4', '4'],
         ['postmortem billing-api today', 'today'],
       ] as const) {
@@ -49,6 +48,14 @@ describe('/leak commands over signed HTTP', () => {
         assert.ok(r.includes(`Too many arguments: \`${extra}\`.`), `${text}: ${r}`);
         assert.match(r, /Usage: `\/leak /, `${text}: usage`);
       }
+      // help takes one verb: its usage and examples alone; a word that is no verb names the verbs.
+      const one = String((await h2.command({ text: 'help snapshot' })).json?.text);
+      assert.match(one, /^• `\/leak snapshot /, one);
+      assert.ok(!one.includes('/leak history'), one);
+      const me = String((await h2.command({ text: 'help me' })).json?.text);
+      assert.match(me, /`me` is no \/leak verb; the verbs: .*`snapshot`/, me);
+      assert.match(me, /Usage: `\/leak help \[verb\]`/, me);
+      assert.ok(String((await h2.command({ text: 'help me please' })).json?.text).includes('Too many arguments: `please`.'));
       for (const text of ['watch', 'watch stop', 'watch chart']) {
         const r = String((await h2.command({ text })).json?.text);
         assert.match(r, /Which service\? Registered: `billing-api`, `ledger`/, `${text}: ${r}`);
