@@ -32,7 +32,8 @@ export const snapshotFlowModule: LeakbotModule = {
     const refuse = (v: { s: string } | null): { text: string } => {
       if (!v || own(ctx.config.services, v.s)) return bad;
       const names = Object.keys(ctx.config.services).sort().map((n) => `\`${n}\``).join(', ');
-      return { text: `*${escapeMrkdwn(v.s.slice(0, 80))}* is no longer a registered service: it left leakbot's config (LEAKBOT_CONFIG) after this message was posted. Registered now: ${names || '(none)'}.` };
+      // Said as a possibility: a crafted value names a service that was never there.
+      return { text: `*${escapeMrkdwn(v.s.slice(0, 80))}* is not a registered service now (it has likely left leakbot's config, LEAKBOT_CONFIG, since this message was posted), so this button can no longer be used. Registered now: ${names || '(none)'}.` };
     };
     // A double click of *Set as baseline* or *Set as baseline anyway* (or two people setting the same
     // snapshot at once) sets it once and says so once: each click posted its own "set … as the
