@@ -242,7 +242,6 @@ function goroutineUrl(typed: string): string {
   }
 }
 
-
 /** `host:6060` or `10.0.0.7:6060/debug/pprof`: a live service typed without its scheme. */
 const isHostPort = (s: string) => /^[\w.-]+:\d{1,5}(\/\S*)?$/.test(s);
 const schemeHint = (s: string) => `for a live service give the URL with its scheme: leakbot diff http://${s}`;

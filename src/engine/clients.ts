@@ -13,7 +13,7 @@ const HANDLER = 'net/http.serverHandler.ServeHTTP';
 const BACKGROUND_READ = 'net/http.(*connReader).backgroundRead';
 
 /** Whether a group's goroutines run an HTTP/1 handler (net/http's conn.serve, inside serverHandler). */
-export function inHttp1Handler(g: Pick<StackGroup, 'frames'>): boolean {
+function inHttp1Handler(g: Pick<StackGroup, 'frames'>): boolean {
   let serve = false;
   let handler = false;
   for (const f of g.frames) {

@@ -15,7 +15,7 @@ import { perSnapshot } from './memo.js';
 import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, PatternId, SignalId, Snapshot, SnapshotSummary, StackGroup } from './model.js';
 import { foldCompanions } from './companions.js';
 import { dependencyModule } from './modules.js';
-import { isDependencyFrame, isLibraryFrame, isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
+import { isDependencyFrame, isLibraryFrame, isLibraryPile, isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
 import { confidenceOf, pointsOf } from './verdict.js';
 
 /** Knobs the CLI, the bot and the config pass to analyze/compare. */
@@ -279,7 +279,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
   // Where live creators run now speaks for the pile only when they started most of it: jaeger's 436
   // reconnect loops, one of them made by main's shared tracer, the rest by handlers long gone.
   const startedFrom = g.startedFrom && g.startedFrom.goroutines * 2 >= s.after ? g.startedFrom : null;
-  const libraryOnly = g.frames.length > 0 && g.frames.every(isLibraryFrame) && g.createdBy !== null && isLibraryFrame(g.createdBy);
+  const libraryOnly = g.frames.length > 0 && isLibraryPile(g);
   if (reading.pattern === 'unclosed-http-body') advice += ' ' + httpClientHint(ctx.latest, reading);
   else if (!g.startedFrom && g.createdBy !== null && !isLibraryFrame(g.createdBy) && g.frames.length > 0 && g.frames.every(isLibraryFrame) && isDependencyFrame(g.frames[g.frames.length - 1]!)) {
     // The service started a library function itself: a call (`go client.Post(…)`) ends when it returns, a

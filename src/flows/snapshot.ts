@@ -153,8 +153,9 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     }
     if (held) {
       requesters = await claim(ctx, d, job.id, requesters);
-      const next = cur.capturedAt + own(ctx.config.services, service)!.minIntervalSeconds * 1000;
-      const already = `the findings of ${result.ref ? `#${result.ref.seq} → ` : ''}#${cur.seq} above are the latest: ${service} was captured at ${fmtTime(cur.capturedAt)} and leakbot asks it at most every ${own(ctx.config.services, service)!.minIntervalSeconds} s (capture again after ${fmtTime(next)}).`;
+      const every = own(ctx.config.services, service)!.minIntervalSeconds;
+      const next = cur.capturedAt + every * 1000;
+      const already = `the findings of ${result.ref ? `#${result.ref.seq} → ` : ''}#${cur.seq} above are the latest: ${service} was captured at ${fmtTime(cur.capturedAt)} and leakbot asks it at most every ${every} s (capture again after ${fmtTime(next)}).`;
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, requesters.map((r) => r.user), already) });
       await touchThread(ctx, thread);
       const link = await permalink(ctx, thread);
