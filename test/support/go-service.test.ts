@@ -55,11 +55,18 @@ describe('leaksvc (Go 1.26)', { timeout: 600_000 }, () => {
   });
 
   it('adds healthy noise: a pool that stays and a surge that drains', async () => {
+    // Counted where each parks, not as the process total: goroutines of earlier requests may end
+    // between two counts on a busy machine (the process total fell short of before + 150 in a CI run beside
+    // two busy loops).
+    const parkedIn = async (func: string) => (await dump(svc, '/debug/pprof/goroutine?debug=2')).split(`\n${func}(`).length - 1;
     const before = await svc.count();
-    assert.ok((await svc.pool(50)) >= before + 50);
-    const surged = await svc.surge(100, 300);
-    assert.ok(surged >= before + 150);
-    let now = surged;
+    const pooled = await parkedIn('example.com/fixtures/internal/leaks.poolWorker');
+    await svc.pool(50);
+    assert.ok((await parkedIn('example.com/fixtures/internal/leaks.poolWorker')) >= pooled + 50);
+    // Held 3 s: the dump that counts them comes well before any of them finishes, however busy the machine.
+    await svc.surge(100, 3000);
+    assert.ok((await parkedIn('example.com/fixtures/internal/leaks.handleRequest')) >= 100);
+    let now = await svc.count();
     for (let i = 0; i < 600 && now > before + 60; i++) {
       await sleep(50);
       now = await svc.count();
