@@ -12,6 +12,7 @@ import { autoRecaptureWarning, firstSnapshotNote, findingsSummary } from '../sla
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { buildFleetReport, type FleetReport, type InstanceReport } from './fleet-report.js';
 import { analyzePair, pickReference, postFindings, type PostFindingsOptions } from './findings.js';
+import { followedUp, markFollowedUp } from './recapture-delay.js';
 
 /** What the fleet capture of a snapshot job left on the job, so a retry does not capture again. */
 export interface FleetCheckpoint {
@@ -29,7 +30,11 @@ export interface FleetCheckpoint {
  *  single-snapshot analysis), so a later diff of the same pair points at them instead.
  *  `unreferenced`: captured pods analysed on their own (no baseline or earlier snapshot of that
  *  process), which a second round would compare. */
-export type FleetRun = { ok: true; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null; unreferenced: number; captured: string[] } | { ok: false; message: string };
+export type FleetRun =
+  | { ok: true; superseded?: false; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null; unreferenced: number; captured: string[] }
+  /** A first round run again after its automatic round updated its messages (see followedUp): nothing posted. */
+  | { ok: true; superseded: true }
+  | { ok: false; message: string };
 
 /** How a round is posted. `postKey`: the poster key of the summary and findings (default the job's
  *  own, `job:<id>`; the automatic second round passes the first round's, so both messages are
@@ -218,8 +223,10 @@ export async function runFleetSnapshot(
       };
       try {
         const p = await publish(ctx, key, service, thread, partial, fresh, d.requester.user, null, round);
-        early = p;
-        await onEarly?.(p.report);
+        if (p) {
+          early = p;
+          await onEarly?.(p.report);
+        }
       } catch (err) {
         // Slack refused the early summary: the captures still finish and are kept first, so the
         // retry posts them without asking the pods again.
@@ -233,7 +240,12 @@ export async function runFleetSnapshot(
     cp = await keep(out);
   }
   const t1 = Date.now();
-  const { report, strongestSeq, analyseMs, strongest } = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early, round);
+  const published = await publish(ctx, key, service, thread, cp, fresh, d.requester.user, early, round);
+  if (!published) {
+    job.log.info({ service }, 'fleet round run again after its automatic round posted; keeping the newer summary and findings');
+    return { ok: true, superseded: true };
+  }
+  const { report, strongestSeq, analyseMs, strongest } = published;
   // Once per job, not per post key: the automatic second round is a round of its own.
   await recordRound(ctx, `job:${job.id}`, service, thread, d.requester.user, report, strongest);
   await rememberSuspects(ctx, service, report);
@@ -292,7 +304,9 @@ function stragglersOnly(state: () => { planned: number; done: number; lastDoneAt
 }
 
 /** Analyses and posts (or updates) the fleet summary; the strongest pod's findings are posted once,
- *  with the first summary. */
+ *  with the first summary. The automatic round marks the first round's messages as followed up
+ *  before it posts over them; a first round finding them so (run again after that) posts nothing
+ *  and resolves null. */
 async function publish(
   ctx: LeakbotContext,
   key: string,
@@ -303,11 +317,20 @@ async function publish(
   actor: string,
   early: { strongestId: string | null } | null,
   round: FleetRoundOptions,
-): Promise<{ report: FleetReport; strongestSeq: number | null; strongestId: string | null; strongest: InstanceReport | undefined; analyseMs: number }> {
+): Promise<{ report: FleetReport; strongestSeq: number | null; strongestId: string | null; strongest: InstanceReport | undefined; analyseMs: number } | null> {
+  /** Before each post: the automatic round marks the messages it takes over; a first round asks
+   *  whether its automatic round has taken them over already. */
+  const superseded = async (): Promise<boolean> => {
+    if (!round.auto) return followedUp(ctx, key);
+    await markFollowedUp(ctx, key);
+    return false;
+  };
+  if (await superseded()) return null;
   const t = Date.now();
   const { report, reports } = await analyseFleet(ctx, service, cp, fresh);
   const analyseMs = Date.now() - t;
   const strongest = early ? reports.find((r) => r.id === early.strongestId && r.cur && r.analysis) : reports.find((r) => r.id === report.strongest && r.cur && r.analysis);
+  if (await superseded()) return null;
   await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null, round) });
   if (!early && strongest?.cur && strongest.analysis) {
     const refKind = strongest.ref ? (strongest.ref.seq === (await ctx.snapshots.baselineFor(strongest.cur)).meta?.seq ? 'baseline' : 'previous') : null;
@@ -317,6 +340,7 @@ async function publish(
         : round.auto
           ? { suffix: ' (captured again automatically)' }
           : {};
+    if (await superseded()) return null;
     await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur }, actor, opts);
   }
   return { report, strongestSeq: strongest?.cur?.seq ?? null, strongestId: strongest?.id ?? null, strongest, analyseMs };

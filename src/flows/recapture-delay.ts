@@ -14,6 +14,27 @@ export function recaptureDelayMs(config: Pick<Config, 'snapshot' | 'services'>, 
   return Math.max(s, own(config.services, service)?.minIntervalSeconds ?? 0) * 1000;
 }
 
+const FOLLOWED_TTL_SECONDS = 14 * 24 * 3600; // as long as the poster remembers the messages
+
+function followedKey(ctx: Pick<LeakbotContext, 'prefix'>, postKey: string): string {
+  return `${ctx.prefix}:snapshot:followed:${postKey}`;
+}
+
+/** The automatic second capture of the first snapshot that posted under `postKey` has its capture
+ *  and is about to update those messages: set before its first post. */
+export async function markFollowedUp(ctx: Pick<LeakbotContext, 'redis' | 'prefix'>, postKey: string): Promise<void> {
+  await ctx.redis.set(followedKey(ctx, postKey), String(Date.now()), 'EX', FOLLOWED_TTL_SECONDS);
+}
+
+/** True once the automatic second capture posts over the messages under `postKey` (markFollowedUp):
+ *  the first snapshot's job, run again after that (BullMQ hands a stalled job, its worker only slow,
+ *  to another worker), must not put its older findings, summary and 'I will capture again' back over
+ *  the newer ones. Checked right before each of those posts, which leaves only a post already under
+ *  way as the second capture starts (as alert recaptures do, src/alerts/jobs.ts superseded). */
+export async function followedUp(ctx: Pick<LeakbotContext, 'redis' | 'prefix'>, postKey: string): Promise<boolean> {
+  return (await ctx.redis.exists(followedKey(ctx, postKey))) === 1;
+}
+
 /**
  * Capture again clicked in a thread whose first snapshot's automatic second capture is still due
  * (its findings promise 'leakbot captures again by itself… this message will update'): the click

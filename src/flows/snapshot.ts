@@ -2,7 +2,7 @@
 // thread → parent updated with the outcome → everyone who asked gets a pointer. Each step is
 // idempotent (poster keys, checkpointed snapshot seq), so a retry or a restarted worker resumes
 // without a second post or a second capture.
-import { recaptureDelayMs } from './recapture-delay.js';
+import { followedUp, markFollowedUp, recaptureDelayMs } from './recapture-delay.js';
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
@@ -53,7 +53,8 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     parentRef = status;
     const thread: SlackThreadRef = d.thread ?? { channel: status!.channel, ts: status!.ts };
     parent = thread;
-    if (!d.thread) {
+    // A job run again finds its thread's record (with the outcomes since): kept, not started anew.
+    if (!d.thread && !(await ctx.threads.get(thread.channel, thread.ts))) {
       const now = Date.now();
       await ctx.threads.put({ channel: thread.channel, ts: thread.ts, service, kind: 'snapshot', createdAt: now, lastActivityAt: now, requestedBy: users, data: { title: `Goroutine snapshot of *${service}*` } });
     }
@@ -98,19 +99,24 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       if (!run.ok) return await failed(run.message);
       requesters = await claim(ctx, d, job.id, requesters);
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'fleet summary below.') });
-      await recordOutcome(ctx, thread, {
-        service,
-        users: auto ? [] : requesters.map((r) => r.user),
-        state: { outcome: 'findings', summary: run.report.summary, ...(typeof run.strongestSeq === 'number' ? { seq: run.strongestSeq } : {}) },
-        // The strongest pod's findings are in the thread: Compare / `/leak diff` of that pair points at them.
-        ...(typeof run.strongestSeq === 'number' ? { pair: { refSeq: run.strongestRefSeq, curSeq: run.strongestSeq } } : {}),
-      });
-      if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured);
+      // Run again after its automatic round posted (followedUp): that round's outcome is the thread's
+      // latest and its job exists (no third round); the requesters are still told, once each.
+      if (run.superseded) await redrawParent(ctx, d, thread);
+      else {
+        await recordOutcome(ctx, thread, {
+          service,
+          users: auto ? [] : requesters.map((r) => r.user),
+          state: { outcome: 'findings', summary: run.report.summary, ...(typeof run.strongestSeq === 'number' ? { seq: run.strongestSeq } : {}) },
+          // The strongest pod's findings are in the thread: Compare / `/leak diff` of that pair points at them.
+          ...(typeof run.strongestSeq === 'number' ? { pair: { refSeq: run.strongestRefSeq, curSeq: run.strongestSeq } } : {}),
+        });
+        if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured);
+      }
       if (!auto) {
         const link = await permalink(ctx, parent);
         await notify(ctx, key, requesters, `The fleet summary of ${service} is in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
       }
-      return { seq: run.strongestSeq };
+      return { seq: run.superseded ? null : run.strongestSeq };
     }
     // `pod=…` / `instance=…`: one discovered instance, never an address.
     let instance: string | undefined;
@@ -164,25 +170,34 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     }
     // Nothing to compare with: say so, and capture again by itself after a short delay.
     const againMs = !auto && !result.ref ? autoRecaptureDelayMs(ctx, service) : 0;
-    await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {
-      ...(againMs > 0
-        ? { note: firstSnapshotNote(result.analysis, service, againMs), recapture: autoRecaptureWarning(againMs) }
-        : !auto && !result.ref
-          ? { note: manualSnapshotNote(result.analysis, service), recapture: manualRecaptureWarning(service) }
-          : {}),
-      ...(auto && d.followUp ? { suffix: ' (captured again automatically)' } : {}),
-      ...(d.select ? { pinInstance: true } : {}),
-    });
-    job.log.info({ service, seq: cur.seq, shared, auto, captureMs: t1 - t0, analyseMs: t2 - t1, postMs: Date.now() - t2, findings: result.analysis.findings.length }, 'snapshot analysed and posted');
+    // The automatic capture marks the first findings as followed up before it updates them; the
+    // first job, run again after that, leaves them (and the outcome, and the schedule) as they are.
+    if (auto && d.followUp) await markFollowedUp(ctx, d.followUp.postKey);
+    const superseded = !auto && (await followedUp(ctx, key));
+    if (!superseded) {
+      await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {
+        ...(againMs > 0
+          ? { note: firstSnapshotNote(result.analysis, service, againMs), recapture: autoRecaptureWarning(againMs) }
+          : !auto && !result.ref
+            ? { note: manualSnapshotNote(result.analysis, service), recapture: manualRecaptureWarning(service) }
+            : {}),
+        ...(auto && d.followUp ? { suffix: ' (captured again automatically)' } : {}),
+        ...(d.select ? { pinInstance: true } : {}),
+      });
+    }
+    job.log.info({ service, seq: cur.seq, shared, auto, captureMs: t1 - t0, analyseMs: t2 - t1, postMs: Date.now() - t2, findings: result.analysis.findings.length, ...(superseded ? { superseded } : {}) }, superseded ? 'snapshot run again after its automatic capture posted: the newer findings kept' : 'snapshot analysed and posted');
     requesters = await claim(ctx, d, job.id, requesters);
     if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, `${snapDesc(cur)}: findings below.`) });
-    await recordOutcome(ctx, thread, {
-      service,
-      users: auto ? [] : requesters.map((r) => r.user),
-      state: findingsState(result.analysis, cur),
-      pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
-    });
-    if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);
+    if (superseded) await redrawParent(ctx, d, thread);
+    else {
+      await recordOutcome(ctx, thread, {
+        service,
+        users: auto ? [] : requesters.map((r) => r.user),
+        state: findingsState(result.analysis, cur),
+        pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
+      });
+      if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);
+    }
     if (!auto) {
       const link = await permalink(ctx, thread);
       await notify(ctx, key, requesters, `Findings for ${service} ${snapDesc(cur)} are in ${link ? `<${link}|the thread>` : 'the thread under my message'}.`);
@@ -243,6 +258,13 @@ async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, ser
     { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}), ...(prefer?.length ? { prefer } : {}) },
     { jobId: `auto-${jobId}`, delayMs },
   );
+}
+
+/** A job run again after its automatic second capture posted records no outcome of its own: the
+ *  parent it set to 'capturing…' on this run shows the thread's latest outcome again. */
+async function redrawParent(ctx: LeakbotContext, d: SnapshotJob, thread: SlackThreadRef): Promise<void> {
+  const rec = d.thread ? null : await ctx.threads.get(thread.channel, thread.ts);
+  if (rec) await ctx.poster.update(thread, { text: threadParentText(rec) });
 }
 
 /** Closes the job's joining window (when it has one) and returns the distinct response_urls of

@@ -83,6 +83,20 @@ snapshot:
     assert.match(first.parent.text, /\(snapshot #\d+, \d\d:\d\d:\d\d UTC\)/);
     assert.equal(h.slack.parents(ch).length, 1);
     await h.slack.waitFor('response_url answer', () => h.slack.responsesTo(url1).find((r) => /Findings for svc-order/.test(String(r.body.text))));
+
+    // The first job runs again (BullMQ hands a stalled job, its worker only slow, to another worker)
+    // after the automatic capture updated the thread: the older single-snapshot findings must not
+    // come back over the comparison, nor the parent lose its verdict, nor a third capture be due.
+    const job1 = (await h.bot.ctx.jobs.queue.getJobs(['completed'])).find((j) => j.name === 'snapshot' && (j.data as { service?: string; reason?: string }).service === 'svc-order' && (j.data as { reason?: string }).reason === 'command')!;
+    const parentBefore = first.parent.text;
+    await job1.retry('completed');
+    await settled(h);
+    assert.ok(await job1.isCompleted(), 'the first job ran again');
+    assert.equal(messageText(findings), f2, 'the findings still show the comparison');
+    assert.equal(first.parent.text, parentBefore, 'the parent still shows the 2-snapshot verdict');
+    assert.equal(h.slack.replies(ch, first.parent.ts).length, 1, 'nothing posted twice');
+    assert.equal(h.slack.responsesTo(url1).filter((r) => /svc-order/.test(String(r.body.text))).length, 1, 'the requester is told once');
+    assert.equal((await h.bot.ctx.jobs.queue.getDelayed()).filter((j) => j.name === 'snapshot').length, 0, 'no third capture');
   });
 
   it('a second /leak snapshot joins the open thread and updates its parent; --new starts a fresh one; diff does not repeat findings', async () => {

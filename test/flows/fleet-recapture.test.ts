@@ -15,6 +15,9 @@ services:
   svc-pair:
     targets: [${a}, ${b}]
     minIntervalSeconds: 0
+  svc-rerun:
+    targets: [${a}, ${b}]
+    minIntervalSeconds: 0
   svc-sampled:
     targets: [${a}, ${b}, ${c}]
     minIntervalSeconds: 0
@@ -81,5 +84,40 @@ snapshot:
     assert.equal((sum.match(/vs #\d+/g) ?? []).length, 2, `both pods against their first snapshots:\n${sum}`);
     assert.doesNotMatch(sum, /no earlier snapshot/);
     assert.ok(!(await left.requests()).some((p) => p.startsWith('/debug/pprof/goroutine')), 'the pod the first round left out was not taken instead');
+  });
+
+  // BullMQ hands a stalled job (its worker only slow) to another worker: the first round's job may
+  // run again after its automatic round updated the thread. It must not put the first round's
+  // summary ('I will capture the fleet again') and findings back over the second round's.
+  it('the first round run again after the automatic round keeps the newer summary and findings', async () => {
+    const { h, services } = s;
+    const ch = 'C0FLEETRERUN';
+    await services[0]!.leak('chansend', 10);
+    const url = h.slack.responseUrl();
+    await h.command({ text: 'snapshot svc-rerun', channel: ch, responseUrl: url });
+    const t = await waitThread(h.slack, ch, 0, 2);
+    const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
+    const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => /^Goroutines of svc-rerun/.test(r.text))));
+    assert.match(messageText(fleet), /I will capture the fleet again in 600 s/);
+    const auto = await delayedJob(h, 'the automatic round', (j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === 'svc-rerun');
+    await auto.promote();
+    await h.slack.waitFor('summary updated by the automatic round', () => (/Captured again automatically/.test(messageText(fleet)) ? fleet : null));
+    await settled(h);
+    const newer = { fleet: messageText(fleet), findings: messageText(findings), parent: t.parent.text };
+    assert.match(newer.findings, /\(captured again automatically\)/);
+
+    // The first round's job runs again, as a stalled job handed to a second worker would.
+    const first = (await h.bot.ctx.jobs.queue.getJobs(['completed'])).find((j) => j.name === 'snapshot' && (j.data as { service?: string; reason?: string }).service === 'svc-rerun' && (j.data as { reason?: string }).reason !== 'auto')!;
+    assert.ok(first.data.fleetCheckpoint, 'the first round kept its checkpoint');
+    await first.retry('completed');
+    await settled(h);
+    assert.ok(await first.isCompleted(), 'the first round ran again');
+    assert.equal(messageText(fleet), newer.fleet, 'the summary still shows the automatic round');
+    assert.doesNotMatch(messageText(fleet), /I will capture the fleet again/);
+    assert.equal(messageText(findings), newer.findings, 'the findings still show the comparison');
+    assert.equal(t.parent.text, newer.parent, 'the parent still shows the latest verdict');
+    assert.equal(h.slack.replies(ch, t.parent.ts).length, 2, 'nothing posted twice');
+    assert.equal(h.slack.responsesTo(url).filter((r) => /svc-rerun/.test(String(r.body.text))).length, 1, 'the requester is told once');
+    assert.equal((await h.bot.ctx.jobs.queue.getDelayed()).filter((j) => j.name === 'snapshot').length, 0, 'no third round');
   });
 });
