@@ -16,7 +16,7 @@ import { perSnapshot } from './memo.js';
 import { formatCount } from './count.js';
 import { handlersWithoutClients } from './clients.js';
 import { BESIDE_IDS, besideConnections, boundToConnections, HELPERS_PER_CONNECTION, helpersOfOpenConnections } from './connections.js';
-import { callerOfLock, lockHolders, LOCK_IMPL, methodOwner, MOVING, movingInLockCode } from './lock-holders.js';
+import { callerOfLock, lockHolders, LOCK_IMPL, methodOwner, MOVING, movingInLockCode, parkedHolder } from './lock-holders.js';
 import { bunched, inBatches, settledShare, shapeOf, SPREAD_MIN, twoEnds } from './id-history.js';
 
 /** A wait this long (minutes, as Go printed it) is not a request in flight. */
@@ -308,7 +308,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (stillLock) {
     const caller = callerOfLock(g)!;
     const owner = methodOwner(caller);
-    items.push(item('no-holder', `no goroutine inside ${caller}${owner ? ` or another method of ${owner}` : ` or another function of ${packageOf(caller)}`}, the code that takes this lock, is running, asleep or waiting on I/O: nobody in sight can release it`));
+    items.push(item('no-holder', `no goroutine inside ${caller}${owner ? ` or another method of ${owner}` : ` or another function of ${packageOf(caller)}`}, the code that takes this lock, is running, asleep or waiting on I/O: ${parkedHolder(g, ctx.series[s.lastSeen]!) !== null ? 'the one in sight that may hold it is parked (see the advice)' : 'nobody in sight can release it'}`));
   }
   if (holders > 0) {
     items.push(item('holder-busy', `${holders} goroutines inside ${callerOfLock(g)}, the code that takes these locks, are waiting on I/O, asleep or running: a slow peer or slow I/O holds the locks, which change hands when it returns`));

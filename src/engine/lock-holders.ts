@@ -1,8 +1,8 @@
 // Who may hold the lock a pile waits on. A Mutex/RWMutex pile is a convoy when the code that takes
 // the lock is running, asleep or doing I/O elsewhere (its holder, moving); a lost unlock or a
 // lock-order deadlock has no such goroutine in sight. Read from one snapshot's stacks.
-import type { BlockKind, Frame, Snapshot, StackGroup } from './model.js';
-import { packageOf } from './patterns.js';
+import type { BlockKind, Frame, ParkedHolder, Snapshot, StackGroup } from './model.js';
+import { packageOf, userSite } from './patterns.js';
 import { perSnapshot } from './memo.js';
 
 /** Waits that end by themselves: the network or a file answers or fails (deadlines), a sleep ends, a
@@ -85,6 +85,37 @@ const firstLockLine = perSnapshot((snap) => {
 function mayHoldIn(f: Frame, snap: Snapshot): boolean {
   const first = firstLockLine(snap).get(f.func);
   return first === undefined || f.line <= 0 || f.line >= first;
+}
+
+/** The likely holder of the lock pile `g` waits on, when nothing moving is inside the locking code
+ *  and goroutines of at most two stacks sit parked inside it (the one with more goroutines); null
+ *  otherwise. A goroutine waiting to take a lock in that same code is a waiter, not a holder; one
+ *  whose entry function is the locking code (a type's own loop, idle in its select) holds nothing
+ *  there. Pure; one snapshot. */
+export function parkedHolder(g: StackGroup, snap: Snapshot): ParkedHolder | null {
+  if (g.kind !== 'mutex' && g.kind !== 'rwmutex') return null;
+  const caller = callerOfLock(g);
+  if (caller === null) return null;
+  const owner = methodOwner(caller);
+  const inCode = (func: string) => func === caller || (owner !== null && methodOwner(func) === owner);
+  const found: ParkedHolder[] = [];
+  for (const h of snap.groups) {
+    if (h === g || h.kind === 'unknown') continue;
+    const i = h.frames.findIndex((f) => inCode(f.func) && mayHoldIn(f, snap));
+    if (i < 0) continue;
+    if (MOVING.has(h.kind)) return null; // a moving holder: holder-busy's case, not this one
+    // Its frames in that code run up to its entry: a type's own loop idle in its select holds nothing.
+    let top = i;
+    while (top + 1 < h.frames.length && inCode(h.frames[top + 1]!.func)) top++;
+    if (top === h.frames.length - 1) continue;
+    const taker = lockCaller(h);
+    if ((h.kind === 'mutex' || h.kind === 'rwmutex') && (taker === null || inCode(taker.func))) continue;
+    const at = userSite(h.frames.slice(0, i + 1));
+    if (at === null) continue;
+    found.push({ goroutines: h.count, id: h.exampleId, kind: h.kind, state: h.state, at, inside: h.frames[i]! });
+  }
+  if (found.length === 0 || found.length > 2) return null;
+  return found.reduce((a, b) => (b.goroutines > a.goroutines ? b : a));
 }
 
 /** Waits on a channel: a lock's holder parked there may be woken by a reply. */

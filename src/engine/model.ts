@@ -242,6 +242,9 @@ export interface Finding {
   /** StackGroup.startedFrom: where in the service's code the live creators of a library-only pile
    *  are (the code that asked the library for them). */
   startedFrom?: { frame: Frame; goroutines: number; creators: number };
+  /** A lock pile's likely holder in sight, parked on something else while it holds the lock
+   *  (lock-holders.ts parkedHolder): where to look instead of the Lock the pile waits at. */
+  heldBy?: ParkedHolder;
   waitMinutes: { min: number; max: number } | null;
   orphans: number;
   leaked: number;
@@ -269,6 +272,21 @@ export interface Finding {
   /** Piles of the same library objects folded into this finding (companions.ts): more goroutines
    *  the objects it speaks for run (a client's workers beside its controller). Absent when none. */
   companions?: { func: string; state: string; count: number; confidence: Confidence }[];
+}
+
+/** A lock pile's likely holder, parked: goroutines inside the code that takes the lock (the function
+ *  that called Lock, or another method of its type, not all the way to their entry function; `inside`:
+ *  the innermost such frame) that waited on something else from there (`kind`, `state`) at `at` (their innermost frame of the service's
+ *  code, else a dependency's) — a send under a lock whose receiver has gone, a reply awaited with the
+ *  lock held, another lock taken in the wrong order. `goroutines`: how many such goroutines share that
+ *  stack; `id`: one goroutine's id (debug=2), else null. */
+export interface ParkedHolder {
+  goroutines: number;
+  id: number | null;
+  kind: BlockKind;
+  state: string;
+  at: Frame;
+  inside: Frame;
 }
 
 /** One applied row of the evidence table. */

@@ -6,13 +6,13 @@
 import { matchSeries, type GroupSeries } from './diff.js';
 import { benignReason, compileIgnore, isObjectDaemon } from './benign.js';
 import { chainEntries, evidenceOf, keptMostAndAdded, leakedIn, multipliedDaemon, type Evidence } from './evidence.js';
-import { lockCaller } from './lock-holders.js';
+import { lockCaller, parkedHolder } from './lock-holders.js';
 import { findHangs } from './hang.js';
 import { formatCount, growthText } from './count.js';
 import { orderUntimed } from './order.js';
 import { otherProcess } from './process.js';
 import { perSnapshot } from './memo.js';
-import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, PatternId, SignalId, Snapshot, SnapshotSummary, StackGroup } from './model.js';
+import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, ParkedHolder, PatternId, SignalId, Snapshot, SnapshotSummary, StackGroup } from './model.js';
 import { foldCompanions } from './companions.js';
 import { dependencyModule } from './modules.js';
 import { isDependencyFrame, isLibraryFrame, isLibraryPile, isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
@@ -276,6 +276,9 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
       advice = `The lock these goroutines wait for is ${module.replace(/@.*$/, '')}'s (taken in ${locker!.func}), not one in your code: something holds it and never lets go — usually a transaction, handle, iterator or session of that library opened and never closed or rolled back on some path (look for a Begin/Open/View without its Rollback/Close), or a call into it that never returns. Find the code that opened it; the goroutines here are waiting behind it.`;
     }
   }
+  // The holder in sight, parked while it holds the lock: the line to fix is its wait, not the Lock.
+  const heldBy = s.lastSeen === ctx.series.length - 1 ? parkedHolder(g, ctx.latest) : null;
+  if (heldBy !== null) advice = heldByAdvice(heldBy);
   // Where live creators run now speaks for the pile only when they started most of it: jaeger's 436
   // reconnect loops, one of them made by main's shared tracer, the rest by handlers long gone.
   const startedFrom = g.startedFrom && g.startedFrom.goroutines * 2 >= s.after ? g.startedFrom : null;
@@ -309,6 +312,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     createdBy: reading.createdBy,
     ...(g.createdBySites && reading.createdBy === g.createdBy ? { createdBySites: g.createdBySites } : {}),
     ...(startedFrom ? { startedFrom } : {}),
+    ...(heldBy !== null ? { heldBy } : {}),
     waitMinutes: g.waitMinutes,
     orphans: g.orphans,
     leaked: ev.leaked,
@@ -456,6 +460,16 @@ function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context)
 /** Unclosed bodies leave no frame of the service's code in readLoop. Name the transport that opened
  *  the connections and, as a lead, the service's code that was inside http.Client when the dump was
  *  taken (it may or may not be the caller that drops the body). */
+/** Advice for a lock whose likely holder waits on something else while it holds it. */
+function heldByAdvice(h: ParkedHolder): string {
+  const wait = h.kind === 'mutex' || h.kind === 'rwmutex' ? 'another lock' : h.kind === 'chan-send' ? 'a channel send' : h.kind === 'chan-recv' ? 'a channel receive' : h.kind === 'select' ? 'a select' : h.state;
+  const why =
+    h.kind === 'mutex' || h.kind === 'rwmutex'
+      ? 'two locks taken in opposite orders by two paths deadlock: take them in one order everywhere'
+      : 'do not block while holding a lock: release it before the send or the wait, make the send non-blocking (a select with a default or ctx.Done()) or its channel buffered, and make sure its other end is always served';
+  return `The lock's likely holder is in sight: ${h.goroutines === 1 ? `a goroutine${h.id !== null ? ` (${h.id})` : ''} waits` : `${h.goroutines} goroutines wait`} on ${wait} at ${h.at.func} (${fileAndLine(h.at)}), called from ${h.inside.func}, inside the code that takes this lock; every goroutine here waits until that ends. Fix it there: ${why}.`;
+}
+
 function httpClientHint(latest: Snapshot, reading: Reading): string {
   const callers = new Set<string>();
   for (const g of latest.groups) {

@@ -108,14 +108,83 @@ test("a holder the runtime holds for a moment (GC assist as it allocates under t
   assert.ok(!convoy || convoy.confidence === 'low', `${convoy?.confidence}: ${convoy?.signals.join('; ')}`);
 });
 
+/** One more Get, holding the package lock while it waits for a reply. */
+const holder =
+  'goroutine 4000 [chan receive]:\nexample.com/shop/internal/prices.fetchRemote(0xc000200000)\n\t/src/shop/internal/prices/remote.go:18 +0x45\n' +
+  'example.com/shop/internal/prices.Get(0xfa0)\n\t/src/shop/internal/prices/prices.go:52 +0x6e\n' +
+  'example.com/shop/internal/orders.(*Checkout).price(0xc000123000)\n\t/src/shop/internal/orders/checkout.go:77 +0x40\n' +
+  'created by example.com/shop/internal/orders.(*Checkout).Run in goroutine 1\n\t/src/shop/internal/orders/checkout.go:60 +0x33\n';
+
 test('a holder in sight inside the locking function, parked on a channel (an RPC reply awaited under the lock), is not "nobody can release it"', () => {
-  // Get's waiters on the package lock, and one more Get that holds it while it waits for a reply.
-  const holder =
-    'goroutine 4000 [chan receive]:\nexample.com/shop/internal/prices.fetchRemote(0xc000200000)\n\t/src/shop/internal/prices/remote.go:18 +0x45\n' +
-    'example.com/shop/internal/prices.Get(0xfa0)\n\t/src/shop/internal/prices/prices.go:52 +0x6e\n' +
-    'example.com/shop/internal/orders.(*Checkout).price(0xc000123000)\n\t/src/shop/internal/orders/checkout.go:77 +0x40\n' +
-    'created by example.com/shop/internal/orders.(*Checkout).Run in goroutine 1\n\t/src/shop/internal/orders/checkout.go:60 +0x33\n';
+  // Get's waiters on the package lock, and the holder.
   const pile = analyze(parseDump(Buffer.from(`${packageLockDump(12, false)}\n${holder}`))).findings.find((f) => f.site?.func === 'example.com/shop/internal/prices.Get' && f.kind === 'mutex');
   assert.ok(pile, 'the waiters are listed');
   assert.ok(!signals(pile).includes('no-holder'), `${signals(pile)}`);
+});
+
+const realdeps = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'realdeps');
+
+test("a lock whose holder is in sight and parked names the holder's wait (heldBy), the line to fix: gcache's eviction callback blocked on a full channel under the cache's lock", async () => {
+  const { renderText, renderBlocks } = await import('../../src/engine/index.js');
+  const a = analyze(parseDump(readFileSync(join(realdeps, 'gcache', 'leak.t2.debug2.txt.gz'))));
+  const pile = a.findings.find((f) => f.kind === 'mutex' && f.frames.some((fr) => fr.func === 'github.com/bluele/gcache.(*LRUCache).getValue'));
+  assert.ok(pile, 'the lock pile is listed');
+  assert.equal(pile.heldBy?.at.func, 'main.(*store).onEvict');
+  assert.equal(pile.heldBy?.at.line, 40);
+  assert.equal(pile.heldBy?.kind, 'chan-send');
+  assert.equal(pile.heldBy?.id, 5941);
+  assert.equal(pile.heldBy?.inside.func, 'github.com/bluele/gcache.(*LRUCache).removeElement');
+  assert.match(pile.advice, /likely holder is in sight: a goroutine \(5941\) waits on a channel send at main\.\(\*store\)\.onEvict \(.*main\.go:40\)/);
+  assert.match(renderText(a, { color: false }), /lock likely held by goroutine 5941, waiting in chan send at .*main\.go:40 in main\.\(\*store\)\.onEvict/);
+  assert.match(JSON.stringify(renderBlocks(a, { title: 't' })), /lock likely held by goroutine 5941/);
+});
+
+test('a holder inside the locking function awaiting a reply is named as the wait to look at; a lock-order holder as the other lock', () => {
+  const pile = analyze(parseDump(Buffer.from(`${packageLockDump(12, false)}\n${holder}`))).findings.find((f) => f.site?.func === 'example.com/shop/internal/prices.Get' && f.kind === 'mutex');
+  assert.equal(pile?.heldBy?.at.func, 'example.com/shop/internal/prices.fetchRemote');
+  assert.equal(pile?.heldBy?.state, 'chan receive');
+  // Put holds the store's lock and waits for the index's: Get's waiters wait behind a lock-order wait.
+  const lockOrder =
+    'goroutine 4001 [sync.Mutex.Lock]:\ninternal/sync.runtime_SemacquireMutex(0xc000300008?, 0x0?, 0x0?)\n\t/usr/local/go/src/runtime/sema.go:95 +0x25\n' +
+    'internal/sync.(*Mutex).lockSlow(0xc000300008)\n\t/usr/local/go/src/internal/sync/mutex.go:149 +0x15d\n' +
+    'sync.(*Mutex).Lock(...)\n\t/usr/local/go/src/sync/mutex.go:46\n' +
+    'example.com/shop/internal/index.(*Index).Update(0xc000300000)\n\t/src/shop/internal/index/index.go:30 +0x2e\n' +
+    'example.com/shop/internal/prices.Put(0xfa1)\n\t/src/shop/internal/prices/prices.go:61 +0x6e\n' +
+    'example.com/shop/internal/orders.(*Checkout).price(0xc000123000)\n\t/src/shop/internal/orders/checkout.go:79 +0x40\n' +
+    'created by example.com/shop/internal/orders.(*Checkout).Run in goroutine 1\n\t/src/shop/internal/orders/checkout.go:60 +0x33\n';
+  const behind = analyze(parseDump(Buffer.from(`${packageLockDump(12, false).replaceAll('prices.Get(', 'prices.Put(').replaceAll('prices.go:50', 'prices.go:58')}\n${lockOrder}`))).findings.find(
+    (f) => f.site?.func === 'example.com/shop/internal/prices.Put' && f.after === 12,
+  );
+  assert.equal(behind?.heldBy?.at.func, 'example.com/shop/internal/index.(*Index).Update');
+  assert.match(behind?.advice ?? '', /waits on another lock at example\.com\/shop\/internal\/index\.\(\*Index\)\.Update .*take them in one order everywhere/);
+});
+
+test("a type's own loop idle in its select is no holder of the type's lock, nor is a goroutine waiting to take it; with a holder moving in the code nothing parked is named", () => {
+  const waiters = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      `goroutine ${500 + i} [sync.Mutex.Lock]:\ninternal/sync.runtime_SemacquireMutex(0xc000100008?, 0x0?, 0x0?)\n\t/usr/local/go/src/runtime/sema.go:95 +0x25\n` +
+        'internal/sync.(*Mutex).lockSlow(0xc000100008)\n\t/usr/local/go/src/internal/sync/mutex.go:149 +0x15d\n' +
+        'sync.(*Mutex).Lock(...)\n\t/usr/local/go/src/sync/mutex.go:46\n' +
+        `example.com/shop/internal/cache.(*Cache).Get(0xc000100000, 0x${i.toString(16)})\n\t/src/shop/internal/cache/cache.go:40 +0x2e\n` +
+        'example.com/shop/internal/orders.(*Checkout).price(0xc000123000)\n\t/src/shop/internal/orders/checkout.go:77 +0x40\n' +
+        'created by example.com/shop/internal/orders.(*Checkout).Run in goroutine 1\n\t/src/shop/internal/orders/checkout.go:60 +0x33\n',
+    ).join('\n');
+  const janitor =
+    'goroutine 9 [select]:\nexample.com/shop/internal/cache.(*Cache).janitor(0xc000100000)\n\t/src/shop/internal/cache/cache.go:70 +0x9e\n' +
+    'created by example.com/shop/internal/cache.New in goroutine 1\n\t/src/shop/internal/cache/cache.go:20 +0x1d\n';
+  const refreshing =
+    'goroutine 10 [IO wait]:\ninternal/poll.runtime_pollWait(0x7f2c, 0x72)\n\t/usr/local/go/src/runtime/netpoll.go:351 +0x85\n' +
+    'net.(*conn).Read(0xc000012345, {0xc0001b0000?, 0x1000?, 0x1000?})\n\t/usr/local/go/src/net/net.go:196 +0x44\n' +
+    'example.com/shop/internal/cache.(*Cache).refresh(0xc000100000)\n\t/src/shop/internal/cache/cache.go:55 +0x55\n' +
+    'example.com/shop/internal/orders.(*Checkout).warm(0xc000123000)\n\t/src/shop/internal/orders/checkout.go:90 +0x40\n' +
+    'created by example.com/shop/internal/orders.(*Checkout).Run in goroutine 1\n\t/src/shop/internal/orders/checkout.go:61 +0x33\n';
+  const replyUnderLock =
+    'goroutine 11 [chan receive]:\nexample.com/shop/internal/cache.(*Cache).load(0xc000100000)\n\t/src/shop/internal/cache/cache.go:48 +0x45\n' +
+    'example.com/shop/internal/orders.(*Checkout).fill(0xc000123000)\n\t/src/shop/internal/orders/checkout.go:95 +0x40\n' +
+    'created by example.com/shop/internal/orders.(*Checkout).Run in goroutine 1\n\t/src/shop/internal/orders/checkout.go:62 +0x33\n';
+  const pile = (dump: string) => analyze(parseDump(Buffer.from(dump))).findings.find((f) => f.site?.func === 'example.com/shop/internal/cache.(*Cache).Get');
+  assert.ok(pile(`${waiters(12)}\n${janitor}`), 'the waiters are listed');
+  assert.equal(pile(`${waiters(12)}\n${janitor}`)!.heldBy, undefined);
+  assert.equal(pile(`${waiters(12)}\n${janitor}\n${replyUnderLock}`)?.heldBy?.at.func, 'example.com/shop/internal/cache.(*Cache).load');
+  assert.equal(pile(`${waiters(12)}\n${janitor}\n${replyUnderLock}\n${refreshing}`)?.heldBy, undefined);
 });

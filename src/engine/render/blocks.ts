@@ -2,7 +2,7 @@
 // 3000 characters per section text, ~13k characters per message), leaving room for the caller's own
 // action buttons. Whatever does not fit goes into `overflowMarkdown`, the full report for a file upload.
 import type { Analysis, Finding } from '../model.js';
-import { atFileLine, countLine, createdByShare, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { atFileLine, countLine, createdByShare, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, startedFromLine, heldByLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
 export interface BlocksOptions {
@@ -98,6 +98,8 @@ function findingBlocks(f: Finding, n: number, mode: Analysis['mode']): Block[] {
   if (f.createdBy) lines.push(`created by \`${escapeMrkdwn(shortFunc(f.createdBy.func))}\`${atFileLine(f.createdBy, (s) => `\`${escapeMrkdwn(s)}\``)}${createdByShare(f, (s) => `\`${escapeMrkdwn(s)}\``)}`);
   const from = startedFromLine(f, (s) => `\`${escapeMrkdwn(s)}\``);
   if (from) lines.push(from);
+  const held = heldByLine(f, (s) => `\`${escapeMrkdwn(s)}\``);
+  if (held) lines.push(held);
   const paths = pathsLine(f);
   if (paths) lines.push(`call paths: ${escapeMrkdwn(paths)}`);
   const labels = labelsLine(f.labels);

@@ -221,6 +221,15 @@ export function startedFromLine(f: Finding, code = (s: string) => s): string | n
   return `started from ${code(shortFunc(s.frame.func))} at ${code(fileLine(s.frame))}, where ${who}`;
 }
 
+/** "lock likely held by goroutine N, waiting in chan send at main.go:40 in onEvict": a lock pile's
+ *  parked holder (Finding.heldBy); `code` dresses the function and the file:line; null without one. */
+export function heldByLine(f: Finding, code = (s: string) => s): string | null {
+  const h = f.heldBy;
+  if (!h) return null;
+  const who = h.goroutines > 1 ? `${h.goroutines} goroutines` : h.id !== null ? `goroutine ${h.id}` : 'a goroutine';
+  return `lock likely held by ${who}, waiting in ${h.state} at ${code(fileLine(h.at))} in ${code(shortFunc(h.at.func))}`;
+}
+
 /** Frames worth printing: the innermost `max`, with a note of how many more there are. */
 export function stackLines(f: Finding, max = 12): string[] {
   // A frame without a file (pprof -traces) is its function alone, not an empty line under it.

@@ -1,7 +1,7 @@
 // Markdown report: what the bot uploads as a file when Block Kit runs out of room, and what
 // postmortem drafts quote. Code locations in backticks, full stacks in fenced blocks.
 import type { Analysis, Finding } from '../model.js';
-import { atFileLine, countLine, createdByShare, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, stackLines, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { atFileLine, countLine, createdByShare, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, stackLines, startedFromLine, heldByLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface MarkdownOptions {
   title?: string;
@@ -32,6 +32,8 @@ export function findingMarkdown(f: Finding, n: number, mode: Analysis['mode']): 
   if (f.createdBy) out.push(`- **Created by:** \`${f.createdBy.func}\`${atFileLine(f.createdBy, (s) => `\`${s}\``)}${createdByShare(f, (s) => `\`${s}\``)}`);
   const from = startedFromLine(f);
   if (from) out.push(`- **Started from:** ${from.replace(/^started from /, '')}`);
+  const held = heldByLine(f, (s) => `\`${s}\``);
+  if (held) out.push(`- **Held by:** ${held.replace(/^lock likely held by /, 'likely ')}`);
   const paths = pathsLine(f);
   if (paths) out.push(`- **Call paths:** ${paths}`);
   if (f.exampleId !== null) out.push(`- **Example goroutine:** ${f.exampleId}`);

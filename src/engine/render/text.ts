@@ -1,6 +1,6 @@
 // Terminal output: one block per finding, the site first. Colour only when the caller says so (a TTY).
 import type { Analysis, Confidence, Finding } from '../model.js';
-import { atFileLine, countLine, createdByShare, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, stackLines, startedFromLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
+import { atFileLine, countLine, createdByShare, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, stackLines, startedFromLine, heldByLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface TextOptions {
   /** ANSI colour; the CLI passes true only on a TTY. */
@@ -37,6 +37,8 @@ function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Pain
   if (f.createdBy) lines.push(`   created by ${shortFunc(f.createdBy.func)}${atFileLine(f.createdBy)}${createdByShare(f)}`);
   const from = startedFromLine(f);
   if (from) lines.push(`   ${from}`);
+  const held = heldByLine(f);
+  if (held) lines.push(`   ${held}`);
   const paths = pathsLine(f);
   if (paths) lines.push(`   call paths: ${paths}`);
   const labels = labelsLine(f.labels);
