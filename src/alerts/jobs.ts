@@ -438,7 +438,10 @@ function fleetPod(d: AlertDeps, service: string, cur: SnapshotMeta): { instanceN
   return svc && isFleet(svc) && cur.instanceName ? { instanceName: cur.instanceName } : {};
 }
 
-async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], analysis: Analysis, cur: SnapshotMeta, what: string, key: { once: string }): Promise<void> {
+/** Records the findings in the timeline with the pair they compared (`refSeq`, `curSeq`): a postmortem
+ *  drafted later recomputes that pair, and without refSeq it read the capture on its own (one
+ *  snapshot: medium at most) beside a thread that said high. */
+async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope['thread'], analysis: Analysis, cur: SnapshotMeta, ref: SnapshotMeta | null, what: string, key: { once: string }): Promise<void> {
   const top = analysis.findings[0];
   await d.ctx.timeline.append({
     at: Date.now(),
@@ -449,7 +452,7 @@ async function appendFindings(d: AlertDeps, a: AlertAction, thread: ActionScope[
     text: top
       ? `${what}: ${analysis.findings.length} suspect(s); top: ${top.patternTitle}${top.site ? ` at ${top.site.file.split('/').pop()}:${top.site.line}` : ''} (${top.before} → ${top.after})`
       : `${what}: no suspected leaks (${cur.total} goroutines)`,
-    data: { ...findingsEventData(analysis.findings, `${a.service}#${cur.seq}`), curSeq: cur.seq, ...(fleetPod(d, a.service, cur)) },
+    data: { ...findingsEventData(analysis.findings, `${a.service}#${cur.seq}`), curSeq: cur.seq, ...(ref ? { refSeq: ref.seq } : {}), ...(fleetPod(d, a.service, cur)) },
   }, key);
 }
 
@@ -522,7 +525,7 @@ export async function processCapture(d: AlertDeps, job: JobInfo<'alert.capture'>
     .filter(Boolean)
     .join(' ');
   if (!(await superseded(d, a))) await postFindings(d, a, thread, analysis, cur, refSnap ? ref : null, note, job.signal, recaptureLine);
-  await appendFindings(d, a, thread, analysis, cur, `Alert capture #${cur.seq}`, eventKey(ep.id, `findings.${a.service}.${a.round}.1`));
+  await appendFindings(d, a, thread, analysis, cur, refSnap ? ref : null, `Alert capture #${cur.seq}`, eventKey(ep.id, `findings.${a.service}.${a.round}.1`));
 
   const round = fleet ? await followFleet(d, job, thread, cur.instance) : null;
 
@@ -710,7 +713,7 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
     .filter(Boolean)
     .join('\n');
   await postFindings(d, a, thread, analysis, second, refSnap ? refMeta : firstMeta, note, job.signal);
-  await appendFindings(d, a, thread, analysis, second, `Alert recapture #${second.seq}`, eventKey(a.episode, `findings.${name}`));
+  await appendFindings(d, a, thread, analysis, second, refSnap ? refMeta : firstMeta, `Alert recapture #${second.seq}`, eventKey(a.episode, `findings.${name}`));
   await refreshFleet(d, job, thread, second, secondSnap);
   await ledger.mark(a.episode, name);
 }
