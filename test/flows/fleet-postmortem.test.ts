@@ -66,4 +66,22 @@ snapshot:
     assert.doesNotMatch(summary, /went from/, `no growth from two pods' figures:\n${summary}`);
     assert.match(summary, new RegExp(`svc-pair \\(${podB}\\) leaked goroutines at`), summary);
   });
+
+  // trial9 pressed Full report under "Goroutines of svc-order (127.0.0.1:6062): #3 → #6" and got a
+  // file titled "Goroutine report: svc-order #3 → #6": nothing in it said which pod held the pile,
+  // and the report is what gets pasted into a ticket.
+  it('the Full report of the findings names their pod, as the findings message does', async () => {
+    const { h, services } = s;
+    const ch = 'C0FLEETPM';
+    const podB = new URL(services[1]!.url).host;
+    const parent = h.slack.parents(ch)[0]!;
+    const findings = h.slack.replies(ch, parent.ts).find((r) => /^Goroutines of svc-pair/.test(r.text))!;
+    assert.match(messageText(findings), new RegExp(`Goroutines of svc-pair \\(${podB}\\): #\\d+ → #\\d+`));
+    const actions = (findings.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+    const value = actions.elements!.find((e) => e.action_id === 'leak_full_report')!.value;
+    await h.action({ actionId: 'leak_full_report', value, channel: ch, messageTs: findings.ts, threadTs: parent.ts });
+    const upload = await h.slack.waitFor('report upload', () => h.slack.uploads.find((u) => u.completed && u.filename.startsWith('svc-pair-goroutines-')));
+    assert.match(upload.title ?? '', new RegExp(`^Goroutine report: svc-pair \\(${podB}\\) #\\d+ → #\\d+$`), upload.title);
+    assert.match(upload.content.toString('utf8'), new RegExp(`^# Goroutine report: svc-pair \\(${podB}\\) #`));
+  });
 });
