@@ -142,11 +142,15 @@ const catalogue: PatternInfo[] = [
   },
   {
     id: 'sleep-loop',
-    title: 'sleep/poll loop that never exits',
+    // A dump shows the sleep, not what follows it: a poll loop and a one-shot delay look the same.
+    title: 'sleeping goroutines that keep piling up (a poll loop or a long delay)',
     advice:
-      'These goroutines loop around time.Sleep (or a ticker) with no exit condition, and a new one starts ' +
-      'each time the code runs. Give the loop a stop signal (ctx.Done() in a select with a time.Ticker, ' +
-      'stopped with defer t.Stop()) and start it once, not per call.',
+      'These goroutines sleep in time.Sleep, and a new one starts each time the code runs. A dump does not ' +
+      'show whether each loops around the sleep (polling with no exit condition) or sleeps once before its ' +
+      'work (a delayed retry or cleanup): look at the line. A loop needs a stop signal (ctx.Done() in a ' +
+      'select with a time.Ticker, stopped with defer t.Stop()) and should start once, not per call; a delay ' +
+      'should be a select on time.After and ctx.Done() (or a time.AfterFunc whose Stop is called), so it ' +
+      'ends when its caller gives up.',
   },
   {
     id: 'blocked-other',

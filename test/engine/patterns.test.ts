@@ -103,3 +103,11 @@ test('benign list: built-ins, user patterns (which always win), and bad regexes'
   assert.equal(benignReason({ frames: [fr('main.f')], createdBy: fr('example.com/svc/metrics.Start') }, user), 'ignored');
   assert.throws(() => compileIgnore(['ok', '[unclosed']), /invalid ignore pattern "\[unclosed"/);
 });
+
+test('a sleep pile is not called a loop: a dump shows the sleep, not whether the goroutine loops around it or sleeps once before its work, and the advice covers both', () => {
+  const info = PATTERNS['sleep-loop'];
+  assert.doesNotMatch(info.title, /^sleep\/poll loop/);
+  assert.match(info.title, /poll loop or a long delay/);
+  assert.match(info.advice, /time\.After and ctx\.Done\(\)/);
+  assert.match(info.advice, /stop signal/);
+});
