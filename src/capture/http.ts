@@ -3,12 +3,16 @@
 // (the response is never buffered past maxBytes).
 import { Agent, request } from 'undici';
 import { CaptureError, explain, type UrlSource } from './errors.js';
+import { shownQuery } from './pprof-url.js';
 
 /** Everything one capture needs to know about where it fetches and within which limits. */
 export interface FetchContext {
   name: string;
   /** Origin + path prefix where /debug/pprof/ lives, no trailing slash, no credentials. */
   base: string;
+  /** The configured URL's own query, sent with every profile request (pprofQueryOf); may hold a
+   *  credential, so messages show it through shownQuery. */
+  query?: string;
   headers: Record<string, string>;
   maxBytes: number;
   timeoutMs: number;
@@ -114,18 +118,22 @@ export interface ProfileRequest {
   debug: 0 | 1 | 2;
 }
 
-export function profileUrl(base: string, req: ProfileRequest): string {
-  return `${base}/debug/pprof/${req.profile}?debug=${req.debug}`;
+/** The profile's URL: leakbot's debug= first, then the configured query (`query`, without a debug= of
+ *  its own: pprofQueryOf). */
+export function profileUrl(base: string, req: ProfileRequest, query = ''): string {
+  return `${base}/debug/pprof/${req.profile}?debug=${req.debug}${query ? `&${query}` : ''}`;
 }
 
 /** GETs a profile. Resolves with the open body on 200; `null` on 404 when `missingOk`; otherwise
- *  throws a CaptureError that says what the service did. */
+ *  throws a CaptureError that says what the service did (naming the URL with the query's values
+ *  hidden: `shown`). */
 export async function openProfile(ctx: FetchContext, req: ProfileRequest, missingOk = false): Promise<CappedBody | null> {
-  const url = profileUrl(ctx.base, req);
+  const target = profileUrl(ctx.base, req, ctx.query);
+  const url = ctx.query ? profileUrl(ctx.base, req, shownQuery(ctx.query)) : target;
   const remaining = Math.max(1, ctx.deadline - Date.now());
   let res: Awaited<ReturnType<typeof request>>;
   try {
-    res = await request(url, {
+    res = await request(target, {
       method: 'GET',
       headers: { 'user-agent': 'leakbot', accept: '*/*', ...ctx.headers },
       signal: ctx.signal,

@@ -14,7 +14,7 @@ import { ServiceTimeBudget } from './budget.js';
 import { openProfile, translate, type CappedBody, type FetchContext, type ProfileRequest } from './http.js';
 import { decodeProfile, ProfileLimitError, type DecodeOptions } from './limits.js';
 import type { Instance } from './targets/types.js';
-import { pprofBaseOf } from './pprof-url.js';
+import { pprofBaseOf, pprofQueryOf } from './pprof-url.js';
 
 export { CaptureError } from './errors.js';
 export type { CaptureErrorCode } from './errors.js';
@@ -101,21 +101,23 @@ export function resetLeakProfileMemory(): void {
 
 export async function captureSnapshot(target: CaptureTarget, opts: CaptureOptions = {}): Promise<CaptureResult> {
   const started = Date.now();
-  const { base, headers } = pprofBase(target);
+  const { base, query, headers } = pprofBase(target);
   const timeoutMs = Math.max(1, target.timeoutSeconds * 1000);
   if (opts.signal?.aborted) throw explain.aborted(target.name);
   const budget = new ServiceTimeBudget(timeoutMs);
   try {
-    return await captureWithin(target, opts, budget, started, base, headers, timeoutMs);
+    return await captureWithin(target, opts, budget, started, { base, query }, headers, timeoutMs);
   } finally {
     budget.dispose();
   }
 }
 
-async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget: ServiceTimeBudget, started: number, base: string, headers: Record<string, string>, timeoutMs: number): Promise<CaptureResult> {
+async function captureWithin(target: CaptureTarget, opts: CaptureOptions, budget: ServiceTimeBudget, started: number, where: { base: string; query: string }, headers: Record<string, string>, timeoutMs: number): Promise<CaptureResult> {
+  const { base, query } = where;
   const ctx: FetchContext = {
     name: target.name,
     base,
+    query,
     headers,
     maxBytes: target.maxBytes,
     timeoutMs,
@@ -233,9 +235,11 @@ async function parse(body: CappedBody, ctx: FetchContext, budget: ServiceTimeBud
 }
 
 /** Where /debug/pprof/ lives for a target: the registered URL without query, fragment, trailing
- *  slash or a /debug/pprof[/goroutine] suffix someone pasted. Credentials in the URL become a basic
- *  Authorization header (unless one is configured) and never appear in messages. */
-function pprofBase(target: CaptureTarget): { base: string; headers: Record<string, string> } {
+ *  slash or a /debug/pprof[/goroutine] suffix someone pasted. Its query (an auth proxy's token) is
+ *  sent with every profile request, less debug= and seconds= (pprofQueryOf), and never shown with
+ *  its values. Credentials in the URL become a basic Authorization header (unless one is
+ *  configured) and never appear in messages. */
+function pprofBase(target: CaptureTarget): { base: string; query: string; headers: Record<string, string> } {
   let u: URL;
   try {
     u = new URL(target.url);
@@ -249,5 +253,5 @@ function pprofBase(target: CaptureTarget): { base: string; headers: Record<strin
     const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
     headers.authorization = `Basic ${Buffer.from(cred).toString('base64')}`;
   }
-  return { base: pprofBaseOf(u), headers };
+  return { base: pprofBaseOf(u), query: pprofQueryOf(u), headers };
 }

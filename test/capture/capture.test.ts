@@ -92,9 +92,27 @@ describe('captureSnapshot against leaksvc (Go 1.26)', { timeout: 600_000 }, () =
   });
 
   it('accepts a registered URL that already names the pprof path, and never fetches anything else', async () => {
-    const res = await captureSnapshot(target(svc, { url: `${svc.url}/debug/pprof/?x=1#frag` }), { format: 'debug1' });
+    const res = await captureSnapshot(target(svc, { url: `${svc.url}/debug/pprof/#frag` }), { format: 'debug1' });
     assert.equal(res.url, `${svc.url}/debug/pprof/goroutine?debug=1`);
     assert.deepEqual(await svc.requests(), ['/debug/pprof/goroutine?debug=1']);
+  });
+
+  it("sends a registered URL's query with every request, never its debug= or seconds=, and never shows its values", async () => {
+    // An auth proxy's token in the query, and a URL pasted from a browser with Go's own parameters:
+    // seconds= would ask Go for a delta profile (refused beside debug=2), debug= is the capture's.
+    const url = `${svc.url}/debug/pprof/goroutine?seconds=30&token=q-s3cret%2Bx&debug=1&team=orders`;
+    const res = await captureSnapshot(target(svc, { url }), {});
+    assert.ok(res.snapshot.total > 0);
+    const sent = await svc.requests();
+    assert.ok(sent.length >= 2, sent.join(' '));
+    for (const r of sent) assert.match(r, /^\/debug\/pprof\/goroutine(leak)?\?debug=[02]&token=q-s3cret%2Bx&team=orders$/, `sent as configured, with the capture's own debug=: ${r}`);
+    assert.equal(res.url, `${svc.url}/debug/pprof/goroutine?debug=2&token=***&team=***`);
+    // A failure names the URL too: the query's values stay out of it.
+    await svc.requireHeader('Authorization', 'Bearer other');
+    const err = await captureError(captureSnapshot(target(svc, { url }), { format: 'debug2' }));
+    assert.equal(err.status, 401);
+    assert.ok(err.userMessage.includes(`${svc.url}/debug/pprof/goroutine?debug=2&token=***&team=***`), err.userMessage);
+    assert.doesNotMatch(`${err.userMessage} ${err.message}`, /s3cret/);
   });
 
   it('sends the configured headers and never puts their values in messages', async () => {
