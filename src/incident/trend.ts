@@ -151,6 +151,56 @@ export function verdictSentence(service: string, t: WatchTrend, spanMs: number):
   return `${base}.`;
 }
 
+/** Failed captures shown at most (as runs of one reason): a watch failing for an hour stays short. */
+const FAILURE_RUNS_SHOWN = 3;
+
+/**
+ * What a watch's failed captures tell the reader: how many failed and since when (the first failure,
+ * and the run still failing now), then the latest reasons, each over the run of captures that
+ * failed with it ('captures 4–12 failed: …'), the earlier ones counted. It listed only the last
+ * three failures, each on its own line, so a watch failing for an hour said 'capture 58 failed',
+ * 'capture 59 failed', 'capture 60 failed' with the same reason and not when it had started.
+ */
+function failureLines(sorted: WatchSample[]): string[] {
+  const failed = sorted.filter((s) => s.error);
+  if (failed.length === 0) return [];
+  const at = (s: WatchSample) => `capture ${s.index + 1} (${slackDate(s.at, '{time_secs}')})`;
+  // The captures failing now, without a success since.
+  let streak = sorted.length;
+  while (streak > 0 && sorted[streak - 1]!.error) streak--;
+  const now = sorted.length - streak;
+  const n = failed.length;
+  const first = at(failed[0]!);
+  const head =
+    n === 1
+      ? []
+      : [
+          `:warning: ${
+            n === sorted.length
+              ? `All ${n} captures failed, since ${first}.`
+              : now === n
+                ? `${n} of ${sorted.length} captures failed: every one since ${first}.`
+                : `${n} of ${sorted.length} captures failed, the first at ${first}${now >= 2 ? `; failing again since ${at(sorted[streak]!)}, ${now} in a row` : ''}.`
+          }`,
+        ];
+  // Runs of one reason over consecutive failed captures, latest last.
+  const runs: Array<{ from: WatchSample; to: WatchSample; error: string; n: number }> = [];
+  for (const s of failed) {
+    const last = runs[runs.length - 1];
+    if (last && last.error === s.error && sorted.indexOf(last.to) + 1 === sorted.indexOf(s)) {
+      last.to = s;
+      last.n++;
+    } else runs.push({ from: s, to: s, error: s.error!, n: 1 });
+  }
+  const shown = runs.slice(-FAILURE_RUNS_SHOWN);
+  const earlier = runs.slice(0, -FAILURE_RUNS_SHOWN).reduce((n, r) => n + r.n, 0);
+  return [
+    ...head,
+    ...(earlier ? [`…${earlier} earlier failed capture${earlier === 1 ? '' : 's'} not listed.`] : []),
+    ...shown.map((r) => `${r.n === 1 ? `capture ${r.from.index + 1}` : `captures ${r.from.index + 1}–${r.to.index + 1}`} failed: ${escapeMrkdwn(r.error)}`),
+  ];
+}
+
 export const WATCH_CHART_ACTION = 'watch_chart';
 export const WATCH_STOP_ACTION = 'watch_stop';
 
@@ -190,7 +240,7 @@ export function renderWatchMessage(view: WatchView, samples: WatchSample[], labe
   }
   if (done) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(verdictSentence(pod ? `${view.service} (${pod})` : view.service, t, lastAt - (sorted[0]?.at ?? lastAt))), 3000) } });
 
-  const errors = sorted.filter((s) => s.error).slice(-3).map((s) => `capture ${s.index + 1} failed: ${escapeMrkdwn(s.error!)}`);
+  const errors = failureLines(sorted);
   const progress = `${sorted.length}/${view.ticks} captures${t.failed ? ` (${t.failed} failed)` : ''}`;
   const next = !done && view.status === 'running' && sorted.length < view.ticks ? ` · next ${slackDate(view.startedAt + sorted.length * view.everyMs, '{time_secs}')}` : '';
   const stopping = view.status === 'stopping' ? ' · stopping…' : '';

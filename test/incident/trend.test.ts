@@ -88,3 +88,32 @@ test('a suspect that rose once and then held is not said to keep growing (trial8
   // Still rising at the end: keeps growing, with its rate.
   assert.match(verdictSentence('svc-order', watchTrend(samples(6), labels), 300_000), /fanout\.go:42 \(order\.collect\) keeps growing \(\+500, \+100\/min\)/);
 });
+
+test('a watch failing again and again says how many failed and since when, each reason once, within a context block', () => {
+  const v: WatchView = { watchId: 'w3', service: 'svc-order', everyMs: 60_000, ticks: 60, startedAt: T0, startedBy: 'U0ALICE', status: 'running' };
+  const fail = (i: number, error: string): WatchSample => ({ index: i, at: T0 + i * 60_000, total: null, error, counts: {} });
+  // Captures 1–3 fine, 4 timed out once, 5–6 fine, then 7–50 refused (44 in a row), the last two
+  // with another reason.
+  const ok = samples(50).filter((s) => [0, 1, 2, 4, 5].includes(s.index));
+  const down = Array.from({ length: 42 }, (_v, k) => fail(6 + k, 'Could not reach svc-order at http://10.0.3.7:6060 (connection refused).'));
+  const all = [...ok, fail(3, 'svc-order did not deliver its goroutine profile within 5 s.'), ...down, fail(48, 'host <unreachable> & gone'), fail(49, 'host <unreachable> & gone')];
+  const context = (m: ReturnType<typeof renderWatchMessage>) => (m.blocks.find((b) => b.type === 'context') as { elements: Array<{ text: string }> }).elements[0]!.text;
+  const text = context(renderWatchMessage(v, all, labels));
+  assert.match(text, /^50\/60 captures \(45 failed\)/);
+  assert.ok(text.includes(`45 of 50 captures failed, the first at capture 4 (<!date^${(T0 + 180_000) / 1000}^{time_secs}|`), text);
+  assert.ok(text.includes(`failing again since capture 7 (<!date^${(T0 + 6 * 60_000) / 1000}^{time_secs}|`), text);
+  assert.match(text, /44 in a row/);
+  assert.match(text, /\ncapture 4 failed: svc-order did not deliver/);
+  assert.match(text, /\ncaptures 7–48 failed: Could not reach svc-order/);
+  assert.match(text, /\ncaptures 49–50 failed: host &lt;unreachable&gt; &amp; gone$/);
+  assert.equal(text.match(/connection refused/g)?.length, 1, 'one reason, said once');
+  assert.ok(text.length <= 3000);
+  // More reasons than are listed: the earlier ones are counted.
+  const many = [...samples(2), ...Array.from({ length: 6 }, (_v, k) => fail(2 + k, `reason ${k}`))];
+  const m = context(renderWatchMessage(v, many, labels));
+  assert.match(m, /6 of 8 captures failed: every one since capture 3/);
+  assert.match(m, /…3 earlier failed captures not listed\.\ncapture 6 failed: reason 3\ncapture 7 failed: reason 4\ncapture 8 failed: reason 5$/);
+  // Every capture failed; a single failure needs no summary line.
+  assert.match(context(renderWatchMessage(v, [fail(0, 'x'), fail(1, 'x')], labels)), /All 2 captures failed, since capture 1 .*\ncaptures 1–2 failed: x$/);
+  assert.match(context(renderWatchMessage(v, [...samples(2), fail(2, 'x')], labels)), /^3\/60 captures \(1 failed\)[^\n]*\ncapture 3 failed: x$/);
+});
