@@ -4,7 +4,9 @@
 // re-rendered from it, so the parent always shows the latest verdict, the counts and when.
 import type { LeakbotContext } from '../context.js';
 import type { AbandonedParent } from '../queue/final-failure.js';
+import { isFleet } from '../capture/targets/index.js';
 import { WatchStore } from '../incident/watch.js';
+import { own } from '../own.js';
 import type { SlackThreadRef } from '../queue/jobs.js';
 import { findingsSummary, fmtTime, mentionList, threadStatus } from '../slack/messages.js';
 import type { Analysis } from '../engine/index.js';
@@ -53,8 +55,8 @@ export interface Outcome {
 
 /** The state of a thread whose analysis of snapshot `cur` was posted: its verdict line, the
  *  snapshot's seq, goroutine total and capture time (ms since epoch), which the parent shows. */
-export function findingsState(analysis: Analysis, cur: { seq: number; total: number; capturedAt: number }): Outcome['state'] {
-  return { outcome: 'findings', summary: findingsSummary(analysis), seq: cur.seq, total: cur.total, capturedAt: cur.capturedAt };
+export function findingsState(analysis: Analysis, cur: { seq: number; total: number; capturedAt: number; instanceName?: string }): Outcome['state'] {
+  return { outcome: 'findings', summary: findingsSummary(analysis), seq: cur.seq, total: cur.total, capturedAt: cur.capturedAt, ...(cur.instanceName ? { instanceName: cur.instanceName } : {}) };
 }
 
 /**
@@ -64,12 +66,17 @@ export function findingsState(analysis: Analysis, cur: { seq: number; total: num
  */
 export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef, o: Outcome): Promise<ThreadRecord> {
   const now = Date.now();
+  const svc = own(ctx.config.services, o.service);
+  const fleet = !!svc && isFleet(svc);
   const patch = (cur: ThreadRecord): Partial<ThreadRecord> => {
     // A failure keeps the thread's last findings on show beside it.
     const last = o.state.outcome === 'failed' ? lastFindings(cur) : undefined;
+    // Only a fleet's pod is named: a one-process service's snapshots carry its address too.
+    const { instanceName, ...state } = o.state;
+    const pod = instanceName && fleet ? { instanceName } : {};
     return {
       lastActivityAt: now,
-      state: { ...o.state, at: now, ...(last ? { last } : {}) },
+      state: { ...state, ...pod, at: now, ...(last ? { last } : {}) },
       requestedBy: [...new Set([...(cur.requestedBy ?? []), ...o.users])],
       // A retried job records the same snapshot's analysis again: count it once.
       ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + (o.state.seq !== undefined && cur.state?.seq === o.state.seq ? 0 : 1) } : {}),

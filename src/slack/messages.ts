@@ -99,15 +99,17 @@ export function findingsSummary(a: Analysis): string {
 /** A parent's status from the thread's latest state (src/store/threads.ts ThreadState). */
 export function threadStatus(s: ThreadState, analyses: number): string {
   if (s.outcome === 'failed') {
-    const last = s.last ? ` Last verdict (snapshot #${s.last.seq ?? '?'}, ${fmtTime(s.last.capturedAt ?? s.last.at)}): ${s.last.summary}` : '';
+    const last = s.last ? ` Last verdict (snapshot #${s.last.seq ?? '?'}${s.last.instanceName ? ` of ${escapeMrkdwn(s.last.instanceName)}` : ''}, ${fmtTime(s.last.capturedAt ?? s.last.at)}): ${s.last.summary}` : '';
     return `${s.summary} at ${fmtTime(s.at)}; details in the thread.${last}`;
   }
   // After "120 goroutines, " the verdict line continues the sentence: "…, no suspected goroutine leaks."
   const total = s.total !== undefined ? `${s.total.toLocaleString('en-US')} goroutines, ` : '';
   const summary = total ? s.summary.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase()) : s.summary;
   const count = analyses > 1 ? ` · ${analyses} analyses in this thread` : '';
+  // A fleet's pod: the thread may hold another pod's worse verdict, so this one says whose it is.
+  const pod = s.instanceName ? `${escapeMrkdwn(s.instanceName)}: ` : '';
   // The snapshot's own time: a diff run an hour after #5 is still about #5 as it was then.
-  return `${total}${summary} (snapshot #${s.seq ?? '?'}, ${fmtTime(s.capturedAt ?? s.at)})${count}. Details in the thread.`;
+  return `${pod}${total}${summary} (snapshot #${s.seq ?? '?'}, ${fmtTime(s.capturedAt ?? s.at)})${count}. Details in the thread.`;
 }
 
 

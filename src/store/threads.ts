@@ -16,6 +16,9 @@ export interface ThreadState {
   total?: number;
   /** When snapshot `seq` was captured (ms since epoch): the time the parent shows beside it. */
   capturedAt?: number;
+  /** The pod of a fleet whose verdict this is (a thread of a fleet holds several pods' analyses:
+   *  the parent names the one it shows). Unset for a one-process service. */
+  instanceName?: string;
   /** When this state was recorded (ms since epoch). */
   at: number;
   /** On a failure: the last findings state, still shown by the parent. */

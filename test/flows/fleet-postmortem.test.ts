@@ -84,4 +84,25 @@ snapshot:
     assert.match(upload.title ?? '', new RegExp(`^Goroutine report: svc-pair \\(${podB}\\) #\\d+ → #\\d+$`), upload.title);
     assert.match(upload.content.toString('utf8'), new RegExp(`^# Goroutine report: svc-pair \\(${podB}\\) #`));
   });
+
+  // trial9 ran `/leak diff svc-order` (pod 6062: 45 stuck senders, high), then `/leak snapshot
+  // svc-order instance=127.0.0.1:6063` in the same channel: the thread's parent turned into
+  // 'Goroutines of svc-order … — 3 goroutines, no suspected goroutine leaks.', the healthy pod's
+  // verdict with no pod named, read at a glance as the service being fine.
+  it("a thread's parent names the pod its latest verdict is of", async () => {
+    const { h, services } = s;
+    const ch = 'C0FLEETPARENT';
+    const [podA, podB] = services.map((x) => new URL(x.url).host) as [string, string];
+    await h.command({ text: `snapshot svc-pair instance=${podB}`, channel: ch });
+    await waitThread(h.slack, ch, 0, 1);
+    await settled(h);
+    await h.slack.waitFor('the parent shows pod B', () => (/\(snapshot #\d+/.test(h.slack.parents(ch)[0]!.text) ? true : null));
+    assert.match(h.slack.parents(ch)[0]!.text, new RegExp(`— ${podB}: \\d+ goroutines, \\d+ suspected leak site`), h.slack.parents(ch)[0]!.text);
+    await h.command({ text: `snapshot svc-pair instance=${podA}`, channel: ch });
+    const text = await h.slack.waitFor('the parent shows the second analysis', () => {
+      const t = h.slack.parents(ch)[0]!.text;
+      return /· 2 analyses/.test(t) ? t : null;
+    });
+    assert.match(text, new RegExp(`— ${podA}: \\d+ goroutines, `), text);
+  });
 });
