@@ -26,9 +26,12 @@ export const command: CommandModule = {
     // pod=/instance= picks one discovered instance; the worker resolves it (discovery may be slow)
     // and refuses anything that is not one of the service's instances.
     let select: { key: 'pod' | 'instance'; value: string } | undefined;
+    // Words that are no pod=/instance= are named together: 'svc-order right now' is about both
+    // words, not 'Too many arguments: `now`' as if `right` had been understood.
+    const words = args.slice(1).filter((a) => !/^(pod|instance)=.{1,253}$/.test(a));
+    if (words.length > 0) throw new UsageError(`Unexpected \`${words.join(' ').slice(0, 80)}\`: after the service, use \`pod=<name>\` or \`instance=<host:port>\` (or nothing).`);
     for (const a of atMost(args, 2).slice(1)) {
-      const m = /^(pod|instance)=(.{1,253})$/.exec(a);
-      if (!m) throw new UsageError(`Unexpected \`${a.slice(0, 80)}\`: use \`pod=<name>\` or \`instance=<host:port>\`.`);
+      const m = /^(pod|instance)=(.{1,253})$/.exec(a)!;
       select = { key: m[1] as 'pod' | 'instance', value: m[2]! };
     }
     // Instances written in the config are known now: a typo is refused here, to the person who typed

@@ -134,7 +134,7 @@ snapshot:
     assert.match(second.parent.text, /requested by <@U0CAROL>/);
     assert.equal(h.slack.parents(ch).length, 2);
     const extra = await h.command({ text: 'snapshot svc-order now please', channel: ch });
-    assert.match(String(extra.json?.text), /Too many arguments: `please`\.\nUsage: `\/leak snapshot &lt;service&gt; .*\[--new\]`/);
+    assert.match(String(extra.json?.text), /^Unexpected `now please`: after the service, use `pod=&lt;name&gt;` or `instance=&lt;host:port&gt;` \(or nothing\)\.\nUsage: `\/leak snapshot &lt;service&gt; .*\[--new\]`/);
   });
 
   it('buttons: Set as baseline (asks first on a leaky snapshot), Full report, Capture again, New thread', async () => {

@@ -56,6 +56,10 @@ describe('/leak commands over signed HTTP', () => {
       assert.match(me, /`me` is no \/leak verb; the verbs: .*`snapshot`/, me);
       assert.match(me, /Usage: `\/leak help \[verb\]`/, me);
       assert.ok(String((await h2.command({ text: 'help me please' })).json?.text).includes('Too many arguments: `please`.'));
+      // trial9: 'snapshot billing-api right now' answered 'Too many arguments: `now`', as if `right`
+      // had been understood (it took the place of pod=…); both words are named.
+      const now = String((await h2.command({ text: 'snapshot billing-api right now' })).json?.text);
+      assert.match(now, /^Unexpected `right now`: after the service, use `pod=&lt;name&gt;` or `instance=&lt;host:port&gt;` \(or nothing\)\.\nUsage: `\/leak snapshot /, now);
       for (const text of ['watch', 'watch stop', 'watch chart']) {
         const r = String((await h2.command({ text })).json?.text);
         assert.match(r, /Which service\? Registered: `billing-api`, `ledger`/, `${text}: ${r}`);
