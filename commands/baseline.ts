@@ -7,6 +7,7 @@ import { atMost, UsageError, type CommandModule, type CommandReply } from './typ
 import { isFleet } from '../src/capture/targets/index.js';
 import type { LeakbotContext } from '../src/context.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
+import { codeQuote } from '../src/slack/text.js';
 import { own } from '../src/own.js';
 import type { SnapshotMeta } from '../src/store/snapshots.js';
 
@@ -46,7 +47,7 @@ export const command: CommandModule = {
     let meta;
     if (inv.args[1] !== undefined) {
       const n = Number(inv.args[1].replace(/^#/, ''));
-      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`\`${inv.args[1]}\` is not a snapshot number.`);
+      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${codeQuote(inv.args[1], 40)} is not a snapshot number.`);
       meta = await ctx.snapshots.get(service, n);
       if (!meta) return { text: `Snapshot #${n} of ${service} is not stored. See \`/leak history ${service}\`.` };
     } else if (isFleet(own(ctx.config.services, service)!)) {

@@ -5,13 +5,14 @@ import { requireService } from '../src/slack/dispatch.js';
 import { hasPair, takeNewFlag, threadFor, threadWords } from '../src/flows/thread.js';
 import { noUnknownOptions, UsageError, type CommandModule } from './types.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
+import { codeQuote } from '../src/slack/text.js';
 import { processName } from '../src/flows/findings.js';
 import { selectInstance, type Instance } from '../src/capture/targets/index.js';
 
 function seqArg(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s.replace(/^#/, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`\`${s}\` is not a snapshot number (see \`/leak history\`).`);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${codeQuote(s, 40)} is not a snapshot number (see \`/leak history\`).`);
   return n;
 }
 
@@ -30,7 +31,7 @@ async function storedInstance(ctx: Parameters<CommandModule['handler']>[1], serv
   if (hit) return hit.id;
   const names = [...seen.values()].slice(0, 10).map((i) => `\`${escapeMrkdwn(i.name)}\``).join(', ');
   throw new UsageError(
-    `No snapshot of *${service}* is of \`${escapeMrkdwn(value.slice(0, 80))}\`. ${seen.size ? `Processes with snapshots: ${names}${seen.size > 10 ? `, and ${seen.size - 10} more` : ''}.` : `Run \`/leak snapshot ${service}\` first.`}`,
+    `No snapshot of *${service}* is of ${codeQuote(value)}. ${seen.size ? `Processes with snapshots: ${names}${seen.size > 10 ? `, and ${seen.size - 10} more` : ''}.` : `Run \`/leak snapshot ${service}\` first.`}`,
   );
 }
 

@@ -2,6 +2,7 @@
 // <verb>`: that verb's.
 import { atMost, exampleFor, UsageError, type CommandModule } from './types.js';
 import type { ServiceConfig } from '../src/config/schema.js';
+import { codeQuote } from '../src/slack/text.js';
 
 export const command: CommandModule = {
   verb: 'help',
@@ -17,7 +18,7 @@ export const command: CommandModule = {
     };
     if (word !== undefined) {
       const m = ctx.commands.get(word.replace(/^\/?leak\s*/i, ''));
-      if (!m) throw new UsageError(`\`${word.slice(0, 40)}\` is no /leak verb; the verbs: ${ctx.commands.list().map((x) => `\`${x.verb}\``).join(', ')}.`);
+      if (!m) throw new UsageError(`${codeQuote(word, 41)} is no /leak verb; the verbs: ${ctx.commands.list().map((x) => `\`${x.verb}\``).join(', ')}.`);
       return { text: line(m) };
     }
     const lines = ctx.commands.list().map(line);

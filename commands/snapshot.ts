@@ -6,6 +6,7 @@ import { requireService } from '../src/slack/dispatch.js';
 import { isRedisUnavailable } from '../src/store/redis.js';
 import { joinedSnapshotText, joinPending, snapshotWindow } from '../src/flows/join.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
+import { codeQuote } from '../src/slack/text.js';
 import { atMost, noUnknownOptions, UsageError, type CommandModule } from './types.js';
 import { own } from '../src/own.js';
 import { takeNewFlag, threadFor, threadWords } from '../src/flows/thread.js';
@@ -29,7 +30,7 @@ export const command: CommandModule = {
     // Words that are no pod=/instance= are named together: 'svc-order right now' is about both
     // words, not 'Too many arguments: `now`' as if `right` had been understood.
     const words = args.slice(1).filter((a) => !/^(pod|instance)=.{1,253}$/.test(a));
-    if (words.length > 0) throw new UsageError(`Unexpected \`${words.join(' ').slice(0, 80)}\`: after the service, use \`pod=<name>\` or \`instance=<host:port>\` (or nothing).`);
+    if (words.length > 0) throw new UsageError(`Unexpected ${codeQuote(words.join(' '))}: after the service, use \`pod=<name>\` or \`instance=<host:port>\` (or nothing).`);
     for (const a of atMost(args, 2).slice(1)) {
       const m = /^(pod|instance)=(.{1,253})$/.exec(a)!;
       select = { key: m[1] as 'pod' | 'instance', value: m[2]! };
@@ -42,7 +43,7 @@ export const command: CommandModule = {
       if (!selectInstance(instances, select)) {
         if (!svc.targets) throw new UsageError(`*${service}* is one process (\`url\` in the config): drop \`${select.key}=…\` and run \`/leak snapshot ${service}\`.`);
         const names = instances.slice(0, 10).map((i) => `\`${i.id}\``).join(', ');
-        throw new UsageError(`No instance of *${service}* is \`${escapeMrkdwn(select.value.slice(0, 80))}\`. Its instances (\`targets\` in the config): ${names}${instances.length > 10 ? `, and ${instances.length - 10} more` : ''}. Use \`instance=<host:port>\`.`);
+        throw new UsageError(`No instance of *${service}* is ${codeQuote(select.value)}. Its instances (\`targets\` in the config): ${names}${instances.length > 10 ? `, and ${instances.length - 10} more` : ''}. Use \`instance=<host:port>\`.`);
       }
     }
     // One thread per service per incident: join the open one in this channel unless --new.

@@ -2,6 +2,7 @@
 // exporting `command: CommandModule` is picked up by commands/index.ts, so `/leak help` lists it.
 import type { LeakbotContext } from '../src/context.js';
 import { didYouMean } from '../src/slack/suggest.js';
+import { codeQuote } from '../src/slack/text.js';
 
 export interface CommandInvocation {
   verb: string;
@@ -52,7 +53,7 @@ export class UsageError extends Error {
 /** Refuses words beyond the first `max` (the dispatcher answers a UsageError with the verb's usage):
  *  `/leak history svc-order please` must not quietly drop "please". Returns `args`. */
 export function atMost(args: string[], max: number): string[] {
-  if (args.length > max) throw new UsageError(`Too many arguments: \`${args.slice(max).join(' ').slice(0, 80)}\`.`);
+  if (args.length > max) throw new UsageError(`Too many arguments: ${codeQuote(args.slice(max).join(' '))}.`);
   return args;
 }
 
@@ -73,7 +74,7 @@ export function noUnknownOptions(args: string[], known: readonly string[] = ['--
   const opt = args.find((a) => /^[-–—]/.test(a) && !/^-\d/.test(a));
   if (opt) {
     const near = didYouMean(opt.replace(/^[-–—]+/, '--'), known);
-    throw new UsageError(`Unknown option \`${opt.slice(0, 40)}\`.${near ? ` Did you mean \`${near}\`?` : ''}`);
+    throw new UsageError(`Unknown option ${codeQuote(opt, 41)}.${near ? ` Did you mean \`${near}\`?` : ''}`);
   }
   return args;
 }

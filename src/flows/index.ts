@@ -8,7 +8,7 @@ import { processDiff } from './diff.js';
 import { processReport } from './report.js';
 import { processSnapshot } from './snapshot.js';
 import { own } from '../own.js';
-import { escapeMrkdwn } from '../engine/index.js';
+import { codeQuote } from '../slack/text.js';
 import { clickRunsAutoRecapture } from './recapture-delay.js';
 import { clickScope, joinedSnapshotText, joinPending, SAME_CLICK_MS, snapshotWindow } from './join.js';
 
@@ -33,7 +33,7 @@ export const snapshotFlowModule: LeakbotModule = {
       if (!v || own(ctx.config.services, v.s)) return bad;
       const names = Object.keys(ctx.config.services).sort().map((n) => `\`${n}\``).join(', ');
       // Said as a possibility: a crafted value names a service that was never there.
-      return { text: `*${escapeMrkdwn(v.s.slice(0, 80))}* is not a registered service now (it has likely left leakbot's config, LEAKBOT_CONFIG, since this message was posted), so this button can no longer be used. Registered now: ${names || '(none)'}.` };
+      return { text: `${codeQuote(v.s)} is not a registered service now (it has likely left leakbot's config, LEAKBOT_CONFIG, since this message was posted), so this button can no longer be used. Registered now: ${names || '(none)'}.` };
     };
     // A double click of *Set as baseline* or *Set as baseline anyway* (or two people setting the same
     // snapshot at once) sets it once and says so once: each click posted its own "set … as the

@@ -5,7 +5,7 @@ import { isRedisUnavailable } from '../store/redis.js';
 import { UsageError, type CommandInvocation, type CommandModule, type CommandReply } from '../../commands/index.js';
 import { exampleFor } from '../../commands/types.js';
 import { didYouMean } from './suggest.js';
-import { escapeMrkdwn, unescapeSlack } from './text.js';
+import { codeQuote, escapeMrkdwn, unescapeSlack } from './text.js';
 import { own } from '../own.js';
 
 export const REDIS_DOWN_TEXT =
@@ -69,7 +69,7 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
     const guess = didYouMean(verb, ctx.commands.verbs());
     return {
       // Clipped: a paste that went to /leak by mistake (a whole dump, a log line) was echoed whole.
-      text: `Unknown command \`${verb.length > 40 ? `${verb.slice(0, 40)}…` : verb}\`.${guess ? ` Did you mean \`/leak ${guess}\`?` : ''}\nCommands: ${ctx.commands
+      text: `Unknown command ${codeQuote(verb, 41)}.${guess ? ` Did you mean \`/leak ${guess}\`?` : ''}\nCommands: ${ctx.commands
         .list()
         .map((m) => `\`${m.usage}\``)
         .join(', ')}. Try \`/leak help\`.`,
@@ -139,6 +139,6 @@ export function requireService(ctx: LeakbotContext, name: string | undefined): s
   // No near name: perhaps one just added to LEAKBOT_CONFIG, which leakbot reads only at start.
   const added = guess ? '' : ' A service added to the config since leakbot started needs a restart of leakbot (the config is read at start).';
   throw new UsageError(
-    `Unknown service \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Registered services: ${names.map((n) => `\`${n}\``).join(', ') || '(none — add them to the config)'}.${added}`,
+    `Unknown service ${codeQuote(name)}.${guess ? ` Did you mean \`${guess}\`?` : ''} Registered services: ${names.map((n) => `\`${n}\``).join(', ') || '(none — add them to the config)'}.${added}`,
   );
 }

@@ -28,6 +28,18 @@ export function quoteOutside(s: string, max = 300): string {
 }
 
 /**
+ * A word someone typed or a button carried (a service, a pod, a snapshot number), echoed as inline
+ * code: escaped once, folded and clipped as quoteOutside does (`max` characters, … included), its
+ * backticks shown as ' so the code span cannot end early (`svc`x` read as code `svc`, then x and a
+ * stray backtick, and what followed as markup). Takes a /leak word as parseCommandText left it
+ * (escaped at the door) or plain text alike: Slack's escapes are undone first, so nothing is
+ * escaped twice and nothing reaches Slack unescaped.
+ */
+export function codeQuote(s: string, max = 80): string {
+  return `\`${quoteOutside(unescapeSlack(s).replace(/`/g, "'"), max)}\``;
+}
+
+/**
  * leakbot's own usage text with its `<service>`, `<from#>`, `<host:port>` placeholders escaped:
  * Slack reads every `<…>` as markup (a link to `service`, `host:port` taken for a URL scheme), so
  * the brackets would vanish from `/leak help` and every usage line. Slack's own sequences are kept:

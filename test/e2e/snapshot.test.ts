@@ -352,7 +352,7 @@ snapshot:
       const url = h.slack.responseUrl();
       await h.action({ actionId: id, value, channel: ch, messageTs: findings.ts, threadTs: findings.thread_ts!, responseUrl: url });
       const told = await h.slack.waitFor(`${id} answered`, () => h.slack.responsesTo(url)[0]);
-      assert.match(String(told.body.text), /^\*svc-renamed\* is not a registered service now \(it has likely left leakbot's config, LEAKBOT_CONFIG, since this message was posted\), so this button can no longer be used\. Registered now: `svc-down`, `svc-html`/, id);
+      assert.match(String(told.body.text), /^`svc-renamed` is not a registered service now \(it has likely left leakbot's config, LEAKBOT_CONFIG, since this message was posted\), so this button can no longer be used\. Registered now: `svc-down`, `svc-html`/, id);
     }
   });
 

@@ -122,6 +122,25 @@ describe('/leak commands over signed HTTP', () => {
     assert.match(pay, /Did you mean `svc-payment`\?[^]*e\.g\. `\/leak snapshot svc-payment`$/, pay);
   });
 
+  it('an unknown service name with a backtick, a mention or thousands of characters is echoed in one code span, clipped and inert', async () => {
+    // As Slack sends them: @channel and a user mention as <!channel> and <@U…|name>, a typed < as &lt;.
+    const cases: Array<{ typed: string; shown: string }> = [
+      { typed: 'svc`order', shown: "svc'order" },
+      { typed: '`svc-x`<!channel>`', shown: "'svc-x'&lt;!channel&gt;'" },
+      { typed: '<@U0BOB|bob>', shown: '&lt;@U0BOB|bob&gt;' },
+      { typed: '&lt;b&gt;`*x*`', shown: "&lt;b&gt;'*x*'" },
+      { typed: `svc-${'a'.repeat(3000)}`, shown: `svc-${'a'.repeat(75)}…` },
+    ];
+    for (const { typed, shown } of cases) {
+      for (const verb of ['snapshot', 'history', 'watch']) {
+        const text = String((await h.command({ text: `${verb} ${typed}`, channel: 'C0INCIDENT' })).json?.text);
+        assert.ok(text.startsWith(`Unknown service \`${shown}\`. `), `${verb} ${typed.slice(0, 40)}: ${text.slice(0, 300)}`);
+        assert.ok(!/<[@!]/.test(text), `no mention: ${text.slice(0, 300)}`);
+        assert.ok(text.length < 1000, `${text.length} characters`);
+      }
+    }
+  });
+
   it('Slack-escaped text is decoded; a service in angle brackets (copied from usage) is accepted', async () => {
     // Slack sends what the user typed with & < > escaped (formatting#escaping): `<svc-payment>`
     // arrives as `&lt;svc-payment&gt;`.
