@@ -1,4 +1,5 @@
 import type { Finding, Frame, Snapshot } from '../engine/index.js';
+import { firedFor } from './messages.js';
 import { detectRestart as restartByMarks, maxGoroutineId as highestId, restartFromDumps } from '../capture/restart.js';
 
 // When an alert resolves: did the pile drain, or did a restart only hide it? Pure: snapshots in,
@@ -101,7 +102,7 @@ export function assessResolution(
       ...base,
       kind: 'still-there',
       verdict: flap
-        ? `The alert resolved ${Math.max(0, Math.round(firedForMs / 1000))} s after it fired and the pile did not drain (${held}): its condition flapped across the threshold, the leak did not stop. Expect the alert back while ${stillThere.length === 1 ? 'that site keeps' : 'those sites keep'} growing.`
+        ? `The alert resolved ${firedFor(firedForMs)} after it fired and the pile did not drain (${held}): its condition flapped across the threshold, the leak did not stop. Expect the alert back while ${stillThere.length === 1 ? 'that site keeps' : 'those sites keep'} growing.`
         : `The alert resolved but the pile did not drain (${held}): the growth may just have paused. Keep the thread open.`,
     };
   }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Finding, Snapshot, StackGroup } from '../../src/engine/index.js';
 import { assessResolution, detectRestart } from '../../src/alerts/resolution.js';
+import { resolvedMessage } from '../../src/alerts/messages.js';
 
 // Pure verdict logic on hand-made snapshots: each case differs in one thing only.
 
@@ -47,6 +48,13 @@ test('site still holds most of its goroutines → still there', () => {
   assert.equal(flap.kind, 'still-there');
   assert.match(flap.verdict, /resolved 1 s after it fired .*flapped across the threshold, the leak did not stop/);
   assert.doesNotMatch(flap.verdict, /paused/);
+  // Under a second, the verdict says it as the reply's head does ('after less than a second'), not '0 s'.
+  const blip = assessResolution(firing, final, [suspect], 5, false, 400);
+  assert.match(blip.verdict, /^The alert resolved less than a second after it fired and the pile did not drain/);
+  const T = Date.UTC(2026, 11, 1, 5, 0, 0);
+  const reply = resolvedMessage({ service: 'svc-order', title: 'GoroutinesHigh', firedAt: T, resolvedAt: T + 400, firingCapturedAt: T, finalCapturedAt: T + 300, resolution: blip }).blocks.map((b) => JSON.stringify(b)).join('\n');
+  assert.equal(reply.match(/less than a second/g)?.length, 2, reply);
+  assert.doesNotMatch(reply, /\b0 s\b/);
 });
 
 test('formats without goroutine ids cannot tell a restart from a drain', () => {
