@@ -78,8 +78,10 @@ export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef,
       lastActivityAt: now,
       state: { ...state, ...pod, at: now, ...(last ? { last } : {}) },
       requestedBy: [...new Set([...(cur.requestedBy ?? []), ...o.users])],
-      // A retried job records the same snapshot's analysis again: count it once.
-      ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + (o.state.seq !== undefined && cur.state?.seq === o.state.seq ? 0 : 1) } : {}),
+      // A retried job records the same analysis again: count it once. Known by its pair when there is
+      // one: another pair ending in the same snapshot (the baseline, then the previous one) is another
+      // analysis, and the parent's first title (a diff's pair) is stale after it.
+      ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + (again(cur, o) ? 0 : 1) } : {}),
       ...(o.pair ? { refSeq: o.pair.refSeq, curSeq: o.pair.curSeq, pairs: [...new Set([...(cur.pairs ?? []), pairKey(o.pair.refSeq, o.pair.curSeq)])].slice(-50) } : {}),
     };
   };
@@ -92,6 +94,11 @@ export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef,
   if (OWN_PARENT.has(rec.kind)) await ctx.poster.update(thread, { text: parentText(rec) });
   else await ctx.parents.get(rec.kind)?.(rec);
   return rec;
+}
+
+function again(cur: ThreadRecord, o: Outcome): boolean {
+  if (o.pair) return hasPair(cur, o.pair.refSeq, o.pair.curSeq);
+  return o.state.seq !== undefined && cur.state?.seq === o.state.seq;
 }
 
 function lastFindings(r: ThreadRecord): ThreadState | undefined {

@@ -201,6 +201,14 @@ snapshot:
     const explicit = await h.command({ text: `diff svc-order ${hist[2]!.seq} ${hist[0]!.seq}`, channel: ch });
     assert.match(String(explicit.json?.text), new RegExp(`#${hist[2]!.seq} → #${hist[0]!.seq}.*the open thread of \\*svc-order\\*`));
     await h.slack.waitFor('explicit diff in the thread', () => h.slack.replies(ch, t.parent.ts).find((m) => new RegExp(`#${hist[2]!.seq} \\(`).test(messageText(m)) && /findings below/.test(m.text)));
+    // Another pair ending in the same snapshot is a second analysis: the parent no longer shows the
+    // first diff's pair as its title (trial9: 'Goroutine diff of *svc-single*: #7 … → #8 …' stayed
+    // above a thread that had compared #8 with the baseline since, with no count of analyses).
+    const parentNow = await h.slack.waitFor('the parent counts both analyses', () => {
+      const p = h.slack.parents(ch)[0]!.text;
+      return /· 2 analyses in this thread/.test(p) ? p : null;
+    });
+    assert.match(parentNow, /^Goroutines of \*svc-order\*, requested by/, parentNow);
     const bad = await h.command({ text: 'diff svc-order 999 1000', channel: ch });
     assert.match(String(bad.json?.text), /#1000 of svc-order is not stored/);
 
