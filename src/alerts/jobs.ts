@@ -211,7 +211,9 @@ async function tellUnpostable(d: AlertDeps, ep: Episode, channel: string, err: S
   const what = `*${esc(ep.title)}*${services.length ? ` for ${services.map((s) => `*${esc(s)}*`).join(', ')}` : ''}`;
   const text =
     `:warning: ${what} (${firing} firing) should have opened a thread in <#${channel}>, but Slack refused my post there: ${err.userMessage.replace(/ and try again\.$/, '.')} ` +
-    `Nothing was captured yet; once I can post in <#${channel}>, Alertmanager's next re-send of this alert opens the thread and captures the service.`;
+    `Nothing was captured yet; once I can post in <#${channel}>, Alertmanager's next re-send of this alert opens the thread and captures the service.` +
+    // That re-send may be repeat_interval (hours) away: the capture need not wait for it.
+    (services.length ? ` Meanwhile ${services.slice(0, 3).map((s) => `\`/leak snapshot ${esc(s)}\``).join(', ')} here ${services.length > 1 ? 'capture them' : 'captures it'} now.` : '');
   try {
     await post(d, `alert.unpostable.${ep.id}.${channel}`, fallback, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }] }, signal);
   } catch (e) {

@@ -39,6 +39,8 @@ alerts:
     assert.match(t, /\*GoroutineLeak\* for \*svc-order\* \(1 firing\) should have opened a thread in <#C0PRIVORDERS>/);
     assert.match(t, /I am not a member of that channel\. Invite me with `\/invite @leakbot`\. Nothing was captured yet/, 'no "try again": the re-send does it');
     assert.match(t, /Alertmanager's next re-send of this alert opens the thread/);
+    // trial9: the re-send can be repeat_interval (4 h in deploy/) away; the on-call need not wait.
+    assert.match(t, /Meanwhile `\/leak snapshot svc-order` here captures it now\./, t);
     assert.equal((await go.requests()).filter((p) => p.startsWith('/debug/pprof/goroutine')).length, 0, 'nothing captured while there is no thread to answer in');
 
     // Invited: a re-send (repeat_interval 3 s) opens the thread and captures.
