@@ -369,7 +369,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind) && !reachable && signalled === null) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
   if (abandoned !== null) {
-    items.push(item('clients-gone', `at least ${abandoned.gone} of these ${g.count} handlers have no client left (the process reads only ${abandoned.reading} handlers' connections in the background, which ends when a client hangs up and cancels its request's context): they still wait, ignoring their request's context`));
+    items.push(item('clients-gone', `${abandoned.gone} of these ${g.count} handlers have lost their client: net/http reads a running handler's connection in the background until its client hangs up (which cancels the request's context), and none of the process's ${abandoned.reading} background reads is theirs; they still wait, ignoring their request's context`));
   }
 
   items.sort((a, b) => b.points - a.points);

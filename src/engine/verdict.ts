@@ -194,7 +194,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'clients-gone': {
     points: 3,
     meaning:
-      "HTTP/1 handlers, most of them (and 5 or more) with no client left: net/http reads each running handler's connection in the background and that read ends when the client hangs up, cancelling the request's context, so handlers beyond the process's background reads (counting every one as theirs) wait for clients that have left: they ignore their request's context, and each abandoned request keeps its goroutine and connection. Handlers that started a goroutine waiting on the network (a hijacked connection: a websocket) are left out",
+      "HTTP/1 handlers, half of them or more (and 5 or more) with no client left: net/http reads each running handler's connection in the background (a goroutine the handler's own goroutine starts, as its creator id says) and that read ends when the client hangs up, cancelling the request's context, so a handler with no background read of its own waits for a client that has left: it ignores its request's context, and each abandoned request keeps its goroutine and connection. Handlers that started a goroutine waiting on the network (a hijacked connection: a websocket) are left out; a handler that has not yet read its request body to the end has no background read either, so the row needs half the pile",
     needs: 'debug=2, Go ≥ 1.21',
   },
   'request-scoped': {

@@ -50,17 +50,26 @@ test('single snapshot: per-request goroutines that outlived many creators are a 
 });
 
 test('single snapshot: a big idle pool and requests in flight are never high or medium', () => {
-  // Each handler in flight has its client: net/http reads its connection in the background.
-  const a = analyze(snap([...many(500, poolWorker, () => 1), ...many(300, handlerInFlight, () => 8), ...many(80, convoyWaiter, () => 8), ...many(380, backgroundRead, () => 8)]));
+  // Each handler in flight has its client: net/http reads its connection in the background, a read
+  // the handler's own goroutine starts.
+  const handlers = [...many(300, handlerInFlight, () => 8), ...many(80, convoyWaiter, () => 8)];
+  const a = analyze(snap([...many(500, poolWorker, () => 1), ...handlers, ...many(380, backgroundRead, (i) => handlers[i]!.id)]));
   assert.deepEqual(actionable(a), []);
 });
 
 test('single snapshot: handlers waiting on a lock after their clients hung up are medium (clients-gone)', () => {
-  // 80 handlers on one lock, 10 background reads in the process: 70 clients have left.
-  const a = analyze(snap([...many(80, convoyWaiter, () => 8), ...many(10, backgroundRead, () => 8)]));
+  // 80 handlers on one lock, 10 of them with the background read of their connection: 70 clients
+  // have left.
+  const waiters = many(80, convoyWaiter, () => 8);
+  const a = analyze(snap([...waiters, ...many(10, backgroundRead, (i) => waiters[i]!.id)]));
   const f = a.findings.find((x) => x.kind === 'mutex');
   assert.ok(f && f.confidence === 'medium', `${f?.confidence} ${f?.signals.join('; ')}`);
-  assert.ok(f.evidence?.some((e) => e.signal === 'clients-gone' && /at least 70 of these 80/.test(e.text)), `${f.evidence?.map((e) => e.text)}`);
+  assert.ok(f.evidence?.some((e) => e.signal === 'clients-gone' && /^70 of these 80 handlers have lost their client/.test(e.text)), `${f.evidence?.map((e) => e.text)}`);
+  // The reads are the handlers': 80 reads of other handlers' connections (live streams) leave these
+  // 80 without a client all the same.
+  const others = many(80, handlerInFlight, () => 8);
+  const beside = analyze(snap([...waiters, ...others, ...many(80, backgroundRead, (i) => others[i]!.id)])).findings.find((x) => x.kind === 'mutex');
+  assert.ok(beside?.evidence?.some((e) => e.signal === 'clients-gone' && /^80 of these 80/.test(e.text)), `${beside?.evidence?.map((e) => e.text)}`);
 });
 
 test('single snapshot: a crowd of 1000+ parked on one send is medium even without orphans; a pool that size is not', () => {
