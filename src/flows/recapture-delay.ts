@@ -35,6 +35,33 @@ export async function followedUp(ctx: Pick<LeakbotContext, 'redis' | 'prefix'>, 
   return (await ctx.redis.exists(followedKey(ctx, postKey))) === 1;
 }
 
+/** How long after its due time an automatic second capture may still be waiting or running (a busy
+ *  worker, Slack down): its pointer outlives the delay by this much (ms). */
+const PENDING_GRACE_MS = 15 * 60_000;
+
+/** Where the id of the automatic second capture pending in `thread` is kept: per service and scope
+ *  (one pod, or the fleet), as clickRunsAutoRecapture matches them. */
+function pendingKey(ctx: Pick<LeakbotContext, 'prefix'>, thread: { channel: string; ts: string }, service: string, select: unknown): string {
+  return `${ctx.prefix}:snapshot:auto:${thread.channel}:${thread.ts}:${service}:${select ? 'pod' : 'fleet'}`;
+}
+
+/** Remembers the automatic second capture `jobId`, due in `delayMs`, of a first snapshot in `thread`,
+ *  so that a Capture again click finds it by its id. Best effort: without it (Redis down as it is
+ *  scheduled) a click captures on its own, as before the click could run it. */
+export async function rememberAutoRecapture(
+  ctx: Pick<LeakbotContext, 'redis' | 'prefix' | 'log'>,
+  thread: { channel: string; ts: string },
+  service: string,
+  select: unknown,
+  jobId: string,
+  delayMs: number,
+): Promise<void> {
+  await ctx.redis.set(pendingKey(ctx, thread, service, select), jobId, 'PX', delayMs + PENDING_GRACE_MS).catch((err: Error) => ctx.log.warn({ err: err.message, jobId }, 'could not note the automatic second capture for Capture again'));
+}
+
+/** BullMQ states of a job not yet run or still running. */
+const PENDING_STATES = new Set(['delayed', 'waiting', 'prioritized', 'active']);
+
 /**
  * Capture again clicked in a thread whose first snapshot's automatic second capture is still due
  * (its findings promise 'leakbot captures again by itself… this message will update'): the click
@@ -47,17 +74,19 @@ export async function followedUp(ctx: Pick<LeakbotContext, 'redis' | 'prefix'>, 
  * not seen here: it captures, and the second capture follows as scheduled.
  */
 export async function clickRunsAutoRecapture(
-  ctx: Pick<LeakbotContext, 'jobs'>,
+  ctx: Pick<LeakbotContext, 'jobs' | 'redis' | 'prefix'>,
   thread: { channel: string; ts: string },
   service: string,
   select?: { key: string; value: string },
 ): Promise<string | null> {
-  const jobs = await ctx.jobs.queue.getJobs(['delayed', 'waiting', 'prioritized', 'active']);
-  const auto = jobs.find((j) => {
-    const d = j?.name === 'snapshot' ? (j.data as SnapshotJob) : undefined;
-    return d?.reason === 'auto' && d.service === service && d.thread?.channel === thread.channel && d.thread.ts === thread.ts && !d.select === !select;
-  });
-  if (!auto) return null;
+  // By the id scheduleAuto noted (rememberAutoRecapture): one key and one job read per click. It
+  // listed every delayed, waiting and running job (getJobs reads each one whole), on every click,
+  // however many watch ticks and recaptures were planned.
+  const id = await ctx.redis.get(pendingKey(ctx, thread, service, select));
+  const auto = id ? await ctx.jobs.queue.getJob(id) : undefined;
+  const d = auto?.name === 'snapshot' ? (auto.data as SnapshotJob) : undefined;
+  const same = d?.reason === 'auto' && d.service === service && d.thread?.channel === thread.channel && d.thread.ts === thread.ts && !d.select === !select;
+  if (!auto || !same || !PENDING_STATES.has(await auto.getState())) return null;
   const dueInS = Math.max(0, Math.round((auto.timestamp + (auto.delay ?? 0) - Date.now()) / 1000));
   const promoted = await auto.promote().then(
     () => true,

@@ -2,7 +2,7 @@
 // thread → parent updated with the outcome → everyone who asked gets a pointer. Each step is
 // idempotent (poster keys, checkpointed snapshot seq), so a retry or a restarted worker resumes
 // without a second post or a second capture.
-import { followedUp, markFollowedUp, recaptureDelayMs } from './recapture-delay.js';
+import { followedUp, markFollowedUp, recaptureDelayMs, rememberAutoRecapture } from './recapture-delay.js';
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
@@ -253,11 +253,13 @@ export function autoRecaptureDelayMs(ctx: LeakbotContext, service: string): numb
  *  so a retried job does not schedule its follow-up twice. `prefer`: a fleet's captured pods, taken
  *  again first. */
 async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, service: string, d: SnapshotJob, thread: SlackThreadRef, delayMs: number, prefer?: string[]): Promise<void> {
-  await ctx.jobs.enqueue(
+  const r = await ctx.jobs.enqueue(
     'snapshot',
     { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}), ...(prefer?.length ? { prefer } : {}) },
     { jobId: `auto-${jobId}`, delayMs },
   );
+  // A Capture again click in the thread meanwhile runs it now, found by this id.
+  await rememberAutoRecapture(ctx, thread, service, d.select, r.jobId, delayMs);
 }
 
 /** A job run again after its automatic second capture posted records no outcome of its own: the

@@ -80,11 +80,20 @@ describe('Capture again while the automatic second capture is pending', { timeou
     await delayedJob(h, 'the automatic second capture', isAuto);
     await settled(h);
     const seqBefore = (await h.bot.ctx.snapshots.latest('svc-order'))!.seq;
+    // A busy queue: many jobs planned for later (watch ticks of long watches). A click must not read
+    // them all to find its thread's pending capture (it listed every delayed job, each read whole).
+    const { queue } = h.bot.ctx.jobs;
+    const later = await queue.addBulk(Array.from({ length: 500 }, (_v, i) => ({ name: 'watch.tick', data: { watchId: `w-busy-${i}`, index: i }, opts: { jobId: `busy-${i}`, delay: 3600_000 } })));
+    const jobReads = async () => Number(/cmdstat_hgetall:calls=(\d+)/.exec(await h.bot.ctx.redis.info('commandstats'))?.[1] ?? 0);
+    const readsBefore = await jobReads();
 
     const { value } = button(findings, 'leak_capture_again');
     const urls = [h.slack.responseUrl(), h.slack.responseUrl()];
     await Promise.all(urls.map((responseUrl, i) => h.action({ actionId: 'leak_capture_again', value, channel: ch, messageTs: findings.ts, threadTs: t.parent.ts, responseUrl, user: i ? 'U0BOB' : 'U0ALICE' })));
     for (const url of urls) await h.slack.waitFor('each clicker told', () => h.slack.responsesTo(url).find((r) => /automatic second capture/.test(String(r.body.text))), 60_000);
+    const reads = (await jobReads()) - readsBefore;
+    assert.ok(reads < 100, `two clicks read ${reads} jobs (hashes) with 500 jobs delayed`);
+    await Promise.all(later.map((j) => j.remove()));
     await h.slack.waitFor('the promised message updated', () => (/captured again automatically/.test(messageText(findings)) ? findings : null), 60_000);
     await settled(h);
 
