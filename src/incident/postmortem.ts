@@ -284,8 +284,22 @@ function rootCauses(input: DraftInput, events: TimelineEvent[]): RootCause[] {
  *  recorded them: `/leak history …`, `/leak diff …`, `/leak postmortem …`, `/leak services`. */
 const READ_ONLY = /^\/leak\s+(history|diff|postmortem|pm|services|list|help)\b/i;
 
-function detection(events: TimelineEvent[]): Detection {
+/** The first findings a person's request brought that name a leak (high or medium): when they came
+ *  before the alert fired, the person detected it and the alert came later. */
+function foundByPerson(events: TimelineEvent[]): TimelineEvent | undefined {
+  return events.find((e) => e.type === 'findings' && e.actor !== undefined && e.actor !== 'leakbot' && findingsData(e).some((f) => f.confidence !== 'low'));
+}
+
+/** The first alert that fired after a person had found the leak, and how much later. */
+function lateAlert(events: TimelineEvent[]): { alert: TimelineEvent; after: string } | null {
   const alert = events.find((e) => e.type === 'alert.firing');
+  const person = foundByPerson(events);
+  return alert && person && person.at < alert.at ? { alert, after: minutes(alert.at - person.at) } : null;
+}
+
+function detection(events: TimelineEvent[]): Detection {
+  const late = lateAlert(events);
+  const alert = late ? undefined : events.find((e) => e.type === 'alert.firing');
   if (alert) {
     const d = alert.data as Partial<AlertEventData> | undefined;
     const link = str(d?.generatorURL);
@@ -310,7 +324,7 @@ function detection(events: TimelineEvent[]): Detection {
       kind: 'command',
       at: cmd?.at ?? found.at,
       ...(actor ? { actor } : {}),
-      text: cmd ? `${who(cmd.actor)} ran \`${cmd.text}\` — no alert fired.` : `${actor ? who(actor) : 'leakbot'} ${what} — no alert fired.`,
+      text: `${cmd ? `${who(cmd.actor)} ran \`${cmd.text}\`` : `${actor ? who(actor) : 'leakbot'} ${what}`}${late ? `; the alert **${alertName(late.alert)}** fired ${late.after} later.` : ' — no alert fired.'}`,
     };
   }
   const first = events.find((e) => e.type === 'command' && !READ_ONLY.test(e.text));
@@ -324,7 +338,8 @@ function factors(causes: RootCause[], events: TimelineEvent[], det: Detection): 
     if (c.confidence === 'low') continue;
     for (const id of PATTERN_FACTORS[c.pattern] ?? []) if (!evidence.has(id)) evidence.set(id, `${c.patternTitle} at ${c.site}`);
   }
-  if (det.kind !== 'alert') evidence.set('no-growth-alert', 'no alert is recorded for this incident');
+  const late = lateAlert(events);
+  if (det.kind !== 'alert') evidence.set('no-growth-alert', late ? `the alert ${alertName(late.alert)} fired ${late.after} after a person found the leak` : 'no alert is recorded for this incident');
   const baselineSet = events.some((e) => e.type === 'baseline');
   const snapshots = events.filter((e) => e.type === 'snapshot');
   const vsBaseline = snapshots.some((e) => snapshotData(e).comparedWith === 'baseline');
@@ -407,7 +422,8 @@ export function draftPostmortem(input: DraftInput): PostmortemDraft {
     const of = rise.pod ? ` of ${input.service} (${rise.pod})` : '';
     summary.push(`Goroutines${of} went from ${count(rise.first.total)} to ${count(rise.peak.total)}${rise.peak.at - rise.first.at >= 1000 ? ` over ${minutes(rise.peak.at - rise.first.at)}` : ''}.`);
   }
-  summary.push(det.kind === 'alert' ? `Detected by an alert (${alertName(firing!)}).` : det.kind === 'command' ? 'Detected by a person, not an alert.' : '');
+  const late = lateAlert(events);
+  summary.push(det.kind === 'alert' ? `Detected by an alert (${alertName(firing!)}).` : late ? `Detected by a person, ${late.after} before the alert (${alertName(late.alert)}) fired.` : det.kind === 'command' ? 'Detected by a person, not an alert.' : '');
   const mit = mitigations(events);
   if (mit.length > 0) summary.push(`Mitigation: ${mit.join('; ')}.`);
   if (duration) summary.push(`The alert resolved after ${duration}.`);

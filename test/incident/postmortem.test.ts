@@ -150,6 +150,34 @@ test('detection names the command that captured, never a read-only one that foun
   assert.equal(none.detection.kind, 'unknown');
 });
 
+test('a person who found the leak before the alert fired detected it; the alert is said to have come later', () => {
+  // trial9: a watch and snapshots by Alice named the leak (high) at 04:51; GoroutineLeak fired at 05:02.
+  // The draft said 'Detected by an alert (GoroutineLeak)' and 'leakbot captured the service
+  // automatically', crediting the alert with 11 minutes it did not have.
+  const svc = 'svc-single';
+  const d = draftPostmortem({
+    service: svc,
+    events: [
+      { at: T0, service: svc, type: 'command', actor: 'U0ALICE', text: '/leak snapshot svc-single', data: { channel: 'C0A', verb: 'snapshot' } },
+      { at: T0 + 1000, service: svc, type: 'snapshot', actor: 'U0ALICE', text: '', data: { total: 63 } },
+      { at: T0 + 2000, service: svc, type: 'findings', actor: 'U0ALICE', text: '', data: { ...findingsEventData([finding()], 's1') } },
+      { at: T0 + 11 * min, service: svc, type: 'alert.firing', actor: 'alertmanager', text: 'GoroutineLeak fired for svc-single', data: { alertname: 'GoroutineLeak', source: 'alertmanager' } },
+      { at: T0 + 16 * min, service: svc, type: 'alert.resolved', actor: 'alertmanager', text: '', data: { alertname: 'GoroutineLeak' } },
+    ],
+    now: T0 + 20 * min,
+  });
+  assert.equal(d.detection.kind, 'command');
+  assert.equal(d.detection.at, T0);
+  assert.equal(d.detection.text, '<@U0ALICE> ran `/leak snapshot svc-single`; the alert **GoroutineLeak** fired 11 min later.');
+  assert.match(d.summary, /Detected by a person, 11 min before the alert \(GoroutineLeak\) fired\./, d.summary);
+  assert.doesNotMatch(d.summary, /Detected by an alert/);
+  const late = d.factors.find((f) => f.id === 'no-growth-alert');
+  assert.equal(late?.evidence, 'the alert GoroutineLeak fired 11 min after a person found the leak', JSON.stringify(d.factors));
+  // An alert that fired first is the detection, as before, even when a person looked afterwards.
+  const first = draftPostmortem({ service: svc, events: events(), now: T0 + 60 * min });
+  assert.equal(first.detection.kind, 'alert');
+});
+
 test('Markdown, canvas and Slack summary from the default template', () => {
   const d = draftPostmortem({ service: 'svc-order', events: events(), now: T0 + 60 * min, requestedBy: 'U0BOB' });
   const tpl = loadTemplates().postmortem;
