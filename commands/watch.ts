@@ -96,7 +96,7 @@ export const command: CommandModule = {
     if (!claimed.ok) {
       const other = await runner.store.get(claimed.existing);
       return {
-        text: `*${service}* is already being watched${other ? ` (started by <@${other.startedBy}>, every ${minutes(other.everyMs)})` : ''}. One watch per service: \`/leak watch stop ${service}\` first.`,
+        text: `*${service}* is already being watched${other ? ` (started by <@${other.startedBy}> in <#${other.channel}>, every ${minutes(other.everyMs)})` : ''}. One watch per service: \`/leak watch stop ${service}\` first.`,
       };
     }
     const r = await ctx.jobs.enqueue('watch.tick', { watchId: id, index: 0 }, { jobId: tickJobId(id, 0) });

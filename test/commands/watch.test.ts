@@ -71,9 +71,10 @@ describe('/leak watch in one process', () => {
     const site = (await go.patterns()).chansend;
     await go.leak('chansend', 250);
 
-    // A second watch of the same service is refused; a chart can be asked for meanwhile.
-    const again = await h.command({ text: 'watch svc-order', channel: CH, user: 'U0BOB' });
-    assert.match(String(again.json?.text), /already being watched \(started by <@U0ALICE>, every 2 s\)/);
+    // A second watch of the same service is refused, saying where the running one is (trial9, asking
+    // from another channel, was told only who started it); a chart can be asked for meanwhile.
+    const again = await h.command({ text: 'watch svc-order', channel: 'C0ELSEWHERE', user: 'U0BOB' });
+    assert.match(String(again.json?.text), new RegExp(`already being watched \\(started by <@U0ALICE> in <#${CH}>, every 2 s\\)`));
     await until('second capture', async () => (await store.samples(id)).length >= 2);
     const chartAck = await h.command({ text: 'watch chart svc-order', channel: CH, user: 'U0BOB' });
     assert.match(String(chartAck.json?.text), /Uploading the trend chart/);
