@@ -5,7 +5,7 @@ import { mentionList, snapDesc } from '../slack/messages.js';
 import { SlackPostError } from '../slack/poster.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { JobInfo } from '../queue/processors.js';
-import { analyzePair, postFindings } from './findings.js';
+import { analyzePair, postFindings, processName } from './findings.js';
 import { lastSuspects } from './fleet.js';
 import { findingsState, hasPair, recordOutcome, refusalText } from './thread.js';
 
@@ -31,6 +31,11 @@ export async function resolveDiff(
       return { error: `The baseline of ${service} is its latest snapshot #${cur.seq}: nothing was captured after it yet. \`/leak snapshot ${service}\` captures one and compares it with the baseline.` };
     if (!ref && b.notBefore)
       return { error: `The baseline of ${service} is snapshot #${b.notBefore.seq}, taken after #${cur.seq}: a baseline is compared with later snapshots. \`/leak snapshot ${service}\` captures one and compares it with the baseline.` };
+    // A fleet's baselines are per pod: another pod's is no baseline of this one.
+    if (!ref && cur.instanceName && processName(ctx, service, cur) !== service && (await ctx.snapshots.baselineSeq(service)) !== null)
+      return {
+        error: `${cur.instanceName} has no baseline of its own (each pod of ${service} is compared only with its own snapshots; the baseline set is another pod's). Set one from a healthy snapshot of it with \`/leak baseline ${service} &lt;snapshot#&gt;\` (see \`/leak history ${service}\`), or compare a pod that has one: \`/leak diff ${service} baseline pod=&lt;name&gt;\`.`,
+      };
     if (!ref) return { error: `${service} has no baseline yet. Use \`/leak baseline ${service}\` while it is healthy.` };
   } else {
     ref = await ctx.snapshots.previous(service, cur.seq);
