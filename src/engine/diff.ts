@@ -167,10 +167,18 @@ function identityOf(ids: number[][], calls: number[][], words: number[][], previ
     const step: Identity['steps'][number] = { survivors, newcomers: fresh.length, departures };
     if (departures > 0 && survivors > 0) {
       let oldestLeft = Infinity;
-      for (const k of keys[i - 1]!) if (!sameCall(mine, k, prev)) oldestLeft = Math.min(oldestLeft, idOfCall(k));
+      let newestLeft = 0;
+      for (const k of keys[i - 1]!) {
+        if (sameCall(mine, k, prev)) continue;
+        oldestLeft = Math.min(oldestLeft, idOfCall(k));
+        newestLeft = Math.max(newestLeft, idOfCall(k));
+      }
       let newestStayed = 0;
       for (const k of keys[i]!) if (sameCall(prev, k, mine)) newestStayed = Math.max(newestStayed, idOfCall(k));
       if (oldestLeft > newestStayed) step.newestLeft = true;
+      // Goroutine ids come in creation order: the older half of the pile is the lower half of its ids.
+      const before = keys[i - 1]!.map(idOfCall).sort((a, b) => a - b);
+      if (newestLeft <= before[(before.length - 1) >> 1]!) step.olderHalfLeft = true;
     }
     steps.push(step);
     if (i === keys.length - 1) lastNew = fresh.filter((id) => !previous.has(id)).sort((a, b) => a - b);

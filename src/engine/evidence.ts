@@ -703,6 +703,13 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
       if (!poolWait) return [item('kept-and-added', `${keptAndAdded(id, c)}; none left and none came at the last step`)];
       return [item('plateau', `kept all, grew ${c.join(' → ')} then stopped growing`)];
     }
+    // Goroutines left from the older half while the count held level: waits that end in the order they
+    // began (retries scheduled minutes ahead firing), a flow at its steady size. A leak never loses any.
+    const departed = id.steps.reduce((n, st) => n + st.departures, 0);
+    if (departed >= 2 && Math.abs(s.delta) < ctx.minDelta && id.steps.every((st) => st.departures === 0 || st.olderHalfLeft === true)) {
+      const came = id.steps.reduce((n, st) => n + st.newcomers, 0);
+      return [item('flowing', `${departed} left between snapshots, all from the older half of the pile, and ${came} came, the count level (${c.join(' → ')}): each waits a while and then ends — a steady flow, not a pile-up`)];
+    }
     // None came across 2+ intervals (some may have left): a set built once (a cache per tenant, a pool
     // grown to its size), not a pile growing now. Only where healthy code rests: a pile stuck where
     // nothing wakes it is a bug at any size.
@@ -712,7 +719,9 @@ function seriesItems(s: GroupSeries, notBatch: boolean, poolWait: boolean, manag
     if (steps.length > 0) {
       const small =
         s.delta <= 0
-          ? ', none new'
+          ? id.steps.some((st) => st.newcomers > 0)
+            ? `, ${id.steps.reduce((n, st) => n + st.newcomers, 0)} new: not growing`
+            : ', none new'
           : s.delta < ctx.minNewcomers
             ? `; grew by ${s.delta}, below ${ctx.minNewcomers}`
             : last.newcomers > fresh

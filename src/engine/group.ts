@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { BlockKind, Crash, DumpFormat, Frame, Goroutine, RecvForm, Snapshot, StackGroup } from './model.js';
 import { LiveIds } from './parse/ids.js';
 import { dependencyModule, inModule } from './modules.js';
-import { isLibraryFrame, isLibraryPile } from './patterns.js';
+import { entryFrame, isLibraryFrame, isLibraryPile, isSpawnWrapper } from './patterns.js';
 
 /** Distinct values kept per label key, and label keys kept per group. */
 export const MAX_LABEL_VALUES = 20;
@@ -330,7 +330,7 @@ export class SnapshotBuilder {
         if (creator !== undefined) {
           if (creator !== last) {
             last = creator;
-            lastInCall = inCall(creator, acc.createdBy);
+            lastInCall = inCall(creator, acc);
             lastInModule = module !== null && inModule(creator.frames, module);
             lastOwn = acc.startedBy ? (creator.frames.find(isOwnFrame) ?? null) : null;
           }
@@ -356,12 +356,27 @@ function disambiguate(groups: StackGroup[]): void {
   for (const g of groups) if (seen.get(g.key)! > 1) g.key = `${g.key}~${g.kind}`;
 }
 
-/** Whether a creator's stack still holds the function that started a goroutine. An elided stack may
- *  hide it, so it counts as inside; a goroutine of a chain started by its own function (recursion) is
- *  inside too. */
-function inCall(creator: Acc, createdBy: Frame | null): boolean {
+/** Whether a creator's stack still holds the function that started a goroutine (`acc`'s). An elided
+ *  stack may hide it, so it counts as inside; a goroutine of a chain started by its own function
+ *  (recursion) is inside too. Under errgroup's or WaitGroup.Go's wrapper the function that started it
+ *  is the one that called Go, which wrote the literal the goroutine runs (F.func1 → F): a handler
+ *  waiting in g.Wait for the calls it fanned out is still in it; a named function handed to Go does
+ *  not say who called Go, so it counts as inside. */
+function inCall(creator: Acc, acc: Acc): boolean {
+  const createdBy = acc.createdBy;
   if (createdBy === null || creator.framesElided) return true;
+  if (isSpawnWrapper(createdBy)) {
+    const parent = literalParent(entryFrame(acc.frames)?.func ?? '');
+    return parent === null || creator.frames.some((f) => f.func === parent);
+  }
   return creator.frames.some((f) => f.func === createdBy.func);
+}
+
+/** `F` for a function literal `F.func1` (`F.func1.2` → `F.func1`, `F.gowrap1` → `F`): Go names a
+ *  literal after the function it is written in. Null for a named function. */
+function literalParent(func: string): string | null {
+  const m = /^(.+)\.(?:func\d+|gowrap\d+|\d+)$/.exec(func);
+  return m !== null && !m[1]!.endsWith(')') && !m[1]!.endsWith('/') ? m[1]! : null;
 }
 
 function addLabel(acc: Acc, k: string, v: string): void {

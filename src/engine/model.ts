@@ -311,6 +311,7 @@ export type SignalId =
   | 'consumer-busy'
   | 'plateau'
   | 'held-still'
+  | 'flowing'
   | 'settled'
   | 'turned-over'
   | 'drained'
@@ -352,8 +353,10 @@ export interface Identity {
   newcomers: number;
   departures: number;
   /** Per step; `newestLeft`: every goroutine that left was younger (a higher id) than every one that
-   *  stayed (calls in flight finishing beside a core that stays). */
-  steps: { survivors: number; newcomers: number; departures: number; newestLeft?: boolean }[];
+   *  stayed (calls in flight finishing beside a core that stays); `olderHalfLeft`: every one that left
+   *  was in the older half of the pile at the step's start (ids at or below its median: waits that end
+   *  in the order they began, like scheduled retries firing). */
+  steps: { survivors: number; newcomers: number; departures: number; newestLeft?: boolean; olderHalfLeft?: boolean }[];
 }
 
 /** A pile's place in the id history: `spread` = (max id − min id) / the process's max id, `density` =

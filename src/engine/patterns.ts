@@ -259,7 +259,7 @@ export function userSite(frames: Frame[]): Frame | null {
 
 /** Helpers that start goroutines on the caller's behalf (and the closures they run). */
 const SPAWN_WRAPPERS = [/^sync\.\(\*WaitGroup\)\.Go(\.func\d+)?$/, /^golang\.org\/x\/sync\/errgroup\.\(\*Group\)\.(Try)?Go(\.func\d+)?$/];
-const isSpawnWrapper = (f: Frame) => SPAWN_WRAPPERS.some((re) => re.test(f.func));
+export const isSpawnWrapper = (f: Frame): boolean => SPAWN_WRAPPERS.some((re) => re.test(f.func));
 
 /** The function a goroutine was started to run: its outermost frame, or, under errgroup's or
  *  WaitGroup.Go's wrapper, the function handed to Go (the frame inside the wrapper). */

@@ -6,7 +6,7 @@
 //
 // Monotone by construction: a second snapshot can only add rows. The rows it adds are positive (kept
 // and added, grew) or zero (kept all, moved in, consumer busy, plateau, young-kept), except `turned-over` and `drained`, which say
-// the pile is emptying, `young`, which says all of it arrived since the snapshot before while the
+// the pile is emptying, `flowing`, which says its oldest goroutines end while the count holds level, `young`, which says all of it arrived since the snapshot before while the
 // process's other goroutines came and went, `settled`, which says a library's resting pile has none
 // among the newest ids a pile still growing would have reached, and `held-still`, which says 3+ snapshots saw a resting
 // pile neither grow nor change (the leak this tool looks for keeps its goroutines and adds more); each is named in the finding. Identity outweighs shape: a pile that kept all and added
@@ -264,6 +264,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
     points: -4,
     meaning: 'more than 10 % of the goroutines left the pile between snapshots (surge, convoy, busy pool): they are not stuck (not when only its newest left and every older one stayed, off the network: see kept-and-added). Without ids, a count that fell by more than 10 % (2+) at some step says at least that many left: a leak never loses any. Not across a restart (dumps of different processes): the earlier process\'s goroutines died with it, and with no growth to show the later dump is judged as one snapshot',
     needs: '2+ snapshots, any format (debug=2: departures by id)',
+  },
+  flowing: {
+    points: -3,
+    meaning:
+      "across snapshots goroutines left the pile, every one from its older half (the lower half of its ids at that step's start), and others came while the count held level (within --min-delta): each waits a while and then ends, in the order it began (scheduled retries and timers firing, long polls timing out) — a flow at its steady size, not a pile-up. A leak never loses any; one beside a flow on the same stack keeps its oldest, where only the newest leave",
+    needs: 'debug=2, 2+ snapshots',
   },
   'held-still': {
     points: -2,

@@ -93,10 +93,30 @@ const KNOWN_FALSE: Record<string, Record<string, number>> = {
   // sonyflake's NextID makes callers past 256 ids per 10 ms sleep under its lock: a queue behind a
   // holder asleep in the same method, which count-only formats cannot see (no lock addresses).
   sflake: { 'debug1 pair': 1, 'proto series': 1 },
+  // Probes of the twelfth round (healthy only, README there). errgroup fan-out in a 5-second-old
+  // process: 259 calls waiting 1–3 s on their backend spread over 26 % of its short id history.
+  egfan: { 'debug2 single': 1 },
+  // grpc streams of agents that re-dial every 15–30 s: 12 creators refilling their 5 streams each
+  // (44 → 46 → 50), and grpc's 3 callback serializers per ClientConn, ids spread by the re-dials.
+  grpcre: { 'debug2 single': 2, 'debug2 series': 1, 'debug1 series': 1, 'proto series': 1 },
+  // 405 retries parked 60–100 s on time.After, ids over 71 % of the history: one snapshot reads them
+  // piled up; two show the oldest firing (flowing).
+  retryq: { 'debug2 single': 1 },
+  // A database/sql pool of 4 saturated by a 3 s surge of slow reports: callers in DB.conn and the
+  // client calls behind them grow while the 4 holders run their queries.
+  sqlsat: { 'debug2 single': 1, 'debug2 pair': 1, 'debug2 series': 1, 'debug1 series': 1, 'proto series': 1 },
+  // ants mid-burst: 137 → 243 renders sleeping 1–3 s in reused workers (ids spread by the reuse).
+  antsburst: { 'debug2 pair': 1 },
+  // A bounded queue whose one writer stalls 3 s every 10 s: handlers pile at 200/s for the stall's
+  // length (38 → 246 → 457) behind a writer asleep in plain sight; a stall that long is worth paging.
+  bqueue: { 'debug2 pair': 2, 'debug2 series': 2, 'debug1 series': 1, 'proto series': 1 },
+  // Server-sent-event viewers joining one per 150 ms and staying 20–120 s: the streams and the client
+  // reads grow while their clients are all still there.
+  ssejoin: { 'debug2 pair': 2, 'debug2 series': 2, 'debug1 series': 1, 'proto series': 2 },
 };
 
 test('the realdeps fixtures hold every service README lists', () => {
-  assert.deepEqual(services, ['afterfn', 'ants', 'antsbusy', 'asynq', 'backoff', 'badger', 'bigcache', 'bolt', 'breaker', 'bunt', 'centri', 'chanx', 'chi', 'cloudev', 'cmap', 'conc', 'condbcast', 'connect', 'consul', 'cpubsub', 'cron', 'ctxafter', 'cws', 'ddstatsd', 'devents', 'diode', 'diodet', 'dns', 'ebus', 'echan', 'echanp', 'echosse', 'egpipe', 'errg', 'esbulk', 'etcd', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gbcast', 'gbcastp', 'gcache', 'gin', 'glimit', 'gmetrics', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gormtx', 'gossh', 'gozero', 'gplugin', 'gql', 'groupc', 'grpc', 'grpccc', 'h2', 'hang', 'hertz', 'hystrix', 'imap', 'imapidle', 'influx', 'jaeger', 'jaegert', 'jsnats', 'jwx', 'k8s', 'kafkago', 'kcp', 'ldap', 'lo', 'locker', 'logrus', 'longpoll', 'longpoll30', 'lru', 'lumber', 'lz4w', 'mapset', 'melody', 'memdb', 'miniopipe', 'mlist', 'mongo', 'mqtt', 'mredis', 'muxbusy', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'ocstats', 'oklogrun', 'oncecfg', 'otel', 'otelm', 'pebble', 'pgxpool', 'pgzip', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'radix', 'raft', 'ratelim', 'ratemutex', 'rcache', 'redcon', 'redigo', 'redislock', 'redisq', 'reload', 'reload30', 'resil', 'resty', 'retry', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'rwnet', 'sarama', 'scanpipe', 'scs', 'semaphore', 'sentry', 'serfq', 'sflake', 'sflight', 'sftp', 'sigreq', 'smtp', 'smux', 'sql', 'sqlopen', 'sqlpool', 'ssh', 'surge', 'tally', 'tenantc', 'thrift', 'ticker', 'tlshs', 'tlshs30', 'ttlwarm', 'ttlwarm40', 'ulimit', 'vault', 'viper', 'vmet', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zk', 'zstd']);
+  assert.deepEqual(services, ['afterfn', 'ants', 'antsburst', 'antsbusy', 'antsidle', 'asynq', 'backoff', 'badger', 'batcher', 'bigcache', 'bolt', 'bqueue', 'breaker', 'bunt', 'centri', 'chanx', 'chi', 'cloudev', 'cmap', 'conc', 'condbcast', 'condq', 'connect', 'consul', 'convoy', 'cpubsub', 'cron', 'ctxafter', 'cws', 'ddstatsd', 'devents', 'diode', 'diodet', 'dns', 'ebus', 'echan', 'echanp', 'echosse', 'egfan', 'egpipe', 'errg', 'esbulk', 'etcd', 'execpipe', 'fhttp', 'fiber', 'franz', 'fsn', 'fx', 'gbcast', 'gbcastp', 'gcache', 'gin', 'glimit', 'gmetrics', 'gnet', 'gobwas', 'gocache', 'gocron', 'gokit', 'gormtx', 'gossh', 'gozero', 'gplugin', 'gql', 'groupc', 'grpc', 'grpccc', 'grpcre', 'h2', 'hang', 'hertz', 'hystrix', 'imap', 'imapidle', 'influx', 'jaeger', 'jaegert', 'jsnats', 'jwx', 'k8s', 'kafkago', 'kcp', 'ldap', 'lo', 'locker', 'logrus', 'longpoll', 'longpoll30', 'lpoll50', 'lru', 'lumber', 'lz4w', 'mapset', 'melody', 'memdb', 'miniopipe', 'mlist', 'mongo', 'mqtt', 'mredis', 'muxbusy', 'muxwg', 'mysql', 'natskv', 'natssub', 'netrpc', 'netrpc25', 'nilchan', 'ocstats', 'oklogrun', 'oncecfg', 'otel', 'otelm', 'pebble', 'pgxpool', 'pgzip', 'pipeline', 'pond', 'pqlisten', 'puddle', 'quartz', 'quic', 'r3sse', 'radix', 'raft', 'ratelim', 'ratemutex', 'rcache', 'redcon', 'redigo', 'redislock', 'redisq', 'reload', 'reload30', 'resil', 'resty', 'retry', 'retryq', 'rhttp', 'ristretto', 'rpubsub', 'rueidis', 'rwdead', 'rwnet', 'sarama', 'scanpipe', 'scs', 'semaphore', 'sentry', 'serfq', 'sflake', 'sflight', 'sftp', 'sigreq', 'smtp', 'smux', 'sql', 'sqlopen', 'sqlpool', 'sqlsat', 'ssejoin', 'ssh', 'surge', 'tally', 'tenantc', 'tenants', 'thrift', 'ticker', 'tlshs', 'tlshs30', 'ttlwarm', 'ttlwarm40', 'ulimit', 'vault', 'viper', 'vmet', 'warmboot', 'wmill', 'wpbusy', 'wpool', 'ws', 'xws', 'yamux', 'zap', 'zk', 'zstd']);
 });
 
 for (const svc of services) {
@@ -199,6 +219,20 @@ test('HTTP/1 handlers that outlived their clients are a finding in one snapshot;
       assert.ok(!run(svc, 'healthy', 'debug2', mode).some((x) => x.evidence?.some((e) => e.signal === 'clients-gone')), `${svc} ${mode}`);
     }
   }
+});
+
+test('scheduled retries firing in the order they were parked are a flow, not a pile-up; fanned-out calls whose handler waits in g.Wait did not outlive it', () => {
+  // retryq: 405 retries on time.After; between captures the oldest fire and as many arrive.
+  for (const mode of ['pair', 'series'] as const) {
+    const f = run('retryq', 'healthy', 'debug2', mode).find((x) => x.frames.some((fr) => fr.func === 'main.scheduleRetry'));
+    assert.ok(f && !strong(f), `${mode}: ${f?.confidence}`);
+    assert.ok(f.evidence?.some((e) => e.signal === 'flowing' && /left between snapshots, all from the older half of the pile/.test(e.text)), `${mode}: ${f.evidence?.map((e) => e.signal)}`);
+  }
+  // egfan: errgroup children started by handlers that wait for them in g.Wait (the function that
+  // called Go, main.main.func4, is on the creators' stacks).
+  const calls = run('egfan', 'healthy', 'debug2', 'single').find((x) => x.createdBy?.func === 'main.main.func4.1');
+  assert.ok(calls, 'the fanned-out calls are listed');
+  assert.ok(!calls.evidence?.some((e) => e.signal === 'outlived-call'), `${calls.evidence?.map((e) => e.text)}`);
 });
 
 test("a library's lock the service takes itself (a keyed mutex) is advised as the service's lost Unlock; a library's internal lock as what it left open", () => {
