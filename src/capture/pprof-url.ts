@@ -48,10 +48,11 @@ function paramName(pair: string): string {
 }
 
 /** A configured query as messages and logs show it: each value replaced by `***` (`token=***`), the
- *  names kept, since any value may be a credential. */
+ *  names kept, since any value may be a credential; a bare word (`?s3cr3t`, a token some proxies take
+ *  alone) is shown as `***` too. */
 export function shownQuery(query: string): string {
   return query
     .split('&')
-    .map((pair) => (pair.includes('=') ? `${pair.split('=', 1)[0]}=***` : pair))
+    .map((pair) => (pair.includes('=') ? `${pair.split('=', 1)[0]}=***` : '***'))
     .join('&');
 }
