@@ -185,13 +185,14 @@ function failureLines(sorted: WatchSample[]): string[] {
         ];
   // Runs of one reason over consecutive failed captures, latest last.
   const runs: Array<{ from: WatchSample; to: WatchSample; error: string; n: number }> = [];
-  for (const s of failed) {
+  sorted.forEach((s, i) => {
+    if (!s.error) return;
     const last = runs[runs.length - 1];
-    if (last && last.error === s.error && sorted.indexOf(last.to) + 1 === sorted.indexOf(s)) {
+    if (last && last.error === s.error && sorted[i - 1] === last.to) {
       last.to = s;
       last.n++;
-    } else runs.push({ from: s, to: s, error: s.error!, n: 1 });
-  }
+    } else runs.push({ from: s, to: s, error: s.error, n: 1 });
+  });
   const shown = runs.slice(-FAILURE_RUNS_SHOWN);
   const earlier = runs.slice(0, -FAILURE_RUNS_SHOWN).reduce((n, r) => n + r.n, 0);
   return [
