@@ -343,6 +343,13 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     items.push(item('settled', `none of the ${g.count} is among the newest ${pct(settled)} of the process's goroutine history (ids up to ${shape!.maxId} of ${shape!.processMaxId}): a set that stopped growing, like a library's per-object goroutines made while the service warmed up; a later capture tells whether it grows`));
   }
   if (oneLiveCreator) items.push(item('one-live-creator', 'all started by one goroutine that is still running (a pool)'));
+  // Started by goroutines that can start no more (main parked in `select {}` once it has started
+  // everything): a set made before they parked, which they cannot add to. All but a few (others'
+  // in-flight work on the same stack); not for a pile that kept all and added more.
+  const parked = g.byParkedCreators ?? 0;
+  if (parked >= 3 && g.count - parked <= Math.max(2, Math.ceil(0.05 * g.count)) && !keptAdding) {
+    items.push(item('parked-creator', `${parked} of the ${g.count} were started by goroutines now parked for good (select {} or a nil channel, as a service's main ends): a set made before they parked, which they cannot add to`));
+  }
   if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));
   // Connections live as long as their peers keep them open: spread ids are what a server's
   // long-lived connections look like (readers and writers waiting on the network, HTTP/gRPC

@@ -58,6 +58,8 @@ interface Acc {
   libraryOnly: boolean | null;
   /** Goroutines per live creator id, for a library-only group. */
   startedBy: Map<number, number> | null;
+  /** Goroutines whose creator is parked for good (StackGroup.byParkedCreators). */
+  byParkedCreators: number;
   /** Goroutines started by the function they run (see StackGroup.selfStarted). */
   selfStarted: number;
   /** Lock addresses the group's goroutines wait for, and how many goroutines printed one (StackGroup.waitObjects). */
@@ -207,6 +209,7 @@ export class SnapshotBuilder {
         creatorFrames: null,
         libraryOnly: null,
         startedBy: null,
+        byParkedCreators: 0,
         selfStarted: 0,
         waitObjects: null,
         waitObjectGoroutines: 0,
@@ -313,6 +316,14 @@ export class SnapshotBuilder {
         if (ids) for (let i = 0; i < ids.length; i++) if (wanted.has(ids[i]!)) groupOf.set(ids[i]!, acc);
       }
     }
+    // Goroutines whose creator is parked for good (`select {}`, a nil channel: main once it has started
+    // everything): a set made before it parked, which that creator cannot add to.
+    if (anyWanted && [...this.groups.values()].some((acc) => PARKED_FOR_GOOD.has(acc.kind))) {
+      for (let i = 0; i < creators.length; i++) {
+        const creator = groupOf.get(creators[i]!);
+        if (creator !== undefined && PARKED_FOR_GOOD.has(creator.kind)) this.creatorGroups[i]!.byParkedCreators++;
+      }
+    }
     for (const acc of this.groups.values()) {
       if (!acc.creatorIds) continue;
       // With ids unique, a creator is in this group exactly when the group it was found in is this one.
@@ -347,6 +358,9 @@ export class SnapshotBuilder {
     }
   }
 }
+
+/** Waits nothing can end (Go guarantees it): a goroutine parked there starts no more goroutines. */
+const PARKED_FOR_GOOD = new Set<BlockKind>(['select-nocases', 'nil-chan']);
 
 /** Keys leave the kind out so the same stack matches across formats (debug=1 cannot always tell
  *  what a goroutine waits on); the rare same-stack, different-wait groups get the kind appended. */
@@ -411,7 +425,7 @@ function toGroup(acc: Acc): StackGroup {
     leaked: acc.leaked,
     lockedToThread: acc.lockedToThread,
     ...(acc.creatorIds
-      ? { distinctCreators: acc.creatorIds.size, creatorIds: [...acc.creatorIds].sort((a, b) => a - b), liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall, creatorsInModule: acc.creatorsInModule }
+      ? { distinctCreators: acc.creatorIds.size, creatorIds: [...acc.creatorIds].sort((a, b) => a - b), liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall, creatorsInModule: acc.creatorsInModule, ...(acc.byParkedCreators > 0 ? { byParkedCreators: acc.byParkedCreators } : {}) }
       : {}),
     ...(acc.creatorFrames ? { startedFrom: mostCommon(acc.creatorFrames) } : {}),
     ...(acc.ids ? { ids: acc.ids.sort((a, b) => a - b) } : {}),

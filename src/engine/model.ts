@@ -125,6 +125,10 @@ export interface StackGroup {
    *  function that started these goroutines: still using the library that started them on their
    *  behalf (reading the stream it opened, waiting on the subscription). 0 when a creator is not. */
   creatorsInModule?: number;
+  /** Of its goroutines, how many were started by a goroutine now parked for good (`select {}` or a
+   *  nil channel, as a service's main ends once it has started everything): a set made before that
+   *  creator parked, to which it can add nothing. Absent when none. */
+  byParkedCreators?: number;
   /** For a group whose frames are all library code (the standard library's or a dependency's) and
    *  whose creator is a library function too: the innermost frame of the service's own code on the
    *  stacks of the live goroutines that started it: the frame whose creators started the most of its
@@ -326,6 +330,7 @@ export type SignalId =
   | 'outlived-call'
   | 'creator-returned'
   | 'one-live-creator'
+  | 'parked-creator'
   | 'in-library-call'
   | 'kept-most-and-added'
   | 'started-together'

@@ -248,6 +248,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       "all of them run a dependency's code (a module-cache path, module@version; no frame of the service's own), each started by that library for a goroutine of its own that is still running inside the same module (a stream's context watcher while its caller reads the stream, a subscription's delivery loop): helpers of calls still in progress, not left behind; a leaked stream's caller has moved on, which this does not excuse; replaces outlived-call",
     needs: 'debug=2, Go ≥ 1.21',
   },
+  'parked-creator': {
+    points: -3,
+    meaning:
+      "all but a few (2, or 5 %) of 3+ were started by goroutines now parked for good — in `select {}` or on a nil channel, where Go guarantees nothing wakes them, as a service's main ends once it has started everything: a set made before they parked (at boot), which they can add nothing to; not for a pile that kept all and added more",
+    needs: 'debug=2, Go ≥ 1.21',
+  },
   'one-live-creator': {
     points: -2,
     meaning:
