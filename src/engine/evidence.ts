@@ -16,7 +16,7 @@ import { perSnapshot } from './memo.js';
 import { formatCount } from './count.js';
 import { handlersWithoutClients } from './clients.js';
 import { BESIDE_IDS, besideConnections, boundToConnections, HELPERS_PER_CONNECTION, helpersOfOpenConnections } from './connections.js';
-import { callerOfLock, lockHolders, LOCK_IMPL, methodOwner, MOVING, movingInLockCode, parkedHolder } from './lock-holders.js';
+import { callerOfLock, lockHolderIds, lockHolders, LOCK_IMPL, methodOwner, MOVING, movingInLockCode, parkedHolder } from './lock-holders.js';
 import { bunched, inBatches, settledShare, shapeOf, SPREAD_MIN, twoEnds } from './id-history.js';
 
 /** A wait this long (minutes, as Go printed it) is not a request in flight. */
@@ -310,7 +310,12 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     const owner = methodOwner(caller);
     items.push(item('no-holder', `no goroutine inside ${caller}${owner ? ` or another method of ${owner}` : ` or another function of ${packageOf(caller)}`}, the code that takes this lock, is running, asleep or waiting on I/O: ${parkedHolder(g, ctx.series[s.lastSeen]!) !== null ? 'the one in sight that may hold it is parked (see the advice)' : 'nobody in sight can release it'}`));
   }
-  if (holders > 0) {
+  // The same holder in the same call at every snapshot while no waiter got through: it does not hand
+  // the lock on (a write with no deadline to a peer that stalled), whatever it waits on.
+  const stuck = holders > 0 && heldThroughout(g, s, ctx);
+  if (stuck) {
+    items.push(item('holder-stuck', `the goroutine${holders > 1 ? 's' : ''} holding it up inside ${callerOfLock(g)} (on I/O, asleep or running) ${holders > 1 ? 'are' : 'is'} the same, in the same call, at all ${ctx.n} snapshots, and none of the ${s.before} waiters got through: the lock does not change hands — look at what that holder waits on (a write or read with no deadline to a peer that stalled)`));
+  } else if (holders > 0) {
     items.push(item('holder-busy', `${holders} goroutines inside ${callerOfLock(g)}, the code that takes these locks, are waiting on I/O, asleep or running: a slow peer or slow I/O holds the locks, which change hands when it returns`));
   }
   if (ownLocks) items.push(item('own-locks', `each of the ${g.count} waits on a lock of its own (${g.count} lock addresses): not a convoy, whose waiters share one lock`));
@@ -407,6 +412,15 @@ function keptAndAdded(id: Identity, counts: readonly number[]): string {
   const appeared = counts.find((n) => n > 0) ?? 0;
   const added = counts[0] === 0 ? counts[counts.length - 1]! - appeared : id.newcomers;
   return `${keptSince(id, counts)} and added ${added}: ${counts.join(' → ')}`;
+}
+
+/** Across 2+ snapshots, a lock pile whose waiters all stayed (none left at any step) behind the same
+ *  holder goroutines (lockHolderIds: same ids, same stacks) at the first and the last snapshot. */
+function heldThroughout(g: StackGroup, s: GroupSeries, ctx: SeriesContext): boolean {
+  if (ctx.n < 2 || ctx.separate || s.before === 0 || !s.identity || s.identity.steps.some((st) => st.departures > 0)) return false;
+  const first = lockHolderIds(g, ctx.series[0]!);
+  const last = lockHolderIds(g, ctx.series[s.lastSeen]!);
+  return first !== null && last !== null && first.length === last.length && first.every((k, i) => k === last[i]);
 }
 
 /** handlersWithoutClients when most of the pile, and `min` goroutines or more, have no client left

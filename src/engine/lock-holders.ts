@@ -42,6 +42,20 @@ export function lockHolders(g: StackGroup, snap: Snapshot): number {
   return n >= locks ? n : 0;
 }
 
+/** The goroutines lockHolders counts in `snap`, each as `id@group key` (the same goroutine on the same
+ *  stack), sorted; null when the dump has no ids or none is counted. */
+export function lockHolderIds(g: StackGroup, snap: Snapshot): string[] | null {
+  if (lockHolders(g, snap) === 0) return null;
+  const caller = callerOfLock(g)!;
+  const out: string[] = [];
+  for (const h of snap.groups) {
+    if (h === g || !MOVING.has(h.kind) || !h.frames.some((f) => f.func === caller && mayHoldIn(f, snap))) continue;
+    if (!h.ids) return null;
+    for (const id of h.ids) out.push(`${id}@${h.key}`);
+  }
+  return out.sort();
+}
+
 /** Whether a goroutine outside the pile runs its locking code (the function that called Lock, or another
  *  method of its type, which may take the same lock, is on its stack) in a wait that ends by itself: the
  *  lock's likely holder, moving. True when the locking code is unknown. A lock whose taker returned

@@ -326,6 +326,7 @@ export type SignalId =
   | 'young-kept'
   | 'cond-signalled'
   | 'holder-busy'
+  | 'holder-stuck'
   | 'no-holder'
   | 'outlived-call'
   | 'creator-returned'

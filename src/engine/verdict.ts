@@ -248,6 +248,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       "all of them run a dependency's code (a module-cache path, module@version; no frame of the service's own), each started by that library for a goroutine of its own that is still running inside the same module (a stream's context watcher while its caller reads the stream, a subscription's delivery loop): helpers of calls still in progress, not left behind; a leaked stream's caller has moved on, which this does not excuse; replaces outlived-call",
     needs: 'debug=2, Go ≥ 1.21',
   },
+  'holder-stuck': {
+    points: 2,
+    meaning:
+      "across 2+ snapshots the goroutines holder-busy would count as the lock's moving holders (inside the locking code, on I/O, asleep or running) are the same goroutines in the same call at the first and the last, and none of the pile's waiters got through: the lock has not changed hands in that time — a write or read with no deadline to a peer that stalled; replaces holder-busy",
+    needs: 'debug=2, 2+ snapshots',
+  },
   'parked-creator': {
     points: -3,
     meaning:

@@ -250,6 +250,17 @@ test("pollers main started at boot before parking in select {} are a set it cann
   assert.ok(f.evidence?.some((e) => e.signal === 'parked-creator' && /^40 of the 42 were started by goroutines now parked for good/.test(e.text)), `${f.evidence?.map((e) => e.signal)}`);
 });
 
+test("a lock whose holder sits in the same write at every capture while no waiter gets through does not change hands (holder-stuck), where one snapshot reads a slow peer (holder-busy)", () => {
+  // hclog: one log call blocked in conn.Write to a stalled agent holds the logger's mutex; 11 handlers wait.
+  const lockPile = (mode: Mode) => run('hclog', 'leak', 'debug2', mode).find((x) => x.kind === 'mutex' && onLeakOf('hclog', x));
+  const signals = (mode: Mode) => lockPile(mode)?.evidence?.map((e) => e.signal) ?? [];
+  assert.ok(signals('single').includes('holder-busy'), `${signals('single')}`);
+  for (const mode of ['pair', 'series'] as const) {
+    assert.ok(signals(mode).includes('holder-stuck') && !signals(mode).includes('holder-busy'), `${mode}: ${signals(mode)}`);
+  }
+  assert.equal(lockPile('series')?.confidence, 'high');
+});
+
 test("a library's lock the service takes itself (a keyed mutex) is advised as the service's lost Unlock; a library's internal lock as what it left open", () => {
   // moby/locker: the service calls Locker.Lock(image) and returns before Unlock on the 404 branch.
   const keyed = run('locker', 'leak', 'debug2', 'pair').find((f) => f.pattern === 'lock-never-released');
