@@ -39,7 +39,8 @@ export function minutes(ms: number): string {
 }
 
 /** How long an alert fired: seconds under a minute (an alert that flapped for 3 s read 'less than a
- *  minute'), else as minutes() says. */
+ *  minute'), else as minutes() says. The one formatter of a resolved alert's duration: the parent's
+ *  'resolved after', the resolved reply, its verdict and the timeline all say it with this. */
 export function firedFor(ms: number): string {
   if (ms < 1000) return 'less than a second';
   return ms < 60_000 ? `${Math.round(ms / 1000)} s` : minutes(ms);
@@ -93,7 +94,7 @@ export function parentMessage(ep: Episode, channel: string, config: Pick<Config,
   const who = services.length ? services.map((s) => `*${esc(s)}*`).join(', ') : 'a service leakbot does not know';
 
   const headline = resolved
-    ? `:white_check_mark: *${esc(ep.title)}* resolved for ${who} — fired ${slackTime(since)}, resolved after ${minutes(lastEnd - since)}`
+    ? `:white_check_mark: *${esc(ep.title)}* resolved for ${who} — fired ${slackTime(since)}, resolved after ${firedFor(lastEnd - since)}`
     : `:rotating_light: *${esc(ep.title)}* firing for ${who} since ${slackTime(since)} (${minutes(now - since)} ago)`;
   const summary = here.map((a) => a.summary).find((s) => s) ?? '';
 
@@ -138,7 +139,7 @@ export function parentMessage(ep: Episode, channel: string, config: Pick<Config,
 
   // The notification text: the alert's title is outside text like everything else.
   const text = resolved
-    ? `${esc(ep.title)} resolved for ${services.join(', ') || 'an unknown service'} after ${minutes(lastEnd - since)}`
+    ? `${esc(ep.title)} resolved for ${services.join(', ') || 'an unknown service'} after ${firedFor(lastEnd - since)}`
     : `${esc(ep.title)} firing for ${services.join(', ') || 'an unknown service'} (${firing.length} alert${firing.length === 1 ? '' : 's'})`;
   return { text, blocks };
 }

@@ -75,6 +75,18 @@ test('unknown services get the one short note; resolved parents turn green with 
   assert.match(all(done), /:white_check_mark:/);
 });
 
+test('a resolved alert\'s parent says how long it fired in the words of its resolved reply', () => {
+  // Fired, resolved 30 s later: the parent said 'after 1 min' (minutes() rounds 30 s up) above a
+  // reply saying 'after 30 s'.
+  const ep = episode([rec(0, { status: 'resolved', endsAt: T0 + 30_000 })]);
+  const parent = parentMessage(ep, 'C0A', config);
+  const reply = resolvedMessage({ service: 'svc-a', title: 'GoroutineLeak', firedAt: T0, resolvedAt: T0 + 30_000, firingCapturedAt: null, finalCapturedAt: T0 + 31_000, resolution: null });
+  const after = /resolved for svc-a after (.+)$/.exec(reply.text)?.[1];
+  assert.equal(after, '30 s');
+  assert.equal(parent.text, `GoroutineLeak resolved for svc-a after ${after}`);
+  assert.ok(all(parent).includes(`resolved after ${after}`), all(parent));
+});
+
 test('only http(s) links, and Slack control characters in labels are escaped', () => {
   assert.equal(link('javascript:alert(1)', 'x'), null);
   assert.equal(link('http://a b', 'x'), null);

@@ -36,6 +36,10 @@ describe('an alert resolved moments after it fired', () => {
     // The verdict says the same duration the head does (it wrote '0 s' under 'after less than a second').
     assert.ok(text.includes(`*Still there.* The alert resolved ${after} after it fired`), text);
     assert.match(text, /flapped across the threshold/, text);
+    // The parent says the same duration in the same words (it said 'after less than a minute').
+    const top = await h.slack.waitFor('the parent resolved', () => h.slack.parents(CH).find((m) => m.ts === parent.ts && /resolved for/.test(m.text)), 60_000);
+    assert.ok(messageText(top).includes(`resolved after ${after}`), messageText(top));
+    assert.ok(top.text.endsWith(`resolved for svc-order after ${after}`), top.text);
     const final = (await h.bot.ctx.snapshots.latest('svc-order'))!;
     assert.ok(final.seq > firingSeq, 'a final capture of its own');
   });
