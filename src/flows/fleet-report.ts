@@ -32,7 +32,8 @@ export interface FleetSite {
   title: string;
   /** Highest confidence on any pod. */
   confidence: Finding['confidence'];
-  pods: Array<{ name: string; id: string; after: number; delta: number; growthPerMinute: number | null; confidence: Finding['confidence']; score: number }>;
+  /** `series`: the pile's count at each capture compared, oldest → latest (Finding.series). */
+  pods: Array<{ name: string; id: string; after: number; delta: number; growthPerMinute: number | null; series: number[]; confidence: Finding['confidence']; score: number }>;
 }
 
 export interface FleetReport {
@@ -93,6 +94,26 @@ function hourly(p: { delta: number; growthPerMinute: number | null }): boolean {
   return p.growthPerMinute !== null && (p.growthPerMinute === 0 || Math.abs(p.delta) >= Math.abs(p.growthPerMinute));
 }
 
+/** How many of the last captures held the latest count (1 when the last two differ). */
+function heldFor(series: readonly number[]): number {
+  let k = 0;
+  while (k < series.length && series[series.length - 1 - k] === series[series.length - 1]) k++;
+  return k;
+}
+
+/** A pod's growth beside its count: a per-hour rate when measured over a minute or more and not
+ *  zero; 'steady across N captures' when the count held (a leak's '(+0/h)' read as a typo, or as a
+ *  contradiction); else the count added; nothing when there is nothing measured to say. */
+function growthText(p: FleetSite['pods'][number]): string {
+  if (p.growthPerMinute !== null && p.delta === 0) {
+    const k = heldFor(p.series);
+    return k >= 2 ? ` (steady across ${k} captures)` : '';
+  }
+  const rate = hourly(p) ? perHour(p.growthPerMinute) : '';
+  if (rate && !/^[+-]0\/h$/.test(rate)) return ` (${rate})`;
+  return p.delta ? ` (${p.delta > 0 ? '+' : ''}${n(p.delta)})` : '';
+}
+
 function briefOf(inst: InstanceReport): string {
   return captureBrief({ brief: inst.brief, code: inst.code, message: inst.error });
 }
@@ -136,8 +157,9 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
         seen.after += f.after;
         seen.delta += f.delta;
         seen.growthPerMinute = seen.growthPerMinute === null || f.growthPerMinute === null ? (seen.growthPerMinute ?? f.growthPerMinute) : seen.growthPerMinute + f.growthPerMinute;
+        seen.series = seen.series.length === (f.series ?? []).length ? seen.series.map((x, i) => x + f.series[i]!) : [];
         seen.score = Math.max(seen.score, f.score);
-      } else site.pods.push({ name: inst.name, id: inst.id, after: f.after, delta: f.delta, growthPerMinute: f.growthPerMinute, confidence: f.confidence, score: f.score });
+      } else site.pods.push({ name: inst.name, id: inst.id, after: f.after, delta: f.delta, growthPerMinute: f.growthPerMinute, series: [...(f.series ?? [])], confidence: f.confidence, score: f.score });
       if (RANK[f.confidence] > RANK[site.confidence]) site.confidence = f.confidence;
     }
     const top = sus[0];
@@ -171,7 +193,7 @@ function summaryText(r: FleetReport, staleAgeMs?: number): string {
   for (const s of r.sites.slice(0, MAX_SITES)) {
     const pods = s.pods
       .slice(0, 4)
-      .map((p) => `${escapeMrkdwn(p.name)} ${n(p.after)} goroutines${hourly(p) ? ` (${perHour(p.growthPerMinute)})` : p.delta ? ` (${p.delta > 0 ? '+' : ''}${n(p.delta)})` : ''}`)
+      .map((p) => `${escapeMrkdwn(p.name)} ${n(p.after)} goroutines${growthText(p)}`)
       .join(', ');
     const more = s.pods.length > 4 ? `, and ${s.pods.length - 4} more` : '';
     lines.push(`${s.confidence === 'high' ? 'Leak' : 'Likely leak'} at \`${escapeMrkdwn(s.where)}\` on ${s.pods.length} of ${of} ${podWord(of)}: ${pods}${more}`);

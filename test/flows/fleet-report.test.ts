@@ -105,6 +105,20 @@ test('growth from captures seconds apart is the count added, not a per-hour rate
   assert.match(r.summary, /pod-b 40,112 goroutines \(\+38k\/h\)/, 'a rate seen over a long window stays per hour');
 });
 
+test('a leak that held still says so, not (+0/h); a rate that rounds to nothing gives the count added', () => {
+  // trial9, after Capture again on a fleet whose leaking pod held: 'Leak at … 45 goroutines (+0/h)'.
+  const held = { ...finding('/internal/leaks/leaks.go', 136, 45, 0, 'high', 90), before: 45, delta: 0, series: [45, 45] } as Finding;
+  const r = buildFleetReport('svc-order', [pod('127.0.0.1:6062', [held]), pod('127.0.0.1:6061', []), pod('127.0.0.1:6063', [])], 3);
+  assert.match(r.summary, /^Leak at `internal\/leaks\/leaks\.go:136` on 1 of 3 pods: 127\.0\.0\.1:6062 45 goroutines \(steady across 2 captures\)$/m, r.summary);
+  assert.doesNotMatch(r.summary, /[+-]0\/h/, r.summary);
+  // Rose once, then held for the last three captures.
+  const rose = { ...held, before: 20, delta: 25, growthPerMinute: 2, series: [20, 45, 45, 45] } as Finding;
+  assert.match(buildFleetReport('svc-order', [pod('p', [rose])], 1).summary, /p 45 goroutines \(\+120\/h\)/);
+  // +1 over hours: measured, but '+0/h' says nothing; the count added does.
+  const slow = { ...held, before: 44, delta: 1, growthPerMinute: 0.002, series: [44, 45] } as Finding;
+  assert.match(buildFleetReport('svc-order', [pod('p', [slow])], 1).summary, /p 45 goroutines \(\+1\)$/m);
+});
+
 test('perHour is compact', () => {
   assert.equal(perHour(633), '+38k/h');
   assert.equal(perHour(2), '+120/h');
