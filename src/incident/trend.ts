@@ -125,13 +125,22 @@ export function watchTrend(samples: WatchSample[], labels: SuspectLabel[]): Watc
 const rate = (t: SeriesTrend): string => (t.perMinute === null ? '' : `, ${t.perMinute >= 0 ? '+' : ''}${Math.abs(t.perMinute) >= 10 ? t.perMinute.toFixed(0) : t.perMinute.toFixed(1)}/min`);
 const VERDICT_ICON: Record<Verdict, string> = { growing: '📈', flat: '➖', draining: '📉' };
 
-/** The index of the sample after which `values` rose no more, when that is the latter half of the
- *  samples (at least 3 unchanged or lower captures since), else null. */
-function heldSince(values: number[]): number | null {
-  let lastRise = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[i - 1]!) lastRise = i;
-  const after = values.length - 1 - lastRise;
-  return after >= 3 && after * 2 >= values.length - 1 ? lastRise : null;
+/** Where `values` last rose: the index of the last capture above the one before it (0 when none
+ *  did), and how many captures came after it without rising again. */
+function lastRise(values: number[]): { at: number; after: number } {
+  let at = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[i - 1]!) at = i;
+  return { at, after: values.length - 1 - at };
+}
+
+/** A pile that rose and then stopped rising, in the words of its last captures: 'rose 20 → 45 by
+ *  capture 2, then held at 45 for the 2 captures since' (or 'stayed at or below 45, now 40'). */
+function roseThen(site: string, values: number[], at: number, after: number): string {
+  const peak = values[at]!;
+  const tail = values.slice(at + 1);
+  const since = `for the ${after === 1 ? 'capture' : `${after} captures`} since`;
+  const then = tail.every((v) => v === peak) ? `held at ${count(peak)} ${since}` : `stayed at or below ${count(peak)} ${since} (${count(values[values.length - 1]!)} now)`;
+  return `${site} rose ${count(values[0]!)} → ${count(peak)} by capture ${at + 1}, then ${then}`;
 }
 
 export function verdictSentence(service: string, t: WatchTrend, spanMs: number): string {
@@ -142,8 +151,13 @@ export function verdictSentence(service: string, t: WatchTrend, spanMs: number):
     // A pile that rose and then held for the latter half of the watch (a burst of leaked goroutines,
     // then nothing) does not "keep growing": a rate drawn through one step claims growth the last
     // captures did not see (4 → 23 at capture 4, then 23 for 8 captures read "+68/min").
-    const held = heldSince(top.trend.values);
-    if (held !== null) return `${base}; ${top.site} rose ${signed(top.trend.change)} by capture ${held + 1} and has held at ${count(top.trend.last)} for the ${top.trend.values.length - 1 - held} captures since: it may have stopped for now (keep watching, or capture again later).`;
+    // It said "keeps growing" as soon as the slope was up, also of a pile that rose once and held for
+    // the last two captures: the words follow the last captures.
+    const { at, after } = lastRise(top.trend.values);
+    if (after >= 1) {
+      const long = after >= 3 && after * 2 >= top.trend.values.length - 1;
+      return `${base}; ${roseThen(top.site, top.trend.values, at, after)}: ${long ? 'it may have stopped for now (keep watching, or capture again later)' : 'too few captures to tell whether it stopped (keep watching)'}.`;
+    }
     return `${base}; ${top.site} keeps growing (${signed(top.trend.change)}${rate(top.trend)}).`;
   }
   if (t.verdict === 'draining') return `${base}; the pile is shrinking.`;
@@ -202,6 +216,13 @@ function failureLines(sorted: WatchSample[]): string[] {
   ];
 }
 
+/** A suspect's verdict word: 'growing' only while its last capture still rose. */
+function suspectWord(t: SeriesTrend): string {
+  if (t.verdict !== 'growing') return t.verdict;
+  const { at, after } = lastRise(t.values);
+  return after === 0 ? 'growing' : `rose until capture ${at + 1}, not since`;
+}
+
 export const WATCH_CHART_ACTION = 'watch_chart';
 export const WATCH_STOP_ACTION = 'watch_stop';
 
@@ -233,7 +254,7 @@ export function renderWatchMessage(view: WatchView, samples: WatchSample[], labe
   if (t.suspects.length > 0) {
     const lines = t.suspects.map(
       (s) =>
-        `• \`${escapeMrkdwn(s.site)}\` ${escapeMrkdwn(s.patternTitle)} (${s.confidence}): ${count(s.trend.first)} → ${count(s.trend.last)} \`${sparkline(s.trend.values)}\`${rate(s.trend)} · ${s.trend.verdict}`,
+        `• \`${escapeMrkdwn(s.site)}\` ${escapeMrkdwn(s.patternTitle)} (${s.confidence}): ${count(s.trend.first)} → ${count(s.trend.last)} \`${sparkline(s.trend.values)}\`${rate(s.trend)} · ${suspectWord(s.trend)}`,
     );
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Suspects*\n${lines.join('\n')}`, 3000) } });
   } else if (t.captured > 0) {

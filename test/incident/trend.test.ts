@@ -83,10 +83,27 @@ test('verdict sentences', () => {
 test('a suspect that rose once and then held is not said to keep growing (trial8: 4 → 23 at capture 4, then 23 for 8 captures)', () => {
   const step = samples(11, (i) => (i < 3 ? 0 : 20));
   const sentence = verdictSentence('svc-order', watchTrend(step, labels), 600_000);
-  assert.match(sentence, /internal\/order\/fanout\.go:42 \(order\.collect\) rose \+20 by capture 4 and has held at 20 for the 7 captures since: it may have stopped for now/, sentence);
+  assert.match(sentence, /internal\/order\/fanout\.go:42 \(order\.collect\) rose 0 → 20 by capture 4, then held at 20 for the 7 captures since: it may have stopped for now/, sentence);
   assert.doesNotMatch(sentence, /keeps growing/);
   // Still rising at the end: keeps growing, with its rate.
   assert.match(verdictSentence('svc-order', watchTrend(samples(6), labels), 300_000), /fanout\.go:42 \(order\.collect\) keeps growing \(\+500, \+100\/min\)/);
+});
+
+test('a suspect that rose once and held for the last captures is not said to keep growing (20 → 45, then 45 twice)', () => {
+  const v: WatchView = { watchId: 'w4', service: 'svc-order', everyMs: 60_000, ticks: 4, startedAt: T0, startedBy: 'U0ALICE', status: 'done', endReason: 'completed' };
+  const held = samples(4, (i) => [20, 20, 45, 45][i]!);
+  const t = watchTrend(held, labels);
+  assert.equal(t.verdict, 'growing', 'the watch did see it grow');
+  const sentence = verdictSentence('svc-order', t, 180_000);
+  assert.doesNotMatch(sentence, /keeps growing/, sentence);
+  assert.match(sentence, /fanout\.go:42 \(order\.collect\) rose 20 → 45 by capture 3, then held at 45 for the capture since: too few captures to tell whether it stopped/, sentence);
+  const msg = JSON.stringify(renderWatchMessage(v, held, labels).blocks);
+  assert.match(msg, /Send nobody receives \(high\): 20 → 45 `[^`]+`, \+[\d.]+\/min · rose until capture 3, not since/, msg);
+  // Rose, then fell back a little: said as it is, not as held.
+  const dipped = verdictSentence('svc-order', watchTrend(samples(4, (i) => [20, 45, 45, 40][i]!), labels), 180_000);
+  assert.match(dipped, /rose 20 → 45 by capture 2, then stayed at or below 45 for the 2 captures since \(40 now\)/, dipped);
+  // Still rising at the last capture: growing, as before.
+  assert.match(JSON.stringify(renderWatchMessage(v, samples(4), labels).blocks), /\+100\/min · growing/);
 });
 
 test('a watch failing again and again says how many failed and since when, each reason once, within a context block', () => {
