@@ -12,7 +12,8 @@ export interface PatternInfo {
 const catalogue: PatternInfo[] = [
   {
     id: 'chan-send-no-receiver',
-    title: 'send nobody receives (early return after timeout)',
+    // The usual cause goes in the advice, not the title: a library's send whose loop stopped is another.
+    title: 'send nobody receives',
     advice:
       'These goroutines are stuck sending on a channel whose receiver has gone, typically a caller that ' +
       'returned early on a timeout, an error or ctx.Done() and stopped reading the result. Give the channel ' +

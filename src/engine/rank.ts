@@ -276,6 +276,12 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
       advice = `The lock these goroutines wait for is ${module.replace(/@.*$/, '')}'s (taken in ${locker!.func}), not one in your code: something holds it and never lets go — usually a transaction, handle, iterator or session of that library opened and never closed or rolled back on some path (look for a Begin/Open/View without its Rollback/Close), or a call into it that never returns. Find the code that opened it; the goroutines here are waiting behind it.`;
     }
   }
+  const sender = g.frames[0];
+  if (reading.pattern === 'chan-send-no-receiver' && reading.site !== null && !isLibraryFrame(reading.site) && sender !== undefined && isDependencyFrame(sender) && !(g.createdBy !== null && isDependencyFrame(g.createdBy))) {
+    // The service's goroutines call into a library that sends to its own loop (a reporter's queue, a
+    // hub's register channel): that loop has stopped receiving, not a caller of the service's.
+    advice = `These goroutines block sending inside ${sender.func} (${fileAndLine(sender)}), called from ${reading.site.func} (${fileAndLine(reading.site)}): the library's goroutine that receives it is gone or stuck. Usually the object was closed or stopped while your code still used it (a reporter, client, queue or hub closed on a reload or at shutdown before its last users finished), or its loop exited on an error, or the loop is itself blocked handing something to a subscriber or consumer that stopped reading (look for that goroutine in the dump). Close an object only after its users are done (swap in the new one first, close the old one once in-flight calls finish), never call it after Close, and unsubscribe every consumer on every path that stops reading.`;
+  }
   // The holder in sight, parked while it holds the lock: the line to fix is its wait, not the Lock.
   const heldBy = s.lastSeen === ctx.series.length - 1 ? parkedHolder(g, ctx.latest) : null;
   if (heldBy !== null) advice = heldByAdvice(heldBy);

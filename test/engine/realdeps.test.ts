@@ -261,6 +261,17 @@ test("a lock whose holder sits in the same write at every capture while no waite
   assert.equal(lockPile('series')?.confidence, 'high');
 });
 
+test("a send inside a library's call whose receiving loop is gone is advised as an object used after Close (zipkin's reporter closed on reload), not as a caller that returned early", () => {
+  const f = run('zipkin', 'leak', 'debug2', 'single').find((x) => strong(x) && onLeakOf('zipkin', x));
+  assert.ok(f, 'the leak is found');
+  assert.equal(f.patternTitle, 'send nobody receives');
+  assert.match(f.advice, /^These goroutines block sending inside github\.com\/openzipkin\/zipkin-go\/reporter\/http\.\(\*httpReporter\)\.Send .*called from main\.main\.func4 .*main\.go:99\): the library's goroutine that receives it is gone or stuck/);
+  // The service's own send (a quote's result sent after its caller timed out) keeps the early-return advice.
+  const own = run('ctxafter', 'leak', 'debug2', 'single').find((x) => strong(x) && x.pattern === 'chan-send-no-receiver');
+  assert.ok(own, 'ctxafter: a send of its own');
+  assert.match(own.advice, /typically a caller that returned early/);
+});
+
 test("a library's lock the service takes itself (a keyed mutex) is advised as the service's lost Unlock; a library's internal lock as what it left open", () => {
   // moby/locker: the service calls Locker.Lock(image) and returns before Unlock on the 404 branch.
   const keyed = run('locker', 'leak', 'debug2', 'pair').find((f) => f.pattern === 'lock-never-released');
