@@ -107,7 +107,8 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
       channel: thread.channel,
       threadTs: thread.ts,
       filename: `${service}-goroutines-${r.cur.seq}.md`,
-      title: `Full goroutine report: ${service} #${r.cur.seq}`,
+      // The pod, as the message above names it (the file is what gets pasted into a ticket).
+      title: `Full goroutine report: ${who} ${r.ref ? `#${r.ref.seq} → ` : ''}#${r.cur.seq}`,
       content: rendered.overflowMarkdown,
       initialComment: 'The findings did not fit in one Slack message; here is the full report.',
     });
