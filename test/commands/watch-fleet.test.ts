@@ -5,22 +5,11 @@
 // names it. Real parts: two Go services (one leaking), Redis, signed commands; Slack is the stand-in.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { messageText, waitThread, withServiceHarness } from '../e2e/helpers.js';
+import { messageText, waitThread } from '../e2e/helpers.js';
+import { withFleetPair } from '../flows/fleet-pair.js';
 
 describe('/leak watch of a fleet', () => {
-  const s = withServiceHarness(
-    (a, b) => `
-services:
-  svc-pair:
-    targets: [${a}, ${b}]
-    minIntervalSeconds: 0
-snapshot:
-  autoRecaptureSeconds: 0
-watch:
-  minIntervalSeconds: 1
-`,
-    { services: 2, prepare: ([, leaky]) => leaky!.leak('chansend', 40) },
-  );
+  const s = withFleetPair('snapshot:\n  autoRecaptureSeconds: 0\nwatch:\n  minIntervalSeconds: 1\n', { services: 2, prepare: ([, leaky]) => leaky!.leak('chansend', 40) });
 
   it('follows the pod the last fleet round suspected, and says which', async () => {
     const { h, services } = s;

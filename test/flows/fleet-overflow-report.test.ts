@@ -6,20 +6,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { leakPatterns } from '../support/go-service.js';
-import { built, delayedJob, messageText, waitThread, withServiceHarness } from '../e2e/helpers.js';
+import { built, delayedJob, messageText, waitThread } from '../e2e/helpers.js';
+import { withFleetPair } from './fleet-pair.js';
 
 describe('fleet: the report file of findings that do not fit', () => {
-  const s = withServiceHarness(
-    (a, b) => `
-services:
-  svc-pair:
-    targets: [${a}, ${b}]
-    minIntervalSeconds: 0
-snapshot:
-  autoRecaptureSeconds: 600
-`,
-    { services: 2 },
-  );
+  const s = withFleetPair();
 
   it('is titled with the pod the findings message names', async () => {
     const { h, services } = s;

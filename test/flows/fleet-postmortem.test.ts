@@ -5,20 +5,11 @@
 // signed slash commands; the automatic second round is BullMQ's delayed job, promoted by the test.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { built, delayedJob, messageText, settled, waitThread, withServiceHarness } from '../e2e/helpers.js';
+import { built, delayedJob, messageText, settled, waitThread } from '../e2e/helpers.js';
+import { withFleetPair } from './fleet-pair.js';
 
 describe('postmortem draft of a fleet', () => {
-  const s = withServiceHarness(
-    (a, b) => `
-services:
-  svc-pair:
-    targets: [${a}, ${b}]
-    minIntervalSeconds: 0
-snapshot:
-  autoRecaptureSeconds: 600
-`,
-    { services: 2 },
-  );
+  const s = withFleetPair();
 
   it('timeline lines name the pod; a single-snapshot finding says one snapshot; no growth across two pods', async () => {
     const { h, services } = s;
