@@ -282,6 +282,10 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     // hub's register channel): that loop has stopped receiving, not a caller of the service's.
     advice = `These goroutines block sending inside ${sender.func} (${fileAndLine(sender)}), called from ${reading.site.func} (${fileAndLine(reading.site)}): the library's goroutine that receives it is gone or stuck. Usually the object was closed or stopped while your code still used it (a reporter, client, queue or hub closed on a reload or at shutdown before its last users finished), or its loop exited on an error, or the loop is itself blocked handing something to a subscriber or consumer that stopped reading (look for that goroutine in the dump). Close an object only after its users are done (swap in the new one first, close the old one once in-flight calls finish), never call it after Close, and unsubscribe every consumer on every path that stops reading.`;
   }
+  if (reading.pattern === 'select-no-cancel' && reading.site !== null && !isLibraryFrame(reading.site) && sender !== undefined && isDependencyFrame(sender) && !(g.createdBy !== null && isDependencyFrame(g.createdBy))) {
+    // The select is the library's: the service cannot add a case to it, only act at its own call.
+    advice = `These goroutines wait in a select inside ${sender.func} (${fileAndLine(sender)}), called from ${reading.site.func} (${fileAndLine(reading.site)}): they wait for what that library hands back — data on a stream or connection, a slot or lock it guards, a result another call owes, a retry's next attempt. Act at your call: pass it a context with a deadline, or cancel it when the caller is done (if it takes one); close the stream, session or handle when you stop using it; and make sure whatever holds the library's slot gives it back on every path (a transaction discarded or committed, an iterator or lock released).`;
+  }
   // The holder in sight, parked while it holds the lock: the line to fix is its wait, not the Lock.
   const heldBy = s.lastSeen === ctx.series.length - 1 ? parkedHolder(g, ctx.latest) : null;
   if (heldBy !== null) advice = heldByAdvice(heldBy);

@@ -272,6 +272,13 @@ test("a send inside a library's call whose receiving loop is gone is advised as 
   assert.match(own.advice, /typically a caller that returned early/);
 });
 
+test("a select inside a library's call is advised at the service's call (a deadline, a close, the slot given back), not as a select to add ctx.Done() to: goleveldb's writers behind a transaction never discarded", () => {
+  const f = run('leveldb', 'leak', 'debug2', 'single').find((x) => strong(x) && onLeakOf('leveldb', x));
+  assert.ok(f, 'the leak is found');
+  assert.match(f.advice, /^These goroutines wait in a select inside github\.com\/syndtr\/goleveldb\/leveldb\.\(\*DB\)\.OpenTransaction .*called from main\.main\.func3 .*a transaction discarded or committed/);
+  assert.doesNotMatch(f.advice, /add a `case <-ctx\.Done\(\): return`/);
+});
+
 test("a library's lock the service takes itself (a keyed mutex) is advised as the service's lost Unlock; a library's internal lock as what it left open", () => {
   // moby/locker: the service calls Locker.Lock(image) and returns before Unlock on the 404 branch.
   const keyed = run('locker', 'leak', 'debug2', 'pair').find((f) => f.pattern === 'lock-never-released');
