@@ -52,9 +52,10 @@ const clientView = perSnapshot((snap): ClientView => {
 /** For a pile (3+) of HTTP/1 handlers not waiting on the network, in a dump with goroutine and creator
  *  ids (debug=2, Go ≥ 1.21): how many of them have no client left (no background read started by
  *  their goroutine; go-broadcast's 8 of 16 stuck handlers beside 200 live streams' 208 reads, which a
- *  count of the process's reads hid), and how many background reads the process has. Handlers that started a goroutine waiting on the network are left out: a hijacked connection
- *  (a websocket) has no background read and serves its client through those. Null when the pile is
- *  not such a pile or none is without its client. Units: goroutines. */
+ *  count of the process's reads hid), and how many background reads the process has. Handlers that
+ *  started a goroutine waiting on the network are left out: a hijacked connection (a websocket) has
+ *  no background read and serves its client through those. Null when the pile is not such a pile or
+ *  none is without its client. Units: goroutines. */
 export function handlersWithoutClients(g: StackGroup, snap: Snapshot): { gone: number; reading: number } | null {
   if (g.kind === 'net-io' || g.count < 3 || !g.ids || !g.creatorIds || !inHttp1Handler(g)) return null;
   const view = clientView(snap);
