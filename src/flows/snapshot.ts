@@ -109,6 +109,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
           state: { outcome: 'findings', summary: run.report.summary, ...(typeof run.strongestSeq === 'number' ? { seq: run.strongestSeq } : {}) },
           // The strongest pod's findings are in the thread: Compare / `/leak diff` of that pair points at them.
           ...(typeof run.strongestSeq === 'number' ? { pair: { refSeq: run.strongestRefSeq, curSeq: run.strongestSeq } } : {}),
+          ...(auto && d.followUp ? { inPlace: true } : {}),
         });
         if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured);
       }
@@ -195,6 +196,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
         users: auto ? [] : requesters.map((r) => r.user),
         state: findingsState(result.analysis, cur),
         pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
+        ...(auto && d.followUp ? { inPlace: true } : {}),
       });
       if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);
     }

@@ -51,6 +51,9 @@ export interface Outcome {
   state: Omit<ThreadState, 'at' | 'last'>;
   /** The pair whose findings were posted (diff does not post it again). */
   pair?: { refSeq: number | null; curSeq: number };
+  /** The findings replaced the thread's earlier findings message in place (the automatic recapture):
+   *  the thread's latest state, but no further message to count. */
+  inPlace?: boolean;
 }
 
 /** The state of a thread whose analysis of snapshot `cur` was posted: its verdict line, the
@@ -78,10 +81,12 @@ export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef,
       lastActivityAt: now,
       state: { ...state, ...pod, at: now, ...(last ? { last } : {}) },
       requestedBy: [...new Set([...(cur.requestedBy ?? []), ...o.users])],
-      // A retried job records the same analysis again: count it once. Known by its pair when there is
-      // one: another pair ending in the same snapshot (the baseline, then the previous one) is another
-      // analysis, and the parent's first title (a diff's pair) is stale after it.
-      ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + (again(cur, o) ? 0 : 1) } : {}),
+      // Counts the findings messages the thread holds. A retried job records the same analysis again:
+      // count it once. Known by its pair when there is one: another pair ending in the same snapshot
+      // (the baseline, then the previous one) is another message, and the parent's first title (a
+      // diff's pair) is stale after it. Findings updated in place add none: the parent said
+      // '2 analyses in this thread' above the one findings message the automatic recapture updated.
+      ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + (again(cur, o) || (o.inPlace && (cur.analyses ?? 0) > 0) ? 0 : 1) } : {}),
       ...(o.pair ? { refSeq: o.pair.refSeq, curSeq: o.pair.curSeq, pairs: [...new Set([...(cur.pairs ?? []), pairKey(o.pair.refSeq, o.pair.curSeq)])].slice(-50) } : {}),
     };
   };

@@ -42,7 +42,8 @@ export interface ThreadRecord {
   requestedBy?: string[];
   /** Latest outcome, shown by the parent. */
   state?: ThreadState;
-  /** Captures and analyses posted in this thread. */
+  /** Findings messages posted in this thread (one updated in place, as the automatic recapture
+   *  does, counts once); shown as 'N analyses in this thread'. */
   analyses?: number;
   /** "ref→cur" pairs whose findings are already in the thread (diff does not post them again). */
   pairs?: string[];

@@ -62,7 +62,9 @@ snapshot:
     assert.equal(h.slack.parents(ch).length, 1, 'one thread');
     assert.equal(h.slack.replies(ch, t.parent.ts).length, 2, 'the summary and the findings were updated, nothing posted twice');
     assert.equal(h.slack.responsesTo(url).filter((r) => /svc-pair/.test(String(r.body.text))).length, 1, 'the requester is told once');
-    assert.match(t.parent.text, /2 analyses in this thread/);
+    // The summary and findings were updated in place: one analysis shown, not '2 analyses in this thread'.
+    assert.doesNotMatch(t.parent.text, /analyses/, t.parent.text);
+    assert.match(t.parent.text, /\(snapshot #\d+, /, 'the parent shows the automatic round\'s verdict');
     assert.equal((await h.bot.ctx.jobs.queue.getDelayed()).filter((j) => j.name === 'snapshot').length, 0, 'the automatic round schedules no third');
   });
 
