@@ -35,6 +35,8 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
   // The automatic second capture (issue 8's stronger mode) updates the first findings in place:
   // no status line, no pointer to the requester (they already have one).
   const auto = d.reason === 'auto';
+  // The first snapshot's messages this automatic capture takes over (null for any other capture).
+  const followUp = auto ? (d.followUp ?? null) : null;
   try {
     if (d.pendingScope) {
       const peek = await ctx.pending.peek(job.id);
@@ -94,7 +96,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
           const rec = d.thread ? null : await ctx.threads.get(thread.channel, thread.ts);
           if (rec) await ctx.poster.update(thread, { text: threadParentText(rec, `${early.summary} (completed in place as the last pods answer)`) });
         },
-        { ...(auto && d.followUp ? { postKey: d.followUp.postKey, auto: true } : {}), againMs },
+        { ...(followUp ? { postKey: followUp.postKey, auto: true } : {}), againMs },
       );
       if (!run.ok) return await failed(run.message);
       requesters = await claim(ctx, d, job.id, requesters);
@@ -109,7 +111,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
           state: { outcome: 'findings', summary: run.report.summary, ...(typeof run.strongestSeq === 'number' ? { seq: run.strongestSeq } : {}) },
           // The strongest pod's findings are in the thread: Compare / `/leak diff` of that pair points at them.
           ...(typeof run.strongestSeq === 'number' ? { pair: { refSeq: run.strongestRefSeq, curSeq: run.strongestSeq } } : {}),
-          ...(auto && d.followUp ? { inPlace: true } : {}),
+          ...(followUp ? { inPlace: true } : {}),
         });
         if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured);
       }
@@ -173,7 +175,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     const againMs = !auto && !result.ref ? autoRecaptureDelayMs(ctx, service) : 0;
     // The automatic capture marks the first findings as followed up before it updates them; the
     // first job, run again after that, leaves them (and the outcome, and the schedule) as they are.
-    if (auto && d.followUp) await markFollowedUp(ctx, d.followUp.postKey);
+    if (followUp) await markFollowedUp(ctx, followUp.postKey);
     const superseded = !auto && (await followedUp(ctx, key));
     if (!superseded) {
       await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {
@@ -182,7 +184,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
           : !auto && !result.ref
             ? { note: manualSnapshotNote(result.analysis, service), recapture: manualRecaptureWarning(service) }
             : {}),
-        ...(auto && d.followUp ? { suffix: ' (captured again automatically)' } : {}),
+        ...(followUp ? { suffix: ' (captured again automatically)' } : {}),
         ...(d.select ? { pinInstance: true } : {}),
       });
     }
@@ -196,7 +198,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
         users: auto ? [] : requesters.map((r) => r.user),
         state: findingsState(result.analysis, cur),
         pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
-        ...(auto && d.followUp ? { inPlace: true } : {}),
+        ...(followUp ? { inPlace: true } : {}),
       });
       if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);
     }
