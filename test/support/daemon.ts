@@ -6,6 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const live = new Set<ChildProcess>();
+
+/** The process ended before it was ready (e.g. its port was taken between freePort() and its bind). */
+export class DaemonExitedError extends Error {
+  override name = 'DaemonExitedError';
+}
 process.once('exit', () => {
   for (const p of live) p.kill('SIGKILL');
 });
@@ -62,7 +67,7 @@ export function spawnDaemon(name: string, bin: string, args: string[], o: Daemon
   const until: Daemon['until'] = async (what, ok, { timeoutMs = 30_000, everyMs = 100 } = {}) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (gone()) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode} before ${what}\n${tail}`);
+      if (gone()) throw new DaemonExitedError(`${name} exited with ${child.exitCode ?? child.signalCode} before ${what}\n${tail}`);
       if (await ok().catch(() => false)) return;
       await sleep(everyMs);
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
-import { spawnDaemon, type Daemon } from './daemon.js';
+import { DaemonExitedError, spawnDaemon, type Daemon } from './daemon.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -21,9 +21,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** True when the Redis server at `url` answers PING; rejects when it cannot be reached (one try). */
+/**
+ * Runs `start(port)` on a port from freePort(), and again on a new one (up to `tries` in all) when
+ * the server exited before it was ready: freePort() closes its socket before the server binds, so
+ * another process (a server started alongside, an outgoing connection's source port) can take the
+ * port in between. Any other error is thrown at once.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, o: { tries?: number; first?: number } = {}): Promise<T> {
+  const tries = o.tries ?? 3;
+  for (let i = 1; ; i++) {
+    try {
+      return await start(i === 1 && o.first !== undefined ? o.first : await freePort());
+    } catch (err) {
+      if (!(err instanceof DaemonExitedError) || i >= tries) throw err;
+    }
+  }
+}
+
+/** True when the Redis server at `url` answers PING; rejects when it cannot be reached or does not
+ *  answer within 2 s (one try: whatever holds the port may accept and stay silent). */
 export async function pingRedis(url: string): Promise<boolean> {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 2000 });
   c.on('error', () => {}); // refused while a server boots: expected by the pollers
   try {
     await c.connect();
@@ -42,11 +60,14 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/** A private redis-server on a free loopback port, moving to another when its port was taken
+ *  (onFreePort). `port`: try this one first and `tries`: how many ports in all (default 3), for
+ *  the test that takes a port away. */
+export async function startRedis(o: { port?: number; tries?: number } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'leakbot-redis-'));
   let proc: Daemon | null = null;
-  const url = `redis://127.0.0.1:${port}`;
+  let port = 0;
+  let url = '';
 
   async function start(): Promise<void> {
     const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -66,7 +87,19 @@ export async function startRedis(): Promise<TestRedis> {
     await p?.stop();
   }
 
-  await start();
+  try {
+    await onFreePort(
+      async (p) => {
+        port = p;
+        url = `redis://127.0.0.1:${p}`;
+        await start();
+      },
+      { ...(o.port !== undefined ? { first: o.port } : {}), ...(o.tries !== undefined ? { tries: o.tries } : {}) },
+    );
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     port,
