@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAlertmanager, type TestAlertmanager } from './alertmanager.js';
 
@@ -88,4 +89,27 @@ test('stop/start keeps the port; alerts are in memory only and must be re-posted
   assert.equal((await am.alerts()).length, 0);
   await am.postAlerts([{ labels: { alertname: 'AfterRestart', service: 'svc-c' } }]);
   await waitFor('delivery after restart', () => deliveries.find((x) => x.body.alerts[0]?.labels.alertname === 'AfterRestart'));
+});
+
+test('moves to another port when its port is taken before it binds, and restarts on the port it got', async () => {
+  // What freePort() cannot rule out: something else listens on the port by the time Alertmanager binds it.
+  const taken = createNetServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    await assert.rejects(startAlertmanager({ webhookUrl: receiverUrl, port, tries: 1 }), /alertmanager exited with .* before ready/);
+    const moved = await startAlertmanager({ webhookUrl: receiverUrl, port });
+    try {
+      assert.notEqual(moved.port, port);
+      assert.equal(moved.url, `http://127.0.0.1:${moved.port}`);
+      assert.deepEqual(await moved.alerts(), []);
+      await moved.stop();
+      await moved.start();
+      assert.deepEqual(await moved.alerts(), [], 'restarted on the port it moved to');
+    } finally {
+      await moved.close();
+    }
+  } finally {
+    taken.close();
+  }
 });

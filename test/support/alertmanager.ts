@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnDaemon, type Daemon } from './daemon.js';
-import { freePort } from './redis.js';
+import { onFreePort } from './redis.js';
 
 export const alertmanagerBin = process.env.ALERTMANAGER_BIN ?? '/usr/bin/prometheus-alertmanager';
 
@@ -25,6 +25,9 @@ export interface AlertmanagerOptions {
   /** A complete config instead of the generated one; `${WEBHOOK_URL}` and `${CREDENTIALS_FILE}` are
    *  substituted (used to run the shipped deploy/ snippet for real). */
   configTemplate?: string;
+  /** Try this port first (a test that takes it away); `tries`: ports to try in all (default 3). */
+  port?: number;
+  tries?: number;
 }
 
 /** What POST /api/v2/alerts takes (Prometheus sends the same). Times are ISO strings or Dates. */
@@ -89,8 +92,8 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Test
   const storage = join(dir, 'data');
   writeFileSync(credentialsFile, opts.token ?? '', { mode: 0o600 });
   writeFileSync(configFile, alertmanagerConfig(opts, credentialsFile));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  let port = 0;
+  let url = '';
   let proc: Daemon | null = null;
   let last: Daemon | null = null;
 
@@ -137,7 +140,16 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Test
     if (!res.ok) throw new Error(`alertmanager POST /api/v2/alerts: ${res.status} ${await res.text()}`);
   }
 
-  await start();
+  // On a port from freePort(), moving to another when it was taken before Alertmanager bound it
+  // (onFreePort); start() later restarts it on the port it got.
+  const startOn = (p: number) => {
+    [port, url] = [p, `http://127.0.0.1:${p}`];
+    return start();
+  };
+  await onFreePort(startOn, { ...(opts.port !== undefined ? { first: opts.port } : {}), ...(opts.tries !== undefined ? { tries: opts.tries } : {}) }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     url,
     port,

@@ -9,8 +9,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnDaemon } from './daemon.js';
-import { freePort } from './redis.js';
+import { spawnDaemon, type Daemon } from './daemon.js';
+import { onFreePort } from './redis.js';
 
 export const dnsmasqBin = process.env.DNSMASQ_BIN ?? '/usr/sbin/dnsmasq';
 
@@ -27,6 +27,9 @@ export interface DnsmasqOptions {
   ptr?: Record<string, string>;
   /** zone → upstream (`127.0.0.1#port`) that dnsmasq forwards its questions to (dnsmasq --server). */
   forward?: Record<string, string>;
+  /** Try this port first (a test that takes it away); `tries`: ports to try in all (default 3). */
+  port?: number;
+  tries?: number;
 }
 
 /** The PTR question's name for an address: `4.3.2.1.in-addr.arpa` for 1.2.3.4 (RFC 1035 3.5),
@@ -65,42 +68,55 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<TestDnsmasq> {
   const readyName = `ready.${domain}`;
   const write = (h: Record<string, string[]>) => writeFileSync(hostsFile, hostsText({ ...h, [readyName]: ['127.0.0.1'] }), { mode: 0o644 });
   write(opts.hosts);
-  const port = await freePort();
   const srv = Object.entries(opts.srv ?? {}).flatMap(([name, targets]) => targets.map((t) => `--srv-host=${name},${t.target},${t.port}`));
   const records = [
     ...Object.entries(opts.aOnly ?? {}).flatMap(([name, ips]) => ips.map((ip) => `--address=/${name}/${ip}`)),
     ...Object.entries(opts.ptr ?? {}).map(([ip, name]) => `--ptr-record=${reverseName(ip)},${name}`),
     ...Object.entries(opts.forward ?? {}).map(([zone, upstream]) => `--server=/${zone}/${upstream}`),
   ];
-  const d = spawnDaemon(
-    'dnsmasq',
-    dnsmasqBin,
-    [
-      '--no-daemon',
-      '--no-resolv',
-      '--no-hosts',
-      '--no-poll',
-      `--addn-hosts=${hostsFile}`,
-      `--local=/${domain}/`,
-      '--listen-address=127.0.0.1',
-      '--bind-interfaces',
-      `--port=${port}`,
-      '--cache-size=0',
-      '--pid-file=',
-      '--log-queries',
-      '--log-facility=-',
-      ...srv,
-      ...records,
-    ],
-  );
-  const server = `127.0.0.1:${port}`;
   const resolver = new Resolver({ timeout: 500, tries: 1 });
-  resolver.setServers([server]);
+  const spawnOn = async (port: number): Promise<{ d: Daemon; port: number; server: string }> => {
+    const d = spawnDaemon(
+      'dnsmasq',
+      dnsmasqBin,
+      [
+        '--no-daemon',
+        '--no-resolv',
+        '--no-hosts',
+        '--no-poll',
+        `--addn-hosts=${hostsFile}`,
+        `--local=/${domain}/`,
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        `--port=${port}`,
+        '--cache-size=0',
+        '--pid-file=',
+        '--log-queries',
+        '--log-facility=-',
+        ...srv,
+        ...records,
+      ],
+    );
+    const server = `127.0.0.1:${port}`;
+    resolver.setServers([server]);
+    await d.started(`an answer for ${readyName} from ${server}`, async () => (await resolver.resolve4(readyName)).includes('127.0.0.1'), { everyMs: 50 });
+    return { d, port, server };
+  };
+  // On a port from freePort(), moving to another when dnsmasq exited before it answered: freePort()
+  // releases the TCP port before dnsmasq binds it, and dnsmasq also binds UDP on it, which freePort()
+  // never checked (onFreePort).
+  let started: Awaited<ReturnType<typeof spawnOn>>;
+  try {
+    started = await onFreePort(spawnOn, { ...(opts.port !== undefined ? { first: opts.port } : {}), ...(opts.tries !== undefined ? { tries: opts.tries } : {}) });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const { d, port, server } = started;
 
   const waitFor = (name: string, want: (ips: string[]) => boolean) =>
     d.until(`an answer for ${name} as expected from ${server}`, async () => want(await resolver.resolve4(name)), { everyMs: 50 });
 
-  await d.started(`an answer for ${readyName} from ${server}`, async () => (await resolver.resolve4(readyName)).includes('127.0.0.1'), { everyMs: 50 });
   return {
     server,
     port,

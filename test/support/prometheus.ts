@@ -5,8 +5,8 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnDaemon } from './daemon.js';
-import { freePort } from './redis.js';
+import { spawnDaemon, type Daemon } from './daemon.js';
+import { onFreePort } from './redis.js';
 
 export const prometheusBin = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 
@@ -35,6 +35,9 @@ export interface PrometheusOptions {
   alertmanagerUrl?: string;
   /** Listen on this loopback port (from freePort(): a config naming Prometheus is written before it starts). */
   port?: number;
+  /** Without `port`: try this port first (a test that takes it away), and `tries` ports in all (default 3). */
+  firstPort?: number;
+  tries?: number;
 }
 
 export async function startPrometheus(opts: PrometheusOptions): Promise<TestPrometheus> {
@@ -70,24 +73,40 @@ ${alerting}scrape_configs:
         refresh_interval: 1s
 `,
   );
-  const port = opts.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
-  const d = spawnDaemon('prometheus', prometheusBin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
-  const poll = (what: string, ok: () => Promise<boolean>) => d.until(`${what} on ${url}`, ok, { timeoutMs: 60_000 });
-  const shows = (targets: SdTarget[]) => async () => {
+  const shows = (url: string, targets: SdTarget[]) => async () => {
     const res = await fetch(`${url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(2000) });
     const body = (await res.json()) as { data: { activeTargets: Array<{ labels: Record<string, string> }> } };
     const have = body.data.activeTargets.filter((t) => t.labels.job === opts.job).map((t) => t.labels.instance).sort();
     return have.join(',') === targets.map((t) => t.address).sort().join(',');
   };
-  await d.started(`ready on ${url}`, async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok, { timeoutMs: 60_000 });
-  await d.started(`the initial targets on ${url}`, shows(opts.targets), { timeoutMs: 60_000 });
+  const spawnOn = async (port: number): Promise<{ d: Daemon; url: string }> => {
+    const url = `http://127.0.0.1:${port}`;
+    const d = spawnDaemon('prometheus', prometheusBin, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+    await d.started(`ready on ${url}`, async () => (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok, { timeoutMs: 60_000 });
+    return { d, url };
+  };
+  // A port the caller gave (written into a config before this starts) is kept; else one from
+  // freePort(), and another when Prometheus exited before it was ready (its port was taken
+  // between freePort() and its bind: onFreePort).
+  let started: Awaited<ReturnType<typeof spawnOn>>;
+  try {
+    started =
+      opts.port !== undefined
+        ? await spawnOn(opts.port)
+        : await onFreePort(spawnOn, { ...(opts.firstPort !== undefined ? { first: opts.firstPort } : {}), ...(opts.tries !== undefined ? { tries: opts.tries } : {}) });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const { d, url } = started;
+  const poll = (what: string, ok: () => Promise<boolean>) => d.until(`${what} on ${url}`, ok, { timeoutMs: 60_000 });
+  await d.started(`the initial targets on ${url}`, shows(url, opts.targets), { timeoutMs: 60_000 });
   return {
     url,
     job: opts.job,
     async setTargets(targets) {
       writeSd(targets);
-      await poll('new targets', shows(targets));
+      await poll('new targets', shows(url, targets));
     },
     async waitFor(query, ok) {
       await poll(`query ${query}`, async () => {
