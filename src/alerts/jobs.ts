@@ -11,6 +11,7 @@ import { GONE_ERRORS } from '../slack/errors.js';
 import type { SnapshotMeta } from '../store/snapshots.js';
 import type { ThreadRecord } from '../store/threads.js';
 import { findingsState, recordOutcome } from '../flows/thread.js';
+import { processName, reportFileTitle } from '../flows/findings.js';
 import { actionId, titleOf, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
@@ -408,7 +409,8 @@ async function postFindings(
       channel: thread.channel,
       threadTs: thread.ts,
       filename: `${a.service}-goroutines-${cur.seq}.md`,
-      title: `Full goroutine report: ${a.service} #${cur.seq}`,
+      // What it compares, as the snapshot flow's file says (a fleet's pod named as there).
+      title: reportFileTitle(processName(ctx, a.service, cur), ref?.seq ?? null, cur.seq),
       content: rendered.overflowMarkdown,
     });
   }

@@ -61,6 +61,12 @@ export function processName(ctx: Pick<LeakbotContext, 'config'>, service: string
   return svc && isFleet(svc) && meta.instanceName ? `${service} (${meta.instanceName})` : service;
 }
 
+/** The title of the file a findings report too long for one message goes up as: the process and the
+ *  snapshots compared, as the message names them (the file is what gets pasted into a ticket). */
+export function reportFileTitle(who: string, refSeq: number | null, curSeq: number): string {
+  return `Full goroutine report: ${who} ${refSeq !== null ? `#${refSeq} → ` : ''}#${curSeq}`;
+}
+
 /** What the thread says when a process restarted since its last snapshot. */
 export function restartNote(who: string, cur: SnapshotMeta): string {
   const r = cur.restart!;
@@ -107,8 +113,7 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
       channel: thread.channel,
       threadTs: thread.ts,
       filename: `${service}-goroutines-${r.cur.seq}.md`,
-      // The pod, as the message above names it (the file is what gets pasted into a ticket).
-      title: `Full goroutine report: ${who} ${r.ref ? `#${r.ref.seq} → ` : ''}#${r.cur.seq}`,
+      title: reportFileTitle(who, r.ref?.seq ?? null, r.cur.seq),
       content: rendered.overflowMarkdown,
       initialComment: 'The findings did not fit in one Slack message; here is the full report.',
     });
