@@ -79,14 +79,16 @@ function inputName(name: string): string {
 
 /** Text of a Slack message holding a pasted dump → the dump: Slack's links unwrapped to what was
  *  pasted (`<http://github.com/x/y|github.com/x/y>` → `github.com/x/y`, `<url>` → `url`), its
- *  &amp; &lt; &gt; decoded and ``` fences removed
- *  (https://api.slack.com/reference/surfaces/formatting#escaping). */
+ *  &amp; &lt; &gt; decoded and ``` fences removed; when its code blocks hold the dump, only they
+ *  are read (https://api.slack.com/reference/surfaces/formatting#escaping). */
 export function pastedDump(text: string): string {
-  return text
-    // Slack links whatever looks like a domain, inside code blocks too (a Go package path), and
-    // sends a typed `<` as `&lt;`: a raw `<` in the text always opens its markup.
-    .replace(/<[^<>|]*\|([^<>]*)>/g, '$1')
-    .replace(/<([^<>|]*)>/g, '$1')
+  // Slack links whatever looks like a domain, inside code blocks too (a Go package path), and
+  // sends a typed `<` as `&lt;`: a raw `<` in the text always opens its markup.
+  const unlinked = text.replace(/<[^<>|]*\|([^<>]*)>/g, '$1').replace(/<([^<>|]*)>/g, '$1');
+  // A note before the code block or a question after it ("thoughts?") is not part of the dump: a
+  // line after the last goroutine was read as the rest of it, and a whole paste said to be cut off.
+  const blocks = [...unlinked.matchAll(/```([\s\S]*?)```/g)].map((m) => m[1]!);
+  return (blocks.some(holdsDumpText) ? blocks.join('\n') : unlinked)
     .replace(/^\s*```\s*$/gm, '')
     .replace(/^```|```$/gm, '')
     .replace(/&lt;/g, '<')

@@ -144,6 +144,20 @@ describe('dumps handed to the bot in Slack', () => {
     assert.match(String((await h.slack.waitFor('ack', () => h.slack.responsesTo(responseUrl)[0])).body.text), /Analysing/);
   });
 
+  it('the shortcut on a whole dump in a code block between a note and a question: read to its end, not called cut off', async () => {
+    // How people paste in Slack: a line of context, the dump in a code block (Slack puts the closing
+    // fence right after its last character), a question below. The words around the block are not
+    // part of the dump: the line after it was read as the rest of the last goroutine, and the reply
+    // said the complete paste had been cut off.
+    const whole = dump.trimEnd().replace(/\t/g, '    ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const text = `prod dump from pod-7, looks stuck :scream:\n\`\`\`${whole}\`\`\`\nthoughts?`;
+    const ts = h.slack.shareFile({ name: 'x', content: '', channel: 'C0NOTE' }).message.ts;
+    await sendAction(h.eventsUrl, SIGNING_SECRET, messageActionPayload({ callbackId: DUMP_SHORTCUT_ID, channel: 'C0NOTE', message: { ts, text } }));
+    const reply = messageText(await h.slack.waitFor('findings in the paste’s thread', () => built(dumpReplies('C0NOTE', ts)[0])));
+    assert.match(reply, new RegExp(`:${site.line}\``), 'the leak is found');
+    assert.doesNotMatch(reply, /cut off|truncated|ends mid-goroutine/, `a whole dump is not said to be cut off: ${reply}`);
+  });
+
   it('the shortcut on a paste whose package paths Slack turned into links: read as pasted', async () => {
     // Slack links anything shaped like a domain in a message's text, code blocks included
     // (wee-slack#550, emacs-slack#329): `example.com/fixtures/internal/leaks.fetchResult(...)`
