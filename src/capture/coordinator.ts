@@ -250,7 +250,10 @@ export class CaptureCoordinator {
     const { captureSnapshot, captureTarget, CaptureError } = await import('../capture/index.js');
     try {
       const prev = instance ? await this.snapshots.latestOf(service, instance.id) : null;
-      const recent = prev && started - prev.capturedAt < RECENT_TOTAL_MS ? { recentTotal: prev.total } : {};
+      // Only after a capture that got the detailed dump: one that fell back to the proto profile
+      // (the service too slow for the dump) needs the count again, as the same fallback. Without
+      // it the automatic recapture of a slow service spent its time on the dump and failed.
+      const recent = prev && prev.format === 'debug2' && started - prev.capturedAt < RECENT_TOTAL_MS ? { recentTotal: prev.total } : {};
       const res = await captureSnapshot(
         captureTarget(service, svc, instance),
         { capturedAt: started, ...(opts.signal ? { signal: opts.signal } : {}), ...(this.decode ? { decode: this.decode } : {}), ...recent },
