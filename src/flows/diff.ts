@@ -95,7 +95,7 @@ export async function processDiff(ctx: LeakbotContext, job: JobInfo<'diff'>): Pr
       const now = Date.now();
       await ctx.threads.put({ channel: thread.channel, ts: thread.ts, service, kind: 'diff', createdAt: now, lastActivityAt: now, requestedBy: [d.requester.user], data: { title: head } });
     }
-    const result = await analyzePair(ctx, service, r.ref, r.refKind, r.cur);
+    const result = await analyzePair(ctx, service, r.ref, r.refKind, r.cur, undefined, { pairOnly: true });
     await postFindings(ctx, key, service, thread, result, d.requester.user);
     if (d.thread) await ctx.poster.update(posted, { text: `${head}, requested by ${mentionList([d.requester.user])}: findings below.` });
     await recordOutcome(ctx, thread, {

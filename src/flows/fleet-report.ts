@@ -15,6 +15,8 @@ export interface InstanceReport {
   cur?: SnapshotMeta;
   /** Its reference (baseline or previous snapshot of the same process and life), if any. */
   ref?: SnapshotMeta | null;
+  /** Snapshots of the process read before `ref`, oldest first (AnalysisResult.earlier). */
+  earlier?: SnapshotMeta[];
   analysis?: Analysis;
   /** Why it could not be captured: the capture's message for people, said once in the thread. */
   error?: string;

@@ -106,7 +106,7 @@ export async function analyseFleet(ctx: LeakbotContext, service: string, cp: Fle
     await verdicts
       .set(service, cur.seq, { ...countByConfidence(r.analysis.findings), summary: findingsSummary(r.analysis), refSeq: r.ref?.seq ?? null })
       .catch(() => undefined);
-    return { id: i.id, name: i.name, cur, ref: r.ref, analysis: r.analysis };
+    return { id: i.id, name: i.name, cur, ref: r.ref, ...(r.earlier ? { earlier: r.earlier } : {}), analysis: r.analysis };
   };
   // A few at a time: the analyses run in the worker-thread pool, Redis loads overlap with them.
   const reports: InstanceReport[] = new Array(cp.instances.length);
@@ -341,7 +341,7 @@ async function publish(
           ? { suffix: ' (captured again automatically)' }
           : {};
     if (await superseded()) return null;
-    await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur }, actor, opts);
+    await postFindings(ctx, key, service, thread, { analysis: strongest.analysis, ref: strongest.ref ?? null, refKind, cur: strongest.cur, ...(strongest.earlier ? { earlier: strongest.earlier } : {}) }, actor, opts);
   }
   return { report, strongestSeq: strongest?.cur?.seq ?? null, strongestId: strongest?.id ?? null, strongest, analyseMs };
 }

@@ -4,7 +4,7 @@ import type { LeakbotContext } from '../context.js';
 import { SlackPostError } from '../slack/poster.js';
 import { refusalText } from './thread.js';
 import type { JobInfo } from '../queue/processors.js';
-import { analyzePair, processName } from './findings.js';
+import { analyzePair, comparedSeqs, processName } from './findings.js';
 
 export async function processReport(ctx: LeakbotContext, job: JobInfo<'report'>): Promise<void> {
   const d = job.data;
@@ -15,11 +15,14 @@ export async function processReport(ctx: LeakbotContext, job: JobInfo<'report'>)
     return;
   }
   const ref = d.refSeq !== null ? await ctx.snapshots.get(service, d.refSeq) : null;
-  const r = await analyzePair(ctx, service, ref, ref ? 'previous' : null, cur);
+  // What the findings message above the button read: a pair with the baseline, else the process's
+  // series up to its previous snapshot.
+  const refKind = ref ? ((await ctx.snapshots.baselineFor(cur)).meta?.seq === ref.seq ? 'baseline' : 'previous') : null;
+  const r = await analyzePair(ctx, service, ref, refKind, cur);
   // A fleet's pod is named, as the findings message above the button names it: a report pasted into a
   // ticket must say which process its figures are of.
   const who = processName(ctx, service, cur);
-  const title = ref ? `Goroutine report: ${who} #${ref.seq} → #${cur.seq}` : `Goroutine report: ${who} #${cur.seq}`;
+  const title = ref ? `Goroutine report: ${who} ${comparedSeqs(r)}` : `Goroutine report: ${who} #${cur.seq}`;
   try {
     await ctx.poster.upload(`job:${job.id}:report`, {
       channel: d.thread.channel,

@@ -113,11 +113,14 @@ export function threadStatus(s: ThreadState, analyses: number): string {
 }
 
 
-export function comparisonNote(ref: SnapshotMeta | null, refKind: 'baseline' | 'previous' | null, service: string, suffix = ''): string {
+/** The findings' context line on what was compared: the reference (`refKind`), and the `earlier`
+ *  snapshots of a series (src/flows/findings.ts, SERIES_MAX); the single-snapshot hint without one. */
+export function comparisonNote(ref: SnapshotMeta | null, refKind: 'baseline' | 'previous' | null, service: string, suffix = '', earlier: readonly SnapshotMeta[] = []): string {
   if (!ref || !refKind) {
     return `:information_source: Single snapshot — no baseline or earlier snapshot of ${service} yet, so growth cannot be measured. Run \`/leak snapshot ${service}\` again in a few minutes for a comparison, and \`/leak baseline ${service}\` while the service is healthy.`;
   }
-  return `Compared with ${refKind === 'baseline' ? 'the baseline' : 'the previous snapshot'} ${snapDesc(ref)}${suffix}.`;
+  const series = earlier.length ? ` and, as a series, with the earlier ${earlier.length === 1 ? 'one' : 'ones'} ${earlier.map(snapDesc).join(', ')} (a leak grows at every step; a surge or a pool falls back or holds)` : '';
+  return `Compared with ${refKind === 'baseline' ? 'the baseline' : 'the previous snapshot'} ${snapDesc(ref)}${suffix}${series}.`;
 }
 
 export function captureFailedText(service: string, message: string, what?: string): string {
