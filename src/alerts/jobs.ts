@@ -12,6 +12,7 @@ import type { SnapshotMeta } from '../store/snapshots.js';
 import type { ThreadRecord } from '../store/threads.js';
 import { findingsState, recordOutcome } from '../flows/thread.js';
 import { processName, reportFileTitle } from '../flows/findings.js';
+import { afterRunOf } from '../flows/recapture-delay.js';
 import { actionId, titleOf, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
@@ -612,8 +613,8 @@ function recaptureMark(a: AlertAction): string {
 /** The recapture of capture action `a` has its second capture and posts from it: the capture job,
  *  run again after that (BullMQ hands a job whose worker was only slow to another worker, which finds
  *  the action not marked done yet), must not post the alert capture's findings and the round's
- *  summary back over the recapture's. Checked again right before each post, which leaves only a post
- *  already under way as the recapture starts (the recapture's own posts then usually land after it). */
+ *  summary back over the recapture's. Checked again right before each post; a post already under way
+ *  as the recapture sets the mark is let end before the recapture posts (afterRunOf). */
 function superseded(d: AlertDeps, a: AlertAction): Promise<boolean> {
   return d.ledger.isMarked(a.episode, `${recaptureMark(a)}.posting`);
 }
@@ -678,6 +679,9 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
   ]);
   if (!secondSnap) throw new Error(`snapshot #${second.seq} of ${a.service} vanished`);
   await ledger.mark(a.episode, `${name}.posting`); // see superseded
+  // A run of the capture job already past its superseded check may have its findings in flight:
+  // let it end before posting over them (afterRunOf).
+  await afterRunOf(ctx, actionId(a), job.log, job.signal);
   if (!firstSnap || second.seq === firstSeq) {
     // The alert capture is no longer stored (pruned): said, and the summary still shows the pod anew.
     job.log.warn({ firstSeq, secondSeq: second.seq }, 'recapture: nothing to compare with; keeping the first findings');

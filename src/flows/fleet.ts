@@ -12,7 +12,7 @@ import { autoRecaptureWarning, firstSnapshotNote, findingsSummary } from '../sla
 import { countByConfidence, VerdictStore } from '../store/verdicts.js';
 import { buildFleetReport, type FleetReport, type InstanceReport } from './fleet-report.js';
 import { analyzePair, pickReference, postFindings, type PostFindingsOptions } from './findings.js';
-import { followedUp, markFollowedUp } from './recapture-delay.js';
+import { followedUp, takeOver } from './recapture-delay.js';
 
 /** What the fleet capture of a snapshot job left on the job, so a retry does not capture again. */
 export interface FleetCheckpoint {
@@ -322,7 +322,7 @@ async function publish(
    *  whether its automatic round has taken them over already. */
   const superseded = async (): Promise<boolean> => {
     if (!round.auto) return followedUp(ctx, key);
-    await markFollowedUp(ctx, key);
+    await takeOver(ctx, key, ctx.log);
     return false;
   };
   if (await superseded()) return null;

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { LeakbotContext } from '../context.js';
 import type { SnapshotJob } from '../queue/jobs.js';
 import { own } from '../own.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Milliseconds until the automatic second capture of `service`: snapshot.autoRecaptureSeconds, never
  *  sooner than the service's minIntervalSeconds (a capture within it would share the first); 0 when
@@ -26,11 +27,39 @@ export async function markFollowedUp(ctx: Pick<LeakbotContext, 'redis' | 'prefix
   await ctx.redis.set(followedKey(ctx, postKey), String(Date.now()), 'EX', FOLLOWED_TTL_SECONDS);
 }
 
+/** How long a follow-up waits for the run it follows to end before it posts anyway (ms): such a run
+ *  has its capture checkpointed and its posts left, each Slack call within 15 s and a few retries. */
+const EARLIER_RUN_WAIT_MS = 2 * 60_000;
+
+/**
+ * Waits while job `jobId` runs (polls BullMQ every 250 ms, at most 2 min, then logs and goes on).
+ * A follow-up that takes over a job's messages calls it after marking them (markFollowedUp, an
+ * alert's recapture mark) and before it posts over them: a run of that job which checked the mark
+ * before it was set (BullMQ hands a job whose worker was only slow to another worker) may have its
+ * older message in flight, and Slack taking it after the follow-up's put the single snapshot's
+ * findings back over the comparison. Any run that starts later sees the mark and posts nothing.
+ */
+export async function afterRunOf(ctx: Pick<LeakbotContext, 'jobs'>, jobId: string, log: Pick<LeakbotContext['log'], 'info' | 'warn'>, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + EARLIER_RUN_WAIT_MS;
+  for (let logged = false; await ctx.jobs.isRunning(jobId); logged = true) {
+    if (Date.now() >= deadline) return void log.warn({ jobId }, 'the run this follows is still running after 2 min; posting over its messages anyway');
+    if (!logged) log.info({ jobId }, 'the run this follows is still running (its post may be in flight); waiting for it to end');
+    await sleep(250, undefined, signal ? { signal } : {});
+  }
+}
+
+/** The automatic second capture takes over the messages its first snapshot posted under `postKey`
+ *  (`job:<id>`): marks them followed up, then lets a run of that job still going end (afterRunOf). */
+export async function takeOver(ctx: Pick<LeakbotContext, 'redis' | 'prefix' | 'jobs'>, postKey: string, log: Pick<LeakbotContext['log'], 'info' | 'warn'>, signal?: AbortSignal): Promise<void> {
+  await markFollowedUp(ctx, postKey);
+  if (postKey.startsWith('job:')) await afterRunOf(ctx, postKey.slice('job:'.length), log, signal);
+}
+
 /** True once the automatic second capture posts over the messages under `postKey` (markFollowedUp):
  *  the first snapshot's job, run again after that (BullMQ hands a stalled job, its worker only slow,
  *  to another worker), must not put its older findings, summary and 'I will capture again' back over
- *  the newer ones. Checked right before each of those posts, which leaves only a post already under
- *  way as the second capture starts (as alert recaptures do, src/alerts/jobs.ts superseded). */
+ *  the newer ones. Checked right before each of those posts; a post already under way as the second
+ *  capture sets the mark is let end before it posts (takeOver; as alert recaptures do, src/alerts/jobs.ts superseded). */
 export async function followedUp(ctx: Pick<LeakbotContext, 'redis' | 'prefix'>, postKey: string): Promise<boolean> {
   return (await ctx.redis.exists(followedKey(ctx, postKey))) === 1;
 }

@@ -2,7 +2,7 @@
 // thread → parent updated with the outcome → everyone who asked gets a pointer. Each step is
 // idempotent (poster keys, checkpointed snapshot seq), so a retry or a restarted worker resumes
 // without a second post or a second capture.
-import { followedUp, markFollowedUp, recaptureDelayMs, rememberAutoRecapture } from './recapture-delay.js';
+import { followedUp, recaptureDelayMs, rememberAutoRecapture, takeOver } from './recapture-delay.js';
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
@@ -175,7 +175,8 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     const againMs = !auto && !result.ref ? autoRecaptureDelayMs(ctx, service) : 0;
     // The automatic capture marks the first findings as followed up before it updates them; the
     // first job, run again after that, leaves them (and the outcome, and the schedule) as they are.
-    if (followUp) await markFollowedUp(ctx, followUp.postKey);
+    // A run of it already past that check (its update may be in flight) is let end first (takeOver).
+    if (followUp) await takeOver(ctx, followUp.postKey, job.log, job.signal);
     const superseded = !auto && (await followedUp(ctx, key));
     if (!superseded) {
       await postFindings(ctx, d.followUp?.postKey ?? key, service, thread, result, d.requester.user, {

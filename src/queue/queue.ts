@@ -90,6 +90,12 @@ export class JobQueue {
     });
   }
 
+  /** True while a worker runs the job enqueued under `jobId` (BullMQ's 'active'; the id as given to enqueue). */
+  async isRunning(jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId.replace(/:/g, '_'));
+    return job !== undefined && (await job.isActive());
+  }
+
   async enqueue<K extends JobKind>(kind: K, data: JobPayloads[K], opts: EnqueueOptions = {}): Promise<EnqueueResult> {
     const jobId = (opts.jobId ?? newJobId(kind)).replace(/:/g, '_');
     const jobOpts: JobsOptions = { jobId, ...(opts.delayMs ? { delay: opts.delayMs } : {}), ...(opts.attempts ? { attempts: opts.attempts } : {}) };

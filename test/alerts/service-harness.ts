@@ -3,7 +3,7 @@
 import { after, before } from 'node:test';
 import { startAlertmanager, type AlertmanagerOptions, type PostableAlert, type TestAlertmanager } from '../support/alertmanager.js';
 import { startGoService, type GoService } from '../support/go-service.js';
-import { startHarness, type Harness } from '../e2e/harness.js';
+import { startHarness, type Harness, type HarnessOptions } from '../e2e/harness.js';
 import { built, messageText, settled } from '../e2e/helpers.js';
 import type { StubMessage } from '../support/slack-stub.js';
 
@@ -18,13 +18,13 @@ export interface AlertService {
  * timings (the webhook and token are filled in). Closed in reverse order after the suite. Call it
  * inside describe(); the fields are set once the before hook has run.
  */
-export function withAlertService(o: { token: string; configYaml: (url: string) => string; am: Omit<AlertmanagerOptions, 'webhookUrl' | 'token'>; ready?: (h: Harness) => void }): AlertService {
+export function withAlertService(o: { token: string; configYaml: (url: string) => string; am: Omit<AlertmanagerOptions, 'webhookUrl' | 'token'>; ready?: (h: Harness) => void; harness?: Pick<HarnessOptions, 'logLevel' | 'logDestination'> }): AlertService {
   let go: GoService | undefined;
   let h: Harness | undefined;
   let am: TestAlertmanager | undefined;
   before(async () => {
     go = await startGoService();
-    h = await startHarness({ webhookToken: o.token, configYaml: o.configYaml(go.url) });
+    h = await startHarness({ ...o.harness, webhookToken: o.token, configYaml: o.configYaml(go.url) });
     o.ready?.(h);
     am = await startAlertmanager({ webhookUrl: `${h.baseUrl}/webhooks/alertmanager`, token: o.token, ...o.am });
   });
