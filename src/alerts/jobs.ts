@@ -12,7 +12,7 @@ import type { SnapshotMeta } from '../store/snapshots.js';
 import type { ThreadRecord } from '../store/threads.js';
 import { findingsState, recordOutcome } from '../flows/thread.js';
 import { processName, reportFileTitle } from '../flows/findings.js';
-import { afterRunOf } from '../flows/recapture-delay.js';
+import { followedUp, takeOver } from '../flows/recapture-delay.js';
 import { actionId, titleOf, type AlertAction, type AlertLedger, type Episode } from './dedupe.js';
 import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
@@ -614,9 +614,15 @@ function recaptureMark(a: AlertAction): string {
  *  run again after that (BullMQ hands a job whose worker was only slow to another worker, which finds
  *  the action not marked done yet), must not post the alert capture's findings and the round's
  *  summary back over the recapture's. Checked again right before each post; a post already under way
- *  as the recapture sets the mark is let end before the recapture posts (afterRunOf). */
+ *  as the recapture sets the mark is let end before the recapture posts (takeOver). */
 function superseded(d: AlertDeps, a: AlertAction): Promise<boolean> {
-  return d.ledger.isMarked(a.episode, `${recaptureMark(a)}.posting`);
+  return followedUp(d.ctx, followKey(a));
+}
+
+/** The key under which the recapture of capture action `a` takes over its messages (takeOver,
+ *  followedUp: the guard the snapshot flow's automatic second capture uses). */
+function followKey(a: AlertAction): string {
+  return `alert:${actionId(a)}`;
 }
 
 /** After the recapture of the alerted pod: the fleet summary (same message) is analysed again with
@@ -678,10 +684,9 @@ export async function processRecapture(d: AlertDeps, job: JobInfo<'alert.recaptu
     ctx.snapshots.get(a.service, firstSeq),
   ]);
   if (!secondSnap) throw new Error(`snapshot #${second.seq} of ${a.service} vanished`);
-  await ledger.mark(a.episode, `${name}.posting`); // see superseded
-  // A run of the capture job already past its superseded check may have its findings in flight:
-  // let it end before posting over them (afterRunOf).
-  await afterRunOf(ctx, actionId(a), job.log, job.signal);
+  // See superseded; a run of the capture job already past that check (its findings may be in
+  // flight) is let end before the recapture posts over them.
+  await takeOver(ctx, followKey(a), job.log, job.signal, actionId(a));
   if (!firstSnap || second.seq === firstSeq) {
     // The alert capture is no longer stored (pruned): said, and the summary still shows the pod anew.
     job.log.warn({ firstSeq, secondSeq: second.seq }, 'recapture: nothing to compare with; keeping the first findings');

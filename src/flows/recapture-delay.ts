@@ -21,9 +21,14 @@ function followedKey(ctx: Pick<LeakbotContext, 'prefix'>, postKey: string): stri
   return `${ctx.prefix}:snapshot:followed:${postKey}`;
 }
 
-/** The automatic second capture of the first snapshot that posted under `postKey` has its capture
- *  and is about to update those messages: set before its first post. */
-export async function markFollowedUp(ctx: Pick<LeakbotContext, 'redis' | 'prefix'>, postKey: string): Promise<void> {
+// One guard for a follow-up that updates in place the messages an earlier job posted (the snapshot
+// flow's automatic second capture, an alert's growth-rate recapture): takeOver marks them and lets
+// a run of that job still going end; followedUp, checked by that job before each of its posts,
+// keeps a run of it after that from putting its older messages back.
+
+/** The follow-up of the job that posted under `postKey` has its capture and is about to update those
+ *  messages: set before its first post (takeOver). */
+async function markFollowedUp(ctx: Pick<LeakbotContext, 'redis' | 'prefix'>, postKey: string): Promise<void> {
   await ctx.redis.set(followedKey(ctx, postKey), String(Date.now()), 'EX', FOLLOWED_TTL_SECONDS);
 }
 
@@ -33,13 +38,13 @@ const EARLIER_RUN_WAIT_MS = 2 * 60_000;
 
 /**
  * Waits while job `jobId` runs (polls BullMQ every 250 ms, at most 2 min, then logs and goes on).
- * A follow-up that takes over a job's messages calls it after marking them (markFollowedUp, an
- * alert's recapture mark) and before it posts over them: a run of that job which checked the mark
+ * A follow-up that takes over a job's messages calls it after marking them (markFollowedUp) and
+ * before it posts over them: a run of that job which checked the mark
  * before it was set (BullMQ hands a job whose worker was only slow to another worker) may have its
  * older message in flight, and Slack taking it after the follow-up's put the single snapshot's
  * findings back over the comparison. Any run that starts later sees the mark and posts nothing.
  */
-export async function afterRunOf(ctx: Pick<LeakbotContext, 'jobs'>, jobId: string, log: Pick<LeakbotContext['log'], 'info' | 'warn'>, signal?: AbortSignal): Promise<void> {
+async function afterRunOf(ctx: Pick<LeakbotContext, 'jobs'>, jobId: string, log: Pick<LeakbotContext['log'], 'info' | 'warn'>, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + EARLIER_RUN_WAIT_MS;
   for (let logged = false; await ctx.jobs.isRunning(jobId); logged = true) {
     if (Date.now() >= deadline) return void log.warn({ jobId }, 'the run this follows is still running after 2 min; posting over its messages anyway');
@@ -48,11 +53,18 @@ export async function afterRunOf(ctx: Pick<LeakbotContext, 'jobs'>, jobId: strin
   }
 }
 
-/** The automatic second capture takes over the messages its first snapshot posted under `postKey`
- *  (`job:<id>`): marks them followed up, then lets a run of that job still going end (afterRunOf). */
-export async function takeOver(ctx: Pick<LeakbotContext, 'redis' | 'prefix' | 'jobs'>, postKey: string, log: Pick<LeakbotContext['log'], 'info' | 'warn'>, signal?: AbortSignal): Promise<void> {
+/** A follow-up takes over the messages job `runOf` posted under `postKey` (a snapshot's `job:<id>`,
+ *  whose job id is derived when not given): marks them followed up, then lets a run of that job
+ *  still going end (afterRunOf). */
+export async function takeOver(
+  ctx: Pick<LeakbotContext, 'redis' | 'prefix' | 'jobs'>,
+  postKey: string,
+  log: Pick<LeakbotContext['log'], 'info' | 'warn'>,
+  signal?: AbortSignal,
+  runOf: string | null = postKey.startsWith('job:') ? postKey.slice('job:'.length) : null,
+): Promise<void> {
   await markFollowedUp(ctx, postKey);
-  if (postKey.startsWith('job:')) await afterRunOf(ctx, postKey.slice('job:'.length), log, signal);
+  if (runOf !== null) await afterRunOf(ctx, runOf, log, signal);
 }
 
 /** True once the automatic second capture posts over the messages under `postKey` (markFollowedUp):
