@@ -139,7 +139,9 @@ export async function postFindings(ctx: LeakbotContext, key: string, service: st
   if (blocks.length + tail.length > MAX_BLOCKS) blocks = blocks.slice(0, MAX_BLOCKS - tail.length);
   await ctx.poster.post(`${key}:findings`, { channel: thread.channel, threadTs: thread.ts, text: rendered.text, blocks: [...blocks, ...tail] });
   if (rendered.overflowMarkdown) {
-    await ctx.poster.upload(`${key}:overflow`, {
+    // One file per compared pair: the automatic second capture updates the first findings under
+    // their key, and its comparison's report is another file (a retried job's is the same).
+    await ctx.poster.upload(`${key}:overflow:${r.ref?.seq ?? '-'}:${r.cur.seq}`, {
       channel: thread.channel,
       threadTs: thread.ts,
       filename: `${service}-goroutines-${r.cur.seq}.md`,
