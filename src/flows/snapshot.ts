@@ -139,7 +139,23 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       // by a Capture again click (clickRunsAutoRecapture) within minIntervalSeconds of the first, it
       // shared the first capture and 'updated' the findings with the same single snapshot.
       const outcome = await ctx.captures.obtain(service, { requestedBy: d.requester.user, reason: d.reason, signal: job.signal, thread: parent, owner: job.id, ...(instance !== undefined ? { instance } : {}), ...(auto ? { maxAgeMs: 0 } : {}) });
-      if (!outcome.ok) return await failed(outcome.message);
+      if (!outcome.ok) {
+        // Asked again in the thread that already says this failure (inside minIntervalSeconds, so
+        // the service was not asked): the same reason posted a second time below the first doubled
+        // it. The status line points at it instead, as a capture shared within the interval does.
+        const rec = outcome.shared && !auto && inThread ? await ctx.threads.get(thread.channel, thread.ts) : null;
+        const every = own(ctx.config.services, service)!.minIntervalSeconds;
+        if (rec?.state?.outcome === 'failed' && Date.now() - rec.state.at < every * 1000) {
+          requesters = await claim(ctx, d, job.id, requesters);
+          const already = `the capture failure above is the latest (${fmtTime(rec.state.at)}): leakbot asks ${service} again once ${every} s have passed since it failed, so that a struggling service is not asked over and over.`;
+          await ctx.poster.update(inThread!, { text: parentText(service, requesters.map((r) => r.user), already) });
+          await touchThread(ctx, thread);
+          const link = await permalink(ctx, thread);
+          await notify(ctx, key, requesters, `The capture of ${service} failed at ${fmtTime(rec.state.at)}; the reason is in ${link ? `<${link}|the thread>` : 'the thread under my message'}. leakbot asks it again once ${every} s have passed since then.`);
+          return { seq: null };
+        }
+        return await failed(outcome.message);
+      }
       curSeq = outcome.meta.seq;
       shared = outcome.shared;
       fresh = outcome.snapshot;

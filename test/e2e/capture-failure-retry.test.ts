@@ -81,4 +81,21 @@ describe('a failed capture across job retries', { timeout: 240_000 }, () => {
     assert.match(second.text, /401/, 'the same reason');
     assert.match(second.text, /the answer of a capture \d+(\.\d)? m?s ago: leakbot asks svc-guarded again once 600 s have passed since it failed/, 'not told as if it had just been tried');
   });
+  it('asked again inside minIntervalSeconds in the thread that says the failure: the failure is not said twice, the asker is pointed at it', async () => {
+    const ch = 'C0GUARD3';
+    await s.h.command({ text: 'snapshot svc-guarded', channel: ch });
+    const parent = await s.slack.waitFor('parent', () => s.slack.parents(ch)[0]);
+    const failures = () => s.slack.replies(ch, parent.ts).filter((m) => /Could not capture \*svc-guarded\*/.test(m.text));
+    await s.slack.waitFor('the failure in the thread', () => failures()[0], 120_000);
+    await queueIdle(s.h);
+    // A second person at 3 a.m., seconds later: the verb joins the service's open thread.
+    const responseUrl = s.slack.responseUrl();
+    await s.h.command({ text: 'snapshot svc-guarded', channel: ch, user: 'U0BOB', responseUrl });
+    const pointer = await s.slack.waitFor('the second asker pointed at the thread', () => s.slack.responsesTo(responseUrl).find((r) => /the thread/.test(String(r.body.text))), 120_000);
+    await queueIdle(s.h);
+    assert.equal(failures().length, 1, `the failure is said once: ${failures().map((m) => m.text).join(' | ')}`);
+    assert.match(String(pointer.body.text), /The capture of svc-guarded failed at .*the reason is in <[^>]+\|the thread>/);
+    const status = s.slack.replies(ch, parent.ts).find((m) => /requested by <@U0BOB>/.test(m.text));
+    assert.match(status?.text ?? '', /the capture failure above is the latest/, 'the status line points at the failure above');
+  });
 });
