@@ -361,7 +361,9 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // handlers of keep-alive connections), not a pile-up. A pool its live manager grows in bursts
   // spreads too, by design.
   const managedPool = poolWait && managed;
-  if (shape && !poolShaped && !managedPool && !connections && !isBunched && !atTwoEnds && g.count >= 3 && shape.spread >= SPREAD_MIN) {
+  // Spread over a quarter and older than the newest quarter: a pile reaching exactly back to the start
+  // of the newest quarter is among recent arrivals (the `recent` row's bound), not piled up.
+  if (shape && !poolShaped && !managedPool && !connections && !isBunched && !atTwoEnds && g.count >= 3 && shape.spread >= SPREAD_MIN && shape.minId < (1 - SPREAD_MIN) * shape.processMaxId) {
     const where = `ids spread over ${pct(shape.spread)} of the process's goroutine history (${shape.minId}–${shape.maxId} of ${shape.processMaxId})`;
     // A pool a live goroutine grows over time spreads too; a lock, send or WaitGroup crowd does not:
     // its healthy form (a convoy, backpressure) is made of recent arrivals.

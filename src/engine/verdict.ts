@@ -125,13 +125,13 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'accumulated-wait': {
     points: 2,
     meaning:
-      "ids spread over a quarter or more of the id history with gaps, on a wait whose healthy crowds are recent arrivals (a convoy, a burst, callers waiting for a pool slot): piled up over time. Not for a library's pile, or one resting in a wait pools idle in (a receive, a select, a sleep), at two ends of the history (a set started early plus a few lately, one stretch of 40 % or more of the ids empty between: per-object goroutines of clients and connections made at setup), nor for connections (goroutines waiting on the network, handlers of keep-alive HTTP/gRPC connections), whose ids spread by design",
+      "ids spread over a quarter or more of the id history with gaps, reaching back past its newest quarter (a pile within it is among recent arrivals), on a wait whose healthy crowds are recent arrivals (a convoy, a burst, callers waiting for a pool slot): piled up over time. Not for a library's pile, or one resting in a wait pools idle in (a receive, a select, a sleep), at two ends of the history (a set started early plus a few lately, one stretch of 40 % or more of the ids empty between: per-object goroutines of clients and connections made at setup), nor for connections (goroutines waiting on the network, handlers of keep-alive HTTP/gRPC connections), whose ids spread by design",
     needs: 'debug=2',
   },
   accumulated: {
     points: 1,
     meaning:
-      "ids spread over a quarter or more of the process's id history, with gaps, in a pile one live goroutine may have grown as a pool, or asleep: piled up over time (not for a library's pile, or one resting in a wait pools idle in (a receive, a select, a sleep), at two ends of the history, a set started early plus a few lately with one stretch of 40 % or more of the ids empty between; not for a pool whose live manager, still in the loop that starts them, grows it in bursts; without creator ids: a goroutine is still in the function that started them, and their ids come in batches of 5+ consecutive ids on average)",
+      "ids spread over a quarter or more of the process's id history, reaching back past its newest quarter, with gaps, in a pile one live goroutine may have grown as a pool, or asleep: piled up over time (not for a library's pile, or one resting in a wait pools idle in (a receive, a select, a sleep), at two ends of the history, a set started early plus a few lately with one stretch of 40 % or more of the ids empty between; not for a pool whose live manager, still in the loop that starts them, grows it in bursts; without creator ids: a goroutine is still in the function that started them, and their ids come in batches of 5+ consecutive ids on average)",
     needs: 'debug=2',
   },
   'long-wait': {
@@ -194,8 +194,8 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'clients-gone': {
     points: 3,
     meaning:
-      "HTTP/1 handlers, half of them or more (and 5 or more) with no client left: net/http reads each running handler's connection in the background (a goroutine the handler's own goroutine starts, as its creator id says) and that read ends when the client hangs up, cancelling the request's context, so a handler with no background read of its own waits for a client that has left: it ignores its request's context, and each abandoned request keeps its goroutine and connection. Handlers that started a goroutine waiting on the network (a hijacked connection: a websocket) are left out; a handler that has not yet read its request body to the end has no background read either, so the row needs half the pile",
-    needs: 'debug=2, Go ≥ 1.21',
+      "HTTP/1 handlers, half of them or more (and 5 or more) with no client left: net/http reads each running handler's connection in the background (a goroutine the handler's own goroutine starts, as its creator id says) and that read ends when the client hangs up, cancelling the request's context, so a handler with no background read of its own waits for a client that has left: it ignores its request's context, and each abandoned request keeps its goroutine and connection. Handlers that started a goroutine waiting on the network (a hijacked connection: a websocket) are left out; a handler that has not yet read its request body to the end has no background read either, so the row needs half the pile. Without ids (debug=1, proto, Go < 1.21) no read names its handler, but a handler has one at most: the pile's handlers beyond the process's background reads have none",
+    needs: 'any (debug=2 with Go ≥ 1.21 tells each handler; other dumps count)',
   },
   'request-scoped': {
     points: -1,

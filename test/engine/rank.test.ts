@@ -224,3 +224,26 @@ test('a pile over many call paths names the biggest five and counts the rest; pa
   assert.equal(pathsLine(g), '2 paths (60) (no single frame tells them apart: they combine the same functions differently)');
   assert.match(g.signals[0]!, /no single frame tells the 2 paths apart$/);
 });
+
+test('ids reaching back exactly to the newest quarter of the history are recent arrivals, not piled up', () => {
+  // 11 per-session watchers, creators gone, ids evenly from `first` to 4000 (the process's newest id).
+  const watchers = (first: number): G[] =>
+    Array.from({ length: 11 }, (_, i) => ({
+      id: Math.round(first + ((4000 - first) * i) / 10),
+      state: 'chan receive',
+      frames: ['main.watchSession /src/svc/main.go:479', 'main.loginHandler.gowrap1 /src/svc/main.go:487'],
+      createdBy: 'main.loginHandler /src/svc/main.go:487',
+      creator: 60_000 + i,
+    }));
+  const signalsAt = (first: number) => {
+    const f = analyze(parseDump(debug2([main1, ...watchers(first)])), { maxFindings: 100 }).findings.find((x) => x.frames[0]?.func === 'main.watchSession');
+    assert.ok(f, `watchers from ${first} listed`);
+    return (f.evidence ?? []).map((e) => e.signal);
+  };
+  // From 3000 of 4000 they span a quarter, all within the newest quarter: `recent`, not accumulated.
+  const at = signalsAt(3000);
+  assert.ok(at.includes('recent') && !at.includes('accumulated-wait') && !at.includes('accumulated'), `${at}`);
+  // One id older than the newest quarter: piled up over time.
+  const past = signalsAt(2999);
+  assert.ok(past.includes('accumulated-wait') && !past.includes('recent'), `${past}`);
+});
