@@ -136,7 +136,7 @@ export function inferFromFrames(frames: readonly Frame[]): Classification | null
       const s = syncMethod(f);
       if (s) return s;
     }
-    if (isSyscallFrame(f)) return { kind: 'syscall', state: 'syscall' };
+    if (isSyscallFrame(f)) return fileLockAt(frames, i) ? { kind: 'mutex', state: 'file lock (flock)' } : { kind: 'syscall', state: 'syscall' };
     if (PROFILE_WRITERS.has(f)) return { kind: 'running', state: 'running' }; // the goroutine serving the dump
     if (f === 'runtime.goexit' || f.startsWith('runtime.') || f.startsWith('internal/runtime/')) continue;
     break; // first frame outside the runtime and no blocking call seen: not parked
@@ -207,6 +207,17 @@ function syncMethod(f: string): Classification | null {
   return null;
 }
 
+/** Functions that take a file lock by flock(2) (golang.org/x/sys/unix/zsyscall_linux.go, syscall's
+ *  own): a goroutine parked in their syscall waits for another holder's LOCK_UN, as on a Mutex. */
+const FLOCK_CALLS = new Set(['syscall.Flock', 'golang.org/x/sys/unix.Flock']);
+
+/** Whether the syscall at frame i is a file lock's flock(2): its caller (or that one's, through a
+ *  Syscall wrapper) is a flock function. */
+function fileLockAt(frames: readonly Frame[], i: number): boolean {
+  for (let j = i + 1; j < Math.min(frames.length, i + 3); j++) if (FLOCK_CALLS.has(frames[j]!.func)) return true;
+  return false;
+}
+
 function isSyscallFrame(f: string): boolean {
   return (
     f.startsWith('syscall.Syscall') ||
@@ -236,7 +247,8 @@ export function classify(printed: string | null, frames: readonly Frame[]): Clas
     if (base === 'IO wait') {
       return { kind: inf?.kind === 'file-io' ? 'file-io' : 'net-io', state: printed, inferred: false };
     }
-    if (base === 'syscall') return { kind: 'syscall', state: printed, inferred: false };
+    // flock(2) without LOCK_NB sleeps in the kernel until the file's lock is free: a lock wait.
+    if (base === 'syscall') return { kind: inf?.kind === 'mutex' ? 'mutex' : 'syscall', state: printed, inferred: false };
     return { kind: inf?.kind ?? 'unknown', state: printed, inferred: false };
   }
   const inf = inferFromFrames(frames);

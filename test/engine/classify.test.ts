@@ -63,3 +63,13 @@ test('a printed reason always wins over the frames', () => {
   const frames = fr('runtime.gopark', 'runtime.selectgo', 'main.f');
   assert.deepEqual(classify('select (no cases)', frames), { kind: 'select-nocases', state: 'select (no cases)', inferred: false });
 });
+
+test('a goroutine asleep in flock(2) waits for a file lock, like one on a Mutex; other syscalls stay syscalls', () => {
+  const flock = fr('syscall.Syscall', 'golang.org/x/sys/unix.Flock', 'github.com/gofrs/flock.(*Flock).lock', 'main.export');
+  assert.deepEqual(classify('syscall', flock), { kind: 'mutex', state: 'syscall', inferred: false });
+  assert.deepEqual(classify(null, flock), { kind: 'mutex', state: 'file lock (flock)', inferred: true });
+  assert.equal(classify(null, fr('syscall.Syscall', 'syscall.Flock', 'main.lockFile')).kind, 'mutex');
+  const read = fr('syscall.Syscall', 'syscall.read', 'os.(*File).Read', 'main.f');
+  assert.equal(classify('syscall', read).kind, 'syscall');
+  assert.equal(classify(null, read).kind, 'syscall');
+});
