@@ -355,6 +355,10 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (parked >= 3 && g.count - parked <= Math.max(2, Math.ceil(0.05 * g.count)) && !keptAdding) {
     items.push(item('parked-creator', `${parked} of the ${g.count} were started by goroutines now parked for good (select {} or a nil channel, as a service's main ends): a set made before they parked, which they cannot add to`));
   }
+  const first = !keptAdding ? startedFirstByMain(g, ctx.series[s.lastSeen]!) : null;
+  if (first !== null) {
+    items.push(item('started-first', `all ${g.count} were started by main's goroutine (goroutine 1) before anything else it started (ids up to ${first.maxId}; its next, ${first.next}): made once at start, like a library's package-init goroutines`));
+  }
   if (startedTogether) items.push(item('started-together', `ids ${shape!.minId}–${shape!.maxId} are bunched: started at once, like a pool`));
   // Connections live as long as their peers keep them open: spread ids are what a server's
   // long-lived connections look like (readers and writers waiting on the network, HTTP/gRPC
@@ -508,6 +512,23 @@ function widestGap(ids: readonly number[], shape: PileShape): number {
 }
 
 /** Goroutines of a snapshot whose id is at least `minId`. Ids memoised per snapshot (ascending). */
+/** The lowest id, per group key, of the goroutines other groups hold that goroutine 1 may have
+ *  started (a group naming it among its creators; a mixed group counts all its ids, which only lowers
+ *  the bound). */
+const mainStarted = perSnapshot((snap) => snap.groups.filter((x) => x.ids && x.creatorIds?.includes(1)).map((x) => ({ key: x.key, min: Math.min(...x.ids!) })));
+
+/** For a pile (2+) every goroutine of which goroutine 1 started, when all its ids are lower than any
+ *  other goroutine goroutine 1 started (and it started some): the pile's highest id and that next
+ *  id; else null. Needs creator ids (debug=2, Go ≥ 1.21). */
+function startedFirstByMain(g: StackGroup, snap: Snapshot): { maxId: number; next: number } | null {
+  if (g.count < 2 || !g.ids || g.creatorIds?.length !== 1 || g.creatorIds[0] !== 1) return null;
+  const others = mainStarted(snap).filter((x) => x.key !== g.key);
+  if (others.length === 0) return null;
+  const next = Math.min(...others.map((x) => x.min));
+  const maxId = Math.max(...g.ids);
+  return maxId < next ? { maxId, next } : null;
+}
+
 const sortedIds = perSnapshot((snap) => snap.groups.flatMap((g) => g.ids ?? []).sort((a, b) => a - b));
 function liveSince(snap: Snapshot, minId: number): number {
   const ids = sortedIds(snap);

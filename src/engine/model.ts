@@ -332,6 +332,7 @@ export type SignalId =
   | 'creator-returned'
   | 'one-live-creator'
   | 'parked-creator'
+  | 'started-first'
   | 'in-library-call'
   | 'kept-most-and-added'
   | 'started-together'

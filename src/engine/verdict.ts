@@ -260,6 +260,12 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
       "all but a few (2, or 5 %) of 3+ were started by goroutines now parked for good — in `select {}` or on a nil channel, where Go guarantees nothing wakes them, as a service's main ends once it has started everything: a set made before they parked (at boot), which they can add nothing to; not for a pile that kept all and added more",
     needs: 'debug=2, Go ≥ 1.21',
   },
+  'started-first': {
+    points: -2,
+    meaning:
+      "2+ started by main's goroutine (goroutine 1) before anything else it started: lower ids than every other goroutine it created, so package init or main's first lines made them (a library's default logger, a flush daemon), once; not for a pile that kept all and added more, nor when goroutine 1 started nothing else to compare with",
+    needs: 'debug=2, Go ≥ 1.21',
+  },
   'one-live-creator': {
     points: -2,
     meaning:

@@ -15,7 +15,7 @@ test('README "How it decides" prints the evidence table the engine uses', () => 
 
 test('only signals that show goroutines leaving (or ending in order while the count holds level), a pool-shaped pile, in-flight work, something that can still wake it or a resting pile that held still or settled take points away', () => {
   const negative = Object.entries(EVIDENCE).filter(([, r]) => r.points < 0).map(([id]) => id).sort();
-  assert.deepEqual(negative, ['chain', 'cond-signalled', 'drained', 'flowing', 'held-still', 'holder-busy', 'in-library-call', 'one-live-creator', 'parent-of-sleeper', 'parked-creator', 'recent', 'request-scoped', 'settled', 'sleeping-tail', 'started-together', 'turned-over', 'young']);
+  assert.deepEqual(negative, ['chain', 'cond-signalled', 'drained', 'flowing', 'held-still', 'holder-busy', 'in-library-call', 'one-live-creator', 'parent-of-sleeper', 'parked-creator', 'recent', 'request-scoped', 'settled', 'sleeping-tail', 'started-first', 'started-together', 'turned-over', 'young']);
   // The rows a second snapshot can add: growth or identity, never a shape row.
   for (const id of ['kept-and-added', 'kept-and-added-batch', 'grew', 'grew-every-step', 'kept-all', 'plateau', 'young-kept'] as const) {
     assert.ok(EVIDENCE[id].points >= 0, `${id} must not weaken a claim`);
