@@ -511,11 +511,10 @@ function widestGap(ids: readonly number[], shape: PileShape): number {
   return widest;
 }
 
-/** Goroutines of a snapshot whose id is at least `minId`. Ids memoised per snapshot (ascending). */
 /** The lowest id, per group key, of the goroutines other groups hold that goroutine 1 may have
  *  started (a group naming it among its creators; a mixed group counts all its ids, which only lowers
  *  the bound). */
-const mainStarted = perSnapshot((snap) => snap.groups.filter((x) => x.ids && x.creatorIds?.includes(1)).map((x) => ({ key: x.key, min: Math.min(...x.ids!) })));
+const mainStarted = perSnapshot((snap) => snap.groups.filter((x) => x.ids && x.creatorIds?.includes(1)).map((x) => ({ key: x.key, min: x.ids!.reduce((a, b) => Math.min(a, b)) })));
 
 /** For a pile (2+) every goroutine of which goroutine 1 started, when all its ids are lower than any
  *  other goroutine goroutine 1 started (and it started some): the pile's highest id and that next
@@ -524,11 +523,12 @@ function startedFirstByMain(g: StackGroup, snap: Snapshot): { maxId: number; nex
   if (g.count < 2 || !g.ids || g.creatorIds?.length !== 1 || g.creatorIds[0] !== 1) return null;
   const others = mainStarted(snap).filter((x) => x.key !== g.key);
   if (others.length === 0) return null;
-  const next = Math.min(...others.map((x) => x.min));
-  const maxId = Math.max(...g.ids);
+  const next = others.reduce((a, x) => Math.min(a, x.min), Infinity);
+  const maxId = g.ids.reduce((a, b) => Math.max(a, b)); // no spread: a pile may hold 100k ids
   return maxId < next ? { maxId, next } : null;
 }
 
+/** Goroutines of a snapshot whose id is at least `minId`. Ids memoised per snapshot (ascending). */
 const sortedIds = perSnapshot((snap) => snap.groups.flatMap((g) => g.ids ?? []).sort((a, b) => a - b));
 function liveSince(snap: Snapshot, minId: number): number {
   const ids = sortedIds(snap);

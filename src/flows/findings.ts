@@ -22,9 +22,9 @@ export interface AnalysisResult {
 
 /** A comparison with the previous snapshot reads up to this many snapshots of the process (the
  *  current one included), taken within SERIES_WINDOW_MS before it. Measured on the realdeps corpus
- *  (eval/realdeps.ts): a 3-snapshot series finds 171 of 176 leaks in debug=2 dumps with fewer false
- *  findings than a pair of the last two (170), and 122–126 in debug=1/proto, where a pair finds 53–55
- *  (a leak grows at every step; a surge or a pool filling up does not). */
+ *  (eval/realdeps.ts, 188 leaks): a 3-snapshot series finds 183 in debug=2 dumps with fewer false
+ *  findings (17) than a pair of the last two (182, 19), and 138–142 in debug=1/proto, where that pair
+ *  finds 72–74 (a leak grows at every step; a surge or a pool filling up does not). */
 export const SERIES_MAX = 4;
 /** How far back (ms) before the current snapshot a series reaches: captures of one investigation. */
 export const SERIES_WINDOW_MS = 60 * 60_000;
@@ -79,7 +79,11 @@ export async function analyzePair(
 
 /** `#1 → #2 → #3`: the snapshots a comparison read, oldest first (`#3` alone for a single one). */
 export function comparedSeqs(r: Pick<AnalysisResult, 'ref' | 'cur' | 'earlier'>): string {
-  return [...(r.ref ? [...(r.earlier ?? []), r.ref] : []), r.cur].map((m) => `#${m.seq}`).join(' → ');
+  return seqChain(r.ref?.seq ?? null, r.cur.seq, r.earlier?.map((m) => m.seq));
+}
+
+function seqChain(refSeq: number | null, curSeq: number, earlierSeqs: readonly number[] = []): string {
+  return [...(refSeq !== null ? [...earlierSeqs, refSeq] : []), curSeq].map((n) => `#${n}`).join(' → ');
 }
 
 const MAX_BLOCKS = 50;
@@ -94,7 +98,7 @@ export function processName(ctx: Pick<LeakbotContext, 'config'>, service: string
 /** The title of the file a findings report too long for one message goes up as: the process and the
  *  snapshots compared, as the message names them (the file is what gets pasted into a ticket). */
 export function reportFileTitle(who: string, refSeq: number | null, curSeq: number, earlierSeqs: readonly number[] = []): string {
-  return `Full goroutine report: ${who} ${[...(refSeq !== null ? [...earlierSeqs, refSeq] : []), curSeq].map((n) => `#${n}`).join(' → ')}`;
+  return `Full goroutine report: ${who} ${seqChain(refSeq, curSeq, earlierSeqs)}`;
 }
 
 /** What the thread says when a process restarted since its last snapshot. */
