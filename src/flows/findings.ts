@@ -63,8 +63,10 @@ export async function analyzePair(
   // Against the previous snapshot, the process's earlier ones in the same life join as a series.
   // A baseline stays a pair: it is the state the user chose to compare with.
   const earlier: Array<{ meta: SnapshotMeta; snap: Snapshot }> = [];
-  if (ref && refSnap && refKind === 'previous' && !o.pairOnly && (await ctx.snapshots.seriesBefore(cur, 1))[0]?.seq === ref.seq) {
-    const before = (await ctx.snapshots.seriesBefore(ref, SERIES_MAX - 2)).filter((m) => m.capturedAt >= cur.capturedAt - SERIES_WINDOW_MS && m.capturedAt < ref.capturedAt);
+  const history = ref && refSnap && refKind === 'previous' && !o.pairOnly ? await ctx.snapshots.seriesBefore(cur, SERIES_MAX - 1) : [];
+  // Only when ref is cur's previous snapshot: a pair named out of order stays that pair.
+  if (ref && history[0]?.seq === ref.seq) {
+    const before = history.slice(1).filter((m) => m.capturedAt >= cur.capturedAt - SERIES_WINDOW_MS && m.capturedAt < ref.capturedAt);
     for (const meta of before) {
       const snap = await ctx.snapshots.load(service, meta.seq);
       if (!snap) break; // trimmed meanwhile: the series stops at the gap

@@ -61,6 +61,14 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       await ctx.threads.put({ channel: thread.channel, ts: thread.ts, service, kind: 'snapshot', createdAt: now, lastActivityAt: now, requestedBy: users, data: { title: `Goroutine snapshot of *${service}*` } });
     }
     const inThread = status && d.thread ? status : null;
+    /** Nothing new to post, the thread already holds the answer: the status line says `line`, and
+     *  everyone who asked is told `tell(link)` (the thread's permalink, null when Slack gave none). */
+    const pointAtThread = async (line: string, tell: (link: string | null) => string): Promise<void> => {
+      requesters = await claim(ctx, d, job.id, requesters);
+      if (inThread) await ctx.poster.update(inThread, { text: parentText(service, requesters.map((r) => r.user), line) });
+      await touchThread(ctx, thread);
+      await notify(ctx, key, requesters, tell(await permalink(ctx, thread)));
+    };
     /** The capture could not happen: said once, in the thread; the parent shows the state and
      *  everyone who asked gets a pointer to the thread. */
     const failed = async (message: string): Promise<{ seq: null }> => {
@@ -146,12 +154,11 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
         const rec = outcome.shared && !auto && inThread ? await ctx.threads.get(thread.channel, thread.ts) : null;
         const every = own(ctx.config.services, service)!.minIntervalSeconds;
         if (rec?.state?.outcome === 'failed' && Date.now() - rec.state.at < every * 1000) {
-          requesters = await claim(ctx, d, job.id, requesters);
-          const already = `the capture failure above is the latest (${fmtTime(rec.state.at)}): leakbot asks ${service} again once ${every} s have passed since it failed, so that a struggling service is not asked over and over.`;
-          await ctx.poster.update(inThread!, { text: parentText(service, requesters.map((r) => r.user), already) });
-          await touchThread(ctx, thread);
-          const link = await permalink(ctx, thread);
-          await notify(ctx, key, requesters, `The capture of ${service} failed at ${fmtTime(rec.state.at)}; the reason is in ${link ? `<${link}|the thread>` : 'the thread under my message'}. leakbot asks it again once ${every} s have passed since then.`);
+          const at = fmtTime(rec.state.at);
+          await pointAtThread(
+            `the capture failure above is the latest (${at}): leakbot asks ${service} again once ${every} s have passed since it failed, so that a struggling service is not asked over and over.`,
+            (link) => `The capture of ${service} failed at ${at}; the reason is in ${link ? `<${link}|the thread>` : 'the thread under my message'}. leakbot asks it again once ${every} s have passed since then.`,
+          );
           return { seq: null };
         }
         return await failed(outcome.message);
@@ -177,14 +184,10 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       await job.updateData({ ...d, checkpoint: { curSeq: cur.seq, shared, held } });
     }
     if (held) {
-      requesters = await claim(ctx, d, job.id, requesters);
       const every = own(ctx.config.services, service)!.minIntervalSeconds;
       const next = cur.capturedAt + every * 1000;
       const already = `the findings of ${result.ref ? `#${result.ref.seq} → ` : ''}#${cur.seq} above are the latest: ${service} was captured at ${fmtTime(cur.capturedAt)} and leakbot asks it at most every ${every} s (capture again after ${fmtTime(next)}).`;
-      if (inThread) await ctx.poster.update(inThread, { text: parentText(service, requesters.map((r) => r.user), already) });
-      await touchThread(ctx, thread);
-      const link = await permalink(ctx, thread);
-      await notify(ctx, key, requesters, `No new capture of ${service} yet: ${already.replace(' above', ` in ${link ? `<${link}|the thread>` : 'the thread'}`)}`);
+      await pointAtThread(already, (link) => `No new capture of ${service} yet: ${already.replace(' above', ` in ${link ? `<${link}|the thread>` : 'the thread'}`)}`);
       return { seq: cur.seq };
     }
     // Nothing to compare with: say so, and capture again by itself after a short delay.

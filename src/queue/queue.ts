@@ -38,8 +38,13 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/** A job id as BullMQ stores it: it reserves ':' (its key separator), so ours carry '_' there. */
+function bullJobId(id: string): string {
+  return id.replace(/:/g, '_');
+}
+
 export function newJobId(kind: string): string {
-  return `${kind}-${randomUUID()}`.replace(/:/g, '_');
+  return bullJobId(`${kind}-${randomUUID()}`);
 }
 
 interface Held {
@@ -92,12 +97,12 @@ export class JobQueue {
 
   /** True while a worker runs the job enqueued under `jobId` (BullMQ's 'active'; the id as given to enqueue). */
   async isRunning(jobId: string): Promise<boolean> {
-    const job = await this.queue.getJob(jobId.replace(/:/g, '_'));
+    const job = await this.queue.getJob(bullJobId(jobId));
     return job !== undefined && (await job.isActive());
   }
 
   async enqueue<K extends JobKind>(kind: K, data: JobPayloads[K], opts: EnqueueOptions = {}): Promise<EnqueueResult> {
-    const jobId = (opts.jobId ?? newJobId(kind)).replace(/:/g, '_');
+    const jobId = bullJobId(opts.jobId ?? newJobId(kind));
     const jobOpts: JobsOptions = { jobId, ...(opts.delayMs ? { delay: opts.delayMs } : {}), ...(opts.attempts ? { attempts: opts.attempts } : {}) };
     try {
       if (!(await this.add(kind, data, jobOpts))) {
