@@ -1,5 +1,5 @@
 // How `leakbot analyze` reads what a new user hands it: a file saved with a byte-order mark or as
-// UTF-16 (Windows PowerShell's `>`), from a file or stdin; a file larger than --max-bytes; and how
+// UTF-16 (Windows PowerShell's `>`), from a file or stdin; a file saved from a CI log; a file larger than --max-bytes; and how
 // `leakbot diff <url>` words a failed capture of the URL the user typed.
 import { after, describe, it } from 'node:test';
 import { createServer, type Server } from 'node:http';
@@ -62,6 +62,21 @@ describe('leakbot analyze: byte-order marks and UTF-16', { timeout: 120_000 }, (
       assert.deepEqual(r.report!.findings, want.findings, what);
       assert.ok(warningsOf(r.report!).some((w) => /^read as UTF-16LE/.test(w)), `${what}: ${warningsOf(r.report!).join(' | ')}`);
     }
+  });
+});
+
+describe('leakbot analyze: a file saved from a CI log (a timestamp on every line)', { timeout: 120_000 }, () => {
+  it('reads it as the plain dump and says what it removed from the dump, not from "a pasted dump" (it is a file)', async () => {
+    const lines = dump.toString('utf8').split('\n');
+    writeFileSync(join(dir, 'ci.log'), lines.map((l) => `2026-03-01T10:00:00.1234567Z ${l}`).join('\n'));
+    const plain = await analyzeFile(DUMP);
+    const r = await analyzeFile(join(dir, 'ci.log'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.report!.findings, plain.report!.findings);
+    const said = warningsOf(r.report!).filter((w) => /^removed /.test(w));
+    assert.equal(said.length, 1, warningsOf(r.report!).join(' | '));
+    assert.match(said[0]!, /^removed a timestamp prefix \("2026-03-01T10:00:00\.1234567Z" on the first\) from \d+ line\(s\) of the dump$/);
+    assert.doesNotMatch(said[0]!, /pasted/);
   });
 });
 

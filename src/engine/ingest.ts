@@ -103,7 +103,7 @@ class TextIngest {
       warnings.push(`input holds ${this.dumps} dumps one after another (${this.firstRepeat}): \`leakbot diff\` on this input compares them, \`analyze\` reads the last one`);
     }
     if (this.prefix !== null && this.prefix.stripped > 0) {
-      warnings.push(`removed ${this.prefix.describe()} from ${this.prefix.stripped} line(s) of a pasted dump`);
+      warnings.push(`removed ${this.prefix.describe()} from ${this.prefix.stripped} line(s) of the dump`);
     }
     warnings.push(...report.warnings);
     if (this.format === 'debug2' && this.bytes === GO_DEBUG2_CAP && !truncated) {
