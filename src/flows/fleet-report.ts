@@ -45,8 +45,10 @@ export interface FleetReport {
   /** Instances discovered in all (including those not sampled or over fleet.maxInstances). */
   discovered: number;
   sites: FleetSite[];
-  /** Captured, no medium or high confidence finding. */
+  /** Captured, no finding at all. */
   clean: string[];
+  /** Captured, low-confidence findings only: no suspect, not clean either (its table row names the pile). */
+  lowOnly: string[];
   /** Captured and analysed on its own: no baseline or earlier snapshot of that process to compare
    *  with (a first capture, or the first since a restart). */
   unreferenced: number;
@@ -130,6 +132,7 @@ function suspects(a: Analysis | undefined): Finding[] {
 export function buildFleetReport(service: string, instances: readonly InstanceReport[], discovered: number, stale?: { why: string; ageMs: number }): FleetReport {
   const bySite = new Map<string, FleetSite>();
   const clean: string[] = [];
+  const lowOnly: string[] = [];
   const failed: FleetReport['failed'] = [];
   const restarted: FleetReport['restarted'] = [];
   let strongest: { id: string; rank: number; score: number; total: number } | null = null;
@@ -145,7 +148,7 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
     if (!inst.ref) unreferenced++;
     if (inst.cur.restart && !inst.ref) restarted.push({ name: inst.name, reason: inst.cur.restart.reason });
     const sus = suspects(inst.analysis);
-    if (sus.length === 0) clean.push(inst.name);
+    if (sus.length === 0) (inst.analysis.findings.length === 0 ? clean : lowOnly).push(inst.name);
     for (const f of sus) {
       const where = siteOf(f);
       let site = bySite.get(where);
@@ -173,7 +176,7 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
   const sites = [...bySite.values()];
   for (const s of sites) s.pods.sort((a, b) => b.after - a.after);
   sites.sort((a, b) => RANK[b.confidence] - RANK[a.confidence] || b.pods.length - a.pods.length || b.pods[0]!.after - a.pods[0]!.after);
-  const report: FleetReport = { service, analysed, discovered, sites, clean, unreferenced, failed, restarted, strongest: strongest?.id ?? null, ...(namespaces.size === 1 ? { namespace: [...namespaces][0]! } : {}), ...(stale ? { staleWhy: stale.why } : {}), summary: '', table: '' };
+  const report: FleetReport = { service, analysed, discovered, sites, clean, lowOnly, unreferenced, failed, restarted, strongest: strongest?.id ?? null, ...(namespaces.size === 1 ? { namespace: [...namespaces][0]! } : {}), ...(stale ? { staleWhy: stale.why } : {}), summary: '', table: '' };
   report.summary = summaryText(report, stale?.ageMs);
   report.table = tableText(instances);
   return report;
@@ -202,8 +205,12 @@ function summaryText(r: FleetReport, staleAgeMs?: number): string {
   }
   if (r.sites.length > MAX_SITES) lines.push(`…and ${r.sites.length - MAX_SITES} more suspected sites (see the table).`);
   const tail: string[] = [];
-  if (r.sites.length === 0 && r.analysed > 0) tail.push(`No suspected leaks on ${r.analysed === 1 ? 'the' : `any of ${r.analysed}`} captured ${podWord(r.analysed)}`);
-  else if (r.clean.length) tail.push(`${r.clean.length} ${podWord(r.clean.length)} clean`);
+  const low = r.lowOnly.length;
+  if (r.sites.length === 0 && r.analysed > 0) {
+    const lows = low === 0 ? '' : r.analysed === 1 ? ' (a low pile only)' : ` (${low} with a low pile only)`;
+    tail.push(`No suspected leaks on ${r.analysed === 1 ? 'the' : `any of ${r.analysed}`} captured ${podWord(r.analysed)}${lows}`);
+  } else if (r.clean.length) tail.push(`${r.clean.length} ${podWord(r.clean.length)} clean${low ? `, ${low} with a low pile only` : ''}`);
+  else if (low) tail.push(`${low} ${podWord(low)} with a low pile only`);
   if (r.failed.length)
     tail.push(
       `${r.failed.length} not captured: ${r.failed

@@ -39,7 +39,9 @@ test('the same site on several pods is one line with per-pod figures; clean and 
   );
   assert.equal(r.sites.length, 1);
   assert.match(r.summary, /^Leak at `src\/order\/price\.go:88` on 2 of 12 pods: pod-a 40,112 goroutines \(\+38k\/h\), pod-b 12,000 goroutines \(\+6\.0k\/h\)/);
-  assert.match(r.summary, /9 pods clean/, 'a low-confidence finding alone leaves a pod clean');
+  // A new-user trial: pod-c (a low pile only) was counted in "9 pods clean" while its table row named
+  // the pile. Not a suspect, not clean either: counted apart.
+  assert.match(r.summary, /^8 pods clean, 1 with a low pile only; 1 not captured/m, r.summary);
   // A few words in the summary (it is the parent message too) and the table; the full message is
   // said once, in the fleet message (r.failed), not cut mid-word here.
   assert.match(r.summary, /; 1 not captured: pod-z \(no profile within 4 s\)\.$/);
@@ -49,7 +51,7 @@ test('the same site on several pods is one line with per-pod figures; clean and 
   assert.match(r.table, /pod-z +— +not captured +no profile within 4 s\n/);
   assert.match(r.table, /pod-a +40,500 +\+40,410 vs #1 +src\/order\/price\.go:88 \(high\)/);
   // trial5: an alerted pod whose findings said "1 pile worth a look (low)" read "clean" in the table
-  // posted under them. Counted among the clean in the summary (no suspect), named in the table.
+  // posted under them. Not a suspect in the summary, not clean either; named in the table.
   assert.match(r.table, /pod-c +\S+ +\S+ vs #1 +src\/order\/price\.go:88 \(low\)/, r.table);
   assert.match(r.table, /pod-d +\S+ +\S+ vs #1 +clean/, r.table);
 });
@@ -124,4 +126,14 @@ test('perHour is compact', () => {
   assert.equal(perHour(2), '+120/h');
   assert.equal(perHour(-0.5), '-30/h');
   assert.equal(perHour(null), '');
+});
+
+test('pods with a low pile only: nothing suspected, yet not said to be clean', () => {
+  const low = () => [finding('/src/order/price.go', 88, 900, 2, 'low', 5)];
+  const two = buildFleetReport('svc', [pod('p', low()), pod('q', [])], 2);
+  assert.equal(two.summary, 'No suspected leaks on any of 2 captured pods (1 with a low pile only).');
+  assert.equal(buildFleetReport('svc', [pod('p', low())], 1).summary, 'No suspected leaks on the captured pod (a low pile only).');
+  const mixed = buildFleetReport('svc', [pod('a', [finding('/src/order/price.go', 88, 900, 2, 'high', 90)]), pod('p', low()), pod('q', low())], 3);
+  assert.match(mixed.summary, /\n2 pods with a low pile only\.$/, mixed.summary);
+  assert.doesNotMatch(mixed.summary, /clean/, mixed.summary);
 });
