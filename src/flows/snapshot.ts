@@ -11,7 +11,7 @@ import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
 import { isFleet } from '../capture/targets/index.js';
-import { analyzePair, pickReference, postFindings } from './findings.js';
+import { analyzePair, comparedSeqs, pickReference, postFindings } from './findings.js';
 import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
@@ -176,7 +176,8 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     const t2 = Date.now();
     // *Capture again* (or /leak snapshot in the thread) within minIntervalSeconds of the capture the
     // thread already compared shares that capture: posting the same comparison again doubled the
-    // findings message. Say which snapshot it is and when leakbot asks the service again instead.
+    // findings message. Say which snapshots it is (the series the thread's findings title names) and
+    // when leakbot asks the service again instead.
     // Decided once, before anything is posted, so a retry of a job that did post keeps posting.
     let held = d.checkpoint?.held;
     if (held === undefined) {
@@ -186,7 +187,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
     if (held) {
       const every = own(ctx.config.services, service)!.minIntervalSeconds;
       const next = cur.capturedAt + every * 1000;
-      const already = `the findings of ${result.ref ? `#${result.ref.seq} → ` : ''}#${cur.seq} above are the latest: ${service} was captured at ${fmtTime(cur.capturedAt)} and leakbot asks it at most every ${every} s (capture again after ${fmtTime(next)}).`;
+      const already = `the findings of ${comparedSeqs(result)} above are the latest: ${service} was captured at ${fmtTime(cur.capturedAt)} and leakbot asks it at most every ${every} s (capture again after ${fmtTime(next)}).`;
       await pointAtThread(already, (link) => `No new capture of ${service} yet: ${already.replace(' above', ` in ${link ? `<${link}|the thread>` : 'the thread'}`)}`);
       return { seq: cur.seq };
     }

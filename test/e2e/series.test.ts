@@ -14,6 +14,9 @@ services:
     url: ${url}
     minIntervalSeconds: 0
     debug2MaxGoroutines: 5
+  svc-paced:
+    url: ${url}
+    minIntervalSeconds: 600
 snapshot:
   autoRecaptureSeconds: 600
 `,
@@ -79,5 +82,36 @@ snapshot:
       return m && built(m) ? messageText(m) : null;
     });
     assert.doesNotMatch(diff, /as a series|#1 → #2 → #3/);
+  });
+
+  it('Capture again within minIntervalSeconds of a series the thread showed names that series (#1 → #2 → #3), not its last pair', async () => {
+    const { h } = s;
+    const ch = 'C0SERIESHELD';
+    await h.command({ text: 'snapshot svc-paced', channel: ch, user: 'U0ALICE' });
+    const thread = await waitThread(h.slack, ch, 0);
+    const findings = await h.slack.waitFor('first findings', () => built(thread.replies[0]));
+    const again = async (user: string, responseUrl?: string): Promise<void> => {
+      await h.action({ actionId: 'leak_capture_again', value: button(findings, 'leak_capture_again'), channel: ch, messageTs: findings.ts, threadTs: thread.parent.ts, user, ...(responseUrl ? { responseUrl } : {}) });
+    };
+    // The click runs the due automatic second capture now: #1 → #2, in place.
+    await again('U0ALICE');
+    await h.slack.waitFor('the pair in place', () => /Goroutines of svc-paced: #1 → #2/.test(messageText(findings)) || null, 60_000);
+    await settled(h);
+    // A capture made elsewhere that shares nothing (as an automatic second capture does): #3. The
+    // next click shares it (within the 600 s) and, new to this thread, posts the series it reads.
+    const third = await h.bot.ctx.captures.obtain('svc-paced', { requestedBy: 'U0ALICE', reason: 'auto', maxAgeMs: 0 });
+    assert.ok(third.ok && third.meta.seq === 3, 'a third snapshot');
+    await again('U0ALICE');
+    await h.slack.waitFor('the series findings', () => built(h.slack.replies(ch, thread.parent.ts).find((m) => /Goroutines of svc-paced: #1 → #2 → #3/.test(messageText(m)))));
+    await settled(h);
+    // Clicked again: nothing new to post; what it says is the latest is what the thread showed.
+    const url = h.slack.responseUrl();
+    await again('U0BOB', url);
+    const told = await h.slack.waitFor('the clicker is told', () => h.slack.responsesTo(url).find((r) => /No new capture of svc-paced yet/.test(String(r.body.text))));
+    assert.match(String(told.body.text), /the findings of #1 → #2 → #3 in <[^>]+\|the thread> are the latest: svc-paced was captured at /, String(told.body.text));
+    await settled(h);
+    const status = h.slack.replies(ch, thread.parent.ts).find((m) => /requested by <@U0BOB>/.test(m.text));
+    assert.ok(status, 'a status line in the thread');
+    assert.match(status.text, /the findings of #1 → #2 → #3 above are the latest/, status.text);
   });
 });
