@@ -6,12 +6,12 @@ import { followedUp, recaptureDelayMs, rememberAutoRecapture, takeOver } from '.
 import type { LeakbotContext } from '../context.js';
 import type { Snapshot } from '../engine/index.js';
 import { isSlackUnavailable, SlackPostError } from '../slack/poster.js';
-import { autoRecaptureWarning, firstSnapshotNote, captureFailedText, fmtTime, manualRecaptureWarning, manualSnapshotNote, parentText, snapDesc } from '../slack/messages.js';
+import { autoRecaptureWarning, failedRecaptureNote, failedRecaptureWarning, firstSnapshotNote, captureFailedText, fmtTime, manualRecaptureWarning, manualSnapshotNote, parentText, snapDesc } from '../slack/messages.js';
 import type { Requester as PendingRequester } from '../store/pending.js';
 import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
 import { isFleet } from '../capture/targets/index.js';
-import { analyzePair, comparedSeqs, pickReference, postFindings } from './findings.js';
+import { analyzePair, comparedSeqs, MissingSnapshotError, pickReference, postFindings } from './findings.js';
 import { runFleetSnapshot } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
@@ -77,6 +77,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       if (!d.failure) await job.updateData({ ...d, failure: { message } });
       requesters = await claim(ctx, d, job.id, requesters);
       await ctx.poster.post(`${key}:error`, { channel: thread.channel, threadTs: thread.ts, text: captureFailedText(service, message, auto ? 'a second time (for a comparison)' : undefined) });
+      if (followUp) await withdrawPromise(ctx, job, followUp, service, thread);
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'capture failed (below).') });
       await recordOutcome(ctx, thread, { service, users: requesters.map((r) => r.user), state: { outcome: 'failed', summary: auto ? 'The second capture failed' : 'Capture failed' } });
       if (!auto) {
@@ -221,7 +222,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
         pair: { refSeq: result.ref?.seq ?? null, curSeq: cur.seq },
         ...(followUp ? { inPlace: true } : {}),
       });
-      if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs);
+      if (againMs > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, undefined, cur.seq);
     }
     if (!auto) {
       const link = await permalink(ctx, thread);
@@ -277,14 +278,36 @@ export function autoRecaptureDelayMs(ctx: LeakbotContext, service: string): numb
  *  which updates the messages posted under `key` in place. The job id is derived from this job's,
  *  so a retried job does not schedule its follow-up twice. `prefer`: a fleet's captured pods, taken
  *  again first. */
-async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, service: string, d: SnapshotJob, thread: SlackThreadRef, delayMs: number, prefer?: string[]): Promise<void> {
+async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, service: string, d: SnapshotJob, thread: SlackThreadRef, delayMs: number, prefer?: string[], firstSeq?: number): Promise<void> {
   const r = await ctx.jobs.enqueue(
     'snapshot',
-    { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key }, ...(d.select ? { select: d.select } : {}), ...(prefer?.length ? { prefer } : {}) },
+    { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key, ...(firstSeq !== undefined ? { seq: firstSeq } : {}) }, ...(d.select ? { select: d.select } : {}), ...(prefer?.length ? { prefer } : {}) },
     { jobId: `auto-${jobId}`, delayMs },
   );
   // A Capture again click in the thread meanwhile runs it now, found by this id.
   await rememberAutoRecapture(ctx, thread, service, d.select, r.jobId, delayMs);
+}
+
+/** The automatic second capture of one process failed: the first snapshot's findings promised it
+ *  ('leakbot captures again by itself in N s and updates these findings'), and no update is coming.
+ *  They are put back (the same analysis of that snapshot) saying it failed, with the reason posted
+ *  below them, and how to capture again. Taken over first, as a successful capture does, so a late
+ *  run of the first job does not put the promise back. */
+async function withdrawPromise(ctx: LeakbotContext, job: JobInfo<'snapshot'>, followUp: NonNullable<SnapshotJob['followUp']>, service: string, thread: SlackThreadRef): Promise<void> {
+  const first = followUp.seq === undefined ? null : await ctx.snapshots.get(service, followUp.seq);
+  if (!first) return; // queued before the seq rode along, or trimmed since: the findings stay as posted
+  await takeOver(ctx, followUp.postKey, job.log, job.signal);
+  const d = job.data;
+  const result = await analyzePair(ctx, service, null, null, first).catch((err: Error) => {
+    if (err instanceof MissingSnapshotError) return null;
+    throw err;
+  });
+  if (!result) return;
+  await postFindings(ctx, followUp.postKey, service, thread, result, d.requester.user, {
+    note: failedRecaptureNote(result.analysis, service),
+    recapture: failedRecaptureWarning(service),
+    ...(d.select ? { pinInstance: true } : {}),
+  });
 }
 
 /** A job run again after its automatic second capture posted records no outcome of its own: the

@@ -30,8 +30,10 @@ export interface SnapshotJob {
   pendingScope?: string;
   reason: 'command' | 'button' | 'alert' | 'watch' | 'auto';
   /** The automatic second capture of a single snapshot: it updates the messages the first job
-   *  posted under this poster key (its findings) instead of posting new ones. */
-  followUp?: { postKey: string };
+   *  posted under this poster key (its findings) instead of posting new ones. `seq`: the first
+   *  snapshot of one process, whose findings are put back without their promise of this capture
+   *  when it fails (absent for a fleet's round, and in jobs queued before it was added). */
+  followUp?: { postKey: string; seq?: number };
   /** Set by the job once it has a snapshot, so a retry analyses the same one. */
   /** `held`: the thread already held this capture's comparison when the job shared it (said, not re-posted). */
   checkpoint?: { curSeq: number; shared: boolean; held?: boolean };

@@ -1,12 +1,14 @@
 // A first snapshot's findings, when leakbot will capture again by itself: the message says the
 // second capture is coming and when, and never asks the reader to take one by hand (the CLI's
-// "take a second one in a minute" is right for the CLI, wrong next to a promised recapture).
+// "take a second one in a minute" is right for the CLI, wrong next to a promised recapture); when
+// that second capture fails, the findings stop promising it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { built, delayedJob, messageText, orderService, waitThread, withServiceHarness } from '../e2e/helpers.js';
+import { built, delayedJob, messageText, orderService, settled, waitThread, withServiceHarness } from '../e2e/helpers.js';
 
 describe('single-snapshot findings in Slack', () => {
-  const s = withServiceHarness((url) => `${orderService(url)}snapshot:\n  autoRecaptureSeconds: 600\n`, {
+  // svc-down: the same service under another name, first captured by the test of a failed recapture.
+  const s = withServiceHarness((url) => `${orderService(url)}  svc-down:\n    url: ${url}\n    minIntervalSeconds: 0\nsnapshot:\n  autoRecaptureSeconds: 600\n`, {
     // A pile to report before the first capture: the single-snapshot line comes with findings.
     prepare: async ([go]) => go!.leak('chansend', 300),
   });
@@ -26,6 +28,30 @@ describe('single-snapshot findings in Slack', () => {
     // …and the promise is real: the recapture is scheduled 600 s out.
     const job = await delayedJob(h, 'the automatic recapture', (j) => j.name === 'snapshot' && (j.data as { reason?: string }).reason === 'auto');
     assert.equal(job.opts.delay, 600_000);
+  });
+
+  it('when the automatic recapture fails, stop promising it and say how to capture again', async () => {
+    const { h, go } = s;
+    const ch = 'C0RECAPFAIL';
+    await h.command({ text: 'snapshot svc-down', channel: ch, user: 'U0ALICE' });
+    const t = await waitThread(h.slack, ch, 0);
+    const findings = (await h.slack.waitFor('findings built', () => built(t.replies[0])))!;
+    assert.match(messageText(findings), /leakbot captures again by itself in 600 s/);
+    const job = await delayedJob(h, 'the automatic recapture', (j) => j.name === 'snapshot' && (j.data as { reason?: string; thread?: { channel: string } }).reason === 'auto' && (j.data as { thread?: { channel: string } }).thread?.channel === ch);
+    // The service stops answering with a profile before its second capture is due.
+    await go.notPprof();
+    try {
+      await job.promote();
+      await h.slack.waitFor('the failure said in the thread', () => h.slack.replies(ch, t.parent.ts).find((m) => /Could not capture \*svc-down\* a second time/.test(m.text)));
+      await settled(h);
+    } finally {
+      await go.reset();
+    }
+    const text = messageText(findings);
+    // Before: 'leakbot captures again by itself in 600 s and updates these findings', under a failure.
+    assert.doesNotMatch(text, /captures again by itself|I will capture again|update this message/, text);
+    assert.match(text, /the automatic second capture failed \(the reason is below\); press Capture again or run `\/leak snapshot svc-down` to compare/, text);
+    assert.match(text, /suspected leak site/, `the findings are still there:\n${text}`);
   });
 });
 
