@@ -114,6 +114,9 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       // latest and its job exists (no third round); the requesters are still told, once each.
       if (run.superseded) await redrawParent(ctx, d, thread);
       else {
+        // The automatic round captured no pod, so it posted no findings over the first round's, which
+        // still promise it: they say it failed (the summary above names each pod's reason).
+        if (followUp && run.strongestSeq === null) await withdrawPromise(ctx, job, followUp, service, thread, 'no pod was captured: see the summary above');
         await recordOutcome(ctx, thread, {
           service,
           users: auto ? [] : requesters.map((r) => r.user),
@@ -122,7 +125,8 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
           ...(typeof run.strongestSeq === 'number' ? { pair: { refSeq: run.strongestRefSeq, curSeq: run.strongestSeq } } : {}),
           ...(followUp ? { inPlace: true } : {}),
         });
-        if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured);
+        // The strongest pod's single-snapshot findings (the ones that promise the round) ride along.
+        if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured, run.strongestRefSeq === null ? (run.strongestSeq ?? undefined) : undefined);
       }
       if (!auto) {
         const link = await permalink(ctx, parent);
@@ -288,12 +292,12 @@ async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, ser
   await rememberAutoRecapture(ctx, thread, service, d.select, r.jobId, delayMs);
 }
 
-/** The automatic second capture of one process failed: the first snapshot's findings promised it
- *  ('leakbot captures again by itself in N s and updates these findings'), and no update is coming.
- *  They are put back (the same analysis of that snapshot) saying it failed, with the reason posted
- *  below them, and how to capture again. Taken over first, as a successful capture does, so a late
- *  run of the first job does not put the promise back. */
-async function withdrawPromise(ctx: LeakbotContext, job: JobInfo<'snapshot'>, followUp: NonNullable<SnapshotJob['followUp']>, service: string, thread: SlackThreadRef): Promise<void> {
+/** The automatic second capture failed (of one process, or every pod of a fleet's round): the first
+ *  snapshot's findings promised it ('leakbot captures again by itself in N s and updates these
+ *  findings'), and no update is coming. They are put back (the same analysis of that snapshot)
+ *  saying it failed, where the reason is (`why`), and how to capture again. Taken over first, as a
+ *  successful capture does, so a late run of the first job does not put the promise back. */
+async function withdrawPromise(ctx: LeakbotContext, job: JobInfo<'snapshot'>, followUp: NonNullable<SnapshotJob['followUp']>, service: string, thread: SlackThreadRef, why?: string): Promise<void> {
   const first = followUp.seq === undefined ? null : await ctx.snapshots.get(service, followUp.seq);
   if (!first) return; // queued before the seq rode along, or trimmed since: the findings stay as posted
   await takeOver(ctx, followUp.postKey, job.log, job.signal);
@@ -304,8 +308,8 @@ async function withdrawPromise(ctx: LeakbotContext, job: JobInfo<'snapshot'>, fo
   });
   if (!result) return;
   await postFindings(ctx, followUp.postKey, service, thread, result, d.requester.user, {
-    note: failedRecaptureNote(result.analysis, service),
-    recapture: failedRecaptureWarning(service),
+    note: failedRecaptureNote(result.analysis, service, why),
+    recapture: failedRecaptureWarning(service, why),
     ...(d.select ? { pinInstance: true } : {}),
   });
 }

@@ -31,8 +31,9 @@ export interface SnapshotJob {
   reason: 'command' | 'button' | 'alert' | 'watch' | 'auto';
   /** The automatic second capture of a single snapshot: it updates the messages the first job
    *  posted under this poster key (its findings) instead of posting new ones. `seq`: the first
-   *  snapshot of one process, whose findings are put back without their promise of this capture
-   *  when it fails (absent for a fleet's round, and in jobs queued before it was added). */
+   *  snapshot whose single-snapshot findings (of the process, or of a fleet's strongest pod) are
+   *  put back without their promise of this capture when it fails (absent in jobs queued before it
+   *  was added, and when the fleet's findings were a comparison). */
   followUp?: { postKey: string; seq?: number };
   /** Set by the job once it has a snapshot, so a retry analyses the same one. */
   /** `held`: the thread already held this capture's comparison when the job shared it (said, not re-posted). */

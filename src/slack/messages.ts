@@ -148,19 +148,19 @@ export function manualSnapshotNote(a: Analysis, service: string): string {
   return warningsOf(a, warning).includes(warning) ? baselineHint(service) : comparisonNote(null, null, service);
 }
 
-/** The findings' single-snapshot warning once the automatic second capture failed (its reason is
- *  posted below them): autoRecaptureWarning's promise of an update is withdrawn, and the reader is
- *  told how to capture again. */
-export function failedRecaptureWarning(service: string): string {
-  return `single snapshot: growth is not measured yet; the automatic second capture failed (the reason is below); press Capture again or run \`/leak snapshot ${service}\` to compare`;
+/** The findings' single-snapshot warning once the automatic second capture failed (`why`: where
+ *  its reason is, posted below them by default; a fleet's round names it in the summary above):
+ *  autoRecaptureWarning's promise of an update is withdrawn, and the reader is told how to capture again. */
+export function failedRecaptureWarning(service: string, why = 'the reason is below'): string {
+  return `single snapshot: growth is not measured yet; the automatic second capture failed (${why}); press Capture again or run \`/leak snapshot ${service}\` to compare`;
 }
 
 /** The note under a first snapshot's findings once its automatic second capture failed: only the
  *  baseline hint when the findings carry failedRecaptureWarning, else that warning as a note. */
-export function failedRecaptureNote(a: Analysis, service: string): string {
-  const warning = failedRecaptureWarning(service);
+export function failedRecaptureNote(a: Analysis, service: string, why = 'the reason is below'): string {
+  const warning = failedRecaptureWarning(service, why);
   if (warningsOf(a, warning).includes(warning)) return baselineHint(service);
-  return `:information_source: Single snapshot of ${service}, so growth cannot be measured: the automatic second capture failed (the reason is below); press Capture again or run \`/leak snapshot ${service}\` to compare, and set \`/leak baseline ${service}\` while the service is healthy.`;
+  return `:information_source: Single snapshot of ${service}, so growth cannot be measured: the automatic second capture failed (${why}); press Capture again or run \`/leak snapshot ${service}\` to compare, and set \`/leak baseline ${service}\` while the service is healthy.`;
 }
 
 /** The single-snapshot note beside findings that already carry autoRecaptureWarning: the

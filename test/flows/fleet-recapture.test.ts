@@ -18,6 +18,9 @@ services:
   svc-rerun:
     targets: [${a}, ${b}]
     minIntervalSeconds: 0
+  svc-gone:
+    targets: [${a}, ${b}]
+    minIntervalSeconds: 0
   svc-sampled:
     targets: [${a}, ${b}, ${c}]
     minIntervalSeconds: 0
@@ -121,5 +124,30 @@ snapshot:
     assert.equal(h.slack.replies(ch, t.parent.ts).length, 2, 'nothing posted twice');
     assert.equal(h.slack.responsesTo(url).filter((r) => /svc-rerun/.test(String(r.body.text))).length, 1, 'the requester is told once');
     assert.equal((await h.bot.ctx.jobs.queue.getDelayed()).filter((j) => j.name === 'snapshot').length, 0, 'no third round');
+  });
+
+  it('an automatic round that captures no pod leaves findings that no longer promise it', async () => {
+    const { h, services } = s;
+    const ch = 'C0FLEETGONE';
+    await h.command({ text: 'snapshot svc-gone', channel: ch });
+    const t = await waitThread(h.slack, ch, 0, 2);
+    const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
+    const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => /^Goroutines of svc-gone/.test(r.text))));
+    assert.match(messageText(findings), /captures again by itself in 600 s|I will capture again in 600 s/);
+    const auto = await delayedJob(h, 'the automatic round', (j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === 'svc-gone');
+    // Both pods stop answering with a profile before the round is due.
+    await Promise.all(services.slice(0, 2).map((g) => g.notPprof()));
+    try {
+      await auto.promote();
+      await h.slack.waitFor('the summary says no pod was captured', () => (/Captured again automatically/.test(messageText(fleet)) && /2 not captured/.test(messageText(fleet)) ? fleet : null));
+      await settled(h);
+    } finally {
+      await Promise.all(services.slice(0, 2).map((g) => g.reset()));
+    }
+    const f = messageText(findings);
+    // Before: 'leakbot captures again by itself in 600 s and updates these findings' under a summary of two failed pods.
+    assert.doesNotMatch(f, /captures again by itself|I will capture again|update this message/, f);
+    assert.match(f, /the automatic second capture failed \(no pod was captured: see the summary above\); press Capture again or run `\/leak snapshot svc-gone` to compare/, f);
+    assert.equal(h.slack.replies(ch, t.parent.ts).length, 2, 'updated in place, nothing posted twice');
   });
 });
