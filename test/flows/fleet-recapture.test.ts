@@ -30,6 +30,19 @@ snapshot:
 `,
     { services: 3 },
   );
+  /** `/leak snapshot <service>` in `ch` (by the default user, told at `responseUrl`): its thread,
+   *  fleet summary and findings once built. */
+  const firstRound = async (service: string, ch: string, responseUrl?: string) => {
+    const { h } = s;
+    await h.command({ text: `snapshot ${service}`, channel: ch, ...(responseUrl ? { responseUrl } : {}) });
+    const t = await waitThread(h.slack, ch, 0, 2);
+    const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
+    const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => r.text.startsWith(`Goroutines of ${service}`))));
+    return { t, fleet, findings };
+  };
+  /** The automatic round of `service`, scheduled (delayed). */
+  const autoRound = (service: string) =>
+    delayedJob(s.h, 'the automatic round', (j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === service);
 
   it('a first fleet snapshot says it will capture again, does, and updates the summary and findings in place', async () => {
     const { h, services } = s;
@@ -73,17 +86,14 @@ snapshot:
 
   it('a sampled fleet: the automatic round takes the pods the first round captured, so each is compared', async () => {
     const { h, services } = s;
-    const ch = 'C0FLEETSAMPLE';
-    await h.command({ text: 'snapshot svc-sampled', channel: ch });
-    const t = await waitThread(h.slack, ch, 0, 2);
-    const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
+    const { fleet } = await firstRound('svc-sampled', 'C0FLEETSAMPLE');
     assert.match(messageText(fleet), /None of the 2 pods has an earlier snapshot/);
     assert.match(messageText(fleet), /sampled 2 of 3 pods/);
     // Which pod the first round left out (a sample rotates: that one would be taken next).
     const table = messageText(fleet);
     const left = services.find((g) => !table.includes(new URL(g.url).host))!;
     await left.reset();
-    const job = await delayedJob(h, 'the automatic round', (j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === 'svc-sampled');
+    const job = await autoRound('svc-sampled');
     await job.promote();
     const sum = await h.slack.waitFor('each pod compared', () => (/Captured again automatically/.test(messageText(fleet)) ? messageText(fleet) : null));
     assert.equal((sum.match(/vs #\d+/g) ?? []).length, 2, `both pods against their first snapshots:\n${sum}`);
@@ -99,12 +109,9 @@ snapshot:
     const ch = 'C0FLEETRERUN';
     await services[0]!.leak('chansend', 10);
     const url = h.slack.responseUrl();
-    await h.command({ text: 'snapshot svc-rerun', channel: ch, responseUrl: url });
-    const t = await waitThread(h.slack, ch, 0, 2);
-    const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
-    const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => /^Goroutines of svc-rerun/.test(r.text))));
+    const { t, fleet, findings } = await firstRound('svc-rerun', ch, url);
     assert.match(messageText(fleet), /I will capture the fleet again in 600 s/);
-    const auto = await delayedJob(h, 'the automatic round', (j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === 'svc-rerun');
+    const auto = await autoRound('svc-rerun');
     await auto.promote();
     await h.slack.waitFor('summary updated by the automatic round', () => (/Captured again automatically/.test(messageText(fleet)) ? fleet : null));
     await settled(h);
@@ -129,12 +136,9 @@ snapshot:
   it('an automatic round that captures no pod leaves findings that no longer promise it', async () => {
     const { h, services } = s;
     const ch = 'C0FLEETGONE';
-    await h.command({ text: 'snapshot svc-gone', channel: ch });
-    const t = await waitThread(h.slack, ch, 0, 2);
-    const fleet = await h.slack.waitFor('fleet summary built', () => built(t.replies.find((r) => /^Fleet of /.test(r.text))));
-    const findings = await h.slack.waitFor('findings built', () => built(t.replies.find((r) => /^Goroutines of svc-gone/.test(r.text))));
+    const { t, fleet, findings } = await firstRound('svc-gone', ch);
     assert.match(messageText(findings), /captures again by itself in 600 s|I will capture again in 600 s/);
-    const auto = await delayedJob(h, 'the automatic round', (j) => j.name === 'snapshot' && (j.data as { reason?: string; service?: string }).reason === 'auto' && (j.data as { service?: string }).service === 'svc-gone');
+    const auto = await autoRound('svc-gone');
     // Both pods stop answering with a profile before the round is due.
     await Promise.all(services.slice(0, 2).map((g) => g.notPprof()));
     try {
