@@ -7,6 +7,7 @@ import { parseConfig, ConfigError } from '../../src/config/load.js';
 import { DiscoveryError, selectInstance, TargetResolver, isFleet } from '../../src/capture/targets/index.js';
 import { startDnsmasq, type TestDnsmasq } from '../support/dnsmasq.js';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
+import { freePort } from '../support/redis.js';
 
 let dns: TestDnsmasq;
 let prom: TestPrometheus;
@@ -89,6 +90,24 @@ test('dns: cached for discoveryTtlSeconds, refreshed on use; a failed refresh re
 test('dns: a name with no records is a DiscoveryError with a message for the user', async () => {
   const r = resolver('services:\n  s: { dns: "nothing.fleet.test:6060" }\n');
   await assert.rejects(r.discover('s'), (e: Error) => e instanceof DiscoveryError && /DNS has no instances for nothing\.fleet\.test/.test(e.message));
+});
+
+test('dns: a DNS server that does not answer is said so, not called a name without records', async () => {
+  // A trial stopped the fleet's DNS server: the thread said "DNS has no instances for
+  // orders.fleet.test:7071 (ECONNREFUSED). Check the name…", sending people to check a name that
+  // was fine. A closed UDP port answers ICMP port-unreachable (ECONNREFUSED); nothing at all, a timeout.
+  const closed = `127.0.0.1:${await freePort()}`;
+  const config = parseConfig('services:\n  s: { dns: "order.fleet.test:6060" }\n  t: { dns: "order.fleet.test:pprof" }\n');
+  const r = new TargetResolver(config.services, { dnsServer: closed });
+  for (const svc of ['s', 't']) {
+    await assert.rejects(r.discover(svc), (e: Error) => {
+      assert.ok(e instanceof DiscoveryError, e.message);
+      assert.doesNotMatch(e.message, /has no instances/);
+      assert.match(e.message, new RegExp(`^The DNS server ${closed.replace(/\./g, '\\.')} did not answer for \\S*order\\.fleet\\.test:?\\S* \\((ECONNREFUSED|ETIMEOUT)\\)`));
+      assert.match(e.message, /dnsServer|LEAKBOT_DNS_SERVER/);
+      return true;
+    });
+  }
 });
 
 test('prometheus: the job\'s active targets, with pod/namespace/node labels; port override for pprof', async () => {

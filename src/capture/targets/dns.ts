@@ -55,7 +55,7 @@ export async function dnsInstances(spec: string, opts: DnsOptions): Promise<Inst
   const found: Found[] = [];
   if (/^\d+$/.test(port)) {
     const { ips, errors } = await addresses(r, host);
-    if (ips.length === 0) throw noRecords(spec, errors);
+    if (ips.length === 0) throw noRecords(spec, errors, opts.server);
     for (const ip of ips) found.push({ ip, port: Number(port) });
   } else {
     const srvName = `_${port}._tcp.${host}`;
@@ -63,7 +63,7 @@ export async function dnsInstances(spec: string, opts: DnsOptions): Promise<Inst
     try {
       srv = await r.resolveSrv(srvName);
     } catch (err) {
-      throw noRecords(srvName, [(err as NodeJS.ErrnoException).code ?? 'error'], err);
+      throw noRecords(srvName, [(err as NodeJS.ErrnoException).code ?? 'error'], opts.server, err);
     }
     const errors: string[] = [];
     for (const rec of srv) {
@@ -71,7 +71,7 @@ export async function dnsInstances(spec: string, opts: DnsOptions): Promise<Inst
       errors.push(...got.errors);
       for (const ip of got.ips) found.push({ ip, port: rec.port, target: rec.name });
     }
-    if (found.length === 0) throw noRecords(srvName, errors);
+    if (found.length === 0) throw noRecords(srvName, errors, opts.server);
   }
   const byId = new Map(found.map((f) => [idOf(f), f]));
   const ids = [...byId.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -127,7 +127,16 @@ async function instanceNames(found: Found[], service: string, opts: DnsOptions):
   return named;
 }
 
-function noRecords(name: string, errors: string[], cause?: unknown): DiscoveryError {
-  const why = errors.length ? ` (${[...new Set(errors)].join(', ')})` : '';
+// The server gave no answer about the name (refused the connection: nothing listens there; timed out;
+// refused or failed the query): the name may be fine, the server is what to check.
+const UNANSWERED = new Set(['ECONNREFUSED', 'ETIMEOUT', 'ETIMEDOUT', 'EREFUSED', 'ESERVFAIL', 'ECANCELLED']);
+
+function noRecords(name: string, errors: string[], server: string | undefined, cause?: unknown): DiscoveryError {
+  const codes = [...new Set(errors)];
+  const why = codes.length ? ` (${codes.join(', ')})` : '';
+  if (codes.length > 0 && codes.every((c) => UNANSWERED.has(c))) {
+    const who = server ? `The DNS server ${server}` : "The system's DNS resolver";
+    return new DiscoveryError(`${who} did not answer for ${name}${why}. Is it running and reachable from leakbot? \`dnsServer\` in the config (or LEAKBOT_DNS_SERVER) names the server leakbot asks.`, { cause });
+  }
   return new DiscoveryError(`DNS has no instances for ${name}${why}. Check the name and that the DNS server leakbot uses can resolve it.`, { cause });
 }
