@@ -2,7 +2,7 @@
 // pending one (one capture, one thread, everyone answered).
 import { newJobId } from '../src/queue/queue.js';
 import { HELD_TEXT } from '../src/flows/index.js';
-import { requireService } from '../src/slack/dispatch.js';
+import { requireService, timelineCommand } from '../src/slack/dispatch.js';
 import { isRedisUnavailable } from '../src/store/redis.js';
 import { joinedSnapshotText, joinPending, snapshotWindow } from '../src/flows/join.js';
 import { escapeMrkdwn } from '../src/engine/index.js';
@@ -47,10 +47,13 @@ export const command: CommandModule = {
       }
     }
     // One thread per service per incident: join the open one in this channel unless --new.
-    // Redis down: no thread lookup, the request is held and starts a thread when it runs.
+    // Redis down: no thread lookup now; the held request looks it up when it runs (heldLookup), and
+    // records the command on the timeline then (the dispatcher's record would fail).
+    let heldLookup: { at: number; command: string } | undefined;
     const open = await threadFor(ctx, service, inv.channel, { fresh }).catch((err: unknown) => {
-      if (isRedisUnavailable(err)) return null;
-      throw err;
+      if (!isRedisUnavailable(err)) throw err;
+      heldLookup = { at: Date.now(), command: timelineCommand(inv.verb, inv.args) };
+      return null;
     });
     const thread = open ? { channel: open.channel, ts: open.ts } : undefined;
     const requester = { user: inv.user, channel: inv.channel, requestId: inv.requestId, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) };
@@ -58,9 +61,11 @@ export const command: CommandModule = {
     const { scope, ttlMs } = snapshotWindow(ctx, service, inv.channel, select);
     const { joined, pendingScope } = await joinPending(ctx, scope, jobId, { user: inv.user, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) }, ttlMs);
     if (joined) return { text: joinedSnapshotText(service) };
-    const res = await ctx.jobs.enqueue('snapshot', { service, requester, reason: 'command', ...(thread ? { thread } : {}), ...(pendingScope ? { pendingScope } : {}), ...(select ? { select } : {}) }, { jobId });
-    if (res.status === 'held') return { text: HELD_TEXT };
+    const res = await ctx.jobs.enqueue('snapshot', { service, requester, reason: 'command', ...(thread ? { thread } : {}), ...(heldLookup ? { heldLookup } : {}), ...(pendingScope ? { pendingScope } : {}), ...(select ? { select } : {}) }, { jobId });
+    // The job records a command whose lookup failed (even if Redis answered the enqueue): one record.
+    const recorded = heldLookup ? { recordedByJob: true } : {};
+    if (res.status === 'held') return { text: HELD_TEXT, ...recorded };
     const what = select ? `${service}* (${select.key}=${escapeMrkdwn(select.value)})` : `${service}*`;
-    return { text: `Capturing goroutines of *${what}… the findings will appear in ${open ? threadWords(open) : 'a thread in this channel'}.` };
+    return { text: `Capturing goroutines of *${what}… the findings will appear in ${open ? threadWords(open) : 'a thread in this channel'}.`, ...recorded };
   },
 };

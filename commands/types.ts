@@ -24,6 +24,8 @@ export interface CommandReply {
   text: string;
   blocks?: unknown[];
   visibility?: 'ephemeral' | 'in_channel';
+  /** The command's job records it on the timeline (it was held while Redis was unreachable). */
+  recordedByJob?: boolean;
 }
 
 export interface CommandModule {

@@ -11,8 +11,24 @@ import { own } from '../own.js';
 import { codeQuote } from '../slack/text.js';
 import { clickRunsAutoRecapture } from './recapture-delay.js';
 import { clickScope, joinedSnapshotText, joinPending, SAME_CLICK_MS, snapshotWindow } from './join.js';
+import { threadFor } from './thread.js';
+import type { JobInfo } from '../queue/processors.js';
 
 const HELD_TEXT = ':hourglass: leakbot’s Redis is unreachable right now; I am holding this request and will run it as soon as Redis is back.';
+
+/** A `/leak snapshot` held while Redis was unreachable (heldLookup) looks up the service's open thread
+ *  in its channel now, as the command does with Redis up, and records the command on the timeline at
+ *  the time it was asked (once per job). Stored in the job before it goes on: a retry keeps the thread. */
+async function lookUpHeldThread(ctx: LeakbotContext, job: JobInfo<'snapshot'>): Promise<void> {
+  const { heldLookup, ...d } = job.data;
+  if (!heldLookup) return;
+  const open = d.thread ? null : await threadFor(ctx, d.service, d.requester.channel);
+  await ctx.timeline.append(
+    { at: heldLookup.at, service: d.service, type: 'command', actor: d.requester.user, text: heldLookup.command, data: { channel: d.requester.channel, verb: 'snapshot' } },
+    { once: `${job.id}:held-command` },
+  );
+  await job.updateData({ ...d, ...(open ? { thread: { channel: open.channel, ts: open.ts } } : {}) });
+}
 
 function requester(inv: ActionInvocation) {
   return { user: inv.user, channel: inv.channel, requestId: inv.requestId, ...(inv.responseUrl ? { responseUrl: inv.responseUrl } : {}) };
@@ -21,7 +37,10 @@ function requester(inv: ActionInvocation) {
 export const snapshotFlowModule: LeakbotModule = {
   name: 'snapshot-flow',
   register(ctx: LeakbotContext) {
-    ctx.processors.register('snapshot', (job) => processSnapshot(ctx, job));
+    ctx.processors.register('snapshot', async (job) => {
+      await lookUpHeldThread(ctx, job);
+      return processSnapshot(ctx, job);
+    });
     ctx.processors.register('diff', (job) => processDiff(ctx, job));
     ctx.processors.register('report', (job) => processReport(ctx, job));
     ctx.processors.register('baseline', (job) => processBaseline(ctx, job));

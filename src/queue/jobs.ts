@@ -26,6 +26,9 @@ export interface SnapshotJob {
   requester: Requester;
   /** Reply inside this thread instead of starting a new one (buttons). */
   thread?: SlackThreadRef;
+  /** `/leak snapshot` asked while Redis was unreachable: the service's open thread could not be looked
+   *  up, nor the command recorded on the timeline. The job does both when it runs (then drops this). */
+  heldLookup?: { at: number; command: string };
   /** Coalescing scope: requests joining this job were recorded under it (store/pending.ts). */
   pendingScope?: string;
   reason: 'command' | 'button' | 'alert' | 'watch' | 'auto';

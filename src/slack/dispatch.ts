@@ -58,6 +58,12 @@ export function canonicalServiceArgs(args: string[], services: Record<string, un
   });
 }
 
+/** A /leak command as the timeline records it: as parsed (verb unaliased, `<svc>` unwrapped) and as
+ *  plain text (the postmortem's renderers escape it). */
+export function timelineCommand(verb: string, args: readonly string[]): string {
+  return ['/leak', verb, ...args].map(unescapeSlack).join(' ');
+}
+
 export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInvocation, 'verb' | 'args'>): Promise<CommandReply> {
   const parsed = parseCommandText(base.text);
   const verb = parsed.verb;
@@ -86,10 +92,9 @@ export async function dispatchCommand(ctx: LeakbotContext, base: Omit<CommandInv
     ctx.metrics.commands.inc({ verb: mod.verb, outcome: 'ok' });
     log.info('command handled');
     const service = args[0];
-    if (service && !mod.readOnly && own(ctx.config.services, service)) {
-      // Not awaited: the ack must not wait on a slow Redis for a record. Recorded as parsed (verb
-      // unaliased, `<svc>` unwrapped) and as plain text: the postmortem's renderers escape it.
-      const command = ['/leak', mod.verb, ...args].map(unescapeSlack).join(' ');
+    if (service && !mod.readOnly && own(ctx.config.services, service) && !reply.recordedByJob) {
+      // Not awaited: the ack must not wait on a slow Redis for a record.
+      const command = timelineCommand(mod.verb, args);
       void ctx.timeline
         .append({ at: Date.now(), service, type: 'command', actor: base.user, text: command, data: { channel: base.channel, verb: mod.verb } })
         .catch((err: Error) => log.warn({ err: err.message }, 'timeline append failed'));
