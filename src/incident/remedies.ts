@@ -46,7 +46,8 @@ export const PATTERN_FACTORS: Record<PatternId, FactorId[]> = {
   'tls-handshake-no-deadline': ['no-cancellation'],
   'http-call-no-timeout': ['no-cancellation'],
   'pool-exhausted': ['resource-not-released', 'no-cancellation'],
-  'sleep-loop': ['timer-not-stopped', 'no-cancellation'],
+  // The pattern is a pile in time.Sleep (engine/patterns.ts): no timer or ticker is in sight.
+  'sleep-loop': ['no-cancellation'],
   'blocked-other': [],
 };
 
@@ -76,7 +77,9 @@ export const PATTERN_ACTIONS: Record<PatternId, string[]> = {
   'pool-exhausted': [
     'Release what the code behind {site} acquires on every path (defer rows.Close(), Commit/Rollback, Release), and give the acquire a deadline',
   ],
-  'sleep-loop': ['Stop the timer/ticker behind {site} (defer t.Stop()) and exit the loop on ctx.Done()'],
+  'sleep-loop': [
+    'Make the time.Sleep at {site} end when its caller gives up: a poll loop selects on a time.Ticker (defer t.Stop()) and ctx.Done() and starts once, not per call; a one-off delay selects on time.After and ctx.Done()',
+  ],
   'blocked-other': ['Find who should wake the goroutines blocked at {site} and add a cancellation path'],
 };
 

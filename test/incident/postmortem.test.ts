@@ -259,3 +259,20 @@ test("a fleet's figures stay each pod's: lines name the pod, growth only within 
   assert.match(within.summary, /Goroutines of svc-fleet \(pod-a\) went from 94 to 150 over 3 min/, within.summary);
   assert.ok(within.timeline.some((e) => e.text === 'Snapshot of pod-a: 150 goroutines (+56 vs previous)'), within.timeline.map((e) => e.text).join('\n'));
 });
+
+test('a pile in time.Sleep gets the advice of its finding: no timer or ticker is named that the code does not have', () => {
+  // A trial's service slept in time.Sleep before a send (a per-request delay, no timer): its finding
+  // said "sleeps in time.Sleep … a loop needs a stop signal …; a delay should be a select on time.After
+  // and ctx.Done()", while the draft's P1 said "Stop the timer/ticker behind main.go:20 (defer t.Stop())"
+  // and ticked "Timer or ticker not stopped".
+  const site = { func: 'main.quote.func1', file: '/src/ordersvc/main.go', line: 20 };
+  const sleeping = finding({ state: 'sleep', kind: 'sleep', site, frames: [{ func: 'time.Sleep', file: '/usr/lib/go/src/runtime/time.go', line: 363 }, site], pattern: 'sleep-loop', patternTitle: 'sleeping goroutines that keep piling up (a poll loop or a long delay)', confidence: 'medium' });
+  const d = draftPostmortem({ service: 'svc-order', events: [], findings: [sleeping], now: T0 });
+  const item = d.actionItems.find((a) => a.text.includes('ordersvc/main.go:20'));
+  assert.ok(item, JSON.stringify(d.actionItems));
+  assert.doesNotMatch(item.text, /timer\/ticker/);
+  assert.match(item.text, /time\.Sleep/);
+  assert.match(item.text, /ctx\.Done\(\)/);
+  assert.ok(!d.factors.find((f) => f.id === 'timer-not-stopped')?.checked, 'no timer or ticker was seen');
+  assert.ok(d.factors.find((f) => f.id === 'no-cancellation')!.checked, 'the sleep does not watch a context');
+});
