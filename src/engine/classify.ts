@@ -136,7 +136,7 @@ export function inferFromFrames(frames: readonly Frame[]): Classification | null
       const s = syncMethod(f);
       if (s) return s;
     }
-    if (isSyscallFrame(f)) return fileLockAt(frames, i) ? { kind: 'mutex', state: 'file lock (flock)' } : { kind: 'syscall', state: 'syscall' };
+    if (isSyscallFrame(f)) return syscallWait(frames, i);
     if (PROFILE_WRITERS.has(f)) return { kind: 'running', state: 'running' }; // the goroutine serving the dump
     if (f === 'runtime.goexit' || f.startsWith('runtime.') || f.startsWith('internal/runtime/')) continue;
     break; // first frame outside the runtime and no blocking call seen: not parked
@@ -211,11 +211,33 @@ function syncMethod(f: string): Classification | null {
  *  own): a goroutine parked in their syscall waits for another holder's LOCK_UN, as on a Mutex. */
 const FLOCK_CALLS = new Set(['syscall.Flock', 'golang.org/x/sys/unix.Flock']);
 
-/** Whether the syscall at frame i is a file lock's flock(2): its caller (or that one's, through a
- *  Syscall wrapper) is a flock function. */
-function fileLockAt(frames: readonly Frame[], i: number): boolean {
-  for (let j = i + 1; j < Math.min(frames.length, i + 3); j++) if (FLOCK_CALLS.has(frames[j]!.func)) return true;
-  return false;
+/** Functions that wait on an event poller of the program's own (epoll_wait(2), kevent(2); syscall's
+ *  and golang.org/x/sys/unix's wrappers, as used by nbio, gnet, evio): a goroutine parked there is a
+ *  network event loop waiting for I/O, outside Go's netpoller, so it reads as an IO wait. */
+const POLLER_CALLS = new Set([
+  'syscall.EpollWait',
+  'golang.org/x/sys/unix.EpollWait',
+  'golang.org/x/sys/unix.EpollPwait',
+  'syscall.Kevent',
+  'golang.org/x/sys/unix.Kevent',
+]);
+
+/** What a goroutine in the syscall at frame i waits for, by its caller (or that one's, through a
+ *  Syscall wrapper): a file lock's flock(2) is a lock wait, an event poller's wait is network I/O,
+ *  anything else is a plain syscall. The state stays `syscall`, as Go prints it. */
+function syscallWait(frames: readonly Frame[], i: number): Classification {
+  for (let j = i + 1; j < Math.min(frames.length, i + 3); j++) {
+    const f = frames[j]!.func;
+    if (FLOCK_CALLS.has(f)) return { kind: 'mutex', state: 'file lock (flock)' };
+    if (POLLER_CALLS.has(f)) return { kind: 'net-io', state: 'syscall' };
+  }
+  return { kind: 'syscall', state: 'syscall' };
+}
+
+/** Whether frames wait in an event poller's syscall of the program's own (epoll_wait, kevent:
+ *  POLLER_CALLS), as nbio's, gnet's and evio's event loops do. */
+export function isEventLoopWait(frames: readonly Frame[]): boolean {
+  return frames.some((f) => POLLER_CALLS.has(f.func));
 }
 
 function isSyscallFrame(f: string): boolean {
@@ -247,8 +269,12 @@ export function classify(printed: string | null, frames: readonly Frame[]): Clas
     if (base === 'IO wait') {
       return { kind: inf?.kind === 'file-io' ? 'file-io' : 'net-io', state: printed, inferred: false };
     }
-    // flock(2) without LOCK_NB sleeps in the kernel until the file's lock is free: a lock wait.
-    if (base === 'syscall') return { kind: inf?.kind === 'mutex' ? 'mutex' : 'syscall', state: printed, inferred: false };
+    // flock(2) without LOCK_NB sleeps in the kernel until the file's lock is free: a lock wait;
+    // epoll_wait(2) of the program's own event loop waits for network I/O.
+    if (base === 'syscall') {
+      const kind = inf?.kind === 'mutex' || inf?.kind === 'net-io' ? inf.kind : 'syscall';
+      return { kind, state: printed, inferred: false };
+    }
     return { kind: inf?.kind ?? 'unknown', state: printed, inferred: false };
   }
   const inf = inferFromFrames(frames);

@@ -215,6 +215,7 @@ export type PatternId =
   | 'unclosed-http-body'
   | 'net-read-no-deadline'
   | 'listener-never-closed'
+  | 'event-loop-never-stopped'
   | 'tls-handshake-no-deadline'
   | 'http-call-no-timeout'
   | 'pool-exhausted'

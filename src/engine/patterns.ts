@@ -1,6 +1,7 @@
 // The leak pattern catalogue (names and the usual fix) and how a group's frames are read to find the
 // pattern, the blocking line in the service's own code and the standard-library call that explains it.
 import type { BlockKind, Frame, PatternId, StackGroup } from './model.js';
+import { isEventLoopWait } from './classify.js';
 import { dependencyModule } from './modules.js';
 
 export interface PatternInfo {
@@ -109,6 +110,16 @@ const catalogue: PatternInfo[] = [
       'per tenant or per test and never stopped keeps its loop, its listener and its port. Keep one ' +
       'server, or stop the old one where the new one starts (srv.Shutdown(ctx) or srv.Close(); ' +
       'ln.Close() for a bare Listener ends its Accept).',
+  },
+  {
+    id: 'event-loop-never-stopped',
+    title: 'event loop never stopped',
+    advice:
+      'Each of these is an event loop of a networking engine the service started (nbio, gnet, evio: a ' +
+      'poller goroutine waiting in epoll_wait or kevent for its connections) that nobody stops: an engine ' +
+      'started per call, per tenant or per test keeps its pollers, their epoll descriptors and buffers ' +
+      'after its connections close. Keep one engine for the process, or stop it on every path that ' +
+      'started it (nbio Engine.Stop or Shutdown(ctx), gnet.Stop(ctx, addr)).',
   },
   {
     id: 'tls-handshake-no-deadline',
@@ -400,6 +411,7 @@ export function readGroup(g: Pick<StackGroup, 'frames' | 'kind' | 'createdBy' | 
   let pattern = KIND_PATTERN[g.kind] ?? 'blocked-other';
   if (isRoundTripWait(g)) pattern = 'http-call-no-timeout';
   else if (isAcceptLoop(g)) pattern = 'listener-never-closed';
+  else if (g.kind === 'net-io' && isEventLoopWait(g.frames)) pattern = 'event-loop-never-stopped';
   else if (g.kind === 'net-io' && hasFunc(g.frames, TLS_HANDSHAKE)) pattern = 'tls-handshake-no-deadline';
   else if (isPoolAcquireWait(g)) pattern = 'pool-exhausted';
   // Go 1.19 and the aggregated formats say "semacquire"; the frames tell which primitive it was.

@@ -43,6 +43,7 @@ export const PATTERN_FACTORS: Record<PatternId, FactorId[]> = {
   'unclosed-http-body': ['unclosed-body'],
   'net-read-no-deadline': ['no-cancellation'],
   'listener-never-closed': ['resource-not-released'],
+  'event-loop-never-stopped': ['resource-not-released'],
   'tls-handshake-no-deadline': ['no-cancellation'],
   'http-call-no-timeout': ['no-cancellation'],
   'pool-exhausted': ['resource-not-released', 'no-cancellation'],
@@ -73,6 +74,7 @@ export const PATTERN_ACTIONS: Record<PatternId, string[]> = {
   'net-read-no-deadline': ['Set read/write deadlines (or a context-aware client timeout) on the connection read at {site}'],
   'tls-handshake-no-deadline': ['Bound the TLS handshake at {site}: http.Server ReadHeaderTimeout, or a deadline (SetDeadline, HandshakeContext with a timeout) around tls.Server/tls.Client'],
   'listener-never-closed': ['Shut down the old server (srv.Shutdown or Close, ln.Close for a bare listener) where the code at {site} starts a new one, or keep one server'],
+  'event-loop-never-stopped': ['Stop the networking engine whose event loops {site} leaves running (nbio Engine.Stop or Shutdown, gnet.Stop) on every path that starts one, or share one engine'],
   'http-call-no-timeout': ['Give the HTTP call made at {site} a deadline (http.Client Timeout or a request context with a timeout), and check the latency of the backend it reaches'],
   'pool-exhausted': [
     'Release what the code behind {site} acquires on every path (defer rows.Close(), Commit/Rollback, Release), and give the acquire a deadline',
