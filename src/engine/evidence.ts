@@ -669,6 +669,9 @@ export function keptMostAndAdded(steps: readonly IdentityStep[], minGrowth: numb
  *  re-opened, a request's helper) beside ones that stay and keep coming (the same helper of calls
  *  that never end), which turned-over alone would excuse. Null otherwise. */
 function mixedPile(steps: readonly IdentityStep[], s: GroupSeries, ctx: SeriesContext): EvidenceItem | null {
+  // Connections open and close at their peers' pace: a streaming hub whose clients join a little
+  // faster than they leave keeps most and adds, by traffic (noise corpus, fanout's readPumps).
+  if (s.group.kind === 'net-io') return null;
   if (s.delta < ctx.minDelta || !keptMostAndAdded(steps, ctx.minNewcomers)) return null;
   const last = steps[steps.length - 1]!;
   return item('kept-most-and-added', `kept ${last.survivors} of ${last.survivors + last.departures} (${last.departures} left) and added ${last.newcomers}: most stay while more arrive, a leak beside goroutines of the same stack that come and go`);

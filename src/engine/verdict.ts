@@ -239,7 +239,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'kept-most-and-added': {
     points: 2,
     meaning:
-      'at every step no more of the pile left than stayed (same ids) and 2 or more were added net, while it grew by --min-delta or more in all: goroutines that stay and keep coming beside ones of the same stack that come and go (a leaked stream beside streams re-opened), where turned-over alone would call the pile busy; for a pool whose live manager grows and shrinks it (an autoscaler), only at every step of 3+ snapshots',
+      'at every step no more of the pile left than stayed (same ids) and 2 or more were added net, while it grew by --min-delta or more in all: goroutines that stay and keep coming beside ones of the same stack that come and go (a leaked stream beside streams re-opened), where turned-over alone would call the pile busy; for a pool whose live manager grows and shrinks it (an autoscaler), only at every step of 3+ snapshots; never for a pile waiting on the network, whose connections come and go at their peers\' pace',
     needs: 'debug=2, 2+ snapshots',
   },
   'in-library-call': {

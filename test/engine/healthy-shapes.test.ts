@@ -344,3 +344,23 @@ test('proto (no lock addresses): heartbeats waiting for their clients\' locks wh
     assert.ok(leak && !signals(leak).includes('holder-busy'), `${name}: ${leak && signals(leak)}`);
   }
 });
+
+test('a streaming hub whose viewers join a little faster than they leave is not a leak: connections come and go at their peers\' pace', () => {
+  // test/fixtures/dumps/fanout-churn: readers 42 → 45 → 47, 6 and 7 left, 9 and 9 came (medium before:
+  // kept-most-and-added).
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'dumps', 'fanout-churn');
+  const snaps = [0, 1, 2].map((t) => parseDump(readFileSync(join(dir, `fanout.t${t}.debug2.txt.gz`)), { capturedAt: 1_000 * (t + 1) }));
+  const readers = (s: Snapshot) => s.groups.filter((g) => g.kind === 'net-io' && g.frames.some((f) => f.func === 'main.(*streamClient).readPump'));
+  assert.deepEqual(snaps.map((s) => readers(s).reduce((n, g) => n + g.count, 0)), [42, 45, 47]);
+  const ids = snaps.map((s) => new Set(readers(s).flatMap((g) => g.ids ?? [])));
+  for (const k of [1, 2]) {
+    const left = [...ids[k - 1]!].filter((id) => !ids[k]!.has(id)).length;
+    const came = [...ids[k]!].filter((id) => !ids[k - 1]!.has(id)).length;
+    assert.ok(left > 0 && came > left, `step ${k}: ${left} left, ${came} came`);
+  }
+  const a = compare(snaps, { maxFindings: 1000 });
+  for (const f of a.findings.filter((x) => onStack(x, 'main.(*streamClient).readPump'))) {
+    assert.ok(!signals(f).includes('kept-most-and-added') && !strong(f), `${f.confidence} ${signals(f)}`);
+  }
+  assert.ok(!a.findings.some(strong), `${a.findings.filter(strong).map((f) => `${entry(f)} ${f.confidence} ${signals(f)}`)}`);
+});
