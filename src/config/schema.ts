@@ -39,6 +39,8 @@ export const fleetSchema = z
   .object({
     /** Discovery answers are reused for this long, then refreshed on the next use. */
     discoveryTtlSeconds: z.number().nonnegative().max(3600).default(15),
+    /** A failed refresh reuses the last answer when it is at most this old (0: never). */
+    staleDiscoverySeconds: z.number().nonnegative().max(3600).default(300),
     /** At most this many instances are kept from discovery (the rest are reported, not captured). */
     maxInstances: z.number().int().positive().max(1000).default(100),
     /** A snapshot of the whole service captures at most this many instances (the alerting one,
@@ -63,7 +65,7 @@ const serviceBase = z
       .string()
       .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'a path such as /admin (no trailing slash)')
       .default(''),
-    fleet: fleetSchema.default({ discoveryTtlSeconds: 15, maxInstances: 100, sample: 20, concurrency: 8 }),
+    fleet: fleetSchema.default({ discoveryTtlSeconds: 15, staleDiscoverySeconds: 300, maxInstances: 100, sample: 20, concurrency: 8 }),
     channel: slackChannel.optional(),
     headers: z.record(z.string(), z.string()).default({}),
     /** Take the stop-the-world debug=2 dump only below this many goroutines (cheap count first). */

@@ -31,7 +31,7 @@ export interface FleetCheckpoint {
  *  `unreferenced`: captured pods analysed on their own (no baseline or earlier snapshot of that
  *  process), which a second round would compare. */
 export type FleetRun =
-  | { ok: true; superseded?: false; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null; unreferenced: number; captured: string[] }
+  | { ok: true; superseded?: false; report: FleetReport; strongestSeq: number | null; strongestRefSeq: number | null; unreferenced: number; captured: string[]; checkpoint: FleetCheckpoint }
   /** A first round run again after its automatic round updated its messages (see followedUp): nothing posted. */
   | { ok: true; superseded: true }
   | { ok: false; message: string };
@@ -124,7 +124,7 @@ export async function analyseFleet(ctx: LeakbotContext, service: string, cp: Fle
 }
 
 /** The fleet summary message: summary lines, the per-pod table, and where the full findings are. */
-export function fleetMessage(service: string, report: FleetReport, fullFindingsOf: string | null, round: { againMs?: number; auto?: boolean } = {}): { text: string; blocks: object[] } {
+export function fleetMessage(service: string, report: FleetReport, fullFindingsOf: string | null, round: { againMs?: number; auto?: boolean; failedAgain?: string } = {}): { text: string; blocks: object[] } {
   const blocks: object[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*Fleet of ${service}*${report.namespace ? ` (namespace \`${escapeMrkdwn(report.namespace)}\`)` : ''}\n${report.summary}`.slice(0, 3000) } },
     { type: 'section', text: { type: 'mrkdwn', text: report.table.length <= 3000 ? report.table : `${report.table.slice(0, 2990)}\n…\`\`\`` } },
@@ -140,13 +140,29 @@ export function fleetMessage(service: string, report: FleetReport, fullFindingsO
   if (fullFindingsOf)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Findings of ${escapeMrkdwn(fullFindingsOf)} in full below; each pod is compared only with its own earlier snapshots.` }] });
   const first = report.unreferenced;
-  if (round.againMs && first > 0)
+  if (round.failedAgain !== undefined)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:warning: The automatic second capture of the fleet failed (${escapeMrkdwn(round.failedAgain)}), so pods with no earlier snapshot are not compared: press Capture again or run \`/leak snapshot ${service}\` to compare them.`.slice(0, 3000) }],
+    });
+  else if (round.againMs && first > 0)
     blocks.push({
       type: 'context',
       elements: [{ type: 'mrkdwn', text: `:information_source: ${first === report.analysed ? (first === 1 ? 'The pod has no' : `None of the ${first} pods has an`) : `${first} of ${report.analysed} pods have no`} earlier snapshot to compare with, so growth is not measured yet: I will capture the fleet again in ${Math.round(round.againMs / 1000)} s and update this summary and the findings below.` }],
     });
   else if (round.auto) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Captured again automatically, to compare each pod with its first snapshot.' }] });
   return { text: `Fleet of ${service}: ${report.summary}`, blocks };
+}
+
+/**
+ * The automatic second round of a fleet failed (discovery found no pods, say): the first round's
+ * summary, posted under `key` with the promise of that round, is drawn again from the first round's
+ * pods and snapshots (`cp`) saying the round failed (`why`, as told in the thread) instead.
+ */
+export async function withdrawFleetPromise(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, cp: FleetCheckpoint, why: string): Promise<void> {
+  const { report, reports } = await analyseFleet(ctx, service, cp, new Map());
+  const strongest = reports.find((r) => r.id === report.strongest && r.cur && r.analysis);
+  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null, { failedAgain: why }) });
 }
 
 /**
@@ -254,7 +270,7 @@ export async function runFleetSnapshot(
     'fleet snapshot analysed and posted',
   );
   const captured = cp.instances.filter((i) => i.seq !== undefined).map((i) => i.id);
-  return { ok: true, report, strongestSeq, strongestRefSeq: strongest?.ref?.seq ?? null, unreferenced: report.unreferenced, captured };
+  return { ok: true, report, strongestSeq, strongestRefSeq: strongest?.ref?.seq ?? null, unreferenced: report.unreferenced, captured, checkpoint: cp };
 }
 
 /** One timeline event per fleet round (the captures themselves record none): the postmortem's

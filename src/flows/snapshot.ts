@@ -12,7 +12,7 @@ import type { JobInfo } from '../queue/processors.js';
 import type { SlackThreadRef, SnapshotJob } from '../queue/jobs.js';
 import { isFleet } from '../capture/targets/index.js';
 import { analyzePair, comparedSeqs, MissingSnapshotError, pickReference, postFindings } from './findings.js';
-import { runFleetSnapshot } from './fleet.js';
+import { runFleetSnapshot, withdrawFleetPromise, type FleetCheckpoint } from './fleet.js';
 import { own } from '../own.js';
 import { quoteOutside } from '../slack/text.js';
 import { isWorthWaiting } from '../queue/transient.js';
@@ -78,6 +78,11 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       requesters = await claim(ctx, d, job.id, requesters);
       await ctx.poster.post(`${key}:error`, { channel: thread.channel, threadTs: thread.ts, text: captureFailedText(service, message, auto ? 'a second time (for a comparison)' : undefined) });
       if (followUp) await withdrawPromise(ctx, job, followUp, service, thread);
+      // A fleet's summary promised this round too: drawn again from the first round, saying it failed.
+      if (followUp?.fleet) {
+        await takeOver(ctx, followUp.postKey, job.log, job.signal);
+        await withdrawFleetPromise(ctx, followUp.postKey, service, thread, followUp.fleet, message);
+      }
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'capture failed (below).') });
       await recordOutcome(ctx, thread, { service, users: requesters.map((r) => r.user), state: { outcome: 'failed', summary: auto ? 'The second capture failed' : 'Capture failed' } });
       if (!auto) {
@@ -126,7 +131,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
           ...(followUp ? { inPlace: true } : {}),
         });
         // The strongest pod's single-snapshot findings (the ones that promise the round) ride along.
-        if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured, run.strongestRefSeq === null ? (run.strongestSeq ?? undefined) : undefined);
+        if (againMs > 0 && run.unreferenced > 0) await scheduleAuto(ctx, job.id, key, service, d, thread, againMs, run.captured, run.strongestRefSeq === null ? (run.strongestSeq ?? undefined) : undefined, run.checkpoint);
       }
       if (!auto) {
         const link = await permalink(ctx, parent);
@@ -282,10 +287,10 @@ export function autoRecaptureDelayMs(ctx: LeakbotContext, service: string): numb
  *  which updates the messages posted under `key` in place. The job id is derived from this job's,
  *  so a retried job does not schedule its follow-up twice. `prefer`: a fleet's captured pods, taken
  *  again first. */
-async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, service: string, d: SnapshotJob, thread: SlackThreadRef, delayMs: number, prefer?: string[], firstSeq?: number): Promise<void> {
+async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, service: string, d: SnapshotJob, thread: SlackThreadRef, delayMs: number, prefer?: string[], firstSeq?: number, fleet?: FleetCheckpoint): Promise<void> {
   const r = await ctx.jobs.enqueue(
     'snapshot',
-    { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key, ...(firstSeq !== undefined ? { seq: firstSeq } : {}) }, ...(d.select ? { select: d.select } : {}), ...(prefer?.length ? { prefer } : {}) },
+    { service, requester: { user: d.requester.user, channel: thread.channel }, thread, reason: 'auto', followUp: { postKey: key, ...(firstSeq !== undefined ? { seq: firstSeq } : {}), ...(fleet ? { fleet } : {}) }, ...(d.select ? { select: d.select } : {}), ...(prefer?.length ? { prefer } : {}) },
     { jobId: `auto-${jobId}`, delayMs },
   );
   // A Capture again click in the thread meanwhile runs it now, found by this id.

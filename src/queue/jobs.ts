@@ -36,8 +36,10 @@ export interface SnapshotJob {
    *  posted under this poster key (its findings) instead of posting new ones. `seq`: the first
    *  snapshot whose single-snapshot findings (of the process, or of a fleet's strongest pod) are
    *  put back without their promise of this capture when it fails (absent in jobs queued before it
-   *  was added, and when the fleet's findings were a comparison). */
-  followUp?: { postKey: string; seq?: number };
+   *  was added, and when the fleet's findings were a comparison). `fleet`: a fleet's first round
+   *  (its pods and snapshots), so a failed automatic round redraws that round's summary without
+   *  its promise of this capture. */
+  followUp?: { postKey: string; seq?: number; fleet?: NonNullable<SnapshotJob['fleetCheckpoint']> & { stale?: { why: string; at: number } } };
   /** Set by the job once it has a snapshot, so a retry analyses the same one. */
   /** `held`: the thread already held this capture's comparison when the job shared it (said, not re-posted). */
   checkpoint?: { curSeq: number; shared: boolean; held?: boolean };

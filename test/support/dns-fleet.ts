@@ -19,8 +19,9 @@ export interface DnsFleet {
 }
 
 /** Starts processes at `ips`, dnsmasq with `records` and `name` → the addresses in `published`
- *  (default all of `ips`), and a bot whose `svc` is discovered from that name. */
-export async function startDnsFleet(o: { svc: string; name: string; ips: string[]; published?: string[]; records?: Omit<DnsmasqOptions, 'hosts'> }): Promise<DnsFleet> {
+ *  (default all of `ips`), and a bot whose `svc` is discovered from that name. `autoRecaptureSeconds`
+ *  (default 0: none) and `staleDiscoverySeconds` (default the config's) set those options. */
+export async function startDnsFleet(o: { svc: string; name: string; ips: string[]; published?: string[]; records?: Omit<DnsmasqOptions, 'hosts'>; autoRecaptureSeconds?: number; staleDiscoverySeconds?: number }): Promise<DnsFleet> {
   const port = await freePort();
   const pods = await Promise.all(o.ips.map((ip) => startGoService({ args: ['-addr', `${ip}:${port}`] })));
   const dns = await startDnsmasq({ ...o.records, hosts: { [o.name]: o.published ?? o.ips } });
@@ -31,9 +32,9 @@ services:
   ${o.svc}:
     dns: "${o.name}:${port}"
     minIntervalSeconds: 0
-    fleet: { discoveryTtlSeconds: 0 }
-# Rounds happen when a test asks: no automatic second round (test/flows/fleet-recapture.test.ts).
-snapshot: { autoRecaptureSeconds: 0 }
+    fleet: { discoveryTtlSeconds: 0${o.staleDiscoverySeconds !== undefined ? `, staleDiscoverySeconds: ${o.staleDiscoverySeconds}` : ''} }
+# Rounds happen when a test asks unless set: no automatic second round (test/flows/fleet-recapture.test.ts).
+snapshot: { autoRecaptureSeconds: ${o.autoRecaptureSeconds ?? 0} }
 `,
   });
   return {

@@ -10,8 +10,6 @@ import { DiscoveryError, type Discovery, type Instance } from './types.js';
 export type { Discovery, DiscoverySource, Instance } from './types.js';
 export { DiscoveryError } from './types.js';
 
-/** A failed refresh may reuse an answer at most this old. */
-const STALE_LIMIT_MS = 5 * 60_000;
 const DISCOVERY_TIMEOUT_MS = 5_000;
 
 export interface ResolverOptions {
@@ -72,7 +70,7 @@ export class TargetResolver {
       else found = await prometheusInstances(svc.prometheus!, { timeoutMs: DISCOVERY_TIMEOUT_MS, scheme: svc.scheme, basePath: svc.basePath });
     } catch (err) {
       const last = this.cache.get(service);
-      if (err instanceof DiscoveryError && last && this.now() - last.at < STALE_LIMIT_MS) {
+      if (err instanceof DiscoveryError && last && this.now() - last.at < svc.fleet.staleDiscoverySeconds * 1000) {
         const stale: Discovery = { ...last, stale: err.userMessage };
         this.cache.set(service, stale);
         return stale;
