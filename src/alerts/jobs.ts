@@ -18,7 +18,7 @@ import type { ChannelPacer, RedisSemaphore } from './limits.js';
 import { instanceSelector, routeAlerts } from './mapping.js';
 import { isFleet, type Instance } from '../capture/targets/index.js';
 import { analyseFleet, fleetCheckpoint, fleetMessage, lastSuspects, rememberSuspects, type FleetCheckpoint } from '../flows/fleet.js';
-import { captureFailedMessage, esc, firedFor, minutes, parentMessage, resolvedMessage, slackTime } from './messages.js';
+import { captureFailedMessage, esc, firedFor, minutes, parentMessage, resolutionSummary, resolvedMessage, slackTime } from './messages.js';
 import type { AlertNotification } from './payload.js';
 import { assessResolution } from './resolution.js';
 import { own } from '../own.js';
@@ -768,6 +768,8 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
   if (!outcome.ok) {
     const msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: Date.now(), resolution: null, fallback: `The final capture failed: ${outcome.message}` });
     await answer(d, a, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
+    // The parent's Latest line: the final capture failed (the last verdict stays on show beside it).
+    await recordOutcome(ctx, thread, { service: a.service, users: [], state: { outcome: 'failed', summary: 'The final capture at resolution failed' }, reply: true });
     await ledger.markDone(a, JSON.stringify({ seq: null, kind: 'capture-failed' }));
     return;
   }
@@ -779,6 +781,7 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
 
   let msg;
   let done: string;
+  let summary: string;
   if (firingSnap && cap?.seq !== final.seq) {
     // The suspects as they were when the alert fired (vs its reference), followed into the final capture.
     const refSnap = await loadSnap(ctx, a.service, cap?.refSeq ?? null);
@@ -789,15 +792,25 @@ export async function processResolve(d: AlertDeps, job: JobInfo<'alert.resolve'>
     const resolution = assessResolution(firingSnap, finalSnap, suspects, 5, newLife, resolvedAt - since);
     msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: cap?.capturedAt ?? null, finalCapturedAt: final.capturedAt, resolution });
     done = JSON.stringify({ seq: final.seq, kind: resolution.kind });
+    summary = resolutionSummary(resolution);
   } else {
     const { ref, kind } = await reference(ctx, a.service, since, final.seq);
     const why = round?.firingSeen ? 'There is no capture from when it fired to compare with' : 'leakbot did not see this alert fire';
     const fallback = `${why}; final capture #${final.seq}: ${final.total.toLocaleString('en-US')} goroutines${ref ? ` (${kind === 'baseline' ? 'baseline' : kind === 'before-alert' ? 'last before the alert' : 'previous'} #${ref.seq}: ${ref.total.toLocaleString('en-US')})` : ''}.`;
     msg = resolvedMessage({ service: a.service, title: ep.title, firedAt: since, resolvedAt, firingCapturedAt: null, finalCapturedAt: final.capturedAt, resolution: null, fallback });
     done = JSON.stringify({ seq: final.seq, kind: 'no-firing-capture' });
+    summary = resolutionSummary(null);
   }
   // Post, then mark done: a crash in between makes the retry update the same message (same key).
   await answer(d, a, thread.channel, { threadTs: thread.ts, ...msg }, job.signal);
+  // The parent's Latest line follows the final capture: it said the firing capture's verdict after
+  // the alert resolved, beside a headline saying it had.
+  await recordOutcome(ctx, thread, {
+    service: a.service,
+    users: [],
+    state: { outcome: 'findings', summary, seq: final.seq, total: final.total, capturedAt: final.capturedAt, ...fleetPod(d, a.service, final) },
+    reply: true,
+  });
   await ledger.markDone(a, done);
 }
 

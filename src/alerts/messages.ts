@@ -172,6 +172,22 @@ export interface ResolvedInput {
 /** How each resolution kind reads in a message. */
 const RESOLUTION_WORDS: Record<Resolution['kind'], string> = { drained: 'Drained', restarted: 'Hidden by a restart', 'still-there': 'Still there', unclear: 'Unclear' };
 
+/** The parent's "Latest" line after the resolution (src/slack/messages.ts threadStatus): what the
+ *  final capture showed, in a few words; `resolution` null when nothing from the firing compares. */
+export function resolutionSummary(resolution: Resolution | null): string {
+  if (!resolution) return 'final capture at resolution, none from when it fired to compare with';
+  switch (resolution.kind) {
+    case 'drained':
+      return 'at resolution the pile had drained';
+    case 'restarted':
+      return 'at resolution the process had restarted: the pile is gone, the leak is not fixed';
+    case 'still-there':
+      return 'at resolution the pile was still there';
+    case 'unclear':
+      return 'at resolution: unclear, see the thread';
+  }
+}
+
 export function resolvedMessage(r: ResolvedInput): ParentMessage {
   const after = firedFor(r.resolvedAt - r.firedAt);
   const head = `:white_check_mark: *${esc(r.title)}* resolved for *${esc(r.service)}* after ${after}.`;

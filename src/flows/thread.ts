@@ -54,6 +54,9 @@ export interface Outcome {
   /** The findings replaced the thread's earlier findings message in place (the automatic recapture):
    *  the thread's latest state, but no further message to count. */
   inPlace?: boolean;
+  /** Not a findings message (an alert's "resolved after N min" reply): the thread's latest state,
+   *  no analysis to count. */
+  reply?: boolean;
 }
 
 /** The state of a thread whose analysis of snapshot `cur` was posted: its verdict line, the
@@ -86,7 +89,7 @@ export async function recordOutcome(ctx: LeakbotContext, thread: SlackThreadRef,
       // (the baseline, then the previous one) is another message, and the parent's first title (a
       // diff's pair) is stale after it. Findings updated in place add none: the parent said
       // '2 analyses in this thread' above the one findings message the automatic recapture updated.
-      ...(o.state.outcome === 'findings' ? { analyses: (cur.analyses ?? 0) + (again(cur, o) || (o.inPlace && (cur.analyses ?? 0) > 0) ? 0 : 1) } : {}),
+      ...(o.state.outcome === 'findings' && !o.reply ? { analyses: (cur.analyses ?? 0) + (again(cur, o) || (o.inPlace && (cur.analyses ?? 0) > 0) ? 0 : 1) } : {}),
       ...(o.pair ? { refSeq: o.pair.refSeq, curSeq: o.pair.curSeq, pairs: [...new Set([...(cur.pairs ?? []), pairKey(o.pair.refSeq, o.pair.curSeq)])].slice(-50) } : {}),
     };
   };

@@ -155,6 +155,11 @@ alerts:
     assert.match(r, /Hidden by a restart/, r);
     assert.match(r, /→ 0/, 'the leak site went to zero');
     await h.slack.waitFor('parent turned resolved', () => /:white_check_mark:/.test(text(parent)), 60_000);
+    // Its Latest line follows the final capture (before: the firing capture's HIGH verdict stayed
+    // under a headline saying the alert had resolved).
+    const finalSeq = (await h.bot.ctx.snapshots.latest('svc-order'))?.seq;
+    await h.slack.waitFor('parent shows the final capture', () => text(parent).includes(`snapshot #${finalSeq}`), 60_000);
+    assert.match(text(parent), /Latest:\*? [\d,]+ goroutines, at resolution the process had restarted: the pile is gone, the leak is not fixed \(snapshot #\d+, /, text(parent));
 
     // Both replicas sent the resolution → still one reply.
     const ledger = new AlertLedger(h.bot.ctx.redis);
