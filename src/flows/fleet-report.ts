@@ -34,8 +34,9 @@ export interface FleetSite {
   title: string;
   /** Highest confidence on any pod. */
   confidence: Finding['confidence'];
-  /** `series`: the pile's count at each capture compared, oldest → latest (Finding.series). */
-  pods: Array<{ name: string; id: string; after: number; delta: number; growthPerMinute: number | null; series: number[]; confidence: Finding['confidence']; score: number }>;
+  /** `after`, `delta`, `series`: the pile's count (goroutines at this site) now, its change, and at each
+   *  capture compared, oldest → latest (Finding.series); `total`: every goroutine of the pod now. */
+  pods: Array<{ name: string; id: string; after: number; total: number; delta: number; growthPerMinute: number | null; series: number[]; confidence: Finding['confidence']; score: number }>;
 }
 
 export interface FleetReport {
@@ -164,7 +165,7 @@ export function buildFleetReport(service: string, instances: readonly InstanceRe
         seen.growthPerMinute = seen.growthPerMinute === null || f.growthPerMinute === null ? (seen.growthPerMinute ?? f.growthPerMinute) : seen.growthPerMinute + f.growthPerMinute;
         seen.series = seen.series.length === (f.series ?? []).length ? seen.series.map((x, i) => x + f.series[i]!) : [];
         seen.score = Math.max(seen.score, f.score);
-      } else site.pods.push({ name: inst.name, id: inst.id, after: f.after, delta: f.delta, growthPerMinute: f.growthPerMinute, series: [...(f.series ?? [])], confidence: f.confidence, score: f.score });
+      } else site.pods.push({ name: inst.name, id: inst.id, after: f.after, total: inst.cur.total, delta: f.delta, growthPerMinute: f.growthPerMinute, series: [...(f.series ?? [])], confidence: f.confidence, score: f.score });
       if (RANK[f.confidence] > RANK[site.confidence]) site.confidence = f.confidence;
     }
     const top = sus[0];
@@ -198,7 +199,9 @@ function summaryText(r: FleetReport, staleAgeMs?: number): string {
   for (const s of r.sites.slice(0, MAX_SITES)) {
     const pods = s.pods
       .slice(0, 4)
-      .map((p) => `${escapeMrkdwn(p.name)} ${n(p.after)} goroutines${growthText(p)}`)
+      // The pile, then the pod's total: the table beside it lists totals and their change, which a
+      // pile's count and rate beside them read as contradicting ('45 goroutines (+200/h)' over '+0').
+      .map((p) => `${escapeMrkdwn(p.name)} ${n(p.after)}${growthText(p)} of its ${n(p.total)} goroutines`)
       .join(', ');
     const more = s.pods.length > 4 ? `, and ${s.pods.length - 4} more` : '';
     lines.push(`${s.confidence === 'high' ? 'Leak' : 'Likely leak'} at \`${escapeMrkdwn(s.where)}\` on ${s.pods.length} of ${of} ${podWord(of)}: ${pods}${more}`);

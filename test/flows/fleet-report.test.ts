@@ -38,7 +38,7 @@ test('the same site on several pods is one line with per-pod figures; clean and 
     12,
   );
   assert.equal(r.sites.length, 1);
-  assert.match(r.summary, /^Leak at `src\/order\/price\.go:88` on 2 of 12 pods: pod-a 40,112 goroutines \(\+38k\/h\), pod-b 12,000 goroutines \(\+6\.0k\/h\)/);
+  assert.match(r.summary, /^Leak at `src\/order\/price\.go:88` on 2 of 12 pods: pod-a 40,112 \(\+38k\/h\) of its 40,500 goroutines, pod-b 12,000 \(\+6\.0k\/h\) of its 12,400 goroutines/);
   // A new-user trial: pod-c (a low pile only) was counted in "9 pods clean" while its table row named
   // the pile. Not a suspect, not clean either: counted apart.
   assert.match(r.summary, /^8 pods clean, 1 with a low pile only; 1 not captured/m, r.summary);
@@ -102,23 +102,32 @@ test('names from discovery are escaped for Slack', () => {
 test('growth from captures seconds apart is the count added, not a per-hour rate', () => {
   // +400 in about 3 s: 7,734/min. Per hour that reads '+464k/h', from one burst.
   const burst = { ...finding('/src/order/price.go', 88, 500, 7734, 'high', 90), delta: 400 } as Finding;
-  const r = buildFleetReport('svc', [pod('pod-a', [burst]), pod('pod-b', [finding('/src/order/price.go', 88, 40_112, 633, 'high', 80)])], 2);
-  assert.match(r.summary, /pod-a 500 goroutines \(\+400\)/, r.summary);
-  assert.match(r.summary, /pod-b 40,112 goroutines \(\+38k\/h\)/, 'a rate seen over a long window stays per hour');
+  const r = buildFleetReport('svc', [pod('pod-a', [burst], 620), pod('pod-b', [finding('/src/order/price.go', 88, 40_112, 633, 'high', 80)], 40_500)], 2);
+  assert.match(r.summary, /pod-a 500 \(\+400\) of its 620 goroutines/, r.summary);
+  assert.match(r.summary, /pod-b 40,112 \(\+38k\/h\) of its 40,500 goroutines/, 'a rate seen over a long window stays per hour');
 });
 
 test('a leak that held still says so, not (+0/h); a rate that rounds to nothing gives the count added', () => {
   // trial9, after Capture again on a fleet whose leaking pod held: 'Leak at … 45 goroutines (+0/h)'.
   const held = { ...finding('/internal/leaks/leaks.go', 136, 45, 0, 'high', 90), before: 45, delta: 0, series: [45, 45] } as Finding;
   const r = buildFleetReport('svc-order', [pod('127.0.0.1:6062', [held]), pod('127.0.0.1:6061', []), pod('127.0.0.1:6063', [])], 3);
-  assert.match(r.summary, /^Leak at `internal\/leaks\/leaks\.go:136` on 1 of 3 pods: 127\.0\.0\.1:6062 45 goroutines \(steady across 2 captures\)$/m, r.summary);
+  assert.match(r.summary, /^Leak at `internal\/leaks\/leaks\.go:136` on 1 of 3 pods: 127\.0\.0\.1:6062 45 \(steady across 2 captures\) of its 100 goroutines$/m, r.summary);
   assert.doesNotMatch(r.summary, /[+-]0\/h/, r.summary);
   // Rose once, then held for the last three captures.
   const rose = { ...held, before: 20, delta: 25, growthPerMinute: 2, series: [20, 45, 45, 45] } as Finding;
-  assert.match(buildFleetReport('svc-order', [pod('p', [rose])], 1).summary, /p 45 goroutines \(\+120\/h\)/);
+  assert.match(buildFleetReport('svc-order', [pod('p', [rose])], 1).summary, /p 45 \(\+120\/h\) of its 100 goroutines/);
   // +1 over hours: measured, but '+0/h' says nothing; the count added does.
   const slow = { ...held, before: 44, delta: 1, growthPerMinute: 0.002, series: [44, 45] } as Finding;
-  assert.match(buildFleetReport('svc-order', [pod('p', [slow])], 1).summary, /p 45 goroutines \(\+1\)$/m);
+  assert.match(buildFleetReport('svc-order', [pod('p', [slow])], 1).summary, /p 45 \(\+1\) of its 100 goroutines$/m);
+});
+
+test('a pod\'s pile and its total are told apart: the table beside the summary lists totals', () => {
+  // A trial read 'pod-a 45 goroutines (+200/h)' above a table row 'pod-a  300  +0 vs #4': the pile
+  // grew while other goroutines of the pod ended.
+  const grew = { ...finding('/internal/leaks/leaks.go', 136, 45, 10 / 3, 'high', 90), before: 25, delta: 20, series: [25, 45] } as Finding;
+  const r = buildFleetReport('svc', [pod('pod-a', [grew], 300)], 1);
+  assert.match(r.summary, /pod-a 45 \(\+200\/h\) of its 300 goroutines$/m, r.summary);
+  assert.match(r.table, /pod-a +300 +/, r.table);
 });
 
 test('perHour is compact', () => {

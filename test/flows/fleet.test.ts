@@ -100,7 +100,7 @@ snapshot: { autoRecaptureSeconds: 0 }
     const second = await run('snapshot svc-order', 2);
     const sum2 = messageText(fleetReply(second)!);
     const where = `${basename(site.file)}:${site.line}`;
-    assert.match(sum2, new RegExp(`eak at \`[^\`]*${where.replace('.', '\\.')}\` on 1 of 6 pods: ${podAt(2).replaceAll('.', '\\.')} (29\\d|3\\d\\d) goroutines`), sum2);
+    assert.match(sum2, new RegExp(`eak at \`[^\`]*${where.replace('.', '\\.')}\` on 1 of 6 pods: ${podAt(2).replaceAll('.', '\\.')} (29\\d|3\\d\\d) \\([^)]+\\) of its [\\d,]+ goroutines`), sum2);
     assert.match(sum2, /5 pods clean/);
     for (const i of [0, 1, 3, 4, 5]) assert.doesNotMatch(sum2.split('\n')[1] ?? '', new RegExp(podAt(i).replaceAll('.', '\\.')), 'healthy pods are not in the verdict line');
     // The strongest pod's findings in full, compared with its own previous snapshot.
