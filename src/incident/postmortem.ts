@@ -297,6 +297,12 @@ function lateAlert(events: TimelineEvent[]): { alert: TimelineEvent; after: stri
   return alert && person && person.at < alert.at ? { alert, after: minutes(alert.at - person.at) } : null;
 }
 
+/** `snapshot` of `/leak snapshot svc-order --new`: the verb a command event asked. */
+function verbOf(e: TimelineEvent): string {
+  const d = e.data as { verb?: unknown } | undefined;
+  return typeof d?.verb === 'string' ? d.verb : (/^\/leak\s+(\S+)/i.exec(e.text)?.[1] ?? e.text).toLowerCase();
+}
+
 function detection(events: TimelineEvent[]): Detection {
   const late = lateAlert(events);
   const alert = late ? undefined : events.find((e) => e.type === 'alert.firing');
@@ -313,18 +319,25 @@ function detection(events: TimelineEvent[]): Detection {
   }
   // No alert: the first capture or analysis, and the command that asked for it (the person's last
   // command before it). Commands that found nothing (a history or diff answered "No snapshots
-  // yet", recorded by older versions) are not how anything was detected.
+  // yet", recorded by older versions) are not how anything was detected. The same verb asked just
+  // before it by the same person is that request made again (its capture failed: a struggling
+  // service, Redis down): the first asking is when the leak was looked for.
   const found = events.find((e) => e.type === 'snapshot' || e.type === 'findings');
   if (found) {
     const person = found.actor && found.actor !== 'leakbot' ? found.actor : undefined;
-    const cmd = [...events].reverse().find((e) => e.type === 'command' && e.at <= found.at && (person === undefined || e.actor === person) && !READ_ONLY.test(e.text));
+    const asked = events.filter((e) => e.type === 'command' && e.at <= found.at && (person === undefined || e.actor === person) && !READ_ONLY.test(e.text));
+    const last = asked[asked.length - 1];
+    let k = asked.length - 1;
+    while (k > 0 && verbOf(asked[k - 1]!) === verbOf(last!)) k--;
+    const cmd = asked[k];
     const actor = cmd?.actor ?? person;
     const what = found.type === 'snapshot' ? 'captured a snapshot' : 'compared snapshots';
+    const again = cmd && cmd !== last && found.at - cmd.at >= 60_000 ? `, which answered ${minutes(found.at - cmd.at)} later (asked ${k === asked.length - 2 ? 'twice' : `${asked.length - k} times`})` : '';
     return {
       kind: 'command',
       at: cmd?.at ?? found.at,
       ...(actor ? { actor } : {}),
-      text: `${cmd ? `${who(cmd.actor)} ran \`${cmd.text}\`` : `${actor ? who(actor) : 'leakbot'} ${what}`}${late ? `; the alert **${alertName(late.alert)}** fired ${late.after} later.` : ' — no alert fired.'}`,
+      text: `${cmd ? `${who(cmd.actor)} ran \`${cmd.text}\`${again}` : `${actor ? who(actor) : 'leakbot'} ${what}`}${late ? `; the alert **${alertName(late.alert)}** fired ${late.after} later.` : ' — no alert fired.'}`,
     };
   }
   const first = events.find((e) => e.type === 'command' && !READ_ONLY.test(e.text));

@@ -126,6 +126,28 @@ test('manual detection without findings: blanks to fill, alert and baseline acti
   assert.doesNotMatch(md, /\{\{/);
 });
 
+test('detection is the first asking of a request made again after its capture failed, not the retry that answered', () => {
+  // A trial: Carol's first /leak snapshot failed (the service was not answering) and she asked again
+  // 5 min later; the draft said she detected it then.
+  const svc = 'svc-pay';
+  const ask = (at: number) => ({ at, service: svc, type: 'command' as const, actor: 'U0CAROL', text: '/leak snapshot svc-pay', data: { channel: 'C0A', verb: 'snapshot' } });
+  const d = draftPostmortem({
+    service: svc,
+    events: [ask(T0), ask(T0 + 5 * min), { at: T0 + 5 * min + 3000, service: svc, type: 'snapshot', actor: 'U0CAROL', text: '', data: { total: 90 } }],
+    now: T0 + 10 * min,
+  });
+  assert.equal(d.detection.at, T0);
+  assert.equal(d.detection.text, '<@U0CAROL> ran `/leak snapshot svc-pay`, which answered 5 min later (asked twice) — no alert fired.');
+  // Another verb in between is another request: the snapshot asked after it is the detection.
+  const other = draftPostmortem({
+    service: svc,
+    events: [{ ...ask(T0), text: '/leak checklist svc-pay', data: { channel: 'C0A', verb: 'checklist' } }, ask(T0 + 5 * min), { at: T0 + 5 * min + 3000, service: svc, type: 'snapshot', actor: 'U0CAROL', text: '', data: { total: 90 } }],
+    now: T0 + 10 * min,
+  });
+  assert.equal(other.detection.at, T0 + 5 * min);
+  assert.equal(other.detection.text, '<@U0CAROL> ran `/leak snapshot svc-pay` — no alert fired.');
+});
+
 test('detection names the command that captured, never a read-only one that found nothing; those leave the timeline', () => {
   const svc = 'svc-pay';
   const d = draftPostmortem({
