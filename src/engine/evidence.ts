@@ -293,6 +293,8 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (
     g.distinctCreators === undefined && g.ids !== undefined && g.createdBy !== null && g.count >= 2 && g.kind !== 'sleep' && !chain &&
     leftBehind &&
+    // A cut dump may hold the caller beyond the cut.
+    !ctx.series[s.lastSeen]!.truncated &&
     !onSomeStack(g.createdBy.func, ctx.series[s.lastSeen]!)
   ) {
     items.push(item('creator-returned', `no goroutine is inside ${g.createdBy.func}, which started them: every call of it has returned, ${how}`));

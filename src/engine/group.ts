@@ -266,9 +266,12 @@ export class SnapshotBuilder {
 
   finish(meta: SnapshotMeta): Snapshot {
     for (const acc of this.groups.values()) if (acc.otherCreatedBy) mostCommonCreatedBy(acc);
-    this.countOrphans();
+    // A cut dump does not show every creator: one missing from it may run beyond the cut, so
+    // which creators are gone (orphans, live creators) is not known, and not claimed.
+    const creatorsKnown = !meta.truncated;
+    if (creatorsKnown) this.countOrphans();
     const groups: StackGroup[] = [];
-    for (const acc of this.groups.values()) groups.push(toGroup(acc));
+    for (const acc of this.groups.values()) groups.push(toGroup(acc, creatorsKnown));
     disambiguate(groups);
     groups.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return {
@@ -404,7 +407,7 @@ function addLabel(acc: Acc, k: string, v: string): void {
   if (set.size < MAX_LABEL_VALUES) set.add(v);
 }
 
-function toGroup(acc: Acc): StackGroup {
+function toGroup(acc: Acc, creatorsKnown: boolean): StackGroup {
   const labels: Record<string, string[]> = {};
   if (acc.labels) for (const [k, vs] of acc.labels) labels[k] = [...vs].sort();
   return {
@@ -424,7 +427,7 @@ function toGroup(acc: Acc): StackGroup {
     orphans: acc.orphans,
     leaked: acc.leaked,
     lockedToThread: acc.lockedToThread,
-    ...(acc.creatorIds
+    ...(acc.creatorIds && creatorsKnown
       ? { distinctCreators: acc.creatorIds.size, creatorIds: [...acc.creatorIds].sort((a, b) => a - b), liveCreators: acc.liveCreators, selfCreators: acc.selfCreators, creatorsInCall: acc.creatorsInCall, creatorsInModule: acc.creatorsInModule, ...(acc.byParkedCreators > 0 ? { byParkedCreators: acc.byParkedCreators } : {}) }
       : {}),
     ...(acc.creatorFrames ? { startedFrom: mostCommon(acc.creatorFrames) } : {}),

@@ -123,6 +123,10 @@ export class Debug2Parser implements LineSink {
   private leakProfile = false;
   /** Set when a block ended at an unexpected line: frame-like lines after it are reported. */
   private interrupted = false;
+  /** Frame file lines read before the first goroutine header: the input starts mid-goroutine. */
+  private leadingFrames = 0;
+  private firstLeading = 0;
+  private seenHeader = false;
   private readonly ids = new IdSet();
   private readonly classified = new Map<readonly Frame[], Classified>();
   /** Why the process stopped, from the lines before the goroutines (crash.ts); a preamble read after
@@ -373,6 +377,11 @@ export class Debug2Parser implements LineSink {
       this.partialHeaderLine = this.lineNo; // `gorout`: the start of a header, cut short
       return;
     }
+    // A frame's file line before any header: the paste lost its start, and the goroutines there.
+    if (!this.seenHeader && locationEnd(b, i, e) >= 0 && isGoFileLine(b, i, e)) {
+      if (this.leadingFrames++ === 0) this.firstLeading = this.lineNo;
+      return;
+    }
     if (this.interrupted && (b[e - 1] === 41 /* ) */ || locationEnd(b, i, e) >= 0)) {
       if (this.n.strays++ === 0) this.firstStray = `line ${this.lineNo}: ${JSON.stringify(b.toString('utf8', s, Math.min(e, s + 120)))}`;
     }
@@ -387,6 +396,7 @@ export class Debug2Parser implements LineSink {
       }
       return;
     }
+    this.seenHeader = true;
     const id = this.headerId;
     if (this.ids.has(id)) {
       this.onNewDump(this.lineNo, id);
@@ -672,6 +682,13 @@ export class Debug2Parser implements LineSink {
             : `input ends mid-goroutine (${cutId === undefined ? '' : `goroutine ${cutId}, `}line ${cutLine}): it was cut off (truncated), so the last goroutine is incomplete; analysed as far as it goes`,
       );
     }
+    // Its start cut off: the goroutines before the cut, creators among them, are not in sight.
+    const cutStart = this.leadingFrames > 0 && this.goroutines > 0;
+    if (cutStart) {
+      w.unshift(
+        `input starts mid-goroutine (${this.leadingFrames} frame line(s) before the first goroutine header, from line ${this.firstLeading}): its start was cut off (truncated), so goroutines before it are missing; analysed as far as it goes`,
+      );
+    }
     const n = this.n;
     if (n.indented > 0) w.push(`read ${n.indented} goroutine(s) from an indented paste`);
     if (n.tabs > 0) w.push(`read ${n.tabs} goroutine(s) whose tabs had become spaces (or were removed)`);
@@ -683,7 +700,7 @@ export class Debug2Parser implements LineSink {
     if (n.badHeaders > 0) w.push(`skipped ${n.badHeaders} line(s) that start like a goroutine header but are not one — expected "goroutine N [state]:" (first at ${this.firstBadHeader})`);
     if (n.races > 0) w.push(`skipped ${n.races} race-detector report(s) (WARNING: DATA RACE) found in the input: they show memory races, not blocked goroutines`);
     const crash = this.crash.crash;
-    return { truncated: cut, warnings: w, leakProfile: this.leakProfile, goleak: n.goleak > 0, goroutines: this.goroutines, ...(crash ? { crash } : {}) };
+    return { truncated: cut || cutStart, warnings: w, leakProfile: this.leakProfile, goleak: n.goleak > 0, goroutines: this.goroutines, ...(crash ? { crash } : {}) };
   }
 
   get count(): number {
@@ -703,6 +720,17 @@ export const GO_DEBUG2_CAP = 64 << 20;
 /** End of the `path:line` part of a file line in b[i, e), or -1 when the line is none. Accepts Go's
  *  trailing ` +0x1d`, ` fp=… sp=… pc=…` and a cgo frame's lone `pc=0x…` (then the location is
  *  empty). Scans from the end, so a path with spaces is fine and the path is never walked. */
+/** Whether b[i, e) names a Go source file's line (`….go:123`, `….s:45` for assembly): a frame's file
+ *  line, not any text ending in `:digits` (an address, a port). */
+function isGoFileLine(b: Uint8Array, i: number, e: number): boolean {
+  for (let k = i; k + 3 < e; k++) {
+    if (b[k] !== 46 /* . */) continue;
+    if (b[k + 1] === 103 /* g */ && b[k + 2] === 111 /* o */ && b[k + 3] === 58 /* : */) return true;
+    if (b[k + 1] === 115 /* s */ && b[k + 2] === 58 /* : */) return true;
+  }
+  return false;
+}
+
 export function locationEnd(b: Uint8Array, i: number, e: number): number {
   let le = e;
   for (;;) {

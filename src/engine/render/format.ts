@@ -94,9 +94,11 @@ export function verdictLine(a: Analysis): string {
   const hangs = a.hangs ?? [];
   const hang = hangs.length ? `${hangs.length === 1 ? 'Hang' : `${hangs.length} hangs`}: ${hangs[0]!.title}. ` : '';
   const shown = a.findings.length < c.total ? ` ${a.findings.length === 0 ? 'None' : `Only ${a.findings.length}`} listed (--max-findings).` : '';
-  if (c.total === 0) return hang ? `${hang}No suspected goroutine leaks.` : 'No suspected goroutine leaks.';
+  // "No leak" of a cut dump speaks for the part read only: a leak may pile up beyond the cut.
+  const cut = a.snapshots[a.snapshots.length - 1]?.truncated ? ' in the part of the dump that was read (it was cut off; capture it whole to be sure)' : '';
+  if (c.total === 0) return `${hang}No suspected goroutine leaks${cut}.`;
   if (c.high + c.medium === 0) {
-    return `${hang}No likely goroutine leak; ${c.total === 1 ? '1 pile' : `${c.total} piles`} worth a look (low confidence).${shown}`;
+    return `${hang}No likely goroutine leak${cut}; ${c.total === 1 ? '1 pile' : `${c.total} piles`} worth a look (low confidence).${shown}`;
   }
   const parts = (['high', 'medium', 'low'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
   return `${hang}${plural(c.total, 'suspected leak site')} (${parts.join(', ')}).${shown}`;
