@@ -141,6 +141,10 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
   };
   try {
     addHealthRoutes(ctx.routes, { redis, metrics, role, extra: () => ({ heldJobs: ctx.jobs.heldCount(), ...(slack ? { slack: slack.state } : {}) }) });
+    // Read at each scrape: 0 while Slack is unreachable and its requests are answered 503.
+    metrics.onCollect(async () => {
+      if (slack) metrics.slackConnected.set(slack.state === 'ready' ? 1 : 0);
+    });
     for (const m of opts.modules ?? MODULES) await m.register(ctx);
     for (const c of ctx.commands.list()) await c.register?.(ctx);
   } catch (err) {
@@ -185,7 +189,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         await slack.start();
       }
       const slackEndpoint = bolt?.http
-        ? { listener: bolt.http.requestListener, ready: () => slack?.state === 'ready', signingSecret: env.slackSigningSecret, replay: new ReplayGuard(redis, prefix, log.child({ component: 'slack-verify' })) }
+        ? { listener: bolt.http.requestListener, ready: () => slack?.state === 'ready', signingSecret: env.slackSigningSecret, replay: new ReplayGuard(redis, prefix, log.child({ component: 'slack-verify' })), refused: (reason: 'bad_signature' | 'not_connected' | 'replay' | 'too_large') => metrics.slackRefused.inc({ reason }) }
         : null;
       server = createHttpServer(ctx.routes, slackEndpoint, log.child({ component: 'http' }));
       const port = await listen(server, o.port ?? env.port, o.host);

@@ -13,6 +13,11 @@ export interface Metrics {
   commands: Counter<'verb' | 'outcome'>;
   queueDepth: Gauge<'state'>;
   slackErrors: Counter<'method' | 'error'>;
+  /** Requests to POST /slack/events answered without reaching Bolt, by reason (bad_signature,
+   *  not_connected, replay, too_large): what Slack's users saw fail. */
+  slackRefused: Counter<'reason'>;
+  /** 1 once SLACK_BOT_TOKEN was checked with auth.test (Slack reachable), else 0 (set by the app). */
+  slackConnected: Gauge;
   /** Errors that escaped every handler (logged; the process keeps serving). */
   uncaughtErrors: Counter<'kind'>;
   /** Called before each scrape (e.g. to read queue depth from Redis). */
@@ -49,6 +54,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     commands: new Counter({ name: 'leakbot_commands_total', help: 'Slash commands by verb and outcome', labelNames: ['verb', 'outcome'] as const, registers: [registry] }),
     queueDepth,
     slackErrors: new Counter({ name: 'leakbot_slack_errors_total', help: 'Slack Web API errors by method and error code', labelNames: ['method', 'error'] as const, registers: [registry] }),
+    slackRefused: new Counter({ name: 'leakbot_slack_requests_refused_total', help: 'Requests to POST /slack/events refused before Bolt, by reason (bad_signature, not_connected, replay, too_large)', labelNames: ['reason'] as const, registers: [registry] }),
+    slackConnected: new Gauge({ name: 'leakbot_slack_connected', help: '1 when the bot token has been checked with Slack (auth.test), 0 while Slack is unreachable and its requests are answered 503', registers: [registry] }),
     uncaughtErrors: new Counter({ name: 'leakbot_uncaught_errors_total', help: 'Exceptions and rejections no handler caught (logged, process kept serving)', labelNames: ['kind'] as const, registers: [registry] }),
     onCollect(fn) {
       collectors.push(fn);

@@ -21,6 +21,8 @@ export interface SlackEndpoint {
   ready?: () => boolean;
   signingSecret: string;
   replay: ReplayGuard;
+  /** Counts a request refused before Bolt (leakbot_slack_requests_refused_total). */
+  refused?: (reason: 'bad_signature' | 'not_connected' | 'replay' | 'too_large') => void;
 }
 
 export function createHttpServer(routes: RouteRegistry, slack: SlackEndpoint | null, log: Logger): Server {
@@ -70,22 +72,28 @@ export function createHttpServer(routes: RouteRegistry, slack: SlackEndpoint | n
     const slog = log.child({ requestId, route: `POST ${SLACK_EVENTS_PATH}` });
     try {
       const rawBody = await readBody(req, SLACK_MAX_BODY);
-      if (rawBody === null) return send(res, { status: 413, body: { error: 'request body too large' } }, requestId);
+      if (rawBody === null) {
+        s.refused?.('too_large');
+        return send(res, { status: 413, body: { error: 'request body too large' } }, requestId);
+      }
       const now = Date.now();
       if (!isSslCheck(req, rawBody)) {
         const v = verifySlackSignature(req.headers, rawBody, s.signingSecret, now);
         if (!v.ok) {
           const hint = refusalHint(v.reason);
           slog.warn({ reason: v.reason, ...(hint ? { hint } : {}) }, `slack request refused: ${v.reason}`);
+          s.refused?.('bad_signature');
           return send(res, { status: 401, body: { error: 'invalid request signature' } }, requestId);
         }
         // Before the replay guard: Slack's retry of this request must not be refused as a replay.
         if (s.ready && !s.ready()) {
           slog.warn('slack request refused: SLACK_BOT_TOKEN not checked yet (Slack Web API unreachable since start)');
+          s.refused?.('not_connected');
           return send(res, { status: 503, headers: { 'retry-after': '5' }, body: { error: 'not connected to Slack yet' } }, requestId);
         }
         if (!(await s.replay.firstSeen(v.timestamp, v.signature, now))) {
           slog.warn('slack request refused: replay of an already accepted request');
+          s.refused?.('replay');
           return send(res, { status: 409, body: { error: 'replayed request' } }, requestId);
         }
       }

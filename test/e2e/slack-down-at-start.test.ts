@@ -64,6 +64,10 @@ describe('Slack unreachable when the process starts', { timeout: 240_000 }, () =
 
     const refused = await h.command({ text: 'snapshot svc-order', channel: CH });
     assert.equal(refused.status, 503, 'Slack is told to retry, not given a half-initialised app');
+    // /metrics shows it (a trial's probe saw only 'slack: connecting' and no sample of anything).
+    const metricsDown = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    assert.match(metricsDown, /^leakbot_slack_connected 0$/m);
+    assert.match(metricsDown, /^leakbot_slack_requests_refused_total\{reason="not_connected"\} 1$/m);
 
     const res = await fetch(`${h.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: alert() });
     assert.ok(res.ok, `the alert is accepted while Slack is down (HTTP ${res.status})`);
@@ -74,6 +78,7 @@ describe('Slack unreachable when the process starts', { timeout: 240_000 }, () =
       if ((await health()).body.slack === 'ready') break;
       await sleep(50);
     }
+    assert.match(await (await fetch(`${h.baseUrl}/metrics`)).text(), /^leakbot_slack_connected 1$/m);
 
     const parent = await slack.waitFor('the alert thread posted once Slack answers', () => slack.parents(CH)[0], 120_000);
     await slack.waitFor('the alert findings in its thread', () => slack.replies(CH, parent.ts).find((m) => /chansend|send|goroutines/i.test(messageText(m))), 120_000);

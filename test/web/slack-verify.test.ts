@@ -51,6 +51,9 @@ describe('Slack request signatures', () => {
       assert.equal(res.status, 200, `${timestamp} accepted`);
     }
     assert.equal(a.slack.parents('C0FUTURE').length, 0, 'no refused request started a capture');
+    // Counted by reason on /metrics, beside the log line.
+    const m = /^leakbot_slack_requests_refused_total\{reason="bad_signature"\} (\d+)$/m.exec(await (await fetch(`${a.baseUrl}/metrics`)).text());
+    assert.ok(m && Number(m[1]) >= cases.length, m?.[0]);
   });
 
   it('a replayed signed command runs once, whichever web process receives the copy', async () => {
@@ -63,6 +66,7 @@ describe('Slack request signatures', () => {
     assert.equal(again.status, 409, 'same process refuses the replay');
     const elsewhere = await postRaw(b.eventsUrl, headers, body);
     assert.equal(elsewhere.status, 409, 'the other web process refuses it too (Redis)');
+    assert.match(await (await fetch(`${b.baseUrl}/metrics`)).text(), /^leakbot_slack_requests_refused_total\{reason="replay"\} 1$/m);
     await waitThread(a.slack, 'C0REPLAY', 0);
     // A fresh signature for the same text is a new request (a person typing it again).
     const retyped = await a.command({ text: 'help', channel: 'C0REPLAY' });
