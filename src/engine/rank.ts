@@ -16,7 +16,7 @@ import type { Analysis, BlockKind, CallPath, Confidence, Finding, Frame, ParkedH
 import { foldCompanions } from './companions.js';
 import { dependencyModule } from './modules.js';
 import { isDependencyFrame, isLibraryFrame, isLibraryPile, isRequestScoped, isStdFrame, readGroup, userSite, WRITE_LOOP, type Reading } from './patterns.js';
-import { confidenceOf, pointsOf } from './verdict.js';
+import { THRESHOLDS, confidenceOf, pointsOf } from './verdict.js';
 
 /** Knobs the CLI, the bot and the config pass to analyze/compare. */
 export interface AnalyzeOptions {
@@ -333,7 +333,7 @@ function judge(s: GroupSeries, ctx: Context): Finding | null {
     pattern: info.id,
     patternTitle: info.title,
     advice,
-    signals: signalsOf(s, ev, reading, ctx),
+    signals: capped(signalsOf(s, ev, reading, ctx), points, alone && ev.leaked === 0, ctx.latest.crash !== undefined),
     score: scoreOf(s, points, confidence),
     confidence,
     groupKey: s.key,
@@ -431,6 +431,15 @@ function scoreOf(s: GroupSeries, points: number, c: Confidence): number {
   return band.floor + Math.round(band.width * Math.max(0, Math.min(1, strength)));
 }
 
+
+/** With the points of high from one snapshot (no growth or identity to confirm them), the verdict
+ *  is medium (verdict.ts confidenceOf): said after the rows, so their sum does not read as a
+ *  contradiction. */
+function capped(signals: string[], points: number, alone: boolean, ended: boolean): string[] {
+  if (!alone || points < THRESHOLDS.high) return signals;
+  // A crash output is the process's last moment: there is no second capture to ask for.
+  return [...signals, `${points} points, the sum for high, but one snapshot cannot show growth: medium${ended ? '' : ' until a second capture confirms it'}`];
+}
 
 /** The finding's reasons in words: each applied evidence row with its points, then the plain facts. */
 function signalsOf(s: GroupSeries, ev: Evidence, reading: Reading, ctx: Context): string[] {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVIDENCE, THRESHOLDS, evidenceTableMarkdown } from '../../src/engine/index.js';
+import { EVIDENCE, THRESHOLDS, analyze, compare, evidenceTableMarkdown, parseDump } from '../../src/engine/index.js';
 
 test('README "How it decides" prints the evidence table the engine uses', () => {
   const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
@@ -22,4 +22,16 @@ test('only signals that show goroutines leaving (or ending in order while the co
   }
   assert.ok(EVIDENCE['leak-mark'].points >= THRESHOLDS.high);
   assert.ok(EVIDENCE['kept-and-added'].points >= THRESHOLDS.high, 'kept and added alone is high');
+});
+
+test('a single snapshot holding the points of high says it stopped at medium, and why', () => {
+  const dump = (t: string) => parseDump(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'dumps', 'go1.26', `leak-chansend.${t}.debug2.txt`)));
+  const f = analyze(dump('t1')).findings[0]!;
+  const points = (f.evidence ?? []).reduce((n, e) => n + e.points, 0);
+  assert.ok(points >= THRESHOLDS.high && f.confidence === 'medium', `${points} ${f.confidence}`);
+  assert.equal(f.signals[f.signals.length - 1], `${points} points, the sum for high, but one snapshot cannot show growth: medium until a second capture confirms it`);
+  // A comparison that shows growth is high and says nothing of a cap.
+  const pair = compare([dump('t0'), dump('t1')]).findings[0]!;
+  assert.equal(pair.confidence, 'high');
+  assert.ok(!pair.signals.some((s) => /the sum for high/.test(s)), pair.signals.join('\n'));
 });
