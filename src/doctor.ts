@@ -161,8 +161,9 @@ async function checkTemplates(config: Config, configPath: string | undefined): P
   return { name: 'templates', status: 'ok', detail: overrides.length ? overrides.join(', ') : 'the shipped checklist and postmortem (templates/)' };
 }
 
-/** Plain text of a Block Kit message, the way a terminal can show it. */
-function blocksText(blocks: readonly object[]): string {
+/** Plain text of a Block Kit message as Slack shows it (headers, sections, context; mrkdwn escapes
+ *  read back), the way a terminal can show it. */
+export function blocksText(blocks: readonly object[]): string {
   const out: string[] = [];
   for (const b of blocks as Array<{ type: string; text?: { text: string }; elements?: Array<{ text?: string }> }>) {
     if (b.type === 'header' && b.text) out.push(b.text.text, '');
@@ -170,7 +171,8 @@ function blocksText(blocks: readonly object[]): string {
     else if (b.type === 'context' && b.elements) out.push(...b.elements.map((e) => e.text ?? '').filter(Boolean));
     else if (b.type === 'divider') out.push('');
   }
-  return out.join('\n');
+  // As Slack shows it: mrkdwn's three escapes (api.slack.com/reference/surfaces/formatting#escaping) read back.
+  return out.join('\n').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
 /** Every instance of every service (discovered as `leakbot start` would: url, targets, dns, prometheus),
@@ -269,6 +271,6 @@ export function formatDoctorReport(r: DoctorReport): string {
     lines.push(...p.text.split('\n').map((l) => `   ${l}`));
   }
   const failed = r.checks.filter((c) => c.status === 'fail').length;
-  lines.push('', failed ? `${failed} problem${failed === 1 ? '' : 's'} to fix before \`leakbot start\`.` : 'All checks passed: `leakbot start` (or `npm start`) can run with this setup.');
+  lines.push('', failed ? `${failed} problem${failed === 1 ? '' : 's'} to fix before \`leakbot start\`.` : 'All checks passed: `npm start` (`leakbot start` where the package is installed) can run with this setup.');
   return `${lines.join('\n')}\n`;
 }

@@ -4,10 +4,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { blocksText } from '../src/doctor.js';
+import { renderBlocks } from '../src/engine/render/blocks.js';
+import { analyze, parseDump } from '../src/engine/index.js';
 import { startGoService, type GoService } from './support/go-service.js';
 import { leakbotCommand, repoRoot } from './support/leakbot-cli.js';
 import { freePort, startRedis, type TestRedis } from './support/redis.js';
@@ -250,4 +253,12 @@ describe('leakbot doctor', { timeout: 300_000 }, () => {
     assert.match(r.stdout, /^FAIL +slack +.*; SLACK_SIGNING_SECRET holds the README's placeholder "<signing secret>": replace the placeholder/m);
     assert.match(r.stdout, /^ok +redis/m);
   });
+});
+
+it('the preview reads as Slack shows it: mrkdwn escapes are read back, not printed', () => {
+  // A trial's doctor preview printed the receive-never-closed advice as '&lt;-ctx.Done()'.
+  const a = analyze(parseDump(readFileSync(join(repoRoot, 'test', 'fixtures', 'dumps', 'go1.26', 'leak-chanrecv.t1.debug2.txt'))));
+  const text = blocksText(renderBlocks(a, { title: 'Goroutines of svc-order' }).blocks);
+  assert.match(text, /<-ctx\.Done\(\)/);
+  assert.doesNotMatch(text, /&lt;|&gt;|&amp;/);
 });
