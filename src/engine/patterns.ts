@@ -24,13 +24,16 @@ const catalogue: PatternInfo[] = [
   {
     id: 'chan-recv-never-closed',
     title: 'receive on a channel that is never closed',
+    // The dump does not say which channel: the two usual ones lead, a context first (a trial's
+    // `<-ctx.Done()` leak read "close the channel" first and went looking for a channel to close).
     advice:
-      'These goroutines wait to receive (or range) over a channel that no sender will ever close or write ' +
-      'to again. Close the channel when the producer is done (exactly once, by the sender side), or select ' +
-      'on ctx.Done() / a quit channel next to the receive so the goroutine can exit when its owner stops. ' +
-      'If it ranges over a time.Ticker\'s C (which Stop never closes), loop on a select of t.C and ' +
-      'ctx.Done(), and defer t.Stop(). If it waits on <-ctx.Done(), that context is never cancelled: call ' +
-      'the cancel func from context.WithCancel/WithTimeout on every path (defer cancel()).',
+      'These goroutines wait to receive (or range) on a channel that nothing will send on or close again. ' +
+      'Look at the receive: if it is <-ctx.Done(), that context is never cancelled: call the cancel func ' +
+      'from context.WithCancel/WithTimeout on every path, the success path too (defer cancel()). If it is ' +
+      'a channel of yours, close it when the producer is done (exactly once, by the sender side), or ' +
+      'select on ctx.Done() / a quit channel next to the receive so the goroutine can exit when its owner ' +
+      'stops. If it ranges over a time.Ticker\'s C (which Stop never closes), loop on a select of t.C and ' +
+      'ctx.Done(), and defer t.Stop().',
   },
   {
     id: 'select-no-cancel',

@@ -111,3 +111,13 @@ test('a sleep pile is not called a loop: a dump shows the sleep, not whether the
   assert.match(info.advice, /time\.After and ctx\.Done\(\)/);
   assert.match(info.advice, /stop signal/);
 });
+
+test('a receive that never returns is advised for a context first: the dump does not say which channel', () => {
+  // A trial's `<-ctx.Done()` leak (cancel forgotten on the success path) read "Close the channel when
+  // the producer is done" first, and the context sentence last of five.
+  const advice = PATTERNS['chan-recv-never-closed'].advice;
+  const ctx = advice.indexOf('<-ctx.Done()');
+  const close = advice.indexOf('close it when the producer is done');
+  assert.ok(ctx > 0 && close > ctx, advice);
+  assert.match(advice, /the success path too \(defer cancel\(\)\)/);
+});
