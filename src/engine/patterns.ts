@@ -42,8 +42,8 @@ const catalogue: PatternInfo[] = [
       // The dump does not show the select's cases, so the advice covers both ways it stays asleep.
       'These goroutines sit in a select that none of its cases wakes. If no case is tied to a context or ' +
       'quit channel that the owner closes, add a `case <-ctx.Done(): return` (and pass the request or ' +
-      'service context in); if one is, the owner never ends it: call the context\'s cancel func, or ' +
-      'close the quit channel, on every path that is done with the goroutine (defer cancel(); ' +
+      'service context in); if one is, that context is never cancelled: call its cancel func, or that quit ' +
+      'channel is never closed: close it, on every path that is done with the goroutine (defer cancel(); ' +
       'defer close(quit)). A ticker case keeps the select waking but never ends it: the stop case must. ' +
       'Stop tickers/timers used in the select with defer t.Stop().',
   },
