@@ -76,7 +76,7 @@ class TextIngest {
       : kind.format === 'traces' ? new TracesParser(this.table, emit)
       : new Debug2Parser(this.table, emit, newDump);
     this.prefix = PastePrefix.from(kind.prefix);
-    this.splitter = new LineSplitter(this.parser, this.prefix);
+    this.splitter = new LineSplitter(this.parser, this.prefix, true, kind.format === 'debug2');
   }
 
   push(chunk: Uint8Array): void {
@@ -104,6 +104,9 @@ class TextIngest {
     }
     if (this.prefix !== null && this.prefix.stripped > 0) {
       warnings.push(`removed ${this.prefix.describe()} from ${this.prefix.stripped} line(s) of the dump`);
+    }
+    if (this.splitter.rejoined > 0) {
+      warnings.push(`joined ${this.splitter.rejoined} line(s) a terminal had cut at ${this.splitter.wrapWidth} columns back to the line they continue`);
     }
     warnings.push(...report.warnings);
     if (this.format === 'debug2' && this.bytes === GO_DEBUG2_CAP && !truncated) {

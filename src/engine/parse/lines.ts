@@ -28,16 +28,35 @@ export class LineSplitter {
   /** True when the input did not end with a newline: the last line may be cut short. */
   endedMidLine = false;
 
-  /** The sink when it reads runs of lines itself (see LineSink.run), else null. */
-  private readonly runner: LineSink | null;
+  /** The sink when it reads runs of lines itself (see LineSink.run), else null; null too while the
+   *  first lines are held to look for a terminal's wrap. */
+  private runner: LineSink | null;
+  private readonly runs: boolean;
+  /** The first lines, held until WRAP_PROBE_LINES are in (or the input ends): the wrap is judged on
+   *  them, so any chunking of a stream gets the same answer. Null once judged. */
+  private probe: Buffer[] | null = [];
+  /** Columns a terminal cut every long line at (hard-wrapped paste), or null. */
+  wrapWidth: number | null = null;
+  /** Lines joined back to the line they were cut from. */
+  rejoined = 0;
+  private joined: Buffer[] = [];
 
-  /** `runs`: offer the sink runs of lines (false only to test that path against line by line). */
+  /** `runs`: offer the sink runs of lines (false only to test that path against line by line).
+   *  `wraps`: look for a terminal's wrap (debug=2 text, whose lines' starts and ends it knows). */
   constructor(
     private readonly sink: LineSink,
     private readonly prefix: PastePrefix | null = null,
     runs = true,
+    wraps = false,
   ) {
-    this.runner = runs && prefix === null && sink.run !== undefined ? sink : null;
+    this.runs = runs;
+    this.runner = null;
+    // Lines behind a paste prefix are not judged for a wrap: a terminal's continuation lines would
+    // not carry the prefix, and the prefix hides where a line starts.
+    if (!wraps || prefix !== null) {
+      this.probe = null;
+      if (runs && prefix === null && sink.run !== undefined) this.runner = sink;
+    }
   }
 
   push(chunk: Uint8Array): void {
@@ -99,8 +118,52 @@ export class LineSplitter {
       end = start + MAX_LINE;
       this.overlong++;
     }
+    if (this.probe !== null) {
+      this.probe.push(Buffer.from(b.subarray(start, end)));
+      if (this.probe.length >= WRAP_PROBE_LINES) this.judgeWrap();
+      return;
+    }
+    if (this.wrapWidth !== null) {
+      // A line as wide as the terminal may go on in the next one: held until that one shows it.
+      if (this.joined.length > 0) {
+        const last = this.joined[this.joined.length - 1]!;
+        if (!endsComplete(last, 0, last.length) || !startsLine(b, start, end, columns(b, start, end) === this.wrapWidth)) {
+          this.joined.push(Buffer.from(b.subarray(start, end)));
+          this.rejoined++;
+          if (columns(b, start, end) === this.wrapWidth) return;
+          const whole = Buffer.concat(this.joined);
+          this.joined = [];
+          this.deliver(whole, 0, whole.length);
+          return;
+        }
+        this.flushJoined();
+      }
+      if (columns(b, start, end) === this.wrapWidth) {
+        this.joined.push(Buffer.from(b.subarray(start, end)));
+        return;
+      }
+    }
+    this.deliver(b, start, end);
+  }
+
+  private flushJoined(): void {
+    const whole = this.joined.length === 1 ? this.joined[0]! : Buffer.concat(this.joined);
+    this.joined = [];
+    this.deliver(whole, 0, whole.length);
+  }
+
+  private deliver(b: Buffer, start: number, end: number): void {
     if (this.prefix !== null) start = this.prefix.strip(b, start, end);
     this.sink.line(b, start, end);
+  }
+
+  /** Decides the wrap from the held lines, then reads them. */
+  private judgeWrap(): void {
+    const held = this.probe!;
+    this.probe = null;
+    this.wrapWidth = wrapWidthOf(held);
+    if (this.wrapWidth === null && this.runs && this.prefix === null && this.sink.run !== undefined) this.runner = this.sink;
+    for (const l of held) this.emit(l, 0, l.length);
   }
 
   end(): void {
@@ -110,5 +173,95 @@ export class LineSplitter {
       this.carryLen = 0;
       this.emit(this.carry, 0, n);
     }
+    if (this.probe !== null) this.judgeWrap();
+    if (this.joined.length > 0) this.flushJoined();
   }
+}
+
+/** A frame's whole file line without its indentation: a path with a `/`, then `.go:N` (or `.s:N`). */
+const FILE_LINE = /^[^\s(]*\/[^\s(]*\.(?:go|s):\d+(?: \+0x[0-9a-f]+)?$/;
+
+/** How many first lines the wrap is judged on. */
+const WRAP_PROBE_LINES = 500;
+
+/** Display columns of b[start, end): a tab moves to the next multiple of 8, as a terminal shows it. */
+function columns(b: Uint8Array, start: number, end: number): number {
+  let c = 0;
+  for (let i = start; i < end; i++) {
+    const x = b[i]!;
+    if (x === 9) c = (c | 7) + 1;
+    else if ((x & 0xc0) !== 0x80) c++; // UTF-8 continuation bytes add no column
+  }
+  return c;
+}
+
+/** Whether b[start, end) ends as a line of a dump can end: a call `)`, a header `:`, `]`, an elided
+ *  `...`, a location (`:123`, `+0x1f`), a PC (`0x4a5b6c`), `in goroutine 7`. A line a terminal cut
+ *  may end so by chance: the next line tells (startsLine). */
+function endsComplete(b: Uint8Array, start: number, end: number): boolean {
+  if (end === start) return true;
+  const last = b[end - 1]!;
+  if (last === 41 /* ) */ || last === 58 /* : */ || last === 93 /* ] */) return true;
+  if (last === 46 /* . */) return end - start >= 3 && b[end - 2] === 46 && b[end - 3] === 46; // `elided...`, not `pkg.`
+  // Go's `goroutine running on other thread; stack unavailable` (runtime/traceback.go).
+  if (last === 101 /* e */ && end - start >= 11 && Buffer.from(b.subarray(end - 11, end)).toString('latin1') === 'unavailable') return true;
+  let i = end - 1;
+  while (i > start && ((b[i]! >= 48 && b[i]! <= 57) || (b[i]! >= 97 && b[i]! <= 102))) i--;
+  if (i === end - 1) return false;
+  if (b[i] === 58 /* : */ || b[i] === 32 /* ' ' */) return true; // `file.go:123`, `in goroutine 7`
+  return b[i] === 120 /* x */ && i - 1 >= start && b[i - 1] === 48; // `+0x…`, a PC `0x…`
+}
+
+/** Whether b[start, end) can begin a line of a dump: blank, indented (a file line), a header, a
+ *  `created by`, an elision, a `#` record line, or a call (a name, then `(`). A terminal's
+ *  continuation starts mid-token: `15a44b0}, 0x1?)`, `rof.go:819 +0x6b`. */
+function startsLine(b: Uint8Array, start: number, end: number, wide: boolean): boolean {
+  // A tab begins a frame's file line: a terminal's cut never leaves one first (Go writes tabs only
+  // there). Spaces are no sign either way (a file line whose tab became spaces, an indented paste,
+  // or a cut before ` +0x1b`): what follows them is.
+  if (b[start] === 9) return true;
+  let i = start;
+  while (i < end && (b[i] === 9 || b[i] === 32)) i++;
+  if (i === end) return true;
+  const c = b[i]!;
+  if (c === 35 /* # */) return true;
+  if (c === 46 /* . */) return end - i >= 3 && b[i + 1] === 46 && b[i + 2] === 46; // `...additional frames elided...`
+  if (c === 47 /* / */ && i > start) return true; // an indented absolute path: a file line
+  // A frame's file line (`/src/main.go:38 +0x1d`, or a -trimpath module path).
+  if (FILE_LINE.test(Buffer.from(b.subarray(i, end)).toString('latin1'))) return true;
+  const isName = (x: number) => (x >= 65 && x <= 90) || (x >= 97 && x <= 122) || x === 95;
+  if (!isName(c)) return false;
+  // A call: a name (path, package, receiver) up to its `(`; or a header, a `created by`, a crash.
+  for (let k = i; k < end; k++) {
+    const x = b[k]!;
+    if (x === 40 /* ( */) return true; // (it may itself go on in the next line)
+    if (x === 32) {
+      const word = Buffer.from(b.subarray(i, k)).toString('latin1');
+      return word === 'goroutine' || word === 'created' || word === 'panic:' || word === 'fatal';
+    }
+  }
+  // A name with neither: a call cut before its `(` when the line is itself as wide as the wrap.
+  return wide;
+}
+
+/**
+ * The width a terminal (or `fold -w`) cut a pasted dump's long lines at: the widest of the lines
+ * when at least 3 of them are that wide and cut (they end mid-token, or the line after them starts
+ * mid-token), and they are most of the lines that wide. A dump as Go writes it has lines of every
+ * length, each complete. Null otherwise.
+ */
+export function wrapWidthOf(lines: readonly Uint8Array[]): number | null {
+  const widths = lines.map((l) => columns(l, 0, l.length));
+  const w = Math.max(0, ...widths);
+  if (w < 40 || w > 400) return null;
+  let at = 0;
+  let cut = 0;
+  for (let k = 0; k < lines.length; k++) {
+    if (widths[k] !== w) continue;
+    at++;
+    const l = lines[k]!;
+    const next = lines[k + 1];
+    if (!endsComplete(l, 0, l.length) || (next !== undefined && !startsLine(next, 0, next.length, widths[k + 1] === w))) cut++;
+  }
+  return cut >= 3 && cut * 2 >= at ? w : null;
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DumpFormatError, parseDump, parseDumps, readSnapshot, readSnapshots } from '../../../src/engine/ingest.js';
 import { parseHeader } from '../../../src/engine/parse/debug2.js';
-import { body, bodyWithoutArgs, ciPrefix, eatStars, exitTrailer, noFinalNewline, quote, reindent, said, shortenArgs, stripHash, tabsToSpaces } from './transform.js';
+import { body, bodyWithoutArgs, ciPrefix, eatStars, exitTrailer, noFinalNewline, quote, reindent, said, shortenArgs, stripHash, tabsToSpaces, wrapAt } from './transform.js';
 
 const real = (name: string): Buffer => readFileSync(new URL(`./samples/real/${name}`, import.meta.url));
 const text = (name: string): string => real(name).toString('utf8');
@@ -309,4 +309,31 @@ test('a dump wrapped so that no line starts with its header (a JSON log field, c
     assert.throws(() => parseDump(coloured), (e: Error) => e instanceof DumpFormatError && /terminal colour codes .*sed 's\/\\x1b\\\[\[0-9;\]\*m\/\/g'/.test(e.message), name);
     assert.deepEqual(body(parseDump(coloured.replace(/\x1b\[[0-9;]*m/g, ''))), want, `${name}: colours stripped`);
   }
+});
+
+test('a dump a terminal hard-wrapped (scrollback copied at 45–120 columns) reads as the original, with a warning', () => {
+  // A trial pasted a dump wrapped at 60 columns: 470 frame-like lines were skipped and a stack group
+  // was lost. A line as wide as the widest, cut mid-token (or followed by a line that starts
+  // mid-token), is joined to the next; a dump as Go writes it is never joined. The wrap is judged on
+  // the first 500 lines and needs 3 cut lines: a short sample with fewer is read as it comes.
+  const whole: Record<string, string> = {
+    'realdeps grpc (module paths, generics)': gunzipSync(readFileSync(new URL('../../fixtures/dumps/realdeps/grpc/leak.t2.debug2.txt.gz', import.meta.url))).toString('utf8'),
+    "a trial's service": gunzipSync(readFileSync(new URL('../../fixtures/dumps/cut-paste/ordersvc.debug2.txt.gz', import.meta.url))).toString('utf8'),
+  };
+  let joined = 0;
+  for (const [name, t] of Object.entries({ ...DEBUG2, ...whole })) {
+    const want = body(parseDump(t));
+    assert.ok(!parseDump(t).warnings.some((w) => /a terminal had cut/.test(w)), `${name}: nothing to join as Go wrote it`);
+    for (const width of [45, 60, 80, 100, 120]) {
+      const s = parseDump(wrapAt(t, width));
+      const w = s.warnings.find((x) => /a terminal had cut/.test(x));
+      if (w === undefined && !(name in whole)) continue;
+      if (w !== undefined) {
+        assert.match(w, new RegExp(`^joined \\d+ line\\(s\\) a terminal had cut at ${width} columns back to the line they continue$`), `${name} at ${width}`);
+        joined++;
+      }
+      assert.deepEqual(body(s), want, `${name} at ${width} columns`);
+    }
+  }
+  assert.ok(joined >= 15, `${joined} wrapped pastes were joined`);
 });

@@ -15,6 +15,28 @@ export function tabsToSpaces(t: string, width: number): string {
   return t.replace(/\t/g, ' '.repeat(width));
 }
 
+/** Hard-wrapped as a terminal's scrollback copies it (or `fold -w`): every line wider than `width`
+ *  columns is cut into lines of exactly `width` columns, a tab taking a terminal's 8-column stop. */
+export function wrapAt(t: string, width: number): string {
+  const out: string[] = [];
+  for (const line of t.split('\n')) {
+    let piece = '';
+    let col = 0;
+    for (const ch of line) {
+      const next = ch === '\t' ? (col | 7) + 1 : col + 1;
+      if (next > width) {
+        out.push(piece);
+        piece = '';
+        col = 0;
+      }
+      piece += ch;
+      col = ch === '\t' ? (col | 7) + 1 : col + 1;
+    }
+    out.push(piece);
+  }
+  return out.join('\n');
+}
+
 /** Quoted as in Markdown or e-mail: `> ` before each line, `>` alone on blank ones. */
 export function quote(t: string): string {
   return lines(t).map((l, i, all) => (i === all.length - 1 && l === '' ? l : l === '' ? '>' : `> ${l}`)).join('\n');
