@@ -59,7 +59,7 @@ import { SnapshotStore } from './store/snapshots.js';
 import { ThreadStore } from './store/threads.js';
 import { addHealthRoutes } from './web/health.js';
 import { RouteRegistry } from './web/routes.js';
-import { closeServer, createHttpServer, listen } from './web/server.js';
+import { closeServer, createHttpServer, listen, type SlackRefusal } from './web/server.js';
 import { ReplayGuard } from './web/slack-verify.js';
 import { ParentRegistry } from './flows/parents.js';
 import { closeAbandonedParent } from './flows/thread.js';
@@ -189,7 +189,7 @@ export async function createLeakbot(opts: CreateLeakbotOptions): Promise<Leakbot
         await slack.start();
       }
       const slackEndpoint = bolt?.http
-        ? { listener: bolt.http.requestListener, ready: () => slack?.state === 'ready', signingSecret: env.slackSigningSecret, replay: new ReplayGuard(redis, prefix, log.child({ component: 'slack-verify' })), refused: (reason: 'bad_signature' | 'not_connected' | 'replay' | 'too_large') => metrics.slackRefused.inc({ reason }) }
+        ? { listener: bolt.http.requestListener, ready: () => slack?.state === 'ready', signingSecret: env.slackSigningSecret, replay: new ReplayGuard(redis, prefix, log.child({ component: 'slack-verify' })), refused: (reason: SlackRefusal) => metrics.slackRefused.inc({ reason }) }
         : null;
       server = createHttpServer(ctx.routes, slackEndpoint, log.child({ component: 'http' }));
       const port = await listen(server, o.port ?? env.port, o.host);

@@ -9,6 +9,7 @@ import type { Config } from './config/schema.js';
 import { MIN_TOKEN_LENGTH } from './alerts/auth.js';
 import { isPlaceholder, readConfig, readEnv, slackApiUrlOf, StartupError } from './env.js';
 import { tokenRejectedHint } from './slack/connect.js';
+import { unescapeSlack } from './slack/text.js';
 
 /** One line of the report. `skip` is neither a failure nor a pass (e.g. Slack not configured). */
 export interface DoctorCheck {
@@ -171,8 +172,7 @@ export function blocksText(blocks: readonly object[]): string {
     else if (b.type === 'context' && b.elements) out.push(...b.elements.map((e) => e.text ?? '').filter(Boolean));
     else if (b.type === 'divider') out.push('');
   }
-  // As Slack shows it: mrkdwn's three escapes (api.slack.com/reference/surfaces/formatting#escaping) read back.
-  return out.join('\n').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  return unescapeSlack(out.join('\n'));
 }
 
 /** Every instance of every service (discovered as `leakbot start` would: url, targets, dns, prometheus),

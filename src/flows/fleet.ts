@@ -161,8 +161,17 @@ export function fleetMessage(service: string, report: FleetReport, fullFindingsO
  */
 export async function withdrawFleetPromise(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, cp: FleetCheckpoint, why: string): Promise<void> {
   const { report, reports } = await analyseFleet(ctx, service, cp, new Map());
-  const strongest = reports.find((r) => r.id === report.strongest && r.cur && r.analysis);
-  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null, { failedAgain: why }) });
+  await postSummary(ctx, key, service, thread, cp, report, strongestOf(reports, report.strongest), { failedAgain: why });
+}
+
+/** The analysed pod (captured, with an analysis) of id `id`: the one whose findings go in full. */
+function strongestOf(reports: readonly InstanceReport[], id: string | null): InstanceReport | undefined {
+  return reports.find((r) => r.id === id && r.cur && r.analysis);
+}
+
+/** Posts (or updates) the fleet summary under `key`; it names the pod shown in full when there are several. */
+async function postSummary(ctx: LeakbotContext, key: string, service: string, thread: SlackThreadRef, cp: FleetCheckpoint, report: FleetReport, strongest: InstanceReport | undefined, round: Parameters<typeof fleetMessage>[3]): Promise<void> {
+  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null, round) });
 }
 
 /**
@@ -345,9 +354,9 @@ async function publish(
   const t = Date.now();
   const { report, reports } = await analyseFleet(ctx, service, cp, fresh);
   const analyseMs = Date.now() - t;
-  const strongest = early ? reports.find((r) => r.id === early.strongestId && r.cur && r.analysis) : reports.find((r) => r.id === report.strongest && r.cur && r.analysis);
+  const strongest = strongestOf(reports, early ? early.strongestId : report.strongest);
   if (await superseded()) return null;
-  await ctx.poster.post(`${key}:fleet`, { channel: thread.channel, threadTs: thread.ts, ...fleetMessage(service, report, cp.instances.length > 1 ? (strongest?.name ?? null) : null, round) });
+  await postSummary(ctx, key, service, thread, cp, report, strongest, round);
   if (!early && strongest?.cur && strongest.analysis) {
     const refKind = strongest.ref ? (strongest.ref.seq === (await ctx.snapshots.baselineFor(strongest.cur)).meta?.seq ? 'baseline' : 'previous') : null;
     const opts: PostFindingsOptions =

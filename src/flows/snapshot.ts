@@ -77,12 +77,7 @@ export async function processSnapshot(ctx: LeakbotContext, job: JobInfo<'snapsho
       if (!d.failure) await job.updateData({ ...d, failure: { message } });
       requesters = await claim(ctx, d, job.id, requesters);
       await ctx.poster.post(`${key}:error`, { channel: thread.channel, threadTs: thread.ts, text: captureFailedText(service, message, auto ? 'a second time (for a comparison)' : undefined) });
-      if (followUp) await withdrawPromise(ctx, job, followUp, service, thread);
-      // A fleet's summary promised this round too: drawn again from the first round, saying it failed.
-      if (followUp?.fleet) {
-        await takeOver(ctx, followUp.postKey, job.log, job.signal);
-        await withdrawFleetPromise(ctx, followUp.postKey, service, thread, followUp.fleet, message);
-      }
+      if (followUp) await withdrawPromise(ctx, job, followUp, service, thread, undefined, message);
       if (inThread) await ctx.poster.update(inThread, { text: parentText(service, users, 'capture failed (below).') });
       await recordOutcome(ctx, thread, { service, users: requesters.map((r) => r.user), state: { outcome: 'failed', summary: auto ? 'The second capture failed' : 'Capture failed' } });
       if (!auto) {
@@ -300,12 +295,19 @@ async function scheduleAuto(ctx: LeakbotContext, jobId: string, key: string, ser
 /** The automatic second capture failed (of one process, or every pod of a fleet's round): the first
  *  snapshot's findings promised it ('leakbot captures again by itself in N s and updates these
  *  findings'), and no update is coming. They are put back (the same analysis of that snapshot)
- *  saying it failed, where the reason is (`why`), and how to capture again. Taken over first, as a
+ *  saying it failed, where the reason is (`why`), and how to capture again; with `failure` (the
+ *  capture's failure, as posted) a fleet's summary is drawn again too. Taken over first, as a
  *  successful capture does, so a late run of the first job does not put the promise back. */
-async function withdrawPromise(ctx: LeakbotContext, job: JobInfo<'snapshot'>, followUp: NonNullable<SnapshotJob['followUp']>, service: string, thread: SlackThreadRef, why?: string): Promise<void> {
+async function withdrawPromise(ctx: LeakbotContext, job: JobInfo<'snapshot'>, followUp: NonNullable<SnapshotJob['followUp']>, service: string, thread: SlackThreadRef, why?: string, failure?: string): Promise<void> {
   const first = followUp.seq === undefined ? null : await ctx.snapshots.get(service, followUp.seq);
-  if (!first) return; // queued before the seq rode along, or trimmed since: the findings stay as posted
+  // A fleet's summary promised the round too when it failed (`failure`, as said in the thread): it
+  // is drawn again from the first round, saying so.
+  const fleet = failure !== undefined ? followUp.fleet : undefined;
+  // Queued before the seq rode along, or trimmed since: the findings stay as posted.
+  if (!first && !fleet) return;
   await takeOver(ctx, followUp.postKey, job.log, job.signal);
+  if (fleet) await withdrawFleetPromise(ctx, followUp.postKey, service, thread, fleet, failure!);
+  if (!first) return;
   const d = job.data;
   const result = await analyzePair(ctx, service, null, null, first).catch((err: Error) => {
     if (err instanceof MissingSnapshotError) return null;

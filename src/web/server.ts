@@ -22,8 +22,11 @@ export interface SlackEndpoint {
   signingSecret: string;
   replay: ReplayGuard;
   /** Counts a request refused before Bolt (leakbot_slack_requests_refused_total). */
-  refused?: (reason: 'bad_signature' | 'not_connected' | 'replay' | 'too_large') => void;
+  refused?: (reason: SlackRefusal) => void;
 }
+
+/** Why a request to POST /slack/events was answered without reaching Bolt. */
+export type SlackRefusal = 'bad_signature' | 'not_connected' | 'replay' | 'too_large';
 
 export function createHttpServer(routes: RouteRegistry, slack: SlackEndpoint | null, log: Logger): Server {
   const server = createServer((req, res) => {

@@ -717,9 +717,6 @@ const MAX_HEADER_SHAPES = 4096;
 /** runtime/pprof.writeGoroutineStacks stops at exactly this many bytes. */
 export const GO_DEBUG2_CAP = 64 << 20;
 
-/** End of the `path:line` part of a file line in b[i, e), or -1 when the line is none. Accepts Go's
- *  trailing ` +0x1d`, ` fp=… sp=… pc=…` and a cgo frame's lone `pc=0x…` (then the location is
- *  empty). Scans from the end, so a path with spaces is fine and the path is never walked. */
 /** Whether b[i, e) names a Go source file's line (`….go:123`, `….s:45` for assembly): a frame's file
  *  line, not any text ending in `:digits` (an address, a port). */
 function isGoFileLine(b: Uint8Array, i: number, e: number): boolean {
@@ -731,6 +728,9 @@ function isGoFileLine(b: Uint8Array, i: number, e: number): boolean {
   return false;
 }
 
+/** End of the `path:line` part of a file line in b[i, e), or -1 when the line is none. Accepts Go's
+ *  trailing ` +0x1d`, ` fp=… sp=… pc=…` and a cgo frame's lone `pc=0x…` (then the location is
+ *  empty). Scans from the end, so a path with spaces is fine and the path is never walked. */
 export function locationEnd(b: Uint8Array, i: number, e: number): number {
   let le = e;
   for (;;) {

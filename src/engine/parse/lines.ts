@@ -125,21 +125,20 @@ export class LineSplitter {
     }
     if (this.wrapWidth !== null) {
       // A line as wide as the terminal may go on in the next one: held until that one shows it.
+      const wide = columns(b, start, end) === this.wrapWidth;
       if (this.joined.length > 0) {
         const last = this.joined[this.joined.length - 1]!;
-        if (!endsComplete(last, 0, last.length) || !startsLine(b, start, end, columns(b, start, end) === this.wrapWidth)) {
-          this.joined.push(Buffer.from(b.subarray(start, end)));
-          this.rejoined++;
-          if (columns(b, start, end) === this.wrapWidth) return;
-          const whole = Buffer.concat(this.joined);
-          this.joined = [];
-          this.deliver(whole, 0, whole.length);
-          return;
-        }
-        this.flushJoined();
+        const goesOn = !endsComplete(last, 0, last.length) || !startsLine(b, start, end, wide);
+        if (goesOn) this.rejoined++;
+        else this.flushJoined();
       }
-      if (columns(b, start, end) === this.wrapWidth) {
+      if (wide) {
         this.joined.push(Buffer.from(b.subarray(start, end)));
+        return;
+      }
+      if (this.joined.length > 0) {
+        this.joined.push(b.subarray(start, end));
+        this.flushJoined();
         return;
       }
     }
