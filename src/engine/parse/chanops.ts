@@ -18,6 +18,10 @@ import type { BlockKind, RecvForm } from '../model.js';
 // again; with one wrapper seen the form stays unknown.
 // The same two PCs are the same runtime wait: a record whose pair another record's visible frames
 // already explain takes that record's kind and is no channel operation.
+// Only parked goroutines show a park site. One caught inside chanrecv while it is woken (Go 1.19 shows
+// four hidden PCs then, its first not gopark's) would add a second "park site" beside the real one, and
+// the real one, the lower, would read as the nil-channel park: parked ones share gopark's return
+// address, the most common first PC, and only they are compared.
 
 /** runtime/chan.go from chansend1 to chanrecv's park is ~5 KB of code on Go 1.19–1.26. */
 const CHAN_SPAN = 16 << 10;
@@ -28,6 +32,8 @@ const WRAPPER_GAP = 256;
 export interface HiddenChanOp {
   park: number;
   wrapper: number;
+  /** The first hidden PC (gopark's return address when parked); absent when unknown. */
+  gopark?: number;
 }
 
 export type ChanOp = { kind: BlockKind; state: string; recv?: RecvForm };
@@ -60,8 +66,10 @@ export function chanOps(all: readonly HiddenChanOp[], known: ReadonlyMap<string,
   const dirOf = (o: HiddenChanOp): 'send' | 'recv' | null =>
     recvWrappers.has(o.wrapper) ? 'recv' : above(o).length > 0 ? 'send' : null;
   // The lowest of two or more park sites of one direction is the nil-channel park.
+  const gopark = mostCommon(ops.map((o) => o.gopark));
+  const parked = (o: HiddenChanOp) => o.gopark === gopark;
   const lowest = (d: 'send' | 'recv') => {
-    const parks = new Set(ops.filter((o) => dirOf(o) === d).map((o) => o.park));
+    const parks = new Set(ops.filter((o) => parked(o) && dirOf(o) === d).map((o) => o.park));
     return parks.size >= 2 ? Math.min(...parks) : null;
   };
   const nil = { send: lowest('send'), recv: lowest('recv') };
@@ -70,11 +78,23 @@ export function chanOps(all: readonly HiddenChanOp[], known: ReadonlyMap<string,
     if (k) return k;
     const d = dirOf(o);
     if (d === null) return null;
-    if (o.park === nil[d]) return { kind: 'nil-chan', state: d === 'send' ? 'chan send (nil chan)' : 'chan receive (nil chan)' };
+    if (o.park === nil[d] && parked(o)) return { kind: 'nil-chan', state: d === 'send' ? 'chan send (nil chan)' : 'chan receive (nil chan)' };
     if (d === 'send') return { kind: 'chan-send', state: 'chan send' };
     const recv = form.get(o.wrapper);
     return { kind: 'chan-recv', state: 'chan receive', ...(recv ? { recv } : {}) };
   });
+}
+
+/** The value that occurs most often (the first of equals), undefined for none. */
+export function mostCommon<T>(xs: readonly T[]): T | undefined {
+  const n = new Map<T, number>();
+  let best: T | undefined;
+  for (const x of xs) {
+    const c = (n.get(x) ?? 0) + 1;
+    n.set(x, c);
+    if (best === undefined || c > n.get(best)!) best = x;
+  }
+  return best;
 }
 
 /** runtime/select.go defines block() (what `select {}` compiles to) just before selectgo, and each parks

@@ -11,7 +11,7 @@
 // with tabs turned into spaces, indented; each repair is counted and reported.
 // Source: runtime/pprof/pprof.go printCountProfile and printStackRecord (Go 1.13–1.27).
 import type { BlockKind, Frame, Goroutine } from '../model.js';
-import { blockPark, chanOps, pairKey, type ChanOp, type HiddenChanOp } from './chanops.js';
+import { blockPark, chanOps, mostCommon, pairKey, type ChanOp, type HiddenChanOp } from './chanops.js';
 import { inferFromFrames } from '../classify.js';
 import type { FrameTable } from '../intern.js';
 import { readQuoted } from './quote.js';
@@ -205,7 +205,7 @@ export class Debug1Parser implements LineSink {
     // Only parked goroutines show a park site: one caught running inside selectgo (woken, not yet
     // returned) shows another address of selectgo, which beside the real park site would read as
     // block's. Parked ones share gopark's return address: the most common first PC.
-    const gopark = mostCommon(this.pendingSelects.map((p) => p.gopark));
+    const gopark = mostCommon(this.pendingSelects.map((p) => p.gopark)) ?? NaN;
     const parked = this.pendingSelects.filter((p) => p.gopark === gopark);
     const block = blockPark(parked.map((p) => p.park));
     for (const p of this.pendingSelects) {
@@ -248,18 +248,6 @@ export class Debug1Parser implements LineSink {
   }
 }
 
-/** The value that occurs most often (the first of equals); NaN for none. */
-function mostCommon(xs: readonly number[]): number {
-  const n = new Map<number, number>();
-  let best = NaN;
-  for (const x of xs) {
-    const c = (n.get(x) ?? 0) + 1;
-    n.set(x, c);
-    if (Number.isNaN(best) || c > n.get(best)!) best = x;
-  }
-  return best;
-}
-
 /** PCs listed on the `@` line before the first printed frame: the runtime frames Go hid. A
  *  printed frame's PC is its return address minus one. */
 function hiddenRuntimePcs(pcs: readonly string[], firstPc: string): number {
@@ -275,7 +263,7 @@ function hiddenChanOp(pcs: readonly string[], hidden: number): HiddenChanOp | nu
   if (hidden !== 3 && hidden !== 4) return null;
   const park = parseInt(pcs[hidden - 2]!, 16);
   const wrapper = parseInt(pcs[hidden - 1]!, 16);
-  return Number.isFinite(park) && Number.isFinite(wrapper) ? { park, wrapper } : null;
+  return Number.isFinite(park) && Number.isFinite(wrapper) ? { park, wrapper, gopark: parseInt(pcs[0]!, 16) } : null;
 }
 
 /** gopark + selectgo/block = 2 hidden; gopark + chansend/chanrecv + chansend1/chanrecv1 = 3; Go ≤ 1.13

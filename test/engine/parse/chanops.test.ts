@@ -64,3 +64,25 @@ test("a goroutine caught running inside selectgo is not taken for a select {}'s 
   for (const g of debug1.groups.filter((x) => x.kind === 'select')) assert.equal(proto.get(g.key.replace(/~.*/, '')), 'select', g.frames[0]?.func);
 });
 
+
+test('a goroutine caught inside chanrecv while it is woken does not make the real park site the nil-channel one', () => {
+  // Go 1.19 debug=1 of a busy pool (eval noise hidden-busypool, test/fixtures/dumps/noise-go1.19):
+  // 12 workers parked in chanrecv (gopark 0x43ae36, park 0x407e9b) and one being woken, whose four hidden
+  // PCs (0x43af0d 0x4082aa 0x408091 0x4079d8) gave a second receive "park site" 0x408091. The real one,
+  // the lower, read as the nil channel's: 12 healthy workers called "nothing can ever wake them".
+  const dir = join(dumps, 'noise-go1.19');
+  const debug1 = parseDump(readFileSync(join(dir, 'hidden-busypool.t2.debug1.txt.gz')));
+  assert.deepEqual(debug1.groups.filter((g) => g.kind === 'nil-chan').map((g) => g.frames[0]?.func), []);
+  const recv = debug1.groups.filter((g) => g.kind === 'chan-recv');
+  assert.deepEqual(recv.map((g) => `${g.frames[0]?.func} ${g.count}`).sort(), ['main.bgSignalLoop 1', 'main.bgWorker 8', 'main.worker 5']);
+  // The proto profile of the same process names chanrecv under the idle workers.
+  const proto = parseDump(readFileSync(join(dir, 'hidden-busypool.t2.pb.gz')));
+  assert.equal(proto.groups.find((g) => g.frames[0]?.func === 'main.bgWorker')?.kind, 'chan-recv');
+  // A real nil-channel park beside them is still told, when both are parked at gopark.
+  const recv1 = { park: 0x407e9b, wrapper: 0x4079d8, gopark: 0x43ae36 };
+  const woken = { park: 0x408091, wrapper: 0x4079d8, gopark: 0x43af0d };
+  const nilRecv = { park: 0x407c00, wrapper: 0x4079d8, gopark: 0x43ae36 };
+  const send = { park: 0x40708c, wrapper: 0x406c3d, gopark: 0x43ae36 };
+  assert.deepEqual(chanOps([recv1, recv1, woken, send]).map((k) => k?.kind ?? null), ['chan-recv', 'chan-recv', 'chan-recv', 'chan-send']);
+  assert.deepEqual(chanOps([recv1, recv1, nilRecv, woken, send]).map((k) => k?.kind ?? null), ['chan-recv', 'chan-recv', 'nil-chan', 'chan-recv', 'chan-send']);
+});
