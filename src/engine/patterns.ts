@@ -160,7 +160,7 @@ const catalogue: PatternInfo[] = [
   {
     id: 'sleep-loop',
     // A dump shows the sleep, not what follows it: a poll loop and a one-shot delay look the same.
-    title: 'sleeping goroutines that keep piling up (a poll loop or a long delay)',
+    title: 'goroutines left sleeping in a poll loop or a long delay',
     advice:
       'These goroutines sleep in time.Sleep, and a new one starts each time the code runs. A dump does not ' +
       'show whether each loops around the sleep (polling with no exit condition) or sleeps once before its ' +

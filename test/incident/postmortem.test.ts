@@ -288,7 +288,7 @@ test('a pile in time.Sleep gets the advice of its finding: no timer or ticker is
   // and ctx.Done()", while the draft's P1 said "Stop the timer/ticker behind main.go:20 (defer t.Stop())"
   // and ticked "Timer or ticker not stopped".
   const site = { func: 'main.quote.func1', file: '/src/ordersvc/main.go', line: 20 };
-  const sleeping = finding({ state: 'sleep', kind: 'sleep', site, frames: [{ func: 'time.Sleep', file: '/usr/lib/go/src/runtime/time.go', line: 363 }, site], pattern: 'sleep-loop', patternTitle: 'sleeping goroutines that keep piling up (a poll loop or a long delay)', confidence: 'medium' });
+  const sleeping = finding({ state: 'sleep', kind: 'sleep', site, frames: [{ func: 'time.Sleep', file: '/usr/lib/go/src/runtime/time.go', line: 363 }, site], pattern: 'sleep-loop', patternTitle: 'goroutines left sleeping in a poll loop or a long delay', confidence: 'medium' });
   const d = draftPostmortem({ service: 'svc-order', events: [], findings: [sleeping], now: T0 });
   const item = d.actionItems.find((a) => a.text.includes('ordersvc/main.go:20'));
   assert.ok(item, JSON.stringify(d.actionItems));

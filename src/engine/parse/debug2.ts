@@ -79,6 +79,8 @@ export class Debug2Parser implements LineSink {
   /** The current goroutine's header (shared by every goroutine of that shape) and its id. */
   private header: Debug2Header | null = null;
   private headerId = 0;
+  /** Id of a goleak caption just read (`[Goroutine N in state …`), -1 otherwise. */
+  private caption = -1;
   /** Header shapes (the text after the id) already parsed. */
   private readonly headers = new ByteTable<Debug2Header>();
   /** The previous frame's function in this goroutine, and the first function of the last one: the
@@ -398,6 +400,8 @@ export class Debug2Parser implements LineSink {
     }
     this.seenHeader = true;
     const id = this.headerId;
+    const captioned = this.caption === id && this.header === null;
+    this.caption = b[i] !== 103 ? id : -1;
     if (this.ids.has(id)) {
       this.onNewDump(this.lineNo, id);
       this.ids.clear();
@@ -407,7 +411,7 @@ export class Debug2Parser implements LineSink {
     }
     this.crash.header(id, h.state);
     this.ids.add(id);
-    if (b[i] !== 103) this.n.goleak++;
+    if (b[i] !== 103 || captioned) this.n.goleak++;
     else if (i > s) this.n.indented++;
     this.header = h;
     this.prevFn = null;
@@ -455,8 +459,13 @@ export class Debug2Parser implements LineSink {
         this.lastComplete = true;
         return;
       }
-      // No blank line before the next header (hand-edited or spliced dumps).
-      this.finish();
+      // goleak before v1.2 printed its `[Goroutine N in state …` line as a caption over Go's own
+      // header of the same goroutine: the caption is no goroutine of its own.
+      if (this.caption >= 0 && this.frameCount() === 0 && this.createdBy === null) {
+        this.ids.delete(this.caption);
+        this.n.goleak--;
+        this.header = null;
+      } else this.finish();
       return this.start(b, s, i, e);
     }
     if ((c === 91 && startsWith(b, i, e, GOLEAK_OPEN)) || (c === 71 && startsWith(b, i, e, GOLEAK))) {

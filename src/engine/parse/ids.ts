@@ -31,6 +31,13 @@ export class IdSet {
     } else (this.big ??= new Set()).add(id);
   }
 
+  delete(id: number): void {
+    if (id < MAX_BITMAP_ID) {
+      const w = id >>> 5;
+      if (w < this.bits.length) this.bits[w]! &= ~(1 << (id & 31));
+    } else this.big?.delete(id);
+  }
+
   clear(): void {
     this.bits.fill(0);
     this.big = null;

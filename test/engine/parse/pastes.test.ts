@@ -183,6 +183,12 @@ test('item 6: a go test timeout names the stuck test; goleak blocks read with th
   assert.equal(g.groups[0]!.orphans, 2, 'the creating goroutine (the test) is not in the report');
   assert.ok(said(g, /goleak/));
   assert.equal(g.truncated, false);
+  // goleak v1.1 captions Go's own header of each goroutine: one goroutine each, one dump, no empty stack.
+  const old = parseDump(real('go126-goleak-v1.1.txt'));
+  assert.equal(old.total, 2);
+  assert.deepEqual(old.groups.map((x) => [x.kind, x.count, x.createdBy?.func, x.frames.length]), [['chan-recv', 2, 'example.com/goleak.leak', 1]]);
+  assert.ok(said(old, /goleak's report of 2 unexpected goroutine/));
+  assert.ok(!said(old, /dumps one after another|header but no stack/), old.warnings.join('; '));
 });
 
 test('item 6: race reports and pprof -top tables are refused with what they are; pprof -traces reads like debug=1', async () => {

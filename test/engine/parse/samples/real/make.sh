@@ -37,6 +37,8 @@ cp "$work/go119/goroutine.debug1.txt" "$here/go119.debug1.txt"
 cd "$work/hang" && { go test -timeout 1s . > "$here/go126-test-timeout.txt" 2>&1 || true; }
 # goleak's failure inside `go test` (indented by the testing package, `]` closing the list).
 cd "$work/goleak" && { go test . > "$here/go126-goleak.txt" 2>&1 || true; }
+# goleak before v1.2 (v1.1.12): each report line is a caption over Go's own header of the goroutine.
+cd "$work/goleak11" && { go test . > "$here/go126-goleak-v1.1.txt" 2>&1 || true; }
 # A race-detector report from `go run -race`.
 cd "$work/race" && { go run -race . > "$here/go126-race.txt" 2>&1 || true; }
 echo "samples written to $here"
