@@ -6,7 +6,7 @@
 //   sleep, and main parked. A dump with another preamble (a SIGQUIT, a panic) is no deadlock;
 // - test timeout: `panic: test timed out after …` is raised by the alarm goroutine
 //   testing.(*M).startAlarm.func1 (src/testing/testing.go); the stuck test is the tRunner goroutine
-//   parked in the test's own code;
+//   parked in the test's own code, else the one still sleeping, doing I/O or running in it;
 // - a lock: a few goroutines parked on one for an hour or more, or — in a dump taken with SIGQUIT, which
 //   someone sends to a process that looks stuck — parked on one while a goroutine inside a method of
 //   the same type waits elsewhere (holding the lock across a wait), however short the wait so far;
@@ -46,6 +46,13 @@ export function findHangs(snap: Snapshot): Hang[] {
     if (stuck.length === 0) {
       const parked = groups.find((g) => has(g, TRUNNER) && PARKED.has(g.kind) && !has(g, RUNNER));
       if (parked) out.push(hang(parked, 'test-timeout', `test timed out: ${testName(parked) ?? 'a test'} is stuck in ${waitName(parked)}`, 0));
+      // Not parked: the test sleeps, does I/O or computes past its deadline. Still the one to look at.
+      const busy = parked ? undefined : groups.find((g) => has(g, TRUNNER) && !has(g, RUNNER) && g.frames.some((f) => !isStdFrame(f)));
+      if (busy) {
+        const h = hang(busy, 'test-timeout', `test timed out: ${testName(busy) ?? 'a test'} was still in ${waitName(busy)}, not blocked: it ran past the deadline`, 0);
+        h.advice = SLOW_TEST_ADVICE;
+        out.push(h);
+      }
     }
   } else if (snap.format === 'debug2' && !snap.leakProfile && (crash ? saysDeadlock(crash) && mainOf(groups) !== undefined : isDeadlock(groups))) {
     const main = mainOf(groups)!;
@@ -190,7 +197,11 @@ function likelyHolder(waiters: StackGroup, groups: StackGroup[]): StackGroup | n
 function isDeadlock(groups: StackGroup[]): boolean {
   if (groups.length === 0 || groups.some((g) => AWAKE.has(g.kind))) return false;
   const main = groups.find((g) => g.exampleId === 1 || has(g, /^main\.main$/));
-  return main !== undefined && PARKED.has(main.kind);
+  if (main === undefined || !PARKED.has(main.kind)) return false;
+  // A test binary's main waits in the testing package for its tests' goroutines: without one of them
+  // in sight the paste is a part (a leak checker's list of goroutine 1), not every goroutine asleep.
+  const waitsForTests = main.frames.find((f) => !f.func.startsWith('runtime.'))?.func.startsWith('testing.') ?? false;
+  return !waitsForTests || groups.some((g) => g.frames.some((f) => TRUNNER.test(f.func)) && g !== main);
 }
 
 /** `sync.(*WaitGroup).Wait` when the frames show the call (Go 1.19 only says "semacquire"), else the state. */
@@ -205,6 +216,11 @@ function testName(g: StackGroup): string | null {
   const f = i > 0 ? g.frames[i - 1] : undefined;
   return f ? f.func.slice(f.func.lastIndexOf('/') + 1) : null;
 }
+
+const SLOW_TEST_ADVICE =
+  'The test was not blocked: it slept, waited on I/O or computed when the deadline hit. Look at the line: a ' +
+  'sleep or poll loop that waits for a condition that never comes needs a deadline of its own; a slow test ' +
+  'needs a larger -timeout or a smaller input.';
 
 const ADVICE: Record<Hang['reason'], string> = {
   deadlock:

@@ -120,6 +120,8 @@ const MAX_STACK_NODES = 1 << 17;
 const FEW_KIDS = 8;
 
 export class FrameTable {
+  /** A runtime frame in a .c or .goc file was read: the dump is of Go ≤ 1.4, whose runtime was C. */
+  cRuntime = false;
   /** `maxStackNodes`: trie size beyond which stacks are no longer shared (tests make it small). */
   constructor(private readonly maxStackNodes = MAX_STACK_NODES) {}
 
@@ -268,6 +270,7 @@ export class FrameTable {
 
   private make(func: string, loc: ParsedLocation): Frame {
     const f: Frame = { func, file: this.str(loc.file), line: loc.line };
+    if (!this.cRuntime && (f.file.endsWith('.c') || f.file.endsWith('.goc')) && func.startsWith('runtime.')) this.cRuntime = true;
     if (loc.lineText !== undefined) {
       f.lineText = loc.lineText;
       this.hugeLines++;

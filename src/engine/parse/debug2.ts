@@ -36,6 +36,7 @@ const OTHER_THREAD = ascii('goroutine running on other thread');
 const GOLEAK_OPEN = ascii('[Goroutine ');
 const GOLEAK = ascii('Goroutine ');
 const CREATED_BY = ascii('created by ');
+const SEGMENT_BOUNDARY = ascii('----- stack segment boundary -----');
 const IN_GOROUTINE = ascii(' in goroutine ');
 const RACE = ascii('WARNING: DATA RACE');
 
@@ -136,8 +137,11 @@ export class Debug2Parser implements LineSink {
   private crash = new CrashPreamble();
   private nextCrash: CrashPreamble | null = null;
   private readonly n = {
-    tabs: 0, indented: 0, headerOnly: 0, unavailable: 0, noFile: 0, strays: 0, races: 0, goleak: 0, badHeaders: 0,
+    tabs: 0, indented: 0, headerOnly: 0, unavailable: 0, noFile: 0, strays: 0, races: 0, goleak: 0, badHeaders: 0, repeated: 0,
   };
+  /** The goroutine being read was printed before in the same crash output: read, not counted. */
+  private repeat = false;
+  private firstRepeat = '';
   private firstStray = '';
   private firstBadHeader = '';
 
@@ -402,7 +406,14 @@ export class Debug2Parser implements LineSink {
     const id = this.headerId;
     const captioned = this.caption === id && this.header === null;
     this.caption = b[i] !== 103 ? id : -1;
-    if (this.ids.has(id)) {
+    this.repeat = false;
+    if (this.ids.has(id) && this.table.cRuntime && this.crash.crash !== null && !this.crash.pending && this.nextCrash === null) {
+      // One crash output prints each goroutine once, but the C runtime of Go ≤ 1.4 could print a
+      // goroutine tied to the crashing thread twice: no second preamble came, so it is the same dump.
+      // (A newer Go's repeated id starts a second dump, as when a crash and a capture are pasted together.)
+      this.repeat = true;
+      if (this.n.repeated++ === 0) this.firstRepeat = `goroutine ${id} at line ${this.lineNo}`;
+    } else if (this.ids.has(id)) {
       this.onNewDump(this.lineNo, id);
       this.ids.clear();
       // A preamble read after the earlier dump's goroutines belongs to this one; one read before them does not.
@@ -477,6 +488,8 @@ export class Debug2Parser implements LineSink {
       return;
     }
     if (c === 99 /* c */ && startsWith(b, i, e, CREATED_BY)) return this.createdByLine(b, i, e);
+    // Go ≤ 1.2's segmented stacks: the traceback goes on in the next segment.
+    if (c === 45 /* - */ && startsWith(b, i, e, SEGMENT_BOUNDARY)) return;
     if (b[e - 1] === 41 /* ) */) {
       let paren = e - 1;
       while (paren > i && b[paren] !== 40 /* ( */) paren--;
@@ -631,9 +644,11 @@ export class Debug2Parser implements LineSink {
         g.callArgs = this.callArgs;
         g.argWords = this.argWords;
       }
-      this.goroutines++;
-      if (this.crash.crash?.goroutineId === this.headerId) this.crash.stack(frames);
-      this.emit(g);
+      if (!this.repeat) {
+        this.goroutines++;
+        if (this.crash.crash?.goroutineId === this.headerId) this.crash.stack(frames);
+        this.emit(g);
+      }
     }
     this.header = null;
     this.node = this.table.root;
@@ -707,6 +722,7 @@ export class Debug2Parser implements LineSink {
     if (n.noFile > 0) w.push(`${n.noFile} frame(s) had no file:line line after them: kept with the location unknown`);
     if (n.strays > 0) w.push(`skipped ${n.strays} frame-like line(s) that followed an unexpected line inside a goroutine (first at ${this.firstStray})`);
     if (n.badHeaders > 0) w.push(`skipped ${n.badHeaders} line(s) that start like a goroutine header but are not one — expected "goroutine N [state]:" (first at ${this.firstBadHeader})`);
+    if (n.repeated > 0) w.push(`${n.repeated} goroutine(s) were printed twice in one crash output (first: ${this.firstRepeat}), as the C runtime of Go ≤ 1.4 could for the goroutine of the crashing thread: counted once`);
     if (n.races > 0) w.push(`skipped ${n.races} race-detector report(s) (WARNING: DATA RACE) found in the input: they show memory races, not blocked goroutines`);
     const crash = this.crash.crash;
     return { truncated: cut || cutStart, warnings: w, leakProfile: this.leakProfile, goleak: n.goleak > 0, goroutines: this.goroutines, ...(crash ? { crash } : {}) };

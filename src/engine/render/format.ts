@@ -123,10 +123,18 @@ export function hangLines(h: Hang): string[] {
   return out;
 }
 
+/** Signals of a fault, not of a request for a dump. */
+const FAULTS = new Set(['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP', 'SIGSYS']);
+
 /** What Go printed when it stopped the process, in Go's words: "Go stopped it: fatal error: all
  *  goroutines are asleep - deadlock!", "dump taken with SIGQUIT: quit". */
 export function crashLine(c: Crash): string {
-  if (c.kind === 'signal') return `dump taken with ${c.message}: Go prints every goroutine when the process gets this signal`;
+  if (c.kind === 'signal') {
+    // SIGQUIT (and SIGABRT under GOTRACEBACK=crash) is how one asks Go for a dump; a fault signal the
+    // runtime cannot turn into a panic kills the process (runtime/signal_unix.go sighandler).
+    if (c.signal !== null && FAULTS.has(c.signal)) return `the process crashed on ${c.message} (a fault in the runtime or in cgo code: a crash to debug, not a leak or a hang); Go printed every goroutine as it died`;
+    return `dump taken with ${c.message}: Go prints every goroutine when the process gets this signal`;
+  }
   // A multi-line panic value on one line: its lines joined by " / ".
   const said = (c.kind === 'fatal' ? `fatal error: ${c.message}` : `panic: ${c.message}`).replace(/\n/g, ' / ');
   const extra = [

@@ -1,0 +1,58 @@
+// Dumps people really posted (test/fixtures/pastes, README there), read as a user would hand them over.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze, parseDump } from '../../../src/engine/index.js';
+import { readSnapshot } from '../../../src/engine/ingest.js';
+import { crashLine } from '../../../src/engine/render/format.js';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'pastes');
+const paste = (name: string) => readFileSync(join(dir, name));
+const said = (s: { warnings: string[] }, re: RegExp) => s.warnings.some((w) => re.test(w));
+
+test('goleak v1.1 reports from CI logs: each goroutine once, one dump, the leaking stack found', async () => {
+  for (const [name, n, func] of [
+    ['tidb-goleak-v1.1.txt', 1, 'github.com/pingcap/tidb/util/gctuner.(*memoryLimitTuner).tuning.func1'],
+    ['chanx-goleak-ci.txt', 2, 'github.com/smallnest/chanx.process[...]'],
+  ] as const) {
+    const s = await readSnapshot((async function* () { yield paste(name); })());
+    assert.equal(s.total, n, name);
+    assert.ok(!said(s, /dumps one after another|header but no stack/), `${name}: ${s.warnings.join('; ')}`);
+    assert.ok(said(s, new RegExp(`goleak's report of ${n} unexpected`)), name);
+    const f = analyze(s).findings[0]!;
+    assert.equal(f.confidence, 'high', name);
+    assert.equal(f.after, n);
+    assert.ok(f.frames.some((fr) => fr.func === func), `${name}: ${f.frames.map((fr) => fr.func).join(' < ')}`);
+  }
+});
+
+test("leaktest's list of goroutine 1 alone is no deadlock", async () => {
+  const s = await readSnapshot((async function* () { yield paste('leaktest-goroutine1.txt'); })());
+  assert.equal(s.total, 1);
+  assert.deepEqual(analyze(s).hangs ?? [], []);
+});
+
+test('a test that timed out while sleeping is named, with advice for a test that was not blocked', () => {
+  const a = analyze(parseDump(paste('test-timeout-sleeping.txt')));
+  assert.equal(a.hangs?.length, 1);
+  const h = a.hangs![0]!;
+  assert.equal(h.reason, 'test-timeout');
+  assert.equal(h.goroutineId, 4);
+  assert.match(h.title, /TestTimeout was still in time\.Sleep/);
+  assert.match(h.advice, /not blocked/);
+});
+
+test('a crash trace that prints a goroutine twice is one dump; segment boundaries do not cut stacks; SIGSEGV is a crash', () => {
+  const s = parseDump(paste('go7725-sigsegv.txt.gz'));
+  // 134 headers, goroutine 17 among them twice.
+  assert.equal(s.total, 133);
+  assert.ok(said(s, /printed twice in one crash output \(first: goroutine 17 at line 295\)/), s.warnings.join('; '));
+  assert.ok(!said(s, /dumps one after another/));
+  // The boundary at line 45 sat inside goroutine 12757's stack: its frames after it are kept.
+  const gc = s.groups.find((g) => g.exampleId === 12757)!;
+  assert.ok(gc.frames.some((f) => f.func === 'launchpad.net/juju-core/provider/dummy.(*environProvider).Validate'));
+  assert.equal(s.crash?.signal, 'SIGSEGV');
+  assert.match(crashLine(s.crash!), /^the process crashed on SIGSEGV: segmentation violation/);
+});
