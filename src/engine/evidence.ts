@@ -187,7 +187,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   // A library's own short-lived goroutine (a client's dialer) that starts its connection's reader and
   // exits is no request: for library code started by library code, a gone creator says nothing.
   const libraryStarted = isLibraryPile(g);
-  const perRequest = orphaned && !perConnection && !libraryStarted;
+  const perRequest = orphaned && !perConnection && !libraryStarted && (g.count >= 3 || !POOL_WAITS.has(g.kind));
   // Callers of an exhausted pool wait for a slot, not for work: no pool rests there.
   const poolWait = POOL_WAITS.has(g.kind) && !INTRINSIC.has(reading.pattern) && reading.pattern !== 'pool-exhausted';
   // Newcomers started together are a pool resizing or a burst only when nothing says otherwise: their

@@ -62,7 +62,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'per-request': {
     points: 2,
-    meaning: "2+ distinct creators and most of them gone: goroutines that outlived the requests that started them; not for library code started by library code (a client's dialer that starts its connection's reader and exits), whose creators are the library's own short-lived goroutines",
+    meaning: "2+ distinct creators and most of them gone: goroutines that outlived the requests that started them (3+ of them where idle loops rest — a receive, a select, a sleep — as a daemon started once per tenant or server through a task runner is two such loops; a lock or a send pile of two can be a deadlock); not for library code started by library code (a client's dialer that starts its connection's reader and exits), whose creators are the library's own short-lived goroutines",
     needs: 'debug=2, Go ≥ 1.21',
   },
   'per-connection': {

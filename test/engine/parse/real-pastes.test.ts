@@ -56,3 +56,16 @@ test('a crash trace that prints a goroutine twice is one dump; segment boundarie
   assert.equal(s.crash?.signal, 'SIGSEGV');
   assert.match(crashLine(s.crash!), /^the process crashed on SIGSEGV: segmentation violation/);
 });
+
+test("a healthy CockroachDB node's daemon loops, two of each, are not per-request leaks; a lock pile of two still is", () => {
+  const a = analyze(parseDump(paste('cockroach-node.txt.gz')));
+  const strong = a.findings.filter((f) => f.confidence !== 'low');
+  const daemons = strong.filter((f) => f.after === 2 && f.createdBy?.func === 'github.com/cockroachdb/cockroach/pkg/util/stop.(*Stopper).RunAsyncTaskEx' && (f.kind === 'select' || f.kind === 'chan-recv'));
+  assert.deepEqual(daemons.map((f) => f.frames[0]?.func), []);
+  assert.ok(strong.length <= 8, `${strong.length} high/medium findings on a healthy node`);
+  // GoKer Moby4951: a lock-order deadlock of one run leaves two goroutines in Mutex.Lock.
+  const moby = analyze(parseDump(readFileSync(join(dir, '..', 'dumps', 'goker', 'go1.26-leakprofile', 'Moby4951.t2.debug2.txt.gz'))));
+  const lock = moby.findings.find((f) => f.frames.some((fr) => fr.func === 'main.(*DeviceSet_moby4951).DeleteDevice'));
+  assert.equal(lock?.confidence, 'medium');
+  assert.ok(lock!.evidence!.some((e) => e.signal === 'per-request'));
+});
