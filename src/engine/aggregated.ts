@@ -10,6 +10,7 @@ import type { GroupSeries } from './diff.js';
 import type { BlockKind, EvidenceItem, Snapshot, StackGroup } from './model.js';
 import { item } from './verdict.js';
 import { perSnapshot } from './memo.js';
+import { formatCount } from './count.js';
 import { entryFrame, isLibraryFrame } from './patterns.js';
 
 /** The function a function literal is written in: `pkg.F` for `pkg.F.func2`, `pkg.F.func2` for
@@ -46,6 +47,40 @@ export function onSomeStack(func: string, snap: Snapshot): boolean {
 /** Entry function (outermost frame, inside an errgroup or WaitGroup.Go wrapper) of a group, or null when its stack was cut (Go prints
  *  `...additional frames elided...`: the last frame shown is not where the goroutine started). */
 export const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : entryFrame(g.frames)!.func);
+
+/** Goroutines waiting on the network per function that started them, read from literal names:
+ *  `pkg.F` → how many run a literal of F and wait on the network (a connection's reader). Memoised. */
+const connectionReaders = perSnapshot((snap) => {
+  // Per literal of F: its goroutines in every state (a reader busy with a message it read is still
+  // its connection's reader), for the literals of which some wait on the network.
+  const byEntry = new Map<string, { parent: string; count: number; net: boolean }>();
+  for (const g of snap.groups) {
+    const entry = entryOf(g);
+    const parent = entry === null ? null : enclosingFunc(entry);
+    if (parent === null) continue;
+    const e = byEntry.get(entry!) ?? byEntry.set(entry!, { parent, count: 0, net: false }).get(entry!)!;
+    e.count += g.count;
+    if (g.kind === 'net-io') e.net = true;
+  }
+  const out = new Map<string, number>();
+  for (const e of byEntry.values()) if (e.net) out.set(e.parent, (out.get(e.parent) ?? 0) + e.count);
+  return out;
+});
+
+/** Whether some goroutine running `entry` waits on the network. */
+const readsNetwork = (snap: Snapshot, entry: string) => netEntries(snap).has(entry);
+const netEntries = perSnapshot((snap) => {
+  const out = new Set<string>();
+  for (const g of snap.groups) {
+    const e = g.kind === 'net-io' ? entryOf(g) : null;
+    if (e !== null) out.add(e);
+  }
+  return out;
+});
+
+/** Share of a pile that must have a connection's reader started by the same function beside it: a
+ *  tenth allows for connections closing as the dump is taken (connections.ts boundToConnections). */
+const CONNECTION_SHARE = 0.9;
 
 /** Functions whose literals sleep in a snapshot: `F` for a pile asleep in `F.func1`. Memoised. */
 const parentsOfSleepers = perSnapshot((snap) => {
@@ -98,6 +133,15 @@ export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], { g
   // may be a surge in flight; a wait inside a library call (an HTTP round trip) ends when the library's
   // peer answers.
   const parent = enclosingFunc(entry);
+  // A literal of F beside as many goroutines running another literal of F that wait on the network:
+  // one per connection F set up (a server's reader and writer, nats' readLoop and writeLoop), alive
+  // while the connection is; growth still counts.
+  // (Its own literal is no reader of its own connection: one that waits on the network in some
+  // goroutines is counted among the readers, so it must not be this pile's.)
+  if (parent !== null && g.kind !== 'net-io' && !readsNetwork(snap, entry) && (connectionReaders(snap).get(parent) ?? 0) >= CONNECTION_SHARE * g.count) {
+    items.push(item('per-connection', `${formatCount(connectionReaders(snap).get(parent)!)} goroutines running another function literal of ${parent}, its connections' readers, wait on the network or handle what they read beside these ${formatCount(g.count)}: one per connection it set up, alive while the connection is`));
+    return items;
+  }
   const leftMore = grewNow && s.before > 0 && ownWait && CHANNEL_WAITS.has(g.kind);
   // A library's constructor or Run returns and leaves its object's goroutines running by design (an
   // informer's queue, a client's watcher): for a literal of library code only growth says calls left more.

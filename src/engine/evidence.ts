@@ -228,9 +228,14 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
     }),
   );
 
+  // One per open connection: a server's size, not a pile-up. A connection's writer or helper waits for
+  // its connection's next message, where healthy code rests however the wait is spelled (nats' writers
+  // in Cond.Wait beside their readers).
+  const connectionBound = perConnection || items.some((e) => e.signal === 'per-connection');
   if (g.count >= CROWD) {
     const crowd = `${formatCount(g.count)} goroutines on one operation, a crowd of the size Uber's LeakProf flags`;
-    items.push(poolWait ? item('crowd-idle', `${crowd}, but in a wait big idle pools rest in too`) : item('crowd', crowd));
+    if (connectionBound && !poolWait) items.push(item('crowd-idle', `${crowd}, but one per open connection, as a busy server has`));
+    else items.push(poolWait ? item('crowd-idle', `${crowd}, but in a wait big idle pools rest in too`) : item('crowd', crowd));
   }
   if (besideConn !== null) {
     items.push(item('per-connection', `${besideConn} of ${g.count} were started by ${g.createdBy!.func}, which has returned, right beside (within ${BESIDE_IDS} ids) a goroutine it started that waits on the network: one per connection`));
@@ -386,7 +391,7 @@ export function evidenceOf(s: GroupSeries, reading: Reading, ctx: SeriesContext)
   if (NEVER_WAKES.has(g.kind) && g.count >= 2) items.push(item('never-wakes', `${g.state}: nothing can ever wake these goroutines`));
   // The wait's claim is that nothing can end it (nobody receives, signals, calls Done); the GC found
   // what it waits on reachable, which is the opposite claim, and the GC's is the one that was checked.
-  else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind) && !reachable && signalled === null) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
+  else if (INTRINSIC.has(reading.pattern) && !NEVER_WAKES.has(g.kind) && !reachable && signalled === null && !connectionBound) items.push(item('intrinsic', `healthy code does not pile up here (${reading.info.title})`));
   if (requestScoped) items.push(item('request-scoped', 'serves requests: in-flight handlers come and go with traffic'));
   if (abandoned !== null) {
     items.push(item('clients-gone', `${abandoned.gone} of these ${g.count} handlers have lost their client: net/http reads a running handler's connection in the background until its client hangs up (which cancels the request's context), and none of the process's ${abandoned.reading} background reads is theirs; they still wait, ignoring their request's context`));

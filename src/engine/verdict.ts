@@ -57,7 +57,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   'crowd-idle': {
     points: 1,
-    meaning: '1,000+ goroutines on a receive, a select or a sleep: big idle pools rest there too',
+    meaning: '1,000+ goroutines on a receive, a select or a sleep: big idle pools rest there too; or 1,000+ bound to open connections (per-connection) in any wait: a busy server\'s size',
     needs: 'any',
   },
   'per-request': {
@@ -68,8 +68,8 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   'per-connection': {
     points: 0,
     meaning:
-      "2+ distinct creators, most of them gone, waiting on the network or started by the same gone handlers as goroutines that are (nine in ten of its creators or more: a writer whose connection's reader has exited is no connection's; without creator ids: half or more started within 2 ids of a network-waiting goroutine by the same function, which is on no stack), or started by 2+ creators that are all alive and waiting on the network, at most 2 per creator (a handler that reads its connection beside the writer it started): each connection's reader, writer or heartbeat outlives the handler that accepted or upgraded it by design (websocket hubs, streams, gRPC transports) and ends with the connection; growth across snapshots still counts",
-    needs: 'debug=2',
+      "2+ distinct creators, most of them gone, waiting on the network or started by the same gone handlers as goroutines that are (nine in ten of its creators or more: a writer whose connection's reader has exited is no connection's; without creator ids: half or more started within 2 ids of a network-waiting goroutine by the same function, which is on no stack), or started by 2+ creators that are all alive and waiting on the network, at most 2 per creator (a handler that reads its connection beside the writer it started): each connection's reader, writer or heartbeat outlives the handler that accepted or upgraded it by design (websocket hubs, streams, gRPC transports) and ends with the connection; growth across snapshots still counts. In debug=1 and proto, which name no creator: the pile runs a function literal of F (`F.func2`) and as many goroutines (nine in ten or more) run other literals of F of which some wait on the network — the connection's reader beside its writer (nats' readLoop and writeLoop)",
+    needs: 'debug=2; debug=1 and proto through literal names',
   },
   'outlived-call': {
     points: 1,
@@ -142,7 +142,7 @@ export const EVIDENCE: Readonly<Record<SignalId, EvidenceRow>> = {
   },
   intrinsic: {
     points: 1,
-    meaning: "a wait healthy code does not pile up in (send nobody receives, nil channel, select {}, WaitGroup.Wait, Cond.Wait, unread HTTP body); not where Go's leak profile found what they wait on reachable (gc-reachable), which refutes 'nobody will end this wait'",
+    meaning: "a wait healthy code does not pile up in (send nobody receives, nil channel, select {}, WaitGroup.Wait, Cond.Wait, unread HTTP body); not where Go's leak profile found what they wait on reachable (gc-reachable), which refutes 'nobody will end this wait'; nor for goroutines bound to open connections (per-connection), which wait for their connection's next message however the wait is spelled",
     needs: 'any',
   },
   recent: {

@@ -69,3 +69,13 @@ test("a healthy CockroachDB node's daemon loops, two of each, are not per-reques
   assert.equal(lock?.confidence, 'medium');
   assert.ok(lock!.evidence!.some((e) => e.signal === 'per-request'));
 });
+
+test("debug=1: a NATS server's 1,000 connection writers beside their readers are connections, not a Cond nobody signals", () => {
+  const a = analyze(parseDump(paste('nats-mqtt.debug1.txt')));
+  assert.deepEqual(a.findings.filter((f) => f.confidence !== 'low').map((f) => f.frames[2]?.func), []);
+  const writers = a.findings.find((f) => f.frames.some((fr) => fr.func === 'github.com/nats-io/nats-server/v2/server.(*client).writeLoop'));
+  // Listed low at most, with the connection row and without the crowd's or the Cond's points.
+  const rows = new Set((writers?.evidence ?? []).map((e) => e.signal));
+  assert.ok(!rows.has('crowd') && !rows.has('intrinsic') && !rows.has('literal-returned'), [...rows].join(', '));
+  assert.ok(writers === undefined || rows.has('per-connection'));
+});
