@@ -9,6 +9,12 @@ export interface TextOptions {
 
 type Paint = (code: string, s: string) => string;
 
+/** Findings shown in full before low ones are shortened. */
+const FULL_FINDINGS = 5;
+
+/** Lines of a short finding: the title, the site (and the wait inside a library), count and creator. */
+const shortLength = (f: Finding) => 3 + (f.site && f.stdSite ? 1 : 0) + (f.createdBy ? 1 : 0);
+
 const CONFIDENCE_COLOR: Record<Confidence, string> = { high: '1;31', medium: '1;33', low: '36' };
 
 export function renderText(a: Analysis, opts: TextOptions): string {
@@ -19,13 +25,29 @@ export function renderText(a: Analysis, opts: TextOptions): string {
     out.push('', `${paint('1;35', 'HANG')} ${paint('1', h.title)}`, ...hangLines(h).map((l) => `   ${l}`));
     out.push(...wrap(h.advice, 96).map((l) => `   ${l}`));
   }
-  a.findings.forEach((f, i) => out.push('', ...findingLines(f, i + 1, a.mode, paint)));
+  // Advice is per pattern: said in full once, then pointed to (a 25-finding report printed the same
+  // paragraph a dozen times).
+  const adviceAt = new Map<string, number>();
+  let short = 0;
+  a.findings.forEach((f, i) => {
+    // Past the first few, a low finding is told in four lines: the reader came for the strong ones.
+    if (f.confidence === 'low' && i >= FULL_FINDINGS) {
+      short++;
+      out.push('', ...findingLines(f, i + 1, a.mode, paint).slice(0, shortLength(f)));
+      return;
+    }
+    const first = adviceAt.get(f.advice);
+    if (first === undefined) adviceAt.set(f.advice, i + 1);
+    out.push('', ...findingLines(f, i + 1, a.mode, paint, first));
+  });
+  if (short > 0) out.push('', paint('2', `${short} low finding(s) after the first ${FULL_FINDINGS} are shown in short (site, count, creator); --json has their reasons, advice and stacks.`));
   const quiet = suppressedLine(a.suppressed, a.ignored);
   if (quiet) out.push('', paint('2', quiet));
   return out.join('\n') + '\n';
 }
 
-function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Paint): string[] {
+/** `adviceOf`: the number of an earlier finding with the same advice, printed instead of it. */
+function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Paint, adviceOf?: number): string[] {
   const site = primarySite(f);
   const where = site ? siteText(site, (s) => paint('1', s), (s) => s) : 'unknown site';
   const lines = [
@@ -44,7 +66,8 @@ function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Pain
   const labels = labelsLine(f.labels);
   if (labels) lines.push(`   labels: ${labels}`);
   for (const s of f.signals) lines.push(paint('2', `   - ${s}`));
-  lines.push(...wrap(f.advice, 96).map((l) => `   ${l}`));
+  if (adviceOf === undefined) lines.push(...wrap(f.advice, 96).map((l) => `   ${l}`));
+  else lines.push(`   What to do: as for ${adviceOf}.`);
   lines.push(paint('2', '   stack:'));
   for (const s of stackLines(f, 8)) lines.push(paint('2', s.replace(/^/gm, '     ')));
   return lines;

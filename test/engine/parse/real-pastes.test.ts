@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { analyze, parseDump } from '../../../src/engine/index.js';
 import { readSnapshot } from '../../../src/engine/ingest.js';
 import { crashLine } from '../../../src/engine/render/format.js';
+import { renderText } from '../../../src/engine/render/text.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'pastes');
 const paste = (name: string) => readFileSync(join(dir, name));
@@ -78,4 +79,19 @@ test("debug=1: a NATS server's 1,000 connection writers beside their readers are
   const rows = new Set((writers?.evidence ?? []).map((e) => e.signal));
   assert.ok(!rows.has('crowd') && !rows.has('intrinsic') && !rows.has('literal-returned'), [...rows].join(', '));
   assert.ok(writers === undefined || rows.has('per-connection'));
+});
+
+test('a long report says each advice once and tells low findings past the first five in short', () => {
+  const a = analyze(parseDump(paste('cockroach-node.txt.gz')));
+  assert.ok(a.findings.length > 15);
+  const text = renderText(a, { color: false });
+  for (const f of a.findings.filter((x, i) => i < 5 || x.confidence !== 'low')) {
+    // Each distinct advice paragraph once, in full (its first 60 characters as wrapped).
+    const head = f.advice.slice(0, 60).split(' ').slice(0, -1).join(' ');
+    assert.equal(text.split(head).length - 1, 1, head);
+  }
+  const short = a.findings.filter((x, i) => i >= 5 && x.confidence === 'low').length;
+  assert.ok(short > 0);
+  assert.match(text, new RegExp(`${short} low finding\\(s\\) after the first 5 are shown in short`));
+  assert.ok(text.split('\n').length < 320, `${text.split('\n').length} lines`);
 });
