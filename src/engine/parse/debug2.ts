@@ -137,8 +137,9 @@ export class Debug2Parser implements LineSink {
   private crash = new CrashPreamble();
   private nextCrash: CrashPreamble | null = null;
   private readonly n = {
-    tabs: 0, indented: 0, headerOnly: 0, unavailable: 0, noFile: 0, strays: 0, races: 0, goleak: 0, badHeaders: 0, repeated: 0,
+    tabs: 0, indented: 0, headerOnly: 0, unavailable: 0, noFile: 0, strays: 0, races: 0, goleak: 0, badHeaders: 0, repeated: 0, rejoined: 0,
   };
+  private firstRejoined = 0;
   /** The goroutine being read was printed before in the same crash output: read, not counted. */
   private repeat = false;
   private firstRepeat = '';
@@ -524,6 +525,15 @@ export class Debug2Parser implements LineSink {
 
   private fileLine(b: Buffer, s: number, i: number, e: number, tab: boolean): void {
     const le = locationEnd(b, i, e);
+    // A call line whose argument list a terminal, a log shipper or a web page wrapped onto the next
+    // line (`pkg.(*T).Write(0x1076ca80, 0x106ef00` then `0, 0x1000, 0x0)`): one frame, read as one.
+    if (le < 0 && this.loose !== null && b[e - 1] === 41 /* ) */ && openArgs(this.loose)) {
+      const joined = Buffer.concat([this.loose, b.subarray(i, e)]);
+      this.loose = null;
+      this.at = At.Frames;
+      if (this.n.rejoined++ === 0) this.firstRejoined = this.lineNo;
+      return this.frameLine(joined, 0, 0, joined.length);
+    }
     if (le >= 0) {
       let fn = this.pending!;
       if (this.loose !== null) {
@@ -722,6 +732,7 @@ export class Debug2Parser implements LineSink {
     if (n.noFile > 0) w.push(`${n.noFile} frame(s) had no file:line line after them: kept with the location unknown`);
     if (n.strays > 0) w.push(`skipped ${n.strays} frame-like line(s) that followed an unexpected line inside a goroutine (first at ${this.firstStray})`);
     if (n.badHeaders > 0) w.push(`skipped ${n.badHeaders} line(s) that start like a goroutine header but are not one — expected "goroutine N [state]:" (first at ${this.firstBadHeader})`);
+    if (n.rejoined > 0) w.push(`joined ${n.rejoined} call line(s) whose argument list had been wrapped onto the next line (first at line ${this.firstRejoined})`);
     if (n.repeated > 0) w.push(`${n.repeated} goroutine(s) were printed twice in one crash output (first: ${this.firstRepeat}), as the C runtime of Go ≤ 1.4 could for the goroutine of the crashing thread: counted once`);
     if (n.races > 0) w.push(`skipped ${n.races} race-detector report(s) (WARNING: DATA RACE) found in the input: they show memory races, not blocked goroutines`);
     const crash = this.crash.crash;
@@ -846,3 +857,9 @@ function isHex(c: number): boolean {
 
 /** The goroutine writing a /debug/pprof/goroutineleak profile shows this frame in its stack. */
 const LEAK_WRITER = 'runtime/pprof.writeGoroutineLeak';
+
+/** A call line cut inside its argument list: its last `(` has no `)` after it. */
+function openArgs(line: Buffer): boolean {
+  const open = line.lastIndexOf(40 /* ( */);
+  return open > 0 && line.indexOf(41 /* ) */, open) < 0;
+}

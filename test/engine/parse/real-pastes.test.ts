@@ -95,3 +95,12 @@ test('a long report says each advice once and tells low findings past the first 
   assert.match(text, new RegExp(`${short} low finding\\(s\\) after the first 5 are shown in short`));
   assert.ok(text.split('\n').length < 320, `${text.split('\n').length} lines`);
 });
+
+test('a call line wrapped inside its argument list is joined back: the hang names the function the reporter pointed at', async () => {
+  const s = await readSnapshot((async function* () { yield paste('revdial-journald.txt'); })());
+  assert.ok(said(s, /joined 1 call line\(s\) whose argument list had been wrapped onto the next line \(first at line 12\)/), s.warnings.join('; '));
+  assert.ok(!said(s, /skipped/), s.warnings.join('; '));
+  const h = analyze(s).hangs![0]!;
+  assert.equal(h.site?.func, 'golang.org/x/build/revdial.(*conn).Write');
+  assert.equal(h.site?.line, 304);
+});
