@@ -181,6 +181,12 @@ export function describe(prefix: Uint8Array): string {
   const first = lines.findIndex((l) => l.trim().length > 0);
   if (first < 0) return 'only blank lines';
   let out = `text whose line ${first + 1} is ${quote(lines[first]!.replace(/\r$/, ''))}`;
+  // A header whose id someone replaced (`goroutine NNNNN [chan send]:`, `goroutine <id> […]`): an
+  // edited summary, not the dump; ask for Go's own text.
+  const edited = lines.findIndex((l) => /^\s*goroutine [^\d\s[][^\s[]* \[[^\]]*\]:\s*$/.test(l));
+  if (edited >= 0) {
+    return `${out}, and line ${edited + 1} ${quote(lines[edited]!.replace(/\r$/, ''))} is a goroutine header whose id was replaced: this reads like an edited excerpt; paste the dump as Go printed it (numeric ids, every goroutine), e.g. the output of curl 'http://HOST/debug/pprof/goroutine?debug=2'`;
+  }
   const g = lines.findIndex((l) => /goroutine/i.test(l));
   if (g >= 0 && g !== first) out += `, and line ${g + 1} ${quote(lines[g]!.replace(/\r$/, ''))} is no goroutine header like "goroutine 1 [running]:"`;
   else if (g === first) out += ', which is no goroutine header like "goroutine 1 [running]:"';

@@ -104,3 +104,10 @@ test('a call line wrapped inside its argument list is joined back: the hang name
   assert.equal(h.site?.func, 'golang.org/x/build/revdial.(*conn).Write');
   assert.equal(h.site?.line, 304);
 });
+
+test('an edited excerpt whose goroutine ids were replaced is refused with what to paste instead', () => {
+  assert.throws(
+    () => parseDump(paste('restate-edited.txt')),
+    (e: Error) => /line 11 "goroutine NNNNN \[chan send, 49 minutes\]:" is a goroutine header whose id was replaced/.test(e.message) && /paste the dump as Go printed it/.test(e.message),
+  );
+});
