@@ -473,7 +473,7 @@ export class Debug2Parser implements LineSink {
       }
       // goleak before v1.2 printed its `[Goroutine N in state …` line as a caption over Go's own
       // header of the same goroutine: the caption is no goroutine of its own.
-      if (this.caption >= 0 && this.frameCount() === 0 && this.createdBy === null) {
+      if (this.caption >= 0 && this.frameCount() === 0 && this.createdBy === null && headerIdAt(b, i + GOROUTINE.length, e) === this.caption) {
         this.ids.delete(this.caption);
         this.n.goleak--;
         this.header = null;
@@ -862,4 +862,12 @@ const LEAK_WRITER = 'runtime/pprof.writeGoroutineLeak';
 function openArgs(line: Buffer): boolean {
   const open = line.lastIndexOf(40 /* ( */);
   return open > 0 && line.indexOf(41 /* ) */, open) < 0;
+}
+
+/** The goroutine id in b[from, e) (the digits after `goroutine `), or -1. */
+function headerIdAt(b: Buffer, from: number, e: number): number {
+  let id = 0;
+  let d = from;
+  for (; d < e && d - from < 15 && b[d]! >= 48 && b[d]! <= 57; d++) id = id * 10 + (b[d]! - 48);
+  return d > from ? id : -1;
 }

@@ -189,6 +189,9 @@ test('item 6: a go test timeout names the stuck test; goleak blocks read with th
   assert.deepEqual(old.groups.map((x) => [x.kind, x.count, x.createdBy?.func, x.frames.length]), [['chan-recv', 2, 'example.com/goleak.leak', 1]]);
   assert.ok(said(old, /goleak's report of 2 unexpected goroutine/));
   assert.ok(!said(old, /dumps one after another|header but no stack/), old.warnings.join('; '));
+  // Only Go's header of the same goroutine replaces a caption: another goroutine's is a goroutine more.
+  const two = parseDump(Buffer.from('[Goroutine 7 in state chan receive, with main.f on top of the stack:\ngoroutine 8 [chan receive]:\nmain.f()\n\t/x/main.go:3 +0x1\n]\n'));
+  assert.equal(two.total, 2);
 });
 
 test('item 6: race reports and pprof -top tables are refused with what they are; pprof -traces reads like debug=1', async () => {
