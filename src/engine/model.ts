@@ -250,6 +250,10 @@ export interface Finding {
   /** A lock pile's likely holder in sight, parked on something else while it holds the lock
    *  (lock-holders.ts parkedHolder): where to look instead of the Lock the pile waits at. */
   heldBy?: ParkedHolder;
+  /** Other findings blocked in the same function of the service (site.func) at other lines, in list
+   *  order: one function that leaks at several operations (sends at lines 386, 395, 400) reads as one
+   *  place to fix. `finding`: its 1-based position in the full, uncut list; `goroutines`: its count. */
+  sameFunction?: Array<{ line: number; goroutines: number; finding: number }>;
   waitMinutes: { min: number; max: number } | null;
   orphans: number;
   leaked: number;

@@ -119,7 +119,7 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     else if (!s.vanished && benignReason(s.group, ctx.ignore) === 'ignored') ignored++;
     else suppressed++;
   }
-  const findings = foldCompanions(mergeBySite(found).sort(better), (f) => groups.get(f.groupKey)!);
+  const findings = linkSameFunction(foldCompanions(mergeBySite(found).sort(better), (f) => groups.get(f.groupKey)!));
   const by = (c: Confidence) => findings.filter((f) => f.confidence === c).length;
   return {
     mode: series.length === 1 ? 'single' : 'diff',
@@ -132,6 +132,22 @@ export function compare(input: Snapshot[], opts: AnalyzeOptions = {}): Analysis 
     ...(notes.length > 0 ? { notes } : {}),
     ...(separate && series.length > 1 ? { separateProcesses: true } : {}),
   };
+}
+
+/** Sets Finding.sameFunction on findings whose sites are other lines of one function. Returns `findings`. */
+function linkSameFunction(findings: Finding[]): Finding[] {
+  const byFunc = new Map<string, number[]>();
+  findings.forEach((f, i) => {
+    if (f.site) (byFunc.get(f.site.func) ?? byFunc.set(f.site.func, []).get(f.site.func)!).push(i);
+  });
+  for (const at of byFunc.values()) {
+    if (at.length < 2) continue;
+    for (const i of at) {
+      const others = at.filter((j) => j !== i && findings[j]!.site!.line !== findings[i]!.site!.line);
+      if (others.length > 0) findings[i]!.sameFunction = others.map((j) => ({ line: findings[j]!.site!.line, goroutines: findings[j]!.after, finding: j + 1 }));
+    }
+  }
+  return findings;
 }
 
 const SEPARATE_DETECTED =

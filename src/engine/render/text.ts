@@ -1,5 +1,6 @@
 // Terminal output: one block per finding, the site first. Colour only when the caller says so (a TTY).
 import type { Analysis, Confidence, Finding } from '../model.js';
+import { formatCount } from '../count.js';
 import { atFileLine, countLine, createdByShare, fileLine, hangLines, labelsLine, pathsLine, primarySite, shortFunc, siteText, stackLines, startedFromLine, heldByLine, summaryLine, suppressedLine, verdictLine, warningsOf } from './format.js';
 
 export interface TextOptions {
@@ -61,6 +62,10 @@ function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Pain
   if (from) lines.push(`   ${from}`);
   const held = heldByLine(f);
   if (held) lines.push(`   ${held}`);
+  if (f.sameFunction?.length) {
+    const total = f.sameFunction.reduce((n, o) => n + o.goroutines, f.after);
+    lines.push(`   same function, other lines: ${f.sameFunction.map((o) => `line ${o.line} (${formatCount(o.goroutines)}, finding ${o.finding})`).join(', ')}; ${formatCount(total)} goroutines in ${shortFunc(f.site!.func)} together`);
+  }
   const paths = pathsLine(f);
   if (paths) lines.push(`   call paths: ${paths}`);
   const labels = labelsLine(f.labels);

@@ -111,3 +111,14 @@ test('an edited excerpt whose goroutine ids were replaced is refused with what t
     (e: Error) => /line 11 "goroutine NNNNN \[chan send, 49 minutes\]:" is a goroutine header whose id was replaced/.test(e.message) && /paste the dump as Go printed it/.test(e.message),
   );
 });
+
+test('findings at several lines of one function point at each other: erigon leaks at three sends of one literal', () => {
+  const a = analyze(parseDump(paste('erigon.debug1.txt.gz')));
+  const fn = 'github.com/ledgerwatch/erigon/cl/phase1/stages.ConsensusClStages.func8.1';
+  const sends = a.findings.filter((f) => f.site?.func === fn);
+  assert.deepEqual(sends.map((f) => f.site!.line).sort(), [386, 395, 400]);
+  const top = sends[0]!;
+  assert.equal(top.site!.line, 400);
+  assert.deepEqual(top.sameFunction!.map((o) => [o.line, o.goroutines]), [[386, 483], [395, 141]]);
+  assert.match(renderText(a, { color: false }), /same function, other lines: line 386 \(483, finding \d+\), line 395 \(141, finding \d+\); 1,704 goroutines in stages\.ConsensusClStages\.func8\.1 together/);
+});
