@@ -64,6 +64,8 @@ snapshot:
     assert.match(text, /grew at every step|every step/, text);
     const esc = where.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     assert.match(text, new RegExp(`— high \\(score \\d+\\)\\nat \`[^\`]*${esc}\``), `the pile reads high in the series:\n${text}`);
+    // The job posts the findings, then records them on the timeline: wait for the job, not the post.
+    await settled(h);
     const ev = (await h.bot.ctx.timeline.list('svc-big')).filter((e) => e.type === 'findings').at(-1);
     assert.deepEqual((ev?.data as { earlierSeqs?: number[] }).earlierSeqs, [1], 'the timeline records which snapshots the series read');
 
