@@ -48,11 +48,11 @@ export function onSomeStack(func: string, snap: Snapshot): boolean {
  *  `...additional frames elided...`: the last frame shown is not where the goroutine started). */
 export const entryOf = (g: StackGroup) => (g.framesElided || g.frames.length === 0 ? null : entryFrame(g.frames)!.func);
 
-/** Goroutines waiting on the network per function that started them, read from literal names:
- *  `pkg.F` → how many run a literal of F and wait on the network (a connection's reader). Memoised. */
+/** Connections' readers by literal names, memoised per snapshot: `readers`, per function F, how many
+ *  goroutines run a literal of F that some of its goroutines wait on the network in (all of that
+ *  literal's goroutines count: a reader busy with a message it read is still its connection's reader);
+ *  `netEntries`, those literals. */
 const connectionReaders = perSnapshot((snap) => {
-  // Per literal of F: its goroutines in every state (a reader busy with a message it read is still
-  // its connection's reader), for the literals of which some wait on the network.
   const byEntry = new Map<string, { parent: string; count: number; net: boolean }>();
   for (const g of snap.groups) {
     const entry = entryOf(g);
@@ -62,20 +62,14 @@ const connectionReaders = perSnapshot((snap) => {
     e.count += g.count;
     if (g.kind === 'net-io') e.net = true;
   }
-  const out = new Map<string, number>();
-  for (const e of byEntry.values()) if (e.net) out.set(e.parent, (out.get(e.parent) ?? 0) + e.count);
-  return out;
-});
-
-/** Whether some goroutine running `entry` waits on the network. */
-const readsNetwork = (snap: Snapshot, entry: string) => netEntries(snap).has(entry);
-const netEntries = perSnapshot((snap) => {
-  const out = new Set<string>();
-  for (const g of snap.groups) {
-    const e = g.kind === 'net-io' ? entryOf(g) : null;
-    if (e !== null) out.add(e);
+  const readers = new Map<string, number>();
+  const netEntries = new Set<string>();
+  for (const [entry, e] of byEntry) {
+    if (!e.net) continue;
+    netEntries.add(entry);
+    readers.set(e.parent, (readers.get(e.parent) ?? 0) + e.count);
   }
-  return out;
+  return { readers, netEntries };
 });
 
 /** Share of a pile that must have a connection's reader started by the same function beside it: a
@@ -138,8 +132,10 @@ export function aggregatedItems(s: GroupSeries, series: readonly Snapshot[], { g
   // while the connection is; growth still counts.
   // (Its own literal is no reader of its own connection: one that waits on the network in some
   // goroutines is counted among the readers, so it must not be this pile's.)
-  if (parent !== null && g.kind !== 'net-io' && !readsNetwork(snap, entry) && (connectionReaders(snap).get(parent) ?? 0) >= CONNECTION_SHARE * g.count) {
-    items.push(item('per-connection', `${formatCount(connectionReaders(snap).get(parent)!)} goroutines running another function literal of ${parent}, its connections' readers, wait on the network or handle what they read beside these ${formatCount(g.count)}: one per connection it set up, alive while the connection is`));
+  const conns = parent !== null && g.kind !== 'net-io' ? connectionReaders(snap) : null;
+  const readers = conns !== null && !conns.netEntries.has(entry) ? (conns.readers.get(parent!) ?? 0) : 0;
+  if (readers > 0 && readers >= CONNECTION_SHARE * g.count) {
+    items.push(item('per-connection', `${formatCount(readers)} goroutines running another function literal of ${parent}, its connections' readers, wait on the network or handle what they read beside these ${formatCount(g.count)}: one per connection it set up, alive while the connection is`));
     return items;
   }
   const leftMore = grewNow && s.before > 0 && ownWait && CHANNEL_WAITS.has(g.kind);

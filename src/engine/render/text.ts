@@ -13,9 +13,6 @@ type Paint = (code: string, s: string) => string;
 /** Findings shown in full before low ones are shortened. */
 const FULL_FINDINGS = 5;
 
-/** Lines of a short finding: the title, the site (and the wait inside a library), count and creator. */
-const shortLength = (f: Finding) => 3 + (f.site && f.stdSite ? 1 : 0) + (f.createdBy ? 1 : 0);
-
 const CONFIDENCE_COLOR: Record<Confidence, string> = { high: '1;31', medium: '1;33', low: '36' };
 
 export function renderText(a: Analysis, opts: TextOptions): string {
@@ -34,7 +31,7 @@ export function renderText(a: Analysis, opts: TextOptions): string {
     // Past the first few, a low finding is told in four lines: the reader came for the strong ones.
     if (f.confidence === 'low' && i >= FULL_FINDINGS) {
       short++;
-      out.push('', ...findingLines(f, i + 1, a.mode, paint).slice(0, shortLength(f)));
+      out.push('', ...findingLines(f, i + 1, a.mode, paint, undefined, true));
       return;
     }
     const first = adviceAt.get(f.advice);
@@ -47,8 +44,9 @@ export function renderText(a: Analysis, opts: TextOptions): string {
   return out.join('\n') + '\n';
 }
 
-/** `adviceOf`: the number of an earlier finding with the same advice, printed instead of it. */
-function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Paint, adviceOf?: number): string[] {
+/** `adviceOf`: the number of an earlier finding with the same advice, printed instead of it. `short`:
+ *  the title, the site (and the wait inside a library), count and creator only. */
+function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Paint, adviceOf?: number, short = false): string[] {
   const site = primarySite(f);
   const where = site ? siteText(site, (s) => paint('1', s), (s) => s) : 'unknown site';
   const lines = [
@@ -58,6 +56,7 @@ function findingLines(f: Finding, n: number, mode: Analysis['mode'], paint: Pain
   if (f.site && f.stdSite) lines.push(`   via ${f.stdSite.func}${f.stdSite.file ? ` (${fileLine(f.stdSite)})` : ''}`);
   lines.push(`   ${countLine(f, mode)}`);
   if (f.createdBy) lines.push(`   created by ${shortFunc(f.createdBy.func)}${atFileLine(f.createdBy)}${createdByShare(f)}`);
+  if (short) return lines;
   const from = startedFromLine(f);
   if (from) lines.push(`   ${from}`);
   const held = heldByLine(f);

@@ -38,6 +38,7 @@ cd "$work/hang" && { go test -timeout 1s . > "$here/go126-test-timeout.txt" 2>&1
 # goleak's failure inside `go test` (indented by the testing package, `]` closing the list).
 cd "$work/goleak" && { go test . > "$here/go126-goleak.txt" 2>&1 || true; }
 # goleak before v1.2 (v1.1.12): each report line is a caption over Go's own header of the goroutine.
+cp "$work/goleak/leak_test.go" "$work/goleak11/"
 cd "$work/goleak11" && { go test . > "$here/go126-goleak-v1.1.txt" 2>&1 || true; }
 # A race-detector report from `go run -race`.
 cd "$work/race" && { go run -race . > "$here/go126-race.txt" 2>&1 || true; }
