@@ -155,7 +155,10 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Test
     port,
     configFile,
     postAlerts,
-    resolve: (alerts) => postAlerts(alerts.map((a) => ({ ...a, endsAt: new Date(Date.now() - 1000) }))),
+    // Resolved: an end in the past, but after the start (Alertmanager refuses endsAt before startsAt,
+    // which a second back would be for an alert started within the last second).
+    resolve: (alerts) =>
+      postAlerts(alerts.map((a) => ({ ...a, endsAt: new Date(Math.max(Date.now() - 1000, a.startsAt ? new Date(a.startsAt).getTime() + 1 : 0)) }))),
     async alerts() {
       const res = await fetch(`${url}/api/v2/alerts`, { signal: AbortSignal.timeout(15_000) });
       if (!res.ok) throw new Error(`alertmanager GET /api/v2/alerts: ${res.status}`);
